@@ -1,1 +1,86 @@
-import express from "express"; export const x: number = typeof express === "function" ? 1 : 0;
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { MtaStsOptions, resolveOptions } from './options';
+import { migrateLatest, rollbackAll } from './store/migrate';
+import { PolicyStore } from './store/policy-store';
+import { ServedCache } from './store/served-cache';
+import { createAdminRouter, findOrThrow } from './web/admin';
+import { createApiRouter } from './web/api';
+import { requireAdmin } from './web/authorize';
+import type { PluginContext } from './web/context';
+import { createCsrf } from './web/csrf';
+import { PageRenderer } from './web/pages';
+import { renderTabFragment } from './web/tab';
+import { POLICY_PATH, createWellKnownHandler } from './web/well-known';
+
+export type { MtaStsOptions, AuthorizeResult, PageContext } from './options';
+export * as policy from './policy';
+export { HttpError } from './web/errors';
+
+/** Everything a host mounts or calls. */
+export interface MtaSts {
+  /** Mount first, before static files: `app.use(mtaSts.wellKnown)`. Serves /.well-known/mta-sts.txt. */
+  wellKnown: RequestHandler;
+  /** The MTA-STS tab as pages and form posts; mount at `options.adminPath` (default /mta-sts). */
+  admin: Router;
+  /** The JSON API; mount at /api/v1/mta-sts. */
+  api: Router;
+  /** The MTA-STS tab as an HTML fragment for the host's domain edit page (authorized, with CSRF token). */
+  renderTab(req: Request, res: Response, domain: string): Promise<string>;
+  /** `mta-sts.<domain>` for every domain (and alias) with an active policy: what the ACME client must request. */
+  certificateNames(): Promise<string[]>;
+  /** Adds the plugin's columns to the host's domain table (idempotent). Returns the migrations applied. */
+  migrate(): Promise<string[]>;
+  /** Removes exactly the plugin's columns. Returns the migrations reverted. */
+  rollback(): Promise<string[]>;
+  /** Where each router goes, as plugin.json declares it. */
+  readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api'; serves?: string }>;
+}
+
+export const API_PATH = '/api/v1/mta-sts';
+
+/**
+ * The whole host contract. Reads, defaults and validates every option now, and throws a
+ * TypeError naming the bad one, so that a misconfigured host fails at start, not at the first
+ * request.
+ */
+export function createMtaSts(options: MtaStsOptions): MtaSts {
+  const resolved = resolveOptions(options);
+  const log = (err: unknown) => console.error('[mta-sts]', err);
+  const store = new PolicyStore(
+    resolved.knex,
+    { table: resolved.domainTable, keyColumn: resolved.domainColumn, activeColumn: resolved.domainActiveColumn },
+    resolved.aliasDomains,
+  );
+  const ctx: PluginContext = {
+    options: resolved,
+    store,
+    cache: new ServedCache(() => store.loadServed(), resolved.cache),
+    pages: new PageRenderer(resolved),
+    csrf: createCsrf(resolved.csrf),
+  };
+  const migrateOptions = { table: resolved.domainTable, migrationsTable: resolved.migrationsTable };
+  const gate = requireAdmin(resolved.authorize);
+
+  return {
+    wellKnown: createWellKnownHandler(ctx.cache, log),
+    admin: createAdminRouter(ctx, log),
+    api: createApiRouter(ctx, log),
+    async renderTab(req, res, domain) {
+      await new Promise<void>((resolve, reject) => gate(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+      const record = await findOrThrow(ctx, domain);
+      return renderTabFragment(ctx, req, res, record);
+    },
+    async certificateNames() {
+      const names = await ctx.cache.servedDomains();
+      if (names === null) throw new Error('certificateNames: the database is unavailable');
+      return names.map((domain) => `mta-sts.${domain}`);
+    },
+    migrate: () => migrateLatest(resolved.knex, migrateOptions),
+    rollback: () => rollbackAll(resolved.knex, migrateOptions),
+    mounts: [
+      { path: '/', export: 'wellKnown', serves: POLICY_PATH },
+      { path: resolved.adminPath, export: 'admin' },
+      { path: API_PATH, export: 'api' },
+    ],
+  };
+}

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Knex } from 'knex';
+import { toALabel } from './policy';
+
+/** What the host's authorization hook answers: allowed, forbidden (403) or not logged in (401). */
+export type AuthorizeResult = boolean | 'unauthenticated';
+
+/** A page the plugin wants shown; the host wraps `content` (an HTML fragment) in its own layout. */
+export interface PageContext {
+  req: Request;
+  res: Response;
+  title: string;
+  /** The domain the page is about, A-label, or null (error pages without one). */
+  domain: string | null;
+  content: string;
+  status: number;
+}
+
+export interface MtaStsOptions {
+  /** The host's Knex instance (mysql2 or better-sqlite3). */
+  knex: Knex;
+  /** FQDN that `mta-sts.<domain>` must point to (CNAME), e.g. mail.example.org. */
+  mailHostname: string;
+  /** The host's admin check, called for every admin and API request. Missing = deny all. */
+  authorize?: (req: Request) => AuthorizeResult | Promise<AuthorizeResult>;
+  /** The host's domain table. Default `domain` (as in mailcow). */
+  domainTable?: string;
+  /** Its key column holding the domain name. Default `domain`. */
+  domainColumn?: string;
+  /** Its "domain is active" column, or null when it has none. Default `active`. */
+  domainActiveColumn?: string | null;
+  /** The host's alias-domain table; `mta-sts.<alias>` then serves the target's policy. */
+  aliasDomains?: { table: string; aliasColumn: string; targetColumn: string; activeColumn?: string | null } | null;
+  /** Where the host mounts `admin`; form actions point here. Default `/mta-sts`. */
+  adminPath?: string;
+  /** Wraps the plugin's pages in the host's layout. Default: a minimal standalone page. */
+  layout?: (page: PageContext) => string | Promise<string>;
+  /** CSRF protection of the admin forms (double-submit cookie, HMAC-signed). */
+  csrf?: {
+    /** Shared by every instance of the host; default: random per process. */
+    secret?: string;
+    /** The host's session id, binding tokens to a login. Default: none (token bound to the cookie only). */
+    sessionId?: (req: Request) => string;
+    /** Send the cookie with `Secure` and the `__Host-` prefix. Default true; false only for plain-HTTP development. */
+    secureCookie?: boolean;
+  };
+  /** The plugin's own migrations table. Default `mta_sts_migrations`. */
+  migrationsTable?: string;
+  /** Policy file cache: snapshot lifetime and how long a request waits for a reload. */
+  cache?: { ttlMs?: number; waitMs?: number };
+  /** DNS resolver used by the DNS Check. */
+  dns?: { servers?: string[]; timeoutMs?: number; retries?: number };
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+export interface ResolvedOptions {
+  knex: Knex;
+  mailHostname: string;
+  authorize: (req: Request) => AuthorizeResult | Promise<AuthorizeResult>;
+  domainTable: string;
+  domainColumn: string;
+  domainActiveColumn: string | null;
+  aliasDomains: { table: string; aliasColumn: string; targetColumn: string; activeColumn: string | null } | null;
+  adminPath: string;
+  layout: ((page: PageContext) => string | Promise<string>) | null;
+  csrf: { secret: string; sessionId: (req: Request) => string; secureCookie: boolean };
+  migrationsTable: string;
+  cache: { ttlMs: number; waitMs: number };
+  dns: { servers?: string[]; timeoutMs?: number; retries?: number };
+  now: () => Date;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** Reads, defaults and validates every option; throws a TypeError naming the bad one. */
+export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError('createMtaSts(options): options must be an object');
+  const { knex } = options;
+  if (typeof knex !== 'function' || typeof (knex as Partial<Knex>).transaction !== 'function') {
+    throw new TypeError('options.knex must be a Knex instance');
+  }
+  if (typeof options.mailHostname !== 'string' || toALabel(options.mailHostname) === null) {
+    throw new TypeError('options.mailHostname must be a fully qualified host name such as mail.example.org');
+  }
+  const deny = () => false as const;
+  const authorize = optional(options.authorize, 'authorize', 'function') ?? deny;
+  const aliasDomains = options.aliasDomains == null ? null : {
+    table: identifier(options.aliasDomains.table, 'aliasDomains.table'),
+    aliasColumn: identifier(options.aliasDomains.aliasColumn, 'aliasDomains.aliasColumn'),
+    targetColumn: identifier(options.aliasDomains.targetColumn, 'aliasDomains.targetColumn'),
+    activeColumn: options.aliasDomains.activeColumn == null ? null : identifier(options.aliasDomains.activeColumn, 'aliasDomains.activeColumn'),
+  };
+  const adminPath = options.adminPath ?? '/mta-sts';
+  if (typeof adminPath !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(adminPath)) {
+    throw new TypeError('options.adminPath must be a path such as /mta-sts (no trailing slash)');
+  }
+  const csrf = options.csrf ?? {};
+  const secret = csrf.secret ?? randomBytes(32).toString('hex');
+  if (typeof secret !== 'string' || secret.length < 32) throw new TypeError('options.csrf.secret must be a string of at least 32 characters');
+  const sessionId = optional(csrf.sessionId, 'csrf.sessionId', 'function') ?? (() => '');
+  const secureCookie = optional(csrf.secureCookie, 'csrf.secureCookie', 'boolean') ?? true;
+  const ttlMs = wholeNumber(options.cache?.ttlMs ?? 5000, 'cache.ttlMs', 0, 3_600_000);
+  const waitMs = wholeNumber(options.cache?.waitMs ?? 1000, 'cache.waitMs', 0, 60_000);
+  const now = optional(options.now, 'now', 'function') ?? (() => new Date());
+  return {
+    knex,
+    mailHostname: toALabel(options.mailHostname) as string,
+    authorize,
+    domainTable: identifier(options.domainTable ?? 'domain', 'domainTable'),
+    domainColumn: identifier(options.domainColumn ?? 'domain', 'domainColumn'),
+    domainActiveColumn: options.domainActiveColumn === null ? null : identifier(options.domainActiveColumn ?? 'active', 'domainActiveColumn'),
+    aliasDomains,
+    adminPath,
+    layout: optional(options.layout, 'layout', 'function') ?? null,
+    csrf: { secret, sessionId, secureCookie },
+    migrationsTable: identifier(options.migrationsTable ?? 'mta_sts_migrations', 'migrationsTable'),
+    cache: { ttlMs, waitMs },
+    dns: options.dns ?? {},
+    now,
+  };
+}
+
+function identifier(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
+    throw new TypeError(`options.${name} must be a table or column name (letters, digits, underscores; 1-64 characters)`);
+  }
+  return value;
+}
+
+function wholeNumber(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`options.${name} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function optional<T>(value: T | undefined, name: string, type: 'function' | 'boolean'): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== type) throw new TypeError(`options.${name} must be a ${type}`);
+  return value;
+}

@@ -1,0 +1,8 @@
+// Pure MTA-STS policy logic: no Express, Knex or sockets here, so every rule is unit-testable.
+export * from './types';
+export * from './hostname';
+export * from './mx';
+export * from './validate';
+export * from './render';
+export * from './id';
+export * from './parse';

@@ -1,0 +1,56 @@
+import { toALabel } from './hostname';
+import { MAX_MX_ENTRIES } from './types';
+
+export type MxParse = { ok: true; mx: string[] } | { ok: false; message: string };
+
+/**
+ * Parses the "MX entries" field: entries separated by commas and/or whitespace (or given as an
+ * array), each a host name or `*.` plus a host name. Entries come back as A-labels, lower case,
+ * without trailing dot and without duplicates, in the order given.
+ */
+export function parseMxEntries(input: string | readonly string[]): MxParse {
+  const raw = typeof input === 'string' ? input.split(/[\s,]+/) : input.flatMap((item) => item.split(/[\s,]+/));
+  const entries = raw.map((item) => item.trim()).filter((item) => item !== '');
+  const out: string[] = [];
+  for (const entry of entries) {
+    const pattern = normalizeMxPattern(entry);
+    if (pattern === null) {
+      return { ok: false, message: `"${shorten(entry)}" is not a valid MX entry: use a host name such as mail.example.org, or *. followed by a host name (a wildcard only as the whole leftmost label)` };
+    }
+    if (!out.includes(pattern)) out.push(pattern);
+  }
+  if (out.length > MAX_MX_ENTRIES) return { ok: false, message: `at most ${MAX_MX_ENTRIES} entries are allowed` };
+  return { ok: true, mx: out };
+}
+
+/** One MX pattern in canonical form, or null when it is not a valid pattern. */
+export function normalizeMxPattern(entry: string): string | null {
+  const trimmed = entry.trim();
+  if (trimmed.startsWith('*.')) {
+    const rest = toALabel(trimmed.slice(2));
+    return rest === null ? null : `*.${rest}`;
+  }
+  return toALabel(trimmed);
+}
+
+/**
+ * RFC 8461 section 4.1: case-insensitive, trailing dot ignored, and a wildcard `*.` matches
+ * exactly one extra leftmost label (`*.example.org` matches `mx1.example.org`, not `example.org`
+ * and not `a.b.example.org`). Not a suffix match.
+ */
+export function mxMatches(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase().replace(/\.$/, '');
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (!p.startsWith('*.')) return p === h;
+  const dot = h.indexOf('.');
+  return dot > 0 && h.slice(dot + 1) === p.slice(2);
+}
+
+/** The patterns of a policy that match a host, for explaining a DNS check. */
+export function matchingPatterns(patterns: readonly string[], host: string): string[] {
+  return patterns.filter((pattern) => mxMatches(pattern, host));
+}
+
+function shorten(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

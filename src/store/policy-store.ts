@@ -1,0 +1,192 @@
+import type { Knex } from 'knex';
+import {
+  MAX_AGE_LIMIT, MODES, Mode, PolicySettings, StoredPolicy, VERSION, FieldError, Validation,
+  changesServedPolicy, nextPolicyId, normalizeMxPattern, toALabel, toULabel,
+} from '../policy';
+import { COLUMNS } from './columns';
+
+export interface DomainTable {
+  table: string;
+  keyColumn: string;
+  /** The host's own "domain is active" column, or null when the host has none. */
+  activeColumn: string | null;
+}
+
+export interface AliasTable {
+  table: string;
+  aliasColumn: string;
+  targetColumn: string;
+  activeColumn: string | null;
+}
+
+/** A domain row of the host, with the plugin's policy columns decoded. */
+export interface DomainRecord {
+  /** The key exactly as the host table holds it (A-label or U-label). */
+  key: string;
+  /** The domain in A-label form. */
+  domain: string;
+  hostActive: boolean;
+  policy: StoredPolicy;
+  /** False when the policy columns hold values the plugin would never write (edited by hand). */
+  valid: boolean;
+}
+
+export type SaveResult =
+  | { status: 'saved'; record: DomainRecord; changed: boolean }
+  | { status: 'invalid'; errors: FieldError[] }
+  | { status: 'conflict'; record: DomainRecord }
+  | { status: 'not-found' };
+
+/** A served policy: the domain and alias names it answers for. */
+export interface ServedPolicies {
+  policies: Map<string, StoredPolicy>;
+  aliases: Map<string, string>;
+}
+
+/** All reads and writes of the plugin's columns. Knex builder only, so MariaDB and SQLite share it. */
+export class PolicyStore {
+  constructor(
+    private readonly knex: Knex,
+    private readonly domains: DomainTable,
+    private readonly aliases: AliasTable | null,
+  ) {}
+
+  private columns(): string[] {
+    const cols = [this.domains.keyColumn, ...Object.values(COLUMNS)];
+    if (this.domains.activeColumn) cols.push(this.domains.activeColumn);
+    return cols;
+  }
+
+  private get locks(): boolean {
+    const client = String(this.knex.client.config.client);
+    // SQLite serialises writers by itself and Knex warns on FOR UPDATE there.
+    return !client.includes('sqlite');
+  }
+
+  /** Finds a domain by any spelling a person or the host may use: A-label, U-label, any case. */
+  async find(name: string): Promise<DomainRecord | null> {
+    const ascii = toALabel(name);
+    if (ascii === null) return null;
+    const spellings = [...new Set([ascii, toULabel(ascii), name.trim(), name.trim().toLowerCase()])];
+    const rows = await this.knex(this.domains.table).select(this.columns()).whereIn(this.domains.keyColumn, spellings);
+    const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null && r.domain === ascii);
+    return records.find((r) => r.key === ascii) ?? records[0] ?? null;
+  }
+
+  /**
+   * Applies a change in one transaction: re-reads the row under a lock, refuses a stale
+   * `expectedRevision`, validates, and writes a new policy id only when the served policy changes.
+   */
+  async save(
+    name: string,
+    change: (current: PolicySettings) => Validation<PolicySettings>,
+    options: { expectedRevision?: number; now?: () => Date } = {},
+  ): Promise<SaveResult> {
+    const found = await this.find(name);
+    if (!found) return { status: 'not-found' };
+    return this.knex.transaction(async (trx) => {
+      let query = trx(this.domains.table).select(this.columns()).where(this.domains.keyColumn, found.key);
+      if (this.locks) query = query.forUpdate();
+      const row = await query.first();
+      const current = row ? this.decode(row) : null;
+      if (!current) return { status: 'not-found' } as const;
+      if (options.expectedRevision !== undefined && options.expectedRevision !== current.policy.revision) {
+        return { status: 'conflict', record: current } as const;
+      }
+      const result = change(settingsOf(current.policy));
+      if (!result.ok) return { status: 'invalid', errors: result.errors } as const;
+      const next = result.value;
+      if (current.valid && !changesServedPolicy(settingsOf(current.policy), next)) {
+        return { status: 'saved', record: current, changed: false } as const;
+      }
+      const now = (options.now ?? (() => new Date()))();
+      const policy: StoredPolicy = {
+        ...next,
+        domain: current.domain,
+        id: nextPolicyId(current.policy.id, now),
+        updatedAt: now.toISOString(),
+        revision: current.policy.revision + 1,
+      };
+      const updated = await trx(this.domains.table)
+        .where(this.domains.keyColumn, current.key)
+        .andWhere(COLUMNS.revision, current.policy.revision)
+        .update({
+          [COLUMNS.active]: policy.active,
+          [COLUMNS.version]: policy.version,
+          [COLUMNS.mode]: policy.mode,
+          [COLUMNS.maxAge]: policy.maxAge,
+          [COLUMNS.mx]: policy.mx.join(','),
+          [COLUMNS.id]: policy.id,
+          [COLUMNS.updatedAt]: policy.updatedAt,
+          [COLUMNS.revision]: policy.revision,
+        });
+      if (updated !== 1) return { status: 'conflict', record: current } as const;
+      return { status: 'saved', record: { ...current, policy, valid: true }, changed: true } as const;
+    });
+  }
+
+  /** Every policy senders may be served: MTA-STS active, host domain active, values valid. */
+  async loadServed(): Promise<ServedPolicies> {
+    const rows = await this.knex(this.domains.table).select(this.columns()).where(COLUMNS.active, true);
+    const policies = new Map<string, StoredPolicy>();
+    for (const row of rows) {
+      const record = this.decode(row);
+      if (record && record.valid && record.hostActive && record.policy.active) policies.set(record.domain, record.policy);
+    }
+    const aliases = new Map<string, string>();
+    if (this.aliases) {
+      const { table, aliasColumn, targetColumn, activeColumn } = this.aliases;
+      const cols = activeColumn ? [aliasColumn, targetColumn, activeColumn] : [aliasColumn, targetColumn];
+      for (const row of await this.knex(table).select(cols)) {
+        const alias = toALabel(String(row[aliasColumn] ?? ''));
+        const target = toALabel(String(row[targetColumn] ?? ''));
+        if (alias && target && (!activeColumn || truthy(row[activeColumn]))) aliases.set(alias, target);
+      }
+    }
+    return { policies, aliases };
+  }
+
+  /** Decodes a row; null when its key is not a host name at all. */
+  decode(row: Record<string, unknown>): DomainRecord | null {
+    const key = String(row[this.domains.keyColumn] ?? '');
+    const domain = toALabel(key);
+    if (domain === null) return null;
+    const mode = String(row[COLUMNS.mode]);
+    const maxAge = Number(row[COLUMNS.maxAge]);
+    const rawMx = String(row[COLUMNS.mx] ?? '').split(',').filter((entry) => entry !== '');
+    const mx = rawMx.map(normalizeMxPattern);
+    const valid =
+      row[COLUMNS.version] === VERSION &&
+      (MODES as readonly string[]).includes(mode) &&
+      Number.isInteger(maxAge) && maxAge >= 0 && maxAge <= MAX_AGE_LIMIT &&
+      mx.every((entry) => entry !== null) &&
+      (mode === 'none' || mx.length > 0);
+    return {
+      key,
+      domain,
+      hostActive: this.domains.activeColumn ? truthy(row[this.domains.activeColumn]) : true,
+      valid,
+      policy: {
+        domain,
+        active: truthy(row[COLUMNS.active]),
+        version: VERSION,
+        mode: (MODES as readonly string[]).includes(mode) ? (mode as Mode) : 'none',
+        maxAge: Number.isInteger(maxAge) ? maxAge : 0,
+        mx: mx.filter((entry): entry is string => entry !== null),
+        id: row[COLUMNS.id] == null ? null : String(row[COLUMNS.id]),
+        updatedAt: row[COLUMNS.updatedAt] == null ? null : String(row[COLUMNS.updatedAt]),
+        revision: Number(row[COLUMNS.revision]) || 0,
+      },
+    };
+  }
+}
+
+export function settingsOf(policy: StoredPolicy): PolicySettings {
+  return { active: policy.active, version: policy.version, mode: policy.mode, maxAge: policy.maxAge, mx: [...policy.mx] };
+}
+
+/** Host tables store flags as 1/0, '1'/'0', true/false or BIT(1) buffers. */
+export function truthy(value: unknown): boolean {
+  if (Buffer.isBuffer(value)) return value.some((byte) => byte !== 0);
+  return value === true || value === 1 || value === '1' || value === 'true' || value === 1n;
+}

@@ -1,0 +1,43 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ejs from 'ejs';
+import type { Request, Response } from 'express';
+import type { ResolvedOptions } from '../options';
+import type { HttpError } from './errors';
+
+/** The plugin's EJS views, at the package root: two levels up from `src/web`, three from `dist/src/web`. */
+export const VIEWS_DIR = [join(__dirname, '../../views'), join(__dirname, '../../../views')].find((dir) => existsSync(join(dir, 'tab.ejs'))) ?? join(__dirname, '../../../views');
+
+/**
+ * Renders the plugin's fragments and hands them to the host's layout, so that every page the
+ * plugin answers with (after a save, with errors, an error page) sits inside the host's page.
+ */
+export class PageRenderer {
+  private readonly templates = new Map<string, ejs.TemplateFunction>();
+
+  constructor(private readonly options: ResolvedOptions) {}
+
+  /** An HTML fragment from `views/<name>.ejs`; `<%= %>` escapes everything it prints. */
+  fragment(name: string, data: Record<string, unknown>): string {
+    let template = this.templates.get(name);
+    if (!template) {
+      const filename = join(VIEWS_DIR, `${name}.ejs`);
+      template = ejs.compile(readFileSync(filename, 'utf8'), { filename, strict: true, localsName: 'it' }) as ejs.TemplateFunction;
+      this.templates.set(name, template);
+    }
+    return template(data) as string;
+  }
+
+  async page(req: Request, res: Response, page: { title: string; domain: string | null; content: string; status: number }): Promise<void> {
+    const html = this.options.layout
+      ? await this.options.layout({ req, res, ...page })
+      : this.fragment('page', { title: page.title, content: page.content });
+    if (res.headersSent) return;
+    res.status(page.status).type('html').send(html);
+  }
+
+  async error(req: Request, res: Response, error: HttpError): Promise<void> {
+    const content = this.fragment('error', { status: error.status, message: error.message });
+    await this.page(req, res, { title: `Error ${error.status}`, domain: null, content, status: error.status });
+  }
+}

@@ -1,0 +1,63 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import { StoredPolicy, hostFromHeader, renderPolicy } from '../policy';
+import type { ServedCache } from '../store/served-cache';
+
+export const POLICY_PATH = '/.well-known/mta-sts.txt';
+
+// Rendered bodies per stored policy object: the cache hands out the same object until the policy
+// changes, so each policy is rendered once.
+const bodies = new WeakMap<StoredPolicy, Buffer>();
+
+function body(policy: StoredPolicy): Buffer {
+  let buffer = bodies.get(policy);
+  if (!buffer) {
+    buffer = Buffer.from(renderPolicy(policy), 'utf8');
+    bodies.set(policy, buffer);
+  }
+  return buffer;
+}
+
+function send(res: ServerResponse, req: IncomingMessage, status: number, payload: Buffer | string, extra: Record<string, string> = {}): void {
+  const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', String(data.length));
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  // Senders must not use HTTP caching (RFC 8461 section 3.3); neither should proxies.
+  res.setHeader('Cache-Control', 'no-store');
+  for (const [name, value] of Object.entries(extra)) res.setHeader(name, value);
+  res.end(req.method === 'HEAD' ? undefined : data);
+}
+
+/**
+ * The policy file, generated per Host header. Mounted before any static middleware, it answers
+ * every request for the policy path (so a stale static file is never reached) and every request
+ * to an `mta-sts.` host; anything else goes on to the host's app. It never redirects, never sets
+ * a cookie, and its 404 says nothing about which domains exist.
+ */
+export function createWellKnownHandler(cache: ServedCache, log: (err: unknown) => void) {
+  return function mtaStsWellKnown(req: Request, res: Response, next: NextFunction): void {
+    const url = req.originalUrl ?? req.url ?? '';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const host = req.headers.host ?? '';
+    const stsHost = host.length > 8 && host.slice(0, 8).toLowerCase() === 'mta-sts.';
+    if (path !== POLICY_PATH && !stsHost) return next();
+    if (path !== POLICY_PATH) return send(res, req, 404, 'Not found\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, req, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
+    const name = stsHost ? hostFromHeader(host.slice(8)) : null;
+    if (name === null) return send(res, req, 404, 'Not found\n');
+    cache.lookup(name).then(
+      (found) => {
+        if (found.status === 'found') send(res, req, 200, body(found.policy));
+        else if (found.status === 'missing') send(res, req, 404, 'Not found\n');
+        else send(res, req, 503, 'Service temporarily unavailable\n', { 'Retry-After': '30' });
+      },
+      (err: unknown) => {
+        log(err);
+        send(res, req, 503, 'Service temporarily unavailable\n', { 'Retry-After': '30' });
+      },
+    );
+  };
+}
