@@ -24,8 +24,14 @@ export function createCsrf(options: ResolvedOptions['csrf']): Csrf {
     cookieOptions: { sameSite: 'strict', path: '/', secure: options.secureCookie, httpOnly: true },
     getCsrfTokenFromRequest: (req) => (typeof req.body?._csrf === 'string' ? req.body._csrf : req.get('x-csrf-token')),
   });
+  const parseCookies = cookieParser();
   return {
-    protect: [cookieParser(), doubleCsrfProtection],
-    token: (req, res) => generateCsrfToken(req, res),
+    protect: [parseCookies, doubleCsrfProtection],
+    token(req, res) {
+      // renderTab runs inside the host's route, where nobody may have parsed cookies yet;
+      // cookie-parser is synchronous, so it can be run in place.
+      if (req.cookies === undefined) parseCookies(req, res, () => undefined);
+      return generateCsrfToken(req, res);
+    },
   };
 }

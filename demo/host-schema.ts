@@ -1,0 +1,58 @@
+import type { Knex } from 'knex';
+import { toALabel } from '../src/policy';
+
+/**
+ * The demo host's own schema, shaped like mailcow's: a `domain` table keyed by the domain name
+ * with an `active` flag, and an `alias_domain` table. Run with Knex's migrator under the host's
+ * usual `knex_migrations` table, before the plugin's migration.
+ */
+const createTables = {
+  async up(knex: Knex) {
+    if (!(await knex.schema.hasTable('domain'))) {
+      await knex.schema.createTable('domain', (t) => {
+        t.string('domain', 255).primary();
+        t.string('description', 255).notNullable().defaultTo('');
+        t.integer('mailboxes').notNullable().defaultTo(10);
+        t.boolean('active').notNullable().defaultTo(true);
+        t.string('created', 24).notNullable().defaultTo('');
+      });
+    }
+    if (!(await knex.schema.hasTable('alias_domain'))) {
+      await knex.schema.createTable('alias_domain', (t) => {
+        t.string('alias_domain', 255).primary();
+        t.string('target_domain', 255).notNullable();
+        t.boolean('active').notNullable().defaultTo(true);
+      });
+    }
+  },
+  async down(knex: Knex) {
+    await knex.schema.dropTableIfExists('alias_domain');
+    await knex.schema.dropTableIfExists('domain');
+  },
+};
+
+const MIGRATIONS = [{ name: '20261128000000_host_domain_tables', migration: createTables }];
+
+export async function migrateHost(knex: Knex): Promise<void> {
+  await knex.migrate.latest({
+    tableName: 'knex_migrations',
+    migrationSource: <Knex.MigrationSource<(typeof MIGRATIONS)[number]>>{
+      getMigrations: async () => MIGRATIONS,
+      getMigrationName: (m) => m.name,
+      getMigration: async (m) => m.migration,
+    },
+  });
+}
+
+/** Seeds the demo domains once, on a fresh database. */
+export async function seedDomains(knex: Knex, domains: string[]): Promise<void> {
+  const [{ count }] = await knex('domain').count({ count: '*' });
+  if (Number(count) > 0) return;
+  const names = domains.map((domain) => {
+    const name = toALabel(domain);
+    if (name === null) throw new Error(`DEMO_DOMAINS: "${domain}" is not a domain name`);
+    return name;
+  });
+  const created = new Date().toISOString();
+  await knex('domain').insert(names.map((domain) => ({ domain, description: `Demo domain ${domain}`, created })));
+}

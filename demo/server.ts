@@ -1,0 +1,56 @@
+// The demo host panel's entry point: the only place that reads the environment.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import knexFactory, { Knex } from 'knex';
+import { createPanel } from './app';
+
+function database(url: string | undefined): Knex {
+  if (!url || url.startsWith('sqlite:')) {
+    const file = resolve(url ? url.slice('sqlite:'.length) : 'data/panel.sqlite');
+    mkdirSync(dirname(file), { recursive: true });
+    return knexFactory({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
+  }
+  if (url.startsWith('mysql://') || url.startsWith('mariadb://')) {
+    return knexFactory({ client: 'mysql2', connection: url.replace(/^mariadb:/, 'mysql:') });
+  }
+  throw new Error(`DATABASE_URL must start with sqlite: or mysql:// (got "${url}")`);
+}
+
+function list(value: string | undefined): string[] | undefined {
+  const items = value?.split(/[\s,]+/).filter(Boolean);
+  return items && items.length > 0 ? items : undefined;
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${env.PORT}")`);
+  const generated = !env.ADMIN_PASSWORD;
+  const adminPassword = env.ADMIN_PASSWORD || randomBytes(9).toString('base64url');
+  const knex = database(env.DATABASE_URL);
+  const { app } = await createPanel({
+    knex,
+    mailHostname: env.MAIL_HOSTNAME || 'mail.example.org',
+    adminPassword,
+    apiKey: env.API_KEY || undefined,
+    dnsServers: list(env.DNS_SERVERS),
+    demoDomains: list(env.DEMO_DOMAINS),
+  });
+  const server = app.listen(port, () => {
+    const address = server.address();
+    const actual = typeof address === 'object' && address ? address.port : port;
+    console.log(`Demo mail panel: http://localhost:${actual}/`);
+    console.log(`Log in as admin with password ${generated ? `${adminPassword} (generated; set ADMIN_PASSWORD to choose one)` : 'from ADMIN_PASSWORD'}`);
+    console.log(`Policy file: curl -H 'Host: mta-sts.<domain>' http://localhost:${actual}/.well-known/mta-sts.txt`);
+    console.log(env.API_KEY ? `JSON API at /api/v1/mta-sts (header X-API-Key)` : 'JSON API closed (set API_KEY to open it)');
+  });
+  const stop = () => server.close(() => void knex.destroy().then(() => process.exit(0)));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

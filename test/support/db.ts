@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import knexFactory, { Knex } from 'knex';
+
+/**
+ * The two databases every store test runs on: SQLite (the embedded default, a temp file) and
+ * the real MariaDB at 127.0.0.1:3306 (or TEST_MYSQL_URL). MariaDB is never skipped: if it
+ * cannot be reached, its tests fail.
+ */
+export type DbKind = 'sqlite' | 'mariadb';
+export const DB_KINDS: DbKind[] = ['sqlite', 'mariadb'];
+
+export interface TestDb {
+  kind: DbKind;
+  knex: Knex;
+  /** Unique per test database, so runs and suites never collide in the shared `test` schema. */
+  domainTable: string;
+  aliasTable: string;
+  migrationsTable: string;
+  destroy(): Promise<void>;
+}
+
+export async function createTestDb(kind: DbKind): Promise<TestDb> {
+  const suffix = randomBytes(4).toString('hex');
+  let dir: string | null = null;
+  const knex =
+    kind === 'sqlite'
+      ? knexFactory({
+          client: 'better-sqlite3',
+          connection: { filename: join((dir = mkdtempSync(join(tmpdir(), 'mta-sts-test-'))), 'panel.sqlite') },
+          useNullAsDefault: true,
+        })
+      : knexFactory({
+          client: 'mysql2',
+          connection: process.env.TEST_MYSQL_URL ?? { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' },
+          pool: { min: 0, max: 10 },
+        });
+  const db: TestDb = {
+    kind,
+    knex,
+    domainTable: `t_domain_${suffix}`,
+    aliasTable: `t_alias_domain_${suffix}`,
+    migrationsTable: `t_mta_sts_migrations_${suffix}`,
+    async destroy() {
+      if (kind === 'mariadb') {
+        for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`]) {
+          await knex.schema.dropTableIfExists(table);
+        }
+      }
+      await knex.destroy();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return db;
+}
+
+/** A host domain table shaped like mailcow's `domain`, holding host rows before the plugin arrives. */
+export async function createHostTables(db: TestDb, domains: Array<{ domain: string; active?: boolean; description?: string }> = []): Promise<void> {
+  await db.knex.schema.createTable(db.domainTable, (t) => {
+    t.string('domain', 255).primary();
+    t.string('description', 255).nullable();
+    t.integer('mailboxes').notNullable().defaultTo(10);
+    t.boolean('active').notNullable().defaultTo(true);
+  });
+  await db.knex.schema.createTable(db.aliasTable, (t) => {
+    t.string('alias_domain', 255).primary();
+    t.string('target_domain', 255).notNullable();
+    t.boolean('active').notNullable().defaultTo(true);
+  });
+  if (domains.length > 0) {
+    await db.knex(db.domainTable).insert(
+      domains.map((d, i) => ({ domain: d.domain, description: d.description ?? `host row ${i}`, mailboxes: 10 + i, active: d.active ?? true })),
+    );
+  }
+}
