@@ -61,6 +61,7 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     return page(req, `Edit domain ${domain}`, content);
   };
 
+  const apiRequests = new WeakSet<Request>();
   const mtaSts = createMtaSts({
     knex,
     mailHostname: options.mailHostname,
@@ -70,7 +71,8 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     csrf: { sessionId: (req) => sessions.id(req), secureCookie: options.secureCookies ?? false },
     authorize(req) {
       // The API takes its key and nothing else, so a browser's login cookie cannot drive it (no CSRF).
-      if (req.baseUrl === API_PATH) {
+      // Marked by the mount itself: routing ignores case, so `/API/v1/...` must not fall through to the cookie.
+      if (apiRequests.has(req)) {
         const key = req.get('x-api-key');
         if (key === undefined) return 'unauthenticated';
         return options.apiKey !== undefined && options.apiKey !== '' && sameSecret(key, options.apiKey);
@@ -125,7 +127,10 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   });
 
   app.use('/mta-sts', mtaSts.admin);
-  app.use(API_PATH, mtaSts.api);
+  app.use(API_PATH, (req, _res, next) => {
+    apiRequests.add(req);
+    next();
+  }, mtaSts.api);
   app.use((req, res) => {
     res.status(404).send(page(req, 'Not found', '<p>There is no such page.</p>'));
   });

@@ -93,7 +93,8 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     activeColumn: options.aliasDomains.activeColumn == null ? null : identifier(options.aliasDomains.activeColumn, 'aliasDomains.activeColumn'),
   };
   const adminPath = options.adminPath ?? '/mta-sts';
-  if (typeof adminPath !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(adminPath)) {
+  // No "." or ".." segments: browsers resolve them in the form action, which would then miss the router.
+  if (typeof adminPath !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(adminPath) || /\/\.{1,2}(?=\/|$)/.test(adminPath)) {
     throw new TypeError('options.adminPath must be a path such as /mta-sts (no trailing slash)');
   }
   const csrf = options.csrf ?? {};

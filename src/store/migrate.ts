@@ -8,10 +8,11 @@ interface MigrationModule {
 }
 
 // Listed, not globbed from a folder: the migrations then work the same from source, from dist/
-// and inside a bundle. Names are the file names, so a host that runs the folder itself with
-// Knex's CLI records the same names in the same table.
+// and inside a bundle. Names are the compiled file names, exactly what Knex's own migrator records
+// when a host runs dist/migrations itself (with loadExtensions ['.js'], as plugin.json says), so
+// either way of running them sees the same history.
 const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
-  { name: '20261128000000_add_mta_sts_columns', module: addColumns },
+  { name: '20261128000000_add_mta_sts_columns.js', module: addColumns },
 ];
 
 export interface MigrateOptions extends MigrationConfig {

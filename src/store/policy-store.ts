@@ -68,7 +68,14 @@ export class PolicyStore {
     const ascii = toALabel(name);
     if (ascii === null) return null;
     const spellings = [...new Set([ascii, toULabel(ascii), name.trim(), name.trim().toLowerCase()])];
-    const rows = await this.knex(this.domains.table).select(this.columns()).whereIn(this.domains.keyColumn, spellings);
+    let rows = await this.knex(this.domains.table).select(this.columns()).whereIn(this.domains.keyColumn, spellings);
+    if (rows.length === 0) {
+      // SQLite compares case-sensitively, so a host row spelled "Example.ORG" is only found by
+      // comparing lower-cased keys. Only as a fallback: it cannot use the key's index.
+      rows = await this.knex(this.domains.table)
+        .select(this.columns())
+        .whereIn(this.knex.raw('lower(??)', [this.domains.keyColumn]) as unknown as string, spellings.map((s) => s.toLowerCase()));
+    }
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null && r.domain === ascii);
     return records.find((r) => r.key === ascii) ?? records[0] ?? null;
   }

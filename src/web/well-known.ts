@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { posix } from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import { StoredPolicy, hostFromHeader, renderPolicy } from '../policy';
 import type { ServedCache } from '../store/served-cache';
@@ -16,6 +17,28 @@ function body(policy: StoredPolicy): Buffer {
     bodies.set(policy, buffer);
   }
   return buffer;
+}
+
+/**
+ * The policy text exactly as the route serves it for a domain, or null when none is served. The
+ * DNS Check shows this, so what it reports is what senders get.
+ */
+export async function servedPolicyText(cache: ServedCache, domain: string): Promise<string | null> {
+  const found = await cache.lookup(domain);
+  return found.status === 'found' ? body(found.policy).toString('utf8') : null;
+}
+
+/** True when a file server would map this raw path to the policy file (decoded, dot segments, `\\`, any case). */
+function reachesPolicyFile(path: string): boolean {
+  // Cheap test first: this runs for every request of the host's app.
+  if (!/mta|%/i.test(path)) return false;
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // Malformed escapes: a file server refuses them too; compare the raw path.
+  }
+  return posix.normalize(decoded.replace(/\\/g, '/')).toLowerCase() === POLICY_PATH;
 }
 
 function send(res: ServerResponse, req: IncomingMessage, status: number, payload: Buffer | string, extra: Record<string, string> = {}): void {
@@ -43,7 +66,9 @@ export function createWellKnownHandler(cache: ServedCache, log: (err: unknown) =
     const path = query === -1 ? url : url.slice(0, query);
     const host = req.headers.host ?? '';
     const stsHost = host.length > 8 && host.slice(0, 8).toLowerCase() === 'mta-sts.';
-    if (path !== POLICY_PATH && !stsHost) return next();
+    // A static file server decodes and normalises the path, so `/.well-known/mta%2Dsts.txt` or
+    // `//.well-known/./mta-sts.txt` would reach a stale file on disk: answer those here too.
+    if (path !== POLICY_PATH && !stsHost) return reachesPolicyFile(path) ? send(res, req, 404, 'Not found\n') : next();
     if (path !== POLICY_PATH) return send(res, req, 404, 'Not found\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, req, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
     const name = stsHost ? hostFromHeader(host.slice(8)) : null;

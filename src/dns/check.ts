@@ -1,0 +1,157 @@
+// Runs the DNS Check: every lookup and probe at once, then one verdict per check, in a fixed
+// order. It never throws and never waits on anything without a deadline, so a dead resolver or
+// a silent server yields a complete result with errors rather than a hang.
+import type { StoredPolicy } from '../policy';
+import type { CaOption } from './probe-kit';
+import { probeHttps } from './https-probe';
+import { probeMxTls } from './smtp-probe';
+import type { LookupResult, RecordType, Resolver } from './resolver';
+import { failedCheck, normalizeHost, type Check, type CheckName } from './verdict-kit';
+import { mxCheck, mxHosts, stsHostCheck, stsTxtCheck } from './verdicts-dns';
+import { daneCheck, tlsrptCheck } from './verdicts-related';
+import { httpsCheck, mxTlsCheck, policyCheck, type ServedPolicy } from './verdicts-served';
+
+export interface ProbeSettings { enabled?: boolean; port?: number; ca?: CaOption; timeoutMs?: number }
+export interface SmtpProbeSettings extends ProbeSettings {
+  /** The name sent in EHLO; defaults to `mailHostname`, as the panel usually runs on the mail host. */
+  ehloName?: string;
+}
+
+export interface DnsCheckInput {
+  /** A-label. */
+  domain: string;
+  /** The current stored policy (id null until first saved). */
+  policy: StoredPolicy;
+  /** What `mta-sts.<domain>` must CNAME to. */
+  mailHostname: string;
+  /** The policy text exactly as the well-known route serves it; null when nothing is served. */
+  servedPolicy: () => Promise<string | null>;
+  resolver: Resolver;
+  https?: ProbeSettings;
+  smtp?: SmtpProbeSettings;
+  now?: () => Date;
+}
+
+export interface DnsCheckResult { domain: string; id: string | null; checkedAt: string; checks: Check[] }
+
+/** `servedPolicy()` reads the plugin's own store; this bounds it so a stuck database cannot hang the check. */
+export const SERVED_POLICY_TIMEOUT_MS = 10_000;
+
+export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult> {
+  const now = currentTime(input.now);
+  const { policy } = input;
+  const domain = normalizeHost(String(input.domain ?? ''));
+  const mailHostname = normalizeHost(String(input.mailHostname ?? ''));
+  const dns = sharedLookups(input.resolver);
+  const httpsOn = input.https?.enabled !== false;
+  const smtpOn = input.smtp?.enabled !== false;
+
+  // First wave: everything that needs only the domain. The policy host's A/AAAA are shared with
+  // the HTTPS probe through `dns`, so they are asked once.
+  const stsTxt = dns.lookup(`_mta-sts.${domain}`, 'TXT');
+  const apexTxt = dns.lookup(domain, 'TXT');
+  const host = {
+    cname: dns.lookup(`mta-sts.${domain}`, 'CNAME'),
+    a: dns.lookup(`mta-sts.${domain}`, 'A'),
+    aaaa: dns.lookup(`mta-sts.${domain}`, 'AAAA'),
+    mailA: dns.lookup(mailHostname, 'A'),
+    mailAaaa: dns.lookup(mailHostname, 'AAAA'),
+  };
+  const mx = dns.lookup(domain, 'MX');
+  const tlsrpt = dns.lookup(`_smtp._tls.${domain}`, 'TXT');
+  const served = quiet(readServed(input.servedPolicy));
+  const web = input.https ?? {};
+  const https = quiet(httpsOn ? probeHttps({ resolver: dns, domain, port: web.port, ca: web.ca, timeoutMs: web.timeoutMs }) : Promise.resolve(null));
+
+  // Second wave: per MX host, started the moment the MX answer arrives.
+  const hosts = quiet(mx.then(mxHosts));
+  const tlsa = quiet(hosts.then((names) => Promise.all(names.map((name) => dns.lookup(`_25._tcp.${name}`, 'TLSA')))));
+  const smtp = input.smtp ?? {};
+  const mxTls = quiet(smtpOn
+    ? hosts.then((names) => Promise.all(names.map((name) => probeMxTls({ resolver: dns, host: name, ehloName: smtp.ehloName ?? mailHostname, port: smtp.port, ca: smtp.ca, timeoutMs: smtp.timeoutMs }))))
+    : Promise.resolve(null));
+
+  const checks = await Promise.all([
+    settle('sts-txt', async () => {
+      const [record, apex] = await Promise.all([stsTxt, apexTxt]);
+      return stsTxtCheck({ domain, policy, record, apex });
+    }),
+    settle('sts-host', async () => {
+      const [cname, a, aaaa, mailA, mailAaaa] = await Promise.all([host.cname, host.a, host.aaaa, host.mailA, host.mailAaaa]);
+      return stsHostCheck({ domain, mailHostname, cname, a, aaaa, mailA, mailAaaa });
+    }),
+    settle('mx', async () => mxCheck({ domain, policy, mailHostname, mx: await mx })),
+    settle('tlsrpt', async () => tlsrptCheck({ domain, record: await tlsrpt })),
+    settle('policy', async () => policyCheck({ domain, policy, served: await served })),
+    settle('dane', async () => {
+      const [answer, names, records] = await Promise.all([mx, hosts, tlsa]);
+      const mxFailure = !answer.ok && answer.failure !== 'nxdomain' && answer.failure !== 'nodata' ? answer.message : undefined;
+      return daneCheck({ hosts: names, tlsa: records, mxFailure });
+    }),
+    settle('https', async () => httpsCheck({ domain, policy, probe: await https, now })),
+    settle('mx-tls', async () => {
+      const [answer, probes] = await Promise.all([mx, mxTls]);
+      return mxTlsCheck({ domain, policy, mx: answer, probes, now });
+    }),
+  ]);
+  return { domain, id: policy?.id ?? null, checkedAt: now.toISOString(), checks };
+}
+
+/** Any exception in a verdict becomes an error for that check alone. */
+function settle(name: CheckName, verdict: () => Promise<Check>): Promise<Check> {
+  return Promise.resolve().then(verdict).catch((err: unknown) => failedCheck(name, err));
+}
+
+/**
+ * Marks a promise as handled at once. Its consumers attach later (after the promises they await
+ * before it), and a rejection without a handler in between would crash Node.
+ */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+/** One lookup per name and type for the whole check, and never a rejection. */
+function sharedLookups(resolver: Resolver): Resolver {
+  const started = new Map<string, Promise<LookupResult<RecordType>>>();
+  const lookup = <T extends RecordType>(name: string, type: T): Promise<LookupResult<T>> => {
+    const key = `${type} ${normalizeHost(name)}`;
+    let pending = started.get(key);
+    if (pending === undefined) {
+      pending = Promise.resolve()
+        .then(() => resolver.lookup(name, type))
+        .catch((err: unknown): LookupResult<RecordType> => ({
+          ok: false, name, type, failure: 'error', cnames: [],
+          message: `lookup of ${name} ${type} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
+        }));
+      started.set(key, pending);
+    }
+    return pending as Promise<LookupResult<T>>;
+  };
+  return { servers: resolver?.servers ?? [], timeoutMs: resolver?.timeoutMs ?? 0, lookup };
+}
+
+async function readServed(read: () => Promise<string | null>): Promise<ServedPolicy> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the policy store gave no answer within ${SERVED_POLICY_TIMEOUT_MS / 1000} s`)), SERVED_POLICY_TIMEOUT_MS);
+  });
+  try {
+    const text: unknown = await Promise.race([Promise.resolve().then(read), deadline]);
+    if (text !== null && typeof text !== 'string') return { ok: false, message: 'the policy store returned neither text nor nothing' };
+    return { ok: true, text };
+  } catch (err) {
+    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function currentTime(now: (() => Date) | undefined): Date {
+  try {
+    const value = now ? now() : new Date();
+    return value instanceof Date && !Number.isNaN(value.getTime()) ? value : new Date();
+  } catch {
+    return new Date();
+  }
+}

@@ -1,0 +1,158 @@
+// What both network probes share: finding an address through the injected resolver, a deadline
+// that tears down whatever is open, and a TLS handshake whose certificate problems come back in
+// words rather than OpenSSL codes.
+import type * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { Resolver } from './resolver';
+
+export type CaOption = string | Buffer | Array<string | Buffer>;
+
+/** Where a probe stopped; lets a verdict say what to fix. */
+export type ProbeStage = 'dns' | 'connect' | 'tls' | 'certificate' | 'protocol' | 'timeout' | 'internal';
+export interface ProbeFailure { stage: ProbeStage; message: string }
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  /** The DNS names in subjectAltName, which is what senders match (never the CN). */
+  names: string[];
+  validFrom: string; // ISO 8601
+  validTo: string; // ISO 8601
+}
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
+
+/** A then AAAA, as RFC 8461 senders do for the policy host; both asked at once to save time. */
+export async function resolveAddress(resolver: Resolver, host: string): Promise<{ ok: true; address: string } | { ok: false; message: string }> {
+  const a = resolver.lookup(host, 'A');
+  const aaaa = resolver.lookup(host, 'AAAA');
+  const v4 = await a;
+  if (v4.ok) return { ok: true, address: v4.records[0] };
+  const v6 = await aaaa;
+  if (v6.ok) return { ok: true, address: v6.records[0] };
+  const missing = (r: typeof v4 | typeof v6) => !r.ok && (r.failure === 'nxdomain' || r.failure === 'nodata');
+  if (missing(v4) && missing(v6)) return { ok: false, message: `${host} has no A or AAAA record` };
+  return { ok: false, message: `${host} could not be resolved: ${v4.ok ? '' : v4.message}` };
+}
+
+/** Tracks open sockets and the current step so a deadline can close them and say where it hung. */
+export class ProbeRun {
+  stage = 'connecting';
+  private readonly sockets = new Set<net.Socket>();
+
+  track<T extends net.Socket>(socket: T): T {
+    this.sockets.add(socket);
+    return socket;
+  }
+
+  closeAll(): void {
+    // Newest first: a TLS socket wraps the TCP socket tracked before it, and destroying the TCP
+    // socket under a live TLS socket crashes Node 20 (read bio not set, or a segfault).
+    for (const socket of [...this.sockets].reverse()) socket.destroy();
+  }
+}
+
+/**
+ * Runs `work` with a hard deadline. Never rejects: an exception becomes `onError`'s result and
+ * the deadline `onTimeout`'s. Sockets are destroyed either way, so nothing lingers.
+ */
+export async function withDeadline<T>(
+  timeoutMs: number,
+  work: (run: ProbeRun) => Promise<T>,
+  onTimeout: (stage: string) => T,
+  onError: (err: unknown) => T,
+): Promise<T> {
+  const run = new ProbeRun();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(onTimeout(run.stage)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work(run).catch(onError), deadline]);
+  } finally {
+    clearTimeout(timer);
+    run.closeAll();
+  }
+}
+
+export function connectError(err: NodeJS.ErrnoException, target: string): string {
+  if (err.code === 'ECONNREFUSED') return `connection to ${target} was refused: nothing listens there`;
+  if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') return `${target} is unreachable from this server`;
+  if (err.code === 'ECONNRESET') return `${target} closed the connection`;
+  return `could not connect to ${target}: ${err.message}`;
+}
+
+export type Handshake =
+  | { ok: true; socket: tls.TLSSocket; tlsVersion: string; certificate: CertificateInfo }
+  | { ok: false; failure: ProbeFailure; tlsVersion?: string; certificate?: CertificateInfo };
+
+/**
+ * A TLS 1.2+ handshake that checks the certificate for `name` the way senders do, but without
+ * letting Node abort on the first problem, so that every problem can be named.
+ */
+export function secureHandshake(run: ProbeRun, options: tls.ConnectionOptions, name: string, ca: CaOption | undefined): Promise<Handshake> {
+  run.stage = 'in the TLS handshake';
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome: Handshake) => {
+      if (!settled) resolve(outcome);
+      settled = true;
+    };
+    const socket = run.track(tls.connect({ ...options, servername: name, ca, minVersion: 'TLSv1.2', rejectUnauthorized: false }));
+    socket.on('error', (err: NodeJS.ErrnoException) => settle({ ok: false, failure: { stage: 'tls', message: tlsError(err) } }));
+    socket.on('close', () => settle({ ok: false, failure: { stage: 'tls', message: 'the server closed the connection during the TLS handshake' } }));
+    socket.once('secureConnect', () => {
+      const peer = socket.getPeerCertificate();
+      const tlsVersion = socket.getProtocol() ?? 'unknown';
+      if (!peer || Object.keys(peer).length === 0) {
+        return settle({ ok: false, tlsVersion, failure: { stage: 'certificate', message: 'the server presented no certificate' } });
+      }
+      const certificate = certificateInfo(peer);
+      const problems = certificateProblems(socket, name, peer, certificate);
+      if (problems.length > 0) {
+        return settle({ ok: false, tlsVersion, certificate, failure: { stage: 'certificate', message: `the certificate is not acceptable: ${problems.join('; ')}` } });
+      }
+      settle({ ok: true, socket, tlsVersion, certificate });
+    });
+  });
+}
+
+export function certificateInfo(peer: tls.PeerCertificate): CertificateInfo {
+  const names = (peer.subjectaltname ?? '').split(/,\s*/).filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4));
+  const label = (entity: tls.Certificate | undefined) => String(entity?.CN ?? entity?.O ?? 'unknown');
+  return { subject: label(peer.subject), issuer: label(peer.issuer), names, validFrom: isoDate(peer.valid_from), validTo: isoDate(peer.valid_to) };
+}
+
+const UNTRUSTED = new Set(['UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_UNTRUSTED']);
+
+function certificateProblems(socket: tls.TLSSocket, name: string, peer: tls.PeerCertificate, info: CertificateInfo): string[] {
+  const problems: string[] = [];
+  // Node types this as an Error but sets the OpenSSL code string.
+  const raw: unknown = socket.authorized ? null : socket.authorizationError;
+  const code = typeof raw === 'string' ? raw : raw instanceof Error ? ((raw as NodeJS.ErrnoException).code ?? raw.message) : null;
+  // OpenSSL reports one problem only; the dates are checked here too so an expired certificate
+  // that is also untrusted says both.
+  const now = Date.now();
+  if (code === 'CERT_HAS_EXPIRED' || Date.parse(info.validTo) < now) problems.push(`it expired on ${info.validTo.slice(0, 10)}`);
+  else if (code === 'CERT_NOT_YET_VALID' || Date.parse(info.validFrom) > now) problems.push(`it is not valid before ${info.validFrom.slice(0, 10)}`);
+  if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT') problems.push('it is self-signed, so senders do not trust it');
+  else if (code !== null && UNTRUSTED.has(code)) problems.push(`it is not trusted: its issuer "${info.issuer}" is not a known certificate authority, or the server does not send the intermediate certificate`);
+  else if (code !== null && !['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID'].includes(code)) problems.push(`it was rejected (${code})`);
+  if (tls.checkServerIdentity(name, peer) !== undefined) {
+    problems.push(`it is not valid for ${name} (it covers ${info.names.length > 0 ? info.names.join(', ') : 'no DNS names'})`);
+  }
+  return problems;
+}
+
+function tlsError(err: NodeJS.ErrnoException): string {
+  const code = err.code ?? '';
+  if (/UNSUPPORTED_PROTOCOL|PROTOCOL_VERSION|NO_PROTOCOLS/.test(code)) return 'the server does not support TLS 1.2 or later, which senders require';
+  if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG/.test(code)) return 'the server did not answer with TLS (is it plain text on this port?)';
+  if (code === 'ECONNRESET') return 'the server closed the connection during the TLS handshake';
+  return `the TLS handshake failed: ${err.message}`;
+}
+
+function isoDate(text: string | undefined): string {
+  const time = text === undefined ? NaN : Date.parse(text);
+  return Number.isNaN(time) ? '' : new Date(time).toISOString();
+}

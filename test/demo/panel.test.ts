@@ -1,0 +1,304 @@
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Server, createServer as createHttpServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import knexFactory, { Knex } from 'knex';
+import request from 'supertest';
+import { createPanel } from '../../demo/app';
+import { attr, controlByLabel, controlValue, dnsRecords, formValues, notices, openingTag, textOf } from '../support/server';
+
+const ROOT = [join(__dirname, '../../..'), join(__dirname, '../..')].find((dir) => existsSync(join(dir, 'package.json'))) as string;
+const STALE_FILE = join(ROOT, 'demo/public/.well-known/mta-sts.txt');
+const PASSWORD = 'correct horse battery staple';
+const API_KEY = 'test-api-key-0123456789';
+
+interface Panel {
+  http: Server;
+  knex: Knex;
+  dir: string;
+  close(): Promise<void>;
+}
+
+async function startPanel(options: { apiKey?: string } = {}): Promise<Panel> {
+  const dir = mkdtempSync(join(tmpdir(), 'mta-sts-panel-'));
+  const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'panel.sqlite') }, useNullAsDefault: true });
+  const { app } = await createPanel({
+    knex, mailHostname: 'mail.example.org', adminPassword: PASSWORD, apiKey: options.apiKey, demoDomains: ['example.org', 'example.net', 'bücher.example'],
+  });
+  const http = createHttpServer(app);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    http, knex, dir,
+    async close() {
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+      await knex.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A browser: keeps its cookies. */
+async function loggedIn(panel: Panel) {
+  const browser = request.agent(panel.http);
+  const res = await browser.post('/login').type('form').send({ username: 'admin', password: PASSWORD });
+  assert.equal(res.status, 303);
+  return browser;
+}
+
+function inPanelPage(html: string): boolean {
+  return /<a class="navbar-brand"[^>]*>Demo mail panel<\/a>/.test(html);
+}
+
+/** The tab links of the domain edit page, and which one is current. */
+function domainTabs(html: string): { tabs: string[]; current: string | null } {
+  const nav = /<ul class="nav nav-tabs[^"]*">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '';
+  const links = [...nav.matchAll(/<a\b[^>]*>([\s\S]*?)<\/a>/g)];
+  const current = links.find((m) => attr(m[0], 'aria-current') === 'page');
+  return { tabs: links.map((m) => textOf(m[1])), current: current ? textOf(current[1]) : null };
+}
+
+describe('the demo panel', () => {
+  let panel: Panel;
+  beforeEach(async () => {
+    panel = await startPanel();
+  });
+  afterEach(() => panel.close());
+
+  describe('logging in', () => {
+    it('shows a login form with Username and Password and a "Log in" button', async () => {
+      const res = await request(panel.http).get('/login');
+      assert.equal(res.status, 200);
+      assert.equal(controlByLabel(res.text, 'Username').name, 'input');
+      assert.equal(attr(controlByLabel(res.text, 'Password').tag, 'type'), 'password');
+      const button = /<button\b[^>]*>([\s\S]*?)<\/button>/.exec(res.text.slice(res.text.indexOf('<main')));
+      assert.equal(textOf(button?.[1] ?? ''), 'Log in');
+    });
+
+    it('refuses a wrong password with 401 and no session', async () => {
+      for (const body of [{ username: 'admin', password: 'wrong' }, { username: 'root', password: PASSWORD }, { username: 'admin' }]) {
+        const res = await request(panel.http).post('/login').type('form').send(body);
+        assert.equal(res.status, 401);
+        assert.match(textOf(res.text), /wrong username or password/i);
+        assert.equal(res.headers['set-cookie'], undefined);
+      }
+    });
+
+    it('sends a visitor who is not logged in to the login page', async () => {
+      const res = await request(panel.http).get('/domains/example.org?tab=mta-sts').redirects(0);
+      assert.equal(res.status, 303);
+      assert.match(res.headers.location ?? '', /^\/login\?next=/);
+    });
+
+    it('after logging in, lists the seeded domains', async () => {
+      const browser = await loggedIn(panel);
+      const res = await browser.get('/domains');
+      assert.equal(res.status, 200);
+      const text = textOf(res.text);
+      for (const domain of ['example.org', 'example.net', 'xn--bcher-kva.example']) assert.ok(text.includes(domain), domain);
+    });
+
+    it('shows markup stored in the host table as text', async () => {
+      await panel.knex('domain').insert({ domain: 'markup.example', description: '<script>alert(1)</script>' });
+      const browser = await loggedIn(panel);
+      for (const path of ['/domains', '/domains/markup.example']) {
+        const res = await browser.get(path);
+        assert.equal(res.status, 200);
+        assert.doesNotMatch(res.text, /<script>alert/);
+        assert.ok(textOf(res.text).includes('<script>alert(1)</script>'), path);
+      }
+    });
+  });
+
+  describe('the MTA-STS tab in the domain edit page', () => {
+    it('shows the plugin tab inside the panel page, beside the General tab', async () => {
+      const browser = await loggedIn(panel);
+      const res = await browser.get('/domains/example.org?tab=mta-sts');
+      assert.equal(res.status, 200);
+      assert.ok(inPanelPage(res.text), 'the panel layout is around it');
+      assert.deepEqual(domainTabs(res.text), { tabs: ['General', 'MTA-STS'], current: 'MTA-STS' });
+      for (const label of ['Version', 'Mode', 'Maximum Age', 'MX entries', 'Active']) controlByLabel(res.text, label);
+      assert.match(textOf(res.text), /Save changes/);
+
+      const general = await browser.get('/domains/example.org');
+      assert.deepEqual(domainTabs(general.text), { tabs: ['General', 'MTA-STS'], current: 'General' });
+      assert.equal(openingTag(general.text, 'mta-sts-mode'), null, 'the General tab has no MTA-STS form');
+    });
+
+    it('saves through the tab, re-rendered inside the panel page, and serves the policy', async () => {
+      const browser = await loggedIn(panel);
+      const page = await browser.get('/domains/example.org?tab=mta-sts');
+      const form = { ...formValues(page.text), mode: 'enforce', mx: 'mail.example.org', maxAge: '604800', active: '1' };
+      const res = await browser.post('/mta-sts/example.org').type('form').send(form);
+      assert.equal(res.status, 200);
+      assert.ok(inPanelPage(res.text), 'the answer sits inside the panel page');
+      assert.deepEqual(domainTabs(res.text), { tabs: ['General', 'MTA-STS'], current: 'MTA-STS' });
+      assert.ok(notices(res.text).some((n) => /saved/i.test(n)));
+      const records = dnsRecords(res.text);
+      assert.equal(records.CNAME?.value, 'mail.example.org');
+      assert.match(records.TXT?.value ?? '', /^v=STSv1; id=[0-9]+$/);
+
+      const policy = await request(panel.http).get('/.well-known/mta-sts.txt').set('Host', 'mta-sts.example.org');
+      assert.equal(policy.status, 200);
+      assert.equal(policy.text, 'version: STSv1\r\nmode: enforce\r\nmx: mail.example.org\r\nmax_age: 604800\r\n');
+    });
+
+    it('shows field errors inside the panel page, with what was typed', async () => {
+      const browser = await loggedIn(panel);
+      const page = await browser.get('/domains/example.org?tab=mta-sts');
+      const res = await browser.post('/mta-sts/example.org').type('form').send({ ...formValues(page.text), mode: 'enforce', mx: 'bad..example' });
+      assert.equal(res.status, 400);
+      assert.ok(inPanelPage(res.text));
+      assert.equal(domainTabs(res.text).current, 'MTA-STS');
+      assert.equal(controlValue(res.text, controlByLabel(res.text, 'MX entries').id), 'bad..example');
+    });
+
+    it("refuses a form token from another login session (CSRF tokens are bound to the panel's session)", async () => {
+      const login = async () => {
+        const res = await request(panel.http).post('/login').type('form').send({ username: 'admin', password: PASSWORD });
+        const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('panel.sid='));
+        assert.ok(cookie, 'a session cookie');
+        return cookie;
+      };
+      const alice = await login();
+      const bob = await login();
+      const page = await request(panel.http).get('/domains/example.org?tab=mta-sts').set('Cookie', alice);
+      const csrf = ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('mta-sts.csrf='));
+      assert.ok(csrf, 'the tab sets the CSRF cookie');
+      const form = { ...formValues(page.text), mode: 'none', maxAge: '60' };
+      const post = (session: string) => request(panel.http).post('/mta-sts/example.org').type('form').set('Cookie', `${session}; ${csrf}`).send(form);
+
+      // Alice's token and cookie presented with Bob's session: refused, nothing saved.
+      assert.equal((await post(bob)).status, 403);
+      assert.equal(Number((await panel.knex('domain').where('domain', 'example.org').first()).mta_sts_max_age), 86400);
+      // With Alice's own session they work.
+      assert.equal((await post(alice)).status, 200);
+      assert.equal(Number((await panel.knex('domain').where('domain', 'example.org').first()).mta_sts_max_age), 60);
+    });
+
+    it('closes the tab after logging out', async () => {
+      const browser = await loggedIn(panel);
+      await browser.post('/logout');
+      const res = await browser.get('/mta-sts/example.org');
+      assert.equal(res.status, 401);
+    });
+  });
+
+  describe('the stale static policy file in demo/public', () => {
+    it('is still on disk (what the plugin takes over from)', () => {
+      assert.match(readFileSync(STALE_FILE, 'utf8'), /old-mail\.example\.org/);
+    });
+
+    it('is never served, for any Host', async () => {
+      const browser = await loggedIn(panel);
+      const page = await browser.get('/domains/example.org?tab=mta-sts');
+      await browser.post('/mta-sts/example.org').type('form').send({ ...formValues(page.text), mode: 'testing', mx: 'mail.example.org', active: '1' });
+      for (const host of ['mta-sts.example.org', 'mta-sts.example.net', 'localhost:3000', 'mail.example.org', '127.0.0.1']) {
+        for (const path of ['/.well-known/mta-sts.txt', '/.well-known/mta%2Dsts.txt', '//.well-known/mta-sts.txt']) {
+          const res = await request(panel.http).get(path).set('Host', host).redirects(0);
+          assert.ok(!(res.text ?? '').includes('old-mail.example.org'), `${host}${path} served the stale file`);
+          assert.ok(res.status === 200 || res.status === 404, `${host}${path}: ${res.status}`);
+        }
+      }
+      // The panel's other static files are still served from there (the static middleware is live).
+      assert.equal((await request(panel.http).get('/assets/bootstrap/css/bootstrap.min.css')).status, 200);
+    });
+  });
+
+  describe('the JSON API', () => {
+    it('is closed without an apiKey: 401 without a key, 403 with any key', async () => {
+      const none = await request(panel.http).get('/api/v1/mta-sts/example.org');
+      assert.equal(none.status, 401);
+      const some = await request(panel.http).get('/api/v1/mta-sts/example.org').set('X-API-Key', 'guess');
+      assert.equal(some.status, 403);
+      const empty = await request(panel.http).get('/api/v1/mta-sts/example.org').set('X-API-Key', '');
+      assert.equal(empty.status, 403);
+    });
+
+    it('is not opened by a logged-in browser cookie, whatever the spelling of the path', async () => {
+      const browser = await loggedIn(panel);
+      for (const path of ['/api/v1/mta-sts/example.org', '/API/V1/MTA-STS/example.org', '/api/v1/Mta-Sts/example.org', '/api/v1/mta-sts/certificate-names']) {
+        const res = await browser.get(path);
+        assert.equal(res.status, 401, path);
+        assert.equal(res.body.domain, undefined);
+      }
+      const put = await browser.put('/API/v1/mta-sts/example.org').send({ mode: 'none', maxAge: 1 });
+      assert.equal(put.status, 401);
+      assert.equal(Number((await panel.knex('domain').where('domain', 'example.org').first()).mta_sts_max_age), 86400);
+    });
+  });
+});
+
+describe('the demo panel with an API key', () => {
+  let panel: Panel;
+  before(async () => {
+    panel = await startPanel({ apiKey: API_KEY });
+  });
+  after(() => panel.close());
+
+  it('answers the API with the right X-API-Key, and only with it', async () => {
+    const get = await request(panel.http).get('/api/v1/mta-sts/example.org').set('X-API-Key', API_KEY);
+    assert.equal(get.status, 200);
+    assert.equal(get.body.domain, 'example.org');
+    const put = await request(panel.http).put('/api/v1/mta-sts/example.org').set('X-API-Key', API_KEY).send({ mode: 'testing', mx: ['mail.example.org'], active: true });
+    assert.equal(put.status, 200);
+    assert.equal(put.body.mode, 'testing');
+    const names = await request(panel.http).get('/api/v1/mta-sts/certificate-names').set('X-API-Key', API_KEY);
+    assert.deepEqual(names.body, { names: ['mta-sts.example.org'] });
+    for (const key of [`${API_KEY}x`, API_KEY.slice(0, -1), API_KEY.toUpperCase()]) {
+      assert.equal((await request(panel.http).get('/api/v1/mta-sts/example.org').set('X-API-Key', key)).status, 403, key);
+    }
+    const browser = await loggedIn(panel);
+    assert.equal((await browser.get('/api/v1/mta-sts/example.org')).status, 401, 'the login cookie still does not count');
+  });
+});
+
+describe('the demo server (node dist/demo/server.js)', () => {
+  let child: ChildProcess | null = null;
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mta-sts-demo-'));
+  });
+  after(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts on the port it prints, with a generated admin password that logs in, and stops on SIGTERM', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'panel.sqlite')}`, ADMIN_PASSWORD: '', API_KEY: '', DEMO_DOMAINS: '' };
+    const proc = spawn(process.execPath, [join(ROOT, 'dist/demo/server.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    let output = '';
+    proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const printed = await new Promise<{ port: number; password: string }>((resolve, reject) => {
+      proc.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const port = /http:\/\/localhost:(\d+)\//.exec(output)?.[1];
+        const password = /with password (\S+) \(generated/.exec(output)?.[1];
+        if (port && password) resolve({ port: Number(port), password });
+      });
+      proc.once('exit', (code) => reject(new Error(`the demo server exited (${code}): ${output}`)));
+    });
+    assert.ok(printed.port > 0);
+    const base = `http://127.0.0.1:${printed.port}`;
+    const login = await request(base).get('/login');
+    assert.equal(login.status, 200);
+    assert.equal(controlByLabel(login.text, 'Password').name, 'input');
+    const session = await request(base).post('/login').type('form').send({ username: 'admin', password: printed.password }).redirects(0);
+    assert.equal(session.status, 303);
+    assert.equal(session.headers.location, '/domains');
+    assert.ok(existsSync(join(dir, 'panel.sqlite')), 'it keeps its data in DATABASE_URL');
+
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  });
+});
