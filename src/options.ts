@@ -97,13 +97,14 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
   if (typeof adminPath !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(adminPath) || /\/\.{1,2}(?=\/|$)/.test(adminPath)) {
     throw new TypeError('options.adminPath must be a path such as /mta-sts (no trailing slash)');
   }
-  const csrf = options.csrf ?? {};
+  const csrf = object(options.csrf, 'csrf');
+  const cache = object(options.cache, 'cache');
   const secret = csrf.secret ?? randomBytes(32).toString('hex');
   if (typeof secret !== 'string' || secret.length < 32) throw new TypeError('options.csrf.secret must be a string of at least 32 characters');
   const sessionId = optional(csrf.sessionId, 'csrf.sessionId', 'function') ?? (() => '');
   const secureCookie = optional(csrf.secureCookie, 'csrf.secureCookie', 'boolean') ?? true;
-  const ttlMs = wholeNumber(options.cache?.ttlMs ?? 5000, 'cache.ttlMs', 0, 3_600_000);
-  const waitMs = wholeNumber(options.cache?.waitMs ?? 1000, 'cache.waitMs', 0, 60_000);
+  const ttlMs = wholeNumber(cache.ttlMs ?? 5000, 'cache.ttlMs', 0, 3_600_000);
+  const waitMs = wholeNumber(cache.waitMs ?? 1000, 'cache.waitMs', 0, 60_000);
   const now = optional(options.now, 'now', 'function') ?? (() => new Date());
   return {
     knex,
@@ -118,9 +119,16 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     csrf: { secret, sessionId, secureCookie },
     migrationsTable: identifier(options.migrationsTable ?? 'mta_sts_migrations', 'migrationsTable'),
     cache: { ttlMs, waitMs },
-    dns: options.dns ?? {},
+    // Checked in detail by createResolver, which the factory calls at once.
+    dns: object(options.dns, 'dns'),
     now,
   };
+}
+
+function object<T extends object>(value: T | undefined | null, name: string): Partial<T> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`options.${name} must be an object`);
+  return value;
 }
 
 function identifier(value: unknown, name: string): string {

@@ -21,7 +21,10 @@ export function toALabel(input: string): string | null {
     name = ascii;
   }
   name = name.toLowerCase();
-  return isHostName(name) ? name : null;
+  if (!isHostName(name)) return null;
+  // An A-label must decode to valid Unicode ("xn--zz" does not); the URL parser checks that.
+  if (name.includes('xn--') && domainToASCII(name) !== name) return null;
+  return name;
 }
 
 /** True for a lower-case LDH host name of 2+ labels, at most 253 characters, not an IP address. */
@@ -48,6 +51,6 @@ export function toULabel(name: string): string {
 export function hostFromHeader(header: string | undefined): string | null {
   if (!header || header.length > 300) return null;
   const match = /^([^:\[\]]+?)\.?(?::(\d{1,5}))?$/.exec(header.trim());
-  if (!match) return null;
+  if (!match || (match[2] !== undefined && Number(match[2]) > 65535)) return null;
   return toALabel(match[1]);
 }

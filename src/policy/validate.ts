@@ -88,9 +88,14 @@ function readBoolean(value: unknown, kind: InputKind): boolean | null {
   if (kind !== 'form') return null;
   // An HTML checkbox sends its value when checked and nothing when unchecked; the form also
   // sends a hidden "0" so that an unchecked box is an explicit change.
-  if (value === '1' || value === 'on' || value === 'true') return true;
-  if (value === '0' || value === '' || value === 'false') return false;
-  if (Array.isArray(value)) return value.some((v) => v === '1' || v === 'on' || v === 'true');
+  const TRUE = ['1', 'on', 'true'];
+  const FALSE = ['0', '', 'false'];
+  if (TRUE.includes(value as string)) return true;
+  if (FALSE.includes(value as string)) return false;
+  // A hidden "0" beside the checkbox sends both values when it is checked.
+  if (Array.isArray(value) && value.length <= 2 && value.every((v) => TRUE.includes(v) || FALSE.includes(v))) {
+    return value.some((v) => TRUE.includes(v));
+  }
   return null;
 }
 

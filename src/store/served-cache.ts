@@ -25,9 +25,14 @@ export interface CacheOptions {
  * seen at the first request after `ttlMs`, or at most `waitMs` later if the reload is slow.
  */
 export class ServedCache {
-  private snapshot: (ServedPolicies & { generation: number; loadedAt: number }) | null = null;
-  /** Bumped by every local change; a reload that started before it is discarded. */
+  private snapshot: (ServedPolicies & { generation: number; loadedAt: number; loadGeneration: number }) | null = null;
+  /** Bumped by every local change. */
   private generation = 0;
+  /**
+   * Local changes a reload in flight may have missed: a reload that started before a change is
+   * completed with it, so the saving instance never goes back to the old policy.
+   */
+  private patches: Array<{ generation: number; domain: string; policy: StoredPolicy | null }> = [];
   private reload: { promise: Promise<void>; generation: number; startedAt: number } | null = null;
   private retryAt = 0;
   private readonly now: () => number;
@@ -60,9 +65,9 @@ export class ServedCache {
   /** Applies a change this instance just committed, before the save is answered. */
   applyLocal(domain: string, policy: StoredPolicy | null): void {
     this.generation += 1;
+    this.patches.push({ generation: this.generation, domain, policy });
     if (!this.snapshot) return;
-    if (policy) this.snapshot.policies.set(domain, policy);
-    else this.snapshot.policies.delete(domain);
+    apply(this.snapshot.policies, domain, policy);
     this.snapshot.generation = this.generation;
   }
 
@@ -79,8 +84,12 @@ export class ServedCache {
       const startedAt = this.now();
       const promise = this.load().then(
         (served) => {
-          // A local save committed after this reload began may be missing from it.
-          if (generation === this.generation) this.snapshot = { ...served, generation, loadedAt: startedAt };
+          // A reload that began before the current snapshot's is older news: drop it.
+          if (this.snapshot && generation < this.snapshot.loadGeneration) return;
+          // Local saves committed after this reload began may be missing from it.
+          for (const patch of this.patches) if (patch.generation > generation) apply(served.policies, patch.domain, patch.policy);
+          this.patches = this.patches.filter((patch) => patch.generation > generation);
+          this.snapshot = { ...served, generation: this.generation, loadedAt: startedAt, loadGeneration: generation };
           this.retryAt = 0;
         },
         () => {
@@ -102,4 +111,9 @@ export class ServedCache {
     });
     await Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
+}
+
+function apply(policies: Map<string, StoredPolicy>, domain: string, policy: StoredPolicy | null): void {
+  if (policy) policies.set(domain, policy);
+  else policies.delete(domain);
 }

@@ -115,6 +115,20 @@ describe('ServedCache', () => {
     assert.deepEqual(found(await cache.lookup('example.org')), saved);
   });
 
+  it('completes the very first load with a local change made while it was in flight', async () => {
+    const { loader, cache } = setup();
+    loader.hold = true;
+    const waiting = cache.lookup('example.org');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(loader.pending.length, 1, 'the first load has started');
+    const saved = policy('example.org', 'enforce', '20261128120001');
+    cache.applyLocal('example.org', saved);
+    loader.pending[0].resolve({ policies: [policy('example.org', 'testing'), policy('example.net')] });
+    // Neither a 503 (the database did answer) nor the policy from before the save.
+    assert.deepEqual(found(await waiting), saved);
+    assert.equal(found(await cache.lookup('example.net')).domain, 'example.net');
+  });
+
   it('answers from the previous snapshot when a reload is slower than waitMs', async () => {
     const { loader, clock, cache } = setup(500);
     loader.db = { policies: [policy('example.org', 'testing')] };
