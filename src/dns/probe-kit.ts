@@ -30,9 +30,9 @@ export async function resolveAddress(resolver: Resolver, host: string): Promise<
   if (v4.ok) return { ok: true, address: v4.records[0] };
   const v6 = await aaaa;
   if (v6.ok) return { ok: true, address: v6.records[0] };
-  const missing = (r: typeof v4 | typeof v6) => !r.ok && (r.failure === 'nxdomain' || r.failure === 'nodata');
-  if (missing(v4) && missing(v6)) return { ok: false, message: `${host} has no A or AAAA record` };
-  return { ok: false, message: `${host} could not be resolved: ${v4.ok ? '' : v4.message}` };
+  const unknown = [v4, v6].find((r) => !r.ok && r.failure !== 'nxdomain' && r.failure !== 'nodata');
+  if (unknown === undefined || unknown.ok) return { ok: false, message: `${host} has no A or AAAA record` };
+  return { ok: false, message: `${host} could not be resolved: ${unknown.message}` };
 }
 
 /** Tracks open sockets and the current step so a deadline can close them and say where it hung. */

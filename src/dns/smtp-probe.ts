@@ -105,6 +105,8 @@ class ReplyReader {
   constructor(private readonly socket: net.Socket) {
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
+    // A socket destroyed by the deadline emits neither 'end' nor 'error', only 'close'.
+    socket.on('close', this.onEnd);
     socket.on('error', this.onError);
   }
 
@@ -120,6 +122,7 @@ class ReplyReader {
   detach(): void {
     this.socket.off('data', this.onData);
     this.socket.off('end', this.onEnd);
+    this.socket.off('close', this.onEnd);
     this.socket.off('error', this.onError);
     // The TLS socket reports failures itself; this keeps a late error on the raw socket harmless.
     this.socket.on('error', () => {});

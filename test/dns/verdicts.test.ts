@@ -359,6 +359,14 @@ describe('DNS check verdicts', () => {
       is(verdict(failed, { mode: 'none' }), 'info');
     });
 
+    it('says what to fix for each way a host fails, and that port 25 may be blocked from here', () => {
+      const refused = mxFailed('mail.example.org', 'connection to 192.0.2.25:25 was refused', { failure: { stage: 'connect', message: 'connection to 192.0.2.25:25 was refused' } });
+      const check = verdict([refused]);
+      is(check, 'error', /if outbound port 25 is blocked here, senders elsewhere may still get through/);
+      assert.doesNotMatch(check.message, /certificate authority/);
+      is(verdict([mxFailed('mail.example.org', 'the server does not offer STARTTLS', { starttls: false })]), 'error', /needs STARTTLS \(TLS 1\.2 or later\) with a certificate/);
+    });
+
     it('warns when a certificate expires within 14 days', () => {
       is(verdict([mxPassed('mail.example.org', 3)]), 'warning', /mail\.example\.org \(expires 2026-12-01\)/);
     });
