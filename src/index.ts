@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
+import { DnsCheckResult, createResolver, runDnsCheck } from './dns';
 import { MtaStsOptions, resolveOptions } from './options';
 import { migrateLatest, rollbackAll } from './store/migrate';
 import { PolicyStore } from './store/policy-store';
@@ -10,10 +11,11 @@ import type { PluginContext } from './web/context';
 import { createCsrf } from './web/csrf';
 import { PageRenderer } from './web/pages';
 import { renderTabFragment } from './web/tab';
-import { POLICY_PATH, createWellKnownHandler } from './web/well-known';
+import { POLICY_PATH, createWellKnownHandler, servedPolicyText } from './web/well-known';
 
 export type { MtaStsOptions, AuthorizeResult, PageContext } from './options';
 export * as policy from './policy';
+export type { Check, CheckName, CheckStatus, DnsCheckResult } from './dns';
 export { HttpError } from './web/errors';
 
 /** Everything a host mounts or calls. */
@@ -28,6 +30,8 @@ export interface MtaSts {
   renderTab(req: Request, res: Response, domain: string): Promise<string>;
   /** `mta-sts.<domain>` for every domain (and alias) with an active policy: what the ACME client must request. */
   certificateNames(): Promise<string[]>;
+  /** The DNS Check for a domain (what the tab's "DNS Check" button shows). Null for an unknown domain. */
+  dnsCheck(domain: string): Promise<DnsCheckResult | null>;
   /** Adds the plugin's columns to the host's domain table (idempotent). Returns the migrations applied. */
   migrate(): Promise<string[]>;
   /** Removes exactly the plugin's columns. Returns the migrations reverted. */
@@ -51,12 +55,26 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     { table: resolved.domainTable, keyColumn: resolved.domainColumn, activeColumn: resolved.domainActiveColumn },
     resolved.aliasDomains,
   );
+  // Created now so that a bad `dns` option fails at start, like every other option.
+  const resolver = createResolver(resolved.dns);
+  const cache = new ServedCache(() => store.loadServed(), resolved.cache);
   const ctx: PluginContext = {
     options: resolved,
     store,
-    cache: new ServedCache(() => store.loadServed(), resolved.cache),
+    cache,
     pages: new PageRenderer(resolved),
     csrf: createCsrf(resolved.csrf),
+    dnsCheck: (record) =>
+      runDnsCheck({
+        domain: record.domain,
+        policy: record.policy,
+        mailHostname: resolved.mailHostname,
+        servedPolicy: () => servedPolicyText(cache, record.domain),
+        resolver,
+        https: resolved.dnsCheck.https,
+        smtp: resolved.dnsCheck.smtp,
+        now: resolved.now,
+      }),
   };
   const migrateOptions = { table: resolved.domainTable, migrationsTable: resolved.migrationsTable };
   const gate = requireAdmin(resolved.authorize);
@@ -74,6 +92,10 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       const names = await ctx.cache.servedDomains();
       if (names === null) throw new Error('certificateNames: the database is unavailable');
       return names.map((domain) => `mta-sts.${domain}`);
+    },
+    async dnsCheck(domain) {
+      const record = await store.find(domain);
+      return record ? ctx.dnsCheck(record) : null;
     },
     migrate: () => migrateLatest(resolved.knex, migrateOptions),
     rollback: () => rollbackAll(resolved.knex, migrateOptions),

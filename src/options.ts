@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
+import type { ProbeSettings, SmtpProbeSettings } from './dns';
 import { toALabel } from './policy';
 
 /** What the host's authorization hook answers: allowed, forbidden (403) or not logged in (401). */
@@ -51,6 +52,12 @@ export interface MtaStsOptions {
   cache?: { ttlMs?: number; waitMs?: number };
   /** DNS resolver used by the DNS Check. */
   dns?: { servers?: string[]; timeoutMs?: number; retries?: number };
+  /**
+   * The DNS Check's two network probes: the policy file over HTTPS as a sender fetches it, and
+   * STARTTLS on each MX host. Both on by default; `port` and `ca` exist so tests can aim them at
+   * local servers with a throwaway CA.
+   */
+  dnsCheck?: { https?: ProbeSettings; smtp?: SmtpProbeSettings };
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -69,6 +76,7 @@ export interface ResolvedOptions {
   migrationsTable: string;
   cache: { ttlMs: number; waitMs: number };
   dns: { servers?: string[]; timeoutMs?: number; retries?: number };
+  dnsCheck: { https: ProbeSettings; smtp: SmtpProbeSettings };
   now: () => Date;
 }
 
@@ -121,6 +129,10 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     cache: { ttlMs, waitMs },
     // Checked in detail by createResolver, which the factory calls at once.
     dns: object(options.dns, 'dns'),
+    dnsCheck: {
+      https: probe(object(options.dnsCheck, 'dnsCheck').https, 'dnsCheck.https'),
+      smtp: probe(object(options.dnsCheck, 'dnsCheck').smtp, 'dnsCheck.smtp'),
+    },
     now,
   };
 }
@@ -129,6 +141,14 @@ function object<T extends object>(value: T | undefined | null, name: string): Pa
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`options.${name} must be an object`);
   return value;
+}
+
+function probe<T extends ProbeSettings>(value: T | undefined, name: string): T {
+  const settings = object(value, name) as T;
+  optional(settings.enabled, `${name}.enabled`, 'boolean');
+  if (settings.port !== undefined) wholeNumber(settings.port, `${name}.port`, 1, 65535);
+  if (settings.timeoutMs !== undefined) wholeNumber(settings.timeoutMs, `${name}.timeoutMs`, 100, 120_000);
+  return settings;
 }
 
 function identifier(value: unknown, name: string): string {

@@ -5,7 +5,7 @@ import type { DomainRecord } from '../store/policy-store';
 import { requireAdmin, noStore } from './authorize';
 import type { PluginContext } from './context';
 import { HttpError, errorHandler } from './errors';
-import { FormValues, Notice, renderTabFragment } from './tab';
+import { FormValues, Notice, TabState, renderTabFragment } from './tab';
 
 const FORM_FIELDS = ['version', 'mode', 'maxAge', 'mx'] as const;
 
@@ -19,6 +19,13 @@ export function createAdminRouter(ctx: PluginContext, log: (err: unknown) => voi
   router.get('/:domain', async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
     await showTab(ctx, req, res, record, 200, {});
+  });
+
+  // A GET, so the button works as a plain link or form without JavaScript, and changes nothing.
+  router.get('/:domain/dns-check', async (req, res) => {
+    const record = await findOrThrow(ctx, req.params.domain);
+    const check = await ctx.dnsCheck(record);
+    await showTab(ctx, req, res, record, 200, { dnsCheck: check });
   });
 
   router.post('/:domain', async (req, res) => {
@@ -78,7 +85,7 @@ function notFound(): HttpError {
 
 async function showTab(
   ctx: PluginContext, req: Request, res: Response, record: DomainRecord, status: number,
-  state: { form?: FormValues; errors?: FieldError[]; notices?: Notice[] },
+  state: TabState,
 ): Promise<void> {
   const content = renderTabFragment(ctx, req, res, record, state);
   await ctx.pages.page(req, res, { title: `MTA-STS: ${record.domain}`, domain: record.domain, content, status });

@@ -40,6 +40,11 @@ export function createApiRouter(ctx: PluginContext, log: (err: unknown) => void)
     res.json({ names: names.map((domain) => `mta-sts.${domain}`) });
   });
 
+  router.get('/:domain/dns-check', async (req, res) => {
+    const record = await findOrThrow(ctx, req.params.domain);
+    res.json(await ctx.dnsCheck(record));
+  });
+
   router.get('/:domain', async (req, res) => {
     res.json(policyJson(await findOrThrow(ctx, req.params.domain)));
   });

@@ -1,4 +1,6 @@
+import type { DnsCheckResult } from '../dns';
 import type { ResolvedOptions } from '../options';
+import type { DomainRecord } from '../store/policy-store';
 import type { PolicyStore } from '../store/policy-store';
 import type { ServedCache } from '../store/served-cache';
 import type { Csrf } from './csrf';
@@ -11,4 +13,6 @@ export interface PluginContext {
   cache: ServedCache;
   pages: PageRenderer;
   csrf: Csrf;
+  /** Runs the DNS Check for a domain against the configured resolver. Never throws. */
+  dnsCheck(record: DomainRecord): Promise<DnsCheckResult>;
 }

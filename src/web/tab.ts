@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { DnsCheckResult } from '../dns';
 import { FieldError, MODES, stsRecordValue, toULabel } from '../policy';
 import type { DomainRecord } from '../store/policy-store';
 import type { PluginContext } from './context';
@@ -34,13 +35,15 @@ function standingNotices(ctx: PluginContext, record: DomainRecord): Notice[] {
   return notices;
 }
 
+export interface TabState { form?: FormValues; errors?: FieldError[]; notices?: Notice[]; dnsCheck?: DnsCheckResult }
+
 /** Renders the MTA-STS tab fragment for a domain. */
 export function renderTabFragment(
   ctx: PluginContext,
   req: Request,
   res: Response,
   record: DomainRecord,
-  state: { form?: FormValues; errors?: FieldError[]; notices?: Notice[] } = {},
+  state: TabState = {},
 ): string {
   const form = state.form ?? storedFormValues(record);
   const errors: Record<string, string> = {};
@@ -56,7 +59,9 @@ export function renderTabFragment(
   return ctx.pages.fragment('tab', {
     domain,
     displayDomain: toULabel(domain),
-    action: `${req.baseUrl && req.baseUrl.endsWith(ctx.options.adminPath) ? req.baseUrl : ctx.options.adminPath}/${encodeURIComponent(domain)}`,
+    action: `${ctx.options.adminPath}/${encodeURIComponent(domain)}`,
+    checkAction: `${ctx.options.adminPath}/${encodeURIComponent(domain)}/dns-check`,
+    dnsCheck: state.dnsCheck ?? null,
     csrfToken: ctx.csrf.token(req, res),
     form,
     errors,

@@ -112,4 +112,14 @@ describe('createMtaSts options', () => {
     rejects({ ...base, layout: '<html>' }, 'layout');
     rejects({ ...base, now: Date.now() }, 'now');
   });
+
+  it('throws naming the dns or dnsCheck option that is wrong, before any lookup is made', () => {
+    rejects({ ...base, dns: 'x' }, 'dns');
+    rejects({ ...base, dns: { servers: ['not-an-ip'] } }, 'dns.servers');
+    rejects({ ...base, dns: { timeoutMs: 0 } }, 'dns.timeoutMs');
+    rejects({ ...base, dnsCheck: { https: { port: 70000 } } }, 'dnsCheck.https.port');
+    rejects({ ...base, dnsCheck: { smtp: { enabled: 'yes' } } }, 'dnsCheck.smtp.enabled');
+    rejects({ ...base, csrf: 'secret' }, 'csrf');
+    rejects({ ...base, cache: [] }, 'cache');
+  });
 });
