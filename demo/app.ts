@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ejs from 'ejs';
 import express, { Request, Response } from 'express';
 import type { Knex } from 'knex';
-import { API_PATH, MtaSts, createMtaSts } from '../src';
+import { API_PATH, MtaSts, MtaStsOptions, createMtaSts } from '../src';
 import { migrateHost, seedDomains } from './host-schema';
 import { Sessions } from './sessions';
 
@@ -19,6 +19,10 @@ export interface PanelOptions {
   demoDomains?: string[];
   /** Cookies with `Secure` (behind HTTPS). Default false: the demo runs on plain HTTP. */
   secureCookies?: boolean;
+  /** The DNS Check's HTTPS and SMTP probe settings, passed to the plugin as they are (tests aim them at loopback). */
+  dnsCheck?: MtaStsOptions['dnsCheck'];
+  /** The plugin's language option; without it the browser's Accept-Language decides. */
+  locale?: MtaStsOptions['locale'];
 }
 
 const ROOT = [join(__dirname), join(__dirname, '../../demo')].find((dir) => existsSync(join(dir, 'views', 'layout.ejs'))) as string;
@@ -68,6 +72,8 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     aliasDomains: { table: 'alias_domain', aliasColumn: 'alias_domain', targetColumn: 'target_domain', activeColumn: 'active' },
     adminPath: '/mta-sts',
     dns: options.dnsServers ? { servers: options.dnsServers } : {},
+    ...(options.dnsCheck ? { dnsCheck: options.dnsCheck } : {}),
+    ...(options.locale ? { locale: options.locale } : {}),
     csrf: { sessionId: (req) => sessions.id(req), secureCookie: options.secureCookies ?? false },
     authorize(req) {
       // The API takes its key and nothing else, so a browser's login cookie cannot drive it (no CSRF).

@@ -1,21 +1,23 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
-import { DnsCheckResult, createResolver, runDnsCheck } from './dns';
+import { DnsCheckResult, DnsChecksOptions, checkEach, createResolver, failedDnsCheck, runDnsCheck } from './dns';
 import { MtaStsOptions, resolveOptions } from './options';
 import { migrateLatest, rollbackAll } from './store/migrate';
 import { PolicyStore } from './store/policy-store';
 import { ServedCache } from './store/served-cache';
 import { createAdminRouter, findOrThrow } from './web/admin';
 import { createApiRouter } from './web/api';
-import { requireAdmin } from './web/authorize';
+import { noStore, requireAdmin } from './web/authorize';
 import type { PluginContext } from './web/context';
 import { createCsrf } from './web/csrf';
+import { unavailableError } from './web/errors';
+import { createDnsCheckLimiter } from './web/rate-limit';
 import { PageRenderer } from './web/pages';
 import { renderTabFragment } from './web/tab';
 import { POLICY_PATH, createWellKnownHandler, servedPolicyText } from './web/well-known';
 
 export type { MtaStsOptions, AuthorizeResult, PageContext } from './options';
 export * as policy from './policy';
-export type { Check, CheckName, CheckStatus, DnsCheckResult } from './dns';
+export type { Check, CheckName, CheckStatus, DnsCheckResult, DnsChecksOptions, DnsChecksProgress } from './dns';
 export { HttpError } from './web/errors';
 
 /** Everything a host mounts or calls. */
@@ -32,6 +34,12 @@ export interface MtaSts {
   certificateNames(): Promise<string[]>;
   /** The DNS Check for a domain (what the tab's "DNS Check" button shows). Null for an unknown domain. */
   dnsCheck(domain: string): Promise<DnsCheckResult | null>;
+  /**
+   * The DNS Check of many domains in one call: at most `options.concurrency` (default 8) at once,
+   * `options.onProgress` after each, results in input order (null for an unknown domain). A domain
+   * that cannot be checked (e.g. the database fails) gets a result of errors; never rejects for one.
+   */
+  checkMany(domains: Iterable<string>, options?: DnsChecksOptions<DnsCheckResult | null>): Promise<Array<DnsCheckResult | null>>;
   /** Adds the plugin's columns to the host's domain table (idempotent). Returns the migrations applied. */
   migrate(): Promise<string[]>;
   /** Removes exactly the plugin's columns. Returns the migrations reverted. */
@@ -64,7 +72,8 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     cache,
     pages: new PageRenderer(resolved),
     csrf: createCsrf(resolved.csrf),
-    dnsCheck: (record) =>
+    resolver,
+    dnsCheck: (record, locale) =>
       runDnsCheck({
         domain: record.domain,
         policy: record.policy,
@@ -74,18 +83,25 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
         https: resolved.dnsCheck.https,
         smtp: resolved.dnsCheck.smtp,
         now: resolved.now,
+        locale,
       }),
   };
   const migrateOptions = { table: resolved.domainTable, migrationsTable: resolved.migrationsTable };
   const gate = requireAdmin(resolved.authorize);
+  // One limiter for the tab and the API: the same user's checks count together.
+  const limiter = createDnsCheckLimiter(resolved);
 
   return {
     wellKnown: createWellKnownHandler(ctx.cache, log),
-    admin: createAdminRouter(ctx, log),
-    api: createApiRouter(ctx, log),
+    admin: createAdminRouter(ctx, log, limiter),
+    api: createApiRouter(ctx, log, limiter),
     async renderTab(req, res, domain) {
       await new Promise<void>((resolve, reject) => gate(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
-      const record = await findOrThrow(ctx, domain);
+      // The host's page now carries a CSRF token and security settings: never cached, never sniffed.
+      noStore(req, res, () => undefined);
+      const record = await findOrThrow(ctx, domain).catch((err: unknown) => {
+        throw unavailableError(err);
+      });
       return renderTabFragment(ctx, req, res, record);
     },
     async certificateNames() {
@@ -96,6 +112,12 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     async dnsCheck(domain) {
       const record = await store.find(domain);
       return record ? ctx.dnsCheck(record) : null;
+    },
+    checkMany(domains, options = {}) {
+      return checkEach(domains, async (domain) => {
+        const record = await store.find(domain);
+        return record ? ctx.dnsCheck(record) : null;
+      }, { ...options, domainOf: String, onError: (domain, err) => failedDnsCheck(String(domain), err) });
     },
     migrate: () => migrateLatest(resolved.knex, migrateOptions),
     rollback: () => rollbackAll(resolved.knex, migrateOptions),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { ProbeSettings, SmtpProbeSettings } from './dns';
+import { LOCALES, type Locale } from './i18n';
 import { toALabel } from './policy';
 
 /** What the host's authorization hook answers: allowed, forbidden (403) or not logged in (401). */
@@ -58,6 +59,18 @@ export interface MtaStsOptions {
    * local servers with a throwaway CA.
    */
   dnsCheck?: { https?: ProbeSettings; smtp?: SmtpProbeSettings };
+  /**
+   * Limits the DNS Check per user (tab and API together), so that it cannot be used to hammer a
+   * resolver: at most `dnsChecks` per `windowMs` (default 10 per minute) for each `key(req)`
+   * (default: the `csrf.sessionId` of the request, else its IP address).
+   */
+  rateLimit?: { dnsChecks?: number; windowMs?: number; key?: (req: Request) => string };
+  /**
+   * The language of the tab and the DNS Check ('en' or 'de'): fixed, or chosen per request (e.g.
+   * from the admin's profile). When absent, or when the function returns nothing or an
+   * unsupported language, the browser's Accept-Language decides; English is the last resort.
+   */
+  locale?: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>);
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -77,6 +90,8 @@ export interface ResolvedOptions {
   cache: { ttlMs: number; waitMs: number };
   dns: { servers?: string[]; timeoutMs?: number; retries?: number };
   dnsCheck: { https: ProbeSettings; smtp: SmtpProbeSettings };
+  rateLimit: { dnsChecks: number; windowMs: number; key: (req: Request) => string };
+  locale: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>) | null;
   now: () => Date;
 }
 
@@ -114,6 +129,12 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
   const ttlMs = wholeNumber(cache.ttlMs ?? 5000, 'cache.ttlMs', 0, 3_600_000);
   const waitMs = wholeNumber(cache.waitMs ?? 1000, 'cache.waitMs', 0, 60_000);
   const now = optional(options.now, 'now', 'function') ?? (() => new Date());
+  const locale = options.locale ?? null;
+  if (locale !== null && typeof locale !== 'function' && !(LOCALES as readonly unknown[]).includes(locale)) {
+    throw new TypeError(`options.locale must be ${LOCALES.map((l) => `'${l}'`).join(' or ')}, or a function of the request returning a language`);
+  }
+  const rateLimit = object(options.rateLimit, 'rateLimit');
+  const rateKey = optional(rateLimit.key, 'rateLimit.key', 'function') ?? ((req: Request) => sessionId(req));
   return {
     knex,
     mailHostname: toALabel(options.mailHostname) as string,
@@ -133,6 +154,12 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
       https: probe(object(options.dnsCheck, 'dnsCheck').https, 'dnsCheck.https'),
       smtp: probe(object(options.dnsCheck, 'dnsCheck').smtp, 'dnsCheck.smtp'),
     },
+    rateLimit: {
+      dnsChecks: wholeNumber(rateLimit.dnsChecks ?? 10, 'rateLimit.dnsChecks', 1, 100_000),
+      windowMs: wholeNumber(rateLimit.windowMs ?? 60_000, 'rateLimit.windowMs', 1000, 86_400_000),
+      key: rateKey,
+    },
+    locale,
     now,
   };
 }

@@ -3,3 +3,4 @@ export { createResolver, parseResolvConf, parseServer, type LookupFailure, type 
 export * from './verdicts';
 export * from './probes';
 export { runDnsCheck, SERVED_POLICY_TIMEOUT_MS, type DnsCheckInput, type DnsCheckResult, type ProbeSettings, type SmtpProbeSettings } from './check';
+export { runDnsChecks, checkEach, failedDnsCheck, DEFAULT_CHECKS_CONCURRENCY, type DnsChecksOptions, type DnsChecksProgress } from './many';

@@ -1,6 +1,13 @@
 // Types and small helpers shared by the verdict modules. Pure: no sockets, no clock.
+// Every verdict takes an optional Translator as its last argument: English by default (what the
+// JSON API and callers that pass none get), or the reader's language for the tab.
+import { ENGLISH, type Translator } from '../i18n';
 import type { Mode, StoredPolicy } from '../policy';
+import type { ProbeFailure } from './probe-kit';
 import type { LookupResult, RecordType } from './resolver';
+
+export type { Translator } from '../i18n';
+export { ENGLISH } from '../i18n';
 
 export type CheckStatus = 'ok' | 'warning' | 'error' | 'info';
 /** The checks in the order a result lists them. Tools rely on these names. */
@@ -46,27 +53,63 @@ export function isMissing<T extends RecordType>(result: LookupResult<T>): boolea
 export function foundText<T extends RecordType>(
   result: LookupResult<T>,
   show: (records: Extract<LookupResult<T>, { ok: true }>['records']) => string[],
+  t: Translator = ENGLISH,
 ): string {
-  const via = result.cnames.length > 0 ? `(via CNAME ${result.cnames.join(' -> ')})\n` : '';
+  const via = result.cnames.length > 0 ? `${t.t('dns.found.viaCname', { chain: result.cnames.join(' -> ') })}\n` : '';
   if (result.ok) return via + show(result.records as Extract<LookupResult<T>, { ok: true }>['records']).join('\n');
-  if (result.failure === 'nxdomain') return `${via}nothing (NXDOMAIN)`;
-  if (result.failure === 'nodata') return `${via}nothing (no ${result.type} records)`;
-  return result.message;
+  if (result.failure === 'nxdomain') return `${via}${t.t('dns.found.nxdomain')}`;
+  if (result.failure === 'nodata') return `${via}${t.t('dns.found.nodata', { type: result.type })}`;
+  return lookupFailureText(result, t);
+}
+
+/**
+ * Why a lookup failed, in words. English is the resolver's own message (it names the exact
+ * timeout); other languages say the same from the failure kind, server and question.
+ */
+export function lookupFailureText<T extends RecordType>(result: LookupResult<T>, t: Translator = ENGLISH): string {
+  if (result.ok) return '';
+  if (t.locale === 'en') return result.message;
+  const server = result.server ?? '?';
+  const target = result.cnames[result.cnames.length - 1];
+  const where = target === undefined ? result.name : t.t('dns.lookup.where', { target, name: result.name });
+  switch (result.failure) {
+    case 'nxdomain': return t.t('dns.lookup.nxdomain', { where });
+    case 'nodata': return t.t('dns.lookup.nodata', { where, type: result.type });
+    case 'timeout': return t.t('dns.lookup.timeout', { server });
+    case 'servfail': return t.t('dns.lookup.servfail', { server, name: result.name, type: result.type });
+    case 'refused': return t.t('dns.lookup.refused', { server, name: result.name, type: result.type });
+    case 'malformed': return t.t('dns.lookup.malformed', { server });
+    default: return t.t('dns.lookup.error', { name: result.name, type: result.type, detail: result.message });
+  }
+}
+
+/**
+ * Why a network probe failed. English is the probe's own message; other languages name the
+ * stage in their words, with the probe's message (technical, English) as the detail.
+ */
+export function probeFailureText(failure: ProbeFailure | undefined, t: Translator = ENGLISH): string {
+  if (failure === undefined) return t.t('dns.probe.failed');
+  if (t.locale === 'en') return failure.message;
+  const stage = {
+    dns: t.t('dns.probe.stage.dns'),
+    connect: t.t('dns.probe.stage.connect'),
+    tls: t.t('dns.probe.stage.tls'),
+    certificate: t.t('dns.probe.stage.certificate'),
+    protocol: t.t('dns.probe.stage.protocol'),
+    timeout: t.t('dns.probe.stage.timeout'),
+    internal: t.t('dns.probe.stage.internal'),
+  }[failure.stage] ?? t.t('dns.probe.stage.internal');
+  return t.t('dns.probe.failure', { stage, detail: failure.message });
 }
 
 /** The message for a lookup that failed without an answer, e.g. a timeout or SERVFAIL. */
-export function lookupFailedMessage<T extends RecordType>(result: LookupResult<T>, what: string): string {
-  const reason = result.ok ? '' : result.message;
-  return `Could not check ${what}: the DNS lookup failed (${reason}). Run the check again; if this persists, the domain's name servers or the resolvers this panel uses are not answering properly.`;
+export function lookupFailedMessage<T extends RecordType>(result: LookupResult<T>, what: string, t: Translator = ENGLISH): string {
+  return t.t('dns.lookupFailed', { what, reason: lookupFailureText(result, t) });
 }
 
-export function list(items: readonly string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-
-export function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
+/** "a", "a and b", "a, b and c", in the translator's language. */
+export function list(items: readonly string[], t: Translator = ENGLISH): string {
+  return t.list(items);
 }
 
 /** Whole days from `now` until `iso`, rounded down; negative once past. */
@@ -88,8 +131,7 @@ export function check(name: CheckName, status: CheckStatus, expected: string, fo
 }
 
 /** Stands in for a check whose code threw: the result stays complete and says what happened. */
-export function failedCheck(name: CheckName, err: unknown): Check {
+export function failedCheck(name: CheckName, err: unknown, t: Translator = ENGLISH): Check {
   const reason = err instanceof Error ? err.message : String(err);
-  return check(name, 'error', 'unknown: the check did not complete', `internal error: ${reason}`,
-    'This check failed unexpectedly. Run the DNS check again; if it keeps failing, report it together with the error shown.');
+  return check(name, 'error', t.t('dns.failed.expected'), t.t('dns.failed.found', { reason }), t.t('dns.failed.message'));
 }

@@ -1,11 +1,12 @@
 // Verdicts on what senders receive: the policy file (as the plugin serves it and as fetched over
 // HTTPS) and the MX hosts' STARTTLS. Pure functions over probe results.
+import { policyProblemText, sayKnown } from '../i18n/policy-text';
 import { DEFAULT_MAX_AGE, parsePolicy, renderPolicy, type ParsedPolicy, type StoredPolicy } from '../policy';
 import type { HttpsProbeResult } from './https-probe';
 import type { MxTlsProbeResult } from './smtp-probe';
 import {
-  EXPIRY_WARNING_DAYS, check, day, daysUntil, effectiveMode, list, lookupFailedMessage, severityFor,
-  type Check, type CheckStatus,
+  ENGLISH, EXPIRY_WARNING_DAYS, check, day, daysUntil, effectiveMode, lookupFailedMessage, lookupFailureText, probeFailureText, severityFor,
+  type Check, type CheckStatus, type Translator,
 } from './verdict-kit';
 import type { LookupResult } from './resolver';
 
@@ -18,155 +19,153 @@ export interface PolicyInput { domain: string; policy: StoredPolicy; served: Ser
  * `ok`: they are choices the admin may make on purpose, and the policy page already shows them.
  * The status reflects only whether senders get a valid, current policy.
  */
-export function policyCheck({ domain, policy, served }: PolicyInput): Check {
+export function policyCheck({ domain, policy, served }: PolicyInput, t: Translator = ENGLISH): Check {
   const expected = renderPolicy(policy);
   const url = `https://mta-sts.${domain}/.well-known/mta-sts.txt`;
-  if (!served.ok) return check('policy', 'error', expected, served.message, `Could not read the policy as it is served: ${served.message}. Try again; if this persists, check the database connection.`);
+  if (!served.ok) return check('policy', 'error', expected, served.message, t.t('dns.policy.unreadable', { reason: served.message }));
   const text = served.text;
   if (!policy.active) {
-    if (text === null) return check('policy', 'warning', expected, 'nothing (MTA-STS is inactive)', `Nothing is served at ${url} because MTA-STS is inactive for this domain. Activate it to publish this policy.`);
-    return check('policy', 'warning', expected, text, `MTA-STS is inactive, yet a policy is served at ${url}. Activate MTA-STS or find what still serves it.`);
+    if (text === null) return check('policy', 'warning', expected, t.t('dns.policy.foundInactive'), t.t('dns.policy.inactive', { url }));
+    return check('policy', 'warning', expected, text, t.t('dns.policy.inactiveServed', { url }));
   }
-  if (text === null) return check('policy', 'error', expected, 'nothing', `MTA-STS is active but no policy is served at ${url}. The policy store may be unavailable; try again shortly.`);
+  if (text === null) return check('policy', 'error', expected, t.t('dns.found.nothing'), t.t('dns.policy.notServed', { url }));
   const parsed = parsePolicy(text);
-  if (!parsed.ok) return check('policy', 'error', expected, text, `The served policy is not valid (${parsed.errors.join('; ')}). Save the policy again.`);
-  const differences = differ(parsed.policy, policy);
+  if (!parsed.ok) return check('policy', 'error', expected, text, t.t('dns.policy.invalid', { problems: problems(parsed.errors, t) }));
+  const differences = differ(parsed.policy, policy, t);
   if (differences.length > 0) {
     // Another instance sharing the database serves its cached copy until its cache expires.
-    return check('policy', 'warning', expected, text, `The served policy differs from the saved one (${differences.join('; ')}). It should catch up within a minute; if not, restart the panel.`);
+    return check('policy', 'warning', expected, text, t.t('dns.policy.differs', { differences: differences.join('; ') }));
   }
   const remarks: string[] = [];
-  if (policy.mode === 'testing') remarks.push('Mode is testing: senders report failures but still deliver; switch to enforce once the TLS reports are clean.');
-  if (policy.mode === 'none') remarks.push('Mode is none: senders treat the domain as having no policy.');
-  if (policy.maxAge < DEFAULT_MAX_AGE) remarks.push(`max_age is under one day (${policy.maxAge} s): senders re-fetch the policy very often and drop it soon after it stops being served; use at least 86400, or 604800 (a week) or more once it works.`);
-  return check('policy', 'ok', expected, text, ['This is the policy senders receive.', ...remarks].join(' '));
+  if (policy.mode === 'testing') remarks.push(t.t('dns.policy.testing'));
+  if (policy.mode === 'none') remarks.push(t.t('dns.policy.none'));
+  if (policy.maxAge < DEFAULT_MAX_AGE) remarks.push(t.t('dns.policy.shortMaxAge', { maxAge: policy.maxAge }));
+  return check('policy', 'ok', expected, text, [t.t('dns.policy.ok'), ...remarks].join(' '));
 }
 
 export interface HttpsInput { domain: string; policy: StoredPolicy; probe: HttpsProbeResult | null; now: Date }
 
-export function httpsCheck({ domain, policy, probe, now }: HttpsInput): Check {
+export function httpsCheck({ domain, policy, probe, now }: HttpsInput, t: Translator = ENGLISH): Check {
   const host = `mta-sts.${domain}`;
-  const expected = policy.active
-    ? `HTTP 200 over TLS 1.2+ with a valid certificate for ${host}, Content-Type text/plain, no redirect, body:\n${renderPolicy(policy)}`
-    : 'HTTP 404 (MTA-STS is inactive, so no policy is served)';
-  if (probe === null) return check('https', 'info', expected, 'not run', 'Not run: the HTTPS check is disabled in the plugin options.');
-  const found = httpsFound(probe);
+  const expected = policy.active ? t.t('dns.https.expected', { host, policy: renderPolicy(policy) }) : t.t('dns.https.expectedInactive');
+  if (probe === null) return check('https', 'info', expected, t.t('dns.found.notRun'), t.t('dns.https.disabled'));
+  const found = httpsFound(probe, t);
   const verdict = (status: CheckStatus, message: string) => check('https', status, expected, found, message);
+  const url = probe.url;
 
   if (!policy.active) {
-    if (probe.status === 404) return verdict('info', `MTA-STS is inactive and ${probe.url} answers 404, as expected.`);
-    if (probe.status === 200 && probe.body !== undefined && parsePolicy(probe.body).ok) {
-      return verdict('warning', `MTA-STS is inactive, yet ${probe.url} serves a policy: something else (a static file, another server) answers for ${host}. Remove it, or activate MTA-STS here.`);
-    }
-    const seen = probe.failure ? probe.failure.message : `HTTP ${probe.status}`;
-    return verdict('info', `MTA-STS is inactive, so nothing needs to be served (${seen}). Fix this before activating it.`);
+    if (probe.status === 404) return verdict('info', t.t('dns.https.inactive404', { url }));
+    if (probe.status === 200 && probe.body !== undefined && parsePolicy(probe.body).ok) return verdict('warning', t.t('dns.https.inactiveServed', { url, host }));
+    const seen = probe.failure ? probeFailureText(probe.failure, t) : t.t('dns.https.status', { status: probe.status ?? 0 });
+    return verdict('info', t.t('dns.https.inactiveOther', { seen }));
   }
-  if (probe.failure) return verdict('error', `Senders cannot fetch the policy: ${probe.failure.message}. ${advice(probe, host)}`);
+  if (probe.failure) return verdict('error', t.t('dns.https.failed', { reason: probeFailureText(probe.failure, t), advice: advice(probe, host, t) }));
   const status = probe.status ?? 0;
-  if (status >= 300 && status < 400) {
-    return verdict('error', `${probe.url} redirects (HTTP ${status}) to ${probe.location ?? 'nowhere (no Location header)'}; senders do not follow redirects (RFC 8461 section 3.3). Serve the policy at ${probe.url} itself, without a redirect to another scheme, host or path.`);
-  }
-  if (status !== 200) return verdict('error', `${probe.url} answered HTTP ${status}; senders accept only 200. Make sure requests for ${host} reach this panel and that its well-known handler is mounted before other routes.`);
+  if (status >= 300 && status < 400) return verdict('error', t.t('dns.https.redirect', { url, status, location: probe.location ?? t.t('dns.https.noLocation') }));
+  if (status !== 200) return verdict('error', t.t('dns.https.notOk', { url, status, host }));
   const mediaType = (probe.contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (mediaType !== 'text/plain') return verdict('error', `The policy is served as "${probe.contentType ?? 'no Content-Type'}"; senders (Postfix among them) require text/plain. Serve it with Content-Type: text/plain.`);
-  if (probe.bodyTooLarge) return verdict('error', `The response is larger than 64 KiB, which senders refuse. Make sure ${probe.url} serves the policy file and nothing else.`);
+  if (mediaType !== 'text/plain') return verdict('error', t.t('dns.https.mediaType', { type: probe.contentType ?? t.t('dns.https.noContentType') }));
+  if (probe.bodyTooLarge) return verdict('error', t.t('dns.https.tooLarge', { url }));
   const body = probe.body ?? '';
-  if (body.startsWith('\uFEFF')) return verdict('error', 'The policy starts with a byte order mark, which breaks parsing in senders. Serve it without one.');
+  if (body.startsWith('\uFEFF')) return verdict('error', t.t('dns.https.bom'));
   const parsed = parsePolicy(body);
-  if (!parsed.ok) return verdict('error', `The body is not a valid policy (${parsed.errors.join('; ')}). Make sure requests for ${host} reach this panel's well-known handler.`);
-  const differences = differ(parsed.policy, policy);
-  if (differences.length > 0) {
-    return verdict('error', `Senders receive a different policy than the current one (${differences.join('; ')}): something else answers for ${host} (another server, a proxy cache or a static file). Make it serve this panel's policy.`);
-  }
+  if (!parsed.ok) return verdict('error', t.t('dns.https.invalid', { problems: problems(parsed.errors, t), host }));
+  const differences = differ(parsed.policy, policy, t);
+  if (differences.length > 0) return verdict('error', t.t('dns.https.differs', { differences: differences.join('; '), host }));
   const left = probe.certificate ? daysUntil(probe.certificate.validTo, now) : Infinity;
-  if (left < EXPIRY_WARNING_DAYS) {
-    return verdict('warning', `The certificate for ${host} expires on ${day(probe.certificate?.validTo ?? '')} (in ${left} days). Renew it: senders cannot fetch the policy with an expired certificate.`);
-  }
-  return verdict('ok', 'Senders can fetch the current policy over HTTPS.');
+  if (left < EXPIRY_WARNING_DAYS) return verdict('warning', t.t('dns.https.expiring', { host, date: day(probe.certificate?.validTo ?? ''), days: left }));
+  return verdict('ok', t.t('dns.https.ok'));
 }
 
 export interface MxTlsInput { domain: string; policy: StoredPolicy; mx: LookupResult<'MX'>; probes: MxTlsProbeResult[] | null; now: Date }
 
-export function mxTlsCheck({ domain, policy, mx, probes, now }: MxTlsInput): Check {
-  const expected = 'every MX host offers STARTTLS (TLS 1.2+) with a certificate valid for its own name';
-  if (probes === null) return check('mx-tls', 'info', expected, 'not run', 'Not run: the SMTP check is disabled in the plugin options.');
-  if (!mx.ok && mx.failure !== 'nxdomain' && mx.failure !== 'nodata') return check('mx-tls', 'error', expected, mx.message, lookupFailedMessage(mx, `the MX hosts of ${domain}`));
+export function mxTlsCheck({ domain, policy, mx, probes, now }: MxTlsInput, t: Translator = ENGLISH): Check {
+  const expected = t.t('dns.mxTls.expected');
+  if (probes === null) return check('mx-tls', 'info', expected, t.t('dns.found.notRun'), t.t('dns.mxTls.disabled'));
+  if (!mx.ok && mx.failure !== 'nxdomain' && mx.failure !== 'nodata') {
+    return check('mx-tls', 'error', expected, lookupFailureText(mx, t), lookupFailedMessage(mx, t.t('dns.what.mxHosts', { domain }), t));
+  }
   if (probes.length === 0) {
     const status = severityFor(policy) === 'info' ? 'info' : 'warning';
-    return check('mx-tls', status, expected, 'no MX hosts', `${domain} has no MX hosts to test; see the MX check.`);
+    return check('mx-tls', status, expected, t.t('dns.found.noMxHosts'), t.t('dns.mxTls.noHosts', { domain }));
   }
-  const found = probes.map(mxTlsFound).join('\n');
+  const found = probes.map((p) => mxTlsFound(p, t)).join('\n');
   const failed = probes.filter((p) => !p.ok);
   if (failed.length > 0) {
     const mode = effectiveMode(policy);
+    const hosts = t.list(failed.map((p) => p.host));
     const consequence = mode === 'enforce'
-      ? `Senders will refuse to deliver to ${list(failed.map((p) => p.host))}.`
-      : mode === 'testing'
-        ? `Senders still deliver in testing mode but report failures; in enforce mode they would refuse to deliver to ${list(failed.map((p) => p.host))}.`
-        : 'This matters once the policy is active in testing or enforce mode.';
-    const reasons = failed.map((p) => `${p.host}: ${p.failure?.message ?? 'failed'}.`).join(' ');
-    return check('mx-tls', severityFor(policy), expected, found, [consequence, reasons, ...mxTlsAdvice(failed)].join(' '));
+      ? t.t('dns.mxTls.refused', { hosts })
+      : mode === 'testing' ? t.t('dns.mxTls.reported', { hosts }) : t.t('dns.mxTls.later');
+    const reasons = failed.map((p) => t.t('dns.mxTls.reason', { host: p.host, reason: probeFailureText(p.failure, t) })).join(' ');
+    return check('mx-tls', severityFor(policy), expected, found, [consequence, reasons, ...mxTlsAdvice(failed, t)].join(' '));
   }
   const expiring = probes.filter((p) => p.certificate && daysUntil(p.certificate.validTo, now) < EXPIRY_WARNING_DAYS);
   if (expiring.length > 0) {
-    return check('mx-tls', 'warning', expected, found, `The certificate of ${list(expiring.map((p) => `${p.host} (expires ${day(p.certificate?.validTo ?? '')})`))} expires within ${EXPIRY_WARNING_DAYS} days: renew it, or senders under an enforce policy will stop delivering.`);
+    const hosts = t.list(expiring.map((p) => t.t('dns.mxTls.expiringHost', { host: p.host, date: day(p.certificate?.validTo ?? '') })));
+    return check('mx-tls', 'warning', expected, found, t.t('dns.mxTls.expiring', { hosts, days: EXPIRY_WARNING_DAYS }));
   }
-  return check('mx-tls', 'ok', expected, found, 'Every MX host offers STARTTLS with a valid certificate for its name.');
+  return check('mx-tls', 'ok', expected, found, t.t('dns.mxTls.ok'));
+}
+
+/** The parser's problems with a policy body, in the translator's language. */
+function problems(errors: readonly string[], t: Translator): string {
+  return errors.map((error) => sayKnown(t.locale, error, policyProblemText)).join('; ');
 }
 
 /** Differences that matter to senders, in words; empty when the policies are equivalent. */
-function differ(served: ParsedPolicy, stored: StoredPolicy): string[] {
+function differ(served: ParsedPolicy, stored: StoredPolicy, t: Translator): string[] {
   const out: string[] = [];
-  if (served.mode !== stored.mode) out.push(`mode ${served.mode} instead of ${stored.mode}`);
-  if (served.maxAge !== stored.maxAge) out.push(`max_age ${served.maxAge} instead of ${stored.maxAge}`);
+  if (served.mode !== stored.mode) out.push(t.t('dns.differ.mode', { served: served.mode, stored: stored.mode }));
+  if (served.maxAge !== stored.maxAge) out.push(t.t('dns.differ.maxAge', { served: served.maxAge, stored: stored.maxAge }));
   const extra = served.mx.filter((p) => !stored.mx.includes(p));
   const missing = stored.mx.filter((p) => !served.mx.includes(p));
-  if (extra.length > 0) out.push(`extra mx ${list(extra)}`);
-  if (missing.length > 0) out.push(`missing mx ${list(missing)}`);
+  if (extra.length > 0) out.push(t.t('dns.differ.extraMx', { entries: t.list(extra) }));
+  if (missing.length > 0) out.push(t.t('dns.differ.missingMx', { entries: t.list(missing) }));
   return out;
 }
 
-function httpsFound(probe: HttpsProbeResult): string {
-  const lines = [probe.address ? `${probe.url} at ${probe.address}` : probe.url];
+function httpsFound(probe: HttpsProbeResult, t: Translator): string {
+  const lines = [probe.address ? t.t('dns.https.found.at', { url: probe.url, address: probe.address }) : probe.url];
   if (probe.certificate) {
     const c = probe.certificate;
-    lines.push(`${probe.tlsVersion ?? 'TLS'}, certificate for ${c.names.join(', ') || c.subject} by ${c.issuer}, valid until ${day(c.validTo)}`);
+    lines.push(t.t('dns.https.found.certificate', { tls: probe.tlsVersion ?? 'TLS', names: c.names.join(', ') || c.subject, issuer: c.issuer, date: day(c.validTo) }));
   }
-  if (probe.failure) lines.push(probe.failure.message);
-  if (probe.status !== undefined) lines.push(`HTTP ${probe.status}${probe.location ? `, Location: ${probe.location}` : ''}, Content-Type: ${probe.contentType ?? 'none'}`);
-  if (probe.bodyTooLarge) lines.push('(body larger than 64 KiB)');
+  if (probe.failure) lines.push(probeFailureText(probe.failure, t));
+  if (probe.status !== undefined) {
+    const location = probe.location ? t.t('dns.https.found.location', { location: probe.location }) : '';
+    lines.push(t.t('dns.https.found.response', { status: probe.status, location, type: probe.contentType ?? t.t('dns.https.found.none') }));
+  }
+  if (probe.bodyTooLarge) lines.push(t.t('dns.https.found.tooLarge'));
   else if (probe.body !== undefined && probe.status === 200) lines.push(probe.body.length > 2000 ? `${probe.body.slice(0, 2000)}...` : probe.body);
   return lines.join('\n');
 }
 
-function mxTlsFound(probe: MxTlsProbeResult): string {
-  const where = probe.address ? `${probe.host} (${probe.address})` : probe.host;
-  if (!probe.ok) return `${where}: ${probe.failure?.message ?? 'failed'}`;
+function mxTlsFound(probe: MxTlsProbeResult, t: Translator): string {
+  const where = probe.address ? t.t('dns.mxTls.found.host', { host: probe.host, address: probe.address }) : probe.host;
+  if (!probe.ok) return t.t('dns.mxTls.found.failed', { where, reason: probeFailureText(probe.failure, t) });
   const c = probe.certificate;
-  return `${where}: STARTTLS, ${probe.tlsVersion}${c ? `, certificate by ${c.issuer} valid until ${day(c.validTo)}` : ''}`;
+  const tls = probe.tlsVersion ?? 'TLS';
+  return c ? t.t('dns.mxTls.found.certificate', { where, tls, issuer: c.issuer, date: day(c.validTo) }) : t.t('dns.mxTls.found.ok', { where, tls });
 }
 
-function mxTlsAdvice(failed: readonly MxTlsProbeResult[]): string[] {
+function mxTlsAdvice(failed: readonly MxTlsProbeResult[], t: Translator): string[] {
   const stages = new Set(failed.map((p) => p.failure?.stage));
   const out: string[] = [];
-  if (stages.has('certificate') || stages.has('tls') || failed.some((p) => p.starttls === false)) {
-    out.push('Each MX host needs STARTTLS (TLS 1.2 or later) with a certificate from a public certificate authority that covers its own name.');
-  }
-  if (stages.has('dns')) out.push('Each MX host name needs an A or AAAA record.');
-  if (stages.has('connect') || stages.has('timeout')) {
-    // Many hosting networks block outbound port 25, so a failure to connect may be ours alone.
-    out.push('This check connects from this server: if outbound port 25 is blocked here, senders elsewhere may still get through, so confirm with an external test.');
-  }
+  if (stages.has('certificate') || stages.has('tls') || failed.some((p) => p.starttls === false)) out.push(t.t('dns.mxTls.advice.tls'));
+  if (stages.has('dns')) out.push(t.t('dns.mxTls.advice.dns'));
+  // Many hosting networks block outbound port 25, so a failure to connect may be ours alone.
+  if (stages.has('connect') || stages.has('timeout')) out.push(t.t('dns.mxTls.advice.connect'));
   return out;
 }
 
-function advice(probe: HttpsProbeResult, host: string): string {
+function advice(probe: HttpsProbeResult, host: string, t: Translator): string {
   switch (probe.failure?.stage) {
-    case 'dns': return `Add the DNS record shown in the mta-sts host check for ${host}.`;
-    case 'connect': return `Make sure a web server listens on port 443 at ${probe.address ?? host} and passes ${host} to this panel.`;
-    case 'certificate': return `Install a certificate that covers ${host} from a public certificate authority (for example, add ${host} to your ACME certificate).`;
-    case 'tls': return `Enable TLS 1.2 or later for ${host} on the web server.`;
-    case 'timeout': return `Check that ${host} is reachable on port 443 from the internet and that the web server answers.`;
-    default: return `Make sure requests for ${host} reach this panel.`;
+    case 'dns': return t.t('dns.https.advice.dns', { host });
+    case 'connect': return t.t('dns.https.advice.connect', { host, address: probe.address ?? host });
+    case 'certificate': return t.t('dns.https.advice.certificate', { host });
+    case 'tls': return t.t('dns.https.advice.tls', { host });
+    case 'timeout': return t.t('dns.https.advice.timeout', { host });
+    default: return t.t('dns.https.advice.default', { host });
   }
 }

@@ -43,6 +43,9 @@ export interface ServedPolicies {
   aliases: Map<string, string>;
 }
 
+/** Rows per query when loading the served policies (see loadServed). */
+const LOAD_BATCH = 500;
+
 /** All reads and writes of the plugin's columns. Knex builder only, so MariaDB and SQLite share it. */
 export class PolicyStore {
   constructor(
@@ -91,54 +94,85 @@ export class PolicyStore {
   ): Promise<SaveResult> {
     const found = await this.find(name);
     if (!found) return { status: 'not-found' };
-    return this.knex.transaction(async (trx) => {
-      let query = trx(this.domains.table).select(this.columns()).where(this.domains.keyColumn, found.key);
-      if (this.locks) query = query.forUpdate();
-      const row = await query.first();
-      const current = row ? this.decode(row) : null;
-      if (!current) return { status: 'not-found' } as const;
-      if (options.expectedRevision !== undefined && options.expectedRevision !== current.policy.revision) {
-        return { status: 'conflict', record: current } as const;
-      }
-      const result = change(settingsOf(current.policy));
-      if (!result.ok) return { status: 'invalid', errors: result.errors } as const;
-      const next = result.value;
-      if (current.valid && !changesServedPolicy(settingsOf(current.policy), next)) {
-        return { status: 'saved', record: current, changed: false } as const;
-      }
-      const now = (options.now ?? (() => new Date()))();
-      const policy: StoredPolicy = {
-        ...next,
-        domain: current.domain,
-        id: nextPolicyId(current.policy.id, now),
-        updatedAt: now.toISOString(),
-        revision: current.policy.revision + 1,
-      };
-      const updated = await trx(this.domains.table)
-        .where(this.domains.keyColumn, current.key)
-        .andWhere(COLUMNS.revision, current.policy.revision)
-        .update({
-          [COLUMNS.active]: policy.active,
-          [COLUMNS.version]: policy.version,
-          [COLUMNS.mode]: policy.mode,
-          [COLUMNS.maxAge]: policy.maxAge,
-          [COLUMNS.mx]: policy.mx.join(','),
-          [COLUMNS.id]: policy.id,
-          [COLUMNS.updatedAt]: policy.updatedAt,
-          [COLUMNS.revision]: policy.revision,
-        });
-      if (updated !== 1) return { status: 'conflict', record: current } as const;
-      return { status: 'saved', record: { ...current, policy, valid: true }, changed: true } as const;
-    });
+    // Set once the transaction body has written a change: a failure after that is the commit's,
+    // whose outcome the client cannot know (the server may have committed before the line broke).
+    let wrote = false;
+    try {
+      return await this.knex.transaction(async (trx) => {
+        const result = await this.saveIn(trx, found, change, options);
+        wrote = result.status === 'saved' && result.changed;
+        return result;
+      });
+    } catch (err) {
+      throw markSaveFailure(err, wrote ? 'unknown' : 'not-saved');
+    }
   }
 
-  /** Every policy senders may be served: MTA-STS active, host domain active, values valid. */
+  private async saveIn(
+    trx: Knex.Transaction,
+    found: DomainRecord,
+    change: (current: PolicySettings) => Validation<PolicySettings>,
+    options: { expectedRevision?: number; now?: () => Date },
+  ): Promise<SaveResult> {
+    let query = trx(this.domains.table).select(this.columns()).where(this.domains.keyColumn, found.key);
+    if (this.locks) query = query.forUpdate();
+    const row = await query.first();
+    const current = row ? this.decode(row) : null;
+    if (!current) return { status: 'not-found' } as const;
+    if (options.expectedRevision !== undefined && options.expectedRevision !== current.policy.revision) {
+      return { status: 'conflict', record: current } as const;
+    }
+    const result = change(settingsOf(current.policy));
+    if (!result.ok) return { status: 'invalid', errors: result.errors } as const;
+    const next = result.value;
+    if (current.valid && !changesServedPolicy(settingsOf(current.policy), next)) {
+      return { status: 'saved', record: current, changed: false } as const;
+    }
+    const now = (options.now ?? (() => new Date()))();
+    const policy: StoredPolicy = {
+      ...next,
+      domain: current.domain,
+      id: nextPolicyId(current.policy.id, now),
+      updatedAt: now.toISOString(),
+      revision: current.policy.revision + 1,
+    };
+    const updated = await trx(this.domains.table)
+      .where(this.domains.keyColumn, current.key)
+      .andWhere(COLUMNS.revision, current.policy.revision)
+      .update({
+        [COLUMNS.active]: policy.active,
+        [COLUMNS.version]: policy.version,
+        [COLUMNS.mode]: policy.mode,
+        [COLUMNS.maxAge]: policy.maxAge,
+        [COLUMNS.mx]: policy.mx.join(','),
+        [COLUMNS.id]: policy.id,
+        [COLUMNS.updatedAt]: policy.updatedAt,
+        [COLUMNS.revision]: policy.revision,
+      });
+    if (updated !== 1) return { status: 'conflict', record: current } as const;
+    return { status: 'saved', record: { ...current, policy, valid: true }, changed: true } as const;
+  }
+
+  /**
+   * Every policy senders may be served: MTA-STS active, host domain active, values valid. Read in
+   * batches of LOAD_BATCH rows in key order, yielding to the event loop between batches, so that
+   * a host with many domains is never blocked for the whole load (SQLite reads synchronously).
+   */
   async loadServed(): Promise<ServedPolicies> {
-    const rows = await this.knex(this.domains.table).select(this.columns()).where(COLUMNS.active, true);
     const policies = new Map<string, StoredPolicy>();
-    for (const row of rows) {
-      const record = this.decode(row);
-      if (record && record.valid && record.hostActive && record.policy.active) policies.set(record.domain, record.policy);
+    const key = this.domains.keyColumn;
+    for (let after: unknown = undefined; ;) {
+      // Keyset pagination on the key column, which is unique (every save updates one row by it).
+      let query = this.knex(this.domains.table).select(this.columns()).where(COLUMNS.active, true).whereNotNull(key).orderBy(key).limit(LOAD_BATCH);
+      if (after !== undefined) query = query.andWhere(key, '>', after as string);
+      const rows = await query;
+      for (const row of rows) {
+        const record = this.decode(row);
+        if (record && record.valid && record.hostActive && record.policy.active) policies.set(record.domain, record.policy);
+      }
+      if (rows.length < LOAD_BATCH) break;
+      after = rows[rows.length - 1][key];
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const aliases = new Map<string, string>();
     if (this.aliases) {
@@ -186,6 +220,23 @@ export class PolicyStore {
       },
     };
   }
+}
+
+/**
+ * Marks an error thrown by a save: `outcome` is 'not-saved' when the transaction certainly changed
+ * nothing (rolled back, or never wrote), 'unknown' when it failed while committing a change.
+ */
+export type SaveFailure = Error & { outcome: 'not-saved' | 'unknown' };
+
+function markSaveFailure(err: unknown, outcome: 'not-saved' | 'unknown'): SaveFailure {
+  const error = (err instanceof Error ? err : new Error(String(err))) as SaveFailure;
+  try {
+    error.outcome = outcome;
+  } catch {
+    // A frozen error: wrap it, keeping the original as the cause.
+    return Object.assign(new Error(error.message, { cause: err }), { outcome });
+  }
+  return error;
 }
 
 export function settingsOf(policy: StoredPolicy): PolicySettings {

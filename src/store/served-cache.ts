@@ -3,9 +3,17 @@ import type { ServedPolicies } from './policy-store';
 
 export type Lookup =
   | { status: 'found'; policy: StoredPolicy }
+  /** Not served, according to a snapshot the database confirmed within `ttlMs`. */
   | { status: 'missing' }
-  /** Nothing was ever loaded and the database does not answer: the caller says 503. */
+  /**
+   * Not in any confirmed snapshot: nothing was ever loaded, or the last snapshot has expired and
+   * the database did not answer the reload in time (it may have been added since). The caller
+   * says 503. A domain the last snapshot serves is still `found` then (last known good).
+   */
   | { status: 'unavailable' };
+
+/** peek() renews a snapshot in the background once it is this share of `ttlMs` old. */
+const REFRESH_AHEAD = 0.8;
 
 export interface CacheOptions {
   /** How long a loaded snapshot is trusted before the next request reloads it. */
@@ -32,9 +40,16 @@ export class ServedCache {
    * Local changes a reload in flight may have missed: a reload that started before a change is
    * completed with it, so the saving instance never goes back to the old policy.
    */
-  private patches: Array<{ generation: number; domain: string; policy: StoredPolicy | null }> = [];
+  private patches: Array<{ generation: number; domain: string; policy: StoredPolicy | null; revision?: number }> = [];
   private reload: { promise: Promise<void>; generation: number; startedAt: number } | null = null;
   private retryAt = 0;
+  /** Successful loads so far: a lookup that saw this change got a confirmed snapshot. */
+  private loads = 0;
+  /**
+   * The highest revision applied locally per domain. Saves answered out of commit order (two
+   * admins at once) must not put an older policy back over a newer one.
+   */
+  private readonly localRevisions = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(
@@ -45,11 +60,39 @@ export class ServedCache {
   }
 
   async lookup(domain: string): Promise<Lookup> {
-    if (!this.isFresh()) await this.refresh();
+    const confirmed = await this.current();
     const snapshot = this.snapshot;
     if (!snapshot) return { status: 'unavailable' };
     const policy = snapshot.policies.get(domain) ?? snapshot.policies.get(snapshot.aliases.get(domain) ?? '');
-    return policy ? { status: 'found', policy } : { status: 'missing' };
+    if (policy) return { status: 'found', policy };
+    return confirmed ? { status: 'missing' } : { status: 'unavailable' };
+  }
+
+  /**
+   * Makes the snapshot current if it can. True when it is confirmed: fresh, or reloaded while the
+   * caller waited; false when the caller must make do with an expired one (database down or slow).
+   */
+  private async current(): Promise<boolean> {
+    if (this.isFresh()) return true;
+    const loads = this.loads;
+    await this.refresh();
+    return this.loads !== loads;
+  }
+
+  /**
+   * The policy a fresh snapshot serves for `domain`, at once: no promise, no wait. Null when the
+   * snapshot does not serve it, or is missing or expired: ask `lookup` then, which may wait for the
+   * database. From REFRESH_AHEAD of `ttlMs` on, it also starts the reload in the background, so
+   * that under steady traffic the snapshot is renewed before it expires and no request waits for
+   * a reload, however many domains it reads. Freshness is that of `lookup` or better: a save on
+   * this instance is in the snapshot before its response; another instance's save is seen at most
+   * `ttlMs` later (REFRESH_AHEAD of it plus one reload under steady traffic).
+   */
+  peek(domain: string): StoredPolicy | null {
+    const snapshot = this.snapshot;
+    if (snapshot === null || !this.isFresh()) return null;
+    if (!this.reload && this.now() - snapshot.loadedAt >= this.options.ttlMs * REFRESH_AHEAD) void this.refresh();
+    return snapshot.policies.get(domain) ?? snapshot.policies.get(snapshot.aliases.get(domain) ?? '') ?? null;
   }
 
   /** The names a certificate needs: every domain and alias that has a policy served. */
@@ -62,10 +105,18 @@ export class ServedCache {
     return [...new Set(names)].sort();
   }
 
-  /** Applies a change this instance just committed, before the save is answered. */
-  applyLocal(domain: string, policy: StoredPolicy | null): void {
+  /**
+   * Applies a change this instance just committed, before the save is answered. `revision` is the
+   * row's revision after the save (the policy's own when one is given); a change older than one
+   * already applied for the domain is ignored.
+   */
+  applyLocal(domain: string, policy: StoredPolicy | null, revision: number | undefined = policy?.revision): void {
+    if (revision !== undefined) {
+      if (revision < (this.localRevisions.get(domain) ?? -1)) return;
+      this.localRevisions.set(domain, revision);
+    }
     this.generation += 1;
-    this.patches.push({ generation: this.generation, domain, policy });
+    this.patches.push({ generation: this.generation, domain, policy, revision });
     if (!this.snapshot) return;
     apply(this.snapshot.policies, domain, policy);
     this.snapshot.generation = this.generation;
@@ -89,8 +140,13 @@ export class ServedCache {
           // Local saves committed after this reload began may be missing from it.
           for (const patch of this.patches) if (patch.generation > generation) apply(served.policies, patch.domain, patch.policy);
           this.patches = this.patches.filter((patch) => patch.generation > generation);
+          // The database now speaks for every change before this reload; only later ones need
+          // ordering (and a table migrated down and up again starts its revisions anew).
+          this.localRevisions.clear();
+          for (const patch of this.patches) if (patch.revision !== undefined) this.localRevisions.set(patch.domain, patch.revision);
           this.snapshot = { ...served, generation: this.generation, loadedAt: startedAt, loadGeneration: generation };
           this.retryAt = 0;
+          this.loads += 1;
         },
         () => {
           // Database unreachable: keep the last known good snapshot and retry after a pause

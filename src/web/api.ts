@@ -3,7 +3,8 @@ import { applyChanges, toULabel } from '../policy';
 import type { DomainRecord } from '../store/policy-store';
 import { noStore, requireAdmin } from './authorize';
 import type { PluginContext } from './context';
-import { HttpError, errorHandler } from './errors';
+import { HttpError, errorHandler, rateLimitedError, saveError } from './errors';
+import type { DnsCheckLimiter } from './rate-limit';
 import { findOrThrow } from './admin';
 
 /** The JSON shape of a domain's policy in the API. */
@@ -25,7 +26,7 @@ export function policyJson(record: DomainRecord) {
 }
 
 /** The JSON API the host mounts (e.g. at /api/v1/mta-sts). Uses the same authorization hook. */
-export function createApiRouter(ctx: PluginContext, log: (err: unknown) => void): Router {
+export function createApiRouter(ctx: PluginContext, log: (err: unknown) => void, limiter: DnsCheckLimiter): Router {
   const router = express.Router();
   router.use((_req, res, next) => {
     res.locals.mtaStsApi = true;
@@ -42,6 +43,8 @@ export function createApiRouter(ctx: PluginContext, log: (err: unknown) => void)
 
   router.get('/:domain/dns-check', async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
+    const decision = limiter.take(req);
+    if (!decision.ok) throw rateLimitedError(decision);
     res.json(await ctx.dnsCheck(record));
   });
 
@@ -64,6 +67,8 @@ export function createApiRouter(ctx: PluginContext, log: (err: unknown) => void)
     const result = await ctx.store.save(req.params.domain as string, (current) => applyChanges(current, changes, 'json'), {
       expectedRevision: revision as number | undefined,
       now: ctx.options.now,
+    }).catch((err: unknown) => {
+      throw saveError(err, log);
     });
     switch (result.status) {
       case 'not-found':
@@ -74,7 +79,7 @@ export function createApiRouter(ctx: PluginContext, log: (err: unknown) => void)
         res.status(409).json({ error: { code: 'conflict', message: 'The policy changed since revision ' + String(revision) + '; nothing was saved.' }, current: policyJson(result.record) });
         return;
       case 'saved':
-        ctx.cache.applyLocal(result.record.domain, result.record.hostActive && result.record.policy.active ? result.record.policy : null);
+        ctx.cache.applyLocal(result.record.domain, result.record.hostActive && result.record.policy.active ? result.record.policy : null, result.record.policy.revision);
         res.json({ ...policyJson(result.record), changed: result.changed });
     }
   });

@@ -1,4 +1,5 @@
-import type { DnsCheckResult } from '../dns';
+import type { DnsCheckResult, Resolver } from '../dns';
+import type { Locale } from '../i18n';
 import type { ResolvedOptions } from '../options';
 import type { DomainRecord } from '../store/policy-store';
 import type { PolicyStore } from '../store/policy-store';
@@ -13,6 +14,8 @@ export interface PluginContext {
   cache: ServedCache;
   pages: PageRenderer;
   csrf: Csrf;
-  /** Runs the DNS Check for a domain against the configured resolver. Never throws. */
-  dnsCheck(record: DomainRecord): Promise<DnsCheckResult>;
+  /** The DNS Check's resolver; the tab also asks it for the domain's MX hosts to suggest. */
+  resolver: Resolver;
+  /** Runs the DNS Check for a domain against the configured resolver, in English unless told. Never throws. */
+  dnsCheck(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult>;
 }

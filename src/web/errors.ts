@@ -2,8 +2,46 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { FieldError } from '../policy';
 import type { PageRenderer } from './pages';
 
+/**
+ * Every sentence the plugin's error handling, database-outage handling and rate limiting shows to
+ * people, in one place so that it can be translated. `{seconds}` is replaced with a number.
+ */
+export const ERROR_TEXTS = {
+  internal: 'Something went wrong on the server; the error was logged.',
+  csrf: 'The form has expired or did not come from this panel (invalid CSRF token). Reload the page and try again.',
+  badJson: 'The request body is not valid JSON.',
+  tooLarge: 'The request body is too large.',
+  unsupportedEncoding: 'The request body encoding is not supported.',
+  badRequest: 'The request could not be processed.',
+  databaseUnavailable: 'Database unavailable: the panel cannot reach its database right now, so this page cannot be shown. Policy files already published keep being served. Try again in a moment.',
+  saveUnavailable: 'Database unavailable: nothing was saved, the policy and its id are unchanged. Try again in a moment.',
+  saveFailed: 'Nothing was saved: the database reported an error (the details are in the server log). The policy and its id are unchanged.',
+  saveUnknown: 'The database connection failed while the save was being committed, so it may or may not have been saved. Reload the page to see the current policy before trying again.',
+  dnsCheckLimited: 'Too many DNS Checks: at most {limit} every {window} seconds. Try again in {seconds} seconds.',
+} as const;
+
+/** The 429 for a DNS Check over the limit, with Retry-After. */
+export function rateLimitedError(decision: { retryAfter: number; limit: number; windowMs: number }): HttpError {
+  const error = new HttpError(429, 'rate-limited', errorText('dnsCheckLimited', {
+    limit: decision.limit, window: Math.ceil(decision.windowMs / 1000), seconds: decision.retryAfter,
+  }));
+  error.retryAfter = decision.retryAfter;
+  return error;
+}
+
+/** `ERROR_TEXTS` entries with their `{name}` placeholders filled in. */
+export function errorText(key: keyof typeof ERROR_TEXTS, values: Record<string, string | number> = {}): string {
+  return ERROR_TEXTS[key].replace(/\{(\w+)\}/g, (whole, name: string) => (values[name] === undefined ? whole : String(values[name])));
+}
+
+/** How long clients are told to wait after a 503 for an unreachable database. */
+export const UNAVAILABLE_RETRY_AFTER_S = 30;
+
 /** An error meant for the person or program that made the request, with a machine `code`. */
 export class HttpError extends Error {
+  /** Seconds for a `Retry-After` header (429, 503), or undefined. */
+  retryAfter?: number;
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -15,23 +53,80 @@ export class HttpError extends Error {
   }
 }
 
+// Errors that mean "the database cannot be reached or cannot answer now", not "the query is wrong":
+// connection failures (Node, mysql2), server shutdown, too many connections, a busy SQLite file.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR', 'PROTOCOL_ENQUEUE_AFTER_QUIT',
+  'ER_CON_COUNT_ERROR', 'ER_TOO_MANY_USER_CONNECTIONS', 'ER_SERVER_SHUTDOWN', 'ER_NORMAL_SHUTDOWN', 'ER_LOCK_WAIT_TIMEOUT',
+  'ER_QUERY_INTERRUPTED', 'ER_CONNECTION_KILLED', 'ER_OPTION_PREVENTS_STATEMENT', 'ER_READ_ONLY_MODE',
+  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_READONLY',
+]);
+
+/**
+ * True when `err` (or an error it wraps) says the database is unreachable or refusing work, as
+ * opposed to a bug or a bad query: Knex pool timeouts, connection errors, mysql2's fatal errors.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as Record<string, unknown> | null | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.name === 'KnexTimeoutError' || e.fatal === true) return true;
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (UNAVAILABLE_CODES.has(code) || /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|READONLY)_/.test(code)) return true;
+  }
+  return false;
+}
+
+/** A save the store could not complete; `outcome` says whether it certainly changed nothing. */
+export interface SaveFailure {
+  outcome?: 'not-saved' | 'unknown';
+}
+
+/**
+ * Turns an exception from `PolicyStore.save` into what the admin is told: 503 when the database is
+ * unreachable, 500 for any other database error (logged), and in both cases that nothing was saved,
+ * unless the failure hit the commit itself, when the outcome is unknown and the admin is told so.
+ */
+export function saveError(err: unknown, log: (err: unknown) => void): HttpError {
+  log(err);
+  const unknown = (err as SaveFailure | null)?.outcome === 'unknown';
+  const unavailable = isDatabaseUnavailable(err);
+  const error = unknown
+    ? new HttpError(503, 'save-unknown', ERROR_TEXTS.saveUnknown)
+    : unavailable
+      ? new HttpError(503, 'unavailable', ERROR_TEXTS.saveUnavailable)
+      : new HttpError(500, 'save-failed', ERROR_TEXTS.saveFailed);
+  if (error.status === 503) error.retryAfter = UNAVAILABLE_RETRY_AFTER_S;
+  return error;
+}
+
+/** A database error during a read becomes a 503 HttpError; anything else is returned as it is. */
+export function unavailableError(err: unknown): unknown {
+  if (err instanceof HttpError || !isDatabaseUnavailable(err)) return err;
+  const error = new HttpError(503, 'unavailable', ERROR_TEXTS.databaseUnavailable);
+  error.retryAfter = UNAVAILABLE_RETRY_AFTER_S;
+  return error;
+}
+
 /** Programs (the JSON API, or anyone asking for JSON first) get JSON; people get a page. */
 function wantsJson(req: Request, res: Response): boolean {
   return res.locals.mtaStsApi === true || req.accepts(['html', 'json']) === 'json';
 }
 
 /**
- * The one error handler of the plugin's routers. Known errors keep their status and message;
+ * The one error handler of the plugin's routers. Known errors keep their status and message; a
+ * database that cannot be reached is a 503 "database unavailable" (page or JSON) with Retry-After;
  * anything else is a 500 whose details go to the log, never to the response.
  */
 export function errorHandler(pages: PageRenderer, log: (err: unknown) => void): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const known = toHttpError(err);
-    if (!known) log(err);
-    const error = known ?? new HttpError(500, 'internal', 'Something went wrong on the server; the error was logged.');
+    if (!known || known.code === 'unavailable') log(err);
+    const error = known ?? new HttpError(500, 'internal', ERROR_TEXTS.internal);
     res.status(error.status);
     res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(error.retryAfter));
     if (wantsJson(req, res)) {
       res.json(error.errors ? { errors: error.errors } : { error: { code: error.code, message: error.message } });
       return;
@@ -44,16 +139,16 @@ function toHttpError(err: unknown): HttpError | null {
   if (err instanceof HttpError) return err;
   const e = err as { status?: number; statusCode?: number; code?: string; type?: string; expose?: boolean } | null;
   const status = e?.status ?? e?.statusCode;
-  if (e?.code === 'EBADCSRFTOKEN') {
-    return new HttpError(403, 'csrf', 'The form has expired or did not come from this panel (invalid CSRF token). Reload the page and try again.');
-  }
+  if (e?.code === 'EBADCSRFTOKEN') return new HttpError(403, 'csrf', ERROR_TEXTS.csrf);
   if (e?.type === 'entity.parse.failed') {
-    return new HttpError(400, 'bad-body', 'The request body is not valid JSON.', [{ field: 'body', message: 'The request body is not valid JSON.' }]);
+    return new HttpError(400, 'bad-body', ERROR_TEXTS.badJson, [{ field: 'body', message: ERROR_TEXTS.badJson }]);
   }
-  if (e?.type === 'entity.too.large') return new HttpError(413, 'too-large', 'The request body is too large.');
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new HttpError(415, 'unsupported', 'The request body encoding is not supported.');
+  if (e?.type === 'entity.too.large') return new HttpError(413, 'too-large', ERROR_TEXTS.tooLarge);
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new HttpError(415, 'unsupported', ERROR_TEXTS.unsupportedEncoding);
   if (typeof status === 'number' && status >= 400 && status < 500 && e?.expose !== false) {
-    return new HttpError(status, 'bad-request', 'The request could not be processed.');
+    return new HttpError(status, 'bad-request', ERROR_TEXTS.badRequest);
   }
-  return null;
+  // After the HTTP errors above: a body parser's "request aborted" carries a socket error code too.
+  const unavailable = unavailableError(err);
+  return unavailable instanceof HttpError ? unavailable : null;
 }

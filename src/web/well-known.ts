@@ -25,6 +25,7 @@ function body(policy: StoredPolicy): Buffer {
  */
 export async function servedPolicyText(cache: ServedCache, domain: string): Promise<string | null> {
   const found = await cache.lookup(domain);
+  if (found.status === 'unavailable') throw new Error('the database is unavailable, so what the policy file serves is unknown');
   return found.status === 'found' ? body(found.policy).toString('utf8') : null;
 }
 
@@ -73,6 +74,9 @@ export function createWellKnownHandler(cache: ServedCache, log: (err: unknown) =
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, req, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
     const name = stsHost ? hostFromHeader(host.slice(8)) : null;
     if (name === null) return send(res, req, 404, 'Not found\n');
+    // Warm path: a policy the snapshot in memory serves goes out at once (see ServedCache.peek).
+    const served = cache.peek(name);
+    if (served) return send(res, req, 200, body(served));
     cache.lookup(name).then(
       (found) => {
         if (found.status === 'found') send(res, req, 200, body(found.policy));

@@ -26,6 +26,8 @@ async function startPanel(options: { apiKey?: string } = {}): Promise<Panel> {
   const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'panel.sqlite') }, useNullAsDefault: true });
   const { app } = await createPanel({
     knex, mailHostname: 'mail.example.org', adminPassword: PASSWORD, apiKey: options.apiKey, demoDomains: ['example.org', 'example.net', 'bücher.example'],
+    // A closed loopback port: the tab's MX lookups fail at once and nothing leaves the machine.
+    dnsServers: ['127.0.0.1:9'],
   });
   const http = createHttpServer(app);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
@@ -273,7 +275,7 @@ describe('the demo server (node dist/demo/server.js)', () => {
   });
 
   it('starts on the port it prints, with a generated admin password that logs in, and stops on SIGTERM', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'panel.sqlite')}`, ADMIN_PASSWORD: '', API_KEY: '', DEMO_DOMAINS: '' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'panel.sqlite')}`, ADMIN_PASSWORD: '', API_KEY: '', DEMO_DOMAINS: '', DNS_SERVERS: '127.0.0.1:9' };
     const proc = spawn(process.execPath, [join(ROOT, 'dist/demo/server.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let output = '';

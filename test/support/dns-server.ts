@@ -12,12 +12,22 @@ export interface ZoneRecord {
   data: any; // passed to dns-packet as is, so tests can write any shape it encodes
 }
 export type Fault = 'drop' | 'servfail' | 'refused' | 'garbage' | 'wrong-id' | 'wrong-question' | 'truncate';
+/** What a reply mutator is told about the query it answers. */
+export interface ReplyContext { id: number; name: string; type: string; transport: 'udp' | 'tcp' }
+/** Turns the reply the server would send into the bytes it does send; null sends nothing. */
+export type ReplyMutator = (reply: Buffer, query: ReplyContext) => Buffer | null;
 export interface TestDnsServer {
   readonly port: number;
   readonly address: string;
   setZone(records: ZoneRecord[]): void;
   setFault(fault: Fault | null, match?: { name?: string; type?: string }): void;
   setDelay(ms: number): void;
+  /**
+   * The "mutate" fault: every reply (to queries matching `match`, over UDP and TCP) goes through
+   * `mutate` first, which may return the reply changed, any other bytes (a given packet), or null.
+   * Applied after `setFault`, so a fault's reply can be mutated too. null switches it off.
+   */
+  setReplyMutator(mutate: ReplyMutator | null, match?: { name?: string; type?: string }): void;
   readonly queries: Array<{ name: string; type: string; transport: 'udp' | 'tcp' }>;
   close(): Promise<void>;
 }
@@ -41,6 +51,7 @@ class Server implements TestDnsServer {
   private zone: ZoneRecord[] = [];
   private fault: { fault: Fault; name?: string; type?: string } | null = null;
   private delayMs = 0;
+  private mutator: { mutate: ReplyMutator; name?: string; type?: string } | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly connections = new Set<net.Socket>();
 
@@ -67,6 +78,10 @@ class Server implements TestDnsServer {
 
   setDelay(ms: number): void {
     this.delayMs = ms;
+  }
+
+  setReplyMutator(mutate: ReplyMutator | null, match: { name?: string; type?: string } = {}): void {
+    this.mutator = mutate ? { mutate, name: match.name && norm(match.name), type: match.type?.toUpperCase() } : null;
   }
 
   async close(): Promise<void> {
@@ -108,7 +123,11 @@ class Server implements TestDnsServer {
     const question = query.questions?.[0];
     if (!question) return;
     this.queries.push({ name: norm(question.name), type: question.type, transport });
-    const reply = this.build(query, question, transport);
+    let reply = this.build(query, question, transport);
+    const m = this.mutator;
+    if (reply && m && (m.name === undefined || m.name === norm(question.name)) && (m.type === undefined || m.type === question.type)) {
+      reply = m.mutate(reply, { id: query.id ?? 0, name: norm(question.name), type: question.type, transport });
+    }
     if (!reply) return;
     if (this.delayMs <= 0) return send(reply);
     const timer = setTimeout(() => {

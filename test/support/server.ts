@@ -2,6 +2,7 @@
 // In the style of expressjs/session's tests: every test builds the server it needs with
 // `createServer(options)`, and faults are injected by overriding one thing.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { LOOPBACK_ONLY } from './loopback';
 import { Server, createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +135,8 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
       aliasDomains: { table: db.aliasTable, aliasColumn: 'alias_domain', targetColumn: 'target_domain', activeColumn: 'active' },
       migrationsTable: db.migrationsTable,
       csrf: { secret: 'test-secret-0123456789-0123456789-0123456789' },
+      // Never the machine's resolver: the tab looks MX hosts up, and tests stay on loopback.
+      ...LOOPBACK_ONLY,
       ...(state.authorize === 'missing' ? {} : { authorize: hook }),
       ...options.plugin,
     };

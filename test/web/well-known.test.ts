@@ -246,7 +246,8 @@ describe('the policy file after a change on this instance', () => {
   });
 
   it('stops serving a deactivated policy at once, via the form (Active unchecked), and drops its names', async () => {
-    const res = await server.submitTab('example.org', { active: undefined });
+    // Unchecking Active on an enforce policy first explains retiring it; "Turn MTA-STS off anyway" confirms.
+    const res = await server.submitTab('example.org', { active: undefined, intent: 'deactivate' });
     assert.equal(res.status, 200);
     assert.equal((await server.policy('mta-sts.example.org')).status, 404);
     assert.equal((await server.policy('mta-sts.alias.example')).status, 404);
@@ -278,7 +279,8 @@ describe('the policy file when the database fails', () => {
     await breakDatabase();
     const during = await server.policy('mta-sts.example.org');
     assertPolicy(during, before.text, 'while the database is down');
-    assert.equal((await server.policy('mta-sts.example.com')).status, 404);
+    // Not in the last snapshot, which the database cannot confirm now: it may have been added since.
+    assert.equal((await server.policy('mta-sts.example.com')).status, 503);
   });
 
   it('answers 503 with Retry-After when it has never loaded the policies', async () => {

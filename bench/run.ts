@@ -1,0 +1,79 @@
+// `npm run bench`: every performance figure of the plugin next to its reference, in one run on
+// this machine. Prints a table and writes the same figures to bench/results.json.
+// BENCH_ONLY=1,3 runs only some figures (for working on one); the README's figures come from a full run.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { figurePolicyThroughput, type ServerSet } from './figures/throughput';
+import { figureFreshness } from './figures/freshness';
+import { figureDnsLatency } from './figures/dns-latency';
+import { figureManyDomains } from './figures/many-domains';
+import { figureMigration } from './figures/migration';
+import { Report } from './lib/report';
+import { dropDatabases } from './lib/data';
+import { killAll, round } from './lib/util';
+
+const ROOT = join(__dirname, '..', '..');
+const RESULTS = join(ROOT, 'bench', 'results.json');
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+  const temp = mkdtempSync(join(tmpdir(), 'mta-sts-bench-'));
+  const databases: string[] = [];
+  const report = new Report({
+    date: new Date().toISOString(),
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform} ${process.arch}` },
+  });
+  let servers: ServerSet | null = null;
+  const cleanup = async () => {
+    await servers?.stopAll();
+    killAll();
+    await dropDatabases(databases).catch((err: unknown) => console.error('could not drop bench databases', databases, err));
+    rmSync(temp, { recursive: true, force: true });
+  };
+  const interrupted = () => {
+    killAll();
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
+
+  console.log(`mta-sts-plugin bench: ${report.data.machine.cores} cores (${report.data.machine.cpu}), Node ${process.version}, load average ${loadavg()[0].toFixed(2)}`);
+  // Other work on the machine skews every figure: its load average is recorded with each figure.
+  const load: Record<string, number[]> = {};
+  const figure = async (key: string, run: () => Promise<void>) => {
+    const before = loadavg()[0];
+    await run();
+    load[key] = [round(before, 2), round(loadavg()[0], 2)];
+  };
+  report.figure('loadAverage1min', load);
+  try {
+    if (only.has('1') || only.has('2')) {
+      await figure('1', async () => {
+        servers = (await figurePolicyThroughput({ temp, databases, report, measure: only.has('1') })).servers;
+      });
+      if (only.has('2')) await figure('2', () => figureFreshness({ servers: servers as ServerSet, report }));
+      await (servers as ServerSet | null)?.stopAll();
+      servers = null;
+    }
+    if (only.has('3')) await figure('3', () => figureDnsLatency({ temp, report }));
+    if (only.has('4')) await figure('4', () => figureManyDomains({ temp, databases, report }));
+    if (only.has('5')) await figure('5', () => figureMigration({ report }));
+  } finally {
+    await cleanup();
+  }
+  const wall = (Date.now() - started) / 1000;
+  report.data.wallSeconds = round(wall, 1);
+  report.note('machine', `${report.data.machine.cores} cores, ${report.data.machine.cpu}, ${report.data.machine.memoryGiB} GiB, Node ${process.version}${report.data.machine.mariadb ? `, MariaDB ${report.data.machine.mariadb}` : ''}`);
+  report.note('machine', `load average (1 min) before/after each figure: ${Object.entries(load).map(([k, [a, b]]) => `${k}: ${a}/${b}`).join(', ')} (${report.data.machine.cores} cores; above ${report.data.machine.cores} other work competed for the CPU)`);
+  report.print();
+  writeFileSync(RESULTS, `${JSON.stringify(report.data, null, 2)}\n`);
+  console.log(`\nFigures written to ${RESULTS}; bench wall time ${round(wall, 1)} s.`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  killAll();
+  process.exit(1);
+});

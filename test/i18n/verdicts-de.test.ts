@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { CATALOGUES, ENGLISH, translator } from '../../src/i18n';
+import {
+  daneCheck, failedCheck, httpsCheck, mxCheck, mxTlsCheck, policyCheck, stsHostCheck, stsTxtCheck, tlsrptCheck, type Check, type Translator,
+} from '../../src/dns/verdicts';
+import { renderPolicy } from '../../src/policy';
+import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from '../dns/lookups';
+
+// Every verdict branch the DNS Check has, once in English and once in German: German must say it
+// all in German (no English sentence, no unfilled placeholder) while English stays what the JSON
+// API has always returned.
+
+const DE = translator('de');
+const STS = '_mta-sts.example.org';
+const HOST = 'mta-sts.example.org';
+const MAIL = 'mail.example.org';
+
+/** The fixed wording of each English message: the text between its placeholders, where long enough to be unmistakable. */
+const ENGLISH_FRAGMENTS = Object.entries(CATALOGUES.en).flatMap(([key, value]) =>
+  value.split(/\{[A-Za-z0-9_]+\}/).map((part) => part.trim()).filter((part) => part.length >= 18 && !CATALOGUES.de[key as keyof typeof CATALOGUES.de].includes(part)));
+
+const mx = (...hosts: string[]) => answer('example.org', 'MX', hosts.map((exchange, i) => ({ preference: 10 * (i + 1), exchange })));
+const mailA = answer(MAIL, 'A', ['192.0.2.25']);
+const mailAaaa = answer(MAIL, 'AAAA', ['2001:db8::25']);
+const host = (parts: Partial<Parameters<typeof stsHostCheck>[0]>) => (t: Translator) => stsHostCheck({
+  domain: 'example.org', mailHostname: MAIL, cname: nodata(HOST, 'CNAME'), a: nodata(HOST, 'A'), aaaa: nodata(HOST, 'AAAA'), mailA, mailAaaa, ...parts,
+}, t);
+const sts = (record: Parameters<typeof stsTxtCheck>[0]['record'], changes = {}, apex = nodata('example.org', 'TXT')) => (t: Translator) =>
+  stsTxtCheck({ domain: 'example.org', policy: storedPolicy(changes), record, apex }, t);
+const mxv = (result: Parameters<typeof mxCheck>[0]['mx'], changes = {}) => (t: Translator) => mxCheck({ domain: 'example.org', policy: storedPolicy(changes), mailHostname: MAIL, mx: result }, t);
+const body = renderPolicy(storedPolicy());
+const https = (probe: Parameters<typeof httpsCheck>[0]['probe'], changes = {}) => (t: Translator) => httpsCheck({ domain: 'example.org', policy: storedPolicy(changes), probe, now: NOW }, t);
+const mxTls = (probes: Parameters<typeof mxTlsCheck>[0]['probes'], changes = {}, result = mx(MAIL)) => (t: Translator) =>
+  mxTlsCheck({ domain: 'example.org', policy: storedPolicy(changes), mx: result, probes, now: NOW }, t);
+
+const SCENARIOS: Record<string, (t: Translator) => Check> = {
+  'sts-txt ok': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`])),
+  'sts-txt other id': sts(answer(STS, 'TXT', ['v=STSv1; id=20250101000000'])),
+  'sts-txt missing, other TXT, apex record': sts(answer(STS, 'TXT', ['x', 'y']), {}, answer('example.org', 'TXT', [`v=STSv1; id=${ID}`])),
+  'sts-txt several': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`, 'v=STSv1; id=1'])),
+  'sts-txt invalid id': sts(answer(STS, 'TXT', ['v=STSv1; id=2026-11-28'])),
+  'sts-txt invalid field': sts(answer(STS, 'TXT', ['v=STSv1; id=1; bad'])),
+  'sts-txt no id yet': sts(nxdomain(STS, 'TXT'), { id: null, active: false }),
+  'sts-txt inactive': sts(nxdomain(STS, 'TXT'), { active: false }),
+  'sts-txt inactive, still published': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`]), { active: false }),
+  'sts-txt timeout': sts(timeout(STS, 'TXT')),
+  'sts-txt via CNAME': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`], ['_mta-sts.provider.example'])),
+  'sts-host ok': host({ cname: answer(HOST, 'CNAME', [MAIL]) }),
+  'sts-host elsewhere': host({ cname: answer(HOST, 'CNAME', ['www.example.org']) }),
+  'sts-host target unreachable': host({ cname: answer(HOST, 'CNAME', [MAIL]), mailA: nxdomain(MAIL, 'A'), mailAaaa: nxdomain(MAIL, 'AAAA') }),
+  'sts-host same addresses': host({ a: answer(HOST, 'A', ['192.0.2.25']), aaaa: answer(HOST, 'AAAA', ['2001:db8::25']) }),
+  'sts-host other addresses': host({ a: answer(HOST, 'A', ['198.51.100.7']) }),
+  'sts-host cannot compare': host({ a: answer(HOST, 'A', ['192.0.2.25']), mailA: timeout(MAIL, 'A') }),
+  'sts-host nxdomain': host({ cname: nxdomain(HOST, 'CNAME'), a: nxdomain(HOST, 'A'), aaaa: nxdomain(HOST, 'AAAA') }),
+  'sts-host nothing': host({}),
+  'sts-host timeout': host({ cname: timeout(HOST, 'CNAME') }),
+  'mx ok': mxv(mx(MAIL)),
+  'mx refused': mxv(mx(MAIL, 'mx2.example.org', 'mx3.example.org')),
+  'mx reported, stale': mxv(mx('mx2.example.org'), { mode: 'testing', mx: ['mx3.example.org', 'mx4.example.org'] }),
+  'mx later': mxv(mx('mx2.example.org'), { mode: 'none', mx: [] }),
+  'mx own host': mxv(mx(MAIL), { mx: ['other.example.org'] }),
+  'mx broad wildcard': mxv(mx(MAIL), { mx: ['*.example.org'] }),
+  'mx none': mxv(nodata('example.org', 'MX')),
+  'mx null': mxv(answer('example.org', 'MX', [{ preference: 0, exchange: '' }])),
+  'mx timeout': mxv(timeout('example.org', 'MX')),
+  'tlsrpt ok': (t) => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=mailto:a@example.org, mailto:b@example.org']) }, t),
+  'tlsrpt missing': (t) => tlsrptCheck({ domain: 'example.org', record: nxdomain('_smtp._tls.example.org', 'TXT') }, t),
+  'tlsrpt several': (t) => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=mailto:a@example.org', 'v=TLSRPTv1; rua=mailto:b@example.org']) }, t),
+  'tlsrpt no rua': (t) => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1;']) }, t),
+  'tlsrpt bad uri': (t) => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=ftp://x']) }, t),
+  'dane absent': (t) => daneCheck({ hosts: [MAIL], tlsa: [nxdomain(`_25._tcp.${MAIL}`, 'TLSA')] }, t),
+  'dane some, one unknown': (t) => daneCheck({ hosts: [MAIL, 'mx2.example.org', 'mx3.example.org'], tlsa: [answer(`_25._tcp.${MAIL}`, 'TLSA', [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }]), nxdomain('_25._tcp.mx2.example.org', 'TLSA'), timeout('_25._tcp.mx3.example.org', 'TLSA')] }, t),
+  'dane no hosts, mx failed': (t) => daneCheck({ hosts: [], tlsa: [], mxFailure: 'SERVFAIL' }, t),
+  'policy ok, testing, short max_age': (t) => policyCheck({ domain: 'example.org', policy: storedPolicy({ mode: 'testing', maxAge: 300 }), served: { ok: true, text: renderPolicy(storedPolicy({ mode: 'testing', maxAge: 300 })) } }, t),
+  'policy differs': (t) => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: renderPolicy(storedPolicy({ mode: 'testing', mx: ['x.example.org'] })) } }, t),
+  'policy invalid': (t) => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: 'mode: bogus\n' } }, t),
+  'policy inactive': (t) => policyCheck({ domain: 'example.org', policy: storedPolicy({ active: false }), served: { ok: true, text: null } }, t),
+  'policy not served': (t) => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: null } }, t),
+  'https ok': https(fetched(body)),
+  'https certificate problem': https({ url: fetched('').url, address: '192.0.2.10', failure: { stage: 'certificate', message: 'the certificate is not acceptable: it expired on 2026-11-01' } }),
+  'https redirect': https(fetched('', { status: 301, location: 'https://www.example.org/' })),
+  'https status': https(fetched('', { status: 500 })),
+  'https media type': https(fetched(body, { contentType: 'text/html' })),
+  'https differs': https(fetched(renderPolicy(storedPolicy({ maxAge: 1 })))),
+  'https expiring': https(fetched(body, { certificate: { subject: HOST, issuer: 'CA', names: [HOST], validFrom: NOW.toISOString(), validTo: new Date(NOW.getTime() + 3 * 86_400_000).toISOString() } })),
+  'https disabled': https(null),
+  'https inactive 404': https(fetched('', { status: 404 }), { active: false }),
+  'mx-tls ok': mxTls([mxPassed(MAIL)]),
+  'mx-tls failed in enforce': mxTls([mxFailed(MAIL, 'the server does not offer STARTTLS', { starttls: false })]),
+  'mx-tls failed in testing, connect': mxTls([mxFailed(MAIL, 'refused', { failure: { stage: 'connect', message: 'connection to 192.0.2.25:25 was refused' } })], { mode: 'testing' }),
+  'mx-tls expiring': mxTls([mxPassed(MAIL, 3)]),
+  'mx-tls no hosts': mxTls([], {}, nodata('example.org', 'MX')),
+  'mx-tls lookup failed': mxTls([], {}, timeout('example.org', 'MX')),
+  'failed check': (t) => failedCheck('mx', new Error('boom'), t),
+};
+
+describe('i18n: the DNS Check verdicts in German', () => {
+  for (const [name, run] of Object.entries(SCENARIOS)) {
+    it(`${name}: German throughout, with the same status as in English`, () => {
+      const en = run(ENGLISH);
+      const de = run(DE);
+      assert.equal(de.status, en.status);
+      assert.equal(de.name, en.name);
+      assert.notEqual(de.message, en.message);
+      for (const text of [de.message, de.expected, de.found]) {
+        assert.doesNotMatch(text, /\{[A-Za-z]+\}/, 'no unfilled placeholder');
+        const english = ENGLISH_FRAGMENTS.filter((fragment) => text.includes(fragment));
+        assert.deepEqual(english, [], `English wording in German: ${text}`);
+      }
+    });
+  }
+
+  it('says resolver failures in German, from the failure kind', () => {
+    const check = stsTxtCheck({ domain: 'example.org', policy: storedPolicy(), record: timeout(STS, 'TXT'), apex: nodata('example.org', 'TXT') }, DE);
+    assert.equal(check.found, 'Resolver 192.0.2.53:53 hat nicht rechtzeitig geantwortet');
+    assert.match(check.message, /^_mta-sts\.example\.org: Prüfung nicht möglich, die DNS-Abfrage ist fehlgeschlagen/);
+  });
+});

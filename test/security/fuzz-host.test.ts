@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { domainToASCII } from 'node:url';
+import fc from 'fast-check';
+import { renderPolicy } from '../../src/policy';
+import { TestServer, createServer } from '../support/server';
+import { LOOPBACK_ONLY } from '../support/loopback';
+
+// The Host header of the policy file, fuzzed over a raw socket so that any byte can be sent:
+// 200 exactly for the names with a served policy, 404 for everything else, never a 5xx. Bytes
+// HTTP itself forbids are refused by Node's parser (400, or 431 for a header over its size limit)
+// before the plugin sees them; that is fine, and nothing else is.
+
+const POLICIES = {
+  'example.org': { mode: 'enforce', mx: ['mail.example.org', '*.mx.example.net'], maxAge: 604800 },
+  'xn--bcher-kva.example': { mode: 'testing', mx: ['mail.xn--bcher-kva.example'], maxAge: 86400 },
+} as const;
+/** Host names that must get a policy, and whose policy they get. */
+const SERVED = new Map<string, keyof typeof POLICIES>([
+  ['example.org', 'example.org'],
+  ['xn--bcher-kva.example', 'xn--bcher-kva.example'],
+  ['alias.example', 'example.org'],
+]);
+/** Names the host table or alias table holds that must get nothing. */
+const NOT_SERVED = ['example.com', 'inactive.example', 'off-alias.example', 'unknown.example', 'mail.example.net'];
+
+function bodyOf(domain: keyof typeof POLICIES): string {
+  return renderPolicy({ version: 'STSv1', ...POLICIES[domain], mx: [...POLICIES[domain].mx] });
+}
+
+/**
+ * What the README promises, written down independently: `mta-sts.` (any case), a served name in
+ * any case (a U-label too), at most one trailing dot, an optional port up to 65535, and blanks
+ * around it (HTTP strips them). Returns the name whose policy must be served, or null.
+ */
+function expected(header: string): keyof typeof POLICIES | null {
+  const m = /^[ \t]*mta-sts\.(.*?)(?::(\d{1,5}))?[ \t]*$/is.exec(header);
+  if (!m || (m[2] !== undefined && Number(m[2]) > 65535)) return null;
+  let name = m[1];
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  if (name === '' || name.endsWith('.') || /[\s\x00-\x1f\x7f]/.test(name)) return null;
+  const ascii = /^[\x00-\x7f]*$/.test(name) ? name.toLowerCase() : domainToASCII(name);
+  return SERVED.get(ascii) ?? null;
+}
+
+interface Answer { status: number; body: string; raw: string }
+
+/** One request on its own connection, the Host header given as raw bytes. */
+function rawGet(port: number, host: Buffer | null): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('no answer within 5 s'));
+    }, 5000);
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', () => undefined); // a reset after Node's 400 still leaves the answer
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const raw = Buffer.concat(chunks).toString('latin1');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0);
+      resolve({ status, body: raw.slice(raw.indexOf('\r\n\r\n') + 4), raw });
+    });
+    const head = host === null ? Buffer.alloc(0) : Buffer.concat([Buffer.from('Host: '), host, Buffer.from('\r\n')]);
+    socket.end(Buffer.concat([Buffer.from('GET /.well-known/mta-sts.txt HTTP/1.1\r\n'), head, Buffer.from('Connection: close\r\n\r\n')]));
+  });
+}
+
+describe('fuzz: Host headers of the policy file', () => {
+  let server: TestServer;
+  let port: number;
+  let errors: unknown[];
+  const realError = console.error;
+
+  before(async () => {
+    server = await createServer({ plugin: LOOPBACK_ONLY });
+    port = (server.http.address() as net.AddressInfo).port;
+    for (const [domain, p] of Object.entries(POLICIES)) {
+      await server.setPolicy(domain === 'xn--bcher-kva.example' ? 'bücher.example' : domain, { active: true, ...p, mx: [...p.mx], id: '20261128120000', revision: 1 });
+    }
+    await server.setPolicy('inactive.example', { active: true, mode: 'enforce', mx: ['mail.example.org'], id: '1' });
+    errors = [];
+    console.error = (...args: unknown[]) => void errors.push(args);
+  });
+  after(async () => {
+    console.error = realError;
+    await server?.close();
+  });
+  afterEach(() => assert.deepEqual(errors, [], 'nothing was logged as an error'));
+
+  async function check(bytes: Buffer): Promise<void> {
+    const res = await rawGet(port, bytes);
+    const seen = bytes.toString('latin1');
+    const want = expected(seen);
+    assert.ok(res.status !== 0 && res.status < 500, `${JSON.stringify(seen)} -> ${res.status}`);
+    if (want) {
+      assert.equal(res.status, 200, `${JSON.stringify(seen)} must be served`);
+      assert.equal(res.body, bodyOf(want));
+    } else if (res.status !== 400 && res.status !== 431) {
+      assert.equal(res.status, 404, `${JSON.stringify(seen)} -> ${res.status}`);
+      assert.equal(res.body, 'Not found\n');
+    }
+    assert.doesNotMatch(res.raw, /set-cookie|location:/i);
+  }
+
+  it('answers the fixed edge cases as the README says', async () => {
+    const cases: Array<[string, number]> = [
+      ['mta-sts.example.org', 200], ['MTA-STS.EXAMPLE.ORG', 200], ['mta-sts.example.org.', 200], ['mta-sts.example.org:443', 200],
+      ['mta-sts.example.org.:8443', 200], ['mta-sts.alias.example', 200], ['mta-sts.xn--bcher-kva.example', 200],
+      ['mta-sts.example.org..', 404], ['mta-sts.example.org:65536', 404], ['mta-sts.example.org:', 404], ['mta-sts.example.org:-1', 404],
+      ['mta-sts.example.com', 404], ['mta-sts.inactive.example', 404], ['mta-sts.off-alias.example', 404], ['mta-sts.', 404],
+      ['example.org', 404], ['www.example.org', 404], ['mta-sts.mta-sts.example.org', 404], ['mta-sts.x.example.org', 404],
+      ['mta-sts.org', 404], ['127.0.0.1', 404], ['[::1]:443', 404], ['mta-sts.127.0.0.1', 404], ['mta-sts.[::1]', 404],
+      ['user@mta-sts.example.org', 404], ['mta-sts.example.org@evil.example', 404], ['mta-sts.example%2Eorg', 404],
+      ['mta-sts.example.org/x', 404], ['mta-sts.example.org\\', 404], ['mta-sts.exa mple.org', 404],
+    ];
+    for (const [host, status] of cases) {
+      const res = await rawGet(port, Buffer.from(host, 'latin1'));
+      assert.equal(res.status, status, host);
+    }
+    assert.equal((await rawGet(port, null)).status, 400, 'no Host at all: refused by Node');
+  });
+
+  const served = fc.constantFrom(...SERVED.keys(), 'bücher.example', 'BÜCHER.EXAMPLE');
+  const notServed = fc.constantFrom(...NOT_SERVED, 'x.example.org', 'org', 'example.org.evil.example', 'exampleorg', '127.0.0.1', '[::1]', 'xn--zz.example', 'bücher.example.com');
+  const mixCase = (name: string) => fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((upper) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(''));
+  const header = fc.record({
+    space: fc.constantFrom('', ' ', '\t', '  '),
+    prefix: fc.constantFrom('mta-sts.', 'MTA-STS.', 'Mta-Sts.', 'mta-sts', 'mta_sts.', 'www.', '', 'mta-sts.mta-sts.', '.mta-sts.'),
+    name: fc.oneof(served, notServed).chain(mixCase),
+    dots: fc.constantFrom('', '', '.', '..'),
+    port: fc.constantFrom('', '', ':443', ':80', ':0', ':65535', ':65536', ':99999', ':', ':abc', ':443:443', ':+1', ': 443', ':0443'),
+    encoding: fc.constantFrom<BufferEncoding>('latin1', 'utf8'),
+  }).map((h) => Buffer.from(`${h.space}${h.prefix}${h.name}${h.dots}${h.port}${h.space}`, h.encoding));
+
+  it('serves exactly the served names in every spelling of prefix, case, dot and port (300 runs)', async () => {
+    await fc.assert(fc.asyncProperty(header, check), { numRuns: 300, seed: 1 });
+  });
+
+  it('answers 404 (or Node: 400/431) to arbitrary strings and bytes, never a 5xx (300 runs)', async () => {
+    const noLineBreak = (b: Uint8Array) => Buffer.from(b.filter((byte) => byte !== 0x0a && byte !== 0x0d));
+    const arbitrary = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 80 }).map((s) => Buffer.from(s.replace(/[\r\n]/g, ''), 'utf8')),
+      fc.string({ unit: 'grapheme', maxLength: 80 }).map((s) => Buffer.from(`mta-sts.${s.replace(/[\r\n]/g, '')}`, 'utf8')),
+      fc.uint8Array({ maxLength: 120 }).map(noLineBreak),
+      // A served name with one byte changed, inserted or dropped.
+      fc.tuple(fc.constantFrom('mta-sts.example.org', 'mta-sts.alias.example:443'), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'drop'))
+        .map(([host, at, byte, op]) => {
+          const b = [...Buffer.from(host)];
+          const i = at % b.length;
+          if (op === 'set') b[i] = byte;
+          else if (op === 'insert') b.splice(i, 0, byte);
+          else b.splice(i, 1);
+          return noLineBreak(Uint8Array.from(b));
+        }),
+    );
+    await fc.assert(fc.asyncProperty(arbitrary, check), { numRuns: 300, seed: 2 });
+  });
+
+  it('answers very long Host headers with 404 or 431, never a 5xx (30 runs)', async () => {
+    const long = fc.tuple(fc.constantFrom('mta-sts.', ''), fc.integer({ min: 250, max: 40_000 }), fc.constantFrom('a', 'a.', '\u00e9', '0', ':'))
+      .map(([prefix, n, unit]) => Buffer.from(`${prefix}${unit.repeat(Math.ceil(n / unit.length))}example.org`, 'latin1'));
+    await fc.assert(fc.asyncProperty(long, check), { numRuns: 30, seed: 3 });
+  });
+});
