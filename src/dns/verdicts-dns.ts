@@ -1,6 +1,6 @@
 // Verdicts on what the domain's DNS holds for MTA-STS itself: the TXT record, the policy host
 // name and the MX hosts. Pure functions over lookup results.
-import { stsRecordProblemText, sayKnown } from '../i18n/policy-text';
+import { sayProblem } from '../i18n/policy-text';
 import { mxMatches, parseStsRecord, stsRecordValue, type StoredPolicy } from '../policy';
 import type { LookupResult, MxRecord } from './resolver';
 import {
@@ -46,7 +46,7 @@ export function stsTxtCheck({ domain, policy, record, apex }: StsTxtInput, t: Tr
   if (sts.length > 1) return say('error', t.t('dns.stsTxt.several', { name, count: sts.length, value }));
   const parsed = parseStsRecord(sts[0]);
   if (!parsed.ok) {
-    return say('error', t.t('dns.stsTxt.invalid', { record: sts[0], reason: sayKnown(t.locale, parsed.message, stsRecordProblemText), value }));
+    return say('error', t.t('dns.stsTxt.invalid', { record: sts[0], reason: sayProblem(t.locale, parsed), value }));
   }
   if (parsed.id !== policy.id) return say('error', t.t('dns.stsTxt.otherId', { found: parsed.id, id: policy.id, value }));
   return say(atApex.length > 0 ? 'warning' : 'ok', t.t('dns.stsTxt.ok'));

@@ -1,7 +1,7 @@
 // Verdicts on what senders receive: the policy file (as the plugin serves it and as fetched over
 // HTTPS) and the MX hosts' STARTTLS. Pure functions over probe results.
-import { policyProblemText, sayKnown } from '../i18n/policy-text';
-import { DEFAULT_MAX_AGE, parsePolicy, renderPolicy, type ParsedPolicy, type StoredPolicy } from '../policy';
+import { sayProblem } from '../i18n/policy-text';
+import { DEFAULT_MAX_AGE, parsePolicy, renderPolicy, type ParsedPolicy, type Problem, type StoredPolicy } from '../policy';
 import type { HttpsProbeResult } from './https-probe';
 import type { MxTlsProbeResult } from './smtp-probe';
 import {
@@ -109,8 +109,8 @@ export function mxTlsCheck({ domain, policy, mx, probes, now }: MxTlsInput, t: T
 }
 
 /** The parser's problems with a policy body, in the translator's language. */
-function problems(errors: readonly string[], t: Translator): string {
-  return errors.map((error) => sayKnown(t.locale, error, policyProblemText)).join('; ');
+function problems(errors: readonly Problem[], t: Translator): string {
+  return errors.map((error) => sayProblem(t.locale, error)).join('; ');
 }
 
 /** Differences that matter to senders, in words; empty when the policies are equivalent. */

@@ -1,5 +1,6 @@
 // Pure MTA-STS policy logic: no Express, Knex or sockets here, so every rule is unit-testable.
 export * from './types';
+export * from './problems';
 export * from './hostname';
 export * from './mx';
 export * from './validate';

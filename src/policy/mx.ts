@@ -1,7 +1,8 @@
 import { toALabel } from './hostname';
+import { Problem, problem } from './problems';
 import { MAX_MX_ENTRIES } from './types';
 
-export type MxParse = { ok: true; mx: string[] } | { ok: false; message: string };
+export type MxParse = { ok: true; mx: string[] } | ({ ok: false } & Problem);
 
 /**
  * Parses the "MX entries" field: entries separated by commas and/or whitespace (or given as an
@@ -15,11 +16,11 @@ export function parseMxEntries(input: string | readonly string[]): MxParse {
   for (const entry of entries) {
     const pattern = normalizeMxPattern(entry);
     if (pattern === null) {
-      return { ok: false, message: `"${shorten(entry)}" is not a valid MX entry: use a host name such as mail.example.org, or *. followed by a host name (a wildcard only as the whole leftmost label)` };
+      return { ok: false, ...problem('field.mx.badEntry', { entry: shorten(entry) }) };
     }
     if (!out.includes(pattern)) out.push(pattern);
   }
-  if (out.length > MAX_MX_ENTRIES) return { ok: false, message: `at most ${MAX_MX_ENTRIES} entries are allowed` };
+  if (out.length > MAX_MX_ENTRIES) return { ok: false, ...problem('field.mx.tooMany', { max: MAX_MX_ENTRIES }) };
   return { ok: true, mx: out };
 }
 

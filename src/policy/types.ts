@@ -1,3 +1,5 @@
+import type { Problem } from './problems';
+
 /** The three modes RFC 8461 section 5 defines. */
 export const MODES = ['none', 'testing', 'enforce'] as const;
 export type Mode = (typeof MODES)[number];
@@ -33,10 +35,9 @@ export interface StoredPolicy extends PolicySettings {
   revision: number;
 }
 
-/** A problem with one input field, in words a person can act on. */
-export interface FieldError {
+/** A problem with one input field: its code and values, and an English sentence naming the field. */
+export interface FieldError extends Problem {
   field: string;
-  message: string;
 }
 
 export const DEFAULT_SETTINGS: PolicySettings = {

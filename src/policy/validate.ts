@@ -1,4 +1,5 @@
 import { parseMxEntries } from './mx';
+import { ProblemCode, ProblemParams, problem } from './problems';
 import { FieldError, MAX_AGE_LIMIT, MODES, Mode, PolicySettings, VERSION } from './types';
 
 /** Field names as they appear in forms and API bodies, with the label people see. */
@@ -31,48 +32,48 @@ export function applyChanges(
 ): Validation<PolicySettings> {
   const errors: FieldError[] = [];
   const next: PolicySettings = { ...current, mx: [...current.mx] };
-  const fail = (field: PolicyField, rule: string) => errors.push({ field, message: `${FIELD_LABELS[field]} ${rule}` });
+  const fail = (field: PolicyField, code: ProblemCode, params?: ProblemParams) => errors.push({ field, ...problem(code, params) });
 
   for (const [field, value] of Object.entries(changes)) {
     switch (field) {
       case 'version':
-        if (value !== VERSION) fail('version', `must be ${VERSION}, the only version RFC 8461 defines`);
+        if (value !== VERSION) fail('version', 'field.version.invalid');
         break;
       case 'mode':
         if (typeof value === 'string' && (MODES as readonly string[]).includes(value)) next.mode = value as Mode;
-        else fail('mode', 'must be one of none, testing or enforce');
+        else fail('mode', 'field.mode.invalid');
         break;
       case 'maxAge': {
         const seconds = readWholeNumber(value, kind);
         if (seconds === null || seconds > MAX_AGE_LIMIT) {
-          fail('maxAge', `must be a whole number of seconds from 0 to ${MAX_AGE_LIMIT} (one year, the RFC 8461 maximum)`);
+          fail('maxAge', 'field.maxAge.invalid', { max: MAX_AGE_LIMIT });
         } else next.maxAge = seconds;
         break;
       }
       case 'mx': {
         const list = readMxInput(value);
         if (list === null) {
-          fail('mx', kind === 'json' ? 'must be a list of host names or a comma-separated string' : 'must be text');
+          fail('mx', kind === 'json' ? 'field.mx.notList' : 'field.mx.notText');
           break;
         }
         const parsed = parseMxEntries(list);
         if (parsed.ok) next.mx = parsed.mx;
-        else fail('mx', `has a problem: ${parsed.message}`);
+        else errors.push({ field: 'mx', code: parsed.code, params: parsed.params, message: parsed.message });
         break;
       }
       case 'active': {
         const active = readBoolean(value, kind);
-        if (active === null) fail('active', kind === 'json' ? 'must be true or false' : 'must be checked or unchecked');
+        if (active === null) fail('active', kind === 'json' ? 'field.active.notBoolean' : 'field.active.invalid');
         else next.active = active;
         break;
       }
       default:
-        errors.push({ field, message: `${printable(field)} is not a known field (known: ${Object.keys(FIELD_LABELS).join(', ')})` });
+        errors.push({ field, ...problem('field.unknown', { field: printable(field), known: Object.keys(FIELD_LABELS).join(', ') }) });
     }
   }
 
   if (!errors.some((e) => e.field === 'mx' || e.field === 'mode') && next.mode !== 'none' && next.mx.length === 0) {
-    errors.push({ field: 'mx', message: `MX entries: at least one entry is required in mode ${next.mode}` });
+    fail('mx', 'field.mx.required', { mode: next.mode });
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: next };
 }

@@ -1,6 +1,6 @@
 import express, { Request, Response, Router } from 'express';
 import { translator, type Translator } from '../i18n';
-import type { FieldError, PolicySettings } from '../policy';
+import type { PolicySettings } from '../policy';
 import { applyChanges } from '../policy';
 import type { DomainRecord } from '../store/policy-store';
 import { requireAdmin, noStore } from './authorize';

@@ -1,5 +1,13 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import type { FieldError } from '../policy';
+import type { ProblemCode, ProblemParams } from '../policy';
+
+/** A problem with one field of a request: from the policy rules (with a code) or the request itself. */
+export interface ErrorItem {
+  field: string;
+  message: string;
+  code?: ProblemCode;
+  params?: ProblemParams;
+}
 import type { PageRenderer } from './pages';
 
 /**
@@ -46,7 +54,7 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly errors?: FieldError[],
+    readonly errors?: ErrorItem[],
   ) {
     super(message);
     this.name = 'HttpError';

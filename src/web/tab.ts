@@ -2,8 +2,9 @@ import type { Request, Response } from 'express';
 import type { CheckStatus, DnsCheckResult } from '../dns';
 import { CATALOGUES, translator, type MessageKey, type Translator } from '../i18n';
 import { en } from '../i18n/en';
-import { fieldErrorText, sayKnown } from '../i18n/policy-text';
-import { FieldError, MODES, stsRecordValue, toULabel } from '../policy';
+import { sayProblem } from '../i18n/policy-text';
+import { MODES, stsRecordValue, toULabel } from '../policy';
+import type { ErrorItem } from './errors';
 import type { DomainRecord } from '../store/policy-store';
 import { tabScriptUrl } from './assets';
 import type { PluginContext } from './context';
@@ -47,7 +48,7 @@ export function storedFormValues(record: DomainRecord): FormValues {
 
 export interface TabState {
   form?: FormValues;
-  errors?: FieldError[];
+  errors?: ErrorItem[];
   notices?: Notice[];
   dnsCheck?: DnsCheckResult;
   /** Active was unchecked on a policy senders may have cached: explain retiring before anything is saved. */
@@ -88,7 +89,8 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
   const form = state.form ?? storedFormValues(record);
   const errors: Record<string, string> = {};
   for (const error of state.errors ?? []) {
-    const text = sayKnown(t.locale, error.message, fieldErrorText);
+    // Errors of the policy rules carry a code; others (a bad form) are already in words.
+    const text = error.code ? sayProblem(t.locale, { code: error.code, params: error.params ?? {} }) : error.message;
     errors[error.field] = errors[error.field] ? `${errors[error.field]} ${text}` : text;
   }
   const { policy, domain } = record;

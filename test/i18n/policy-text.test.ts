@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { CATALOGUES, format } from '../../src/i18n';
-import { fieldErrorText, policyProblemText, sayKnown, stsRecordProblemText } from '../../src/i18n/policy-text';
-import { DEFAULT_SETTINGS, MAX_MX_ENTRIES, applyChanges, parsePolicy, parseStsRecord, type FieldError } from '../../src/policy';
+import { CATALOGUES } from '../../src/i18n';
+import { problemKey, sayProblem } from '../../src/i18n/policy-text';
+import { DEFAULT_SETTINGS, MAX_MX_ENTRIES, PROBLEM_TEXTS, applyChanges, parsePolicy, parseStsRecord, type FieldError, type ProblemCode } from '../../src/policy';
 
-// The policy module's messages are English sentences the JSON API returns. The tab and the DNS
-// Check say them in the reader's language by recognising each sentence; these tests produce every
-// sentence the policy module can say, so a change of its wording shows up here, not as English in
-// a German page.
+// The policy module reports problems by code, with an English sentence the JSON API returns. The
+// tab and the DNS Check say the code in the reader's language. These tests produce every problem
+// the policy module can report and check both languages say it, with the values filled in.
 
 function fieldErrors(changes: Record<string, unknown>, kind: 'form' | 'json'): FieldError[] {
   const result = applyChanges(DEFAULT_SETTINGS, changes, kind);
@@ -14,7 +13,9 @@ function fieldErrors(changes: Record<string, unknown>, kind: 'form' | 'json'): F
   return result.ok ? [] : result.errors;
 }
 
-describe('i18n: the policy module\'s messages in every language', () => {
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('i18n: the policy module\'s problems in every language', () => {
   const errors: FieldError[] = [
     ...fieldErrors({ version: 'STSv2' }, 'form'),
     ...fieldErrors({ mode: 'strict' }, 'form'),
@@ -32,18 +33,21 @@ describe('i18n: the policy module\'s messages in every language', () => {
     ...fieldErrors({ colour: 'blue' }, 'json'),
   ];
 
-  it('knows every field error the validator gives, and English says it word for word', () => {
-    assert.ok(errors.length >= 14);
-    for (const error of errors) {
-      const text = fieldErrorText(error.message);
-      assert.ok(text, `unknown validator message: ${error.message}`);
-      assert.equal(format(CATALOGUES.en[text.key], text.params), error.message);
-      assert.equal(sayKnown('en', error.message, fieldErrorText), error.message);
+  it('maps every problem code to a message with the same placeholders in both languages', () => {
+    for (const code of Object.keys(PROBLEM_TEXTS) as ProblemCode[]) {
+      const key = problemKey(code);
+      assert.deepEqual(placeholders(CATALOGUES.en[key]), placeholders(PROBLEM_TEXTS[code]), `${code} in English`);
+      assert.deepEqual(placeholders(CATALOGUES.de[key]), placeholders(PROBLEM_TEXTS[code]), `${code} in German`);
     }
   });
 
+  it('says every field error in English exactly as the API does', () => {
+    assert.ok(new Set(errors.map((e) => e.code)).size >= 11, 'every field code was produced');
+    for (const error of errors) assert.equal(sayProblem('en', error), error.message);
+  });
+
   it('says every field error in German, quoting what was typed', () => {
-    const german = errors.map((error) => sayKnown('de', error.message, fieldErrorText));
+    const german = errors.map((error) => sayProblem('de', error));
     for (const [i, text] of german.entries()) {
       assert.notEqual(text, errors[i].message);
       assert.doesNotMatch(text, /\{[a-z]+\}/i);
@@ -53,21 +57,21 @@ describe('i18n: the policy module\'s messages in every language', () => {
     assert.ok(german.includes('Maximales Alter muss eine ganze Zahl von Sekunden von 0 bis 31557600 sein (ein Jahr, das Maximum nach RFC 8461).'));
   });
 
-  it('shows a sentence it does not know as it is, rather than losing it', () => {
-    assert.equal(sayKnown('de', 'Something new went wrong', fieldErrorText), 'Something new went wrong');
-  });
-
-  it('knows every reason parseStsRecord gives', () => {
+  it('says every reason parseStsRecord gives in German', () => {
+    const seen = new Set<string>();
     for (const record of ['v=STSv2; id=1', 'v=STSv1; id=1; bad field', 'v=STSv1; id=1; id=2', 'v=STSv1; id=2026-11-28', 'v=STSv1; x=1']) {
       const parsed = parseStsRecord(record);
       assert.equal(parsed.ok, false, record);
       if (parsed.ok) continue;
-      assert.ok(stsRecordProblemText(parsed.message), `unknown parseStsRecord reason: ${parsed.message}`);
-      assert.notEqual(sayKnown('de', parsed.message, stsRecordProblemText), parsed.message);
+      seen.add(parsed.code);
+      const german = sayProblem('de', parsed);
+      assert.notEqual(german, sayProblem('en', parsed));
+      assert.doesNotMatch(german, /\{[a-z]+\}/i);
     }
+    assert.deepEqual([...seen].sort(), Object.keys(PROBLEM_TEXTS).filter((k) => k.startsWith('stsRecord.')).sort());
   });
 
-  it('knows every error parsePolicy gives', () => {
+  it('says every error parsePolicy gives, in English as the parser does', () => {
     const bodies = ['garbage line\n', 'version: STSv2\nmode: enforce\nmx: MAIL..x\nmax_age: 1\n', 'mode: bogus\nmax_age: x\n', 'version: STSv1\nmode: testing\nmax_age: 86400\n', ''];
     const seen = new Set<string>();
     for (const body of bodies) {
@@ -75,12 +79,11 @@ describe('i18n: the policy module\'s messages in every language', () => {
       assert.equal(parsed.ok, false, body);
       if (parsed.ok) continue;
       for (const error of parsed.errors) {
-        const text = policyProblemText(error);
-        assert.ok(text, `unknown parsePolicy error: ${error}`);
-        assert.equal(format(CATALOGUES.en[text.key], text.params), error);
-        seen.add(text.key);
+        assert.equal(sayProblem('en', error), error.message);
+        assert.notEqual(sayProblem('de', error), error.message);
+        seen.add(error.code);
       }
     }
-    assert.deepEqual([...seen].sort(), Object.keys(CATALOGUES.en).filter((k) => k.startsWith('dns.policyText.')).sort(), 'every parsePolicy error was produced');
+    assert.deepEqual([...seen].sort(), Object.keys(PROBLEM_TEXTS).filter((k) => k.startsWith('policyText.')).sort(), 'every parsePolicy error was produced');
   });
 });

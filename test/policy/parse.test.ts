@@ -10,7 +10,7 @@ function policyOf(text: string) {
 function policyErrors(text: string): string[] {
   const result = parsePolicy(text);
   assert.equal(result.ok, false, `expected ${JSON.stringify(text)} to be rejected`);
-  return (result as Extract<typeof result, { ok: false }>).errors;
+  return (result as Extract<typeof result, { ok: false }>).errors.map((problem) => problem.message);
 }
 
 const lines = (...items: string[]) => items.map((line) => `${line}\r\n`).join('');

@@ -1,0 +1,47 @@
+/**
+ * Every problem the policy rules can report, by machine code, with its English sentence. The
+ * JSON API returns code, params and the English message; the tab and the DNS Check say the same
+ * code in the reader's language (src/i18n maps each code to a catalogue message).
+ */
+export const PROBLEM_TEXTS = {
+  'field.version.invalid': 'Version must be STSv1, the only version RFC 8461 defines',
+  'field.mode.invalid': 'Mode must be one of none, testing or enforce',
+  'field.maxAge.invalid': 'Maximum Age must be a whole number of seconds from 0 to {max} (one year, the RFC 8461 maximum)',
+  'field.mx.notText': 'MX entries must be text',
+  'field.mx.notList': 'MX entries must be a list of host names or a comma-separated string',
+  'field.mx.badEntry': 'MX entries has a problem: "{entry}" is not a valid MX entry: use a host name such as mail.example.org, or *. followed by a host name (a wildcard only as the whole leftmost label)',
+  'field.mx.tooMany': 'MX entries has a problem: at most {max} entries are allowed',
+  'field.mx.required': 'MX entries: at least one entry is required in mode {mode}',
+  'field.active.invalid': 'Active must be checked or unchecked',
+  'field.active.notBoolean': 'Active must be true or false',
+  'field.unknown': '{field} is not a known field (known: {known})',
+  'stsRecord.prefix': 'does not begin with "v=STSv1;"',
+  'stsRecord.field': 'field "{field}" is not name=value',
+  'stsRecord.twoIds': 'has more than one id field',
+  'stsRecord.badId': 'id "{id}" is not 1-32 letters and digits',
+  'stsRecord.noId': 'has no id field',
+  'policyText.line': 'line {line} is not "key: value"',
+  'policyText.mx': 'mx "{value}" is not a valid A-label pattern',
+  'policyText.noVersion': 'version is missing',
+  'policyText.version': 'version "{value}" is not STSv1',
+  'policyText.noMode': 'mode is missing',
+  'policyText.mode': 'mode "{value}" is not none, testing or enforce',
+  'policyText.noMaxAge': 'max_age is missing',
+  'policyText.maxAge': 'max_age "{value}" is not a number of seconds from 0 to {max}',
+  'policyText.needsMx': 'mode {mode} needs at least one mx line',
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEM_TEXTS;
+export type ProblemParams = Readonly<Record<string, string | number>>;
+
+/** A problem with a machine code, the values its sentence names, and that sentence in English. */
+export interface Problem {
+  code: ProblemCode;
+  params: ProblemParams;
+  message: string;
+}
+
+export function problem(code: ProblemCode, params: ProblemParams = {}): Problem {
+  const message = PROBLEM_TEXTS[code].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return { code, params, message };
+}
