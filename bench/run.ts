@@ -4,14 +4,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { figurePolicyThroughput, type ServerSet } from './figures/throughput';
+import { figurePolicyThroughput, loopbackDns, type ServerSet } from './figures/throughput';
 import { figureFreshness } from './figures/freshness';
 import { figureDnsLatency } from './figures/dns-latency';
 import { figureManyDomains } from './figures/many-domains';
 import { figureMigration } from './figures/migration';
 import { Report } from './lib/report';
 import { dropDatabases } from './lib/data';
-import { killAll, round } from './lib/util';
+import { Child, killAll, round, start } from './lib/util';
 
 const ROOT = join(__dirname, '..', '..');
 const RESULTS = join(ROOT, 'bench', 'results.json');
@@ -26,8 +26,10 @@ async function main(): Promise<void> {
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform} ${process.arch}` },
   });
   let servers: ServerSet | null = null;
+  let dns: Child | null = null;
   const cleanup = async () => {
     await servers?.stopAll();
+    await dns?.stop();
     killAll();
     await dropDatabases(databases).catch((err: unknown) => console.error('could not drop bench databases', databases, err));
     rmSync(temp, { recursive: true, force: true });
@@ -49,6 +51,9 @@ async function main(): Promise<void> {
   };
   report.figure('loadAverage1min', load);
   try {
+    // Every lookup the bench causes goes to this loopback server, never to the machine's resolver.
+    dns = start('dns', join(__dirname, 'servers', 'dns.js'), { domains: 10_000, engine: 'indexed' });
+    loopbackDns.address = String((await dns.next('ready')).address);
     if (only.has('1') || only.has('2')) {
       await figure('1', async () => {
         servers = (await figurePolicyThroughput({ temp, databases, report, measure: only.has('1') })).servers;
@@ -58,7 +63,7 @@ async function main(): Promise<void> {
       servers = null;
     }
     if (only.has('3')) await figure('3', () => figureDnsLatency({ temp, report }));
-    if (only.has('4')) await figure('4', () => figureManyDomains({ temp, databases, report }));
+    if (only.has('4')) await figure('4', () => figureManyDomains({ temp, databases, report, dns: dns as Child }));
     if (only.has('5')) await figure('5', () => figureMigration({ report }));
   } finally {
     await cleanup();

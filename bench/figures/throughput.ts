@@ -56,8 +56,12 @@ export async function startServer(key: ServerKey, label: string, script: string,
   return { key, label, child, base: `http://127.0.0.1:${Number(ready.port)}`, db };
 }
 
-export function panelConfig(db: DbSpec, seedDomains: number, extra: Partial<PanelConfig> = {}): PanelConfig {
-  return { db, seedDomains, apiKey: API_KEY, adminPassword: ADMIN_PASSWORD, ...extra };
+/** The loopback DNS server every bench panel uses (set by run.ts before any panel starts). */
+export const loopbackDns = { address: '' };
+
+export function panelConfig(db: DbSpec, seedDomains: number): PanelConfig {
+  if (!loopbackDns.address) throw new Error('the bench DNS server is not running');
+  return { db, seedDomains, apiKey: API_KEY, adminPassword: ADMIN_PASSWORD, dnsServer: loopbackDns.address };
 }
 
 export async function figurePolicyThroughput(ctx: { temp: string; databases: string[]; report: Report; measure: boolean }): Promise<{ servers: ServerSet }> {

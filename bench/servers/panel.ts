@@ -6,7 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { createPanel } from '../../demo/app';
 import { DbSpec, activateAll, domainNames, openKnex, seedHost } from '../lib/data';
-import { childConfig, cpuUs, failChild, nowMs, serveUntilStopped, tell } from '../lib/util';
+import { childConfig, cpuUs, failChild, serveUntilStopped, tell } from '../lib/util';
 
 export interface PanelConfig {
   db: DbSpec;
@@ -14,22 +14,23 @@ export interface PanelConfig {
   seedDomains: number;
   apiKey: string;
   adminPassword: string;
-  /** Send every query to the parent as it is issued (for watching reloads). */
-  reportQueries?: boolean;
+  /** The bench's loopback DNS server (`ip:port`): the tab asks it for the MX hosts, never the machine's resolver. */
+  dnsServer: string;
 }
 
 async function main(): Promise<void> {
   const config = childConfig<PanelConfig>();
   const knex = openKnex(config.db);
   if (config.seedDomains > 0) await seedHost(knex, domainNames(config.seedDomains));
-  const { app } = await createPanel({ knex, mailHostname: 'mail.example.org', adminPassword: config.adminPassword, apiKey: config.apiKey });
+  const { app } = await createPanel({
+    knex, mailHostname: 'mail.example.org', adminPassword: config.adminPassword, apiKey: config.apiKey, dnsServers: [config.dnsServer],
+  });
   if (config.seedDomains > 0) await activateAll(knex);
 
   // Counted from here on: everything before is setup.
   let queries = 0;
-  knex.on('query', (data: { sql?: string }) => {
+  knex.on('query', () => {
     queries += 1;
-    if (config.reportQueries) tell({ type: 'query', sql: String(data.sql ?? ''), at: nowMs() });
   });
 
   // How long the event loop is held up (by a reload, GC, ...), reset by each `stats` request.
