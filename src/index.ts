@@ -65,7 +65,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
   );
   // Created now so that a bad `dns` option fails at start, like every other option.
   const resolver = createResolver(resolved.dns);
-  const cache = new ServedCache(() => store.loadServed(), resolved.cache);
+  const cache = new ServedCache(() => store.loadServed(), resolved.cache, (domain) => store.loadOneServed(domain));
   const ctx: PluginContext = {
     options: resolved,
     store,

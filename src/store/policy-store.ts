@@ -187,6 +187,24 @@ export class PolicyStore {
     return { policies, aliases };
   }
 
+  /**
+   * The policy senders are served for one name, read directly: the domain's own, or, for an alias
+   * domain, its target's. The same rules as loadServed, in a few indexed queries.
+   */
+  async loadOneServed(name: string): Promise<StoredPolicy | null> {
+    const served = (record: DomainRecord | null) =>
+      record && record.valid && record.hostActive && record.policy.active ? record.policy : null;
+    const own = served(await this.find(name));
+    if (own || !this.aliases) return own;
+    const { table, aliasColumn, targetColumn, activeColumn } = this.aliases;
+    const ascii = toALabel(name);
+    if (ascii === null) return null;
+    const cols = activeColumn ? [targetColumn, activeColumn] : [targetColumn];
+    const rows = await this.knex(table).select(cols).whereIn(aliasColumn, [...new Set([ascii, toULabel(ascii)])]);
+    const row = rows.find((r) => !activeColumn || truthy(r[activeColumn]));
+    return row ? served(await this.find(String(row[targetColumn] ?? ''))) : null;
+  }
+
   /** Decodes a row; null when its key is not a host name at all. */
   decode(row: Record<string, unknown>): DomainRecord | null {
     const key = String(row[this.domains.keyColumn] ?? '');

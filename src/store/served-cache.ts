@@ -55,17 +55,49 @@ export class ServedCache {
   constructor(
     private readonly load: () => Promise<ServedPolicies>,
     private readonly options: CacheOptions,
+    /** Reads one name's served policy directly; used while the whole set is being reloaded. */
+    private readonly loadOne?: (domain: string) => Promise<StoredPolicy | null>,
   ) {
     this.now = options.now ?? Date.now;
   }
 
   async lookup(domain: string): Promise<Lookup> {
+    const direct = await this.lookupDirect(domain);
+    if (direct) return direct;
     const confirmed = await this.current();
     const snapshot = this.snapshot;
     if (!snapshot) return { status: 'unavailable' };
     const policy = snapshot.policies.get(domain) ?? snapshot.policies.get(snapshot.aliases.get(domain) ?? '');
     if (policy) return { status: 'found', policy };
     return confirmed ? { status: 'missing' } : { status: 'unavailable' };
+  }
+
+  /**
+   * Once the snapshot has expired (a quiet host: no request for `ttlMs`), reloading the whole set
+   * before answering would make the first request wait in proportion to the number of domains.
+   * Instead this one name is read directly, and the set is renewed in the background. Null when
+   * there is nothing to gain (no snapshot yet, or a reload is already running) or the database
+   * fails: the caller then goes the usual way, with its last-known-good answers.
+   */
+  private async lookupDirect(domain: string): Promise<Lookup | null> {
+    if (!this.loadOne || !this.snapshot || this.isFresh() || this.reload || this.now() < this.retryAt) return null;
+    const generation = this.generation;
+    void this.refresh();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // Bounded like a reload: a database that hangs must not hold the request.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), this.options.waitMs);
+      });
+      const policy = await Promise.race([this.loadOne(domain), timeout]);
+      // A local save meanwhile is newer than what was read: let the snapshot answer.
+      if (generation !== this.generation) return null;
+      return policy ? { status: 'found', policy } : { status: 'missing' };
+    } catch {
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

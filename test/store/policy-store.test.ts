@@ -1,3 +1,4 @@
+import { toALabel } from '../../src/policy';
 import assert from 'node:assert/strict';
 import { InputKind, PolicySettings, applyChanges } from '../../src/policy';
 import { migrateLatest } from '../../src/store/migrate';
@@ -213,6 +214,17 @@ for (const kind of DB_KINDS) {
         saved(await change('example.org', { active: false }));
         await db.knex(db.domainTable).where('domain', 'bücher.example').update({ active: false });
         assert.deepEqual([...(await store.loadServed()).policies.keys()], []);
+      });
+
+      it('reads one name the way the whole set is read (direct reads after a quiet spell)', async () => {
+        const served = await store.loadServed();
+        const names = ['example.org', 'xn--bcher-kva.example', 'bücher.example', 'alias.example', 'xn--bcher-alias-thb.example',
+          'disabled-alias.example', 'other-alias.example', 'parked.example', 'other.example', 'unknown.example'];
+        for (const name of names) {
+          const ascii = toALabel(name) as string;
+          const expected = served.policies.get(ascii) ?? served.policies.get(served.aliases.get(ascii) ?? '') ?? null;
+          assert.deepEqual(await store.loadOneServed(name), expected, name);
+        }
       });
 
       it('feeds the served cache: names for certificates and alias lookups', async () => {

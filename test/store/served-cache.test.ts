@@ -129,6 +129,30 @@ describe('ServedCache', () => {
     assert.equal(found(await cache.lookup('example.net')).domain, 'example.net');
   });
 
+  it('after a quiet spell, answers from one direct read instead of waiting for the whole set', async () => {
+    const loader = new FakeLoader();
+    const clock = { now: 1_000_000 };
+    const reads: string[] = [];
+    const cache = new ServedCache(loader.load, { ttlMs: TTL, waitMs: 20, now: () => clock.now }, async (domain) => {
+      reads.push(domain);
+      return loader.db.policies.find((p) => p.domain === domain) ?? null;
+    });
+    loader.db = { policies: [policy('example.org', 'testing')] };
+    await cache.lookup('example.org');
+    assert.deepEqual(reads, [], 'no direct read while the snapshot is fresh');
+    // Another instance saved meanwhile; the full reload will take its time.
+    loader.db = { policies: [policy('example.org', 'enforce', '20261128120001'), policy('example.net')] };
+    clock.now += TTL + 1;
+    loader.hold = true;
+    assert.equal(found(await cache.lookup('example.org')).mode, 'enforce');
+    assert.deepEqual(await cache.lookup('unknown.example').then((r) => r.status), 'unavailable', 'while the reload runs, the usual way answers');
+    assert.deepEqual(reads, ['example.org']);
+    assert.equal(loader.pending.length, 1, 'the whole set is renewed in the background');
+    loader.pending[0].resolve(loader.db);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(found(await cache.lookup('example.net')).domain, 'example.net');
+  });
+
   it('answers from the previous snapshot when a reload is slower than waitMs', async () => {
     const { loader, clock, cache } = setup(500);
     loader.db = { policies: [policy('example.org', 'testing')] };
