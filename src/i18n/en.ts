@@ -1,6 +1,8 @@
 // English: the source catalogue. Its keys are the message set; its `{placeholders}` are the
 // parameters each message takes (checked at compile time where a message is used). The JSON API
 // speaks English, so the DNS Check texts here are also what programs read: change them with care.
+import { PROBLEM_TEXTS } from '../policy/problems';
+
 export const en = {
   // ---- Shared -------------------------------------------------------------------------------
   'list.last': '{first} and {last}',
@@ -217,18 +219,18 @@ export const en = {
   'dns.mxTls.found.ok': '{where}: STARTTLS, {tls}',
   'dns.mxTls.found.certificate': '{where}: STARTTLS, {tls}, certificate by {issuer} valid until {date}',
 
-  // ---- Field errors (the same words as the validator's, which the JSON API returns) ----------
-  'field.version.invalid': 'Version must be STSv1, the only version RFC 8461 defines',
-  'field.mode.invalid': 'Mode must be one of none, testing or enforce',
-  'field.maxAge.invalid': 'Maximum Age must be a whole number of seconds from 0 to {max} (one year, the RFC 8461 maximum)',
-  'field.mx.notText': 'MX entries must be text',
-  'field.mx.notList': 'MX entries must be a list of host names or a comma-separated string',
-  'field.mx.badEntry': 'MX entries has a problem: "{entry}" is not a valid MX entry: use a host name such as mail.example.org, or *. followed by a host name (a wildcard only as the whole leftmost label)',
-  'field.mx.tooMany': 'MX entries has a problem: at most {max} entries are allowed',
-  'field.mx.required': 'MX entries: at least one entry is required in mode {mode}',
-  'field.active.invalid': 'Active must be checked or unchecked',
-  'field.active.notBoolean': 'Active must be true or false',
-  'field.unknown': '{field} is not a known field (known: {known})',
+  // ---- Field errors: the validator's own English sentences, which the JSON API returns --------
+  'field.version.invalid': PROBLEM_TEXTS['field.version.invalid'],
+  'field.mode.invalid': PROBLEM_TEXTS['field.mode.invalid'],
+  'field.maxAge.invalid': PROBLEM_TEXTS['field.maxAge.invalid'],
+  'field.mx.notText': PROBLEM_TEXTS['field.mx.notText'],
+  'field.mx.notList': PROBLEM_TEXTS['field.mx.notList'],
+  'field.mx.badEntry': PROBLEM_TEXTS['field.mx.badEntry'],
+  'field.mx.tooMany': PROBLEM_TEXTS['field.mx.tooMany'],
+  'field.mx.required': PROBLEM_TEXTS['field.mx.required'],
+  'field.active.invalid': PROBLEM_TEXTS['field.active.invalid'],
+  'field.active.notBoolean': PROBLEM_TEXTS['field.active.notBoolean'],
+  'field.unknown': PROBLEM_TEXTS['field.unknown'],
 
   // ---- The tab ------------------------------------------------------------------------------
   'tab.heading': 'MTA-STS for {domain}',
