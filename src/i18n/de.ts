@@ -328,5 +328,23 @@ export const de: Catalogue = {
   'notice.invalidStored': 'Die gespeicherten MTA-STS-Einstellungen sind ungültig (außerhalb des Panels bearbeitet?): Bis sie erneut gespeichert werden, wird keine Richtliniendatei ausgeliefert.',
   'tab.mx.reported.one': 'Im Modus testing melden sendende Server Fehler für {hosts}: Kein MX-Eintrag passt zu diesem Host. Nehmen Sie ihn in die MX-Einträge auf, bevor Sie zu enforce wechseln, sonst werden E-Mails an ihn abgewiesen.',
   'tab.mx.reported.other': 'Im Modus testing melden sendende Server Fehler für {hosts}: Kein MX-Eintrag passt zu diesen Hosts. Nehmen Sie sie in die MX-Einträge auf, bevor Sie zu enforce wechseln, sonst werden E-Mails an sie abgewiesen.',
+  // ---- Fehlerseiten ----
+  'error.title': 'Fehler {status}',
+  'error.internal': 'Auf dem Server ist ein Fehler aufgetreten; er wurde protokolliert.',
+  'error.csrf': 'Das Formular ist abgelaufen oder stammt nicht aus diesem Panel (ungültiges CSRF-Token). Laden Sie die Seite neu und versuchen Sie es erneut.',
+  'error.badJson': 'Der Inhalt der Anfrage ist kein gültiges JSON.',
+  'error.tooLarge': 'Der Inhalt der Anfrage ist zu groß.',
+  'error.unsupportedEncoding': 'Die Kodierung des Inhalts der Anfrage wird nicht unterstützt.',
+  'error.badRequest': 'Die Anfrage konnte nicht verarbeitet werden.',
+  'error.databaseUnavailable': 'Datenbank nicht erreichbar: Das Panel erreicht seine Datenbank gerade nicht, daher kann diese Seite nicht angezeigt werden. Bereits veröffentlichte Richtliniendateien werden weiter ausgeliefert. Versuchen Sie es gleich noch einmal.',
+  'error.saveUnavailable': 'Datenbank nicht erreichbar: Nichts wurde gespeichert, die Richtlinie und ihre ID sind unverändert. Versuchen Sie es gleich noch einmal.',
+  'error.saveFailed': 'Nichts wurde gespeichert: Die Datenbank hat einen Fehler gemeldet (Einzelheiten stehen im Server-Protokoll). Die Richtlinie und ihre ID sind unverändert.',
+  'error.saveUnknown': 'Die Datenbankverbindung ist beim Abschluss des Speicherns abgebrochen; es ist daher unklar, ob gespeichert wurde. Laden Sie die Seite neu, um die aktuelle Richtlinie zu sehen, bevor Sie es erneut versuchen.',
+  'error.unauthenticated': 'Melden Sie sich als Administrator an, um MTA-STS zu verwalten.',
+  'error.forbidden': 'Sie dürfen MTA-STS nicht verwalten.',
+  'error.noSuchDomain': 'Diese Domain gibt es in diesem Panel nicht.',
+  'error.noSuchPage': 'Diese MTA-STS-Seite gibt es nicht.',
+  'error.dnsCheckLimited': 'Zu viele DNS-Prüfungen: höchstens {limit} alle {window} Sekunden. Versuchen Sie es in {seconds} Sekunden erneut.',
+
   'error.badForm': 'Dem Formular fehlt sein Feld revision; laden Sie die Seite neu und versuchen Sie es erneut.',
 };

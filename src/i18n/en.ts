@@ -2,6 +2,7 @@
 // parameters each message takes (checked at compile time where a message is used). The JSON API
 // speaks English, so the DNS Check texts here are also what programs read: change them with care.
 import { PROBLEM_TEXTS } from '../policy/problems';
+import { ERROR_TEXTS } from '../web/error-texts';
 
 export const en = {
   // ---- Shared -------------------------------------------------------------------------------
@@ -231,6 +232,24 @@ export const en = {
   'field.active.invalid': PROBLEM_TEXTS['field.active.invalid'],
   'field.active.notBoolean': PROBLEM_TEXTS['field.active.notBoolean'],
   'field.unknown': PROBLEM_TEXTS['field.unknown'],
+
+  // ---- Error pages: the sentences of src/web/error-texts.ts, which the JSON API also returns --
+  'error.title': 'Error {status}',
+  'error.internal': ERROR_TEXTS.internal,
+  'error.csrf': ERROR_TEXTS.csrf,
+  'error.badJson': ERROR_TEXTS.badJson,
+  'error.tooLarge': ERROR_TEXTS.tooLarge,
+  'error.unsupportedEncoding': ERROR_TEXTS.unsupportedEncoding,
+  'error.badRequest': ERROR_TEXTS.badRequest,
+  'error.databaseUnavailable': ERROR_TEXTS.databaseUnavailable,
+  'error.saveUnavailable': ERROR_TEXTS.saveUnavailable,
+  'error.saveFailed': ERROR_TEXTS.saveFailed,
+  'error.saveUnknown': ERROR_TEXTS.saveUnknown,
+  'error.unauthenticated': ERROR_TEXTS.unauthenticated,
+  'error.forbidden': ERROR_TEXTS.forbidden,
+  'error.noSuchDomain': ERROR_TEXTS.noSuchDomain,
+  'error.noSuchPage': ERROR_TEXTS.noSuchPage,
+  'error.dnsCheckLimited': ERROR_TEXTS.dnsCheckLimited,
 
   // ---- The tab ------------------------------------------------------------------------------
   'tab.heading': 'MTA-STS for {domain}',

@@ -5,7 +5,7 @@ import { applyChanges } from '../policy';
 import type { DomainRecord } from '../store/policy-store';
 import { requireAdmin, noStore } from './authorize';
 import type { PluginContext } from './context';
-import { HttpError, errorHandler, rateLimitedError, saveError } from './errors';
+import { HttpError, errorHandler, httpError, rateLimitedError, saveError } from './errors';
 import type { DnsCheckLimiter } from './rate-limit';
 import { ASSETS_PATH, createAssetRouter } from './assets';
 import { expiresBy, lookupMxForTab, needsRetiring, retiredMaxAge, servedMode, utcTime } from './guidance';
@@ -121,7 +121,7 @@ export function createAdminRouter(ctx: PluginContext, log: (err: unknown) => voi
     }
   });
 
-  router.use((_req, _res, next) => next(new HttpError(404, 'not-found', 'There is no such MTA-STS page.')));
+  router.use((_req, _res, next) => next(httpError(404, 'not-found', 'noSuchPage')));
   router.use(errorHandler(ctx.pages, log));
   return router;
 }
@@ -133,7 +133,7 @@ export async function findOrThrow(ctx: PluginContext, name: unknown): Promise<Do
 }
 
 function notFound(): HttpError {
-  return new HttpError(404, 'not-found', 'There is no such domain in this panel.');
+  return httpError(404, 'not-found', 'noSuchDomain');
 }
 
 async function showTab(

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { ResolvedOptions } from '../options';
-import { HttpError } from './errors';
+import { httpError } from './errors';
 
 /** Denies unless the host's hook says yes: 401 when nobody is logged in, 403 otherwise. */
 export function requireAdmin(authorize: ResolvedOptions['authorize']): RequestHandler {
@@ -9,8 +9,8 @@ export function requireAdmin(authorize: ResolvedOptions['authorize']): RequestHa
       .then(() => authorize(req))
       .then((result) => {
         if (result === true) return next();
-        if (result === 'unauthenticated') return next(new HttpError(401, 'unauthenticated', 'Log in as an administrator to manage MTA-STS.'));
-        next(new HttpError(403, 'forbidden', 'You are not allowed to manage MTA-STS.'));
+        if (result === 'unauthenticated') return next(httpError(401, 'unauthenticated', 'unauthenticated'));
+        next(httpError(403, 'forbidden', 'forbidden'));
       })
       .catch(next);
   };

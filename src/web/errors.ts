@@ -9,36 +9,22 @@ export interface ErrorItem {
   params?: ProblemParams;
 }
 import type { PageRenderer } from './pages';
+import { ERROR_TEXTS, type ErrorTextKey } from './error-texts';
 
-/**
- * Every sentence the plugin's error handling, database-outage handling and rate limiting shows to
- * people, in one place so that it can be translated. `{seconds}` is replaced with a number.
- */
-export const ERROR_TEXTS = {
-  internal: 'Something went wrong on the server; the error was logged.',
-  csrf: 'The form has expired or did not come from this panel (invalid CSRF token). Reload the page and try again.',
-  badJson: 'The request body is not valid JSON.',
-  tooLarge: 'The request body is too large.',
-  unsupportedEncoding: 'The request body encoding is not supported.',
-  badRequest: 'The request could not be processed.',
-  databaseUnavailable: 'Database unavailable: the panel cannot reach its database right now, so this page cannot be shown. Policy files already published keep being served. Try again in a moment.',
-  saveUnavailable: 'Database unavailable: nothing was saved, the policy and its id are unchanged. Try again in a moment.',
-  saveFailed: 'Nothing was saved: the database reported an error (the details are in the server log). The policy and its id are unchanged.',
-  saveUnknown: 'The database connection failed while the save was being committed, so it may or may not have been saved. Reload the page to see the current policy before trying again.',
-  dnsCheckLimited: 'Too many DNS Checks: at most {limit} every {window} seconds. Try again in {seconds} seconds.',
-} as const;
+export { ERROR_TEXTS, type ErrorTextKey } from './error-texts';
+
 
 /** The 429 for a DNS Check over the limit, with Retry-After. */
 export function rateLimitedError(decision: { retryAfter: number; limit: number; windowMs: number }): HttpError {
-  const error = new HttpError(429, 'rate-limited', errorText('dnsCheckLimited', {
+  const error = httpError(429, 'rate-limited', 'dnsCheckLimited', {
     limit: decision.limit, window: Math.ceil(decision.windowMs / 1000), seconds: decision.retryAfter,
-  }));
+  });
   error.retryAfter = decision.retryAfter;
   return error;
 }
 
 /** `ERROR_TEXTS` entries with their `{name}` placeholders filled in. */
-export function errorText(key: keyof typeof ERROR_TEXTS, values: Record<string, string | number> = {}): string {
+export function errorText(key: ErrorTextKey, values: Record<string, string | number> = {}): string {
   return ERROR_TEXTS[key].replace(/\{(\w+)\}/g, (whole, name: string) => (values[name] === undefined ? whole : String(values[name])));
 }
 
@@ -49,6 +35,8 @@ export const UNAVAILABLE_RETRY_AFTER_S = 30;
 export class HttpError extends Error {
   /** Seconds for a `Retry-After` header (429, 503), or undefined. */
   retryAfter?: number;
+  /** Which ERROR_TEXTS sentence `message` is, so that pages can say it in the reader's language. */
+  text?: { key: ErrorTextKey; values: Record<string, string | number> };
 
   constructor(
     readonly status: number,
@@ -99,10 +87,10 @@ export function saveError(err: unknown, log: (err: unknown) => void): HttpError 
   const unknown = (err as SaveFailure | null)?.outcome === 'unknown';
   const unavailable = isDatabaseUnavailable(err);
   const error = unknown
-    ? new HttpError(503, 'save-unknown', ERROR_TEXTS.saveUnknown)
+    ? httpError(503, 'save-unknown', 'saveUnknown')
     : unavailable
-      ? new HttpError(503, 'unavailable', ERROR_TEXTS.saveUnavailable)
-      : new HttpError(500, 'save-failed', ERROR_TEXTS.saveFailed);
+      ? httpError(503, 'unavailable', 'saveUnavailable')
+      : httpError(500, 'save-failed', 'saveFailed');
   if (error.status === 503) error.retryAfter = UNAVAILABLE_RETRY_AFTER_S;
   return error;
 }
@@ -110,7 +98,7 @@ export function saveError(err: unknown, log: (err: unknown) => void): HttpError 
 /** A database error during a read becomes a 503 HttpError; anything else is returned as it is. */
 export function unavailableError(err: unknown): unknown {
   if (err instanceof HttpError || !isDatabaseUnavailable(err)) return err;
-  const error = new HttpError(503, 'unavailable', ERROR_TEXTS.databaseUnavailable);
+  const error = httpError(503, 'unavailable', 'databaseUnavailable');
   error.retryAfter = UNAVAILABLE_RETRY_AFTER_S;
   return error;
 }
@@ -130,7 +118,7 @@ export function errorHandler(pages: PageRenderer, log: (err: unknown) => void): 
     if (res.headersSent) return next(err);
     const known = toHttpError(err);
     if (!known || known.code === 'unavailable') log(err);
-    const error = known ?? new HttpError(500, 'internal', ERROR_TEXTS.internal);
+    const error = known ?? httpError(500, 'internal', 'internal');
     res.status(error.status);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -147,16 +135,23 @@ function toHttpError(err: unknown): HttpError | null {
   if (err instanceof HttpError) return err;
   const e = err as { status?: number; statusCode?: number; code?: string; type?: string; expose?: boolean } | null;
   const status = e?.status ?? e?.statusCode;
-  if (e?.code === 'EBADCSRFTOKEN') return new HttpError(403, 'csrf', ERROR_TEXTS.csrf);
+  if (e?.code === 'EBADCSRFTOKEN') return httpError(403, 'csrf', 'csrf');
   if (e?.type === 'entity.parse.failed') {
-    return new HttpError(400, 'bad-body', ERROR_TEXTS.badJson, [{ field: 'body', message: ERROR_TEXTS.badJson }]);
+    return httpError(400, 'bad-body', 'badJson', {}, [{ field: 'body', message: ERROR_TEXTS.badJson }]);
   }
-  if (e?.type === 'entity.too.large') return new HttpError(413, 'too-large', ERROR_TEXTS.tooLarge);
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new HttpError(415, 'unsupported', ERROR_TEXTS.unsupportedEncoding);
+  if (e?.type === 'entity.too.large') return httpError(413, 'too-large', 'tooLarge');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return httpError(415, 'unsupported', 'unsupportedEncoding');
   if (typeof status === 'number' && status >= 400 && status < 500 && e?.expose !== false) {
-    return new HttpError(status, 'bad-request', ERROR_TEXTS.badRequest);
+    return httpError(status, 'bad-request', 'badRequest');
   }
   // After the HTTP errors above: a body parser's "request aborted" carries a socket error code too.
   const unavailable = unavailableError(err);
   return unavailable instanceof HttpError ? unavailable : null;
+}
+
+/** An HttpError whose message is one of ERROR_TEXTS (translated on error pages, English in JSON). */
+export function httpError(status: number, code: string, key: ErrorTextKey, values: Record<string, string | number> = {}, errors?: ErrorItem[]): HttpError {
+  const error = new HttpError(status, code, errorText(key, values), errors);
+  error.text = { key, values };
+  return error;
 }

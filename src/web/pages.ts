@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import ejs from 'ejs';
 import type { Request, Response } from 'express';
 import type { ResolvedOptions } from '../options';
+import { CATALOGUES, DEFAULT_LOCALE, format, translator } from '../i18n';
 import type { HttpError } from './errors';
+import { localeFor } from './locale';
 
 /** The plugin's EJS views, at the package root: two levels up from `src/web`, three from `dist/src/web`. */
 export const VIEWS_DIR = [join(__dirname, '../../views'), join(__dirname, '../../../views')].find((dir) => existsSync(join(dir, 'tab.ejs'))) ?? join(__dirname, '../../../views');
@@ -36,8 +38,12 @@ export class PageRenderer {
     res.status(page.status).type('html').send(html);
   }
 
+  /** An error page in the reader's language (the JSON API keeps the English message). */
   async error(req: Request, res: Response, error: HttpError): Promise<void> {
-    const content = this.fragment('error', { status: error.status, message: error.message });
-    await this.page(req, res, { title: `Error ${error.status}`, domain: null, content, status: error.status });
+    const t = translator(await localeFor(this.options.locale, req, res).catch(() => DEFAULT_LOCALE));
+    const title = t.t('error.title', { status: error.status });
+    const message = error.text ? format(CATALOGUES[t.locale][`error.${error.text.key}`], error.text.values) : error.message;
+    const content = this.fragment('error', { title, message, lang: t.locale });
+    await this.page(req, res, { title, domain: null, content, status: error.status });
   }
 }
