@@ -90,6 +90,10 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
   const gate = requireAdmin(resolved.authorize);
   // One limiter for the tab and the API: the same user's checks count together.
   const limiter = createDnsCheckLimiter(resolved);
+  const checkDomain = async (domain: string): Promise<DnsCheckResult | null> => {
+    const record = await store.find(domain);
+    return record ? ctx.dnsCheck(record) : null;
+  };
 
   return {
     wellKnown: createWellKnownHandler(ctx.cache, log),
@@ -109,15 +113,9 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       if (names === null) throw new Error('certificateNames: the database is unavailable');
       return names.map((domain) => `mta-sts.${domain}`);
     },
-    async dnsCheck(domain) {
-      const record = await store.find(domain);
-      return record ? ctx.dnsCheck(record) : null;
-    },
+    dnsCheck: checkDomain,
     checkMany(domains, options = {}) {
-      return checkEach(domains, async (domain) => {
-        const record = await store.find(domain);
-        return record ? ctx.dnsCheck(record) : null;
-      }, { ...options, domainOf: String, onError: (domain, err) => failedDnsCheck(String(domain), err) });
+      return checkEach(domains, checkDomain, { ...options, domainOf: String, onError: (domain, err) => failedDnsCheck(String(domain), err) });
     },
     migrate: () => migrateLatest(resolved.knex, migrateOptions),
     rollback: () => rollbackAll(resolved.knex, migrateOptions),
