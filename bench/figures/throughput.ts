@@ -135,8 +135,10 @@ export async function figurePolicyThroughput(ctx: { temp: string; databases: str
     const s = summary[k] as { queries: number; requests: number; queriesPerRequest: number };
     report.row({
       figure: '1 policy file', measure: `${servers.get(k).label.slice(0, 3)} DB queries per request, warm`,
-      value: `${s.queriesPerRequest.toFixed(6)} (${s.queries} in ${s.requests})`,
-      goal: '0 per request', met: s.queries <= RELOAD_QUERIES * ROUNDS * (Math.ceil(SECONDS / 5) + 1),
+      value: `${s.queriesPerRequest.toFixed(6)} (${s.queries} in ${s.requests}: background reloads, ${RELOAD_QUERIES} queries each)`,
+      // Requests cause no query; the served set is renewed in the background from 80% of its 5 s
+      // lifetime, i.e. every 4 s whatever the request rate, so at most this many reloads a round.
+      goal: '0 per request', met: s.queries <= RELOAD_QUERIES * ROUNDS * (Math.ceil(SECONDS / 4) + 1),
     });
   }
   report.figure('1-policy-throughput', { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, summary, perRound: rounds });
