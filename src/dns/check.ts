@@ -2,6 +2,7 @@
 // order. It never throws and never waits on anything without a deadline, so a dead resolver or
 // a silent server yields a complete result with errors rather than a hang.
 import { translator, type Locale } from '../i18n';
+import { within } from '../deadline';
 import type { StoredPolicy } from '../policy';
 import type { CaOption } from './probe-kit';
 import { probeHttps } from './https-probe';
@@ -158,18 +159,14 @@ function sharedLookups(resolver: Resolver): Resolver {
 }
 
 async function readServed(read: () => Promise<string | null>): Promise<ServedPolicy> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the policy store gave no answer within ${SERVED_POLICY_TIMEOUT_MS / 1000} s`)), SERVED_POLICY_TIMEOUT_MS);
-  });
   try {
-    const text: unknown = await Promise.race([Promise.resolve().then(read), deadline]);
+    const text: unknown = await within(Promise.resolve().then(read), SERVED_POLICY_TIMEOUT_MS, () => {
+      throw new Error(`the policy store gave no answer within ${SERVED_POLICY_TIMEOUT_MS / 1000} s`);
+    });
     if (text !== null && typeof text !== 'string') return { ok: false, message: 'the policy store returned neither text nor nothing' };
     return { ok: true, text };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

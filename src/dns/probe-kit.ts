@@ -4,6 +4,7 @@
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Resolver } from './resolver';
+import { within } from '../deadline';
 
 export type CaOption = string | Buffer | Array<string | Buffer>;
 
@@ -63,14 +64,9 @@ export async function withDeadline<T>(
   onError: (err: unknown) => T,
 ): Promise<T> {
   const run = new ProbeRun();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(onTimeout(run.stage)), timeoutMs);
-  });
   try {
-    return await Promise.race([work(run).catch(onError), deadline]);
+    return await within(work(run).catch(onError), timeoutMs, () => onTimeout(run.stage));
   } finally {
-    clearTimeout(timer);
     run.closeAll();
   }
 }

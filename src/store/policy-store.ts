@@ -168,7 +168,8 @@ export class PolicyStore {
       const rows = await query;
       for (const row of rows) {
         const record = this.decode(row);
-        if (record && record.valid && record.hostActive && record.policy.active) policies.set(record.domain, record.policy);
+        const policy = servedPolicy(record);
+        if (policy) policies.set(policy.domain, policy);
       }
       if (rows.length < LOAD_BATCH) break;
       after = rows[rows.length - 1][key];
@@ -192,9 +193,7 @@ export class PolicyStore {
    * domain, its target's. The same rules as loadServed, in a few indexed queries.
    */
   async loadOneServed(name: string): Promise<StoredPolicy | null> {
-    const served = (record: DomainRecord | null) =>
-      record && record.valid && record.hostActive && record.policy.active ? record.policy : null;
-    const own = served(await this.find(name));
+    const own = servedPolicy(await this.find(name));
     if (own || !this.aliases) return own;
     const { table, aliasColumn, targetColumn, activeColumn } = this.aliases;
     const ascii = toALabel(name);
@@ -202,7 +201,7 @@ export class PolicyStore {
     const cols = activeColumn ? [targetColumn, activeColumn] : [targetColumn];
     const rows = await this.knex(table).select(cols).whereIn(aliasColumn, [...new Set([ascii, toULabel(ascii)])]);
     const row = rows.find((r) => !activeColumn || truthy(r[activeColumn]));
-    return row ? served(await this.find(String(row[targetColumn] ?? ''))) : null;
+    return row ? servedPolicy(await this.find(String(row[targetColumn] ?? ''))) : null;
   }
 
   /** Decodes a row; null when its key is not a host name at all. */
@@ -255,6 +254,11 @@ function markSaveFailure(err: unknown, outcome: 'not-saved' | 'unknown'): SaveFa
     return Object.assign(new Error(error.message, { cause: err }), { outcome });
   }
   return error;
+}
+
+/** The policy senders are served for a record: MTA-STS active, host domain active, values valid. */
+export function servedPolicy(record: DomainRecord | null): StoredPolicy | null {
+  return record && record.valid && record.hostActive && record.policy.active ? record.policy : null;
 }
 
 export function settingsOf(policy: StoredPolicy): PolicySettings {

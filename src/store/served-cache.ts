@@ -1,3 +1,4 @@
+import { within } from '../deadline';
 import type { StoredPolicy } from '../policy';
 import type { ServedPolicies } from './policy-store';
 
@@ -11,6 +12,8 @@ export type Lookup =
    * says 503. A domain the last snapshot serves is still `found` then (last known good).
    */
   | { status: 'unavailable' };
+
+const TIMED_OUT: unique symbol = Symbol('timed out');
 
 /** peek() renews a snapshot in the background once it is this share of `ttlMs` old. */
 const REFRESH_AHEAD = 0.8;
@@ -30,7 +33,8 @@ export interface CacheOptions {
  *
  * Local saves patch the snapshot before their response is sent, so this instance never serves a
  * policy older than its own last save. Changes made by other instances sharing the database are
- * seen at the first request after `ttlMs`, or at most `waitMs` later if the reload is slow.
+ * seen within `ttlMs`: under traffic the snapshot is renewed in the background (see `peek`), and a
+ * request that finds it expired reads its own domain directly (see `lookupDirect`).
  */
 export class ServedCache {
   private snapshot: (ServedPolicies & { generation: number; loadedAt: number; loadGeneration: number }) | null = null;
@@ -83,20 +87,14 @@ export class ServedCache {
     if (!this.loadOne || !this.snapshot || this.isFresh() || this.reload || this.now() < this.retryAt) return null;
     const generation = this.generation;
     void this.refresh();
-    let timer: NodeJS.Timeout | undefined;
     try {
       // Bounded like a reload: a database that hangs must not hold the request.
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), this.options.waitMs);
-      });
-      const policy = await Promise.race([this.loadOne(domain), timeout]);
+      const policy = await within(this.loadOne(domain), this.options.waitMs, (): typeof TIMED_OUT => TIMED_OUT);
       // A local save meanwhile is newer than what was read: let the snapshot answer.
-      if (generation !== this.generation) return null;
+      if (policy === TIMED_OUT || generation !== this.generation) return null;
       return policy ? { status: 'found', policy } : { status: 'missing' };
     } catch {
       return null;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -193,11 +191,7 @@ export class ServedCache {
     const { promise, startedAt } = this.reload;
     const remaining = startedAt + this.options.waitMs - this.now();
     if (remaining <= 0 && this.snapshot) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(remaining, 0));
-    });
-    await Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    await within(promise, remaining, () => undefined);
   }
 }
 

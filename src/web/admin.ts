@@ -2,7 +2,7 @@ import express, { Request, Response, Router } from 'express';
 import { translator, type Translator } from '../i18n';
 import type { PolicySettings } from '../policy';
 import { applyChanges } from '../policy';
-import type { DomainRecord } from '../store/policy-store';
+import { servedPolicy, type DomainRecord } from '../store/policy-store';
 import { requireAdmin, noStore } from './authorize';
 import type { PluginContext } from './context';
 import { HttpError, errorHandler, httpError, rateLimitedError, saveError } from './errors';
@@ -103,7 +103,7 @@ export function createAdminRouter(ctx: PluginContext, log: (err: unknown) => voi
         return showTab(ctx, req, res, result.record, 409, { notices: [{ kind: 'warning', text: t.t('notice.conflict') }] });
       case 'saved': {
         const { record, changed } = result;
-        ctx.cache.applyLocal(record.domain, record.hostActive && record.policy.active ? record.policy : null, record.policy.revision);
+        ctx.cache.applyLocal(record.domain, servedPolicy(record), record.policy.revision);
         const id = record.policy.id ?? t.t('notice.noIdYet');
         const previous = before as PolicySettings | null;
         const retired = intent === 'retire' && changed && previous !== null;

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { applyChanges, toULabel } from '../policy';
-import type { DomainRecord } from '../store/policy-store';
+import { servedPolicy, type DomainRecord } from '../store/policy-store';
 import { noStore, requireAdmin } from './authorize';
 import type { PluginContext } from './context';
 import { HttpError, errorHandler, rateLimitedError, saveError } from './errors';
@@ -21,7 +21,7 @@ export function policyJson(record: DomainRecord) {
     id: policy.id,
     updatedAt: policy.updatedAt,
     revision: policy.revision,
-    served: record.valid && record.hostActive && policy.active,
+    served: servedPolicy(record) !== null,
   };
 }
 
@@ -79,7 +79,7 @@ export function createApiRouter(ctx: PluginContext, log: (err: unknown) => void,
         res.status(409).json({ error: { code: 'conflict', message: 'The policy changed since revision ' + String(revision) + '; nothing was saved.' }, current: policyJson(result.record) });
         return;
       case 'saved':
-        ctx.cache.applyLocal(result.record.domain, result.record.hostActive && result.record.policy.active ? result.record.policy : null, result.record.policy.revision);
+        ctx.cache.applyLocal(result.record.domain, servedPolicy(result.record), result.record.policy.revision);
         res.json({ ...policyJson(result.record), changed: result.changed });
     }
   });

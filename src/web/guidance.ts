@@ -5,6 +5,7 @@
 // The tab's script (client/tab.mts) repeats the live parts in the browser with the same rules and
 // the same catalogue texts.
 import { lookupFailureText, mxHosts, staleEntries, uncoveredHosts, type Resolver } from '../dns';
+import { within } from '../deadline';
 import type { Translator } from '../i18n';
 import { DEFAULT_MAX_AGE, MAX_AGE_LIMIT, normalizeMxPattern, type Mode, type StoredPolicy } from '../policy';
 
@@ -24,10 +25,6 @@ export const TAB_MX_WAIT_MS = 1500;
 
 /** The domain's MX hosts from the plugin's resolver, waiting at most `waitMs`. Never rejects. */
 export async function lookupMxForTab(resolver: Resolver, domain: string, t: Translator, waitMs = TAB_MX_WAIT_MS): Promise<MxDns> {
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<MxDns>((resolve) => {
-    timer = setTimeout(() => resolve({ state: 'slow' }), Math.min(waitMs, Math.max(resolver.timeoutMs, 1)));
-  });
   const lookup = Promise.resolve()
     .then(() => resolver.lookup(domain, 'MX'))
     .then((mx): MxDns => {
@@ -38,11 +35,7 @@ export async function lookupMxForTab(resolver: Resolver, domain: string, t: Tran
       return { state: 'failed', reason: lookupFailureText(mx, t) };
     })
     .catch((err: unknown): MxDns => ({ state: 'failed', reason: err instanceof Error ? err.message : String(err) }));
-  try {
-    return await Promise.race([lookup, slow]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return within(lookup, Math.min(waitMs, Math.max(resolver.timeoutMs, 1)), (): MxDns => ({ state: 'slow' }));
 }
 
 /**

@@ -5,7 +5,7 @@ import { en } from '../i18n/en';
 import { sayProblem } from '../i18n/policy-text';
 import { MODES, stsRecordValue, toULabel } from '../policy';
 import type { ErrorItem } from './errors';
-import type { DomainRecord } from '../store/policy-store';
+import { servedPolicy, type DomainRecord } from '../store/policy-store';
 import { tabScriptUrl } from './assets';
 import type { PluginContext } from './context';
 import {
@@ -102,7 +102,7 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
         { type: 'CNAME', name: `mta-sts.${domain}`, value: ctx.options.mailHostname },
       ]
     : [];
-  const served = record.valid && record.hostActive && policy.active;
+  const served = servedPolicy(record) !== null;
   const now = ctx.options.now();
   const hosts = mxDns.state === 'hosts' ? mxDns.hosts : [];
   const advice = mxDns.state === 'hosts' ? mxAdvice(form.mx, form.mode, hosts) : null;

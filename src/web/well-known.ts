@@ -6,6 +6,9 @@ import type { ServedCache } from '../store/served-cache';
 
 export const POLICY_PATH = '/.well-known/mta-sts.txt';
 
+/** The same short body for every 404, so that it says nothing about which domains exist. */
+const NOT_FOUND = 'Not found\n';
+
 // Rendered bodies per stored policy object: the cache hands out the same object until the policy
 // changes, so each policy is rendered once.
 const bodies = new WeakMap<StoredPolicy, Buffer>();
@@ -69,18 +72,18 @@ export function createWellKnownHandler(cache: ServedCache, log: (err: unknown) =
     const stsHost = host.length > 8 && host.slice(0, 8).toLowerCase() === 'mta-sts.';
     // A static file server decodes and normalises the path, so `/.well-known/mta%2Dsts.txt` or
     // `//.well-known/./mta-sts.txt` would reach a stale file on disk: answer those here too.
-    if (path !== POLICY_PATH && !stsHost) return reachesPolicyFile(path) ? send(res, req, 404, 'Not found\n') : next();
-    if (path !== POLICY_PATH) return send(res, req, 404, 'Not found\n');
+    if (path !== POLICY_PATH && !stsHost) return reachesPolicyFile(path) ? send(res, req, 404, NOT_FOUND) : next();
+    if (path !== POLICY_PATH) return send(res, req, 404, NOT_FOUND);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, req, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
     const name = stsHost ? hostFromHeader(host.slice(8)) : null;
-    if (name === null) return send(res, req, 404, 'Not found\n');
+    if (name === null) return send(res, req, 404, NOT_FOUND);
     // Warm path: a policy the snapshot in memory serves goes out at once (see ServedCache.peek).
     const served = cache.peek(name);
     if (served) return send(res, req, 200, body(served));
     cache.lookup(name).then(
       (found) => {
         if (found.status === 'found') send(res, req, 200, body(found.policy));
-        else if (found.status === 'missing') send(res, req, 404, 'Not found\n');
+        else if (found.status === 'missing') send(res, req, 404, NOT_FOUND);
         else send(res, req, 503, 'Service temporarily unavailable\n', { 'Retry-After': '30' });
       },
       (err: unknown) => {
