@@ -1,5 +1,18 @@
+// Self-contained on purpose: hosts have run this file, so what it does is frozen. Its column names
+// are literals here, never imported from src/ (renaming a constant there must not rewrite a
+// migration already applied); a later change to the schema is a new dated file.
 import type { Knex } from 'knex';
-import { COLUMNS } from '../src/store/columns';
+
+const COLUMNS = {
+  active: 'mta_sts_active',
+  version: 'mta_sts_version',
+  mode: 'mta_sts_mode',
+  maxAge: 'mta_sts_max_age',
+  mx: 'mta_sts_mx',
+  id: 'mta_sts_id',
+  updatedAt: 'mta_sts_updated_at',
+  revision: 'mta_sts_revision',
+} as const;
 
 /** What the migration needs from the host: which table holds its domains. */
 export interface MigrationConfig {

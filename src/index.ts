@@ -1,23 +1,28 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
-import { DnsCheckResult, DnsChecksOptions, checkEach, createResolver, failedDnsCheck, runDnsCheck } from './dns';
+import { type DnsCheckResult, type DnsChecksOptions } from './check';
+import { createResolver } from './dns';
 import { MtaStsOptions, resolveOptions } from './options';
-import { migrateLatest, rollbackAll } from './store/migrate';
+import { POLICY_PATH } from './policy';
+import { MtaStsService } from './service';
 import { PolicyStore } from './store/policy-store';
 import { ServedCache } from './store/served-cache';
-import { createAdminRouter, findOrThrow } from './web/admin';
+import { createAdminRouter } from './web/admin';
 import { createApiRouter } from './web/api';
 import { noStore, requireAdmin } from './web/authorize';
 import type { PluginContext } from './web/context';
 import { createCsrf } from './web/csrf';
+import { findOrThrow } from './web/domain';
 import { unavailableError } from './web/errors';
 import { createDnsCheckLimiter } from './web/rate-limit';
 import { PageRenderer } from './web/pages';
 import { renderTabFragment } from './web/tab';
-import { POLICY_PATH, createWellKnownHandler, servedPolicyText } from './web/well-known';
+import { createWellKnownHandler } from './web/well-known';
 
 export type { MtaStsOptions, AuthorizeResult, PageContext } from './options';
+export type { Logger } from './logger';
+export type { Resolver, RecordType, LookupResult } from './dns';
 export * as policy from './policy';
-export type { Check, CheckName, CheckStatus, DnsCheckResult, DnsChecksOptions, DnsChecksProgress } from './dns';
+export type { Check, CheckName, CheckStatus, DnsCheckResult, DnsChecksOptions, DnsChecksProgress } from './check';
 export { HttpError } from './web/errors';
 
 /** Everything a host mounts or calls. */
@@ -57,48 +62,37 @@ export const API_PATH = '/api/v1/mta-sts';
  */
 export function createMtaSts(options: MtaStsOptions): MtaSts {
   const resolved = resolveOptions(options);
-  const log = (err: unknown) => console.error('[mta-sts]', err);
   const store = new PolicyStore(
     resolved.knex,
     { table: resolved.domainTable, keyColumn: resolved.domainColumn, activeColumn: resolved.domainActiveColumn },
     resolved.aliasDomains,
   );
-  // Created now so that a bad `dns` option fails at start, like every other option.
-  const resolver = createResolver(resolved.dns);
   const cache = new ServedCache(() => store.loadServed(), resolved.cache, (domain) => store.loadOneServed(domain));
-  const ctx: PluginContext = {
-    options: resolved,
+  const service = new MtaStsService({
     store,
     cache,
+    // Created now so that a bad `dns` option fails at start, like every other option.
+    resolver: resolved.resolver ?? createResolver(resolved.dns),
+    logger: resolved.logger,
+    mailHostname: resolved.mailHostname,
+    probes: resolved.dnsCheck,
+    migrations: { table: resolved.domainTable, migrationsTable: resolved.migrationsTable },
+    now: resolved.now,
+  });
+  const ctx: PluginContext = {
+    options: resolved,
+    service,
+    logger: resolved.logger,
     pages: new PageRenderer(resolved),
     csrf: createCsrf(resolved.csrf),
-    resolver,
-    dnsCheck: (record, locale) =>
-      runDnsCheck({
-        domain: record.domain,
-        policy: record.policy,
-        mailHostname: resolved.mailHostname,
-        servedPolicy: () => servedPolicyText(cache, record.domain),
-        resolver,
-        https: resolved.dnsCheck.https,
-        smtp: resolved.dnsCheck.smtp,
-        now: resolved.now,
-        locale,
-      }),
+    limiter: createDnsCheckLimiter(resolved),
   };
-  const migrateOptions = { table: resolved.domainTable, migrationsTable: resolved.migrationsTable };
   const gate = requireAdmin(resolved.authorize);
-  // One limiter for the tab and the API: the same user's checks count together.
-  const limiter = createDnsCheckLimiter(resolved);
-  const checkDomain = async (domain: string): Promise<DnsCheckResult | null> => {
-    const record = await store.find(domain);
-    return record ? ctx.dnsCheck(record) : null;
-  };
 
   return {
-    wellKnown: createWellKnownHandler(ctx.cache, log),
-    admin: createAdminRouter(ctx, log, limiter),
-    api: createApiRouter(ctx, log, limiter),
+    wellKnown: createWellKnownHandler(service, resolved.logger),
+    admin: createAdminRouter(ctx),
+    api: createApiRouter(ctx),
     async renderTab(req, res, domain) {
       await new Promise<void>((resolve, reject) => gate(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
       // The host's page now carries a CSRF token and security settings: never cached, never sniffed.
@@ -109,16 +103,14 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       return renderTabFragment(ctx, req, res, record);
     },
     async certificateNames() {
-      const names = await ctx.cache.servedDomains();
+      const names = await service.certificateNames();
       if (names === null) throw new Error('certificateNames: the database is unavailable');
-      return names.map((domain) => `mta-sts.${domain}`);
+      return names;
     },
-    dnsCheck: checkDomain,
-    checkMany(domains, options = {}) {
-      return checkEach(domains, checkDomain, { ...options, domainOf: String, onError: (domain, err) => failedDnsCheck(String(domain), err) });
-    },
-    migrate: () => migrateLatest(resolved.knex, migrateOptions),
-    rollback: () => rollbackAll(resolved.knex, migrateOptions),
+    dnsCheck: (domain) => service.dnsCheck(domain),
+    checkMany: (domains, checkOptions) => service.checkMany(domains, checkOptions),
+    migrate: () => service.migrate(),
+    rollback: () => service.rollback(),
     mounts: [
       { path: '/', export: 'wellKnown', serves: POLICY_PATH },
       { path: resolved.adminPath, export: 'admin' },

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
-import type { ProbeSettings, SmtpProbeSettings } from './dns';
+import type { Resolver } from './dns';
 import { LOCALES, type Locale } from './i18n';
+import { consoleLogger, type Logger } from './logger';
 import { toALabel } from './policy';
+import type { ProbeSettings, SmtpProbeSettings } from './probes';
 
 /** What the host's authorization hook answers: allowed, forbidden (403) or not logged in (401). */
 export type AuthorizeResult = boolean | 'unauthenticated';
@@ -54,6 +56,13 @@ export interface MtaStsOptions {
   /** DNS resolver used by the DNS Check. */
   dns?: { servers?: string[]; timeoutMs?: number; retries?: number };
   /**
+   * A resolver object of the host's own (`lookup(name, type)`, `servers`, `timeoutMs`), used
+   * instead of the plugin's; exclusive with `dns`.
+   */
+  resolver?: Resolver;
+  /** Where the plugin logs (`error`, `warn`, `info`). Default: the console, prefixed `[mta-sts]`. */
+  logger?: Logger;
+  /**
    * The DNS Check's two network probes: the policy file over HTTPS as a sender fetches it, and
    * STARTTLS on each MX host. Both on by default; `port` and `ca` exist so tests can aim them at
    * local servers with a throwaway CA.
@@ -89,6 +98,8 @@ export interface ResolvedOptions {
   migrationsTable: string;
   cache: { ttlMs: number; waitMs: number };
   dns: { servers?: string[]; timeoutMs?: number; retries?: number };
+  resolver: Resolver | null;
+  logger: Logger;
   dnsCheck: { https: ProbeSettings; smtp: SmtpProbeSettings };
   rateLimit: { dnsChecks: number; windowMs: number; key: (req: Request) => string };
   locale: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>) | null;
@@ -150,6 +161,8 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     cache: { ttlMs, waitMs },
     // Checked in detail by createResolver, which the factory calls at once.
     dns: object(options.dns, 'dns'),
+    resolver: resolverOption(options.resolver, options.dns),
+    logger: loggerOption(options.logger),
     dnsCheck: {
       https: probe(object(options.dnsCheck, 'dnsCheck').https, 'dnsCheck.https'),
       smtp: probe(object(options.dnsCheck, 'dnsCheck').smtp, 'dnsCheck.smtp'),
@@ -168,6 +181,25 @@ function object<T extends object>(value: T | undefined | null, name: string): Pa
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`options.${name} must be an object`);
   return value;
+}
+
+function resolverOption(value: unknown, dns: unknown): Resolver | null {
+  if (value === undefined || value === null) return null;
+  const candidate = value as Partial<Resolver>;
+  if (typeof value !== 'object' || typeof candidate.lookup !== 'function' || !Array.isArray(candidate.servers) || typeof candidate.timeoutMs !== 'number') {
+    throw new TypeError('options.resolver must be an object with lookup(name, type), servers (an array) and timeoutMs (a number)');
+  }
+  if (dns !== undefined && dns !== null) throw new TypeError('options.resolver and options.dns exclude each other: give one of them');
+  return value as Resolver;
+}
+
+function loggerOption(value: unknown): Logger {
+  if (value === undefined || value === null) return consoleLogger;
+  const candidate = value as Partial<Logger>;
+  if (typeof value !== 'object' || (['error', 'warn', 'info'] as const).some((level) => typeof candidate[level] !== 'function')) {
+    throw new TypeError('options.logger must be an object with error, warn and info functions');
+  }
+  return value as Logger;
 }
 
 function probe<T extends ProbeSettings>(value: T | undefined, name: string): T {

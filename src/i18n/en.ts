@@ -2,7 +2,7 @@
 // parameters each message takes (checked at compile time where a message is used). The JSON API
 // speaks English, so the DNS Check texts here are also what programs read: change them with care.
 import { PROBLEM_TEXTS } from '../policy/problems';
-import { ERROR_TEXTS } from '../web/error-texts';
+import { ERROR_TEXTS } from './error-texts';
 
 export const en = {
   // ---- Shared -------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ export const en = {
   'field.active.notBoolean': PROBLEM_TEXTS['field.active.notBoolean'],
   'field.unknown': PROBLEM_TEXTS['field.unknown'],
 
-  // ---- Error pages: the sentences of src/web/error-texts.ts, which the JSON API also returns --
+  // ---- Error pages: the sentences of ./error-texts.ts, which the JSON API also returns --
   'error.title': 'Error {status}',
   'error.internal': ERROR_TEXTS.internal,
   'error.csrf': ERROR_TEXTS.csrf,
@@ -346,7 +346,7 @@ export const en = {
   'notice.retiring': 'This policy is in mode none: senders that fetch it drop the policy they cached. If you are retiring MTA-STS, keep serving it for at least the longest Maximum Age you served before (counted from {time}), then remove the DNS records and uncheck Active.',
   'notice.filledMx': 'The MX entries were filled in from DNS. Check them, then press Save changes: nothing is saved yet.',
   'notice.noMxToFill': 'DNS gave no MX hosts to fill in.',
-  // The same words as the API's 429 (ERROR_TEXTS.dnsCheckLimited in src/web/errors.ts).
+  // The same words as the API's 429 (ERROR_TEXTS.dnsCheckLimited in ./error-texts.ts).
   'notice.rateLimited': 'Too many DNS Checks: at most {limit} every {window} seconds. Try again in {seconds} seconds.',
   'notice.hostInactive': 'MTA-STS is active, but the domain itself is inactive in the panel: no policy file is served for it.',
   'notice.invalidStored': 'The stored MTA-STS settings are not valid (edited outside the panel?): no policy file is served until they are saved again.',

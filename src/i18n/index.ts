@@ -4,12 +4,14 @@
 // extra key is a compile error; the i18n tests check the placeholders too).
 import { de } from './de';
 import { en, type EnglishCatalogue } from './en';
+import { format, type Param } from './format';
+import type { Locale } from './locales';
 
+export { ERROR_TEXTS, type ErrorTextKey } from './error-texts';
 export { negotiateLocale, parseAcceptLanguage, supportedLocale } from './negotiate';
 
-export const LOCALES = ['en', 'de'] as const;
-export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = 'en';
+export { LOCALES, DEFAULT_LOCALE, type Locale } from './locales';
+export { format, placeholdersOf, type Param } from './format';
 
 export type MessageKey = keyof EnglishCatalogue;
 /** What a translation must provide: a string for every key of the English catalogue. */
@@ -19,7 +21,6 @@ export const CATALOGUES: { readonly [L in Locale]: Catalogue } = { en, de };
 
 /** The `{name}` placeholders of an English message, as a union of names. */
 type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
-export type Param = string | number;
 /** The parameters a key needs: none, or an object naming each of its placeholders. */
 export type ParamsOf<K extends MessageKey> = [Placeholders<EnglishCatalogue[K]>] extends [never]
   ? []
@@ -29,18 +30,6 @@ export type ParamsOf<K extends MessageKey> = [Placeholders<EnglishCatalogue[K]>]
 export type PluralKey = {
   [K in MessageKey]: K extends `${infer Base}.one` ? (`${Base}.other` extends MessageKey ? Base : never) : never;
 }[MessageKey];
-
-const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_]*)\}/g;
-
-/** The placeholder names of a message text, sorted; the i18n tests compare them across languages. */
-export function placeholdersOf(text: string): string[] {
-  return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]))].sort();
-}
-
-/** Fills `{name}` placeholders; one without a value stays as it is, visibly. */
-export function format(template: string, params: Readonly<Record<string, Param>> = {}): string {
-  return template.replace(PLACEHOLDER, (whole, name: string) => (Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole));
-}
 
 /** One message in one language. */
 export function translate<K extends MessageKey>(locale: Locale, key: K, ...params: ParamsOf<K>): string {

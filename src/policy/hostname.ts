@@ -27,6 +27,14 @@ export function toALabel(input: string): string | null {
   return name;
 }
 
+/**
+ * A DNS name as compared on the wire and in answers: trimmed, lower case, no trailing dot. No
+ * validation (answers may hold anything); see toALabel for that.
+ */
+export function normalizeHost(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '');
+}
+
 /** True for a lower-case LDH host name of 2+ labels, at most 253 characters, not an IP address. */
 export function isHostName(name: string): boolean {
   if (name.length > 253) return false;

@@ -7,3 +7,4 @@ export * from './validate';
 export * from './render';
 export * from './id';
 export * from './parse';
+export * from './served';

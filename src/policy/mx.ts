@@ -1,4 +1,4 @@
-import { toALabel } from './hostname';
+import { normalizeHost, toALabel } from './hostname';
 import { Problem, problem } from './problems';
 import { MAX_MX_ENTRIES } from './types';
 
@@ -40,16 +40,21 @@ export function normalizeMxPattern(entry: string): string | null {
  * and not `a.b.example.org`). Not a suffix match.
  */
 export function mxMatches(pattern: string, host: string): boolean {
-  const p = pattern.toLowerCase().replace(/\.$/, '');
-  const h = host.toLowerCase().replace(/\.$/, '');
+  const p = normalizeHost(pattern);
+  const h = normalizeHost(host);
   if (!p.startsWith('*.')) return p === h;
   const dot = h.indexOf('.');
   return dot > 0 && h.slice(dot + 1) === p.slice(2);
 }
 
-/** The patterns of a policy that match a host, for explaining a DNS check. */
-export function matchingPatterns(patterns: readonly string[], host: string): string[] {
-  return patterns.filter((pattern) => mxMatches(pattern, host));
+/** The MX hosts that no MX entry matches (RFC 8461 section 4.1 matching). */
+export function uncoveredHosts(hosts: readonly string[], patterns: readonly string[]): string[] {
+  return hosts.filter((h) => !patterns.some((p) => mxMatches(p, h)));
+}
+
+/** The MX entries that match none of the MX hosts: likely left over. */
+export function staleEntries(patterns: readonly string[], hosts: readonly string[]): string[] {
+  return patterns.filter((p) => !hosts.some((h) => mxMatches(p, h)));
 }
 
 function shorten(text: string): string {

@@ -1,3 +1,5 @@
+import { format } from '../i18n/format';
+
 /**
  * Every problem the policy rules can report, by machine code, with its English sentence. The
  * JSON API returns code, params and the English message; the tab and the DNS Check say the same
@@ -42,6 +44,5 @@ export interface Problem {
 }
 
 export function problem(code: ProblemCode, params: ProblemParams = {}): Problem {
-  const message = PROBLEM_TEXTS[code].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
-  return { code, params, message };
+  return { code, params, message: format(PROBLEM_TEXTS[code], params) };
 }

@@ -1,6 +1,7 @@
 /**
- * The columns the plugin adds to the host's domain table. Shared by the migration and the store
- * so that the two can never disagree on a name.
+ * The columns the plugin's migrations add to the host's domain table, as the store reads them.
+ * The migrations spell the same names out themselves (they are frozen once run); a test checks
+ * that the two agree.
  */
 export const COLUMNS = {
   active: 'mta_sts_active',

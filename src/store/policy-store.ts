@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import {
   MAX_AGE_LIMIT, MODES, Mode, PolicySettings, StoredPolicy, VERSION, FieldError, Validation,
-  changesServedPolicy, nextPolicyId, normalizeMxPattern, toALabel, toULabel,
+  changesServedPolicy, nextPolicyId, normalizeMxPattern, servedPolicy, toALabel, toULabel, type DomainRecord,
 } from '../policy';
 import { COLUMNS } from './columns';
+import { dialectOf } from './dialect';
 
 export interface DomainTable {
   table: string;
@@ -17,18 +18,6 @@ export interface AliasTable {
   aliasColumn: string;
   targetColumn: string;
   activeColumn: string | null;
-}
-
-/** A domain row of the host, with the plugin's policy columns decoded. */
-export interface DomainRecord {
-  /** The key exactly as the host table holds it (A-label or U-label). */
-  key: string;
-  /** The domain in A-label form. */
-  domain: string;
-  hostActive: boolean;
-  policy: StoredPolicy;
-  /** False when the policy columns hold values the plugin would never write (edited by hand). */
-  valid: boolean;
 }
 
 export type SaveResult =
@@ -49,7 +38,7 @@ const LOAD_BATCH = 500;
 /** All reads and writes of the plugin's columns. Knex builder only, so MariaDB and SQLite share it. */
 export class PolicyStore {
   constructor(
-    private readonly knex: Knex,
+    readonly knex: Knex,
     private readonly domains: DomainTable,
     private readonly aliases: AliasTable | null,
   ) {}
@@ -61,9 +50,8 @@ export class PolicyStore {
   }
 
   private get locks(): boolean {
-    const client = String(this.knex.client.config.client);
     // SQLite serialises writers by itself and Knex warns on FOR UPDATE there.
-    return !client.includes('sqlite');
+    return dialectOf(this.knex) !== 'sqlite';
   }
 
   /** Finds a domain by any spelling a person or the host may use: A-label, U-label, any case. */
@@ -205,7 +193,7 @@ export class PolicyStore {
   }
 
   /** Decodes a row; null when its key is not a host name at all. */
-  decode(row: Record<string, unknown>): DomainRecord | null {
+  private decode(row: Record<string, unknown>): DomainRecord | null {
     const key = String(row[this.domains.keyColumn] ?? '');
     const domain = toALabel(key);
     if (domain === null) return null;
@@ -256,17 +244,12 @@ function markSaveFailure(err: unknown, outcome: 'not-saved' | 'unknown'): SaveFa
   return error;
 }
 
-/** The policy senders are served for a record: MTA-STS active, host domain active, values valid. */
-export function servedPolicy(record: DomainRecord | null): StoredPolicy | null {
-  return record && record.valid && record.hostActive && record.policy.active ? record.policy : null;
-}
-
-export function settingsOf(policy: StoredPolicy): PolicySettings {
+function settingsOf(policy: StoredPolicy): PolicySettings {
   return { active: policy.active, version: policy.version, mode: policy.mode, maxAge: policy.maxAge, mx: [...policy.mx] };
 }
 
 /** Host tables store flags as 1/0, '1'/'0', true/false or BIT(1) buffers. */
-export function truthy(value: unknown): boolean {
+function truthy(value: unknown): boolean {
   if (Buffer.isBuffer(value)) return value.some((byte) => byte !== 0);
   return value === true || value === 1 || value === '1' || value === 'true' || value === 1n;
 }

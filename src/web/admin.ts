@@ -1,24 +1,22 @@
 import express, { Request, Response, Router } from 'express';
 import { translator, type Translator } from '../i18n';
-import type { PolicySettings } from '../policy';
-import { applyChanges } from '../policy';
-import { servedPolicy, type DomainRecord } from '../store/policy-store';
+import { applyChanges, expiresBy, needsRetiring, retiredMaxAge, servedMode, type DomainRecord, type PolicySettings } from '../policy';
 import { requireAdmin, noStore } from './authorize';
 import type { PluginContext } from './context';
+import { findOrThrow, notFound } from './domain';
 import { HttpError, errorHandler, httpError, rateLimitedError, saveError } from './errors';
-import type { DnsCheckLimiter } from './rate-limit';
 import { ASSETS_PATH, createAssetRouter } from './assets';
-import { expiresBy, lookupMxForTab, needsRetiring, retiredMaxAge, servedMode, utcTime } from './guidance';
+import { utcTime } from './guidance';
 import { localeFor } from './locale';
 import { FormValues, Notice, TabState, renderTabFragment, storedFormValues } from './tab';
 
 const FORM_FIELDS = ['version', 'mode', 'maxAge', 'mx'] as const;
 
 /** The admin router the host mounts at `adminPath`: the tab as a page, and its form posts. */
-export function createAdminRouter(ctx: PluginContext, log: (err: unknown) => void, limiter: DnsCheckLimiter): Router {
+export function createAdminRouter(ctx: PluginContext): Router {
   const router = express.Router();
   // The tab's script: a public static file, so before the admin check (a domain name always has a dot, so no clash).
-  router.use(ASSETS_PATH, createAssetRouter());
+  router.use(ASSETS_PATH, createAssetRouter(ctx.logger));
   router.use(noStore, requireAdmin(ctx.options.authorize));
   router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   router.use(...ctx.csrf.protect);
@@ -28,7 +26,7 @@ export function createAdminRouter(ctx: PluginContext, log: (err: unknown) => voi
     // "Use these as MX entries" without JavaScript: the form again, its MX field filled from DNS, nothing saved.
     if (req.query.fill === 'mx') {
       const t = await tabTranslator(ctx, req, res);
-      const mxDns = await lookupMxForTab(ctx.resolver, record.domain, t);
+      const mxDns = await ctx.service.mxHosts(record.domain, t.locale);
       const form = storedFormValues(record);
       if (mxDns.state === 'hosts') form.mx = mxDns.hosts.join(', ');
       const notice: Notice = { kind: 'info', text: t.t(mxDns.state === 'hosts' ? 'notice.filledMx' : 'notice.noMxToFill') };
@@ -40,7 +38,7 @@ export function createAdminRouter(ctx: PluginContext, log: (err: unknown) => voi
   // A GET, so the button works as a plain link or form without JavaScript, and changes nothing.
   router.get('/:domain/dns-check', async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
-    const decision = limiter.take(req);
+    const decision = ctx.limiter.take(req);
     if (!decision.ok) {
       const limited = rateLimitedError(decision);
       res.setHeader('Retry-After', String(limited.retryAfter));
@@ -48,7 +46,7 @@ export function createAdminRouter(ctx: PluginContext, log: (err: unknown) => voi
       const text = t.t('notice.rateLimited', { limit: decision.limit, window: Math.ceil(decision.windowMs / 1000), seconds: limited.retryAfter ?? decision.retryAfter });
       return showTab(ctx, req, res, record, 429, { notices: [{ kind: 'warning', text }] });
     }
-    const check = await ctx.dnsCheck(record, (await tabTranslator(ctx, req, res)).locale);
+    const check = await ctx.service.checkRecord(record, (await tabTranslator(ctx, req, res)).locale);
     await showTab(ctx, req, res, record, 200, { dnsCheck: check });
   });
 
@@ -80,16 +78,13 @@ export function createAdminRouter(ctx: PluginContext, log: (err: unknown) => voi
     }
 
     let before: PolicySettings | null = null;
-    const result = await ctx.store.save(req.params.domain as string, (current) => {
+    const result = await ctx.service.save(req.params.domain as string, (current) => {
       before = current;
       // Retiring: the stored policy in mode none with a small max_age (RFC 8461 section 8.3); what else was typed is left aside.
       const wanted = intent === 'retire' ? { mode: 'none', active: '1', maxAge: String(retiredMaxAge(current.maxAge)) } : changes;
       return applyChanges(current, wanted, 'form');
-    }, {
-      expectedRevision: Number(revisionText),
-      now: ctx.options.now,
-    }).catch((err: unknown) => {
-      throw saveError(err, log);
+    }, { expectedRevision: Number(revisionText) }).catch((err: unknown) => {
+      throw saveError(err, ctx.logger);
     });
     switch (result.status) {
       case 'not-found':
@@ -103,7 +98,6 @@ export function createAdminRouter(ctx: PluginContext, log: (err: unknown) => voi
         return showTab(ctx, req, res, result.record, 409, { notices: [{ kind: 'warning', text: t.t('notice.conflict') }] });
       case 'saved': {
         const { record, changed } = result;
-        ctx.cache.applyLocal(record.domain, servedPolicy(record), record.policy.revision);
         const id = record.policy.id ?? t.t('notice.noIdYet');
         const previous = before as PolicySettings | null;
         const retired = intent === 'retire' && changed && previous !== null;
@@ -122,18 +116,8 @@ export function createAdminRouter(ctx: PluginContext, log: (err: unknown) => voi
   });
 
   router.use((_req, _res, next) => next(httpError(404, 'not-found', 'noSuchPage')));
-  router.use(errorHandler(ctx.pages, log));
+  router.use(errorHandler(ctx.pages, ctx.logger));
   return router;
-}
-
-export async function findOrThrow(ctx: PluginContext, name: unknown): Promise<DomainRecord> {
-  const record = typeof name === 'string' ? await ctx.store.find(name) : null;
-  if (!record) throw notFound();
-  return record;
-}
-
-function notFound(): HttpError {
-  return httpError(404, 'not-found', 'noSuchDomain');
 }
 
 async function showTab(

@@ -1,14 +1,12 @@
 import express, { Router } from 'express';
-import { applyChanges, toULabel } from '../policy';
-import { servedPolicy, type DomainRecord } from '../store/policy-store';
+import { applyChanges, servedPolicy, toULabel, type DomainRecord } from '../policy';
 import { noStore, requireAdmin } from './authorize';
 import type { PluginContext } from './context';
+import { findOrThrow } from './domain';
 import { HttpError, errorHandler, rateLimitedError, saveError } from './errors';
-import type { DnsCheckLimiter } from './rate-limit';
-import { findOrThrow } from './admin';
 
 /** The JSON shape of a domain's policy in the API. */
-export function policyJson(record: DomainRecord) {
+function policyJson(record: DomainRecord) {
   const { policy } = record;
   return {
     domain: record.domain,
@@ -26,7 +24,7 @@ export function policyJson(record: DomainRecord) {
 }
 
 /** The JSON API the host mounts (e.g. at /api/v1/mta-sts). Uses the same authorization hook. */
-export function createApiRouter(ctx: PluginContext, log: (err: unknown) => void, limiter: DnsCheckLimiter): Router {
+export function createApiRouter(ctx: PluginContext): Router {
   const router = express.Router();
   router.use((_req, res, next) => {
     res.locals.mtaStsApi = true;
@@ -36,16 +34,16 @@ export function createApiRouter(ctx: PluginContext, log: (err: unknown) => void,
   router.use(express.json({ limit: '32kb', strict: true }));
 
   router.get('/certificate-names', async (_req, res) => {
-    const names = await ctx.cache.servedDomains();
+    const names = await ctx.service.certificateNames();
     if (names === null) throw new HttpError(503, 'unavailable', 'The database is unavailable; try again shortly.');
-    res.json({ names: names.map((domain) => `mta-sts.${domain}`) });
+    res.json({ names });
   });
 
   router.get('/:domain/dns-check', async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
-    const decision = limiter.take(req);
+    const decision = ctx.limiter.take(req);
     if (!decision.ok) throw rateLimitedError(decision);
-    res.json(await ctx.dnsCheck(record));
+    res.json(await ctx.service.checkRecord(record));
   });
 
   router.get('/:domain', async (req, res) => {
@@ -64,11 +62,10 @@ export function createApiRouter(ctx: PluginContext, log: (err: unknown) => void,
     if (revision !== undefined && !(typeof revision === 'number' && Number.isSafeInteger(revision) && revision >= 0)) {
       throw new HttpError(400, 'invalid', 'revision must be a whole number', [{ field: 'revision', message: 'revision must be the whole number returned by GET' }]);
     }
-    const result = await ctx.store.save(req.params.domain as string, (current) => applyChanges(current, changes, 'json'), {
+    const result = await ctx.service.save(req.params.domain as string, (current) => applyChanges(current, changes, 'json'), {
       expectedRevision: revision as number | undefined,
-      now: ctx.options.now,
     }).catch((err: unknown) => {
-      throw saveError(err, log);
+      throw saveError(err, ctx.logger);
     });
     switch (result.status) {
       case 'not-found':
@@ -79,12 +76,11 @@ export function createApiRouter(ctx: PluginContext, log: (err: unknown) => void,
         res.status(409).json({ error: { code: 'conflict', message: 'The policy changed since revision ' + String(revision) + '; nothing was saved.' }, current: policyJson(result.record) });
         return;
       case 'saved':
-        ctx.cache.applyLocal(result.record.domain, servedPolicy(result.record), result.record.policy.revision);
         res.json({ ...policyJson(result.record), changed: result.changed });
     }
   });
 
   router.use((_req, _res, next) => next(new HttpError(404, 'not-found', 'No such API route.')));
-  router.use(errorHandler(ctx.pages, log));
+  router.use(errorHandler(ctx.pages, ctx.logger));
   return router;
 }

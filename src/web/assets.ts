@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { Router } from 'express';
+import type { Logger } from '../logger';
 
 export const ASSETS_PATH = '/assets';
 const SCRIPT_NAME = 'tab.mjs';
@@ -15,22 +16,22 @@ interface Asset { body: Buffer; hash: string }
 let script: Asset | null | undefined;
 
 /** The compiled script beside this module (dist/src/web/client/tab.mjs), or null when missing. */
-function loadScript(): Asset | null {
+function loadScript(logger: Logger): Asset | null {
   if (script !== undefined) return script;
   try {
     const body = readFileSync(join(__dirname, 'client', SCRIPT_NAME));
     script = { body, hash: createHash('sha256').update(body).digest('base64url').slice(0, 16) };
   } catch {
     // Without it the tab still works fully (it is an enhancement); say so once.
-    console.error(`[mta-sts] ${join(__dirname, 'client', SCRIPT_NAME)} is missing: the MTA-STS tab works, without its live hints and copy buttons`);
+    logger.warn(`${join(__dirname, 'client', SCRIPT_NAME)} is missing: the MTA-STS tab works, without its live hints and copy buttons`);
     script = null;
   }
   return script;
 }
 
 /** Where the tab loads its script from, or null when there is none to load. */
-export function tabScriptUrl(adminPath: string): string | null {
-  const asset = loadScript();
+export function tabScriptUrl(adminPath: string, logger: Logger): string | null {
+  const asset = loadScript(logger);
   return asset ? `${adminPath}${ASSETS_PATH}/${SCRIPT_NAME}?v=${asset.hash}` : null;
 }
 
@@ -38,10 +39,10 @@ export function tabScriptUrl(adminPath: string): string | null {
  * Serves the script. Mounted before the admin check and `no-store`: it is the same public file
  * for everyone (it holds no data; the texts come with the page), so it may be cached.
  */
-export function createAssetRouter(): Router {
+export function createAssetRouter(logger: Logger): Router {
   const router = express.Router();
   router.get(`/${SCRIPT_NAME}`, (req, res) => {
-    const asset = loadScript();
+    const asset = loadScript(logger);
     if (!asset) {
       res.status(404).type('text').send('Not found');
       return;

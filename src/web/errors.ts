@@ -8,11 +8,10 @@ export interface ErrorItem {
   code?: ProblemCode;
   params?: ProblemParams;
 }
+import { ERROR_TEXTS, format, type ErrorTextKey } from '../i18n';
+import type { Logger } from '../logger';
+import type { SaveFailure } from '../service';
 import type { PageRenderer } from './pages';
-import { ERROR_TEXTS, type ErrorTextKey } from './error-texts';
-
-export { ERROR_TEXTS, type ErrorTextKey } from './error-texts';
-
 
 /** The 429 for a DNS Check over the limit, with Retry-After. */
 export function rateLimitedError(decision: { retryAfter: number; limit: number; windowMs: number }): HttpError {
@@ -25,7 +24,7 @@ export function rateLimitedError(decision: { retryAfter: number; limit: number; 
 
 /** `ERROR_TEXTS` entries with their `{name}` placeholders filled in. */
 export function errorText(key: ErrorTextKey, values: Record<string, string | number> = {}): string {
-  return ERROR_TEXTS[key].replace(/\{(\w+)\}/g, (whole, name: string) => (values[name] === undefined ? whole : String(values[name])));
+  return format(ERROR_TEXTS[key], values);
 }
 
 /** How long clients are told to wait after a 503 for an unreachable database. */
@@ -72,19 +71,14 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
-/** A save the store could not complete; `outcome` says whether it certainly changed nothing. */
-export interface SaveFailure {
-  outcome?: 'not-saved' | 'unknown';
-}
-
 /**
  * Turns an exception from `PolicyStore.save` into what the admin is told: 503 when the database is
  * unreachable, 500 for any other database error (logged), and in both cases that nothing was saved,
  * unless the failure hit the commit itself, when the outcome is unknown and the admin is told so.
  */
-export function saveError(err: unknown, log: (err: unknown) => void): HttpError {
-  log(err);
-  const unknown = (err as SaveFailure | null)?.outcome === 'unknown';
+export function saveError(err: unknown, logger: Logger): HttpError {
+  logger.error('a save failed', err);
+  const unknown = (err as Partial<SaveFailure> | null)?.outcome === 'unknown';
   const unavailable = isDatabaseUnavailable(err);
   const error = unknown
     ? httpError(503, 'save-unknown', 'saveUnknown')
@@ -113,11 +107,11 @@ function wantsJson(req: Request, res: Response): boolean {
  * database that cannot be reached is a 503 "database unavailable" (page or JSON) with Retry-After;
  * anything else is a 500 whose details go to the log, never to the response.
  */
-export function errorHandler(pages: PageRenderer, log: (err: unknown) => void): ErrorRequestHandler {
+export function errorHandler(pages: PageRenderer, logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const known = toHttpError(err);
-    if (!known || known.code === 'unavailable') log(err);
+    if (!known || known.code === 'unavailable') logger.error(`${req.method} ${req.baseUrl}${req.path} failed`, err);
     const error = known ?? httpError(500, 'internal', 'internal');
     res.status(error.status);
     res.setHeader('Cache-Control', 'no-store');

@@ -1,16 +1,13 @@
 import type { Request, Response } from 'express';
-import type { CheckStatus, DnsCheckResult } from '../dns';
+import type { CheckStatus, DnsCheckResult } from '../check';
 import { CATALOGUES, translator, type MessageKey, type Translator } from '../i18n';
-import { en } from '../i18n/en';
 import { sayProblem } from '../i18n/policy-text';
-import { MODES, stsRecordValue, toULabel } from '../policy';
+import { MODES, expiresBy, needsRetiring, policyUrl, servedMode, servedPolicy, stsRecordValue, toULabel, type DomainRecord } from '../policy';
+import type { MxDns } from '../service';
 import type { ErrorItem } from './errors';
-import { servedPolicy, type DomainRecord } from '../store/policy-store';
 import { tabScriptUrl } from './assets';
 import type { PluginContext } from './context';
-import {
-  expiresBy, lookupMxForTab, maxAgeAdvice, mxAdvice, needsRetiring, servedMode, skipsTesting, typedPatterns, utcTime, type MxDns,
-} from './guidance';
+import { maxAgeAdvice, mxAdvice, skipsTesting, typedPatterns, utcTime } from './guidance';
 import { localeFor } from './locale';
 
 export type NoticeKind = 'success' | 'danger' | 'warning' | 'info';
@@ -18,13 +15,6 @@ export interface Notice { kind: NoticeKind; text: string }
 
 /** The form as shown: stored values, or what the person typed when it had errors. */
 export interface FormValues { version: string; mode: string; maxAge: string; mx: string; active: boolean; revision: number }
-
-/** The three modes explained, in English (the catalogues hold every language). */
-export const MODE_HELP: Record<(typeof MODES)[number], string> = {
-  none: en['tab.mode.none'],
-  testing: en['tab.mode.testing'],
-  enforce: en['tab.mode.enforce'],
-};
 
 const MODE_KEYS: Record<(typeof MODES)[number], MessageKey> = { none: 'tab.mode.none', testing: 'tab.mode.testing', enforce: 'tab.mode.enforce' };
 
@@ -81,7 +71,7 @@ export async function renderTabFragment(
 ): Promise<string> {
   const locale = await localeFor(ctx.options.locale, req, res);
   const t = translator(locale);
-  const mxDns = state.mxDns ?? await lookupMxForTab(ctx.resolver, record.domain, t);
+  const mxDns = state.mxDns ?? await ctx.service.mxHosts(record.domain, locale);
   return ctx.pages.fragment('tab', tabView(ctx, req, res, record, state, t, mxDns));
 }
 
@@ -95,7 +85,7 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
   }
   const { policy, domain } = record;
   const base = `${ctx.options.adminPath}/${encodeURIComponent(domain)}`;
-  const policyUrl = `https://mta-sts.${domain}/.well-known/mta-sts.txt`;
+  const url = policyUrl(domain);
   const records = policy.id
     ? [
         { type: 'TXT', name: `_mta-sts.${domain}`, value: stsRecordValue(policy.id) },
@@ -116,7 +106,7 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
     action: base,
     checkAction: `${base}/dns-check`,
     fillAction: `${base}?fill=mx`,
-    scriptUrl: tabScriptUrl(ctx.options.adminPath),
+    scriptUrl: tabScriptUrl(ctx.options.adminPath, ctx.logger),
     csrfToken: ctx.csrf.token(req, res),
     form,
     errors,
@@ -124,10 +114,10 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
     status: {
       served,
       text: served
-        ? t.t('tab.status.servedText', { mode: policy.mode, url: policyUrl })
+        ? t.t('tab.status.servedText', { mode: policy.mode, url })
         : t.t(!record.valid ? 'tab.status.invalidText' : policy.active && !record.hostActive ? 'tab.status.hostInactiveText' : 'tab.status.inactiveText'),
     },
-    policyUrl,
+    policyUrl: url,
     notices: [...(state.notices ?? []), ...standingNotices(record, t, state)],
     skipTesting: skipsTesting(policy, form.mode),
     servedMode: servedMode(policy),

@@ -1,36 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix } from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
-import { StoredPolicy, hostFromHeader, renderPolicy } from '../policy';
-import type { ServedCache } from '../store/served-cache';
-
-export const POLICY_PATH = '/.well-known/mta-sts.txt';
+import type { Logger } from '../logger';
+import { POLICY_PATH, hostFromHeader } from '../policy';
+import { policyBody, type MtaStsService } from '../service';
 
 /** The same short body for every 404, so that it says nothing about which domains exist. */
 const NOT_FOUND = 'Not found\n';
-
-// Rendered bodies per stored policy object: the cache hands out the same object until the policy
-// changes, so each policy is rendered once.
-const bodies = new WeakMap<StoredPolicy, Buffer>();
-
-function body(policy: StoredPolicy): Buffer {
-  let buffer = bodies.get(policy);
-  if (!buffer) {
-    buffer = Buffer.from(renderPolicy(policy), 'utf8');
-    bodies.set(policy, buffer);
-  }
-  return buffer;
-}
-
-/**
- * The policy text exactly as the route serves it for a domain, or null when none is served. The
- * DNS Check shows this, so what it reports is what senders get.
- */
-export async function servedPolicyText(cache: ServedCache, domain: string): Promise<string | null> {
-  const found = await cache.lookup(domain);
-  if (found.status === 'unavailable') throw new Error('the database is unavailable, so what the policy file serves is unknown');
-  return found.status === 'found' ? body(found.policy).toString('utf8') : null;
-}
 
 /** True when a file server would map this raw path to the policy file (decoded, dot segments, `\\`, any case). */
 function reachesPolicyFile(path: string): boolean {
@@ -63,7 +39,7 @@ function send(res: ServerResponse, req: IncomingMessage, status: number, payload
  * to an `mta-sts.` host; anything else goes on to the host's app. It never redirects, never sets
  * a cookie, and its 404 says nothing about which domains exist.
  */
-export function createWellKnownHandler(cache: ServedCache, log: (err: unknown) => void) {
+export function createWellKnownHandler(service: MtaStsService, logger: Logger) {
   return function mtaStsWellKnown(req: Request, res: Response, next: NextFunction): void {
     const url = req.originalUrl ?? req.url ?? '';
     const query = url.indexOf('?');
@@ -78,16 +54,16 @@ export function createWellKnownHandler(cache: ServedCache, log: (err: unknown) =
     const name = stsHost ? hostFromHeader(host.slice(8)) : null;
     if (name === null) return send(res, req, 404, NOT_FOUND);
     // Warm path: a policy the snapshot in memory serves goes out at once (see ServedCache.peek).
-    const served = cache.peek(name);
-    if (served) return send(res, req, 200, body(served));
-    cache.lookup(name).then(
+    const served = service.peekServed(name);
+    if (served) return send(res, req, 200, policyBody(served));
+    service.lookupServed(name).then(
       (found) => {
-        if (found.status === 'found') send(res, req, 200, body(found.policy));
+        if (found.status === 'found') send(res, req, 200, policyBody(found.policy));
         else if (found.status === 'missing') send(res, req, 404, NOT_FOUND);
         else send(res, req, 503, 'Service temporarily unavailable\n', { 'Retry-After': '30' });
       },
       (err: unknown) => {
-        log(err);
+        logger.error('the policy file could not be looked up', err);
         send(res, req, 503, 'Service temporarily unavailable\n', { 'Retry-After': '30' });
       },
     );

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ERROR_TEXTS } from '../../src/web/errors';
+import { ERROR_TEXTS } from '../../src/i18n';
 import { CATALOGUES } from '../../src/i18n';
 import { createServer, textOf, type TestServer } from '../support/server';
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { CATALOGUES, ENGLISH, translator } from '../../src/i18n';
 import {
   daneCheck, failedCheck, httpsCheck, mxCheck, mxTlsCheck, policyCheck, stsHostCheck, stsTxtCheck, tlsrptCheck, type Check, type Translator,
-} from '../../src/dns/verdicts';
+} from '../../src/check';
 import { renderPolicy } from '../../src/policy';
-import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from '../dns/lookups';
+import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from '../check/lookups';
 
 // Every verdict branch the DNS Check has, once in English and once in German: German must say it
 // all in German (no English sentence, no unfilled placeholder) while English stays what the JSON

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { PageContext } from '../../src';
-import { MODE_HELP } from '../../src/web/tab';
+import { CATALOGUES } from '../../src/i18n';
 import {
   MAIL_HOSTNAME, ServerOptions, TestServer, attr, controlByLabel, controlValue, createServer, csrfFrom, descriptions,
   dnsRecords, innerHtml, notices, openingTag, textOf,
@@ -61,7 +61,7 @@ describe('the MTA-STS tab (admin pages)', () => {
       const options = [...(innerHtml(html, mode.id) ?? '').matchAll(/<option\b[^>]*>/g)].map((m) => attr(m[0], 'value'));
       assert.deepEqual(options, ['none', 'testing', 'enforce']);
       const help = descriptions(html, mode.id).join(' ').replace(/\s+:/g, ':');
-      for (const [name, text] of Object.entries(MODE_HELP)) assert.ok(help.includes(`${name}: ${text}`), `explains ${name}`);
+      for (const [name, text] of Object.entries({ none: CATALOGUES.en['tab.mode.none'], testing: CATALOGUES.en['tab.mode.testing'], enforce: CATALOGUES.en['tab.mode.enforce'] })) assert.ok(help.includes(`${name}: ${text}`), `explains ${name}`);
     });
 
     it('has a "Save changes" button that submits the form by POST to the tab', async () => {

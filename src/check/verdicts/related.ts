@@ -1,41 +1,7 @@
 // Verdicts on the records that accompany MTA-STS: TLS-RPT (RFC 8460) and DANE TLSA (RFC 7672).
-import type { LookupResult, TlsaRecord } from './resolver';
-import { ENGLISH, check, foundText, isMissing, lookupFailedMessage, type Check, type CheckStatus, type Translator } from './verdict-kit';
-
-/** What is wrong with a TLS-RPT record, for a verdict to say in words. */
-export type TlsRptProblem =
-  | { code: 'prefix' }
-  | { code: 'two-rua' }
-  | { code: 'bad-uri'; uri: string }
-  | { code: 'bad-field'; field: string }
-  | { code: 'no-rua' };
-/** `message` is the problem in English, as a clause about the record ("has no rua field ..."). */
-export type TlsRptParse = { ok: true; rua: string[] } | { ok: false; problem: TlsRptProblem; message: string };
-
-/**
- * Parses a `_smtp._tls` TXT record by the RFC 8460 section 3 grammar: `v=TLSRPTv1` first
- * (case-sensitive), `;`-separated fields with optional spaces, exactly one `rua` holding one or
- * more comma-separated `mailto:` or `https:` URIs, extensions `name=value`, optional trailing `;`.
- */
-export function parseTlsRptRecord(record: string): TlsRptParse {
-  const fail = (problem: TlsRptProblem): TlsRptParse => ({ ok: false, problem, message: tlsRptProblemText(problem) });
-  if (!/^v=TLSRPTv1[ \t]*;/.test(record)) return fail({ code: 'prefix' });
-  const fields = record.split(/[ \t]*;[ \t]*/).slice(1);
-  if (fields[fields.length - 1] === '') fields.pop();
-  let rua: string[] | null = null;
-  for (const field of fields) {
-    if (field.startsWith('rua=')) {
-      if (rua !== null) return fail({ code: 'two-rua' });
-      rua = field.slice(4).split(/[ \t]*,[ \t]*/);
-      const bad = rua.find((uri) => !isReportUri(uri));
-      if (bad !== undefined) return fail({ code: 'bad-uri', uri: bad });
-    } else if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}=[\x21-\x3a\x3c\x3e-\x7e]+$/.test(field)) {
-      return fail({ code: 'bad-field', field });
-    }
-  }
-  if (rua === null) return fail({ code: 'no-rua' });
-  return { ok: true, rua };
-}
+import type { LookupResult, TlsaRecord } from '../../dns';
+import { parseTlsRptRecord, type TlsRptProblem } from '../../tlsrpt';
+import { ENGLISH, check, foundText, isMissing, lookupFailedMessage, type Check, type CheckStatus, type Translator } from './kit';
 
 export function tlsRptProblemText(problem: TlsRptProblem, t: Translator = ENGLISH): string {
   switch (problem.code) {
@@ -44,18 +10,6 @@ export function tlsRptProblemText(problem: TlsRptProblem, t: Translator = ENGLIS
     case 'bad-uri': return t.t('dns.tlsrptRecord.badUri', { uri: problem.uri });
     case 'bad-field': return t.t('dns.tlsrptRecord.badField', { field: problem.field });
     case 'no-rua': return t.t('dns.tlsrptRecord.noRua');
-  }
-}
-
-function isReportUri(uri: string): boolean {
-  // RFC 8460 requires "," and "!" inside a URI to be percent-encoded, so neither may appear raw.
-  if (/[\s,!]/.test(uri)) return false;
-  if (uri.startsWith('mailto:')) return /^mailto:[^@]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(uri);
-  if (!uri.startsWith('https://')) return false;
-  try {
-    return new URL(uri).hostname !== '';
-  } catch {
-    return false;
   }
 }
 

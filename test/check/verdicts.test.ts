@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { renderPolicy } from '../../src/policy';
 import {
-  daneCheck, failedCheck, httpsCheck, mxCheck, mxTlsCheck, parseTlsRptRecord, policyCheck, stsHostCheck, stsTxtCheck, tlsrptCheck,
+  daneCheck, failedCheck, httpsCheck, mxCheck, mxTlsCheck, policyCheck, stsHostCheck, stsTxtCheck, tlsrptCheck,
   type Check,
-} from '../../src/dns/verdicts';
-import type { LookupResult } from '../../src/dns/resolver';
+} from '../../src/check';
+import type { LookupResult } from '../../src/dns';
 import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from './lookups';
 
 const STS = '_mta-sts.example.org';
@@ -220,15 +220,6 @@ describe('DNS check verdicts', () => {
 
     it('is an error when the lookup fails', () => {
       is(verdict(timeout(NAME, 'TXT')), 'error');
-    });
-
-    it('parses records by the RFC 8460 grammar', () => {
-      assert.deepEqual(parseTlsRptRecord('v=TLSRPTv1;rua=mailto:a@example.org;'), { ok: true, rua: ['mailto:a@example.org'] });
-      assert.deepEqual(parseTlsRptRecord('v=TLSRPTv1; rua=mailto:a@example.org; ext=x'), { ok: true, rua: ['mailto:a@example.org'] });
-      for (const bad of ['v=tlsrptv1; rua=mailto:a@example.org', 'v=TLSRPTv1 rua=mailto:a@example.org', 'v=TLSRPTv1; rua=mailto:a@example.org; rua=mailto:b@example.org',
-        'v=TLSRPTv1; rua=mailto:nobody', 'v=TLSRPTv1; rua=https://', 'v=TLSRPTv1; rua=mailto:a@example.org; bad field']) {
-        assert.equal(parseTlsRptRecord(bad).ok, false, bad);
-      }
     });
   });
 

@@ -1,13 +1,13 @@
 // Types and small helpers shared by the verdict modules. Pure: no sockets, no clock.
 // Every verdict takes an optional Translator as its last argument: English by default (what the
 // JSON API and callers that pass none get), or the reader's language for the tab.
-import { ENGLISH, type Translator } from '../i18n';
-import type { Mode, StoredPolicy } from '../policy';
-import type { ProbeFailure } from './probe-kit';
-import type { LookupResult, RecordType } from './resolver';
+import { ENGLISH, type Translator } from '../../i18n';
+import { servedMode, type StoredPolicy } from '../../policy';
+import type { ProbeFailure } from '../../probes';
+import type { LookupResult, RecordType } from '../../dns';
 
-export type { Translator } from '../i18n';
-export { ENGLISH } from '../i18n';
+export type { Translator } from '../../i18n';
+export { ENGLISH } from '../../i18n';
 
 export type CheckStatus = 'ok' | 'warning' | 'error' | 'info';
 /** The checks in the order a result lists them. Tools rely on these names. */
@@ -32,16 +32,8 @@ export function worst(...statuses: CheckStatus[]): CheckStatus {
  * senders without a cached copy behave as for `none`.
  */
 export function severityFor(policy: Pick<StoredPolicy, 'active' | 'mode'>): CheckStatus {
-  const mode = effectiveMode(policy);
+  const mode = servedMode(policy);
   return mode === 'enforce' ? 'error' : mode === 'testing' ? 'warning' : 'info';
-}
-
-export function effectiveMode(policy: Pick<StoredPolicy, 'active' | 'mode'>): Mode {
-  return policy.active ? policy.mode : 'none';
-}
-
-export function normalizeHost(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
 }
 
 /** NXDOMAIN and NODATA are answers ("nothing there"); every other failure means we do not know. */

@@ -1,12 +1,12 @@
 // Verdicts on what the domain's DNS holds for MTA-STS itself: the TXT record, the policy host
 // name and the MX hosts. Pure functions over lookup results.
-import { sayProblem } from '../i18n/policy-text';
-import { mxMatches, parseStsRecord, stsRecordValue, type StoredPolicy } from '../policy';
-import type { LookupResult, MxRecord } from './resolver';
+import { sayProblem } from '../../i18n/policy-text';
+import { mxMatches, normalizeHost, parseStsRecord, servedMode, staleEntries, stsRecordValue, uncoveredHosts, type StoredPolicy } from '../../policy';
+import type { LookupResult, MxRecord } from '../../dns';
 import {
-  ENGLISH, check, foundText, isMissing, lookupFailedMessage, normalizeHost, sentences, severityFor, effectiveMode, worst,
+  ENGLISH, check, foundText, isMissing, lookupFailedMessage, sentences, severityFor, worst,
   type Check, type CheckStatus, type Translator,
-} from './verdict-kit';
+} from './kit';
 
 const STS_LIKE = /^v=stsv1/i;
 
@@ -127,7 +127,7 @@ export function mxCheck({ domain, policy, mailHostname, mx }: MxInput, t: Transl
   if (unmatched.length > 0) {
     statuses.push(severityFor(policy));
     const names = t.list(unmatched);
-    const mode = effectiveMode(policy);
+    const mode = servedMode(policy);
     const consequence = mode === 'enforce' ? 'dns.mx.refused' : mode === 'testing' ? 'dns.mx.reported' : 'dns.mx.later';
     notes.push(t.plural(consequence, unmatched.length, { hosts: names }));
     const own = normalizeHost(mailHostname);
@@ -144,16 +144,6 @@ export function mxCheck({ domain, policy, mailHostname, mx }: MxInput, t: Transl
   }
   if (notes.length === 0) return verdict('ok', t.t('dns.mx.ok'));
   return verdict(worst(...statuses), notes.join(' '));
-}
-
-/** The MX hosts that no MX entry matches (RFC 8461 section 4.1 matching). */
-export function uncoveredHosts(hosts: readonly string[], patterns: readonly string[]): string[] {
-  return hosts.filter((h) => !patterns.some((p) => mxMatches(p, h)));
-}
-
-/** The MX entries that match none of the MX hosts: likely left over. */
-export function staleEntries(patterns: readonly string[], hosts: readonly string[]): string[] {
-  return patterns.filter((p) => !hosts.some((h) => mxMatches(p, h)));
 }
 
 /** The real MX host names, best preference first, without the null MX and duplicates. */

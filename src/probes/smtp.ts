@@ -1,11 +1,11 @@
 // Connects to one MX host as a sending MTA under MTA-STS would (RFC 8461 section 4.2): SMTP on
 // port 25, STARTTLS required, TLS 1.2+, certificate valid for the MX host name. Sends no mail.
 import * as net from 'node:net';
-import type { Resolver } from './resolver';
+import type { Resolver } from '../dns';
 import {
   DEFAULT_PROBE_TIMEOUT_MS, connectError, resolveAddress, secureHandshake, withDeadline,
   type CaOption, type CertificateInfo, type ProbeFailure, type ProbeRun,
-} from './probe-kit';
+} from './kit';
 
 export interface MxTlsProbeOptions {
   resolver: Resolver;

@@ -3,21 +3,13 @@
 // a silent server yields a complete result with errors rather than a hang.
 import { translator, type Locale } from '../i18n';
 import { within } from '../deadline';
-import type { StoredPolicy } from '../policy';
-import type { CaOption } from './probe-kit';
-import { probeHttps } from './https-probe';
-import { probeMxTls } from './smtp-probe';
-import type { LookupResult, RecordType, Resolver } from './resolver';
-import { failedCheck, lookupFailureText, normalizeHost, type Check, type CheckName, type Translator } from './verdict-kit';
-import { mxCheck, mxHosts, stsHostCheck, stsTxtCheck } from './verdicts-dns';
-import { daneCheck, tlsrptCheck } from './verdicts-related';
-import { httpsCheck, mxTlsCheck, policyCheck, type ServedPolicy } from './verdicts-served';
-
-export interface ProbeSettings { enabled?: boolean; port?: number; ca?: CaOption; timeoutMs?: number }
-export interface SmtpProbeSettings extends ProbeSettings {
-  /** The name sent in EHLO; defaults to `mailHostname`, as the panel usually runs on the mail host. */
-  ehloName?: string;
-}
+import { normalizeHost, type StoredPolicy } from '../policy';
+import { probeHttps, probeMxTls, type ProbeSettings, type SmtpProbeSettings } from '../probes';
+import type { LookupResult, RecordType, Resolver } from '../dns';
+import { failedCheck, lookupFailureText, type Check, type CheckName, type Translator } from './verdicts/kit';
+import { mxCheck, mxHosts, stsHostCheck, stsTxtCheck } from './verdicts/records';
+import { daneCheck, tlsrptCheck } from './verdicts/related';
+import { httpsCheck, mxTlsCheck, policyCheck, type ServedPolicy } from './verdicts/delivery';
 
 export interface DnsCheckInput {
   /** A-label. */
@@ -39,7 +31,7 @@ export interface DnsCheckInput {
 export interface DnsCheckResult { domain: string; id: string | null; checkedAt: string; checks: Check[] }
 
 /** `servedPolicy()` reads the plugin's own store; this bounds it so a stuck database cannot hang the check. */
-export const SERVED_POLICY_TIMEOUT_MS = 10_000;
+const SERVED_POLICY_TIMEOUT_MS = 10_000;
 
 export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult> {
   const now = currentTime(input.now);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { createResolver, type Resolver } from '../../src/dns/resolver';
-import { MAX_POLICY_BYTES, probeHttps, probeMxTls } from '../../src/dns/probes';
+import { createResolver, type Resolver } from '../../src/dns';
+import { MAX_POLICY_BYTES, probeHttps, probeMxTls } from '../../src/probes';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { createTestCa, type Issued, type TestCa } from '../support/tls';
-import { servePolicy, startPolicyWebServer, startSmtpServer, type PolicyWebServer, type TestSmtpServer } from './fixtures';
+import { servePolicy, startPolicyWebServer, startSmtpServer, type PolicyWebServer, type TestSmtpServer } from '../support/probe-servers';
 
 const POLICY = 'version: STSv1\r\nmode: enforce\r\nmx: mail.example.org\r\nmax_age: 604800\r\n';
 

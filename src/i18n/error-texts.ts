@@ -1,4 +1,5 @@
-// No imports: the English catalogue (src/i18n/en.ts) takes these sentences from here.
+// No imports: the English catalogue (./en.ts) takes these sentences from here, and the JSON API
+// answers with them as they are.
 /**
  * Every sentence the plugin's error handling, database-outage handling and rate limiting shows to
  * people, in one place so that it can be translated. `{seconds}` is replaced with a number.

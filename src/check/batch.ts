@@ -3,8 +3,9 @@
 // resolver busy without flooding it), results in input order, and a progress callback after
 // each domain. A domain whose check fails unexpectedly gets a result of errors; the call itself
 // never rejects because of one domain.
-import { runDnsCheck, type DnsCheckInput, type DnsCheckResult } from './check';
-import { CHECK_NAMES, failedCheck, normalizeHost } from './verdict-kit';
+import type { DnsCheckResult } from './run';
+import { normalizeHost } from '../policy';
+import { CHECK_NAMES, failedCheck } from './verdicts/kit';
 
 /** What `onProgress` is told after each domain. */
 export interface DnsChecksProgress<R = DnsCheckResult> {
@@ -24,24 +25,11 @@ export interface DnsChecksOptions<R = DnsCheckResult> {
   onProgress?: (progress: DnsChecksProgress<R>) => void;
 }
 
-export const DEFAULT_CHECKS_CONCURRENCY = 8;
+const DEFAULT_CHECKS_CONCURRENCY = 8;
 const MAX_CHECKS_CONCURRENCY = 1000;
 
 /**
- * Runs `runDnsCheck` for every input, at most `concurrency` at once. Resolves to one result per
- * input, in input order. Rejects only for a bad `concurrency` or `onProgress` (a TypeError: a
- * programming error); a check that throws becomes a result whose checks are all errors.
- */
-export function runDnsChecks(inputs: Iterable<DnsCheckInput>, options: DnsChecksOptions = {}): Promise<DnsCheckResult[]> {
-  return checkEach(inputs, (input) => runDnsCheck(input), {
-    ...options,
-    domainOf: (input) => String(input?.domain ?? ''),
-    onError: (input, err) => failedDnsCheck(String(input?.domain ?? ''), err, input?.policy?.id ?? null),
-  });
-}
-
-/**
- * The pool behind `runDnsChecks` and the factory's `checkMany`: `check(item)` for every item, at
+ * The pool behind the service's `checkMany`: `check(item)` for every item, at
  * most `concurrency` at once, results in input order. A `check` that throws or rejects gives
  * `onError(item, err)` as that item's result.
  */

@@ -1,14 +1,14 @@
 // Verdicts on what senders receive: the policy file (as the plugin serves it and as fetched over
 // HTTPS) and the MX hosts' STARTTLS. Pure functions over probe results.
-import { sayProblem } from '../i18n/policy-text';
-import { DEFAULT_MAX_AGE, parsePolicy, renderPolicy, type ParsedPolicy, type Problem, type StoredPolicy } from '../policy';
-import type { HttpsProbeResult } from './https-probe';
-import type { MxTlsProbeResult } from './smtp-probe';
+import { sayProblem } from '../../i18n/policy-text';
+import { DEFAULT_MAX_AGE, parsePolicy, policyUrl, renderPolicy, servedMode, type ParsedPolicy, type Problem, type StoredPolicy } from '../../policy';
+import type { HttpsProbeResult } from '../../probes';
+import type { MxTlsProbeResult } from '../../probes';
 import {
-  ENGLISH, EXPIRY_WARNING_DAYS, check, day, daysUntil, effectiveMode, lookupFailedMessage, lookupFailureText, probeFailureText, severityFor,
+  ENGLISH, EXPIRY_WARNING_DAYS, check, day, daysUntil, lookupFailedMessage, lookupFailureText, probeFailureText, severityFor,
   type Check, type CheckStatus, type Translator,
-} from './verdict-kit';
-import type { LookupResult } from './resolver';
+} from './kit';
+import type { LookupResult } from '../../dns';
 
 export type ServedPolicy = { ok: true; text: string | null } | { ok: false; message: string };
 
@@ -21,7 +21,7 @@ export interface PolicyInput { domain: string; policy: StoredPolicy; served: Ser
  */
 export function policyCheck({ domain, policy, served }: PolicyInput, t: Translator = ENGLISH): Check {
   const expected = renderPolicy(policy);
-  const url = `https://mta-sts.${domain}/.well-known/mta-sts.txt`;
+  const url = policyUrl(domain);
   if (!served.ok) return check('policy', 'error', expected, served.message, t.t('dns.policy.unreadable', { reason: served.message }));
   const text = served.text;
   if (!policy.active) {
@@ -92,7 +92,7 @@ export function mxTlsCheck({ domain, policy, mx, probes, now }: MxTlsInput, t: T
   const found = probes.map((p) => mxTlsFound(p, t)).join('\n');
   const failed = probes.filter((p) => !p.ok);
   if (failed.length > 0) {
-    const mode = effectiveMode(policy);
+    const mode = servedMode(policy);
     const hosts = t.list(failed.map((p) => p.host));
     const consequence = mode === 'enforce'
       ? t.t('dns.mxTls.refused', { hosts })

@@ -3,7 +3,7 @@
 // words rather than OpenSSL codes.
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { Resolver } from './resolver';
+import type { Resolver } from '../dns';
 import { within } from '../deadline';
 
 export type CaOption = string | Buffer | Array<string | Buffer>;
@@ -22,6 +22,13 @@ export interface CertificateInfo {
 }
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
+
+/** How a host configures a probe; `port` and `ca` exist so tests can aim it at local servers. */
+export interface ProbeSettings { enabled?: boolean; port?: number; ca?: CaOption; timeoutMs?: number }
+export interface SmtpProbeSettings extends ProbeSettings {
+  /** The name sent in EHLO; defaults to `mailHostname`, as the panel usually runs on the mail host. */
+  ehloName?: string;
+}
 
 /** A then AAAA, as RFC 8461 senders do for the policy host; both asked at once to save time. */
 export async function resolveAddress(resolver: Resolver, host: string): Promise<{ ok: true; address: string } | { ok: false; message: string }> {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { renderPolicy, type StoredPolicy } from '../../src/policy';
-import { CHECK_NAMES, createResolver, runDnsCheck, type Check, type DnsCheckInput, type DnsCheckResult, type RecordType, type Resolver } from '../../src/dns';
+import { CHECK_NAMES, runDnsCheck, type Check, type DnsCheckInput, type DnsCheckResult } from '../../src/check';
+import { createResolver, type RecordType, type Resolver } from '../../src/dns';
 import { startDnsServer, type TestDnsServer, type ZoneRecord } from '../support/dns-server';
 import { createTestCa, type Issued, type TestCa } from '../support/tls';
-import { servePolicy, startPolicyWebServer, startSmtpServer, type PolicyWebServer, type TestSmtpServer } from './fixtures';
+import { servePolicy, startPolicyWebServer, startSmtpServer, type PolicyWebServer, type TestSmtpServer } from '../support/probe-servers';
 import { ID, storedPolicy } from './lookups';
 
 const ZONE: ZoneRecord[] = [

@@ -1,7 +1,7 @@
 // Hand-built lookup and probe results for the verdict tests, shaped exactly like the resolver's.
 import type { StoredPolicy } from '../../src/policy';
-import type { HttpsProbeResult, MxTlsProbeResult } from '../../src/dns/probes';
-import type { LookupResult, RecordMap, RecordType } from '../../src/dns/resolver';
+import type { HttpsProbeResult, MxTlsProbeResult } from '../../src/probes';
+import type { LookupResult, RecordMap, RecordType } from '../../src/dns';
 
 export const SERVER = '192.0.2.53:53';
 

@@ -2,12 +2,22 @@ import assert from 'node:assert/strict';
 import knexFactory from 'knex';
 import { createMtaSts } from '../../src';
 import {
-  CHECK_NAMES, checkEach, runDnsChecks,
-  type DnsCheckInput, type DnsCheckResult, type DnsChecksProgress, type LookupResult, type RecordType, type Resolver,
-} from '../../src/dns';
+  CHECK_NAMES, checkEach, failedDnsCheck, runDnsCheck,
+  type DnsCheckInput, type DnsCheckResult, type DnsChecksOptions, type DnsChecksProgress,
+} from '../../src/check';
+import type { LookupResult, RecordType, Resolver } from '../../src/dns';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { TestServer, createServer } from '../support/server';
 import { storedPolicy } from './lookups';
+
+/** Many DNS Checks through the batch pool, as the service's checkMany runs them. */
+function runDnsChecks(items: Iterable<DnsCheckInput>, options: DnsChecksOptions = {}): Promise<DnsCheckResult[]> {
+  return checkEach(items, (input) => runDnsCheck(input), {
+    ...options,
+    domainOf: (input) => String(input?.domain ?? ''),
+    onError: (input, err) => failedDnsCheck(String(input?.domain ?? ''), err, input?.policy?.id ?? null),
+  });
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -3,13 +3,13 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type * as tls from 'node:tls';
-import type { Resolver } from './resolver';
+import type { Resolver } from '../dns';
+import { POLICY_PATH } from '../policy';
 import {
   DEFAULT_PROBE_TIMEOUT_MS, connectError, resolveAddress, secureHandshake, withDeadline,
   type CaOption, type CertificateInfo, type ProbeFailure, type ProbeRun,
-} from './probe-kit';
+} from './kit';
 
-export const POLICY_URL_PATH = '/.well-known/mta-sts.txt';
 /** The body size senders are advised to accept at most (RFC 8461 section 3.3). */
 export const MAX_POLICY_BYTES = 64 * 1024;
 
@@ -39,7 +39,7 @@ export function probeHttps(options: HttpsProbeOptions): Promise<HttpsProbeResult
   const host = `mta-sts.${options.domain}`;
   const port = options.port ?? 443;
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-  const result: HttpsProbeResult = { url: `https://${host}${port === 443 ? '' : `:${port}`}${POLICY_URL_PATH}` };
+  const result: HttpsProbeResult = { url: `https://${host}${port === 443 ? '' : `:${port}`}${POLICY_PATH}` };
   const stop = (failure: ProbeFailure): HttpsProbeResult => Object.assign(result, { failure });
 
   return withDeadline(timeoutMs, async (run) => {
@@ -82,7 +82,7 @@ function get(socket: tls.TLSSocket, host: string): Promise<Response> {
     const request = http.request({
       createConnection: () => socket,
       method: 'GET',
-      path: POLICY_URL_PATH,
+      path: POLICY_PATH,
       setHost: false,
       headers: { Host: host, Accept: 'text/plain', 'Cache-Control': 'no-cache', Connection: 'close', 'User-Agent': 'mta-sts-dns-check' },
     }, (res) => {
