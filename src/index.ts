@@ -1,11 +1,8 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { type DnsCheckResult, type DnsChecksOptions } from './check';
-import { createResolver } from './dns';
 import { MtaStsOptions, resolveOptions } from './options';
 import { POLICY_PATH } from './policy';
 import { MtaStsService } from './service';
-import { PolicyStore } from './store/policy-store';
-import { ServedCache } from './store/served-cache';
 import { createAdminRouter } from './web/admin';
 import { createApiRouter } from './web/api';
 import { noStore, requireAdmin } from './web/authorize';
@@ -62,23 +59,7 @@ export const API_PATH = '/api/v1/mta-sts';
  */
 export function createMtaSts(options: MtaStsOptions): MtaSts {
   const resolved = resolveOptions(options);
-  const store = new PolicyStore(
-    resolved.knex,
-    { table: resolved.domainTable, keyColumn: resolved.domainColumn, activeColumn: resolved.domainActiveColumn },
-    resolved.aliasDomains,
-  );
-  const cache = new ServedCache(() => store.loadServed(), resolved.cache, (domain) => store.loadOneServed(domain));
-  const service = new MtaStsService({
-    store,
-    cache,
-    // Created now so that a bad `dns` option fails at start, like every other option.
-    resolver: resolved.resolver ?? createResolver(resolved.dns),
-    logger: resolved.logger,
-    mailHostname: resolved.mailHostname,
-    probes: resolved.dnsCheck,
-    migrations: { table: resolved.domainTable, migrationsTable: resolved.migrationsTable },
-    now: resolved.now,
-  });
+  const service = MtaStsService.fromOptions(resolved);
   const ctx: PluginContext = {
     options: resolved,
     service,

@@ -3,16 +3,27 @@
 // served-policy cache or the resolver themselves; they call this.
 import { checkEach, failedDnsCheck, lookupFailureText, mxHosts, runDnsCheck, type DnsCheckResult, type DnsChecksOptions } from './check';
 import { within } from './deadline';
-import type { Resolver } from './dns';
+import { createResolver, type Resolver } from './dns';
 import { translator, type Locale } from './i18n';
 import type { Logger } from './logger';
-import { renderPolicy, servedPolicy, type DomainRecord, type PolicySettings, type StoredPolicy, type Validation } from './policy';
+import type { ResolvedOptions } from './options';
+import {
+  POLICY_ID, applyChanges, parsePolicy, renderPolicy, retiredMaxAge, servedPolicy,
+  type DomainRecord, type InputKind, type PolicySettings, type Problem, type StoredPolicy, type Validation,
+} from './policy';
 import type { ProbeSettings, SmtpProbeSettings } from './probes';
-import { migrateLatest, rollbackAll, type MigrateOptions } from './store/migrate';
-import type { PolicyStore, SaveResult } from './store/policy-store';
-import type { Lookup, ServedCache } from './store/served-cache';
+import { migrateLatest, migrationStatus, rollbackAll, type MigrateOptions } from './store/migrate';
+import { PolicyStore, type ListQuery, type SaveResult } from './store/policy-store';
+import { ServedCache, type Lookup } from './store/served-cache';
 
-export type { SaveFailure, SaveResult } from './store/policy-store';
+export type { ListQuery, SaveFailure, SaveResult } from './store/policy-store';
+export { isDatabaseUnavailable } from './store/errors';
+
+/** What importing a hand-written policy file gives: the save's result, or why nothing was saved. */
+export type ImportResult =
+  | SaveResult
+  | { status: 'bad-policy'; errors: Problem[] }
+  | { status: 'bad-id'; id: string };
 export type { Lookup } from './store/served-cache';
 
 /** The domain's MX hosts as the tab shows them, or why there are none to show. */
@@ -57,6 +68,26 @@ export function policyBody(policy: StoredPolicy): Buffer {
 export class MtaStsService {
   constructor(private readonly deps: ServiceDeps) {}
 
+  /** The service over validated options: the one way the factory, the CLI and the server build it. */
+  static fromOptions(options: ResolvedOptions): MtaStsService {
+    const store = new PolicyStore(
+      options.knex,
+      { table: options.domainTable, keyColumn: options.domainColumn, activeColumn: options.domainActiveColumn },
+      options.aliasDomains,
+    );
+    return new MtaStsService({
+      store,
+      cache: new ServedCache(() => store.loadServed(), options.cache, (domain) => store.loadOneServed(domain)),
+      // Created now so that a bad `dns` option fails at start, like every other option.
+      resolver: options.resolver ?? createResolver(options.dns),
+      logger: options.logger,
+      mailHostname: options.mailHostname,
+      probes: options.dnsCheck,
+      migrations: { table: options.domainTable, migrationsTable: options.migrationsTable },
+      now: options.now,
+    });
+  }
+
   get logger(): Logger {
     return this.deps.logger;
   }
@@ -74,11 +105,50 @@ export class MtaStsService {
   async save(
     name: string,
     change: (current: PolicySettings) => Validation<PolicySettings>,
-    options: { expectedRevision?: number } = {},
+    options: { expectedRevision?: number; id?: string } = {},
   ): Promise<SaveResult> {
-    const result = await this.deps.store.save(name, change, { expectedRevision: options.expectedRevision, now: this.deps.now });
+    const result = await this.deps.store.save(name, change, { ...options, now: this.deps.now });
     if (result.status === 'saved') this.deps.cache.applyLocal(result.record.domain, servedPolicy(result.record), result.record.policy.revision);
     return result;
+  }
+
+  /** Validates `changes` (form-style text or JSON-typed values) onto the stored policy and saves them. */
+  update(name: string, changes: Record<string, unknown>, kind: InputKind, options: { expectedRevision?: number } = {}): Promise<SaveResult> {
+    return this.save(name, (current) => applyChanges(current, changes, kind), options);
+  }
+
+  /**
+   * Retires a policy the RFC 8461 section 8.3 way: served in mode none, with a small max_age and
+   * a new id, so that senders drop their cached copy; the DNS records may go once that has expired.
+   */
+  retire(name: string, options: { expectedRevision?: number } = {}): Promise<SaveResult> {
+    return this.save(name, (current) => applyChanges(current, { mode: 'none', active: true, maxAge: retiredMaxAge(current.maxAge) }, 'json'), options);
+  }
+
+  /**
+   * Stores a hand-written policy file as the domain's policy, active, keeping its id when it is a
+   * valid one (1 to 32 letters and digits), so senders that cached it see no change. Nothing is
+   * saved when the file is not a valid policy.
+   */
+  async importPolicy(name: string, text: string, id: string | null): Promise<ImportResult> {
+    const parsed = parsePolicy(text);
+    if (!parsed.ok) return { status: 'bad-policy', errors: parsed.errors };
+    if (id !== null && !POLICY_ID.test(id)) return { status: 'bad-id', id };
+    const { mode, mx, maxAge } = parsed.policy;
+    return this.save(name, (current) => applyChanges(current, { mode, mx, maxAge, active: true }, 'json'), id === null ? {} : { id });
+  }
+
+  /** Domains with their policies, in name order, filtered and paged. */
+  list(query: ListQuery): Promise<{ records: DomainRecord[]; total: number }> {
+    return this.deps.store.list(query);
+  }
+
+  /** Migrations applied and pending, the plugin's columns the table lacks, and how many names are served. */
+  async status(): Promise<{ applied: string[]; pending: string[]; missingColumns: string[]; served: number | null }> {
+    const { applied, pending } = await migrationStatus(this.deps.store.knex, this.deps.migrations);
+    const missingColumns = await this.deps.store.missingColumns();
+    const names = missingColumns.length === 0 ? await this.deps.cache.servedDomains() : null;
+    return { applied, pending, missingColumns, served: names === null ? null : names.length };
   }
 
   /** The policy served for a host name at once from memory, or null: then ask `lookupServed`. */

@@ -48,3 +48,15 @@ export async function rollbackAll(knex: Knex, options: MigrateOptions): Promise<
   );
   return reverted as string[];
 }
+
+/** The plugin's migrations applied and pending, by name. */
+export async function migrationStatus(knex: Knex, options: MigrateOptions): Promise<{ applied: string[]; pending: string[] }> {
+  const [completed, pending] = (await knex.migrate.list({
+    migrationSource: migrationSource({ table: options.table }),
+    tableName: options.migrationsTable,
+  })) as [Array<{ name: string } | string>, Array<(typeof MIGRATIONS)[number]>];
+  return {
+    applied: completed.map((entry) => (typeof entry === 'string' ? entry : entry.name)),
+    pending: pending.map((migration) => migration.name),
+  };
+}

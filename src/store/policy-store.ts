@@ -32,6 +32,28 @@ export interface ServedPolicies {
   aliases: Map<string, string>;
 }
 
+export interface SaveOptions {
+  /** Refuse the save (conflict) unless the row is still at this revision. */
+  expectedRevision?: number;
+  now?: () => Date;
+  /**
+   * Store exactly this policy id instead of a new one: for imports of a policy senders already
+   * know under its id (the caller validates it). A save that changes nothing but the id stores it.
+   */
+  id?: string;
+}
+
+/** What a listing asks for; every filter optional. */
+export interface ListQuery {
+  /** Part of the domain name (A-label), case-insensitive. */
+  search?: string;
+  mode?: Mode;
+  /** MTA-STS active or not (the plugin's flag, whatever the host's). */
+  active?: boolean;
+  limit: number;
+  offset: number;
+}
+
 /** Rows per query when loading the served policies (see loadServed). */
 const LOAD_BATCH = 500;
 
@@ -78,7 +100,7 @@ export class PolicyStore {
   async save(
     name: string,
     change: (current: PolicySettings) => Validation<PolicySettings>,
-    options: { expectedRevision?: number; now?: () => Date } = {},
+    options: SaveOptions = {},
   ): Promise<SaveResult> {
     const found = await this.find(name);
     if (!found) return { status: 'not-found' };
@@ -100,7 +122,7 @@ export class PolicyStore {
     trx: Knex.Transaction,
     found: DomainRecord,
     change: (current: PolicySettings) => Validation<PolicySettings>,
-    options: { expectedRevision?: number; now?: () => Date },
+    options: SaveOptions,
   ): Promise<SaveResult> {
     let query = trx(this.domains.table).select(this.columns()).where(this.domains.keyColumn, found.key);
     if (this.locks) query = query.forUpdate();
@@ -113,14 +135,16 @@ export class PolicyStore {
     const result = change(settingsOf(current.policy));
     if (!result.ok) return { status: 'invalid', errors: result.errors } as const;
     const next = result.value;
-    if (current.valid && !changesServedPolicy(settingsOf(current.policy), next)) {
+    const keepId = options.id !== undefined && options.id === current.policy.id;
+    if (current.valid && !changesServedPolicy(settingsOf(current.policy), next) && (options.id === undefined || keepId)) {
       return { status: 'saved', record: current, changed: false } as const;
     }
     const now = (options.now ?? (() => new Date()))();
     const policy: StoredPolicy = {
       ...next,
       domain: current.domain,
-      id: nextPolicyId(current.policy.id, now),
+      // An imported policy keeps the id senders already know; everything else gets a new one.
+      id: options.id ?? nextPolicyId(current.policy.id, now),
       updatedAt: now.toISOString(),
       revision: current.policy.revision + 1,
     };
@@ -190,6 +214,29 @@ export class PolicyStore {
     const rows = await this.knex(table).select(cols).whereIn(aliasColumn, [...new Set([ascii, toULabel(ascii)])]);
     const row = rows.find((r) => !activeColumn || truthy(r[activeColumn]));
     return row ? servedPolicy(await this.find(String(row[targetColumn] ?? ''))) : null;
+  }
+
+  /** Domains in key order, filtered; rows whose key is not a host name are left out. */
+  async list(query: ListQuery): Promise<{ records: DomainRecord[]; total: number }> {
+    const filtered = () => {
+      let q = this.knex(this.domains.table).whereNotNull(this.domains.keyColumn);
+      // '!' escapes LIKE's wildcards the same way in SQLite, MariaDB and PostgreSQL.
+      if (query.search) q = q.whereRaw("lower(??) like ? escape '!'", [this.domains.keyColumn, `%${query.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`]);
+      if (query.mode) q = q.where(COLUMNS.mode, query.mode);
+      if (query.active !== undefined) q = q.where(COLUMNS.active, query.active);
+      return q;
+    };
+    const [{ count }] = await filtered().count({ count: '*' });
+    const rows = await filtered().select(this.columns()).orderBy(this.domains.keyColumn).limit(query.limit).offset(query.offset);
+    const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null);
+    return { records, total: Number(count) };
+  }
+
+  /** The plugin's columns the host's table lacks (none once migrated). */
+  async missingColumns(): Promise<string[]> {
+    const missing: string[] = [];
+    for (const name of Object.values(COLUMNS)) if (!(await this.knex.schema.hasColumn(this.domains.table, name))) missing.push(name);
+    return missing;
   }
 
   /** Decodes a row; null when its key is not a host name at all. */

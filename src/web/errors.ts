@@ -10,7 +10,7 @@ export interface ErrorItem {
 }
 import { ERROR_TEXTS, format, type ErrorTextKey } from '../i18n';
 import type { Logger } from '../logger';
-import type { SaveFailure } from '../service';
+import { isDatabaseUnavailable, type SaveFailure } from '../service';
 import type { PageRenderer } from './pages';
 
 /** The 429 for a DNS Check over the limit, with Retry-After. */
@@ -46,29 +46,6 @@ export class HttpError extends Error {
     super(message);
     this.name = 'HttpError';
   }
-}
-
-// Errors that mean "the database cannot be reached or cannot answer now", not "the query is wrong":
-// connection failures (Node, mysql2), server shutdown, too many connections, a busy SQLite file.
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR', 'PROTOCOL_ENQUEUE_AFTER_QUIT',
-  'ER_CON_COUNT_ERROR', 'ER_TOO_MANY_USER_CONNECTIONS', 'ER_SERVER_SHUTDOWN', 'ER_NORMAL_SHUTDOWN', 'ER_LOCK_WAIT_TIMEOUT',
-  'ER_QUERY_INTERRUPTED', 'ER_CONNECTION_KILLED', 'ER_OPTION_PREVENTS_STATEMENT', 'ER_READ_ONLY_MODE',
-  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_READONLY',
-]);
-
-/**
- * True when `err` (or an error it wraps) says the database is unreachable or refusing work, as
- * opposed to a bug or a bad query: Knex pool timeouts, connection errors, mysql2's fatal errors.
- */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err as Record<string, unknown> | null | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e.name === 'KnexTimeoutError' || e.fatal === true) return true;
-    const code = typeof e.code === 'string' ? e.code : '';
-    if (UNAVAILABLE_CODES.has(code) || /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|READONLY)_/.test(code)) return true;
-  }
-  return false;
 }
 
 /**
