@@ -8,7 +8,7 @@ import { translator, type Locale } from './i18n';
 import type { Logger } from './logger';
 import type { ResolvedOptions } from './options';
 import {
-  POLICY_ID, applyChanges, parsePolicy, renderPolicy, retiredMaxAge, servedPolicy,
+  POLICY_ID, applyChanges, parsePolicy, parseStsRecord, renderPolicy, retiredMaxAge, servedPolicy,
   type DomainRecord, type InputKind, type PolicySettings, type Problem, type StoredPolicy, type Validation,
 } from './policy';
 import type { ProbeSettings, SmtpProbeSettings } from './probes';
@@ -136,6 +136,17 @@ export class MtaStsService {
     if (id !== null && !POLICY_ID.test(id)) return { status: 'bad-id', id };
     const { mode, mx, maxAge } = parsed.policy;
     return this.save(name, (current) => applyChanges(current, { mode, mx, maxAge, active: true }, 'json'), id === null ? {} : { id });
+  }
+
+  /**
+   * The policy id a domain publishes today in `_mta-sts.<domain>`, when DNS holds exactly one
+   * valid STS record; null otherwise. Imports keep it so senders see no change.
+   */
+  async publishedId(domain: string): Promise<string | null> {
+    const answer = await this.deps.resolver.lookup(`_mta-sts.${domain}`, 'TXT').catch(() => null);
+    if (!answer?.ok) return null;
+    const records = answer.records.filter((record) => /^v=STSv1/i.test(record)).map(parseStsRecord);
+    return records.length === 1 && records[0].ok ? records[0].id : null;
   }
 
   /** Domains with their policies, in name order, filtered and paged. */

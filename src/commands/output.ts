@@ -27,11 +27,14 @@ export function printTable(header: string[], rows: string[][]): void {
 
 /** One line for any failure: the message people can act on, and the exit code it deserves. */
 export function explain(err: unknown): { message: string; exitCode: number } {
+  const code = (err as { code?: unknown } | null)?.code;
+  // Commander has printed its own message (usage, help, version) already.
+  if (typeof code === 'string' && code.startsWith('commander.')) {
+    return { message: '', exitCode: code === 'commander.helpDisplayed' || code === 'commander.version' ? EXIT.ok : EXIT.usage };
+  }
   if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode };
   if (err instanceof ConfigError) return { message: err.message, exitCode: EXIT.usage };
   if (isDatabaseUnavailable(err)) return { message: `the database cannot be reached (${firstLine(err)})`, exitCode: EXIT.usage };
-  const code = (err as { code?: string } | null)?.code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.version') return { message: '', exitCode: EXIT.ok };
   return { message: firstLine(err), exitCode: EXIT.usage };
 }
 

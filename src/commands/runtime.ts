@@ -2,6 +2,7 @@
 // service over it, and a clean close. Commands are thin: the rules live in the service.
 import type { Knex } from 'knex';
 import { checkConnection, openDatabase } from '../config/database';
+import { ConfigError } from '../config/errors';
 import { resolveSettings, type SettingFlags, type Settings } from '../config/settings';
 import type { Logger } from '../logger';
 import { resolveOptions } from '../options';
@@ -21,7 +22,18 @@ export const stderrLogger: Logger = {
   info: (message) => process.stderr.write(`${message}\n`),
 };
 
-export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
+/** What a command needs: the plugin's columns (default) or only the host's table; the DNS Check's network probes or not. */
+export interface RuntimeNeeds {
+  columns?: boolean;
+  probes?: boolean;
+}
+
+/**
+ * Opens the database and checks, before any command runs, that it holds the domain table the
+ * settings name and (unless the command creates them) the plugin's columns, so that a wrong preset
+ * or a missing migration is one sentence rather than an SQL error.
+ */
+export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, needs: RuntimeNeeds = {}): Promise<Runtime> {
   const settings = resolveSettings(flags, env);
   const { knex, target } = openDatabase(settings.database);
   try {
@@ -32,8 +44,18 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
       ...settings.schema,
       ...(settings.dnsServers ? { dns: { servers: settings.dnsServers } } : {}),
       logger: stderrLogger,
+      ...(needs.probes === false ? { dnsCheck: { https: { enabled: false }, smtp: { enabled: false } } } : {}),
     });
-    return { settings, knex, service: MtaStsService.fromOptions(options), close: () => knex.destroy() };
+    const { domainTable } = settings.schema;
+    if (!(await knex.schema.hasTable(domainTable))) {
+      throw new ConfigError('domain-table', `"${domainTable}" does not exist in ${target.display}: choose the panel with --preset, or name its table with --domain-table (a new standalone database gets its tables from \`mta-sts serve\`)`);
+    }
+    const service = MtaStsService.fromOptions(options);
+    if (needs.columns !== false) {
+      const missing = await service.status().then((s) => s.missingColumns);
+      if (missing.length > 0) throw new ConfigError('database', `has no MTA-STS columns in "${domainTable}" yet (missing ${missing.join(', ')}): run \`mta-sts migrate\` first`);
+    }
+    return { settings, knex, service, close: () => knex.destroy() };
   } catch (err) {
     await knex.destroy();
     throw err;

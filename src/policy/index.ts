@@ -8,3 +8,4 @@ export * from './render';
 export * from './id';
 export * from './parse';
 export * from './served';
+export * from './json';

@@ -1,27 +1,9 @@
 import express, { Router } from 'express';
-import { applyChanges, servedPolicy, toULabel, type DomainRecord } from '../policy';
+import { applyChanges, policyJson } from '../policy';
 import { noStore, requireAdmin } from './authorize';
 import type { PluginContext } from './context';
 import { findOrThrow } from './domain';
 import { HttpError, errorHandler, rateLimitedError, saveError } from './errors';
-
-/** The JSON shape of a domain's policy in the API. */
-function policyJson(record: DomainRecord) {
-  const { policy } = record;
-  return {
-    domain: record.domain,
-    displayDomain: toULabel(record.domain),
-    active: policy.active,
-    version: policy.version,
-    mode: policy.mode,
-    maxAge: policy.maxAge,
-    mx: policy.mx,
-    id: policy.id,
-    updatedAt: policy.updatedAt,
-    revision: policy.revision,
-    served: servedPolicy(record) !== null,
-  };
-}
 
 /** The JSON API the host mounts (e.g. at /api/v1/mta-sts). Uses the same authorization hook. */
 export function createApiRouter(ctx: PluginContext): Router {

@@ -1,0 +1,64 @@
+// migrate, rollback, status, certificate-names: the plugin's schema and what it serves.
+import type { Command } from 'commander';
+import { CliError, EXIT, printJson } from './output';
+import type { WithRuntime } from './policy';
+
+export function registerDatabaseCommands(program: Command, withRuntime: WithRuntime): void {
+  program
+    .command('migrate')
+    .description("add the plugin's columns to the domain table (safe to run again)")
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withRuntime(async ({ service }) => {
+        const applied = await service.migrate();
+        if (opts.json) return printJson({ applied });
+        process.stdout.write(applied.length === 0 ? 'already up to date\n' : `applied: ${applied.join(', ')}\n`);
+      }, { columns: false });
+    });
+
+  program
+    .command('rollback')
+    .description("remove exactly the plugin's columns, and every policy in them")
+    .requiredOption('--yes', 'confirm: every stored policy is lost')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withRuntime(async ({ service }) => {
+        const reverted = await service.rollback();
+        if (opts.json) return printJson({ reverted });
+        process.stdout.write(reverted.length === 0 ? 'nothing to roll back\n' : `reverted: ${reverted.join(', ')}\n`);
+      }, { columns: false });
+    });
+
+  program
+    .command('status')
+    .description('migrations applied, columns present, and how many names are served')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const code = await withRuntime(async ({ service, settings }) => {
+        const status = await service.status();
+        if (opts.json) printJson({ database: settings.database, preset: settings.preset, ...status });
+        else {
+          process.stdout.write(`preset: ${settings.preset} (domain table ${settings.schema.domainTable})\n`);
+          process.stdout.write(`migrations applied: ${status.applied.join(', ') || 'none'}\n`);
+          process.stdout.write(`migrations pending: ${status.pending.join(', ') || 'none'}\n`);
+          process.stdout.write(`columns missing: ${status.missingColumns.join(', ') || 'none'}\n`);
+          process.stdout.write(`names served: ${status.served ?? 'unknown (columns missing)'}\n`);
+        }
+        return status.pending.length > 0 || status.missingColumns.length > 0 ? EXIT.problems : EXIT.ok;
+      }, { columns: false });
+      process.exitCode = code;
+    });
+
+  program
+    .command('certificate-names')
+    .description('mta-sts.<domain> for every domain and alias with a served policy, one per line: what the certificate must cover')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withRuntime(async ({ service }) => {
+        const names = await service.certificateNames();
+        if (names === null) throw new CliError('the database did not answer; no names to give');
+        if (opts.json) return printJson({ names });
+        if (names.length > 0) process.stdout.write(`${names.join('\n')}\n`);
+      });
+    });
+}

@@ -1,0 +1,51 @@
+// The `mta-sts` command: one program, its global settings, and each command registered from the
+// file of its concern. Commands are thin adapters over MtaStsService.
+import { Command, Option } from 'commander';
+import { registerCheckCommand } from './check';
+import { registerDatabaseCommands } from './database';
+import { registerImportCommands } from './imports';
+import { EXIT } from './output';
+import { registerPolicyCommands, type WithRuntime } from './policy';
+import { openRuntime } from './runtime';
+
+const EXIT_HELP = `
+Exit codes: ${EXIT.ok} ok; ${EXIT.problems} problems found (a DNS Check error, a policy that failed to import, pending migrations);
+${EXIT.usage} usage, configuration or connection error.
+Settings: flags, else the environment (DATABASE_URL, MTA_STS_PRESET, MAIL_HOSTNAME, DNS_SERVERS, MTA_STS_DOMAIN_TABLE ...),
+else a JSON file (--config or MTA_STS_CONFIG), else the defaults (the standalone server's SQLite file data/panel.sqlite).`;
+
+export function createProgram(): Command {
+  const program = new Command('mta-sts')
+    .description('MTA-STS (RFC 8461) for a mail panel: policies, the policy file, DNS Checks')
+    .version(require('../../../package.json').version as string)
+    .option('--config <file>', 'JSON file of settings (keys as the long flags, camelCase)')
+    .option('--database <url>', 'sqlite:<file>, mysql://user:pass@host/db, postgres://user@host/db')
+    .addOption(new Option('--preset <panel>', 'where the panel keeps its domains').choices(['default', 'postfixadmin', 'iredmail', 'mailcow']))
+    .option('--mail-hostname <name>', 'what mta-sts.<domain> must point to')
+    .option('--dns-servers <list>', 'resolvers for the DNS Check, ip or ip:port, comma-separated')
+    .option('--domain-table <name>', 'the domain table (overrides the preset)')
+    .option('--domain-column <name>', 'its domain name column')
+    .option('--active-column <name>', 'its "domain active" column, or none')
+    .option('--alias-table <name>', 'the alias domain table, or none')
+    .option('--alias-column <name>', 'its alias domain column')
+    .option('--alias-target-column <name>', 'its target domain column')
+    .option('--alias-active-column <name>', 'its active column, or none')
+    .addHelpText('after', EXIT_HELP)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const withRuntime: WithRuntime = async (work, needs = {}) => {
+    const runtime = await openRuntime(program.opts(), process.env, needs);
+    try {
+      return await work(runtime);
+    } finally {
+      await runtime.close();
+    }
+  };
+  registerPolicyCommands(program, withRuntime);
+  registerCheckCommand(program, withRuntime);
+  registerImportCommands(program, withRuntime);
+  registerDatabaseCommands(program, withRuntime);
+  for (const command of program.commands) command.addHelpText('after', EXIT_HELP).exitOverride();
+  return program;
+}

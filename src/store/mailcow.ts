@@ -1,0 +1,31 @@
+// mailcow's own MTA-STS settings (mailcow 2024-09 and later keep them in a table `mta_sts`:
+// domain, version (lower case, "stsv1"), mode, mx (comma-joined), max_age, id, active), read for
+// `mta-sts import-mailcow`. Read only: mailcow owns that table.
+import type { Knex } from 'knex';
+
+export interface MailcowPolicy {
+  domain: string;
+  version: string;
+  mode: string;
+  mx: string[];
+  maxAge: string;
+  id: string | null;
+  active: boolean;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+export async function readMailcowPolicies(knex: Knex, table: string): Promise<MailcowPolicy[]> {
+  if (!IDENTIFIER.test(table)) throw new TypeError(`--table must be a table name (letters, digits, underscores), got "${table}"`);
+  if (!(await knex.schema.hasTable(table))) throw new TypeError(`there is no table "${table}" in this database: is it mailcow's, and mailcow 2024-09 or later?`);
+  const rows: Array<Record<string, unknown>> = await knex(table).select('*').orderBy('domain');
+  return rows.map((row) => ({
+    domain: String(row.domain ?? ''),
+    version: String(row.version ?? '').toLowerCase(),
+    mode: String(row.mode ?? ''),
+    mx: String(row.mx ?? '').split(',').map((entry) => entry.trim()).filter(Boolean),
+    maxAge: String(row.max_age ?? ''),
+    id: row.id == null || row.id === '' ? null : String(row.id),
+    active: row.active === true || row.active === 1 || row.active === '1',
+  }));
+}
