@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { CATALOGUES } from '../../src/i18n';
 import {
-  daneCheck, failedCheck, httpsCheck, mxCheck, mxTlsCheck, policyCheck, sayCheck, stsHostCheck, stsTxtCheck, tlsrptCheck, type Verdict,
+  CHECK_CODES, CHECK_NAMES, daneCheck, failedCheck, httpsCheck, mxCheck, mxTlsCheck, policyCheck, sayCheck, stsHostCheck, stsTxtCheck, tlsrptCheck, type Verdict,
 } from '../../src/check';
 import { renderPolicy } from '../../src/policy';
 import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from '../check/lookups';
@@ -91,6 +91,20 @@ const SCENARIOS: Record<string, () => Verdict> = {
   'mx-tls no hosts': mxTls([], {}, nodata('example.org', 'MX')),
   'mx-tls lookup failed': mxTls([], {}, timeout('example.org', 'MX')),
   'failed check': () => failedCheck('mx', new Error('boom')),
+  // Findings the scenarios above do not reach, so that every code is said once in each language.
+  'sts-txt ok, apex record': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`]), {}, answer('example.org', 'TXT', [`v=STSv1; id=${ID}`])),
+  'mx stale': mxv(mx(MAIL), { mx: [MAIL, 'old.example.org'] }),
+  'tlsrpt timeout': () => tlsrptCheck({ domain: 'example.org', record: timeout('_smtp._tls.example.org', 'TXT') }),
+  'policy unreadable': () => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: false, message: 'the policy store gave no answer within 10 s' } }),
+  'policy inactive, still served': () => policyCheck({ domain: 'example.org', policy: storedPolicy({ active: false }), served: { ok: true, text: body } }),
+  'dane no hosts': () => daneCheck({ hosts: [], tlsa: [] }),
+  'https inactive, still served': https(fetched(body), { active: false }),
+  'https inactive, other answer': https(fetched('', { status: 500 }), { active: false }),
+  'https too large': https(fetched('', { bodyTooLarge: true })),
+  'https byte order mark': https(fetched(`\uFEFF${body}`)),
+  'https invalid': https(fetched('mode: bogus\n')),
+  'mx-tls disabled': mxTls(null),
+  ...Object.fromEntries(CHECK_NAMES.filter((name) => name !== 'mx').map((name) => [`failed check ${name}`, () => failedCheck(name, new Error('boom'))])),
 };
 
 describe('i18n: the DNS Check verdicts in German', () => {
@@ -114,4 +128,29 @@ describe('i18n: the DNS Check verdicts in German', () => {
     assert.equal(check.found, 'Resolver 192.0.2.53:53 hat nicht rechtzeitig geantwortet');
     assert.match(check.message, /^_mta-sts\.example\.org: Prüfung nicht möglich, die DNS-Abfrage ist fehlgeschlagen/);
   });
+});
+
+describe('DNS Check codes', () => {
+  it('every code is reached by a scenario above, and no scenario gives an unlisted code', () => {
+    const seen = new Set(Object.values(SCENARIOS).map((run) => run().code));
+    assert.deepEqual(CHECK_CODES.filter((code) => !seen.has(code)), [], 'codes without a scenario');
+    assert.deepEqual([...seen].filter((code) => !CHECK_CODES.includes(code)), [], 'codes not in CHECK_CODES');
+    assert.equal(new Set(CHECK_CODES).size, CHECK_CODES.length, 'codes are unique');
+  });
+
+  for (const [name, run] of Object.entries(SCENARIOS)) {
+    it(`${name}: the same code and facts in English and German, every text complete, JSON as it is`, () => {
+      const en = sayCheck('en', run());
+      const de = sayCheck('de', run());
+      assert.equal(de.code, en.code);
+      assert.ok(en.code.startsWith(`${en.name}.`), en.code);
+      assert.deepEqual(de.params, en.params);
+      for (const text of [en.message, en.expected, en.found, de.message, de.expected, de.found]) {
+        assert.doesNotMatch(text, /\{[A-Za-z][A-Za-z0-9_]*\}/, `no unfilled placeholder: ${text}`);
+        assert.doesNotMatch(text, /\[object Object\]|undefined/, `no unsaid value: ${text}`);
+      }
+      // The JSON API sends the check as it is: code and facts must survive JSON unchanged.
+      assert.deepEqual(JSON.parse(JSON.stringify(en)), en);
+    });
+  }
 });
