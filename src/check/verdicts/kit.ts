@@ -1,7 +1,7 @@
 // Types and small helpers shared by the verdict modules. Pure: no sockets, no clock, no language.
 // A verdict says what it found as a machine code with its facts, and its sentences as Text (data
 // naming catalogue keys); src/i18n/check-text.ts says them in a language.
-import { msg, original, type Text } from '../../i18n/text';
+import { joined, msg, original, type Text } from '../../i18n/text';
 import { servedMode, type StoredPolicy } from '../../policy';
 import type { ProbeFailure } from '../../probes';
 import type { LookupResult, RecordType } from '../../dns';
@@ -73,10 +73,10 @@ export function foundText<T extends RecordType>(
   if (result.ok) {
     const records = show(result.records as Extract<LookupResult<T>, { ok: true }>['records']);
     // Today's layout: the CNAME line, then the records; no records still leaves the line break.
-    return { join: via.length > 0 ? [...via, { join: records, separator }] : records, separator };
+    return joined(via.length > 0 ? [...via, joined(records, separator)] : records, separator);
   }
-  if (result.failure === 'nxdomain') return { join: [...via, msg('dns.found.nxdomain')], separator };
-  if (result.failure === 'nodata') return { join: [...via, msg('dns.found.nodata', { type: result.type })], separator };
+  if (result.failure === 'nxdomain') return joined([...via, msg('dns.found.nxdomain')], separator);
+  if (result.failure === 'nodata') return joined([...via, msg('dns.found.nodata', { type: result.type })], separator);
   return lookupFailureText(result);
 }
 

@@ -2,7 +2,7 @@
 import type { LookupResult, TlsaRecord } from '../../dns';
 import { parseTlsRptRecord, type TlsRptProblem } from '../../tlsrpt';
 import {
-  foundText, isMissing, list, lookupFailedMessage, msg, plural, sentences, verdict,
+  foundText, isMissing, joined, list, lookupFailedMessage, msg, plural, sentences, verdict,
   type CheckParams, type CheckStatus, type Finding, type Text, type Verdict,
 } from './kit';
 
@@ -58,7 +58,7 @@ export function daneCheck({ hosts, tlsa, mxFailure }: DaneInput): Verdict {
     return verdict('dane', 'mx-failed', 'info', expected, msg('dns.found.noMxHosts'), msg('dns.dane.mxFailed', { reason: mxFailure }));
   }
   // One line a host: its TLSA records (or why there are none) separated by "; ".
-  const found: Text = { join: hosts.map((host, i) => ({ join: [`_25._tcp.${host}: `, foundText(tlsa[i], (records) => records.map(tlsaText), '; ')], separator: '' })), separator: '\n' };
+  const found = joined(hosts.map((host, i) => joined([`_25._tcp.${host}: `, foundText(tlsa[i], (records) => records.map(tlsaText), '; ')], '')), '\n');
   const present = hosts.filter((_, i) => tlsa[i]?.ok);
   const unknown = hosts.filter((_, i) => tlsa[i] !== undefined && !tlsa[i].ok && !isMissing(tlsa[i]));
   const unknownNote = unknown.length > 0 && msg('dns.dane.unknown', { hosts: list(unknown) });
