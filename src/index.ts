@@ -19,7 +19,8 @@ export type { MtaStsOptions, AuthorizeResult, PageContext } from './options';
 export type { Logger } from './logger';
 export type { Resolver, RecordType, LookupResult } from './dns';
 export * as policy from './policy';
-export type { Check, CheckName, CheckStatus, DnsCheckResult, DnsChecksOptions, DnsChecksProgress } from './check';
+export type { Check, CheckCode, CheckName, CheckParams, CheckStatus, DnsCheckResult, DnsChecksOptions, DnsChecksProgress } from './check';
+export { CHECK_CODES } from './check';
 export { HttpError } from './web/errors';
 
 /** Everything a host mounts or calls. */

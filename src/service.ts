@@ -1,10 +1,10 @@
 // The plugin's use cases, in one place for every caller: the routers (tab, API, policy file), the
 // factory's members, and the coming CLI and scheduler. Routers never touch the store, the
 // served-policy cache or the resolver themselves; they call this.
-import { checkEach, failedDnsCheck, lookupFailureText, mxHosts, runDnsCheck, type DnsCheckResult, type DnsChecksOptions } from './check';
+import { checkEach, failedDnsCheck, lookupFailureText, mxHosts, runDnsCheck, sayText, type DnsCheckResult, type DnsChecksOptions } from './check';
 import { within } from './deadline';
 import { createResolver, type Resolver } from './dns';
-import { translator, type Locale } from './i18n';
+import type { Locale } from './i18n';
 import type { Logger } from './logger';
 import type { ResolvedOptions } from './options';
 import {
@@ -225,7 +225,7 @@ export class MtaStsService {
         if (hosts.length > 0) return { state: 'hosts', hosts };
         if (mx.ok) return { state: 'null-mx' };
         if (mx.failure === 'nxdomain' || mx.failure === 'nodata') return { state: 'none' };
-        return { state: 'failed', reason: lookupFailureText(mx, translator(locale)) };
+        return { state: 'failed', reason: sayText(locale, lookupFailureText(mx)) };
       })
       .catch((err: unknown): MxDns => ({ state: 'failed', reason: err instanceof Error ? err.message : String(err) }));
     return within(lookup, Math.min(waitMs, Math.max(resolver.timeoutMs, 1)), (): MxDns => ({ state: 'slow' }));

@@ -6,6 +6,7 @@
 import type { DnsCheckResult } from './run';
 import { normalizeHost } from '../policy';
 import { CHECK_NAMES, failedCheck } from './verdicts/kit';
+import { sayCheck } from '../i18n/check-text';
 
 /** What `onProgress` is told after each domain. */
 export interface DnsChecksProgress<R = DnsCheckResult> {
@@ -80,7 +81,7 @@ export function failedDnsCheck(domain: string, err: unknown, id: string | null =
     domain: safe(() => normalizeHost(domain), String(domain)),
     id,
     checkedAt: new Date().toISOString(),
-    checks: CHECK_NAMES.map((name) => failedCheck(name, err)),
+    checks: CHECK_NAMES.map((name) => sayCheck('en', failedCheck(name, err))),
   };
 }
 

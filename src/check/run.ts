@@ -1,12 +1,13 @@
 // Runs the DNS Check: every lookup and probe at once, then one verdict per check, in a fixed
 // order. It never throws and never waits on anything without a deadline, so a dead resolver or
 // a silent server yields a complete result with errors rather than a hang.
-import { translator, type Locale } from '../i18n';
+import type { Locale } from '../i18n';
+import { sayCheck } from '../i18n/check-text';
 import { within } from '../deadline';
 import { normalizeHost, type StoredPolicy } from '../policy';
 import { probeHttps, probeMxTls, type ProbeSettings, type SmtpProbeSettings } from '../probes';
 import type { LookupResult, RecordType, Resolver } from '../dns';
-import { failedCheck, lookupFailureText, type Check, type CheckName, type Translator } from './verdicts/kit';
+import { failedCheck, lookupFailureText, type Check, type CheckName, type Verdict } from './verdicts/kit';
 import { mxCheck, mxHosts, stsHostCheck, stsTxtCheck } from './verdicts/records';
 import { daneCheck, tlsrptCheck } from './verdicts/related';
 import { httpsCheck, mxTlsCheck, policyCheck, type ServedPolicy } from './verdicts/delivery';
@@ -35,8 +36,8 @@ const SERVED_POLICY_TIMEOUT_MS = 10_000;
 
 export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult> {
   const now = currentTime(input.now);
-  const t = translator(input.locale ?? 'en');
-  const settle = (name: CheckName, verdict: () => Promise<Check>) => settleCheck(name, verdict, t);
+  const locale = input.locale ?? 'en';
+  const settle = (name: CheckName, verdict: () => Promise<Verdict>) => settleCheck(name, verdict, locale);
   const { policy } = input;
   const domain = normalizeHost(String(input.domain ?? ''));
   const mailHostname = normalizeHost(String(input.mailHostname ?? ''));
@@ -83,24 +84,24 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
   const checks = await Promise.all([
     settle('sts-txt', async () => {
       const [record, apex] = await Promise.all([stsTxt, apexTxt]);
-      return stsTxtCheck({ domain, policy, record, apex }, t);
+      return stsTxtCheck({ domain, policy, record, apex });
     }),
     settle('sts-host', async () => {
       const [cname, a, aaaa, mailA, mailAaaa] = await Promise.all([host.cname, host.a, host.aaaa, host.mailA, host.mailAaaa]);
-      return stsHostCheck({ domain, mailHostname, cname, a, aaaa, mailA, mailAaaa }, t);
+      return stsHostCheck({ domain, mailHostname, cname, a, aaaa, mailA, mailAaaa });
     }),
-    settle('mx', async () => mxCheck({ domain, policy, mailHostname, mx: await mx }, t)),
-    settle('tlsrpt', async () => tlsrptCheck({ domain, record: await tlsrpt }, t)),
-    settle('policy', async () => policyCheck({ domain, policy, served: await served }, t)),
+    settle('mx', async () => mxCheck({ domain, policy, mailHostname, mx: await mx })),
+    settle('tlsrpt', async () => tlsrptCheck({ domain, record: await tlsrpt })),
+    settle('policy', async () => policyCheck({ domain, policy, served: await served })),
     settle('dane', async () => {
       const [answer, names, records] = await Promise.all([mx, hosts, tlsa]);
-      const mxFailure = !answer.ok && answer.failure !== 'nxdomain' && answer.failure !== 'nodata' ? lookupFailureText(answer, t) : undefined;
-      return daneCheck({ hosts: names, tlsa: records, mxFailure }, t);
+      const mxFailure = !answer.ok && answer.failure !== 'nxdomain' && answer.failure !== 'nodata' ? lookupFailureText(answer) : undefined;
+      return daneCheck({ hosts: names, tlsa: records, mxFailure });
     }),
-    settle('https', async () => httpsCheck({ domain, policy, probe: await https, now }, t)),
+    settle('https', async () => httpsCheck({ domain, policy, probe: await https, now })),
     settle('mx-tls', async () => {
       const [answer, probes] = await Promise.all([mx, mxTls]);
-      return mxTlsCheck({ domain, policy, mx: answer, probes, now }, t);
+      return mxTlsCheck({ domain, policy, mx: answer, probes, now });
     }),
   ]);
   return { domain, id: policy?.id ?? null, checkedAt: now.toISOString(), checks };
@@ -116,9 +117,9 @@ function likelyMxHosts(policy: StoredPolicy | undefined, mailHostname: string): 
   return [...new Set(names)].filter((name) => name !== '').slice(0, LIKELY_MX_HOSTS);
 }
 
-/** Any exception in a verdict becomes an error for that check alone. */
-function settleCheck(name: CheckName, verdict: () => Promise<Check>, t?: Translator): Promise<Check> {
-  return Promise.resolve().then(verdict).catch((err: unknown) => failedCheck(name, err, t));
+/** The verdict said in `locale`; any exception in it becomes an error for that check alone. */
+function settleCheck(name: CheckName, verdict: () => Promise<Verdict>, locale: Locale): Promise<Check> {
+  return Promise.resolve().then(verdict).then((v) => sayCheck(locale, v)).catch((err: unknown) => sayCheck(locale, failedCheck(name, err)));
 }
 
 /**

@@ -20,7 +20,7 @@ export type Catalogue = { readonly [K in MessageKey]: string };
 export const CATALOGUES: { readonly [L in Locale]: Catalogue } = { en, de };
 
 /** The `{name}` placeholders of an English message, as a union of names. */
-type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
+export type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
 /** The parameters a key needs: none, or an object naming each of its placeholders. */
 export type ParamsOf<K extends MessageKey> = [Placeholders<EnglishCatalogue[K]>] extends [never]
   ? []

@@ -3,6 +3,7 @@
 // every code to its catalogue message, and the compiler makes sure none is left out.
 import type { Problem, ProblemCode } from '../policy';
 import { CATALOGUES, format, type Locale, type MessageKey } from './index';
+import type { Text } from './text';
 
 const KEYS: Record<ProblemCode, MessageKey> = {
   'field.version.invalid': 'field.version.invalid',
@@ -41,4 +42,9 @@ export function problemKey(code: ProblemCode): MessageKey {
 /** A problem in the given language, with its values filled in. */
 export function sayProblem(locale: Locale, problem: Pick<Problem, 'code' | 'params'>): string {
   return format(CATALOGUES[locale][KEYS[problem.code]], problem.params);
+}
+
+/** A problem as Text, to be said later in the reader's language (see ./text.ts). */
+export function problemText(problem: Pick<Problem, 'code' | 'params'>): Text {
+  return { key: KEYS[problem.code], params: problem.params };
 }

@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { renderPolicy } from '../../src/policy';
 import {
   daneCheck, failedCheck, httpsCheck, mxCheck, mxTlsCheck, policyCheck, stsHostCheck, stsTxtCheck, tlsrptCheck,
-  type Check,
+  sayCheck, type Check, type Verdict,
 } from '../../src/check';
 import type { LookupResult } from '../../src/dns';
 import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from './lookups';
 
 const STS = '_mta-sts.example.org';
 const RECORD = `v=STSv1; id=${ID}`;
+
+/** The verdict as the JSON API says it (English). */
+const say = (verdict: Verdict): Check => sayCheck('en', verdict);
 
 function is(check: Check, status: Check['status'], message?: RegExp): void {
   assert.equal(check.status, status, `${check.name}: ${check.message}`);
@@ -18,7 +21,7 @@ function is(check: Check, status: Check['status'], message?: RegExp): void {
 describe('DNS check verdicts', () => {
   describe('sts-txt: the _mta-sts TXT record', () => {
     const verdict = (record: LookupResult<'TXT'>, changes = {}, apex: LookupResult<'TXT'> = nodata('example.org', 'TXT')) =>
-      stsTxtCheck({ domain: 'example.org', policy: storedPolicy(changes), record, apex });
+      say(stsTxtCheck({ domain: 'example.org', policy: storedPolicy(changes), record, apex }));
 
     it('is ok for exactly one valid record with the current id, and shows the exact record to hold', () => {
       const check = verdict(answer(STS, 'TXT', [RECORD]));
@@ -94,9 +97,9 @@ describe('DNS check verdicts', () => {
     const MAIL = 'mail.example.org';
     const mailA = answer(MAIL, 'A', ['192.0.2.25']);
     const mailAaaa = answer(MAIL, 'AAAA', ['2001:db8::25']);
-    const verdict = (parts: Partial<Parameters<typeof stsHostCheck>[0]>) => stsHostCheck({
+    const verdict = (parts: Partial<Parameters<typeof stsHostCheck>[0]>) => say(stsHostCheck({
       domain: 'example.org', mailHostname: MAIL, cname: nodata(HOST, 'CNAME'), a: nodata(HOST, 'A'), aaaa: nodata(HOST, 'AAAA'), mailA, mailAaaa, ...parts,
-    });
+    }));
 
     it('is ok for a CNAME to the mail host name, ignoring case and the trailing dot', () => {
       const check = verdict({ cname: answer(HOST, 'CNAME', [MAIL]), mailHostname: 'Mail.Example.ORG.' });
@@ -150,7 +153,7 @@ describe('DNS check verdicts', () => {
   describe('mx: the MX hosts against the policy', () => {
     const mx = (...hosts: string[]) => answer('example.org', 'MX', hosts.map((exchange, i) => ({ preference: 10 * (i + 1), exchange })));
     const verdict = (result: LookupResult<'MX'>, changes = {}) =>
-      mxCheck({ domain: 'example.org', policy: storedPolicy(changes), mailHostname: 'mail.example.org', mx: result });
+      say(mxCheck({ domain: 'example.org', policy: storedPolicy(changes), mailHostname: 'mail.example.org', mx: result }));
 
     it('is ok when every MX host matches an entry, a wildcard matching exactly one label', () => {
       const check = verdict(mx('mail.example.org', 'mx1.backup.example.net'), { mx: ['mail.example.org', '*.backup.example.net'] });
@@ -199,7 +202,7 @@ describe('DNS check verdicts', () => {
 
   describe('tlsrpt: the _smtp._tls TXT record', () => {
     const NAME = '_smtp._tls.example.org';
-    const verdict = (record: LookupResult<'TXT'>) => tlsrptCheck({ domain: 'example.org', record });
+    const verdict = (record: LookupResult<'TXT'>) => say(tlsrptCheck({ domain: 'example.org', record }));
 
     it('is ok for exactly one valid record, naming where reports go', () => {
       const record = 'v=TLSRPTv1; rua=mailto:tls@example.org, https://reports.example.net/tlsrpt';
@@ -226,7 +229,7 @@ describe('DNS check verdicts', () => {
   describe('policy: the policy as served', () => {
     const verdict = (changes = {}, served?: { ok: true; text: string | null } | { ok: false; message: string }) => {
       const policy = storedPolicy(changes);
-      return policyCheck({ domain: 'example.org', policy, served: served ?? { ok: true, text: renderPolicy(policy) } });
+      return say(policyCheck({ domain: 'example.org', policy, served: served ?? { ok: true, text: renderPolicy(policy) } }));
     };
 
     it('is ok and shows the served text exactly', () => {
@@ -258,26 +261,26 @@ describe('DNS check verdicts', () => {
     const tlsa = answer('_25._tcp.mail.example.org', 'TLSA', [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }]);
 
     it('is info that DANE is present as well', () => {
-      const check = daneCheck({ hosts: ['mail.example.org'], tlsa: [tlsa] });
+      const check = say(daneCheck({ hosts: ['mail.example.org'], tlsa: [tlsa] }));
       is(check, 'info', /DANE \(TLSA\) records are published for all MX hosts as well/);
       assert.equal(check.found, '_25._tcp.mail.example.org: 3 1 1 abababababababab...');
     });
 
     it('is info that MTA-STS alone protects the domain when DANE is absent', () => {
-      is(daneCheck({ hosts: ['mail.example.org'], tlsa: [nxdomain('_25._tcp.mail.example.org', 'TLSA')] }), 'info', /MTA-STS is what protects/);
+      is(say(daneCheck({ hosts: ['mail.example.org'], tlsa: [nxdomain('_25._tcp.mail.example.org', 'TLSA')] })), 'info', /MTA-STS is what protects/);
     });
 
     it('stays info when there are no MX hosts or a lookup fails', () => {
-      is(daneCheck({ hosts: [], tlsa: [] }), 'info');
-      is(daneCheck({ hosts: [], tlsa: [], mxFailure: 'timeout' }), 'info', /MX lookup failed/);
-      is(daneCheck({ hosts: ['mail.example.org'], tlsa: [timeout('_25._tcp.mail.example.org', 'TLSA')] }), 'info', /TLSA lookup failed for mail\.example\.org/);
+      is(say(daneCheck({ hosts: [], tlsa: [] })), 'info');
+      is(say(daneCheck({ hosts: [], tlsa: [], mxFailure: 'timeout' })), 'info', /MX lookup failed/);
+      is(say(daneCheck({ hosts: ['mail.example.org'], tlsa: [timeout('_25._tcp.mail.example.org', 'TLSA')] })), 'info', /TLSA lookup failed for mail\.example\.org/);
     });
   });
 
   describe('https: fetching the policy as a sender', () => {
     const POLICY = renderPolicy(storedPolicy());
     const verdict = (probe: Parameters<typeof httpsCheck>[0]['probe'], changes = {}) =>
-      httpsCheck({ domain: 'example.org', policy: storedPolicy(changes), probe, now: NOW });
+      say(httpsCheck({ domain: 'example.org', policy: storedPolicy(changes), probe, now: NOW }));
 
     it('is ok for a 200 text/plain body equal to the current policy with a valid certificate', () => {
       const check = verdict(fetched(POLICY));
@@ -335,7 +338,7 @@ describe('DNS check verdicts', () => {
   describe('mx-tls: STARTTLS on every MX host', () => {
     const mx = answer('example.org', 'MX', [{ preference: 10, exchange: 'mail.example.org' }]);
     const verdict = (probes: Parameters<typeof mxTlsCheck>[0]['probes'], changes = {}, result: LookupResult<'MX'> = mx) =>
-      mxTlsCheck({ domain: 'example.org', policy: storedPolicy(changes), mx: result, probes, now: NOW });
+      say(mxTlsCheck({ domain: 'example.org', policy: storedPolicy(changes), mx: result, probes, now: NOW }));
 
     it('is ok when every host offers STARTTLS with a valid certificate', () => {
       const check = verdict([mxPassed('mail.example.org')]);
@@ -374,7 +377,7 @@ describe('DNS check verdicts', () => {
   });
 
   it('turns an unexpected exception into an error check for that name', () => {
-    const check = failedCheck('mx', new TypeError('boom'));
+    const check = say(failedCheck('mx', new TypeError('boom')));
     assert.deepEqual({ name: check.name, status: check.status, found: check.found }, { name: 'mx', status: 'error', found: 'internal error: boom' });
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { CATALOGUES, ENGLISH, translator } from '../../src/i18n';
+import { CATALOGUES } from '../../src/i18n';
 import {
-  daneCheck, failedCheck, httpsCheck, mxCheck, mxTlsCheck, policyCheck, stsHostCheck, stsTxtCheck, tlsrptCheck, type Check, type Translator,
+  CHECK_CODES, CHECK_NAMES, daneCheck, failedCheck, httpsCheck, mxCheck, mxTlsCheck, policyCheck, sayCheck, stsHostCheck, stsTxtCheck, tlsrptCheck, type Verdict,
 } from '../../src/check';
 import { renderPolicy } from '../../src/policy';
 import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from '../check/lookups';
@@ -10,7 +10,6 @@ import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedP
 // all in German (no English sentence, no unfilled placeholder) while English stays what the JSON
 // API has always returned.
 
-const DE = translator('de');
 const STS = '_mta-sts.example.org';
 const HOST = 'mta-sts.example.org';
 const MAIL = 'mail.example.org';
@@ -22,18 +21,18 @@ const ENGLISH_FRAGMENTS = Object.entries(CATALOGUES.en).flatMap(([key, value]) =
 const mx = (...hosts: string[]) => answer('example.org', 'MX', hosts.map((exchange, i) => ({ preference: 10 * (i + 1), exchange })));
 const mailA = answer(MAIL, 'A', ['192.0.2.25']);
 const mailAaaa = answer(MAIL, 'AAAA', ['2001:db8::25']);
-const host = (parts: Partial<Parameters<typeof stsHostCheck>[0]>) => (t: Translator) => stsHostCheck({
+const host = (parts: Partial<Parameters<typeof stsHostCheck>[0]>) => () => stsHostCheck({
   domain: 'example.org', mailHostname: MAIL, cname: nodata(HOST, 'CNAME'), a: nodata(HOST, 'A'), aaaa: nodata(HOST, 'AAAA'), mailA, mailAaaa, ...parts,
-}, t);
-const sts = (record: Parameters<typeof stsTxtCheck>[0]['record'], changes = {}, apex = nodata('example.org', 'TXT')) => (t: Translator) =>
-  stsTxtCheck({ domain: 'example.org', policy: storedPolicy(changes), record, apex }, t);
-const mxv = (result: Parameters<typeof mxCheck>[0]['mx'], changes = {}) => (t: Translator) => mxCheck({ domain: 'example.org', policy: storedPolicy(changes), mailHostname: MAIL, mx: result }, t);
+});
+const sts = (record: Parameters<typeof stsTxtCheck>[0]['record'], changes = {}, apex = nodata('example.org', 'TXT')) => () =>
+  stsTxtCheck({ domain: 'example.org', policy: storedPolicy(changes), record, apex });
+const mxv = (result: Parameters<typeof mxCheck>[0]['mx'], changes = {}) => () => mxCheck({ domain: 'example.org', policy: storedPolicy(changes), mailHostname: MAIL, mx: result });
 const body = renderPolicy(storedPolicy());
-const https = (probe: Parameters<typeof httpsCheck>[0]['probe'], changes = {}) => (t: Translator) => httpsCheck({ domain: 'example.org', policy: storedPolicy(changes), probe, now: NOW }, t);
-const mxTls = (probes: Parameters<typeof mxTlsCheck>[0]['probes'], changes = {}, result = mx(MAIL)) => (t: Translator) =>
-  mxTlsCheck({ domain: 'example.org', policy: storedPolicy(changes), mx: result, probes, now: NOW }, t);
+const https = (probe: Parameters<typeof httpsCheck>[0]['probe'], changes = {}) => () => httpsCheck({ domain: 'example.org', policy: storedPolicy(changes), probe, now: NOW });
+const mxTls = (probes: Parameters<typeof mxTlsCheck>[0]['probes'], changes = {}, result = mx(MAIL)) => () =>
+  mxTlsCheck({ domain: 'example.org', policy: storedPolicy(changes), mx: result, probes, now: NOW });
 
-const SCENARIOS: Record<string, (t: Translator) => Check> = {
+const SCENARIOS: Record<string, () => Verdict> = {
   'sts-txt ok': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`])),
   'sts-txt other id': sts(answer(STS, 'TXT', ['v=STSv1; id=20250101000000'])),
   'sts-txt missing, other TXT, apex record': sts(answer(STS, 'TXT', ['x', 'y']), {}, answer('example.org', 'TXT', [`v=STSv1; id=${ID}`])),
@@ -63,19 +62,19 @@ const SCENARIOS: Record<string, (t: Translator) => Check> = {
   'mx none': mxv(nodata('example.org', 'MX')),
   'mx null': mxv(answer('example.org', 'MX', [{ preference: 0, exchange: '' }])),
   'mx timeout': mxv(timeout('example.org', 'MX')),
-  'tlsrpt ok': (t) => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=mailto:a@example.org, mailto:b@example.org']) }, t),
-  'tlsrpt missing': (t) => tlsrptCheck({ domain: 'example.org', record: nxdomain('_smtp._tls.example.org', 'TXT') }, t),
-  'tlsrpt several': (t) => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=mailto:a@example.org', 'v=TLSRPTv1; rua=mailto:b@example.org']) }, t),
-  'tlsrpt no rua': (t) => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1;']) }, t),
-  'tlsrpt bad uri': (t) => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=ftp://x']) }, t),
-  'dane absent': (t) => daneCheck({ hosts: [MAIL], tlsa: [nxdomain(`_25._tcp.${MAIL}`, 'TLSA')] }, t),
-  'dane some, one unknown': (t) => daneCheck({ hosts: [MAIL, 'mx2.example.org', 'mx3.example.org'], tlsa: [answer(`_25._tcp.${MAIL}`, 'TLSA', [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }]), nxdomain('_25._tcp.mx2.example.org', 'TLSA'), timeout('_25._tcp.mx3.example.org', 'TLSA')] }, t),
-  'dane no hosts, mx failed': (t) => daneCheck({ hosts: [], tlsa: [], mxFailure: 'SERVFAIL' }, t),
-  'policy ok, testing, short max_age': (t) => policyCheck({ domain: 'example.org', policy: storedPolicy({ mode: 'testing', maxAge: 300 }), served: { ok: true, text: renderPolicy(storedPolicy({ mode: 'testing', maxAge: 300 })) } }, t),
-  'policy differs': (t) => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: renderPolicy(storedPolicy({ mode: 'testing', mx: ['x.example.org'] })) } }, t),
-  'policy invalid': (t) => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: 'mode: bogus\n' } }, t),
-  'policy inactive': (t) => policyCheck({ domain: 'example.org', policy: storedPolicy({ active: false }), served: { ok: true, text: null } }, t),
-  'policy not served': (t) => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: null } }, t),
+  'tlsrpt ok': () => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=mailto:a@example.org, mailto:b@example.org']) }),
+  'tlsrpt missing': () => tlsrptCheck({ domain: 'example.org', record: nxdomain('_smtp._tls.example.org', 'TXT') }),
+  'tlsrpt several': () => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=mailto:a@example.org', 'v=TLSRPTv1; rua=mailto:b@example.org']) }),
+  'tlsrpt no rua': () => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1;']) }),
+  'tlsrpt bad uri': () => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=ftp://x']) }),
+  'dane absent': () => daneCheck({ hosts: [MAIL], tlsa: [nxdomain(`_25._tcp.${MAIL}`, 'TLSA')] }),
+  'dane some, one unknown': () => daneCheck({ hosts: [MAIL, 'mx2.example.org', 'mx3.example.org'], tlsa: [answer(`_25._tcp.${MAIL}`, 'TLSA', [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }]), nxdomain('_25._tcp.mx2.example.org', 'TLSA'), timeout('_25._tcp.mx3.example.org', 'TLSA')] }),
+  'dane no hosts, mx failed': () => daneCheck({ hosts: [], tlsa: [], mxFailure: 'SERVFAIL' }),
+  'policy ok, testing, short max_age': () => policyCheck({ domain: 'example.org', policy: storedPolicy({ mode: 'testing', maxAge: 300 }), served: { ok: true, text: renderPolicy(storedPolicy({ mode: 'testing', maxAge: 300 })) } }),
+  'policy differs': () => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: renderPolicy(storedPolicy({ mode: 'testing', mx: ['x.example.org'] })) } }),
+  'policy invalid': () => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: 'mode: bogus\n' } }),
+  'policy inactive': () => policyCheck({ domain: 'example.org', policy: storedPolicy({ active: false }), served: { ok: true, text: null } }),
+  'policy not served': () => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: null } }),
   'https ok': https(fetched(body)),
   'https certificate problem': https({ url: fetched('').url, address: '192.0.2.10', failure: { stage: 'certificate', message: 'the certificate is not acceptable: it expired on 2026-11-01' } }),
   'https redirect': https(fetched('', { status: 301, location: 'https://www.example.org/' })),
@@ -91,14 +90,28 @@ const SCENARIOS: Record<string, (t: Translator) => Check> = {
   'mx-tls expiring': mxTls([mxPassed(MAIL, 3)]),
   'mx-tls no hosts': mxTls([], {}, nodata('example.org', 'MX')),
   'mx-tls lookup failed': mxTls([], {}, timeout('example.org', 'MX')),
-  'failed check': (t) => failedCheck('mx', new Error('boom'), t),
+  'failed check': () => failedCheck('mx', new Error('boom')),
+  // Findings the scenarios above do not reach, so that every code is said once in each language.
+  'sts-txt ok, apex record': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`]), {}, answer('example.org', 'TXT', [`v=STSv1; id=${ID}`])),
+  'mx stale': mxv(mx(MAIL), { mx: [MAIL, 'old.example.org'] }),
+  'tlsrpt timeout': () => tlsrptCheck({ domain: 'example.org', record: timeout('_smtp._tls.example.org', 'TXT') }),
+  'policy unreadable': () => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: false, message: 'the policy store gave no answer within 10 s' } }),
+  'policy inactive, still served': () => policyCheck({ domain: 'example.org', policy: storedPolicy({ active: false }), served: { ok: true, text: body } }),
+  'dane no hosts': () => daneCheck({ hosts: [], tlsa: [] }),
+  'https inactive, still served': https(fetched(body), { active: false }),
+  'https inactive, other answer': https(fetched('', { status: 500 }), { active: false }),
+  'https too large': https(fetched('', { bodyTooLarge: true })),
+  'https byte order mark': https(fetched(`\uFEFF${body}`)),
+  'https invalid': https(fetched('mode: bogus\n')),
+  'mx-tls disabled': mxTls(null),
+  ...Object.fromEntries(CHECK_NAMES.filter((name) => name !== 'mx').map((name) => [`failed check ${name}`, () => failedCheck(name, new Error('boom'))])),
 };
 
 describe('i18n: the DNS Check verdicts in German', () => {
   for (const [name, run] of Object.entries(SCENARIOS)) {
     it(`${name}: German throughout, with the same status as in English`, () => {
-      const en = run(ENGLISH);
-      const de = run(DE);
+      const en = sayCheck('en', run());
+      const de = sayCheck('de', run());
       assert.equal(de.status, en.status);
       assert.equal(de.name, en.name);
       assert.notEqual(de.message, en.message);
@@ -111,8 +124,33 @@ describe('i18n: the DNS Check verdicts in German', () => {
   }
 
   it('says resolver failures in German, from the failure kind', () => {
-    const check = stsTxtCheck({ domain: 'example.org', policy: storedPolicy(), record: timeout(STS, 'TXT'), apex: nodata('example.org', 'TXT') }, DE);
+    const check = sayCheck('de', stsTxtCheck({ domain: 'example.org', policy: storedPolicy(), record: timeout(STS, 'TXT'), apex: nodata('example.org', 'TXT') }));
     assert.equal(check.found, 'Resolver 192.0.2.53:53 hat nicht rechtzeitig geantwortet');
     assert.match(check.message, /^_mta-sts\.example\.org: Prüfung nicht möglich, die DNS-Abfrage ist fehlgeschlagen/);
   });
+});
+
+describe('DNS Check codes', () => {
+  it('every code is reached by a scenario above, and no scenario gives an unlisted code', () => {
+    const seen = new Set(Object.values(SCENARIOS).map((run) => run().code));
+    assert.deepEqual(CHECK_CODES.filter((code) => !seen.has(code)), [], 'codes without a scenario');
+    assert.deepEqual([...seen].filter((code) => !CHECK_CODES.includes(code)), [], 'codes not in CHECK_CODES');
+    assert.equal(new Set(CHECK_CODES).size, CHECK_CODES.length, 'codes are unique');
+  });
+
+  for (const [name, run] of Object.entries(SCENARIOS)) {
+    it(`${name}: the same code and facts in English and German, every text complete, JSON as it is`, () => {
+      const en = sayCheck('en', run());
+      const de = sayCheck('de', run());
+      assert.equal(de.code, en.code);
+      assert.ok(en.code.startsWith(`${en.name}.`), en.code);
+      assert.deepEqual(de.params, en.params);
+      for (const text of [en.message, en.expected, en.found, de.message, de.expected, de.found]) {
+        assert.doesNotMatch(text, /\{[A-Za-z][A-Za-z0-9_]*\}/, `no unfilled placeholder: ${text}`);
+        assert.doesNotMatch(text, /\[object Object\]|undefined/, `no unsaid value: ${text}`);
+      }
+      // The JSON API sends the check as it is: code and facts must survive JSON unchanged.
+      assert.deepEqual(JSON.parse(JSON.stringify(en)), en);
+    });
+  }
 });

@@ -1,12 +1,12 @@
 // Verdicts on what senders receive: the policy file (as the plugin serves it and as fetched over
 // HTTPS) and the MX hosts' STARTTLS. Pure functions over probe results.
-import { sayProblem } from '../../i18n/policy-text';
+import { problemText } from '../../i18n/policy-text';
 import { DEFAULT_MAX_AGE, parsePolicy, policyUrl, renderPolicy, servedMode, type ParsedPolicy, type Problem, type StoredPolicy } from '../../policy';
 import type { HttpsProbeResult } from '../../probes';
 import type { MxTlsProbeResult } from '../../probes';
 import {
-  ENGLISH, EXPIRY_WARNING_DAYS, check, day, daysUntil, lookupFailedMessage, lookupFailureText, probeFailureText, severityFor,
-  type Check, type CheckStatus, type Translator,
+  EXPIRY_WARNING_DAYS, day, daysUntil, joined, list, lookupFailedMessage, lookupFailureText, msg, probeFailureText, sentences, severityFor, verdict,
+  type CheckParams, type CheckStatus, type Finding, type Text, type Verdict,
 } from './kit';
 import type { LookupResult } from '../../dns';
 
@@ -19,153 +19,180 @@ export interface PolicyInput { domain: string; policy: StoredPolicy; served: Ser
  * `ok`: they are choices the admin may make on purpose, and the policy page already shows them.
  * The status reflects only whether senders get a valid, current policy.
  */
-export function policyCheck({ domain, policy, served }: PolicyInput, t: Translator = ENGLISH): Check {
+export function policyCheck({ domain, policy, served }: PolicyInput): Verdict {
   const expected = renderPolicy(policy);
   const url = policyUrl(domain);
-  if (!served.ok) return check('policy', 'error', expected, served.message, t.t('dns.policy.unreadable', { reason: served.message }));
+  const say = (finding: Finding<'policy'>, status: CheckStatus, found: Text, message: Text, params?: CheckParams) =>
+    verdict('policy', finding, status, expected, found, message, params);
+  if (!served.ok) return say('unreadable', 'error', served.message, msg('dns.policy.unreadable', { reason: served.message }), { reason: served.message });
   const text = served.text;
   if (!policy.active) {
-    if (text === null) return check('policy', 'warning', expected, t.t('dns.policy.foundInactive'), t.t('dns.policy.inactive', { url }));
-    return check('policy', 'warning', expected, text, t.t('dns.policy.inactiveServed', { url }));
+    if (text === null) return say('inactive', 'warning', msg('dns.policy.foundInactive'), msg('dns.policy.inactive', { url }), { url });
+    return say('inactive-served', 'warning', text, msg('dns.policy.inactiveServed', { url }), { url });
   }
-  if (text === null) return check('policy', 'error', expected, t.t('dns.found.nothing'), t.t('dns.policy.notServed', { url }));
+  if (text === null) return say('not-served', 'error', msg('dns.found.nothing'), msg('dns.policy.notServed', { url }), { url });
   const parsed = parsePolicy(text);
-  if (!parsed.ok) return check('policy', 'error', expected, text, t.t('dns.policy.invalid', { problems: problems(parsed.errors, t) }));
-  const differences = differ(parsed.policy, policy, t);
+  if (!parsed.ok) return say('invalid', 'error', text, msg('dns.policy.invalid', { problems: problems(parsed.errors) }), { problems: parsed.errors.map((e) => e.code) });
+  const differences = differ(parsed.policy, policy);
   if (differences.length > 0) {
     // Another instance sharing the database serves its cached copy until its cache expires.
-    return check('policy', 'warning', expected, text, t.t('dns.policy.differs', { differences: differences.join('; ') }));
+    return say('differs', 'warning', text, msg('dns.policy.differs', { differences: joined(differences.map((d) => d.text), '; ') }), differenceParams(differences));
   }
-  const remarks: string[] = [];
-  if (policy.mode === 'testing') remarks.push(t.t('dns.policy.testing'));
-  if (policy.mode === 'none') remarks.push(t.t('dns.policy.none'));
-  if (policy.maxAge < DEFAULT_MAX_AGE) remarks.push(t.t('dns.policy.shortMaxAge', { maxAge: policy.maxAge }));
-  return check('policy', 'ok', expected, text, [t.t('dns.policy.ok'), ...remarks].join(' '));
+  const remarks: Text[] = [];
+  if (policy.mode === 'testing') remarks.push(msg('dns.policy.testing'));
+  if (policy.mode === 'none') remarks.push(msg('dns.policy.none'));
+  if (policy.maxAge < DEFAULT_MAX_AGE) remarks.push(msg('dns.policy.shortMaxAge', { maxAge: policy.maxAge }));
+  return say('ok', 'ok', text, sentences(msg('dns.policy.ok'), ...remarks), { mode: policy.mode, maxAge: policy.maxAge });
 }
 
 export interface HttpsInput { domain: string; policy: StoredPolicy; probe: HttpsProbeResult | null; now: Date }
 
-export function httpsCheck({ domain, policy, probe, now }: HttpsInput, t: Translator = ENGLISH): Check {
+export function httpsCheck({ domain, policy, probe, now }: HttpsInput): Verdict {
   const host = `mta-sts.${domain}`;
-  const expected = policy.active ? t.t('dns.https.expected', { host, policy: renderPolicy(policy) }) : t.t('dns.https.expectedInactive');
-  if (probe === null) return check('https', 'info', expected, t.t('dns.found.notRun'), t.t('dns.https.disabled'));
-  const found = httpsFound(probe, t);
-  const verdict = (status: CheckStatus, message: string) => check('https', status, expected, found, message);
+  const expected = policy.active ? msg('dns.https.expected', { host, policy: renderPolicy(policy) }) : msg('dns.https.expectedInactive');
+  if (probe === null) return verdict('https', 'disabled', 'info', expected, msg('dns.found.notRun'), msg('dns.https.disabled'));
+  const found = httpsFound(probe);
   const url = probe.url;
+  const say = (finding: Finding<'https'>, status: CheckStatus, message: Text, params: CheckParams = { url }) =>
+    verdict('https', finding, status, expected, found, message, params);
 
   if (!policy.active) {
-    if (probe.status === 404) return verdict('info', t.t('dns.https.inactive404', { url }));
-    if (probe.status === 200 && probe.body !== undefined && parsePolicy(probe.body).ok) return verdict('warning', t.t('dns.https.inactiveServed', { url, host }));
-    const seen = probe.failure ? probeFailureText(probe.failure, t) : t.t('dns.https.status', { status: probe.status ?? 0 });
-    return verdict('info', t.t('dns.https.inactiveOther', { seen }));
+    if (probe.status === 404) return say('inactive', 'info', msg('dns.https.inactive404', { url }));
+    if (probe.status === 200 && probe.body !== undefined && parsePolicy(probe.body).ok) return say('inactive-served', 'warning', msg('dns.https.inactiveServed', { url, host }));
+    const seen = probe.failure ? probeFailureText(probe.failure) : msg('dns.https.status', { status: probe.status ?? 0 });
+    return say('inactive-other', 'info', msg('dns.https.inactiveOther', { seen }), probeParams(probe));
   }
-  if (probe.failure) return verdict('error', t.t('dns.https.failed', { reason: probeFailureText(probe.failure, t), advice: advice(probe, host, t) }));
+  if (probe.failure) {
+    return say('failed', 'error', msg('dns.https.failed', { reason: probeFailureText(probe.failure), advice: advice(probe, host) }), probeParams(probe));
+  }
   const status = probe.status ?? 0;
-  if (status >= 300 && status < 400) return verdict('error', t.t('dns.https.redirect', { url, status, location: probe.location ?? t.t('dns.https.noLocation') }));
-  if (status !== 200) return verdict('error', t.t('dns.https.notOk', { url, status, host }));
+  if (status >= 300 && status < 400) {
+    const location = probe.location ?? msg('dns.https.noLocation');
+    return say('redirect', 'error', msg('dns.https.redirect', { url, status, location }), { url, status, ...(probe.location ? { location: probe.location } : {}) });
+  }
+  if (status !== 200) return say('status', 'error', msg('dns.https.notOk', { url, status, host }), { url, status });
   const mediaType = (probe.contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (mediaType !== 'text/plain') return verdict('error', t.t('dns.https.mediaType', { type: probe.contentType ?? t.t('dns.https.noContentType') }));
-  if (probe.bodyTooLarge) return verdict('error', t.t('dns.https.tooLarge', { url }));
+  if (mediaType !== 'text/plain') {
+    return say('media-type', 'error', msg('dns.https.mediaType', { type: probe.contentType ?? msg('dns.https.noContentType') }), { url, contentType: probe.contentType ?? '' });
+  }
+  if (probe.bodyTooLarge) return say('too-large', 'error', msg('dns.https.tooLarge', { url }));
   const body = probe.body ?? '';
-  if (body.startsWith('\uFEFF')) return verdict('error', t.t('dns.https.bom'));
+  if (body.startsWith('\uFEFF')) return say('bom', 'error', msg('dns.https.bom'));
   const parsed = parsePolicy(body);
-  if (!parsed.ok) return verdict('error', t.t('dns.https.invalid', { problems: problems(parsed.errors, t), host }));
-  const differences = differ(parsed.policy, policy, t);
-  if (differences.length > 0) return verdict('error', t.t('dns.https.differs', { differences: differences.join('; '), host }));
+  if (!parsed.ok) return say('invalid', 'error', msg('dns.https.invalid', { problems: problems(parsed.errors), host }), { url, problems: parsed.errors.map((e) => e.code) });
+  const differences = differ(parsed.policy, policy);
+  if (differences.length > 0) {
+    return say('differs', 'error', msg('dns.https.differs', { differences: joined(differences.map((d) => d.text), '; '), host }), { url, ...differenceParams(differences) });
+  }
   const left = probe.certificate ? daysUntil(probe.certificate.validTo, now) : Infinity;
-  if (left < EXPIRY_WARNING_DAYS) return verdict('warning', t.t('dns.https.expiring', { host, date: day(probe.certificate?.validTo ?? ''), days: left }));
-  return verdict('ok', t.t('dns.https.ok'));
+  if (left < EXPIRY_WARNING_DAYS) {
+    const date = day(probe.certificate?.validTo ?? '');
+    return say('expiring', 'warning', msg('dns.https.expiring', { host, date, days: left }), { url, validTo: probe.certificate?.validTo ?? '', days: left });
+  }
+  return say('ok', 'ok', msg('dns.https.ok'));
 }
 
 export interface MxTlsInput { domain: string; policy: StoredPolicy; mx: LookupResult<'MX'>; probes: MxTlsProbeResult[] | null; now: Date }
 
-export function mxTlsCheck({ domain, policy, mx, probes, now }: MxTlsInput, t: Translator = ENGLISH): Check {
-  const expected = t.t('dns.mxTls.expected');
-  if (probes === null) return check('mx-tls', 'info', expected, t.t('dns.found.notRun'), t.t('dns.mxTls.disabled'));
+export function mxTlsCheck({ domain, policy, mx, probes, now }: MxTlsInput): Verdict {
+  const expected = msg('dns.mxTls.expected');
+  if (probes === null) return verdict('mx-tls', 'disabled', 'info', expected, msg('dns.found.notRun'), msg('dns.mxTls.disabled'));
   if (!mx.ok && mx.failure !== 'nxdomain' && mx.failure !== 'nodata') {
-    return check('mx-tls', 'error', expected, lookupFailureText(mx, t), lookupFailedMessage(mx, t.t('dns.what.mxHosts', { domain }), t));
+    return verdict('mx-tls', 'lookup-failed', 'error', expected, lookupFailureText(mx), lookupFailedMessage(mx, msg('dns.what.mxHosts', { domain })), { failure: mx.failure });
   }
   if (probes.length === 0) {
     const status = severityFor(policy) === 'info' ? 'info' : 'warning';
-    return check('mx-tls', status, expected, t.t('dns.found.noMxHosts'), t.t('dns.mxTls.noHosts', { domain }));
+    return verdict('mx-tls', 'no-hosts', status, expected, msg('dns.found.noMxHosts'), msg('dns.mxTls.noHosts', { domain }));
   }
-  const found = probes.map((p) => mxTlsFound(p, t)).join('\n');
+  const found = joined(probes.map(mxTlsFound), '\n');
   const failed = probes.filter((p) => !p.ok);
   if (failed.length > 0) {
     const mode = servedMode(policy);
-    const hosts = t.list(failed.map((p) => p.host));
+    const hosts = list(failed.map((p) => p.host));
     const consequence = mode === 'enforce'
-      ? t.t('dns.mxTls.refused', { hosts })
-      : mode === 'testing' ? t.t('dns.mxTls.reported', { hosts }) : t.t('dns.mxTls.later');
-    const reasons = failed.map((p) => t.t('dns.mxTls.reason', { host: p.host, reason: probeFailureText(p.failure, t) })).join(' ');
-    return check('mx-tls', severityFor(policy), expected, found, [consequence, reasons, ...mxTlsAdvice(failed, t)].join(' '));
+      ? msg('dns.mxTls.refused', { hosts })
+      : mode === 'testing' ? msg('dns.mxTls.reported', { hosts }) : msg('dns.mxTls.later');
+    const reasons = failed.map((p) => msg('dns.mxTls.reason', { host: p.host, reason: probeFailureText(p.failure) }));
+    const params: CheckParams = { hosts: failed.map((p) => p.host), stages: failed.map((p) => p.failure?.stage ?? 'internal') };
+    return verdict('mx-tls', 'failed', severityFor(policy), expected, found, sentences(consequence, ...reasons, ...mxTlsAdvice(failed)), params);
   }
   const expiring = probes.filter((p) => p.certificate && daysUntil(p.certificate.validTo, now) < EXPIRY_WARNING_DAYS);
   if (expiring.length > 0) {
-    const hosts = t.list(expiring.map((p) => t.t('dns.mxTls.expiringHost', { host: p.host, date: day(p.certificate?.validTo ?? '') })));
-    return check('mx-tls', 'warning', expected, found, t.t('dns.mxTls.expiring', { hosts, days: EXPIRY_WARNING_DAYS }));
+    const hosts = list(expiring.map((p) => msg('dns.mxTls.expiringHost', { host: p.host, date: day(p.certificate?.validTo ?? '') })));
+    return verdict('mx-tls', 'expiring', 'warning', expected, found, msg('dns.mxTls.expiring', { hosts, days: EXPIRY_WARNING_DAYS }), { hosts: expiring.map((p) => p.host) });
   }
-  return check('mx-tls', 'ok', expected, found, t.t('dns.mxTls.ok'));
+  return verdict('mx-tls', 'ok', 'ok', expected, found, msg('dns.mxTls.ok'), { hosts: probes.map((p) => p.host) });
 }
 
-/** The parser's problems with a policy body, in the translator's language. */
-function problems(errors: readonly Problem[], t: Translator): string {
-  return errors.map((error) => sayProblem(t.locale, error)).join('; ');
+/** The parser's problems with a policy body, to be said in the reader's language. */
+function problems(errors: readonly Problem[]): Text {
+  return joined(errors.map(problemText), '; ');
 }
+
+interface Difference { field: 'mode' | 'max_age' | 'mx'; text: Text }
 
 /** Differences that matter to senders, in words; empty when the policies are equivalent. */
-function differ(served: ParsedPolicy, stored: StoredPolicy, t: Translator): string[] {
-  const out: string[] = [];
-  if (served.mode !== stored.mode) out.push(t.t('dns.differ.mode', { served: served.mode, stored: stored.mode }));
-  if (served.maxAge !== stored.maxAge) out.push(t.t('dns.differ.maxAge', { served: served.maxAge, stored: stored.maxAge }));
+function differ(served: ParsedPolicy, stored: StoredPolicy): Difference[] {
+  const out: Difference[] = [];
+  if (served.mode !== stored.mode) out.push({ field: 'mode', text: msg('dns.differ.mode', { served: served.mode, stored: stored.mode }) });
+  if (served.maxAge !== stored.maxAge) out.push({ field: 'max_age', text: msg('dns.differ.maxAge', { served: served.maxAge, stored: stored.maxAge }) });
   const extra = served.mx.filter((p) => !stored.mx.includes(p));
   const missing = stored.mx.filter((p) => !served.mx.includes(p));
-  if (extra.length > 0) out.push(t.t('dns.differ.extraMx', { entries: t.list(extra) }));
-  if (missing.length > 0) out.push(t.t('dns.differ.missingMx', { entries: t.list(missing) }));
+  if (extra.length > 0) out.push({ field: 'mx', text: msg('dns.differ.extraMx', { entries: list(extra) }) });
+  if (missing.length > 0) out.push({ field: 'mx', text: msg('dns.differ.missingMx', { entries: list(missing) }) });
   return out;
 }
 
-function httpsFound(probe: HttpsProbeResult, t: Translator): string {
-  const lines = [probe.address ? t.t('dns.https.found.at', { url: probe.url, address: probe.address }) : probe.url];
+function differenceParams(differences: readonly Difference[]): CheckParams {
+  return { differences: [...new Set(differences.map((d) => d.field))] };
+}
+
+function probeParams(probe: HttpsProbeResult): CheckParams {
+  if (probe.failure) return { url: probe.url, stage: probe.failure.stage };
+  return probe.status === undefined ? { url: probe.url } : { url: probe.url, status: probe.status };
+}
+
+function httpsFound(probe: HttpsProbeResult): Text {
+  const lines: Text[] = [probe.address ? msg('dns.https.found.at', { url: probe.url, address: probe.address }) : probe.url];
   if (probe.certificate) {
     const c = probe.certificate;
-    lines.push(t.t('dns.https.found.certificate', { tls: probe.tlsVersion ?? 'TLS', names: c.names.join(', ') || c.subject, issuer: c.issuer, date: day(c.validTo) }));
+    lines.push(msg('dns.https.found.certificate', { tls: probe.tlsVersion ?? 'TLS', names: c.names.join(', ') || c.subject, issuer: c.issuer, date: day(c.validTo) }));
   }
-  if (probe.failure) lines.push(probeFailureText(probe.failure, t));
+  if (probe.failure) lines.push(probeFailureText(probe.failure));
   if (probe.status !== undefined) {
-    const location = probe.location ? t.t('dns.https.found.location', { location: probe.location }) : '';
-    lines.push(t.t('dns.https.found.response', { status: probe.status, location, type: probe.contentType ?? t.t('dns.https.found.none') }));
+    const location = probe.location ? msg('dns.https.found.location', { location: probe.location }) : '';
+    lines.push(msg('dns.https.found.response', { status: probe.status, location, type: probe.contentType ?? msg('dns.https.found.none') }));
   }
-  if (probe.bodyTooLarge) lines.push(t.t('dns.https.found.tooLarge'));
+  if (probe.bodyTooLarge) lines.push(msg('dns.https.found.tooLarge'));
   else if (probe.body !== undefined && probe.status === 200) lines.push(probe.body.length > 2000 ? `${probe.body.slice(0, 2000)}...` : probe.body);
-  return lines.join('\n');
+  return joined(lines, '\n');
 }
 
-function mxTlsFound(probe: MxTlsProbeResult, t: Translator): string {
-  const where = probe.address ? t.t('dns.mxTls.found.host', { host: probe.host, address: probe.address }) : probe.host;
-  if (!probe.ok) return t.t('dns.mxTls.found.failed', { where, reason: probeFailureText(probe.failure, t) });
+function mxTlsFound(probe: MxTlsProbeResult): Text {
+  const where = probe.address ? msg('dns.mxTls.found.host', { host: probe.host, address: probe.address }) : probe.host;
+  if (!probe.ok) return msg('dns.mxTls.found.failed', { where, reason: probeFailureText(probe.failure) });
   const c = probe.certificate;
   const tls = probe.tlsVersion ?? 'TLS';
-  return c ? t.t('dns.mxTls.found.certificate', { where, tls, issuer: c.issuer, date: day(c.validTo) }) : t.t('dns.mxTls.found.ok', { where, tls });
+  return c ? msg('dns.mxTls.found.certificate', { where, tls, issuer: c.issuer, date: day(c.validTo) }) : msg('dns.mxTls.found.ok', { where, tls });
 }
 
-function mxTlsAdvice(failed: readonly MxTlsProbeResult[], t: Translator): string[] {
+function mxTlsAdvice(failed: readonly MxTlsProbeResult[]): Text[] {
   const stages = new Set(failed.map((p) => p.failure?.stage));
-  const out: string[] = [];
-  if (stages.has('certificate') || stages.has('tls') || failed.some((p) => p.starttls === false)) out.push(t.t('dns.mxTls.advice.tls'));
-  if (stages.has('dns')) out.push(t.t('dns.mxTls.advice.dns'));
+  const out: Text[] = [];
+  if (stages.has('certificate') || stages.has('tls') || failed.some((p) => p.starttls === false)) out.push(msg('dns.mxTls.advice.tls'));
+  if (stages.has('dns')) out.push(msg('dns.mxTls.advice.dns'));
   // Many hosting networks block outbound port 25, so a failure to connect may be ours alone.
-  if (stages.has('connect') || stages.has('timeout')) out.push(t.t('dns.mxTls.advice.connect'));
+  if (stages.has('connect') || stages.has('timeout')) out.push(msg('dns.mxTls.advice.connect'));
   return out;
 }
 
-function advice(probe: HttpsProbeResult, host: string, t: Translator): string {
+function advice(probe: HttpsProbeResult, host: string): Text {
   switch (probe.failure?.stage) {
-    case 'dns': return t.t('dns.https.advice.dns', { host });
-    case 'connect': return t.t('dns.https.advice.connect', { host, address: probe.address ?? host });
-    case 'certificate': return t.t('dns.https.advice.certificate', { host });
-    case 'tls': return t.t('dns.https.advice.tls', { host });
-    case 'timeout': return t.t('dns.https.advice.timeout', { host });
-    default: return t.t('dns.https.advice.default', { host });
+    case 'dns': return msg('dns.https.advice.dns', { host });
+    case 'connect': return msg('dns.https.advice.connect', { host, address: probe.address ?? host });
+    case 'certificate': return msg('dns.https.advice.certificate', { host });
+    case 'tls': return msg('dns.https.advice.tls', { host });
+    case 'timeout': return msg('dns.https.advice.timeout', { host });
+    default: return msg('dns.https.advice.default', { host });
   }
 }

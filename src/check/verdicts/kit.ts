@@ -1,19 +1,38 @@
-// Types and small helpers shared by the verdict modules. Pure: no sockets, no clock.
-// Every verdict takes an optional Translator as its last argument: English by default (what the
-// JSON API and callers that pass none get), or the reader's language for the tab.
-import { ENGLISH, type Translator } from '../../i18n';
+// Types and small helpers shared by the verdict modules. Pure: no sockets, no clock, no language.
+// A verdict says what it found as a machine code with its facts, and its sentences as Text (data
+// naming catalogue keys); src/i18n/check-text.ts says them in a language.
+import { joined, msg, original, type Text } from '../../i18n/text';
 import { servedMode, type StoredPolicy } from '../../policy';
 import type { ProbeFailure } from '../../probes';
 import type { LookupResult, RecordType } from '../../dns';
+import type { CheckCode, CheckName, CheckParams, Finding } from './codes';
 
-export type { Translator } from '../../i18n';
-export { ENGLISH } from '../../i18n';
+export { CHECK_CODES, CHECK_NAMES, type CheckCode, type CheckName, type CheckParams, type Finding } from './codes';
+export { joined, list, msg, plural, sentences, type Text } from '../../i18n/text';
 
 export type CheckStatus = 'ok' | 'warning' | 'error' | 'info';
-/** The checks in the order a result lists them. Tools rely on these names. */
-export const CHECK_NAMES = ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls'] as const;
-export type CheckName = (typeof CHECK_NAMES)[number];
-export interface Check { name: CheckName; status: CheckStatus; expected: string; found: string; message: string }
+
+/** One check as a verdict gives it: code and facts, and its three texts not yet in a language. */
+export interface Verdict {
+  name: CheckName;
+  status: CheckStatus;
+  code: CheckCode;
+  params?: CheckParams;
+  expected: Text;
+  found: Text;
+  message: Text;
+}
+
+/** One check in a language: what a DNS Check result lists. Tools rely on `name` and `code`. */
+export interface Check {
+  name: CheckName;
+  status: CheckStatus;
+  code: CheckCode;
+  params?: CheckParams;
+  expected: string;
+  found: string;
+  message: string;
+}
 
 /** Certificates expiring sooner than this get a warning (what common validators use). */
 export const EXPIRY_WARNING_DAYS = 14;
@@ -41,67 +60,73 @@ export function isMissing<T extends RecordType>(result: LookupResult<T>): boolea
   return !result.ok && (result.failure === 'nxdomain' || result.failure === 'nodata');
 }
 
-/** The lookup as a person reads it: the records one a line, "nothing (...)", or the failure. */
+/**
+ * The lookup as a person reads it: the records one a line (or `separator` apart), "nothing (...)",
+ * or the failure.
+ */
 export function foundText<T extends RecordType>(
   result: LookupResult<T>,
-  show: (records: Extract<LookupResult<T>, { ok: true }>['records']) => string[],
-  t: Translator = ENGLISH,
-): string {
-  const via = result.cnames.length > 0 ? `${t.t('dns.found.viaCname', { chain: result.cnames.join(' -> ') })}\n` : '';
-  if (result.ok) return via + show(result.records as Extract<LookupResult<T>, { ok: true }>['records']).join('\n');
-  if (result.failure === 'nxdomain') return `${via}${t.t('dns.found.nxdomain')}`;
-  if (result.failure === 'nodata') return `${via}${t.t('dns.found.nodata', { type: result.type })}`;
-  return lookupFailureText(result, t);
+  show: (records: Extract<LookupResult<T>, { ok: true }>['records']) => Text[],
+  separator = '\n',
+): Text {
+  const via: Text[] = result.cnames.length > 0 ? [msg('dns.found.viaCname', { chain: result.cnames.join(' -> ') })] : [];
+  if (result.ok) {
+    const records = show(result.records as Extract<LookupResult<T>, { ok: true }>['records']);
+    // Today's layout: the CNAME line, then the records; no records still leaves the line break.
+    return joined(via.length > 0 ? [...via, joined(records, separator)] : records, separator);
+  }
+  if (result.failure === 'nxdomain') return joined([...via, msg('dns.found.nxdomain')], separator);
+  if (result.failure === 'nodata') return joined([...via, msg('dns.found.nodata', { type: result.type })], separator);
+  return lookupFailureText(result);
 }
 
 /**
  * Why a lookup failed, in words. English is the resolver's own message (it names the exact
  * timeout); other languages say the same from the failure kind, server and question.
  */
-export function lookupFailureText<T extends RecordType>(result: LookupResult<T>, t: Translator = ENGLISH): string {
+export function lookupFailureText<T extends RecordType>(result: LookupResult<T>): Text {
   if (result.ok) return '';
-  if (t.locale === 'en') return result.message;
+  return original(result.message, lookupFailureWords(result));
+}
+
+function lookupFailureWords<T extends RecordType>(result: Extract<LookupResult<T>, { ok: false }>): Text {
   const server = result.server ?? '?';
   const target = result.cnames[result.cnames.length - 1];
-  const where = target === undefined ? result.name : t.t('dns.lookup.where', { target, name: result.name });
+  const where: Text = target === undefined ? result.name : msg('dns.lookup.where', { target, name: result.name });
   switch (result.failure) {
-    case 'nxdomain': return t.t('dns.lookup.nxdomain', { where });
-    case 'nodata': return t.t('dns.lookup.nodata', { where, type: result.type });
-    case 'timeout': return t.t('dns.lookup.timeout', { server });
-    case 'servfail': return t.t('dns.lookup.servfail', { server, name: result.name, type: result.type });
-    case 'refused': return t.t('dns.lookup.refused', { server, name: result.name, type: result.type });
-    case 'malformed': return t.t('dns.lookup.malformed', { server });
-    default: return t.t('dns.lookup.error', { name: result.name, type: result.type, detail: result.message });
+    case 'nxdomain': return msg('dns.lookup.nxdomain', { where });
+    case 'nodata': return msg('dns.lookup.nodata', { where, type: result.type });
+    case 'timeout': return msg('dns.lookup.timeout', { server });
+    case 'servfail': return msg('dns.lookup.servfail', { server, name: result.name, type: result.type });
+    case 'refused': return msg('dns.lookup.refused', { server, name: result.name, type: result.type });
+    case 'malformed': return msg('dns.lookup.malformed', { server });
+    default: return msg('dns.lookup.error', { name: result.name, type: result.type, detail: result.message });
   }
 }
+
+const STAGES = {
+  dns: msg('dns.probe.stage.dns'),
+  connect: msg('dns.probe.stage.connect'),
+  tls: msg('dns.probe.stage.tls'),
+  certificate: msg('dns.probe.stage.certificate'),
+  protocol: msg('dns.probe.stage.protocol'),
+  timeout: msg('dns.probe.stage.timeout'),
+  internal: msg('dns.probe.stage.internal'),
+} as const satisfies Record<ProbeFailure['stage'], Text>;
 
 /**
  * Why a network probe failed. English is the probe's own message; other languages name the
  * stage in their words, with the probe's message (technical, English) as the detail.
  */
-export function probeFailureText(failure: ProbeFailure | undefined, t: Translator = ENGLISH): string {
-  if (failure === undefined) return t.t('dns.probe.failed');
-  if (t.locale === 'en') return failure.message;
-  const stage = {
-    dns: t.t('dns.probe.stage.dns'),
-    connect: t.t('dns.probe.stage.connect'),
-    tls: t.t('dns.probe.stage.tls'),
-    certificate: t.t('dns.probe.stage.certificate'),
-    protocol: t.t('dns.probe.stage.protocol'),
-    timeout: t.t('dns.probe.stage.timeout'),
-    internal: t.t('dns.probe.stage.internal'),
-  }[failure.stage] ?? t.t('dns.probe.stage.internal');
-  return t.t('dns.probe.failure', { stage, detail: failure.message });
+export function probeFailureText(failure: ProbeFailure | undefined): Text {
+  if (failure === undefined) return msg('dns.probe.failed');
+  const stage = (STAGES as Record<string, Text>)[failure.stage] ?? STAGES.internal;
+  return original(failure.message, msg('dns.probe.failure', { stage, detail: failure.message }));
 }
 
 /** The message for a lookup that failed without an answer, e.g. a timeout or SERVFAIL. */
-export function lookupFailedMessage<T extends RecordType>(result: LookupResult<T>, what: string, t: Translator = ENGLISH): string {
-  return t.t('dns.lookupFailed', { what, reason: lookupFailureText(result, t) });
-}
-
-/** "a", "a and b", "a, b and c", in the translator's language. */
-export function list(items: readonly string[], t: Translator = ENGLISH): string {
-  return t.list(items);
+export function lookupFailedMessage<T extends RecordType>(result: LookupResult<T>, what: Text): Text {
+  return msg('dns.lookupFailed', { what, reason: lookupFailureText(result) });
 }
 
 /** Whole days from `now` until `iso`, rounded down; negative once past. */
@@ -113,17 +138,16 @@ export function day(iso: string): string {
   return iso.slice(0, 10);
 }
 
-/** Joins message sentences, skipping empty ones. */
-export function sentences(...parts: Array<string | false | null | undefined>): string {
-  return parts.filter((part): part is string => typeof part === 'string' && part !== '').join(' ');
-}
-
-export function check(name: CheckName, status: CheckStatus, expected: string, found: string, message: string): Check {
-  return { name, status, expected, found, message };
+/** A verdict of check `name`: its finding becomes the code `<name>.<finding>`. */
+export function verdict<N extends CheckName>(
+  name: N, finding: Finding<N>, status: CheckStatus, expected: Text, found: Text, message: Text, params?: CheckParams,
+): Verdict {
+  const code = `${name}.${finding}` as CheckCode;
+  return params === undefined ? { name, status, code, expected, found, message } : { name, status, code, params, expected, found, message };
 }
 
 /** Stands in for a check whose code threw: the result stays complete and says what happened. */
-export function failedCheck(name: CheckName, err: unknown, t: Translator = ENGLISH): Check {
+export function failedCheck(name: CheckName, err: unknown): Verdict {
   const reason = err instanceof Error ? err.message : String(err);
-  return check(name, 'error', t.t('dns.failed.expected'), t.t('dns.failed.found', { reason }), t.t('dns.failed.message'));
+  return verdict(name, 'internal', 'error', msg('dns.failed.expected'), msg('dns.failed.found', { reason }), msg('dns.failed.message'), { reason });
 }

@@ -1,11 +1,11 @@
 // Verdicts on what the domain's DNS holds for MTA-STS itself: the TXT record, the policy host
 // name and the MX hosts. Pure functions over lookup results.
-import { sayProblem } from '../../i18n/policy-text';
+import { problemText } from '../../i18n/policy-text';
 import { mxMatches, normalizeHost, parseStsRecord, servedMode, staleEntries, stsRecordValue, uncoveredHosts, type StoredPolicy } from '../../policy';
 import type { LookupResult, MxRecord } from '../../dns';
 import {
-  ENGLISH, check, foundText, isMissing, lookupFailedMessage, sentences, severityFor, worst,
-  type Check, type CheckStatus, type Translator,
+  foundText, isMissing, list, lookupFailedMessage, msg, plural, sentences, severityFor, verdict, worst,
+  type CheckParams, type CheckStatus, type Finding, type Text, type Verdict,
 } from './kit';
 
 const STS_LIKE = /^v=stsv1/i;
@@ -19,37 +19,44 @@ export interface StsTxtInput {
   apex: LookupResult<'TXT'>;
 }
 
-export function stsTxtCheck({ domain, policy, record, apex }: StsTxtInput, t: Translator = ENGLISH): Check {
+export function stsTxtCheck({ domain, policy, record, apex }: StsTxtInput): Verdict {
   const name = `_mta-sts.${domain}`;
-  const expected = policy.id === null ? t.t('dns.stsTxt.expectedNoId', { name }) : `${name} TXT "${stsRecordValue(policy.id)}"`;
-  const found = foundText(record, (records) => records.map((r) => `"${r}"`), t);
-  const verdict = (status: CheckStatus, message: string) => check('sts-txt', status, expected, found, message);
-  if (!record.ok && !isMissing(record)) return verdict('error', lookupFailedMessage(record, name, t));
+  const expected: Text = policy.id === null ? msg('dns.stsTxt.expectedNoId', { name }) : `${name} TXT "${stsRecordValue(policy.id)}"`;
+  const found = foundText(record, (records) => records.map((r) => `"${r}"`));
+  const say = (finding: Finding<'sts-txt'>, status: CheckStatus, message: Text, params?: CheckParams) =>
+    verdict('sts-txt', finding, status, expected, found, message, params);
+  if (!record.ok && !isMissing(record)) return say('lookup-failed', 'error', lookupFailedMessage(record, name), { failure: record.failure });
 
   const records = record.ok ? record.records : [];
   const sts = records.filter((r) => STS_LIKE.test(r));
   const others = records.length - sts.length;
   // Senders discard TXT records that are not STS records, so these are harmless but likely leftovers.
-  const othersNote = others > 0 && t.plural('dns.stsTxt.others', others, { name });
+  const othersNote = others > 0 && plural('dns.stsTxt.others', others, { name });
   const atApex = apex.ok ? apex.records.filter((r) => STS_LIKE.test(r)) : [];
-  const apexNote = atApex.length > 0 && t.t('dns.stsTxt.apex', { domain, record: atApex[0], name });
-  const say = (status: CheckStatus, main: string) => verdict(status, sentences(main, apexNote, othersNote));
+  const apexNote = atApex.length > 0 && msg('dns.stsTxt.apex', { domain, record: atApex[0], name });
+  const noted = (finding: Finding<'sts-txt'>, status: CheckStatus, main: Text, params?: CheckParams) =>
+    say(finding, status, sentences(main, apexNote, othersNote), params);
 
-  if (policy.id === null) return say('info', t.t('dns.stsTxt.saveFirst'));
+  if (policy.id === null) return noted('no-id', 'info', msg('dns.stsTxt.saveFirst'));
   const value = stsRecordValue(policy.id);
-  const publish = t.t('dns.stsTxt.publish', { name, value });
+  const publish = msg('dns.stsTxt.publish', { name, value });
   if (!policy.active) {
-    if (sts.length === 0) return say('info', t.t('dns.stsTxt.inactiveNone', { publish }));
-    return say('warning', t.t('dns.stsTxt.inactiveStill', { name }));
+    if (sts.length === 0) return noted('inactive', 'info', msg('dns.stsTxt.inactiveNone', { publish }), { value });
+    return noted('inactive-published', 'warning', msg('dns.stsTxt.inactiveStill', { name }));
   }
-  if (sts.length === 0) return say('error', t.t('dns.stsTxt.missing', { publish }));
-  if (sts.length > 1) return say('error', t.t('dns.stsTxt.several', { name, count: sts.length, value }));
+  if (sts.length === 0) return noted('missing', 'error', msg('dns.stsTxt.missing', { publish }), { value });
+  if (sts.length > 1) return noted('several', 'error', msg('dns.stsTxt.several', { name, count: sts.length, value }), { count: sts.length, value });
   const parsed = parseStsRecord(sts[0]);
   if (!parsed.ok) {
-    return say('error', t.t('dns.stsTxt.invalid', { record: sts[0], reason: sayProblem(t.locale, parsed), value }));
+    const reason = problemText(parsed);
+    return noted('invalid', 'error', msg('dns.stsTxt.invalid', { record: sts[0], reason, value }), { record: sts[0], problem: parsed.code, value });
   }
-  if (parsed.id !== policy.id) return say('error', t.t('dns.stsTxt.otherId', { found: parsed.id, id: policy.id, value }));
-  return say(atApex.length > 0 ? 'warning' : 'ok', t.t('dns.stsTxt.ok'));
+  if (parsed.id !== policy.id) {
+    return noted('other-id', 'error', msg('dns.stsTxt.otherId', { found: parsed.id, id: policy.id, value }), { found: parsed.id, id: policy.id, value });
+  }
+  // The record itself is right; a copy at the bare domain is what is left to fix.
+  if (atApex.length > 0) return noted('apex', 'warning', msg('dns.stsTxt.ok'), { record: atApex[0] });
+  return noted('ok', 'ok', msg('dns.stsTxt.ok'));
 }
 
 export interface StsHostInput {
@@ -64,36 +71,39 @@ export interface StsHostInput {
   mailAaaa: LookupResult<'AAAA'>;
 }
 
-export function stsHostCheck(input: StsHostInput, t: Translator = ENGLISH): Check {
+export function stsHostCheck(input: StsHostInput): Verdict {
   const host = `mta-sts.${input.domain}`;
   const target = normalizeHost(input.mailHostname);
   const record = `${host} CNAME ${target}`;
   const hostAddresses = addresses(input.a, input.aaaa);
   const mailAddresses = addresses(input.mailA, input.mailAaaa);
   const cnameTo = input.cname.ok ? input.cname.records[0] : null;
-  const found = cnameTo !== null
+  const found: Text = cnameTo !== null
     ? `${host} CNAME ${cnameTo}`
     : hostAddresses.length > 0
       ? [...recordLines(host, 'A', input.a), ...recordLines(host, 'AAAA', input.aaaa)].join('\n')
-      : foundText(input.cname, () => [], t);
-  const verdict = (status: CheckStatus, message: string) => check('sts-host', status, record, found, message);
-  const add = t.t('dns.stsHost.add', { record });
+      : foundText(input.cname, () => []);
+  const say = (finding: Finding<'sts-host'>, status: CheckStatus, message: Text, params?: CheckParams) =>
+    verdict('sts-host', finding, status, record, found, message, params);
+  const add = msg('dns.stsHost.add', { record });
 
-  if (!input.cname.ok && !isMissing(input.cname)) return verdict('error', lookupFailedMessage(input.cname, host, t));
+  if (!input.cname.ok && !isMissing(input.cname)) return say('lookup-failed', 'error', lookupFailedMessage(input.cname, host), { failure: input.cname.failure });
   if (cnameTo !== null) {
     // A chain that passes through the mail host ends at the same server, which is what counts.
     const reaches = cnameTo === target || input.a.cnames.includes(target) || input.aaaa.cnames.includes(target);
-    if (!reaches) return verdict('error', t.t('dns.stsHost.elsewhere', { host, cname: cnameTo, record }));
-    if (isMissing(input.mailA) && isMissing(input.mailAaaa)) return verdict('error', t.t('dns.stsHost.targetUnreachable', { host, target }));
-    return verdict('ok', t.t('dns.stsHost.ok', { host }));
+    if (!reaches) return say('elsewhere', 'error', msg('dns.stsHost.elsewhere', { host, cname: cnameTo, record }), { cname: cnameTo, target });
+    if (isMissing(input.mailA) && isMissing(input.mailAaaa)) return say('target-unreachable', 'error', msg('dns.stsHost.targetUnreachable', { host, target }), { target });
+    return say('ok', 'ok', msg('dns.stsHost.ok', { host }));
   }
-  if (input.cname.ok === false && input.cname.failure === 'nxdomain') return verdict('error', t.t('dns.stsHost.nxdomain', { host, add }));
-  if (hostAddresses.length === 0) return verdict('error', t.t('dns.stsHost.nothing', { host, add }));
-  if ([input.mailA, input.mailAaaa].some((r) => !r.ok && !isMissing(r))) return verdict('warning', t.t('dns.stsHost.cannotCompare', { host, target, record }));
-  if (sameSet(hostAddresses, mailAddresses)) return verdict('ok', t.t('dns.stsHost.sameAddresses', { host, target, record }));
-  return verdict('warning', t.t('dns.stsHost.otherAddresses', {
-    host, target, record, addresses: t.list(hostAddresses), targetAddresses: t.list(mailAddresses) || t.t('word.none'),
-  }));
+  if (input.cname.ok === false && input.cname.failure === 'nxdomain') return say('nxdomain', 'error', msg('dns.stsHost.nxdomain', { host, add }), { record });
+  if (hostAddresses.length === 0) return say('nothing', 'error', msg('dns.stsHost.nothing', { host, add }), { record });
+  if ([input.mailA, input.mailAaaa].some((r) => !r.ok && !isMissing(r))) {
+    return say('cannot-compare', 'warning', msg('dns.stsHost.cannotCompare', { host, target, record }), { addresses: hostAddresses });
+  }
+  if (sameSet(hostAddresses, mailAddresses)) return say('same-addresses', 'ok', msg('dns.stsHost.sameAddresses', { host, target, record }), { addresses: hostAddresses });
+  return say('other-addresses', 'warning', msg('dns.stsHost.otherAddresses', {
+    host, target, record, addresses: list(hostAddresses), targetAddresses: mailAddresses.length > 0 ? list(mailAddresses) : msg('word.none'),
+  }), { addresses: hostAddresses, targetAddresses: mailAddresses });
 }
 
 export interface MxInput {
@@ -103,47 +113,49 @@ export interface MxInput {
   mx: LookupResult<'MX'>;
 }
 
-export function mxCheck({ domain, policy, mailHostname, mx }: MxInput, t: Translator = ENGLISH): Check {
+export function mxCheck({ domain, policy, mailHostname, mx }: MxInput): Verdict {
   const patterns = policy.mx;
-  const expected = patterns.length > 0 ? t.t('dns.mx.expected', { patterns: patterns.join(', ') }) : t.t('dns.mx.expectedNoEntries');
+  const expected = patterns.length > 0 ? msg('dns.mx.expected', { patterns: patterns.join(', ') }) : msg('dns.mx.expectedNoEntries');
   const hosts = mxHosts(mx);
   const found = foundText(mx, (records) => sortMx(records).map((r) => {
-    if (r.exchange === '') return t.t('dns.mx.found.null', { preference: r.preference });
+    if (r.exchange === '') return msg('dns.mx.found.null', { preference: r.preference });
     const match = patterns.find((p) => mxMatches(p, r.exchange));
     return match
-      ? t.t('dns.mx.found.matches', { preference: r.preference, host: r.exchange, pattern: match })
-      : t.t('dns.mx.found.unmatched', { preference: r.preference, host: r.exchange });
-  }), t);
-  const verdict = (status: CheckStatus, message: string) => check('mx', status, expected, found, message);
-  if (!mx.ok && !isMissing(mx)) return verdict('error', lookupFailedMessage(mx, t.t('dns.what.mxRecords', { domain }), t));
+      ? msg('dns.mx.found.matches', { preference: r.preference, host: r.exchange, pattern: match })
+      : msg('dns.mx.found.unmatched', { preference: r.preference, host: r.exchange });
+  }));
+  const say = (finding: Finding<'mx'>, status: CheckStatus, message: Text, params?: CheckParams) =>
+    verdict('mx', finding, status, expected, found, message, params);
+  if (!mx.ok && !isMissing(mx)) return say('lookup-failed', 'error', lookupFailedMessage(mx, msg('dns.what.mxRecords', { domain })), { failure: mx.failure });
   if (hosts.length === 0) {
-    if (mx.ok) return verdict('warning', t.t('dns.mx.nullMx', { domain }));
-    return verdict('warning', t.t('dns.mx.none', { domain, mailHostname: normalizeHost(mailHostname) }));
+    if (mx.ok) return say('null-mx', 'warning', msg('dns.mx.nullMx', { domain }));
+    return say('none', 'warning', msg('dns.mx.none', { domain, mailHostname: normalizeHost(mailHostname) }));
   }
 
-  const statuses: CheckStatus[] = [];
-  const notes: string[] = [];
+  // Each problem adds its sentences; the first one found is the check's code.
+  const findings: Array<{ finding: Finding<'mx'>; status: CheckStatus; notes: Text[]; params: CheckParams }> = [];
   const unmatched = uncoveredHosts(hosts, patterns);
   if (unmatched.length > 0) {
-    statuses.push(severityFor(policy));
-    const names = t.list(unmatched);
+    const names = list(unmatched);
     const mode = servedMode(policy);
     const consequence = mode === 'enforce' ? 'dns.mx.refused' : mode === 'testing' ? 'dns.mx.reported' : 'dns.mx.later';
-    notes.push(t.plural(consequence, unmatched.length, { hosts: names }));
     const own = normalizeHost(mailHostname);
-    notes.push(unmatched.includes(own) ? t.t('dns.mx.addOwn', { hosts: names, own }) : t.t('dns.mx.add', { hosts: names }));
+    findings.push({
+      finding: 'uncovered',
+      status: severityFor(policy),
+      notes: [
+        plural(consequence, unmatched.length, { hosts: names }),
+        unmatched.includes(own) ? msg('dns.mx.addOwn', { hosts: names, own }) : msg('dns.mx.add', { hosts: names }),
+      ],
+      params: { hosts: unmatched },
+    });
   }
   const stale = staleEntries(patterns, hosts);
-  if (stale.length > 0) {
-    statuses.push('warning');
-    notes.push(t.plural('dns.mx.stale', stale.length, { entries: t.list(stale) }));
-  }
-  if (patterns.includes(`*.${domain}`)) {
-    statuses.push('warning');
-    notes.push(t.t('dns.mx.broad', { domain }));
-  }
-  if (notes.length === 0) return verdict('ok', t.t('dns.mx.ok'));
-  return verdict(worst(...statuses), notes.join(' '));
+  if (stale.length > 0) findings.push({ finding: 'stale', status: 'warning', notes: [plural('dns.mx.stale', stale.length, { entries: list(stale) })], params: { entries: stale } });
+  if (patterns.includes(`*.${domain}`)) findings.push({ finding: 'broad', status: 'warning', notes: [msg('dns.mx.broad', { domain })], params: { entry: `*.${domain}` } });
+  if (findings.length === 0) return say('ok', 'ok', msg('dns.mx.ok'));
+  const main = findings[0];
+  return say(main.finding, worst(...findings.map((f) => f.status)), sentences(...findings.flatMap((f) => f.notes)), main.params);
 }
 
 /** The real MX host names, best preference first, without the null MX and duplicates. */

@@ -1,15 +1,18 @@
 // Verdicts on the records that accompany MTA-STS: TLS-RPT (RFC 8460) and DANE TLSA (RFC 7672).
 import type { LookupResult, TlsaRecord } from '../../dns';
 import { parseTlsRptRecord, type TlsRptProblem } from '../../tlsrpt';
-import { ENGLISH, check, foundText, isMissing, lookupFailedMessage, type Check, type CheckStatus, type Translator } from './kit';
+import {
+  foundText, isMissing, joined, list, lookupFailedMessage, msg, plural, sentences, verdict,
+  type CheckParams, type CheckStatus, type Finding, type Text, type Verdict,
+} from './kit';
 
-export function tlsRptProblemText(problem: TlsRptProblem, t: Translator = ENGLISH): string {
+export function tlsRptProblemText(problem: TlsRptProblem): Text {
   switch (problem.code) {
-    case 'prefix': return t.t('dns.tlsrptRecord.prefix');
-    case 'two-rua': return t.t('dns.tlsrptRecord.twoRua');
-    case 'bad-uri': return t.t('dns.tlsrptRecord.badUri', { uri: problem.uri });
-    case 'bad-field': return t.t('dns.tlsrptRecord.badField', { field: problem.field });
-    case 'no-rua': return t.t('dns.tlsrptRecord.noRua');
+    case 'prefix': return msg('dns.tlsrptRecord.prefix');
+    case 'two-rua': return msg('dns.tlsrptRecord.twoRua');
+    case 'bad-uri': return msg('dns.tlsrptRecord.badUri', { uri: problem.uri });
+    case 'bad-field': return msg('dns.tlsrptRecord.badField', { field: problem.field });
+    case 'no-rua': return msg('dns.tlsrptRecord.noRua');
   }
 }
 
@@ -19,20 +22,24 @@ export interface TlsRptInput {
   record: LookupResult<'TXT'>;
 }
 
-export function tlsrptCheck({ domain, record }: TlsRptInput, t: Translator = ENGLISH): Check {
+export function tlsrptCheck({ domain, record }: TlsRptInput): Verdict {
   const name = `_smtp._tls.${domain}`;
   const example = `v=TLSRPTv1; rua=mailto:tls-reports@${domain}`;
-  const found = foundText(record, (records) => records.map((r) => `"${r}"`), t);
+  const found = foundText(record, (records) => records.map((r) => `"${r}"`));
   const reports = record.ok ? record.records.filter((r) => /^v=tlsrptv1/i.test(r)) : [];
   const parsed = reports.length === 1 ? parseTlsRptRecord(reports[0]) : null;
-  const expected = parsed?.ok ? `${name} TXT "${reports[0]}"` : t.t('dns.tlsrpt.expected', { name, example });
-  const verdict = (status: CheckStatus, message: string) => check('tlsrpt', status, expected, found, message);
+  const expected = parsed?.ok ? `${name} TXT "${reports[0]}"` : msg('dns.tlsrpt.expected', { name, example });
+  const say = (finding: Finding<'tlsrpt'>, status: CheckStatus, message: Text, params?: CheckParams) =>
+    verdict('tlsrpt', finding, status, expected, found, message, params);
 
-  if (!record.ok && !isMissing(record)) return verdict('error', lookupFailedMessage(record, name, t));
-  if (reports.length === 0) return verdict('info', t.t('dns.tlsrpt.missing', { name, example }));
-  if (reports.length > 1) return verdict('warning', t.t('dns.tlsrpt.several', { name, count: reports.length }));
-  if (parsed && !parsed.ok) return verdict('warning', t.t('dns.tlsrpt.invalid', { record: reports[0], reason: tlsRptProblemText(parsed.problem, t), example }));
-  return verdict('ok', t.t('dns.tlsrpt.ok', { rua: t.list(parsed?.ok ? parsed.rua : []) }));
+  if (!record.ok && !isMissing(record)) return say('lookup-failed', 'error', lookupFailedMessage(record, name), { failure: record.failure });
+  if (reports.length === 0) return say('missing', 'info', msg('dns.tlsrpt.missing', { name, example }));
+  if (reports.length > 1) return say('several', 'warning', msg('dns.tlsrpt.several', { name, count: reports.length }), { count: reports.length });
+  if (parsed && !parsed.ok) {
+    return say('invalid', 'warning', msg('dns.tlsrpt.invalid', { record: reports[0], reason: tlsRptProblemText(parsed.problem), example }), { record: reports[0], problem: parsed.problem.code });
+  }
+  const rua = parsed?.ok ? parsed.rua : [];
+  return say('ok', 'ok', msg('dns.tlsrpt.ok', { rua: list(rua) }), { rua });
 }
 
 export interface DaneInput {
@@ -40,23 +47,25 @@ export interface DaneInput {
   hosts: readonly string[];
   tlsa: ReadonlyArray<LookupResult<'TLSA'>>;
   /** Set when the MX lookup itself failed, so there are no hosts to look at. */
-  mxFailure?: string;
+  mxFailure?: Text;
 }
 
 /** Always `info`: DANE is an independent mechanism, neither required nor in conflict with MTA-STS. */
-export function daneCheck({ hosts, tlsa, mxFailure }: DaneInput, t: Translator = ENGLISH): Check {
-  const expected = t.t('dns.dane.expected');
+export function daneCheck({ hosts, tlsa, mxFailure }: DaneInput): Verdict {
+  const expected = msg('dns.dane.expected');
   if (hosts.length === 0) {
-    const message = mxFailure === undefined ? t.t('dns.dane.noHosts') : t.t('dns.dane.mxFailed', { reason: mxFailure });
-    return check('dane', 'info', expected, t.t('dns.found.noMxHosts'), message);
+    if (mxFailure === undefined) return verdict('dane', 'no-hosts', 'info', expected, msg('dns.found.noMxHosts'), msg('dns.dane.noHosts'));
+    return verdict('dane', 'mx-failed', 'info', expected, msg('dns.found.noMxHosts'), msg('dns.dane.mxFailed', { reason: mxFailure }));
   }
-  const found = hosts.map((host, i) => `_25._tcp.${host}: ${foundText(tlsa[i], (records) => records.map(tlsaText), t).replace(/\n/g, '; ')}`).join('\n');
+  // One line a host: its TLSA records (or why there are none) separated by "; ".
+  const found = joined(hosts.map((host, i) => joined([`_25._tcp.${host}: `, foundText(tlsa[i], (records) => records.map(tlsaText), '; ')], '')), '\n');
   const present = hosts.filter((_, i) => tlsa[i]?.ok);
   const unknown = hosts.filter((_, i) => tlsa[i] !== undefined && !tlsa[i].ok && !isMissing(tlsa[i]));
-  const unknownNote = unknown.length > 0 ? ` ${t.t('dns.dane.unknown', { hosts: t.list(unknown) })}` : '';
-  if (present.length === 0) return check('dane', 'info', expected, found, `${t.t('dns.dane.absent')}${unknownNote}`);
-  const scope = present.length === hosts.length ? t.t('dns.dane.allHosts') : t.plural('dns.dane.someHosts', present.length, { hosts: t.list(present) });
-  return check('dane', 'info', expected, found, `${t.t('dns.dane.present', { scope })}${unknownNote}`);
+  const unknownNote = unknown.length > 0 && msg('dns.dane.unknown', { hosts: list(unknown) });
+  const params: CheckParams = { hosts: present, unknown };
+  if (present.length === 0) return verdict('dane', 'absent', 'info', expected, found, sentences(msg('dns.dane.absent'), unknownNote), params);
+  const scope = present.length === hosts.length ? msg('dns.dane.allHosts') : plural('dns.dane.someHosts', present.length, { hosts: list(present) });
+  return verdict('dane', 'present', 'info', expected, found, sentences(msg('dns.dane.present', { scope }), unknownNote), params);
 }
 
 function tlsaText(record: TlsaRecord): string {
