@@ -51,6 +51,8 @@ export interface MtaStsOptions {
   };
   /** The plugin's own migrations table. Default `mta_sts_migrations`. */
   migrationsTable?: string;
+  /** The prefix of the plugin's own tables (the change history...). Default `mta_sts_`. */
+  tablePrefix?: string;
   /** Policy file cache: snapshot lifetime and how long a request waits for a reload. */
   cache?: { ttlMs?: number; waitMs?: number };
   /** DNS resolver used by the DNS Check. */
@@ -96,6 +98,7 @@ export interface ResolvedOptions {
   layout: ((page: PageContext) => string | Promise<string>) | null;
   csrf: { secret: string; sessionId: (req: Request) => string; secureCookie: boolean };
   migrationsTable: string;
+  tablePrefix: string;
   cache: { ttlMs: number; waitMs: number };
   dns: { servers?: string[]; timeoutMs?: number; retries?: number };
   resolver: Resolver | null;
@@ -158,6 +161,7 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     layout: optional(options.layout, 'layout', 'function') ?? null,
     csrf: { secret, sessionId, secureCookie },
     migrationsTable: identifier(options.migrationsTable ?? 'mta_sts_migrations', 'migrationsTable'),
+    tablePrefix: tablePrefixOption(options.tablePrefix),
     cache: { ttlMs, waitMs },
     // Checked in detail by createResolver, which the factory calls at once.
     dns: object(options.dns, 'dns'),
@@ -180,6 +184,14 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
 function object<T extends object>(value: T | undefined | null, name: string): Partial<T> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`options.${name} must be an object`);
+  return value;
+}
+
+function tablePrefixOption(value: unknown): string {
+  if (value === undefined) return 'mta_sts_';
+  if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(value)) {
+    throw new TypeError('options.tablePrefix must start a table name: letters, digits, underscores, 1-40 characters (default mta_sts_)');
+  }
   return value;
 }
 

@@ -12,12 +12,15 @@ import {
   type DomainRecord, type InputKind, type PolicySettings, type Problem, type StoredPolicy, type Validation,
 } from './policy';
 import type { ProbeSettings, SmtpProbeSettings } from './probes';
-import { migrateLatest, migrationStatus, rollbackAll, type MigrateOptions } from './store/migrate';
+import { migrateLatest, migrationStatus, repairColumns, rollbackAll, type MigrateOptions } from './store/migrate';
+import { isDatabaseUnavailable } from './store/errors';
+import { HistoryStore, type Audit, type HistoryEntry } from './store/history-store';
 import { PolicyStore, type ListQuery, type SaveResult } from './store/policy-store';
 import { ServedCache, type Lookup } from './store/served-cache';
 
 export type { ListQuery, SaveFailure, SaveResult } from './store/policy-store';
-export { isDatabaseUnavailable } from './store/errors';
+export type { Audit, HistoryEntry } from './store/history-store';
+export { isDatabaseUnavailable };
 
 /** What importing a hand-written policy file gives: the save's result, or why nothing was saved. */
 export type ImportResult =
@@ -42,6 +45,7 @@ export const TAB_MX_WAIT_MS = 1500;
 
 export interface ServiceDeps {
   store: PolicyStore;
+  history: HistoryStore;
   cache: ServedCache;
   resolver: Resolver;
   logger: Logger;
@@ -70,22 +74,29 @@ export class MtaStsService {
 
   /** The service over validated options: the one way the factory, the CLI and the server build it. */
   static fromOptions(options: ResolvedOptions): MtaStsService {
+    const history = new HistoryStore(options.knex, `${options.tablePrefix}history`);
     const store = new PolicyStore(
       options.knex,
       { table: options.domainTable, keyColumn: options.domainColumn, activeColumn: options.domainActiveColumn },
       options.aliasDomains,
+      history,
     );
-    return new MtaStsService({
+    // The cache reports failed reloads here, so that columns dropped under a running server are noticed.
+    let service: MtaStsService | null = null;
+    const cache = new ServedCache(() => store.loadServed(), options.cache, (domain) => store.loadOneServed(domain), (err) => service?.noticeLoadFailure(err));
+    service = new MtaStsService({
       store,
-      cache: new ServedCache(() => store.loadServed(), options.cache, (domain) => store.loadOneServed(domain)),
+      history,
+      cache,
       // Created now so that a bad `dns` option fails at start, like every other option.
       resolver: options.resolver ?? createResolver(options.dns),
       logger: options.logger,
       mailHostname: options.mailHostname,
       probes: options.dnsCheck,
-      migrations: { table: options.domainTable, migrationsTable: options.migrationsTable },
+      migrations: { table: options.domainTable, keyColumn: options.domainColumn, prefix: options.tablePrefix, migrationsTable: options.migrationsTable },
       now: options.now,
     });
+    return service;
   }
 
   get logger(): Logger {
@@ -105,7 +116,7 @@ export class MtaStsService {
   async save(
     name: string,
     change: (current: PolicySettings) => Validation<PolicySettings>,
-    options: { expectedRevision?: number; id?: string } = {},
+    options: { expectedRevision?: number; id?: string; audit?: Audit } = {},
   ): Promise<SaveResult> {
     const result = await this.deps.store.save(name, change, { ...options, now: this.deps.now });
     if (result.status === 'saved') this.deps.cache.applyLocal(result.record.domain, servedPolicy(result.record), result.record.policy.revision);
@@ -113,7 +124,7 @@ export class MtaStsService {
   }
 
   /** Validates `changes` (form-style text or JSON-typed values) onto the stored policy and saves them. */
-  update(name: string, changes: Record<string, unknown>, kind: InputKind, options: { expectedRevision?: number } = {}): Promise<SaveResult> {
+  update(name: string, changes: Record<string, unknown>, kind: InputKind, options: { expectedRevision?: number; audit?: Audit } = {}): Promise<SaveResult> {
     return this.save(name, (current) => applyChanges(current, changes, kind), options);
   }
 
@@ -121,7 +132,7 @@ export class MtaStsService {
    * Retires a policy the RFC 8461 section 8.3 way: served in mode none, with a small max_age and
    * a new id, so that senders drop their cached copy; the DNS records may go once that has expired.
    */
-  retire(name: string, options: { expectedRevision?: number } = {}): Promise<SaveResult> {
+  retire(name: string, options: { expectedRevision?: number; audit?: Audit } = {}): Promise<SaveResult> {
     return this.save(name, (current) => applyChanges(current, { mode: 'none', active: true, maxAge: retiredMaxAge(current.maxAge) }, 'json'), options);
   }
 
@@ -130,12 +141,12 @@ export class MtaStsService {
    * valid one (1 to 32 letters and digits), so senders that cached it see no change. Nothing is
    * saved when the file is not a valid policy.
    */
-  async importPolicy(name: string, text: string, id: string | null): Promise<ImportResult> {
+  async importPolicy(name: string, text: string, id: string | null, audit?: Audit): Promise<ImportResult> {
     const parsed = parsePolicy(text);
     if (!parsed.ok) return { status: 'bad-policy', errors: parsed.errors };
     if (id !== null && !POLICY_ID.test(id)) return { status: 'bad-id', id };
     const { mode, mx, maxAge } = parsed.policy;
-    return this.save(name, (current) => applyChanges(current, { mode, mx, maxAge, active: true }, 'json'), id === null ? {} : { id });
+    return this.save(name, (current) => applyChanges(current, { mode, mx, maxAge, active: true }, 'json'), { audit, ...(id === null ? {} : { id }) });
   }
 
   /**
@@ -147,6 +158,48 @@ export class MtaStsService {
     if (!answer?.ok) return null;
     const records = answer.records.filter((record) => /^v=STSv1/i.test(record)).map(parseStsRecord);
     return records.length === 1 && records[0].ok ? records[0].id : null;
+  }
+
+  /** A domain's changes, newest first; null for an unknown domain. */
+  async history(name: string, page: { limit: number; offset: number }): Promise<{ record: DomainRecord; entries: HistoryEntry[]; total: number } | null> {
+    const record = await this.find(name);
+    if (!record) return null;
+    return { record, ...(await this.deps.history.list(record.key, page)) };
+  }
+
+  private repairing: Promise<number | null> | null = null;
+
+  /**
+   * A reload of the served set failed: if the host's table lost the plugin's columns (a panel's
+   * schema upgrade drops columns it does not know), put them back and their values with them.
+   * Meanwhile the last known good set keeps being served. One repair at a time.
+   */
+  noticeLoadFailure(err: unknown): void {
+    // An unreachable database says nothing about the columns; the reload is retried anyway.
+    if (this.repairing || isDatabaseUnavailable(err)) return;
+    this.repairing = this.repairColumns()
+      .catch((err: unknown) => {
+        this.deps.logger.error('checking the MTA-STS columns after a failed reload failed', err);
+        return null;
+      })
+      .finally(() => {
+        this.repairing = null;
+      });
+  }
+
+  /**
+   * Adds back missing policy columns and restores every policy from the history, ids unchanged.
+   * Returns how many policies were restored, or null when nothing was missing.
+   */
+  async repairColumns(): Promise<number | null> {
+    const missing = await this.deps.store.missingColumns();
+    if (missing.length === 0) return null;
+    const { table } = this.deps.migrations;
+    this.deps.logger.error(`the MTA-STS columns ${missing.join(', ')} are missing from the table "${table}" (dropped by the panel's schema upgrade?): adding them back and restoring every policy from ${this.deps.history.table}`);
+    await repairColumns(this.deps.store.knex, this.deps.migrations);
+    const restored = await this.deps.store.restore(await this.deps.history.latest());
+    this.deps.logger.error(`restored ${restored} MTA-STS policies into "${table}" with their ids; policies keep being served`);
+    return restored;
   }
 
   /** Domains with their policies, in name order, filtered and paged. */

@@ -1,6 +1,15 @@
 import type { Knex } from 'knex';
 import * as addColumns from '../../migrations/20261128000000_add_mta_sts_columns';
-import type { MigrationConfig } from '../../migrations/20261128000000_add_mta_sts_columns';
+import * as addHistory from '../../migrations/20261201000000_add_mta_sts_history';
+
+/** What every migration may need from the host's configuration. */
+export interface MigrationConfig {
+  /** The host's domain table and its key column. */
+  table: string;
+  keyColumn: string;
+  /** The prefix of the plugin's own tables (`mta_sts_` by default). */
+  prefix: string;
+}
 
 interface MigrationModule {
   up(knex: Knex, config: MigrationConfig): Promise<void>;
@@ -13,6 +22,7 @@ interface MigrationModule {
 // either way of running them sees the same history.
 const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261128000000_add_mta_sts_columns.js', module: addColumns },
+  { name: '20261201000000_add_mta_sts_history.js', module: addHistory },
 ];
 
 export interface MigrateOptions extends MigrationConfig {
@@ -34,7 +44,7 @@ function migrationSource(config: MigrationConfig): Knex.MigrationSource<(typeof 
 /** Applies every pending plugin migration; returns the names applied (none when up to date). */
 export async function migrateLatest(knex: Knex, options: MigrateOptions): Promise<string[]> {
   const [, applied] = await knex.migrate.latest({
-    migrationSource: migrationSource({ table: options.table }),
+    migrationSource: migrationSource(options),
     tableName: options.migrationsTable,
   });
   return applied as string[];
@@ -43,7 +53,7 @@ export async function migrateLatest(knex: Knex, options: MigrateOptions): Promis
 /** Reverts every plugin migration, leaving the host's table as it was before the plugin. */
 export async function rollbackAll(knex: Knex, options: MigrateOptions): Promise<string[]> {
   const [, reverted] = await knex.migrate.rollback(
-    { migrationSource: migrationSource({ table: options.table }), tableName: options.migrationsTable },
+    { migrationSource: migrationSource(options), tableName: options.migrationsTable },
     true,
   );
   return reverted as string[];
@@ -52,11 +62,20 @@ export async function rollbackAll(knex: Knex, options: MigrateOptions): Promise<
 /** The plugin's migrations applied and pending, by name. */
 export async function migrationStatus(knex: Knex, options: MigrateOptions): Promise<{ applied: string[]; pending: string[] }> {
   const [completed, pending] = (await knex.migrate.list({
-    migrationSource: migrationSource({ table: options.table }),
+    migrationSource: migrationSource(options),
     tableName: options.migrationsTable,
   })) as [Array<{ name: string } | string>, Array<(typeof MIGRATIONS)[number]>];
   return {
     applied: completed.map((entry) => (typeof entry === 'string' ? entry : entry.name)),
     pending: pending.map((migration) => migration.name),
   };
+}
+
+/**
+ * Adds back the plugin's columns when the host's table lost them (a panel's schema upgrade that
+ * drops columns it does not know), without touching the migrations table, which still says they
+ * were added. The columns come back with their defaults; the store then restores the values.
+ */
+export async function repairColumns(knex: Knex, options: MigrateOptions): Promise<void> {
+  await addColumns.up(knex, options);
 }

@@ -5,6 +5,7 @@ import {
 } from '../policy';
 import { COLUMNS } from './columns';
 import { dialectOf } from './dialect';
+import type { Audit, HistoryEntry, HistoryPolicy, HistoryStore } from './history-store';
 
 export interface DomainTable {
   table: string;
@@ -41,6 +42,8 @@ export interface SaveOptions {
    * know under its id (the caller validates it). A save that changes nothing but the id stores it.
    */
   id?: string;
+  /** Who makes the change, for the history. Default: unknown actor, source api. */
+  audit?: Audit;
 }
 
 /** What a listing asks for; every filter optional. */
@@ -63,6 +66,8 @@ export class PolicyStore {
     readonly knex: Knex,
     private readonly domains: DomainTable,
     private readonly aliases: AliasTable | null,
+    /** Where every change is recorded too; null for none (the store's own unit tests). */
+    private readonly history: HistoryStore | null = null,
   ) {}
 
   private columns(): string[] {
@@ -162,6 +167,8 @@ export class PolicyStore {
         [COLUMNS.revision]: policy.revision,
       });
     if (updated !== 1) return { status: 'conflict', record: current } as const;
+    const audit = options.audit ?? { actor: null, source: 'api', origin: null };
+    await this.history?.record(trx, current.key, policy.updatedAt as string, audit, current.valid ? historyPolicy(current.policy) : null, historyPolicy(policy));
     return { status: 'saved', record: { ...current, policy, valid: true }, changed: true } as const;
   }
 
@@ -232,6 +239,29 @@ export class PolicyStore {
     return { records, total: Number(count) };
   }
 
+  /**
+   * Writes back, row by row, the policy each history entry says was last saved: after the plugin's
+   * columns were dropped and added again with their defaults. Ids and revisions come back as they
+   * were, so senders and open tabs see no change. Returns how many rows were restored.
+   */
+  async restore(entries: readonly HistoryEntry[]): Promise<number> {
+    let restored = 0;
+    for (const entry of entries) {
+      const p = entry.after;
+      restored += await this.knex(this.domains.table).where(this.domains.keyColumn, entry.key).update({
+        [COLUMNS.active]: p.active,
+        [COLUMNS.version]: p.version,
+        [COLUMNS.mode]: p.mode,
+        [COLUMNS.maxAge]: p.maxAge,
+        [COLUMNS.mx]: p.mx.join(','),
+        [COLUMNS.id]: p.id,
+        [COLUMNS.updatedAt]: p.updatedAt,
+        [COLUMNS.revision]: p.revision,
+      });
+    }
+    return restored;
+  }
+
   /** The plugin's columns the host's table lacks (none once migrated). */
   async missingColumns(): Promise<string[]> {
     const missing: string[] = [];
@@ -289,6 +319,10 @@ function markSaveFailure(err: unknown, outcome: 'not-saved' | 'unknown'): SaveFa
     return Object.assign(new Error(error.message, { cause: err }), { outcome });
   }
   return error;
+}
+
+function historyPolicy(policy: StoredPolicy): HistoryPolicy {
+  return { ...settingsOf(policy), id: policy.id, updatedAt: policy.updatedAt, revision: policy.revision };
 }
 
 function settingsOf(policy: StoredPolicy): PolicySettings {

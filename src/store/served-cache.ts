@@ -61,6 +61,8 @@ export class ServedCache {
     private readonly options: CacheOptions,
     /** Reads one name's served policy directly; used while the whole set is being reloaded. */
     private readonly loadOne?: (domain: string) => Promise<StoredPolicy | null>,
+    /** Told when a reload fails (the last known good set keeps being served meanwhile). */
+    private readonly onLoadError?: (err: unknown) => void,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -178,10 +180,11 @@ export class ServedCache {
           this.retryAt = 0;
           this.loads += 1;
         },
-        () => {
+        (err: unknown) => {
           // Database unreachable: keep the last known good snapshot and retry after a pause
           // rather than on every request.
           this.retryAt = this.now() + Math.min(1000, this.options.ttlMs);
+          this.onLoadError?.(err);
         },
       ).finally(() => {
         if (this.reload?.promise === promise) this.reload = null;

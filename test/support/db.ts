@@ -19,6 +19,8 @@ export interface TestDb {
   domainTable: string;
   aliasTable: string;
   migrationsTable: string;
+  /** The prefix of the plugin's own tables (history...), unique per test database too. */
+  tablePrefix: string;
   destroy(): Promise<void>;
 }
 
@@ -43,9 +45,10 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
     domainTable: `t_domain_${suffix}`,
     aliasTable: `t_alias_domain_${suffix}`,
     migrationsTable: `t_mta_sts_migrations_${suffix}`,
+    tablePrefix: `t_${suffix}_`,
     async destroy() {
       if (kind === 'mariadb') {
-        for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`]) {
+        for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, `${db.tablePrefix}history`]) {
           await knex.schema.dropTableIfExists(table);
         }
       }

@@ -172,7 +172,7 @@ describe('plugin.json (the manifest a panel installs from)', () => {
         assert.ok(await db.knex.schema.hasColumn('domain', 'mta_sts_mode'), 'Knex ran the migration');
         const mtaSts = loadFactory()({ knex: db.knex, mailHostname: 'mail.example.org', domainTable: 'domain' });
         assert.deepEqual(await mtaSts.migrate(), [], 'migrate() sees it as applied');
-        assert.equal((await mtaSts.rollback()).length, 1, 'rollback() reverts it');
+        assert.equal((await mtaSts.rollback()).length, 2, 'rollback() reverts both');
         assert.equal(await db.knex.schema.hasColumn('domain', 'mta_sts_mode'), false);
       } finally {
         await db.destroy();
