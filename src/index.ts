@@ -66,6 +66,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     resolved.knex,
     { table: resolved.domainTable, keyColumn: resolved.domainColumn, activeColumn: resolved.domainActiveColumn },
     resolved.aliasDomains,
+    resolved.database,
   );
   const cache = new ServedCache(() => store.loadServed(), resolved.cache, (domain) => store.loadOneServed(domain));
   const service = new MtaStsService({

@@ -13,6 +13,7 @@ import type { PolicyStore, SaveResult } from './store/policy-store';
 import type { Lookup, ServedCache } from './store/served-cache';
 
 export type { SaveFailure, SaveResult } from './store/policy-store';
+export { DEADLINE_CODE } from './store/bounded';
 export type { Lookup } from './store/served-cache';
 
 /** The domain's MX hosts as the tab shows them, or why there are none to show. */

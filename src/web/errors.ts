@@ -10,7 +10,7 @@ export interface ErrorItem {
 }
 import { ERROR_TEXTS, format, type ErrorTextKey } from '../i18n';
 import type { Logger } from '../logger';
-import type { SaveFailure } from '../service';
+import { DEADLINE_CODE, type SaveFailure } from '../service';
 import type { PageRenderer } from './pages';
 
 /** The 429 for a DNS Check over the limit, with Retry-After. */
@@ -29,6 +29,9 @@ export function errorText(key: ErrorTextKey, values: Record<string, string | num
 
 /** How long clients are told to wait after a 503 for an unreachable database. */
 export const UNAVAILABLE_RETRY_AFTER_S = 30;
+
+/** After a save refused because another transaction held the domain: a lock is a matter of seconds. */
+export const BUSY_RETRY_AFTER_S = 5;
 
 /** An error meant for the person or program that made the request, with a machine `code`. */
 export class HttpError extends Error {
@@ -56,7 +59,24 @@ const UNAVAILABLE_CODES = new Set([
   'ER_CON_COUNT_ERROR', 'ER_TOO_MANY_USER_CONNECTIONS', 'ER_SERVER_SHUTDOWN', 'ER_NORMAL_SHUTDOWN', 'ER_LOCK_WAIT_TIMEOUT',
   'ER_QUERY_INTERRUPTED', 'ER_CONNECTION_KILLED', 'ER_OPTION_PREVENTS_STATEMENT', 'ER_READ_ONLY_MODE',
   'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_READONLY',
+  // The plugin's own deadline (src/store/bounded.ts); PostgreSQL: connection failures, shutdown,
+  // too many connections, lock timeout, deadlock.
+  DEADLINE_CODE, '08000', '08003', '08006', '08001', '08004', '57P01', '57P02', '57P03', '53300', '55P03', '40P01',
+  'ER_LOCK_DEADLOCK',
 ]);
+
+// Of those, the ones that mean "another transaction holds what this one needs": the database is
+// up, only busy, and trying again shortly is the right advice.
+const BUSY_CODES = new Set(['ER_LOCK_WAIT_TIMEOUT', 'ER_LOCK_DEADLOCK', '55P03', '40P01', 'SQLITE_BUSY', 'SQLITE_LOCKED']);
+
+/** True when `err` (or an error it wraps) is a lock wait that gave up: a busy database, not a down one. */
+export function isDatabaseBusy(err: unknown): boolean {
+  for (let e = err as Record<string, unknown> | null | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (BUSY_CODES.has(code) || /^SQLITE_(BUSY|LOCKED)_/.test(code)) return true;
+  }
+  return false;
+}
 
 /**
  * True when `err` (or an error it wraps) says the database is unreachable or refusing work, as
@@ -73,8 +93,10 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 
 /**
  * Turns an exception from `PolicyStore.save` into what the admin is told: 503 when the database is
- * unreachable, 500 for any other database error (logged), and in both cases that nothing was saved,
- * unless the failure hit the commit itself, when the outcome is unknown and the admin is told so.
+ * unreachable or did not answer within its deadline, 503 "busy" when another transaction held the
+ * domain's row past the lock wait timeout, 500 for any other database error (logged), and in each
+ * case that nothing was saved, unless the failure hit the commit itself, when the outcome is
+ * unknown and the admin is told so.
  */
 export function saveError(err: unknown, logger: Logger): HttpError {
   logger.error('a save failed', err);
@@ -82,10 +104,12 @@ export function saveError(err: unknown, logger: Logger): HttpError {
   const unavailable = isDatabaseUnavailable(err);
   const error = unknown
     ? httpError(503, 'save-unknown', 'saveUnknown')
-    : unavailable
-      ? httpError(503, 'unavailable', 'saveUnavailable')
-      : httpError(500, 'save-failed', 'saveFailed');
-  if (error.status === 503) error.retryAfter = UNAVAILABLE_RETRY_AFTER_S;
+    : isDatabaseBusy(err)
+      ? httpError(503, 'busy', 'saveBusy')
+      : unavailable
+        ? httpError(503, 'unavailable', 'saveUnavailable')
+        : httpError(500, 'save-failed', 'saveFailed');
+  if (error.status === 503) error.retryAfter = error.code === 'busy' ? BUSY_RETRY_AFTER_S : UNAVAILABLE_RETRY_AFTER_S;
   return error;
 }
 
