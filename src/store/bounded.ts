@@ -91,11 +91,14 @@ export class BoundedDb {
       throw err;
     }
     const restoreBusy = this.lowerBusyTimeout(connection);
+    // SQLite's statements are bounded by the busy timeout, and the connection cannot be destroyed
+    // under a transaction still running on it (it would go back to the host's pool mid-way).
+    if (this.dialect === 'sqlite') clearTimeout(timer);
     const working = Promise.resolve().then(() => work(connection));
     // Once the deadline has answered, the work's own failure (its socket destroyed) has no reader.
     working.catch(() => undefined);
     try {
-      return await Promise.race([working, expired]);
+      return await (this.dialect === 'sqlite' ? working : Promise.race([working, expired]));
     } catch (err) {
       if (err instanceof DatabaseDeadlineError) this.dispose(connection, err);
       throw err;
