@@ -48,7 +48,9 @@ interface RawConnection {
  * connection nor a transaction's BEGIN/COMMIT/ROLLBACK (a transaction whose statement timed out
  * then hangs in its ROLLBACK on the same dead socket); and its cancel (`KILL QUERY` on MySQL,
  * `pg_cancel_backend` on PostgreSQL) opens a connection that hangs too while the network is down,
- * and leaves the connection itself in the pool, still wedged. So instead, when the deadline
+ * and leaves the connection itself in the pool, still wedged; on SQLite it cannot cancel at all
+ * (Knex: "not supported for this dialect", and no timer fires during a synchronous statement
+ * anyway). So instead, when the deadline
  * passes, the connection's socket is destroyed at once (every statement waiting on it fails, the
  * transaction settles), the connection is marked disposed so that the pool drops it rather than
  * handing it out again (the pool recovers by itself when the network returns, without a restart),
@@ -74,7 +76,12 @@ export class BoundedDb {
    * `knex.transaction(fn, { connection: conn })`), rejecting with DatabaseDeadlineError when both
    * together take longer than `timeoutMs`.
    */
-  async run<T>(work: (connection: unknown) => Promise<T>): Promise<T> {
+  run<T>(work: (connection: unknown) => Promise<T>): Promise<T> {
+    return this.runBounded(work, true);
+  }
+
+  /** `killOnDeadline` false for the kill itself: one that misses its deadline is not chased by another. */
+  private async runBounded<T>(work: (connection: unknown) => Promise<T>, killOnDeadline: boolean): Promise<T> {
     const client = this.knex.client as { acquireConnection(): Promise<RawConnection>; releaseConnection(c: RawConnection): Promise<void> };
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
@@ -100,7 +107,7 @@ export class BoundedDb {
     try {
       return await (this.dialect === 'sqlite' ? working : Promise.race([working, expired]));
     } catch (err) {
-      if (err instanceof DatabaseDeadlineError) this.dispose(connection, err);
+      if (err instanceof DatabaseDeadlineError) this.dispose(connection, err, killOnDeadline);
       throw err;
     } finally {
       clearTimeout(timer);
@@ -126,17 +133,18 @@ export class BoundedDb {
   }
 
   /** Takes a connection that missed its deadline out of service, here and on the server. */
-  private dispose(connection: RawConnection, reason: DatabaseDeadlineError): void {
+  private dispose(connection: RawConnection, reason: DatabaseDeadlineError, kill: boolean): void {
     if (this.dialect === 'sqlite') return;
     connection.__knex__disposed = reason;
     (connection.stream ?? connection.connection?.stream)?.destroy();
     // The server may not have noticed (a black-holed network delivers no FIN): end the session,
     // and with it any transaction and row lock it holds, from a healthy connection if there is one.
+    if (!kill) return;
     const { threadId, processID } = connection;
-    const kill =
+    const killer =
       this.dialect === 'mysql' && typeof threadId === 'number' ? (c: unknown) => this.knex.raw('KILL CONNECTION ?', [threadId]).connection(c)
         : this.dialect === 'postgres' && typeof processID === 'number' ? (c: unknown) => this.knex.raw('SELECT pg_terminate_backend(?)', [processID]).connection(c)
           : null;
-    if (kill) this.run(async (c) => kill(c)).catch(() => undefined);
+    if (killer) this.runBounded(async (c) => killer(c), false).catch(() => undefined);
   }
 }
