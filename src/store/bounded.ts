@@ -76,16 +76,16 @@ export class BoundedDb {
    * `knex.transaction(fn, { connection: conn })`), rejecting with DatabaseDeadlineError when both
    * together take longer than `timeoutMs`.
    */
-  run<T>(work: (connection: unknown) => Promise<T>): Promise<T> {
-    return this.runBounded(work, true);
+  run<T>(work: (connection: unknown) => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
+    return this.runBounded(work, true, timeoutMs);
   }
 
   /** `killOnDeadline` false for the kill itself: one that misses its deadline is not chased by another. */
-  private async runBounded<T>(work: (connection: unknown) => Promise<T>, killOnDeadline: boolean): Promise<T> {
+  private async runBounded<T>(work: (connection: unknown) => Promise<T>, killOnDeadline: boolean, timeoutMs = this.timeoutMs): Promise<T> {
     const client = this.knex.client as { acquireConnection(): Promise<RawConnection>; releaseConnection(c: RawConnection): Promise<void> };
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DatabaseDeadlineError(this.timeoutMs)), this.timeoutMs);
+      timer = setTimeout(() => reject(new DatabaseDeadlineError(this.timeoutMs)), Math.max(1, timeoutMs));
     });
     const acquiring = client.acquireConnection();
     let connection: RawConnection;

@@ -99,19 +99,20 @@ export class PolicyStore {
     change: (current: PolicySettings) => Validation<PolicySettings>,
     options: { expectedRevision?: number; now?: () => Date } = {},
   ): Promise<SaveResult> {
+    const started = Date.now();
     const found = await this.find(name);
     if (!found) return { status: 'not-found' };
     // Set once the transaction body has written a change: a failure after that is the commit's,
     // whose outcome the client cannot know (the server may have committed before the line broke).
     let wrote = false;
     try {
-      // The whole transaction, BEGIN to COMMIT, under one deadline: a connection that stops
-      // answering mid-way is destroyed, which the server answers with a rollback.
+      // The whole transaction, BEGIN to COMMIT, under what is left of the save's one deadline: a
+      // connection that stops answering mid-way is destroyed, which the server answers with a rollback.
       return await this.db.run((connection) => this.knex.transaction(async (trx) => {
         const result = await this.saveIn(trx, found, change, options);
         wrote = result.status === 'saved' && result.changed;
         return result;
-      }, { connection }));
+      }, { connection }), this.db.timeoutMs - (Date.now() - started));
     } catch (err) {
       throw markSaveFailure(err, wrote ? 'unknown' : 'not-saved');
     }
