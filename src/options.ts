@@ -6,6 +6,7 @@ import { LOCALES, type Locale } from './i18n';
 import { consoleLogger, type Logger } from './logger';
 import { toALabel } from './policy';
 import type { ProbeSettings, SmtpProbeSettings } from './probes';
+import { DEFAULT_DB_TIMEOUT_MS } from './store/bounded';
 
 /** What the host's authorization hook answers: allowed, forbidden (403) or not logged in (401). */
 export type AuthorizeResult = boolean | 'unauthenticated';
@@ -22,7 +23,7 @@ export interface PageContext {
 }
 
 export interface MtaStsOptions {
-  /** The host's Knex instance (mysql2 or better-sqlite3). */
+  /** The host's Knex instance (mysql2, pg or better-sqlite3). */
   knex: Knex;
   /** FQDN that `mta-sts.<domain>` must point to (CNAME), e.g. mail.example.org. */
   mailHostname: string;
@@ -55,6 +56,11 @@ export interface MtaStsOptions {
   tablePrefix?: string;
   /** Policy file cache: snapshot lifetime and how long a request waits for a reload. */
   cache?: { ttlMs?: number; waitMs?: number };
+  /**
+   * The deadline of every plugin query (and of a save's whole transaction) in ms, default 5000;
+   * a save waits for another transaction's row lock half of it (at least 1 s).
+   */
+  database?: { timeoutMs?: number };
   /** DNS resolver used by the DNS Check. */
   dns?: { servers?: string[]; timeoutMs?: number; retries?: number };
   /**
@@ -100,6 +106,7 @@ export interface ResolvedOptions {
   migrationsTable: string;
   tablePrefix: string;
   cache: { ttlMs: number; waitMs: number };
+  database: { timeoutMs: number };
   dns: { servers?: string[]; timeoutMs?: number; retries?: number };
   resolver: Resolver | null;
   logger: Logger;
@@ -142,6 +149,8 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
   const secureCookie = optional(csrf.secureCookie, 'csrf.secureCookie', 'boolean') ?? true;
   const ttlMs = wholeNumber(cache.ttlMs ?? 5000, 'cache.ttlMs', 0, 3_600_000);
   const waitMs = wholeNumber(cache.waitMs ?? 1000, 'cache.waitMs', 0, 60_000);
+  const database = object(options.database, 'database');
+  const timeoutMs = wholeNumber(database.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS, 'database.timeoutMs', 1000, 600_000);
   const now = optional(options.now, 'now', 'function') ?? (() => new Date());
   const locale = options.locale ?? null;
   if (locale !== null && typeof locale !== 'function' && !(LOCALES as readonly unknown[]).includes(locale)) {
@@ -163,6 +172,7 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     migrationsTable: identifier(options.migrationsTable ?? 'mta_sts_migrations', 'migrationsTable'),
     tablePrefix: tablePrefixOption(options.tablePrefix),
     cache: { ttlMs, waitMs },
+    database: { timeoutMs },
     // Checked in detail by createResolver, which the factory calls at once.
     dns: object(options.dns, 'dns'),
     resolver: resolverOption(options.resolver, options.dns),

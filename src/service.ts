@@ -13,14 +13,15 @@ import {
 } from './policy';
 import type { ProbeSettings, SmtpProbeSettings } from './probes';
 import { migrateLatest, migrationStatus, repairColumns, rollbackAll, type MigrateOptions } from './store/migrate';
-import { isDatabaseUnavailable } from './store/errors';
+import { isDatabaseBusy, isDatabaseUnavailable } from './store/errors';
 import { HistoryStore, type Audit, type HistoryEntry } from './store/history-store';
 import { PolicyStore, type ListQuery, type SaveResult } from './store/policy-store';
 import { ServedCache, type Lookup } from './store/served-cache';
 
 export type { ListQuery, SaveFailure, SaveResult } from './store/policy-store';
 export type { Audit, HistoryEntry } from './store/history-store';
-export { isDatabaseUnavailable };
+export { DEADLINE_CODE } from './store/bounded';
+export { isDatabaseBusy, isDatabaseUnavailable };
 
 /** What importing a hand-written policy file gives: the save's result, or why nothing was saved. */
 export type ImportResult =
@@ -79,7 +80,7 @@ export class MtaStsService {
       options.knex,
       { table: options.domainTable, keyColumn: options.domainColumn, activeColumn: options.domainActiveColumn },
       options.aliasDomains,
-      history,
+      { timeoutMs: options.database.timeoutMs, history },
     );
     // The cache reports failed reloads here, so that columns dropped under a running server are noticed.
     let service: MtaStsService | null = null;

@@ -338,6 +338,7 @@ export const de: Catalogue = {
   'error.badRequest': 'Die Anfrage konnte nicht verarbeitet werden.',
   'error.databaseUnavailable': 'Datenbank nicht erreichbar: Das Panel erreicht seine Datenbank gerade nicht, daher kann diese Seite nicht angezeigt werden. Bereits veröffentlichte Richtliniendateien werden weiter ausgeliefert. Versuchen Sie es gleich noch einmal.',
   'error.saveUnavailable': 'Datenbank nicht erreichbar: Nichts wurde gespeichert, die Richtlinie und ihre ID sind unverändert. Versuchen Sie es gleich noch einmal.',
+  'error.saveBusy': 'Die Datenbank ist ausgelastet: Eine andere Änderung dieser Domain hält sie gerade fest, daher wurde nichts gespeichert; die Richtlinie und ihre ID sind unverändert. Versuchen Sie es gleich noch einmal.',
   'error.saveFailed': 'Nichts wurde gespeichert: Die Datenbank hat einen Fehler gemeldet (Einzelheiten stehen im Server-Protokoll). Die Richtlinie und ihre ID sind unverändert.',
   'error.saveUnknown': 'Die Datenbankverbindung ist beim Abschluss des Speicherns abgebrochen; es ist daher unklar, ob gespeichert wurde. Laden Sie die Seite neu, um die aktuelle Richtlinie zu sehen, bevor Sie es erneut versuchen.',
   'error.unauthenticated': 'Melden Sie sich als Administrator an, um MTA-STS zu verwalten.',

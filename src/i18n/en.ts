@@ -243,6 +243,7 @@ export const en = {
   'error.badRequest': ERROR_TEXTS.badRequest,
   'error.databaseUnavailable': ERROR_TEXTS.databaseUnavailable,
   'error.saveUnavailable': ERROR_TEXTS.saveUnavailable,
+  'error.saveBusy': ERROR_TEXTS.saveBusy,
   'error.saveFailed': ERROR_TEXTS.saveFailed,
   'error.saveUnknown': ERROR_TEXTS.saveUnknown,
   'error.unauthenticated': ERROR_TEXTS.unauthenticated,

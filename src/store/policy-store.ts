@@ -3,8 +3,8 @@ import {
   MAX_AGE_LIMIT, MODES, Mode, PolicySettings, StoredPolicy, VERSION, FieldError, Validation,
   changesServedPolicy, nextPolicyId, normalizeMxPattern, servedPolicy, toALabel, toULabel, type DomainRecord,
 } from '../policy';
+import { BoundedDb, DEFAULT_DB_TIMEOUT_MS } from './bounded';
 import { COLUMNS } from './columns';
-import { dialectOf } from './dialect';
 import type { Audit, HistoryEntry, HistoryPolicy, HistoryStore } from './history-store';
 
 export interface DomainTable {
@@ -60,15 +60,40 @@ export interface ListQuery {
 /** Rows per query when loading the served policies (see loadServed). */
 const LOAD_BATCH = 500;
 
-/** All reads and writes of the plugin's columns. Knex builder only, so MariaDB and SQLite share it. */
+/**
+ * All reads and writes of the plugin's columns. Knex builder only, so MariaDB/MySQL, PostgreSQL
+ * and SQLite share it. Every statement runs through `db` (BoundedDb): within `timeoutMs`, or it
+ * fails and its connection is taken out of service.
+ */
 export class PolicyStore {
+  private readonly db: BoundedDb;
+
   constructor(
     readonly knex: Knex,
     private readonly domains: DomainTable,
     private readonly aliases: AliasTable | null,
-    /** Where every change is recorded too; null for none (the store's own unit tests). */
-    private readonly history: HistoryStore | null = null,
-  ) {}
+    /**
+     * `timeoutMs`: the deadline of every query (see BoundedDb). `history`: where every change is
+     * recorded too; none for the store's own unit tests.
+     */
+    options: { timeoutMs?: number; history?: HistoryStore | null } = {},
+  ) {
+    this.db = new BoundedDb(knex, options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS);
+    this.history = options.history ?? null;
+  }
+
+  /** Where every change is recorded too, or null. */
+  private readonly history: HistoryStore | null;
+
+  /** How long a save waits for another transaction's row lock, in whole seconds: half the deadline, at least 1. */
+  get lockWaitSeconds(): number {
+    return Math.max(1, Math.floor(this.db.timeoutMs / 2000));
+  }
+
+  /** One statement under the deadline. */
+  private read<T>(query: Knex.QueryBuilder | Knex.Raw): Promise<T> {
+    return this.db.run(async (connection) => (await query.connection(connection)) as T);
+  }
 
   private columns(): string[] {
     const cols = [this.domains.keyColumn, ...Object.values(COLUMNS)];
@@ -78,7 +103,7 @@ export class PolicyStore {
 
   private get locks(): boolean {
     // SQLite serialises writers by itself and Knex warns on FOR UPDATE there.
-    return dialectOf(this.knex) !== 'sqlite';
+    return this.db.dialect !== 'sqlite';
   }
 
   /** Finds a domain by any spelling a person or the host may use: A-label, U-label, any case. */
@@ -86,13 +111,13 @@ export class PolicyStore {
     const ascii = toALabel(name);
     if (ascii === null) return null;
     const spellings = [...new Set([ascii, toULabel(ascii), name.trim(), name.trim().toLowerCase()])];
-    let rows = await this.knex(this.domains.table).select(this.columns()).whereIn(this.domains.keyColumn, spellings);
+    let rows = await this.read<Array<Record<string, unknown>>>(this.knex(this.domains.table).select(this.columns()).whereIn(this.domains.keyColumn, spellings));
     if (rows.length === 0) {
-      // SQLite compares case-sensitively, so a host row spelled "Example.ORG" is only found by
-      // comparing lower-cased keys. Only as a fallback: it cannot use the key's index.
-      rows = await this.knex(this.domains.table)
+      // SQLite and PostgreSQL compare case-sensitively, so a host row spelled "Example.ORG" is only
+      // found by comparing lower-cased keys. Only as a fallback: it cannot use the key's index.
+      rows = await this.read(this.knex(this.domains.table)
         .select(this.columns())
-        .whereIn(this.knex.raw('lower(??)', [this.domains.keyColumn]) as unknown as string, spellings.map((s) => s.toLowerCase()));
+        .whereIn(this.knex.raw('lower(??)', [this.domains.keyColumn]) as unknown as string, spellings.map((s) => s.toLowerCase())));
     }
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null && r.domain === ascii);
     return records.find((r) => r.key === ascii) ?? records[0] ?? null;
@@ -107,17 +132,20 @@ export class PolicyStore {
     change: (current: PolicySettings) => Validation<PolicySettings>,
     options: SaveOptions = {},
   ): Promise<SaveResult> {
+    const started = Date.now();
     const found = await this.find(name);
     if (!found) return { status: 'not-found' };
     // Set once the transaction body has written a change: a failure after that is the commit's,
     // whose outcome the client cannot know (the server may have committed before the line broke).
     let wrote = false;
     try {
-      return await this.knex.transaction(async (trx) => {
+      // The whole transaction, BEGIN to COMMIT, under what is left of the save's one deadline: a
+      // connection that stops answering mid-way is destroyed, which the server answers with a rollback.
+      return await this.db.run((connection) => this.knex.transaction(async (trx) => {
         const result = await this.saveIn(trx, found, change, options);
         wrote = result.status === 'saved' && result.changed;
         return result;
-      });
+      }, { connection }), this.db.timeoutMs - (Date.now() - started));
     } catch (err) {
       throw markSaveFailure(err, wrote ? 'unknown' : 'not-saved');
     }
@@ -131,7 +159,7 @@ export class PolicyStore {
   ): Promise<SaveResult> {
     let query = trx(this.domains.table).select(this.columns()).where(this.domains.keyColumn, found.key);
     if (this.locks) query = query.forUpdate();
-    const row = await query.first();
+    const row = await this.lockingRead(trx, query.first());
     const current = row ? this.decode(row) : null;
     if (!current) return { status: 'not-found' } as const;
     if (options.expectedRevision !== undefined && options.expectedRevision !== current.policy.revision) {
@@ -173,6 +201,37 @@ export class PolicyStore {
   }
 
   /**
+   * `SELECT ... FOR UPDATE` waiting at most lockWaitSeconds for a row lock held by another
+   * transaction (e.g. a save whose client vanished mid-way, whose session the server has not ended
+   * yet), so that the save fails as "database busy" well before its deadline, instead of after
+   * the server's default (50 s on MariaDB, forever on PostgreSQL). Set inside the plugin's own
+   * transaction, never in the host's pool configuration: PostgreSQL's `SET LOCAL` ends with the
+   * transaction; MariaDB/MySQL have no transaction-local form, so the session's own value is kept
+   * in a user variable and put back right after the locking read (the UPDATE that follows takes no
+   * other lock), before the connection can return to the host's pool.
+   */
+  private async lockingRead<T>(trx: Knex.Transaction, read: Promise<T> | Knex.QueryBuilder): Promise<T> {
+    const seconds = this.lockWaitSeconds;
+    if (this.db.dialect === 'postgres') {
+      await trx.raw(`SET LOCAL lock_timeout = '${seconds}s'`);
+      return (await read) as T;
+    }
+    if (this.db.dialect !== 'mysql') return (await read) as T;
+    await trx.raw('SET @mta_sts_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = ?', [seconds]);
+    const restore = () => trx.raw('SET SESSION innodb_lock_wait_timeout = @mta_sts_lock_wait');
+    let row: T;
+    try {
+      row = (await read) as T;
+    } catch (err) {
+      // The read's error is the one to report (a lock wait timeout, a lost connection).
+      await restore().catch(() => undefined);
+      throw err;
+    }
+    await restore();
+    return row;
+  }
+
+  /**
    * Every policy senders may be served: MTA-STS active, host domain active, values valid. Read in
    * batches of LOAD_BATCH rows in key order, yielding to the event loop between batches, so that
    * a host with many domains is never blocked for the whole load (SQLite reads synchronously).
@@ -184,7 +243,7 @@ export class PolicyStore {
       // Keyset pagination on the key column, which is unique (every save updates one row by it).
       let query = this.knex(this.domains.table).select(this.columns()).where(COLUMNS.active, true).whereNotNull(key).orderBy(key).limit(LOAD_BATCH);
       if (after !== undefined) query = query.andWhere(key, '>', after as string);
-      const rows = await query;
+      const rows = await this.read<Array<Record<string, unknown>>>(query);
       for (const row of rows) {
         const record = this.decode(row);
         const policy = servedPolicy(record);
@@ -198,7 +257,7 @@ export class PolicyStore {
     if (this.aliases) {
       const { table, aliasColumn, targetColumn, activeColumn } = this.aliases;
       const cols = activeColumn ? [aliasColumn, targetColumn, activeColumn] : [aliasColumn, targetColumn];
-      for (const row of await this.knex(table).select(cols)) {
+      for (const row of await this.read<Array<Record<string, unknown>>>(this.knex(table).select(cols))) {
         const alias = toALabel(String(row[aliasColumn] ?? ''));
         const target = toALabel(String(row[targetColumn] ?? ''));
         if (alias && target && (!activeColumn || truthy(row[activeColumn]))) aliases.set(alias, target);
@@ -218,7 +277,7 @@ export class PolicyStore {
     const ascii = toALabel(name);
     if (ascii === null) return null;
     const cols = activeColumn ? [targetColumn, activeColumn] : [targetColumn];
-    const rows = await this.knex(table).select(cols).whereIn(aliasColumn, [...new Set([ascii, toULabel(ascii)])]);
+    const rows = await this.read<Array<Record<string, unknown>>>(this.knex(table).select(cols).whereIn(aliasColumn, [...new Set([ascii, toULabel(ascii)])]));
     const row = rows.find((r) => !activeColumn || truthy(r[activeColumn]));
     return row ? servedPolicy(await this.find(String(row[targetColumn] ?? ''))) : null;
   }
@@ -233,8 +292,8 @@ export class PolicyStore {
       if (query.active !== undefined) q = q.where(COLUMNS.active, query.active);
       return q;
     };
-    const [{ count }] = await filtered().count({ count: '*' });
-    const rows = await filtered().select(this.columns()).orderBy(this.domains.keyColumn).limit(query.limit).offset(query.offset);
+    const [{ count }] = await this.read<Array<{ count: unknown }>>(filtered().count({ count: '*' }));
+    const rows = await this.read<Array<Record<string, unknown>>>(filtered().select(this.columns()).orderBy(this.domains.keyColumn).limit(query.limit).offset(query.offset));
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null);
     return { records, total: Number(count) };
   }
@@ -248,7 +307,7 @@ export class PolicyStore {
     let restored = 0;
     for (const entry of entries) {
       const p = entry.after;
-      restored += await this.knex(this.domains.table).where(this.domains.keyColumn, entry.key).update({
+      restored += await this.read<number>(this.knex(this.domains.table).where(this.domains.keyColumn, entry.key).update({
         [COLUMNS.active]: p.active,
         [COLUMNS.version]: p.version,
         [COLUMNS.mode]: p.mode,
@@ -257,7 +316,7 @@ export class PolicyStore {
         [COLUMNS.id]: p.id,
         [COLUMNS.updatedAt]: p.updatedAt,
         [COLUMNS.revision]: p.revision,
-      });
+      }));
     }
     return restored;
   }

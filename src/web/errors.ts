@@ -10,7 +10,7 @@ export interface ErrorItem {
 }
 import { ERROR_TEXTS, format, type ErrorTextKey } from '../i18n';
 import type { Logger } from '../logger';
-import { isDatabaseUnavailable, type SaveFailure } from '../service';
+import { isDatabaseBusy, isDatabaseUnavailable, type SaveFailure } from '../service';
 import type { PageRenderer } from './pages';
 
 /** The 429 for a DNS Check over the limit, with Retry-After. */
@@ -29,6 +29,9 @@ export function errorText(key: ErrorTextKey, values: Record<string, string | num
 
 /** How long clients are told to wait after a 503 for an unreachable database. */
 export const UNAVAILABLE_RETRY_AFTER_S = 30;
+
+/** After a save refused because another transaction held the domain: a lock is a matter of seconds. */
+export const BUSY_RETRY_AFTER_S = 5;
 
 /** An error meant for the person or program that made the request, with a machine `code`. */
 export class HttpError extends Error {
@@ -50,8 +53,10 @@ export class HttpError extends Error {
 
 /**
  * Turns an exception from `PolicyStore.save` into what the admin is told: 503 when the database is
- * unreachable, 500 for any other database error (logged), and in both cases that nothing was saved,
- * unless the failure hit the commit itself, when the outcome is unknown and the admin is told so.
+ * unreachable or did not answer within its deadline, 503 "busy" when another transaction held the
+ * domain's row past the lock wait timeout, 500 for any other database error (logged), and in each
+ * case that nothing was saved, unless the failure hit the commit itself, when the outcome is
+ * unknown and the admin is told so.
  */
 export function saveError(err: unknown, logger: Logger): HttpError {
   logger.error('a save failed', err);
@@ -59,10 +64,12 @@ export function saveError(err: unknown, logger: Logger): HttpError {
   const unavailable = isDatabaseUnavailable(err);
   const error = unknown
     ? httpError(503, 'save-unknown', 'saveUnknown')
-    : unavailable
-      ? httpError(503, 'unavailable', 'saveUnavailable')
-      : httpError(500, 'save-failed', 'saveFailed');
-  if (error.status === 503) error.retryAfter = UNAVAILABLE_RETRY_AFTER_S;
+    : isDatabaseBusy(err)
+      ? httpError(503, 'busy', 'saveBusy')
+      : unavailable
+        ? httpError(503, 'unavailable', 'saveUnavailable')
+        : httpError(500, 'save-failed', 'saveFailed');
+  if (error.status === 503) error.retryAfter = error.code === 'busy' ? BUSY_RETRY_AFTER_S : UNAVAILABLE_RETRY_AFTER_S;
   return error;
 }
 

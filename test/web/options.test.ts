@@ -39,6 +39,7 @@ describe('createMtaSts options', () => {
         csrf: { secret: 'x'.repeat(32), sessionId: () => 'sid', secureCookie: false },
         migrationsTable: 'plugin_mta_sts_migrations',
         cache: { ttlMs: 0, waitMs: 60_000 },
+        database: { timeoutMs: 1000 },
         dns: { servers: ['127.0.0.1:53'], timeoutMs: 500, retries: 1 },
         now: () => new Date(0),
       }),
@@ -105,6 +106,12 @@ describe('createMtaSts options', () => {
   it('throws naming cache.ttlMs or cache.waitMs for numbers that are not whole, negative or too large', () => {
     for (const bad of [-1, 1.5, Number.NaN, Infinity, '5000', 3_600_001]) rejects({ ...base, cache: { ttlMs: bad } }, 'cache.ttlMs');
     for (const bad of [-1, 0.5, Number.NaN, '1000', 60_001]) rejects({ ...base, cache: { waitMs: bad } }, 'cache.waitMs');
+  });
+
+  it('throws naming database or database.timeoutMs for a deadline that is not a whole number of ms from 1000 to 600000', () => {
+    for (const bad of [0, 999, -1, 1.5, Number.NaN, '5000', 600_001]) rejects({ ...base, database: { timeoutMs: bad } }, 'database.timeoutMs');
+    rejects({ ...base, database: 5000 }, 'database');
+    assert.doesNotThrow(() => createMtaSts({ ...base, database: { timeoutMs: 600_000 } }));
   });
 
   it('throws naming authorize, layout or now when they are not functions', () => {
