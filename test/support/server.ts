@@ -96,6 +96,11 @@ export interface TestServer {
   submitTab(domain: string, fields?: Record<string, string | undefined>): Promise<request.Response>;
   /** POSTs a form with exactly these fields, a CSRF token/cookie when given. */
   postForm(domain: string, fields: Record<string, string>, csrf?: Csrf | null): request.Test;
+  /**
+   * Presses the tab's "DNS Check" button: a POST with the CSRF token of `csrf` (default: of the
+   * domain's own tab, fetched with the same headers). `headers` go on both requests.
+   */
+  dnsCheckTab(domain: string, headers?: Record<string, string>, csrf?: Csrf | null): Promise<request.Response>;
   /** PUT to the API as JSON. */
   put(domain: string, body: unknown): request.Test;
   /** The host row of a domain, as stored. */
@@ -214,6 +219,17 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
         if (csrf) test.set('Cookie', csrf.cookie);
         const body = csrf && fields._csrf === undefined ? { ...fields, _csrf: csrf.token } : fields;
         return test.send(body);
+      },
+      async dnsCheckTab(domain, headers = {}, csrf) {
+        let token = csrf;
+        if (token === undefined) {
+          const page = await request(server).get(`${adminPath}/${encodeURIComponent(domain)}`).set(headers);
+          if (page.status !== 200) throw new Error(`GET tab of ${domain}: ${page.status}`);
+          token = csrfFrom(page);
+        }
+        const test = request(server).post(`${adminPath}/${encodeURIComponent(domain)}/dns-check`).type('form').set(headers);
+        if (token) test.set('Cookie', token.cookie);
+        return test.send(token ? { _csrf: token.token } : {});
       },
       put: (domain, body) => {
         const test = request(server).put(`${API_PATH}/${encodeURIComponent(domain)}`);
