@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import request from 'supertest';
-import { API_PATH, AuthorizeResult, MtaSts, MtaStsOptions, createMtaSts } from '../../src';
+import { API_PATH, AuthorizeResult, AuthorizeTarget, MtaSts, MtaStsOptions, createMtaSts } from '../../src';
 import { COLUMNS } from '../../src/store/columns';
 import { DbKind, TestDb, createHostTables, createTestDb } from './db';
 
 /** What `authorize` answers: allow (true), deny (false), 'unauthenticated', a function of its own, or 'missing' (no hook passed). */
-export type AuthMode = 'allow' | 'deny' | 'unauthenticated' | 'missing' | ((req: Request) => AuthorizeResult | Promise<AuthorizeResult>);
+export type AuthMode = 'allow' | 'deny' | 'unauthenticated' | 'missing' | ((req: Request, target: AuthorizeTarget) => AuthorizeResult | Promise<AuthorizeResult>);
 
 export const MAIL_HOSTNAME = 'mail.example.net';
 
@@ -125,10 +125,10 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
     writeFileSync(join(webRoot, 'index.html'), '<p>host home page</p>');
 
     const state = { authorize: options.authorize ?? 'allow', calls: 0 } as { authorize: AuthMode; calls: number };
-    const hook = (req: Request): AuthorizeResult | Promise<AuthorizeResult> => {
+    const hook = (req: Request, target: AuthorizeTarget): AuthorizeResult | Promise<AuthorizeResult> => {
       state.calls += 1;
       const mode = state.authorize;
-      if (typeof mode === 'function') return mode(req);
+      if (typeof mode === 'function') return mode(req, target);
       if (mode === 'allow') return true;
       if (mode === 'unauthenticated') return 'unauthenticated';
       return false;
