@@ -25,7 +25,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
   // Each route asks the host's hook first (with its domain and action), then parses its form and
   // checks the CSRF token: a refused request is answered before its body is even read.
   const form = [
-    express.urlencoded({ extended: false, limit: '32kb', parameterLimit: FORM_FIELD_LIMIT }),
+    parseForm(FORM_FIELD_LIMIT),
     limitFormFields(FORM_FIELD_LIMIT),
     ...ctx.csrf.protect,
   ];
@@ -135,6 +135,14 @@ export function createAdminRouter(ctx: PluginContext): Router {
   router.use(requireAdmin(authorize, 'read', false), (_req, _res, next) => next(httpError(404, 'not-found', 'noSuchPage')));
   router.use(errorHandler(ctx.pages, ctx.logger));
   return router;
+}
+
+/** The plugin's form parser; its "too many fields" is said in words, like the check below. */
+function parseForm(limit: number): RequestHandler {
+  const parse = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: limit });
+  return (req, res, next) => parse(req, res, (err?: unknown) => {
+    next((err as { type?: string } | undefined)?.type === 'parameters.too.many' ? httpError(413, 'too-many-fields', 'tooManyFields', { limit }) : err);
+  });
 }
 
 /**

@@ -52,6 +52,8 @@ export interface ServerOptions {
   aliases?: HostAlias[];
   /** The initial answer of the hook; switch later with `server.authorize = ...`. 'missing' is fixed at creation. */
   authorize?: AuthMode;
+  /** The host parses form bodies itself, before the plugin's routers (with a far higher field limit). */
+  hostBodyParser?: boolean;
   /** Any other plugin option, passed as is (layout, adminPath, cache, now, csrf...). */
   plugin?: Partial<MtaStsOptions>;
 }
@@ -161,6 +163,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
       const fragment = await mtaSts.renderTab(req, res, String(req.params.domain));
       res.type('html').send(`<!doctype html><title>Host</title><main id="host-domain-page">${fragment}</main>`);
     });
+    if (options.hostBodyParser) app.use(express.urlencoded({ extended: true, limit: '1mb', parameterLimit: 100_000 }));
     app.use(adminPath, mtaSts.admin);
     app.use(API_PATH, mtaSts.api);
     app.use((_req: Request, res: Response) => {
