@@ -348,4 +348,18 @@ describe('the policy file when the database fails', () => {
     await assert.rejects(server.mtaSts.certificateNames());
     assert.equal((await server.request().get('/api/v1/mta-sts/certificate-names')).status, 503);
   });
+
+  it('answers certificate-names 503 with Retry-After once the list cannot be confirmed fresh, never the last list', async () => {
+    const fresh = await server.request().get('/api/v1/mta-sts/certificate-names');
+    assert.equal(fresh.status, 200);
+    assert.deepEqual([...fresh.body.names].sort(), ['mta-sts.alias.example', 'mta-sts.example.org']);
+    await breakDatabase();
+    const res = await server.request().get('/api/v1/mta-sts/certificate-names');
+    assert.equal(res.status, 503, res.text);
+    assert.equal(res.body.error.code, 'unavailable');
+    assert.match(res.body.error.message, /Database unavailable/);
+    assert.ok(Number(res.headers['retry-after']) > 0);
+    assert.equal(res.body.names, undefined, 'no list that may be stale');
+    await assert.rejects(server.mtaSts.certificateNames(), /database is unavailable/);
+  });
 });
