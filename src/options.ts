@@ -71,7 +71,7 @@ export interface MtaStsOptions {
   csrf?: {
     /** Shared by every instance of the host; default: random per process. */
     secret?: string;
-    /** The host's session id, binding tokens to a login. Default: none (token bound to the cookie only). */
+    /** The host's session id, binding tokens to a login; '' for a cookie naming no live session. Default: none (token bound to the cookie only). */
     sessionId?: (req: Request) => string;
     /** Send the cookie with `Secure` and the `__Host-` prefix. Default true; false only for plain-HTTP development. */
     secureCookie?: boolean;
