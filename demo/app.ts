@@ -6,6 +6,7 @@ import express, { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import { API_PATH, MtaSts, MtaStsOptions, createMtaSts } from '../src';
 import { migrateHost, seedDomains } from './host-schema';
+import { LOGIN_FAILURES, LOGIN_WINDOW_MS, LoginLimiter, createPanelCsrf } from './login-guard';
 import { Sessions } from './sessions';
 
 export interface PanelOptions {
@@ -55,17 +56,29 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   await migrateHost(knex);
   await seedDomains(knex, options.demoDomains ?? ['example.org', 'example.net']);
 
-  const page = (req: Request, title: string, content: string) =>
-    view('layout', { title, content, user: sessions.user(req) });
+  const panelCsrf = createPanelCsrf({ secure: options.secureCookies ?? false, sessionId: (req) => sessions.id(req) });
+  const logins = new LoginLimiter();
+
+  const page = (req: Request, res: Response, title: string, content: string) => {
+    const user = sessions.user(req);
+    // The logout form carries a token too: logging someone out is an action another site must not take.
+    return view('layout', { title, content, user, csrfToken: user ? panelCsrf.token(req, res) : null });
+  };
 
   /** The host's domain edit page, with the plugin's fragment in the "MTA-STS" tab when given. */
-  const domainPage = async (req: Request, domain: string, tab: 'general' | 'mta-sts', mtaStsContent: string | null) => {
+  const domainPage = async (req: Request, res: Response, domain: string, tab: 'general' | 'mta-sts', mtaStsContent: string | null) => {
     const row = await knex('domain').where('domain', domain).first();
     const content = view('domain', { domain, row: row ?? null, tab, mtaSts: mtaStsContent });
-    return page(req, `Edit domain ${domain}`, content);
+    return page(req, res, `Edit domain ${domain}`, content);
   };
 
   const apiRequests = new WeakSet<Request>();
+  /** The API key's identity for the rate limit: a digest, so the key itself is kept nowhere. */
+  const apiIdentity = options.apiKey ? `api-key:${createHash('sha256').update(options.apiKey).digest('hex').slice(0, 16)}` : null;
+  const validApiKey = (req: Request) => {
+    const key = req.get('x-api-key');
+    return key !== undefined && options.apiKey !== undefined && options.apiKey !== '' && sameSecret(key, options.apiKey);
+  };
   const mtaSts = createMtaSts({
     knex,
     mailHostname: options.mailHostname,
@@ -79,14 +92,19 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
       // The API takes its key and nothing else, so a browser's login cookie cannot drive it (no CSRF).
       // Marked by the mount itself: routing ignores case, so `/API/v1/...` must not fall through to the cookie.
       if (apiRequests.has(req)) {
-        const key = req.get('x-api-key');
-        if (key === undefined) return 'unauthenticated';
-        return options.apiKey !== undefined && options.apiKey !== '' && sameSecret(key, options.apiKey);
+        if (req.get('x-api-key') === undefined) return 'unauthenticated';
+        return validApiKey(req);
       }
       return sessions.user(req) === 'admin' ? true : 'unauthenticated';
     },
-    layout: ({ req, domain, title, content }) =>
-      domain ? domainPage(req, domain, 'mta-sts', content) : page(req, title, content),
+    // Who the DNS Check limit counts: the API key for API requests, else the logged-in user. Never
+    // a cookie value as such: a client sending a new cookie each time must stay one client.
+    principal(req) {
+      if (apiRequests.has(req)) return validApiKey(req) ? apiIdentity : null;
+      return sessions.user(req);
+    },
+    layout: ({ req, res, domain, title, content }) =>
+      domain ? domainPage(req, res, domain, 'mta-sts', content) : page(req, res, title, content),
   });
   await mtaSts.migrate();
 
@@ -98,19 +116,33 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   app.use('/assets/bootstrap', express.static(BOOTSTRAP));
   app.use(express.urlencoded({ extended: false, limit: '8kb' }));
 
+  const loginPage = (req: Request, res: Response, status: number, error: string | null) =>
+    res.status(status).send(page(req, res, 'Log in', view('login', { error, csrfToken: panelCsrf.token(req, res) })));
+
   app.get('/login', (req, res) => {
-    res.send(page(req, 'Log in', view('login', { error: null })));
+    loginPage(req, res, 200, null);
   });
-  app.post('/login', (req, res) => {
+  app.post('/login', ...panelCsrf.protect, (req, res) => {
     const { username, password } = (req.body ?? {}) as Record<string, unknown>;
-    if (username === 'admin' && sameSecret(password, options.adminPassword)) {
+    const name = typeof username === 'string' ? username.slice(0, 200) : '';
+    const keys = LoginLimiter.keys(req, name);
+    // Checked before the password: once blocked, not even the right password gets in, so guessing stops.
+    const wait = logins.blockedFor(keys);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      const minutes = Math.ceil(wait / 60);
+      return loginPage(req, res, 429, `Too many failed logins (at most ${LOGIN_FAILURES} in ${LOGIN_WINDOW_MS / 60_000} minutes). Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+    }
+    if (name === 'admin' && sameSecret(password, options.adminPassword)) {
+      logins.clearAccount(name);
       sessions.start(res, 'admin');
       const next = typeof req.query.next === 'string' && /^\/[a-z]/.test(req.query.next) ? req.query.next : '/domains';
       return res.redirect(303, next);
     }
-    res.status(401).send(page(req, 'Log in', view('login', { error: 'Wrong username or password.' })));
+    logins.fail(keys);
+    loginPage(req, res, 401, 'Wrong username or password.');
   });
-  app.post('/logout', (req, res) => {
+  app.post('/logout', ...panelCsrf.protect, (req, res) => {
     sessions.end(req, res);
     res.redirect(303, '/login');
   });
@@ -122,14 +154,14 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   app.get('/', (_req, res) => res.redirect(303, '/domains'));
   app.get('/domains', requireLogin, async (req, res) => {
     const domains = await knex('domain').select('domain', 'description', 'active').orderBy('domain');
-    res.send(page(req, 'Domains', view('domains', { domains })));
+    res.send(page(req, res, 'Domains', view('domains', { domains })));
   });
   app.get('/domains/:domain', requireLogin, async (req, res, next) => {
     const record = await knex('domain').where('domain', req.params.domain).first();
     if (!record) return next();
     const tab = req.query.tab === 'mta-sts' ? 'mta-sts' : 'general';
     const fragment = tab === 'mta-sts' ? await mtaSts.renderTab(req, res, record.domain) : null;
-    res.send(await domainPage(req, record.domain, tab, fragment));
+    res.send(await domainPage(req, res, record.domain, tab, fragment));
   });
 
   app.use('/mta-sts', mtaSts.admin);
@@ -138,12 +170,16 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     next();
   }, mtaSts.api);
   app.use((req, res) => {
-    res.status(404).send(page(req, 'Not found', '<p>There is no such page.</p>'));
+    res.status(404).send(page(req, res, 'Not found', '<p>There is no such page.</p>'));
   });
   app.use((err: unknown, req: Request, res: Response, _next: () => void) => {
+    if ((err as { code?: string } | null)?.code === 'EBADCSRFTOKEN') {
+      // The login or logout form without a valid token: another site's form, or an old page.
+      return res.status(403).send(page(req, res, 'Form expired', '<p>The form has expired or did not come from this panel. <a href="/login">Reload the login page</a> and try again.</p>'));
+    }
     console.error('[panel]', err);
     const status = (err as { status?: number }).status ?? 500;
-    res.status(status).send(page(req, 'Error', `<p>${status === 500 ? 'Something went wrong.' : 'The request was refused.'}</p>`));
+    res.status(status).send(page(req, res, 'Error', `<p>${status === 500 ? 'Something went wrong.' : 'The request was refused.'}</p>`));
   });
   return { app, mtaSts };
 }

@@ -37,9 +37,12 @@ export class Sessions {
     return session.user;
   }
 
-  /** The session token, which the plugin uses to bind its CSRF tokens to this login. */
+  /**
+   * The token of a live session, which the plugin uses to bind its CSRF tokens to this login; ''
+   * when the cookie names no live session (a client inventing cookies gets nothing from them).
+   */
   id(req: Request): string {
-    return this.token(req) ?? '';
+    return this.user(req) === null ? '' : (this.token(req) as string);
   }
 
   private token(req: Request): string | null {

@@ -5,7 +5,7 @@ import { POLICY_PATH } from './policy';
 import { MtaStsService } from './service';
 import { createAdminRouter } from './web/admin';
 import { createApiRouter } from './web/api';
-import { noStore, requireAdmin } from './web/authorize';
+import { authorizeOrThrow, isAllowed, noStore, targetDomain } from './web/authorize';
 import type { PluginContext } from './web/context';
 import { createCsrf } from './web/csrf';
 import { findOrThrow } from './web/domain';
@@ -15,7 +15,7 @@ import { PageRenderer } from './web/pages';
 import { renderTabFragment } from './web/tab';
 import { createWellKnownHandler } from './web/well-known';
 
-export type { MtaStsOptions, AuthorizeResult, PageContext } from './options';
+export type { MtaStsOptions, AuthorizeResult, AuthorizeAction, AuthorizeTarget, AuthorizeHook, PrincipalHook, PageContext } from './options';
 export type { Logger } from './logger';
 export type { Resolver, RecordType, LookupResult } from './dns';
 export * as policy from './policy';
@@ -33,7 +33,10 @@ export interface MtaSts {
   api: Router;
   /** The MTA-STS tab as an HTML fragment for the host's domain edit page (authorized, with CSRF token). */
   renderTab(req: Request, res: Response, domain: string): Promise<string>;
-  /** `mta-sts.<domain>` for every domain (and alias) with an active policy: what the ACME client must request. */
+  /**
+   * `mta-sts.<domain>` for every domain (and alias) with an active policy: what the ACME client
+   * must request. A host call: not filtered by `authorize` (the API route is).
+   */
   certificateNames(): Promise<string[]>;
   /** The DNS Check for a domain (what the tab's "DNS Check" button shows). Null for an unknown domain. */
   dnsCheck(domain: string): Promise<DnsCheckResult | null>;
@@ -41,8 +44,10 @@ export interface MtaSts {
    * The DNS Check of many domains in one call: at most `options.concurrency` (default 8) at once,
    * `options.onProgress` after each, results in input order (null for an unknown domain). A domain
    * that cannot be checked (e.g. the database fails) gets a result of errors; never rejects for one.
+   * A host call checks every domain; given `options.req` (the request it acts for), only the
+   * domains `authorize(req, { domain, action: 'check' })` allows, the others giving null.
    */
-  checkMany(domains: Iterable<string>, options?: DnsChecksOptions<DnsCheckResult | null>): Promise<Array<DnsCheckResult | null>>;
+  checkMany(domains: Iterable<string>, options?: DnsChecksOptions<DnsCheckResult | null> & { req?: Request }): Promise<Array<DnsCheckResult | null>>;
   /** Adds the plugin's columns to the host's domain table (idempotent). Returns the migrations applied. */
   migrate(): Promise<string[]>;
   /** Removes exactly the plugin's columns. Returns the migrations reverted. */
@@ -69,14 +74,13 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     csrf: createCsrf(resolved.csrf),
     limiter: createDnsCheckLimiter(resolved),
   };
-  const gate = requireAdmin(resolved.authorize);
 
   return {
     wellKnown: createWellKnownHandler(service, resolved.logger),
     admin: createAdminRouter(ctx),
     api: createApiRouter(ctx),
     async renderTab(req, res, domain) {
-      await new Promise<void>((resolve, reject) => gate(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+      await authorizeOrThrow(resolved.authorize, req, { domain: targetDomain(domain), action: 'read' });
       // The host's page now carries a CSRF token and security settings: never cached, never sniffed.
       noStore(req, res, () => undefined);
       const record = await findOrThrow(ctx, domain).catch((err: unknown) => {
@@ -90,7 +94,13 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       return names;
     },
     dnsCheck: (domain) => service.dnsCheck(domain),
-    checkMany: (domains, checkOptions) => service.checkMany(domains, checkOptions),
+    checkMany(domains, checkOptions = {}) {
+      const { req, ...rest } = checkOptions;
+      // A host call checks every domain; with the request it acts for, only those the hook allows
+      // (the others come back null, like an unknown domain, so their existence is not told).
+      const allow = req ? (domain: string) => isAllowed(resolved.authorize, req, { domain: targetDomain(domain), action: 'check' }) : undefined;
+      return service.checkMany(domains, rest, allow);
+    },
     migrate: () => service.migrate(),
     rollback: () => service.rollback(),
     mounts: [

@@ -11,6 +11,24 @@ import { DEFAULT_DB_TIMEOUT_MS } from './store/bounded';
 /** What the host's authorization hook answers: allowed, forbidden (403) or not logged in (401). */
 export type AuthorizeResult = boolean | 'unauthenticated';
 
+/** What a request wants to do: see a policy, change it, run its DNS Check, or list domains. */
+export type AuthorizeAction = 'read' | 'write' | 'check' | 'list';
+
+/**
+ * The second argument of `authorize`: the domain the request is about (normalised A-label, also
+ * for a domain that does not exist; null for routes over all domains) and what it wants to do.
+ */
+export interface AuthorizeTarget {
+  domain: string | null;
+  action: AuthorizeAction;
+}
+
+/** The host's authorization hook. A one-argument hook (ignoring the target) decides for every domain alike. */
+export type AuthorizeHook = (req: Request, target: AuthorizeTarget) => AuthorizeResult | Promise<AuthorizeResult>;
+
+/** Who is making the request (the host's user id, an API key's identity), or null/'' for nobody known. */
+export type PrincipalHook = (req: Request) => string | null | undefined | Promise<string | null | undefined>;
+
 /** A page the plugin wants shown; the host wraps `content` (an HTML fragment) in its own layout. */
 export interface PageContext {
   req: Request;
@@ -27,8 +45,17 @@ export interface MtaStsOptions {
   knex: Knex;
   /** FQDN that `mta-sts.<domain>` must point to (CNAME), e.g. mail.example.org. */
   mailHostname: string;
-  /** The host's admin check, called for every admin and API request. Missing = deny all. */
-  authorize?: (req: Request) => AuthorizeResult | Promise<AuthorizeResult>;
+  /**
+   * The host's admin check, called once for every admin and API request after its route is
+   * matched, with the domain (A-label; null for routes over all domains) and the action; lists are
+   * filtered by it too. Only `true` allows. Missing = deny all.
+   */
+  authorize?: AuthorizeHook;
+  /**
+   * Who makes the request: the host's user id, or an API key's identity. Keys the DNS Check rate
+   * limit (unless `rateLimit.key` is given). Default: nobody, so the client's address is used.
+   */
+  principal?: PrincipalHook;
   /** The host's domain table. Default `domain` (as in mailcow). */
   domainTable?: string;
   /** Its key column holding the domain name. Default `domain`. */
@@ -45,7 +72,7 @@ export interface MtaStsOptions {
   csrf?: {
     /** Shared by every instance of the host; default: random per process. */
     secret?: string;
-    /** The host's session id, binding tokens to a login. Default: none (token bound to the cookie only). */
+    /** The host's session id, binding tokens to a login; '' for a cookie naming no live session. Default: none (token bound to the cookie only). */
     sessionId?: (req: Request) => string;
     /** Send the cookie with `Secure` and the `__Host-` prefix. Default true; false only for plain-HTTP development. */
     secureCookie?: boolean;
@@ -79,9 +106,10 @@ export interface MtaStsOptions {
   /**
    * Limits the DNS Check per user (tab and API together), so that it cannot be used to hammer a
    * resolver: at most `dnsChecks` per `windowMs` (default 10 per minute) for each `key(req)`
-   * (default: the `csrf.sessionId` of the request, else its IP address).
+   * (default: the `principal` of the request, else its IP address, IPv6 by /64), and at most
+   * `concurrentChecks` (default 4) running at once in this instance, for everyone together.
    */
-  rateLimit?: { dnsChecks?: number; windowMs?: number; key?: (req: Request) => string };
+  rateLimit?: { dnsChecks?: number; windowMs?: number; concurrentChecks?: number; key?: (req: Request) => string };
   /**
    * The language of the tab and the DNS Check ('en' or 'de'): fixed, or chosen per request (e.g.
    * from the admin's profile). When absent, or when the function returns nothing or an
@@ -95,7 +123,8 @@ export interface MtaStsOptions {
 export interface ResolvedOptions {
   knex: Knex;
   mailHostname: string;
-  authorize: (req: Request) => AuthorizeResult | Promise<AuthorizeResult>;
+  authorize: AuthorizeHook;
+  principal: PrincipalHook;
   domainTable: string;
   domainColumn: string;
   domainActiveColumn: string | null;
@@ -111,7 +140,7 @@ export interface ResolvedOptions {
   resolver: Resolver | null;
   logger: Logger;
   dnsCheck: { https: ProbeSettings; smtp: SmtpProbeSettings };
-  rateLimit: { dnsChecks: number; windowMs: number; key: (req: Request) => string };
+  rateLimit: { dnsChecks: number; windowMs: number; concurrentChecks: number; key: (req: Request) => string | null | undefined | Promise<string | null | undefined> };
   locale: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>) | null;
   now: () => Date;
 }
@@ -157,11 +186,14 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     throw new TypeError(`options.locale must be ${LOCALES.map((l) => `'${l}'`).join(' or ')}, or a function of the request returning a language`);
   }
   const rateLimit = object(options.rateLimit, 'rateLimit');
-  const rateKey = optional(rateLimit.key, 'rateLimit.key', 'function') ?? ((req: Request) => sessionId(req));
+  const principal = optional(options.principal, 'principal', 'function') ?? (() => null);
+  // Not the session id: a client inventing a new cookie per request would get a new count each time.
+  const rateKey = optional(rateLimit.key, 'rateLimit.key', 'function') ?? principal;
   return {
     knex,
     mailHostname: toALabel(options.mailHostname) as string,
     authorize,
+    principal,
     domainTable: identifier(options.domainTable ?? 'domain', 'domainTable'),
     domainColumn: identifier(options.domainColumn ?? 'domain', 'domainColumn'),
     domainActiveColumn: options.domainActiveColumn === null ? null : identifier(options.domainActiveColumn ?? 'active', 'domainActiveColumn'),
@@ -184,6 +216,7 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     rateLimit: {
       dnsChecks: wholeNumber(rateLimit.dnsChecks ?? 10, 'rateLimit.dnsChecks', 1, 100_000),
       windowMs: wholeNumber(rateLimit.windowMs ?? 60_000, 'rateLimit.windowMs', 1000, 86_400_000),
+      concurrentChecks: wholeNumber(rateLimit.concurrentChecks ?? 4, 'rateLimit.concurrentChecks', 1, 1000),
       key: rateKey,
     },
     locale,

@@ -324,6 +324,7 @@ export const de: Catalogue = {
   'notice.filledMx': 'Die MX-Einträge wurden aus dem DNS übernommen. Prüfen Sie sie und klicken Sie dann auf Änderungen speichern: Noch ist nichts gespeichert.',
   'notice.noMxToFill': 'Das DNS lieferte keine MX-Hosts zum Übernehmen.',
   'notice.rateLimited': 'Zu viele DNS-Prüfungen: höchstens {limit} alle {window} Sekunden. Versuchen Sie es in {seconds} Sekunden erneut.',
+  'notice.checksBusy': 'Gerade laufen zu viele DNS-Prüfungen (höchstens {limit} gleichzeitig). Versuchen Sie es in {seconds} Sekunden erneut.',
   'notice.hostInactive': 'MTA-STS ist aktiv, aber die Domain selbst ist im Panel inaktiv: Für sie wird keine Richtliniendatei ausgeliefert.',
   'notice.invalidStored': 'Die gespeicherten MTA-STS-Einstellungen sind ungültig (außerhalb des Panels bearbeitet?): Bis sie erneut gespeichert werden, wird keine Richtliniendatei ausgeliefert.',
   'tab.mx.reported.one': 'Im Modus testing melden sendende Server Fehler für {hosts}: Kein MX-Eintrag passt zu diesem Host. Nehmen Sie ihn in die MX-Einträge auf, bevor Sie zu enforce wechseln, sonst werden E-Mails an ihn abgewiesen.',
@@ -346,6 +347,8 @@ export const de: Catalogue = {
   'error.noSuchDomain': 'Diese Domain gibt es in diesem Panel nicht.',
   'error.noSuchPage': 'Diese MTA-STS-Seite gibt es nicht.',
   'error.dnsCheckLimited': 'Zu viele DNS-Prüfungen: höchstens {limit} alle {window} Sekunden. Versuchen Sie es in {seconds} Sekunden erneut.',
+  'error.dnsCheckBusy': 'Gerade laufen zu viele DNS-Prüfungen (höchstens {limit} gleichzeitig). Versuchen Sie es in {seconds} Sekunden erneut.',
+  'error.tooManyFields': 'Das Formular hat zu viele Felder (höchstens {limit}); nichts wurde gespeichert.',
 
   'error.badForm': 'Dem Formular fehlt sein Feld revision; laden Sie die Seite neu und versuchen Sie es erneut.',
 };

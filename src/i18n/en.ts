@@ -251,6 +251,8 @@ export const en = {
   'error.noSuchDomain': ERROR_TEXTS.noSuchDomain,
   'error.noSuchPage': ERROR_TEXTS.noSuchPage,
   'error.dnsCheckLimited': ERROR_TEXTS.dnsCheckLimited,
+  'error.dnsCheckBusy': ERROR_TEXTS.dnsCheckBusy,
+  'error.tooManyFields': ERROR_TEXTS.tooManyFields,
 
   // ---- The tab ------------------------------------------------------------------------------
   'tab.heading': 'MTA-STS for {domain}',
@@ -349,6 +351,7 @@ export const en = {
   'notice.noMxToFill': 'DNS gave no MX hosts to fill in.',
   // The same words as the API's 429 (ERROR_TEXTS.dnsCheckLimited in ./error-texts.ts).
   'notice.rateLimited': 'Too many DNS Checks: at most {limit} every {window} seconds. Try again in {seconds} seconds.',
+  'notice.checksBusy': 'Too many DNS Checks are running right now (at most {limit} at once). Try again in {seconds} seconds.',
   'notice.hostInactive': 'MTA-STS is active, but the domain itself is inactive in the panel: no policy file is served for it.',
   'notice.invalidStored': 'The stored MTA-STS settings are not valid (edited outside the panel?): no policy file is served until they are saved again.',
   'tab.mx.reported.one': 'In testing mode, senders report failures for {hosts}: no MX entry matches it. Add it to the MX entries before you switch to enforce, or mail to it will be refused.',

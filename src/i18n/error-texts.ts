@@ -21,6 +21,8 @@ export const ERROR_TEXTS = {
   noSuchDomain: 'There is no such domain in this panel.',
   noSuchPage: 'There is no such MTA-STS page.',
   dnsCheckLimited: 'Too many DNS Checks: at most {limit} every {window} seconds. Try again in {seconds} seconds.',
+  dnsCheckBusy: 'Too many DNS Checks are running right now (at most {limit} at once). Try again in {seconds} seconds.',
+  tooManyFields: 'The form has too many fields (at most {limit}); nothing was saved.',
 } as const;
 
 export type ErrorTextKey = keyof typeof ERROR_TEXTS;

@@ -129,7 +129,9 @@ export class ServedCache {
 
   /** The names a certificate needs: every domain and alias that has a policy served. */
   async servedDomains(): Promise<string[] | null> {
-    if (!this.isFresh()) await this.refresh();
+    // Unlike the policy file, no last-known-good answer: a stale list would make an ACME client
+    // drop or request names wrongly. Null unless the set is confirmed fresh within `waitMs`.
+    if (!(await this.current())) return null;
     const snapshot = this.snapshot;
     if (!snapshot) return null;
     const names = [...snapshot.policies.keys()];

@@ -1,10 +1,11 @@
-import express, { Request, Response, Router } from 'express';
+import express, { Request, RequestHandler, Response, Router } from 'express';
 import { translator, type Translator } from '../i18n';
 import { applyChanges, expiresBy, needsRetiring, retiredMaxAge, servedMode, type DomainRecord, type PolicySettings } from '../policy';
 import { requireAdmin, noStore } from './authorize';
+import { auditOf } from './audit';
 import type { PluginContext } from './context';
 import { findOrThrow, notFound } from './domain';
-import { HttpError, errorHandler, httpError, rateLimitedError, saveError } from './errors';
+import { HttpError, errorHandler, httpError, saveError } from './errors';
 import { ASSETS_PATH, createAssetRouter } from './assets';
 import { utcTime } from './guidance';
 import { localeFor } from './locale';
@@ -12,16 +13,25 @@ import { FormValues, Notice, TabState, renderTabFragment, storedFormValues } fro
 
 const FORM_FIELDS = ['version', 'mode', 'maxAge', 'mx'] as const;
 
+/** Fields a tab form may carry: the form has about ten; more is no browser of ours. */
+export const FORM_FIELD_LIMIT = 50;
+
 /** The admin router the host mounts at `adminPath`: the tab as a page, and its form posts. */
 export function createAdminRouter(ctx: PluginContext): Router {
   const router = express.Router();
+  const { authorize } = ctx.options;
   // The tab's script: a public static file, so before the admin check (a domain name always has a dot, so no clash).
   router.use(ASSETS_PATH, createAssetRouter(ctx.logger));
-  router.use(noStore, requireAdmin(ctx.options.authorize));
-  router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
-  router.use(...ctx.csrf.protect);
+  router.use(noStore);
+  // Each route asks the host's hook first (with its domain and action), then parses its form and
+  // checks the CSRF token: a refused request is answered before its body is even read.
+  const form = [
+    parseForm(FORM_FIELD_LIMIT),
+    limitFormFields(FORM_FIELD_LIMIT),
+    ...ctx.csrf.protect,
+  ];
 
-  router.get('/:domain', async (req, res) => {
+  router.get('/:domain', requireAdmin(authorize, 'read'), async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
     // "Use these as MX entries" without JavaScript: the form again, its MX field filled from DNS, nothing saved.
     if (req.query.fill === 'mx') {
@@ -35,22 +45,29 @@ export function createAdminRouter(ctx: PluginContext): Router {
     await showTab(ctx, req, res, record, 200, {});
   });
 
-  // A GET, so the button works as a plain link or form without JavaScript, and changes nothing.
-  router.get('/:domain/dns-check', async (req, res) => {
+  // A POST with the CSRF token: the check sends DNS queries and network probes, so another site
+  // must not be able to start it with a link or an image. Still a plain form: no JavaScript needed.
+  router.post('/:domain/dns-check', requireAdmin(authorize, 'check'), ...form, async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
-    const decision = ctx.limiter.take(req);
-    if (!decision.ok) {
-      const limited = rateLimitedError(decision);
-      res.setHeader('Retry-After', String(limited.retryAfter));
+    const admission = await ctx.limiter.admit(req);
+    if (!admission.ok) {
       const t = await tabTranslator(ctx, req, res);
-      const text = t.t('notice.rateLimited', { limit: decision.limit, window: Math.ceil(decision.windowMs / 1000), seconds: limited.retryAfter ?? decision.retryAfter });
+      const text = admission.reason === 'busy'
+        ? t.t('notice.checksBusy', { limit: admission.limit, seconds: admission.retryAfter })
+        : t.t('notice.rateLimited', { limit: admission.limit, window: Math.ceil(admission.windowMs / 1000), seconds: admission.retryAfter });
+      res.setHeader('Retry-After', String(admission.retryAfter));
       return showTab(ctx, req, res, record, 429, { notices: [{ kind: 'warning', text }] });
     }
-    const check = await ctx.service.checkRecord(record, (await tabTranslator(ctx, req, res)).locale);
+    let check;
+    try {
+      check = await ctx.service.checkRecord(record, (await tabTranslator(ctx, req, res)).locale);
+    } finally {
+      admission.release();
+    }
     await showTab(ctx, req, res, record, 200, { dnsCheck: check });
   });
 
-  router.post('/:domain', async (req, res) => {
+  router.post('/:domain', requireAdmin(authorize, 'write'), ...form, async (req, res) => {
     const t = await tabTranslator(ctx, req, res);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const changes: Record<string, unknown> = {};
@@ -83,7 +100,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
       // Retiring: the stored policy in mode none with a small max_age (RFC 8461 section 8.3); what else was typed is left aside.
       const wanted = intent === 'retire' ? { mode: 'none', active: '1', maxAge: String(retiredMaxAge(current.maxAge)) } : changes;
       return applyChanges(current, wanted, 'form');
-    }, { expectedRevision: Number(revisionText) }).catch((err: unknown) => {
+    }, { expectedRevision: Number(revisionText), audit: await auditOf(ctx, req, 'tab') }).catch((err: unknown) => {
       throw saveError(err, ctx.logger);
     });
     switch (result.status) {
@@ -115,9 +132,47 @@ export function createAdminRouter(ctx: PluginContext): Router {
     }
   });
 
-  router.use((_req, _res, next) => next(httpError(404, 'not-found', 'noSuchPage')));
+  // No route matched: refused like every route to someone not allowed at all, else 404.
+  router.use(requireAdmin(authorize, 'read', false), (_req, _res, next) => next(httpError(404, 'not-found', 'noSuchPage')));
   router.use(errorHandler(ctx.pages, ctx.logger));
   return router;
+}
+
+/** The plugin's form parser; its "too many fields" is said in words, like the check below. */
+function parseForm(limit: number): RequestHandler {
+  const parse = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: limit });
+  return (req, res, next) => parse(req, res, (err?: unknown) => {
+    next((err as { type?: string } | undefined)?.type === 'parameters.too.many' ? httpError(413, 'too-many-fields', 'tooManyFields', { limit }) : err);
+  });
+}
+
+/**
+ * The form field limit, enforced on what arrived: a host whose own body parser ran first (with a
+ * higher limit) has already filled `req.body`, and then the plugin's parser does nothing.
+ */
+function limitFormFields(limit: number): RequestHandler {
+  return (req, _res, next) => {
+    if (countFields(req.body, limit) > limit) return next(httpError(413, 'too-many-fields', 'tooManyFields', { limit }));
+    next();
+  };
+}
+
+/** Values in a parsed body (each array entry and nested value counts), counting no further than just past `limit`. */
+function countFields(body: unknown, limit: number): number {
+  if (body === null || typeof body !== 'object') return 0;
+  let count = 0;
+  const stack: unknown[] = [body];
+  while (stack.length > 0 && count <= limit) {
+    const value = stack.pop();
+    if (value !== null && typeof value === 'object') {
+      for (const inner of Object.values(value as Record<string, unknown>)) {
+        if (inner !== null && typeof inner === 'object') stack.push(inner);
+        else count += 1;
+        if (count > limit) break;
+      }
+    }
+  }
+  return count;
 }
 
 async function showTab(

@@ -1,9 +1,15 @@
 import express, { Router } from 'express';
 import { applyChanges, policyJson } from '../policy';
-import { noStore, requireAdmin } from './authorize';
+import { isAllowed, noStore, requireAdmin } from './authorize';
+import { auditOf } from './audit';
 import type { PluginContext } from './context';
 import { findOrThrow } from './domain';
-import { HttpError, errorHandler, rateLimitedError, saveError } from './errors';
+import { HttpError, UNAVAILABLE_RETRY_AFTER_S, busyError, errorHandler, httpError, rateLimitedError, saveError } from './errors';
+
+function withRetryAfter(error: HttpError, seconds: number): HttpError {
+  error.retryAfter = seconds;
+  return error;
+}
 
 /** The JSON API the host mounts (e.g. at /api/v1/mta-sts). Uses the same authorization hook. */
 export function createApiRouter(ctx: PluginContext): Router {
@@ -12,27 +18,36 @@ export function createApiRouter(ctx: PluginContext): Router {
     res.locals.mtaStsApi = true;
     next();
   });
-  router.use(noStore, requireAdmin(ctx.options.authorize));
-  router.use(express.json({ limit: '32kb', strict: true }));
+  router.use(noStore);
+  const { authorize } = ctx.options;
 
-  router.get('/certificate-names', async (_req, res) => {
+  // Over all domains: the hook is asked with domain null, then once per name, and only the
+  // domains it allows are listed (a domain administrator sees their own).
+  router.get('/certificate-names', requireAdmin(authorize, 'list', false), async (req, res) => {
     const names = await ctx.service.certificateNames();
-    if (names === null) throw new HttpError(503, 'unavailable', 'The database is unavailable; try again shortly.');
-    res.json({ names });
+    // Null when the set could not be confirmed fresh within cache.waitMs (database unreachable or
+    // slow): an ACME client must not drop or add names on a list that may be stale.
+    if (names === null) throw withRetryAfter(httpError(503, 'unavailable', 'databaseUnavailable'), UNAVAILABLE_RETRY_AFTER_S);
+    const allowed = await Promise.all(names.map((name) => isAllowed(authorize, req, { domain: name.slice('mta-sts.'.length), action: 'list' })));
+    res.json({ names: names.filter((_name, i) => allowed[i]) });
   });
 
-  router.get('/:domain/dns-check', async (req, res) => {
+  router.get('/:domain/dns-check', requireAdmin(authorize, 'check'), async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
-    const decision = ctx.limiter.take(req);
-    if (!decision.ok) throw rateLimitedError(decision);
-    res.json(await ctx.service.checkRecord(record));
+    const admission = await ctx.limiter.admit(req);
+    if (!admission.ok) throw admission.reason === 'busy' ? busyError(admission) : rateLimitedError(admission);
+    try {
+      res.json(await ctx.service.checkRecord(record));
+    } finally {
+      admission.release();
+    }
   });
 
-  router.get('/:domain', async (req, res) => {
+  router.get('/:domain', requireAdmin(authorize, 'read'), async (req, res) => {
     res.json(policyJson(await findOrThrow(ctx, req.params.domain)));
   });
 
-  router.put('/:domain', async (req, res) => {
+  router.put('/:domain', requireAdmin(authorize, 'write'), express.json({ limit: '32kb', strict: true }), async (req, res) => {
     if (!req.is('application/json')) {
       throw new HttpError(415, 'unsupported', 'Send the changes as JSON (Content-Type: application/json).');
     }
@@ -46,6 +61,7 @@ export function createApiRouter(ctx: PluginContext): Router {
     }
     const result = await ctx.service.save(req.params.domain as string, (current) => applyChanges(current, changes, 'json'), {
       expectedRevision: revision as number | undefined,
+      audit: await auditOf(ctx, req, 'api'),
     }).catch((err: unknown) => {
       throw saveError(err, ctx.logger);
     });
@@ -62,7 +78,8 @@ export function createApiRouter(ctx: PluginContext): Router {
     }
   });
 
-  router.use((_req, _res, next) => next(new HttpError(404, 'not-found', 'No such API route.')));
+  // No route matched: refused like every route to someone not allowed at all, else 404.
+  router.use(requireAdmin(authorize, 'read', false), (_req, _res, next) => next(new HttpError(404, 'not-found', 'No such API route.')));
   router.use(errorHandler(ctx.pages, ctx.logger));
   return router;
 }

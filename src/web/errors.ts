@@ -22,6 +22,13 @@ export function rateLimitedError(decision: { retryAfter: number; limit: number; 
   return error;
 }
 
+/** The 429 for a DNS Check refused because too many are running at once, with Retry-After. */
+export function busyError(refusal: { retryAfter: number; limit: number }): HttpError {
+  const error = httpError(429, 'busy', 'dnsCheckBusy', { limit: refusal.limit, seconds: refusal.retryAfter });
+  error.retryAfter = refusal.retryAfter;
+  return error;
+}
+
 /** `ERROR_TEXTS` entries with their `{name}` placeholders filled in. */
 export function errorText(key: ErrorTextKey, values: Record<string, string | number> = {}): string {
   return format(ERROR_TEXTS[key], values);

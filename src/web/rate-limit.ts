@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import type { Request } from 'express';
 import type { ResolvedOptions } from '../options';
 
@@ -60,20 +61,72 @@ export class RateLimiter {
   }
 }
 
-/** The DNS Check limiter, shared by the tab and the API, keyed by `rateLimit.key(req)`. */
+/** What a DNS Check may do now: run (then call `release` when done), or wait. */
+export type Admission =
+  | { ok: true; release(): void }
+  | ({ reason: 'rate-limited' } & Extract<RateDecision, { ok: false }>)
+  | { ok: false; reason: 'busy'; retryAfter: number; limit: number };
+
+/**
+ * How long a client refused for "too many checks running" is told to wait. A check takes at most
+ * its resolver timeouts plus its probes, a few seconds; ten is enough for the running ones to end.
+ */
+export const BUSY_RETRY_AFTER_S = 10;
+
+/** The DNS Check limiter, shared by the tab and the API: a count per user, and a cap on checks running at once. */
 export interface DnsCheckLimiter {
-  take(req: Request): RateDecision;
+  admit(req: Request): Promise<Admission>;
+  /** Checks running now (for tests). */
+  readonly running: number;
+}
+
+/**
+ * The rate key of a client address: an IPv4 address as it is, an IPv6 address by its /64 (one
+ * subscriber usually holds a whole /64, so counting single addresses would give them 2^64 counts).
+ */
+export function addressKey(address: string): string {
+  const ip = address.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return `ip:${mapped[1]}`;
+  if (isIPv6(ip)) {
+    const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, null];
+    const groups = (part: string | null) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
+    const first = groups(head);
+    const last = tail === null ? [] : groups(tail);
+    const all = [...first, ...Array<string>(Math.max(0, 8 - first.length - last.length)).fill('0'), ...last];
+    return `ip6:${all.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  }
+  return `ip:${ip}`;
 }
 
 export function createDnsCheckLimiter(options: Pick<ResolvedOptions, 'rateLimit' | 'now'>): DnsCheckLimiter {
-  const { dnsChecks, windowMs, key } = options.rateLimit;
+  const { dnsChecks, windowMs, concurrentChecks, key } = options.rateLimit;
   const limiter = new RateLimiter(dnsChecks, windowMs, () => options.now().getTime());
+  let running = 0;
   return {
-    take(req) {
-      const value = key(req);
-      // A hook that names nobody falls back to the client address rather than one shared bucket.
-      const name = typeof value === 'string' && value !== '' ? `k:${value}` : `ip:${req.ip ?? req.socket?.remoteAddress ?? ''}`;
-      return limiter.take(name);
+    get running() {
+      return running;
+    },
+    async admit(req) {
+      const value = await key(req);
+      // Nobody named: the client address rather than one shared bucket.
+      const name = typeof value === 'string' && value !== '' ? `k:${value}` : addressKey(req.ip ?? req.socket?.remoteAddress ?? '');
+      // Refused for being busy first, so that a refusal does not use up one of the user's checks.
+      // Refused rather than queued: a queue would hold a connection and a waiting page per
+      // request, so a flood would still tie up the server, and the person would wait with no word.
+      if (running >= concurrentChecks) return { ok: false, reason: 'busy', retryAfter: BUSY_RETRY_AFTER_S, limit: concurrentChecks };
+      const decision = limiter.take(name);
+      if (!decision.ok) return { ...decision, reason: 'rate-limited' };
+      running += 1;
+      let released = false;
+      return {
+        ok: true,
+        release() {
+          if (released) return;
+          released = true;
+          running -= 1;
+        },
+      };
     },
   };
 }

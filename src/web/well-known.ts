@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix } from 'node:path';
+import { parse as parseUrl } from 'node:url';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
 import { POLICY_PATH, hostFromHeader } from '../policy';
@@ -7,6 +8,7 @@ import { policyBody, type MtaStsService } from '../service';
 
 /** The same short body for every 404, so that it says nothing about which domains exist. */
 const NOT_FOUND = 'Not found\n';
+const BAD_REQUEST = 'Bad request: more than one Host header\n';
 
 /** True when a file server would map this raw path to the policy file (decoded, dot segments, `\\`, any case). */
 function reachesPolicyFile(path: string): boolean {
@@ -19,6 +21,32 @@ function reachesPolicyFile(path: string): boolean {
     // Malformed escapes: a file server refuses them too; compare the raw path.
   }
   return posix.normalize(decoded.replace(/\\/g, '/')).toLowerCase() === POLICY_PATH;
+}
+
+/**
+ * The request target as a file server reads it (Express and serve-static parse it the same way):
+ * an origin-form target (`/path?query`) by its path, with the Host header; an absolute-form one
+ * (`http://host/path`, which a client may send to any server) by its path too, and by its own
+ * authority, which then counts instead of the Host header (RFC 9112 section 3.2.2). Reading the
+ * raw target instead would let `GET http://x/.well-known/mta-sts.txt` pass by to a stale file.
+ */
+function requestTarget(req: IncomingMessage & { originalUrl?: string }): { path: string; host: string } {
+  const url = req.originalUrl ?? req.url ?? '';
+  if (url.startsWith('/')) {
+    const query = url.indexOf('?');
+    return { path: query === -1 ? url : url.slice(0, query), host: req.headers.host ?? '' };
+  }
+  // Rare (proxies' absolute-form, `*`), so the slower parser that serve-static uses is fine here.
+  const parsed = parseUrl(url);
+  return { path: parsed.pathname ?? '', host: parsed.host ?? req.headers.host ?? '' };
+}
+
+/** More than one Host header: which one counts is ambiguous, so such a request is refused (RFC 9112 section 3.2). */
+function hasSeveralHosts(req: IncomingMessage): boolean {
+  let count = 0;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 4 && raw[i].toLowerCase() === 'host' && ++count > 1) return true;
+  return false;
 }
 
 function send(res: ServerResponse, req: IncomingMessage, status: number, payload: Buffer | string, extra: Record<string, string> = {}): void {
@@ -41,14 +69,15 @@ function send(res: ServerResponse, req: IncomingMessage, status: number, payload
  */
 export function createWellKnownHandler(service: MtaStsService, logger: Logger) {
   return function mtaStsWellKnown(req: Request, res: Response, next: NextFunction): void {
-    const url = req.originalUrl ?? req.url ?? '';
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    const host = req.headers.host ?? '';
+    const { path, host } = requestTarget(req);
     const stsHost = host.length > 8 && host.slice(0, 8).toLowerCase() === 'mta-sts.';
     // A static file server decodes and normalises the path, so `/.well-known/mta%2Dsts.txt` or
     // `//.well-known/./mta-sts.txt` would reach a stale file on disk: answer those here too.
-    if (path !== POLICY_PATH && !stsHost) return reachesPolicyFile(path) ? send(res, req, 404, NOT_FOUND) : next();
+    if (path !== POLICY_PATH && !stsHost) {
+      if (!reachesPolicyFile(path)) return next();
+      return hasSeveralHosts(req) ? send(res, req, 400, BAD_REQUEST) : send(res, req, 404, NOT_FOUND);
+    }
+    if (hasSeveralHosts(req)) return send(res, req, 400, BAD_REQUEST);
     if (path !== POLICY_PATH) return send(res, req, 404, NOT_FOUND);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, req, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
     const name = stsHost ? hostFromHeader(host.slice(8)) : null;

@@ -296,7 +296,7 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
     assert.equal((await policyFile(panel, 'retire.example')).text, 'version: STSv1\r\nmode: none\r\nmx: mail.retire.example\r\nmax_age: 86400\r\n');
   });
 
-  it('works without JavaScript: plain form posts, the GET DNS Check, filling MX hosts, and turning off after the explanation', async () => {
+  it('works without JavaScript: plain form posts, the DNS Check form (a POST), filling MX hosts, and turning off after the explanation', async () => {
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
     await setPolicy('nojs.example', { mode: 'enforce', mx: 'mail.nojs.example', maxAge: 86400, id: '20261101100000' });
@@ -314,7 +314,7 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
     await page.waitForLoadState();
     assert.equal((await stored(panel, 'nojs.example')).mta_sts_mx, 'mail.nojs.example,mx2.nojs.example');
 
-    // The DNS Check is a GET form.
+    // The DNS Check is a plain POST form with the CSRF token.
     await page.getByRole('button', { name: 'DNS Check' }).click();
     await page.getByRole('table', { name: 'DNS Check results for nojs.example' }).waitFor();
     assert.match(page.url(), /\/mta-sts\/nojs\.example\/dns-check\??(#mta-sts-dns-check)?$/);

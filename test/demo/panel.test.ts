@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Server, createServer as createHttpServer } from 'node:http';
+import { Server, createServer as createHttpServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
-import { createPanel } from '../../demo/app';
+import { createPanel, type PanelOptions } from '../../demo/app';
 import { attr, controlByLabel, controlValue, dnsRecords, formValues, notices, openingTag, textOf } from '../support/server';
 
 const ROOT = [join(__dirname, '../../..'), join(__dirname, '../..')].find((dir) => existsSync(join(dir, 'package.json'))) as string;
@@ -21,13 +23,14 @@ interface Panel {
   close(): Promise<void>;
 }
 
-async function startPanel(options: { apiKey?: string } = {}): Promise<Panel> {
+async function startPanel(options: { apiKey?: string; dnsCheck?: PanelOptions['dnsCheck'] } = {}): Promise<Panel> {
   const dir = mkdtempSync(join(tmpdir(), 'mta-sts-panel-'));
   const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'panel.sqlite') }, useNullAsDefault: true });
   const { app } = await createPanel({
     knex, mailHostname: 'mail.example.org', adminPassword: PASSWORD, apiKey: options.apiKey, demoDomains: ['example.org', 'example.net', 'bücher.example'],
     // A closed loopback port: the tab's MX lookups fail at once and nothing leaves the machine.
     dnsServers: ['127.0.0.1:9'],
+    ...(options.dnsCheck ? { dnsCheck: options.dnsCheck } : {}),
   });
   const http = createHttpServer(app);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
@@ -44,12 +47,45 @@ async function startPanel(options: { apiKey?: string } = {}): Promise<Panel> {
   };
 }
 
+/** The token of the demo's own login/logout forms, and the cookie set with it. */
+function panelCsrf(res: { text: string; headers: Record<string, any> }): { token: string; cookie: string } {
+  const token = /name="_panel_csrf" value="([^"]+)"/.exec(res.text)?.[1];
+  const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('panel.csrf='));
+  if (!token || !cookie) throw new Error('no login form token or cookie');
+  return { token, cookie };
+}
+
 /** A browser: keeps its cookies. */
 async function loggedIn(panel: Panel) {
   const browser = request.agent(panel.http);
-  const res = await browser.post('/login').type('form').send({ username: 'admin', password: PASSWORD });
+  const form = await browser.get('/login');
+  const res = await browser.post('/login').type('form').send({ username: 'admin', password: PASSWORD, _panel_csrf: panelCsrf(form).token });
   assert.equal(res.status, 303);
   return browser;
+}
+
+/**
+ * A login attempt as a fresh browser would make it (the form first, then the post), from a given
+ * loopback address, so that tests can be several clients.
+ */
+async function attemptLogin(panel: Panel, username: string, password: string, from = '127.0.0.1'): Promise<{ status: number; retryAfter?: string; text: string }> {
+  const port = (panel.http.address() as AddressInfo).port;
+  const call = (method: string, path: string, body?: string, cookie?: string) => new Promise<{ status: number; headers: Record<string, any>; text: string }>((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, localAddress: from, method, path, headers: {
+      ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } : {}),
+      ...(cookie ? { Cookie: cookie } : {}),
+    } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const form = panelCsrf(await call('GET', '/login'));
+  const res = await call('POST', '/login', new URLSearchParams({ username, password, _panel_csrf: form.token }).toString(), form.cookie);
+  return { status: res.status, retryAfter: res.headers['retry-after'], text: textOf(res.text) };
 }
 
 function inPanelPage(html: string): boolean {
@@ -83,11 +119,49 @@ describe('the demo panel', () => {
 
     it('refuses a wrong password with 401 and no session', async () => {
       for (const body of [{ username: 'admin', password: 'wrong' }, { username: 'root', password: PASSWORD }, { username: 'admin' }]) {
-        const res = await request(panel.http).post('/login').type('form').send(body);
+        const browser = request.agent(panel.http);
+        const token = panelCsrf(await browser.get('/login')).token;
+        const res = await browser.post('/login').type('form').send({ ...body, _panel_csrf: token });
         assert.equal(res.status, 401);
         assert.match(textOf(res.text), /wrong username or password/i);
-        assert.equal(res.headers['set-cookie'], undefined);
+        // No session cookie (the form again carries a new CSRF token, with its cookie).
+        assert.deepEqual(([] as string[]).concat(res.headers['set-cookie'] ?? []).filter((c) => c.startsWith('panel.sid=')), []);
       }
+    });
+
+    it('refuses logging in and out without the form token (403), logging nobody in or out', async () => {
+      const forged = await request(panel.http).post('/login').type('form').send({ username: 'admin', password: PASSWORD });
+      assert.equal(forged.status, 403);
+      assert.match(textOf(forged.text), /The form has expired or did not come from this panel/);
+      assert.deepEqual(([] as string[]).concat(forged.headers['set-cookie'] ?? []).filter((c) => c.startsWith('panel.sid=')), [], 'no session');
+      const browser = await loggedIn(panel);
+      assert.equal((await browser.post('/logout').type('form').send({})).status, 403);
+      assert.equal((await browser.get('/domains').redirects(0)).status, 200, 'still logged in');
+    });
+
+    it(`limits failed logins per address: after ${5} in 15 minutes, 429 with Retry-After, even with the right password`, async () => {
+      for (let i = 0; i < 5; i++) assert.equal((await attemptLogin(panel, `guess${i}`, 'wrong', '127.0.0.2')).status, 401);
+      const blocked = await attemptLogin(panel, 'admin', PASSWORD, '127.0.0.2');
+      assert.equal(blocked.status, 429);
+      assert.ok(Number(blocked.retryAfter) > 800 && Number(blocked.retryAfter) <= 900, blocked.retryAfter);
+      assert.match(blocked.text, /Too many failed logins \(at most 5 in 15 minutes\)\. Try again in 15 minutes\./);
+      // Another address is not affected, and its success does not reset the blocked one.
+      assert.equal((await attemptLogin(panel, 'admin', PASSWORD, '127.0.0.3')).status, 303);
+      assert.equal((await attemptLogin(panel, 'admin', PASSWORD, '127.0.0.2')).status, 429);
+    });
+
+    it("does not reset an address's count on a successful login from it", async () => {
+      for (let i = 0; i < 4; i++) assert.equal((await attemptLogin(panel, `guess${i}`, 'wrong', '127.0.0.4')).status, 401);
+      assert.equal((await attemptLogin(panel, 'admin', PASSWORD, '127.0.0.4')).status, 303);
+      assert.equal((await attemptLogin(panel, 'guess4', 'wrong', '127.0.0.4')).status, 401);
+      assert.equal((await attemptLogin(panel, 'guess5', 'wrong', '127.0.0.4')).status, 429, 'the fifth failure counted with the four before the success');
+    });
+
+    it('limits failed logins per account, from however many addresses', async () => {
+      for (let i = 0; i < 5; i++) assert.equal((await attemptLogin(panel, 'admin', 'wrong', `127.0.1.${i + 1}`)).status, 401);
+      assert.equal((await attemptLogin(panel, 'admin', PASSWORD, '127.0.1.9')).status, 429, 'the account is blocked');
+      assert.equal((await attemptLogin(panel, 'Admin ', PASSWORD, '127.0.1.9')).status, 429, 'whatever its spelling');
+      assert.equal((await attemptLogin(panel, 'other', 'wrong', '127.0.1.9')).status, 401, 'another account from there is not');
     });
 
     it('sends a visitor who is not logged in to the login page', async () => {
@@ -161,7 +235,8 @@ describe('the demo panel', () => {
 
     it("refuses a form token from another login session (CSRF tokens are bound to the panel's session)", async () => {
       const login = async () => {
-        const res = await request(panel.http).post('/login').type('form').send({ username: 'admin', password: PASSWORD });
+        const form = panelCsrf(await request(panel.http).get('/login'));
+        const res = await request(panel.http).post('/login').type('form').set('Cookie', form.cookie).send({ username: 'admin', password: PASSWORD, _panel_csrf: form.token });
         const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('panel.sid='));
         assert.ok(cookie, 'a session cookie');
         return cookie;
@@ -184,7 +259,10 @@ describe('the demo panel', () => {
 
     it('closes the tab after logging out', async () => {
       const browser = await loggedIn(panel);
-      await browser.post('/logout');
+      const page = await browser.get('/domains');
+      const token = /name="_panel_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+      assert.ok(token, 'the logout form carries a token');
+      assert.equal((await browser.post('/logout').type('form').send({ _panel_csrf: token })).status, 303);
       const res = await browser.get('/mta-sts/example.org');
       assert.equal(res.status, 401);
     });
@@ -238,9 +316,32 @@ describe('the demo panel', () => {
 describe('the demo panel with an API key', () => {
   let panel: Panel;
   before(async () => {
-    panel = await startPanel({ apiKey: API_KEY });
+    // The probes off: nothing but the (failing, loopback) DNS lookups runs in a check.
+    panel = await startPanel({ apiKey: API_KEY, dnsCheck: { https: { enabled: false }, smtp: { enabled: false } } });
   });
   after(() => panel.close());
+
+  it('limits the DNS Check by the API key, however the client varies its cookies: the eleventh in a minute is refused', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      // A new random session cookie every time, as a client trying to look like many would send.
+      const cookie = `panel.sid=${randomBytes(24).toString('base64url')}`;
+      const res = await request(panel.http).get('/api/v1/mta-sts/example.org/dns-check').set('X-API-Key', API_KEY).set('Cookie', cookie);
+      statuses.push(res.status);
+      if (i === 10) {
+        assert.equal(res.body.error.code, 'rate-limited');
+        assert.ok(Number(res.headers['retry-after']) > 0 && Number(res.headers['retry-after']) <= 60);
+      }
+    }
+    assert.deepEqual(statuses, [...Array(10).fill(200), 429]);
+    // The logged-in admin is another principal, with checks of their own.
+    const browser = await loggedIn(panel);
+    const tab = await browser.get('/domains/example.org?tab=mta-sts');
+    const token = /name="_csrf" value="([^"]+)"/.exec(tab.text)?.[1];
+    const check = await browser.post('/mta-sts/example.org/dns-check').type('form').send({ _csrf: token });
+    assert.equal(check.status, 200, textOf(check.text).slice(0, 200));
+    assert.match(check.text, /data-check="sts-txt"/);
+  });
 
   it('answers the API with the right X-API-Key, and only with it', async () => {
     const get = await request(panel.http).get('/api/v1/mta-sts/example.org').set('X-API-Key', API_KEY);
@@ -294,7 +395,8 @@ describe('the demo server (node dist/demo/server.js)', () => {
     const login = await request(base).get('/login');
     assert.equal(login.status, 200);
     assert.equal(controlByLabel(login.text, 'Password').name, 'input');
-    const session = await request(base).post('/login').type('form').send({ username: 'admin', password: printed.password }).redirects(0);
+    const form = panelCsrf(login);
+    const session = await request(base).post('/login').type('form').set('Cookie', form.cookie).send({ username: 'admin', password: printed.password, _panel_csrf: form.token }).redirects(0);
     assert.equal(session.status, 303);
     assert.equal(session.headers.location, '/domains');
     assert.ok(existsSync(join(dir, 'panel.sqlite')), 'it keeps its data in DATABASE_URL');

@@ -84,7 +84,7 @@ describe('i18n: the language of the tab', () => {
 
     const saved = await server.submitTab('example.org', { mode: 'testing', mx: 'mail.example.org', active: '1' });
     assert.ok(notices(saved.text).some((n) => /^Gespeichert\. Die neue Richtlinien-ID ist \d{14}/.test(n)));
-    const check = await server.request().get('/mta-sts/example.org/dns-check');
+    const check = await server.dnsCheckTab('example.org');
     assert.match(textOf(check.text), /Ergebnis der DNS-Prüfung/);
     assert.match(check.text, /<td data-status="ok"><span class="badge text-bg-success">OK<\/span><\/td>/);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Response } from 'supertest';
-import { API_PATH } from '../../src';
+import { API_PATH, type AuthorizeTarget } from '../../src';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { AuthMode, Csrf, TestServer, createServer, textOf } from '../support/server';
 import { concretePath, registeredRoutes } from './routes';
@@ -18,19 +18,19 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'GET /mta-sts/assets/tab.mjs': "the tab's script: the same static file for everyone, no data",
 };
 
-function allRoutes(server: TestServer): Target[] {
+function allRoutes(server: TestServer, domain = 'example.org'): Target[] {
   const list: Target[] = [];
   for (const [router, base] of [['admin', server.adminPath], ['api', API_PATH]] as const) {
     for (const route of registeredRoutes(server.mtaSts[router])) {
-      for (const method of route.methods) list.push({ router, method, path: base + concretePath(route.path), registered: `${method} ${base}${route.path}` });
+      for (const method of route.methods) list.push({ router, method, path: base + concretePath(route.path, domain), registered: `${method} ${base}${route.path}` });
     }
   }
   return list;
 }
 
 /** Every registered route that must be protected: all but the reviewed public ones. */
-function targets(server: TestServer): Target[] {
-  return allRoutes(server).filter((t) => PUBLIC_ROUTES[t.registered] === undefined);
+function targets(server: TestServer, domain = 'example.org'): Target[] {
+  return allRoutes(server, domain).filter((t) => PUBLIC_ROUTES[t.registered] === undefined);
 }
 
 const FORM = { version: 'STSv1', mode: 'enforce', maxAge: '604800', mx: 'mail.example.org', active: '1', revision: '0' };
@@ -85,7 +85,7 @@ describe('access: every admin and API route the routers register', () => {
 
   it('finds the routes to walk in the router stacks (so the walk below means something)', () => {
     const registered = targets(server).map((t) => t.registered);
-    for (const route of ['GET /mta-sts/:domain', 'POST /mta-sts/:domain', 'GET /mta-sts/:domain/dns-check',
+    for (const route of ['GET /mta-sts/:domain', 'POST /mta-sts/:domain', 'POST /mta-sts/:domain/dns-check',
       `GET ${API_PATH}/certificate-names`, `GET ${API_PATH}/:domain`, `PUT ${API_PATH}/:domain`, `GET ${API_PATH}/:domain/dns-check`]) {
       assert.ok(registered.includes(route), `${route} in ${registered.join(', ')}`);
     }
@@ -224,5 +224,122 @@ describe('access: every admin and API route the routers register', () => {
       assert.equal(res.status, status, what);
       assertHeaders(res, what);
     }
+  });
+});
+
+describe('access: a domain administrator (the hook allows one domain only)', () => {
+  let dns: TestDnsServer;
+  let server: TestServer;
+  const asked: AuthorizeTarget[] = [];
+  // A host's hook for someone who administers example.org only. Over all domains (null) it allows
+  // listing, which the plugin then filters domain by domain.
+  const domainAdmin = (_req: unknown, target: AuthorizeTarget) => {
+    asked.push(target);
+    return target.domain === 'example.org' || (target.domain === null && target.action === 'list');
+  };
+
+  before(async () => {
+    dns = await startDnsServer();
+    dns.setFault('refused');
+    server = await createServer({
+      plugin: { dns: { servers: [dns.address], timeoutMs: 200, retries: 0 }, dnsCheck: { https: { enabled: false }, smtp: { enabled: false } } },
+    });
+    // Both domains serve a policy, so both would be certificate names.
+    for (const domain of ['example.org', 'example.com']) assert.equal((await server.put(domain, JSON_BODY)).status, 200);
+  });
+  after(async () => {
+    await server?.close();
+    await dns?.close();
+  });
+  beforeEach(() => {
+    server.authorize = domainAdmin;
+    asked.length = 0;
+  });
+
+  it('answers 403 to every route for the other domain, changing nothing, and serves every route for their own', async () => {
+    server.authorize = 'allow';
+    const csrf = await server.csrf('example.org');
+    server.authorize = domainAdmin;
+    const before = await table(server);
+    const perDomain = targets(server, 'example.com').filter((t) => t.registered.includes(':domain'));
+    assert.ok(perDomain.length >= 6, perDomain.map((t) => t.registered).join(', '));
+    for (const target of perDomain) {
+      const res = await send(server, target, csrf);
+      assert.equal(res.status, 403, `${target.registered} for example.com -> ${res.status}`);
+      assertNoData(res, target.registered);
+      assert.doesNotMatch(res.text ?? '', /example\.com/, `${target.registered}: does not name the domain`);
+    }
+    assert.deepEqual(await table(server), before);
+    for (const target of targets(server, 'example.org')) {
+      const res = await send(server, target, await server.csrf('example.org'));
+      assert.ok(res.status < 400, `${target.registered} for example.org -> ${res.status}`);
+    }
+    await assert.rejects(server.mtaSts.renderTab(server.request().get('/') as never, { setHeader() {} } as never, 'example.com'),
+      (err: { status?: number }) => err.status === 403, 'renderTab asks the hook with the domain');
+    assert.equal((await server.request().get('/host/domains/example.com')).status, 403);
+    assert.equal((await server.request().get('/host/domains/example.org')).status, 200);
+  });
+
+  it('lists only their own domain in certificate-names', async () => {
+    server.authorize = 'allow';
+    const all = await server.request().get(`${API_PATH}/certificate-names`);
+    assert.ok(all.body.names.includes('mta-sts.example.com'), 'a full administrator sees every name');
+    server.authorize = domainAdmin;
+    const res = await server.request().get(`${API_PATH}/certificate-names`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.names, ['mta-sts.example.org']);
+    assert.deepEqual(asked[0], { domain: null, action: 'list' }, 'the route itself is asked about all domains first');
+    assert.ok(asked.some((t) => t.domain === 'example.com' && t.action === 'list'));
+  });
+
+  it('never tells whether a domain it may not see exists: 403 for an unknown domain too, 404 only to whoever may see it', async () => {
+    for (const path of [`${server.adminPath}/unknown.example`, `${API_PATH}/unknown.example`, `${API_PATH}/unknown.example/dns-check`]) {
+      const forbidden = await server.request().get(path);
+      const other = await server.request().get(path.replace('unknown.example', 'example.com'));
+      assert.equal(forbidden.status, 403, path);
+      assert.equal(forbidden.text, other.text, `${path}: the same answer as for a domain that exists`);
+      server.authorize = (_req, target) => target.domain === 'unknown.example' || target.domain === null;
+      assert.equal((await server.request().get(path)).status, 404, `${path}: allowed, so told it does not exist`);
+      server.authorize = domainAdmin;
+    }
+  });
+
+  it('asks the hook with the A-label and the action of each route', async () => {
+    server.authorize = 'allow';
+    const csrf = await server.csrf('example.org');
+    server.authorize = (req, target) => {
+      asked.push(target);
+      return true;
+    };
+    await server.request().get(`${server.adminPath}/B%C3%BCcher.Example`);
+    await server.request().get(`${API_PATH}/EXAMPLE.org.`);
+    await server.put('example.org', { mode: 'enforce' });
+    await server.dnsCheckTab('example.org', {}, csrf);
+    await server.request().get(`${API_PATH}/example.org/dns-check`);
+    await server.request().get(`${API_PATH}/a/b/c`);
+    assert.deepEqual(asked.slice(0, 6), [
+      { domain: 'xn--bcher-kva.example', action: 'read' },
+      { domain: 'example.org', action: 'read' },
+      { domain: 'example.org', action: 'write' },
+      { domain: 'example.org', action: 'check' },
+      { domain: 'example.org', action: 'check' },
+      { domain: null, action: 'read' },
+    ]);
+    assert.equal(asked.length, 6, 'once per request');
+  });
+
+  it('refuses before reading the body: a one-argument hook that says no gets 403, not 413, for a huge form', async () => {
+    server.authorize = (_req: unknown) => false;
+    const res = await server.request().post(`${server.adminPath}/example.org`).type('form').send({ mx: 'x'.repeat(100_000) });
+    assert.equal(res.status, 403);
+  });
+
+  it('checks only the allowed domains in checkMany when given the request, every domain without it', async () => {
+    const req = server.request().get('/') as never;
+    const filtered = await server.mtaSts.checkMany(['example.org', 'example.com'], { req });
+    assert.equal(filtered[0]?.domain, 'example.org');
+    assert.equal(filtered[1], null, 'not allowed: null, as for an unknown domain');
+    const all = await server.mtaSts.checkMany(['example.org', 'example.com']);
+    assert.deepEqual(all.map((r) => r?.domain), ['example.org', 'example.com']);
   });
 });

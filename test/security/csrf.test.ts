@@ -100,7 +100,9 @@ describe('CSRF: the API is driven by its key, never by cookies (demo host)', () 
 
   it("refuses a logged-in browser's cookies on every API route (401), and changes nothing", async () => {
     const browser = request.agent(http);
-    assert.equal((await browser.post('/login').type('form').send({ username: 'admin', password: PASSWORD })).status, 303);
+    // The login form carries the demo's own CSRF token.
+    const token = /name="_panel_csrf" value="([^"]+)"/.exec((await browser.get('/login')).text)?.[1];
+    assert.equal((await browser.post('/login').type('form').send({ username: 'admin', password: PASSWORD, _panel_csrf: token })).status, 303);
     assert.equal((await browser.get('/mta-sts/example.org')).status, 200, 'the cookie does log the browser in to the panel');
     const before = await row();
     for (const res of [

@@ -149,7 +149,7 @@ describe('escaping: markup from the database and the request is shown as text', 
   });
 
   it('shows DNS answers (TXT, MX, CNAME) in the DNS Check results as text', async () => {
-    const res = await server.request().get('/mta-sts/example.org/dns-check');
+    const res = await server.dnsCheckTab('example.org');
     assert.equal(res.status, 200);
     assertOnlyTemplateMarkup(res.text, 'DNS Check results');
     const text = textOf(res.text);

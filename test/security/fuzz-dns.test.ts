@@ -6,7 +6,7 @@ import { CHECK_NAMES, runDnsCheck } from '../../src/check';
 import { createResolver, type LookupFailure } from '../../src/dns';
 import type { StoredPolicy } from '../../src/policy';
 import { startDnsServer, type ReplyContext, type TestDnsServer, type ZoneRecord } from '../support/dns-server';
-import { MAIL_HOSTNAME, TestServer, createServer } from '../support/server';
+import { Csrf, MAIL_HOSTNAME, TestServer, createServer } from '../support/server';
 
 // Random and mutated DNS answers from a real (loopback) DNS server: the resolver and the DNS Check
 // never crash or hang on them; a lookup that got nothing usable is a clear error for its check.
@@ -186,6 +186,7 @@ describe('fuzz: DNS answers', () => {
 
   describe('through the panel', () => {
     let server: TestServer;
+    let csrf: Csrf;
     before(async () => {
       server = await createServer({
         plugin: {
@@ -195,6 +196,7 @@ describe('fuzz: DNS answers', () => {
         },
       });
       await server.put('example.org', { mode: 'enforce', mx: ['mx1.example.org', '*.mail.example.org'], active: true });
+      csrf = await server.csrf('example.org');
     });
     after(() => server?.close());
 
@@ -206,7 +208,7 @@ describe('fuzz: DNS answers', () => {
         await fc.assert(
           fc.asyncProperty(plan, fc.boolean(), async (p, viaApi) => {
             dns.setReplyMutator((reply) => mutate(reply, p));
-            const res = await server.request().get(viaApi ? `${API_PATH}/example.org/dns-check` : '/mta-sts/example.org/dns-check');
+            const res = viaApi ? await server.request().get(`${API_PATH}/example.org/dns-check`) : await server.dnsCheckTab('example.org', {}, csrf);
             assert.equal(res.status, 200, res.text.slice(0, 300));
             if (viaApi) assert.deepEqual(res.body.checks.map((c: { name: string }) => c.name), [...CHECK_NAMES]);
             else for (const name of CHECK_NAMES) assert.match(res.text, new RegExp(`data-check="${name}"`));

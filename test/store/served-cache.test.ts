@@ -176,7 +176,8 @@ describe('ServedCache', () => {
       clock.now += TTL + 1000;
       assert.equal(found(await cache.lookup('example.org')).domain, 'example.org');
       assert.equal(found(await cache.lookup('alias.example')).domain, 'example.org');
-      assert.deepEqual(await cache.servedDomains(), ['alias.example', 'example.org']);
+      // Certificate names are not answered from a set the database cannot confirm (issue 14).
+      assert.equal(await cache.servedDomains(), null);
     }
     assert.ok(loader.calls > 1, 'it did try to reload');
     loader.down = false;

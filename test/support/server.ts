@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import request from 'supertest';
-import { API_PATH, AuthorizeResult, MtaSts, MtaStsOptions, createMtaSts } from '../../src';
+import { API_PATH, AuthorizeResult, AuthorizeTarget, MtaSts, MtaStsOptions, createMtaSts } from '../../src';
 import { COLUMNS } from '../../src/store/columns';
 import { DbKind, TestDb, createHostTables, createTestDb } from './db';
 
 /** What `authorize` answers: allow (true), deny (false), 'unauthenticated', a function of its own, or 'missing' (no hook passed). */
-export type AuthMode = 'allow' | 'deny' | 'unauthenticated' | 'missing' | ((req: Request) => AuthorizeResult | Promise<AuthorizeResult>);
+export type AuthMode = 'allow' | 'deny' | 'unauthenticated' | 'missing' | ((req: Request, target: AuthorizeTarget) => AuthorizeResult | Promise<AuthorizeResult>);
 
 export const MAIL_HOSTNAME = 'mail.example.net';
 
@@ -52,6 +52,8 @@ export interface ServerOptions {
   aliases?: HostAlias[];
   /** The initial answer of the hook; switch later with `server.authorize = ...`. 'missing' is fixed at creation. */
   authorize?: AuthMode;
+  /** The host parses form bodies itself, before the plugin's routers (with a far higher field limit). */
+  hostBodyParser?: boolean;
   /** Any other plugin option, passed as is (layout, adminPath, cache, now, csrf...). */
   plugin?: Partial<MtaStsOptions>;
 }
@@ -96,6 +98,11 @@ export interface TestServer {
   submitTab(domain: string, fields?: Record<string, string | undefined>): Promise<request.Response>;
   /** POSTs a form with exactly these fields, a CSRF token/cookie when given. */
   postForm(domain: string, fields: Record<string, string>, csrf?: Csrf | null): request.Test;
+  /**
+   * Presses the tab's "DNS Check" button: a POST with the CSRF token of `csrf` (default: of the
+   * domain's own tab, fetched with the same headers). `headers` go on both requests.
+   */
+  dnsCheckTab(domain: string, headers?: Record<string, string>, csrf?: Csrf | null): Promise<request.Response>;
   /** PUT to the API as JSON. */
   put(domain: string, body: unknown): request.Test;
   /** The host row of a domain, as stored. */
@@ -120,10 +127,10 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
     writeFileSync(join(webRoot, 'index.html'), '<p>host home page</p>');
 
     const state = { authorize: options.authorize ?? 'allow', calls: 0 } as { authorize: AuthMode; calls: number };
-    const hook = (req: Request): AuthorizeResult | Promise<AuthorizeResult> => {
+    const hook = (req: Request, target: AuthorizeTarget): AuthorizeResult | Promise<AuthorizeResult> => {
       state.calls += 1;
       const mode = state.authorize;
-      if (typeof mode === 'function') return mode(req);
+      if (typeof mode === 'function') return mode(req, target);
       if (mode === 'allow') return true;
       if (mode === 'unauthenticated') return 'unauthenticated';
       return false;
@@ -158,6 +165,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
       const fragment = await mtaSts.renderTab(req, res, String(req.params.domain));
       res.type('html').send(`<!doctype html><title>Host</title><main id="host-domain-page">${fragment}</main>`);
     });
+    if (options.hostBodyParser) app.use(express.urlencoded({ extended: true, limit: '1mb', parameterLimit: 100_000 }));
     app.use(adminPath, mtaSts.admin);
     app.use(API_PATH, mtaSts.api);
     app.use((_req: Request, res: Response) => {
@@ -216,6 +224,17 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
         if (csrf) test.set('Cookie', csrf.cookie);
         const body = csrf && fields._csrf === undefined ? { ...fields, _csrf: csrf.token } : fields;
         return test.send(body);
+      },
+      async dnsCheckTab(domain, headers = {}, csrf) {
+        let token = csrf;
+        if (token === undefined) {
+          const page = await request(server).get(`${adminPath}/${encodeURIComponent(domain)}`).set(headers);
+          if (page.status !== 200) throw new Error(`GET tab of ${domain}: ${page.status}`);
+          token = csrfFrom(page);
+        }
+        const test = request(server).post(`${adminPath}/${encodeURIComponent(domain)}/dns-check`).type('form').set(headers);
+        if (token) test.set('Cookie', token.cookie);
+        return test.send(token ? { _csrf: token.token } : {});
       },
       put: (domain, body) => {
         const test = request(server).put(`${API_PATH}/${encodeURIComponent(domain)}`);

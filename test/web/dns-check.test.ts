@@ -64,15 +64,27 @@ describe('DNS Check in the panel (tab button and JSON API)', () => {
     ]);
   }
 
-  it('shows a "DNS Check" button on the tab that works as a plain GET form', async () => {
+  it('shows a "DNS Check" button on the tab that works as a plain POST form with the CSRF token', async () => {
     const tab = await server.request().get('/mta-sts/example.org');
-    assert.match(tab.text, /<form method="get" action="\/mta-sts\/example\.org\/dns-check(#[\w-]+)?"/);
+    assert.match(tab.text, /<form method="post" action="\/mta-sts\/example\.org\/dns-check(#[\w-]+)?"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">/);
     assert.match(tab.text, /<button type="submit" class="btn btn-info">DNS Check<\/button>/);
+  });
+
+  it('cannot be started by another site: a plain link (GET) or a POST without the CSRF token runs no check', async () => {
+    publish();
+    const before = dns.queries.length;
+    const link = await server.request().get('/mta-sts/example.org/dns-check');
+    assert.equal(link.status, 404, 'no GET route for the check');
+    assert.doesNotMatch(link.text, /data-check=/);
+    const forged = await server.request().post('/mta-sts/example.org/dns-check').type('form').send({});
+    assert.equal(forged.status, 403);
+    assert.doesNotMatch(forged.text, /data-check=/);
+    assert.equal(dns.queries.length, before, 'no DNS query was sent');
   });
 
   it('shows one row per check with a status in words and the current id, inside the tab', async () => {
     publish();
-    const res = await server.request().get('/mta-sts/example.org/dns-check');
+    const res = await server.dnsCheckTab('example.org');
     assert.equal(res.status, 200);
     assert.match(res.text, new RegExp(`data-dns-check-id>${id}<`));
     assert.deepEqual(CHECK_ORDER.map((name) => rowStatus(res.text, name) !== null), CHECK_ORDER.map(() => true));
@@ -87,7 +99,7 @@ describe('DNS Check in the panel (tab button and JSON API)', () => {
 
   it('names the record to publish when DNS still holds an old id', async () => {
     publish([], '2024090101');
-    const res = await server.request().get('/mta-sts/example.org/dns-check');
+    const res = await server.dnsCheckTab('example.org');
     assert.equal(rowStatus(res.text, 'sts-txt'), 'error');
     assert.match(textOf(res.text), new RegExp(`v=STSv1; id=${id}`));
   });
@@ -111,9 +123,10 @@ describe('DNS Check in the panel (tab button and JSON API)', () => {
   });
 
   it('is denied like every other admin and API route', async () => {
+    const csrf = await server.csrf('example.org');
     server.authorize = 'deny';
     try {
-      assert.equal((await server.request().get('/mta-sts/example.org/dns-check')).status, 403);
+      assert.equal((await server.dnsCheckTab('example.org', {}, csrf)).status, 403);
       assert.equal((await server.request().get('/api/v1/mta-sts/example.org/dns-check')).status, 403);
       server.authorize = 'unauthenticated';
       assert.equal((await server.request().get('/api/v1/mta-sts/example.org/dns-check')).status, 401);
@@ -123,7 +136,7 @@ describe('DNS Check in the panel (tab button and JSON API)', () => {
   });
 
   it('answers 404 for an unknown domain', async () => {
-    assert.equal((await server.request().get('/mta-sts/unknown.example/dns-check')).status, 404);
+    assert.equal((await server.dnsCheckTab('unknown.example', {}, await server.csrf('example.org'))).status, 404);
     assert.equal((await server.request().get('/api/v1/mta-sts/unknown.example/dns-check')).status, 404);
     assert.equal(await server.mtaSts.dnsCheck('unknown.example'), null);
   });

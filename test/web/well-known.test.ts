@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect, type AddressInfo } from 'node:net';
 import type { Response } from 'supertest';
 import { STALE_MARKER, TestServer, createServer } from '../support/server';
 
@@ -35,6 +36,22 @@ async function seedPolicies(server: TestServer): Promise<void> {
   // A valid policy whose Active box is unchecked.
   await server.setPolicy('off.example', { active: false, mode: 'enforce', mx: ['mail.example.org'], id: '20260101000004', revision: 1 });
   await server.setPolicy('bücher.example', { active: true, mode: 'enforce', mx: ['mail.xn--bcher-kva.example'], maxAge: 86400, id: '20260101000005', revision: 1 });
+}
+
+/** Sends a request exactly as written (CRLF line ends, Connection: close) and reads the answer. */
+function rawRequest(address: AddressInfo, lines: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(address.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0), body: split === -1 ? '' : text.slice(split + 4) });
+    });
+    socket.end([...lines, 'Connection: close', '', ''].join('\r\n'));
+  });
 }
 
 function assertNoCookie(res: Response): void {
@@ -187,6 +204,44 @@ describe('the policy file (/.well-known/mta-sts.txt)', () => {
     });
   });
 
+  describe('every form of request line, sent raw over a socket', () => {
+    const raw = (lines: string[]) => rawRequest(server.http.address() as AddressInfo, lines);
+
+    it('never serves the stale file for an absolute-form request line, whatever its host or Host header', async () => {
+      for (const target of ['http://x/.well-known/mta-sts.txt', 'http://example.org/.well-known/mta-sts.txt', 'HTTP://127.0.0.1:80/.well-known/mta%2Dsts.txt', 'http://x//.well-known/./mta-sts.txt']) {
+        for (const host of [[], ['Host: www.example.org'], ['Host: mta-sts.unknown.example']]) {
+          const res = await raw([`GET ${target} HTTP/1.1`, ...(host.length ? host : ['Host: x'])]);
+          assert.ok(!res.body.includes(STALE_MARKER), `${target} ${host.join()}: served the stale file`);
+          assert.equal(res.status, 404, `${target} ${host.join()}`);
+          assert.equal(res.body, notFoundBody);
+        }
+      }
+      // HTTP/1.0 may come without any Host header.
+      const bare = await raw(['GET http://x/.well-known/mta-sts.txt HTTP/1.0']);
+      assert.equal(bare.status, 404);
+      assert.ok(!bare.body.includes(STALE_MARKER));
+      const origin = await raw(['GET /.well-known/mta-sts.txt HTTP/1.0']);
+      assert.equal(origin.status, 404);
+      assert.ok(!origin.body.includes(STALE_MARKER));
+    });
+
+    it('takes the host of an absolute-form request line over the Host header (RFC 9112 section 3.2.2)', async () => {
+      const res = await raw(['GET http://mta-sts.example.org/.well-known/mta-sts.txt HTTP/1.1', 'Host: www.example.org']);
+      assert.equal(res.status, 200);
+      assert.equal(res.body, ENFORCE_BODY);
+      const origin = await raw(['GET /.well-known/mta-sts.txt HTTP/1.1', 'Host: mta-sts.example.org']);
+      assert.equal(origin.body, ENFORCE_BODY, 'origin-form: the Host header');
+    });
+
+    it('answers 400 to a request with two Host headers, serving no policy', async () => {
+      for (const hosts of [['mta-sts.example.org', 'mta-sts.example.com'], ['www.example.org', 'mta-sts.example.org'], ['mta-sts.example.org', 'mta-sts.example.org']]) {
+        const res = await raw(['GET /.well-known/mta-sts.txt HTTP/1.1', ...hosts.map((h) => `Host: ${h}`)]);
+        assert.equal(res.status, 400, hosts.join(' + '));
+        assert.ok(!res.body.includes('version: STSv1'), 'no policy');
+      }
+    });
+  });
+
   it('never redirects an mta-sts host, whatever the path', async () => {
     for (const path of ['/.well-known', '/.well-known/', '/', '/index.html', `${POLICY_PATH}/`, '//example.org/', '/%2e%2e/']) {
       const res = await server.request().get(path).set('Host', 'mta-sts.example.org').redirects(0);
@@ -292,5 +347,19 @@ describe('the policy file when the database fails', () => {
     assertNoCookie(res);
     await assert.rejects(server.mtaSts.certificateNames());
     assert.equal((await server.request().get('/api/v1/mta-sts/certificate-names')).status, 503);
+  });
+
+  it('answers certificate-names 503 with Retry-After once the list cannot be confirmed fresh, never the last list', async () => {
+    const fresh = await server.request().get('/api/v1/mta-sts/certificate-names');
+    assert.equal(fresh.status, 200);
+    assert.deepEqual([...fresh.body.names].sort(), ['mta-sts.alias.example', 'mta-sts.example.org']);
+    await breakDatabase();
+    const res = await server.request().get('/api/v1/mta-sts/certificate-names');
+    assert.equal(res.status, 503, res.text);
+    assert.equal(res.body.error.code, 'unavailable');
+    assert.match(res.body.error.message, /Database unavailable/);
+    assert.ok(Number(res.headers['retry-after']) > 0);
+    assert.equal(res.body.names, undefined, 'no list that may be stale');
+    await assert.rejects(server.mtaSts.certificateNames(), /database is unavailable/);
   });
 });
