@@ -7,6 +7,7 @@ import { POLICY_ID } from '../policy';
 import { readMailcowPolicies } from '../store/mailcow';
 import { CliError, EXIT, printJson } from './output';
 import { report, type WithRuntime } from './policy';
+import { cliAudit } from './runtime';
 
 const MAX_POLICY_FILE = 64 * 1024;
 
@@ -25,7 +26,7 @@ export function registerImportCommands(program: Command, withRuntime: WithRuntim
           id = await service.publishedId(opts.domain);
           process.stderr.write(id === null ? `no valid _mta-sts.${opts.domain} record found: a new id is made\n` : `keeping the published id ${id}\n`);
         }
-        const result = await service.importPolicy(opts.domain, text, id);
+        const result = await service.importPolicy(opts.domain, text, id, cliAudit('import'));
         if (result.status === 'bad-policy') {
           throw new CliError(`${file} is not a valid MTA-STS policy; nothing was saved:\n${result.errors.map((e) => `  ${sayProblem('en', e)}`).join('\n')}`, EXIT.problems);
         }
@@ -47,8 +48,8 @@ export function registerImportCommands(program: Command, withRuntime: WithRuntim
           // mailcow keeps the version lower-case and the MX list comma-joined; rebuild the file it served.
           const text = [`version: ${row.version === 'stsv1' ? 'STSv1' : row.version}`, `mode: ${row.mode}`, ...row.mx.map((mx) => `mx: ${mx}`), `max_age: ${row.maxAge}`].join('\r\n') + '\r\n';
           const id = row.id !== null && POLICY_ID.test(row.id) ? row.id : null;
-          const result = await service.importPolicy(row.domain, text, id);
-          if (result.status === 'saved' && !row.active) await service.update(row.domain, { active: false }, 'json');
+          const result = await service.importPolicy(row.domain, text, id, cliAudit('import'));
+          if (result.status === 'saved' && !row.active) await service.update(row.domain, { active: false }, 'json', { audit: cliAudit('import') });
           outcomes.push({
             domain: row.domain,
             status: result.status,

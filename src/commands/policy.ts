@@ -4,7 +4,7 @@ import { sayProblem } from '../i18n/policy-text';
 import { MODES, policyJson, policyUrl, servedPolicy, stsRecordValue, toULabel, type Mode } from '../policy';
 import type { SaveResult } from '../service';
 import { CliError, EXIT, printJson, printTable } from './output';
-import type { Runtime, RuntimeNeeds } from './runtime';
+import { cliAudit, type Runtime, type RuntimeNeeds } from './runtime';
 
 /** Runs a command's work over an open runtime and closes it; `needs` what the database must hold first. */
 export type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>, needs?: RuntimeNeeds) => Promise<T>;
@@ -82,7 +82,7 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
       if (opts.maxAge !== undefined) changes.maxAge = opts.maxAge;
       if (opts.active !== undefined) changes.active = activeFlag(opts.active);
       if (Object.keys(changes).length === 0) throw new CliError('nothing to change: give --mode, --mx, --max-age or --active');
-      await withRuntime(async ({ service }) => report(domain, await service.update(domain, changes, 'form'), opts.json));
+      await withRuntime(async ({ service }) => report(domain, await service.update(domain, changes, 'form', { audit: cliAudit('cli') }), opts.json));
     });
 
   program
@@ -92,7 +92,7 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
     .action(async (domain: string, opts: { json?: boolean }) => {
       await withRuntime(async ({ service }) => {
         const before = await service.find(domain);
-        const result = await service.retire(domain);
+        const result = await service.retire(domain, { audit: cliAudit('cli') });
         report(domain, result, opts.json);
         if (result.status === 'saved' && before && !opts.json) {
           const until = new Date(Date.now() + before.policy.maxAge * 1000).toISOString().replace(/\.\d+Z$/, 'Z');

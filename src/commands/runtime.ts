@@ -1,18 +1,30 @@
 // What every command that touches the database shares: the settings, one Knex instance, the
 // service over it, and a clean close. Commands are thin: the rules live in the service.
+import { userInfo } from 'node:os';
 import type { Knex } from 'knex';
 import { checkConnection, openDatabase } from '../config/database';
 import { ConfigError } from '../config/errors';
 import { resolveSettings, type SettingFlags, type Settings } from '../config/settings';
 import type { Logger } from '../logger';
 import { resolveOptions } from '../options';
-import { MtaStsService } from '../service';
+import { MtaStsService, type Audit } from '../service';
 
 export interface Runtime {
   settings: Settings;
   knex: Knex;
   service: MtaStsService;
   close(): Promise<void>;
+}
+
+/** Changes made from the command line are recorded under the system user who ran it. */
+export function cliAudit(source: Audit['source']): Audit {
+  let actor: string | null = null;
+  try {
+    actor = `${userInfo().username}@cli`;
+  } catch {
+    // No user name (a container without /etc/passwd entry): recorded without one.
+  }
+  return { actor, source, origin: null };
 }
 
 /** Messages for the person at the terminal go to stderr, so that stdout stays for results (--json). */
