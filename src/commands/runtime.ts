@@ -56,6 +56,8 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
       ...settings.schema,
       ...(settings.dnsServers ? { dns: { servers: settings.dnsServers } } : {}),
       logger: stderrLogger,
+      // A command waits for the database as long as it takes (within the query deadline), not like a request.
+      cache: { waitMs: 30_000 },
       ...(needs.probes === false ? { dnsCheck: { https: { enabled: false }, smtp: { enabled: false } } } : {}),
     });
     const { domainTable } = settings.schema;

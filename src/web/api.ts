@@ -6,6 +6,16 @@ import type { PluginContext } from './context';
 import { findOrThrow } from './domain';
 import { HttpError, UNAVAILABLE_RETRY_AFTER_S, busyError, errorHandler, httpError, rateLimitedError, saveError } from './errors';
 
+/** A whole-number query parameter within bounds, or a 400 naming it. */
+function pageParameter(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new HttpError(400, 'invalid', `${name} must be a whole number from ${min} to ${max}`, [{ field: name, message: `${name} must be a whole number from ${min} to ${max}` }]);
+  }
+  return n;
+}
+
 function withRetryAfter(error: HttpError, seconds: number): HttpError {
   error.retryAfter = seconds;
   return error;
@@ -41,6 +51,30 @@ export function createApiRouter(ctx: PluginContext): Router {
     } finally {
       admission.release();
     }
+  });
+
+  // Every change, newest first: when, who, from where, the policy before and after, the ids.
+  router.get('/:domain/history', requireAdmin(authorize, 'read'), async (req, res) => {
+    const limit = pageParameter(req.query.limit, 'limit', 50, 1, 500);
+    const offset = pageParameter(req.query.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+    const found = await ctx.service.history(String(req.params.domain), { limit, offset });
+    if (!found) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
+    res.json({
+      domain: found.record.domain,
+      total: found.total,
+      limit,
+      offset,
+      changes: found.entries.map((entry) => ({
+        changedAt: entry.changedAt,
+        actor: entry.actor,
+        source: entry.source,
+        origin: entry.origin,
+        oldId: entry.before?.id ?? null,
+        newId: entry.after.id,
+        before: entry.before,
+        after: entry.after,
+      })),
+    });
   });
 
   router.get('/:domain', requireAdmin(authorize, 'read'), async (req, res) => {
