@@ -154,6 +154,7 @@ function mxTlsAdvice(failed: readonly MxTlsProbeResult[], t: Translator): string
   const out: string[] = [];
   if (stages.has('certificate') || stages.has('tls') || failed.some((p) => p.starttls === false)) out.push(t.t('dns.mxTls.advice.tls'));
   if (stages.has('dns')) out.push(t.t('dns.mxTls.advice.dns'));
+  if (stages.has('address')) out.push(t.t('dns.mxTls.advice.address'));
   // Many hosting networks block outbound port 25, so a failure to connect may be ours alone.
   if (stages.has('connect') || stages.has('timeout')) out.push(t.t('dns.mxTls.advice.connect'));
   return out;
@@ -162,6 +163,7 @@ function mxTlsAdvice(failed: readonly MxTlsProbeResult[], t: Translator): string
 function advice(probe: HttpsProbeResult, host: string, t: Translator): string {
   switch (probe.failure?.stage) {
     case 'dns': return t.t('dns.https.advice.dns', { host });
+    case 'address': return t.t('dns.https.advice.address', { host });
     case 'connect': return t.t('dns.https.advice.connect', { host, address: probe.address ?? host });
     case 'certificate': return t.t('dns.https.advice.certificate', { host });
     case 'tls': return t.t('dns.https.advice.tls', { host });

@@ -81,9 +81,12 @@ export function lookupFailureText<T extends RecordType>(result: LookupResult<T>,
  */
 export function probeFailureText(failure: ProbeFailure | undefined, t: Translator = ENGLISH): string {
   if (failure === undefined) return t.t('dns.probe.failed');
+  // Said from the code in every language: it must read the same in the tab as in the API.
+  if (failure.code === 'not-public') return t.t('dns.probe.notPublic', { address: failure.address ?? '?' });
   if (t.locale === 'en') return failure.message;
   const stage = {
     dns: t.t('dns.probe.stage.dns'),
+    address: t.t('dns.probe.stage.address'),
     connect: t.t('dns.probe.stage.connect'),
     tls: t.t('dns.probe.stage.tls'),
     certificate: t.t('dns.probe.stage.certificate'),
