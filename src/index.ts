@@ -1,6 +1,8 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { type DnsCheckResult, type DnsChecksOptions } from './check';
 import { createResolver } from './dns';
+import { SocketLimiter } from './limiter';
+import { AddressFilter } from './probes';
 import { MtaStsOptions, resolveOptions } from './options';
 import { POLICY_PATH } from './policy';
 import { MtaStsService } from './service';
@@ -75,7 +77,9 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     resolver: resolved.resolver ?? createResolver(resolved.dns),
     logger: resolved.logger,
     mailHostname: resolved.mailHostname,
-    probes: resolved.dnsCheck,
+    probes: { https: resolved.dnsCheck.https, smtp: resolved.dnsCheck.smtp },
+    // One of each per plugin instance: the socket cap holds for every check together.
+    network: { limiter: new SocketLimiter(resolved.dnsCheck.maxSockets), addresses: new AddressFilter(resolved.dnsCheck.allowAddresses) },
     migrations: { table: resolved.domainTable, migrationsTable: resolved.migrationsTable },
     now: resolved.now,
   });

@@ -7,7 +7,8 @@ import type { Resolver } from './dns';
 import { translator, type Locale } from './i18n';
 import type { Logger } from './logger';
 import { renderPolicy, servedPolicy, type DomainRecord, type PolicySettings, type StoredPolicy, type Validation } from './policy';
-import type { ProbeSettings, SmtpProbeSettings } from './probes';
+import type { SocketLimiter } from './limiter';
+import type { AddressFilter, ProbeSettings, SmtpProbeSettings } from './probes';
 import { migrateLatest, rollbackAll, type MigrateOptions } from './store/migrate';
 import type { PolicyStore, SaveResult } from './store/policy-store';
 import type { Lookup, ServedCache } from './store/served-cache';
@@ -36,6 +37,8 @@ export interface ServiceDeps {
   logger: Logger;
   mailHostname: string;
   probes: { https: ProbeSettings; smtp: SmtpProbeSettings };
+  /** Shared by every check of the plugin instance: the socket cap and the address filter. */
+  network: { limiter: SocketLimiter; addresses: AddressFilter };
   migrations: MigrateOptions;
   now: () => Date;
 }
@@ -114,6 +117,8 @@ export class MtaStsService {
       resolver: this.deps.resolver,
       https: this.deps.probes.https,
       smtp: this.deps.probes.smtp,
+      limiter: this.deps.network.limiter,
+      allowAddresses: this.deps.network.addresses,
       now: this.deps.now,
       locale,
     });

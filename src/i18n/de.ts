@@ -160,6 +160,7 @@ export const de: Catalogue = {
   'dns.differ.extraMx': 'zusätzlich mx {entries}',
   'dns.differ.missingMx': 'es fehlt mx {entries}',
   'dns.policyText.line': 'Zeile {line} hat nicht die Form "Schlüssel: Wert"',
+  'dns.policyText.longLine': 'Zeile {line} ist länger als {max} Zeichen',
   'dns.policyText.mx': 'mx "{value}" ist kein gültiges Muster in A-Label-Form',
   'dns.policyText.noVersion': 'version fehlt',
   'dns.policyText.version': 'version "{value}" ist nicht STSv1',

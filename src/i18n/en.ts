@@ -165,6 +165,7 @@ export const en = {
   'dns.differ.extraMx': 'extra mx {entries}',
   'dns.differ.missingMx': 'missing mx {entries}',
   'dns.policyText.line': 'line {line} is not "key: value"',
+  'dns.policyText.longLine': 'line {line} is longer than {max} characters',
   'dns.policyText.mx': 'mx "{value}" is not a valid A-label pattern',
   'dns.policyText.noVersion': 'version is missing',
   'dns.policyText.version': 'version "{value}" is not STSv1',

@@ -6,7 +6,7 @@ import type * as tls from 'node:tls';
 import type { Resolver } from '../dns';
 import { POLICY_PATH } from '../policy';
 import {
-  DEFAULT_PROBE_TIMEOUT_MS, connectError, connectTo, resolveAddress, secureHandshake, withDeadline,
+  DEFAULT_PROBE_TIMEOUT_MS, addressFilterOf, connectError, connectTo, resolveAddress, secureHandshake, withDeadline,
   type CaOption, type CertificateInfo, type ProbeFailure, type ProbeNetwork,
 } from './kit';
 
@@ -51,7 +51,7 @@ export function probeHttps(options: HttpsProbeOptions): Promise<HttpsProbeResult
 
   return withDeadline(timeoutMs, async (run) => {
     run.stage = `looking up ${host}`;
-    const resolved = await resolveAddress(options.resolver, host, options.addresses);
+    const resolved = await resolveAddress(options.resolver, host, addressFilterOf(options));
     if (!resolved.ok) {
       if (resolved.failure) result.address = resolved.failure.address;
       return stop(resolved.failure ?? { stage: 'dns', message: resolved.message });

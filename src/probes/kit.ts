@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Resolver } from '../dns';
 import type { SocketLimiter } from '../limiter';
-import { PUBLIC_ONLY, type AddressFilter } from './address';
+import { AddressFilter, PUBLIC_ONLY } from './address';
 
 export type CaOption = string | Buffer | Array<string | Buffer>;
 
@@ -38,8 +38,16 @@ export interface ProbeSettings { enabled?: boolean; port?: number; ca?: CaOption
 export interface ProbeNetwork {
   /** Which addresses may be connected to; default: public unicast only. */
   addresses?: AddressFilter;
+  /** Or the special-purpose ranges (CIDRs) to allow besides public addresses; ignored with `addresses`. */
+  allowAddresses?: readonly string[];
   /** Caps sockets in flight across every probe and lookup of the plugin instance; default: none. */
   limiter?: SocketLimiter;
+}
+
+/** The filter a probe's options ask for. */
+export function addressFilterOf(network: ProbeNetwork): AddressFilter {
+  if (network.addresses instanceof AddressFilter) return network.addresses;
+  return Array.isArray(network.allowAddresses) && network.allowAddresses.length > 0 ? new AddressFilter(network.allowAddresses) : PUBLIC_ONLY;
 }
 
 export function notPublic(address: string): ProbeFailure {

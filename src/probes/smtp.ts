@@ -3,7 +3,7 @@
 import * as net from 'node:net';
 import type { Resolver } from '../dns';
 import {
-  DEFAULT_PROBE_TIMEOUT_MS, connectError, connectTo, resolveAddress, secureHandshake, withDeadline,
+  DEFAULT_PROBE_TIMEOUT_MS, addressFilterOf, connectError, connectTo, resolveAddress, secureHandshake, withDeadline,
   type CaOption, type CertificateInfo, type ProbeFailure, type ProbeNetwork,
 } from './kit';
 
@@ -50,7 +50,7 @@ export function probeMxTls(options: MxTlsProbeOptions): Promise<MxTlsProbeResult
 
   return withDeadline(timeoutMs, async (run) => {
     run.stage = `looking up ${options.host}`;
-    const resolved = await resolveAddress(options.resolver, options.host, options.addresses);
+    const resolved = await resolveAddress(options.resolver, options.host, addressFilterOf(options));
     if (!resolved.ok) {
       if (resolved.failure) result.address = resolved.failure.address;
       return stop(resolved.failure ?? { stage: 'dns', message: resolved.message });

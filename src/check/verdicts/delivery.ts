@@ -5,7 +5,7 @@ import { DEFAULT_MAX_AGE, parsePolicy, policyUrl, renderPolicy, servedMode, type
 import type { HttpsProbeResult } from '../../probes';
 import type { MxTlsProbeResult } from '../../probes';
 import {
-  ENGLISH, EXPIRY_WARNING_DAYS, check, day, daysUntil, lookupFailedMessage, lookupFailureText, probeFailureText, severityFor,
+  ENGLISH, EXPIRY_WARNING_DAYS, check, day, daysUntil, lookupFailedMessage, lookupFailureText, notCheckedNote, probeFailureText, severityFor,
   type Check, type CheckStatus, type Translator,
 } from './kit';
 import type { LookupResult } from '../../dns';
@@ -77,9 +77,25 @@ export function httpsCheck({ domain, policy, probe, now }: HttpsInput, t: Transl
   return verdict('ok', t.t('dns.https.ok'));
 }
 
-export interface MxTlsInput { domain: string; policy: StoredPolicy; mx: LookupResult<'MX'>; probes: MxTlsProbeResult[] | null; now: Date }
+export interface MxTlsInput {
+  domain: string;
+  policy: StoredPolicy;
+  mx: LookupResult<'MX'>;
+  probes: MxTlsProbeResult[] | null;
+  now: Date;
+  /** MX hosts past the check's bound, best preference first: not probed, said so. */
+  unchecked?: readonly string[];
+}
 
-export function mxTlsCheck({ domain, policy, mx, probes, now }: MxTlsInput, t: Translator = ENGLISH): Check {
+export function mxTlsCheck(input: MxTlsInput, t: Translator = ENGLISH): Check {
+  const result = mxTlsVerdict(input, t);
+  const note = input.probes === null ? '' : notCheckedNote('dns.mxTls.notChecked', input.probes.length, input.unchecked, t);
+  // Hosts left out cannot be vouched for: an all-clear becomes a warning that says which.
+  if (note !== '' && result.status === 'ok') return { ...result, status: 'warning', message: `${result.message} ${note}` };
+  return note === '' ? result : { ...result, message: `${result.message} ${note}` };
+}
+
+function mxTlsVerdict({ domain, policy, mx, probes, now }: MxTlsInput, t: Translator): Check {
   const expected = t.t('dns.mxTls.expected');
   if (probes === null) return check('mx-tls', 'info', expected, t.t('dns.found.notRun'), t.t('dns.mxTls.disabled'));
   if (!mx.ok && mx.failure !== 'nxdomain' && mx.failure !== 'nodata') {

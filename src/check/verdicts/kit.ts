@@ -130,3 +130,14 @@ export function failedCheck(name: CheckName, err: unknown, t: Translator = ENGLI
   const reason = err instanceof Error ? err.message : String(err);
   return check(name, 'error', t.t('dns.failed.expected'), t.t('dns.failed.found', { reason }), t.t('dns.failed.message'));
 }
+
+/** How many names a "not checked" note lists before it says how many more there are. */
+const LISTED_UNCHECKED = 5;
+
+/** The note for MX hosts past the bound of a check; empty when every host was checked. */
+export function notCheckedNote(key: 'dns.mxTls.notChecked' | 'dns.dane.notChecked', checked: number, unchecked: readonly string[] | undefined, t: Translator = ENGLISH): string {
+  if (unchecked === undefined || unchecked.length === 0) return '';
+  const shown = unchecked.slice(0, LISTED_UNCHECKED);
+  const hosts = unchecked.length > shown.length ? `${shown.join(', ')}, ...` : t.list(shown);
+  return t.t(key, { checked, total: checked + unchecked.length, rest: unchecked.length, hosts });
+}

@@ -1,7 +1,7 @@
 // Verdicts on the records that accompany MTA-STS: TLS-RPT (RFC 8460) and DANE TLSA (RFC 7672).
 import type { LookupResult, TlsaRecord } from '../../dns';
 import { parseTlsRptRecord, type TlsRptProblem } from '../../tlsrpt';
-import { ENGLISH, check, foundText, isMissing, lookupFailedMessage, type Check, type CheckStatus, type Translator } from './kit';
+import { ENGLISH, check, foundText, isMissing, lookupFailedMessage, notCheckedNote, type Check, type CheckStatus, type Translator } from './kit';
 
 export function tlsRptProblemText(problem: TlsRptProblem, t: Translator = ENGLISH): string {
   switch (problem.code) {
@@ -41,10 +41,18 @@ export interface DaneInput {
   tlsa: ReadonlyArray<LookupResult<'TLSA'>>;
   /** Set when the MX lookup itself failed, so there are no hosts to look at. */
   mxFailure?: string;
+  /** MX hosts past the check's bound, best preference first: not looked up, said so. */
+  unchecked?: readonly string[];
 }
 
 /** Always `info`: DANE is an independent mechanism, neither required nor in conflict with MTA-STS. */
-export function daneCheck({ hosts, tlsa, mxFailure }: DaneInput, t: Translator = ENGLISH): Check {
+export function daneCheck(input: DaneInput, t: Translator = ENGLISH): Check {
+  const result = daneVerdict(input, t);
+  const note = notCheckedNote('dns.dane.notChecked', input.hosts.length, input.unchecked, t);
+  return note === '' ? result : { ...result, message: `${result.message} ${note}` };
+}
+
+function daneVerdict({ hosts, tlsa, mxFailure }: DaneInput, t: Translator): Check {
   const expected = t.t('dns.dane.expected');
   if (hosts.length === 0) {
     const message = mxFailure === undefined ? t.t('dns.dane.noHosts') : t.t('dns.dane.mxFailed', { reason: mxFailure });
