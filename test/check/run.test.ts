@@ -74,6 +74,8 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
     resolver: resolver(),
     https: { port: web.port, ca: ca.cert, timeoutMs: 3000 },
     smtp: { port: smtp.port, ca: ca.cert, timeoutMs: 3000 },
+    // The test servers listen on loopback, which the probes refuse unless told otherwise.
+    allowAddresses: ['127.0.0.0/8', '::1/128'],
     ...changes,
   });
 

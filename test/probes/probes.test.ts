@@ -6,6 +6,8 @@ import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { createTestCa, type Issued, type TestCa } from '../support/tls';
 import { servePolicy, startPolicyWebServer, startSmtpServer, type PolicyWebServer, type TestSmtpServer } from '../support/probe-servers';
 
+// The test servers listen on loopback, which the probes refuse unless told otherwise.
+const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 const POLICY = 'version: STSv1\r\nmode: enforce\r\nmx: mail.example.org\r\nmax_age: 604800\r\n';
 
 describe('DNS check probes', () => {
@@ -51,9 +53,9 @@ describe('DNS check probes', () => {
   });
 
   const fetchPolicy = (options: { timeoutMs?: number } = {}) =>
-    probeHttps({ resolver, domain: 'example.org', port: web.port, ca: ca.cert, ...options });
+    probeHttps({ resolver, domain: 'example.org', port: web.port, ca: ca.cert, allowAddresses: LOOPBACK, ...options });
   const connectMx = (options: { timeoutMs?: number; port?: number } = {}) =>
-    probeMxTls({ resolver, host: 'mail.example.org', ehloName: 'panel.example.org', port: smtp.port, ca: ca.cert, ...options });
+    probeMxTls({ resolver, host: 'mail.example.org', ehloName: 'panel.example.org', port: smtp.port, ca: ca.cert, allowAddresses: LOOPBACK, ...options });
 
   describe('HTTPS policy fetch', () => {
     it('fetches the policy from the address the injected resolver gave, with SNI and Host set to mta-sts.<domain>', async () => {
@@ -118,7 +120,7 @@ describe('DNS check probes', () => {
     });
 
     it('reports a refused connection', async () => {
-      const result = await probeHttps({ resolver, domain: 'example.org', port: await closedPort(), ca: ca.cert });
+      const result = await probeHttps({ resolver, domain: 'example.org', port: await closedPort(), ca: ca.cert, allowAddresses: LOOPBACK });
       assert.equal(result.failure?.stage, 'connect');
       assert.match(result.failure?.message ?? '', /refused: nothing listens there/);
     });
@@ -128,7 +130,7 @@ describe('DNS check probes', () => {
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       try {
         const port = (silent.address() as net.AddressInfo).port;
-        const result = await probeHttps({ resolver, domain: 'example.org', port, ca: ca.cert, timeoutMs: 300 });
+        const result = await probeHttps({ resolver, domain: 'example.org', port, ca: ca.cert, timeoutMs: 300, allowAddresses: LOOPBACK });
         assert.equal(result.failure?.stage, 'timeout');
         assert.match(result.failure?.message ?? '', /no complete answer within 0\.3 s \(stalled in the TLS handshake\)/);
       } finally {
@@ -168,7 +170,8 @@ describe('DNS check probes', () => {
     it('reports a server that refuses the session in its greeting', async () => {
       smtp.set({ banner: '554 5.3.2 No service for you' });
       const result = await connectMx();
-      assert.deepEqual(result.failure, { stage: 'protocol', message: 'the server greeted with "554 5.3.2 No service for you" instead of 220' });
+      // Issue 14: the greeting is no longer quoted, only its reply code.
+      assert.deepEqual(result.failure, { stage: 'protocol', code: 'not-smtp', message: 'the server did not answer as an SMTP server (its first reply code was 554, not 220)' });
     });
 
     it('gives up on a silent server after its timeout', async () => {
