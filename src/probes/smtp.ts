@@ -146,15 +146,21 @@ class ReplyReader {
 
   private feed(chunk: Buffer): void {
     if (this.ended !== null) return;
+    // Only the bytes within the bound are parsed, so whichever bound a flood reaches first names it.
+    const within = chunk.subarray(0, Math.max(0, MAX_SMTP_BYTES - this.read));
     this.read += chunk.length;
-    if (this.read > MAX_SMTP_BYTES) {
+    this.parse(within);
+    if (this.ended === null && this.read > MAX_SMTP_BYTES) {
       // Past the bound nothing more is read: the reader ends, and the probe closes the socket.
       this.socket.pause();
-      return this.end(`the server sent more than ${MAX_SMTP_BYTES / 1024} KiB`, {
+      this.end(`the server sent more than ${MAX_SMTP_BYTES / 1024} KiB`, {
         stage: 'protocol', code: 'too-much-data',
         message: `the server sent more than ${MAX_SMTP_BYTES / 1024} KiB before STARTTLS, far more than an SMTP server needs, so the check stopped reading`,
       });
     }
+  }
+
+  private parse(chunk: Buffer): void {
     this.buffer += chunk.toString('latin1');
     let newline: number;
     while (this.ended === null && (newline = this.buffer.indexOf('\n')) >= 0) {

@@ -183,6 +183,65 @@ describe('DNS check probes', () => {
   });
 });
 
+describe('DNS check probes and special-purpose addresses', () => {
+  let dns: TestDnsServer;
+  let listener: net.Server;
+  let connections = 0;
+  let resolver: Resolver;
+  const asked: string[] = [];
+  before(async () => {
+    dns = await startDnsServer();
+    listener = net.createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const inner = createResolver({ servers: [dns.address], timeoutMs: 500, retries: 0 });
+    // Records every question, to show the probe resolves a name once and connects to that answer.
+    resolver = { servers: inner.servers, timeoutMs: inner.timeoutMs, lookup: (name, type) => { asked.push(`${type} ${name}`); return inner.lookup(name, type); } };
+  });
+  after(async () => {
+    await dns.close();
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+  });
+  beforeEach(() => {
+    connections = 0;
+    asked.splice(0);
+  });
+  const port = () => (listener.address() as net.AddressInfo).port;
+
+  for (const address of ['127.0.0.1', '10.1.2.3', '169.254.169.254', '::1', '::ffff:127.0.0.1', 'fe80::1', 'fd00::1']) {
+    it(`refuses ${address} by default, with a verdict that says it is not public, and never connects`, async () => {
+      const type = address.includes(':') ? 'AAAA' : 'A';
+      dns.setZone([{ name: 'mta-sts.example.org', type, data: address }, { name: 'mail.example.org', type, data: address }]);
+      const web = await probeHttps({ resolver, domain: 'example.org', port: port(), timeoutMs: 2000 });
+      const mx = await probeMxTls({ resolver, host: 'mail.example.org', ehloName: 'panel.example.org', port: port(), timeoutMs: 2000 });
+      for (const result of [web, mx]) {
+        assert.equal(result.failure?.stage, 'address');
+        assert.equal(result.failure?.code, 'not-public');
+        assert.match(result.failure?.message ?? '', /is not a public address/);
+      }
+      assert.equal(connections, 0);
+    });
+  }
+
+  it('connects to an allowed range, to the very address it looked up (one A and one AAAA question)', async () => {
+    dns.setZone([{ name: 'mail.example.org', type: 'A', data: '127.0.0.1' }]);
+    const mx = await probeMxTls({ resolver, host: 'mail.example.org', ehloName: 'panel.example.org', port: port(), timeoutMs: 2000, allowAddresses: ['127.0.0.0/8'] });
+    assert.equal(mx.address, '127.0.0.1');
+    assert.equal(mx.failure?.stage, 'protocol');
+    assert.equal(connections, 1);
+    assert.deepEqual(asked.sort(), ['A mail.example.org', 'AAAA mail.example.org']);
+  });
+
+  it('an allowed range opens that range only', async () => {
+    dns.setZone([{ name: 'mail.example.org', type: 'A', data: '127.0.0.1' }]);
+    const mx = await probeMxTls({ resolver, host: 'mail.example.org', ehloName: 'panel.example.org', port: port(), timeoutMs: 2000, allowAddresses: ['10.0.0.0/8', '::1/128'] });
+    assert.equal(mx.failure?.code, 'not-public');
+    assert.equal(connections, 0);
+  });
+});
+
 function closedPort(): Promise<number> {
   return new Promise((resolve) => {
     const server = net.createServer();
