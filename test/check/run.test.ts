@@ -167,6 +167,21 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
     });
   });
 
+  it('refuses loopback addresses unless allowed, and says so in the https and mx-tls checks, in English and German', async () => {
+    const english = byName(await run({ allowAddresses: [] }));
+    assert.equal(web.requests.length, 0, 'no HTTPS request made');
+    assert.deepEqual(smtp.commands, [], 'no SMTP session');
+    assert.equal(english.https.status, 'error');
+    assert.match(english.https.message, /127\.0\.0\.1 is not a public address .* so the check did not connect to it/);
+    assert.match(english.https.message, /dnsCheck\.allowAddresses/);
+    assert.equal(english['mx-tls'].status, 'error');
+    assert.match(english['mx-tls'].message, /mail\.example\.org: 127\.0\.0\.1 is not a public address/);
+    const german = byName(await run({ allowAddresses: undefined, locale: 'de' }));
+    assert.match(german.https.message, /127\.0\.0\.1 ist keine öffentliche Adresse/);
+    assert.match(german['mx-tls'].message, /mail\.example\.org: 127\.0\.0\.1 ist keine öffentliche Adresse/);
+    assert.match(german['mx-tls'].message, /dnsCheck\.allowAddresses/);
+  });
+
   it('runs neither probe when both are disabled', async () => {
     const checks = byName(await run({ https: { enabled: false }, smtp: { enabled: false } }));
     assert.deepEqual([checks.https.status, checks['mx-tls'].status], ['info', 'info']);
