@@ -108,14 +108,25 @@ export class ProbeRun {
 
   track<T extends net.Socket>(socket: T): T {
     this.sockets.add(socket);
+    // Its own 'close' event is the only sure sign: `destroyed` and `closed` turn true earlier.
+    socket.once('close', () => this.sockets.delete(socket));
     return socket;
   }
 
   closeAll(): void {
     // Newest first: a TLS socket wraps the TCP socket tracked before it, and destroying the TCP
     // socket under a live TLS socket crashes Node 20 (read bio not set, or a segfault).
-    for (const socket of [...this.sockets].reverse()) socket.destroy();
-    this.release?.();
+    const open = [...this.sockets].reverse();
+    for (const socket of open) socket.destroy();
+    const release = this.release;
+    this.release = null;
+    if (release === null) return;
+    // The slot comes free once the sockets are really closed (their descriptors released), so
+    // the cap counts what the process holds; a socket that never says so frees it after 1 s.
+    if (open.length === 0) return release();
+    let left = open.length;
+    setTimeout(release, 1000).unref();
+    for (const socket of open) socket.once('close', () => { if (--left === 0) release(); });
   }
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { createResolver, type Resolver } from '../../src/dns';
+import { SocketLimiter } from '../../src/limiter';
 import { MAX_POLICY_BYTES, probeHttps, probeMxTls } from '../../src/probes';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { createTestCa, type Issued, type TestCa } from '../support/tls';
@@ -54,7 +55,7 @@ describe('DNS check probes', () => {
 
   const fetchPolicy = (options: { timeoutMs?: number } = {}) =>
     probeHttps({ resolver, domain: 'example.org', port: web.port, ca: ca.cert, allowAddresses: LOOPBACK, ...options });
-  const connectMx = (options: { timeoutMs?: number; port?: number } = {}) =>
+  const connectMx = (options: { timeoutMs?: number; port?: number; limiter?: SocketLimiter } = {}) =>
     probeMxTls({ resolver, host: 'mail.example.org', ehloName: 'panel.example.org', port: smtp.port, ca: ca.cert, allowAddresses: LOOPBACK, ...options });
 
   describe('HTTPS policy fetch', () => {
@@ -172,6 +173,19 @@ describe('DNS check probes', () => {
       const result = await connectMx();
       // Issue 14: the greeting is no longer quoted, only its reply code.
       assert.deepEqual(result.failure, { stage: 'protocol', code: 'not-smtp', message: 'the server did not answer as an SMTP server (its first reply code was 554, not 220)' });
+    });
+
+    it('holds one socket slot of a shared limiter, and gives it back as soon as its sockets are closed', async () => {
+      const limiter = new SocketLimiter(1);
+      const [first, second] = await Promise.all([connectMx({ limiter }), connectMx({ limiter })]);
+      assert.equal(first.ok, true, JSON.stringify(first.failure));
+      assert.equal(second.ok, true, JSON.stringify(second.failure));
+      assert.equal(limiter.peak, 1);
+      const started = Date.now();
+      for (let i = 0; i < 100 && limiter.inFlight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(limiter.inFlight, 0);
+      // Not the 1 s fallback: the TLS socket and the TCP socket under it both reported their close.
+      assert.ok(Date.now() - started < 400, `${Date.now() - started} ms`);
     });
 
     it('gives up on a silent server after its timeout', async () => {

@@ -7,7 +7,7 @@ import { createResolver, type LookupFailure } from '../../src/dns';
 import { SocketLimiter } from '../../src/limiter';
 import { MAX_MX_HOSTS } from '../../src/check/run';
 import { probeHttps } from '../../src/probes';
-import { startHostileDns, startHostileHttps, startHostileSmtp } from '../support/hostile-servers';
+import { countClientSockets, startHostileDns, startHostileHttps, startHostileSmtp } from '../support/hostile-servers';
 import { createTestCa } from '../support/tls';
 import type { StoredPolicy } from '../../src/policy';
 import { startDnsServer, type ReplyContext, type TestDnsServer, type ZoneRecord } from '../support/dns-server';
@@ -382,16 +382,19 @@ describe('hostile servers', () => {
       dns.setZone(mxZone(HOSTS));
       dns.queries.splice(0);
       const limiter = new SocketLimiter(8);
+      const sockets = countClientSockets(smtp.port);
       try {
         const result = await check(smtp.port, { limiter });
         const byName = Object.fromEntries(result.checks.map((c) => [c.name, c]));
         const queries = dns.queries.length;
-        console.log(`      1,400 MX: ${queries} DNS queries, ${smtp.connections} SMTP connections, at most ${smtp.peakConnections} at once, limiter peak ${limiter.peak}`);
+        console.log(`      1,400 MX: ${queries} DNS queries, ${smtp.connections} SMTP connections, at most ${sockets.peak} open at once, limiter peak ${limiter.peak} (lookups and connections)`);
         // 8 first-wave lookups, up to 4 hosts asked ahead, and A, AAAA and TLSA for 20 hosts.
         assert.ok(queries <= 8 + 4 * 3 + 3 * MAX_MX_HOSTS, `${queries} queries`);
         assert.equal(smtp.connections, MAX_MX_HOSTS);
-        assert.ok(smtp.peakConnections <= 8, `${smtp.peakConnections} connections at once`);
+        assert.ok(sockets.peak <= 8, `${sockets.peak} connections at once`);
         assert.ok(limiter.peak <= 8);
+        // Slots come back as the sockets report their close, a moment after the check answers.
+        for (let i = 0; i < 100 && limiter.inFlight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
         assert.equal(limiter.inFlight, 0, 'every slot given back');
         assert.match(byName['mx-tls'].message, /Only the first 20 of 1400 MX hosts \(best preference first\) were tested; the other 1380 were not checked: mx20\.example\.org, mx21\.example\.org, .*, \.\.\./);
         assert.match(byName.dane.message, /the other 1380 were not checked/);
@@ -401,6 +404,34 @@ describe('hostile servers', () => {
         assert.match(de['mx-tls'].message, /Nur die ersten 20 von 1400 MX-Hosts .* die übrigen 1380 wurden nicht geprüft/);
         assert.match(de.dane.message, /die übrigen 1380 wurden nicht geprüft/);
       } finally {
+        sockets.stop();
+        await smtp.close();
+      }
+    });
+
+    it('through the plugin: dnsCheck.maxSockets caps the connections of a check, 20 MX hosts probed', async () => {
+      const smtp = await startHostileSmtp('plain');
+      dns.setZone(mxZone(HOSTS));
+      const server = await createServer({
+        plugin: {
+          dns: { servers: [dns.address], timeoutMs: 1000, retries: 0 },
+          dnsCheck: { https: { enabled: false }, smtp: { port: smtp.port, timeoutMs: 5000 }, allowAddresses: LOOPBACK, maxSockets: 3 },
+          rateLimit: { dnsChecks: 1000 },
+        },
+      });
+      const sockets = countClientSockets(smtp.port);
+      try {
+        await server.put('example.org', { mode: 'enforce', mx: ['*.example.org'], active: true });
+        const res = await server.request().get(`${API_PATH}/example.org/dns-check`);
+        assert.equal(res.status, 200);
+        const mxTls = res.body.checks.find((c: { name: string }) => c.name === 'mx-tls');
+        assert.match(mxTls.message, /the other 1380 were not checked/);
+        assert.equal(smtp.connections, MAX_MX_HOSTS);
+        assert.ok(sockets.peak <= 3, `${sockets.peak} connections at once`);
+        console.log(`      through the plugin, maxSockets 3: ${smtp.connections} SMTP connections, at most ${sockets.peak} open at once`);
+      } finally {
+        sockets.stop();
+        await server.close();
         await smtp.close();
       }
     });

@@ -223,3 +223,29 @@ export async function startHostileDns(attack: 'udp-flood' | 'tcp-flood'): Promis
     },
   };
 }
+
+/**
+ * Counts this process's TCP sockets to `port` while they are open (from connect() to 'close'):
+ * the client side's own count, which a server cannot see exactly (it learns of a close later).
+ */
+export function countClientSockets(port: number): { readonly peak: number; readonly open: number; stop(): void } {
+  const original = net.Socket.prototype.connect;
+  let open = 0;
+  let peak = 0;
+  net.Socket.prototype.connect = function counting(this: net.Socket, ...args: unknown[]) {
+    // net.connect() hands over its arguments normalized: an array of [options, callback].
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+    const options = first as { port?: number } | number;
+    if ((typeof options === 'object' && options !== null && Number(options.port) === port) || options === port) {
+      open += 1;
+      peak = Math.max(peak, open);
+      this.once('close', () => { open -= 1; });
+    }
+    return (original as (...a: unknown[]) => net.Socket).apply(this, args);
+  } as typeof net.Socket.prototype.connect;
+  return {
+    get peak() { return peak; },
+    get open() { return open; },
+    stop: () => { net.Socket.prototype.connect = original; },
+  };
+}
