@@ -4,7 +4,7 @@
 import { translator, type Locale } from '../i18n';
 import { within } from '../deadline';
 import { normalizeHost, type StoredPolicy } from '../policy';
-import { AddressFilter, PUBLIC_ONLY, probeHttps, probeMxTls, type ProbeSettings, type SmtpProbeSettings } from '../probes';
+import { AddressFilter, PUBLIC_ONLY, probeHttps, probeMxTls, type ProbeNetwork, type ProbeSettings, type SmtpProbeSettings } from '../probes';
 import type { LookupResult, RecordType, Resolver } from '../dns';
 import { SocketLimiter } from '../limiter';
 import { failedCheck, lookupFailureText, type Check, type CheckName, type Translator } from './verdicts/kit';
@@ -59,8 +59,7 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
   const domain = normalizeHost(String(input.domain ?? ''));
   const mailHostname = normalizeHost(String(input.mailHostname ?? ''));
   const limiter = input.limiter instanceof SocketLimiter ? input.limiter : new SocketLimiter();
-  const addresses = input.allowAddresses instanceof AddressFilter ? input.allowAddresses
-    : Array.isArray(input.allowAddresses) && input.allowAddresses.length > 0 ? new AddressFilter(input.allowAddresses) : PUBLIC_ONLY;
+  const network = probeNetwork(input.allowAddresses, limiter);
   const dns = sharedLookups(input.resolver, limiter);
   const httpsOn = input.https?.enabled !== false;
   const smtpOn = input.smtp?.enabled !== false;
@@ -92,7 +91,7 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
   const served = quiet(readServed(input.servedPolicy));
   const web = input.https ?? {};
   const https = quiet(httpsOn
-    ? probeHttps({ resolver: dns, domain, port: web.port, ca: web.ca, timeoutMs: web.timeoutMs, addresses, limiter })
+    ? probeHttps({ resolver: dns, domain, port: web.port, ca: web.ca, timeoutMs: web.timeoutMs, ...network })
     : Promise.resolve(null));
 
   // Second wave: per MX host, started the moment the MX answer arrives; the best MAX_MX_HOSTS only.
@@ -103,7 +102,7 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
   const smtp = input.smtp ?? {};
   const mxTls = quiet(smtpOn
     ? hosts.then((names) => Promise.all(names.map((name) => probeMxTls({
-      resolver: dns, host: name, ehloName: smtp.ehloName ?? mailHostname, port: smtp.port, ca: smtp.ca, timeoutMs: smtp.timeoutMs, addresses, limiter,
+      resolver: dns, host: name, ehloName: smtp.ehloName ?? mailHostname, port: smtp.port, ca: smtp.ca, timeoutMs: smtp.timeoutMs, ...network,
     }))))
     : Promise.resolve(null));
 
@@ -131,6 +130,20 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
     }),
   ]);
   return { domain, id: policy?.id ?? null, checkedAt: now.toISOString(), checks };
+}
+
+/**
+ * The probes' shared settings. A bad allow list must not make the check throw: the probes then
+ * get it as it is, and each fails with the TypeError naming the bad entry.
+ */
+function probeNetwork(allow: DnsCheckInput['allowAddresses'], limiter: SocketLimiter): ProbeNetwork {
+  if (allow instanceof AddressFilter) return { addresses: allow, limiter };
+  if (!Array.isArray(allow) || allow.length === 0) return { addresses: PUBLIC_ONLY, limiter };
+  try {
+    return { addresses: new AddressFilter(allow), limiter };
+  } catch {
+    return { allowAddresses: allow, limiter };
+  }
 }
 
 /** At most this many names are asked ahead of the MX answer. */

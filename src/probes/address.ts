@@ -86,7 +86,7 @@ export class AddressFilter {
   readonly ranges: readonly Cidr[];
 
   constructor(allow: readonly Cidr[] | readonly string[] = []) {
-    this.ranges = allow.map((entry) => (typeof entry === 'string' ? parseCidrs([entry], 'allowAddresses')[0] : entry));
+    this.ranges = allow.every((entry) => typeof entry === 'string') ? parseCidrs(allow, 'allowAddresses') : (allow as readonly Cidr[]);
     for (const range of this.ranges) this.allowed.addSubnet(range.network, range.prefix, range.family);
   }
 

@@ -81,11 +81,20 @@ export async function resolveAddress(
   return { ok: false, message: `${host} could not be resolved: ${unknown.message}` };
 }
 
+/** Thrown into a probe's work that goes on after the probe has already answered. */
+class ProbeEnded extends Error {
+  constructor() {
+    super('the probe has already ended');
+  }
+}
+
 /** Tracks open sockets and the current step so a deadline can close them and say where it hung. */
 export class ProbeRun {
   stage = 'connecting';
   private readonly sockets = new Set<net.Socket>();
   private release: (() => void) | null = null;
+  /** Set once the probe has answered: nothing may be opened or held after that. */
+  private finished = false;
   /** Set by withDeadline: stops and restarts the deadline's clock. */
   clock: { pause(): void; resume(): void } = { pause() {}, resume() {} };
 
@@ -94,6 +103,7 @@ export class ProbeRun {
    * count against the probe's deadline: a busy panel makes a check slower, not wrong.
    */
   async slot(limiter: SocketLimiter | undefined): Promise<void> {
+    if (this.finished) throw new ProbeEnded();
     if (limiter === undefined || this.release !== null) return;
     const stage = this.stage;
     this.stage = 'waiting for a free socket slot';
@@ -104,9 +114,22 @@ export class ProbeRun {
       this.clock.resume();
       this.stage = stage;
     }
+    // The deadline cannot pass during the wait (its clock is paused), but stay safe: a probe
+    // that already answered must not keep a slot.
+    if (this.finished) {
+      this.release();
+      this.release = null;
+      throw new ProbeEnded();
+    }
   }
 
   track<T extends net.Socket>(socket: T): T {
+    // The probe's work goes on after its deadline has answered (a slow lookup, say); a socket it
+    // opens then is closed at once instead of living on unseen.
+    if (this.finished) {
+      socket.destroy();
+      return socket;
+    }
     this.sockets.add(socket);
     // Its own 'close' event is the only sure sign: `destroyed` and `closed` turn true earlier.
     socket.once('close', () => this.sockets.delete(socket));
@@ -114,6 +137,7 @@ export class ProbeRun {
   }
 
   closeAll(): void {
+    this.finished = true;
     // Newest first: a TLS socket wraps the TCP socket tracked before it, and destroying the TCP
     // socket under a live TLS socket crashes Node 20 (read bio not set, or a segfault).
     const open = [...this.sockets].reverse();

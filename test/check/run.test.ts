@@ -182,6 +182,13 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
     assert.match(german['mx-tls'].message, /dnsCheck\.allowAddresses/);
   });
 
+  it('does not throw for a bad allowAddresses entry: the probes fail naming it', async () => {
+    const checks = byName(await run({ allowAddresses: ['127.0.0.0/8', 'not-a-range'] }));
+    assert.equal(checks.https.status, 'error');
+    assert.match(checks.https.message, /allowAddresses\[1\] must be an IPv4 or IPv6 CIDR range/);
+    assert.match(checks['mx-tls'].message, /allowAddresses\[1\] must be an IPv4 or IPv6 CIDR range/);
+  });
+
   it('runs neither probe when both are disabled', async () => {
     const checks = byName(await run({ https: { enabled: false }, smtp: { enabled: false } }));
     assert.deepEqual([checks.https.status, checks['mx-tls'].status], ['info', 'info']);

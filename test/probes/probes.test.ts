@@ -248,6 +248,28 @@ describe('DNS check probes and special-purpose addresses', () => {
     assert.deepEqual(asked.sort(), ['A mail.example.org', 'AAAA mail.example.org']);
   });
 
+  it('a lookup answering after the deadline opens no connection and keeps no socket slot', async () => {
+    dns.setZone([{ name: 'mail.example.org', type: 'A', data: '127.0.0.1' }]);
+    let answered!: () => void;
+    const late = new Promise<void>((resolve) => { answered = resolve; });
+    const slow: Resolver = {
+      servers: resolver.servers, timeoutMs: resolver.timeoutMs,
+      lookup: async (name, type) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const result = await resolver.lookup(name, type);
+        setImmediate(answered);
+        return result;
+      },
+    };
+    const limiter = new SocketLimiter(1);
+    const mx = await probeMxTls({ resolver: slow, host: 'mail.example.org', ehloName: 'panel.example.org', port: port(), timeoutMs: 150, allowAddresses: ['127.0.0.0/8'], limiter });
+    assert.equal(mx.failure?.stage, 'timeout');
+    await late;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(connections, 0);
+    assert.equal(limiter.inFlight, 0);
+  });
+
   it('an allowed range opens that range only', async () => {
     dns.setZone([{ name: 'mail.example.org', type: 'A', data: '127.0.0.1' }]);
     const mx = await probeMxTls({ resolver, host: 'mail.example.org', ehloName: 'panel.example.org', port: port(), timeoutMs: 2000, allowAddresses: ['10.0.0.0/8', '::1/128'] });
