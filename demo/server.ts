@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { Knex } from 'knex';
+import { parseCidrs } from '../src/probes';
 import { createPanel } from './app';
 
 function database(url: string | undefined): Knex {
@@ -22,8 +23,28 @@ function list(value: string | undefined): string[] | undefined {
   return items && items.length > 0 ? items : undefined;
 }
 
+/** A bad setting: said in one sentence, exit code 2 (usage error), no stack trace. */
+class ConfigError extends Error {}
+
+/**
+ * DNS_CHECK_ALLOW_ADDRESSES: comma-separated CIDRs the DNS Check may probe although they are
+ * loopback, private or otherwise special-purpose (the plugin's dnsCheck.allowAddresses). Empty by
+ * default, so a domain's DNS cannot aim the check into the network the panel runs in.
+ */
+function allowAddresses(value: string | undefined): string[] {
+  const items = (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  try {
+    parseCidrs(items, 'DNS_CHECK_ALLOW_ADDRESSES');
+  } catch (err) {
+    const bad = /\(got (.*)\)$/.exec((err as Error).message)?.[1] ?? '';
+    throw new ConfigError(`DNS_CHECK_ALLOW_ADDRESSES must be a comma-separated list of CIDR ranges such as 10.0.0.0/8,fd00::/8 (${bad} is not one).`);
+  }
+  return items;
+}
+
 async function main(): Promise<void> {
   const env = process.env;
+  const allowed = allowAddresses(env.DNS_CHECK_ALLOW_ADDRESSES);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${env.PORT}")`);
   const generated = !env.ADMIN_PASSWORD;
@@ -36,6 +57,7 @@ async function main(): Promise<void> {
     apiKey: env.API_KEY || undefined,
     dnsServers: list(env.DNS_SERVERS),
     demoDomains: list(env.DEMO_DOMAINS),
+    ...(allowed.length > 0 ? { dnsCheck: { allowAddresses: allowed } } : {}),
   });
   const server = app.listen(port, () => {
     const address = server.address();
@@ -52,5 +74,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
+  process.exit(err instanceof ConfigError ? 2 : 1);
 });

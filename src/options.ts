@@ -5,7 +5,8 @@ import type { Resolver } from './dns';
 import { LOCALES, type Locale } from './i18n';
 import { consoleLogger, type Logger } from './logger';
 import { toALabel } from './policy';
-import type { ProbeSettings, SmtpProbeSettings } from './probes';
+import { DEFAULT_MAX_SOCKETS } from './limiter';
+import { parseCidrs, type Cidr, type ProbeSettings, type SmtpProbeSettings } from './probes';
 import { DEFAULT_DB_TIMEOUT_MS } from './store/bounded';
 
 /** What the host's authorization hook answers: allowed, forbidden (403) or not logged in (401). */
@@ -102,7 +103,18 @@ export interface MtaStsOptions {
    * STARTTLS on each MX host. Both on by default; `port` and `ca` exist so tests can aim them at
    * local servers with a throwaway CA.
    */
-  dnsCheck?: { https?: ProbeSettings; smtp?: SmtpProbeSettings };
+  dnsCheck?: {
+    https?: ProbeSettings;
+    smtp?: SmtpProbeSettings;
+    /**
+     * Special-purpose address ranges (CIDRs such as '10.0.0.0/8', 'fd00::/8') the probes may
+     * connect to. Default none: loopback, private, link-local and other special addresses are
+     * refused, so that a tenant's DNS cannot aim the check into the panel's own network.
+     */
+    allowAddresses?: string[];
+    /** Sockets (DNS queries and probe connections) in flight at most, for all checks together. Default 32. */
+    maxSockets?: number;
+  };
   /**
    * Limits the DNS Check per user (tab and API together), so that it cannot be used to hammer a
    * resolver: at most `dnsChecks` per `windowMs` (default 10 per minute) for each `key(req)`
@@ -139,7 +151,7 @@ export interface ResolvedOptions {
   dns: { servers?: string[]; timeoutMs?: number; retries?: number };
   resolver: Resolver | null;
   logger: Logger;
-  dnsCheck: { https: ProbeSettings; smtp: SmtpProbeSettings };
+  dnsCheck: { https: ProbeSettings; smtp: SmtpProbeSettings; allowAddresses: Cidr[]; maxSockets: number };
   rateLimit: { dnsChecks: number; windowMs: number; concurrentChecks: number; key: (req: Request) => string | null | undefined | Promise<string | null | undefined> };
   locale: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>) | null;
   now: () => Date;
@@ -212,6 +224,8 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     dnsCheck: {
       https: probe(object(options.dnsCheck, 'dnsCheck').https, 'dnsCheck.https'),
       smtp: probe(object(options.dnsCheck, 'dnsCheck').smtp, 'dnsCheck.smtp'),
+      allowAddresses: parseCidrs(object(options.dnsCheck, 'dnsCheck').allowAddresses, 'options.dnsCheck.allowAddresses'),
+      maxSockets: wholeNumber(object(options.dnsCheck, 'dnsCheck').maxSockets ?? DEFAULT_MAX_SOCKETS, 'dnsCheck.maxSockets', 1, 10_000),
     },
     rateLimit: {
       dnsChecks: wholeNumber(rateLimit.dnsChecks ?? 10, 'rateLimit.dnsChecks', 1, 100_000),

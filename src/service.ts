@@ -7,11 +7,12 @@ import { createResolver, type Resolver } from './dns';
 import type { Locale } from './i18n';
 import type { Logger } from './logger';
 import type { ResolvedOptions } from './options';
+import { SocketLimiter } from './limiter';
 import {
   POLICY_ID, applyChanges, parsePolicy, parseStsRecord, renderPolicy, retiredMaxAge, servedPolicy,
   type DomainRecord, type InputKind, type PolicySettings, type Problem, type StoredPolicy, type Validation,
 } from './policy';
-import type { ProbeSettings, SmtpProbeSettings } from './probes';
+import { AddressFilter, type ProbeSettings, type SmtpProbeSettings } from './probes';
 import { migrateLatest, migrationStatus, repairColumns, rollbackAll, type MigrateOptions } from './store/migrate';
 import { isDatabaseBusy, isDatabaseUnavailable } from './store/errors';
 import { HistoryStore, type Audit, type HistoryEntry } from './store/history-store';
@@ -52,6 +53,8 @@ export interface ServiceDeps {
   logger: Logger;
   mailHostname: string;
   probes: { https: ProbeSettings; smtp: SmtpProbeSettings };
+  /** Shared by every check of the plugin instance: the socket cap and the address filter. */
+  network: { limiter: SocketLimiter; addresses: AddressFilter };
   migrations: MigrateOptions;
   now: () => Date;
 }
@@ -93,7 +96,9 @@ export class MtaStsService {
       resolver: options.resolver ?? createResolver(options.dns),
       logger: options.logger,
       mailHostname: options.mailHostname,
-      probes: options.dnsCheck,
+      probes: { https: options.dnsCheck.https, smtp: options.dnsCheck.smtp },
+      // One of each per plugin instance: the socket cap holds for every check together.
+      network: { limiter: new SocketLimiter(options.dnsCheck.maxSockets), addresses: new AddressFilter(options.dnsCheck.allowAddresses) },
       migrations: { table: options.domainTable, keyColumn: options.domainColumn, prefix: options.tablePrefix, migrationsTable: options.migrationsTable },
       now: options.now,
     });
@@ -249,6 +254,8 @@ export class MtaStsService {
       resolver: this.deps.resolver,
       https: this.deps.probes.https,
       smtp: this.deps.probes.smtp,
+      limiter: this.deps.network.limiter,
+      allowAddresses: this.deps.network.addresses,
       now: this.deps.now,
       locale,
     });

@@ -17,6 +17,15 @@ export type TransportOutcome =
   | { kind: 'malformed' }
   | { kind: 'unreachable'; reason: string };
 
+/**
+ * What one exchange reads at most. A TCP frame may claim up to 65535 bytes, so one full frame and
+ * a second one fit; UDP allows a few full-size datagrams of noise before the real reply. Past it
+ * the server is flooding, and the exchange ends as malformed instead of reading on until the
+ * timeout.
+ */
+export const MAX_TCP_BYTES = 2 * (2 + 65535);
+export const MAX_UDP_BYTES = 4 * 65535;
+
 /** Decides whether a decoded packet is the reply to our query (id, question). */
 export type ReplyFilter = (packet: dnsPacket.DecodedPacket) => boolean;
 
@@ -67,7 +76,10 @@ export function queryUdp(
       timeoutMs,
     );
     socket.on('error', (err) => settle({ kind: 'unreachable', reason: describeError(err) }));
+    let read = 0;
     socket.on('message', (msg) => {
+      read += msg.length;
+      if (read > MAX_UDP_BYTES) return settle({ kind: 'malformed' });
       const packet = tryDecode(msg);
       if (!packet) sawUndecodable = true;
       else if (accept(packet)) settle({ kind: 'answer', packet });
@@ -108,7 +120,10 @@ export function queryTcp(
       length.writeUInt16BE(query.length);
       socket.write(Buffer.concat([length, query]));
     });
+    let read = 0;
     socket.on('data', (chunk) => {
+      read += chunk.length;
+      if (read > MAX_TCP_BYTES) return settle({ kind: 'malformed' });
       pending = Buffer.concat([pending, chunk]);
       while (pending.length >= 2) {
         const size = pending.readUInt16BE(0);

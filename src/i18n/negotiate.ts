@@ -17,7 +17,8 @@ export function parseAcceptLanguage(header: string | undefined): string[] {
   if (typeof header !== 'string' || header.length > 2000) return [];
   const ranges: Array<{ tag: string; q: number; index: number }> = [];
   header.split(',').forEach((part, index) => {
-    const match = /^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?))?\s*$/.exec(part);
+    // Trimmed first: a `\s*(?:;...)?\s*$` tail retries a run of blanks at every blank (quadratic).
+    const match = /^([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)(?:\s*;\s*q\s*=\s*([01](?:\.\d{0,3})?))?$/.exec(part.trim());
     if (!match) return;
     const q = match[2] === undefined ? 1 : Number(match[2]);
     if (q > 0 && q <= 1) ranges.push({ tag: match[1].toLowerCase(), q, index });

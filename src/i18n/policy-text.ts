@@ -24,6 +24,7 @@ const KEYS: Record<ProblemCode, MessageKey> = {
   'stsRecord.badId': 'dns.stsRecord.badId',
   'stsRecord.noId': 'dns.stsRecord.noId',
   'policyText.line': 'dns.policyText.line',
+  'policyText.longLine': 'dns.policyText.longLine',
   'policyText.mx': 'dns.policyText.mx',
   'policyText.noVersion': 'dns.policyText.noVersion',
   'policyText.version': 'dns.policyText.version',

@@ -23,6 +23,7 @@ export const PROBLEM_TEXTS = {
   'stsRecord.badId': 'id "{id}" is not 1-32 letters and digits',
   'stsRecord.noId': 'has no id field',
   'policyText.line': 'line {line} is not "key: value"',
+  'policyText.longLine': 'line {line} is longer than {max} characters',
   'policyText.mx': 'mx "{value}" is not a valid A-label pattern',
   'policyText.noVersion': 'version is missing',
   'policyText.version': 'version "{value}" is not STSv1',

@@ -6,14 +6,21 @@ import type * as tls from 'node:tls';
 import type { Resolver } from '../dns';
 import { POLICY_PATH } from '../policy';
 import {
-  DEFAULT_PROBE_TIMEOUT_MS, connectError, resolveAddress, secureHandshake, withDeadline,
-  type CaOption, type CertificateInfo, type ProbeFailure, type ProbeRun,
+  DEFAULT_PROBE_TIMEOUT_MS, addressFilterOf, connectError, connectTo, resolveAddress, secureHandshake, withDeadline,
+  type CaOption, type CertificateInfo, type ProbeFailure, type ProbeNetwork,
 } from './kit';
 
 /** The body size senders are advised to accept at most (RFC 8461 section 3.3). */
 export const MAX_POLICY_BYTES = 64 * 1024;
+/** The response head (status line and headers) read at most; node:http fails a longer one. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/**
+ * Every byte read from the TLS connection, head, body and chunk framing together. The body cap
+ * alone counts decoded body bytes; this one also bounds what chunk extensions and trailers add.
+ */
+export const MAX_HTTPS_BYTES = MAX_POLICY_BYTES + MAX_HEADER_BYTES + 16 * 1024;
 
-export interface HttpsProbeOptions {
+export interface HttpsProbeOptions extends ProbeNetwork {
   resolver: Resolver;
   domain: string;
   port?: number;
@@ -44,13 +51,17 @@ export function probeHttps(options: HttpsProbeOptions): Promise<HttpsProbeResult
 
   return withDeadline(timeoutMs, async (run) => {
     run.stage = `looking up ${host}`;
-    const resolved = await resolveAddress(options.resolver, host);
-    if (!resolved.ok) return stop({ stage: 'dns', message: resolved.message });
+    const resolved = await resolveAddress(options.resolver, host, addressFilterOf(options));
+    if (!resolved.ok) {
+      if (resolved.failure) result.address = resolved.failure.address;
+      return stop(resolved.failure ?? { stage: 'dns', message: resolved.message });
+    }
     result.address = resolved.address;
     const target = net.isIPv6(resolved.address) ? `[${resolved.address}]:${port}` : `${resolved.address}:${port}`;
 
     run.stage = `connecting to ${target}`;
-    const tcp = await connect(run, resolved.address, port);
+    await run.slot(options.limiter);
+    const tcp = await connectTo(run, resolved.address, port);
     if (!tcp.ok) return stop({ stage: 'connect', message: connectError(tcp.error, target) });
     const handshake = await secureHandshake(run, { socket: tcp.socket }, host, options.ca);
     Object.assign(result, { tlsVersion: handshake.tlsVersion, certificate: handshake.certificate });
@@ -59,6 +70,9 @@ export function probeHttps(options: HttpsProbeOptions): Promise<HttpsProbeResult
 
     run.stage = 'waiting for the HTTP response';
     const response = await get(handshake.socket, host);
+    if (!response.ok && response.tooMuch) {
+      return stop({ stage: 'protocol', code: 'too-much-data', message: `the server sent more than ${MAX_HTTPS_BYTES / 1024} KiB, more than a policy file can need, so the check stopped reading` });
+    }
     if (!response.ok) return stop({ stage: 'protocol', message: `the server did not answer with valid HTTP: ${response.message}` });
     return Object.assign(result, response.fields);
   },
@@ -66,15 +80,7 @@ export function probeHttps(options: HttpsProbeOptions): Promise<HttpsProbeResult
   (err) => stop({ stage: 'internal', message: `the HTTPS check failed unexpectedly: ${err instanceof Error ? err.message : String(err)}` }));
 }
 
-function connect(run: ProbeRun, address: string, port: number): Promise<{ ok: true; socket: net.Socket } | { ok: false; error: NodeJS.ErrnoException }> {
-  return new Promise((resolve) => {
-    const socket = run.track(net.connect({ host: address, port }));
-    socket.once('connect', () => resolve({ ok: true, socket }));
-    socket.once('error', (error) => resolve({ ok: false, error }));
-  });
-}
-
-type Response = { ok: true; fields: Pick<HttpsProbeResult, 'status' | 'location' | 'contentType' | 'body' | 'bodyTooLarge'> } | { ok: false; message: string };
+type Response = { ok: true; fields: Pick<HttpsProbeResult, 'status' | 'location' | 'contentType' | 'body' | 'bodyTooLarge'> } | { ok: false; message: string; tooMuch?: boolean };
 
 /** One HTTP/1.1 GET over the already verified TLS socket; node:http does the parsing. */
 function get(socket: tls.TLSSocket, host: string): Promise<Response> {
@@ -84,6 +90,7 @@ function get(socket: tls.TLSSocket, host: string): Promise<Response> {
       method: 'GET',
       path: POLICY_PATH,
       setHost: false,
+      maxHeaderSize: MAX_HEADER_BYTES,
       headers: { Host: host, Accept: 'text/plain', 'Cache-Control': 'no-cache', Connection: 'close', 'User-Agent': 'mta-sts-dns-check' },
     }, (res) => {
       const status = res.statusCode ?? 0;
@@ -103,6 +110,16 @@ function get(socket: tls.TLSSocket, host: string): Promise<Response> {
       res.on('error', (err) => resolve({ ok: false, message: err.message }));
     });
     request.on('error', (err) => resolve({ ok: false, message: err.message }));
+    // Counted once node:http listens (it emits 'socket' after attaching its own reader), so that
+    // no byte reaches this counter without reaching the parser too.
+    let read = 0;
+    request.once('socket', () => socket.on('data', (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > MAX_HTTPS_BYTES) {
+        resolve({ ok: false, message: 'too much data', tooMuch: true });
+        socket.destroy();
+      }
+    }));
     request.end();
   });
 }

@@ -1,16 +1,26 @@
-// What both network probes share: finding an address through the injected resolver, a deadline
-// that tears down whatever is open, and a TLS handshake whose certificate problems come back in
-// words rather than OpenSSL codes.
-import type * as net from 'node:net';
+// What both network probes share: finding an address through the injected resolver (and
+// refusing a special-purpose one), and a TLS handshake whose certificate problems come back in
+// words rather than OpenSSL codes. The run with its deadline and socket slot is in run.ts.
 import * as tls from 'node:tls';
 import type { Resolver } from '../dns';
-import { within } from '../deadline';
+import type { SocketLimiter } from '../limiter';
+import { AddressFilter, PUBLIC_ONLY } from './address';
+import type { ProbeRun } from './run';
+
+export { ProbeRun, connectTo, withDeadline } from './run';
 
 export type CaOption = string | Buffer | Array<string | Buffer>;
 
 /** Where a probe stopped; lets a verdict say what to fix. */
-export type ProbeStage = 'dns' | 'connect' | 'tls' | 'certificate' | 'protocol' | 'timeout' | 'internal';
-export interface ProbeFailure { stage: ProbeStage; message: string }
+export type ProbeStage = 'dns' | 'address' | 'connect' | 'tls' | 'certificate' | 'protocol' | 'timeout' | 'internal';
+/**
+ * Machine codes for the failures a verdict words itself (in every language) rather than quoting
+ * the probe's English message: `not-public` (a special-purpose address, not connected to),
+ * `too-much-data` (the server sent more than the probe reads), `too-many-lines` (an SMTP reply
+ * of more lines than any real server sends), `not-smtp` (no SMTP greeting).
+ */
+export type ProbeFailureCode = 'not-public' | 'too-much-data' | 'too-many-lines' | 'not-smtp';
+export interface ProbeFailure { stage: ProbeStage; message: string; code?: ProbeFailureCode; address?: string }
 
 export interface CertificateInfo {
   subject: string;
@@ -25,58 +35,54 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 
 /** How a host configures a probe; `port` and `ca` exist so tests can aim it at local servers. */
 export interface ProbeSettings { enabled?: boolean; port?: number; ca?: CaOption; timeoutMs?: number }
+
+/** What every probe shares with the others of its plugin instance. */
+export interface ProbeNetwork {
+  /** Which addresses may be connected to; default: public unicast only. */
+  addresses?: AddressFilter;
+  /** Or the special-purpose ranges (CIDRs) to allow besides public addresses; ignored with `addresses`. */
+  allowAddresses?: readonly string[];
+  /** Caps sockets in flight across every probe and lookup of the plugin instance; default: none. */
+  limiter?: SocketLimiter;
+}
+
+/** The filter a probe's options ask for. */
+export function addressFilterOf(network: ProbeNetwork): AddressFilter {
+  if (network.addresses instanceof AddressFilter) return network.addresses;
+  return Array.isArray(network.allowAddresses) && network.allowAddresses.length > 0 ? new AddressFilter(network.allowAddresses) : PUBLIC_ONLY;
+}
+
+export function notPublic(address: string): ProbeFailure {
+  return {
+    stage: 'address', code: 'not-public', address,
+    message: `${address} is not a public address (loopback, private, link-local or otherwise special-purpose), so the check does not connect to it; senders on the internet cannot reach it either`,
+  };
+}
 export interface SmtpProbeSettings extends ProbeSettings {
   /** The name sent in EHLO; defaults to `mailHostname`, as the panel usually runs on the mail host. */
   ehloName?: string;
 }
 
-/** A then AAAA, as RFC 8461 senders do for the policy host; both asked at once to save time. */
-export async function resolveAddress(resolver: Resolver, host: string): Promise<{ ok: true; address: string } | { ok: false; message: string }> {
+/**
+ * A then AAAA, as RFC 8461 senders do for the policy host; both asked at once to save time. The
+ * address comes back only when `addresses` permits it; the probe then connects to exactly that
+ * IP (never to the name again, which Node would resolve anew, perhaps to another address).
+ */
+export async function resolveAddress(
+  resolver: Resolver, host: string, addresses: AddressFilter = PUBLIC_ONLY,
+): Promise<{ ok: true; address: string } | { ok: false; message: string; failure?: ProbeFailure }> {
   const a = resolver.lookup(host, 'A');
   const aaaa = resolver.lookup(host, 'AAAA');
+  const pick = (address: string) => (addresses.permits(address) ? { ok: true as const, address } : { ok: false as const, message: '', failure: notPublic(address) });
   const v4 = await a;
-  if (v4.ok) return { ok: true, address: v4.records[0] };
+  if (v4.ok) return pick(v4.records[0]);
   const v6 = await aaaa;
-  if (v6.ok) return { ok: true, address: v6.records[0] };
+  if (v6.ok) return pick(v6.records[0]);
   const unknown = [v4, v6].find((r) => !r.ok && r.failure !== 'nxdomain' && r.failure !== 'nodata');
   if (unknown === undefined || unknown.ok) return { ok: false, message: `${host} has no A or AAAA record` };
   return { ok: false, message: `${host} could not be resolved: ${unknown.message}` };
 }
 
-/** Tracks open sockets and the current step so a deadline can close them and say where it hung. */
-export class ProbeRun {
-  stage = 'connecting';
-  private readonly sockets = new Set<net.Socket>();
-
-  track<T extends net.Socket>(socket: T): T {
-    this.sockets.add(socket);
-    return socket;
-  }
-
-  closeAll(): void {
-    // Newest first: a TLS socket wraps the TCP socket tracked before it, and destroying the TCP
-    // socket under a live TLS socket crashes Node 20 (read bio not set, or a segfault).
-    for (const socket of [...this.sockets].reverse()) socket.destroy();
-  }
-}
-
-/**
- * Runs `work` with a hard deadline. Never rejects: an exception becomes `onError`'s result and
- * the deadline `onTimeout`'s. Sockets are destroyed either way, so nothing lingers.
- */
-export async function withDeadline<T>(
-  timeoutMs: number,
-  work: (run: ProbeRun) => Promise<T>,
-  onTimeout: (stage: string) => T,
-  onError: (err: unknown) => T,
-): Promise<T> {
-  const run = new ProbeRun();
-  try {
-    return await within(work(run).catch(onError), timeoutMs, () => onTimeout(run.stage));
-  } finally {
-    run.closeAll();
-  }
-}
 
 export function connectError(err: NodeJS.ErrnoException, target: string): string {
   if (err.code === 'ECONNREFUSED') return `connection to ${target} was refused: nothing listens there`;
@@ -128,6 +134,10 @@ export function certificateInfo(peer: tls.PeerCertificate): CertificateInfo {
 
 const UNTRUSTED = new Set(['UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_UNTRUSTED']);
 
+// The problems name the certificate's issuer and DNS names: the admin needs them to fix a wrong
+// certificate. They never leak anything from inside the panel's network, because a probe
+// connects only to public addresses, or to ranges the admin opted in with
+// `dnsCheck.allowAddresses`; a host that fails the address filter is never connected to at all.
 function certificateProblems(socket: tls.TLSSocket, name: string, peer: tls.PeerCertificate, info: CertificateInfo): string[] {
   const problems: string[] = [];
   // Node types this as an Error but sets the OpenSSL code string.

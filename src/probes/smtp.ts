@@ -3,11 +3,22 @@
 import * as net from 'node:net';
 import type { Resolver } from '../dns';
 import {
-  DEFAULT_PROBE_TIMEOUT_MS, connectError, resolveAddress, secureHandshake, withDeadline,
-  type CaOption, type CertificateInfo, type ProbeFailure, type ProbeRun,
+  DEFAULT_PROBE_TIMEOUT_MS, addressFilterOf, connectError, connectTo, resolveAddress, secureHandshake, withDeadline,
+  type CaOption, type CertificateInfo, type ProbeFailure, type ProbeNetwork,
 } from './kit';
 
-export interface MxTlsProbeOptions {
+/**
+ * What one probe reads at most from the plain-text SMTP conversation (greeting, EHLO and
+ * STARTTLS replies). A real server sends well under 2 KiB; the deadline bounds time, not bytes,
+ * and a server answering EHLO with endless `250-` lines would otherwise fill memory in seconds.
+ */
+export const MAX_SMTP_BYTES = 64 * 1024;
+/** Lines in one reply at most; real EHLO replies list a dozen or two extensions. */
+export const MAX_REPLY_LINES = 100;
+/** One reply line at most (RFC 5321 allows 512 octets). */
+const MAX_LINE_BYTES = 4096;
+
+export interface MxTlsProbeOptions extends ProbeNetwork {
   resolver: Resolver;
   host: string;
   /** The name sent in EHLO. */
@@ -28,7 +39,8 @@ export interface MxTlsProbeResult {
   certificate?: CertificateInfo;
 }
 
-interface Reply { code: number; lines: string[] }
+/** Code 0 is "no reply": `lines[0]` then says why, `failure` when that deserves its own code. */
+interface Reply { code: number; lines: string[]; failure?: ProbeFailure }
 
 export function probeMxTls(options: MxTlsProbeOptions): Promise<MxTlsProbeResult> {
   const port = options.port ?? 25;
@@ -38,27 +50,32 @@ export function probeMxTls(options: MxTlsProbeOptions): Promise<MxTlsProbeResult
 
   return withDeadline(timeoutMs, async (run) => {
     run.stage = `looking up ${options.host}`;
-    const resolved = await resolveAddress(options.resolver, options.host);
-    if (!resolved.ok) return stop({ stage: 'dns', message: resolved.message });
+    const resolved = await resolveAddress(options.resolver, options.host, addressFilterOf(options));
+    if (!resolved.ok) {
+      if (resolved.failure) result.address = resolved.failure.address;
+      return stop(resolved.failure ?? { stage: 'dns', message: resolved.message });
+    }
     result.address = resolved.address;
     const target = net.isIPv6(resolved.address) ? `[${resolved.address}]:${port}` : `${resolved.address}:${port}`;
 
     run.stage = `connecting to ${target}`;
-    const socket = run.track(net.connect({ host: resolved.address, port }));
+    await run.slot(options.limiter);
+    const tcp = await connectTo(run, resolved.address, port);
+    if (!tcp.ok) return stop({ stage: 'connect', message: connectError(tcp.error, target) });
+    const socket = tcp.socket;
     const smtp = new ReplyReader(socket);
-    const connected = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
-      socket.once('connect', () => resolve(null));
-      socket.once('error', resolve);
-    });
-    if (connected) return stop({ stage: 'connect', message: connectError(connected, target) });
 
     run.stage = 'waiting for the SMTP greeting';
     const banner = await smtp.next();
-    if (banner.code !== 220) return stop(unexpected('its greeting', banner, `the server greeted with "${say(banner)}" instead of 220`));
+    // Whatever else answers on port 25 (or wherever a hostile MX record points) is not quoted:
+    // its reply code is all the admin needs to see that it is not a mail server.
+    if (banner.code !== 220) {
+      return stop(unexpected('its greeting', banner, { stage: 'protocol', code: 'not-smtp', message: `the server did not answer as an SMTP server (its first reply code was ${banner.code}, not 220)` }));
+    }
     run.stage = 'waiting for the EHLO reply';
     socket.write(`EHLO ${options.ehloName}\r\n`);
     const ehlo = await smtp.next();
-    if (ehlo.code !== 250) return stop(unexpected('the EHLO reply', ehlo, `the server answered EHLO with "${say(ehlo)}"`));
+    if (ehlo.code !== 250) return stop(unexpected('the EHLO reply', ehlo, { stage: 'protocol', message: `the server refused EHLO (reply code ${ehlo.code})` }));
     // The first line is the server's greeting; the capabilities follow, one a line.
     result.starttls = ehlo.lines.slice(1).some((line) => /^STARTTLS\b/i.test(line.trim()));
     if (!result.starttls) {
@@ -68,7 +85,7 @@ export function probeMxTls(options: MxTlsProbeOptions): Promise<MxTlsProbeResult
     run.stage = 'waiting for the STARTTLS reply';
     socket.write('STARTTLS\r\n');
     const ready = await smtp.next();
-    if (ready.code !== 220) return stop(unexpected('the STARTTLS reply', ready, `the server answered STARTTLS with "${say(ready)}"`));
+    if (ready.code !== 220) return stop(unexpected('the STARTTLS reply', ready, { stage: 'protocol', message: `the server refused STARTTLS (reply code ${ready.code})` }));
 
     smtp.detach();
     const handshake = await secureHandshake(run, { socket }, options.host, options.ca);
@@ -81,24 +98,23 @@ export function probeMxTls(options: MxTlsProbeOptions): Promise<MxTlsProbeResult
   (err) => stop({ stage: 'internal', message: `the SMTP check failed unexpectedly: ${err instanceof Error ? err.message : String(err)}` }));
 }
 
-/** Code 0 stands for "no reply" (closed, garbled); anything else is a reply we did not want. */
-function unexpected(step: string, reply: Reply, otherwise: string): ProbeFailure {
-  return { stage: 'protocol', message: reply.code === 0 ? `${reply.lines[0]} (waiting for ${step})` : otherwise };
-}
-
-function say(reply: Reply): string {
-  const text = `${reply.code} ${reply.lines.join(' / ')}`.trim();
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+/** Code 0 stands for "no reply" (closed, garbled, too much); anything else is a reply we did not want. */
+function unexpected(step: string, reply: Reply, otherwise: ProbeFailure): ProbeFailure {
+  if (reply.code !== 0) return otherwise;
+  if (reply.failure) return reply.failure;
+  return { stage: 'protocol', message: `${reply.lines[0]} (waiting for ${step})` };
 }
 
 /** Collects complete SMTP replies (multi-line `250-` ... `250 `) from the plain-text socket. */
 class ReplyReader {
   private buffer = '';
   private lines: string[] = [];
+  private read = 0;
   private readonly replies: Reply[] = [];
   private waiting: ((reply: Reply) => void) | null = null;
   private ended: string | null = null;
-  private readonly onData = (chunk: Buffer) => this.feed(chunk.toString('latin1'));
+  private endFailure: ProbeFailure | undefined;
+  private readonly onData = (chunk: Buffer) => this.feed(chunk);
   private readonly onEnd = () => this.end('the server closed the connection');
   private readonly onError = (err: Error) => this.end(`connection error: ${err.message}`);
 
@@ -114,7 +130,7 @@ class ReplyReader {
   next(): Promise<Reply> {
     const reply = this.replies.shift();
     if (reply) return Promise.resolve(reply);
-    if (this.ended !== null) return Promise.resolve({ code: 0, lines: [this.ended] });
+    if (this.ended !== null) return Promise.resolve({ code: 0, lines: [this.ended], failure: this.endFailure });
     return new Promise((resolve) => { this.waiting = resolve; });
   }
 
@@ -128,18 +144,46 @@ class ReplyReader {
     this.socket.on('error', () => {});
   }
 
-  private feed(text: string): void {
-    this.buffer += text;
+  private feed(chunk: Buffer): void {
+    if (this.ended !== null) return;
+    // Only the bytes within the bound are parsed, so whichever bound a flood reaches first names it.
+    const within = chunk.subarray(0, Math.max(0, MAX_SMTP_BYTES - this.read));
+    this.read += chunk.length;
+    this.parse(within);
+    if (this.ended === null && this.read > MAX_SMTP_BYTES) {
+      // Past the bound nothing more is read: the reader ends, and the probe closes the socket.
+      this.socket.pause();
+      this.end(`the server sent more than ${MAX_SMTP_BYTES / 1024} KiB`, {
+        stage: 'protocol', code: 'too-much-data',
+        message: `the server sent more than ${MAX_SMTP_BYTES / 1024} KiB before STARTTLS, far more than an SMTP server needs, so the check stopped reading`,
+      });
+    }
+  }
+
+  private parse(chunk: Buffer): void {
+    this.buffer += chunk.toString('latin1');
     let newline: number;
-    while ((newline = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, newline).replace(/\r$/, '');
+    while (this.ended === null && (newline = this.buffer.indexOf('\n')) >= 0) {
+      let line = this.buffer.slice(0, newline);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
       this.buffer = this.buffer.slice(newline + 1);
       const match = /^(\d{3})([ -]?)(.*)$/.exec(line);
-      this.lines.push(match ? match[3] : line);
-      if (match && match[2] !== '-') this.push({ code: Number(match[1]), lines: this.lines });
-      else if (!match) this.push({ code: 0, lines: [`unexpected line "${line.slice(0, 100)}"`] });
+      if (!match) {
+        // Not quoted: whatever sent it is not an SMTP server, and its words are not ours to show.
+        this.push({ code: 0, lines: ['the server did not answer as an SMTP server'], failure: { stage: 'protocol', code: 'not-smtp', message: 'the server did not answer as an SMTP server' } });
+        continue;
+      }
+      this.lines.push(match[3]);
+      if (match[2] !== '-') this.push({ code: Number(match[1]), lines: this.lines });
+      else if (this.lines.length >= MAX_REPLY_LINES) {
+        this.socket.pause();
+        this.end(`a reply of more than ${MAX_REPLY_LINES} lines`, {
+          stage: 'protocol', code: 'too-many-lines',
+          message: `the server sent a reply of more than ${MAX_REPLY_LINES} lines, far more than an SMTP server needs, so the check stopped reading`,
+        });
+      }
     }
-    if (this.buffer.length > 4096) this.push({ code: 0, lines: ['a reply line longer than 4 KiB'] });
+    if (this.buffer.length > MAX_LINE_BYTES) this.push({ code: 0, lines: ['a reply line longer than 4 KiB'] });
   }
 
   private push(reply: Reply): void {
@@ -151,10 +195,15 @@ class ReplyReader {
     else this.replies.push(reply);
   }
 
-  private end(reason: string): void {
-    this.ended ??= reason;
+  private end(reason: string, failure?: ProbeFailure): void {
+    if (this.ended === null) {
+      this.ended = reason;
+      this.endFailure = failure;
+      // Replies not yet asked for are dropped: after a bound is hit, none of them count.
+      if (failure) this.replies.splice(0);
+    }
     const waiting = this.waiting;
     this.waiting = null;
-    waiting?.({ code: 0, lines: [reason] });
+    waiting?.({ code: 0, lines: [this.ended], failure: this.endFailure });
   }
 }

@@ -74,6 +74,8 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
     resolver: resolver(),
     https: { port: web.port, ca: ca.cert, timeoutMs: 3000 },
     smtp: { port: smtp.port, ca: ca.cert, timeoutMs: 3000 },
+    // The test servers listen on loopback, which the probes refuse unless told otherwise.
+    allowAddresses: ['127.0.0.0/8', '::1/128'],
     ...changes,
   });
 
@@ -163,6 +165,28 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
       assert.equal(mxTls.status, 'error');
       assert.match(mxTls.found, /mail\.example\.org \(127\.0\.0\.1\): the certificate is not acceptable: it is not valid for mail\.example\.org/);
     });
+  });
+
+  it('refuses loopback addresses unless allowed, and says so in the https and mx-tls checks, in English and German', async () => {
+    const english = byName(await run({ allowAddresses: [] }));
+    assert.equal(web.requests.length, 0, 'no HTTPS request made');
+    assert.deepEqual(smtp.commands, [], 'no SMTP session');
+    assert.equal(english.https.status, 'error');
+    assert.match(english.https.message, /127\.0\.0\.1 is not a public address .* so the check did not connect to it/);
+    assert.match(english.https.message, /dnsCheck\.allowAddresses/);
+    assert.equal(english['mx-tls'].status, 'error');
+    assert.match(english['mx-tls'].message, /mail\.example\.org: 127\.0\.0\.1 is not a public address/);
+    const german = byName(await run({ allowAddresses: undefined, locale: 'de' }));
+    assert.match(german.https.message, /127\.0\.0\.1 ist keine öffentliche Adresse/);
+    assert.match(german['mx-tls'].message, /mail\.example\.org: 127\.0\.0\.1 ist keine öffentliche Adresse/);
+    assert.match(german['mx-tls'].message, /dnsCheck\.allowAddresses/);
+  });
+
+  it('does not throw for a bad allowAddresses entry: the probes fail naming it', async () => {
+    const checks = byName(await run({ allowAddresses: ['127.0.0.0/8', 'not-a-range'] }));
+    assert.equal(checks.https.status, 'error');
+    assert.match(checks.https.message, /allowAddresses\[1\] must be an IPv4 or IPv6 CIDR range/);
+    assert.match(checks['mx-tls'].message, /allowAddresses\[1\] must be an IPv4 or IPv6 CIDR range/);
   });
 
   it('runs neither probe when both are disabled', async () => {

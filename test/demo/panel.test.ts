@@ -405,4 +405,15 @@ describe('the demo server (node dist/demo/server.js)', () => {
     proc.kill('SIGTERM');
     assert.equal(await exited, 0);
   });
+
+  it('refuses a bad DNS_CHECK_ALLOW_ADDRESSES with one sentence and exit code 2, no stack trace', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'bad.sqlite')}`, DNS_SERVERS: '127.0.0.1:9', DNS_CHECK_ALLOW_ADDRESSES: '10.0.0.0/8, 10.0.0.0/99' };
+    const proc = spawn(process.execPath, [join(ROOT, 'dist/demo/server.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+    assert.equal(code, 2);
+    assert.equal(output.trim(), 'DNS_CHECK_ALLOW_ADDRESSES must be a comma-separated list of CIDR ranges such as 10.0.0.0/8,fd00::/8 ("10.0.0.0/99" is not one).');
+  });
 });

@@ -72,7 +72,7 @@ describe('i18n: the policy module\'s problems in every language', () => {
   });
 
   it('says every error parsePolicy gives, in English as the parser does', () => {
-    const bodies = ['garbage line\n', 'version: STSv2\nmode: enforce\nmx: MAIL..x\nmax_age: 1\n', 'mode: bogus\nmax_age: x\n', 'version: STSv1\nmode: testing\nmax_age: 86400\n', ''];
+    const bodies = ['garbage line\n', 'version: STSv2\nmode: enforce\nmx: MAIL..x\nmax_age: 1\n', 'mode: bogus\nmax_age: x\n', 'version: STSv1\nmode: testing\nmax_age: 86400\n', '', `x: ${'a'.repeat(2000)}\n`];
     const seen = new Set<string>();
     for (const body of bodies) {
       const parsed = parsePolicy(body);

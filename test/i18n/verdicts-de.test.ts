@@ -88,6 +88,7 @@ const SCENARIOS: Record<string, () => Verdict> = {
   'mx-tls failed in enforce': mxTls([mxFailed(MAIL, 'the server does not offer STARTTLS', { starttls: false })]),
   'mx-tls failed in testing, connect': mxTls([mxFailed(MAIL, 'refused', { failure: { stage: 'connect', message: 'connection to 192.0.2.25:25 was refused' } })], { mode: 'testing' }),
   'mx-tls expiring': mxTls([mxPassed(MAIL, 3)]),
+  'mx-tls partial': () => mxTlsCheck({ domain: 'example.org', policy: storedPolicy(), mx: mx(MAIL), probes: [mxPassed(MAIL)], now: NOW, unchecked: ['mx2.example.org', 'mx3.example.org'] }),
   'mx-tls no hosts': mxTls([], {}, nodata('example.org', 'MX')),
   'mx-tls lookup failed': mxTls([], {}, timeout('example.org', 'MX')),
   'failed check': () => failedCheck('mx', new Error('boom')),

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
+import { sayCheck } from '../../src/i18n/check-text';
 import * as dnsPacket from 'dns-packet';
 import fc from 'fast-check';
 import { API_PATH } from '../../src';
-import { CHECK_NAMES, runDnsCheck } from '../../src/check';
+import { CHECK_NAMES, mxTlsCheck, runDnsCheck } from '../../src/check';
 import { createResolver, type LookupFailure } from '../../src/dns';
+import { SocketLimiter } from '../../src/limiter';
+import { MAX_MX_HOSTS } from '../../src/check/run';
+import { probeHttps } from '../../src/probes';
+import { countClientSockets, startHostileDns, startHostileHttps, startHostileSmtp } from '../support/hostile-servers';
+import { createTestCa } from '../support/tls';
 import type { StoredPolicy } from '../../src/policy';
 import { startDnsServer, type ReplyContext, type TestDnsServer, type ZoneRecord } from '../support/dns-server';
 import { Csrf, MAIL_HOSTNAME, TestServer, createServer } from '../support/server';
@@ -219,6 +225,228 @@ describe('fuzz: DNS answers', () => {
         console.error = realError;
       }
       assert.deepEqual(errors, [], 'nothing logged as an error');
+    });
+  });
+});
+
+// Servers that attack the check rather than serve it (issue 14): each must end in a clear verdict
+// within the probe's bounds, whatever the server keeps sending.
+describe('hostile servers', () => {
+  const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+  const MiB = 1024 * 1024;
+  let dns: TestDnsServer;
+  before(async () => {
+    dns = await startDnsServer();
+  });
+  after(() => dns?.close());
+
+  const mxZone = (hosts: number): ZoneRecord[] => [
+    ...Array.from({ length: hosts }, (_, i): ZoneRecord => ({ name: 'example.org', type: 'MX', data: { preference: 10 + i, exchange: `mx${i}.example.org` } })),
+    ...Array.from({ length: hosts }, (_, i): ZoneRecord => ({ name: `mx${i}.example.org`, type: 'A', data: '127.0.0.1' })),
+  ];
+  const check = (smtpPort: number, options: { timeoutMs?: number; limiter?: SocketLimiter; locale?: 'en' | 'de' } = {}) => runDnsCheck({
+    domain: 'example.org', policy: POLICY, mailHostname: MAIL_HOSTNAME,
+    resolver: createResolver({ servers: [dns.address], timeoutMs: 1000, retries: 0 }),
+    servedPolicy: async () => null,
+    https: { enabled: false },
+    smtp: { port: smtpPort, timeoutMs: options.timeoutMs ?? 10_000 },
+    allowAddresses: LOOPBACK,
+    limiter: options.limiter,
+    locale: options.locale,
+  });
+
+  /** Runs `work` while sampling the process's resident memory; returns the peak growth. */
+  async function rssGrowth<T>(work: () => Promise<T>): Promise<{ result: T; growthMiB: number }> {
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+    try {
+      const result = await work();
+      peak = Math.max(peak, process.memoryUsage().rss);
+      return { result, growthMiB: (peak - before) / MiB };
+    } finally {
+      clearInterval(sampler);
+    }
+  }
+
+  it('an SMTP server flooding its EHLO reply with long lines: the probe stops at 64 KiB, memory stays bounded', async () => {
+    const smtp = await startHostileSmtp('long-lines');
+    dns.setZone(mxZone(1));
+    try {
+      const started = Date.now();
+      const { result, growthMiB } = await rssGrowth(() => check(smtp.port));
+      const mxTls = result.checks.find((c) => c.name === 'mx-tls')!;
+      console.log(`      flood (long lines): rss growth ${growthMiB.toFixed(1)} MiB, ${Date.now() - started} ms, server wrote ${(smtp.bytesSent / MiB).toFixed(1)} MiB`);
+      assert.equal(mxTls.status, 'error');
+      assert.match(mxTls.message, /mx0\.example\.org: the server sent more than 64 KiB before STARTTLS/);
+      assert.ok(growthMiB < 150, `rss grew ${growthMiB.toFixed(1)} MiB`);
+      // Stopped by the byte bound, not by the 10 s deadline.
+      assert.ok(Date.now() - started < 5000);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('an SMTP server flooding its EHLO reply with short lines: the probe stops at 100 lines', async () => {
+    const smtp = await startHostileSmtp('short-lines');
+    dns.setZone(mxZone(1));
+    try {
+      const { result, growthMiB } = await rssGrowth(() => check(smtp.port));
+      const mxTls = result.checks.find((c) => c.name === 'mx-tls')!;
+      console.log(`      flood (short lines): rss growth ${growthMiB.toFixed(1)} MiB`);
+      assert.match(mxTls.message, /a reply of more than 100 lines/);
+      assert.ok(growthMiB < 150, `rss grew ${growthMiB.toFixed(1)} MiB`);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('an SMTP server trickling its greeting byte by byte: the probe gives up at its deadline', async () => {
+    const smtp = await startHostileSmtp('trickle', { trickleMs: 40 });
+    dns.setZone(mxZone(1));
+    try {
+      const started = Date.now();
+      const result = await check(smtp.port, { timeoutMs: 400 });
+      const mxTls = result.checks.find((c) => c.name === 'mx-tls')!;
+      assert.match(mxTls.message, /no answer within 0\.4 s \(stalled waiting for the SMTP greeting\)/);
+      assert.ok(Date.now() - started < 3000, 'bounded by the deadline');
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  describe('oversized HTTPS answers', () => {
+    const ca = createTestCa();
+    after(() => ca.dispose());
+    beforeEach(() => dns.setZone([{ name: 'mta-sts.example.org', type: 'A', data: '127.0.0.1' }]));
+    const fetch = (port: number) => probeHttps({
+      resolver: createResolver({ servers: [dns.address], timeoutMs: 1000, retries: 0 }),
+      domain: 'example.org', port, ca: ca.cert, timeoutMs: 10_000, allowAddresses: LOOPBACK,
+    });
+
+    it('an endless policy body: read up to 64 KiB, then reported too large', async () => {
+      const web = await startHostileHttps(ca.issue(['mta-sts.example.org']), 'huge-body');
+      try {
+        const { result, growthMiB } = await rssGrowth(() => fetch(web.port));
+        assert.equal(result.bodyTooLarge, true);
+        assert.equal(result.body, undefined);
+        assert.ok(growthMiB < 150, `rss grew ${growthMiB.toFixed(1)} MiB`);
+      } finally {
+        await web.close();
+      }
+    });
+
+    it('endless response headers: refused as invalid HTTP, not read on', async () => {
+      const web = await startHostileHttps(ca.issue(['mta-sts.example.org']), 'huge-headers');
+      try {
+        const started = Date.now();
+        const result = await fetch(web.port);
+        assert.equal(result.failure?.stage, 'protocol');
+        assert.match(result.failure?.message ?? '', /did not answer with valid HTTP|more than \d+ KiB/);
+        assert.ok(Date.now() - started < 5000);
+      } finally {
+        await web.close();
+      }
+    });
+  });
+
+  describe('flooding DNS servers', () => {
+    it('endless full-size TCP frames after a truncated answer: malformed after 128 KiB, before the timeout', async () => {
+      const hostile = await startHostileDns('tcp-flood');
+      try {
+        const started = Date.now();
+        const result = await createResolver({ servers: [hostile.address], timeoutMs: 5000, retries: 0 }).lookup('example.org', 'MX');
+        assert.equal(result.ok, false);
+        if (!result.ok) assert.equal(result.failure, 'malformed', result.message);
+        assert.ok(Date.now() - started < 4000, 'stopped by the byte bound, not the 5 s timeout');
+      } finally {
+        await hostile.close();
+      }
+    });
+
+    it('endless UDP datagrams that answer another query: malformed after 256 KiB, before the timeout', async () => {
+      const hostile = await startHostileDns('udp-flood');
+      try {
+        const started = Date.now();
+        const result = await createResolver({ servers: [hostile.address], timeoutMs: 5000, retries: 0 }).lookup('example.org', 'MX');
+        assert.equal(result.ok, false);
+        if (!result.ok) assert.equal(result.failure, 'malformed', result.message);
+        assert.ok(Date.now() - started < 4000, 'stopped by the byte bound, not the 5 s timeout');
+      } finally {
+        await hostile.close();
+      }
+    });
+  });
+
+  describe('a domain with 1,400 MX records', () => {
+    const HOSTS = 1400;
+    it(`looks up and probes only the best ${MAX_MX_HOSTS}, with at most maxSockets sockets at once, and says the rest were not checked`, async () => {
+      const smtp = await startHostileSmtp('plain');
+      dns.setZone(mxZone(HOSTS));
+      dns.queries.splice(0);
+      const limiter = new SocketLimiter(8);
+      const sockets = countClientSockets(smtp.port);
+      try {
+        const result = await check(smtp.port, { limiter });
+        const byName = Object.fromEntries(result.checks.map((c) => [c.name, c]));
+        const queries = dns.queries.length;
+        console.log(`      1,400 MX: ${queries} DNS queries, ${smtp.connections} SMTP connections, at most ${sockets.peak} open at once, limiter peak ${limiter.peak} (lookups and connections)`);
+        // 8 first-wave lookups, up to 4 hosts asked ahead, and A, AAAA and TLSA for 20 hosts.
+        assert.ok(queries <= 8 + 4 * 3 + 3 * MAX_MX_HOSTS, `${queries} queries`);
+        assert.equal(smtp.connections, MAX_MX_HOSTS);
+        assert.ok(sockets.peak <= 8, `${sockets.peak} connections at once`);
+        assert.ok(limiter.peak <= 8);
+        // Slots come back as the sockets report their close, a moment after the check answers.
+        for (let i = 0; i < 100 && limiter.inFlight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+        assert.equal(limiter.inFlight, 0, 'every slot given back');
+        assert.match(byName['mx-tls'].message, /Only the first 20 of 1400 MX hosts \(best preference first\) were tested; the other 1380 were not checked: mx20\.example\.org, mx21\.example\.org, .*, \.\.\./);
+        assert.match(byName.dane.message, /the other 1380 were not checked/);
+        assert.equal(byName['mx-tls'].found.split('\n').length, MAX_MX_HOSTS);
+        const german = await check(smtp.port, { limiter, locale: 'de' });
+        const de = Object.fromEntries(german.checks.map((c) => [c.name, c]));
+        assert.match(de['mx-tls'].message, /Nur die ersten 20 von 1400 MX-Hosts .* die übrigen 1380 wurden nicht geprüft/);
+        assert.match(de.dane.message, /die übrigen 1380 wurden nicht geprüft/);
+      } finally {
+        sockets.stop();
+        await smtp.close();
+      }
+    });
+
+    it('through the plugin: dnsCheck.maxSockets caps the connections of a check, 20 MX hosts probed', async () => {
+      const smtp = await startHostileSmtp('plain');
+      dns.setZone(mxZone(HOSTS));
+      const server = await createServer({
+        plugin: {
+          dns: { servers: [dns.address], timeoutMs: 1000, retries: 0 },
+          dnsCheck: { https: { enabled: false }, smtp: { port: smtp.port, timeoutMs: 5000 }, allowAddresses: LOOPBACK, maxSockets: 3 },
+          rateLimit: { dnsChecks: 1000 },
+        },
+      });
+      const sockets = countClientSockets(smtp.port);
+      try {
+        await server.put('example.org', { mode: 'enforce', mx: ['*.example.org'], active: true });
+        const res = await server.request().get(`${API_PATH}/example.org/dns-check`);
+        assert.equal(res.status, 200);
+        const mxTls = res.body.checks.find((c: { name: string }) => c.name === 'mx-tls');
+        assert.match(mxTls.message, /the other 1380 were not checked/);
+        assert.equal(smtp.connections, MAX_MX_HOSTS);
+        assert.ok(sockets.peak <= 3, `${sockets.peak} connections at once`);
+        console.log(`      through the plugin, maxSockets 3: ${smtp.connections} SMTP connections, at most ${sockets.peak} open at once`);
+      } finally {
+        sockets.stop();
+        await server.close();
+        await smtp.close();
+      }
+    });
+
+    it('an all-clear with hosts left out is a warning, not ok', async () => {
+      // mxTlsCheck is pure: 20 passing probes and one host past the bound.
+      const probes = Array.from({ length: MAX_MX_HOSTS }, (_, i) => ({ host: `mx${i}.example.org`, ok: true, starttls: true, tlsVersion: 'TLSv1.3' }));
+      const mx = { ok: true as const, name: 'example.org', type: 'MX' as const, records: [], cnames: [], server: 'x' };
+      const verdict = sayCheck('en', mxTlsCheck({ domain: 'example.org', policy: POLICY, mx, probes, now: new Date(), unchecked: ['mx20.example.org'] }));
+      assert.equal(verdict.status, 'warning');
+      assert.equal(verdict.code, 'mx-tls.partial');
+      assert.match(verdict.message, /the other 1 were not checked: mx20\.example\.org/);
     });
   });
 });

@@ -35,7 +35,7 @@ describe('DNS Check in the panel (tab button and JSON API)', () => {
     server = await createServer({
       plugin: {
         dns: { servers: [dns.address], timeoutMs: 500, retries: 0 },
-        dnsCheck: { https: { port: (tlsServer.address() as AddressInfo).port, ca: ca.cert, timeoutMs: 3000 }, smtp: { enabled: false } },
+        dnsCheck: { https: { port: (tlsServer.address() as AddressInfo).port, ca: ca.cert, timeoutMs: 3000 }, smtp: { enabled: false }, allowAddresses: ['127.0.0.0/8', '::1/128'] },
       },
     });
     app = server.app;

@@ -129,4 +129,12 @@ describe('createMtaSts options', () => {
     rejects({ ...base, csrf: 'secret' }, 'csrf');
     rejects({ ...base, cache: [] }, 'cache');
   });
+
+  it('throws naming dnsCheck.allowAddresses or dnsCheck.maxSockets for a bad value, and accepts good ones', () => {
+    for (const bad of ['10.0.0.0/8', ['10.0.0.0/33'], ['fd00::/129'], ['localhost'], ['10.0.0.0/8', 7], [''], ['10.0.0.0/x']]) {
+      rejects({ ...base, dnsCheck: { allowAddresses: bad } }, 'dnsCheck.allowAddresses');
+    }
+    for (const bad of [0, -1, 2.5, '32', 10_001]) rejects({ ...base, dnsCheck: { maxSockets: bad } }, 'dnsCheck.maxSockets');
+    assert.doesNotThrow(() => createMtaSts({ ...base, dnsCheck: { allowAddresses: ['10.0.0.0/8', 'fd00::/8', '192.168.1.5', '::1/128'], maxSockets: 4 } }));
+  });
 });

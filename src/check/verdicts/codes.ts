@@ -12,7 +12,7 @@ export const FINDINGS = {
   policy: ['ok', 'unreadable', 'inactive', 'inactive-served', 'not-served', 'invalid', 'differs'],
   dane: ['present', 'absent', 'no-hosts', 'mx-failed'],
   https: ['ok', 'disabled', 'inactive', 'inactive-served', 'inactive-other', 'failed', 'redirect', 'status', 'media-type', 'too-large', 'bom', 'invalid', 'differs', 'expiring'],
-  'mx-tls': ['ok', 'disabled', 'lookup-failed', 'no-hosts', 'failed', 'expiring'],
+  'mx-tls': ['ok', 'partial', 'disabled', 'lookup-failed', 'no-hosts', 'failed', 'expiring'],
 } as const satisfies Record<CheckName, readonly string[]>;
 
 /** What one check can find, without the check's name. */

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_AGE, parsePolicy, policyUrl, renderPolicy, servedMode, type
 import type { HttpsProbeResult } from '../../probes';
 import type { MxTlsProbeResult } from '../../probes';
 import {
-  EXPIRY_WARNING_DAYS, day, daysUntil, joined, list, lookupFailedMessage, lookupFailureText, msg, probeFailureText, sentences, severityFor, verdict,
+  EXPIRY_WARNING_DAYS, day, daysUntil, joined, list, lookupFailedMessage, lookupFailureText, msg, notCheckedNote, probeFailureText, sentences, severityFor, verdict,
   type CheckParams, type CheckStatus, type Finding, type Text, type Verdict,
 } from './kit';
 import type { LookupResult } from '../../dns';
@@ -92,9 +92,28 @@ export function httpsCheck({ domain, policy, probe, now }: HttpsInput): Verdict 
   return say('ok', 'ok', msg('dns.https.ok'));
 }
 
-export interface MxTlsInput { domain: string; policy: StoredPolicy; mx: LookupResult<'MX'>; probes: MxTlsProbeResult[] | null; now: Date }
+export interface MxTlsInput {
+  domain: string;
+  policy: StoredPolicy;
+  mx: LookupResult<'MX'>;
+  probes: MxTlsProbeResult[] | null;
+  now: Date;
+  /** MX hosts past the check's bound, best preference first: not probed, said so. */
+  unchecked?: readonly string[];
+}
 
-export function mxTlsCheck({ domain, policy, mx, probes, now }: MxTlsInput): Verdict {
+export function mxTlsCheck(input: MxTlsInput): Verdict {
+  const result = mxTlsVerdict(input);
+  const note = input.probes === null ? null : notCheckedNote('dns.mxTls.notChecked', input.probes.length, input.unchecked);
+  if (note === null) return result;
+  const params = { ...result.params, unchecked: input.unchecked ?? [] };
+  const message = sentences(result.message, note);
+  // Hosts left out cannot be vouched for: an all-clear becomes a warning that says which.
+  if (result.status === 'ok') return { ...result, status: 'warning', code: 'mx-tls.partial', params, message };
+  return { ...result, params, message };
+}
+
+function mxTlsVerdict({ domain, policy, mx, probes, now }: MxTlsInput): Verdict {
   const expected = msg('dns.mxTls.expected');
   if (probes === null) return verdict('mx-tls', 'disabled', 'info', expected, msg('dns.found.notRun'), msg('dns.mxTls.disabled'));
   if (!mx.ok && mx.failure !== 'nxdomain' && mx.failure !== 'nodata') {
@@ -181,6 +200,7 @@ function mxTlsAdvice(failed: readonly MxTlsProbeResult[]): Text[] {
   const out: Text[] = [];
   if (stages.has('certificate') || stages.has('tls') || failed.some((p) => p.starttls === false)) out.push(msg('dns.mxTls.advice.tls'));
   if (stages.has('dns')) out.push(msg('dns.mxTls.advice.dns'));
+  if (stages.has('address')) out.push(msg('dns.mxTls.advice.address'));
   // Many hosting networks block outbound port 25, so a failure to connect may be ours alone.
   if (stages.has('connect') || stages.has('timeout')) out.push(msg('dns.mxTls.advice.connect'));
   return out;
@@ -189,6 +209,7 @@ function mxTlsAdvice(failed: readonly MxTlsProbeResult[]): Text[] {
 function advice(probe: HttpsProbeResult, host: string): Text {
   switch (probe.failure?.stage) {
     case 'dns': return msg('dns.https.advice.dns', { host });
+    case 'address': return msg('dns.https.advice.address', { host });
     case 'connect': return msg('dns.https.advice.connect', { host, address: probe.address ?? host });
     case 'certificate': return msg('dns.https.advice.certificate', { host });
     case 'tls': return msg('dns.https.advice.tls', { host });

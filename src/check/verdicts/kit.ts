@@ -1,7 +1,7 @@
 // Types and small helpers shared by the verdict modules. Pure: no sockets, no clock, no language.
 // A verdict says what it found as a machine code with its facts, and its sentences as Text (data
 // naming catalogue keys); src/i18n/check-text.ts says them in a language.
-import { joined, msg, original, type Text } from '../../i18n/text';
+import { joined, list, msg, original, type Text } from '../../i18n/text';
 import { servedMode, type StoredPolicy } from '../../policy';
 import type { ProbeFailure } from '../../probes';
 import type { LookupResult, RecordType } from '../../dns';
@@ -106,6 +106,7 @@ function lookupFailureWords<T extends RecordType>(result: Extract<LookupResult<T
 
 const STAGES = {
   dns: msg('dns.probe.stage.dns'),
+  address: msg('dns.probe.stage.address'),
   connect: msg('dns.probe.stage.connect'),
   tls: msg('dns.probe.stage.tls'),
   certificate: msg('dns.probe.stage.certificate'),
@@ -120,6 +121,8 @@ const STAGES = {
  */
 export function probeFailureText(failure: ProbeFailure | undefined): Text {
   if (failure === undefined) return msg('dns.probe.failed');
+  // Said from the code in every language: it must read the same in the tab as in the API.
+  if (failure.code === 'not-public') return msg('dns.probe.notPublic', { address: failure.address ?? '?' });
   const stage = (STAGES as Record<string, Text>)[failure.stage] ?? STAGES.internal;
   return original(failure.message, msg('dns.probe.failure', { stage, detail: failure.message }));
 }
@@ -150,4 +153,15 @@ export function verdict<N extends CheckName>(
 export function failedCheck(name: CheckName, err: unknown): Verdict {
   const reason = err instanceof Error ? err.message : String(err);
   return verdict(name, 'internal', 'error', msg('dns.failed.expected'), msg('dns.failed.found', { reason }), msg('dns.failed.message'), { reason });
+}
+
+/** How many names a "not checked" note lists before it says how many more there are. */
+const LISTED_UNCHECKED = 5;
+
+/** The note for MX hosts past the bound of a check; empty when every host was checked. */
+export function notCheckedNote(key: 'dns.mxTls.notChecked' | 'dns.dane.notChecked', checked: number, unchecked: readonly string[] | undefined): Text | null {
+  if (unchecked === undefined || unchecked.length === 0) return null;
+  const shown = unchecked.slice(0, LISTED_UNCHECKED);
+  const hosts: Text = unchecked.length > shown.length ? `${shown.join(', ')}, ...` : list(shown);
+  return msg(key, { checked, total: checked + unchecked.length, rest: unchecked.length, hosts });
 }

@@ -2,7 +2,7 @@
 import type { LookupResult, TlsaRecord } from '../../dns';
 import { parseTlsRptRecord, type TlsRptProblem } from '../../tlsrpt';
 import {
-  foundText, isMissing, joined, list, lookupFailedMessage, msg, plural, sentences, verdict,
+  foundText, isMissing, joined, list, lookupFailedMessage, msg, notCheckedNote, plural, sentences, verdict,
   type CheckParams, type CheckStatus, type Finding, type Text, type Verdict,
 } from './kit';
 
@@ -48,10 +48,19 @@ export interface DaneInput {
   tlsa: ReadonlyArray<LookupResult<'TLSA'>>;
   /** Set when the MX lookup itself failed, so there are no hosts to look at. */
   mxFailure?: Text;
+  /** MX hosts past the check's bound, best preference first: not looked up, said so. */
+  unchecked?: readonly string[];
 }
 
 /** Always `info`: DANE is an independent mechanism, neither required nor in conflict with MTA-STS. */
-export function daneCheck({ hosts, tlsa, mxFailure }: DaneInput): Verdict {
+export function daneCheck(input: DaneInput): Verdict {
+  const result = daneVerdict(input);
+  const note = notCheckedNote('dns.dane.notChecked', input.hosts.length, input.unchecked);
+  if (note === null) return result;
+  return { ...result, params: { ...result.params, unchecked: input.unchecked ?? [] }, message: sentences(result.message, note) };
+}
+
+function daneVerdict({ hosts, tlsa, mxFailure }: DaneInput): Verdict {
   const expected = msg('dns.dane.expected');
   if (hosts.length === 0) {
     if (mxFailure === undefined) return verdict('dane', 'no-hosts', 'info', expected, msg('dns.found.noMxHosts'), msg('dns.dane.noHosts'));
