@@ -25,13 +25,21 @@ export function storeFor(db: TestDb): PolicyStore {
 /** Rows of a raw query, whichever driver ran it. */
 async function rawRows(knex: Knex, db: TestDb, sql: string, bindings: readonly Knex.RawBinding[]): Promise<Record<string, unknown>[]> {
   const result = await knex.raw(sql, bindings);
-  const rows = db.kind === 'mariadb' ? result[0] : result;
+  const rows = db.kind === 'mariadb' ? result[0] : db.kind === 'postgres' ? result.rows : result;
   return (rows as Record<string, unknown>[]).map((row) => ({ ...row }));
 }
 
 /** Every column of a table with its type, nullability and default, in table order. */
 export async function describeColumns(db: TestDb, table = db.domainTable): Promise<Record<string, unknown>[]> {
   if (db.kind === 'sqlite') return rawRows(db.knex, db, 'PRAGMA table_info(??)', [table]);
+  if (db.kind === 'postgres') {
+    return rawRows(
+      db.knex, db,
+      `SELECT column_name AS "COLUMN_NAME", ordinal_position AS "ORDINAL_POSITION", data_type, character_maximum_length, is_nullable, column_default
+         FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`,
+      [table],
+    );
+  }
   return rawRows(
     db.knex, db,
     `SELECT COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLUMN_KEY, EXTRA, CHARACTER_SET_NAME, COLLATION_NAME
@@ -49,12 +57,21 @@ export async function describeIndexes(db: TestDb, table = db.domainTable): Promi
   if (db.kind === 'sqlite') {
     return rawRows(db.knex, db, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name", [table]);
   }
+  if (db.kind === 'postgres') {
+    return rawRows(db.knex, db, 'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ? ORDER BY indexname', [table]);
+  }
   const rows = await rawRows(db.knex, db, 'SHOW INDEX FROM ??', [table]);
   return rows.map((r) => ({ key: r.Key_name, column: r.Column_name, seq: r.Seq_in_index, unique: r.Non_unique }));
 }
 
-/** The full table definition as the database prints it (MariaDB) or stores it (SQLite). */
+/** The full table definition as the database prints it (MariaDB), stores it (SQLite) or describes it (PostgreSQL). */
 export async function tableDefinition(db: TestDb, table = db.domainTable): Promise<string> {
+  if (db.kind === 'postgres') {
+    const constraints = await rawRows(db.knex, db,
+      `SELECT conname, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+        WHERE t.relname = ? AND t.relnamespace = current_schema()::regnamespace ORDER BY conname`, [table]);
+    return JSON.stringify({ columns: await describeColumns(db, table), constraints });
+  }
   if (db.kind === 'sqlite') {
     const [row] = await rawRows(db.knex, db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]);
     return String(row.sql);

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import knexFactory, { Knex } from 'knex';
 
 /**
- * The two databases every store test runs on: SQLite (the embedded default, a temp file) and
- * the real MariaDB at 127.0.0.1:3306 (or TEST_MYSQL_URL). MariaDB is never skipped: if it
- * cannot be reached, its tests fail.
+ * The three databases every store test runs on: SQLite (the embedded default, a temp file), the
+ * real MariaDB at 127.0.0.1:3306 (or TEST_MYSQL_URL) and the real PostgreSQL at 127.0.0.1:5432
+ * (or TEST_PG_URL; PostfixAdmin and iRedMail run on it too). Neither server is ever skipped: if
+ * one cannot be reached, its tests fail.
  */
-export type DbKind = 'sqlite' | 'mariadb';
-export const DB_KINDS: DbKind[] = ['sqlite', 'mariadb'];
+export type DbKind = 'sqlite' | 'mariadb' | 'postgres';
+export const DB_KINDS: DbKind[] = ['sqlite', 'mariadb', 'postgres'];
 
 export interface TestDb {
   kind: DbKind;
@@ -34,11 +35,17 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
           connection: { filename: join((dir = mkdtempSync(join(tmpdir(), 'mta-sts-test-'))), 'panel.sqlite') },
           useNullAsDefault: true,
         })
-      : knexFactory({
-          client: 'mysql2',
-          connection: process.env.TEST_MYSQL_URL ?? { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' },
-          pool: { min: 0, max: 10 },
-        });
+      : kind === 'mariadb'
+        ? knexFactory({
+            client: 'mysql2',
+            connection: process.env.TEST_MYSQL_URL ?? { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' },
+            pool: { min: 0, max: 10 },
+          })
+        : knexFactory({
+            client: 'pg',
+            connection: process.env.TEST_PG_URL ?? { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' },
+            pool: { min: 0, max: 10 },
+          });
   const db: TestDb = {
     kind,
     knex,
@@ -47,7 +54,7 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
     migrationsTable: `t_mta_sts_migrations_${suffix}`,
     tablePrefix: `t_${suffix}_`,
     async destroy() {
-      if (kind === 'mariadb') {
+      if (kind !== 'sqlite') {
         for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, `${db.tablePrefix}history`]) {
           await knex.schema.dropTableIfExists(table);
         }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { TestServer, createServer } from '../support/server';
 
-// The core flow on the real MariaDB at 127.0.0.1:3306 (never skipped: if it is down, this fails).
-describe('the whole flow on MariaDB', () => {
+// The core flow on the real MariaDB at 127.0.0.1:3306 and PostgreSQL at 127.0.0.1:5432 (never
+// skipped: if one is down, this fails).
+for (const db of ['mariadb', 'postgres'] as const) describe(`the whole flow on ${db === 'mariadb' ? 'MariaDB' : 'PostgreSQL'}`, () => {
   let server: TestServer;
   before(async () => {
-    server = await createServer({ db: 'mariadb' });
+    server = await createServer({ db });
   });
   after(async () => {
     await server?.close();
