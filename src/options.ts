@@ -82,6 +82,14 @@ export interface MtaStsOptions {
   locale?: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>);
   /** Clock, for tests. */
   now?: () => Date;
+  /** Prefix of the plugin's own tables (TLS reports). Default `mta_sts_`. */
+  tablePrefix?: string;
+  /**
+   * TLS reports (RFC 8460): `intakeUrl` is the public address where the `tlsrpt` router is
+   * mounted (default `https://<mailHostname>/tlsrpt/v1`); reports older than `retentionDays`
+   * (default 400) are pruned; each intake token takes at most `perTokenPerHour` reports (default 60).
+   */
+  reports?: { intakeUrl?: string; retentionDays?: number; perTokenPerHour?: number };
 }
 
 export interface ResolvedOptions {
@@ -104,6 +112,8 @@ export interface ResolvedOptions {
   rateLimit: { dnsChecks: number; windowMs: number; key: (req: Request) => string };
   locale: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>) | null;
   now: () => Date;
+  tablePrefix: string;
+  reports: { intakeUrl: string; retentionDays: number; perTokenPerHour: number };
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -174,6 +184,35 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     },
     locale,
     now,
+    tablePrefix: tablePrefixOption(options.tablePrefix),
+    reports: reportsOption(object(options.reports, 'reports'), toALabel(options.mailHostname) as string),
+  };
+}
+
+function tablePrefixOption(value: unknown): string {
+  if (value === undefined) return 'mta_sts_';
+  if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(value)) {
+    throw new TypeError('options.tablePrefix must be a table name prefix (letters, digits, underscores; 1-40 characters)');
+  }
+  return value;
+}
+
+function reportsOption(reports: Partial<NonNullable<MtaStsOptions['reports']>>, mailHostname: string): ResolvedOptions['reports'] {
+  const intakeUrl = reports.intakeUrl ?? `https://${mailHostname}/tlsrpt/v1`;
+  let url: URL | null = null;
+  try {
+    url = typeof intakeUrl === 'string' ? new URL(intakeUrl) : null;
+  } catch {
+    url = null;
+  }
+  // https only: RFC 8460 senders post to https: URIs, and a query or fragment would end up before the token.
+  if (!url || url.protocol !== 'https:' || url.search !== '' || url.hash !== '' || intakeUrl.endsWith('/')) {
+    throw new TypeError('options.reports.intakeUrl must be an https URL without query or trailing slash, such as https://mail.example.org/tlsrpt/v1');
+  }
+  return {
+    intakeUrl,
+    retentionDays: wholeNumber(reports.retentionDays ?? 400, 'reports.retentionDays', 1, 3650),
+    perTokenPerHour: wholeNumber(reports.perTokenPerHour ?? 60, 'reports.perTokenPerHour', 1, 100_000),
   };
 }
 

@@ -1,6 +1,11 @@
 import type { Knex } from 'knex';
 import * as addColumns from '../../migrations/20261128000000_add_mta_sts_columns';
-import type { MigrationConfig } from '../../migrations/20261128000000_add_mta_sts_columns';
+import type { MigrationConfig as ColumnsConfig } from '../../migrations/20261128000000_add_mta_sts_columns';
+import * as reportTables from '../../migrations/20261201000000_add_tls_report_tables';
+import type { ReportTablesConfig } from '../../migrations/20261201000000_add_tls_report_tables';
+
+/** What every migration may need: the host's domain table, the prefix of the plugin's own tables. */
+type MigrationConfig = ColumnsConfig & ReportTablesConfig;
 
 interface MigrationModule {
   up(knex: Knex, config: MigrationConfig): Promise<void>;
@@ -13,6 +18,7 @@ interface MigrationModule {
 // either way of running them sees the same history.
 const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261128000000_add_mta_sts_columns.js', module: addColumns },
+  { name: '20261201000000_add_tls_report_tables.js', module: reportTables },
 ];
 
 export interface MigrateOptions extends MigrationConfig {
@@ -34,7 +40,7 @@ function migrationSource(config: MigrationConfig): Knex.MigrationSource<(typeof 
 /** Applies every pending plugin migration; returns the names applied (none when up to date). */
 export async function migrateLatest(knex: Knex, options: MigrateOptions): Promise<string[]> {
   const [, applied] = await knex.migrate.latest({
-    migrationSource: migrationSource({ table: options.table }),
+    migrationSource: migrationSource({ table: options.table, tablePrefix: options.tablePrefix }),
     tableName: options.migrationsTable,
   });
   return applied as string[];
@@ -43,7 +49,7 @@ export async function migrateLatest(knex: Knex, options: MigrateOptions): Promis
 /** Reverts every plugin migration, leaving the host's table as it was before the plugin. */
 export async function rollbackAll(knex: Knex, options: MigrateOptions): Promise<string[]> {
   const [, reverted] = await knex.migrate.rollback(
-    { migrationSource: migrationSource({ table: options.table }), tableName: options.migrationsTable },
+    { migrationSource: migrationSource({ table: options.table, tablePrefix: options.tablePrefix }), tableName: options.migrationsTable },
     true,
   );
   return reverted as string[];

@@ -19,6 +19,8 @@ export interface TestDb {
   domainTable: string;
   aliasTable: string;
   migrationsTable: string;
+  /** Prefix of the plugin's own tables (TLS reports), unique like the table names above. */
+  tablePrefix: string;
   destroy(): Promise<void>;
 }
 
@@ -43,9 +45,11 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
     domainTable: `t_domain_${suffix}`,
     aliasTable: `t_alias_domain_${suffix}`,
     migrationsTable: `t_mta_sts_migrations_${suffix}`,
+    tablePrefix: `t_${suffix}_`,
     async destroy() {
       if (kind === 'mariadb') {
-        for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`]) {
+        const own = ['tlsrpt_settings', 'tlsrpt_reports', 'tlsrpt_policies', 'tlsrpt_failures', 'tlsrpt_policy_ids'].map((name) => `${db.tablePrefix}${name}`);
+        for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, ...own]) {
           await knex.schema.dropTableIfExists(table);
         }
       }
