@@ -4,6 +4,8 @@ import { createResolver } from './dns';
 import { MtaStsOptions, resolveOptions } from './options';
 import { POLICY_PATH } from './policy';
 import { MtaStsService } from './service';
+import { ReportService, type IngestResult } from './service/reports';
+import { ReportStore } from './store/report-store';
 import { PolicyStore } from './store/policy-store';
 import { ServedCache } from './store/served-cache';
 import { createAdminRouter } from './web/admin';
@@ -17,11 +19,13 @@ import { createDnsCheckLimiter } from './web/rate-limit';
 import { PageRenderer } from './web/pages';
 import { renderTabFragment } from './web/tab';
 import { createWellKnownHandler } from './web/well-known';
+import { createTlsRptRouter } from './web/tlsrpt';
 
 export type { MtaStsOptions, AuthorizeResult, PageContext } from './options';
 export type { Logger } from './logger';
 export type { Resolver, RecordType, LookupResult } from './dns';
 export * as policy from './policy';
+export type { IngestResult, ReportsSummary, ReportingView } from './service/reports';
 export type { Check, CheckName, CheckStatus, DnsCheckResult, DnsChecksOptions, DnsChecksProgress } from './check';
 export { HttpError } from './web/errors';
 
@@ -49,9 +53,21 @@ export interface MtaSts {
   migrate(): Promise<string[]>;
   /** Removes exactly the plugin's columns. Returns the migrations reverted. */
   rollback(): Promise<string[]>;
+  /** Public TLS report intake (RFC 8460 section 3): `POST /:token`; mount at /tlsrpt/v1 (see `reports.intakeUrl`). */
+  tlsrpt: Router;
+  /**
+   * Takes a TLS report mail (RFC 8460 section 5.3) as received, raw: finds the report part,
+   * verifies DKIM with the plugin's resolver, stores it once. For the host's mail pipeline.
+   */
+  ingestReportMessage(raw: Buffer | string): Promise<IngestResult>;
+  /** Deletes TLS reports older than `reports.retentionDays`; returns how many. Run it daily. */
+  pruneReports(): Promise<number>;
   /** Where each router goes, as plugin.json declares it. */
-  readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api'; serves?: string }>;
+  readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api' | 'tlsrpt'; serves?: string }>;
 }
+
+/** Where the TLS report intake router goes by default; `reports.intakeUrl` must point there. */
+export const TLSRPT_PATH = '/tlsrpt/v1';
 
 export const API_PATH = '/api/v1/mta-sts';
 
@@ -68,16 +84,27 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     resolved.aliasDomains,
   );
   const cache = new ServedCache(() => store.loadServed(), resolved.cache, (domain) => store.loadOneServed(domain));
+  // Created now so that a bad `dns` option fails at start, like every other option.
+  const resolver = resolved.resolver ?? createResolver(resolved.dns);
+  const reports = new ReportService({
+    store: new ReportStore(resolved.knex, resolved.tablePrefix),
+    find: (name) => store.find(name),
+    resolver,
+    logger: resolved.logger,
+    now: resolved.now,
+    intakeUrl: resolved.reports.intakeUrl,
+    retentionDays: resolved.reports.retentionDays,
+  });
   const service = new MtaStsService({
     store,
     cache,
-    // Created now so that a bad `dns` option fails at start, like every other option.
-    resolver: resolved.resolver ?? createResolver(resolved.dns),
+    resolver,
     logger: resolved.logger,
     mailHostname: resolved.mailHostname,
     probes: resolved.dnsCheck,
-    migrations: { table: resolved.domainTable, migrationsTable: resolved.migrationsTable },
+    migrations: { table: resolved.domainTable, migrationsTable: resolved.migrationsTable, tablePrefix: resolved.tablePrefix },
     now: resolved.now,
+    reports,
   });
   const ctx: PluginContext = {
     options: resolved,
@@ -111,10 +138,14 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     checkMany: (domains, checkOptions) => service.checkMany(domains, checkOptions),
     migrate: () => service.migrate(),
     rollback: () => service.rollback(),
+    tlsrpt: createTlsRptRouter(ctx),
+    ingestReportMessage: (raw) => service.reports.ingestMessage(raw),
+    pruneReports: () => service.reports.prune(),
     mounts: [
       { path: '/', export: 'wellKnown', serves: POLICY_PATH },
       { path: resolved.adminPath, export: 'admin' },
       { path: API_PATH, export: 'api' },
+      { path: new URL(resolved.reports.intakeUrl).pathname, export: 'tlsrpt' },
     ],
   };
 }

@@ -11,6 +11,7 @@ import type { ProbeSettings, SmtpProbeSettings } from './probes';
 import { migrateLatest, rollbackAll, type MigrateOptions } from './store/migrate';
 import type { PolicyStore, SaveResult } from './store/policy-store';
 import type { Lookup, ServedCache } from './store/served-cache';
+import type { ReportService } from './service/reports';
 
 export type { SaveFailure, SaveResult } from './store/policy-store';
 export type { Lookup } from './store/served-cache';
@@ -38,6 +39,8 @@ export interface ServiceDeps {
   probes: { https: ProbeSettings; smtp: SmtpProbeSettings };
   migrations: MigrateOptions;
   now: () => Date;
+  /** TLS reporting (RFC 8460): settings, intake, summaries. */
+  reports: ReportService;
 }
 
 // Rendered bodies per stored policy object: the cache hands out the same object until the policy
@@ -78,7 +81,21 @@ export class MtaStsService {
   ): Promise<SaveResult> {
     const result = await this.deps.store.save(name, change, { expectedRevision: options.expectedRevision, now: this.deps.now });
     if (result.status === 'saved') this.deps.cache.applyLocal(result.record.domain, servedPolicy(result.record), result.record.policy.revision);
+    if (result.status === 'saved' && result.changed) await this.rememberPolicy(result.record);
     return result;
+  }
+
+  /** TLS reporting: the rua setting, report intake (HTTPS and mail) and summaries. */
+  get reports(): ReportService {
+    return this.deps.reports;
+  }
+
+  /**
+   * Reports name the policy they applied by its text, not its id: each new id is remembered with
+   * its text. The save is committed already, so a failure here is logged, never the save's.
+   */
+  private async rememberPolicy(record: DomainRecord): Promise<void> {
+    await this.deps.reports.rememberPolicy(record).catch((err: unknown) => this.deps.logger.error('could not remember the policy id for TLS reports', err));
   }
 
   /** The policy served for a host name at once from memory, or null: then ask `lookupServed`. */

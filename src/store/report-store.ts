@@ -47,7 +47,8 @@ export interface StoredReportMeta {
 export interface ReportTotals {
   days: Array<{ date: string; success: number; failure: number }>;
   organisations: Array<{ name: string; reports: number; success: number; failure: number; lastDay: string }>;
-  failures: Array<{ resultType: string; receivingMxHostname: string | null; receivingIp: string | null; sessions: number }>;
+  /** Grouped by the applied policy's type too; `details` counts the failure details summed (some without a count). */
+  failures: Array<{ policyType: string; resultType: string; receivingMxHostname: string | null; receivingIp: string | null; sessions: number; details: number }>;
   policies: Array<{ policyType: string; fingerprint: string | null; mx: string; sessions: number; lastDay: string }>;
 }
 
@@ -188,9 +189,10 @@ export class ReportStore {
     const orgRows = await this.knex(reports).where('domain', domain).whereBetween('start_at', [startFrom, startTo])
       .select('organisation').count({ reports: '*' }).sum({ success: 'success', failure: 'failure' }).max({ last: 'start_at' })
       .groupBy('organisation').orderBy('organisation');
-    const failureRows = await this.knex(failures).where('domain', domain).whereBetween('day', [from, to])
-      .select('result_type', 'receiving_mx_hostname', 'receiving_ip').sum({ sessions: 'sessions' })
-      .groupBy('result_type', 'receiving_mx_hostname', 'receiving_ip');
+    const failureRows = await this.knex(`${failures} as f`).join(`${policies} as p`, 'p.id', 'f.policy')
+      .where('f.domain', domain).whereBetween('f.day', [from, to])
+      .select('p.policy_type', 'f.result_type', 'f.receiving_mx_hostname', 'f.receiving_ip').sum({ sessions: 'f.sessions' }).count({ details: '*' })
+      .groupBy('p.policy_type', 'f.result_type', 'f.receiving_mx_hostname', 'f.receiving_ip');
     const policyRows = await this.knex(policies).where('domain', domain).whereBetween('day', [from, to])
       .select('policy_type', 'fingerprint', 'mx').sum({ success: 'success', failure: 'failure' }).max({ last: 'day' })
       .groupBy('policy_type', 'fingerprint', 'mx');
@@ -201,10 +203,12 @@ export class ReportStore {
       })),
       failures: failureRows
         .map((r: Record<string, unknown>) => ({
+          policyType: String(r.policy_type),
           resultType: String(r.result_type),
           receivingMxHostname: r.receiving_mx_hostname == null ? null : String(r.receiving_mx_hostname),
           receivingIp: r.receiving_ip == null ? null : String(r.receiving_ip),
           sessions: num(r.sessions),
+          details: num(r.details),
         }))
         .sort((a, b) => b.sessions - a.sessions || a.resultType.localeCompare(b.resultType)),
       policies: policyRows

@@ -2,3 +2,5 @@
 export * from './record';
 export * from './report';
 export * from './summary';
+export * from './rua';
+export * from './mime';

@@ -134,6 +134,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
       domainTable: db.domainTable,
       aliasDomains: { table: db.aliasTable, aliasColumn: 'alias_domain', targetColumn: 'target_domain', activeColumn: 'active' },
       migrationsTable: db.migrationsTable,
+      tablePrefix: db.tablePrefix,
       csrf: { secret: 'test-secret-0123456789-0123456789-0123456789' },
       // Never the machine's resolver: the tab looks MX hosts up, and tests stay on loopback. A
       // test that brings its own resolver object gets no `dns` (the two exclude each other).
@@ -159,6 +160,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
     });
     app.use(adminPath, mtaSts.admin);
     app.use(API_PATH, mtaSts.api);
+    app.use(mtaSts.mounts.find((m) => m.export === 'tlsrpt')?.path ?? '/tlsrpt/v1', mtaSts.tlsrpt);
     app.use((_req: Request, res: Response) => {
       res.status(404).type('text').send('host 404');
     });
