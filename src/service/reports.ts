@@ -12,6 +12,7 @@ import {
 } from '../tlsrpt';
 
 export type { RuaProblemCode } from '../tlsrpt';
+export { MAX_RUA } from '../tlsrpt';
 import { verifyDkim, type DkimOutcome, type TxtResolver } from './dkim';
 import { gunzipLimited } from './inflate';
 

@@ -9,6 +9,7 @@ import { ASSETS_PATH, createAssetRouter } from './assets';
 import { utcTime } from './guidance';
 import { localeFor } from './locale';
 import { FormValues, Notice, TabState, renderTabFragment, storedFormValues } from './tab';
+import { addReportRoutes } from './reports-page';
 
 const FORM_FIELDS = ['version', 'mode', 'maxAge', 'mx'] as const;
 
@@ -114,6 +115,9 @@ export function createAdminRouter(ctx: PluginContext): Router {
       }
     }
   });
+
+  // TLS reports: the reports page and the tab's reporting forms (./reports-page.ts).
+  addReportRoutes(router, ctx);
 
   router.use((_req, _res, next) => next(httpError(404, 'not-found', 'noSuchPage')));
   router.use(errorHandler(ctx.pages, ctx.logger));
