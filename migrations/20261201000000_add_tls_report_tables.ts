@@ -33,6 +33,26 @@ function isMysql(knex: Knex): boolean {
  * only in theory, but a sum over a year of big senders should not overflow.
  */
 export async function up(knex: Knex, config: ReportTablesConfig = {}): Promise<void> {
+  if (!isMysql(knex)) return createTables(knex, config);
+  // MariaDB adds the indexes of a new table with ALTER TABLE statements, which a session with
+  // alter_algorithm=INSTANT (a host guarding its big tables against copies) refuses. These tables
+  // are new and empty, so nothing is copied: the session's setting is lifted while they are
+  // created, on one connection, and restored after.
+  const run = async (conn: Knex) => {
+    const [rows] = await conn.raw("SHOW SESSION VARIABLES LIKE 'alter_algorithm'");
+    const previous = (rows as Array<{ Value?: string }>)[0]?.Value;
+    const lift = previous !== undefined && previous.toUpperCase() !== 'DEFAULT';
+    if (lift) await conn.raw("SET SESSION alter_algorithm = 'DEFAULT'");
+    try {
+      await createTables(conn, config);
+    } finally {
+      if (lift) await conn.raw('SET SESSION alter_algorithm = ?', [previous]);
+    }
+  };
+  return (knex as Knex & { isTransaction?: boolean }).isTransaction ? run(knex) : knex.transaction(run);
+}
+
+async function createTables(knex: Knex, config: ReportTablesConfig): Promise<void> {
   const t = names(config);
   if (!(await knex.schema.hasTable(t.settings))) {
     await knex.schema.createTable(t.settings, (table) => {
