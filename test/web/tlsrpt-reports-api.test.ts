@@ -72,4 +72,13 @@ describe('TLS report summaries in the JSON API', () => {
     assert.equal(ok.status, 200);
     assert.equal(ok.body.record, `v=TLSRPTv1; rua=mailto:tlsrpt@example.org,https://mail.example.net${path}`);
   });
+
+  it('prunes reports older than the retention (default 400 days), keeping newer ones', async () => {
+    clock = new Date('2026-11-21T12:00:00Z');
+    assert.equal((await post(googleSample('example.org', '2025-10-16', 'old'))).status, 201);
+    assert.equal((await post(googleSample('example.org', '2025-10-18', 'kept'))).status, 201);
+    assert.equal(await server.mtaSts.pruneReports(), 1);
+    assert.equal((await server.request().get(`${API}/example.org/reports/old`)).status, 404);
+    assert.equal((await server.request().get(`${API}/example.org/reports/kept`)).status, 200);
+  });
 });
