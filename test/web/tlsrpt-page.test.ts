@@ -111,4 +111,17 @@ describe('TLS reports on the tab and the reports page', () => {
     const api = await server.request().get(`${API}/example.org/reports?from=2026-11-01&to=2026-11-10`);
     assert.equal(api.body.policies[0].id, first.body.id);
   });
+
+  it('escapes what senders wrote: organisation names, hosts and result types', async () => {
+    await postRua('mailto:tlsrpt@example.org');
+    const hostile = microsoftSample('example.org', '2026-11-09', '<b>id</b>');
+    hostile['organization-name'] = '<script>alert(1)</script>';
+    (hostile.policies as Array<Record<string, Array<Record<string, unknown>>>>)[0]['failure-details'][1]['result-type'] = '"><img src=x onerror=alert(2)>';
+    await post(hostile);
+    const res = await page();
+    assert.equal(res.status, 200);
+    assert.doesNotMatch(res.text, /<script>alert|<img src=x/);
+    assert.match(res.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    assert.match(res.text, /&#34;&gt;&lt;img src=x onerror=alert\(2\)&gt;/);
+  });
 });
