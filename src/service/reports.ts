@@ -134,9 +134,14 @@ export class ReportService {
     return this.view(await this.deps.store.regenerateToken(record.domain, this.deps.now()));
   }
 
+  /** The domain whose current intake token this is, or null: checked before a body is read. */
+  intakeDomain(token: string): Promise<string | null> {
+    return /^[A-Za-z0-9_-]{22}$/.test(token) ? this.deps.store.domainOfToken(token) : Promise.resolve(null);
+  }
+
   /** A report posted to the intake URL (RFC 8460 section 3): gzip or plain JSON. */
   async ingestHttps(token: string, body: Buffer, compressed: boolean): Promise<IngestResult> {
-    const domain = /^[A-Za-z0-9_-]{22}$/.test(token) ? await this.deps.store.domainOfToken(token) : null;
+    const domain = await this.intakeDomain(token);
     if (domain === null) return refuse('unknown-token');
     return this.ingest(domain, body, compressed, 'https', null);
   }
@@ -263,7 +268,14 @@ export class ReportService {
     const out: Array<Record<string, unknown>> = [];
     for (const { gzip: stored, ...meta } of rows) {
       const inflated = await gunzipLimited(stored, INTAKE_LIMITS.decompressed);
-      out.push({ ...meta, report: inflated.ok ? JSON.parse(inflated.data.toString('utf8')) as unknown : null });
+      let report: unknown = null;
+      try {
+        // Stored only after it parsed, so this parses; a damaged row shows as null, not as an error.
+        report = inflated.ok ? JSON.parse(inflated.data.toString('utf8')) : null;
+      } catch {
+        report = null;
+      }
+      out.push({ ...meta, report });
     }
     return out;
   }

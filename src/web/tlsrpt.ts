@@ -1,9 +1,9 @@
 // The public TLS report intake (RFC 8460 section 3): senders POST a report to the https rua,
 // `<intakeUrl>/<token>`, as application/tlsrpt+gzip or application/tlsrpt+json. Public, so every
-// step is bounded: the token's shape is checked before anything is read, each token has a rate
-// limit, the body is at most 1 MiB and its gzip at most 10 MiB once inflated (checked while
-// inflating). Answers: 201 a new report, 200 one already stored, 4xx with a short reason, and the
-// same bare 404 for every token that is not a domain's current one.
+// step is bounded: the body is read only once the token is known to be a domain's current one,
+// each token has a rate limit, the body is at most 1 MiB and its gzip at most 10 MiB once inflated
+// (checked while inflating). Answers: 201 a new report, 200 one already stored, 4xx with a short
+// reason, and the same bare 404 for every token that is not a domain's current one.
 import express, { Router, type Request, type Response } from 'express';
 import { INTAKE_LIMITS } from '../service/reports';
 import type { PluginContext } from './context';
@@ -29,9 +29,10 @@ export function createTlsRptRouter(ctx: PluginContext): Router {
     next();
   });
 
-  router.post('/:token', (req: Request, res: Response, next) => {
+  router.post('/:token', async (req: Request, res: Response, next) => {
     const token = String(req.params.token);
-    if (!TOKEN.test(token)) return fail(res, 404, 'not-found', 'Not found.');
+    // The token first: a body is read only for a domain's current token.
+    if (!TOKEN.test(token) || (await ctx.service.reports.intakeDomain(token)) === null) return fail(res, 404, 'not-found', 'Not found.');
     const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!(type in TYPES)) {
       return fail(res, 415, 'unsupported-type', 'Send the report as application/tlsrpt+gzip or application/tlsrpt+json (RFC 8460 section 3).');
