@@ -169,6 +169,8 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     apiRequests.add(req);
     next();
   }, mtaSts.api);
+  // The public TLS report intake (before the 404), at the path of reports.intakeUrl.
+  app.use(mtaSts.mounts.find((m) => m.export === 'tlsrpt')?.path ?? '/tlsrpt/v1', mtaSts.tlsrpt);
   app.use((req, res) => {
     res.status(404).send(page(req, res, 'Not found', '<p>There is no such page.</p>'));
   });

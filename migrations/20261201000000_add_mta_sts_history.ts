@@ -5,12 +5,12 @@ import type { Knex } from 'knex';
 export interface MigrationConfig {
   table: string;
   keyColumn?: string;
-  prefix?: string;
+  tablePrefix?: string;
 }
 
 const DEFAULT_CONFIG: MigrationConfig = { table: 'domain' };
 
-const historyTable = (config: MigrationConfig) => `${config.prefix ?? 'mta_sts_'}history`;
+const historyTable = (config: MigrationConfig) => `${config.tablePrefix ?? 'mta_sts_'}history`;
 
 /**
  * The plugin's own table of every policy change: who changed what, from which values to which,

@@ -3,6 +3,7 @@ import { type DnsCheckResult, type DnsChecksOptions } from './check';
 import { MtaStsOptions, resolveOptions } from './options';
 import { POLICY_PATH } from './policy';
 import { MtaStsService } from './service';
+import type { IngestResult } from './service/reports';
 import { createAdminRouter } from './web/admin';
 import { createApiRouter } from './web/api';
 import { authorizeOrThrow, isAllowed, noStore, targetDomain } from './web/authorize';
@@ -14,6 +15,7 @@ import { createDnsCheckLimiter } from './web/rate-limit';
 import { PageRenderer } from './web/pages';
 import { renderTabFragment } from './web/tab';
 import { createWellKnownHandler } from './web/well-known';
+import { createTlsRptRouter } from './web/tlsrpt';
 
 export type { MtaStsOptions, AuthorizeResult, AuthorizeAction, AuthorizeTarget, AuthorizeHook, PrincipalHook, PageContext } from './options';
 export type { Logger } from './logger';
@@ -21,6 +23,7 @@ export type { Resolver, RecordType, LookupResult } from './dns';
 export * as policy from './policy';
 export type { Check, CheckCode, CheckName, CheckParams, CheckStatus, DnsCheckResult, DnsChecksOptions, DnsChecksProgress } from './check';
 export { CHECK_CODES } from './check';
+export type { IngestResult, ReportsSummary, ReportingView } from './service/reports';
 export { HttpError } from './web/errors';
 
 /** Everything a host mounts or calls. */
@@ -52,9 +55,21 @@ export interface MtaSts {
   migrate(): Promise<string[]>;
   /** Removes exactly the plugin's columns. Returns the migrations reverted. */
   rollback(): Promise<string[]>;
+  /** Public TLS report intake (RFC 8460 section 3): `POST /:token`; mount at /tlsrpt/v1 (see `reports.intakeUrl`). */
+  tlsrpt: Router;
+  /**
+   * Takes a TLS report mail (RFC 8460 section 5.3) as received, raw: finds the report part,
+   * verifies DKIM with the plugin's resolver, stores it once. For the host's mail pipeline.
+   */
+  ingestReportMessage(raw: Buffer | string): Promise<IngestResult>;
+  /** Deletes TLS reports older than `reports.retentionDays`; returns how many. Run it daily. */
+  pruneReports(): Promise<number>;
   /** Where each router goes, as plugin.json declares it. */
-  readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api'; serves?: string }>;
+  readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api' | 'tlsrpt'; serves?: string }>;
 }
+
+/** Where the TLS report intake router goes by default; `reports.intakeUrl` must point there. */
+export const TLSRPT_PATH = '/tlsrpt/v1';
 
 export const API_PATH = '/api/v1/mta-sts';
 
@@ -103,10 +118,14 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     },
     migrate: () => service.migrate(),
     rollback: () => service.rollback(),
+    tlsrpt: createTlsRptRouter(ctx),
+    ingestReportMessage: (raw) => service.reports.ingestMessage(raw),
+    pruneReports: () => service.reports.prune(),
     mounts: [
       { path: '/', export: 'wellKnown', serves: POLICY_PATH },
       { path: resolved.adminPath, export: 'admin' },
       { path: API_PATH, export: 'api' },
+      { path: new URL(resolved.reports.intakeUrl).pathname, export: 'tlsrpt' },
     ],
   };
 }

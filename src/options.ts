@@ -130,6 +130,12 @@ export interface MtaStsOptions {
   locale?: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>);
   /** Clock, for tests. */
   now?: () => Date;
+  /**
+   * TLS reports (RFC 8460): `intakeUrl` is the public address where the `tlsrpt` router is
+   * mounted (default `https://<mailHostname>/tlsrpt/v1`); reports older than `retentionDays`
+   * (default 400) are pruned; each intake token takes at most `perTokenPerHour` reports (default 60).
+   */
+  reports?: { intakeUrl?: string; retentionDays?: number; perTokenPerHour?: number };
 }
 
 export interface ResolvedOptions {
@@ -155,6 +161,7 @@ export interface ResolvedOptions {
   rateLimit: { dnsChecks: number; windowMs: number; concurrentChecks: number; key: (req: Request) => string | null | undefined | Promise<string | null | undefined> };
   locale: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>) | null;
   now: () => Date;
+  reports: { intakeUrl: string; retentionDays: number; perTokenPerHour: number };
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -235,6 +242,27 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     },
     locale,
     now,
+    reports: reportsOption(object(options.reports, 'reports'), toALabel(options.mailHostname) as string),
+  };
+}
+
+
+function reportsOption(reports: Partial<NonNullable<MtaStsOptions['reports']>>, mailHostname: string): ResolvedOptions['reports'] {
+  const intakeUrl = reports.intakeUrl ?? `https://${mailHostname}/tlsrpt/v1`;
+  let url: URL | null = null;
+  try {
+    url = typeof intakeUrl === 'string' ? new URL(intakeUrl) : null;
+  } catch {
+    url = null;
+  }
+  // https only: RFC 8460 senders post to https: URIs, and a query or fragment would end up before the token.
+  if (!url || url.protocol !== 'https:' || url.search !== '' || url.hash !== '' || intakeUrl.endsWith('/')) {
+    throw new TypeError('options.reports.intakeUrl must be an https URL without query or trailing slash, such as https://mail.example.org/tlsrpt/v1');
+  }
+  return {
+    intakeUrl,
+    retentionDays: wholeNumber(reports.retentionDays ?? 400, 'reports.retentionDays', 1, 3650),
+    perTokenPerHour: wholeNumber(reports.perTokenPerHour ?? 60, 'reports.perTokenPerHour', 1, 100_000),
   };
 }
 

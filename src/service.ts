@@ -18,6 +18,8 @@ import { isDatabaseBusy, isDatabaseUnavailable } from './store/errors';
 import { HistoryStore, type Audit, type HistoryEntry } from './store/history-store';
 import { PolicyStore, type ListQuery, type SaveResult } from './store/policy-store';
 import { ServedCache, type Lookup } from './store/served-cache';
+import { ReportService } from './service/reports';
+import { ReportStore } from './store/report-store';
 
 export type { ListQuery, SaveFailure, SaveResult } from './store/policy-store';
 export type { Audit, HistoryEntry } from './store/history-store';
@@ -57,6 +59,8 @@ export interface ServiceDeps {
   network: { limiter: SocketLimiter; addresses: AddressFilter };
   migrations: MigrateOptions;
   now: () => Date;
+  /** TLS reporting (RFC 8460): settings, intake, summaries. */
+  reports: ReportService;
 }
 
 // Rendered bodies per stored policy object: the cache hands out the same object until the policy
@@ -79,6 +83,8 @@ export class MtaStsService {
   /** The service over validated options: the one way the factory, the CLI and the server build it. */
   static fromOptions(options: ResolvedOptions): MtaStsService {
     const history = new HistoryStore(options.knex, `${options.tablePrefix}history`);
+    // Created now so that a bad `dns` option fails at start, like every other option.
+    const resolver = options.resolver ?? createResolver(options.dns);
     const store = new PolicyStore(
       options.knex,
       { table: options.domainTable, keyColumn: options.domainColumn, activeColumn: options.domainActiveColumn },
@@ -92,14 +98,22 @@ export class MtaStsService {
       store,
       history,
       cache,
-      // Created now so that a bad `dns` option fails at start, like every other option.
-      resolver: options.resolver ?? createResolver(options.dns),
+      resolver,
+      reports: new ReportService({
+        store: new ReportStore(options.knex, options.tablePrefix),
+        find: (name) => store.find(name),
+        resolver,
+        logger: options.logger,
+        now: options.now,
+        intakeUrl: options.reports.intakeUrl,
+        retentionDays: options.reports.retentionDays,
+      }),
       logger: options.logger,
       mailHostname: options.mailHostname,
       probes: { https: options.dnsCheck.https, smtp: options.dnsCheck.smtp },
       // One of each per plugin instance: the socket cap holds for every check together.
       network: { limiter: new SocketLimiter(options.dnsCheck.maxSockets), addresses: new AddressFilter(options.dnsCheck.allowAddresses) },
-      migrations: { table: options.domainTable, keyColumn: options.domainColumn, prefix: options.tablePrefix, migrationsTable: options.migrationsTable },
+      migrations: { table: options.domainTable, keyColumn: options.domainColumn, tablePrefix: options.tablePrefix, migrationsTable: options.migrationsTable },
       now: options.now,
     });
     return service;
@@ -126,6 +140,7 @@ export class MtaStsService {
   ): Promise<SaveResult> {
     const result = await this.deps.store.save(name, change, { ...options, now: this.deps.now });
     if (result.status === 'saved') this.deps.cache.applyLocal(result.record.domain, servedPolicy(result.record), result.record.policy.revision);
+    if (result.status === 'saved' && result.changed) await this.rememberPolicy(result.record);
     return result;
   }
 
@@ -219,6 +234,19 @@ export class MtaStsService {
     const missingColumns = await this.deps.store.missingColumns();
     const names = missingColumns.length === 0 ? await this.deps.cache.servedDomains() : null;
     return { applied, pending, missingColumns, served: names === null ? null : names.length };
+  }
+
+  /** TLS reporting: the rua setting, report intake (HTTPS and mail) and summaries. */
+  get reports(): ReportService {
+    return this.deps.reports;
+  }
+
+  /**
+   * Reports name the policy they applied by its text, not its id: each new id is remembered with
+   * its text. The save is committed already, so a failure here is logged, never the save's.
+   */
+  private async rememberPolicy(record: DomainRecord): Promise<void> {
+    await this.deps.reports.rememberPolicy(record).catch((err: unknown) => this.deps.logger.error('could not remember the policy id for TLS reports', err));
   }
 
   /** The policy served for a host name at once from memory, or null: then ask `lookupServed`. */

@@ -2,6 +2,7 @@
 // compile; the i18n tests check that every message keeps the English placeholders.
 // Wording: "Sie"; "Richtlinie" for policy, "sendende Server" for senders, field names as on the tab.
 import type { Catalogue } from './index';
+import { REPORTS_DE } from './reports-de';
 
 export const de: Catalogue = {
   // ---- Gemeinsam ----------------------------------------------------------------------------
@@ -358,4 +359,6 @@ export const de: Catalogue = {
   'error.tooManyFields': 'Das Formular hat zu viele Felder (höchstens {limit}); nichts wurde gespeichert.',
 
   'error.badForm': 'Dem Formular fehlt sein Feld revision; laden Sie die Seite neu und versuchen Sie es erneut.',
+  // ---- TLS reporting (./reports-de.ts) ----
+  ...REPORTS_DE,
 };

@@ -3,6 +3,7 @@
 // speaks English, so the DNS Check texts here are also what programs read: change them with care.
 import { PROBLEM_TEXTS } from '../policy/problems';
 import { ERROR_TEXTS } from './error-texts';
+import { REPORTS_EN } from './reports-en';
 
 export const en = {
   // ---- Shared -------------------------------------------------------------------------------
@@ -364,6 +365,8 @@ export const en = {
   'tab.mx.reported.one': 'In testing mode, senders report failures for {hosts}: no MX entry matches it. Add it to the MX entries before you switch to enforce, or mail to it will be refused.',
   'tab.mx.reported.other': 'In testing mode, senders report failures for {hosts}: no MX entry matches them. Add them to the MX entries before you switch to enforce, or mail to them will be refused.',
   'error.badForm': 'The form is missing its revision field; reload the page and try again.',
+  // ---- TLS reporting (./reports-en.ts) ----
+  ...REPORTS_EN,
 } as const;
 
 export type EnglishCatalogue = typeof en;

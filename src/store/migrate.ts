@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as addColumns from '../../migrations/20261128000000_add_mta_sts_columns';
 import * as addHistory from '../../migrations/20261201000000_add_mta_sts_history';
+import * as reportTables from '../../migrations/20261201000100_add_tls_report_tables';
 
 /** What every migration may need from the host's configuration. */
 export interface MigrationConfig {
@@ -8,7 +9,7 @@ export interface MigrationConfig {
   table: string;
   keyColumn: string;
   /** The prefix of the plugin's own tables (`mta_sts_` by default). */
-  prefix: string;
+  tablePrefix: string;
 }
 
 interface MigrationModule {
@@ -23,6 +24,7 @@ interface MigrationModule {
 const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261128000000_add_mta_sts_columns.js', module: addColumns },
   { name: '20261201000000_add_mta_sts_history.js', module: addHistory },
+  { name: '20261201000100_add_tls_report_tables.js', module: reportTables },
 ];
 
 export interface MigrateOptions extends MigrationConfig {

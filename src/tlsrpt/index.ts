@@ -1,2 +1,6 @@
-// Pure RFC 8460 (SMTP TLS Reporting) logic: the DNS record grammar now, report parsing later.
+// Pure RFC 8460 (SMTP TLS Reporting) logic: the DNS record grammar, report parsing and summaries.
 export * from './record';
+export * from './report';
+export * from './summary';
+export * from './rua';
+export * from './mime';

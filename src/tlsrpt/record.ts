@@ -37,7 +37,8 @@ export function parseTlsRptRecord(record: string): TlsRptParse {
   return { ok: true, rua };
 }
 
-function isReportUri(uri: string): boolean {
+/** A `mailto:` address or an `https:` URL, as RFC 8460 section 3 allows in rua. */
+export function isReportUri(uri: string): boolean {
   // RFC 8460 requires "," and "!" inside a URI to be percent-encoded, so neither may appear raw.
   if (/[\s,!]/.test(uri)) return false;
   if (uri.startsWith('mailto:')) return /^mailto:[^@]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(uri);

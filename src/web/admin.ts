@@ -10,6 +10,7 @@ import { ASSETS_PATH, createAssetRouter } from './assets';
 import { utcTime } from './guidance';
 import { localeFor } from './locale';
 import { FormValues, Notice, TabState, renderTabFragment, storedFormValues } from './tab';
+import { addReportRoutes } from './reports-page';
 
 const FORM_FIELDS = ['version', 'mode', 'maxAge', 'mx'] as const;
 
@@ -131,6 +132,9 @@ export function createAdminRouter(ctx: PluginContext): Router {
       }
     }
   });
+
+  // TLS reports: the reports page and the tab's reporting forms (./reports-page.ts).
+  addReportRoutes(router, ctx, form);
 
   // No route matched: refused like every route to someone not allowed at all, else 404.
   router.use(requireAdmin(authorize, 'read', false), (_req, _res, next) => next(httpError(404, 'not-found', 'noSuchPage')));

@@ -1,10 +1,11 @@
 import express, { Router } from 'express';
-import { applyChanges, policyJson } from '../policy';
+import { applyChanges, policyJson, type DomainRecord } from '../policy';
 import { isAllowed, noStore, requireAdmin } from './authorize';
 import { auditOf } from './audit';
 import type { PluginContext } from './context';
 import { findOrThrow } from './domain';
 import { HttpError, UNAVAILABLE_RETRY_AFTER_S, busyError, errorHandler, httpError, rateLimitedError, saveError } from './errors';
+import { reportRange } from './report-range';
 
 /** A whole-number query parameter within bounds, or a 400 naming it. */
 function pageParameter(value: unknown, name: string, fallback: number, min: number, max: number): number {
@@ -19,6 +20,11 @@ function pageParameter(value: unknown, name: string, fallback: number, min: numb
 function withRetryAfter(error: HttpError, seconds: number): HttpError {
   error.retryAfter = seconds;
   return error;
+}
+
+/** A domain in the API: its policy, and the TLS report intake URL (null before reporting is set up). */
+async function domainJson(ctx: PluginContext, record: DomainRecord) {
+  return { ...policyJson(record), reportingUri: (await ctx.service.reports.reporting(record.domain)).reportingUri };
 }
 
 /** The JSON API the host mounts (e.g. at /api/v1/mta-sts). Uses the same authorization hook. */
@@ -78,7 +84,7 @@ export function createApiRouter(ctx: PluginContext): Router {
   });
 
   router.get('/:domain', requireAdmin(authorize, 'read'), async (req, res) => {
-    res.json(policyJson(await findOrThrow(ctx, req.params.domain)));
+    res.json(await domainJson(ctx, await findOrThrow(ctx, req.params.domain)));
   });
 
   router.put('/:domain', requireAdmin(authorize, 'write'), express.json({ limit: '32kb', strict: true }), async (req, res) => {
@@ -105,12 +111,59 @@ export function createApiRouter(ctx: PluginContext): Router {
       case 'invalid':
         throw new HttpError(400, 'invalid', 'Nothing was saved: some fields are invalid.', result.errors);
       case 'conflict':
-        res.status(409).json({ error: { code: 'conflict', message: 'The policy changed since revision ' + String(revision) + '; nothing was saved.' }, current: policyJson(result.record) });
+        res.status(409).json({ error: { code: 'conflict', message: 'The policy changed since revision ' + String(revision) + '; nothing was saved.' }, current: await domainJson(ctx, result.record) });
         return;
       case 'saved':
-        res.json({ ...policyJson(result.record), changed: result.changed });
+        res.json({ ...(await domainJson(ctx, result.record)), changed: result.changed });
     }
   });
+
+  // ---- TLS reports (RFC 8460) ----
+  router.get('/:domain/reports', requireAdmin(authorize, 'read'), async (req, res) => {
+    const record = await findOrThrow(ctx, req.params.domain);
+    const { from, to } = reportRange(req.query as Record<string, unknown>, ctx.options.now());
+    const summary = await ctx.service.reports.summary(record.domain, from, to);
+    if (!summary) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
+    res.json({
+      ...summary,
+      failures: summary.failures.map(({ resultType, receivingMxHostname, receivingIp, sessions }) => ({ resultType, receivingMxHostname, receivingIp, sessions })),
+      policies: summary.policies.map(({ policyType, id, mx, sessions }) => ({ policyType, id, mx, sessions })),
+    });
+  });
+
+  router.get('/:domain/reports/:reportId', requireAdmin(authorize, 'read'), async (req, res) => {
+    const record = await findOrThrow(ctx, req.params.domain);
+    const found = (await ctx.service.reports.report(record.domain, String(req.params.reportId))) ?? [];
+    const organisation = typeof req.query.organisation === 'string' ? req.query.organisation : null;
+    const matching = organisation === null ? found : found.filter((r) => r.organisation === organisation);
+    if (matching.length === 0) throw new HttpError(404, 'not-found', 'There is no stored report with this report-id for this domain.');
+    if (matching.length > 1) {
+      throw new HttpError(400, 'ambiguous', 'Several organisations sent a report with this report-id.', [{ field: 'organisation', message: 'Name the organisation: ?organisation=<organization-name>' }]);
+    }
+    res.json(matching[0]);
+  });
+
+  router.put('/:domain/reporting', requireAdmin(authorize, 'write'), express.json({ limit: '32kb', strict: true }), async (req, res) => {
+    const body = (req.is('application/json') ? req.body : null) as Record<string, unknown> | null;
+    if (body === null || typeof body !== 'object' || Array.isArray(body) || !('rua' in body)) {
+      throw new HttpError(400, 'bad-body', 'The body must be a JSON object with rua.', [{ field: 'rua', message: 'Send {"rua": ["mailto:tlsrpt@example.org"]}' }]);
+    }
+    const result = await ctx.service.reports.configure(String(req.params.domain), body.rua);
+    if (result.status === 'not-found') throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
+    if (result.status === 'invalid') {
+      // The same shape as a PUT of the policy: { errors: [{ field, code, params, message }] }.
+      res.status(400).json({ errors: result.errors });
+      return;
+    }
+    res.json(result.reporting);
+  });
+
+  router.post('/:domain/reporting/token', requireAdmin(authorize, 'write'), async (req, res) => {
+    const reporting = await ctx.service.reports.regenerateToken(String(req.params.domain));
+    if (!reporting) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
+    res.json(reporting);
+  });
+
 
   // No route matched: refused like every route to someone not allowed at all, else 404.
   router.use(requireAdmin(authorize, 'read', false), (_req, _res, next) => next(new HttpError(404, 'not-found', 'No such API route.')));

@@ -4,6 +4,8 @@ import { CATALOGUES, translator, type MessageKey, type Translator } from '../i18
 import { sayProblem } from '../i18n/policy-text';
 import { MODES, expiresBy, needsRetiring, policyUrl, servedMode, servedPolicy, stsRecordValue, toULabel, type DomainRecord } from '../policy';
 import type { MxDns } from '../service';
+import type { ReportingView } from '../service/reports';
+import { MAX_RUA } from '../service/reports';
 import type { ErrorItem } from './errors';
 import { tabScriptUrl } from './assets';
 import type { PluginContext } from './context';
@@ -47,6 +49,8 @@ export interface TabState {
   mxDns?: MxDns;
   /** The notice just given covers retiring; leave out the standing note about mode none. */
   retiredJustNow?: boolean;
+  /** TLS reporting settings; looked up when absent. Null when they cannot be read. */
+  reporting?: ReportingView | null;
 }
 
 /** Notices that hold whenever the tab is shown, whatever was just done. */
@@ -72,7 +76,12 @@ export async function renderTabFragment(
   const locale = await localeFor(ctx.options.locale, req, res);
   const t = translator(locale);
   const mxDns = state.mxDns ?? await ctx.service.mxHosts(record.domain, locale);
-  return ctx.pages.fragment('tab', tabView(ctx, req, res, record, state, t, mxDns));
+  const reporting = state.reporting !== undefined ? state.reporting : await ctx.service.reports.reporting(record.domain).catch((err: unknown) => {
+    // The tab stays usable when the report tables cannot be read (e.g. not migrated yet).
+    ctx.logger.warn('could not read the TLS reporting settings', err);
+    return null;
+  });
+  return ctx.pages.fragment('tab', tabView(ctx, req, res, record, { ...state, reporting }, t, mxDns));
 }
 
 function tabView(ctx: PluginContext, req: Request, res: Response, record: DomainRecord, state: TabState, t: Translator, mxDns: MxDns) {
@@ -90,6 +99,8 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
     ? [
         { type: 'TXT', name: `_mta-sts.${domain}`, value: stsRecordValue(policy.id) },
         { type: 'CNAME', name: `mta-sts.${domain}`, value: ctx.options.mailHostname },
+        // TLS reporting: the record built from the configured report addresses.
+        ...(state.reporting?.record ? [{ type: 'TXT', name: `_smtp._tls.${domain}`, value: state.reporting.record }] : []),
       ]
     : [];
   const served = servedPolicy(record) !== null;
@@ -145,6 +156,13 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
     records,
     zoneSnippet: records.map((r) => `${r.name}. 3600 IN ${r.type} ${r.type === 'TXT' ? `"${r.value}"` : `${r.value}.`}`).join('\n'),
     dnsCheck: state.dnsCheck ? dnsCheckView(state.dnsCheck, t) : null,
+    reporting: state.reporting ? {
+      ...state.reporting,
+      maxRua: MAX_RUA,
+      action: `${base}/reporting`,
+      tokenAction: `${base}/reporting/token`,
+      pageUrl: `${base}/reports`,
+    } : null,
     // Templates, not texts: the script fills in the placeholders itself.
     clientL10n: JSON.stringify(Object.fromEntries(CLIENT_KEYS.map((key) => [key, CATALOGUES[t.locale][key]]))),
   };

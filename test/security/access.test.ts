@@ -46,7 +46,8 @@ async function send(server: TestServer, target: Target, csrf: Csrf | null): Prom
     const revision = String((await server.row('example.org')).mta_sts_revision);
     return test.type('form').send({ ...FORM, revision, ...(csrf ? { _csrf: csrf.token } : {}) });
   }
-  return test.send(JSON_BODY);
+  // The TLS reporting setting takes a rua list, every other API write the policy.
+  return test.send(target.path.endsWith('/reporting') ? { rua: ['mailto:tlsrpt@example.org'] } : JSON_BODY);
 }
 
 async function table(server: TestServer): Promise<unknown[]> {
@@ -74,6 +75,12 @@ describe('access: every admin and API route the routers register', () => {
     dns = await startDnsServer();
     dns.setFault('refused');
     server = await createServer({ plugin: plugin() });
+    // A stored TLS report whose report-id is what concretePath fills in, so that GET .../reports/:reportId has one to show.
+    const setup = await server.request().put(`${API_PATH}/example.org/reporting`).send({ rua: ['mailto:tlsrpt@example.org'] });
+    const report = { 'organization-name': 'Org', 'date-range': { 'start-datetime': '2026-11-20T00:00:00Z', 'end-datetime': '2026-11-20T23:59:59Z' }, 'report-id': 'example.org',
+      policies: [{ policy: { 'policy-type': 'no-policy-found', 'policy-domain': 'example.org' }, summary: { 'total-successful-session-count': 1, 'total-failure-session-count': 0 } }] };
+    const stored = await server.request().post(new URL(setup.body.reportingUri).pathname).set('Content-Type', 'application/tlsrpt+json').send(JSON.stringify(report));
+    assert.equal(stored.status, 201);
   });
   after(async () => {
     await server?.close();

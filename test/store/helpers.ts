@@ -11,7 +11,7 @@ export const PLUGIN_COLUMNS = [
 export const HOST_COLUMNS = ['domain', 'description', 'mailboxes', 'active'];
 
 export function migrateOptions(db: TestDb): MigrateOptions {
-  return { table: db.domainTable, keyColumn: 'domain', prefix: db.tablePrefix, migrationsTable: db.migrationsTable };
+  return { table: db.domainTable, keyColumn: 'domain', tablePrefix: db.tablePrefix, migrationsTable: db.migrationsTable };
 }
 
 export function storeFor(db: TestDb): PolicyStore {

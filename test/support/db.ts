@@ -20,7 +20,7 @@ export interface TestDb {
   domainTable: string;
   aliasTable: string;
   migrationsTable: string;
-  /** The prefix of the plugin's own tables (history...), unique per test database too. */
+  /** The prefix of the plugin's own tables (history, TLS reports), unique per test database too. */
   tablePrefix: string;
   destroy(): Promise<void>;
 }
@@ -55,7 +55,8 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
     tablePrefix: `t_${suffix}_`,
     async destroy() {
       if (kind !== 'sqlite') {
-        for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, `${db.tablePrefix}history`]) {
+        const own = ['history', 'tlsrpt_settings', 'tlsrpt_reports', 'tlsrpt_policies', 'tlsrpt_failures', 'tlsrpt_policy_ids'].map((name) => `${db.tablePrefix}${name}`);
+        for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, ...own]) {
           await knex.schema.dropTableIfExists(table);
         }
       }

@@ -33,7 +33,7 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
       assertJson(res, 200);
       assert.deepEqual(res.body, {
         domain: 'example.org', displayDomain: 'example.org', active: false, version: 'STSv1', mode: 'none', maxAge: 86400,
-        mx: [], id: null, updatedAt: null, revision: 0, served: false,
+        mx: [], id: null, updatedAt: null, revision: 0, served: false, reportingUri: null,
       });
     });
 

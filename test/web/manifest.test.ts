@@ -172,7 +172,8 @@ describe('plugin.json (the manifest a panel installs from)', () => {
         assert.ok(await db.knex.schema.hasColumn('domain', 'mta_sts_mode'), 'Knex ran the migration');
         const mtaSts = loadFactory()({ knex: db.knex, mailHostname: 'mail.example.org', domainTable: 'domain' });
         assert.deepEqual(await mtaSts.migrate(), [], 'migrate() sees it as applied');
-        assert.equal((await mtaSts.rollback()).length, 2, 'rollback() reverts both');
+        const files = readdirSync(join(ROOT, manifest.migrations.directory)).filter((f) => f.endsWith('.js'));
+        assert.equal((await mtaSts.rollback()).length, files.length, 'rollback() reverts them');
         assert.equal(await db.knex.schema.hasColumn('domain', 'mta_sts_mode'), false);
       } finally {
         await db.destroy();

@@ -48,7 +48,7 @@ describe('createMtaSts options', () => {
 
   it('reports where each router goes, with the adminPath chosen', () => {
     const mtaSts = createMtaSts({ ...base, adminPath: '/admin/mta-sts' });
-    assert.deepEqual(mtaSts.mounts.map((m) => [m.export, m.path]), [['wellKnown', '/'], ['admin', '/admin/mta-sts'], ['api', '/api/v1/mta-sts']]);
+    assert.deepEqual(mtaSts.mounts.map((m) => [m.export, m.path]), [['wellKnown', '/'], ['admin', '/admin/mta-sts'], ['api', '/api/v1/mta-sts'], ['tlsrpt', '/tlsrpt/v1']]);
   });
 
   it('throws for options that are not an object', () => {

@@ -1,0 +1,302 @@
+// TLS reporting use cases (RFC 8460): the rua setting and intake token, taking reports in (HTTPS
+// or mail), and what they add up to. The routers, the tab and the factory call only this.
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { translate } from '../i18n';
+import type { Logger } from '../logger';
+import type { DomainRecord } from '../policy';
+import type { ReceivedVia, ReportStore, ReportTotals, ReportingSettings } from '../store/report-store';
+import {
+  STS_POLICY_RESULT_TYPES, findReportPart, parseReport, parseRuaInput, policyFingerprint, summarizeReport, tlsRptRecord,
+  type ReportProblem, type RuaProblemCode,
+} from '../tlsrpt';
+
+export type { RuaProblemCode } from '../tlsrpt';
+export { MAX_RUA } from '../tlsrpt';
+import { verifyDkim, type DkimOutcome, type TxtResolver } from './dkim';
+import { gunzipLimited } from './inflate';
+
+const gzip = promisify(gzipCallback);
+
+/** RFC 8460 section 3 intake limits. */
+export const INTAKE_LIMITS = {
+  /** A compressed (or plain JSON) body as posted. */
+  compressed: 1024 * 1024,
+  /** The report's JSON after decompression ("a commonly observed receiver limit is ten megabytes"). */
+  decompressed: 10 * 1024 * 1024,
+  /** A whole report mail (a plain JSON part may be 10 MiB, base64 adds a third). */
+  message: 16 * 1024 * 1024,
+} as const;
+
+export type IngestRefusal =
+  | 'unknown-token' | 'too-large' | 'bad-gzip' | 'bad-encoding' | 'invalid-report' | 'wrong-domain' | 'unknown-domain'
+  | 'mail.noHeader' | 'mail.noReport' | 'mail.tooComplex';
+
+export type IngestResult =
+  | { status: 'created' | 'duplicate'; id: number; domain: string; organisation: string; reportId: string; dkim: DkimOutcome | null }
+  | { status: 'refused'; code: IngestRefusal; message: string; problems?: ReportProblem[] };
+
+const REFUSALS: Record<IngestRefusal, string> = {
+  'unknown-token': 'Not found.',
+  'too-large': 'The report is too large: at most 1 MiB compressed and 10 MiB of JSON.',
+  'bad-gzip': 'The body is not valid gzip (truncated or corrupt).',
+  'bad-encoding': 'The report is not UTF-8 text.',
+  'invalid-report': 'The report is not an RFC 8460 report.',
+  'wrong-domain': 'The report is about a policy domain that this address does not receive reports for.',
+  'unknown-domain': 'The report is about a domain this panel does not manage.',
+  'mail.noHeader': 'The message has no MIME header.',
+  'mail.noReport': 'The message has no application/tlsrpt+gzip or application/tlsrpt+json part.',
+  'mail.tooComplex': 'The message nests too many MIME parts.',
+};
+
+/** What the tab and the API show about a domain's reporting. */
+export interface ReportingView {
+  rua: string[];
+  /** The intake URL with the domain's token, for the rua; null before reporting was first set up. */
+  reportingUri: string | null;
+  /** The `_smtp._tls.<domain>` TXT value for the configured rua; null when none is configured. */
+  record: string | null;
+}
+
+export type ConfigureResult =
+  | { status: 'not-found' }
+  | { status: 'invalid'; errors: Array<{ field: 'rua'; code: RuaProblemCode; params: Record<string, string | number>; message: string }> }
+  | { status: 'saved'; reporting: ReportingView };
+
+export interface ReportsSummary {
+  domain: string;
+  from: string;
+  to: string;
+  days: Array<{ date: string; success: number; failure: number }>;
+  organisations: Array<{ name: string; reports: number; success: number; failure: number }>;
+  failures: Array<{ resultType: string; receivingMxHostname: string | null; receivingIp: string | null; sessions: number; policyType: string }>;
+  policies: Array<{ policyType: string; id: string | null; mx: string[]; sessions: number; lastDay: string; stale: StaleId | null }>;
+}
+
+/** An old policy id senders still reported applying long after it was replaced. */
+export interface StaleId {
+  id: string;
+  replacedOn: string;
+  lastDay: string;
+}
+
+export type Readiness =
+  | { ready: true; organisations: number }
+  | { ready: false; reasons: Array<{ code: 'not-testing' } | { code: 'few-organisations'; organisations: number } | { code: 'sts-failures'; sessions: number; resultTypes: string[] }> };
+
+export interface ReportServiceDeps {
+  store: ReportStore;
+  find(name: string): Promise<DomainRecord | null>;
+  resolver: TxtResolver;
+  logger: Logger;
+  now: () => Date;
+  intakeUrl: string;
+  retentionDays: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** YYYY-MM-DD of a date, UTC. */
+export function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+export class ReportService {
+  constructor(private readonly deps: ReportServiceDeps) {}
+
+  private view(settings: ReportingSettings | null): ReportingView {
+    return {
+      rua: settings?.rua ?? [],
+      reportingUri: settings ? `${this.deps.intakeUrl}/${settings.token}` : null,
+      record: settings && settings.rua.length > 0 ? tlsRptRecord(settings.rua) : null,
+    };
+  }
+
+  async reporting(domain: string): Promise<ReportingView> {
+    return this.view(await this.deps.store.settings(domain));
+  }
+
+  /** Validates and stores the rua list (form text or JSON array); the first save creates the intake token. */
+  async configure(name: string, input: unknown): Promise<ConfigureResult> {
+    const record = await this.deps.find(name);
+    if (!record) return { status: 'not-found' };
+    const parsed = parseRuaInput(input);
+    if (!parsed.ok) {
+      return { status: 'invalid', errors: [{ field: 'rua', code: parsed.code, params: parsed.params, message: translate('en', parsed.code, parsed.params as never) }] };
+    }
+    return { status: 'saved', reporting: this.view(await this.deps.store.saveRua(record.domain, parsed.rua, this.deps.now())) };
+  }
+
+  /** A new intake token: the old URL answers 404 from now on. Null for an unknown domain. */
+  async regenerateToken(name: string): Promise<ReportingView | null> {
+    const record = await this.deps.find(name);
+    if (!record) return null;
+    return this.view(await this.deps.store.regenerateToken(record.domain, this.deps.now()));
+  }
+
+  /** The domain whose current intake token this is, or null: checked before a body is read. */
+  intakeDomain(token: string): Promise<string | null> {
+    return /^[A-Za-z0-9_-]{22}$/.test(token) ? this.deps.store.domainOfToken(token) : Promise.resolve(null);
+  }
+
+  /** A report posted to the intake URL (RFC 8460 section 3): gzip or plain JSON. */
+  async ingestHttps(token: string, body: Buffer, compressed: boolean): Promise<IngestResult> {
+    const domain = await this.intakeDomain(token);
+    if (domain === null) return refuse('unknown-token');
+    return this.ingest(domain, body, compressed, 'https', null);
+  }
+
+  /**
+   * A report mail (RFC 8460 section 5.3), raw as received. Its DKIM signature is verified and the
+   * result stored with it; an unsigned or failing report is kept, marked so. The domain is the
+   * report's policy domain, which must be one of the panel's.
+   */
+  async ingestMessage(raw: Buffer | string): Promise<IngestResult> {
+    const message = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+    if (message.length > INTAKE_LIMITS.message) return refuse('too-large');
+    const part = findReportPart(message);
+    if (!part.ok) return refuse(part.code);
+    const dkim = await verifyDkim(message, this.deps.resolver, this.deps.logger);
+    return this.ingest(null, part.body, part.gzip, 'mail', dkim);
+  }
+
+  private async ingest(tokenDomain: string | null, body: Buffer, compressed: boolean, via: ReceivedVia, dkim: DkimOutcome | null): Promise<IngestResult> {
+    if (body.length > (compressed ? INTAKE_LIMITS.compressed : INTAKE_LIMITS.decompressed)) return refuse('too-large');
+    let json = body;
+    if (compressed) {
+      const inflated = await gunzipLimited(body, INTAKE_LIMITS.decompressed);
+      if (!inflated.ok) return refuse(inflated.code);
+      json = inflated.data;
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(json);
+    } catch {
+      return refuse('bad-encoding');
+    }
+    const parsed = parseReport(text);
+    if (!parsed.ok) return { ...refuse('invalid-report'), problems: parsed.problems };
+    const { report } = parsed;
+    let domain = tokenDomain;
+    if (domain === null) {
+      const first = report.policies[0]?.domain;
+      const record = first ? await this.deps.find(first) : null;
+      if (!record) return refuse('unknown-domain');
+      domain = record.domain;
+    }
+    const owner = domain;
+    if (!report.policies.every((p) => p.domain === owner || p.domain.endsWith(`.${owner}`))) return refuse('wrong-domain');
+    const stored = await this.deps.store.insert({
+      domain,
+      report,
+      summary: summarizeReport(report),
+      // The posted gzip as it came; plain JSON is compressed for storage.
+      gzip: compressed ? body : await gzip(json),
+      via,
+      dkim: dkim?.result ?? null,
+      dkimDomain: dkim?.domain ?? null,
+      receivedAt: this.deps.now(),
+    });
+    return { status: stored.status, id: stored.id, domain, organisation: report.organisation, reportId: report.reportId, dkim };
+  }
+
+  /** Sums for [from, to] (YYYY-MM-DD, UTC, both included), every day listed; null for an unknown domain. */
+  async summary(name: string, from: string, to: string): Promise<ReportsSummary | null> {
+    const record = await this.deps.find(name);
+    if (!record) return null;
+    const totals = await this.deps.store.totals(record.domain, from, to);
+    return this.describe(record, from, to, totals);
+  }
+
+  private async describe(record: DomainRecord, from: string, to: string, totals: ReportTotals): Promise<ReportsSummary> {
+    const byDay = new Map(totals.days.map((d) => [d.date, d]));
+    const days: ReportsSummary['days'] = [];
+    for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) {
+      const date = utcDay(new Date(t));
+      days.push(byDay.get(date) ?? { date, success: 0, failure: 0 });
+    }
+    const history = await this.deps.store.policyIds(record.domain);
+    const current = record.policy.id ? { id: record.policy.id, fingerprint: policyFingerprint(record.policy), servedFrom: record.policy.updatedAt ?? '' } : null;
+    if (current && !history.some((h) => h.id === current.id)) history.push(current);
+    const policies = totals.policies.map((p) => {
+      // The newest of our ids that served this policy text: reports carry the text, not the id.
+      const index = p.fingerprint === null ? -1 : findLastIndex(history, (h) => h.fingerprint === p.fingerprint);
+      const match = index >= 0 ? history[index] : null;
+      const next = index >= 0 ? history[index + 1] : undefined;
+      let stale: StaleId | null = null;
+      if (match && next) {
+        // Senders may keep a replaced policy for its max_age (plus a day of report lag); after that it should be gone.
+        const maxAge = Number((p.fingerprint ?? '').split('|')[1]) || 0;
+        const allowedUntil = Date.parse(next.servedFrom) + maxAge * 1000 + DAY_MS;
+        if (Date.parse(`${p.lastDay}T00:00:00Z`) > allowedUntil) stale = { id: match.id, replacedOn: next.servedFrom.slice(0, 10), lastDay: p.lastDay };
+      }
+      return { policyType: p.policyType, id: match?.id ?? null, mx: p.mx === '' ? [] : p.mx.split(','), sessions: p.sessions, lastDay: p.lastDay, stale };
+    });
+    return {
+      domain: record.domain,
+      from,
+      to,
+      days,
+      organisations: totals.organisations.map(({ name, reports, success, failure }) => ({ name, reports, success, failure })),
+      failures: totals.failures.map(({ resultType, receivingMxHostname, receivingIp, sessions, policyType }) => ({ resultType, receivingMxHostname, receivingIp, sessions, policyType })),
+      policies,
+    };
+  }
+
+  /**
+   * "Ready for enforce": the policy is in testing, and the last 14 days have reports from at least
+   * two organisations and no failure that enforce would turn into refused mail (any failure under
+   * an applied STS policy, or an STS policy failure). Otherwise, what stands in the way.
+   */
+  readiness(record: DomainRecord, last14: ReportsSummary): Readiness {
+    const reasons: Extract<Readiness, { ready: false }>['reasons'] = [];
+    if (!(record.policy.active && record.policy.mode === 'testing')) reasons.push({ code: 'not-testing' });
+    const organisations = last14.organisations.length;
+    if (organisations < 2) reasons.push({ code: 'few-organisations', organisations });
+    const blocking = last14.failures.filter((f) => f.policyType === 'sts' || STS_POLICY_RESULT_TYPES.has(f.resultType));
+    if (blocking.length > 0) {
+      reasons.push({ code: 'sts-failures', sessions: blocking.reduce((sum, f) => sum + f.sessions, 0), resultTypes: [...new Set(blocking.map((f) => f.resultType))] });
+    }
+    return reasons.length === 0 ? { ready: true, organisations } : { ready: false, reasons };
+  }
+
+  /** The stored report(s) of a domain with this sender report-id, parsed back from the stored gzip. */
+  async report(name: string, reportId: string): Promise<Array<Record<string, unknown>> | null> {
+    const record = await this.deps.find(name);
+    if (!record) return null;
+    const rows = await this.deps.store.byReportId(record.domain, reportId);
+    const out: Array<Record<string, unknown>> = [];
+    for (const { gzip: stored, ...meta } of rows) {
+      const inflated = await gunzipLimited(stored, INTAKE_LIMITS.decompressed);
+      let report: unknown = null;
+      try {
+        // Stored only after it parsed, so this parses; a damaged row shows as null, not as an error.
+        report = inflated.ok ? JSON.parse(inflated.data.toString('utf8')) : null;
+      } catch {
+        report = null;
+      }
+      out.push({ ...meta, report });
+    }
+    return out;
+  }
+
+  /** Remembers a saved policy's id and text, so reports (which carry the text) map back to the id. */
+  async rememberPolicy(record: DomainRecord): Promise<void> {
+    if (!record.policy.id) return;
+    await this.deps.store.recordPolicyId(record.domain, record.policy.id, policyFingerprint(record.policy), this.deps.now());
+  }
+
+  /** Deletes reports older than the retention (`reports.retentionDays`). Returns how many. */
+  prune(): Promise<number> {
+    return this.deps.store.prune(new Date(this.deps.now().getTime() - this.deps.retentionDays * DAY_MS));
+  }
+}
+
+function refuse(code: IngestRefusal): Extract<IngestResult, { status: 'refused' }> {
+  return { status: 'refused', code, message: REFUSALS[code] };
+}
+
+function findLastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i])) return i;
+  return -1;
+}

@@ -1,0 +1,286 @@
+// The plugin's own TLS report tables (migration 20261201000000): reporting settings per domain,
+// the reports as received (gzip), and their parsed rows for the summaries. Knex builder only, the
+// same queries on SQLite and MariaDB; the table names come from the configured prefix.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { ReportSummary, TlsReport } from '../tlsrpt';
+
+export interface ReportingSettings {
+  domain: string;
+  rua: string[];
+  /** The intake token (128 bits, base64url): part of the published https rua. */
+  token: string;
+  updatedAt: string;
+}
+
+export type ReceivedVia = 'https' | 'mail';
+
+export interface NewReport {
+  domain: string;
+  report: TlsReport;
+  summary: ReportSummary;
+  /** The report's JSON as received, gzip-compressed. */
+  gzip: Buffer;
+  via: ReceivedVia;
+  /** DKIM result of a mailed report ('pass', 'fail', 'none' for unsigned, ...); null over HTTPS. */
+  dkim: string | null;
+  dkimDomain: string | null;
+  receivedAt: Date;
+}
+
+export interface StoredReportMeta {
+  id: number;
+  domain: string;
+  organisation: string;
+  reportId: string;
+  contactInfo: string | null;
+  start: string;
+  end: string;
+  receivedAt: string;
+  receivedVia: ReceivedVia;
+  dkim: string | null;
+  dkimDomain: string | null;
+  success: number;
+  failure: number;
+}
+
+export interface ReportTotals {
+  days: Array<{ date: string; success: number; failure: number }>;
+  organisations: Array<{ name: string; reports: number; success: number; failure: number; lastDay: string }>;
+  /** Grouped by the applied policy's type too; `details` counts the failure details summed (some without a count). */
+  failures: Array<{ policyType: string; resultType: string; receivingMxHostname: string | null; receivingIp: string | null; sessions: number; details: number }>;
+  policies: Array<{ policyType: string; fingerprint: string | null; mx: string; sessions: number; lastDay: string }>;
+}
+
+/** The SHA-256 (hex) a token is looked up by. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** A new intake token: 128 random bits, base64url (22 characters). */
+export function newToken(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** The database's number (mysql2 answers SUM() as a decimal string) as a JS number. */
+function num(value: unknown): number {
+  const n = Number(value ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+export class ReportStore {
+  readonly tables: { settings: string; reports: string; policies: string; failures: string; policyIds: string };
+
+  constructor(readonly knex: Knex, prefix: string) {
+    this.tables = {
+      settings: `${prefix}tlsrpt_settings`,
+      reports: `${prefix}tlsrpt_reports`,
+      policies: `${prefix}tlsrpt_policies`,
+      failures: `${prefix}tlsrpt_failures`,
+      policyIds: `${prefix}tlsrpt_policy_ids`,
+    };
+  }
+
+  async settings(domain: string): Promise<ReportingSettings | null> {
+    const row = await this.knex(this.tables.settings).where('domain', domain).first();
+    return row ? settingsOf(row) : null;
+  }
+
+  /** The domain whose intake token this is, or null. */
+  async domainOfToken(token: string): Promise<string | null> {
+    const row = await this.knex(this.tables.settings).where('token_hash', tokenHash(token)).first('domain');
+    return row ? String(row.domain) : null;
+  }
+
+  /** Stores the rua list; the first save also creates the intake token. */
+  async saveRua(domain: string, rua: string[], now: Date): Promise<ReportingSettings> {
+    const updatedAt = now.toISOString();
+    return this.knex.transaction(async (trx) => {
+      const existing = await trx(this.tables.settings).where('domain', domain).first();
+      if (existing) {
+        await trx(this.tables.settings).where('domain', domain).update({ rua: JSON.stringify(rua), updated_at: updatedAt });
+      } else {
+        const token = newToken();
+        await trx(this.tables.settings).insert({ domain, rua: JSON.stringify(rua), token, token_hash: tokenHash(token), updated_at: updatedAt });
+      }
+      return settingsOf(await trx(this.tables.settings).where('domain', domain).first());
+    });
+  }
+
+  /** A new token; the old one stops working at once. Creates the settings row when there is none. */
+  async regenerateToken(domain: string, now: Date): Promise<ReportingSettings> {
+    const token = newToken();
+    const values = { token, token_hash: tokenHash(token), updated_at: now.toISOString() };
+    return this.knex.transaction(async (trx) => {
+      const updated = await trx(this.tables.settings).where('domain', domain).update(values);
+      if (updated === 0) await trx(this.tables.settings).insert({ domain, rua: JSON.stringify([]), ...values });
+      return settingsOf(await trx(this.tables.settings).where('domain', domain).first());
+    });
+  }
+
+  /**
+   * Stores a report and its rows once: a report whose organisation and report-id are already
+   * stored is a duplicate (checked first, and by the unique index when two arrive at once).
+   */
+  async insert(input: NewReport): Promise<{ status: 'created' | 'duplicate'; id: number }> {
+    const { report, summary } = input;
+    const existing = await this.findId(report.organisation, report.reportId);
+    if (existing !== null) return { status: 'duplicate', id: existing };
+    const day = report.start.slice(0, 10);
+    try {
+      return await this.knex.transaction(async (trx) => {
+        const [inserted] = await trx(this.tables.reports).insert({
+          domain: input.domain,
+          organisation: report.organisation,
+          report_id: report.reportId,
+          contact_info: report.contactInfo,
+          start_at: report.start,
+          end_at: report.end,
+          received_at: input.receivedAt.toISOString(),
+          received_via: input.via,
+          dkim: input.dkim,
+          dkim_domain: input.dkimDomain,
+          success: summary.success,
+          failure: summary.failure,
+          report_gz: input.gzip,
+        });
+        const id = Number(inserted);
+        const policyIds: number[] = [];
+        for (const p of summary.policies) {
+          const [policyId] = await trx(this.tables.policies).insert({
+            report: id, domain: input.domain, day, policy_type: p.type, fingerprint: p.fingerprint, mx: p.mx.join(','), success: p.success, failure: p.failure,
+          });
+          policyIds.push(Number(policyId));
+        }
+        const failures = summary.failures.map((f) => ({
+          report: id, policy: policyIds[f.policy], domain: input.domain, day, result_type: f.resultType,
+          receiving_mx_hostname: f.receivingMxHostname, receiving_ip: f.receivingIp, sessions: f.sessions,
+        }));
+        // Batches: SQLite allows at most 999 bound values per statement in older builds.
+        for (let i = 0; i < failures.length; i += 100) await trx(this.tables.failures).insert(failures.slice(i, i + 100));
+        return { status: 'created' as const, id };
+      });
+    } catch (err) {
+      // Lost a race with the same report arriving at once: the other insert stored it.
+      const raced = await this.findId(report.organisation, report.reportId).catch(() => null);
+      if (raced !== null) return { status: 'duplicate', id: raced };
+      throw err;
+    }
+  }
+
+  private async findId(organisation: string, reportId: string): Promise<number | null> {
+    const row = await this.knex(this.tables.reports).where({ organisation, report_id: reportId }).first('id');
+    return row ? Number(row.id) : null;
+  }
+
+  /** A domain's stored reports with this sender report-id (one per organisation at most). */
+  async byReportId(domain: string, reportId: string): Promise<Array<StoredReportMeta & { gzip: Buffer }>> {
+    const rows = await this.knex(this.tables.reports).where({ domain, report_id: reportId }).orderBy('id').limit(20);
+    return rows.map((row: Record<string, unknown>) => ({ ...metaOf(row), gzip: Buffer.from(row.report_gz as Uint8Array) }));
+  }
+
+  /** Sums for the reports of `domain` whose first day is within [from, to] (YYYY-MM-DD, UTC). */
+  async totals(domain: string, from: string, to: string): Promise<ReportTotals> {
+    const { reports, policies, failures } = this.tables;
+    const startFrom = `${from}T00:00:00.000Z`;
+    const startTo = `${to}T23:59:59.999Z`;
+    const dayRows = await this.knex(policies).where('domain', domain).whereBetween('day', [from, to])
+      .select('day').sum({ success: 'success', failure: 'failure' }).groupBy('day').orderBy('day');
+    const orgRows = await this.knex(reports).where('domain', domain).whereBetween('start_at', [startFrom, startTo])
+      .select('organisation').count({ reports: '*' }).sum({ success: 'success', failure: 'failure' }).max({ last: 'start_at' })
+      .groupBy('organisation').orderBy('organisation');
+    const failureRows = await this.knex(`${failures} as f`).join(`${policies} as p`, 'p.id', 'f.policy')
+      .where('f.domain', domain).whereBetween('f.day', [from, to])
+      .select('p.policy_type', 'f.result_type', 'f.receiving_mx_hostname', 'f.receiving_ip').sum({ sessions: 'f.sessions' }).count({ details: '*' })
+      .groupBy('p.policy_type', 'f.result_type', 'f.receiving_mx_hostname', 'f.receiving_ip');
+    const policyRows = await this.knex(policies).where('domain', domain).whereBetween('day', [from, to])
+      .select('policy_type', 'fingerprint', 'mx').sum({ success: 'success', failure: 'failure' }).max({ last: 'day' })
+      .groupBy('policy_type', 'fingerprint', 'mx');
+    return {
+      days: dayRows.map((r: Record<string, unknown>) => ({ date: String(r.day), success: num(r.success), failure: num(r.failure) })),
+      organisations: orgRows.map((r: Record<string, unknown>) => ({
+        name: String(r.organisation), reports: num(r.reports), success: num(r.success), failure: num(r.failure), lastDay: String(r.last).slice(0, 10),
+      })),
+      failures: failureRows
+        .map((r: Record<string, unknown>) => ({
+          policyType: String(r.policy_type),
+          resultType: String(r.result_type),
+          receivingMxHostname: r.receiving_mx_hostname == null ? null : String(r.receiving_mx_hostname),
+          receivingIp: r.receiving_ip == null ? null : String(r.receiving_ip),
+          sessions: num(r.sessions),
+          details: num(r.details),
+        }))
+        .sort((a, b) => b.sessions - a.sessions || a.resultType.localeCompare(b.resultType)),
+      policies: policyRows
+        .map((r: Record<string, unknown>) => ({
+          policyType: String(r.policy_type),
+          fingerprint: r.fingerprint == null ? null : String(r.fingerprint),
+          mx: String(r.mx ?? ''),
+          sessions: num(r.success) + num(r.failure),
+          lastDay: String(r.last),
+        }))
+        .sort((a, b) => b.sessions - a.sessions),
+    };
+  }
+
+  /** Remembers which policy id a fingerprint was served under, from when (one row per change). */
+  async recordPolicyId(domain: string, policyId: string, fingerprint: string, servedFrom: Date): Promise<void> {
+    const last = await this.knex(this.tables.policyIds).where('domain', domain).orderBy('served_from', 'desc').orderBy('id', 'desc').first();
+    if (last && last.policy_id === policyId) return;
+    await this.knex(this.tables.policyIds).insert({ domain, policy_id: policyId, fingerprint, served_from: servedFrom.toISOString() });
+  }
+
+  /** The domain's policy ids, oldest first, with their fingerprints and when each started being served. */
+  async policyIds(domain: string): Promise<Array<{ id: string; fingerprint: string; servedFrom: string }>> {
+    const rows = await this.knex(this.tables.policyIds).where('domain', domain).orderBy('served_from').orderBy('id').limit(1000);
+    return rows.map((r: Record<string, unknown>) => ({ id: String(r.policy_id), fingerprint: String(r.fingerprint), servedFrom: String(r.served_from) }));
+  }
+
+  /**
+   * Deletes reports that ended before `before`, with their rows, in batches so that a large
+   * backlog never holds a long lock. Returns how many reports were deleted.
+   */
+  async prune(before: Date): Promise<number> {
+    const cutoff = before.toISOString();
+    let deleted = 0;
+    for (;;) {
+      const ids = (await this.knex(this.tables.reports).where('end_at', '<', cutoff).orderBy('id').limit(500).pluck('id')).map(Number);
+      if (ids.length === 0) return deleted;
+      await this.knex.transaction(async (trx) => {
+        await trx(this.tables.failures).whereIn('report', ids).delete();
+        await trx(this.tables.policies).whereIn('report', ids).delete();
+        await trx(this.tables.reports).whereIn('id', ids).delete();
+      });
+      deleted += ids.length;
+    }
+  }
+}
+
+function settingsOf(row: Record<string, unknown>): ReportingSettings {
+  let rua: string[] = [];
+  try {
+    const parsed = JSON.parse(String(row.rua ?? '[]')) as unknown;
+    if (Array.isArray(parsed)) rua = parsed.filter((u): u is string => typeof u === 'string');
+  } catch {
+    rua = [];
+  }
+  return { domain: String(row.domain), rua, token: String(row.token), updatedAt: String(row.updated_at) };
+}
+
+function metaOf(row: Record<string, unknown>): StoredReportMeta {
+  return {
+    id: Number(row.id),
+    domain: String(row.domain),
+    organisation: String(row.organisation),
+    reportId: String(row.report_id),
+    contactInfo: row.contact_info == null ? null : String(row.contact_info),
+    start: String(row.start_at),
+    end: String(row.end_at),
+    receivedAt: String(row.received_at),
+    receivedVia: row.received_via === 'mail' ? 'mail' : 'https',
+    dkim: row.dkim == null ? null : String(row.dkim),
+    dkimDomain: row.dkim_domain == null ? null : String(row.dkim_domain),
+    success: num(row.success),
+    failure: num(row.failure),
+  };
+}

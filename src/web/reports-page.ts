@@ -1,0 +1,160 @@
+// The TLS reports sub-page of the tab (`GET <adminPath>/:domain/reports`) and the tab's reporting
+// form posts (`POST <adminPath>/:domain/reporting`, `.../reporting/token`). Registered on the admin
+// router by `addReportRoutes`, each behind the same authorization and CSRF checks as the tab's.
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { translator, type MessageKey, type Translator } from '../i18n';
+import { mxMatches, policyUrl, toULabel, type DomainRecord } from '../policy';
+import { utcDay, type Readiness, type ReportsSummary } from '../service/reports';
+import { requireAdmin } from './authorize';
+import type { PluginContext } from './context';
+import { findOrThrow } from './domain';
+import { HttpError } from './errors';
+import { localeFor } from './locale';
+import { reportRange } from './report-range';
+import { renderTabFragment, type Notice } from './tab';
+
+/** The periods the page offers, in days. */
+export const PERIODS = [7, 14, 30, 90, 365] as const;
+const DAY_MS = 86_400_000;
+const DANE_TYPES = new Set(['tlsa-invalid', 'dnssec-invalid', 'dane-required']);
+const EXPLAINED = new Set(['starttls-not-supported', 'certificate-host-mismatch', 'certificate-expired', 'certificate-not-trusted', 'validation-failure', 'sts-policy-fetch-error', 'sts-policy-invalid', 'sts-webpki-invalid']);
+
+/** `form`: the admin router's body parsing, field limit and CSRF check, run after authorization. */
+export function addReportRoutes(router: Router, ctx: PluginContext, form: RequestHandler[]): void {
+  const { authorize } = ctx.options;
+  router.get('/:domain/reports', requireAdmin(authorize, 'read'), async (req, res) => {
+    const record = await findOrThrow(ctx, req.params.domain);
+    const t = translator(await localeFor(ctx.options.locale, req, res));
+    const query = req.query as Record<string, unknown>;
+    const days = PERIODS.find((p) => String(p) === query.days) ?? 30;
+    if (query.days !== undefined && String(days) !== query.days) {
+      throw new HttpError(400, 'invalid', 'days must be one of ' + PERIODS.join(', '), [{ field: 'days', message: `days must be one of ${PERIODS.join(', ')}` }]);
+    }
+    const { from, to } = reportRange(query, ctx.options.now(), days);
+    const summary = await ctx.service.reports.summary(record.domain, from, to);
+    const today = ctx.options.now();
+    const last14 = await ctx.service.reports.summary(record.domain, utcDay(new Date(today.getTime() - 13 * DAY_MS)), utcDay(today));
+    if (!summary || !last14) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
+    const content = ctx.pages.fragment('reports', reportsView(ctx, record, summary, ctx.service.reports.readiness(record, last14), days, t));
+    await ctx.pages.page(req, res, { title: t.t('reports.page.title', { domain: toULabel(record.domain) }), domain: record.domain, content, status: 200 });
+  });
+
+  router.post('/:domain/reporting', requireAdmin(authorize, 'write'), ...form, async (req, res) => {
+    const t = translator(await localeFor(ctx.options.locale, req, res));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const result = await ctx.service.reports.configure(String(req.params.domain), typeof body.rua === 'string' ? body.rua : '');
+    if (result.status === 'not-found') throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
+    const record = await findOrThrow(ctx, req.params.domain);
+    if (result.status === 'invalid') {
+      const notice: Notice = { kind: 'danger', text: `${t.t('reports.notice.invalid')} ${t.say(result.errors[0].code, result.errors[0].params)}` };
+      return showTab(ctx, req, res, record, 400, [notice]);
+    }
+    const name = `_smtp._tls.${record.domain}`;
+    const text = result.reporting.rua.length > 0 ? t.t('reports.notice.saved') : t.t('reports.notice.cleared', { name });
+    return showTab(ctx, req, res, record, 200, [{ kind: 'success', text }]);
+  });
+
+  router.post('/:domain/reporting/token', requireAdmin(authorize, 'write'), ...form, async (req, res) => {
+    const t = translator(await localeFor(ctx.options.locale, req, res));
+    const reporting = await ctx.service.reports.regenerateToken(String(req.params.domain));
+    if (!reporting) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
+    const record = await findOrThrow(ctx, req.params.domain);
+    return showTab(ctx, req, res, record, 200, [{ kind: 'success', text: t.t('reports.notice.regenerated', { name: `_smtp._tls.${record.domain}` }) }]);
+  });
+}
+
+async function showTab(ctx: PluginContext, req: Request, res: Response, record: DomainRecord, status: number, notices: Notice[]): Promise<void> {
+  const content = await renderTabFragment(ctx, req, res, record, { notices });
+  await ctx.pages.page(req, res, { title: `MTA-STS: ${record.domain}`, domain: record.domain, content, status });
+}
+
+/** Bars of the chart: per day a successful and a failed bar on one scale; numbers only, the view escapes. */
+export function chart(days: ReportsSummary['days']) {
+  const width = 720;
+  const height = 180;
+  const top = 10;
+  const bottom = 24;
+  const plot = height - top - bottom;
+  const max = Math.max(1, ...days.map((d) => Math.max(d.success, d.failure)));
+  const slot = width / Math.max(1, days.length);
+  const bar = Math.max(1, Math.min(12, slot / 2 - 1));
+  const scale = (n: number) => (n === 0 ? 0 : Math.max(2, Math.round((n / max) * plot)));
+  return {
+    width,
+    height,
+    max,
+    baseline: top + plot,
+    bars: days.map((d, i) => {
+      const x = i * slot + slot / 2;
+      const hs = scale(d.success);
+      const hf = scale(d.failure);
+      return {
+        date: d.date, success: d.success, failure: d.failure,
+        successRect: { x: round(x - bar), y: top + plot - hs, w: round(bar), h: hs },
+        failureRect: { x: round(x), y: top + plot - hf, w: round(bar), h: hf },
+      };
+    }),
+    // A date label under the first, middle and last day.
+    labels: days.length === 0 ? [] : [...new Set([0, Math.floor((days.length - 1) / 2), days.length - 1])].map((i) => ({ x: round(i * slot + slot / 2), text: days[i].date.slice(5) })),
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/** One plain sentence per failure group, tied back to the policy (its MX entries, its URL). */
+export function explainFailure(failure: ReportsSummary['failures'][number], record: DomainRecord, t: Translator): string {
+  const host = failure.receivingMxHostname ?? t.t('reports.host.unknown');
+  const params = { host, sessions: failure.sessions, type: failure.resultType, url: policyUrl(record.domain), domain: record.domain, reason: '' };
+  const key: MessageKey = EXPLAINED.has(failure.resultType) ? (`reports.explain.${failure.resultType}` as MessageKey)
+    : DANE_TYPES.has(failure.resultType) ? 'reports.explain.dane' : 'reports.explain.otherType';
+  let text = t.say(key, params);
+  const { mx } = record.policy;
+  if (failure.receivingMxHostname && mx.length > 0 && !mx.some((pattern) => mxMatches(pattern, failure.receivingMxHostname as string))) {
+    text += ` ${t.t('reports.explain.notInPolicy', { host })}`;
+  }
+  return text;
+}
+
+function readinessView(readiness: Readiness, t: Translator) {
+  if (readiness.ready) return { ready: true, text: t.t('reports.ready.yes', { organisations: readiness.organisations }), reasons: [] as string[] };
+  return {
+    ready: false,
+    text: t.t('reports.ready.no'),
+    reasons: readiness.reasons.map((r) => {
+      switch (r.code) {
+        case 'not-testing': return t.t('reports.ready.not-testing');
+        case 'few-organisations': return t.t('reports.ready.few-organisations', { organisations: r.organisations });
+        case 'sts-failures': return t.t('reports.ready.sts-failures', { sessions: r.sessions, types: r.resultTypes.join(', ') });
+      }
+    }),
+  };
+}
+
+function reportsView(ctx: PluginContext, record: DomainRecord, summary: ReportsSummary, readiness: Readiness, days: number, t: Translator) {
+  const success = summary.days.reduce((sum, d) => sum + d.success, 0);
+  const failure = summary.days.reduce((sum, d) => sum + d.failure, 0);
+  return {
+    t: (key: MessageKey, params?: Record<string, string | number>) => t.say(key, params),
+    locale: t.locale,
+    domain: record.domain,
+    displayDomain: toULabel(record.domain),
+    tabUrl: `${ctx.options.adminPath}/${encodeURIComponent(record.domain)}`,
+    action: `${ctx.options.adminPath}/${encodeURIComponent(record.domain)}/reports`,
+    periods: PERIODS.map((p) => ({ value: p, label: t.t('reports.page.lastDays', { count: p }), selected: p === days })),
+    from: summary.from,
+    to: summary.to,
+    empty: summary.organisations.length === 0,
+    chart: chart(summary.days),
+    chartDesc: t.t('reports.chart.desc', { success, failure, days: summary.days.length }),
+    days: summary.days,
+    organisations: summary.organisations,
+    failures: summary.failures.map((f) => ({ ...f, text: explainFailure(f, record, t) })),
+    policies: summary.policies.map((p) => ({
+      ...p,
+      stale: p.stale ? t.t('reports.policies.stale', { id: p.stale.id, lastDay: p.stale.lastDay, replacedOn: p.stale.replacedOn, domain: record.domain }) : '',
+    })),
+    readiness: readinessView(readiness, t),
+  };
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { gzipSync, gunzipSync } from 'node:zlib';
+import * as reportTables from '../../migrations/20261201000100_add_tls_report_tables';
+import { migrateLatest, rollbackAll } from '../../src/store/migrate';
+import { ReportStore, tokenHash } from '../../src/store/report-store';
+import { parseReport, summarizeReport } from '../../src/tlsrpt';
+import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
+import { googleSample, microsoftSample, rfcSample } from '../tlsrpt/samples';
+import { HOST_COLUMNS, PLUGIN_COLUMNS, columnNames, migrateOptions } from './helpers';
+
+const TABLES = ['tlsrpt_settings', 'tlsrpt_reports', 'tlsrpt_policies', 'tlsrpt_failures', 'tlsrpt_policy_ids'];
+
+function newReport(sample: Record<string, unknown>, via: 'https' | 'mail' = 'https') {
+  const text = JSON.stringify(sample);
+  const parsed = parseReport(text);
+  assert.ok(parsed.ok);
+  return { domain: 'example.org', report: parsed.report, summary: summarizeReport(parsed.report), gzip: gzipSync(text), via, dkim: via === 'mail' ? 'pass' : null, dkimDomain: null, receivedAt: new Date('2026-11-21T08:00:00Z') };
+}
+
+for (const kind of DB_KINDS) {
+  describe(`TLS report tables on ${kind}`, () => {
+    let db: TestDb;
+    let store: ReportStore;
+    const hasTables = async () => Promise.all(TABLES.map((t) => db.knex.schema.hasTable(`${db.tablePrefix}${t}`)));
+
+    beforeEach(async () => {
+      db = await createTestDb(kind);
+      await createHostTables(db, [{ domain: 'example.org' }]);
+      await migrateLatest(db.knex, migrateOptions(db));
+      store = new ReportStore(db.knex, db.tablePrefix);
+    });
+    afterEach(async () => {
+      await db.destroy();
+    });
+
+    it('migrates up to its own tables and down to none, leaving the host table as it was', async () => {
+      assert.deepEqual(await hasTables(), TABLES.map(() => true));
+      await reportTables.up(db.knex, { tablePrefix: db.tablePrefix });
+      assert.deepEqual(await hasTables(), TABLES.map(() => true), 'a second up() changes nothing');
+      assert.deepEqual(await columnNames(db), [...HOST_COLUMNS, ...PLUGIN_COLUMNS]);
+      await rollbackAll(db.knex, migrateOptions(db));
+      assert.deepEqual(await hasTables(), TABLES.map(() => false));
+      assert.deepEqual(await columnNames(db), HOST_COLUMNS);
+      await reportTables.down(db.knex, { tablePrefix: db.tablePrefix });
+      await migrateLatest(db.knex, migrateOptions(db));
+      assert.deepEqual(await hasTables(), TABLES.map(() => true), 'up again after down');
+    });
+
+    it('keeps the rua list and a 128-bit token found by its hash, and a new token replaces the old', async () => {
+      const now = new Date('2026-11-21T08:00:00Z');
+      const first = await store.saveRua('example.org', ['mailto:tlsrpt@example.org'], now);
+      assert.match(first.token, /^[A-Za-z0-9_-]{22}$/);
+      assert.deepEqual(first.rua, ['mailto:tlsrpt@example.org']);
+      const row = await db.knex(`${db.tablePrefix}tlsrpt_settings`).first();
+      assert.equal(row.token_hash, tokenHash(first.token));
+      assert.equal(await store.domainOfToken(first.token), 'example.org');
+      const again = await store.saveRua('example.org', [], now);
+      assert.equal(again.token, first.token, 'changing the rua keeps the token');
+      const renewed = await store.regenerateToken('example.org', now);
+      assert.notEqual(renewed.token, first.token);
+      assert.equal(await store.domainOfToken(first.token), null, 'the old token stops working');
+      assert.equal(await store.domainOfToken(renewed.token), 'example.org');
+    });
+
+    it('stores a report once per organisation and report-id, with its gzip and rows', async () => {
+      const created = await store.insert(newReport(rfcSample()));
+      assert.equal(created.status, 'created');
+      const duplicate = await store.insert(newReport(rfcSample(), 'mail'));
+      assert.deepEqual(duplicate, { status: 'duplicate', id: created.id });
+      const [stored] = await store.byReportId('example.org', '5065427c-23d3-47ca-b6e0-946ea0e8c4be');
+      assert.equal(stored.organisation, 'Company-X');
+      assert.equal(stored.receivedVia, 'https');
+      assert.deepEqual(JSON.parse(gunzipSync(stored.gzip).toString('utf8')), rfcSample());
+      // The same report-id from another organisation is another report.
+      const other = rfcSample();
+      other['organization-name'] = 'Other Org';
+      assert.equal((await store.insert(newReport(other))).status, 'created');
+      assert.equal((await db.knex(`${db.tablePrefix}tlsrpt_reports`).count({ n: '*' }))[0].n == 2, true);
+    });
+
+    it('sums sessions per day, organisation, failure group and applied policy within the range', async () => {
+      await store.insert(newReport(googleSample('example.org', '2026-11-20', 'g1')));
+      await store.insert(newReport(googleSample('example.org', '2026-11-21', 'g2')));
+      await store.insert(newReport(microsoftSample('example.org', '2026-11-21', 'm1')));
+      await store.insert(newReport(googleSample('example.org', '2026-10-01', 'old')));
+      const totals = await store.totals('example.org', '2026-11-15', '2026-11-21');
+      assert.deepEqual(totals.days, [{ date: '2026-11-20', success: 42, failure: 0 }, { date: '2026-11-21', success: 49, failure: 2 }]);
+      assert.deepEqual(totals.organisations.map((o) => [o.name, o.reports, o.success, o.failure]), [['Google Inc.', 2, 84, 0], ['Microsoft Corporation', 1, 7, 2]]);
+      assert.deepEqual(totals.failures.map((f) => [f.resultType, f.receivingMxHostname, f.sessions]), [['tls-version-too-old', 'mx.example.org', 2], ['sts-policy-fetch-error', 'mx.example.org', 0]]);
+      assert.deepEqual(totals.policies.map((p) => [p.policyType, p.fingerprint, p.sessions]), [['sts', 'testing|86400|mx.example.org', 84], ['no-policy-found', null, 9]]);
+      assert.deepEqual((await store.totals('other.example', '2026-11-15', '2026-11-21')).days, []);
+    });
+
+    it('prunes reports that ended before the cutoff, with their rows', async () => {
+      await store.insert(newReport(rfcSample()));
+      await store.insert(newReport(microsoftSample('example.org', '2026-11-21', 'keep')));
+      assert.equal(await store.prune(new Date('2025-01-01T00:00:00Z')), 1);
+      const count = async (t: string) => Number((await db.knex(`${db.tablePrefix}${t}`).count({ n: '*' }))[0].n);
+      assert.deepEqual([await count('tlsrpt_reports'), await count('tlsrpt_policies'), await count('tlsrpt_failures')], [1, 1, 2]);
+      assert.equal(await store.prune(new Date('2025-01-01T00:00:00Z')), 0);
+    });
+  });
+}
