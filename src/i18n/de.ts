@@ -385,5 +385,6 @@ export const de: Catalogue = {
   'tab.mx.aLabels': 'In DNS-Form (A-Labels) gespeichert: {entries}',
   'tab.check.passed.one': '{count} Prüfung ohne Probleme',
   'tab.check.passed.other': '{count} Prüfungen ohne Probleme',
+  'tab.check.captionPassing': 'Prüfungen ohne Probleme, {domain}',
   'tab.check.problems': 'Zu beachten',
 };

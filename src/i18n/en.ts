@@ -391,6 +391,7 @@ export const en = {
   'tab.mx.aLabels': 'Stored in DNS form (A-labels): {entries}',
   'tab.check.passed.one': '{count} check without problems',
   'tab.check.passed.other': '{count} checks without problems',
+  'tab.check.captionPassing': 'Checks without problems, {domain}',
   'tab.check.problems': 'Needs attention',
 } as const;
 
