@@ -150,6 +150,10 @@ describe('the tab as a daily tool (issue 15, server side)', () => {
       assert.match(text, /MX entries kept\.example\.org/);
       assert.match(text, /Log in again, in another tab of this browser\./);
       assert.doesNotMatch(res.text, /<a href=/);
+      // What was typed is shown as text, never as markup.
+      const hostile = await server.postForm('example.org', { ...formValues(page.html), _csrf: 'stale', mx: '"><script>alert(1)</script>' }, page);
+      assert.doesNotMatch(hostile.text, /<script>alert/);
+      assert.match(textOf(hostile.text), /MX entries "><script>alert\(1\)<\/script>/);
     });
   });
 
