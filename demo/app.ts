@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import ejs from 'ejs';
 import express, { Request, Response } from 'express';
 import type { Knex } from 'knex';
-import { API_PATH, MtaSts, MtaStsOptions, createMtaSts } from '../src';
+import { API_PATH, MtaSts, MtaStsOptions, createMtaSts, policy } from '../src';
+import type { DnsCheckResult } from '../src';
+import { chosenLanguage, demoLanguage, sayer, setLanguage } from './i18n';
 import { migrateHost, seedDomains } from './host-schema';
 import { LOGIN_FAILURES, LOGIN_WINDOW_MS, LoginLimiter, createPanelCsrf } from './login-guard';
 import { Sessions } from './sessions';
@@ -59,17 +61,27 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   const panelCsrf = createPanelCsrf({ secure: options.secureCookies ?? false, sessionId: (req) => sessions.id(req) });
   const logins = new LoginLimiter();
 
+  /** The demo's page chrome in the request's language, with the language switch. */
   const page = (req: Request, res: Response, title: string, content: string) => {
+    const lang = demoLanguage(req);
     const user = sessions.user(req);
     // The logout form carries a token too: logging someone out is an action another site must not take.
-    return view('layout', { title, content, user, csrfToken: user ? panelCsrf.token(req, res) : null });
+    return view('layout', { title, content, user, csrfToken: user ? panelCsrf.token(req, res) : null, say: sayer(lang), lang, here: req.originalUrl });
+  };
+
+  /** The host row of a domain, whichever form (A-label or U-label) the table and the URL hold. */
+  const findDomain = async (name: string) => {
+    const forms = [...new Set([name, policy.toALabel(name) ?? name, policy.toULabel(name)])];
+    return knex('domain').whereIn('domain', forms).first();
   };
 
   /** The host's domain edit page, with the plugin's fragment in the "MTA-STS" tab when given. */
   const domainPage = async (req: Request, res: Response, domain: string, tab: 'general' | 'mta-sts', mtaStsContent: string | null) => {
-    const row = await knex('domain').where('domain', domain).first();
-    const content = view('domain', { domain, row: row ?? null, tab, mtaSts: mtaStsContent });
-    return page(req, res, `Edit domain ${domain}`, content);
+    const row = await findDomain(domain);
+    const shown = row?.domain ?? domain;
+    const say = sayer(demoLanguage(req));
+    const content = view('domain', { domain: shown, row: row ?? null, tab, mtaSts: mtaStsContent, say });
+    return page(req, res, say('domain.title', { domain: shown }), content);
   };
 
   const apiRequests = new WeakSet<Request>();
@@ -86,7 +98,11 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     adminPath: '/mta-sts',
     dns: options.dnsServers ? { servers: options.dnsServers } : {},
     ...(options.dnsCheck ? { dnsCheck: options.dnsCheck } : {}),
-    ...(options.locale ? { locale: options.locale } : {}),
+    // The language switch's choice, else (null) the browser's Accept-Language, as for the demo's own pages.
+    locale: options.locale ?? ((req) => chosenLanguage(req)),
+    // After a save, back to the demo's own domain page (the plugin redirects there, 303).
+    tabUrl: (domain) => `/domains/${encodeURIComponent(domain)}?tab=mta-sts`,
+    loginUrl: '/login',
     csrf: { sessionId: (req) => sessions.id(req), secureCookie: options.secureCookies ?? false },
     authorize(req) {
       // The API takes its key and nothing else, so a browser's login cookie cannot drive it (no CSRF).
@@ -152,12 +168,48 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
   };
   app.get('/', (_req, res) => res.redirect(303, '/domains'));
+  /** The domain list, as mailcow's: each domain's MTA-STS state, and a DNS Check button per row. */
+  const domainList = async (req: Request, res: Response, checked: { domain: string; result: DnsCheckResult | null } | null) => {
+    const say = sayer(demoLanguage(req));
+    const rows = await knex('domain').select('domain', 'description', 'active', 'mta_sts_active', 'mta_sts_mode').orderBy('domain');
+    const domains = rows.map((row) => {
+      const state = !Number(row.mta_sts_active) ? 'off' : !Number(row.active) ? 'hostInactive' : row.mta_sts_mode;
+      const aLabel = policy.toALabel(row.domain) ?? row.domain;
+      const check = checked && checked.domain === aLabel ? checked.result : undefined;
+      const counts = { ok: 0, warning: 0, error: 0, info: 0 };
+      for (const c of check?.checks ?? []) counts[c.status] += 1;
+      return {
+        ...row,
+        state: say(`state.${state}` as Parameters<typeof say>[0]),
+        stateKind: state,
+        check: check === undefined ? null : check === null ? say('check.failed') : say('check.summary', counts),
+        checkProblems: counts.error + counts.warning,
+      };
+    });
+    return page(req, res, say('domains.title'), view('domains', { domains, say }));
+  };
   app.get('/domains', requireLogin, async (req, res) => {
-    const domains = await knex('domain').select('domain', 'description', 'active').orderBy('domain');
-    res.send(page(req, res, 'Domains', view('domains', { domains })));
+    res.send(await domainList(req, res, null));
+  });
+  // The list's "DNS Check" button: a POST (the login cookie is SameSite=Lax, so no other site can
+  // make a browser send it), answered with the list and that domain's result summary.
+  app.post('/domains/:domain/dns-check', requireLogin, async (req, res, next) => {
+    const row = await findDomain(String(req.params.domain));
+    if (!row) return next();
+    const domain = policy.toALabel(row.domain) ?? row.domain;
+    const result = await mtaSts.dnsCheck(domain).catch(() => null);
+    res.send(await domainList(req, res, { domain, result }));
+  });
+  app.post('/language', (req, res) => {
+    const { lang, next } = (req.body ?? {}) as Record<string, unknown>;
+    const locale = typeof lang === 'string' ? (lang === 'de' ? 'de' : lang === 'en' ? 'en' : null) : null;
+    if (locale) setLanguage(res, locale, options.secureCookies ?? false);
+    // Back where the switch was pressed: a path on this site only.
+    const back = typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/domains';
+    res.redirect(303, back);
   });
   app.get('/domains/:domain', requireLogin, async (req, res, next) => {
-    const record = await knex('domain').where('domain', req.params.domain).first();
+    const record = await findDomain(String(req.params.domain));
     if (!record) return next();
     const tab = req.query.tab === 'mta-sts' ? 'mta-sts' : 'general';
     const fragment = tab === 'mta-sts' ? await mtaSts.renderTab(req, res, record.domain) : null;

@@ -67,6 +67,19 @@ export interface MtaStsOptions {
   aliasDomains?: { table: string; aliasColumn: string; targetColumn: string; activeColumn?: string | null } | null;
   /** Where the host mounts `admin`; form actions point here. Default `/mta-sts`. */
   adminPath?: string;
+  /**
+   * The page that shows a domain's tab, where a successful save redirects to (303, POST/redirect/GET)
+   * with a short-lived signed notice in the query. For a host that embeds the tab with `renderTab`:
+   * its domain edit page. Gets the domain as an A-label; must return a path on this site
+   * (beginning with one "/"). Default `<adminPath>/<domain>`.
+   */
+  tabUrl?: (domain: string) => string;
+  /**
+   * The host's login page, linked when a save arrives after the login expired (or the panel
+   * restarted): a path or URL, or a function of the request giving one. Default: none (the page
+   * then only says to log in).
+   */
+  loginUrl?: string | ((req: Request) => string);
   /** Wraps the plugin's pages in the host's layout. Default: a minimal standalone page. */
   layout?: (page: PageContext) => string | Promise<string>;
   /** CSRF protection of the admin forms (double-submit cookie, HMAC-signed). */
@@ -148,6 +161,8 @@ export interface ResolvedOptions {
   domainActiveColumn: string | null;
   aliasDomains: { table: string; aliasColumn: string; targetColumn: string; activeColumn: string | null } | null;
   adminPath: string;
+  tabUrl: (domain: string) => string;
+  loginUrl: ((req: Request) => string) | null;
   layout: ((page: PageContext) => string | Promise<string>) | null;
   csrf: { secret: string; sessionId: (req: Request) => string; secureCookie: boolean };
   migrationsTable: string;
@@ -218,6 +233,8 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     domainActiveColumn: options.domainActiveColumn === null ? null : identifier(options.domainActiveColumn ?? 'active', 'domainActiveColumn'),
     aliasDomains,
     adminPath,
+    tabUrl: optional(options.tabUrl, 'tabUrl', 'function') ?? ((domain: string) => `${adminPath}/${encodeURIComponent(domain)}`),
+    loginUrl: loginUrlOption(options.loginUrl),
     layout: optional(options.layout, 'layout', 'function') ?? null,
     csrf: { secret, sessionId, secureCookie },
     migrationsTable: identifier(options.migrationsTable ?? 'mta_sts_migrations', 'migrationsTable'),
@@ -278,6 +295,24 @@ function tablePrefixOption(value: unknown): string {
     throw new TypeError('options.tablePrefix must start a table name: letters, digits, underscores, 1-40 characters (default mta_sts_)');
   }
   return value;
+}
+
+function loginUrlOption(value: unknown): ((req: Request) => string) | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'function') return value as (req: Request) => string;
+  if (typeof value === 'string' && isSafeLink(value)) return () => value;
+  throw new TypeError('options.loginUrl must be a path on this site such as /login, an http(s) URL, or a function of the request returning one');
+}
+
+/**
+ * A link the plugin may put in a page or a Location header: a path on this site ("/x", never
+ * "//host" or "/\\host", which browsers read as another site) or, when `external`, an http(s) URL.
+ * No control characters or blanks.
+ */
+export function isSafeLink(value: string, external = true): boolean {
+  if (value.length === 0 || value.length > 2048 || /[\x00-\x20\x7f]/.test(value)) return false;
+  if (value.startsWith('/')) return !value.startsWith('//') && !value.startsWith('/\\');
+  return external && /^https?:\/\/[^/\\]/i.test(value);
 }
 
 function resolverOption(value: unknown, dns: unknown): Resolver | null {

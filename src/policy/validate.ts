@@ -58,7 +58,8 @@ export function applyChanges(
         }
         const parsed = parseMxEntries(list);
         if (parsed.ok) next.mx = parsed.mx;
-        else errors.push({ field: 'mx', code: parsed.code, params: parsed.params, message: parsed.message });
+        // One error item per bad entry, each naming the entry and its reason.
+        else for (const p of parsed.problems) errors.push({ field: 'mx', code: p.code, params: p.params, message: p.message });
         break;
       }
       case 'active': {

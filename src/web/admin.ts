@@ -9,8 +9,11 @@ import { HttpError, errorHandler, httpError, saveError } from './errors';
 import { ASSETS_PATH, createAssetRouter } from './assets';
 import { utcTime } from './guidance';
 import { localeFor } from './locale';
-import { FormValues, Notice, TabState, renderTabFragment, storedFormValues } from './tab';
+import { FormValues, Notice, TabState, domainLabel, renderTabFragment, storedFormValues } from './tab';
 import { addReportRoutes } from './reports-page';
+import { NOTICE_PARAM, signNotice, type SavedNotice } from './notice-token';
+import { isSafeLink } from '../options';
+import { resendPage } from './resend';
 
 const FORM_FIELDS = ['version', 'mode', 'maxAge', 'mx'] as const;
 
@@ -112,23 +115,31 @@ export function createAdminRouter(ctx: PluginContext): Router {
         const notices: Notice[] = [{ kind: 'danger', text: t.t('notice.invalid') }];
         return showTab(ctx, req, res, record, 400, { form: typed, errors: result.errors, notices });
       }
-      case 'conflict':
-        return showTab(ctx, req, res, result.record, 409, { notices: [{ kind: 'warning', text: t.t('notice.conflict') }] });
+      case 'conflict': {
+        // Nothing typed is lost: the fields keep this admin's values, the other admin's stored
+        // values are shown beside them, and the form now carries the new revision, so one press
+        // of the button saves over it.
+        const current = result.record;
+        const time = current.policy.updatedAt ? utcTime(current.policy.updatedAt, t) : t.t('notice.noIdYet');
+        const notice: Notice = { kind: 'warning', text: t.t('notice.conflict', { time }) };
+        return showTab(ctx, req, res, current, 409, { form: { ...typed, revision: current.policy.revision }, conflict: true, notices: [notice] });
+      }
       case 'saved': {
+        // POST/redirect/GET: the page shown after a save is a GET, so reloading it never saves again.
         const { record, changed } = result;
-        const id = record.policy.id ?? t.t('notice.noIdYet');
+        const now = ctx.options.now();
+        const id = record.policy.id ?? '';
         const previous = before as PolicySettings | null;
         const retired = intent === 'retire' && changed && previous !== null;
-        const notices: Notice[] = [
-          !changed ? { kind: 'info', text: t.t('notice.unchanged', { id }) }
-            : retired ? { kind: 'success', text: t.t('notice.retired', { id, date: utcTime(expiresBy(ctx.options.now(), previous.maxAge), t) }) }
-              : { kind: 'success', text: t.t('notice.saved', { id }) },
-        ];
+        const notice: SavedNotice = !changed ? { kind: 'unchanged', id }
+          : retired ? { kind: 'retired', id, until: expiresBy(now, previous.maxAge).toISOString() }
+            : { kind: 'saved', id };
         // The guide's Step 4: testing first. Said once, right after the jump.
-        if (changed && previous !== null && servedMode(previous) === 'none' && servedMode(record.policy) === 'enforce') {
-          notices.push({ kind: 'warning', text: t.t('notice.skippedTesting') });
-        }
-        return showTab(ctx, req, res, record, 200, { notices, retiredJustNow: retired });
+        if (changed && previous !== null && servedMode(previous) === 'none' && servedMode(record.policy) === 'enforce') notice.skippedTesting = true;
+        const token = signNotice(ctx.options.csrf.secret, ctx.options.csrf.sessionId(req), record.domain, notice, now);
+        const target = tabTarget(ctx, record.domain);
+        res.redirect(303, `${target}${target.includes('?') ? '&' : '?'}${NOTICE_PARAM}=${token}`);
+        return;
       }
     }
   });
@@ -138,6 +149,10 @@ export function createAdminRouter(ctx: PluginContext): Router {
 
   // No route matched: refused like every route to someone not allowed at all, else 404.
   router.use(requireAdmin(authorize, 'read', false), (_req, _res, next) => next(httpError(404, 'not-found', 'noSuchPage')));
+  // A save refused because the login expired (401) or the form's token no longer holds (after a
+  // restart or a new login: 403 CSRF) keeps what was typed: a page with the login link and the
+  // values, to be put back into the form after logging in.
+  router.use(resendPage(ctx));
   router.use(errorHandler(ctx.pages, ctx.logger));
   return router;
 }
@@ -184,7 +199,22 @@ async function showTab(
   state: TabState,
 ): Promise<void> {
   const content = await renderTabFragment(ctx, req, res, record, state);
-  await ctx.pages.page(req, res, { title: `MTA-STS: ${record.domain}`, domain: record.domain, content, status });
+  await ctx.pages.page(req, res, { title: `MTA-STS: ${domainLabel(record.domain)}`, domain: record.domain, content, status });
+}
+
+/** Where a save redirects to: the host's `tabUrl(domain)` when it gives a path on this site, else the plugin's own tab page. */
+export function tabTarget(ctx: PluginContext, domain: string): string {
+  const fallback = `${ctx.options.adminPath}/${encodeURIComponent(domain)}`;
+  let url: unknown;
+  try {
+    url = ctx.options.tabUrl(domain);
+  } catch (err) {
+    ctx.logger.error('options.tabUrl threw; the plugin\'s own tab page is used', err);
+    return fallback;
+  }
+  if (typeof url === 'string' && isSafeLink(url, false)) return url;
+  ctx.logger.error(`options.tabUrl(${domain}) must return a path on this site beginning with one "/"; the plugin's own tab page is used`);
+  return fallback;
 }
 
 function text(value: unknown): string {

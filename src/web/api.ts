@@ -93,11 +93,11 @@ export function createApiRouter(ctx: PluginContext): Router {
     }
     const body = req.body as unknown;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new HttpError(400, 'bad-body', 'The body must be a JSON object.', [{ field: 'body', message: 'The body must be a JSON object such as {"mode": "testing"}.' }]);
+      throw new HttpError(400, 'bad-body', 'The body must be a JSON object.', [{ field: 'body', code: 'body.notObject', params: {}, message: 'The body must be a JSON object such as {"mode": "testing"}.' }]);
     }
     const { revision, ...changes } = body as Record<string, unknown>;
     if (revision !== undefined && !(typeof revision === 'number' && Number.isSafeInteger(revision) && revision >= 0)) {
-      throw new HttpError(400, 'invalid', 'revision must be a whole number', [{ field: 'revision', message: 'revision must be the whole number returned by GET' }]);
+      throw new HttpError(400, 'invalid', 'revision must be a whole number', [{ field: 'revision', code: 'revision.invalid', params: {}, message: 'revision must be the whole number returned by GET' }]);
     }
     const result = await ctx.service.save(req.params.domain as string, (current) => applyChanges(current, changes, 'json'), {
       expectedRevision: revision as number | undefined,

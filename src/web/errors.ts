@@ -5,9 +5,13 @@ import type { ProblemCode, ProblemParams } from '../policy';
 export interface ErrorItem {
   field: string;
   message: string;
-  code?: ProblemCode;
+  /** A ProblemCode of the policy rules, or a request-level code such as `body.invalidJson`. */
+  code?: ProblemCode | RequestErrorCode;
   params?: ProblemParams;
 }
+
+/** Codes of 400s about the request itself rather than a policy field. */
+export type RequestErrorCode = 'body.invalidJson' | 'body.notObject' | 'revision.invalid';
 import { ERROR_TEXTS, format, type ErrorTextKey } from '../i18n';
 import type { Logger } from '../logger';
 import { isDatabaseBusy, isDatabaseUnavailable, type SaveFailure } from '../service';
@@ -122,7 +126,7 @@ function toHttpError(err: unknown): HttpError | null {
   const status = e?.status ?? e?.statusCode;
   if (e?.code === 'EBADCSRFTOKEN') return httpError(403, 'csrf', 'csrf');
   if (e?.type === 'entity.parse.failed') {
-    return httpError(400, 'bad-body', 'badJson', {}, [{ field: 'body', message: ERROR_TEXTS.badJson }]);
+    return httpError(400, 'bad-body', 'badJson', {}, [{ field: 'body', code: 'body.invalidJson', params: {}, message: ERROR_TEXTS.badJson }]);
   }
   if (e?.type === 'entity.too.large') return httpError(413, 'too-large', 'tooLarge');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return httpError(415, 'unsupported', 'unsupportedEncoding');

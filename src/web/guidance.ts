@@ -41,13 +41,16 @@ export function mxAdvice(mx: string, mode: string, hosts: readonly string[]): Mx
 
 export interface MaxAgeAdvice { equals: string; warning: string }
 
-/** "= 1 week" beside the seconds, and a warning below one day (or above the RFC maximum). */
+/**
+ * "= 1 week" beside the seconds, and a warning below one day; above the RFC maximum only the
+ * warning (a duration of a value the policy cannot hold would be noise), and nothing for text.
+ */
 export function maxAgeAdvice(text: string, t: Translator): MaxAgeAdvice {
   const trimmed = text.trim();
   if (!/^\d{1,12}$/.test(trimmed)) return { equals: '', warning: '' };
   const seconds = Number(trimmed);
+  if (seconds > MAX_AGE_LIMIT) return { equals: '', warning: t.t('tab.maxAge.tooLong') };
   const equals = t.t('tab.maxAge.equals', { duration: t.duration(seconds) });
-  if (seconds > MAX_AGE_LIMIT) return { equals, warning: t.t('tab.maxAge.tooLong') };
   return { equals, warning: seconds < DEFAULT_MAX_AGE ? t.t('tab.maxAge.short') : '' };
 }
 

@@ -7,13 +7,30 @@ import type { MxDns } from '../service';
 import type { ReportingView } from '../service/reports';
 import { MAX_RUA } from '../service/reports';
 import type { ErrorItem } from './errors';
+import { PROBLEM_TEXTS, type ProblemCode } from '../policy';
 import { tabScriptUrl } from './assets';
 import type { PluginContext } from './context';
 import { maxAgeAdvice, mxAdvice, skipsTesting, typedPatterns, utcTime } from './guidance';
 import { localeFor } from './locale';
+import { NOTICE_PARAM, readNotice, type SavedNotice } from './notice-token';
+import { RESTORE_FIELDS, RESTORE_PARAM, restoreParam } from './resend';
 
 export type NoticeKind = 'success' | 'danger' | 'warning' | 'info';
 export interface Notice { kind: NoticeKind; text: string }
+
+/** Most severe first: only the first notice is shown as a box, the others fold into it. */
+const SEVERITY: Record<NoticeKind, number> = { danger: 0, warning: 1, success: 2, info: 3 };
+
+/** A domain as people read it, with the form DNS uses beside it when they differ: `bücher.example (xn--bcher-kva.example)`. */
+export function domainLabel(domain: string): string {
+  const unicode = toULabel(domain);
+  return unicode === domain ? domain : `${unicode} (${domain})`;
+}
+
+/** An MX pattern (A-labels) in the Unicode form an admin types, `*.` kept. */
+function patternULabel(pattern: string): string {
+  return pattern.startsWith('*.') ? `*.${toULabel(pattern.slice(2))}` : toULabel(pattern);
+}
 
 /** The form as shown: stored values, or what the person typed when it had errors. */
 export interface FormValues { version: string; mode: string; maxAge: string; mx: string; active: boolean; revision: number }
@@ -28,14 +45,15 @@ const CLIENT_KEYS = [
   'tab.maxAge.equals', 'tab.maxAge.short', 'tab.maxAge.tooLong',
   'tab.mx.stale.one', 'tab.mx.stale.other', 'tab.mx.uncovered.one', 'tab.mx.uncovered.other', 'tab.mx.covered',
   'tab.mx.refused.one', 'tab.mx.refused.other', 'tab.mx.reported.one', 'tab.mx.reported.other', 'tab.mx.fill',
-  'tab.copy', 'tab.copy.done', 'tab.copy.failed',
+  'tab.copy', 'tab.copy.done', 'tab.copy.failed', 'tab.notices.more.one', 'tab.notices.more.other',
 ] as const satisfies readonly MessageKey[];
 
 const BADGES: Record<CheckStatus, string> = { ok: 'text-bg-success', warning: 'text-bg-warning', error: 'text-bg-danger', info: 'text-bg-info' };
 
 export function storedFormValues(record: DomainRecord): FormValues {
   const { policy } = record;
-  return { version: policy.version, mode: policy.mode, maxAge: String(policy.maxAge), mx: policy.mx.join(', '), active: policy.active, revision: policy.revision };
+  // MX entries in the form people type them (U-labels); the A-labels are shown beside the field.
+  return { version: policy.version, mode: policy.mode, maxAge: String(policy.maxAge), mx: policy.mx.map(patternULabel).join(', '), active: policy.active, revision: policy.revision };
 }
 
 export interface TabState {
@@ -51,6 +69,42 @@ export interface TabState {
   retiredJustNow?: boolean;
   /** TLS reporting settings; looked up when absent. Null when they cannot be read. */
   reporting?: ReportingView | null;
+  /** A save was refused (409): the form keeps the typed values; the stored ones are shown beside them. */
+  conflict?: boolean;
+  /** The notices come from a save just made: the script removes them once the form is edited again. */
+  afterSave?: boolean;
+}
+
+/** The notice a save's redirect carries (signed, see notice-token.ts), in words. */
+function savedNotices(notice: SavedNotice, t: Translator): Notice[] {
+  const id = notice.id || t.t('notice.noIdYet');
+  const notices: Notice[] = [
+    notice.kind === 'unchanged' ? { kind: 'info', text: t.t('notice.unchanged', { id }) }
+      : notice.kind === 'retired' ? { kind: 'success', text: t.t('notice.retired', { id, date: utcTime(notice.until ?? new Date(), t) }) }
+        : { kind: 'success', text: t.t('notice.saved', { id }) },
+  ];
+  if (notice.skippedTesting) notices.push({ kind: 'warning', text: t.t('notice.skippedTesting') });
+  return notices;
+}
+
+/**
+ * What the tab's URL asks for besides the stored policy: the notice of a save just made (the
+ * redirect after a POST), or values to put back into the form after an expired login. Both only
+ * ever prefill or say something; nothing is saved by a GET.
+ */
+function stateFromQuery(ctx: PluginContext, req: Request, record: DomainRecord, t: Translator): TabState {
+  const query = (req.query ?? {}) as Record<string, unknown>;
+  const saved = readNotice(ctx.options.csrf.secret, ctx.options.csrf.sessionId(req), record.domain, query[NOTICE_PARAM], ctx.options.now());
+  if (saved) return { notices: savedNotices(saved, t), afterSave: true, retiredJustNow: saved.kind === 'retired' };
+  if (query[RESTORE_PARAM] === '1') {
+    const value = (field: (typeof RESTORE_FIELDS)[number]) => {
+      const v = query[restoreParam(field)];
+      return typeof v === 'string' ? v.slice(0, 4096) : '';
+    };
+    const form: FormValues = { ...storedFormValues(record), mode: value('mode'), maxAge: value('maxAge'), mx: value('mx'), active: value('active') === '1' };
+    return { form, notices: [{ kind: 'info', text: t.t('notice.restored') }] };
+  }
+  return {};
 }
 
 /** Notices that hold whenever the tab is shown, whatever was just done. */
@@ -75,22 +129,28 @@ export async function renderTabFragment(
 ): Promise<string> {
   const locale = await localeFor(ctx.options.locale, req, res);
   const t = translator(locale);
-  const mxDns = state.mxDns ?? await ctx.service.mxHosts(record.domain, locale);
-  const reporting = state.reporting !== undefined ? state.reporting : await ctx.service.reports.reporting(record.domain).catch((err: unknown) => {
+  const shown = state.form || state.notices || state.dnsCheck ? state : { ...state, ...stateFromQuery(ctx, req, record, t) };
+  const mxDns = shown.mxDns ?? await ctx.service.mxHosts(record.domain, locale);
+  const reporting = shown.reporting !== undefined ? shown.reporting : await ctx.service.reports.reporting(record.domain).catch((err: unknown) => {
     // The tab stays usable when the report tables cannot be read (e.g. not migrated yet).
     ctx.logger.warn('could not read the TLS reporting settings', err);
     return null;
   });
-  return ctx.pages.fragment('tab', tabView(ctx, req, res, record, { ...state, reporting }, t, mxDns));
+  return ctx.pages.fragment('tab', tabView(ctx, req, res, record, { ...shown, reporting }, t, mxDns));
+}
+
+function isProblemCode(code: string): code is ProblemCode {
+  return Object.prototype.hasOwnProperty.call(PROBLEM_TEXTS, code);
 }
 
 function tabView(ctx: PluginContext, req: Request, res: Response, record: DomainRecord, state: TabState, t: Translator, mxDns: MxDns) {
   const form = state.form ?? storedFormValues(record);
-  const errors: Record<string, string> = {};
+  // Every error of a field (one per bad MX entry), in order; the template lists them.
+  const errors: Record<string, string[]> = {};
   for (const error of state.errors ?? []) {
     // Errors of the policy rules carry a code; others (a bad form) are already in words.
-    const text = error.code ? sayProblem(t.locale, { code: error.code, params: error.params ?? {} }) : error.message;
-    errors[error.field] = errors[error.field] ? `${errors[error.field]} ${text}` : text;
+    const text = error.code && isProblemCode(error.code) ? sayProblem(t.locale, { code: error.code, params: error.params ?? {} }) : error.message;
+    (errors[error.field] ??= []).push(text);
   }
   const { policy, domain } = record;
   const base = `${ctx.options.adminPath}/${encodeURIComponent(domain)}`;
@@ -114,6 +174,7 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
     locale: t.locale,
     domain,
     displayDomain: toULabel(domain),
+    domainLabel: domainLabel(domain),
     action: base,
     checkAction: `${base}/dns-check`,
     fillAction: `${base}?fill=mx`,
@@ -129,20 +190,19 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
         : t.t(!record.valid ? 'tab.status.invalidText' : policy.active && !record.hostActive ? 'tab.status.hostInactiveText' : 'tab.status.inactiveText'),
     },
     policyUrl: url,
-    notices: [...(state.notices ?? []), ...standingNotices(record, t, state)],
+    ...foldedNotices([...(state.notices ?? []), ...standingNotices(record, t, state)], t),
+    afterSave: state.afterSave === true,
+    conflict: state.conflict ? conflictView(record, form, t) : null,
+    mxALabels: aLabelsNote(form.mx, t),
     skipTesting: skipsTesting(policy, form.mode),
     servedMode: servedMode(policy),
-    maxAge: maxAgeAdvice(form.maxAge, t),
-    mx: {
-      hosts,
-      dnsText: mxDnsText(mxDns, domain, t),
-      stale: advice && advice.stale.length > 0 ? t.plural('tab.mx.stale', advice.stale.length, { entries: t.list(advice.stale) }) : '',
-      uncovered: advice && advice.uncovered.length > 0 ? t.plural('tab.mx.uncovered', advice.uncovered.length, { hosts: t.list(advice.uncovered) }) : '',
-      covered: advice && advice.uncovered.length === 0 && typedPatterns(form.mx).length > 0 ? t.t('tab.mx.covered') : '',
-      consequence: advice?.consequence ?? null,
-      consequenceText: advice?.consequence
-        ? t.plural(advice.consequence === 'refused' ? 'tab.mx.refused' : 'tab.mx.reported', advice.uncovered.length, { hosts: t.list(advice.uncovered) })
-        : '',
+    // A field with an error says only that: no helper text beside it for the same value.
+    maxAge: errors.maxAge ? { equals: '', warning: '' } : maxAgeAdvice(form.maxAge, t),
+    mx: { hosts, dnsText: mxDnsText(mxDns, domain, t), ...mxHints(advice, form.mx, errors.mx !== undefined, t) },
+    help: {
+      mode: [...MODES.map((mode) => ({ term: mode, text: t.say(MODE_KEYS[mode]) })), { term: '', text: t.t('tab.mode.order') }],
+      maxAge: [{ term: '', text: t.t('tab.maxAge.help') }],
+      mx: [{ term: '', text: t.t('tab.mx.help') }],
     },
     retire: retire
       ? {
@@ -168,6 +228,68 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
   };
 }
 
+/** Page-level notices: the most severe shown, the others folded into "and 2 more notes". */
+function foldedNotices(notices: Notice[], t: Translator) {
+  const sorted = [...notices].sort((a, b) => SEVERITY[a.kind] - SEVERITY[b.kind]);
+  const [notice, ...more] = sorted;
+  return { notice: notice ?? null, moreNotices: more, moreNoticesText: more.length > 0 ? t.plural('tab.notices.more', more.length) : '' };
+}
+
+/** The MX field's hints, most severe first (the tab's script keeps the same order). */
+export const MX_HINTS = ['consequence', 'uncovered', 'stale', 'covered'] as const;
+
+/**
+ * The MX field's hints: the consequence of uncovered hosts (refused in enforce, reported in
+ * testing), the uncovered hosts, entries matching nothing, "every host covered". The first one
+ * that applies is shown; the others fold under it ("and 2 more notes"). With a field error, the
+ * error is the field's one notice and every hint folds.
+ */
+function mxHints(advice: ReturnType<typeof mxAdvice> | null, mx: string, hasError: boolean, t: Translator) {
+  const texts: Record<(typeof MX_HINTS)[number], string> = {
+    consequence: advice?.consequence
+      ? t.plural(advice.consequence === 'refused' ? 'tab.mx.refused' : 'tab.mx.reported', advice.uncovered.length, { hosts: t.list(advice.uncovered) })
+      : '',
+    uncovered: advice && advice.uncovered.length > 0 ? t.plural('tab.mx.uncovered', advice.uncovered.length, { hosts: t.list(advice.uncovered) }) : '',
+    stale: advice && advice.stale.length > 0 ? t.plural('tab.mx.stale', advice.stale.length, { entries: t.list(advice.stale) }) : '',
+    covered: advice && advice.uncovered.length === 0 && typedPatterns(mx).length > 0 ? t.t('tab.mx.covered') : '',
+  };
+  const classes: Record<(typeof MX_HINTS)[number], string> = {
+    consequence: `alert ${advice?.consequence === 'refused' ? 'alert-danger' : 'alert-warning'} py-2 px-3 mt-2 mb-0 small`,
+    uncovered: 'form-text text-warning-emphasis', stale: 'form-text text-warning-emphasis', covered: 'form-text text-success-emphasis',
+  };
+  const primary = hasError ? undefined : MX_HINTS.find((name) => texts[name] !== '');
+  const folded = MX_HINTS.filter((name) => name !== primary && texts[name] !== '').length;
+  return {
+    consequence: advice?.consequence ?? null,
+    hints: MX_HINTS.map((name) => ({ name, text: texts[name], className: classes[name], primary: name === primary })),
+    folded,
+    moreText: folded > 0 ? t.plural('tab.notices.more', folded) : '',
+  };
+}
+
+/** The A-labels of MX entries typed as U-labels, said beside the field ('' when every entry is ASCII). */
+function aLabelsNote(mx: string, t: Translator): string {
+  const typed = mx.split(/[\s,]+/).filter((entry) => entry !== '');
+  if (!typed.some((entry) => /[^\x00-\x7f]/.test(entry))) return '';
+  const patterns = typedPatterns(mx);
+  return patterns.length > 0 ? t.t('tab.mx.aLabels', { entries: patterns.join(', ') }) : '';
+}
+
+/** The other admin's stored values beside this admin's typed ones, after a refused save (409). */
+function conflictView(record: DomainRecord, form: FormValues, t: Translator) {
+  const { policy } = record;
+  const stored = storedFormValues(record);
+  const yesNo = (on: boolean) => t.t(on ? 'tab.conflict.yes' : 'tab.conflict.no');
+  const sameMx = typedPatterns(form.mx).join(',') === policy.mx.join(',');
+  const rows = [
+    { label: t.t('tab.label.mode'), yours: form.mode, theirs: stored.mode, same: form.mode === stored.mode },
+    { label: t.t('tab.label.maxAge'), yours: form.maxAge, theirs: `${stored.maxAge} (${t.duration(policy.maxAge)})`, same: form.maxAge.trim() === stored.maxAge },
+    { label: t.t('tab.label.mx'), yours: form.mx, theirs: stored.mx, same: sameMx },
+    { label: t.t('tab.label.active'), yours: yesNo(form.active), theirs: yesNo(stored.active), same: form.active === stored.active },
+  ];
+  return { time: policy.updatedAt ? utcTime(policy.updatedAt, t) : '', rows };
+}
+
 function mxDnsText(mxDns: MxDns, domain: string, t: Translator): string {
   const display = toULabel(domain);
   switch (mxDns.state) {
@@ -182,20 +304,26 @@ function mxDnsText(mxDns: MxDns, domain: string, t: Translator): string {
 function dnsCheckView(check: DnsCheckResult, t: Translator) {
   const counts: Record<CheckStatus, number> = { ok: 0, warning: 0, error: 0, info: 0 };
   for (const c of check.checks) counts[c.status] = (counts[c.status] ?? 0) + 1;
+  const rows = check.checks.map((c) => ({
+    name: c.name,
+    title: t.say(`dns.title.${c.name}`),
+    status: c.status,
+    statusText: t.say(`dns.status.${c.status}`),
+    badge: BADGES[c.status] ?? 'text-bg-secondary',
+    expected: c.expected,
+    found: c.found,
+    message: c.message,
+  }));
+  // Problems open, errors before warnings; the passing checks (ok, info) folded.
+  const problems = rows.filter((r) => r.status === 'error').concat(rows.filter((r) => r.status === 'warning'));
+  const passing = rows.filter((r) => r.status !== 'error' && r.status !== 'warning');
   return {
     id: check.id,
     checkedAt: utcTime(check.checkedAt, t),
     summary: t.t('tab.check.summary', counts),
-    rows: check.checks.map((c) => ({
-      name: c.name,
-      title: t.say(`dns.title.${c.name}`),
-      status: c.status,
-      statusText: t.say(`dns.status.${c.status}`),
-      badge: BADGES[c.status] ?? 'text-bg-secondary',
-      expected: c.expected,
-      found: c.found,
-      message: c.message,
-    })),
+    rows,
+    problems,
+    passing,
+    passingText: t.plural('tab.check.passed', passing.length),
   };
 }
-

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { parse as parseUrl } from 'node:url';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
-import { POLICY_PATH, hostFromHeader } from '../policy';
+import { POLICY_PATH, isHostName, parseHostHeader } from '../policy';
 import { policyBody, type MtaStsService } from '../service';
 
 /** The same short body for every 404, so that it says nothing about which domains exist. */
@@ -80,7 +80,10 @@ export function createWellKnownHandler(service: MtaStsService, logger: Logger) {
     if (hasSeveralHosts(req)) return send(res, req, 400, BAD_REQUEST);
     if (path !== POLICY_PATH) return send(res, req, 404, NOT_FOUND);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, req, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
-    const name = stsHost ? hostFromHeader(host.slice(8)) : null;
+    // Strict RFC 9110 syntax first: a malformed Host never selects a policy, and says so (400).
+    const parsed = parseHostHeader(host);
+    if (!parsed.valid) return send(res, req, 400, 'Bad request: invalid Host header\n');
+    const name = stsHost && parsed.name !== null && parsed.name.startsWith('mta-sts.') && isHostName(parsed.name.slice(8)) ? parsed.name.slice(8) : null;
     if (name === null) return send(res, req, 404, NOT_FOUND);
     // Warm path: a policy the snapshot in memory serves goes out at once (see ServedCache.peek).
     const served = service.peekServed(name);

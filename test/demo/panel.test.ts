@@ -23,7 +23,7 @@ interface Panel {
   close(): Promise<void>;
 }
 
-async function startPanel(options: { apiKey?: string; dnsCheck?: PanelOptions['dnsCheck'] } = {}): Promise<Panel> {
+async function startPanel(options: { apiKey?: string; dnsCheck?: PanelOptions['dnsCheck']; probesOff?: boolean } = {}): Promise<Panel> {
   const dir = mkdtempSync(join(tmpdir(), 'mta-sts-panel-'));
   const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'panel.sqlite') }, useNullAsDefault: true });
   const { app } = await createPanel({
@@ -31,6 +31,7 @@ async function startPanel(options: { apiKey?: string; dnsCheck?: PanelOptions['d
     // A closed loopback port: the tab's MX lookups fail at once and nothing leaves the machine.
     dnsServers: ['127.0.0.1:9'],
     ...(options.dnsCheck ? { dnsCheck: options.dnsCheck } : {}),
+    ...(options.probesOff ? { dnsCheck: { https: { enabled: false }, smtp: { enabled: false } } } : {}),
   });
   const http = createHttpServer(app);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
@@ -190,6 +191,54 @@ describe('the demo panel', () => {
     });
   });
 
+  describe("the domain list, as mailcow's", () => {
+    /** The list's rows: domain, MTA-STS state (text), and the names of its buttons. */
+    const rows = (html: string) => [...html.matchAll(/<tr data-domain="([^"]+)">([\s\S]*?)<\/tr>/g)].map((m) => ({
+      domain: m[1],
+      state: textOf(/<td data-mta-sts-state="[^"]*">([\s\S]*?)<\/td>/.exec(m[2])?.[1] ?? ''),
+      buttons: [...m[2].matchAll(/<(?:a|button)\b[^>]*class="btn[^"]*"[^>]*>([\s\S]*?)<\/(?:a|button)>/g)].map((b) => textOf(b[1])),
+    }));
+
+    it("shows each domain's MTA-STS state and a DNS Check button per row, which checks that domain", async () => {
+      await panel.close();
+      panel = await startPanel({ probesOff: true });
+      await panel.knex('domain').where('domain', 'example.org').update({ mta_sts_active: true, mta_sts_mode: 'testing', mta_sts_mx: 'mail.example.org', mta_sts_id: '1' });
+      const browser = await loggedIn(panel);
+      const list = await browser.get('/domains');
+      assert.deepEqual(rows(list.text), [
+        { domain: 'example.net', state: 'off', buttons: ['Edit example.net', 'DNS Check example.net'] },
+        { domain: 'example.org', state: 'testing', buttons: ['Edit example.org', 'DNS Check example.org'] },
+        { domain: 'xn--bcher-kva.example', state: 'off', buttons: ['Edit xn--bcher-kva.example', 'DNS Check xn--bcher-kva.example'] },
+      ]);
+      const form = /<form method="post" action="(\/domains\/example\.org\/dns-check)"/.exec(list.text);
+      assert.ok(form, 'the button posts');
+      const checked = await browser.post(form[1]);
+      assert.equal(checked.status, 200);
+      const row = rows(checked.text).find((r) => r.domain === 'example.org');
+      assert.match(row?.state ?? '', /^testing DNS Check: \d+ errors, \d+ warnings, \d+ OK, \d+ notes\. Details in the MTA-STS tab$/);
+      assert.ok(!rows(checked.text).some((r) => r.domain !== 'example.org' && /DNS Check:/.test(r.state)), 'only that row');
+      assert.equal((await request(panel.http).post(form[1]).redirects(0)).status, 303, 'not without a login');
+    });
+
+    it('speaks German with Accept-Language, and the language switch (a cookie) wins over it, for the panel and the tab', async () => {
+      const browser = await loggedIn(panel);
+      const german = await browser.get('/domains').set('Accept-Language', 'de-DE');
+      assert.match(german.text, /<html lang="de">/);
+      assert.match(textOf(german.text), /Demo-Mailpanel Domains .*Abmelden.*Domain Beschreibung Aktiv MTA-STS/);
+      assert.deepEqual(rows(german.text)[0].buttons, ['Bearbeiten example.net', 'DNS-Prüfung example.net']);
+
+      const switched = await browser.post('/language').type('form').send({ lang: 'en', next: '/domains/example.org?tab=mta-sts' }).redirects(0);
+      assert.equal(switched.status, 303);
+      assert.equal(switched.headers.location, '/domains/example.org?tab=mta-sts');
+      const english = await browser.get('/domains/example.org?tab=mta-sts').set('Accept-Language', 'de-DE');
+      assert.match(english.text, /<html lang="en">/);
+      assert.match(textOf(english.text), /Edit domain example\.org General MTA-STS MTA-STS for example\.org/);
+      await browser.post('/language').type('form').send({ lang: 'de', next: '//evil.example/' }).redirects(0).then((res) => assert.equal(res.headers.location, '/domains'));
+      const tab = await browser.get('/domains/example.org?tab=mta-sts');
+      assert.match(textOf(tab.text), /Domain example\.org bearbeiten Allgemein MTA-STS MTA-STS für example\.org/);
+    });
+  });
+
   describe('the MTA-STS tab in the domain edit page', () => {
     it('shows the plugin tab inside the panel page, beside the General tab', async () => {
       const browser = await loggedIn(panel);
@@ -209,8 +258,10 @@ describe('the demo panel', () => {
       const browser = await loggedIn(panel);
       const page = await browser.get('/domains/example.org?tab=mta-sts');
       const form = { ...formValues(page.text), mode: 'enforce', mx: 'mail.example.org', maxAge: '604800', active: '1' };
-      const res = await browser.post('/mta-sts/example.org').type('form').send(form);
+      // POST/redirect/GET: the save answers 303 to the panel's own domain page (the tabUrl option), which a browser follows.
+      const res = await browser.post('/mta-sts/example.org').type('form').send(form).redirects(1);
       assert.equal(res.status, 200);
+      assert.match(res.redirects[0] ?? '', /\/domains\/example\.org\?tab=mta-sts&mta-sts-saved=/);
       assert.ok(inPanelPage(res.text), 'the answer sits inside the panel page');
       assert.deepEqual(domainTabs(res.text), { tabs: ['General', 'MTA-STS'], current: 'MTA-STS' });
       assert.ok(notices(res.text).some((n) => /saved/i.test(n)));
@@ -253,7 +304,7 @@ describe('the demo panel', () => {
       assert.equal((await post(bob)).status, 403);
       assert.equal(Number((await panel.knex('domain').where('domain', 'example.org').first()).mta_sts_max_age), 86400);
       // With Alice's own session they work.
-      assert.equal((await post(alice)).status, 200);
+      assert.equal((await post(alice)).status, 303);
       assert.equal(Number((await panel.knex('domain').where('domain', 'example.org').first()).mta_sts_max_age), 60);
     });
 

@@ -23,7 +23,7 @@ describe('i18n: the policy module\'s problems in every language', () => {
     ...fieldErrors({ maxAge: 99999999999 }, 'json'),
     ...fieldErrors({ mx: 5 }, 'form'),
     ...fieldErrors({ mx: 5 }, 'json'),
-    ...fieldErrors({ mx: 'mail.example.org, mail..example.org' }, 'form'),
+    ...fieldErrors({ mx: 'mail.example.org, mail..example.org, mx_1.example.org, 192.0.2.1, mx.example.org:25, *.*.example.org, *.com' }, 'form'),
     ...fieldErrors({ mx: 'a "quoted" <b>.example' }, 'form'),
     ...fieldErrors({ mx: Array.from({ length: MAX_MX_ENTRIES + 1 }, (_, i) => `mx${i}.example.org`).join(',') }, 'form'),
     ...fieldErrors({ mode: 'testing', mx: '' }, 'form'),
@@ -52,7 +52,10 @@ describe('i18n: the policy module\'s problems in every language', () => {
       assert.notEqual(text, errors[i].message);
       assert.doesNotMatch(text, /\{[a-z]+\}/i);
     }
-    assert.ok(german.includes('MX-Einträge: "mail..example.org" ist kein gültiger MX-Eintrag. Verwenden Sie einen Hostnamen wie mail.example.org oder *. gefolgt von einem Hostnamen (ein Platzhalter nur als ganzes, am weitesten links stehendes Label).'));
+    assert.ok(german.includes('MX-Einträge: "mx_1.example.org" ist kein gültiger MX-Eintrag. Verwenden Sie einen Hostnamen wie mail.example.org oder *. gefolgt von einem Hostnamen (ein Platzhalter nur als ganzes, am weitesten links stehendes Label).'));
+    assert.ok(german.includes('MX-Einträge: "mail..example.org" hat ein leeres Label (zwei Punkte hintereinander oder ein Punkt am Anfang).'));
+    assert.ok(german.includes('MX-Einträge: "192.0.2.1" ist eine IP-Adresse. IP-Adressen sind nicht erlaubt: Verwenden Sie den Hostnamen des MX.'));
+    assert.ok(german.some((text) => text.startsWith('MX-Einträge: "*.com" passt auf jeden Host unter einer Top-Level-Domain')));
     assert.ok(german.includes('MX-Einträge: Im Modus testing ist mindestens ein Eintrag nötig.'));
     assert.ok(german.includes('Maximales Alter muss eine ganze Zahl von Sekunden von 0 bis 31557600 sein (ein Jahr, das Maximum nach RFC 8461).'));
   });

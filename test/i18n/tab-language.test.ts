@@ -79,7 +79,7 @@ describe('i18n: the language of the tab', () => {
     const res = await server.submitTab('example.org', { mode: 'enforce', mx: 'mail..example.org', maxAge: 'bald', active: '1' });
     assert.equal(res.status, 400);
     assert.ok(notices(res.text).includes('Nichts wurde gespeichert: Korrigieren Sie die unten markierten Felder.'));
-    assert.match(descriptions(res.text, controlByLabel(res.text, 'MX-Einträge').id).join(' '), /^MX-Einträge: "mail\.\.example\.org" ist kein gültiger MX-Eintrag/);
+    assert.match(descriptions(res.text, controlByLabel(res.text, 'MX-Einträge').id).join(' '), /^MX-Einträge: "mail\.\.example\.org" hat ein leeres Label/);
     assert.match(descriptions(res.text, controlByLabel(res.text, 'Maximales Alter').id).join(' '), /^Maximales Alter muss eine ganze Zahl von Sekunden/);
 
     const saved = await server.submitTab('example.org', { mode: 'testing', mx: 'mail.example.org', active: '1' });

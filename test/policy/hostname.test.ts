@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { hostFromHeader, isHostName, toALabel, toULabel } from '../../src/policy';
+import { hostFromHeader, isHostName, parseHostHeader, toALabel, toULabel } from '../../src/policy';
 
 const label = (length: number, char = 'a') => char.repeat(length);
 
@@ -97,6 +97,28 @@ describe('host names', () => {
       for (const name of ['bücher.example', 'mx.münchen.example', 'пример.рф', 'example.org']) {
         assert.equal(toULabel(toALabel(name) as string), name);
       }
+    });
+  });
+
+  describe('parseHostHeader (RFC 9110 uri-host [":" port], strictly)', () => {
+    it('refuses values a URL-style or IDNA-mapping parse once turned into a served name', () => {
+      for (const bad of ['mta-sts.example.org\\\u00fc', 'mta-sts.example.org/-org\u00fc', 'mta-sts.example.org .', 'mta-sts.exam\u00adple.org',
+        'mta-sts.ex\u00aample.org', 'user@mta-sts.example.org', 'mta-sts.example.org:44a', 'mta-sts.example.org:443:443', 'a%4', '[::1', '[]', '', ' ']) {
+        assert.deepEqual(parseHostHeader(bad), { valid: false }, JSON.stringify(bad));
+      }
+    });
+
+    it('accepts valid hosts that name no policy with name null (IP addresses, %-escapes, an empty port)', () => {
+      for (const ok of ['127.0.0.1', '[::1]:443', '[v1.x]', 'mta-sts.example%2Eorg', 'mta-sts.example.org:', 'under_score.example', 'example.org:99999']) {
+        assert.deepEqual(parseHostHeader(ok), { valid: true, name: null }, JSON.stringify(ok));
+      }
+      assert.deepEqual(parseHostHeader('MTA-STS.B\u00dcCHER.example.:443'), { valid: true, name: 'mta-sts.xn--bcher-kva.example' });
+    });
+
+    it('reads a 100,000-character value in linear time (no backtracking)', () => {
+      const started = process.hrtime.bigint();
+      for (const unit of ['a.', ':', '%4', '\u00fc', '[']) parseHostHeader(unit.repeat(50_000));
+      assert.ok(Number(process.hrtime.bigint() - started) / 1e6 < 2000, 'well under 2 s');
     });
   });
 

@@ -56,6 +56,21 @@ describe('MX entries', () => {
       }
     });
 
+    it('names every bad entry, each with its own reason code', () => {
+      const result = parseMxEntries('192.0.2.25, mail.example.org, https://mx.example.org/, mail.example.org:25, mail..example.org, *.*.example.org, '
+        + `mx.${'a'.repeat(64)}.example.org, ${'abcdefghi.'.repeat(26)}example.org, *.com, [2001:db8::25], a*.example.org, mx_1.example.org`);
+      assert.equal(result.ok, false);
+      const problems = (result as unknown as { problems: Array<{ code: string; params: { entry: string }; message: string }> }).problems;
+      assert.deepEqual(problems.map((p) => [p.params.entry.slice(0, 24), p.code]), [
+        ['192.0.2.25', 'field.mx.ipAddress'], ['https://mx.example.org/', 'field.mx.url'], ['mail.example.org:25', 'field.mx.url'],
+        ['mail..example.org', 'field.mx.emptyLabel'], ['*.*.example.org', 'field.mx.wildcard'], [`mx.${'a'.repeat(21)}`, 'field.mx.labelTooLong'],
+        ['abcdefghi.abcdefghi.abcd', 'field.mx.nameTooLong'], ['*.com', 'field.mx.broadWildcard'], ['[2001:db8::25]', 'field.mx.ipAddress'],
+        ['a*.example.org', 'field.mx.wildcard'], ['mx_1.example.org', 'field.mx.badEntry'],
+      ]);
+      assert.match(problems[0].message, /^MX entries have a problem: "192\.0\.2\.25" is an IP address\. IP addresses are not allowed: use the host name of the MX$/);
+      assert.match(problems[1].message, /only the host name/);
+    });
+
     it('gives an empty list for empty input (the caller decides whether that is allowed)', () => {
       assert.deepEqual(entries(''), []);
       assert.deepEqual(entries(' , \n '), []);

@@ -3,7 +3,7 @@ import { API_PATH } from '../../src';
 import { renderPolicy, type Mode } from '../../src/policy';
 import { PolicyStore } from '../../src/store/policy-store';
 import { LOOPBACK_ONLY } from '../support/loopback';
-import { TestServer, controlByLabel, controlValue, createServer, csrfFrom, formValues, notices } from '../support/server';
+import { TestServer, controlByLabel, controlValue, createServer, csrfFrom, formValues, innerHtml, notices, textOf } from '../support/server';
 
 // Several administrators at once, on the real MariaDB: a stale form or API call is refused instead
 // of silently overwriting another admin's change, and a burst of saves to one domain is serialised.
@@ -29,22 +29,24 @@ describe('reliability: concurrent admins (MariaDB)', function () {
     assert.equal(aliceForm.revision, bobForm.revision, 'both opened the same revision');
 
     const saved = await server.postForm('example.org', { ...aliceForm, mode: 'testing', mx: 'alice.example.org', maxAge: '3600', active: '1' }, csrfFrom(alice));
-    assert.equal(saved.status, 200);
+    assert.equal(saved.status, 303, 'saved, then redirected to the tab (POST/redirect/GET)');
     const afterAlice = await stored();
 
     const stale = await server.postForm('example.org', { ...bobForm, mode: 'enforce', mx: 'bob.example.org', maxAge: '7200', active: '1' }, csrfFrom(bob));
     assert.equal(stale.status, 409);
     assert.ok(notices(stale.text).some((n) => /another administrator/i.test(n)), notices(stale.text).join(' | '));
-    // The page shows what is stored now (Alice's), not what Bob typed, and the current revision.
-    assert.equal(controlValue(stale.text, controlByLabel(stale.text, 'Mode').id), 'testing');
-    assert.equal(controlValue(stale.text, controlByLabel(stale.text, 'MX entries').id), 'alice.example.org');
-    assert.equal(controlValue(stale.text, controlByLabel(stale.text, 'Maximum Age').id), '3600');
+    // Nothing Bob typed is lost: the fields keep his values, Alice's stored ones are shown beside
+    // them, and the form carries the current revision.
+    assert.equal(controlValue(stale.text, controlByLabel(stale.text, 'Mode').id), 'enforce');
+    assert.equal(controlValue(stale.text, controlByLabel(stale.text, 'MX entries').id), 'bob.example.org');
+    assert.equal(controlValue(stale.text, controlByLabel(stale.text, 'Maximum Age').id), '7200');
+    assert.match(textOf(innerHtml(stale.text, 'mta-sts-conflict') ?? ''), /Mode enforce testing differs .*Maximum Age 7200 3600 \(1 hour\) differs MX entries bob\.example\.org alice\.example\.org differs/);
     assert.equal(formValues(stale.text).revision, String(afterAlice.revision));
     assert.deepEqual(await stored(), afterAlice, "Alice's save stands");
 
     // Bob makes his change again on the fresh form, and it is saved.
     const retry = await server.postForm('example.org', { ...formValues(stale.text), mode: 'enforce', mx: 'bob.example.org' }, csrfFrom(stale));
-    assert.equal(retry.status, 200);
+    assert.equal(retry.status, 303);
     assert.equal((await stored()).mode, 'enforce');
   });
 

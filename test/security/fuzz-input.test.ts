@@ -192,7 +192,8 @@ describe('fuzz: form fields and API bodies', () => {
         const pairs: Array<[string, string]> = [['_csrf', csrf.token], ['revision', String(before.revision)]];
         for (const field of ['version', 'mode', 'maxAge', 'mx', 'active'] as const) for (const v of fields[field]) pairs.push([field, v]);
         pairs.push(...fields.extra);
-        const res = await server.request().post('/mta-sts/example.org').set('Cookie', csrf.cookie).type('form').send(new URLSearchParams(pairs).toString());
+        // A browser follows the 303 after a save (POST/redirect/GET) to the tab it shows.
+        const res = await server.request().post('/mta-sts/example.org').set('Cookie', csrf.cookie).type('form').send(new URLSearchParams(pairs).toString()).redirects(1);
         // What the form handler reads: each known field as sent (a repeated one as a list), an
         // absent checkbox as "0"; other names are not fields of the form and are ignored.
         const changes: Record<string, unknown> = {};

@@ -94,7 +94,10 @@ export interface TestServer {
   policy(host: string, method?: 'get' | 'head' | 'post' | 'put' | 'delete'): request.Test;
   /** GETs the tab page (authorization must allow it) and returns its CSRF token, cookie and HTML. */
   csrf(domain: string): Promise<Csrf & { html: string }>;
-  /** POSTs the tab form like a browser: every field as shown on the page, overridden by `fields`. */
+  /**
+   * POSTs the tab form like a browser: every field as shown on the page, overridden by `fields`;
+   * like a browser, it follows the 303 after a successful save (POST/redirect/GET) to the page shown.
+   */
   submitTab(domain: string, fields?: Record<string, string | undefined>): Promise<request.Response>;
   /** POSTs a form with exactly these fields, a CSRF token/cookie when given. */
   postForm(domain: string, fields: Record<string, string>, csrf?: Csrf | null): request.Test;
@@ -218,7 +221,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
         const form = { ...formValues(page.html), ...fields };
         const body: Record<string, string> = {};
         for (const [name, value] of Object.entries(form)) if (value !== undefined) body[name] = value;
-        return self.postForm(domain, body, page);
+        return self.postForm(domain, body, page).redirects(1);
       },
       postForm(domain, fields, csrf) {
         const test = request(server).post(`${adminPath}/${encodeURIComponent(domain)}`).type('form');

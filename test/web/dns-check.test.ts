@@ -12,7 +12,7 @@ import { createTestCa, type TestCa } from '../support/tls';
 const CHECK_ORDER = ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls'];
 
 function rowStatus(html: string, name: string): string | null {
-  const row = new RegExp(`<tr data-check="${name}">[\\s\\S]*?<span class="badge [^"]*">([a-z]+)</span>`).exec(html);
+  const row = new RegExp(`<tr data-check="${name}"[^>]*>[\\s\\S]*?<span class="badge [^"]*">([a-z]+)</span>`).exec(html);
   return row ? row[1] : null;
 }
 

@@ -3,7 +3,7 @@ import type { PageContext } from '../../src';
 import { CATALOGUES } from '../../src/i18n';
 import {
   MAIL_HOSTNAME, ServerOptions, TestServer, attr, controlByLabel, controlValue, createServer, csrfFrom, descriptions,
-  dnsRecords, innerHtml, notices, openingTag, textOf,
+  dnsRecords, formValues, innerHtml, notices, openingTag, textOf,
 } from '../support/server';
 
 const POLICY_COLUMNS = ['mta_sts_active', 'mta_sts_version', 'mta_sts_mode', 'mta_sts_max_age', 'mta_sts_mx', 'mta_sts_id', 'mta_sts_updated_at', 'mta_sts_revision'];
@@ -325,11 +325,22 @@ describe('the MTA-STS tab (admin pages)', () => {
       assert.equal(res.status, 409);
       assert.ok(notices(res.text).some((n) => /nothing was saved/i.test(n) && /another administrator/i.test(n)));
       assert.deepEqual(await stored(server, 'example.org'), afterOther);
-      assert.equal(controlValue(res.text, controlByLabel(res.text, 'MX entries').id), 'other.example.org');
-      assert.equal(controlValue(res.text, controlByLabel(res.text, 'Mode').id), 'testing');
-      // The re-shown form carries the current revision, so saving it again works.
-      const retry = await server.submitTab('example.org', { mode: 'enforce' });
+      // Nothing typed is lost: the fields keep this admin's values, the stored ones are shown beside them.
+      assert.equal(controlValue(res.text, controlByLabel(res.text, 'MX entries').id), 'mine.example.org');
+      assert.equal(controlValue(res.text, controlByLabel(res.text, 'Mode').id), 'enforce');
+      assert.equal(controlValue(res.text, controlByLabel(res.text, 'Maximum Age').id), '600');
+      const panel = textOf(innerHtml(res.text, 'mta-sts-conflict') ?? '');
+      assert.match(panel, /Another administrator saved this policy at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+      assert.match(panel, /MX entries mine\.example\.org other\.example\.org differs/);
+      assert.match(panel, /Mode enforce testing differs/);
+      assert.match(res.text, /<button type="submit"[^>]*>Save my values over theirs<\/button>/);
+      // The re-shown form carries the current revision: one press saves this admin's values over the other's.
+      const form = formValues(res.text);
+      assert.equal(form.revision, String(afterOther.mta_sts_revision));
+      const newCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => /mta-sts\.csrf=/.test(c));
+      const retry = await server.postForm('example.org', form, { token: form._csrf, cookie: newCookie ?? page.cookie }).redirects(1);
       assert.equal(retry.status, 200);
+      assert.deepEqual([(await server.row('example.org')).mta_sts_mx, (await server.row('example.org')).mta_sts_mode], ['mine.example.org', 'enforce']);
     });
   });
 
@@ -383,7 +394,8 @@ describe('the MTA-STS tab (admin pages)', () => {
       // The fragment's token and cookie are good for the form post.
       const csrf = csrfFrom(res);
       const post = await server.postForm('example.org', { version: 'STSv1', mode: 'testing', maxAge: '86400', mx: 'mail.example.org', active: '1', revision: '0' }, csrf);
-      assert.equal(post.status, 200);
+      assert.equal(post.status, 303, 'POST/redirect/GET');
+      assert.match(post.headers.location, /^\/mta-sts\/example\.org\?mta-sts-saved=[\w-]+\.[\w-]+$/, 'to tabUrl(domain), by default the plugin\'s tab page');
       assert.equal((await server.row('example.org')).mta_sts_mode, 'testing');
     });
 

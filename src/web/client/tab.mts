@@ -55,12 +55,16 @@ function enhance(root: HTMLElement): void {
   function updateMaxAge(): void {
     if (!maxAge) return;
     const text = maxAge.value.trim();
-    const valid = /^\d{1,12}$/.test(text);
+    // While the server's error stands for this value, it is the field's one message.
+    const flagged = maxAge.getAttribute('aria-invalid') === 'true';
+    const valid = !flagged && /^\d{1,12}$/.test(text);
     const seconds = valid ? Number(text) : NaN;
+    const inRange = valid && seconds <= MAX_AGE_LIMIT;
+    // "= 1 week" only for a number the policy can hold: nothing for text, one warning above the maximum.
     const equals = find('#mta-sts-max-age-equals');
-    if (equals) equals.textContent = valid ? say('tab.maxAge.equals', { duration: duration(seconds) }) : '';
+    if (equals) equals.textContent = inRange ? say('tab.maxAge.equals', { duration: duration(seconds) }) : '';
     show(find('#mta-sts-max-age-warning [data-hint="warning"]'),
-      !valid ? '' : seconds > MAX_AGE_LIMIT ? say('tab.maxAge.tooLong') : seconds < DAY ? say('tab.maxAge.short') : '');
+      !valid ? '' : !inRange ? say('tab.maxAge.tooLong') : seconds < DAY ? say('tab.maxAge.short') : '');
   }
 
   function updateMode(): void {
@@ -75,16 +79,49 @@ function enhance(root: HTMLElement): void {
     // Nothing typed yet: the suggestion says what to enter; there is nothing to flag.
     const uncovered = patterns.length === 0 ? [] : hosts.filter((host) => !patterns.some((pattern) => matches(pattern, host)));
     const stale = patterns.filter((pattern) => !hosts.some((host) => matches(pattern, host)));
-    show(find('#mta-sts-mx-advice [data-hint="stale"]'), stale.length > 0 ? plural('tab.mx.stale', stale.length, { entries: list(stale) }) : '');
-    show(find('#mta-sts-mx-advice [data-hint="uncovered"]'), uncovered.length > 0 ? plural('tab.mx.uncovered', uncovered.length, { hosts: list(uncovered) }) : '');
-    show(find('#mta-sts-mx-advice [data-hint="covered"]'), uncovered.length === 0 && patterns.length > 0 ? say('tab.mx.covered') : '');
     const consequence = uncovered.length === 0 ? null : mode.value === 'enforce' ? 'refused' : mode.value === 'testing' ? 'reported' : null;
+    // The same order as the server (tab.ts MX_HINTS): the most severe shown, the rest folded.
+    const texts: Array<[string, string]> = [
+      ['consequence', consequence ? plural(`tab.mx.${consequence}`, uncovered.length, { hosts: list(uncovered) }) : ''],
+      ['uncovered', uncovered.length > 0 ? plural('tab.mx.uncovered', uncovered.length, { hosts: list(uncovered) }) : ''],
+      ['stale', stale.length > 0 ? plural('tab.mx.stale', stale.length, { entries: list(stale) }) : ''],
+      ['covered', uncovered.length === 0 && patterns.length > 0 ? say('tab.mx.covered') : ''],
+    ];
     const alert = find('#mta-sts-mx-advice [data-hint="consequence"]');
     if (alert) {
       alert.classList.toggle('alert-danger', consequence === 'refused');
       alert.classList.toggle('alert-warning', consequence !== 'refused');
     }
-    show(alert, consequence ? plural(`tab.mx.${consequence}`, uncovered.length, { hosts: list(uncovered) }) : '');
+    const slot = find('#mta-sts-mx-advice [data-hint-slot]');
+    const more = find<HTMLDetailsElement>('#mta-sts-mx-advice [data-hint-more]');
+    if (!slot || !more) return;
+    const flagged = mx.getAttribute('aria-invalid') === 'true';
+    let primary: string | null = null;
+    let folded = 0;
+    for (const [name, text] of texts) {
+      const element = find(`#mta-sts-mx-advice [data-hint="${name}"]`);
+      if (!element) continue;
+      show(element, text);
+      if (text !== '' && primary === null && !flagged) {
+        primary = name;
+        if (element.parentElement !== slot) slot.append(element);
+      } else {
+        if (text !== '') folded++;
+        if (element.parentElement !== more) more.append(element);
+      }
+    }
+    const summary = more.querySelector('summary');
+    if (summary) summary.textContent = folded > 0 ? plural('tab.notices.more', folded) : '';
+    more.hidden = folded === 0;
+  }
+
+  /** Once a field is edited, its error from the server is about a value no longer there: drop it. */
+  function clearError(field: HTMLElement | null): void {
+    if (!field || field.getAttribute('aria-invalid') !== 'true') return;
+    field.removeAttribute('aria-invalid');
+    field.classList.remove('is-invalid');
+    const error = field.id ? document.getElementById(`${field.id}-error`) : null;
+    if (error) error.hidden = true;
   }
 
   function updateRetire(): void {
@@ -112,8 +149,21 @@ function enhance(root: HTMLElement): void {
 
   const panel = find('#mta-sts-retire');
   if (panel && !panel.hidden) panel.dataset.keep = 'yes';
-  maxAge?.addEventListener('input', updateMaxAge);
-  mx?.addEventListener('input', updateMx);
+  // The "Saved" notice is about the values as saved: it goes as soon as the form is edited again.
+  const form = find<HTMLFormElement>('form[method="post"]');
+  const dropSaved = () => {
+    for (const notice of root.querySelectorAll<HTMLElement>('[data-after-save]')) notice.remove();
+  };
+  form?.addEventListener('input', dropSaved);
+  form?.addEventListener('change', dropSaved);
+  maxAge?.addEventListener('input', () => {
+    clearError(maxAge);
+    updateMaxAge();
+  });
+  mx?.addEventListener('input', () => {
+    clearError(mx);
+    updateMx();
+  });
   mode?.addEventListener('change', () => {
     updateMode();
     updateMx();
