@@ -3,6 +3,7 @@
 // same queries on SQLite and MariaDB; the table names come from the configured prefix.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { dialectOf } from './dialect';
 import type { ReportSummary, TlsReport } from '../tlsrpt';
 
 export interface ReportingSettings {
@@ -129,7 +130,7 @@ export class ReportStore {
     const day = report.start.slice(0, 10);
     try {
       return await this.knex.transaction(async (trx) => {
-        const [inserted] = await trx(this.tables.reports).insert({
+        const id = await insertId(this.knex, trx(this.tables.reports).insert({
           domain: input.domain,
           organisation: report.organisation,
           report_id: report.reportId,
@@ -143,14 +144,13 @@ export class ReportStore {
           success: summary.success,
           failure: summary.failure,
           report_gz: input.gzip,
-        });
-        const id = Number(inserted);
+        }));
         const policyIds: number[] = [];
         for (const p of summary.policies) {
-          const [policyId] = await trx(this.tables.policies).insert({
+          const policyId = await insertId(this.knex, trx(this.tables.policies).insert({
             report: id, domain: input.domain, day, policy_type: p.type, fingerprint: p.fingerprint, mx: p.mx.join(','), success: p.success, failure: p.failure,
-          });
-          policyIds.push(Number(policyId));
+          }));
+          policyIds.push(policyId);
         }
         const failures = summary.failures.map((f) => ({
           report: id, policy: policyIds[f.policy], domain: input.domain, day, result_type: f.resultType,
@@ -283,4 +283,14 @@ function metaOf(row: Record<string, unknown>): StoredReportMeta {
     success: num(row.success),
     failure: num(row.failure),
   };
+}
+
+/**
+ * The id of the row an insert made, as each driver gives it: MariaDB and SQLite answer the new
+ * auto-increment id; PostgreSQL answers nothing without RETURNING (which MariaDB does not know).
+ */
+async function insertId(knex: Knex, insert: Knex.QueryBuilder): Promise<number> {
+  const rows = (dialectOf(knex) === 'postgres' ? await insert.returning('id') : await insert) as unknown[];
+  const first = rows[0];
+  return Number(typeof first === 'object' && first !== null ? (first as { id: unknown }).id : first);
 }

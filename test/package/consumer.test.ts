@@ -41,7 +41,7 @@ describe('the published package, installed into a fresh host app', function () {
   it('ships the library, its types, views, client script, migrations and manifest, and nothing of the tests', () => {
     const pkg = join(app, 'node_modules/mta-sts-plugin');
     for (const file of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli.js', 'dist/src/web/client/tab.mjs', 'views/tab.ejs',
-      'dist/migrations/20261128000000_add_mta_sts_columns.js', 'dist/migrations/20261201000000_add_mta_sts_history.js', 'plugin.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
+      'dist/migrations/20261128000000_add_mta_sts_columns.js', 'dist/migrations/20261201000000_add_mta_sts_history.js', 'dist/migrations/20261201000100_add_tls_report_tables.js', 'plugin.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
       assert.ok(existsSync(join(pkg, file)), `${file} is in the package`);
     }
     for (const absent of ['dist/test', 'dist/bench', 'src', 'test', '.ci']) assert.ok(!existsSync(join(pkg, absent)), `${absent} is not`);
@@ -93,7 +93,7 @@ describe('the published package, installed into a fresh host app', function () {
     writeFileSync(join(app, 'host.js'), script);
     const { stdout } = await run(process.execPath, ['host.js'], { cwd: app });
     const result = JSON.parse(stdout.trim().split('\n').pop() as string);
-    assert.deepEqual(result.applied, ['20261128000000_add_mta_sts_columns.js', '20261201000000_add_mta_sts_history.js']);
+    assert.deepEqual(result.applied, ['20261128000000_add_mta_sts_columns.js', '20261201000000_add_mta_sts_history.js', '20261201000100_add_tls_report_tables.js']);
     assert.equal(result.put, 200);
     assert.match(result.id, /^\d{14}$/);
     assert.equal(result.policy, 200);

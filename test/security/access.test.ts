@@ -75,12 +75,7 @@ describe('access: every admin and API route the routers register', () => {
     dns = await startDnsServer();
     dns.setFault('refused');
     server = await createServer({ plugin: plugin() });
-    // A stored TLS report whose report-id is what concretePath fills in, so that GET .../reports/:reportId has one to show.
-    const setup = await server.request().put(`${API_PATH}/example.org/reporting`).send({ rua: ['mailto:tlsrpt@example.org'] });
-    const report = { 'organization-name': 'Org', 'date-range': { 'start-datetime': '2026-11-20T00:00:00Z', 'end-datetime': '2026-11-20T23:59:59Z' }, 'report-id': 'example.org',
-      policies: [{ policy: { 'policy-type': 'no-policy-found', 'policy-domain': 'example.org' }, summary: { 'total-successful-session-count': 1, 'total-failure-session-count': 0 } }] };
-    const stored = await server.request().post(new URL(setup.body.reportingUri).pathname).set('Content-Type', 'application/tlsrpt+json').send(JSON.stringify(report));
-    assert.equal(stored.status, 201);
+    await storeReport(server);
   });
   after(async () => {
     await server?.close();
@@ -234,6 +229,15 @@ describe('access: every admin and API route the routers register', () => {
   });
 });
 
+/** A stored TLS report for example.org whose report-id is what concretePath fills in, so that GET .../reports/:reportId has one to show. */
+async function storeReport(server: TestServer): Promise<void> {
+  const setup = await server.request().put(`${API_PATH}/example.org/reporting`).send({ rua: ['mailto:tlsrpt@example.org'] });
+  const report = { 'organization-name': 'Org', 'date-range': { 'start-datetime': '2026-11-20T00:00:00Z', 'end-datetime': '2026-11-20T23:59:59Z' }, 'report-id': 'example.org',
+    policies: [{ policy: { 'policy-type': 'no-policy-found', 'policy-domain': 'example.org' }, summary: { 'total-successful-session-count': 1, 'total-failure-session-count': 0 } }] };
+  const stored = await server.request().post(new URL(setup.body.reportingUri).pathname).set('Content-Type', 'application/tlsrpt+json').send(JSON.stringify(report));
+  assert.equal(stored.status, 201);
+}
+
 describe('access: a domain administrator (the hook allows one domain only)', () => {
   let dns: TestDnsServer;
   let server: TestServer;
@@ -253,6 +257,7 @@ describe('access: a domain administrator (the hook allows one domain only)', () 
     });
     // Both domains serve a policy, so both would be certificate names.
     for (const domain of ['example.org', 'example.com']) assert.equal((await server.put(domain, JSON_BODY)).status, 200);
+    await storeReport(server);
   });
   after(async () => {
     await server?.close();
