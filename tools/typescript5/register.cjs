@@ -1,0 +1,12 @@
+'use strict';
+// typescript-eslint loads the compiler with require('typescript'). In this project that name is
+// TypeScript 7 (native compiler, no JavaScript API), so inside the ESLint process only, every
+// require('typescript') is pointed at the TypeScript 5 nested in this folder. The project's own
+// `tsc` (build, typecheck) stays TypeScript 7.
+const Module = require('node:module');
+
+const typescript5 = require.resolve('typescript'); // resolved from here: ./node_modules/typescript
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  return resolveFilename.call(this, request === 'typescript' ? typescript5 : request, ...rest);
+};
