@@ -33,10 +33,10 @@ function view(name: string, data: Record<string, unknown>): string {
   let template = templates.get(name);
   if (!template) {
     const filename = join(ROOT, 'views', `${name}.ejs`);
-    template = ejs.compile(readFileSync(filename, 'utf8'), { filename, localsName: 'it', strict: true }) as ejs.TemplateFunction;
+    template = ejs.compile(readFileSync(filename, 'utf8'), { filename, localsName: 'it', strict: true });
     templates.set(name, template);
   }
-  return template(data) as string;
+  return template(data);
 }
 
 function sameSecret(given: unknown, expected: string): boolean {
@@ -60,7 +60,7 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
 
   /** The host's domain edit page, with the plugin's fragment in the "MTA-STS" tab when given. */
   const domainPage = async (req: Request, domain: string, tab: 'general' | 'mta-sts', mtaStsContent: string | null) => {
-    const row = await knex('domain').where('domain', domain).first();
+    const row = (await knex('domain').where('domain', domain).first()) as Record<string, unknown> | undefined;
     const content = view('domain', { domain, row: row ?? null, tab, mtaSts: mtaStsContent });
     return page(req, `Edit domain ${domain}`, content);
   };
@@ -125,7 +125,7 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     res.send(page(req, 'Domains', view('domains', { domains })));
   });
   app.get('/domains/:domain', requireLogin, async (req, res, next) => {
-    const record = await knex('domain').where('domain', req.params.domain).first();
+    const record = (await knex('domain').where('domain', req.params.domain).first()) as { domain: string } | undefined;
     if (!record) return next();
     const tab = req.query.tab === 'mta-sts' ? 'mta-sts' : 'general';
     const fragment = tab === 'mta-sts' ? await mtaSts.renderTab(req, res, record.domain) : null;

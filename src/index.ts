@@ -94,7 +94,10 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     admin: createAdminRouter(ctx),
     api: createApiRouter(ctx),
     async renderTab(req, res, domain) {
-      await new Promise<void>((resolve, reject) => gate(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- relays the middleware's next(error) as it is
+        gate(req, res, (err?: unknown) => (err ? reject(err) : resolve())),
+      );
       // The host's page now carries a CSRF token and security settings: never cached, never sniffed.
       noStore(req, res, () => undefined);
       const record = await findOrThrow(ctx, domain).catch((err: unknown) => {

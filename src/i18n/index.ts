@@ -34,7 +34,7 @@ export type PluralKey = {
 /** One message in one language. */
 export function translate<K extends MessageKey>(locale: Locale, key: K, ...params: ParamsOf<K>): string {
   const catalogue = CATALOGUES[locale] ?? en;
-  return format(catalogue[key] ?? en[key], params[0] as Record<string, Param> | undefined);
+  return format(catalogue[key] ?? en[key], params[0]);
 }
 
 /** Everything that says something in one language: messages, plurals, lists and durations. */

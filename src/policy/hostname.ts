@@ -58,7 +58,7 @@ export function toULabel(name: string): string {
  */
 export function hostFromHeader(header: string | undefined): string | null {
   if (!header || header.length > 300) return null;
-  const match = /^([^:\[\]]+?)\.?(?::(\d{1,5}))?$/.exec(header.trim());
+  const match = /^([^:[\]]+?)\.?(?::(\d{1,5}))?$/.exec(header.trim());
   if (!match || (match[2] !== undefined && Number(match[2]) > 65535)) return null;
   // One trailing dot is the root; a second would be an empty label ("example.org..").
   if (match[1].endsWith('.')) return null;

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import type { Resolver } from '../dns';
 import {
   DEFAULT_PROBE_TIMEOUT_MS, connectError, resolveAddress, secureHandshake, withDeadline,
-  type CaOption, type CertificateInfo, type ProbeFailure, type ProbeRun,
+  type CaOption, type CertificateInfo, type ProbeFailure,
 } from './kit';
 
 export interface MxTlsProbeOptions {

@@ -33,18 +33,19 @@ function migrationSource(config: MigrationConfig): Knex.MigrationSource<(typeof 
 
 /** Applies every pending plugin migration; returns the names applied (none when up to date). */
 export async function migrateLatest(knex: Knex, options: MigrateOptions): Promise<string[]> {
-  const [, applied] = await knex.migrate.latest({
+  // Knex types the result as `any`: it is [batch number, names of the migrations applied].
+  const [, applied] = (await knex.migrate.latest({
     migrationSource: migrationSource({ table: options.table }),
     tableName: options.migrationsTable,
-  });
-  return applied as string[];
+  })) as [number, string[]];
+  return applied;
 }
 
 /** Reverts every plugin migration, leaving the host's table as it was before the plugin. */
 export async function rollbackAll(knex: Knex, options: MigrateOptions): Promise<string[]> {
-  const [, reverted] = await knex.migrate.rollback(
+  const [, reverted] = (await knex.migrate.rollback(
     { migrationSource: migrationSource({ table: options.table }), tableName: options.migrationsTable },
     true,
-  );
-  return reverted as string[];
+  )) as [number, string[]];
+  return reverted;
 }

@@ -32,6 +32,9 @@ export interface ServedPolicies {
   aliases: Map<string, string>;
 }
 
+/** A row as Knex returns it (typed `any` by Knex): every cell is checked before use. */
+type Row = Record<string, unknown>;
+
 /** Rows per query when loading the served policies (see loadServed). */
 const LOAD_BATCH = 500;
 
@@ -59,13 +62,13 @@ export class PolicyStore {
     const ascii = toALabel(name);
     if (ascii === null) return null;
     const spellings = [...new Set([ascii, toULabel(ascii), name.trim(), name.trim().toLowerCase()])];
-    let rows = await this.knex(this.domains.table).select(this.columns()).whereIn(this.domains.keyColumn, spellings);
+    let rows = (await this.knex(this.domains.table).select(this.columns()).whereIn(this.domains.keyColumn, spellings)) as Row[];
     if (rows.length === 0) {
       // SQLite compares case-sensitively, so a host row spelled "Example.ORG" is only found by
       // comparing lower-cased keys. Only as a fallback: it cannot use the key's index.
-      rows = await this.knex(this.domains.table)
+      rows = (await this.knex(this.domains.table)
         .select(this.columns())
-        .whereIn(this.knex.raw('lower(??)', [this.domains.keyColumn]) as unknown as string, spellings.map((s) => s.toLowerCase()));
+        .whereIn(this.knex.raw('lower(??)', [this.domains.keyColumn]) as unknown as string, spellings.map((s) => s.toLowerCase()))) as Row[];
     }
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null && r.domain === ascii);
     return records.find((r) => r.key === ascii) ?? records[0] ?? null;
@@ -104,7 +107,7 @@ export class PolicyStore {
   ): Promise<SaveResult> {
     let query = trx(this.domains.table).select(this.columns()).where(this.domains.keyColumn, found.key);
     if (this.locks) query = query.forUpdate();
-    const row = await query.first();
+    const row = (await query.first()) as Row | undefined;
     const current = row ? this.decode(row) : null;
     if (!current) return { status: 'not-found' } as const;
     if (options.expectedRevision !== undefined && options.expectedRevision !== current.policy.revision) {
@@ -153,7 +156,7 @@ export class PolicyStore {
       // Keyset pagination on the key column, which is unique (every save updates one row by it).
       let query = this.knex(this.domains.table).select(this.columns()).where(COLUMNS.active, true).whereNotNull(key).orderBy(key).limit(LOAD_BATCH);
       if (after !== undefined) query = query.andWhere(key, '>', after as string);
-      const rows = await query;
+      const rows = (await query) as Row[];
       for (const row of rows) {
         const record = this.decode(row);
         const policy = servedPolicy(record);
@@ -167,9 +170,10 @@ export class PolicyStore {
     if (this.aliases) {
       const { table, aliasColumn, targetColumn, activeColumn } = this.aliases;
       const cols = activeColumn ? [aliasColumn, targetColumn, activeColumn] : [aliasColumn, targetColumn];
-      for (const row of await this.knex(table).select(cols)) {
-        const alias = toALabel(String(row[aliasColumn] ?? ''));
-        const target = toALabel(String(row[targetColumn] ?? ''));
+      const rows = await this.knex(table).select<Row[]>(cols);
+      for (const row of rows) {
+        const alias = toALabel(text(row[aliasColumn]));
+        const target = toALabel(text(row[targetColumn]));
         if (alias && target && (!activeColumn || truthy(row[activeColumn]))) aliases.set(alias, target);
       }
     }
@@ -187,19 +191,19 @@ export class PolicyStore {
     const ascii = toALabel(name);
     if (ascii === null) return null;
     const cols = activeColumn ? [targetColumn, activeColumn] : [targetColumn];
-    const rows = await this.knex(table).select(cols).whereIn(aliasColumn, [...new Set([ascii, toULabel(ascii)])]);
+    const rows = (await this.knex(table).select(cols).whereIn(aliasColumn, [...new Set([ascii, toULabel(ascii)])])) as Row[];
     const row = rows.find((r) => !activeColumn || truthy(r[activeColumn]));
-    return row ? servedPolicy(await this.find(String(row[targetColumn] ?? ''))) : null;
+    return row ? servedPolicy(await this.find(text(row[targetColumn]))) : null;
   }
 
   /** Decodes a row; null when its key is not a host name at all. */
-  private decode(row: Record<string, unknown>): DomainRecord | null {
-    const key = String(row[this.domains.keyColumn] ?? '');
+  private decode(row: Row): DomainRecord | null {
+    const key = text(row[this.domains.keyColumn]);
     const domain = toALabel(key);
     if (domain === null) return null;
     const mode = String(row[COLUMNS.mode]);
     const maxAge = Number(row[COLUMNS.maxAge]);
-    const rawMx = String(row[COLUMNS.mx] ?? '').split(',').filter((entry) => entry !== '');
+    const rawMx = text(row[COLUMNS.mx]).split(',').filter((entry) => entry !== '');
     const mx = rawMx.map(normalizeMxPattern);
     const valid =
       row[COLUMNS.version] === VERSION &&
@@ -246,6 +250,14 @@ function markSaveFailure(err: unknown, outcome: 'not-saved' | 'unknown'): SaveFa
 
 function settingsOf(policy: StoredPolicy): PolicySettings {
   return { active: policy.active, version: policy.version, mode: policy.mode, maxAge: policy.maxAge, mx: [...policy.mx] };
+}
+
+/** A text cell (host name, MX list); '' for SQL NULL or anything no name could be. */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (Buffer.isBuffer(value)) return value.toString('utf8'); // VARBINARY and BLOB columns
+  return '';
 }
 
 /** Host tables store flags as 1/0, '1'/'0', true/false or BIT(1) buffers. */

@@ -62,8 +62,8 @@ export function createApiRouter(ctx: PluginContext): Router {
     if (revision !== undefined && !(typeof revision === 'number' && Number.isSafeInteger(revision) && revision >= 0)) {
       throw new HttpError(400, 'invalid', 'revision must be a whole number', [{ field: 'revision', message: 'revision must be the whole number returned by GET' }]);
     }
-    const result = await ctx.service.save(req.params.domain as string, (current) => applyChanges(current, changes, 'json'), {
-      expectedRevision: revision as number | undefined,
+    const result = await ctx.service.save(req.params.domain, (current) => applyChanges(current, changes, 'json'), {
+      expectedRevision: revision,
     }).catch((err: unknown) => {
       throw saveError(err, ctx.logger);
     });

@@ -119,7 +119,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
     writeFileSync(join(webRoot, '.well-known', 'mta-sts.txt'), STALE_POLICY);
     writeFileSync(join(webRoot, 'index.html'), '<p>host home page</p>');
 
-    const state = { authorize: options.authorize ?? 'allow', calls: 0 } as { authorize: AuthMode; calls: number };
+    const state = { authorize: options.authorize ?? 'allow', calls: 0 };
     const hook = (req: Request): AuthorizeResult | Promise<AuthorizeResult> => {
       state.calls += 1;
       const mode = state.authorize;

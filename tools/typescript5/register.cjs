@@ -5,8 +5,9 @@
 // `tsc` (build, typecheck) stays TypeScript 7.
 const Module = require('node:module');
 
-const typescript5 = require.resolve('typescript'); // resolved from here: ./node_modules/typescript
 const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  return resolveFilename.call(this, request === 'typescript' ? typescript5 : request, ...rest);
+Module._resolveFilename = function (request, parent, ...rest) {
+  // Resolved as if this file asked: from ./node_modules/typescript (also 'typescript/lib/...').
+  const typescript5 = request === 'typescript' || request.startsWith('typescript/');
+  return resolveFilename.call(this, request, typescript5 ? module : parent, ...rest);
 };

@@ -48,7 +48,7 @@ export function foundText<T extends RecordType>(
   t: Translator = ENGLISH,
 ): string {
   const via = result.cnames.length > 0 ? `${t.t('dns.found.viaCname', { chain: result.cnames.join(' -> ') })}\n` : '';
-  if (result.ok) return via + show(result.records as Extract<LookupResult<T>, { ok: true }>['records']).join('\n');
+  if (result.ok) return via + show(result.records).join('\n');
   if (result.failure === 'nxdomain') return `${via}${t.t('dns.found.nxdomain')}`;
   if (result.failure === 'nodata') return `${via}${t.t('dns.found.nodata', { type: result.type })}`;
   return lookupFailureText(result, t);
