@@ -8,10 +8,10 @@ import { format, type Param } from './format';
 import type { Locale } from './locales';
 
 export { ERROR_TEXTS, type ErrorTextKey } from './error-texts';
-export { negotiateLocale, parseAcceptLanguage, supportedLocale } from './negotiate';
+export { negotiateLocale, supportedLocale } from './negotiate';
 
 export { LOCALES, DEFAULT_LOCALE, type Locale } from './locales';
-export { format, placeholdersOf, type Param } from './format';
+export { format, type Param } from './format';
 
 export type MessageKey = keyof EnglishCatalogue;
 /** What a translation must provide: a string for every key of the English catalogue. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { createResolver, type Resolver } from '../../src/dns';
-import { MAX_POLICY_BYTES, probeHttps, probeMxTls } from '../../src/probes';
+import { probeHttps, probeMxTls } from '../../src/probes';
+import { MAX_POLICY_BYTES } from '../../src/probes/https';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { createTestCa, type Issued, type TestCa } from '../support/tls';
 import { servePolicy, startPolicyWebServer, startSmtpServer, type PolicyWebServer, type TestSmtpServer } from '../support/probe-servers';

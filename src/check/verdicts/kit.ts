@@ -99,11 +99,6 @@ export function lookupFailedMessage<T extends RecordType>(result: LookupResult<T
   return t.t('dns.lookupFailed', { what, reason: lookupFailureText(result, t) });
 }
 
-/** "a", "a and b", "a, b and c", in the translator's language. */
-export function list(items: readonly string[], t: Translator = ENGLISH): string {
-  return t.list(items);
-}
-
 /** Whole days from `now` until `iso`, rounded down; negative once past. */
 export function daysUntil(iso: string, now: Date): number {
   return Math.floor((Date.parse(iso) - now.getTime()) / DAY_MS);
