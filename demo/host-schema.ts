@@ -36,11 +36,11 @@ const MIGRATIONS = [{ name: '20261128000000_host_domain_tables', migration: crea
 export async function migrateHost(knex: Knex): Promise<void> {
   await knex.migrate.latest({
     tableName: 'knex_migrations',
-    migrationSource: <Knex.MigrationSource<(typeof MIGRATIONS)[number]>>{
+    migrationSource: {
       getMigrations: async () => MIGRATIONS,
       getMigrationName: (m) => m.name,
       getMigration: async (m) => m.migration,
-    },
+    } satisfies Knex.MigrationSource<(typeof MIGRATIONS)[number]>,
   });
 }
 

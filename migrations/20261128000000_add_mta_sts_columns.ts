@@ -50,7 +50,8 @@ export async function down(knex: Knex, config: MigrationConfig = DEFAULT_CONFIG)
   const missing = await missingColumns(knex, config.table);
   const existing = Object.values(COLUMNS).filter((name) => !missing.has(name));
   if (existing.length === 0) return;
-  if (knex.client.config.client === 'better-sqlite3' || knex.client.config.client === 'sqlite3') {
+  const client = (knex.client as { config: { client?: unknown } }).config.client; // Knex types it `any`
+  if (client === 'better-sqlite3' || client === 'sqlite3') {
     // Raw SQL on SQLite: Knex's dropColumn rebuilds the whole table there (copying every row and
     // re-creating it from parsed DDL), while SQLite 3.35+ drops a column in place and keeps the
     // host's indexes, triggers and constraints untouched.

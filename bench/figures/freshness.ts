@@ -56,7 +56,7 @@ export async function figureFreshness(ctx: { servers: ServerSet; report: Report 
     });
     report.row({
       figure: '2 cache freshness', measure: '(c) under this (body-recording) load',
-      value: `${Math.round(Number(load.rps))} req/s (p99 ${load.p99} ms)`,
+      value: `${Math.round(Number(load.rps))} req/s (p99 ${Number(load.p99)} ms)`,
     });
     report.figure('2-cache-freshness', {
       timing: 'each save is made right after the second instance has (re)loaded its snapshot: its worst case',

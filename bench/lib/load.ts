@@ -41,7 +41,14 @@ export function autocannon(options: LoadOptions): Promise<LoadResult> {
     proc.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err.slice(-1000)}`));
       try {
-        const json = JSON.parse(out.slice(out.indexOf('{')));
+        // The part of autocannon's --json report read here.
+        const json = JSON.parse(out.slice(out.indexOf('{'))) as {
+          requests: { average: number; total: number };
+          latency: { p50: number; p99: number };
+          non2xx: number;
+          errors: number;
+          timeouts: number;
+        };
         resolve({
           rps: json.requests.average,
           total: json.requests.total,

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-API-Key': config.apiKey }, body: JSON.stringify({ maxAge }),
     });
     record.answeredAt = Date.now();
-    if (reply.status !== 200 || JSON.parse(reply.body).maxAge !== maxAge) throw new Error(`save answered ${reply.status}: ${reply.body}`);
+    if (reply.status !== 200 || (JSON.parse(reply.body) as { maxAge?: unknown }).maxAge !== maxAge) throw new Error(`save answered ${reply.status}: ${reply.body}`);
     // What A serves now must be the predicted body, or the bench's check would be meaningless.
     const served = await request(`${config.a}${PATH}`, { headers: { Host: config.host } });
     if (served.body !== record.newBody) throw new Error(`A serves ${JSON.stringify(served.body)} after the save, expected ${JSON.stringify(record.newBody)}`);

@@ -42,7 +42,10 @@ async function indexed(zone: ZoneRecord[]): Promise<Engine> {
     const name = record.name.toLowerCase();
     byName.set(name, [...(byName.get(name) ?? []), record]);
   }
-  const answer = (r: ZoneRecord): dnsPacket.Answer => ({ name: r.name, type: r.type, class: 'IN', ttl: 300, data: Array.isArray(r.data) ? [...r.data] : r.data } as dnsPacket.Answer);
+  const answer = (r: ZoneRecord): dnsPacket.Answer => {
+    const data: unknown = r.data; // handed to dns-packet as it is; a list is copied per answer
+    return { name: r.name, type: r.type, class: 'IN', ttl: 300, data: (Array.isArray(data) ? [...(data as unknown[])] : data) } as dnsPacket.Answer;
+  };
   const socket = dgram.createSocket('udp4');
   let count = 0;
   let drop = false;

@@ -80,7 +80,7 @@ function integerOption(value: unknown, option: string, min: number, max: number,
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const rule = max === 2 ** 31 - 1 ? 'a positive integer' : `an integer from ${min} to ${max}`;
-    throw new TypeError(`dns.${option}: must be ${rule} (got ${JSON.stringify(value) ?? String(value)})`);
+    throw new TypeError(`dns.${option}: must be ${rule} (got ${JSON.stringify(value) ?? typeof value})`);
   }
   return value;
 }
@@ -127,7 +127,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
       const parsed = parseServer(spec);
       return { ...parsed, family: isIPv6(parsed.host) ? 6 : 4 };
     } catch (err) {
-      throw new TypeError(`dns.servers[${i}]: ${(err as Error).message}`);
+      throw new TypeError(`dns.servers[${i}]: ${(err as Error).message}`, { cause: err });
     }
   });
   const timeoutMs = integerOption(options.timeoutMs, 'timeoutMs', 1, 2 ** 31 - 1, 2000);

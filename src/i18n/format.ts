@@ -4,7 +4,7 @@ export type Param = string | number;
 
 const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_]*)\}/g;
 
-/** The placeholder names of a message text, sorted; the i18n tests compare them across languages. */
+/** @internal The placeholder names of a message text, sorted; the i18n tests compare them across languages. */
 export function placeholdersOf(text: string): string[] {
   return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]))].sort();
 }

@@ -8,10 +8,10 @@ import { format, type Param } from './format';
 import type { Locale } from './locales';
 
 export { ERROR_TEXTS, type ErrorTextKey } from './error-texts';
-export { negotiateLocale, parseAcceptLanguage, supportedLocale } from './negotiate';
+export { negotiateLocale, supportedLocale } from './negotiate';
 
 export { LOCALES, DEFAULT_LOCALE, type Locale } from './locales';
-export { format, placeholdersOf, type Param } from './format';
+export { format, type Param } from './format';
 
 export type MessageKey = keyof EnglishCatalogue;
 /** What a translation must provide: a string for every key of the English catalogue. */
@@ -34,7 +34,7 @@ export type PluralKey = {
 /** One message in one language. */
 export function translate<K extends MessageKey>(locale: Locale, key: K, ...params: ParamsOf<K>): string {
   const catalogue = CATALOGUES[locale] ?? en;
-  return format(catalogue[key] ?? en[key], params[0] as Record<string, Param> | undefined);
+  return format(catalogue[key] ?? en[key], params[0]);
 }
 
 /** Everything that says something in one language: messages, plurals, lists and durations. */

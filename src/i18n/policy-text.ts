@@ -42,7 +42,7 @@ const KEYS: Record<ProblemCode, MessageKey> = {
   'policyText.needsMx': 'dns.policyText.needsMx',
 };
 
-/** The catalogue message for a problem code. */
+/** @internal The catalogue message for a problem code (its test checks every code has one). */
 export function problemKey(code: ProblemCode): MessageKey {
   return KEYS[code];
 }

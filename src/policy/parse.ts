@@ -66,7 +66,7 @@ export function parsePolicy(text: string): PolicyParse {
     errors.push(maxAgeText === undefined ? problem('policyText.noMaxAge') : problem('policyText.maxAge', { value: maxAgeText, max: MAX_AGE_LIMIT }));
   }
   // Only for a known mode: an unknown one is already reported, and says nothing about mx lines.
-  if (modeKnown && mode !== 'none' && mx.length === 0) errors.push(problem('policyText.needsMx', { mode: mode as string }));
+  if (modeKnown && mode !== 'none' && mx.length === 0) errors.push(problem('policyText.needsMx', { mode: mode }));
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, policy: { version: 'STSv1', mode: mode as Mode, mx, maxAge } };
 }

@@ -95,8 +95,9 @@ function readBoolean(value: unknown, kind: InputKind): boolean | null {
   if (TRUE.includes(value as string)) return true;
   if (FALSE.includes(value as string)) return false;
   // A hidden "0" beside the checkbox sends both values when it is checked.
-  if (Array.isArray(value) && value.length <= 2 && value.every((v) => TRUE.includes(v) || FALSE.includes(v))) {
-    return value.some((v) => TRUE.includes(v));
+  if (Array.isArray(value) && value.length <= 2) {
+    const values: unknown[] = value;
+    if (values.every((v) => typeof v === 'string' && (TRUE.includes(v) || FALSE.includes(v)))) return values.some((v) => TRUE.includes(v as string));
   }
   return null;
 }

@@ -13,5 +13,3 @@ export const COLUMNS = {
   updatedAt: 'mta_sts_updated_at',
   revision: 'mta_sts_revision',
 } as const;
-
-export const ALL_COLUMNS: readonly string[] = Object.values(COLUMNS);

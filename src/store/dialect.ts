@@ -5,7 +5,10 @@ export type Dialect = 'sqlite' | 'mysql' | 'postgres';
 
 /** Which dialect a Knex instance speaks, from its client name ('better-sqlite3', 'mysql2', 'pg'...). */
 export function dialectOf(knex: Knex): Dialect {
-  const client = String(knex.client.config.client ?? knex.client.dialect ?? '').toLowerCase();
+  // Knex types its client as `any`; only these two names are read.
+  const { config, dialect } = knex.client as { config: { client?: unknown }; dialect?: unknown };
+  const name = config.client ?? dialect;
+  const client = (typeof name === 'string' ? name : '').toLowerCase();
   if (client.includes('sqlite')) return 'sqlite';
   if (client === 'pg' || client.includes('postgres')) return 'postgres';
   return 'mysql';

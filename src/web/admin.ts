@@ -99,7 +99,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
     }
 
     let before: PolicySettings | null = null;
-    const result = await ctx.service.save(req.params.domain as string, (current) => {
+    const result = await ctx.service.save(String(req.params.domain), (current) => {
       before = current;
       // Retiring: the stored policy in mode none with a small max_age (RFC 8461 section 8.3); what else was typed is left aside.
       const wanted = intent === 'retire' ? { mode: 'none', active: '1', maxAge: String(retiredMaxAge(current.maxAge)) } : changes;

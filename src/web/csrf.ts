@@ -22,7 +22,10 @@ export function createCsrf(options: ResolvedOptions['csrf']): Csrf {
     // The __Host- prefix pins the cookie to this host and path "/", but needs HTTPS.
     cookieName: options.secureCookie ? '__Host-mta-sts.csrf' : 'mta-sts.csrf',
     cookieOptions: { sameSite: 'strict', path: '/', secure: options.secureCookie, httpOnly: true },
-    getCsrfTokenFromRequest: (req) => (typeof req.body?._csrf === 'string' ? req.body._csrf : req.get('x-csrf-token')),
+    getCsrfTokenFromRequest: (req) => {
+      const token = (req.body as { _csrf?: unknown } | undefined)?._csrf;
+      return typeof token === 'string' ? token : req.get('x-csrf-token');
+    },
   });
   const parseCookies = cookieParser();
   return {

@@ -24,10 +24,10 @@ export class PageRenderer {
     let template = this.templates.get(name);
     if (!template) {
       const filename = join(VIEWS_DIR, `${name}.ejs`);
-      template = ejs.compile(readFileSync(filename, 'utf8'), { filename, strict: true, localsName: 'it' }) as ejs.TemplateFunction;
+      template = ejs.compile(readFileSync(filename, 'utf8'), { filename, strict: true, localsName: 'it' });
       this.templates.set(name, template);
     }
-    return template(data) as string;
+    return template(data);
   }
 
   async page(req: Request, res: Response, page: { title: string; domain: string | null; content: string; status: number }): Promise<void> {

@@ -1,7 +1,8 @@
 // Hand-built lookup and probe results for the verdict tests, shaped exactly like the resolver's.
 import type { StoredPolicy } from '../../src/policy';
 import type { HttpsProbeResult, MxTlsProbeResult } from '../../src/probes';
-import type { LookupResult, RecordMap, RecordType } from '../../src/dns';
+import type { LookupResult, RecordType } from '../../src/dns';
+import type { RecordMap } from '../../src/dns/resolver';
 
 export const SERVER = '192.0.2.53:53';
 

@@ -431,9 +431,9 @@ describe('the demo server (node dist/demo/server.js)', () => {
     const proc = spawn(process.execPath, [join(ROOT, 'dist/demo/server.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let output = '';
-    proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const printed = await new Promise<{ port: number; password: string }>((resolve, reject) => {
-      proc.stdout!.on('data', (chunk: Buffer) => {
+      proc.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         const port = /http:\/\/localhost:(\d+)\//.exec(output)?.[1];
         const password = /with password (\S+) \(generated/.exec(output)?.[1];

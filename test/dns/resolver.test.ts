@@ -38,12 +38,12 @@ function deadPort(): Promise<number> {
 
 function failure<T extends RecordType>(result: LookupResult<T>): Extract<LookupResult<T>, { ok: false }> {
   assert.equal(result.ok, false, `expected a failure, got ${JSON.stringify(result)}`);
-  return result as Extract<LookupResult<T>, { ok: false }>;
+  return result;
 }
 
 function success<T extends RecordType>(result: LookupResult<T>): Extract<LookupResult<T>, { ok: true }> {
   assert.equal(result.ok, true, `expected success, got ${JSON.stringify(result)}`);
-  return result as Extract<LookupResult<T>, { ok: true }>;
+  return result;
 }
 
 async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {

@@ -66,7 +66,7 @@ describe('i18n: the language of the tab', () => {
     const knex = require('knex')({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
     try {
       for (const locale of ['fr', 'DE', '', 42, {}]) {
-        assert.throws(() => createMtaSts({ knex, mailHostname: MAIL_HOSTNAME, locale: locale as never }), (err: Error) => err instanceof TypeError && /options\.locale/.test(err.message), String(locale));
+        assert.throws(() => createMtaSts({ knex, mailHostname: MAIL_HOSTNAME, locale: locale as never }), (err: Error) => err instanceof TypeError && /options\.locale/.test(err.message), JSON.stringify(locale));
       }
       for (const locale of ['en', 'de', () => 'de', undefined]) assert.doesNotThrow(() => createMtaSts({ knex, mailHostname: MAIL_HOSTNAME, locale: locale as never }));
     } finally {

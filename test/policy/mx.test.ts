@@ -4,7 +4,7 @@ import { MAX_MX_ENTRIES, mxMatches, normalizeMxPattern, parseMxEntries } from '.
 function entries(input: string | string[]): string[] {
   const result = parseMxEntries(input);
   assert.equal(result.ok, true, `expected ${JSON.stringify(input)} to parse, got ${JSON.stringify(result)}`);
-  return (result as { ok: true; mx: string[] }).mx;
+  return result.mx;
 }
 
 function rejection(input: string | string[]): string {

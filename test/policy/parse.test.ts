@@ -4,13 +4,13 @@ import { parsePolicy, parseStsRecord } from '../../src/policy';
 function policyOf(text: string) {
   const result = parsePolicy(text);
   assert.equal(result.ok, true, `expected ${JSON.stringify(text)} to parse, got ${JSON.stringify(result)}`);
-  return (result as Extract<typeof result, { ok: true }>).policy;
+  return result.policy;
 }
 
 function policyErrors(text: string): string[] {
   const result = parsePolicy(text);
   assert.equal(result.ok, false, `expected ${JSON.stringify(text)} to be rejected`);
-  return (result as Extract<typeof result, { ok: false }>).errors.map((problem) => problem.message);
+  return result.errors.map((problem) => problem.message);
 }
 
 const lines = (...items: string[]) => items.map((line) => `${line}\r\n`).join('');

@@ -6,7 +6,7 @@ function roundTrip(policy: PolicySettings): string {
   const body = renderPolicy(policy);
   const parsed = parsePolicy(body);
   assert.equal(parsed.ok, true, `rendered policy does not parse: ${JSON.stringify(body)} ${JSON.stringify(parsed)}`);
-  const { policy: back } = parsed as Extract<typeof parsed, { ok: true }>;
+  const { policy: back } = parsed;
   assert.deepEqual(back, { version: policy.version, mode: policy.mode, mx: policy.mx, maxAge: policy.maxAge }, `round trip of ${JSON.stringify(body)}`);
   return body;
 }
@@ -15,7 +15,7 @@ function roundTrip(policy: PolicySettings): string {
 function fromForm(fields: Record<string, string>): { settings: PolicySettings; body: string } {
   const result = applyChanges(DEFAULT_SETTINGS, fields, 'form');
   assert.equal(result.ok, true, JSON.stringify(result));
-  const settings = (result as Extract<typeof result, { ok: true }>).value;
+  const settings = result.value;
   return { settings, body: roundTrip(settings) };
 }
 

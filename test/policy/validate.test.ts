@@ -6,7 +6,7 @@ const ENFORCED: PolicySettings = { active: true, version: 'STSv1', mode: 'enforc
 function accepted(current: PolicySettings, changes: Record<string, unknown>, kind: InputKind): PolicySettings {
   const result = applyChanges(current, changes, kind);
   assert.equal(result.ok, true, `expected ${JSON.stringify(changes)} (${kind}) to be accepted, got ${JSON.stringify(result)}`);
-  return (result as { ok: true; value: PolicySettings }).value;
+  return result.value;
 }
 
 /** Asserts a rejection with exactly these fields in error, each message naming its field. */
@@ -14,7 +14,7 @@ function rejected(current: PolicySettings, changes: Record<string, unknown>, kin
   const snapshot = structuredClone(current);
   const result = applyChanges(current, changes, kind);
   assert.equal(result.ok, false, `expected ${JSON.stringify(changes)} (${kind}) to be rejected`);
-  const errors = (result as { ok: false; errors: FieldError[] }).errors;
+  const errors = result.errors;
   assert.deepEqual(errors.map((e) => e.field).sort(), [...fields].sort(), JSON.stringify(errors));
   assert.deepEqual(current, snapshot, 'the current settings must not be modified');
   return errors;

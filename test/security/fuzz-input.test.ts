@@ -18,7 +18,7 @@ const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0
 type Verdict<T> = { ok: true; value: T } | { ok: false } | { ok: 'unknown' };
 
 function mxModel(value: unknown, json: boolean): Verdict<string[]> {
-  const items = typeof value === 'string' ? [value] : Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : null;
+  const items = typeof value === 'string' ? [value] : Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : null;
   if (items === null) return { ok: false };
   if (items.some((s) => /[^\x00-\x7f]/.test(s))) return { ok: 'unknown' };
   if (!json && Array.isArray(value)) return { ok: 'unknown' };

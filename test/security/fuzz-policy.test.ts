@@ -7,7 +7,6 @@ import { LOOPBACK_ONLY } from '../support/loopback';
 
 // Every policy the plugin can store and serve, read back by an independent MTA-STS parser (the
 // one in `mailauth`, used by real mail software), gives exactly the values stored.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parsePolicy } = require('mailauth/lib/mta-sts') as { parsePolicy(text: string): { version: string; mode: string; maxAge: number; mx?: string[] } };
 
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,12}[a-z0-9])?$/);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import knexFactory from 'knex';
-import { ALL_COLUMNS } from '../../src/store/columns';
+import { COLUMNS } from '../../src/store/columns';
+
+const ALL_COLUMNS = Object.values(COLUMNS);
 import { dialectOf } from '../../src/store/dialect';
 import { PLUGIN_COLUMNS } from './helpers';
 

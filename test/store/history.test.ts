@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { ALL_COLUMNS } from '../../src/store/columns';
+import { COLUMNS } from '../../src/store/columns';
+
+const ALL_COLUMNS = Object.values(COLUMNS);
 import { DB_KINDS } from '../support/db';
 import { TestServer, createServer } from '../support/server';
 

@@ -45,7 +45,7 @@ function setup(waitMs = 30_000) {
 
 function found(result: Lookup): StoredPolicy {
   assert.equal(result.status, 'found', JSON.stringify(result));
-  return (result as Extract<Lookup, { status: 'found' }>).policy;
+  return result.policy;
 }
 
 describe('ServedCache', () => {
@@ -65,7 +65,7 @@ describe('ServedCache', () => {
     const { loader, cache } = setup();
     loader.db = { policies: [policy('example.org')] };
     const results = await Promise.all([cache.lookup('example.org'), cache.lookup('example.org'), cache.servedDomains()]);
-    assert.equal(found(results[0] as Lookup).domain, 'example.org');
+    assert.equal(found(results[0]).domain, 'example.org');
     assert.equal(loader.calls, 1);
   });
 

@@ -180,7 +180,7 @@ class Server implements TestDnsServer {
 function toAnswer(record: ZoneRecord): dnsPacket.Answer {
   // dns-packet rewrites TXT arrays in place while encoding; hand it a copy.
   const data = Array.isArray(record.data) ? [...record.data] : record.data;
-  return { name: norm(record.name), type: record.type, class: 'IN', ttl: record.ttl ?? 300, data } as dnsPacket.Answer;
+  return { name: norm(record.name), type: record.type, class: 'IN', ttl: record.ttl ?? 300, data };
 }
 
 function bindUdp(): Promise<dgram.Socket> {

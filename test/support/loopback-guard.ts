@@ -32,7 +32,7 @@ net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args
   else host = 'localhost'; // a Unix socket path
   if (!isLoopback(host)) refuse(String(host));
   return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
-} as typeof net.Socket.prototype.connect;
+};
 
 const send = dgram.Socket.prototype.send;
 dgram.Socket.prototype.send = function guardedSend(this: dgram.Socket, ...args: unknown[]) {
@@ -47,4 +47,4 @@ dgram.Socket.prototype.connect = function guardedDgramConnect(this: dgram.Socket
   const address = typeof args[1] === 'string' ? args[1] : undefined;
   if (!isLoopback(address)) refuse(String(address));
   return (dgramConnect as (...a: unknown[]) => void).apply(this, args);
-} as typeof dgram.Socket.prototype.connect;
+};

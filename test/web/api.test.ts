@@ -210,7 +210,7 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
   });
 
   describe('authorization', () => {
-    const denials: Array<[ServerOptions['authorize'], number, string]> = [
+    const denials: Array<['missing' | 'deny' | 'unauthenticated', number, string]> = [
       ['missing', 403, 'forbidden'],
       ['deny', 403, 'forbidden'],
       ['unauthenticated', 401, 'unauthenticated'],

@@ -93,7 +93,7 @@ describe('createMtaSts options', () => {
   });
 
   it('throws naming csrf.secret for a secret shorter than 32 characters or not a string', () => {
-    for (const bad of ['', 'short', 'x'.repeat(31), 12345678901234567890123456789012345, { length: 40 }]) {
+    for (const bad of ['', 'short', 'x'.repeat(31), Number('12345678901234567890123456789012345'), { length: 40 }]) {
       rejects({ ...base, csrf: { secret: bad } }, 'csrf.secret');
     }
   });

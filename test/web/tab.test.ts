@@ -106,7 +106,7 @@ describe('the MTA-STS tab (admin pages)', () => {
   });
 
   describe('authorization', () => {
-    const denials: Array<[ServerOptions['authorize'], number, RegExp]> = [
+    const denials: Array<['missing' | 'deny' | 'unauthenticated', number, RegExp]> = [
       ['missing', 403, /not allowed/i],
       ['deny', 403, /not allowed/i],
       ['unauthenticated', 401, /log in/i],
@@ -399,7 +399,7 @@ describe('the MTA-STS tab (admin pages)', () => {
       assert.equal((await server.row('example.org')).mta_sts_mode, 'testing');
     });
 
-    const rejections: Array<[ServerOptions['authorize'], number]> = [['deny', 403], ['unauthenticated', 401]];
+    const rejections: Array<['deny' | 'unauthenticated', number]> = [['deny', 403], ['unauthenticated', 401]];
     for (const [mode, status] of rejections) {
       it(`rejects with status ${status} when authorize is ${mode}, leaving the answer to the host`, async () => {
         server.authorize = mode!;

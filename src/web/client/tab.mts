@@ -25,7 +25,7 @@ function enhance(root: HTMLElement): void {
   const plural = (base: string, count: number, params: Params = {}): string => say(`${base}.${count === 1 ? 'one' : 'other'}`, { ...params, count });
   const list = (items: readonly string[]): string =>
     items.length <= 1 ? items.join('') : say('list.last', { first: items.slice(0, -1).join(', '), last: items[items.length - 1] });
-  const find = <T extends Element = HTMLElement>(selector: string): T | null => root.querySelector<T>(selector) as T | null;
+  const find = <T extends Element = HTMLElement>(selector: string): T | null => root.querySelector<T>(selector);
   const show = (element: HTMLElement | null, text: string): void => {
     if (!element) return;
     if (element.textContent !== text) element.textContent = text;
