@@ -49,7 +49,10 @@ export default defineConfig(
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/unbound-method': 'off', // the loopback guard wraps prototype methods
       // Assertion messages print whatever they got, lists and undefined included.
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowAny: true, allowArray: true, allowBoolean: true, allowNullish: true, allowNumber: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowAny: true, allowArray: true, allowBoolean: true, allowNullish: true, allowNumber: true },
+      ],
     },
   },
   {

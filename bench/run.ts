@@ -23,7 +23,13 @@ async function main(): Promise<void> {
   const databases: string[] = [];
   const report = new Report({
     date: new Date().toISOString(),
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform} ${process.arch}` },
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+    },
   });
   let servers: ServerSet | null = null;
   let dns: Child | null = null;
@@ -41,7 +47,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', interrupted);
   process.on('SIGTERM', interrupted);
 
-  console.log(`mta-sts-plugin bench: ${report.data.machine.cores} cores (${report.data.machine.cpu}), Node ${process.version}, load average ${loadavg()[0].toFixed(2)}`);
+  console.log(
+    `mta-sts-plugin bench: ${report.data.machine.cores} cores (${report.data.machine.cpu}), Node ${process.version}, load average ${loadavg()[0].toFixed(2)}`,
+  );
   // Other work on the machine skews every figure: its load average is recorded with each figure.
   const load: Record<string, number[]> = {};
   const figure = async (key: string, run: () => Promise<void>) => {
@@ -70,8 +78,16 @@ async function main(): Promise<void> {
   }
   const wall = (Date.now() - started) / 1000;
   report.data.wallSeconds = round(wall, 1);
-  report.note('machine', `${report.data.machine.cores} cores, ${report.data.machine.cpu}, ${report.data.machine.memoryGiB} GiB, Node ${process.version}${report.data.machine.mariadb ? `, MariaDB ${report.data.machine.mariadb}` : ''}`);
-  report.note('machine', `load average (1 min) before/after each figure: ${Object.entries(load).map(([k, [a, b]]) => `${k}: ${a}/${b}`).join(', ')} (${report.data.machine.cores} cores; above ${report.data.machine.cores} other work competed for the CPU)`);
+  report.note(
+    'machine',
+    `${report.data.machine.cores} cores, ${report.data.machine.cpu}, ${report.data.machine.memoryGiB} GiB, Node ${process.version}${report.data.machine.mariadb ? `, MariaDB ${report.data.machine.mariadb}` : ''}`,
+  );
+  report.note(
+    'machine',
+    `load average (1 min) before/after each figure: ${Object.entries(load)
+      .map(([k, [a, b]]) => `${k}: ${a}/${b}`)
+      .join(', ')} (${report.data.machine.cores} cores; above ${report.data.machine.cores} other work competed for the CPU)`,
+  );
   report.print();
   writeFileSync(RESULTS, `${JSON.stringify(report.data, null, 2)}\n`);
   console.log(`\nFigures written to ${RESULTS}; bench wall time ${round(wall, 1)} s.`);

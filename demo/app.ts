@@ -36,10 +36,10 @@ function view(name: string, data: Record<string, unknown>): string {
   let template = templates.get(name);
   if (!template) {
     const filename = join(ROOT, 'views', `${name}.ejs`);
-    template = ejs.compile(readFileSync(filename, 'utf8'), { filename, localsName: 'it', strict: true }) as ejs.TemplateFunction;
+    template = ejs.compile(readFileSync(filename, 'utf8'), { filename, localsName: 'it', strict: true });
     templates.set(name, template);
   }
-  return template(data) as string;
+  return template(data);
 }
 
 function sameSecret(given: unknown, expected: string): boolean {
@@ -119,8 +119,7 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
       if (apiRequests.has(req)) return validApiKey(req) ? apiIdentity : null;
       return sessions.user(req);
     },
-    layout: ({ req, res, domain, title, content }) =>
-      domain ? domainPage(req, res, domain, 'mta-sts', content) : page(req, res, title, content),
+    layout: ({ req, res, domain, title, content }) => (domain ? domainPage(req, res, domain, 'mta-sts', content) : page(req, res, title, content)),
   });
   await mtaSts.migrate();
 
@@ -147,7 +146,12 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
       const minutes = Math.ceil(wait / 60);
-      return loginPage(req, res, 429, `Too many failed logins (at most ${LOGIN_FAILURES} in ${LOGIN_WINDOW_MS / 60_000} minutes). Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+      return loginPage(
+        req,
+        res,
+        429,
+        `Too many failed logins (at most ${LOGIN_FAILURES} in ${LOGIN_WINDOW_MS / 60_000} minutes). Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      );
     }
     if (name === 'admin' && sameSecret(password, options.adminPassword)) {
       logins.clearAccount(name);
@@ -217,10 +221,14 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   });
 
   app.use('/mta-sts', mtaSts.admin);
-  app.use(API_PATH, (req, _res, next) => {
-    apiRequests.add(req);
-    next();
-  }, mtaSts.api);
+  app.use(
+    API_PATH,
+    (req, _res, next) => {
+      apiRequests.add(req);
+      next();
+    },
+    mtaSts.api,
+  );
   // The public TLS report intake (before the 404), at the path of reports.intakeUrl.
   app.use(mtaSts.mounts.find((m) => m.export === 'tlsrpt')?.path ?? '/tlsrpt/v1', mtaSts.tlsrpt);
   app.use((req, res) => {
@@ -229,7 +237,16 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   app.use((err: unknown, req: Request, res: Response, _next: () => void) => {
     if ((err as { code?: string } | null)?.code === 'EBADCSRFTOKEN') {
       // The login or logout form without a valid token: another site's form, or an old page.
-      return res.status(403).send(page(req, res, 'Form expired', '<p>The form has expired or did not come from this panel. <a href="/login">Reload the login page</a> and try again.</p>'));
+      return res
+        .status(403)
+        .send(
+          page(
+            req,
+            res,
+            'Form expired',
+            '<p>The form has expired or did not come from this panel. <a href="/login">Reload the login page</a> and try again.</p>',
+          ),
+        );
     }
     console.error('[panel]', err);
     const status = (err as { status?: number }).status ?? 500;

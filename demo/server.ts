@@ -32,7 +32,10 @@ class ConfigError extends Error {}
  * default, so a domain's DNS cannot aim the check into the network the panel runs in.
  */
 function allowAddresses(value: string | undefined): string[] {
-  const items = (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  const items = (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   try {
     parseCidrs(items, 'DNS_CHECK_ALLOW_ADDRESSES');
   } catch (err) {

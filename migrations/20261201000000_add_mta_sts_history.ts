@@ -48,30 +48,44 @@ export async function up(knex: Knex, config: MigrationConfig = DEFAULT_CONFIG): 
   const [{ count }] = await knex(table).count({ count: '*' });
   if (Number(count) > 0 || !(await knex.schema.hasColumn(config.table, 'mta_sts_id'))) return;
   const rows: Array<Record<string, unknown>> = await knex(config.table)
-    .select({ domain: config.keyColumn ?? 'domain' }, 'mta_sts_active', 'mta_sts_version', 'mta_sts_mode', 'mta_sts_max_age', 'mta_sts_mx', 'mta_sts_id', 'mta_sts_updated_at', 'mta_sts_revision')
+    .select(
+      { domain: config.keyColumn ?? 'domain' },
+      'mta_sts_active',
+      'mta_sts_version',
+      'mta_sts_mode',
+      'mta_sts_max_age',
+      'mta_sts_mx',
+      'mta_sts_id',
+      'mta_sts_updated_at',
+      'mta_sts_revision',
+    )
     .whereNotNull('mta_sts_id');
   const now = new Date().toISOString();
   for (let i = 0; i < rows.length; i += 200) {
-    await knex(table).insert(rows.slice(i, i + 200).map((row) => ({
-      domain: String(row.domain),
-      changed_at: row.mta_sts_updated_at == null ? now : String(row.mta_sts_updated_at),
-      actor: null,
-      source: 'migration',
-      origin: null,
-      before: null,
-      after: JSON.stringify({
-        active: row.mta_sts_active === true || Number(row.mta_sts_active) === 1,
-        version: String(row.mta_sts_version),
-        mode: String(row.mta_sts_mode),
-        maxAge: Number(row.mta_sts_max_age),
-        mx: String(row.mta_sts_mx ?? '').split(',').filter(Boolean),
-        id: String(row.mta_sts_id),
-        updatedAt: row.mta_sts_updated_at == null ? null : String(row.mta_sts_updated_at),
-        revision: Number(row.mta_sts_revision) || 0,
-      }),
-      old_id: null,
-      new_id: String(row.mta_sts_id),
-    })));
+    await knex(table).insert(
+      rows.slice(i, i + 200).map((row) => ({
+        domain: String(row.domain),
+        changed_at: row.mta_sts_updated_at == null ? now : String(row.mta_sts_updated_at),
+        actor: null,
+        source: 'migration',
+        origin: null,
+        before: null,
+        after: JSON.stringify({
+          active: row.mta_sts_active === true || Number(row.mta_sts_active) === 1,
+          version: String(row.mta_sts_version),
+          mode: String(row.mta_sts_mode),
+          maxAge: Number(row.mta_sts_max_age),
+          mx: String(row.mta_sts_mx ?? '')
+            .split(',')
+            .filter(Boolean),
+          id: String(row.mta_sts_id),
+          updatedAt: row.mta_sts_updated_at == null ? null : String(row.mta_sts_updated_at),
+          revision: Number(row.mta_sts_revision) || 0,
+        }),
+        old_id: null,
+        new_id: String(row.mta_sts_id),
+      })),
+    );
   }
 }
 

@@ -6,13 +6,16 @@
 export async function within<T, U>(work: Promise<T>, ms: number, onTimeout: () => U): Promise<T | U> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<U>((resolve, reject) => {
-    timer = setTimeout(() => {
-      try {
-        resolve(onTimeout());
-      } catch (err) {
-        reject(err);
-      }
-    }, Math.max(ms, 0));
+    timer = setTimeout(
+      () => {
+        try {
+          resolve(onTimeout());
+        } catch (err) {
+          reject(err);
+        }
+      },
+      Math.max(ms, 0),
+    );
   });
   try {
     return await Promise.race([work, deadline]);

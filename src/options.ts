@@ -173,7 +173,12 @@ export interface ResolvedOptions {
   resolver: Resolver | null;
   logger: Logger;
   dnsCheck: { https: ProbeSettings; smtp: SmtpProbeSettings; allowAddresses: Cidr[]; maxSockets: number };
-  rateLimit: { dnsChecks: number; windowMs: number; concurrentChecks: number; key: (req: Request) => string | null | undefined | Promise<string | null | undefined> };
+  rateLimit: {
+    dnsChecks: number;
+    windowMs: number;
+    concurrentChecks: number;
+    key: (req: Request) => string | null | undefined | Promise<string | null | undefined>;
+  };
   locale: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>) | null;
   now: () => Date;
   reports: { intakeUrl: string; retentionDays: number; perTokenPerHour: number };
@@ -193,12 +198,15 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
   }
   const deny = () => false as const;
   const authorize = optional(options.authorize, 'authorize', 'function') ?? deny;
-  const aliasDomains = options.aliasDomains == null ? null : {
-    table: identifier(options.aliasDomains.table, 'aliasDomains.table'),
-    aliasColumn: identifier(options.aliasDomains.aliasColumn, 'aliasDomains.aliasColumn'),
-    targetColumn: identifier(options.aliasDomains.targetColumn, 'aliasDomains.targetColumn'),
-    activeColumn: options.aliasDomains.activeColumn == null ? null : identifier(options.aliasDomains.activeColumn, 'aliasDomains.activeColumn'),
-  };
+  const aliasDomains =
+    options.aliasDomains == null
+      ? null
+      : {
+          table: identifier(options.aliasDomains.table, 'aliasDomains.table'),
+          aliasColumn: identifier(options.aliasDomains.aliasColumn, 'aliasDomains.aliasColumn'),
+          targetColumn: identifier(options.aliasDomains.targetColumn, 'aliasDomains.targetColumn'),
+          activeColumn: options.aliasDomains.activeColumn == null ? null : identifier(options.aliasDomains.activeColumn, 'aliasDomains.activeColumn'),
+        };
   const adminPath = options.adminPath ?? '/mta-sts';
   // No "." or ".." segments: browsers resolve them in the form action, which would then miss the router.
   if (typeof adminPath !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(adminPath) || /\/\.{1,2}(?=\/|$)/.test(adminPath)) {
@@ -262,7 +270,6 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     reports: reportsOption(object(options.reports, 'reports'), toALabel(options.mailHostname) as string),
   };
 }
-
 
 function reportsOption(reports: Partial<NonNullable<MtaStsOptions['reports']>>, mailHostname: string): ResolvedOptions['reports'] {
   const intakeUrl = reports.intakeUrl ?? `https://${mailHostname}/tlsrpt/v1`;

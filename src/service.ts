@@ -9,8 +9,19 @@ import type { Logger } from './logger';
 import type { ResolvedOptions } from './options';
 import { SocketLimiter } from './limiter';
 import {
-  POLICY_ID, applyChanges, parsePolicy, parseStsRecord, renderPolicy, retiredMaxAge, servedPolicy,
-  type DomainRecord, type InputKind, type PolicySettings, type Problem, type StoredPolicy, type Validation,
+  POLICY_ID,
+  applyChanges,
+  parsePolicy,
+  parseStsRecord,
+  renderPolicy,
+  retiredMaxAge,
+  servedPolicy,
+  type DomainRecord,
+  type InputKind,
+  type PolicySettings,
+  type Problem,
+  type StoredPolicy,
+  type Validation,
 } from './policy';
 import { AddressFilter, type ProbeSettings, type SmtpProbeSettings } from './probes';
 import { migrateLatest, migrationStatus, repairColumns, rollbackAll, type MigrateOptions } from './store/migrate';
@@ -27,19 +38,11 @@ export { DEADLINE_CODE } from './store/bounded';
 export { isDatabaseBusy, isDatabaseUnavailable };
 
 /** What importing a hand-written policy file gives: the save's result, or why nothing was saved. */
-export type ImportResult =
-  | SaveResult
-  | { status: 'bad-policy'; errors: Problem[] }
-  | { status: 'bad-id'; id: string };
+export type ImportResult = SaveResult | { status: 'bad-policy'; errors: Problem[] } | { status: 'bad-id'; id: string };
 export type { Lookup } from './store/served-cache';
 
 /** The domain's MX hosts as the tab shows them, or why there are none to show. */
-export type MxDns =
-  | { state: 'hosts'; hosts: string[] }
-  | { state: 'none' }
-  | { state: 'null-mx' }
-  | { state: 'failed'; reason: string }
-  | { state: 'slow' };
+export type MxDns = { state: 'hosts'; hosts: string[] } | { state: 'none' } | { state: 'null-mx' } | { state: 'failed'; reason: string } | { state: 'slow' };
 
 /**
  * How long the tab waits for the MX lookup before it is shown without it. A healthy resolver
@@ -93,7 +96,12 @@ export class MtaStsService {
     );
     // The cache reports failed reloads here, so that columns dropped under a running server are noticed.
     let service: MtaStsService | null = null;
-    const cache = new ServedCache(() => store.loadServed(), options.cache, (domain) => store.loadOneServed(domain), (err) => service?.noticeLoadFailure(err));
+    const cache = new ServedCache(
+      () => store.loadServed(),
+      options.cache,
+      (domain) => store.loadOneServed(domain),
+      (err) => service?.noticeLoadFailure(err),
+    );
     service = new MtaStsService({
       store,
       history,
@@ -216,7 +224,9 @@ export class MtaStsService {
     const missing = await this.deps.store.missingColumns();
     if (missing.length === 0) return null;
     const { table } = this.deps.migrations;
-    this.deps.logger.error(`the MTA-STS columns ${missing.join(', ')} are missing from the table "${table}" (dropped by the panel's schema upgrade?): adding them back and restoring every policy from ${this.deps.history.table}`);
+    this.deps.logger.error(
+      `the MTA-STS columns ${missing.join(', ')} are missing from the table "${table}" (dropped by the panel's schema upgrade?): adding them back and restoring every policy from ${this.deps.history.table}`,
+    );
     await repairColumns(this.deps.store.knex, this.deps.migrations);
     const restored = await this.deps.store.restore(await this.deps.history.latest());
     this.deps.logger.error(`restored ${restored} MTA-STS policies into "${table}" with their ids; policies keep being served`);

@@ -16,9 +16,15 @@ const TIMEOUT_MS = 1000;
 
 /** Every lookup the check makes for a domain whose MX host is the mail host. */
 const LOOKUPS: Array<[string, RecordType]> = [
-  [`_mta-sts.${MAIN_DOMAIN}`, 'TXT'], [MAIN_DOMAIN, 'TXT'],
-  [`mta-sts.${MAIN_DOMAIN}`, 'CNAME'], [`mta-sts.${MAIN_DOMAIN}`, 'A'], [`mta-sts.${MAIN_DOMAIN}`, 'AAAA'],
-  [MAIL_HOSTNAME, 'A'], [MAIL_HOSTNAME, 'AAAA'], [MAIN_DOMAIN, 'MX'], [`_smtp._tls.${MAIN_DOMAIN}`, 'TXT'],
+  [`_mta-sts.${MAIN_DOMAIN}`, 'TXT'],
+  [MAIN_DOMAIN, 'TXT'],
+  [`mta-sts.${MAIN_DOMAIN}`, 'CNAME'],
+  [`mta-sts.${MAIN_DOMAIN}`, 'A'],
+  [`mta-sts.${MAIN_DOMAIN}`, 'AAAA'],
+  [MAIL_HOSTNAME, 'A'],
+  [MAIL_HOSTNAME, 'AAAA'],
+  [MAIN_DOMAIN, 'MX'],
+  [`_smtp._tls.${MAIN_DOMAIN}`, 'TXT'],
   [`_25._tcp.${MAIL_HOSTNAME}`, 'TLSA'],
 ];
 
@@ -30,11 +36,13 @@ export async function figureDnsLatency(ctx: { temp: string; report: Report }): P
   const knex = openKnex({ kind: 'sqlite', file: join(ctx.temp, 'dns-check.sqlite') });
   try {
     await seedHost(knex, domainNames(1));
-    const plugin = (retries: number) => createMtaSts({
-      knex, mailHostname: MAIL_HOSTNAME,
-      dns: { servers: [address], timeoutMs: TIMEOUT_MS, retries },
-      dnsCheck: { https: { enabled: false }, smtp: { enabled: false } },
-    });
+    const plugin = (retries: number) =>
+      createMtaSts({
+        knex,
+        mailHostname: MAIL_HOSTNAME,
+        dns: { servers: [address], timeoutMs: TIMEOUT_MS, retries },
+        dnsCheck: { https: { enabled: false }, smtp: { enabled: false } },
+      });
     const live = plugin(0);
     await live.migrate();
     await activateAll(knex);
@@ -88,25 +96,34 @@ export async function figureDnsLatency(ctx: { temp: string; report: Report }): P
 
     const liveRatio = median(liveRounds.map((r) => r.ratio));
     report.row({
-      figure: '3 DNS Check', measure: `check, answers delayed ${DELAY_MS} ms (probes disabled)`,
+      figure: '3 DNS Check',
+      measure: `check, answers delayed ${DELAY_MS} ms (probes disabled)`,
       value: `${median(liveRounds.map((r) => r.checkMs)).toFixed(0)} ms`,
       reference: `slowest lookup ${median(liveRounds.map((r) => r.slowestLookupMs)).toFixed(0)} ms`,
-      ratio: `${liveRatio.toFixed(2)}x`, goal: '<= 1.5x', met: liveRatio <= 1.5,
+      ratio: `${liveRatio.toFixed(2)}x`,
+      goal: '<= 1.5x',
+      met: liveRatio <= 1.5,
     });
     for (const retries of [0, 1]) {
       const rows = dead[`retries${retries}`];
       const ratio = median(rows.map((r) => r.ratio));
       report.row({
-        figure: '3 DNS Check', measure: `check, resolver never answers, ${retries} ${retries === 1 ? 'retry' : 'retries'}`,
+        figure: '3 DNS Check',
+        measure: `check, resolver never answers, ${retries} ${retries === 1 ? 'retry' : 'retries'}`,
         value: `${median(rows.map((r) => r.checkMs)).toFixed(0)} ms`,
         reference: retries === 0 ? `timeout ${TIMEOUT_MS} ms` : `timeout ${TIMEOUT_MS} ms x 2 tries`,
-        ratio: `${ratio.toFixed(2)}x`, goal: '<= 1.1x', met: ratio <= 1.1,
+        ratio: `${ratio.toFixed(2)}x`,
+        goal: '<= 1.1x',
+        met: ratio <= 1.1,
       });
     }
     report.figure('3-dns-check-latency', {
       probes: 'https and smtp probes disabled (dnsCheck.https/smtp.enabled = false)',
-      delayMs: DELAY_MS, timeoutMs: TIMEOUT_MS, lookups: LOOKUPS.map(([n, t]) => `${n} ${t}`),
-      live: { rounds: liveRounds, medianRatio: liveRatio, statuses }, dead,
+      delayMs: DELAY_MS,
+      timeoutMs: TIMEOUT_MS,
+      lookups: LOOKUPS.map(([n, t]) => `${n} ${t}`),
+      live: { rounds: liveRounds, medianRatio: liveRatio, statuses },
+      dead,
     });
   } finally {
     await knex.destroy();

@@ -39,31 +39,47 @@ export async function figureFreshness(ctx: { servers: ServerSet; report: Report 
     const worst = complete ? Math.max(...switched) : Number.POSITIVE_INFINITY;
     for (const [i, s] of saves.entries()) {
       const v = verdicts[i];
-      console.log(`  save ${i + 1} (answered in ${s.answeredAt - s.sentAt} ms): (c) then served the old policy to ${v.staleAfter} of ${v.observedAfter} requests ` +
-        `(${v.inFlightOld} old ones were in flight); the second instance switched ${s.bFirstNewMs === null ? 'never' : `after ${s.bFirstNewMs} ms`} ` +
-        `(still old at ${s.bLastOldMs ?? '-'} ms)`);
+      console.log(
+        `  save ${i + 1} (answered in ${s.answeredAt - s.sentAt} ms): (c) then served the old policy to ${v.staleAfter} of ${v.observedAfter} requests ` +
+          `(${v.inFlightOld} old ones were in flight); the second instance switched ${s.bFirstNewMs === null ? 'never' : `after ${s.bFirstNewMs} ms`} ` +
+          `(still old at ${s.bLastOldMs ?? '-'} ms)`,
+      );
     }
     report.row({
-      figure: '2 cache freshness', measure: '(c) old policy to a request sent after the save\'s response',
-      value: `${sum('staleAfter')} of ${sum('observedAfter')} responses`, reference: `${sum('inFlightOld')} old ones in flight at the save`,
-      goal: '0', met: complete && sum('staleAfter') === 0 && sum('unexpected') === 0,
+      figure: '2 cache freshness',
+      measure: "(c) old policy to a request sent after the save's response",
+      value: `${sum('staleAfter')} of ${sum('observedAfter')} responses`,
+      reference: `${sum('inFlightOld')} old ones in flight at the save`,
+      goal: '0',
+      met: complete && sum('staleAfter') === 0 && sum('unexpected') === 0,
     });
     report.row({
-      figure: '2 cache freshness', measure: 'second instance serves the old policy for (worst case)',
+      figure: '2 cache freshness',
+      measure: 'second instance serves the old policy for (worst case)',
       value: Number.isFinite(worst) ? `${round(worst / 1000, 2)} s (max of ${SAVES})` : 'never switched',
-      reference: `cache.ttlMs ${CACHE_TTL_MS / 1000} s`, ratio: Number.isFinite(worst) ? `${(worst / CACHE_TTL_MS).toFixed(2)}x` : '',
-      goal: '<= 5 s', met: worst <= CACHE_TTL_MS && Number(seen.regressions) === 0 && Number(seen.unexpected) === 0,
+      reference: `cache.ttlMs ${CACHE_TTL_MS / 1000} s`,
+      ratio: Number.isFinite(worst) ? `${(worst / CACHE_TTL_MS).toFixed(2)}x` : '',
+      goal: '<= 5 s',
+      met: worst <= CACHE_TTL_MS && Number(seen.regressions) === 0 && Number(seen.unexpected) === 0,
     });
     report.row({
-      figure: '2 cache freshness', measure: '(c) under this (body-recording) load',
+      figure: '2 cache freshness',
+      measure: '(c) under this (body-recording) load',
       value: `${Math.round(Number(load.rps))} req/s (p99 ${Number(load.p99)} ms)`,
     });
     report.figure('2-cache-freshness', {
       timing: 'each save is made right after the second instance has (re)loaded its snapshot: its worst case',
       saves: saves.map((s, i) => ({ ...s, oldBody: undefined, newBody: undefined, ...verdicts[i] })),
-      staleAfterSave: sum('staleAfter'), observedAfterSave: sum('observedAfter'), inFlightOld: sum('inFlightOld'), unexpected: sum('unexpected'),
-      secondInstanceWorstMs: Number.isFinite(worst) ? worst : null, secondInstanceMedianMs: switched.length ? median(switched) : null,
-      secondInstancePollMs: POLL_MS, secondInstanceMaxPollGapMs: seen.maxGapMs, secondInstanceRegressions: seen.regressions, secondInstanceUnexpected: seen.unexpected,
+      staleAfterSave: sum('staleAfter'),
+      observedAfterSave: sum('observedAfter'),
+      inFlightOld: sum('inFlightOld'),
+      unexpected: sum('unexpected'),
+      secondInstanceWorstMs: Number.isFinite(worst) ? worst : null,
+      secondInstanceMedianMs: switched.length ? median(switched) : null,
+      secondInstancePollMs: POLL_MS,
+      secondInstanceMaxPollGapMs: seen.maxGapMs,
+      secondInstanceRegressions: seen.regressions,
+      secondInstanceUnexpected: seen.unexpected,
       load: { rps: load.rps, requests: load.requests, recorded: load.recorded, p50Ms: load.p50, p99Ms: load.p99, non2xx: load.non2xx, errors: load.errors },
     });
   } finally {

@@ -31,17 +31,27 @@ const GROWTH_ALLOWANCE = 1.25;
 const RESOLUTION_MS = 1;
 
 interface SizeRound {
-  tabMedianMs: number; tabP99Ms: number; rps: number; p50: number; p99: number; max: number;
+  tabMedianMs: number;
+  tabP99Ms: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
   /** The server's CPU per policy request (periodic reloads included) and its longest event-loop stall. */
-  cpuUsPerRequest: number; loopDelayMaxMs: number;
+  cpuUsPerRequest: number;
+  loopDelayMaxMs: number;
 }
 
 async function login(base: string): Promise<string> {
   const reply = await request(`${base}/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ username: 'admin', password: ADMIN_PASSWORD }).toString(),
   });
-  const cookie = ([] as string[]).concat(reply.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+  const cookie = ([] as string[])
+    .concat(reply.headers['set-cookie'] ?? [])
+    .map((c) => c.split(';')[0])
+    .join('; ');
   if (reply.status !== 303 || !cookie) throw new Error(`login answered ${reply.status}`);
   return cookie;
 }
@@ -61,7 +71,8 @@ async function tabTimes(server: ServerHandle, cookie: string, names: string[], c
 async function policyLatency(server: ServerHandle, domains: number, seconds: number) {
   const config: HostsConfig = { url: `${server.base}/.well-known/mta-sts.txt`, domains, connections: LATENCY_CONNECTIONS, rate: LATENCY_RATE, seconds };
   const result = await start('hosts load', join(__dirname, '..', 'load', 'hosts.js'), config).next('result', (seconds + 60) * 1000);
-  if (Number(result.non2xx) || Number(result.errors) || Number(result.timeouts)) throw new Error(`policy file with ${domains} domains: ${JSON.stringify(result)}`);
+  if (Number(result.non2xx) || Number(result.errors) || Number(result.timeouts))
+    throw new Error(`policy file with ${domains} domains: ${JSON.stringify(result)}`);
   return result as unknown as { rps: number; p50: number; p99: number; max: number };
 }
 
@@ -108,11 +119,19 @@ export async function figureManyDomains(ctx: { temp: string; databases: string[]
           const cpuUsPerRequest = round((Number(after[i].cpuUs) - Number(before[i].cpuUs)) / (latency.rps * LATENCY_SECONDS), 0);
           const loopDelayMaxMs = round(Number(after[i].loopDelayMaxMs), 1);
           rounds[size].push({
-            tabMedianMs: round(median(times[size])), tabP99Ms: round(percentile(times[size], 99)), rps: latency.rps, p50: latency.p50, p99: latency.p99, max: latency.max,
-            cpuUsPerRequest, loopDelayMaxMs,
+            tabMedianMs: round(median(times[size])),
+            tabP99Ms: round(percentile(times[size], 99)),
+            rps: latency.rps,
+            p50: latency.p50,
+            p99: latency.p99,
+            max: latency.max,
+            cpuUsPerRequest,
+            loopDelayMaxMs,
           });
-          console.log(`  ${kind}, ${String(size).padStart(5)} domains, round ${r + 1}: tab median ${median(times[size]).toFixed(1)} ms, p99 ${percentile(times[size], 99).toFixed(1)} ms; ` +
-            `policy file at ${LATENCY_RATE} req/s: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms; server ${cpuUsPerRequest} µs CPU/request, longest stall ${loopDelayMaxMs} ms`);
+          console.log(
+            `  ${kind}, ${String(size).padStart(5)} domains, round ${r + 1}: tab median ${median(times[size]).toFixed(1)} ms, p99 ${percentile(times[size], 99).toFixed(1)} ms; ` +
+              `policy file at ${LATENCY_RATE} req/s: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms; server ${cpuUsPerRequest} µs CPU/request, longest stall ${loopDelayMaxMs} ms`,
+          );
         }
       }
       // The cold path: the first request after a pause longer than cache.ttlMs waits for a reload
@@ -120,56 +139,79 @@ export async function figureManyDomains(ctx: { temp: string; databases: string[]
       const cold: Record<number, number[]> = { 100: [], 10000: [] };
       for (let i = 0; i < COLD_SAMPLES; i++) {
         await sleep(CACHE_TTL_MS + 500);
-        const times = await Promise.all(SIZES.map(async (size) => {
-          const names = domainNames(size);
-          const t0 = nowMs();
-          const reply = await getPolicy(servers[size].base, `mta-sts.${names[Math.floor(Math.random() * names.length)]}`);
-          if (reply.status !== 200) throw new Error(`cold policy request: ${reply.status}`);
-          return nowMs() - t0;
-        }));
+        const times = await Promise.all(
+          SIZES.map(async (size) => {
+            const names = domainNames(size);
+            const t0 = nowMs();
+            const reply = await getPolicy(servers[size].base, `mta-sts.${names[Math.floor(Math.random() * names.length)]}`);
+            if (reply.status !== 200) throw new Error(`cold policy request: ${reply.status}`);
+            return nowMs() - t0;
+          }),
+        );
         SIZES.forEach((size, j) => cold[size].push(round(times[j])));
       }
-      console.log(`  ${kind}: first request after ${(CACHE_TTL_MS + 500) / 1000} s without any: ${SIZES.map((size) => `${cold[size].map((t) => t.toFixed(1)).join(', ')} ms at ${size}`).join('; ')}`);
+      console.log(
+        `  ${kind}: first request after ${(CACHE_TTL_MS + 500) / 1000} s without any: ${SIZES.map((size) => `${cold[size].map((t) => t.toFixed(1)).join(', ')} ms at ${size}`).join('; ')}`,
+      );
 
       const med = (size: number, field: keyof SizeRound) => median(rounds[size].map((x) => x[field]));
       const label = kind === 'sqlite' ? 'SQLite' : 'MariaDB';
       const pairs: Array<[string, keyof SizeRound, string]> = [
-        ['tab render, median', 'tabMedianMs', 'ms'], ['tab render, p99', 'tabP99Ms', 'ms'],
-        ['policy file latency, steady load, p50', 'p50', 'ms'], ['policy file latency, steady load, p99', 'p99', 'ms'],
+        ['tab render, median', 'tabMedianMs', 'ms'],
+        ['tab render, p99', 'tabP99Ms', 'ms'],
+        ['policy file latency, steady load, p50', 'p50', 'ms'],
+        ['policy file latency, steady load, p99', 'p99', 'ms'],
       ];
       for (const [measure, field, unit] of pairs) {
         const small = med(100, field);
         const large = med(10_000, field);
         const ratio = large / small;
         report.row({
-          figure: '4 many domains', measure: `${label}: ${measure}`,
-          value: `${round(large, 1)} ${unit} at 10,000`, reference: `${round(small, 1)} ${unit} at 100`,
-          ratio: small > 0 ? `${ratio.toFixed(2)}x` : `+${round(large - small, 1)} ms`, goal: `no growth (<= ${GROWTH_ALLOWANCE}x or +${RESOLUTION_MS} ms)`,
+          figure: '4 many domains',
+          measure: `${label}: ${measure}`,
+          value: `${round(large, 1)} ${unit} at 10,000`,
+          reference: `${round(small, 1)} ${unit} at 100`,
+          ratio: small > 0 ? `${ratio.toFixed(2)}x` : `+${round(large - small, 1)} ms`,
+          goal: `no growth (<= ${GROWTH_ALLOWANCE}x or +${RESOLUTION_MS} ms)`,
           met: ratio <= GROWTH_ALLOWANCE || large - small <= RESOLUTION_MS,
         });
       }
       const coldSmall = median(cold[100]);
       const coldLarge = median(cold[10_000]);
       report.row({
-        figure: '4 many domains', measure: `${label}: policy file, first request after ${(CACHE_TTL_MS + 500) / 1000} s idle`,
-        value: `${round(coldLarge, 1)} ms at 10,000`, reference: `${round(coldSmall, 1)} ms at 100`,
-        ratio: `${(coldLarge / coldSmall).toFixed(2)}x`, goal: `no growth (<= ${GROWTH_ALLOWANCE}x or +${RESOLUTION_MS} ms)`,
+        figure: '4 many domains',
+        measure: `${label}: policy file, first request after ${(CACHE_TTL_MS + 500) / 1000} s idle`,
+        value: `${round(coldLarge, 1)} ms at 10,000`,
+        reference: `${round(coldSmall, 1)} ms at 100`,
+        ratio: `${(coldLarge / coldSmall).toFixed(2)}x`,
+        goal: `no growth (<= ${GROWTH_ALLOWANCE}x or +${RESOLUTION_MS} ms)`,
         met: coldLarge / coldSmall <= GROWTH_ALLOWANCE || coldLarge - coldSmall <= RESOLUTION_MS,
       });
       report.row({
-        figure: '4 many domains', measure: `${label}: policy file latency, max`,
-        value: `${med(10_000, 'max')} ms at 10,000`, reference: `${med(100, 'max')} ms at 100`,
+        figure: '4 many domains',
+        measure: `${label}: policy file latency, max`,
+        value: `${med(10_000, 'max')} ms at 10,000`,
+        reference: `${med(100, 'max')} ms at 100`,
       });
       report.row({
-        figure: '4 many domains', measure: `${label}: server CPU per policy request, reloads included`,
-        value: `${med(10_000, 'cpuUsPerRequest')} µs at 10,000`, reference: `${med(100, 'cpuUsPerRequest')} µs at 100`,
+        figure: '4 many domains',
+        measure: `${label}: server CPU per policy request, reloads included`,
+        value: `${med(10_000, 'cpuUsPerRequest')} µs at 10,000`,
+        reference: `${med(100, 'cpuUsPerRequest')} µs at 100`,
         ratio: `${(med(10_000, 'cpuUsPerRequest') / med(100, 'cpuUsPerRequest')).toFixed(2)}x`,
       });
       report.row({
-        figure: '4 many domains', measure: `${label}: longest event-loop stall of the server`,
-        value: `${med(10_000, 'loopDelayMaxMs')} ms at 10,000`, reference: `${med(100, 'loopDelayMaxMs')} ms at 100`,
+        figure: '4 many domains',
+        measure: `${label}: longest event-loop stall of the server`,
+        value: `${med(10_000, 'loopDelayMaxMs')} ms at 10,000`,
+        reference: `${med(100, 'loopDelayMaxMs')} ms at 100`,
       });
-      figures[kind] = { rounds, coldFirstRequestMs: cold, tabRequestsPerRound: TAB_REQUESTS, latency: { seconds: LATENCY_SECONDS, rate: LATENCY_RATE, connections: LATENCY_CONNECTIONS, randomHostPerRequest: true } };
+      figures[kind] = {
+        rounds,
+        coldFirstRequestMs: cold,
+        tabRequestsPerRound: TAB_REQUESTS,
+        latency: { seconds: LATENCY_SECONDS, rate: LATENCY_RATE, connections: LATENCY_CONNECTIONS, randomHostPerRequest: true },
+      };
     } finally {
       await Promise.all(Object.values(servers).map((s) => s.child.stop()));
     }
@@ -188,18 +230,31 @@ export async function figureManyDomains(ctx: { temp: string; databases: string[]
     const seconds = Number(result.seconds);
     const statuses = result.statuses as Record<string, number>;
     const allOk = ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy'].every((name) => statuses[`${name}:ok`] === CHECK_DOMAINS);
-    console.log(`  DNS Check of ${CHECK_DOMAINS} domains: ${seconds.toFixed(2)} s (CPU: checks ${Number(result.cpuSeconds).toFixed(2)} s, DNS server ${dnsCpuSeconds.toFixed(2)} s for ${dnsQueries} queries), peak RSS ${Number(result.peakRssMiB).toFixed(0)} MiB, statuses ${JSON.stringify(statuses)}`);
+    console.log(
+      `  DNS Check of ${CHECK_DOMAINS} domains: ${seconds.toFixed(2)} s (CPU: checks ${Number(result.cpuSeconds).toFixed(2)} s, DNS server ${dnsCpuSeconds.toFixed(2)} s for ${dnsQueries} queries), peak RSS ${Number(result.peakRssMiB).toFixed(0)} MiB, statuses ${JSON.stringify(statuses)}`,
+    );
     report.row({
-      figure: '4 many domains', measure: `DNS Check of ${CHECK_DOMAINS} domains, one call, concurrency ${CHECK_CONCURRENCY}`,
-      value: `${seconds.toFixed(2)} s`, reference: 'loopback DNS, probes disabled',
-      goal: '<= 10 s', met: seconds <= 10 && allOk && result.inOrder === true && result.progressCounted === true && Number(result.progressCalls) === CHECK_DOMAINS,
+      figure: '4 many domains',
+      measure: `DNS Check of ${CHECK_DOMAINS} domains, one call, concurrency ${CHECK_CONCURRENCY}`,
+      value: `${seconds.toFixed(2)} s`,
+      reference: 'loopback DNS, probes disabled',
+      goal: '<= 10 s',
+      met: seconds <= 10 && allOk && result.inOrder === true && result.progressCounted === true && Number(result.progressCalls) === CHECK_DOMAINS,
     });
     report.row({
-      figure: '4 many domains', measure: `DNS Check of ${CHECK_DOMAINS} domains: peak memory`,
+      figure: '4 many domains',
+      measure: `DNS Check of ${CHECK_DOMAINS} domains: peak memory`,
       value: `RSS ${Number(result.peakRssMiB).toFixed(0)} MiB, heap ${Number(result.peakHeapMiB).toFixed(0)} MiB`,
       reference: `before: RSS ${Number(result.baseRssMiB).toFixed(0)} MiB, heap ${Number(result.baseHeapMiB).toFixed(0)} MiB`,
     });
-    figures.dnsCheckMany = { ...result, type: undefined, allDnsChecksOk: allOk, dnsQueries, dnsServerCpuSeconds: dnsCpuSeconds, probes: 'https and smtp probes disabled' };
+    figures.dnsCheckMany = {
+      ...result,
+      type: undefined,
+      allDnsChecksOk: allOk,
+      dnsQueries,
+      dnsServerCpuSeconds: dnsCpuSeconds,
+      probes: 'https and smtp probes disabled',
+    };
   }
   report.figure('4-many-domains', figures);
 }

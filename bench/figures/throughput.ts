@@ -71,16 +71,19 @@ export async function figurePolicyThroughput(ctx: { temp: string; databases: str
   databases.push(database);
   const sqlite: DbSpec = { kind: 'sqlite', file: join(temp, 'panel.sqlite') };
   const mariadb: DbSpec = { kind: 'mariadb', database };
-  const servers = new ServerSet(await Promise.all([
-    startServer('a', '(a) bare Express, constant string', 'plain.js', { kind: 'ceiling' }),
-    startServer('b', '(b) express.static, policy file', 'plain.js', { kind: 'static', webRoot: join(temp, 'www') }),
-    startServer('c', '(c) plugin in demo host, SQLite', 'panel.js', panelConfig(sqlite, 2), sqlite),
-    startServer('d', '(d) plugin in demo host, MariaDB', 'panel.js', panelConfig(mariadb, 2), mariadb),
-  ]));
+  const servers = new ServerSet(
+    await Promise.all([
+      startServer('a', '(a) bare Express, constant string', 'plain.js', { kind: 'ceiling' }),
+      startServer('b', '(b) express.static, policy file', 'plain.js', { kind: 'static', webRoot: join(temp, 'www') }),
+      startServer('c', '(c) plugin in demo host, SQLite', 'panel.js', panelConfig(sqlite, 2), sqlite),
+      startServer('d', '(d) plugin in demo host, MariaDB', 'panel.js', panelConfig(mariadb, 2), mariadb),
+    ]),
+  );
   const host = `mta-sts.${MAIN_DOMAIN}`;
   for (const server of servers.list) {
     const reply = await getPolicy(server.base, host);
-    if (reply.status !== 200 || reply.body !== POLICY_TEXT) throw new Error(`${server.label} does not serve the bench policy: ${reply.status} ${JSON.stringify(reply.body)}`);
+    if (reply.status !== 200 || reply.body !== POLICY_TEXT)
+      throw new Error(`${server.label} does not serve the bench policy: ${reply.status} ${JSON.stringify(reply.body)}`);
   }
   if (!ctx.measure) return { servers };
 
@@ -100,10 +103,13 @@ export async function figurePolicyThroughput(ctx: { temp: string; databases: str
       const after = await statsOf(server);
       const queries = after.queries - before.queries;
       const cpuUs = after.cpuUs - before.cpuUs;
-      if (result.non2xx || result.errors || result.timeouts) throw new Error(`${server.label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+      if (result.non2xx || result.errors || result.timeouts)
+        throw new Error(`${server.label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
       round_[server.key] = { ...result, queries, cpuUsPerRequest: round(cpuUs / result.total, 1), serverCpuPercent: round((100 * cpuUs) / (SECONDS * 1e6), 0) };
-      console.log(`  round ${r + 1} ${server.label}: ${Math.round(result.rps)} req/s, p99 ${result.p99} ms, ` +
-        `server CPU ${round_[server.key].serverCpuPercent}% (${round_[server.key].cpuUsPerRequest} µs/request), ${queries} queries in ${result.total} requests`);
+      console.log(
+        `  round ${r + 1} ${server.label}: ${Math.round(result.rps)} req/s, p99 ${result.p99} ms, ` +
+          `server CPU ${round_[server.key].serverCpuPercent}% (${round_[server.key].cpuUsPerRequest} µs/request), ${queries} queries in ${result.total} requests`,
+      );
     }
     rounds.push(round_);
   }
@@ -116,14 +122,22 @@ export async function figurePolicyThroughput(ctx: { temp: string; databases: str
     const queries = rounds.reduce((sum, r) => sum + r[k].queries, 0);
     const requests = rounds.reduce((sum, r) => sum + r[k].total, 0);
     summary[k] = {
-      label: server.label, rps: round(med(k, 'rps'), 0), p50Ms: med(k, 'p50'), p99Ms: med(k, 'p99'),
-      serverCpuUsPerRequest: med(k, 'cpuUsPerRequest'), serverCpuPercent: med(k, 'serverCpuPercent'),
-      queriesPerRequest: queries / requests, queries, requests,
-      vsStatic: round(ratio(k, 'b'), 3), vsCeiling: round(ratio(k, 'a'), 3),
+      label: server.label,
+      rps: round(med(k, 'rps'), 0),
+      p50Ms: med(k, 'p50'),
+      p99Ms: med(k, 'p99'),
+      serverCpuUsPerRequest: med(k, 'cpuUsPerRequest'),
+      serverCpuPercent: med(k, 'serverCpuPercent'),
+      queriesPerRequest: queries / requests,
+      queries,
+      requests,
+      vsStatic: round(ratio(k, 'b'), 3),
+      vsCeiling: round(ratio(k, 'a'), 3),
     };
     const plugin = k === 'c' || k === 'd';
     report.row({
-      figure: '1 policy file', measure: `${server.label}: req/s (p99, server CPU per request)`,
+      figure: '1 policy file',
+      measure: `${server.label}: req/s (p99, server CPU per request)`,
       value: `${Math.round(med(k, 'rps'))} (p99 ${med(k, 'p99')} ms, ${Math.round(med(k, 'cpuUsPerRequest'))} µs CPU)`,
       reference: plugin ? `(b) ${Math.round(med('b', 'rps'))}, (a) ${Math.round(med('a', 'rps'))}` : '',
       ratio: plugin ? `${ratio(k, 'b').toFixed(2)}x (b), ${ratio(k, 'a').toFixed(2)}x (a)` : k === 'b' ? `${ratio('b', 'a').toFixed(2)}x (a)` : '',
@@ -134,11 +148,13 @@ export async function figurePolicyThroughput(ctx: { temp: string; databases: str
   for (const k of ['c', 'd'] as const) {
     const s = summary[k] as { queries: number; requests: number; queriesPerRequest: number };
     report.row({
-      figure: '1 policy file', measure: `${servers.get(k).label.slice(0, 3)} DB queries per request, warm`,
+      figure: '1 policy file',
+      measure: `${servers.get(k).label.slice(0, 3)} DB queries per request, warm`,
       value: `${s.queriesPerRequest.toFixed(6)} (${s.queries} in ${s.requests}: background reloads, ${RELOAD_QUERIES} queries each)`,
       // Requests cause no query; the served set is renewed in the background from 80% of its 5 s
       // lifetime, i.e. every 4 s whatever the request rate, so at most this many reloads a round.
-      goal: '0 per request', met: s.queries <= RELOAD_QUERIES * ROUNDS * (Math.ceil(SECONDS / 4) + 1),
+      goal: '0 per request',
+      met: s.queries <= RELOAD_QUERIES * ROUNDS * (Math.ceil(SECONDS / 4) + 1),
     });
   }
   report.figure('1-policy-throughput', { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, summary, perRound: rounds });

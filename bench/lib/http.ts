@@ -1,7 +1,11 @@
 // Plain HTTP requests for the bench's own checks (not the load generator).
 import http from 'node:http';
 
-export interface Reply { status: number; body: string; headers: http.IncomingHttpHeaders }
+export interface Reply {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
 
 export function request(
   url: string,

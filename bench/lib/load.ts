@@ -26,9 +26,15 @@ export interface LoadOptions {
 /** Runs `autocannon --json` and returns its figures. */
 export function autocannon(options: LoadOptions): Promise<LoadResult> {
   const args = [
-    AUTOCANNON_CLI, '--json', '--no-progress',
-    '-c', String(options.connections), '-d', String(options.seconds),
-    '-H', `Host=${options.host}`,
+    AUTOCANNON_CLI,
+    '--json',
+    '--no-progress',
+    '-c',
+    String(options.connections),
+    '-d',
+    String(options.seconds),
+    '-H',
+    `Host=${options.host}`,
     options.url,
   ];
   return new Promise((resolve, reject) => {

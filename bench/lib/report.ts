@@ -42,9 +42,21 @@ export class Report {
 
   print(): void {
     const headers = ['Figure', 'Measure', 'Value', 'Reference', 'Ratio', 'Goal', 'Met'];
-    const cells = this.data.rows.map((r) => [r.figure, r.measure, r.value, r.reference ?? '', r.ratio ?? '', r.goal ?? '', r.met === undefined || r.met === null ? '' : r.met ? 'yes' : 'NO']);
+    const cells = this.data.rows.map((r) => [
+      r.figure,
+      r.measure,
+      r.value,
+      r.reference ?? '',
+      r.ratio ?? '',
+      r.goal ?? '',
+      r.met === undefined || r.met === null ? '' : r.met ? 'yes' : 'NO',
+    ]);
     const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-    const line = (c: string[]) => c.map((text, i) => text.padEnd(widths[i])).join(' | ').trimEnd();
+    const line = (c: string[]) =>
+      c
+        .map((text, i) => text.padEnd(widths[i]))
+        .join(' | ')
+        .trimEnd();
     console.log('');
     console.log(line(headers));
     console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));

@@ -30,7 +30,10 @@ export function round(value: number, digits = 2): number {
 }
 
 /** A message a child sends over IPC. */
-export interface Message { type: string; [key: string]: unknown }
+export interface Message {
+  type: string;
+  [key: string]: unknown;
+}
 
 /** A child process started by the bench: its IPC channel, and a way to wait for a message. */
 export class Child {
@@ -39,7 +42,10 @@ export class Child {
   readonly stderr: string[] = [];
   private exited = false;
 
-  constructor(readonly name: string, readonly proc: ChildProcess) {
+  constructor(
+    readonly name: string,
+    readonly proc: ChildProcess,
+  ) {
     proc.on('message', (raw) => {
       const message = raw as Message;
       for (const listener of this.listeners) listener(message);
@@ -58,7 +64,15 @@ export class Child {
     proc.on('exit', (code, signal) => {
       this.exited = true;
       const error: Message = { type: 'exit', code, signal };
-      for (const waiter of this.waiters.splice(0)) waiter.resolve(waiter.type === 'exit' ? error : { type: 'error', message: `${this.name} exited (${code ?? signal}) while the bench waited for "${waiter.type}": ${this.stderr.join('').slice(-2000)}` });
+      for (const waiter of this.waiters.splice(0))
+        waiter.resolve(
+          waiter.type === 'exit'
+            ? error
+            : {
+                type: 'error',
+                message: `${this.name} exited (${code ?? signal}) while the bench waited for "${waiter.type}": ${this.stderr.join('').slice(-2000)}`,
+              },
+        );
     });
   }
 
@@ -145,7 +159,10 @@ export function serveUntilStopped(onStop: () => Promise<void> | void, handlers: 
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    Promise.resolve().then(onStop).catch(() => undefined).finally(() => process.exit(0));
+    Promise.resolve()
+      .then(onStop)
+      .catch(() => undefined)
+      .finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
   };
   process.on('message', (raw) => {
@@ -153,7 +170,9 @@ export function serveUntilStopped(onStop: () => Promise<void> | void, handlers: 
     if (message.type === 'stop') return stop();
     const handler = handlers[message.type];
     if (handler) {
-      Promise.resolve().then(() => handler(message)).catch((err: unknown) => tell({ type: 'error', message: String(err instanceof Error ? err.stack : err) }));
+      Promise.resolve()
+        .then(() => handler(message))
+        .catch((err: unknown) => tell({ type: 'error', message: String(err instanceof Error ? err.stack : err) }));
     }
   });
   process.on('disconnect', stop);

@@ -7,7 +7,12 @@ import { childConfig, failChild, tell } from '../lib/util';
 
 // autocannon ships no type declarations.
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => AutocannonInstance;
-interface AutocannonResult { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number }
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
 interface AutocannonInstance {
   on(event: 'done', listener: (result: AutocannonResult) => void): void;
   stop(): void;
@@ -66,14 +71,16 @@ async function main(): Promise<void> {
     connections: config.connections,
     duration: config.maxSeconds,
     headers: { host: config.host },
-    requests: [{
-      method: 'GET',
-      // Called just before the same connection's `response` event (autocannon's httpClient.js).
-      onResponse: (status: number, body: string) => {
-        lastStatus = status;
-        lastBody = body;
+    requests: [
+      {
+        method: 'GET',
+        // Called just before the same connection's `response` event (autocannon's httpClient.js).
+        onResponse: (status: number, body: string) => {
+          lastStatus = status;
+          lastBody = body;
+        },
       },
-    }],
+    ],
     setupClient: (client: AutocannonClient) => {
       let sentAt = 0;
       client.on('request', () => {
@@ -104,7 +111,12 @@ async function main(): Promise<void> {
   const verdicts: SaveVerdict[] = saves.map((save, i) => {
     const until = saves[i + 1]?.sentAt ?? Number.POSITIVE_INFINITY;
     const newId = bodies.get(save.newBody);
-    const olderIds = new Set(saves.slice(0, i + 1).map((s) => bodies.get(s.oldBody)).filter((id) => id !== undefined));
+    const olderIds = new Set(
+      saves
+        .slice(0, i + 1)
+        .map((s) => bodies.get(s.oldBody))
+        .filter((id) => id !== undefined),
+    );
     const verdict: SaveVerdict = { observedAfter: 0, staleAfter: 0, inFlightOld: 0, unexpected: 0 };
     for (let r = 0; r < count; r++) {
       if (received[r] <= save.answeredAt || received[r] >= until) continue;
@@ -121,8 +133,15 @@ async function main(): Promise<void> {
   });
   tell({
     type: 'result',
-    rps: load.requests.average, requests: load.requests.total, p50: load.latency.p50, p99: load.latency.p99,
-    non2xx: load.non2xx, errors: load.errors, recorded: count, distinctBodies: bodies.size, verdicts,
+    rps: load.requests.average,
+    requests: load.requests.total,
+    p50: load.latency.p50,
+    p99: load.latency.p99,
+    non2xx: load.non2xx,
+    errors: load.errors,
+    recorded: count,
+    distinctBodies: bodies.size,
+    verdicts,
   });
   process.exit(0);
 }

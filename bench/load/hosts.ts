@@ -30,18 +30,27 @@ async function main(): Promise<void> {
     connections: config.connections,
     overallRate: config.rate,
     duration: config.seconds,
-    requests: [{
-      method: 'GET',
-      setupRequest: (req: { headers?: Record<string, string> }) => ({
-        ...req, headers: { ...req.headers, host: hosts[Math.floor(Math.random() * hosts.length)] },
-      }),
-    }],
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req: { headers?: Record<string, string> }) => ({
+          ...req,
+          headers: { ...req.headers, host: hosts[Math.floor(Math.random() * hosts.length)] },
+        }),
+      },
+    ],
   });
   instance.on('done', (result) => {
     tell({
-      type: 'result', rps: result.requests.average, total: result.requests.total,
-      p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max,
-      non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
+      type: 'result',
+      rps: result.requests.average,
+      total: result.requests.total,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
     });
     process.exit(0);
   });

@@ -44,14 +44,22 @@ async function main(): Promise<void> {
   const save = async (oldBody: string) => {
     const maxAge = 86400 + 60 * (saves.length + 1);
     const record: SaveRecord = {
-      maxAge, oldBody, newBody: oldBody.replace(/max_age: \d+\r\n/, `max_age: ${maxAge}\r\n`),
-      sentAt: Date.now(), answeredAt: 0, bLastOldMs: null, bFirstNewMs: null,
+      maxAge,
+      oldBody,
+      newBody: oldBody.replace(/max_age: \d+\r\n/, `max_age: ${maxAge}\r\n`),
+      sentAt: Date.now(),
+      answeredAt: 0,
+      bLastOldMs: null,
+      bFirstNewMs: null,
     };
     const reply = await request(`${config.a}/api/v1/mta-sts/${config.domain}`, {
-      method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-API-Key': config.apiKey }, body: JSON.stringify({ maxAge }),
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': config.apiKey },
+      body: JSON.stringify({ maxAge }),
     });
     record.answeredAt = Date.now();
-    if (reply.status !== 200 || (JSON.parse(reply.body) as { maxAge?: unknown }).maxAge !== maxAge) throw new Error(`save answered ${reply.status}: ${reply.body}`);
+    if (reply.status !== 200 || (JSON.parse(reply.body) as { maxAge?: unknown }).maxAge !== maxAge)
+      throw new Error(`save answered ${reply.status}: ${reply.body}`);
     // What A serves now must be the predicted body, or the bench's check would be meaningless.
     const served = await request(`${config.a}${PATH}`, { headers: { Host: config.host } });
     if (served.body !== record.newBody) throw new Error(`A serves ${JSON.stringify(served.body)} after the save, expected ${JSON.stringify(record.newBody)}`);

@@ -44,7 +44,7 @@ async function indexed(zone: ZoneRecord[]): Promise<Engine> {
   }
   const answer = (r: ZoneRecord): dnsPacket.Answer => {
     const data: unknown = r.data; // handed to dns-packet as it is; a list is copied per answer
-    return { name: r.name, type: r.type, class: 'IN', ttl: 300, data: (Array.isArray(data) ? [...(data as unknown[])] : data) } as dnsPacket.Answer;
+    return { name: r.name, type: r.type, class: 'IN', ttl: 300, data: Array.isArray(data) ? [...(data as unknown[])] : data } as dnsPacket.Answer;
   };
   const socket = dgram.createSocket('udp4');
   let count = 0;
@@ -67,9 +67,11 @@ async function indexed(zone: ZoneRecord[]): Promise<Engine> {
     if (alias && question.type !== 'CNAME') answers = [alias, ...(byName.get(String(alias.data)) ?? []).filter((r) => r.type === question.type)];
     else answers = owned.filter((r) => r.type === question.type);
     const reply = dnsPacket.encode({
-      type: 'response', id: query.id,
+      type: 'response',
+      id: query.id,
       flags: dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | (owned.length === 0 ? 3 : 0),
-      questions: [question], answers: answers.map(answer),
+      questions: [question],
+      answers: answers.map(answer),
     });
     socket.send(reply, rinfo.port, rinfo.address);
   });

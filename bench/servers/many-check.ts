@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   const names = domainNames(config.domains);
   await seedHost(knex, names);
   const mtaSts = createMtaSts({
-    knex, mailHostname: MAIL_HOSTNAME,
+    knex,
+    mailHostname: MAIL_HOSTNAME,
     dns: { servers: [config.dnsServer], timeoutMs: 2000, retries: 1 },
     dnsCheck: { https: { enabled: false }, smtp: { enabled: false } },
   });
@@ -64,8 +65,19 @@ async function main(): Promise<void> {
   });
   await knex.destroy();
   tell({
-    type: 'result', seconds, cpuSeconds, domains: names.length, concurrency: config.concurrency, progressCalls, progressCounted: ordered, inOrder, statuses,
-    baseRssMiB: base.rss / 2 ** 20, peakRssMiB: peakRss / 2 ** 20, baseHeapMiB: base.heapUsed / 2 ** 20, peakHeapMiB: peakHeap / 2 ** 20,
+    type: 'result',
+    seconds,
+    cpuSeconds,
+    domains: names.length,
+    concurrency: config.concurrency,
+    progressCalls,
+    progressCounted: ordered,
+    inOrder,
+    statuses,
+    baseRssMiB: base.rss / 2 ** 20,
+    peakRssMiB: peakRss / 2 ** 20,
+    baseHeapMiB: base.heapUsed / 2 ** 20,
+    peakHeapMiB: peakHeap / 2 ** 20,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
   });
   process.exit(0);

@@ -23,7 +23,11 @@ async function main(): Promise<void> {
   const knex = openKnex(config.db);
   if (config.seedDomains > 0) await seedHost(knex, domainNames(config.seedDomains));
   const { app } = await createPanel({
-    knex, mailHostname: 'mail.example.org', adminPassword: config.adminPassword, apiKey: config.apiKey, dnsServers: [config.dnsServer],
+    knex,
+    mailHostname: 'mail.example.org',
+    adminPassword: config.adminPassword,
+    apiKey: config.apiKey,
+    dnsServers: [config.dnsServer],
   });
   if (config.seedDomains > 0) await activateAll(knex);
 
@@ -41,19 +45,26 @@ async function main(): Promise<void> {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   server.keepAliveTimeout = 60_000;
-  serveUntilStopped(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await knex.destroy();
-  }, {
-    stats: () => {
-      tell({
-        type: 'stats', queries, rss: process.memoryUsage().rss, cpuUs: cpuUs(),
-        loopDelayMaxMs: loopDelay.max / 1e6, loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-      });
-      loopDelay.reset();
+  serveUntilStopped(
+    async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await knex.destroy();
     },
-  });
+    {
+      stats: () => {
+        tell({
+          type: 'stats',
+          queries,
+          rss: process.memoryUsage().rss,
+          cpuUs: cpuUs(),
+          loopDelayMaxMs: loopDelay.max / 1e6,
+          loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        });
+        loopDelay.reset();
+      },
+    },
+  );
   tell({ type: 'ready', port: (server.address() as AddressInfo).port });
 }
 

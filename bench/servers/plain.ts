@@ -32,12 +32,15 @@ async function main(): Promise<void> {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   server.keepAliveTimeout = 60_000;
-  serveUntilStopped(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }, {
-    stats: () => tell({ type: 'stats', queries: 0, rss: process.memoryUsage().rss, cpuUs: cpuUs() }),
-  });
+  serveUntilStopped(
+    async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    {
+      stats: () => tell({ type: 'stats', queries: 0, rss: process.memoryUsage().rss, cpuUs: cpuUs() }),
+    },
+  );
   tell({ type: 'ready', port: (server.address() as AddressInfo).port });
 }
 

@@ -47,7 +47,12 @@ export interface DnsCheckInput {
  */
 export const MAX_MX_HOSTS = 20;
 
-export interface DnsCheckResult { domain: string; id: string | null; checkedAt: string; checks: Check[] }
+export interface DnsCheckResult {
+  domain: string;
+  id: string | null;
+  checkedAt: string;
+  checks: Check[];
+}
 
 /** `servedPolicy()` reads the plugin's own store; this bounds it so a stuck database cannot hang the check. */
 const SERVED_POLICY_TIMEOUT_MS = 10_000;
@@ -91,9 +96,9 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
   }
   const served = quiet(readServed(input.servedPolicy));
   const web = input.https ?? {};
-  const https = quiet(httpsOn
-    ? probeHttps({ resolver: dns, domain, port: web.port, ca: web.ca, timeoutMs: web.timeoutMs, ...network })
-    : Promise.resolve(null));
+  const https = quiet(
+    httpsOn ? probeHttps({ resolver: dns, domain, port: web.port, ca: web.ca, timeoutMs: web.timeoutMs, ...network }) : Promise.resolve(null),
+  );
 
   // Second wave: per MX host, started the moment the MX answer arrives; the best MAX_MX_HOSTS only.
   const allHosts = quiet(mx.then(mxHosts));
@@ -101,11 +106,25 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
   const unchecked = quiet(allHosts.then((names) => names.slice(MAX_MX_HOSTS)));
   const tlsa = quiet(hosts.then((names) => Promise.all(names.map((name) => dns.lookup(`_25._tcp.${name}`, 'TLSA')))));
   const smtp = input.smtp ?? {};
-  const mxTls = quiet(smtpOn
-    ? hosts.then((names) => Promise.all(names.map((name) => probeMxTls({
-      resolver: dns, host: name, ehloName: smtp.ehloName ?? mailHostname, port: smtp.port, ca: smtp.ca, timeoutMs: smtp.timeoutMs, ...network,
-    }))))
-    : Promise.resolve(null));
+  const mxTls = quiet(
+    smtpOn
+      ? hosts.then((names) =>
+          Promise.all(
+            names.map((name) =>
+              probeMxTls({
+                resolver: dns,
+                host: name,
+                ehloName: smtp.ehloName ?? mailHostname,
+                port: smtp.port,
+                ca: smtp.ca,
+                timeoutMs: smtp.timeoutMs,
+                ...network,
+              }),
+            ),
+          ),
+        )
+      : Promise.resolve(null),
+  );
 
   const checks = await Promise.all([
     settle('sts-txt', async () => {
@@ -159,7 +178,10 @@ function likelyMxHosts(policy: StoredPolicy | undefined, mailHostname: string): 
 
 /** The verdict said in `locale`; any exception in it becomes an error for that check alone. */
 function settleCheck(name: CheckName, verdict: () => Promise<Verdict>, locale: Locale): Promise<Check> {
-  return Promise.resolve().then(verdict).then((v) => sayCheck(locale, v)).catch((err: unknown) => sayCheck(locale, failedCheck(name, err)));
+  return Promise.resolve()
+    .then(verdict)
+    .then((v) => sayCheck(locale, v))
+    .catch((err: unknown) => sayCheck(locale, failedCheck(name, err)));
 }
 
 /**
@@ -186,7 +208,11 @@ function sharedLookups(resolver: Resolver, limiter: SocketLimiter): Resolver {
       pending = Promise.resolve()
         .then(() => limiter.run(() => resolver.lookup(name, type)))
         .catch((err: unknown): LookupResult<RecordType> => ({
-          ok: false, name, type, failure: 'error', cnames: [],
+          ok: false,
+          name,
+          type,
+          failure: 'error',
+          cnames: [],
           message: `lookup of ${name} ${type} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
         }));
       started.set(key, pending);

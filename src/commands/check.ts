@@ -17,25 +17,33 @@ export function registerCheckCommand(program: Command, withRuntime: WithRuntime)
       if (opts.all && domains.length > 0) throw new CliError('give domains or --all, not both');
       if (!opts.all && domains.length === 0) throw new CliError('name at least one domain, or --all');
       const concurrency = count(opts.concurrency, '--concurrency', 1, 1000);
-      const code = await withRuntime(async ({ service }) => {
-        const names = opts.all ? await activeDomains(service) : domains;
-        // A bar on a terminal only: scripts and --json read clean output.
-        const bar = process.stderr.isTTY && names.length > 1 ? new SingleBar({ stream: process.stderr, format: 'checking {bar} {value}/{total} {domain}', hideCursor: true }) : null;
-        bar?.start(names.length, 0, { domain: '' });
-        const results = await service.checkMany(names, {
-          concurrency,
-          onProgress: ({ done, domain }) => bar?.update(done, { domain }),
-        });
-        bar?.stop();
-        const unknown = names.filter((_, i) => results[i] === null);
-        const found = results.filter((r): r is DnsCheckResult => r !== null);
-        if (opts.json) printJson({ results: found, unknown });
-        else printResults(found);
-        const errors = found.filter((r) => r.checks.some((c) => c.status === 'error')).length;
-        const warnings = found.filter((r) => r.checks.some((c) => c.status === 'warning')).length;
-        process.stderr.write(`${found.length} checked: ${errors} with errors, ${warnings} with warnings${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}\n`);
-        return errors > 0 || unknown.length > 0 ? EXIT.problems : EXIT.ok;
-      }, { probes: opts.probes });
+      const code = await withRuntime(
+        async ({ service }) => {
+          const names = opts.all ? await activeDomains(service) : domains;
+          // A bar on a terminal only: scripts and --json read clean output.
+          const bar =
+            process.stderr.isTTY && names.length > 1
+              ? new SingleBar({ stream: process.stderr, format: 'checking {bar} {value}/{total} {domain}', hideCursor: true })
+              : null;
+          bar?.start(names.length, 0, { domain: '' });
+          const results = await service.checkMany(names, {
+            concurrency,
+            onProgress: ({ done, domain }) => bar?.update(done, { domain }),
+          });
+          bar?.stop();
+          const unknown = names.filter((_, i) => results[i] === null);
+          const found = results.filter((r): r is DnsCheckResult => r !== null);
+          if (opts.json) printJson({ results: found, unknown });
+          else printResults(found);
+          const errors = found.filter((r) => r.checks.some((c) => c.status === 'error')).length;
+          const warnings = found.filter((r) => r.checks.some((c) => c.status === 'warning')).length;
+          process.stderr.write(
+            `${found.length} checked: ${errors} with errors, ${warnings} with warnings${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}\n`,
+          );
+          return errors > 0 || unknown.length > 0 ? EXIT.problems : EXIT.ok;
+        },
+        { probes: opts.probes },
+      );
       process.exitCode = code;
     });
 }
@@ -52,6 +60,9 @@ async function activeDomains(service: Parameters<Parameters<WithRuntime>[0]>[0][
 function printResults(results: DnsCheckResult[]): void {
   for (const result of results) {
     process.stdout.write(`\n${result.domain} (policy id ${result.id ?? '-'}, checked ${result.checkedAt})\n`);
-    printTable(['CHECK', 'STATUS', 'MESSAGE'], result.checks.map((c) => [c.name, c.status.toUpperCase(), c.message]));
+    printTable(
+      ['CHECK', 'STATUS', 'MESSAGE'],
+      result.checks.map((c) => [c.name, c.status.toUpperCase(), c.message]),
+    );
   }
 }

@@ -9,11 +9,14 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
     .description("add the plugin's columns to the domain table (safe to run again)")
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      await withRuntime(async ({ service }) => {
-        const applied = await service.migrate();
-        if (opts.json) return printJson({ applied });
-        process.stdout.write(applied.length === 0 ? 'already up to date\n' : `applied: ${applied.join(', ')}\n`);
-      }, { columns: false });
+      await withRuntime(
+        async ({ service }) => {
+          const applied = await service.migrate();
+          if (opts.json) return printJson({ applied });
+          process.stdout.write(applied.length === 0 ? 'already up to date\n' : `applied: ${applied.join(', ')}\n`);
+        },
+        { columns: false },
+      );
     });
 
   program
@@ -22,11 +25,14 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
     .requiredOption('--yes', 'confirm: every stored policy is lost')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      await withRuntime(async ({ service }) => {
-        const reverted = await service.rollback();
-        if (opts.json) return printJson({ reverted });
-        process.stdout.write(reverted.length === 0 ? 'nothing to roll back\n' : `reverted: ${reverted.join(', ')}\n`);
-      }, { columns: false });
+      await withRuntime(
+        async ({ service }) => {
+          const reverted = await service.rollback();
+          if (opts.json) return printJson({ reverted });
+          process.stdout.write(reverted.length === 0 ? 'nothing to roll back\n' : `reverted: ${reverted.join(', ')}\n`);
+        },
+        { columns: false },
+      );
     });
 
   program
@@ -34,18 +40,21 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
     .description('migrations applied, columns present, and how many names are served')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const code = await withRuntime(async ({ service, settings }) => {
-        const status = await service.status();
-        if (opts.json) printJson({ database: settings.database, preset: settings.preset, ...status });
-        else {
-          process.stdout.write(`preset: ${settings.preset} (domain table ${settings.schema.domainTable})\n`);
-          process.stdout.write(`migrations applied: ${status.applied.join(', ') || 'none'}\n`);
-          process.stdout.write(`migrations pending: ${status.pending.join(', ') || 'none'}\n`);
-          process.stdout.write(`columns missing: ${status.missingColumns.join(', ') || 'none'}\n`);
-          process.stdout.write(`names served: ${status.served ?? 'unknown (columns missing)'}\n`);
-        }
-        return status.pending.length > 0 || status.missingColumns.length > 0 ? EXIT.problems : EXIT.ok;
-      }, { columns: false });
+      const code = await withRuntime(
+        async ({ service, settings }) => {
+          const status = await service.status();
+          if (opts.json) printJson({ database: settings.database, preset: settings.preset, ...status });
+          else {
+            process.stdout.write(`preset: ${settings.preset} (domain table ${settings.schema.domainTable})\n`);
+            process.stdout.write(`migrations applied: ${status.applied.join(', ') || 'none'}\n`);
+            process.stdout.write(`migrations pending: ${status.pending.join(', ') || 'none'}\n`);
+            process.stdout.write(`columns missing: ${status.missingColumns.join(', ') || 'none'}\n`);
+            process.stdout.write(`names served: ${status.served ?? 'unknown (columns missing)'}\n`);
+          }
+          return status.pending.length > 0 || status.missingColumns.length > 0 ? EXIT.problems : EXIT.ok;
+        },
+        { columns: false },
+      );
       process.exitCode = code;
     });
 

@@ -28,7 +28,10 @@ export function registerImportCommands(program: Command, withRuntime: WithRuntim
         }
         const result = await service.importPolicy(opts.domain, text, id, cliAudit('import'));
         if (result.status === 'bad-policy') {
-          throw new CliError(`${file} is not a valid MTA-STS policy; nothing was saved:\n${result.errors.map((e) => `  ${sayProblem('en', e)}`).join('\n')}`, EXIT.problems);
+          throw new CliError(
+            `${file} is not a valid MTA-STS policy; nothing was saved:\n${result.errors.map((e) => `  ${sayProblem('en', e)}`).join('\n')}`,
+            EXIT.problems,
+          );
         }
         if (result.status === 'bad-id') throw new CliError(`--id "${result.id}" is not a policy id (1 to 32 letters and digits); nothing was saved`);
         report(opts.domain, result, opts.json);
@@ -46,7 +49,13 @@ export function registerImportCommands(program: Command, withRuntime: WithRuntim
         const outcomes: Array<{ domain: string; status: string; id: string | null; problems: string[] }> = [];
         for (const row of rows) {
           // mailcow keeps the version lower-case and the MX list comma-joined; rebuild the file it served.
-          const text = [`version: ${row.version === 'stsv1' ? 'STSv1' : row.version}`, `mode: ${row.mode}`, ...row.mx.map((mx) => `mx: ${mx}`), `max_age: ${row.maxAge}`].join('\r\n') + '\r\n';
+          const text =
+            [
+              `version: ${row.version === 'stsv1' ? 'STSv1' : row.version}`,
+              `mode: ${row.mode}`,
+              ...row.mx.map((mx) => `mx: ${mx}`),
+              `max_age: ${row.maxAge}`,
+            ].join('\r\n') + '\r\n';
           const id = row.id !== null && POLICY_ID.test(row.id) ? row.id : null;
           const result = await service.importPolicy(row.domain, text, id, cliAudit('import'));
           if (result.status === 'saved' && !row.active) await service.update(row.domain, { active: false }, 'json', { audit: cliAudit('import') });
@@ -54,13 +63,20 @@ export function registerImportCommands(program: Command, withRuntime: WithRuntim
             domain: row.domain,
             status: result.status,
             id: result.status === 'saved' ? result.record.policy.id : null,
-            problems: result.status === 'bad-policy' ? result.errors.map((e) => sayProblem('en', e))
-              : result.status === 'invalid' ? result.errors.map((e) => `${e.field}: ${sayProblem('en', e)}`)
-                : row.id !== null && id === null ? [`id "${row.id}" is not valid; a new one was made`] : [],
+            problems:
+              result.status === 'bad-policy'
+                ? result.errors.map((e) => sayProblem('en', e))
+                : result.status === 'invalid'
+                  ? result.errors.map((e) => `${e.field}: ${sayProblem('en', e)}`)
+                  : row.id !== null && id === null
+                    ? [`id "${row.id}" is not valid; a new one was made`]
+                    : [],
           });
         }
         if (opts.json) printJson({ imported: outcomes });
-        else for (const o of outcomes) process.stdout.write(`${o.domain}: ${o.status}${o.id ? ` (id ${o.id})` : ''}${o.problems.length ? `: ${o.problems.join('; ')}` : ''}\n`);
+        else
+          for (const o of outcomes)
+            process.stdout.write(`${o.domain}: ${o.status}${o.id ? ` (id ${o.id})` : ''}${o.problems.length ? `: ${o.problems.join('; ')}` : ''}\n`);
         const failed = outcomes.filter((o) => o.status !== 'saved').length;
         process.stderr.write(`${outcomes.length - failed} of ${outcomes.length} imported\n`);
         return failed > 0 ? EXIT.problems : EXIT.ok;

@@ -8,7 +8,10 @@ export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
 
 /** A failure the command explains in one sentence, with its exit code. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.usage) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.usage,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -21,7 +24,11 @@ export function printJson(value: unknown): void {
 /** Columns padded to their widest cell; the last column is not padded. */
 export function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
 }
 

@@ -23,7 +23,8 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
     .option('--offset <n>', 'skip this many first', '0')
     .option('--json', 'print JSON')
     .action(async (opts: { mode?: string; active?: boolean; inactive?: boolean; search?: string; limit: string; offset: string; json?: boolean }) => {
-      if (opts.mode !== undefined && !(MODES as readonly string[]).includes(opts.mode)) throw new CliError(`--mode must be one of ${MODES.join(', ')} (got "${opts.mode}")`);
+      if (opts.mode !== undefined && !(MODES as readonly string[]).includes(opts.mode))
+        throw new CliError(`--mode must be one of ${MODES.join(', ')} (got "${opts.mode}")`);
       if (opts.active && opts.inactive) throw new CliError('--active and --inactive exclude each other');
       const limit = count(opts.limit, '--limit', 1, 100_000);
       const offset = count(opts.offset, '--offset', 0, Number.MAX_SAFE_INTEGER);
@@ -36,9 +37,10 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
           offset,
         });
         if (opts.json) return printJson({ total, domains: records.map(policyJson) });
-        printTable(['DOMAIN', 'MODE', 'ACTIVE', 'SERVED', 'MAX AGE', 'ID'], records.map((r) => [
-          r.domain, r.policy.mode, yesNo(r.policy.active), yesNo(servedPolicy(r) !== null), String(r.policy.maxAge), r.policy.id ?? '-',
-        ]));
+        printTable(
+          ['DOMAIN', 'MODE', 'ACTIVE', 'SERVED', 'MAX AGE', 'ID'],
+          records.map((r) => [r.domain, r.policy.mode, yesNo(r.policy.active), yesNo(servedPolicy(r) !== null), String(r.policy.maxAge), r.policy.id ?? '-']),
+        );
         process.stderr.write(`${records.length} of ${total} domains\n`);
       });
     });
@@ -51,18 +53,29 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
       await withRuntime(async ({ service, settings }) => {
         const record = await service.find(domain);
         if (!record) throw new CliError(`${domain}: there is no such domain in this panel`);
-        const records = record.policy.id === null ? [] : [
-          { type: 'TXT', name: `_mta-sts.${record.domain}`, value: stsRecordValue(record.policy.id) },
-          { type: 'CNAME', name: `mta-sts.${record.domain}`, value: settings.mailHostname },
-        ];
+        const records =
+          record.policy.id === null
+            ? []
+            : [
+                { type: 'TXT', name: `_mta-sts.${record.domain}`, value: stsRecordValue(record.policy.id) },
+                { type: 'CNAME', name: `mta-sts.${record.domain}`, value: settings.mailHostname },
+              ];
         const served = await service.servedText(record.domain);
         if (opts.json) return printJson({ ...policyJson(record), policyFile: served, records });
         const p = record.policy;
-        printTable(['FIELD', 'VALUE'], [
-          ['domain', record.domain === toULabel(record.domain) ? record.domain : `${toULabel(record.domain)} (${record.domain})`],
-          ['active', yesNo(p.active)], ['mode', p.mode], ['max age', `${p.maxAge} s`], ['mx', p.mx.join(', ') || '-'],
-          ['id', p.id ?? '- (not saved yet)'], ['updated', p.updatedAt ?? '-'], ['served at', served === null ? 'nothing served' : policyUrl(record.domain)],
-        ]);
+        printTable(
+          ['FIELD', 'VALUE'],
+          [
+            ['domain', record.domain === toULabel(record.domain) ? record.domain : `${toULabel(record.domain)} (${record.domain})`],
+            ['active', yesNo(p.active)],
+            ['mode', p.mode],
+            ['max age', `${p.maxAge} s`],
+            ['mx', p.mx.join(', ') || '-'],
+            ['id', p.id ?? '- (not saved yet)'],
+            ['updated', p.updatedAt ?? '-'],
+            ['served at', served === null ? 'nothing served' : policyUrl(record.domain)],
+          ],
+        );
         for (const r of records) process.stdout.write(`${r.name}. IN ${r.type} ${r.type === 'TXT' ? `"${r.value}"` : `${r.value}.`}\n`);
       });
     });
@@ -87,7 +100,9 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
 
   program
     .command('retire <domain>')
-    .description('turn MTA-STS off the RFC 8461 section 8.3 way: mode none, a small max_age and a new id; remove the DNS records once senders dropped their copies')
+    .description(
+      'turn MTA-STS off the RFC 8461 section 8.3 way: mode none, a small max_age and a new id; remove the DNS records once senders dropped their copies',
+    )
     .option('--json', 'print JSON')
     .action(async (domain: string, opts: { json?: boolean }) => {
       await withRuntime(async ({ service }) => {
@@ -96,7 +111,9 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
         report(domain, result, opts.json);
         if (result.status === 'saved' && before && !opts.json) {
           const until = new Date(Date.now() + before.policy.maxAge * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-          process.stderr.write(`Senders may keep the previous policy until ${until}; remove _mta-sts.${result.record.domain} and the policy host after that.\n`);
+          process.stderr.write(
+            `Senders may keep the previous policy until ${until}; remove _mta-sts.${result.record.domain} and the policy host after that.\n`,
+          );
         }
       });
     });
@@ -113,9 +130,11 @@ export function report(domain: string, result: SaveResult, json?: boolean): void
       throw new CliError(`${domain}: the policy changed meanwhile; nothing was saved, try again`, EXIT.problems);
     case 'saved':
       if (json) return printJson({ ...policyJson(result.record), changed: result.changed });
-      process.stdout.write(result.changed
-        ? `${result.record.domain}: saved; policy id ${result.record.policy.id}\n`
-        : `${result.record.domain}: unchanged; policy id ${result.record.policy.id ?? '- (not saved yet)'}\n`);
+      process.stdout.write(
+        result.changed
+          ? `${result.record.domain}: saved; policy id ${result.record.policy.id}\n`
+          : `${result.record.domain}: unchanged; policy id ${result.record.policy.id ?? '- (not saved yet)'}\n`,
+      );
   }
 }
 

@@ -62,12 +62,16 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
     });
     const { domainTable } = settings.schema;
     if (!(await knex.schema.hasTable(domainTable))) {
-      throw new ConfigError('domain-table', `"${domainTable}" does not exist in ${target.display}: choose the panel with --preset, or name its table with --domain-table (a new standalone database gets its tables from \`mta-sts serve\`)`);
+      throw new ConfigError(
+        'domain-table',
+        `"${domainTable}" does not exist in ${target.display}: choose the panel with --preset, or name its table with --domain-table (a new standalone database gets its tables from \`mta-sts serve\`)`,
+      );
     }
     const service = MtaStsService.fromOptions(options);
     if (needs.columns !== false) {
       const missing = await service.status().then((s) => s.missingColumns);
-      if (missing.length > 0) throw new ConfigError('database', `has no MTA-STS columns in "${domainTable}" yet (missing ${missing.join(', ')}): run \`mta-sts migrate\` first`);
+      if (missing.length > 0)
+        throw new ConfigError('database', `has no MTA-STS columns in "${domainTable}" yet (missing ${missing.join(', ')}): run \`mta-sts migrate\` first`);
     }
     return { settings, knex, service, close: () => knex.destroy() };
   } catch (err) {

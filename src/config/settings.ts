@@ -62,13 +62,18 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Se
   schema.domainColumn = ident('domainColumn', schema.domainColumn);
   schema.domainActiveColumn = optionalIdent('activeColumn', schema.domainActiveColumn);
   const aliasTable = optionalIdent('aliasTable', schema.aliasDomains?.table ?? null);
-  schema.aliasDomains = aliasTable === null ? null : {
-    table: aliasTable,
-    aliasColumn: ident('aliasColumn', schema.aliasDomains?.aliasColumn ?? 'alias_domain'),
-    targetColumn: ident('aliasTargetColumn', schema.aliasDomains?.targetColumn ?? 'target_domain'),
-    activeColumn: optionalIdent('aliasActiveColumn', schema.aliasDomains?.activeColumn ?? null),
-  };
-  const dnsServers = pick('dnsServers')?.split(/[\s,]+/).filter(Boolean);
+  schema.aliasDomains =
+    aliasTable === null
+      ? null
+      : {
+          table: aliasTable,
+          aliasColumn: ident('aliasColumn', schema.aliasDomains?.aliasColumn ?? 'alias_domain'),
+          targetColumn: ident('aliasTargetColumn', schema.aliasDomains?.targetColumn ?? 'target_domain'),
+          activeColumn: optionalIdent('aliasActiveColumn', schema.aliasDomains?.activeColumn ?? null),
+        };
+  const dnsServers = pick('dnsServers')
+    ?.split(/[\s,]+/)
+    .filter(Boolean);
   return {
     database: pick('database') ?? DEFAULT_DATABASE,
     preset,

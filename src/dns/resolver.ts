@@ -8,14 +8,34 @@ import * as dnsPacket from 'dns-packet';
 import { queryTcp, queryUdp, type ServerAddress, type TransportOutcome } from './transport';
 
 export type RecordType = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT' | 'TLSA';
-export interface MxRecord { preference: number; exchange: string }
-export interface TlsaRecord { usage: number; selector: number; matchingType: number; data: string /* hex */ }
-export interface RecordMap { A: string[]; AAAA: string[]; CNAME: string[]; MX: MxRecord[]; TXT: string[]; TLSA: TlsaRecord[] }
+export interface MxRecord {
+  preference: number;
+  exchange: string;
+}
+export interface TlsaRecord {
+  usage: number;
+  selector: number;
+  matchingType: number;
+  data: string; /* hex */
+}
+export interface RecordMap {
+  A: string[];
+  AAAA: string[];
+  CNAME: string[];
+  MX: MxRecord[];
+  TXT: string[];
+  TLSA: TlsaRecord[];
+}
 export type LookupFailure = 'nxdomain' | 'nodata' | 'servfail' | 'refused' | 'timeout' | 'malformed' | 'error';
 export type LookupResult<T extends RecordType> =
   | { ok: true; name: string; type: T; records: RecordMap[T]; cnames: string[]; server: string }
   | { ok: false; name: string; type: T; failure: LookupFailure; message: string; cnames: string[]; server?: string };
-export interface ResolverOptions { servers?: string[]; timeoutMs?: number; retries?: number; maxCnameDepth?: number }
+export interface ResolverOptions {
+  servers?: string[];
+  timeoutMs?: number;
+  retries?: number;
+  maxCnameDepth?: number;
+}
 export interface Resolver {
   readonly servers: readonly string[];
   readonly timeoutMs: number;
@@ -29,7 +49,9 @@ const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
 
 export function parseServer(spec: string): { host: string; port: number; label: string } {
   const text = typeof spec === 'string' ? spec.trim() : '';
-  const bad = (): never => { throw new TypeError(`${JSON.stringify(spec)} is not an IP address or IP:port`); };
+  const bad = (): never => {
+    throw new TypeError(`${JSON.stringify(spec)} is not an IP address or IP:port`);
+  };
   let host: string;
   let portText = '53';
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
@@ -63,7 +85,9 @@ export function parseResolvConf(text: string): string[] {
     try {
       parseServer(match[1]);
       servers.push(match[1]);
-    } catch { /* skipped like libc does */ }
+    } catch {
+      /* skipped like libc does */
+    }
   }
   return servers;
 }
@@ -72,7 +96,9 @@ function systemServers(): string[] {
   try {
     const servers = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
     if (servers.length > 0) return servers;
-  } catch { /* no resolv.conf: use the libc default below */ }
+  } catch {
+    /* no resolv.conf: use the libc default below */
+  }
   return ['127.0.0.1'];
 }
 
@@ -101,21 +127,26 @@ function extract<T extends RecordType>(type: T, answers: dnsPacket.Answer[], own
   const own = answers.filter((a) => a.type === type && normalizeName(a.name) === owner);
   const converted = own.map((a): unknown => {
     switch (a.type) {
-      case 'MX': return { preference: a.data.preference ?? 0, exchange: normalizeName(a.data.exchange) };
+      case 'MX':
+        return { preference: a.data.preference ?? 0, exchange: normalizeName(a.data.exchange) };
       // RFC 7208 3.3: character-strings of one record are concatenated with no separator.
-      case 'TXT': return Buffer.concat((Array.isArray(a.data) ? a.data : [a.data]).map((d) => Buffer.from(d))).toString('utf8');
-      case 'TLSA': return { usage: a.data.usage, selector: a.data.selector, matchingType: a.data.matchingType, data: a.data.certificate.toString('hex') };
-      case 'CNAME': return normalizeName(a.data);
-      case 'A': case 'AAAA': return a.data;
-      default: return undefined; // unreachable: own holds only records of `type`
+      case 'TXT':
+        return Buffer.concat((Array.isArray(a.data) ? a.data : [a.data]).map((d) => Buffer.from(d))).toString('utf8');
+      case 'TLSA':
+        return { usage: a.data.usage, selector: a.data.selector, matchingType: a.data.matchingType, data: a.data.certificate.toString('hex') };
+      case 'CNAME':
+        return normalizeName(a.data);
+      case 'A':
+      case 'AAAA':
+        return a.data;
+      default:
+        return undefined; // unreachable: own holds only records of `type`
     }
   });
   return converted as RecordMap[T];
 }
 
-type ServerReply =
-  | { ok: true; packet: dnsPacket.DecodedPacket; server: string }
-  | { ok: false; failure: LookupFailure; message: string; server: string };
+type ServerReply = { ok: true; packet: dnsPacket.DecodedPacket; server: string } | { ok: false; failure: LookupFailure; message: string; server: string };
 
 export function createResolver(options: ResolverOptions = {}): Resolver {
   if (options === null || typeof options !== 'object') throw new TypeError('dns: options must be an object');
@@ -142,14 +173,23 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
       if (budget <= 0) break;
       const id = randomInt(0, 65536);
       const query = dnsPacket.encode({
-        type: 'query', id, flags: dnsPacket.RECURSION_DESIRED,
+        type: 'query',
+        id,
+        flags: dnsPacket.RECURSION_DESIRED,
         questions: [{ type, name, class: 'IN' }],
         additionals: [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
       });
       const accept = (p: dnsPacket.DecodedPacket): boolean => {
         const q = p.questions?.[0];
-        return p.type === 'response' && p.id === id && p.questions?.length === 1 && q !== undefined &&
-          normalizeName(q.name) === name && q.type === type && (q.class ?? 'IN') === 'IN';
+        return (
+          p.type === 'response' &&
+          p.id === id &&
+          p.questions?.length === 1 &&
+          q !== undefined &&
+          normalizeName(q.name) === name &&
+          q.type === type &&
+          (q.class ?? 'IN') === 'IN'
+        );
       };
       last = await queryUdp(server, query, accept, budget);
       if (last.kind === 'answer' && last.packet.flag_tc) {
@@ -161,9 +201,12 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
     }
     const label = server.label;
     switch (last.kind) {
-      case 'timeout': return { ok: false, failure: 'timeout', server: label, message: `resolver ${label} did not answer within ${formatDuration(timeoutMs)}` };
-      case 'malformed': return { ok: false, failure: 'malformed', server: label, message: `resolver ${label} sent an answer that could not be decoded` };
-      case 'unreachable': return { ok: false, failure: 'error', server: label, message: `resolver ${label} could not be queried: ${last.reason}` };
+      case 'timeout':
+        return { ok: false, failure: 'timeout', server: label, message: `resolver ${label} did not answer within ${formatDuration(timeoutMs)}` };
+      case 'malformed':
+        return { ok: false, failure: 'malformed', server: label, message: `resolver ${label} sent an answer that could not be decoded` };
+      case 'unreachable':
+        return { ok: false, failure: 'error', server: label, message: `resolver ${label} could not be queried: ${last.reason}` };
     }
     const rcode = (last.packet.flags ?? 0) & 0xf;
     if (rcode === RCODE.NOERROR || rcode === RCODE.NXDOMAIN) return { ok: true, packet: last.packet, server: label };
@@ -186,8 +229,15 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
   async function lookup<T extends RecordType>(rawName: string, type: T): Promise<LookupResult<T>> {
     const name = typeof rawName === 'string' ? normalizeName(rawName) : '';
     const cnames: string[] = [];
-    const fail = (failure: LookupFailure, message: string, server?: string): LookupResult<T> =>
-      ({ ok: false, name, type, failure, message, cnames: [...cnames], ...(server ? { server } : {}) });
+    const fail = (failure: LookupFailure, message: string, server?: string): LookupResult<T> => ({
+      ok: false,
+      name,
+      type,
+      failure,
+      message,
+      cnames: [...cnames],
+      ...(server ? { server } : {}),
+    });
     try {
       if (!RECORD_TYPES.includes(type)) return fail('error', `${JSON.stringify(type)} is not a supported record type`);
       if (!isValidName(name)) return fail('error', `${JSON.stringify(rawName)} is not a valid domain name`);

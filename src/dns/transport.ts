@@ -12,10 +12,7 @@ export interface ServerAddress {
 }
 
 export type TransportOutcome =
-  | { kind: 'answer'; packet: dnsPacket.DecodedPacket }
-  | { kind: 'timeout' }
-  | { kind: 'malformed' }
-  | { kind: 'unreachable'; reason: string };
+  { kind: 'answer'; packet: dnsPacket.DecodedPacket } | { kind: 'timeout' } | { kind: 'malformed' } | { kind: 'unreachable'; reason: string };
 
 /**
  * What one exchange reads at most. A TCP frame may claim up to 65535 bytes, so one full frame and
@@ -48,12 +45,7 @@ function describeError(err: NodeJS.ErrnoException): string {
  * `accept`. Replies that do not match are ignored rather than trusted, so an
  * off-path spoofer has to guess both the id and the question.
  */
-export function queryUdp(
-  server: ServerAddress,
-  query: Buffer,
-  accept: ReplyFilter,
-  timeoutMs: number,
-): Promise<TransportOutcome> {
+export function queryUdp(server: ServerAddress, query: Buffer, accept: ReplyFilter, timeoutMs: number): Promise<TransportOutcome> {
   return new Promise((resolve) => {
     const socket = dgram.createSocket(server.family === 6 ? 'udp6' : 'udp4');
     let sawUndecodable = false;
@@ -71,10 +63,7 @@ export function queryUdp(
     };
     // Undecodable packets might be noise while the real answer is still on
     // its way, so they only decide the outcome if nothing valid arrives.
-    const timer = setTimeout(
-      () => settle(sawUndecodable ? { kind: 'malformed' } : { kind: 'timeout' }),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => settle(sawUndecodable ? { kind: 'malformed' } : { kind: 'timeout' }), timeoutMs);
     socket.on('error', (err) => settle({ kind: 'unreachable', reason: describeError(err) }));
     let read = 0;
     socket.on('message', (msg) => {
@@ -95,12 +84,7 @@ export function queryUdp(
 }
 
 /** Same exchange over TCP with the 2-byte length framing of RFC 1035 4.2.2. */
-export function queryTcp(
-  server: ServerAddress,
-  query: Buffer,
-  accept: ReplyFilter,
-  timeoutMs: number,
-): Promise<TransportOutcome> {
+export function queryTcp(server: ServerAddress, query: Buffer, accept: ReplyFilter, timeoutMs: number): Promise<TransportOutcome> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: server.host, port: server.port });
     let pending = Buffer.alloc(0);

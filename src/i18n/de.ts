@@ -39,7 +39,8 @@ export const de: Catalogue = {
   'dns.found.nothing': 'nichts',
   'dns.found.notRun': 'nicht ausgeführt',
   'dns.found.noMxHosts': 'keine MX-Hosts',
-  'dns.lookupFailed': '{what}: Prüfung nicht möglich, die DNS-Abfrage ist fehlgeschlagen ({reason}). Starten Sie die Prüfung erneut; bleibt der Fehler, antworten die Nameserver der Domain oder die Resolver dieses Panels nicht richtig.',
+  'dns.lookupFailed':
+    '{what}: Prüfung nicht möglich, die DNS-Abfrage ist fehlgeschlagen ({reason}). Starten Sie die Prüfung erneut; bleibt der Fehler, antworten die Nameserver der Domain oder die Resolver dieses Panels nicht richtig.',
   'dns.what.mxRecords': 'MX-Einträge von {domain}',
   'dns.what.mxHosts': 'MX-Hosts von {domain}',
   'dns.lookup.where': '{target} (CNAME-Ziel von {name})',
@@ -60,28 +61,40 @@ export const de: Catalogue = {
   'dns.probe.stage.internal': 'die Prüfung ist unerwartet fehlgeschlagen',
   'dns.probe.failed': 'fehlgeschlagen',
   'dns.probe.stage.address': 'die Adresse ist nicht öffentlich',
-  'dns.probe.notPublic': '{address} ist keine öffentliche Adresse (Loopback, privat, link-lokal oder für besondere Zwecke reserviert), daher hat sich die Prüfung nicht damit verbunden; sendende Server im Internet erreichen sie ebenfalls nicht',
-  'dns.https.advice.address': 'Lassen Sie {host} auf die öffentliche Adresse des Webservers zeigen, der die Richtlinie ausliefert; soll dieses Panel wirklich Hosts im eigenen Netz prüfen, tragen Sie deren Bereiche in die Option dnsCheck.allowAddresses ein.',
-  'dns.mxTls.advice.address': 'Jeder MX-Host braucht eine öffentliche Adresse, die sendende Server im Internet erreichen; soll dieses Panel wirklich Hosts im eigenen Netz prüfen, tragen Sie deren Bereiche in die Option dnsCheck.allowAddresses ein.',
-  'dns.mxTls.notChecked': 'Nur die ersten {checked} von {total} MX-Hosts (beste Präferenz zuerst) wurden getestet; die übrigen {rest} wurden nicht geprüft: {hosts}.',
-  'dns.dane.notChecked': 'Nur die ersten {checked} von {total} MX-Hosts (beste Präferenz zuerst) wurden abgefragt; die übrigen {rest} wurden nicht geprüft: {hosts}.',
+  'dns.probe.notPublic':
+    '{address} ist keine öffentliche Adresse (Loopback, privat, link-lokal oder für besondere Zwecke reserviert), daher hat sich die Prüfung nicht damit verbunden; sendende Server im Internet erreichen sie ebenfalls nicht',
+  'dns.https.advice.address':
+    'Lassen Sie {host} auf die öffentliche Adresse des Webservers zeigen, der die Richtlinie ausliefert; soll dieses Panel wirklich Hosts im eigenen Netz prüfen, tragen Sie deren Bereiche in die Option dnsCheck.allowAddresses ein.',
+  'dns.mxTls.advice.address':
+    'Jeder MX-Host braucht eine öffentliche Adresse, die sendende Server im Internet erreichen; soll dieses Panel wirklich Hosts im eigenen Netz prüfen, tragen Sie deren Bereiche in die Option dnsCheck.allowAddresses ein.',
+  'dns.mxTls.notChecked':
+    'Nur die ersten {checked} von {total} MX-Hosts (beste Präferenz zuerst) wurden getestet; die übrigen {rest} wurden nicht geprüft: {hosts}.',
+  'dns.dane.notChecked':
+    'Nur die ersten {checked} von {total} MX-Hosts (beste Präferenz zuerst) wurden abgefragt; die übrigen {rest} wurden nicht geprüft: {hosts}.',
   'dns.failed.expected': 'unbekannt: Die Prüfung wurde nicht abgeschlossen',
   'dns.failed.found': 'interner Fehler: {reason}',
-  'dns.failed.message': 'Diese Prüfung ist unerwartet fehlgeschlagen. Starten Sie die DNS-Prüfung erneut; schlägt sie weiter fehl, melden Sie sie zusammen mit dem angezeigten Fehler.',
+  'dns.failed.message':
+    'Diese Prüfung ist unerwartet fehlgeschlagen. Starten Sie die DNS-Prüfung erneut; schlägt sie weiter fehl, melden Sie sie zusammen mit dem angezeigten Fehler.',
 
   // ---- DNS-Prüfung: sts-txt -----------------------------------------------------------------
   'dns.stsTxt.expectedNoId': '{name} TXT "v=STSv1; id=<wird beim ersten Speichern der Richtlinie vergeben>"',
-  'dns.stsTxt.others.one': '{name} enthält außerdem 1 anderen TXT-Eintrag; sendende Server ignorieren ihn, entfernen Sie ihn also, falls er übrig geblieben ist.',
-  'dns.stsTxt.others.other': '{name} enthält außerdem {count} andere TXT-Einträge; sendende Server ignorieren sie, entfernen Sie sie also, falls sie übrig geblieben sind.',
-  'dns.stsTxt.apex': '{domain} selbst enthält einen MTA-STS-Eintrag ("{record}"): Sendende Server sehen nur unter {name} nach, löschen Sie ihn also bei {domain}.',
+  'dns.stsTxt.others.one':
+    '{name} enthält außerdem 1 anderen TXT-Eintrag; sendende Server ignorieren ihn, entfernen Sie ihn also, falls er übrig geblieben ist.',
+  'dns.stsTxt.others.other':
+    '{name} enthält außerdem {count} andere TXT-Einträge; sendende Server ignorieren sie, entfernen Sie sie also, falls sie übrig geblieben sind.',
+  'dns.stsTxt.apex':
+    '{domain} selbst enthält einen MTA-STS-Eintrag ("{record}"): Sendende Server sehen nur unter {name} nach, löschen Sie ihn also bei {domain}.',
   'dns.stsTxt.saveFirst': 'Speichern Sie zuerst die Richtlinie: Die ID, die dieser Eintrag tragen muss, wird beim ersten Speichern vergeben.',
   'dns.stsTxt.publish': 'veröffentlichen Sie unter {name} einen TXT-Eintrag mit dem Wert "{value}"',
   'dns.stsTxt.inactiveNone': 'MTA-STS ist inaktiv, daher ist kein Eintrag nötig. Wenn Sie es aktivieren, {publish}.',
-  'dns.stsTxt.inactiveStill': 'MTA-STS ist inaktiv, aber {name} kündigt noch eine Richtlinie an: Sendende Server suchen eine Richtliniendatei, finden keine und melden Fehler. Aktivieren Sie MTA-STS wieder oder entfernen Sie den Eintrag, sobald jede ausgelieferte Richtlinie abgelaufen ist (RFC 8461, Abschnitt 8.3).',
+  'dns.stsTxt.inactiveStill':
+    'MTA-STS ist inaktiv, aber {name} kündigt noch eine Richtlinie an: Sendende Server suchen eine Richtliniendatei, finden keine und melden Fehler. Aktivieren Sie MTA-STS wieder oder entfernen Sie den Eintrag, sobald jede ausgelieferte Richtlinie abgelaufen ist (RFC 8461, Abschnitt 8.3).',
   'dns.stsTxt.missing': 'Es gibt keinen MTA-STS-Eintrag, daher wissen sendende Server nicht, dass diese Domain eine Richtlinie hat: {publish}.',
-  'dns.stsTxt.several': '{name} enthält {count} MTA-STS-Einträge; sendende Server behandeln die Domain dann, als hätte sie keine Richtlinie. Behalten Sie genau einen: "{value}".',
+  'dns.stsTxt.several':
+    '{name} enthält {count} MTA-STS-Einträge; sendende Server behandeln die Domain dann, als hätte sie keine Richtlinie. Behalten Sie genau einen: "{value}".',
   'dns.stsTxt.invalid': 'Der Eintrag "{record}" ist ungültig ({reason}), daher ignorieren ihn sendende Server. Ersetzen Sie ihn durch "{value}".',
-  'dns.stsTxt.otherId': 'Der Eintrag kündigt die ID {found} an, die aktuelle Richtlinien-ID ist aber {id}: Sendende Server mit einer älteren Richtlinie holen die neue nicht ab. Ändern Sie den Eintrag in "{value}".',
+  'dns.stsTxt.otherId':
+    'Der Eintrag kündigt die ID {found} an, die aktuelle Richtlinien-ID ist aber {id}: Sendende Server mit einer älteren Richtlinie holen die neue nicht ab. Ändern Sie den Eintrag in "{value}".',
   'dns.stsTxt.ok': 'Der Eintrag kündigt die aktuelle Richtlinien-ID an.',
   'dns.stsRecord.prefix': 'er beginnt nicht mit "v=STSv1;"',
   'dns.stsRecord.field': 'sein Feld "{field}" hat nicht die Form Name=Wert',
@@ -91,14 +104,17 @@ export const de: Catalogue = {
 
   // ---- DNS-Prüfung: sts-host ----------------------------------------------------------------
   'dns.stsHost.add': 'Legen Sie einen DNS-Eintrag an: {record}.',
-  'dns.stsHost.elsewhere': '{host} zeigt auf {cname}, nicht auf diesen Mailserver: Sendende Server würden die Richtlinie woanders abrufen. Ändern Sie ihn in: {record}.',
-  'dns.stsHost.targetUnreachable': '{host} zeigt auf {target}, aber {target} hat keinen A- oder AAAA-Eintrag, daher erreichen sendende Server ihn nicht. Legen Sie die Adresseinträge für {target} an.',
+  'dns.stsHost.elsewhere':
+    '{host} zeigt auf {cname}, nicht auf diesen Mailserver: Sendende Server würden die Richtlinie woanders abrufen. Ändern Sie ihn in: {record}.',
+  'dns.stsHost.targetUnreachable':
+    '{host} zeigt auf {target}, aber {target} hat keinen A- oder AAAA-Eintrag, daher erreichen sendende Server ihn nicht. Legen Sie die Adresseinträge für {target} an.',
   'dns.stsHost.ok': '{host} zeigt auf diesen Mailserver, der die Richtliniendatei ausliefert.',
   'dns.stsHost.nxdomain': '{host} existiert nicht, daher können sendende Server die Richtlinie nicht abrufen. {add}',
   'dns.stsHost.nothing': '{host} hat keinen CNAME-, A- oder AAAA-Eintrag, daher können sendende Server die Richtlinie nicht abrufen. {add}',
   'dns.stsHost.cannotCompare': '{host} hat eigene Adressen, und die von {target} ließen sich zum Vergleich nicht abfragen. Ein CNAME ist einfacher: {record}.',
   'dns.stsHost.sameAddresses': '{host} hat dieselben Adressen wie {target}. Ein CNAME ({record}) würde künftigen Adressänderungen von selbst folgen.',
-  'dns.stsHost.otherAddresses': '{host} hat Adressen ({addresses}), die sich von denen von {target} ({targetAddresses}) unterscheiden: Sendende Server erreichen womöglich einen Server, der diese Richtlinie nicht ausliefert. Ersetzen Sie sie durch: {record}.',
+  'dns.stsHost.otherAddresses':
+    '{host} hat Adressen ({addresses}), die sich von denen von {target} ({targetAddresses}) unterscheiden: Sendende Server erreichen womöglich einen Server, der diese Richtlinie nicht ausliefert. Ersetzen Sie sie durch: {record}.',
 
   // ---- DNS-Prüfung: mx ----------------------------------------------------------------------
   'dns.mx.expected': 'MX-Hosts, die jeweils zu einem MX-Eintrag passen ({patterns})',
@@ -107,24 +123,30 @@ export const de: Catalogue = {
   'dns.mx.found.matches': '{preference} {host} (passt zu {pattern})',
   'dns.mx.found.unmatched': '{preference} {host} (passt zu keinem MX-Eintrag)',
   'dns.mx.nullMx': '{domain} veröffentlicht einen Null-MX (RFC 7505): Die Domain nimmt keine E-Mails an, MTA-STS hat also nichts zu schützen.',
-  'dns.mx.none': '{domain} hat keine MX-Einträge, daher weichen sendende Server auf die Adresse der Domain selbst aus. Legen Sie einen MX-Eintrag für Ihren Mailserver an, z. B. {domain} MX 10 {mailHostname}.',
+  'dns.mx.none':
+    '{domain} hat keine MX-Einträge, daher weichen sendende Server auf die Adresse der Domain selbst aus. Legen Sie einen MX-Eintrag für Ihren Mailserver an, z. B. {domain} MX 10 {mailHostname}.',
   'dns.mx.refused.one': 'Sendende Server werden die Zustellung an {hosts} verweigern: Kein MX-Eintrag passt zu diesem Host.',
   'dns.mx.refused.other': 'Sendende Server werden die Zustellung an {hosts} verweigern: Kein MX-Eintrag passt zu diesen Hosts.',
-  'dns.mx.reported.one': '{hosts} passt zu keinem MX-Eintrag: Im Modus testing stellen sendende Server trotzdem zu, melden aber Fehler; im Modus enforce würden sie die Zustellung verweigern.',
-  'dns.mx.reported.other': '{hosts} passen zu keinem MX-Eintrag: Im Modus testing stellen sendende Server trotzdem zu, melden aber Fehler; im Modus enforce würden sie die Zustellung verweigern.',
+  'dns.mx.reported.one':
+    '{hosts} passt zu keinem MX-Eintrag: Im Modus testing stellen sendende Server trotzdem zu, melden aber Fehler; im Modus enforce würden sie die Zustellung verweigern.',
+  'dns.mx.reported.other':
+    '{hosts} passen zu keinem MX-Eintrag: Im Modus testing stellen sendende Server trotzdem zu, melden aber Fehler; im Modus enforce würden sie die Zustellung verweigern.',
   'dns.mx.later.one': '{hosts} passt zu keinem MX-Eintrag; das wird wichtig, sobald die Richtlinie im Modus testing oder enforce aktiv ist.',
   'dns.mx.later.other': '{hosts} passen zu keinem MX-Eintrag; das wird wichtig, sobald die Richtlinie im Modus testing oder enforce aktiv ist.',
   'dns.mx.addOwn': 'Nehmen Sie {hosts} in die MX-Einträge auf ({own} ist dieser Mailserver).',
   'dns.mx.add': 'Nehmen Sie {hosts} in die MX-Einträge auf.',
   'dns.mx.stale.one': 'Der MX-Eintrag {entries} passt zu keinem MX-Host der Domain: Entfernen Sie ihn, falls er übrig geblieben ist.',
   'dns.mx.stale.other': 'Die MX-Einträge {entries} passen zu keinem MX-Host der Domain: Entfernen Sie sie, falls sie übrig geblieben sind.',
-  'dns.mx.broad': 'Der MX-Eintrag *.{domain} lässt jeden Host in {domain} mit gültigem Zertifikat E-Mails für die Domain annehmen (RFC 8461, Abschnitt 10.4): Führen Sie die Mailhosts stattdessen einzeln mit Namen auf.',
+  'dns.mx.broad':
+    'Der MX-Eintrag *.{domain} lässt jeden Host in {domain} mit gültigem Zertifikat E-Mails für die Domain annehmen (RFC 8461, Abschnitt 10.4): Führen Sie die Mailhosts stattdessen einzeln mit Namen auf.',
   'dns.mx.ok': 'Jeder MX-Host passt zu einem MX-Eintrag der Richtlinie.',
 
   // ---- DNS-Prüfung: tlsrpt ------------------------------------------------------------------
   'dns.tlsrpt.expected': '{name} TXT "{example}" (ein Eintrag; die Adresse wählen Sie selbst)',
-  'dns.tlsrpt.missing': 'Es gibt keinen TLS-RPT-Eintrag, daher können sendende Server Ihnen nicht melden, wenn sie nicht sicher zustellen können. Empfohlen, besonders vor dem Wechsel zu enforce: Legen Sie unter {name} einen TXT-Eintrag an, etwa "{example}".',
-  'dns.tlsrpt.several': '{name} enthält {count} TLS-RPT-Einträge; sendende Server schicken dann gar keine Berichte (RFC 8460, Abschnitt 3). Behalten Sie genau einen.',
+  'dns.tlsrpt.missing':
+    'Es gibt keinen TLS-RPT-Eintrag, daher können sendende Server Ihnen nicht melden, wenn sie nicht sicher zustellen können. Empfohlen, besonders vor dem Wechsel zu enforce: Legen Sie unter {name} einen TXT-Eintrag an, etwa "{example}".',
+  'dns.tlsrpt.several':
+    '{name} enthält {count} TLS-RPT-Einträge; sendende Server schicken dann gar keine Berichte (RFC 8460, Abschnitt 3). Behalten Sie genau einen.',
   'dns.tlsrpt.invalid': 'Der Eintrag "{record}" {reason}, daher ignorieren ihn sendende Server. Verwenden Sie zum Beispiel "{example}".',
   'dns.tlsrpt.ok': 'Sendende Server schicken tägliche TLS-Berichte an {rua}.',
   'dns.tlsrptRecord.prefix': 'beginnt nicht mit "v=TLSRPTv1;"',
@@ -142,20 +164,28 @@ export const de: Catalogue = {
   'dns.dane.allHosts': 'alle MX-Hosts',
   'dns.dane.someHosts.one': '{count} MX-Host ({hosts})',
   'dns.dane.someHosts.other': '{count} MX-Hosts ({hosts})',
-  'dns.dane.present': 'Für {scope} sind zusätzlich DANE-Einträge (TLSA) veröffentlicht. Sendende Server, die DANE beherrschen, verwenden es statt MTA-STS, wenn die Zone mit DNSSEC signiert ist (hier nicht geprüft); halten Sie die TLSA-Einträge bei jeder Zertifikatserneuerung aktuell.',
+  'dns.dane.present':
+    'Für {scope} sind zusätzlich DANE-Einträge (TLSA) veröffentlicht. Sendende Server, die DANE beherrschen, verwenden es statt MTA-STS, wenn die Zone mit DNSSEC signiert ist (hier nicht geprüft); halten Sie die TLSA-Einträge bei jeder Zertifikatserneuerung aktuell.',
 
   // ---- DNS-Prüfung: policy ------------------------------------------------------------------
-  'dns.policy.unreadable': 'Die ausgelieferte Richtlinie konnte nicht gelesen werden: {reason}. Versuchen Sie es erneut; bleibt der Fehler, prüfen Sie die Datenbankverbindung.',
+  'dns.policy.unreadable':
+    'Die ausgelieferte Richtlinie konnte nicht gelesen werden: {reason}. Versuchen Sie es erneut; bleibt der Fehler, prüfen Sie die Datenbankverbindung.',
   'dns.policy.foundInactive': 'nichts (MTA-STS ist inaktiv)',
-  'dns.policy.inactive': 'Unter {url} wird nichts ausgeliefert, weil MTA-STS für diese Domain inaktiv ist. Aktivieren Sie es, um diese Richtlinie zu veröffentlichen.',
-  'dns.policy.inactiveServed': 'MTA-STS ist inaktiv, aber unter {url} wird eine Richtlinie ausgeliefert. Aktivieren Sie MTA-STS oder finden Sie heraus, was sie noch ausliefert.',
-  'dns.policy.notServed': 'MTA-STS ist aktiv, aber unter {url} wird keine Richtlinie ausgeliefert. Der Richtlinienspeicher ist vielleicht nicht erreichbar; versuchen Sie es gleich noch einmal.',
+  'dns.policy.inactive':
+    'Unter {url} wird nichts ausgeliefert, weil MTA-STS für diese Domain inaktiv ist. Aktivieren Sie es, um diese Richtlinie zu veröffentlichen.',
+  'dns.policy.inactiveServed':
+    'MTA-STS ist inaktiv, aber unter {url} wird eine Richtlinie ausgeliefert. Aktivieren Sie MTA-STS oder finden Sie heraus, was sie noch ausliefert.',
+  'dns.policy.notServed':
+    'MTA-STS ist aktiv, aber unter {url} wird keine Richtlinie ausgeliefert. Der Richtlinienspeicher ist vielleicht nicht erreichbar; versuchen Sie es gleich noch einmal.',
   'dns.policy.invalid': 'Die ausgelieferte Richtlinie ist ungültig ({problems}). Speichern Sie die Richtlinie erneut.',
-  'dns.policy.differs': 'Die ausgelieferte Richtlinie weicht von der gespeicherten ab ({differences}). Sie sollte innerhalb einer Minute nachziehen; falls nicht, starten Sie das Panel neu.',
+  'dns.policy.differs':
+    'Die ausgelieferte Richtlinie weicht von der gespeicherten ab ({differences}). Sie sollte innerhalb einer Minute nachziehen; falls nicht, starten Sie das Panel neu.',
   'dns.policy.ok': 'Diese Richtlinie erhalten sendende Server.',
-  'dns.policy.testing': 'Der Modus ist testing: Sendende Server melden Fehler, stellen aber trotzdem zu; wechseln Sie zu enforce, sobald die TLS-Berichte sauber sind.',
+  'dns.policy.testing':
+    'Der Modus ist testing: Sendende Server melden Fehler, stellen aber trotzdem zu; wechseln Sie zu enforce, sobald die TLS-Berichte sauber sind.',
   'dns.policy.none': 'Der Modus ist none: Sendende Server behandeln die Domain, als hätte sie keine Richtlinie.',
-  'dns.policy.shortMaxAge': 'max_age liegt unter einem Tag ({maxAge} s): Sendende Server holen die Richtlinie sehr oft neu ab und vergessen sie bald, nachdem sie nicht mehr ausgeliefert wird; verwenden Sie mindestens 86400 und 604800 (eine Woche) oder mehr, sobald alles funktioniert.',
+  'dns.policy.shortMaxAge':
+    'max_age liegt unter einem Tag ({maxAge} s): Sendende Server holen die Richtlinie sehr oft neu ab und vergessen sie bald, nachdem sie nicht mehr ausgeliefert wird; verwenden Sie mindestens 86400 und 604800 (eine Woche) oder mehr, sobald alles funktioniert.',
   'dns.differ.mode': 'mode {served} statt {stored}',
   'dns.differ.maxAge': 'max_age {served} statt {stored}',
   'dns.differ.extraMx': 'zusätzlich mx {entries}',
@@ -176,24 +206,32 @@ export const de: Catalogue = {
   'dns.https.expectedInactive': 'HTTP 404 (MTA-STS ist inaktiv, daher wird keine Richtlinie ausgeliefert)',
   'dns.https.disabled': 'Nicht ausgeführt: Die HTTPS-Prüfung ist in den Plugin-Optionen abgeschaltet.',
   'dns.https.inactive404': 'MTA-STS ist inaktiv und {url} antwortet wie erwartet mit 404.',
-  'dns.https.inactiveServed': 'MTA-STS ist inaktiv, aber {url} liefert eine Richtlinie aus: Etwas anderes (eine statische Datei, ein anderer Server) antwortet für {host}. Entfernen Sie es oder aktivieren Sie MTA-STS hier.',
+  'dns.https.inactiveServed':
+    'MTA-STS ist inaktiv, aber {url} liefert eine Richtlinie aus: Etwas anderes (eine statische Datei, ein anderer Server) antwortet für {host}. Entfernen Sie es oder aktivieren Sie MTA-STS hier.',
   'dns.https.inactiveOther': 'MTA-STS ist inaktiv, daher muss nichts ausgeliefert werden ({seen}). Beheben Sie das, bevor Sie es aktivieren.',
   'dns.https.status': 'HTTP {status}',
   'dns.https.failed': 'Sendende Server können die Richtlinie nicht abrufen: {reason}. {advice}',
-  'dns.https.redirect': '{url} leitet weiter (HTTP {status}) nach {location}; sendende Server folgen keinen Weiterleitungen (RFC 8461, Abschnitt 3.3). Liefern Sie die Richtlinie direkt unter {url} aus, ohne Weiterleitung auf ein anderes Schema, einen anderen Host oder Pfad.',
+  'dns.https.redirect':
+    '{url} leitet weiter (HTTP {status}) nach {location}; sendende Server folgen keinen Weiterleitungen (RFC 8461, Abschnitt 3.3). Liefern Sie die Richtlinie direkt unter {url} aus, ohne Weiterleitung auf ein anderes Schema, einen anderen Host oder Pfad.',
   'dns.https.noLocation': 'nirgendwohin (kein Location-Header)',
-  'dns.https.notOk': '{url} antwortete mit HTTP {status}; sendende Server akzeptieren nur 200. Sorgen Sie dafür, dass Anfragen für {host} dieses Panel erreichen und sein Handler für .well-known vor anderen Routen eingehängt ist.',
-  'dns.https.mediaType': 'Die Richtlinie wird als "{type}" ausgeliefert; sendende Server (darunter Postfix) verlangen text/plain. Liefern Sie sie mit Content-Type: text/plain aus.',
+  'dns.https.notOk':
+    '{url} antwortete mit HTTP {status}; sendende Server akzeptieren nur 200. Sorgen Sie dafür, dass Anfragen für {host} dieses Panel erreichen und sein Handler für .well-known vor anderen Routen eingehängt ist.',
+  'dns.https.mediaType':
+    'Die Richtlinie wird als "{type}" ausgeliefert; sendende Server (darunter Postfix) verlangen text/plain. Liefern Sie sie mit Content-Type: text/plain aus.',
   'dns.https.noContentType': 'kein Content-Type',
   'dns.https.tooLarge': 'Die Antwort ist größer als 64 KiB, was sendende Server ablehnen. Sorgen Sie dafür, dass {url} nur die Richtliniendatei ausliefert.',
   'dns.https.bom': 'Die Richtlinie beginnt mit einer Byte-Order-Mark, an der sendende Server beim Einlesen scheitern. Liefern Sie sie ohne aus.',
-  'dns.https.invalid': 'Der Inhalt ist keine gültige Richtlinie ({problems}). Sorgen Sie dafür, dass Anfragen für {host} den .well-known-Handler dieses Panels erreichen.',
-  'dns.https.differs': 'Sendende Server erhalten eine andere Richtlinie als die aktuelle ({differences}): Etwas anderes antwortet für {host} (ein anderer Server, ein Proxy-Cache oder eine statische Datei). Sorgen Sie dafür, dass dort die Richtlinie dieses Panels ausgeliefert wird.',
-  'dns.https.expiring': 'Das Zertifikat für {host} läuft am {date} ab (in {days} Tagen). Erneuern Sie es: Mit einem abgelaufenen Zertifikat können sendende Server die Richtlinie nicht abrufen.',
+  'dns.https.invalid':
+    'Der Inhalt ist keine gültige Richtlinie ({problems}). Sorgen Sie dafür, dass Anfragen für {host} den .well-known-Handler dieses Panels erreichen.',
+  'dns.https.differs':
+    'Sendende Server erhalten eine andere Richtlinie als die aktuelle ({differences}): Etwas anderes antwortet für {host} (ein anderer Server, ein Proxy-Cache oder eine statische Datei). Sorgen Sie dafür, dass dort die Richtlinie dieses Panels ausgeliefert wird.',
+  'dns.https.expiring':
+    'Das Zertifikat für {host} läuft am {date} ab (in {days} Tagen). Erneuern Sie es: Mit einem abgelaufenen Zertifikat können sendende Server die Richtlinie nicht abrufen.',
   'dns.https.ok': 'Sendende Server können die aktuelle Richtlinie über HTTPS abrufen.',
   'dns.https.advice.dns': 'Legen Sie den DNS-Eintrag an, den die Prüfung des Richtlinien-Hosts für {host} zeigt.',
   'dns.https.advice.connect': 'Sorgen Sie dafür, dass unter {address} ein Webserver auf Port 443 lauscht und {host} an dieses Panel weitergibt.',
-  'dns.https.advice.certificate': 'Installieren Sie ein Zertifikat einer öffentlichen Zertifizierungsstelle, das {host} abdeckt (zum Beispiel, indem Sie {host} in Ihr ACME-Zertifikat aufnehmen).',
+  'dns.https.advice.certificate':
+    'Installieren Sie ein Zertifikat einer öffentlichen Zertifizierungsstelle, das {host} abdeckt (zum Beispiel, indem Sie {host} in Ihr ACME-Zertifikat aufnehmen).',
   'dns.https.advice.tls': 'Aktivieren Sie auf dem Webserver TLS 1.2 oder neuer für {host}.',
   'dns.https.advice.timeout': 'Prüfen Sie, ob {host} aus dem Internet auf Port 443 erreichbar ist und der Webserver antwortet.',
   'dns.https.advice.default': 'Sorgen Sie dafür, dass Anfragen für {host} dieses Panel erreichen.',
@@ -209,13 +247,17 @@ export const de: Catalogue = {
   'dns.mxTls.disabled': 'Nicht ausgeführt: Die SMTP-Prüfung ist in den Plugin-Optionen abgeschaltet.',
   'dns.mxTls.noHosts': '{domain} hat keine MX-Hosts, die sich testen ließen; siehe die MX-Prüfung.',
   'dns.mxTls.refused': 'Sendende Server werden die Zustellung an {hosts} verweigern.',
-  'dns.mxTls.reported': 'Im Modus testing stellen sendende Server trotzdem zu, melden aber Fehler; im Modus enforce würden sie die Zustellung an {hosts} verweigern.',
+  'dns.mxTls.reported':
+    'Im Modus testing stellen sendende Server trotzdem zu, melden aber Fehler; im Modus enforce würden sie die Zustellung an {hosts} verweigern.',
   'dns.mxTls.later': 'Das wird wichtig, sobald die Richtlinie im Modus testing oder enforce aktiv ist.',
   'dns.mxTls.reason': '{host}: {reason}.',
-  'dns.mxTls.advice.tls': 'Jeder MX-Host braucht STARTTLS (TLS 1.2 oder neuer) mit einem Zertifikat einer öffentlichen Zertifizierungsstelle, das seinen eigenen Namen abdeckt.',
+  'dns.mxTls.advice.tls':
+    'Jeder MX-Host braucht STARTTLS (TLS 1.2 oder neuer) mit einem Zertifikat einer öffentlichen Zertifizierungsstelle, das seinen eigenen Namen abdeckt.',
   'dns.mxTls.advice.dns': 'Jeder MX-Hostname braucht einen A- oder AAAA-Eintrag.',
-  'dns.mxTls.advice.connect': 'Diese Prüfung verbindet sich von diesem Server aus: Ist ausgehender Port 25 hier gesperrt, kommen sendende Server anderswo womöglich trotzdem durch; bestätigen Sie das mit einem externen Test.',
-  'dns.mxTls.expiring': 'Das Zertifikat von {hosts} läuft innerhalb von {days} Tagen ab: Erneuern Sie es, sonst stellen sendende Server unter einer enforce-Richtlinie nicht mehr zu.',
+  'dns.mxTls.advice.connect':
+    'Diese Prüfung verbindet sich von diesem Server aus: Ist ausgehender Port 25 hier gesperrt, kommen sendende Server anderswo womöglich trotzdem durch; bestätigen Sie das mit einem externen Test.',
+  'dns.mxTls.expiring':
+    'Das Zertifikat von {hosts} läuft innerhalb von {days} Tagen ab: Erneuern Sie es, sonst stellen sendende Server unter einer enforce-Richtlinie nicht mehr zu.',
   'dns.mxTls.expiringHost': '{host} (läuft am {date} ab)',
   'dns.mxTls.ok': 'Jeder MX-Host bietet STARTTLS mit einem gültigen Zertifikat für seinen Namen.',
   'dns.mxTls.found.host': '{host} ({address})',
@@ -229,14 +271,17 @@ export const de: Catalogue = {
   'field.maxAge.invalid': 'Maximales Alter muss eine ganze Zahl von Sekunden von 0 bis {max} sein (ein Jahr, das Maximum nach RFC 8461).',
   'field.mx.notText': 'MX-Einträge müssen Text sein.',
   'field.mx.notList': 'MX-Einträge müssen eine Liste von Hostnamen oder ein durch Kommas getrennter Text sein.',
-  'field.mx.badEntry': 'MX-Einträge: "{entry}" ist kein gültiger MX-Eintrag. Verwenden Sie einen Hostnamen wie mail.example.org oder *. gefolgt von einem Hostnamen (ein Platzhalter nur als ganzes, am weitesten links stehendes Label).',
+  'field.mx.badEntry':
+    'MX-Einträge: "{entry}" ist kein gültiger MX-Eintrag. Verwenden Sie einen Hostnamen wie mail.example.org oder *. gefolgt von einem Hostnamen (ein Platzhalter nur als ganzes, am weitesten links stehendes Label).',
   'field.mx.ipAddress': 'MX-Einträge: "{entry}" ist eine IP-Adresse. IP-Adressen sind nicht erlaubt: Verwenden Sie den Hostnamen des MX.',
   'field.mx.url': 'MX-Einträge: "{entry}" ist nicht nur ein Hostname: Geben Sie nur den Hostnamen ein, ohne Schema, Pfad oder Port.',
   'field.mx.emptyLabel': 'MX-Einträge: "{entry}" hat ein leeres Label (zwei Punkte hintereinander oder ein Punkt am Anfang).',
-  'field.mx.wildcard': 'MX-Einträge: "{entry}" hat einen Platzhalter an der falschen Stelle: nur ein *, als ganzes Label ganz links, gefolgt von einem Hostnamen (*.example.org).',
+  'field.mx.wildcard':
+    'MX-Einträge: "{entry}" hat einen Platzhalter an der falschen Stelle: nur ein *, als ganzes Label ganz links, gefolgt von einem Hostnamen (*.example.org).',
   'field.mx.labelTooLong': 'MX-Einträge: "{entry}" hat ein Label mit mehr als 63 Zeichen.',
   'field.mx.nameTooLong': 'MX-Einträge: "{entry}" ist länger als 253 Zeichen.',
-  'field.mx.broadWildcard': 'MX-Einträge: "{entry}" passt auf jeden Host unter einer Top-Level-Domain; RFC 8461 (Abschnitt 10.4) warnt vor so weiten Mustern: Nennen Sie die MX-Hosts oder deren eigene Domain.',
+  'field.mx.broadWildcard':
+    'MX-Einträge: "{entry}" passt auf jeden Host unter einer Top-Level-Domain; RFC 8461 (Abschnitt 10.4) warnt vor so weiten Mustern: Nennen Sie die MX-Hosts oder deren eigene Domain.',
   'field.mx.tooMany': 'MX-Einträge: Höchstens {max} Einträge sind erlaubt.',
   'field.mx.required': 'MX-Einträge: Im Modus {mode} ist mindestens ein Eintrag nötig.',
   'field.active.invalid': 'Aktiv muss angehakt oder nicht angehakt sein.',
@@ -245,8 +290,10 @@ export const de: Catalogue = {
 
   // ---- Der Reiter ---------------------------------------------------------------------------
   'tab.heading': 'MTA-STS für {domain}',
-  'tab.intro': 'MTA-STS weist sendende Mailserver an, E-Mails für diese Domain nur über TLS mit gültigem Zertifikat zuzustellen, und nur an die hier aufgeführten MX-Hosts.',
-  'tab.introDane': 'Nutzt die Domain zusätzlich DANE mit DNSSEC, bevorzugen sendende Server mit DANE-Unterstützung DANE; MTA-STS schützt die E-Mails von allen anderen.',
+  'tab.intro':
+    'MTA-STS weist sendende Mailserver an, E-Mails für diese Domain nur über TLS mit gültigem Zertifikat zuzustellen, und nur an die hier aufgeführten MX-Hosts.',
+  'tab.introDane':
+    'Nutzt die Domain zusätzlich DANE mit DNSSEC, bevorzugen sendende Server mit DANE-Unterstützung DANE; MTA-STS schützt die E-Mails von allen anderen.',
   'tab.status.label': 'Status:',
   'tab.status.served': 'wird ausgeliefert',
   'tab.status.notServed': 'wird nicht ausgeliefert',
@@ -260,18 +307,24 @@ export const de: Catalogue = {
   'tab.label.mx': 'MX-Einträge',
   'tab.label.active': 'Aktiv',
   'tab.version.help': 'Die einzige Version, die RFC 8461 definiert.',
-  'tab.mode.none': 'Die Richtlinie ist abgeschaltet: Sendende Server behandeln die Domain, als hätte sie keine aktive Richtlinie. Damit wird eine Richtlinie zurückgezogen.',
+  'tab.mode.none':
+    'Die Richtlinie ist abgeschaltet: Sendende Server behandeln die Domain, als hätte sie keine aktive Richtlinie. Damit wird eine Richtlinie zurückgezogen.',
   'tab.mode.testing': 'Die Richtlinie ist aktiv, Verstöße werden aber nur gemeldet (TLS-RPT); E-Mails werden weiterhin zugestellt.',
-  'tab.mode.enforce': 'Sendende Server stellen nur über TLS mit gültigem Zertifikat an die aufgeführten MX-Hosts zu; andernfalls wird die E-Mail nicht zugestellt.',
-  'tab.mode.order': 'Gehen Sie zuerst über testing: Wechseln Sie zu enforce, sobald die TLS-Berichte zeigen, dass die E-Mails ankommen (die Anleitung, Schritt 4).',
-  'tab.mode.skipTesting': 'Diese Richtlinie ist derzeit im Modus none. Gehen Sie zuerst zu testing und wechseln Sie erst zu enforce, wenn die TLS-Berichte sauber sind: Ein Fehler im Modus enforce lässt sendende Server E-Mails verweigern, und sie behalten die Richtlinie bis zu ihrem maximalen Alter.',
+  'tab.mode.enforce':
+    'Sendende Server stellen nur über TLS mit gültigem Zertifikat an die aufgeführten MX-Hosts zu; andernfalls wird die E-Mail nicht zugestellt.',
+  'tab.mode.order':
+    'Gehen Sie zuerst über testing: Wechseln Sie zu enforce, sobald die TLS-Berichte zeigen, dass die E-Mails ankommen (die Anleitung, Schritt 4).',
+  'tab.mode.skipTesting':
+    'Diese Richtlinie ist derzeit im Modus none. Gehen Sie zuerst zu testing und wechseln Sie erst zu enforce, wenn die TLS-Berichte sauber sind: Ein Fehler im Modus enforce lässt sendende Server E-Mails verweigern, und sie behalten die Richtlinie bis zu ihrem maximalen Alter.',
   'tab.maxAge.unit': 'Sekunden',
   'tab.maxAge.help': 'Wie lange sendende Server die Richtlinie zwischenspeichern. Empfohlen: 86400 (1 Tag); höchstens 31557600 (1 Jahr).',
   'tab.maxAge.equals': '= {duration}',
-  'tab.maxAge.short': 'Weniger als ein Tag: Sendende Server holen die Richtlinie sehr oft ab und vergessen sie bald, nachdem sie nicht mehr ausgeliefert wird. Verwenden Sie mindestens 86400 (1 Tag) und 604800 (1 Woche) oder mehr, sobald alles funktioniert.',
+  'tab.maxAge.short':
+    'Weniger als ein Tag: Sendende Server holen die Richtlinie sehr oft ab und vergessen sie bald, nachdem sie nicht mehr ausgeliefert wird. Verwenden Sie mindestens 86400 (1 Tag) und 604800 (1 Woche) oder mehr, sobald alles funktioniert.',
   'tab.maxAge.tooLong': 'Mehr als das Maximum nach RFC 8461 von 31557600 Sekunden (1 Jahr).',
   'tab.mx.placeholder': 'z. B. mail.example.org, *.mx.example.net',
-  'tab.mx.help': 'Die MX-Hostnamen der Domain, durch Kommas getrennt. Ein Platzhalter *.example.org passt auf genau ein Label (mx1.example.org, nicht example.org).',
+  'tab.mx.help':
+    'Die MX-Hostnamen der Domain, durch Kommas getrennt. Ein Platzhalter *.example.org passt auf genau ein Label (mx1.example.org, nicht example.org).',
   'tab.mx.dnsHosts': 'MX-Hosts von {domain} im DNS: {hosts}.',
   'tab.mx.fill': 'Als MX-Einträge übernehmen',
   'tab.mx.dnsNone': 'Das DNS enthält keine MX-Einträge für {domain}, daher gibt es keine MX-Hosts vorzuschlagen.',
@@ -283,12 +336,16 @@ export const de: Catalogue = {
   'tab.mx.uncovered.one': 'Der MX-Host {hosts} passt zu keinem Eintrag.',
   'tab.mx.uncovered.other': 'Die MX-Hosts {hosts} passen zu keinem Eintrag.',
   'tab.mx.covered': 'Jeder MX-Host im DNS passt zu einem Eintrag.',
-  'tab.mx.refused.one': 'E-Mails würden abgewiesen: Im Modus enforce verweigern sendende Server die Zustellung an {hosts}, weil kein MX-Eintrag zu diesem Host passt. Nehmen Sie ihn in die MX-Einträge auf oder bleiben Sie bei testing.',
-  'tab.mx.refused.other': 'E-Mails würden abgewiesen: Im Modus enforce verweigern sendende Server die Zustellung an {hosts}, weil kein MX-Eintrag zu diesen Hosts passt. Nehmen Sie sie in die MX-Einträge auf oder bleiben Sie bei testing.',
+  'tab.mx.refused.one':
+    'E-Mails würden abgewiesen: Im Modus enforce verweigern sendende Server die Zustellung an {hosts}, weil kein MX-Eintrag zu diesem Host passt. Nehmen Sie ihn in die MX-Einträge auf oder bleiben Sie bei testing.',
+  'tab.mx.refused.other':
+    'E-Mails würden abgewiesen: Im Modus enforce verweigern sendende Server die Zustellung an {hosts}, weil kein MX-Eintrag zu diesen Hosts passt. Nehmen Sie sie in die MX-Einträge auf oder bleiben Sie bei testing.',
   'tab.active.help': 'Die Richtliniendatei unter {url} ausliefern.',
-  'tab.active.retireHint': 'Um MTA-STS nicht mehr zu verwenden, ziehen Sie die Richtlinie zurück, statt nur den Haken bei Aktiv zu entfernen: Sendende Server behalten eine Richtlinie bis zu ihrem maximalen Alter.',
+  'tab.active.retireHint':
+    'Um MTA-STS nicht mehr zu verwenden, ziehen Sie die Richtlinie zurück, statt nur den Haken bei Aktiv zu entfernen: Sendende Server behalten eine Richtlinie bis zu ihrem maximalen Alter.',
   'tab.retire.heading': 'MTA-STS abschalten',
-  'tab.retire.risk': 'Sendende Server, die diese Richtlinie abgerufen haben, wenden sie (Modus {mode}) bis zu ihrem maximalen Alter von {duration} weiter an, auch wenn Richtliniendatei und DNS-Einträge schon verschwunden sind: Sie würden E-Mails weiter nach einer Richtlinie abweisen oder melden, die Sie nicht mehr ausliefern.',
+  'tab.retire.risk':
+    'Sendende Server, die diese Richtlinie abgerufen haben, wenden sie (Modus {mode}) bis zu ihrem maximalen Alter von {duration} weiter an, auch wenn Richtliniendatei und DNS-Einträge schon verschwunden sind: Sie würden E-Mails weiter nach einer Richtlinie abweisen oder melden, die Sie nicht mehr ausliefern.',
   'tab.retire.steps': 'RFC 8461 (Abschnitt 8.3) entfernt MTA-STS in Schritten:',
   'tab.retire.step1': 'Den Modus none mit einer neuen ID und einem kleinen maximalen Alter ausliefern. Das erledigt die Schaltfläche unten.',
   'tab.retire.step2': 'Die neue ID im TXT-Eintrag unter {name} veröffentlichen.',
@@ -307,7 +364,8 @@ export const de: Catalogue = {
   'tab.records.name': 'Name',
   'tab.records.value': 'Wert',
   'tab.records.zone': 'Als Zeilen für die Zonendatei',
-  'tab.records.tlsrpt': 'Ebenfalls empfohlen: ein TLS-RPT-Eintrag, damit sendende Server Ihnen fehlgeschlagene Zustellungen melden. Die DNS-Prüfung zeigt ein Beispiel.',
+  'tab.records.tlsrpt':
+    'Ebenfalls empfohlen: ein TLS-RPT-Eintrag, damit sendende Server Ihnen fehlgeschlagene Zustellungen melden. Die DNS-Prüfung zeigt ein Beispiel.',
   'tab.copy': 'Kopieren',
   'tab.copy.name': '{type}-Name',
   'tab.copy.value': '{type}-Wert',
@@ -328,22 +386,31 @@ export const de: Catalogue = {
 
   // ---- Meldungen ----------------------------------------------------------------------------
   'notice.invalid': 'Nichts wurde gespeichert: Korrigieren Sie die unten markierten Felder.',
-  'notice.conflict': 'Nichts wurde gespeichert: Eine andere Administratorin oder ein anderer Administrator hat diese Richtlinie um {time} geändert, während Sie sie bearbeitet haben. Ihre Werte bleiben in den Feldern; die gespeicherten Werte stehen daneben.',
+  'notice.conflict':
+    'Nichts wurde gespeichert: Eine andere Administratorin oder ein anderer Administrator hat diese Richtlinie um {time} geändert, während Sie sie bearbeitet haben. Ihre Werte bleiben in den Feldern; die gespeicherten Werte stehen daneben.',
   'notice.saved': 'Gespeichert. Die neue Richtlinien-ID ist {id}: Veröffentlichen Sie die DNS-Einträge unten.',
   'notice.unchanged': 'Nichts hat sich geändert, daher bleibt die Richtlinien-ID {id}.',
   'notice.noIdYet': '(noch keine)',
-  'notice.skippedTesting': 'Sie sind direkt von none zu enforce gewechselt. Die Anleitung (Schritt 4) empfiehlt, zuerst testing zu verwenden: Im Modus enforce lässt ein Fehler sendende Server E-Mails verweigern, im Modus testing melden sie ihn nur.',
-  'notice.confirmOff': 'Noch nicht gespeichert: Schalten Sie MTA-STS jetzt ab, wenden sendende Server die zwischengespeicherte Richtlinie noch bis zu {duration} an. Ziehen Sie die Richtlinie stattdessen zurück oder schalten Sie sie trotzdem ab (unten).',
-  'notice.retired': 'Die Richtlinie wird zurückgezogen: Der Modus none wird mit der neuen ID {id} ausgeliefert. Veröffentlichen Sie jetzt den neuen TXT-Eintrag unten. Liefern Sie sie mindestens bis {date} weiter aus; entfernen Sie danach den TXT-Eintrag und den CNAME und den Haken bei Aktiv.',
-  'notice.retiring': 'Diese Richtlinie ist im Modus none: Sendende Server, die sie abrufen, verwerfen die zwischengespeicherte Richtlinie. Wenn Sie MTA-STS zurückziehen, liefern Sie sie mindestens für das längste maximale Alter weiter aus, das Sie vorher verwendet haben (gerechnet ab {time}); entfernen Sie danach die DNS-Einträge und den Haken bei Aktiv.',
-  'notice.filledMx': 'Die MX-Einträge wurden aus dem DNS übernommen. Prüfen Sie sie und klicken Sie dann auf Änderungen speichern: Noch ist nichts gespeichert.',
+  'notice.skippedTesting':
+    'Sie sind direkt von none zu enforce gewechselt. Die Anleitung (Schritt 4) empfiehlt, zuerst testing zu verwenden: Im Modus enforce lässt ein Fehler sendende Server E-Mails verweigern, im Modus testing melden sie ihn nur.',
+  'notice.confirmOff':
+    'Noch nicht gespeichert: Schalten Sie MTA-STS jetzt ab, wenden sendende Server die zwischengespeicherte Richtlinie noch bis zu {duration} an. Ziehen Sie die Richtlinie stattdessen zurück oder schalten Sie sie trotzdem ab (unten).',
+  'notice.retired':
+    'Die Richtlinie wird zurückgezogen: Der Modus none wird mit der neuen ID {id} ausgeliefert. Veröffentlichen Sie jetzt den neuen TXT-Eintrag unten. Liefern Sie sie mindestens bis {date} weiter aus; entfernen Sie danach den TXT-Eintrag und den CNAME und den Haken bei Aktiv.',
+  'notice.retiring':
+    'Diese Richtlinie ist im Modus none: Sendende Server, die sie abrufen, verwerfen die zwischengespeicherte Richtlinie. Wenn Sie MTA-STS zurückziehen, liefern Sie sie mindestens für das längste maximale Alter weiter aus, das Sie vorher verwendet haben (gerechnet ab {time}); entfernen Sie danach die DNS-Einträge und den Haken bei Aktiv.',
+  'notice.filledMx':
+    'Die MX-Einträge wurden aus dem DNS übernommen. Prüfen Sie sie und klicken Sie dann auf Änderungen speichern: Noch ist nichts gespeichert.',
   'notice.noMxToFill': 'Das DNS lieferte keine MX-Hosts zum Übernehmen.',
   'notice.rateLimited': 'Zu viele DNS-Prüfungen: höchstens {limit} alle {window} Sekunden. Versuchen Sie es in {seconds} Sekunden erneut.',
   'notice.checksBusy': 'Gerade laufen zu viele DNS-Prüfungen (höchstens {limit} gleichzeitig). Versuchen Sie es in {seconds} Sekunden erneut.',
   'notice.hostInactive': 'MTA-STS ist aktiv, aber die Domain selbst ist im Panel inaktiv: Für sie wird keine Richtliniendatei ausgeliefert.',
-  'notice.invalidStored': 'Die gespeicherten MTA-STS-Einstellungen sind ungültig (außerhalb des Panels bearbeitet?): Bis sie erneut gespeichert werden, wird keine Richtliniendatei ausgeliefert.',
-  'tab.mx.reported.one': 'Im Modus testing melden sendende Server Fehler für {hosts}: Kein MX-Eintrag passt zu diesem Host. Nehmen Sie ihn in die MX-Einträge auf, bevor Sie zu enforce wechseln, sonst werden E-Mails an ihn abgewiesen.',
-  'tab.mx.reported.other': 'Im Modus testing melden sendende Server Fehler für {hosts}: Kein MX-Eintrag passt zu diesen Hosts. Nehmen Sie sie in die MX-Einträge auf, bevor Sie zu enforce wechseln, sonst werden E-Mails an sie abgewiesen.',
+  'notice.invalidStored':
+    'Die gespeicherten MTA-STS-Einstellungen sind ungültig (außerhalb des Panels bearbeitet?): Bis sie erneut gespeichert werden, wird keine Richtliniendatei ausgeliefert.',
+  'tab.mx.reported.one':
+    'Im Modus testing melden sendende Server Fehler für {hosts}: Kein MX-Eintrag passt zu diesem Host. Nehmen Sie ihn in die MX-Einträge auf, bevor Sie zu enforce wechseln, sonst werden E-Mails an ihn abgewiesen.',
+  'tab.mx.reported.other':
+    'Im Modus testing melden sendende Server Fehler für {hosts}: Kein MX-Eintrag passt zu diesen Hosts. Nehmen Sie sie in die MX-Einträge auf, bevor Sie zu enforce wechseln, sonst werden E-Mails an sie abgewiesen.',
   // ---- Fehlerseiten ----
   'error.title': 'Fehler {status}',
   'error.internal': 'Auf dem Server ist ein Fehler aufgetreten; er wurde protokolliert.',
@@ -352,11 +419,16 @@ export const de: Catalogue = {
   'error.tooLarge': 'Der Inhalt der Anfrage ist zu groß.',
   'error.unsupportedEncoding': 'Die Kodierung des Inhalts der Anfrage wird nicht unterstützt.',
   'error.badRequest': 'Die Anfrage konnte nicht verarbeitet werden.',
-  'error.databaseUnavailable': 'Datenbank nicht erreichbar: Das Panel erreicht seine Datenbank gerade nicht, daher kann diese Seite nicht angezeigt werden. Bereits veröffentlichte Richtliniendateien werden weiter ausgeliefert. Versuchen Sie es gleich noch einmal.',
-  'error.saveUnavailable': 'Datenbank nicht erreichbar: Nichts wurde gespeichert, die Richtlinie und ihre ID sind unverändert. Versuchen Sie es gleich noch einmal.',
-  'error.saveBusy': 'Die Datenbank ist ausgelastet: Eine andere Änderung dieser Domain hält sie gerade fest, daher wurde nichts gespeichert; die Richtlinie und ihre ID sind unverändert. Versuchen Sie es gleich noch einmal.',
-  'error.saveFailed': 'Nichts wurde gespeichert: Die Datenbank hat einen Fehler gemeldet (Einzelheiten stehen im Server-Protokoll). Die Richtlinie und ihre ID sind unverändert.',
-  'error.saveUnknown': 'Die Datenbankverbindung ist beim Abschluss des Speicherns abgebrochen; es ist daher unklar, ob gespeichert wurde. Laden Sie die Seite neu, um die aktuelle Richtlinie zu sehen, bevor Sie es erneut versuchen.',
+  'error.databaseUnavailable':
+    'Datenbank nicht erreichbar: Das Panel erreicht seine Datenbank gerade nicht, daher kann diese Seite nicht angezeigt werden. Bereits veröffentlichte Richtliniendateien werden weiter ausgeliefert. Versuchen Sie es gleich noch einmal.',
+  'error.saveUnavailable':
+    'Datenbank nicht erreichbar: Nichts wurde gespeichert, die Richtlinie und ihre ID sind unverändert. Versuchen Sie es gleich noch einmal.',
+  'error.saveBusy':
+    'Die Datenbank ist ausgelastet: Eine andere Änderung dieser Domain hält sie gerade fest, daher wurde nichts gespeichert; die Richtlinie und ihre ID sind unverändert. Versuchen Sie es gleich noch einmal.',
+  'error.saveFailed':
+    'Nichts wurde gespeichert: Die Datenbank hat einen Fehler gemeldet (Einzelheiten stehen im Server-Protokoll). Die Richtlinie und ihre ID sind unverändert.',
+  'error.saveUnknown':
+    'Die Datenbankverbindung ist beim Abschluss des Speicherns abgebrochen; es ist daher unklar, ob gespeichert wurde. Laden Sie die Seite neu, um die aktuelle Richtlinie zu sehen, bevor Sie es erneut versuchen.',
   'error.unauthenticated': 'Melden Sie sich als Administrator an, um MTA-STS zu verwalten.',
   'error.forbidden': 'Sie dürfen MTA-STS nicht verwalten.',
   'error.noSuchDomain': 'Diese Domain gibt es in diesem Panel nicht.',
@@ -369,7 +441,8 @@ export const de: Catalogue = {
   // ---- TLS reporting (./reports-de.ts) ----
   ...REPORTS_DE,
   // ---- Issue 15: saving, conflicts, expired logins, folding ----
-  'notice.restored': 'Ihre Werte aus dem Formular, das nicht gespeichert werden konnte, sind eingetragen. Noch ist nichts gespeichert: Prüfen Sie sie und drücken Sie dann Änderungen speichern.',
+  'notice.restored':
+    'Ihre Werte aus dem Formular, das nicht gespeichert werden konnte, sind eingetragen. Noch ist nichts gespeichert: Prüfen Sie sie und drücken Sie dann Änderungen speichern.',
   'tab.conflict.heading': 'Eine andere Administratorin oder ein anderer Administrator hat diese Richtlinie um {time} gespeichert',
   'tab.conflict.caption': 'Ihre Werte (im Formular) neben den jetzt gespeicherten Werten',
   'tab.conflict.field': 'Feld',
@@ -383,7 +456,8 @@ export const de: Catalogue = {
   'tab.conflict.no': 'nein',
   'resend.title': 'Nicht gespeichert',
   'resend.expiredLogin': 'Nichts wurde gespeichert: Ihre Anmeldung ist abgelaufen, oder das Panel wurde neu gestartet. Ihre Werte stehen unten.',
-  'resend.expiredForm': 'Nichts wurde gespeichert: Dieses Formular war abgelaufen oder kam nicht von diesem Panel (ungültiges CSRF-Token; das Panel wurde neu gestartet, oder Sie haben sich neu angemeldet). Ihre Werte stehen unten: Prüfen Sie, ob es Ihre sind.',
+  'resend.expiredForm':
+    'Nichts wurde gespeichert: Dieses Formular war abgelaufen oder kam nicht von diesem Panel (ungültiges CSRF-Token; das Panel wurde neu gestartet, oder Sie haben sich neu angemeldet). Ihre Werte stehen unten: Prüfen Sie, ob es Ihre sind.',
   'resend.login': 'Neu anmelden (öffnet einen neuen Tab)',
   'resend.loginNoLink': 'Melden Sie sich in einem anderen Tab dieses Browsers neu an.',
   'resend.then': 'Tragen Sie dann Ihre Werte wieder in das Formular ein, prüfen Sie sie und drücken Sie dort Änderungen speichern:',

@@ -40,7 +40,8 @@ export const en = {
   'dns.found.nothing': 'nothing',
   'dns.found.notRun': 'not run',
   'dns.found.noMxHosts': 'no MX hosts',
-  'dns.lookupFailed': "Could not check {what}: the DNS lookup failed ({reason}). Run the check again; if this persists, the domain's name servers or the resolvers this panel uses are not answering properly.",
+  'dns.lookupFailed':
+    "Could not check {what}: the DNS lookup failed ({reason}). Run the check again; if this persists, the domain's name servers or the resolvers this panel uses are not answering properly.",
   'dns.what.mxRecords': 'the MX records of {domain}',
   'dns.what.mxHosts': 'the MX hosts of {domain}',
   // Lookup failures in words. English shows the resolver's own message, which says the same with
@@ -65,9 +66,12 @@ export const en = {
   'dns.probe.stage.internal': 'the check failed unexpectedly',
   'dns.probe.failed': 'failed',
   'dns.probe.stage.address': 'the address is not public',
-  'dns.probe.notPublic': '{address} is not a public address (loopback, private, link-local or otherwise special-purpose), so the check did not connect to it; senders on the internet cannot reach it either',
-  'dns.https.advice.address': 'Point {host} at the public address of the web server that serves the policy; if this panel really should check hosts inside its own network, list their ranges in the dnsCheck.allowAddresses option.',
-  'dns.mxTls.advice.address': 'Each MX host needs a public address that senders on the internet can reach; if this panel really should check hosts inside its own network, list their ranges in the dnsCheck.allowAddresses option.',
+  'dns.probe.notPublic':
+    '{address} is not a public address (loopback, private, link-local or otherwise special-purpose), so the check did not connect to it; senders on the internet cannot reach it either',
+  'dns.https.advice.address':
+    'Point {host} at the public address of the web server that serves the policy; if this panel really should check hosts inside its own network, list their ranges in the dnsCheck.allowAddresses option.',
+  'dns.mxTls.advice.address':
+    'Each MX host needs a public address that senders on the internet can reach; if this panel really should check hosts inside its own network, list their ranges in the dnsCheck.allowAddresses option.',
   'dns.mxTls.notChecked': 'Only the first {checked} of {total} MX hosts (best preference first) were tested; the other {rest} were not checked: {hosts}.',
   'dns.dane.notChecked': 'Only the first {checked} of {total} MX hosts (best preference first) were looked up; the other {rest} were not checked: {hosts}.',
   'dns.failed.expected': 'unknown: the check did not complete',
@@ -82,11 +86,13 @@ export const en = {
   'dns.stsTxt.saveFirst': 'Save the policy first: the id this record must carry is assigned when the policy is first saved.',
   'dns.stsTxt.publish': 'publish a TXT record at {name} with the value "{value}"',
   'dns.stsTxt.inactiveNone': 'MTA-STS is inactive, so no record is needed. When you activate it, {publish}.',
-  'dns.stsTxt.inactiveStill': 'MTA-STS is inactive, yet {name} still announces a policy: senders look for a policy file, find none and report failures. Activate MTA-STS again, or remove the record once every policy you served has expired (RFC 8461 section 8.3).',
+  'dns.stsTxt.inactiveStill':
+    'MTA-STS is inactive, yet {name} still announces a policy: senders look for a policy file, find none and report failures. Activate MTA-STS again, or remove the record once every policy you served has expired (RFC 8461 section 8.3).',
   'dns.stsTxt.missing': 'There is no MTA-STS record, so senders do not know this domain has a policy: {publish}.',
   'dns.stsTxt.several': '{name} holds {count} MTA-STS records; senders then treat the domain as having no policy. Keep exactly one: "{value}".',
   'dns.stsTxt.invalid': 'The record "{record}" is not valid ({reason}), so senders ignore it. Replace it with "{value}".',
-  'dns.stsTxt.otherId': 'The record announces id {found}, but the current policy id is {id}: senders holding an older policy will not fetch the new one. Change the record to "{value}".',
+  'dns.stsTxt.otherId':
+    'The record announces id {found}, but the current policy id is {id}: senders holding an older policy will not fetch the new one. Change the record to "{value}".',
   'dns.stsTxt.ok': 'The record announces the current policy id.',
   'dns.stsRecord.prefix': 'it does not begin with "v=STSv1;"',
   'dns.stsRecord.field': 'its field "{field}" is not name=value',
@@ -97,13 +103,15 @@ export const en = {
   // ---- DNS Check: sts-host ------------------------------------------------------------------
   'dns.stsHost.add': 'Add a DNS record: {record}.',
   'dns.stsHost.elsewhere': '{host} points to {cname}, not to this mail server: senders would fetch the policy from elsewhere. Change it to: {record}.',
-  'dns.stsHost.targetUnreachable': '{host} points to {target}, but {target} has no A or AAAA record, so senders cannot reach it. Add the address records for {target}.',
+  'dns.stsHost.targetUnreachable':
+    '{host} points to {target}, but {target} has no A or AAAA record, so senders cannot reach it. Add the address records for {target}.',
   'dns.stsHost.ok': '{host} points to this mail server, which serves the policy file.',
   'dns.stsHost.nxdomain': '{host} does not exist, so senders cannot fetch the policy. {add}',
   'dns.stsHost.nothing': '{host} has no CNAME, A or AAAA record, so senders cannot fetch the policy. {add}',
   'dns.stsHost.cannotCompare': "{host} has its own addresses, and {target}'s could not be looked up to compare them. A CNAME is simpler: {record}.",
   'dns.stsHost.sameAddresses': '{host} has the same addresses as {target}. A CNAME ({record}) would follow future address changes by itself.',
-  'dns.stsHost.otherAddresses': "{host} has addresses ({addresses}) that differ from {target}'s ({targetAddresses}): senders may reach a server that does not serve this policy. Replace them with: {record}.",
+  'dns.stsHost.otherAddresses':
+    "{host} has addresses ({addresses}) that differ from {target}'s ({targetAddresses}): senders may reach a server that does not serve this policy. Replace them with: {record}.",
 
   // ---- DNS Check: mx ------------------------------------------------------------------------
   'dns.mx.expected': 'MX hosts that each match an MX entry ({patterns})',
@@ -112,7 +120,8 @@ export const en = {
   'dns.mx.found.matches': '{preference} {host} (matches {pattern})',
   'dns.mx.found.unmatched': '{preference} {host} (matches no MX entry)',
   'dns.mx.nullMx': '{domain} publishes a null MX (RFC 7505): it accepts no mail, so MTA-STS has nothing to protect.',
-  'dns.mx.none': '{domain} has no MX records, so senders fall back to its own address. Add an MX record for your mail server, e.g. {domain} MX 10 {mailHostname}.',
+  'dns.mx.none':
+    '{domain} has no MX records, so senders fall back to its own address. Add an MX record for your mail server, e.g. {domain} MX 10 {mailHostname}.',
   'dns.mx.refused.one': 'Senders will refuse to deliver to {hosts}: no MX entry matches it.',
   'dns.mx.refused.other': 'Senders will refuse to deliver to {hosts}: no MX entry matches them.',
   'dns.mx.reported.one': '{hosts} matches no MX entry: senders still deliver in testing mode but report failures, and would refuse to deliver in enforce mode.',
@@ -123,12 +132,14 @@ export const en = {
   'dns.mx.add': 'Add {hosts} to the MX entries.',
   'dns.mx.stale.one': "MX entry {entries} matches none of the domain's MX hosts: remove it if left over.",
   'dns.mx.stale.other': "MX entries {entries} match none of the domain's MX hosts: remove them if left over.",
-  'dns.mx.broad': 'The MX entry *.{domain} lets any host in {domain} with a valid certificate receive mail for it (RFC 8461 section 10.4): list the mail hosts by name instead.',
+  'dns.mx.broad':
+    'The MX entry *.{domain} lets any host in {domain} with a valid certificate receive mail for it (RFC 8461 section 10.4): list the mail hosts by name instead.',
   'dns.mx.ok': 'Every MX host matches an MX entry of the policy.',
 
   // ---- DNS Check: tlsrpt --------------------------------------------------------------------
   'dns.tlsrpt.expected': '{name} TXT "{example}" (one record; the address is yours to choose)',
-  'dns.tlsrpt.missing': 'There is no TLS-RPT record, so senders cannot tell you when they fail to deliver securely. Recommended, especially before switching to enforce: add a TXT record at {name} such as "{example}".',
+  'dns.tlsrpt.missing':
+    'There is no TLS-RPT record, so senders cannot tell you when they fail to deliver securely. Recommended, especially before switching to enforce: add a TXT record at {name} such as "{example}".',
   'dns.tlsrpt.several': '{name} holds {count} TLS-RPT records; senders then send no reports at all (RFC 8460 section 3). Keep exactly one.',
   'dns.tlsrpt.invalid': 'The record "{record}" {reason}, so senders ignore it. Use for example "{example}".',
   'dns.tlsrpt.ok': 'Senders send daily TLS reports to {rua}.',
@@ -147,7 +158,8 @@ export const en = {
   'dns.dane.allHosts': 'all MX hosts',
   'dns.dane.someHosts.one': '{count} MX host ({hosts})',
   'dns.dane.someHosts.other': '{count} MX hosts ({hosts})',
-  'dns.dane.present': 'DANE (TLSA) records are published for {scope} as well. Senders that support DANE use it instead of MTA-STS where the zone is DNSSEC-signed (not verified here); keep the TLSA records in step with certificate renewals.',
+  'dns.dane.present':
+    'DANE (TLSA) records are published for {scope} as well. Senders that support DANE use it instead of MTA-STS where the zone is DNSSEC-signed (not verified here); keep the TLSA records in step with certificate renewals.',
 
   // ---- DNS Check: policy --------------------------------------------------------------------
   'dns.policy.unreadable': 'Could not read the policy as it is served: {reason}. Try again; if this persists, check the database connection.',
@@ -160,7 +172,8 @@ export const en = {
   'dns.policy.ok': 'This is the policy senders receive.',
   'dns.policy.testing': 'Mode is testing: senders report failures but still deliver; switch to enforce once the TLS reports are clean.',
   'dns.policy.none': 'Mode is none: senders treat the domain as having no policy.',
-  'dns.policy.shortMaxAge': 'max_age is under one day ({maxAge} s): senders re-fetch the policy very often and drop it soon after it stops being served; use at least 86400, or 604800 (a week) or more once it works.',
+  'dns.policy.shortMaxAge':
+    'max_age is under one day ({maxAge} s): senders re-fetch the policy very often and drop it soon after it stops being served; use at least 86400, or 604800 (a week) or more once it works.',
   'dns.differ.mode': 'mode {served} instead of {stored}',
   'dns.differ.maxAge': 'max_age {served} instead of {stored}',
   'dns.differ.extraMx': 'extra mx {entries}',
@@ -181,24 +194,29 @@ export const en = {
   'dns.https.expectedInactive': 'HTTP 404 (MTA-STS is inactive, so no policy is served)',
   'dns.https.disabled': 'Not run: the HTTPS check is disabled in the plugin options.',
   'dns.https.inactive404': 'MTA-STS is inactive and {url} answers 404, as expected.',
-  'dns.https.inactiveServed': 'MTA-STS is inactive, yet {url} serves a policy: something else (a static file, another server) answers for {host}. Remove it, or activate MTA-STS here.',
+  'dns.https.inactiveServed':
+    'MTA-STS is inactive, yet {url} serves a policy: something else (a static file, another server) answers for {host}. Remove it, or activate MTA-STS here.',
   'dns.https.inactiveOther': 'MTA-STS is inactive, so nothing needs to be served ({seen}). Fix this before activating it.',
   'dns.https.status': 'HTTP {status}',
   'dns.https.failed': 'Senders cannot fetch the policy: {reason}. {advice}',
-  'dns.https.redirect': '{url} redirects (HTTP {status}) to {location}; senders do not follow redirects (RFC 8461 section 3.3). Serve the policy at {url} itself, without a redirect to another scheme, host or path.',
+  'dns.https.redirect':
+    '{url} redirects (HTTP {status}) to {location}; senders do not follow redirects (RFC 8461 section 3.3). Serve the policy at {url} itself, without a redirect to another scheme, host or path.',
   'dns.https.noLocation': 'nowhere (no Location header)',
-  'dns.https.notOk': '{url} answered HTTP {status}; senders accept only 200. Make sure requests for {host} reach this panel and that its well-known handler is mounted before other routes.',
+  'dns.https.notOk':
+    '{url} answered HTTP {status}; senders accept only 200. Make sure requests for {host} reach this panel and that its well-known handler is mounted before other routes.',
   'dns.https.mediaType': 'The policy is served as "{type}"; senders (Postfix among them) require text/plain. Serve it with Content-Type: text/plain.',
   'dns.https.noContentType': 'no Content-Type',
   'dns.https.tooLarge': 'The response is larger than 64 KiB, which senders refuse. Make sure {url} serves the policy file and nothing else.',
   'dns.https.bom': 'The policy starts with a byte order mark, which breaks parsing in senders. Serve it without one.',
   'dns.https.invalid': "The body is not a valid policy ({problems}). Make sure requests for {host} reach this panel's well-known handler.",
-  'dns.https.differs': "Senders receive a different policy than the current one ({differences}): something else answers for {host} (another server, a proxy cache or a static file). Make it serve this panel's policy.",
+  'dns.https.differs':
+    "Senders receive a different policy than the current one ({differences}): something else answers for {host} (another server, a proxy cache or a static file). Make it serve this panel's policy.",
   'dns.https.expiring': 'The certificate for {host} expires on {date} (in {days} days). Renew it: senders cannot fetch the policy with an expired certificate.',
   'dns.https.ok': 'Senders can fetch the current policy over HTTPS.',
   'dns.https.advice.dns': 'Add the DNS record shown in the mta-sts host check for {host}.',
   'dns.https.advice.connect': 'Make sure a web server listens on port 443 at {address} and passes {host} to this panel.',
-  'dns.https.advice.certificate': 'Install a certificate that covers {host} from a public certificate authority (for example, add {host} to your ACME certificate).',
+  'dns.https.advice.certificate':
+    'Install a certificate that covers {host} from a public certificate authority (for example, add {host} to your ACME certificate).',
   'dns.https.advice.tls': 'Enable TLS 1.2 or later for {host} on the web server.',
   'dns.https.advice.timeout': 'Check that {host} is reachable on port 443 from the internet and that the web server answers.',
   'dns.https.advice.default': 'Make sure requests for {host} reach this panel.',
@@ -219,7 +237,8 @@ export const en = {
   'dns.mxTls.reason': '{host}: {reason}.',
   'dns.mxTls.advice.tls': 'Each MX host needs STARTTLS (TLS 1.2 or later) with a certificate from a public certificate authority that covers its own name.',
   'dns.mxTls.advice.dns': 'Each MX host name needs an A or AAAA record.',
-  'dns.mxTls.advice.connect': 'This check connects from this server: if outbound port 25 is blocked here, senders elsewhere may still get through, so confirm with an external test.',
+  'dns.mxTls.advice.connect':
+    'This check connects from this server: if outbound port 25 is blocked here, senders elsewhere may still get through, so confirm with an external test.',
   'dns.mxTls.expiring': 'The certificate of {hosts} expires within {days} days: renew it, or senders under an enforce policy will stop delivering.',
   'dns.mxTls.expiringHost': '{host} (expires {date})',
   'dns.mxTls.ok': 'Every MX host offers STARTTLS with a valid certificate for its name.',
@@ -271,7 +290,8 @@ export const en = {
 
   // ---- The tab ------------------------------------------------------------------------------
   'tab.heading': 'MTA-STS for {domain}',
-  'tab.intro': 'MTA-STS tells sending mail servers to deliver mail for this domain only over TLS with a valid certificate, and only to the MX hosts listed here.',
+  'tab.intro':
+    'MTA-STS tells sending mail servers to deliver mail for this domain only over TLS with a valid certificate, and only to the MX hosts listed here.',
   'tab.introDane': 'If the domain also uses DANE with DNSSEC, senders that support DANE prefer it; MTA-STS protects mail from all the others.',
   'tab.status.label': 'Status:',
   'tab.status.served': 'served',
@@ -290,11 +310,13 @@ export const en = {
   'tab.mode.testing': 'Policy is active, but violations are only reported (TLS-RPT); mail is still delivered.',
   'tab.mode.enforce': 'Senders deliver only over TLS with a valid certificate to the MX hosts listed; otherwise mail is not delivered.',
   'tab.mode.order': 'Go through testing first: switch to enforce once the TLS reports show that mail gets through (the guide, Step 4).',
-  'tab.mode.skipTesting': 'This policy is in mode none today. Go to testing first and switch to enforce only once the TLS reports are clean: a mistake in enforce mode makes senders refuse mail, and they keep the policy for up to its Maximum Age.',
+  'tab.mode.skipTesting':
+    'This policy is in mode none today. Go to testing first and switch to enforce only once the TLS reports are clean: a mistake in enforce mode makes senders refuse mail, and they keep the policy for up to its Maximum Age.',
   'tab.maxAge.unit': 'seconds',
   'tab.maxAge.help': 'How long senders cache the policy. Recommended: 86400 (1 day); at most 31557600 (1 year).',
   'tab.maxAge.equals': '= {duration}',
-  'tab.maxAge.short': 'Less than one day: senders fetch the policy very often and forget it soon after it stops being served. Use at least 86400 (1 day), and 604800 (1 week) or more once everything works.',
+  'tab.maxAge.short':
+    'Less than one day: senders fetch the policy very often and forget it soon after it stops being served. Use at least 86400 (1 day), and 604800 (1 week) or more once everything works.',
   'tab.maxAge.tooLong': 'More than the RFC 8461 maximum of 31557600 seconds (1 year).',
   'tab.mx.placeholder': 'e.g. mail.example.org, *.mx.example.net',
   'tab.mx.help': 'The MX host names of the domain, separated by commas. A wildcard *.example.org matches exactly one label (mx1.example.org, not example.org).',
@@ -309,12 +331,15 @@ export const en = {
   'tab.mx.uncovered.one': 'The MX host {hosts} matches no entry.',
   'tab.mx.uncovered.other': 'The MX hosts {hosts} match no entry.',
   'tab.mx.covered': 'Every MX host in DNS matches an entry.',
-  'tab.mx.refused.one': 'Mail would be refused: in enforce mode, senders refuse to deliver to {hosts}, because no MX entry matches it. Add it to the MX entries, or stay in testing.',
-  'tab.mx.refused.other': 'Mail would be refused: in enforce mode, senders refuse to deliver to {hosts}, because no MX entry matches them. Add them to the MX entries, or stay in testing.',
+  'tab.mx.refused.one':
+    'Mail would be refused: in enforce mode, senders refuse to deliver to {hosts}, because no MX entry matches it. Add it to the MX entries, or stay in testing.',
+  'tab.mx.refused.other':
+    'Mail would be refused: in enforce mode, senders refuse to deliver to {hosts}, because no MX entry matches them. Add them to the MX entries, or stay in testing.',
   'tab.active.help': 'Serve the policy file at {url}.',
   'tab.active.retireHint': 'To stop using MTA-STS, retire the policy instead of only unchecking Active: senders keep a policy for up to its Maximum Age.',
   'tab.retire.heading': 'Turning MTA-STS off',
-  'tab.retire.risk': 'Senders that fetched this policy keep applying it (mode {mode}) for up to its Maximum Age of {duration}, even after the policy file and the DNS records are gone: they would go on refusing or reporting mail by a policy you no longer serve.',
+  'tab.retire.risk':
+    'Senders that fetched this policy keep applying it (mode {mode}) for up to its Maximum Age of {duration}, even after the policy file and the DNS records are gone: they would go on refusing or reporting mail by a policy you no longer serve.',
   'tab.retire.steps': 'RFC 8461 (section 8.3) removes MTA-STS in steps:',
   'tab.retire.step1': 'Serve mode none with a new id and a small Maximum Age. The button below does this.',
   'tab.retire.step2': 'Publish the new id in the TXT record at {name}.',
@@ -354,14 +379,19 @@ export const en = {
 
   // ---- Notices after an action, and standing ones -------------------------------------------
   'notice.invalid': 'Nothing was saved: correct the fields marked below.',
-  'notice.conflict': 'Nothing was saved: another administrator changed this policy at {time}, while you were editing. Your values are kept in the fields; the stored values are shown beside them.',
+  'notice.conflict':
+    'Nothing was saved: another administrator changed this policy at {time}, while you were editing. Your values are kept in the fields; the stored values are shown beside them.',
   'notice.saved': 'Saved. The new policy id is {id}: publish the DNS records below.',
   'notice.unchanged': 'Nothing changed, so the policy id stays {id}.',
   'notice.noIdYet': '(none yet)',
-  'notice.skippedTesting': 'You moved straight from none to enforce. The guide (Step 4) recommends testing first: in enforce mode a mistake makes senders refuse mail, in testing they only report it.',
-  'notice.confirmOff': 'Not saved yet: turning MTA-STS off now would leave senders applying the cached policy for up to {duration}. Retire the policy instead, or turn it off anyway (below).',
-  'notice.retired': 'The policy is being retired: mode none is served with the new id {id}. Publish the new TXT record below now. Keep serving it until at least {date}; then remove the TXT record and the CNAME, and uncheck Active.',
-  'notice.retiring': 'This policy is in mode none: senders that fetch it drop the policy they cached. If you are retiring MTA-STS, keep serving it for at least the longest Maximum Age you served before (counted from {time}), then remove the DNS records and uncheck Active.',
+  'notice.skippedTesting':
+    'You moved straight from none to enforce. The guide (Step 4) recommends testing first: in enforce mode a mistake makes senders refuse mail, in testing they only report it.',
+  'notice.confirmOff':
+    'Not saved yet: turning MTA-STS off now would leave senders applying the cached policy for up to {duration}. Retire the policy instead, or turn it off anyway (below).',
+  'notice.retired':
+    'The policy is being retired: mode none is served with the new id {id}. Publish the new TXT record below now. Keep serving it until at least {date}; then remove the TXT record and the CNAME, and uncheck Active.',
+  'notice.retiring':
+    'This policy is in mode none: senders that fetch it drop the policy they cached. If you are retiring MTA-STS, keep serving it for at least the longest Maximum Age you served before (counted from {time}), then remove the DNS records and uncheck Active.',
   'notice.filledMx': 'The MX entries were filled in from DNS. Check them, then press Save changes: nothing is saved yet.',
   'notice.noMxToFill': 'DNS gave no MX hosts to fill in.',
   // The same words as the API's 429 (ERROR_TEXTS.dnsCheckLimited in ./error-texts.ts).
@@ -369,8 +399,10 @@ export const en = {
   'notice.checksBusy': 'Too many DNS Checks are running right now (at most {limit} at once). Try again in {seconds} seconds.',
   'notice.hostInactive': 'MTA-STS is active, but the domain itself is inactive in the panel: no policy file is served for it.',
   'notice.invalidStored': 'The stored MTA-STS settings are not valid (edited outside the panel?): no policy file is served until they are saved again.',
-  'tab.mx.reported.one': 'In testing mode, senders report failures for {hosts}: no MX entry matches it. Add it to the MX entries before you switch to enforce, or mail to it will be refused.',
-  'tab.mx.reported.other': 'In testing mode, senders report failures for {hosts}: no MX entry matches them. Add them to the MX entries before you switch to enforce, or mail to them will be refused.',
+  'tab.mx.reported.one':
+    'In testing mode, senders report failures for {hosts}: no MX entry matches it. Add it to the MX entries before you switch to enforce, or mail to it will be refused.',
+  'tab.mx.reported.other':
+    'In testing mode, senders report failures for {hosts}: no MX entry matches them. Add them to the MX entries before you switch to enforce, or mail to them will be refused.',
   'error.badForm': 'The form is missing its revision field; reload the page and try again.',
   // ---- TLS reporting (./reports-en.ts) ----
   ...REPORTS_EN,
@@ -389,7 +421,8 @@ export const en = {
   'tab.conflict.no': 'no',
   'resend.title': 'Not saved',
   'resend.expiredLogin': 'Nothing was saved: your login has expired, or the panel was restarted. Your values are kept below.',
-  'resend.expiredForm': 'Nothing was saved: this form had expired or did not come from this panel (invalid CSRF token; the panel was restarted, or you logged in again). Your values are kept below: check that they are yours.',
+  'resend.expiredForm':
+    'Nothing was saved: this form had expired or did not come from this panel (invalid CSRF token; the panel was restarted, or you logged in again). Your values are kept below: check that they are yours.',
   'resend.login': 'Log in again (opens in a new tab)',
   'resend.loginNoLink': 'Log in again, in another tab of this browser.',
   'resend.then': 'Then put your values back into the form, check them and press Save changes there:',

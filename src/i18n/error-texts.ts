@@ -11,11 +11,14 @@ export const ERROR_TEXTS = {
   tooLarge: 'The request body is too large.',
   unsupportedEncoding: 'The request body encoding is not supported.',
   badRequest: 'The request could not be processed.',
-  databaseUnavailable: 'Database unavailable: the panel cannot reach its database right now, so this page cannot be shown. Policy files already published keep being served. Try again in a moment.',
+  databaseUnavailable:
+    'Database unavailable: the panel cannot reach its database right now, so this page cannot be shown. Policy files already published keep being served. Try again in a moment.',
   saveUnavailable: 'Database unavailable: nothing was saved, the policy and its id are unchanged. Try again in a moment.',
-  saveBusy: 'The database is busy: another change to this domain is holding it, so nothing was saved and the policy and its id are unchanged. Try again in a moment.',
+  saveBusy:
+    'The database is busy: another change to this domain is holding it, so nothing was saved and the policy and its id are unchanged. Try again in a moment.',
   saveFailed: 'Nothing was saved: the database reported an error (the details are in the server log). The policy and its id are unchanged.',
-  saveUnknown: 'The database connection failed while the save was being committed, so it may or may not have been saved. Reload the page to see the current policy before trying again.',
+  saveUnknown:
+    'The database connection failed while the save was being committed, so it may or may not have been saved. Reload the page to see the current policy before trying again.',
   unauthenticated: 'Log in as an administrator to manage MTA-STS.',
   forbidden: 'You are not allowed to manage MTA-STS.',
   noSuchDomain: 'There is no such domain in this panel.',

@@ -7,14 +7,17 @@ export const REPORTS_DE: { readonly [K in keyof typeof REPORTS_EN]: string } = {
   'field.rua.tooMany': 'Berichtsadressen hat ein Problem: höchstens {max} Adressen sind erlaubt',
   'field.rua.tooLong': 'Berichtsadressen hat ein Problem: der TLS-RPT-Eintrag wäre länger als {max} Zeichen',
   'reports.tab.heading': 'TLS-Berichte',
-  'reports.tab.intro': 'Sendende Server, die TLS-Berichte (RFC 8460) unterstützen, schicken täglich einen Bericht über ihre Verbindungen zu dieser Domain, erfolgreiche und fehlgeschlagene. Im Modus testing zeigen diese Berichte, ob Mail unter enforce ankäme.',
+  'reports.tab.intro':
+    'Sendende Server, die TLS-Berichte (RFC 8460) unterstützen, schicken täglich einen Bericht über ihre Verbindungen zu dieser Domain, erfolgreiche und fehlgeschlagene. Im Modus testing zeigen diese Berichte, ob Mail unter enforce ankäme.',
   'reports.tab.intakeLabel': 'Berichtsadresse dieses Panels:',
   'reports.tab.intakeNone': 'Speichern Sie die Berichtsadressen einmal, um die Berichtsadresse dieses Panels zu erhalten.',
   'reports.tab.ruaLabel': 'Berichtsadressen',
-  'reports.tab.ruaHelp': 'mailto:- oder https:-URIs, durch Kommas getrennt, höchstens {max}. Nehmen Sie die Berichtsadresse dieses Panels oben auf, um die Berichte hier zu sehen.',
+  'reports.tab.ruaHelp':
+    'mailto:- oder https:-URIs, durch Kommas getrennt, höchstens {max}. Nehmen Sie die Berichtsadresse dieses Panels oben auf, um die Berichte hier zu sehen.',
   'reports.tab.save': 'Berichtsadressen speichern',
   'reports.tab.regenerate': 'Neue Berichtsadresse',
-  'reports.tab.regenerateHelp': 'Erzeugt eine neue Berichtsadresse dieses Panels; die alte nimmt sofort keine Berichte mehr an. Veröffentlichen Sie danach den neuen TLS-RPT-Eintrag.',
+  'reports.tab.regenerateHelp':
+    'Erzeugt eine neue Berichtsadresse dieses Panels; die alte nimmt sofort keine Berichte mehr an. Veröffentlichen Sie danach den neuen TLS-RPT-Eintrag.',
   'reports.tab.link': 'TLS-Berichte anzeigen',
   'reports.tab.copyIntake': 'Berichtsadresse',
   'reports.notice.saved': 'Die Berichtsadressen wurden gespeichert. Veröffentlichen Sie den TLS-RPT-Eintrag, der bei den DNS-Einträgen steht.',
@@ -28,7 +31,8 @@ export const REPORTS_DE: { readonly [K in keyof typeof REPORTS_EN]: string } = {
   'reports.page.lastDays': 'letzte {count} Tage',
   'reports.page.show': 'Anzeigen',
   'reports.page.back': 'Zurück zum MTA-STS-Tab',
-  'reports.page.none': 'Für diesen Zeitraum kamen keine Berichte. Sendende Server berichten einmal am Tag an die Adressen des TLS-RPT-Eintrags; die ersten Berichte kommen ein bis zwei Tage nach seiner Veröffentlichung.',
+  'reports.page.none':
+    'Für diesen Zeitraum kamen keine Berichte. Sendende Server berichten einmal am Tag an die Adressen des TLS-RPT-Eintrags; die ersten Berichte kommen ein bis zwei Tage nach seiner Veröffentlichung.',
   'reports.chart.title': 'Erfolgreiche und fehlgeschlagene Verbindungen pro Tag, {from} bis {to}',
   'reports.chart.desc': '{success} erfolgreiche und {failure} fehlgeschlagene Verbindungen in {days} Tagen; die Tabelle darunter nennt jeden Tag.',
   'reports.chart.success': 'erfolgreich',
@@ -46,14 +50,21 @@ export const REPORTS_DE: { readonly [K in keyof typeof REPORTS_EN]: string } = {
   'reports.failures.sessions': 'Verbindungen',
   'reports.failures.meaning': 'Bedeutung',
   'reports.host.unknown': 'ein MX-Host',
-  'reports.explain.starttls-not-supported': '{host} bot in {sessions} Verbindungen kein STARTTLS an: Unter enforce würden sendende Server dorthin nicht zustellen. Aktivieren Sie dort STARTTLS.',
-  'reports.explain.certificate-host-mismatch': 'Das Zertifikat von {host} gilt nicht für diesen Namen ({sessions} Verbindungen): Unter enforce würden sendende Server dorthin nicht zustellen. Verwenden Sie ein Zertifikat, das den MX-Host nennt.',
-  'reports.explain.certificate-expired': 'Das Zertifikat von {host} war abgelaufen ({sessions} Verbindungen): Unter enforce würden sendende Server dorthin nicht zustellen. Erneuern Sie es.',
-  'reports.explain.certificate-not-trusted': 'Dem Zertifikat von {host} wurde nicht vertraut ({sessions} Verbindungen), z. B. selbst signiert oder ohne Zwischenzertifikat: Unter enforce würden sendende Server dorthin nicht zustellen.',
-  'reports.explain.validation-failure': 'Die TLS-Prüfung mit {host} schlug fehl ({sessions} Verbindungen){reason}: Unter enforce würden sendende Server dorthin nicht zustellen.',
-  'reports.explain.sts-policy-fetch-error': 'Sendende Server konnten die Richtliniendatei nicht abrufen ({sessions} Verbindungen): Prüfen Sie, ob {url} über HTTPS antwortet.',
+  'reports.explain.starttls-not-supported':
+    '{host} bot in {sessions} Verbindungen kein STARTTLS an: Unter enforce würden sendende Server dorthin nicht zustellen. Aktivieren Sie dort STARTTLS.',
+  'reports.explain.certificate-host-mismatch':
+    'Das Zertifikat von {host} gilt nicht für diesen Namen ({sessions} Verbindungen): Unter enforce würden sendende Server dorthin nicht zustellen. Verwenden Sie ein Zertifikat, das den MX-Host nennt.',
+  'reports.explain.certificate-expired':
+    'Das Zertifikat von {host} war abgelaufen ({sessions} Verbindungen): Unter enforce würden sendende Server dorthin nicht zustellen. Erneuern Sie es.',
+  'reports.explain.certificate-not-trusted':
+    'Dem Zertifikat von {host} wurde nicht vertraut ({sessions} Verbindungen), z. B. selbst signiert oder ohne Zwischenzertifikat: Unter enforce würden sendende Server dorthin nicht zustellen.',
+  'reports.explain.validation-failure':
+    'Die TLS-Prüfung mit {host} schlug fehl ({sessions} Verbindungen){reason}: Unter enforce würden sendende Server dorthin nicht zustellen.',
+  'reports.explain.sts-policy-fetch-error':
+    'Sendende Server konnten die Richtliniendatei nicht abrufen ({sessions} Verbindungen): Prüfen Sie, ob {url} über HTTPS antwortet.',
   'reports.explain.sts-policy-invalid': 'Sendende Server fanden die Richtlinie ungültig ({sessions} Verbindungen): Führen Sie den DNS-Check aus.',
-  'reports.explain.sts-webpki-invalid': 'Dem Zertifikat des Richtlinien-Hosts wurde beim Abruf von {url} nicht vertraut ({sessions} Verbindungen): Es braucht ein gültiges Zertifikat für mta-sts.{domain}.',
+  'reports.explain.sts-webpki-invalid':
+    'Dem Zertifikat des Richtlinien-Hosts wurde beim Abruf von {url} nicht vertraut ({sessions} Verbindungen): Es braucht ein gültiges Zertifikat für mta-sts.{domain}.',
   'reports.explain.dane': 'Die DANE-Prüfung für {host} schlug fehl ({type}, {sessions} Verbindungen): Prüfen Sie die TLSA-Einträge und DNSSEC des MX-Hosts.',
   'reports.explain.otherType': 'Sendende Server meldeten „{type}“ für {host} ({sessions} Verbindungen).',
   'reports.explain.notInPolicy': '{host} passt zu keinem MX-Eintrag der Richtlinie: Unter enforce würden sendende Server dorthin nicht zustellen.',
@@ -64,11 +75,14 @@ export const REPORTS_DE: { readonly [K in keyof typeof REPORTS_EN]: string } = {
   'reports.policies.sessions': 'Verbindungen',
   'reports.policies.lastDay': 'Zuletzt berichtet',
   'reports.policies.unknownId': 'keine von uns',
-  'reports.policies.stale': 'Sendende Server wandten am {lastDay} noch die alte Richtlinie {id} an, obwohl sie am {replacedOn} ersetzt wurde: Prüfen Sie, ob der TXT-Eintrag bei _mta-sts.{domain} die aktuelle ID trägt.',
+  'reports.policies.stale':
+    'Sendende Server wandten am {lastDay} noch die alte Richtlinie {id} an, obwohl sie am {replacedOn} ersetzt wurde: Prüfen Sie, ob der TXT-Eintrag bei _mta-sts.{domain} die aktuelle ID trägt.',
   'reports.ready.heading': 'Bereit für enforce?',
-  'reports.ready.yes': 'Bereit für enforce: In den letzten 14 Tagen berichteten {organisations} Organisationen, und keine Verbindung schlug so fehl, dass enforce daraus nicht zugestellte Mail machen würde.',
+  'reports.ready.yes':
+    'Bereit für enforce: In den letzten 14 Tagen berichteten {organisations} Organisationen, und keine Verbindung schlug so fehl, dass enforce daraus nicht zugestellte Mail machen würde.',
   'reports.ready.no': 'Noch nicht bereit für enforce:',
   'reports.ready.not-testing': 'Die Richtlinie ist nicht im Modus testing; diese Einschätzung gilt für die Testphase.',
   'reports.ready.few-organisations': 'Nötig sind Berichte von mindestens zwei Organisationen in den letzten 14 Tagen; berichtet haben {organisations}.',
-  'reports.ready.sts-failures': 'In den letzten 14 Tagen schlugen {sessions} Verbindungen unter der Richtlinie fehl ({types}): Unter enforce würde diese Mail nicht zugestellt.',
+  'reports.ready.sts-failures':
+    'In den letzten 14 Tagen schlugen {sessions} Verbindungen unter der Richtlinie fehl ({types}): Unter enforce würde diese Mail nicht zugestellt.',
 };

@@ -8,14 +8,16 @@ export const REPORTS_EN = {
   'field.rua.tooLong': 'Report addresses has a problem: the TLS-RPT record would be longer than {max} characters',
   // The tab's reporting block
   'reports.tab.heading': 'TLS reporting',
-  'reports.tab.intro': 'Sending servers that support TLS reporting (RFC 8460) send a daily report of their sessions to this domain, successful and failed. In testing mode, these reports show whether mail would get through under enforce.',
+  'reports.tab.intro':
+    'Sending servers that support TLS reporting (RFC 8460) send a daily report of their sessions to this domain, successful and failed. In testing mode, these reports show whether mail would get through under enforce.',
   'reports.tab.intakeLabel': 'Report address of this panel:',
   'reports.tab.intakeNone': 'Save the report addresses once to get the report address of this panel.',
   'reports.tab.ruaLabel': 'Report addresses',
   'reports.tab.ruaHelp': 'mailto: or https: URIs separated by commas, at most {max}. Include the report address of this panel above to see the reports here.',
   'reports.tab.save': 'Save report addresses',
   'reports.tab.regenerate': 'New report address',
-  'reports.tab.regenerateHelp': 'Makes a new report address of this panel; the old one stops accepting reports at once. Publish the new TLS-RPT record afterwards.',
+  'reports.tab.regenerateHelp':
+    'Makes a new report address of this panel; the old one stops accepting reports at once. Publish the new TLS-RPT record afterwards.',
   'reports.tab.link': 'Show the TLS reports',
   'reports.tab.copyIntake': 'report address',
   'reports.notice.saved': 'The report addresses were saved. Publish the TLS-RPT record shown with the DNS records.',
@@ -30,7 +32,8 @@ export const REPORTS_EN = {
   'reports.page.lastDays': 'last {count} days',
   'reports.page.show': 'Show',
   'reports.page.back': 'Back to the MTA-STS tab',
-  'reports.page.none': 'No reports arrived for this period. Senders report once a day to the addresses of the TLS-RPT record; the first reports arrive a day or two after it is published.',
+  'reports.page.none':
+    'No reports arrived for this period. Senders report once a day to the addresses of the TLS-RPT record; the first reports arrive a day or two after it is published.',
   'reports.chart.title': 'Successful and failed sessions per day, {from} to {to}',
   'reports.chart.desc': '{success} successful and {failure} failed sessions in {days} days; the table below lists each day.',
   'reports.chart.success': 'successful',
@@ -48,14 +51,19 @@ export const REPORTS_EN = {
   'reports.failures.sessions': 'Sessions',
   'reports.failures.meaning': 'What it means',
   'reports.host.unknown': 'an MX host',
-  'reports.explain.starttls-not-supported': '{host} did not offer STARTTLS in {sessions} sessions: under enforce, senders would not deliver to it. Enable STARTTLS there.',
-  'reports.explain.certificate-host-mismatch': 'The certificate of {host} is not valid for that name ({sessions} sessions): under enforce, senders would not deliver to it. Use a certificate that names the MX host.',
-  'reports.explain.certificate-expired': 'The certificate of {host} had expired ({sessions} sessions): under enforce, senders would not deliver to it. Renew it.',
-  'reports.explain.certificate-not-trusted': 'The certificate of {host} was not trusted ({sessions} sessions), e.g. self-signed or with its chain missing: under enforce, senders would not deliver to it.',
+  'reports.explain.starttls-not-supported':
+    '{host} did not offer STARTTLS in {sessions} sessions: under enforce, senders would not deliver to it. Enable STARTTLS there.',
+  'reports.explain.certificate-host-mismatch':
+    'The certificate of {host} is not valid for that name ({sessions} sessions): under enforce, senders would not deliver to it. Use a certificate that names the MX host.',
+  'reports.explain.certificate-expired':
+    'The certificate of {host} had expired ({sessions} sessions): under enforce, senders would not deliver to it. Renew it.',
+  'reports.explain.certificate-not-trusted':
+    'The certificate of {host} was not trusted ({sessions} sessions), e.g. self-signed or with its chain missing: under enforce, senders would not deliver to it.',
   'reports.explain.validation-failure': 'TLS with {host} failed validation ({sessions} sessions){reason}: under enforce, senders would not deliver to it.',
   'reports.explain.sts-policy-fetch-error': 'Senders could not fetch the policy file ({sessions} sessions): check that {url} answers over HTTPS.',
   'reports.explain.sts-policy-invalid': 'Senders found the policy invalid ({sessions} sessions): run the DNS Check.',
-  'reports.explain.sts-webpki-invalid': 'The certificate of the policy host was not trusted when senders fetched {url} ({sessions} sessions): it needs a certificate valid for mta-sts.{domain}.',
+  'reports.explain.sts-webpki-invalid':
+    'The certificate of the policy host was not trusted when senders fetched {url} ({sessions} sessions): it needs a certificate valid for mta-sts.{domain}.',
   'reports.explain.dane': 'DANE validation failed for {host} ({type}, {sessions} sessions): check the TLSA records and DNSSEC of the MX host.',
   'reports.explain.otherType': 'Senders reported "{type}" for {host} ({sessions} sessions).',
   'reports.explain.notInPolicy': '{host} matches none of the MX entries of the policy: under enforce, senders would not deliver to it.',
@@ -66,9 +74,11 @@ export const REPORTS_EN = {
   'reports.policies.sessions': 'Sessions',
   'reports.policies.lastDay': 'Last reported',
   'reports.policies.unknownId': 'not one of ours',
-  'reports.policies.stale': 'Senders still applied the old policy {id} on {lastDay}, although it was replaced on {replacedOn}: check that the TXT record at _mta-sts.{domain} carries the current id.',
+  'reports.policies.stale':
+    'Senders still applied the old policy {id} on {lastDay}, although it was replaced on {replacedOn}: check that the TXT record at _mta-sts.{domain} carries the current id.',
   'reports.ready.heading': 'Ready for enforce?',
-  'reports.ready.yes': 'Ready for enforce: in the last 14 days, {organisations} organisations reported, and no session failed in a way that enforce would turn into undelivered mail.',
+  'reports.ready.yes':
+    'Ready for enforce: in the last 14 days, {organisations} organisations reported, and no session failed in a way that enforce would turn into undelivered mail.',
   'reports.ready.no': 'Not ready for enforce yet:',
   'reports.ready.not-testing': 'The policy is not in testing mode; this assessment is for the testing phase.',
   'reports.ready.few-organisations': 'Reports from at least two organisations in the last 14 days are needed; {organisations} reported.',

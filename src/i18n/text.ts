@@ -11,18 +11,33 @@ export type Text = string | Message | Plural | List | Joined | Original;
 export type TextParam = number | Text;
 export type TextParams = Readonly<Record<string, TextParam>>;
 
-export interface Message { readonly key: MessageKey; readonly params?: TextParams }
+export interface Message {
+  readonly key: MessageKey;
+  readonly params?: TextParams;
+}
 /** `<plural>.one` for a count of 1, else `<plural>.other`, with `{count}` set. */
-export interface Plural { readonly plural: PluralKey; readonly count: number; readonly params?: TextParams }
+export interface Plural {
+  readonly plural: PluralKey;
+  readonly count: number;
+  readonly params?: TextParams;
+}
 /** "a", "a and b", "a, b and c" in the language's words. */
-export interface List { readonly list: readonly Text[] }
-export interface Joined { readonly join: readonly Text[]; readonly separator: string }
+export interface List {
+  readonly list: readonly Text[];
+}
+export interface Joined {
+  readonly join: readonly Text[];
+  readonly separator: string;
+}
 /**
  * A technical message that exists in English only (the resolver's or a probe's own words, which
  * name the exact timeout or TLS error): English shows it as it is, other languages say
  * `translated`, built from the same facts.
  */
-export interface Original { readonly english: string; readonly translated: Text }
+export interface Original {
+  readonly english: string;
+  readonly translated: Text;
+}
 
 /** The values a key needs, checked when compiling as for `Translator.t`. */
 export type TextParamsOf<K extends MessageKey> = [Placeholders<EnglishCatalogue[K]>] extends [never]
@@ -47,7 +62,10 @@ export function joined(parts: readonly Text[], separator: string): Joined {
 
 /** Sentences joined by a space; `false`, null and undefined (notes that do not apply) are left out. */
 export function sentences(...parts: Array<Text | false | null | undefined>): Joined {
-  return joined(parts.filter((part): part is Text => part !== false && part !== null && part !== undefined && part !== ''), ' ');
+  return joined(
+    parts.filter((part): part is Text => part !== false && part !== null && part !== undefined && part !== ''),
+    ' ',
+  );
 }
 
 export function original(english: string, translated: Text): Original {

@@ -11,14 +11,17 @@ export const PROBLEM_TEXTS = {
   'field.maxAge.invalid': 'Maximum Age must be a whole number of seconds from 0 to {max} (one year, the RFC 8461 maximum)',
   'field.mx.notText': 'MX entries must be text',
   'field.mx.notList': 'MX entries must be a list of host names or a comma-separated string',
-  'field.mx.badEntry': 'MX entries have a problem: "{entry}" is not a valid MX entry: use a host name such as mail.example.org, or *. followed by a host name (a wildcard only as the whole leftmost label)',
+  'field.mx.badEntry':
+    'MX entries have a problem: "{entry}" is not a valid MX entry: use a host name such as mail.example.org, or *. followed by a host name (a wildcard only as the whole leftmost label)',
   'field.mx.ipAddress': 'MX entries have a problem: "{entry}" is an IP address. IP addresses are not allowed: use the host name of the MX',
   'field.mx.url': 'MX entries have a problem: "{entry}" is not just a host name: enter only the host name, without scheme, path or port',
   'field.mx.emptyLabel': 'MX entries have a problem: "{entry}" has an empty label (two dots in a row, or a dot at the start)',
-  'field.mx.wildcard': 'MX entries have a problem: "{entry}" has a wildcard in the wrong place: one * only, as the whole leftmost label followed by a host name (*.example.org)',
+  'field.mx.wildcard':
+    'MX entries have a problem: "{entry}" has a wildcard in the wrong place: one * only, as the whole leftmost label followed by a host name (*.example.org)',
   'field.mx.labelTooLong': 'MX entries have a problem: "{entry}" has a label longer than 63 characters',
   'field.mx.nameTooLong': 'MX entries have a problem: "{entry}" is longer than 253 characters',
-  'field.mx.broadWildcard': 'MX entries have a problem: "{entry}" would match every host under a top-level domain; RFC 8461 (section 10.4) warns against such broad patterns: name the MX hosts or their own domain',
+  'field.mx.broadWildcard':
+    'MX entries have a problem: "{entry}" would match every host under a top-level domain; RFC 8461 (section 10.4) warns against such broad patterns: name the MX hosts or their own domain',
   'field.mx.tooMany': 'MX entries have a problem: at most {max} entries are allowed',
   'field.mx.required': 'MX entries: at least one entry is required in mode {mode}',
   'field.active.invalid': 'Active must be checked or unchecked',

@@ -25,11 +25,7 @@ export type InputKind = 'form' | 'json';
  * Validates a partial change to a policy and merges it onto `current`. Unknown fields, wrong types
  * and bad values each give a message naming the field and the rule; nothing is half-applied.
  */
-export function applyChanges(
-  current: PolicySettings,
-  changes: Record<string, unknown>,
-  kind: InputKind,
-): Validation<PolicySettings> {
+export function applyChanges(current: PolicySettings, changes: Record<string, unknown>, kind: InputKind): Validation<PolicySettings> {
   const errors: FieldError[] = [];
   const next: PolicySettings = { ...current, mx: [...current.mx] };
   const fail = (field: PolicyField, code: ProblemCode, params?: ProblemParams) => errors.push({ field, ...problem(code, params) });

@@ -50,7 +50,11 @@ for (const [network, prefix] of SPECIAL_V4) special.addSubnet(network, prefix, '
 for (const [network, prefix] of SPECIAL_V6) special.addSubnet(network, prefix, 'ipv6');
 
 /** One allowed range, already checked. */
-export interface Cidr { network: string; prefix: number; family: 'ipv4' | 'ipv6' }
+export interface Cidr {
+  network: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
 
 /**
  * Reads a list of CIDRs (`10.0.0.0/8`, `::1/128`; a bare address means that address alone).
@@ -62,7 +66,9 @@ export function parseCidrs(value: unknown, name: string): Cidr[] {
   return value.map((entry, i) => {
     const cidr = typeof entry === 'string' ? parseCidr(entry) : null;
     if (cidr === null) {
-      throw new TypeError(`${name}[${i}] must be an IPv4 or IPv6 CIDR range such as '10.0.0.0/8' or 'fd00::/8' (got ${JSON.stringify(entry) ?? String(entry)})`);
+      throw new TypeError(
+        `${name}[${i}] must be an IPv4 or IPv6 CIDR range such as '10.0.0.0/8' or 'fd00::/8' (got ${JSON.stringify(entry) ?? String(entry)})`,
+      );
     }
     return cidr;
   });
@@ -86,7 +92,7 @@ export class AddressFilter {
   readonly ranges: readonly Cidr[];
 
   constructor(allow: readonly Cidr[] | readonly string[] = []) {
-    this.ranges = allow.every((entry) => typeof entry === 'string') ? parseCidrs(allow, 'allowAddresses') : (allow as readonly Cidr[]);
+    this.ranges = allow.every((entry) => typeof entry === 'string') ? parseCidrs(allow, 'allowAddresses') : allow;
     for (const range of this.ranges) this.allowed.addSubnet(range.network, range.prefix, range.family);
   }
 

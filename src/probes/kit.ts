@@ -20,7 +20,12 @@ export type ProbeStage = 'dns' | 'address' | 'connect' | 'tls' | 'certificate' |
  * of more lines than any real server sends), `not-smtp` (no SMTP greeting).
  */
 export type ProbeFailureCode = 'not-public' | 'too-much-data' | 'too-many-lines' | 'not-smtp';
-export interface ProbeFailure { stage: ProbeStage; message: string; code?: ProbeFailureCode; address?: string }
+export interface ProbeFailure {
+  stage: ProbeStage;
+  message: string;
+  code?: ProbeFailureCode;
+  address?: string;
+}
 
 export interface CertificateInfo {
   subject: string;
@@ -34,7 +39,12 @@ export interface CertificateInfo {
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 
 /** How a host configures a probe; `port` and `ca` exist so tests can aim it at local servers. */
-export interface ProbeSettings { enabled?: boolean; port?: number; ca?: CaOption; timeoutMs?: number }
+export interface ProbeSettings {
+  enabled?: boolean;
+  port?: number;
+  ca?: CaOption;
+  timeoutMs?: number;
+}
 
 /** What every probe shares with the others of its plugin instance. */
 export interface ProbeNetwork {
@@ -54,7 +64,9 @@ export function addressFilterOf(network: ProbeNetwork): AddressFilter {
 
 export function notPublic(address: string): ProbeFailure {
   return {
-    stage: 'address', code: 'not-public', address,
+    stage: 'address',
+    code: 'not-public',
+    address,
     message: `${address} is not a public address (loopback, private, link-local or otherwise special-purpose), so the check does not connect to it; senders on the internet cannot reach it either`,
   };
 }
@@ -69,11 +81,14 @@ export interface SmtpProbeSettings extends ProbeSettings {
  * IP (never to the name again, which Node would resolve anew, perhaps to another address).
  */
 export async function resolveAddress(
-  resolver: Resolver, host: string, addresses: AddressFilter = PUBLIC_ONLY,
+  resolver: Resolver,
+  host: string,
+  addresses: AddressFilter = PUBLIC_ONLY,
 ): Promise<{ ok: true; address: string } | { ok: false; message: string; failure?: ProbeFailure }> {
   const a = resolver.lookup(host, 'A');
   const aaaa = resolver.lookup(host, 'AAAA');
-  const pick = (address: string) => (addresses.permits(address) ? { ok: true as const, address } : { ok: false as const, message: '', failure: notPublic(address) });
+  const pick = (address: string) =>
+    addresses.permits(address) ? { ok: true as const, address } : { ok: false as const, message: '', failure: notPublic(address) };
   const v4 = await a;
   if (v4.ok) return pick(v4.records[0]);
   const v6 = await aaaa;
@@ -82,7 +97,6 @@ export async function resolveAddress(
   if (unknown === undefined || unknown.ok) return { ok: false, message: `${host} has no A or AAAA record` };
   return { ok: false, message: `${host} could not be resolved: ${unknown.message}` };
 }
-
 
 export function connectError(err: NodeJS.ErrnoException, target: string): string {
   if (err.code === 'ECONNREFUSED') return `connection to ${target} was refused: nothing listens there`;
@@ -119,7 +133,12 @@ export function secureHandshake(run: ProbeRun, options: tls.ConnectionOptions, n
       const certificate = certificateInfo(peer);
       const problems = certificateProblems(socket, name, peer, certificate);
       if (problems.length > 0) {
-        return settle({ ok: false, tlsVersion, certificate, failure: { stage: 'certificate', message: `the certificate is not acceptable: ${problems.join('; ')}` } });
+        return settle({
+          ok: false,
+          tlsVersion,
+          certificate,
+          failure: { stage: 'certificate', message: `the certificate is not acceptable: ${problems.join('; ')}` },
+        });
       }
       settle({ ok: true, socket, tlsVersion, certificate });
     });
@@ -127,12 +146,21 @@ export function secureHandshake(run: ProbeRun, options: tls.ConnectionOptions, n
 }
 
 export function certificateInfo(peer: tls.PeerCertificate): CertificateInfo {
-  const names = (peer.subjectaltname ?? '').split(/,\s*/).filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4));
+  const names = (peer.subjectaltname ?? '')
+    .split(/,\s*/)
+    .filter((n) => n.startsWith('DNS:'))
+    .map((n) => n.slice(4));
   const label = (entity: tls.Certificate | undefined) => String(entity?.CN ?? entity?.O ?? 'unknown');
   return { subject: label(peer.subject), issuer: label(peer.issuer), names, validFrom: isoDate(peer.valid_from), validTo: isoDate(peer.valid_to) };
 }
 
-const UNTRUSTED = new Set(['UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_UNTRUSTED']);
+const UNTRUSTED = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_UNTRUSTED',
+]);
 
 // The problems name the certificate's issuer and DNS names: the admin needs them to fix a wrong
 // certificate. They never leak anything from inside the panel's network, because a probe
@@ -149,8 +177,12 @@ function certificateProblems(socket: tls.TLSSocket, name: string, peer: tls.Peer
   if (code === 'CERT_HAS_EXPIRED' || Date.parse(info.validTo) < now) problems.push(`it expired on ${info.validTo.slice(0, 10)}`);
   else if (code === 'CERT_NOT_YET_VALID' || Date.parse(info.validFrom) > now) problems.push(`it is not valid before ${info.validFrom.slice(0, 10)}`);
   if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT') problems.push('it is self-signed, so senders do not trust it');
-  else if (code !== null && UNTRUSTED.has(code)) problems.push(`it is not trusted: its issuer "${info.issuer}" is not a known certificate authority, or the server does not send the intermediate certificate`);
-  else if (code !== null && !['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID'].includes(code)) problems.push(`it was rejected (${code})`);
+  else if (code !== null && UNTRUSTED.has(code))
+    problems.push(
+      `it is not trusted: its issuer "${info.issuer}" is not a known certificate authority, or the server does not send the intermediate certificate`,
+    );
+  else if (code !== null && !['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID'].includes(code))
+    problems.push(`it was rejected (${code})`);
   if (tls.checkServerIdentity(name, peer) !== undefined) {
     problems.push(`it is not valid for ${name} (it covers ${info.names.length > 0 ? info.names.join(', ') : 'no DNS names'})`);
   }

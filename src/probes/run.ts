@@ -72,7 +72,10 @@ export class ProbeRun {
     if (open.length === 0) return release();
     let left = open.length;
     setTimeout(release, 1000).unref();
-    for (const socket of open) socket.once('close', () => { if (--left === 0) release(); });
+    for (const socket of open)
+      socket.once('close', () => {
+        if (--left === 0) release();
+      });
   }
 }
 
@@ -91,16 +94,21 @@ export async function withDeadline<T>(
   let left = timeoutMs;
   let since = Date.now();
   let fire: (value: T) => void = () => {};
-  const deadline = new Promise<T>((resolve) => { fire = resolve; });
+  const deadline = new Promise<T>((resolve) => {
+    fire = resolve;
+  });
   const arm = () => {
     since = Date.now();
-    timer = setTimeout(() => {
-      try {
-        fire(onTimeout(run.stage));
-      } catch (err) {
-        fire(onError(err));
-      }
-    }, Math.max(left, 0));
+    timer = setTimeout(
+      () => {
+        try {
+          fire(onTimeout(run.stage));
+        } catch (err) {
+          fire(onError(err));
+        }
+      },
+      Math.max(left, 0),
+    );
   };
   run.clock = {
     pause: () => {
@@ -122,7 +130,11 @@ export async function withDeadline<T>(
  * A TCP connection to exactly `address`, the IP that passed the address filter. Node does not
  * resolve an IP literal, and the pinned `lookup` makes sure no path ever resolves a name here.
  */
-export function connectTo(run: ProbeRun, address: string, port: number): Promise<{ ok: true; socket: net.Socket } | { ok: false; error: NodeJS.ErrnoException }> {
+export function connectTo(
+  run: ProbeRun,
+  address: string,
+  port: number,
+): Promise<{ ok: true; socket: net.Socket } | { ok: false; error: NodeJS.ErrnoException }> {
   const family = net.isIPv6(address) ? 6 : 4;
   const pinned = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     if (options?.all) callback(null, [{ address, family }]);

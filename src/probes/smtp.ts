@@ -3,8 +3,17 @@
 import * as net from 'node:net';
 import type { Resolver } from '../dns';
 import {
-  DEFAULT_PROBE_TIMEOUT_MS, addressFilterOf, connectError, connectTo, resolveAddress, secureHandshake, withDeadline,
-  type CaOption, type CertificateInfo, type ProbeFailure, type ProbeNetwork,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  addressFilterOf,
+  connectError,
+  connectTo,
+  resolveAddress,
+  secureHandshake,
+  withDeadline,
+  type CaOption,
+  type CertificateInfo,
+  type ProbeFailure,
+  type ProbeNetwork,
 } from './kit';
 
 /**
@@ -40,7 +49,11 @@ export interface MxTlsProbeResult {
 }
 
 /** Code 0 is "no reply": `lines[0]` then says why, `failure` when that deserves its own code. */
-interface Reply { code: number; lines: string[]; failure?: ProbeFailure }
+interface Reply {
+  code: number;
+  lines: string[];
+  failure?: ProbeFailure;
+}
 
 export function probeMxTls(options: MxTlsProbeOptions): Promise<MxTlsProbeResult> {
   const port = options.port ?? 25;
@@ -48,54 +61,69 @@ export function probeMxTls(options: MxTlsProbeOptions): Promise<MxTlsProbeResult
   const result: MxTlsProbeResult = { host: options.host, ok: false };
   const stop = (failure: ProbeFailure): MxTlsProbeResult => Object.assign(result, { ok: false, failure });
 
-  return withDeadline(timeoutMs, async (run) => {
-    run.stage = `looking up ${options.host}`;
-    const resolved = await resolveAddress(options.resolver, options.host, addressFilterOf(options));
-    if (!resolved.ok) {
-      if (resolved.failure) result.address = resolved.failure.address;
-      return stop(resolved.failure ?? { stage: 'dns', message: resolved.message });
-    }
-    result.address = resolved.address;
-    const target = net.isIPv6(resolved.address) ? `[${resolved.address}]:${port}` : `${resolved.address}:${port}`;
+  return withDeadline(
+    timeoutMs,
+    async (run) => {
+      run.stage = `looking up ${options.host}`;
+      const resolved = await resolveAddress(options.resolver, options.host, addressFilterOf(options));
+      if (!resolved.ok) {
+        if (resolved.failure) result.address = resolved.failure.address;
+        return stop(resolved.failure ?? { stage: 'dns', message: resolved.message });
+      }
+      result.address = resolved.address;
+      const target = net.isIPv6(resolved.address) ? `[${resolved.address}]:${port}` : `${resolved.address}:${port}`;
 
-    run.stage = `connecting to ${target}`;
-    await run.slot(options.limiter);
-    const tcp = await connectTo(run, resolved.address, port);
-    if (!tcp.ok) return stop({ stage: 'connect', message: connectError(tcp.error, target) });
-    const socket = tcp.socket;
-    const smtp = new ReplyReader(socket);
+      run.stage = `connecting to ${target}`;
+      await run.slot(options.limiter);
+      const tcp = await connectTo(run, resolved.address, port);
+      if (!tcp.ok) return stop({ stage: 'connect', message: connectError(tcp.error, target) });
+      const socket = tcp.socket;
+      const smtp = new ReplyReader(socket);
 
-    run.stage = 'waiting for the SMTP greeting';
-    const banner = await smtp.next();
-    // Whatever else answers on port 25 (or wherever a hostile MX record points) is not quoted:
-    // its reply code is all the admin needs to see that it is not a mail server.
-    if (banner.code !== 220) {
-      return stop(unexpected('its greeting', banner, { stage: 'protocol', code: 'not-smtp', message: `the server did not answer as an SMTP server (its first reply code was ${banner.code}, not 220)` }));
-    }
-    run.stage = 'waiting for the EHLO reply';
-    socket.write(`EHLO ${options.ehloName}\r\n`);
-    const ehlo = await smtp.next();
-    if (ehlo.code !== 250) return stop(unexpected('the EHLO reply', ehlo, { stage: 'protocol', message: `the server refused EHLO (reply code ${ehlo.code})` }));
-    // The first line is the server's greeting; the capabilities follow, one a line.
-    result.starttls = ehlo.lines.slice(1).some((line) => /^STARTTLS\b/i.test(line.trim()));
-    if (!result.starttls) {
-      socket.end('QUIT\r\n');
-      return stop({ stage: 'protocol', message: 'the server does not offer STARTTLS, so senders cannot encrypt' });
-    }
-    run.stage = 'waiting for the STARTTLS reply';
-    socket.write('STARTTLS\r\n');
-    const ready = await smtp.next();
-    if (ready.code !== 220) return stop(unexpected('the STARTTLS reply', ready, { stage: 'protocol', message: `the server refused STARTTLS (reply code ${ready.code})` }));
+      run.stage = 'waiting for the SMTP greeting';
+      const banner = await smtp.next();
+      // Whatever else answers on port 25 (or wherever a hostile MX record points) is not quoted:
+      // its reply code is all the admin needs to see that it is not a mail server.
+      if (banner.code !== 220) {
+        return stop(
+          unexpected('its greeting', banner, {
+            stage: 'protocol',
+            code: 'not-smtp',
+            message: `the server did not answer as an SMTP server (its first reply code was ${banner.code}, not 220)`,
+          }),
+        );
+      }
+      run.stage = 'waiting for the EHLO reply';
+      socket.write(`EHLO ${options.ehloName}\r\n`);
+      const ehlo = await smtp.next();
+      if (ehlo.code !== 250)
+        return stop(unexpected('the EHLO reply', ehlo, { stage: 'protocol', message: `the server refused EHLO (reply code ${ehlo.code})` }));
+      // The first line is the server's greeting; the capabilities follow, one a line.
+      result.starttls = ehlo.lines.slice(1).some((line) => /^STARTTLS\b/i.test(line.trim()));
+      if (!result.starttls) {
+        socket.end('QUIT\r\n');
+        return stop({ stage: 'protocol', message: 'the server does not offer STARTTLS, so senders cannot encrypt' });
+      }
+      run.stage = 'waiting for the STARTTLS reply';
+      socket.write('STARTTLS\r\n');
+      const ready = await smtp.next();
+      if (ready.code !== 220)
+        return stop(unexpected('the STARTTLS reply', ready, { stage: 'protocol', message: `the server refused STARTTLS (reply code ${ready.code})` }));
 
-    smtp.detach();
-    const handshake = await secureHandshake(run, { socket }, options.host, options.ca);
-    Object.assign(result, { tlsVersion: handshake.tlsVersion, certificate: handshake.certificate });
-    if (!handshake.ok) return stop(handshake.failure);
-    handshake.socket.end('QUIT\r\n');
-    return Object.assign(result, { ok: true });
-  },
-  (stage) => stop({ stage: 'timeout', message: `no answer within ${timeoutMs / 1000} s (stalled ${stage})${stage.startsWith('connecting') ? '; outbound port 25 may be blocked from this server' : ''}` }),
-  (err) => stop({ stage: 'internal', message: `the SMTP check failed unexpectedly: ${err instanceof Error ? err.message : String(err)}` }));
+      smtp.detach();
+      const handshake = await secureHandshake(run, { socket }, options.host, options.ca);
+      Object.assign(result, { tlsVersion: handshake.tlsVersion, certificate: handshake.certificate });
+      if (!handshake.ok) return stop(handshake.failure);
+      handshake.socket.end('QUIT\r\n');
+      return Object.assign(result, { ok: true });
+    },
+    (stage) =>
+      stop({
+        stage: 'timeout',
+        message: `no answer within ${timeoutMs / 1000} s (stalled ${stage})${stage.startsWith('connecting') ? '; outbound port 25 may be blocked from this server' : ''}`,
+      }),
+    (err) => stop({ stage: 'internal', message: `the SMTP check failed unexpectedly: ${err instanceof Error ? err.message : String(err)}` }),
+  );
 }
 
 /** Code 0 stands for "no reply" (closed, garbled, too much); anything else is a reply we did not want. */
@@ -131,7 +159,9 @@ class ReplyReader {
     const reply = this.replies.shift();
     if (reply) return Promise.resolve(reply);
     if (this.ended !== null) return Promise.resolve({ code: 0, lines: [this.ended], failure: this.endFailure });
-    return new Promise((resolve) => { this.waiting = resolve; });
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
   }
 
   /** Hands the socket over to TLS: any further bytes belong to the TLS layer. */
@@ -154,7 +184,8 @@ class ReplyReader {
       // Past the bound nothing more is read: the reader ends, and the probe closes the socket.
       this.socket.pause();
       this.end(`the server sent more than ${MAX_SMTP_BYTES / 1024} KiB`, {
-        stage: 'protocol', code: 'too-much-data',
+        stage: 'protocol',
+        code: 'too-much-data',
         message: `the server sent more than ${MAX_SMTP_BYTES / 1024} KiB before STARTTLS, far more than an SMTP server needs, so the check stopped reading`,
       });
     }
@@ -170,7 +201,11 @@ class ReplyReader {
       const match = /^(\d{3})([ -]?)(.*)$/.exec(line);
       if (!match) {
         // Not quoted: whatever sent it is not an SMTP server, and its words are not ours to show.
-        this.push({ code: 0, lines: ['the server did not answer as an SMTP server'], failure: { stage: 'protocol', code: 'not-smtp', message: 'the server did not answer as an SMTP server' } });
+        this.push({
+          code: 0,
+          lines: ['the server did not answer as an SMTP server'],
+          failure: { stage: 'protocol', code: 'not-smtp', message: 'the server did not answer as an SMTP server' },
+        });
         continue;
       }
       this.lines.push(match[3]);
@@ -178,7 +213,8 @@ class ReplyReader {
       else if (this.lines.length >= MAX_REPLY_LINES) {
         this.socket.pause();
         this.end(`a reply of more than ${MAX_REPLY_LINES} lines`, {
-          stage: 'protocol', code: 'too-many-lines',
+          stage: 'protocol',
+          code: 'too-many-lines',
           message: `the server sent a reply of more than ${MAX_REPLY_LINES} lines, far more than an SMTP server needs, so the check stopped reading`,
         });
       }

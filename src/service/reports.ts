@@ -7,8 +7,15 @@ import type { Logger } from '../logger';
 import type { DomainRecord } from '../policy';
 import type { ReceivedVia, ReportStore, ReportTotals, ReportingSettings } from '../store/report-store';
 import {
-  STS_POLICY_RESULT_TYPES, findReportPart, parseReport, parseRuaInput, policyFingerprint, summarizeReport, tlsRptRecord,
-  type ReportProblem, type RuaProblemCode,
+  STS_POLICY_RESULT_TYPES,
+  findReportPart,
+  parseReport,
+  parseRuaInput,
+  policyFingerprint,
+  summarizeReport,
+  tlsRptRecord,
+  type ReportProblem,
+  type RuaProblemCode,
 } from '../tlsrpt';
 
 export type { RuaProblemCode } from '../tlsrpt';
@@ -29,8 +36,16 @@ export const INTAKE_LIMITS = {
 } as const;
 
 export type IngestRefusal =
-  | 'unknown-token' | 'too-large' | 'bad-gzip' | 'bad-encoding' | 'invalid-report' | 'wrong-domain' | 'unknown-domain'
-  | 'mail.noHeader' | 'mail.noReport' | 'mail.tooComplex';
+  | 'unknown-token'
+  | 'too-large'
+  | 'bad-gzip'
+  | 'bad-encoding'
+  | 'invalid-report'
+  | 'wrong-domain'
+  | 'unknown-domain'
+  | 'mail.noHeader'
+  | 'mail.noReport'
+  | 'mail.tooComplex';
 
 export type IngestResult =
   | { status: 'created' | 'duplicate'; id: number; domain: string; organisation: string; reportId: string; dkim: DkimOutcome | null }
@@ -82,7 +97,12 @@ export interface StaleId {
 
 export type Readiness =
   | { ready: true; organisations: number }
-  | { ready: false; reasons: Array<{ code: 'not-testing' } | { code: 'few-organisations'; organisations: number } | { code: 'sts-failures'; sessions: number; resultTypes: string[] }> };
+  | {
+      ready: false;
+      reasons: Array<
+        { code: 'not-testing' } | { code: 'few-organisations'; organisations: number } | { code: 'sts-failures'; sessions: number; resultTypes: string[] }
+      >;
+    };
 
 export interface ReportServiceDeps {
   store: ReportStore;
@@ -122,7 +142,10 @@ export class ReportService {
     if (!record) return { status: 'not-found' };
     const parsed = parseRuaInput(input);
     if (!parsed.ok) {
-      return { status: 'invalid', errors: [{ field: 'rua', code: parsed.code, params: parsed.params, message: translate('en', parsed.code, parsed.params as never) }] };
+      return {
+        status: 'invalid',
+        errors: [{ field: 'rua', code: parsed.code, params: parsed.params, message: translate('en', parsed.code, parsed.params as never) }],
+      };
     }
     return { status: 'saved', reporting: this.view(await this.deps.store.saveRua(record.domain, parsed.rua, this.deps.now())) };
   }
@@ -216,7 +239,9 @@ export class ReportService {
       days.push(byDay.get(date) ?? { date, success: 0, failure: 0 });
     }
     const history = await this.deps.store.policyIds(record.domain);
-    const current = record.policy.id ? { id: record.policy.id, fingerprint: policyFingerprint(record.policy), servedFrom: record.policy.updatedAt ?? '' } : null;
+    const current = record.policy.id
+      ? { id: record.policy.id, fingerprint: policyFingerprint(record.policy), servedFrom: record.policy.updatedAt ?? '' }
+      : null;
     if (current && !history.some((h) => h.id === current.id)) history.push(current);
     const policies = totals.policies.map((p) => {
       // The newest of our ids that served this policy text: reports carry the text, not the id.
@@ -238,7 +263,13 @@ export class ReportService {
       to,
       days,
       organisations: totals.organisations.map(({ name, reports, success, failure }) => ({ name, reports, success, failure })),
-      failures: totals.failures.map(({ resultType, receivingMxHostname, receivingIp, sessions, policyType }) => ({ resultType, receivingMxHostname, receivingIp, sessions, policyType })),
+      failures: totals.failures.map(({ resultType, receivingMxHostname, receivingIp, sessions, policyType }) => ({
+        resultType,
+        receivingMxHostname,
+        receivingIp,
+        sessions,
+        policyType,
+      })),
       policies,
     };
   }
@@ -255,7 +286,11 @@ export class ReportService {
     if (organisations < 2) reasons.push({ code: 'few-organisations', organisations });
     const blocking = last14.failures.filter((f) => f.policyType === 'sts' || STS_POLICY_RESULT_TYPES.has(f.resultType));
     if (blocking.length > 0) {
-      reasons.push({ code: 'sts-failures', sessions: blocking.reduce((sum, f) => sum + f.sessions, 0), resultTypes: [...new Set(blocking.map((f) => f.resultType))] });
+      reasons.push({
+        code: 'sts-failures',
+        sessions: blocking.reduce((sum, f) => sum + f.sessions, 0),
+        resultTypes: [...new Set(blocking.map((f) => f.resultType))],
+      });
     }
     return reasons.length === 0 ? { ready: true, organisations } : { ready: false, reasons };
   }

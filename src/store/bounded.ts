@@ -94,7 +94,10 @@ export class BoundedDb {
     } catch (err) {
       clearTimeout(timer);
       // A connection that arrives after the deadline goes straight back.
-      acquiring.then((late) => client.releaseConnection(late), () => undefined);
+      acquiring.then(
+        (late) => client.releaseConnection(late),
+        () => undefined,
+      );
       throw err;
     }
     const restoreBusy = this.lowerBusyTimeout(connection);
@@ -142,8 +145,10 @@ export class BoundedDb {
     if (!kill) return;
     const { threadId, processID } = connection;
     const killer =
-      this.dialect === 'mysql' && typeof threadId === 'number' ? (c: unknown) => this.knex.raw('KILL CONNECTION ?', [threadId]).connection(c)
-        : this.dialect === 'postgres' && typeof processID === 'number' ? (c: unknown) => this.knex.raw('SELECT pg_terminate_backend(?)', [processID]).connection(c)
+      this.dialect === 'mysql' && typeof threadId === 'number'
+        ? (c: unknown) => this.knex.raw('KILL CONNECTION ?', [threadId]).connection(c)
+        : this.dialect === 'postgres' && typeof processID === 'number'
+          ? (c: unknown) => this.knex.raw('SELECT pg_terminate_backend(?)', [processID]).connection(c)
           : null;
     if (killer) this.runBounded(async (c) => killer(c), false).catch(() => undefined);
   }

@@ -100,7 +100,7 @@ function decodePolicy(value: unknown): HistoryPolicy | null {
     version: VERSION,
     mode: mode as Mode,
     maxAge,
-    mx: mx as string[],
+    mx: mx,
     id: typeof id === 'string' ? id : null,
     updatedAt: typeof updatedAt === 'string' ? updatedAt : null,
     revision: typeof revision === 'number' ? revision : 0,

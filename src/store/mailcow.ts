@@ -17,13 +17,17 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 export async function readMailcowPolicies(knex: Knex, table: string): Promise<MailcowPolicy[]> {
   if (!IDENTIFIER.test(table)) throw new TypeError(`--table must be a table name (letters, digits, underscores), got "${table}"`);
-  if (!(await knex.schema.hasTable(table))) throw new TypeError(`there is no table "${table}" in this database: is it mailcow's, and mailcow 2024-09 or later?`);
+  if (!(await knex.schema.hasTable(table)))
+    throw new TypeError(`there is no table "${table}" in this database: is it mailcow's, and mailcow 2024-09 or later?`);
   const rows: Array<Record<string, unknown>> = await knex(table).select('*').orderBy('domain');
   return rows.map((row) => ({
     domain: String(row.domain ?? ''),
     version: String(row.version ?? '').toLowerCase(),
     mode: String(row.mode ?? ''),
-    mx: String(row.mx ?? '').split(',').map((entry) => entry.trim()).filter(Boolean),
+    mx: String(row.mx ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
     maxAge: String(row.max_age ?? ''),
     id: row.id == null || row.id === '' ? null : String(row.id),
     active: row.active === true || row.active === 1 || row.active === '1',

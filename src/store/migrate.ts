@@ -54,10 +54,7 @@ export async function migrateLatest(knex: Knex, options: MigrateOptions): Promis
 
 /** Reverts every plugin migration, leaving the host's table as it was before the plugin. */
 export async function rollbackAll(knex: Knex, options: MigrateOptions): Promise<string[]> {
-  const [, reverted] = await knex.migrate.rollback(
-    { migrationSource: migrationSource(options), tableName: options.migrationsTable },
-    true,
-  );
+  const [, reverted] = await knex.migrate.rollback({ migrationSource: migrationSource(options), tableName: options.migrationsTable }, true);
   return reverted as string[];
 }
 

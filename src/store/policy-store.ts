@@ -1,7 +1,20 @@
 import type { Knex } from 'knex';
 import {
-  MAX_AGE_LIMIT, MODES, Mode, PolicySettings, StoredPolicy, VERSION, FieldError, Validation,
-  changesServedPolicy, nextPolicyId, normalizeMxPattern, servedPolicy, toALabel, toULabel, type DomainRecord,
+  MAX_AGE_LIMIT,
+  MODES,
+  Mode,
+  PolicySettings,
+  StoredPolicy,
+  VERSION,
+  FieldError,
+  Validation,
+  changesServedPolicy,
+  nextPolicyId,
+  normalizeMxPattern,
+  servedPolicy,
+  toALabel,
+  toULabel,
+  type DomainRecord,
 } from '../policy';
 import { BoundedDb, DEFAULT_DB_TIMEOUT_MS } from './bounded';
 import { COLUMNS } from './columns';
@@ -115,9 +128,14 @@ export class PolicyStore {
     if (rows.length === 0) {
       // SQLite and PostgreSQL compare case-sensitively, so a host row spelled "Example.ORG" is only
       // found by comparing lower-cased keys. Only as a fallback: it cannot use the key's index.
-      rows = await this.read(this.knex(this.domains.table)
-        .select(this.columns())
-        .whereIn(this.knex.raw('lower(??)', [this.domains.keyColumn]) as unknown as string, spellings.map((s) => s.toLowerCase())));
+      rows = await this.read(
+        this.knex(this.domains.table)
+          .select(this.columns())
+          .whereIn(
+            this.knex.raw('lower(??)', [this.domains.keyColumn]) as unknown as string,
+            spellings.map((s) => s.toLowerCase()),
+          ),
+      );
     }
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null && r.domain === ascii);
     return records.find((r) => r.key === ascii) ?? records[0] ?? null;
@@ -127,11 +145,7 @@ export class PolicyStore {
    * Applies a change in one transaction: re-reads the row under a lock, refuses a stale
    * `expectedRevision`, validates, and writes a new policy id only when the served policy changes.
    */
-  async save(
-    name: string,
-    change: (current: PolicySettings) => Validation<PolicySettings>,
-    options: SaveOptions = {},
-  ): Promise<SaveResult> {
+  async save(name: string, change: (current: PolicySettings) => Validation<PolicySettings>, options: SaveOptions = {}): Promise<SaveResult> {
     const started = Date.now();
     const found = await this.find(name);
     if (!found) return { status: 'not-found' };
@@ -141,11 +155,18 @@ export class PolicyStore {
     try {
       // The whole transaction, BEGIN to COMMIT, under what is left of the save's one deadline: a
       // connection that stops answering mid-way is destroyed, which the server answers with a rollback.
-      return await this.db.run((connection) => this.knex.transaction(async (trx) => {
-        const result = await this.saveIn(trx, found, change, options);
-        wrote = result.status === 'saved' && result.changed;
-        return result;
-      }, { connection }), this.db.timeoutMs - (Date.now() - started));
+      return await this.db.run(
+        (connection) =>
+          this.knex.transaction(
+            async (trx) => {
+              const result = await this.saveIn(trx, found, change, options);
+              wrote = result.status === 'saved' && result.changed;
+              return result;
+            },
+            { connection },
+          ),
+        this.db.timeoutMs - (Date.now() - started),
+      );
     } catch (err) {
       throw markSaveFailure(err, wrote ? 'unknown' : 'not-saved');
     }
@@ -196,7 +217,14 @@ export class PolicyStore {
       });
     if (updated !== 1) return { status: 'conflict', record: current } as const;
     const audit = options.audit ?? { actor: null, source: 'api', origin: null };
-    await this.history?.record(trx, current.key, policy.updatedAt as string, audit, current.valid ? historyPolicy(current.policy) : null, historyPolicy(policy));
+    await this.history?.record(
+      trx,
+      current.key,
+      policy.updatedAt as string,
+      audit,
+      current.valid ? historyPolicy(current.policy) : null,
+      historyPolicy(policy),
+    );
     return { status: 'saved', record: { ...current, policy, valid: true }, changed: true } as const;
   }
 
@@ -277,7 +305,11 @@ export class PolicyStore {
     const ascii = toALabel(name);
     if (ascii === null) return null;
     const cols = activeColumn ? [targetColumn, activeColumn] : [targetColumn];
-    const rows = await this.read<Array<Record<string, unknown>>>(this.knex(table).select(cols).whereIn(aliasColumn, [...new Set([ascii, toULabel(ascii)])]));
+    const rows = await this.read<Array<Record<string, unknown>>>(
+      this.knex(table)
+        .select(cols)
+        .whereIn(aliasColumn, [...new Set([ascii, toULabel(ascii)])]),
+    );
     const row = rows.find((r) => !activeColumn || truthy(r[activeColumn]));
     return row ? servedPolicy(await this.find(String(row[targetColumn] ?? ''))) : null;
   }
@@ -287,13 +319,16 @@ export class PolicyStore {
     const filtered = () => {
       let q = this.knex(this.domains.table).whereNotNull(this.domains.keyColumn);
       // '!' escapes LIKE's wildcards the same way in SQLite, MariaDB and PostgreSQL.
-      if (query.search) q = q.whereRaw("lower(??) like ? escape '!'", [this.domains.keyColumn, `%${query.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`]);
+      if (query.search)
+        q = q.whereRaw("lower(??) like ? escape '!'", [this.domains.keyColumn, `%${query.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`]);
       if (query.mode) q = q.where(COLUMNS.mode, query.mode);
       if (query.active !== undefined) q = q.where(COLUMNS.active, query.active);
       return q;
     };
     const [{ count }] = await this.read<Array<{ count: unknown }>>(filtered().count({ count: '*' }));
-    const rows = await this.read<Array<Record<string, unknown>>>(filtered().select(this.columns()).orderBy(this.domains.keyColumn).limit(query.limit).offset(query.offset));
+    const rows = await this.read<Array<Record<string, unknown>>>(
+      filtered().select(this.columns()).orderBy(this.domains.keyColumn).limit(query.limit).offset(query.offset),
+    );
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null);
     return { records, total: Number(count) };
   }
@@ -307,16 +342,20 @@ export class PolicyStore {
     let restored = 0;
     for (const entry of entries) {
       const p = entry.after;
-      restored += await this.read<number>(this.knex(this.domains.table).where(this.domains.keyColumn, entry.key).update({
-        [COLUMNS.active]: p.active,
-        [COLUMNS.version]: p.version,
-        [COLUMNS.mode]: p.mode,
-        [COLUMNS.maxAge]: p.maxAge,
-        [COLUMNS.mx]: p.mx.join(','),
-        [COLUMNS.id]: p.id,
-        [COLUMNS.updatedAt]: p.updatedAt,
-        [COLUMNS.revision]: p.revision,
-      }));
+      restored += await this.read<number>(
+        this.knex(this.domains.table)
+          .where(this.domains.keyColumn, entry.key)
+          .update({
+            [COLUMNS.active]: p.active,
+            [COLUMNS.version]: p.version,
+            [COLUMNS.mode]: p.mode,
+            [COLUMNS.maxAge]: p.maxAge,
+            [COLUMNS.mx]: p.mx.join(','),
+            [COLUMNS.id]: p.id,
+            [COLUMNS.updatedAt]: p.updatedAt,
+            [COLUMNS.revision]: p.revision,
+          }),
+      );
     }
     return restored;
   }
@@ -335,12 +374,16 @@ export class PolicyStore {
     if (domain === null) return null;
     const mode = String(row[COLUMNS.mode]);
     const maxAge = Number(row[COLUMNS.maxAge]);
-    const rawMx = String(row[COLUMNS.mx] ?? '').split(',').filter((entry) => entry !== '');
+    const rawMx = String(row[COLUMNS.mx] ?? '')
+      .split(',')
+      .filter((entry) => entry !== '');
     const mx = rawMx.map(normalizeMxPattern);
     const valid =
       row[COLUMNS.version] === VERSION &&
       (MODES as readonly string[]).includes(mode) &&
-      Number.isInteger(maxAge) && maxAge >= 0 && maxAge <= MAX_AGE_LIMIT &&
+      Number.isInteger(maxAge) &&
+      maxAge >= 0 &&
+      maxAge <= MAX_AGE_LIMIT &&
       mx.every((entry) => entry !== null) &&
       (mode === 'none' || mx.length > 0);
     return {

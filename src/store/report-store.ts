@@ -49,7 +49,14 @@ export interface ReportTotals {
   days: Array<{ date: string; success: number; failure: number }>;
   organisations: Array<{ name: string; reports: number; success: number; failure: number; lastDay: string }>;
   /** Grouped by the applied policy's type too; `details` counts the failure details summed (some without a count). */
-  failures: Array<{ policyType: string; resultType: string; receivingMxHostname: string | null; receivingIp: string | null; sessions: number; details: number }>;
+  failures: Array<{
+    policyType: string;
+    resultType: string;
+    receivingMxHostname: string | null;
+    receivingIp: string | null;
+    sessions: number;
+    details: number;
+  }>;
   policies: Array<{ policyType: string; fingerprint: string | null; mx: string; sessions: number; lastDay: string }>;
 }
 
@@ -72,7 +79,10 @@ function num(value: unknown): number {
 export class ReportStore {
   readonly tables: { settings: string; reports: string; policies: string; failures: string; policyIds: string };
 
-  constructor(readonly knex: Knex, prefix: string) {
+  constructor(
+    readonly knex: Knex,
+    prefix: string,
+  ) {
     this.tables = {
       settings: `${prefix}tlsrpt_settings`,
       reports: `${prefix}tlsrpt_reports`,
@@ -99,7 +109,9 @@ export class ReportStore {
     return this.knex.transaction(async (trx) => {
       const existing = await trx(this.tables.settings).where('domain', domain).first();
       if (existing) {
-        await trx(this.tables.settings).where('domain', domain).update({ rua: JSON.stringify(rua), updated_at: updatedAt });
+        await trx(this.tables.settings)
+          .where('domain', domain)
+          .update({ rua: JSON.stringify(rua), updated_at: updatedAt });
       } else {
         const token = newToken();
         await trx(this.tables.settings).insert({ domain, rua: JSON.stringify(rua), token, token_hash: tokenHash(token), updated_at: updatedAt });
@@ -130,31 +142,50 @@ export class ReportStore {
     const day = report.start.slice(0, 10);
     try {
       return await this.knex.transaction(async (trx) => {
-        const id = await insertId(this.knex, trx(this.tables.reports).insert({
-          domain: input.domain,
-          organisation: report.organisation,
-          report_id: report.reportId,
-          contact_info: report.contactInfo,
-          start_at: report.start,
-          end_at: report.end,
-          received_at: input.receivedAt.toISOString(),
-          received_via: input.via,
-          dkim: input.dkim,
-          dkim_domain: input.dkimDomain,
-          success: summary.success,
-          failure: summary.failure,
-          report_gz: input.gzip,
-        }));
+        const id = await insertId(
+          this.knex,
+          trx(this.tables.reports).insert({
+            domain: input.domain,
+            organisation: report.organisation,
+            report_id: report.reportId,
+            contact_info: report.contactInfo,
+            start_at: report.start,
+            end_at: report.end,
+            received_at: input.receivedAt.toISOString(),
+            received_via: input.via,
+            dkim: input.dkim,
+            dkim_domain: input.dkimDomain,
+            success: summary.success,
+            failure: summary.failure,
+            report_gz: input.gzip,
+          }),
+        );
         const policyIds: number[] = [];
         for (const p of summary.policies) {
-          const policyId = await insertId(this.knex, trx(this.tables.policies).insert({
-            report: id, domain: input.domain, day, policy_type: p.type, fingerprint: p.fingerprint, mx: p.mx.join(','), success: p.success, failure: p.failure,
-          }));
+          const policyId = await insertId(
+            this.knex,
+            trx(this.tables.policies).insert({
+              report: id,
+              domain: input.domain,
+              day,
+              policy_type: p.type,
+              fingerprint: p.fingerprint,
+              mx: p.mx.join(','),
+              success: p.success,
+              failure: p.failure,
+            }),
+          );
           policyIds.push(policyId);
         }
         const failures = summary.failures.map((f) => ({
-          report: id, policy: policyIds[f.policy], domain: input.domain, day, result_type: f.resultType,
-          receiving_mx_hostname: f.receivingMxHostname, receiving_ip: f.receivingIp, sessions: f.sessions,
+          report: id,
+          policy: policyIds[f.policy],
+          domain: input.domain,
+          day,
+          result_type: f.resultType,
+          receiving_mx_hostname: f.receivingMxHostname,
+          receiving_ip: f.receivingIp,
+          sessions: f.sessions,
         }));
         // Batches: SQLite allows at most 999 bound values per statement in older builds.
         for (let i = 0; i < failures.length; i += 100) await trx(this.tables.failures).insert(failures.slice(i, i + 100));
@@ -184,22 +215,45 @@ export class ReportStore {
     const { reports, policies, failures } = this.tables;
     const startFrom = `${from}T00:00:00.000Z`;
     const startTo = `${to}T23:59:59.999Z`;
-    const dayRows = await this.knex(policies).where('domain', domain).whereBetween('day', [from, to])
-      .select('day').sum({ success: 'success', failure: 'failure' }).groupBy('day').orderBy('day');
-    const orgRows = await this.knex(reports).where('domain', domain).whereBetween('start_at', [startFrom, startTo])
-      .select('organisation').count({ reports: '*' }).sum({ success: 'success', failure: 'failure' }).max({ last: 'start_at' })
-      .groupBy('organisation').orderBy('organisation');
-    const failureRows = await this.knex(`${failures} as f`).join(`${policies} as p`, 'p.id', 'f.policy')
-      .where('f.domain', domain).whereBetween('f.day', [from, to])
-      .select('p.policy_type', 'f.result_type', 'f.receiving_mx_hostname', 'f.receiving_ip').sum({ sessions: 'f.sessions' }).count({ details: '*' })
+    const dayRows = await this.knex(policies)
+      .where('domain', domain)
+      .whereBetween('day', [from, to])
+      .select('day')
+      .sum({ success: 'success', failure: 'failure' })
+      .groupBy('day')
+      .orderBy('day');
+    const orgRows = await this.knex(reports)
+      .where('domain', domain)
+      .whereBetween('start_at', [startFrom, startTo])
+      .select('organisation')
+      .count({ reports: '*' })
+      .sum({ success: 'success', failure: 'failure' })
+      .max({ last: 'start_at' })
+      .groupBy('organisation')
+      .orderBy('organisation');
+    const failureRows = await this.knex(`${failures} as f`)
+      .join(`${policies} as p`, 'p.id', 'f.policy')
+      .where('f.domain', domain)
+      .whereBetween('f.day', [from, to])
+      .select('p.policy_type', 'f.result_type', 'f.receiving_mx_hostname', 'f.receiving_ip')
+      .sum({ sessions: 'f.sessions' })
+      .count({ details: '*' })
       .groupBy('p.policy_type', 'f.result_type', 'f.receiving_mx_hostname', 'f.receiving_ip');
-    const policyRows = await this.knex(policies).where('domain', domain).whereBetween('day', [from, to])
-      .select('policy_type', 'fingerprint', 'mx').sum({ success: 'success', failure: 'failure' }).max({ last: 'day' })
+    const policyRows = await this.knex(policies)
+      .where('domain', domain)
+      .whereBetween('day', [from, to])
+      .select('policy_type', 'fingerprint', 'mx')
+      .sum({ success: 'success', failure: 'failure' })
+      .max({ last: 'day' })
       .groupBy('policy_type', 'fingerprint', 'mx');
     return {
       days: dayRows.map((r: Record<string, unknown>) => ({ date: String(r.day), success: num(r.success), failure: num(r.failure) })),
       organisations: orgRows.map((r: Record<string, unknown>) => ({
-        name: String(r.organisation), reports: num(r.reports), success: num(r.success), failure: num(r.failure), lastDay: String(r.last).slice(0, 10),
+        name: String(r.organisation),
+        reports: num(r.reports),
+        success: num(r.success),
+        failure: num(r.failure),
+        lastDay: String(r.last).slice(0, 10),
       })),
       failures: failureRows
         .map((r: Record<string, unknown>) => ({

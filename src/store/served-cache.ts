@@ -167,30 +167,32 @@ export class ServedCache {
     if (!this.reload || this.reload.generation !== this.generation) {
       const generation = this.generation;
       const startedAt = this.now();
-      const promise = this.load().then(
-        (served) => {
-          // A reload that began before the current snapshot's is older news: drop it.
-          if (this.snapshot && generation < this.snapshot.loadGeneration) return;
-          // Local saves committed after this reload began may be missing from it.
-          for (const patch of this.patches) if (patch.generation > generation) apply(served.policies, patch.domain, patch.policy);
-          this.patches = this.patches.filter((patch) => patch.generation > generation);
-          // The database now speaks for every change before this reload; only later ones need
-          // ordering (and a table migrated down and up again starts its revisions anew).
-          this.localRevisions.clear();
-          for (const patch of this.patches) if (patch.revision !== undefined) this.localRevisions.set(patch.domain, patch.revision);
-          this.snapshot = { ...served, generation: this.generation, loadedAt: startedAt, loadGeneration: generation };
-          this.retryAt = 0;
-          this.loads += 1;
-        },
-        (err: unknown) => {
-          // Database unreachable: keep the last known good snapshot and retry after a pause
-          // rather than on every request.
-          this.retryAt = this.now() + Math.min(1000, this.options.ttlMs);
-          this.onLoadError?.(err);
-        },
-      ).finally(() => {
-        if (this.reload?.promise === promise) this.reload = null;
-      });
+      const promise = this.load()
+        .then(
+          (served) => {
+            // A reload that began before the current snapshot's is older news: drop it.
+            if (this.snapshot && generation < this.snapshot.loadGeneration) return;
+            // Local saves committed after this reload began may be missing from it.
+            for (const patch of this.patches) if (patch.generation > generation) apply(served.policies, patch.domain, patch.policy);
+            this.patches = this.patches.filter((patch) => patch.generation > generation);
+            // The database now speaks for every change before this reload; only later ones need
+            // ordering (and a table migrated down and up again starts its revisions anew).
+            this.localRevisions.clear();
+            for (const patch of this.patches) if (patch.revision !== undefined) this.localRevisions.set(patch.domain, patch.revision);
+            this.snapshot = { ...served, generation: this.generation, loadedAt: startedAt, loadGeneration: generation };
+            this.retryAt = 0;
+            this.loads += 1;
+          },
+          (err: unknown) => {
+            // Database unreachable: keep the last known good snapshot and retry after a pause
+            // rather than on every request.
+            this.retryAt = this.now() + Math.min(1000, this.options.ttlMs);
+            this.onLoadError?.(err);
+          },
+        )
+        .finally(() => {
+          if (this.reload?.promise === promise) this.reload = null;
+        });
       this.reload = { promise, generation, startedAt };
     }
     const { promise, startedAt } = this.reload;

@@ -5,8 +5,7 @@
 
 export type MimeProblemCode = 'mail.noHeader' | 'mail.noReport' | 'mail.tooComplex';
 export type ReportPart =
-  | { ok: true; body: Buffer; gzip: boolean; topType: string; reportType: string | null; filename: string | null }
-  | { ok: false; code: MimeProblemCode };
+  { ok: true; body: Buffer; gzip: boolean; topType: string; reportType: string | null; filename: string | null } | { ok: false; code: MimeProblemCode };
 
 const MAX_DEPTH = 4;
 const MAX_PARTS = 50;
@@ -97,7 +96,14 @@ export function findReportPart(raw: Buffer): ReportPart {
     const filename = (disposition.params.get('filename') ?? ct.params.get('name') ?? null)?.toLowerCase() ?? null;
     const kind = isReportType(ct.type, filename);
     if (kind) {
-      return { ok: true, body: decode(e.body, e.headers.get('content-transfer-encoding')), gzip: kind === 'gzip', topType: topCt.type, reportType: topCt.params.get('report-type') ?? null, filename };
+      return {
+        ok: true,
+        body: decode(e.body, e.headers.get('content-transfer-encoding')),
+        gzip: kind === 'gzip',
+        topType: topCt.type,
+        reportType: topCt.params.get('report-type') ?? null,
+        filename,
+      };
     }
     const boundary = ct.params.get('boundary');
     if (!ct.type.startsWith('multipart/') || !boundary) return null;

@@ -4,11 +4,7 @@
 import { splitFields } from '../policy/parse';
 /** What is wrong with a TLS-RPT record, for a verdict to say in words. */
 export type TlsRptProblem =
-  | { code: 'prefix' }
-  | { code: 'two-rua' }
-  | { code: 'bad-uri'; uri: string }
-  | { code: 'bad-field'; field: string }
-  | { code: 'no-rua' };
+  { code: 'prefix' } | { code: 'two-rua' } | { code: 'bad-uri'; uri: string } | { code: 'bad-field'; field: string } | { code: 'no-rua' };
 /** A problem is a code with its values; the DNS Check says it in words. */
 export type TlsRptParse = { ok: true; rua: string[] } | { ok: false; problem: TlsRptProblem };
 
@@ -49,4 +45,3 @@ export function isReportUri(uri: string): boolean {
     return false;
   }
 }
-

@@ -80,9 +80,17 @@ export type ReportParse = { ok: true; report: TlsReport } | { ok: false; problem
 
 /** The result types RFC 8460 section 4.3 defines (others are kept as sent). */
 export const KNOWN_RESULT_TYPES = [
-  'starttls-not-supported', 'certificate-host-mismatch', 'certificate-expired', 'certificate-not-trusted',
-  'validation-failure', 'tlsa-invalid', 'dnssec-invalid', 'dane-required',
-  'sts-policy-fetch-error', 'sts-policy-invalid', 'sts-webpki-invalid',
+  'starttls-not-supported',
+  'certificate-host-mismatch',
+  'certificate-expired',
+  'certificate-not-trusted',
+  'validation-failure',
+  'tlsa-invalid',
+  'dnssec-invalid',
+  'dane-required',
+  'sts-policy-fetch-error',
+  'sts-policy-invalid',
+  'sts-webpki-invalid',
 ] as const;
 
 /** Result types that mean the MTA-STS policy itself could not be used (what blocks enforce). */
@@ -100,7 +108,8 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -155,8 +164,7 @@ class Reader {
     const start = this.date(range, 'start-datetime', 'date-range.start-datetime');
     const end = this.date(range, 'end-datetime', 'date-range.end-datetime');
     if (start && end && end < start) this.problem('report.dateOrder', 'date-range');
-    const policies = this.array(value, 'policies', 'policies', REPORT_LIMITS.policies, true)
-      .map((entry, i) => this.policy(entry, `policies[${i}]`));
+    const policies = this.array(value, 'policies', 'policies', REPORT_LIMITS.policies, true).map((entry, i) => this.policy(entry, `policies[${i}]`));
     return {
       organisation: this.string(value, 'organization-name', 'organization-name', REPORT_LIMITS.shortString, true) ?? '',
       contactInfo: this.string(value, 'contact-info', 'contact-info', REPORT_LIMITS.shortString, false),
@@ -172,13 +180,16 @@ class Reader {
     const item = isObject(entry) ? entry : {};
     const policy = this.object(item, 'policy', `${path}.policy`);
     const summary = this.object(item, 'summary', `${path}.summary`);
-    const strings = this.array(policy, 'policy-string', `${path}.policy.policy-string`, REPORT_LIMITS.policyStrings, false)
-      .map((s, i) => this.text(s, `${path}.policy.policy-string[${i}]`, REPORT_LIMITS.longString) ?? '');
+    const strings = this.array(policy, 'policy-string', `${path}.policy.policy-string`, REPORT_LIMITS.policyStrings, false).map(
+      (s, i) => this.text(s, `${path}.policy.policy-string[${i}]`, REPORT_LIMITS.longString) ?? '',
+    );
     const mxValue = policy['mx-host'];
-    const mx = typeof mxValue === 'string'
-      ? [this.text(mxValue, `${path}.policy.mx-host`, REPORT_LIMITS.shortString) ?? '']
-      : this.array(policy, 'mx-host', `${path}.policy.mx-host`, REPORT_LIMITS.mxHosts, false)
-        .map((s, i) => this.text(s, `${path}.policy.mx-host[${i}]`, REPORT_LIMITS.shortString) ?? '');
+    const mx =
+      typeof mxValue === 'string'
+        ? [this.text(mxValue, `${path}.policy.mx-host`, REPORT_LIMITS.shortString) ?? '']
+        : this.array(policy, 'mx-host', `${path}.policy.mx-host`, REPORT_LIMITS.mxHosts, false).map(
+            (s, i) => this.text(s, `${path}.policy.mx-host[${i}]`, REPORT_LIMITS.shortString) ?? '',
+          );
     return {
       type: this.string(policy, 'policy-type', `${path}.policy.policy-type`, 64, true) ?? '',
       strings,
@@ -186,8 +197,9 @@ class Reader {
       mx: mx.filter((host) => host !== '').map(lowerHost),
       success: this.count(summary, 'total-successful-session-count', `${path}.summary.total-successful-session-count`, true) ?? 0,
       failure: this.count(summary, 'total-failure-session-count', `${path}.summary.total-failure-session-count`, true) ?? 0,
-      failures: this.array(item, 'failure-details', `${path}.failure-details`, REPORT_LIMITS.failureDetails, false)
-        .map((detail, i) => this.failure(detail, `${path}.failure-details[${i}]`)),
+      failures: this.array(item, 'failure-details', `${path}.failure-details`, REPORT_LIMITS.failureDetails, false).map((detail, i) =>
+        this.failure(detail, `${path}.failure-details[${i}]`),
+      ),
     };
   }
 
@@ -317,7 +329,7 @@ export function isIpAddress(text: string): boolean {
   if (IPV4.test(text)) return true;
   if (!/^[0-9A-Fa-f:.]{2,45}$/.test(text)) return false;
   let body = text;
-  let groups = 8;
+  const groups = 8;
   const lastColon = body.lastIndexOf(':');
   if (body.includes('.')) {
     if (!IPV4.test(body.slice(lastColon + 1))) return false;
@@ -342,7 +354,10 @@ export function parseRfc3339(text: string): Date | null {
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) return null;
   if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return null;
   // A leap second reads as the next second: JavaScript dates have none.
-  const iso = `${text.slice(0, 10)}T${text.slice(11).replace(/:60(?=[.Zz+-])/, ':59').toUpperCase()}`;
+  const iso = `${text.slice(0, 10)}T${text
+    .slice(11)
+    .replace(/:60(?=[.Zz+-])/, ':59')
+    .toUpperCase()}`;
   const date = new Date(Date.parse(iso) + (second === 60 ? 1000 : 0));
   return Number.isNaN(date.getTime()) ? null : date;
 }

@@ -29,11 +29,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
   router.use(noStore);
   // Each route asks the host's hook first (with its domain and action), then parses its form and
   // checks the CSRF token: a refused request is answered before its body is even read.
-  const form = [
-    parseForm(FORM_FIELD_LIMIT),
-    limitFormFields(FORM_FIELD_LIMIT),
-    ...ctx.csrf.protect,
-  ];
+  const form = [parseForm(FORM_FIELD_LIMIT), limitFormFields(FORM_FIELD_LIMIT), ...ctx.csrf.protect];
 
   router.get('/:domain', requireAdmin(authorize, 'read'), async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
@@ -56,9 +52,10 @@ export function createAdminRouter(ctx: PluginContext): Router {
     const admission = await ctx.limiter.admit(req);
     if (!admission.ok) {
       const t = await tabTranslator(ctx, req, res);
-      const text = admission.reason === 'busy'
-        ? t.t('notice.checksBusy', { limit: admission.limit, seconds: admission.retryAfter })
-        : t.t('notice.rateLimited', { limit: admission.limit, window: Math.ceil(admission.windowMs / 1000), seconds: admission.retryAfter });
+      const text =
+        admission.reason === 'busy'
+          ? t.t('notice.checksBusy', { limit: admission.limit, seconds: admission.retryAfter })
+          : t.t('notice.rateLimited', { limit: admission.limit, window: Math.ceil(admission.windowMs / 1000), seconds: admission.retryAfter });
       res.setHeader('Retry-After', String(admission.retryAfter));
       return showTab(ctx, req, res, record, 429, { notices: [{ kind: 'warning', text }] });
     }
@@ -83,8 +80,12 @@ export function createAdminRouter(ctx: PluginContext): Router {
     // The buttons of the "Turning MTA-STS off" panel; "Save changes" sends none.
     const intent = body.intent === 'retire' || body.intent === 'deactivate' ? body.intent : null;
     const typed: FormValues = {
-      version: text(body.version), mode: text(body.mode), maxAge: text(body.maxAge), mx: text(body.mx),
-      active: isChecked(changes.active), revision: Number(revisionText),
+      version: text(body.version),
+      mode: text(body.mode),
+      maxAge: text(body.maxAge),
+      mx: text(body.mx),
+      active: isChecked(changes.active),
+      revision: Number(revisionText),
     };
 
     // Unchecking Active on a policy senders may have cached in testing or enforce would leave them
@@ -99,14 +100,20 @@ export function createAdminRouter(ctx: PluginContext): Router {
     }
 
     let before: PolicySettings | null = null;
-    const result = await ctx.service.save(String(req.params.domain), (current) => {
-      before = current;
-      // Retiring: the stored policy in mode none with a small max_age (RFC 8461 section 8.3); what else was typed is left aside.
-      const wanted = intent === 'retire' ? { mode: 'none', active: '1', maxAge: String(retiredMaxAge(current.maxAge)) } : changes;
-      return applyChanges(current, wanted, 'form');
-    }, { expectedRevision: Number(revisionText), audit: await auditOf(ctx, req, 'tab') }).catch((err: unknown) => {
-      throw saveError(err, ctx.logger);
-    });
+    const result = await ctx.service
+      .save(
+        String(req.params.domain),
+        (current) => {
+          before = current;
+          // Retiring: the stored policy in mode none with a small max_age (RFC 8461 section 8.3); what else was typed is left aside.
+          const wanted = intent === 'retire' ? { mode: 'none', active: '1', maxAge: String(retiredMaxAge(current.maxAge)) } : changes;
+          return applyChanges(current, wanted, 'form');
+        },
+        { expectedRevision: Number(revisionText), audit: await auditOf(ctx, req, 'tab') },
+      )
+      .catch((err: unknown) => {
+        throw saveError(err, ctx.logger);
+      });
     switch (result.status) {
       case 'not-found':
         throw notFound();
@@ -131,8 +138,10 @@ export function createAdminRouter(ctx: PluginContext): Router {
         const id = record.policy.id ?? '';
         const previous = before as PolicySettings | null;
         const retired = intent === 'retire' && changed && previous !== null;
-        const notice: SavedNotice = !changed ? { kind: 'unchanged', id }
-          : retired ? { kind: 'retired', id, until: expiresBy(now, previous.maxAge).toISOString() }
+        const notice: SavedNotice = !changed
+          ? { kind: 'unchanged', id }
+          : retired
+            ? { kind: 'retired', id, until: expiresBy(now, previous.maxAge).toISOString() }
             : { kind: 'saved', id };
         // The guide's Step 4: testing first. Said once, right after the jump.
         if (changed && previous !== null && servedMode(previous) === 'none' && servedMode(record.policy) === 'enforce') notice.skippedTesting = true;
@@ -160,9 +169,10 @@ export function createAdminRouter(ctx: PluginContext): Router {
 /** The plugin's form parser; its "too many fields" is said in words, like the check below. */
 function parseForm(limit: number): RequestHandler {
   const parse = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: limit });
-  return (req, res, next) => parse(req, res, (err?: unknown) => {
-    next((err as { type?: string } | undefined)?.type === 'parameters.too.many' ? httpError(413, 'too-many-fields', 'tooManyFields', { limit }) : err);
-  });
+  return (req, res, next) =>
+    parse(req, res, (err?: unknown) => {
+      next((err as { type?: string } | undefined)?.type === 'parameters.too.many' ? httpError(413, 'too-many-fields', 'tooManyFields', { limit }) : err);
+    });
 }
 
 /**
@@ -194,10 +204,7 @@ function countFields(body: unknown, limit: number): number {
   return count;
 }
 
-async function showTab(
-  ctx: PluginContext, req: Request, res: Response, record: DomainRecord, status: number,
-  state: TabState,
-): Promise<void> {
+async function showTab(ctx: PluginContext, req: Request, res: Response, record: DomainRecord, status: number, state: TabState): Promise<void> {
   const content = await renderTabFragment(ctx, req, res, record, state);
   await ctx.pages.page(req, res, { title: `MTA-STS: ${domainLabel(record.domain)}`, domain: record.domain, content, status });
 }
@@ -209,7 +216,7 @@ export function tabTarget(ctx: PluginContext, domain: string): string {
   try {
     url = ctx.options.tabUrl(domain);
   } catch (err) {
-    ctx.logger.error('options.tabUrl threw; the plugin\'s own tab page is used', err);
+    ctx.logger.error("options.tabUrl threw; the plugin's own tab page is used", err);
     return fallback;
   }
   if (typeof url === 'string' && isSafeLink(url, false)) return url;

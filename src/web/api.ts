@@ -12,7 +12,9 @@ function pageParameter(value: unknown, name: string, fallback: number, min: numb
   if (value === undefined) return fallback;
   const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : NaN;
   if (!(n >= min && n <= max)) {
-    throw new HttpError(400, 'invalid', `${name} must be a whole number from ${min} to ${max}`, [{ field: name, message: `${name} must be a whole number from ${min} to ${max}` }]);
+    throw new HttpError(400, 'invalid', `${name} must be a whole number from ${min} to ${max}`, [
+      { field: name, message: `${name} must be a whole number from ${min} to ${max}` },
+    ]);
   }
   return n;
 }
@@ -93,25 +95,34 @@ export function createApiRouter(ctx: PluginContext): Router {
     }
     const body = req.body as unknown;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new HttpError(400, 'bad-body', 'The body must be a JSON object.', [{ field: 'body', code: 'body.notObject', params: {}, message: 'The body must be a JSON object such as {"mode": "testing"}.' }]);
+      throw new HttpError(400, 'bad-body', 'The body must be a JSON object.', [
+        { field: 'body', code: 'body.notObject', params: {}, message: 'The body must be a JSON object such as {"mode": "testing"}.' },
+      ]);
     }
     const { revision, ...changes } = body as Record<string, unknown>;
     if (revision !== undefined && !(typeof revision === 'number' && Number.isSafeInteger(revision) && revision >= 0)) {
-      throw new HttpError(400, 'invalid', 'revision must be a whole number', [{ field: 'revision', code: 'revision.invalid', params: {}, message: 'revision must be the whole number returned by GET' }]);
+      throw new HttpError(400, 'invalid', 'revision must be a whole number', [
+        { field: 'revision', code: 'revision.invalid', params: {}, message: 'revision must be the whole number returned by GET' },
+      ]);
     }
-    const result = await ctx.service.save(req.params.domain as string, (current) => applyChanges(current, changes, 'json'), {
-      expectedRevision: revision as number | undefined,
-      audit: await auditOf(ctx, req, 'api'),
-    }).catch((err: unknown) => {
-      throw saveError(err, ctx.logger);
-    });
+    const result = await ctx.service
+      .save(req.params.domain as string, (current) => applyChanges(current, changes, 'json'), {
+        expectedRevision: revision,
+        audit: await auditOf(ctx, req, 'api'),
+      })
+      .catch((err: unknown) => {
+        throw saveError(err, ctx.logger);
+      });
     switch (result.status) {
       case 'not-found':
         throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
       case 'invalid':
         throw new HttpError(400, 'invalid', 'Nothing was saved: some fields are invalid.', result.errors);
       case 'conflict':
-        res.status(409).json({ error: { code: 'conflict', message: 'The policy changed since revision ' + String(revision) + '; nothing was saved.' }, current: await domainJson(ctx, result.record) });
+        res.status(409).json({
+          error: { code: 'conflict', message: 'The policy changed since revision ' + String(revision) + '; nothing was saved.' },
+          current: await domainJson(ctx, result.record),
+        });
         return;
       case 'saved':
         res.json({ ...(await domainJson(ctx, result.record)), changed: result.changed });
@@ -121,12 +132,17 @@ export function createApiRouter(ctx: PluginContext): Router {
   // ---- TLS reports (RFC 8460) ----
   router.get('/:domain/reports', requireAdmin(authorize, 'read'), async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
-    const { from, to } = reportRange(req.query as Record<string, unknown>, ctx.options.now());
+    const { from, to } = reportRange(req.query, ctx.options.now());
     const summary = await ctx.service.reports.summary(record.domain, from, to);
     if (!summary) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
     res.json({
       ...summary,
-      failures: summary.failures.map(({ resultType, receivingMxHostname, receivingIp, sessions }) => ({ resultType, receivingMxHostname, receivingIp, sessions })),
+      failures: summary.failures.map(({ resultType, receivingMxHostname, receivingIp, sessions }) => ({
+        resultType,
+        receivingMxHostname,
+        receivingIp,
+        sessions,
+      })),
       policies: summary.policies.map(({ policyType, id, mx, sessions }) => ({ policyType, id, mx, sessions })),
     });
   });
@@ -138,7 +154,9 @@ export function createApiRouter(ctx: PluginContext): Router {
     const matching = organisation === null ? found : found.filter((r) => r.organisation === organisation);
     if (matching.length === 0) throw new HttpError(404, 'not-found', 'There is no stored report with this report-id for this domain.');
     if (matching.length > 1) {
-      throw new HttpError(400, 'ambiguous', 'Several organisations sent a report with this report-id.', [{ field: 'organisation', message: 'Name the organisation: ?organisation=<organization-name>' }]);
+      throw new HttpError(400, 'ambiguous', 'Several organisations sent a report with this report-id.', [
+        { field: 'organisation', message: 'Name the organisation: ?organisation=<organization-name>' },
+      ]);
     }
     res.json(matching[0]);
   });
@@ -146,7 +164,9 @@ export function createApiRouter(ctx: PluginContext): Router {
   router.put('/:domain/reporting', requireAdmin(authorize, 'write'), express.json({ limit: '32kb', strict: true }), async (req, res) => {
     const body = (req.is('application/json') ? req.body : null) as Record<string, unknown> | null;
     if (body === null || typeof body !== 'object' || Array.isArray(body) || !('rua' in body)) {
-      throw new HttpError(400, 'bad-body', 'The body must be a JSON object with rua.', [{ field: 'rua', message: 'Send {"rua": ["mailto:tlsrpt@example.org"]}' }]);
+      throw new HttpError(400, 'bad-body', 'The body must be a JSON object with rua.', [
+        { field: 'rua', message: 'Send {"rua": ["mailto:tlsrpt@example.org"]}' },
+      ]);
     }
     const result = await ctx.service.reports.configure(String(req.params.domain), body.rua);
     if (result.status === 'not-found') throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
@@ -163,7 +183,6 @@ export function createApiRouter(ctx: PluginContext): Router {
     if (!reporting) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
     res.json(reporting);
   });
-
 
   // No route matched: refused like every route to someone not allowed at all, else 404.
   router.use(requireAdmin(authorize, 'read', false), (_req, _res, next) => next(new HttpError(404, 'not-found', 'No such API route.')));

@@ -11,7 +11,10 @@ import type { Logger } from '../logger';
 export const ASSETS_PATH = '/assets';
 const SCRIPT_NAME = 'tab.mjs';
 
-interface Asset { body: Buffer; hash: string }
+interface Asset {
+  body: Buffer;
+  hash: string;
+}
 
 let script: Asset | null | undefined;
 

@@ -20,7 +20,9 @@ import type { PageRenderer } from './pages';
 /** The 429 for a DNS Check over the limit, with Retry-After. */
 export function rateLimitedError(decision: { retryAfter: number; limit: number; windowMs: number }): HttpError {
   const error = httpError(429, 'rate-limited', 'dnsCheckLimited', {
-    limit: decision.limit, window: Math.ceil(decision.windowMs / 1000), seconds: decision.retryAfter,
+    limit: decision.limit,
+    window: Math.ceil(decision.windowMs / 1000),
+    seconds: decision.retryAfter,
   });
   error.retryAfter = decision.retryAfter;
   return error;

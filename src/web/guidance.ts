@@ -39,7 +39,10 @@ export function mxAdvice(mx: string, mode: string, hosts: readonly string[]): Mx
   return { stale: staleEntries(patterns, hosts), uncovered, consequence };
 }
 
-export interface MaxAgeAdvice { equals: string; warning: string }
+export interface MaxAgeAdvice {
+  equals: string;
+  warning: string;
+}
 
 /**
  * "= 1 week" beside the seconds, and a warning below one day; above the RFC maximum only the

@@ -17,7 +17,10 @@ export interface SavedNotice {
   until?: string;
 }
 
-interface Payload extends SavedNotice { domain: string; exp: number }
+interface Payload extends SavedNotice {
+  domain: string;
+  exp: number;
+}
 
 const ID = /^[A-Za-z0-9]{0,32}$/;
 

@@ -8,7 +8,8 @@ import type { HttpError } from './errors';
 import { localeFor } from './locale';
 
 /** The plugin's EJS views, at the package root: two levels up from `src/web`, three from `dist/src/web`. */
-export const VIEWS_DIR = [join(__dirname, '../../views'), join(__dirname, '../../../views')].find((dir) => existsSync(join(dir, 'tab.ejs'))) ?? join(__dirname, '../../../views');
+export const VIEWS_DIR =
+  [join(__dirname, '../../views'), join(__dirname, '../../../views')].find((dir) => existsSync(join(dir, 'tab.ejs'))) ?? join(__dirname, '../../../views');
 
 /**
  * Renders the plugin's fragments and hands them to the host's layout, so that every page the
@@ -31,9 +32,7 @@ export class PageRenderer {
   }
 
   async page(req: Request, res: Response, page: { title: string; domain: string | null; content: string; status: number }): Promise<void> {
-    const html = this.options.layout
-      ? await this.options.layout({ req, res, ...page })
-      : this.fragment('page', { title: page.title, content: page.content });
+    const html = this.options.layout ? await this.options.layout({ req, res, ...page }) : this.fragment('page', { title: page.title, content: page.content });
     if (res.headersSent) return;
     res.status(page.status).type('html').send(html);
   }

@@ -94,7 +94,10 @@ export function addressKey(address: string): string {
     const first = groups(head);
     const last = tail === null ? [] : groups(tail);
     const all = [...first, ...Array<string>(Math.max(0, 8 - first.length - last.length)).fill('0'), ...last];
-    return `ip6:${all.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+    return `ip6:${all
+      .slice(0, 4)
+      .map((g) => parseInt(g, 16).toString(16))
+      .join(':')}::/64`;
   }
   return `ip:${ip}`;
 }

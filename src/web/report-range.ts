@@ -11,7 +11,9 @@ function day(value: unknown, name: string): number | null {
   const text = typeof value === 'string' ? value : '';
   const time = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : NaN;
   if (Number.isNaN(time) || utcDay(new Date(time)) !== text) {
-    throw new HttpError(400, 'invalid', `${name} must be a date YYYY-MM-DD`, [{ field: name, message: `${name} must be a date such as 2026-11-30 (YYYY-MM-DD, UTC)` }]);
+    throw new HttpError(400, 'invalid', `${name} must be a date YYYY-MM-DD`, [
+      { field: name, message: `${name} must be a date such as 2026-11-30 (YYYY-MM-DD, UTC)` },
+    ]);
   }
   return time;
 }

@@ -17,7 +17,16 @@ import { renderTabFragment, type Notice } from './tab';
 export const PERIODS = [7, 14, 30, 90, 365] as const;
 const DAY_MS = 86_400_000;
 const DANE_TYPES = new Set(['tlsa-invalid', 'dnssec-invalid', 'dane-required']);
-const EXPLAINED = new Set(['starttls-not-supported', 'certificate-host-mismatch', 'certificate-expired', 'certificate-not-trusted', 'validation-failure', 'sts-policy-fetch-error', 'sts-policy-invalid', 'sts-webpki-invalid']);
+const EXPLAINED = new Set([
+  'starttls-not-supported',
+  'certificate-host-mismatch',
+  'certificate-expired',
+  'certificate-not-trusted',
+  'validation-failure',
+  'sts-policy-fetch-error',
+  'sts-policy-invalid',
+  'sts-webpki-invalid',
+]);
 
 /** `form`: the admin router's body parsing, field limit and CSRF check, run after authorization. */
 export function addReportRoutes(router: Router, ctx: PluginContext, form: RequestHandler[]): void {
@@ -28,7 +37,9 @@ export function addReportRoutes(router: Router, ctx: PluginContext, form: Reques
     const query = req.query as Record<string, unknown>;
     const days = PERIODS.find((p) => String(p) === query.days) ?? 30;
     if (query.days !== undefined && String(days) !== query.days) {
-      throw new HttpError(400, 'invalid', 'days must be one of ' + PERIODS.join(', '), [{ field: 'days', message: `days must be one of ${PERIODS.join(', ')}` }]);
+      throw new HttpError(400, 'invalid', 'days must be one of ' + PERIODS.join(', '), [
+        { field: 'days', message: `days must be one of ${PERIODS.join(', ')}` },
+      ]);
     }
     const { from, to } = reportRange(query, ctx.options.now(), days);
     const summary = await ctx.service.reports.summary(record.domain, from, to);
@@ -89,13 +100,18 @@ export function chart(days: ReportsSummary['days']) {
       const hs = scale(d.success);
       const hf = scale(d.failure);
       return {
-        date: d.date, success: d.success, failure: d.failure,
+        date: d.date,
+        success: d.success,
+        failure: d.failure,
         successRect: { x: round(x - bar), y: top + plot - hs, w: round(bar), h: hs },
         failureRect: { x: round(x), y: top + plot - hf, w: round(bar), h: hf },
       };
     }),
     // A date label under the first, middle and last day.
-    labels: days.length === 0 ? [] : [...new Set([0, Math.floor((days.length - 1) / 2), days.length - 1])].map((i) => ({ x: round(i * slot + slot / 2), text: days[i].date.slice(5) })),
+    labels:
+      days.length === 0
+        ? []
+        : [...new Set([0, Math.floor((days.length - 1) / 2), days.length - 1])].map((i) => ({ x: round(i * slot + slot / 2), text: days[i].date.slice(5) })),
   };
 }
 
@@ -107,8 +123,11 @@ function round(n: number): number {
 export function explainFailure(failure: ReportsSummary['failures'][number], record: DomainRecord, t: Translator): string {
   const host = failure.receivingMxHostname ?? t.t('reports.host.unknown');
   const params = { host, sessions: failure.sessions, type: failure.resultType, url: policyUrl(record.domain), domain: record.domain, reason: '' };
-  const key: MessageKey = EXPLAINED.has(failure.resultType) ? (`reports.explain.${failure.resultType}` as MessageKey)
-    : DANE_TYPES.has(failure.resultType) ? 'reports.explain.dane' : 'reports.explain.otherType';
+  const key: MessageKey = EXPLAINED.has(failure.resultType)
+    ? (`reports.explain.${failure.resultType}` as MessageKey)
+    : DANE_TYPES.has(failure.resultType)
+      ? 'reports.explain.dane'
+      : 'reports.explain.otherType';
   let text = t.say(key, params);
   const { mx } = record.policy;
   if (failure.receivingMxHostname && mx.length > 0 && !mx.some((pattern) => mxMatches(pattern, failure.receivingMxHostname as string))) {
@@ -124,9 +143,12 @@ function readinessView(readiness: Readiness, t: Translator) {
     text: t.t('reports.ready.no'),
     reasons: readiness.reasons.map((r) => {
       switch (r.code) {
-        case 'not-testing': return t.t('reports.ready.not-testing');
-        case 'few-organisations': return t.t('reports.ready.few-organisations', { organisations: r.organisations });
-        case 'sts-failures': return t.t('reports.ready.sts-failures', { sessions: r.sessions, types: r.resultTypes.join(', ') });
+        case 'not-testing':
+          return t.t('reports.ready.not-testing');
+        case 'few-organisations':
+          return t.t('reports.ready.few-organisations', { organisations: r.organisations });
+        case 'sts-failures':
+          return t.t('reports.ready.sts-failures', { sessions: r.sessions, types: r.resultTypes.join(', ') });
       }
     }),
   };

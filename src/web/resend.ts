@@ -39,7 +39,9 @@ export function resendPage(ctx: PluginContext): ErrorRequestHandler {
       const t = translator(await localeFor(ctx.options.locale, req, res));
       const body = (req.body ?? {}) as Record<string, unknown>;
       const values: Record<RestoreField, string> = {
-        mode: text(body.mode), maxAge: text(body.maxAge), mx: text(body.mx),
+        mode: text(body.mode),
+        maxAge: text(body.maxAge),
+        mx: text(body.mx),
         active: [body.active].flat().some((v) => v === '1' || v === 'on' || v === 'true') ? '1' : '0',
       };
       const target = restoreTarget(ctx, domain);

@@ -16,7 +16,10 @@ import { NOTICE_PARAM, readNotice, type SavedNotice } from './notice-token';
 import { RESTORE_FIELDS, RESTORE_PARAM, restoreParam } from './resend';
 
 export type NoticeKind = 'success' | 'danger' | 'warning' | 'info';
-export interface Notice { kind: NoticeKind; text: string }
+export interface Notice {
+  kind: NoticeKind;
+  text: string;
+}
 
 /** Most severe first: only the first notice is shown as a box, the others fold into it. */
 const SEVERITY: Record<NoticeKind, number> = { danger: 0, warning: 1, success: 2, info: 3 };
@@ -33,19 +36,48 @@ function patternULabel(pattern: string): string {
 }
 
 /** The form as shown: stored values, or what the person typed when it had errors. */
-export interface FormValues { version: string; mode: string; maxAge: string; mx: string; active: boolean; revision: number }
+export interface FormValues {
+  version: string;
+  mode: string;
+  maxAge: string;
+  mx: string;
+  active: boolean;
+  revision: number;
+}
 
 const MODE_KEYS: Record<(typeof MODES)[number], MessageKey> = { none: 'tab.mode.none', testing: 'tab.mode.testing', enforce: 'tab.mode.enforce' };
 
 /** The messages the tab's script needs to say what the page says, live. */
 const CLIENT_KEYS = [
   'list.last',
-  'duration.week.one', 'duration.week.other', 'duration.day.one', 'duration.day.other', 'duration.hour.one', 'duration.hour.other',
-  'duration.minute.one', 'duration.minute.other', 'duration.second.one', 'duration.second.other',
-  'tab.maxAge.equals', 'tab.maxAge.short', 'tab.maxAge.tooLong',
-  'tab.mx.stale.one', 'tab.mx.stale.other', 'tab.mx.uncovered.one', 'tab.mx.uncovered.other', 'tab.mx.covered',
-  'tab.mx.refused.one', 'tab.mx.refused.other', 'tab.mx.reported.one', 'tab.mx.reported.other', 'tab.mx.fill',
-  'tab.copy', 'tab.copy.done', 'tab.copy.failed', 'tab.notices.more.one', 'tab.notices.more.other',
+  'duration.week.one',
+  'duration.week.other',
+  'duration.day.one',
+  'duration.day.other',
+  'duration.hour.one',
+  'duration.hour.other',
+  'duration.minute.one',
+  'duration.minute.other',
+  'duration.second.one',
+  'duration.second.other',
+  'tab.maxAge.equals',
+  'tab.maxAge.short',
+  'tab.maxAge.tooLong',
+  'tab.mx.stale.one',
+  'tab.mx.stale.other',
+  'tab.mx.uncovered.one',
+  'tab.mx.uncovered.other',
+  'tab.mx.covered',
+  'tab.mx.refused.one',
+  'tab.mx.refused.other',
+  'tab.mx.reported.one',
+  'tab.mx.reported.other',
+  'tab.mx.fill',
+  'tab.copy',
+  'tab.copy.done',
+  'tab.copy.failed',
+  'tab.notices.more.one',
+  'tab.notices.more.other',
 ] as const satisfies readonly MessageKey[];
 
 const BADGES: Record<CheckStatus, string> = { ok: 'text-bg-success', warning: 'text-bg-warning', error: 'text-bg-danger', info: 'text-bg-info' };
@@ -53,7 +85,14 @@ const BADGES: Record<CheckStatus, string> = { ok: 'text-bg-success', warning: 't
 export function storedFormValues(record: DomainRecord): FormValues {
   const { policy } = record;
   // MX entries in the form people type them (U-labels); the A-labels are shown beside the field.
-  return { version: policy.version, mode: policy.mode, maxAge: String(policy.maxAge), mx: policy.mx.map(patternULabel).join(', '), active: policy.active, revision: policy.revision };
+  return {
+    version: policy.version,
+    mode: policy.mode,
+    maxAge: String(policy.maxAge),
+    mx: policy.mx.map(patternULabel).join(', '),
+    active: policy.active,
+    revision: policy.revision,
+  };
 }
 
 export interface TabState {
@@ -79,8 +118,10 @@ export interface TabState {
 function savedNotices(notice: SavedNotice, t: Translator): Notice[] {
   const id = notice.id || t.t('notice.noIdYet');
   const notices: Notice[] = [
-    notice.kind === 'unchanged' ? { kind: 'info', text: t.t('notice.unchanged', { id }) }
-      : notice.kind === 'retired' ? { kind: 'success', text: t.t('notice.retired', { id, date: utcTime(notice.until ?? new Date(), t) }) }
+    notice.kind === 'unchanged'
+      ? { kind: 'info', text: t.t('notice.unchanged', { id }) }
+      : notice.kind === 'retired'
+        ? { kind: 'success', text: t.t('notice.retired', { id, date: utcTime(notice.until ?? new Date(), t) }) }
         : { kind: 'success', text: t.t('notice.saved', { id }) },
   ];
   if (notice.skippedTesting) notices.push({ kind: 'warning', text: t.t('notice.skippedTesting') });
@@ -120,22 +161,19 @@ function standingNotices(record: DomainRecord, t: Translator, state: TabState): 
 }
 
 /** Renders the MTA-STS tab fragment for a domain, in the request's language. */
-export async function renderTabFragment(
-  ctx: PluginContext,
-  req: Request,
-  res: Response,
-  record: DomainRecord,
-  state: TabState = {},
-): Promise<string> {
+export async function renderTabFragment(ctx: PluginContext, req: Request, res: Response, record: DomainRecord, state: TabState = {}): Promise<string> {
   const locale = await localeFor(ctx.options.locale, req, res);
   const t = translator(locale);
   const shown = state.form || state.notices || state.dnsCheck ? state : { ...state, ...stateFromQuery(ctx, req, record, t) };
-  const mxDns = shown.mxDns ?? await ctx.service.mxHosts(record.domain, locale);
-  const reporting = shown.reporting !== undefined ? shown.reporting : await ctx.service.reports.reporting(record.domain).catch((err: unknown) => {
-    // The tab stays usable when the report tables cannot be read (e.g. not migrated yet).
-    ctx.logger.warn('could not read the TLS reporting settings', err);
-    return null;
-  });
+  const mxDns = shown.mxDns ?? (await ctx.service.mxHosts(record.domain, locale));
+  const reporting =
+    shown.reporting !== undefined
+      ? shown.reporting
+      : await ctx.service.reports.reporting(record.domain).catch((err: unknown) => {
+          // The tab stays usable when the report tables cannot be read (e.g. not migrated yet).
+          ctx.logger.warn('could not read the TLS reporting settings', err);
+          return null;
+        });
   return ctx.pages.fragment('tab', tabView(ctx, req, res, record, { ...shown, reporting }, t, mxDns));
 }
 
@@ -216,13 +254,15 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
     records,
     zoneSnippet: records.map((r) => `${r.name}. 3600 IN ${r.type} ${r.type === 'TXT' ? `"${r.value}"` : `${r.value}.`}`).join('\n'),
     dnsCheck: state.dnsCheck ? dnsCheckView(state.dnsCheck, t) : null,
-    reporting: state.reporting ? {
-      ...state.reporting,
-      maxRua: MAX_RUA,
-      action: `${base}/reporting`,
-      tokenAction: `${base}/reporting/token`,
-      pageUrl: `${base}/reports`,
-    } : null,
+    reporting: state.reporting
+      ? {
+          ...state.reporting,
+          maxRua: MAX_RUA,
+          action: `${base}/reporting`,
+          tokenAction: `${base}/reporting/token`,
+          pageUrl: `${base}/reports`,
+        }
+      : null,
     // Templates, not texts: the script fills in the placeholders itself.
     clientL10n: JSON.stringify(Object.fromEntries(CLIENT_KEYS.map((key) => [key, CATALOGUES[t.locale][key]]))),
   };
@@ -255,7 +295,9 @@ function mxHints(advice: ReturnType<typeof mxAdvice> | null, mx: string, hasErro
   };
   const classes: Record<(typeof MX_HINTS)[number], string> = {
     consequence: `alert ${advice?.consequence === 'refused' ? 'alert-danger' : 'alert-warning'} py-2 px-3 mt-2 mb-0 small`,
-    uncovered: 'form-text text-warning-emphasis', stale: 'form-text text-warning-emphasis', covered: 'form-text text-success-emphasis',
+    uncovered: 'form-text text-warning-emphasis',
+    stale: 'form-text text-warning-emphasis',
+    covered: 'form-text text-success-emphasis',
   };
   const primary = hasError ? undefined : MX_HINTS.find((name) => texts[name] !== '');
   const folded = MX_HINTS.filter((name) => name !== primary && texts[name] !== '').length;
@@ -283,7 +325,12 @@ function conflictView(record: DomainRecord, form: FormValues, t: Translator) {
   const sameMx = typedPatterns(form.mx).join(',') === policy.mx.join(',');
   const rows = [
     { label: t.t('tab.label.mode'), yours: form.mode, theirs: stored.mode, same: form.mode === stored.mode },
-    { label: t.t('tab.label.maxAge'), yours: form.maxAge, theirs: `${stored.maxAge} (${t.duration(policy.maxAge)})`, same: form.maxAge.trim() === stored.maxAge },
+    {
+      label: t.t('tab.label.maxAge'),
+      yours: form.maxAge,
+      theirs: `${stored.maxAge} (${t.duration(policy.maxAge)})`,
+      same: form.maxAge.trim() === stored.maxAge,
+    },
     { label: t.t('tab.label.mx'), yours: form.mx, theirs: stored.mx, same: sameMx },
     { label: t.t('tab.label.active'), yours: yesNo(form.active), theirs: yesNo(stored.active), same: form.active === stored.active },
   ];
@@ -293,11 +340,16 @@ function conflictView(record: DomainRecord, form: FormValues, t: Translator) {
 function mxDnsText(mxDns: MxDns, domain: string, t: Translator): string {
   const display = toULabel(domain);
   switch (mxDns.state) {
-    case 'hosts': return t.t('tab.mx.dnsHosts', { domain: display, hosts: mxDns.hosts.join(', ') });
-    case 'none': return t.t('tab.mx.dnsNone', { domain: display });
-    case 'null-mx': return t.t('tab.mx.dnsNull', { domain: display });
-    case 'failed': return t.t('tab.mx.dnsFailed', { domain: display, reason: mxDns.reason });
-    case 'slow': return t.t('tab.mx.dnsSlow', { domain: display });
+    case 'hosts':
+      return t.t('tab.mx.dnsHosts', { domain: display, hosts: mxDns.hosts.join(', ') });
+    case 'none':
+      return t.t('tab.mx.dnsNone', { domain: display });
+    case 'null-mx':
+      return t.t('tab.mx.dnsNull', { domain: display });
+    case 'failed':
+      return t.t('tab.mx.dnsFailed', { domain: display, reason: mxDns.reason });
+    case 'slow':
+      return t.t('tab.mx.dnsSlow', { domain: display });
   }
 }
 

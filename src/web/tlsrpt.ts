@@ -29,32 +29,39 @@ export function createTlsRptRouter(ctx: PluginContext): Router {
     next();
   });
 
-  router.post('/:token', async (req: Request, res: Response, next) => {
-    const token = String(req.params.token);
-    // The token first: a body is read only for a domain's current token.
-    if (!TOKEN.test(token) || (await ctx.service.reports.intakeDomain(token)) === null) return fail(res, 404, 'not-found', 'Not found.');
-    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (!(type in TYPES)) {
-      return fail(res, 415, 'unsupported-type', 'Send the report as application/tlsrpt+gzip or application/tlsrpt+json (RFC 8460 section 3).');
-    }
-    const decision = limiter.take(token);
-    if (!decision.ok) {
-      res.setHeader('Retry-After', String(decision.retryAfter));
-      return fail(res, 429, 'rate-limited', `Too many reports for this address: at most ${decision.limit} per hour.`);
-    }
-    body(req, res, next);
-  }, async (req: Request, res: Response) => {
-    const type = String(req.headers['content-type']).split(';')[0].trim().toLowerCase();
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (raw.length === 0) return fail(res, 400, 'empty', 'The body is empty.');
-    const result = await ctx.service.reports.ingestHttps(String(req.params.token), raw, TYPES[type]);
-    if (result.status === 'refused') {
-      const status = result.code === 'unknown-token' ? 404 : result.code === 'too-large' ? 413 : 400;
-      const problems = result.problems?.slice(0, 5);
-      return fail(res, status, result.code === 'unknown-token' ? 'not-found' : result.code, result.message, problems ? { problems } : {});
-    }
-    res.status(result.status === 'created' ? 201 : 200).json({ status: result.status, reportId: result.reportId });
-  });
+  router.post(
+    '/:token',
+    async (req: Request, res: Response, next) => {
+      const token = String(req.params.token);
+      // The token first: a body is read only for a domain's current token.
+      if (!TOKEN.test(token) || (await ctx.service.reports.intakeDomain(token)) === null) return fail(res, 404, 'not-found', 'Not found.');
+      const type = String(req.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim()
+        .toLowerCase();
+      if (!(type in TYPES)) {
+        return fail(res, 415, 'unsupported-type', 'Send the report as application/tlsrpt+gzip or application/tlsrpt+json (RFC 8460 section 3).');
+      }
+      const decision = limiter.take(token);
+      if (!decision.ok) {
+        res.setHeader('Retry-After', String(decision.retryAfter));
+        return fail(res, 429, 'rate-limited', `Too many reports for this address: at most ${decision.limit} per hour.`);
+      }
+      body(req, res, next);
+    },
+    async (req: Request, res: Response) => {
+      const type = String(req.headers['content-type']).split(';')[0].trim().toLowerCase();
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (raw.length === 0) return fail(res, 400, 'empty', 'The body is empty.');
+      const result = await ctx.service.reports.ingestHttps(String(req.params.token), raw, TYPES[type]);
+      if (result.status === 'refused') {
+        const status = result.code === 'unknown-token' ? 404 : result.code === 'too-large' ? 413 : 400;
+        const problems = result.problems?.slice(0, 5);
+        return fail(res, status, result.code === 'unknown-token' ? 'not-found' : result.code, result.message, problems ? { problems } : {});
+      }
+      res.status(result.status === 'created' ? 201 : 200).json({ status: result.status, reportId: result.reportId });
+    },
+  );
 
   router.all('/:token', (_req, res) => {
     res.setHeader('Allow', 'POST');

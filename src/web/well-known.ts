@@ -80,8 +80,8 @@ export function createWellKnownHandler(service: MtaStsService, logger: Logger) {
     if (hasSeveralHosts(req)) return send(res, req, 400, BAD_REQUEST);
     if (path !== POLICY_PATH) return send(res, req, 404, NOT_FOUND);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, req, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
-    // No host at all (HTTP/1.0 allows that): nothing to serve, but nothing malformed either.
-    if (host === '') return send(res, req, 404, NOT_FOUND);
+    // No Host header at all (HTTP/1.0 allows that): nothing to serve, but nothing malformed either.
+    if (host === '' && req.headers.host === undefined) return send(res, req, 404, NOT_FOUND);
     // Strict RFC 9110 syntax first: a malformed Host never selects a policy, and says so (400).
     const parsed = parseHostHeader(host);
     if (!parsed.valid) return send(res, req, 400, 'Bad request: invalid Host header\n');

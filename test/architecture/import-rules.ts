@@ -40,7 +40,10 @@ export function importsOf(file: SourceFile): Import[] {
       const offset = (match.index ?? 0) + match[0].lastIndexOf(specifier);
       const line = file.text.slice(0, offset).split('\n').length;
       const target = specifier.startsWith('.')
-        ? posix.join(posix.dirname(file.path), specifier).replace(/\.(?:[cm]?js|[cm]?ts)$/, '').replace(/\/index$/, '')
+        ? posix
+            .join(posix.dirname(file.path), specifier)
+            .replace(/\.(?:[cm]?js|[cm]?ts)$/, '')
+            .replace(/\/index$/, '')
         : specifier;
       found.push({ file: file.path, line, specifier, target });
     }
@@ -76,8 +79,7 @@ const RULES: Rule[] = [
   {
     name: 'policy/ and tlsrpt/ are pure: no I/O module and nothing from store/, dns/, probes/, check/, web/ or service',
     applies: (file) => inside(file, 'src/policy') || inside(file, 'src/tlsrpt'),
-    forbids: (imp) =>
-      imp.specifier.startsWith('.') ? IMPURE_ROOMS.some((room) => inside(imp.target, room)) : IO_MODULES.includes(packageOf(imp.specifier)),
+    forbids: (imp) => (imp.specifier.startsWith('.') ? IMPURE_ROOMS.some((room) => inside(imp.target, room)) : IO_MODULES.includes(packageOf(imp.specifier))),
   },
   {
     name: 'dns/ imports nothing from check/, probes/ or web/',
@@ -124,7 +126,8 @@ export function checkRules(files: readonly SourceFile[]): Violation[] {
         const code = text.trim();
         // Comments may talk about the console; code may not use it.
         if (code.startsWith('//') || code.startsWith('*') || code.startsWith('/*')) return;
-        if (CONSOLE.test(code)) violations.push({ file: file.path, line: index + 1, specifier: code, rule: 'no console.* in src/: log through the logger (src/logger.ts)' });
+        if (CONSOLE.test(code))
+          violations.push({ file: file.path, line: index + 1, specifier: code, rule: 'no console.* in src/: log through the logger (src/logger.ts)' });
       });
     }
   }

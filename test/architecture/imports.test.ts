@@ -9,7 +9,10 @@ describe('architecture: the rooms keep their import rules', () => {
   it('holds for every file of src/ and migrations/', () => {
     const files = readSources(ROOT, ['src', 'migrations']);
     assert.ok(files.length > 40, `reads the sources (found ${files.length} files)`);
-    assert.ok(files.some((f) => f.path === 'src/web/client/tab.mts'), 'the browser script (.mts) is read too');
+    assert.ok(
+      files.some((f) => f.path === 'src/web/client/tab.mts'),
+      'the browser script (.mts) is read too',
+    );
     const violations = checkRules(files);
     assert.equal(violations.length, 0, `broken import rules:\n${report(violations)}`);
   });
@@ -36,7 +39,14 @@ describe('architecture: the rooms keep their import rules', () => {
       );
       assert.deepEqual(
         imports.map((i) => [i.line, i.target]),
-        [[1, 'src/store/policy-store'], [4, 'src/web/admin'], [5, 'src/dns'], [6, 'src/web/pages'], [7, 'knex'], [8, 'node:fs/promises']],
+        [
+          [1, 'src/store/policy-store'],
+          [4, 'src/web/admin'],
+          [5, 'src/dns'],
+          [6, 'src/web/pages'],
+          [7, 'knex'],
+          [8, 'node:fs/promises'],
+        ],
       );
     });
 
@@ -65,7 +75,10 @@ describe('architecture: the rooms keep their import rules', () => {
         [file('src/web/pages.ts', "import type { R } from '../store/policy-store';"), "src/web/pages.ts:1 imports '../store/policy-store': web/ reaches"],
         [file('src/web/tab.ts', "import { r } from '../dns';"), "src/web/tab.ts:1 imports '../dns': web/ reaches"],
         [file('src/i18n/format.ts', "import { e } from '../web/errors';"), "src/i18n/format.ts:1 imports '../web/errors': i18n/"],
-        [file('migrations/1_x.ts', "import { COLUMNS } from '../src/store/columns';"), "migrations/1_x.ts:1 imports '../src/store/columns': migrations are self-contained"],
+        [
+          file('migrations/1_x.ts', "import { COLUMNS } from '../src/store/columns';"),
+          "migrations/1_x.ts:1 imports '../src/store/columns': migrations are self-contained",
+        ],
         [file('src/service.ts', "const a = 1;\n  console.log('saved');"), "src/service.ts:2 uses 'console.log('saved');': no console"],
       ];
       for (const [source, expected] of cases) {

@@ -52,8 +52,16 @@ describe('architecture: npm run test:unit needs no database server and no browse
   const tests = [...sources.keys()].filter((p) => p.endsWith('.test.ts'));
   // "ignore" holds exact paths or a `*` within one name (dist/test/security/fuzz-*.test.js).
   const ignored = (config.ignore ?? []).map((p) => {
-    const source = posix.normalize(p).replace(/^dist\//, '').replace(/\.js$/, '.ts');
-    return new RegExp(`^${source.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+    const source = posix
+      .normalize(p)
+      .replace(/^dist\//, '')
+      .replace(/\.js$/, '.ts');
+    return new RegExp(
+      `^${source
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*')}$`,
+    );
   });
   const unit = [...new Set(config.spec.flatMap((spec) => selected(spec, tests)))].filter((t) => !ignored.some((pattern) => pattern.test(t)));
 
@@ -69,7 +77,7 @@ describe('architecture: npm run test:unit needs no database server and no browse
   });
 
   it('would notice one: the MariaDB and browser tests are caught', () => {
-    for (const test of ['test/web/mariadb.test.ts', 'test/store/policy-store.test.ts', 'test/browser/tab.test.ts', 'test/reliability/concurrency.test.ts']) {
+    for (const test of ['test/web/server-databases.test.ts', 'test/store/policy-store.test.ts', 'test/browser/tab.test.ts', 'test/reliability/concurrency.test.ts']) {
       assert.ok(sources.has(test), `${test} exists`);
       assert.notEqual(needsServer(test, sources), null, `${test} is recognised as needing a server`);
       assert.ok(!unit.includes(test), `${test} is not in the unit subset`);

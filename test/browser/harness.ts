@@ -16,8 +16,14 @@ import type { TestDnsServer, ZoneRecord } from '../support/dns-server';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-  '--no-first-run', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 export const PASSWORD = 'correct horse battery staple';
 export const MAIL_HOSTNAME = 'mail.example.org';
@@ -83,14 +89,20 @@ export async function startPanel(dns: TestDnsServer, domains: string[], options:
   try {
     const port = await closedPort();
     const { app } = await createPanel({
-      knex, mailHostname: MAIL_HOSTNAME, adminPassword: PASSWORD, demoDomains: domains, dnsServers: [dns.address],
+      knex,
+      mailHostname: MAIL_HOSTNAME,
+      adminPassword: PASSWORD,
+      demoDomains: domains,
+      dnsServers: [dns.address],
       dnsCheck: { https: { port, timeoutMs: 3000 }, smtp: { port, timeoutMs: 3000 } },
       ...options,
     });
     const http = createHttpServer(app);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
     return {
-      http, knex, origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+      http,
+      knex,
+      origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
       async close() {
         await new Promise<void>((resolve) => {
           http.close(() => resolve());
@@ -137,7 +149,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-export interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: string[]; failureSummary?: string }> }
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[]; failureSummary?: string }>;
+}
 
 /** Runs axe-core on the page (WCAG 2.x A/AA and best practices) and returns what it reports. */
 export async function axe(page: Page): Promise<AxeViolation[]> {
@@ -146,7 +163,9 @@ export async function axe(page: Page): Promise<AxeViolation[]> {
     const axeCore = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
     const result = await axeCore.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => ({
-      id: v.id, impact: v.impact, help: v.help,
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
       nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
     }));
   });
@@ -179,12 +198,14 @@ export async function showTab(page: Page, panel: Panel, domain: string): Promise
 
 /** What a screen reader reads as a field's description: the visible texts its aria-describedby names. */
 export async function description(field: Locator): Promise<string> {
-  return field.evaluate((element) => (element.getAttribute('aria-describedby') ?? '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((id) => document.getElementById(id)?.innerText.trim() ?? `(missing #${id})`)
-    .filter((text) => text !== '')
-    .join(' | '));
+  return field.evaluate((element) =>
+    (element.getAttribute('aria-describedby') ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id) => document.getElementById(id)?.innerText.trim() ?? `(missing #${id})`)
+      .filter((text) => text !== '')
+      .join(' | '),
+  );
 }
 
 /** The host row of a domain: the plugin's columns as stored. */

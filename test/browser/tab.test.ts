@@ -3,8 +3,22 @@ import type { Page } from 'playwright-core';
 import { CATALOGUES } from '../../src/i18n';
 import { startDnsServer, type TestDnsServer, type ZoneRecord } from '../support/dns-server';
 import {
-  MAIL_HOSTNAME, PASSWORD, assertAccessible, clearScreenshots, description, mailZone, newPage, policyFile, screenshot, showTab, speak, startBrowser, startPanel, stored,
-  type Browser, type Panel,
+  MAIL_HOSTNAME,
+  PASSWORD,
+  assertAccessible,
+  clearScreenshots,
+  description,
+  mailZone,
+  newPage,
+  policyFile,
+  screenshot,
+  showTab,
+  speak,
+  startBrowser,
+  startPanel,
+  stored,
+  type Browser,
+  type Panel,
 } from './harness';
 
 // The guide ("Setting up MTA-STS", Steps 1 to 4) walked in a real browser, as a person does it:
@@ -49,7 +63,15 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
   before(async () => {
     dns = await startDnsServer();
     dns.setZone(ZONE);
-    panel = await startPanel(dns, ['example.org', 'example.net', 'example.com', 'retire.example', 'nojs.example', 'bücher.example', 'langer-name-für-schmale-bildschirme.example']);
+    panel = await startPanel(dns, [
+      'example.org',
+      'example.net',
+      'example.com',
+      'retire.example',
+      'nojs.example',
+      'bücher.example',
+      'langer-name-für-schmale-bildschirme.example',
+    ]);
     clearScreenshots('tab-');
     browser = await startBrowser();
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: panel.origin });
@@ -64,15 +86,21 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
   });
   afterEach(async function () {
     // Also after a failure: the screenshot shows what the test saw.
-    if (this.currentTest?.state === 'failed') await screenshot(page, `tab-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await screenshot(page, `tab-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
     await page?.close();
   });
 
   /** A policy as an earlier save would have left it. */
   async function setPolicy(domain: string, policy: { mode: string; mx: string; maxAge: number; id: string }): Promise<void> {
     await panel.knex('domain').where('domain', domain).update({
-      mta_sts_active: true, mta_sts_mode: policy.mode, mta_sts_mx: policy.mx, mta_sts_max_age: policy.maxAge, mta_sts_id: policy.id,
-      mta_sts_updated_at: '2026-11-01T10:00:00.000Z', mta_sts_revision: 1,
+      mta_sts_active: true,
+      mta_sts_mode: policy.mode,
+      mta_sts_mx: policy.mx,
+      mta_sts_max_age: policy.maxAge,
+      mta_sts_id: policy.id,
+      mta_sts_updated_at: '2026-11-01T10:00:00.000Z',
+      mta_sts_revision: 1,
     });
   }
 
@@ -88,7 +116,10 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
 
   /** A DNS Check row, by its row header (the check's title and machine name, which ends it), in either table (problems, or the passing ones once unfolded). */
   function checkRow(_domain: string, name: string) {
-    return page.locator('#mta-sts-dns-check').getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`${name}$`) }) });
+    return page
+      .locator('#mta-sts-dns-check')
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: new RegExp(`${name}$`) }) });
   }
 
   /** Unfolds the DNS Check's passing checks (a <details> whose summary counts them), when there are any. */
@@ -112,7 +143,8 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
       await fresh.goto(`${panel.origin}/domains/example.org`);
       await fresh.getByRole('link', { name: 'MTA-STS', exact: true }).click();
       await fresh.getByRole('heading', { name: 'MTA-STS for example.org' }).waitFor();
-      for (const label of ['Version', 'Mode', 'Maximum Age', 'MX entries', 'Active']) assert.equal(await fresh.getByLabel(label, { exact: true }).count(), 1, label);
+      for (const label of ['Version', 'Mode', 'Maximum Age', 'MX entries', 'Active'])
+        assert.equal(await fresh.getByLabel(label, { exact: true }).count(), 1, label);
       assert.equal(await fresh.getByRole('link', { name: 'MTA-STS', exact: true }).getAttribute('aria-current'), 'page');
       // The domain's MX hosts, from DNS, offered to fill in.
       assert.match(await description(fresh.getByLabel('MX entries')), /MX hosts of example\.org in DNS: mail\.example\.org, mx2\.example\.org/);
@@ -169,7 +201,10 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
     const row = await stored(panel, 'example.org');
     const id = String(row.mta_sts_id);
     assert.match(id, /^\d{14}$/);
-    assert.ok((await statusMessages()).some((m) => m.includes(`Saved. The new policy id is ${id}`)), 'success message with the id');
+    assert.ok(
+      (await statusMessages()).some((m) => m.includes(`Saved. The new policy id is ${id}`)),
+      'success message with the id',
+    );
     const records = page.getByRole('table', { name: 'DNS records to publish for example.org' });
     const txt = await records.getByRole('row').filter({ hasText: 'TXT' }).getByRole('cell').allInnerTexts();
     const cname = await records.getByRole('row').filter({ hasText: 'CNAME' }).getByRole('cell').allInnerTexts();
@@ -192,8 +227,10 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
     await page.getByText('Copied to the clipboard: TXT value.').waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `v=STSv1; id=${id}`);
     await page.getByRole('button', { name: 'Copy zone-file lines' }).click();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()),
-      `_mta-sts.example.org. 3600 IN TXT "v=STSv1; id=${id}"\nmta-sts.example.org. 3600 IN CNAME ${MAIL_HOSTNAME}.`);
+    assert.equal(
+      await page.evaluate(() => navigator.clipboard.readText()),
+      `_mta-sts.example.org. 3600 IN TXT "v=STSv1; id=${id}"\nmta-sts.example.org. 3600 IN CNAME ${MAIL_HOSTNAME}.`,
+    );
     await screenshot(page, 'tab-en-03-step2-saved-records');
   });
 
@@ -215,7 +252,10 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
       await showPassingChecks();
       const rows = results.locator('tr[data-check]');
       assert.equal(await rows.count(), 8, 'eight checks');
-      const statuses = await results.getByRole('cell').filter({ has: page.getByText(/^(ok|warning|error|info)$/) }).allInnerTexts();
+      const statuses = await results
+        .getByRole('cell')
+        .filter({ has: page.getByText(/^(ok|warning|error|info)$/) })
+        .allInnerTexts();
       assert.equal(statuses.length, 8, `a status in words for every check (got ${statuses.join(', ')})`);
       const status = async (check: string) => (await checkRow('example.org', check).getByRole('cell').nth(0).innerText()).trim();
       assert.equal(await status('sts-txt'), 'ok');
@@ -303,7 +343,9 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
     const row = await stored(panel, 'retire.example');
     assert.deepEqual([Boolean(row.mta_sts_active), row.mta_sts_mode, Number(row.mta_sts_max_age)], [true, 'none', 86400]);
     assert.notEqual(row.mta_sts_id, '20261101100000', 'a new id, so senders fetch the none policy');
-    assert.ok((await statusMessages()).some((m) => m.includes(`mode none is served with the new id ${row.mta_sts_id}`) && /Keep serving it until at least/.test(m)));
+    assert.ok(
+      (await statusMessages()).some((m) => m.includes(`mode none is served with the new id ${row.mta_sts_id}`) && /Keep serving it until at least/.test(m)),
+    );
     assert.ok(await page.getByLabel('Active').isChecked(), 'still served');
     assert.equal((await policyFile(panel, 'retire.example')).text, 'version: STSv1\r\nmode: none\r\nmx: mail.retire.example\r\nmax_age: 86400\r\n');
   });
@@ -378,14 +420,23 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
     await page.getByLabel('Maximum Age').fill('1209600');
     await page.getByLabel('Mode').selectOption('enforce');
     // Meanwhile another administrator saves.
-    await panel.knex('domain').where('domain', 'example.net').update({ mta_sts_max_age: 604800, mta_sts_revision: 2, mta_sts_updated_at: '2026-11-30T08:15:00.000Z' });
+    await panel
+      .knex('domain')
+      .where('domain', 'example.net')
+      .update({ mta_sts_max_age: 604800, mta_sts_revision: 2, mta_sts_updated_at: '2026-11-30T08:15:00.000Z' });
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.waitForLoadState();
     await page.getByRole('alert').filter({ hasText: 'Nothing was saved: another administrator changed this policy at 2026-11-30 08:15 UTC' }).waitFor();
     assert.equal(await page.getByLabel('Maximum Age').inputValue(), '1209600', 'what was typed is kept');
     assert.equal(await page.getByLabel('Mode').inputValue(), 'enforce');
     const table = page.getByRole('table', { name: 'Your values (in the form) beside the values stored now' });
-    assert.match(await table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Maximum Age' }) }).innerText(), /1209600\s+604800 \(1 week\) differs/);
+    assert.match(
+      await table
+        .getByRole('row')
+        .filter({ has: page.getByRole('rowheader', { name: 'Maximum Age' }) })
+        .innerText(),
+      /1209600\s+604800 \(1 week\) differs/,
+    );
     await screenshot(page, 'tab-en-09-conflict');
     await assertAccessible(page, 'the tab after a refused save (409)');
     await page.getByRole('button', { name: 'Save my values over theirs' }).click();
@@ -431,9 +482,15 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
     await page.getByLabel('Mode').selectOption('enforce');
     await page.getByText('Mail would be refused').waitFor();
     // Mode none, enforce chosen, an MX host not covered: once four coloured boxes, now one per place.
-    const boxes = await page.locator('section[data-mta-sts-tab] .alert').evaluateAll((els) => els.filter((el) => (el as HTMLElement).offsetParent !== null).length);
+    const boxes = await page
+      .locator('section[data-mta-sts-tab] .alert')
+      .evaluateAll((els) => els.filter((el) => (el as HTMLElement).offsetParent !== null).length);
     assert.ok(boxes <= 3, `at most one box on top, one beside Mode, one beside MX entries (got ${boxes})`);
-    for (const [field, says] of [['Mode', /enforce: Senders deliver only over TLS/], ['Maximum Age', /Recommended: 86400/], ['MX entries', /A wildcard \*\.example\.org matches exactly one label/]] as const) {
+    for (const [field, says] of [
+      ['Mode', /enforce: Senders deliver only over TLS/],
+      ['Maximum Age', /Recommended: 86400/],
+      ['MX entries', /A wildcard \*\.example\.org matches exactly one label/],
+    ] as const) {
       const summary = page.locator('summary', { hasText: `Help: ${field}` });
       assert.equal(await summary.getAttribute('title'), `Help: ${field}`);
       assert.equal(await page.getByText(says).first().isVisible(), false, `${field}: the longer help is folded`);
@@ -470,7 +527,11 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
       if (await summary.count()) await summary.click();
       await fits('with the passing checks unfolded');
       // Stacked: each check's cells one under the other, not side by side.
-      const cells = await narrow.locator('#mta-sts-dns-check tr[data-check]').first().locator('th, td').evaluateAll((els) => els.map((el) => (el as HTMLElement).getBoundingClientRect().left));
+      const cells = await narrow
+        .locator('#mta-sts-dns-check tr[data-check]')
+        .first()
+        .locator('th, td')
+        .evaluateAll((els) => els.map((el) => (el as HTMLElement).getBoundingClientRect().left));
       assert.ok(new Set(cells.map(Math.round)).size <= 2, `stacked cells (lefts ${cells.join(', ')})`);
       await screenshot(narrow, 'tab-en-12-390px-dns-check');
       await assertAccessible(narrow, 'the DNS Check on a 390 px screen');
@@ -492,10 +553,14 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
     it('Schritt 1: zeigt den Reiter auf Deutsch und den Fehler bei einem ungültigen MX-Eintrag neben dem Feld', async () => {
       await showTab(page, panel, IDN);
       await page.getByRole('heading', { name: 'MTA-STS für bücher.example' }).waitFor();
-      for (const label of ['Version', 'Modus', 'Maximales Alter', 'MX-Einträge', 'Aktiv']) assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, label);
+      for (const label of ['Version', 'Modus', 'Maximales Alter', 'MX-Einträge', 'Aktiv'])
+        assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, label);
       assert.equal(await page.locator('section[data-mta-sts-tab]').getAttribute('lang'), 'de');
       assert.match(await description(page.getByLabel('Maximales Alter')), /^= 1 Tag/);
-      assert.match(await description(page.getByLabel('MX-Einträge')), /MX-Hosts von bücher\.example im DNS: mail\.xn--bcher-kva\.example, mx2\.xn--bcher-kva\.example/);
+      assert.match(
+        await description(page.getByLabel('MX-Einträge')),
+        /MX-Hosts von bücher\.example im DNS: mail\.xn--bcher-kva\.example, mx2\.xn--bcher-kva\.example/,
+      );
 
       const before = await stored(panel, IDN);
       await page.getByLabel('Modus').selectOption('testing');
@@ -534,12 +599,18 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
       await page.getByRole('button', { name: 'Änderungen speichern' }).click();
       await page.waitForLoadState();
       const id = String((await stored(panel, IDN)).mta_sts_id);
-      await page.getByRole('status').filter({ hasText: `Gespeichert. Die neue Richtlinien-ID ist ${id}: Veröffentlichen Sie die DNS-Einträge unten.` }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Gespeichert. Die neue Richtlinien-ID ist ${id}: Veröffentlichen Sie die DNS-Einträge unten.` })
+        .waitFor();
       const records = page.getByRole('table', { name: 'Zu veröffentlichende DNS-Einträge für bücher.example' });
-      assert.match(await records.getByRole('row').filter({ hasText: 'TXT' }).innerText(), new RegExp(`_mta-sts\\.${IDN.replace(/[.-]/g, '\\$&')}.*v=STSv1; id=${id}`, 's'));
+      assert.match(
+        await records.getByRole('row').filter({ hasText: 'TXT' }).innerText(),
+        new RegExp(`_mta-sts\\.${IDN.replace(/[.-]/g, '\\$&')}.*v=STSv1; id=${id}`, 's'),
+      );
       assert.equal(await page.getByRole('button', { name: 'Kopieren TXT-Wert' }).count(), 1);
       assert.equal((await policyFile(panel, IDN)).text, `version: STSv1\r\nmode: testing\r\nmx: mail.${IDN}\r\nmx: mx2.${IDN}\r\nmax_age: 604800\r\n`);
-  
+
       await page.getByRole('button', { name: 'DNS-Prüfung' }).click();
       const table = page.getByRole('table', { name: 'Ergebnis der DNS-Prüfung für bücher.example (xn--bcher-kva.example)' });
       await table.waitFor();

@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import knexFactory from 'knex';
 import { createMtaSts } from '../../src';
 import {
-  CHECK_NAMES, checkEach, failedDnsCheck, runDnsCheck,
-  type DnsCheckInput, type DnsCheckResult, type DnsChecksOptions, type DnsChecksProgress,
+  CHECK_NAMES,
+  checkEach,
+  failedDnsCheck,
+  runDnsCheck,
+  type DnsCheckInput,
+  type DnsCheckResult,
+  type DnsChecksOptions,
+  type DnsChecksProgress,
 } from '../../src/check';
 import type { LookupResult, RecordType, Resolver } from '../../src/dns';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
@@ -83,17 +89,35 @@ describe('runDnsChecks: many DNS Checks in one call', () => {
     const progress: DnsChecksProgress[] = [];
     const results = await runDnsChecks(given, { concurrency: 12, onProgress: (p) => progress.push(p) });
 
-    assert.deepEqual(results.map((r) => r.domain), given.map((i) => i.domain), 'results in input order');
-    assert.deepEqual(results.map((r) => r.checks.map((c) => c.name)), given.map(() => [...CHECK_NAMES]));
+    assert.deepEqual(
+      results.map((r) => r.domain),
+      given.map((i) => i.domain),
+      'results in input order',
+    );
+    assert.deepEqual(
+      results.map((r) => r.checks.map((c) => c.name)),
+      given.map(() => [...CHECK_NAMES]),
+    );
     assert.equal(progress.length, 12, 'one call per domain');
-    assert.deepEqual(progress.map((p) => p.done), Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.deepEqual(
+      progress.map((p) => p.done),
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
     assert.ok(progress.every((p) => p.total === 12));
-    assert.deepEqual(progress.map((p) => p.index).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i), 'each domain once');
+    assert.deepEqual(
+      progress.map((p) => p.index).sort((a, b) => a - b),
+      Array.from({ length: 12 }, (_, i) => i),
+      'each domain once',
+    );
     for (const p of progress) {
       assert.equal(p.domain, given[p.index].domain);
-      assert.equal(p.result, results[p.index], 'the progress carries that domain\'s result');
+      assert.equal(p.result, results[p.index], "the progress carries that domain's result");
     }
-    assert.notDeepEqual(progress.map((p) => p.index), progress.map((_, i) => i), 'progress follows completion, not input order');
+    assert.notDeepEqual(
+      progress.map((p) => p.index),
+      progress.map((_, i) => i),
+      'progress follows completion, not input order',
+    );
   });
 
   it('never rejects for a domain: a check that throws gives that domain a result of errors', async () => {
@@ -110,7 +134,10 @@ describe('runDnsChecks: many DNS Checks in one call', () => {
     assert.equal(results.length, 3);
     assert.equal(results[0].domain, 'd0.example');
     assert.equal(results[2].domain, 'd2.example');
-    assert.deepEqual(results[1].checks.map((c) => c.status), CHECK_NAMES.map(() => 'error'));
+    assert.deepEqual(
+      results[1].checks.map((c) => c.status),
+      CHECK_NAMES.map(() => 'error'),
+    );
     assert.match(results[1].checks[0].message + results[1].checks[0].found, /internal error/);
   });
 
@@ -126,14 +153,18 @@ describe('runDnsChecks: many DNS Checks in one call', () => {
   it('checkEach: a rejecting worker becomes its onError result, the rest go on', async () => {
     let inFlight = 0;
     let peak = 0;
-    const results = await checkEach([1, 2, 3, 4, 5, 6, 7], async (n) => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await sleep(n % 3);
-      inFlight -= 1;
-      if (n === 4) throw new Error('four fails');
-      return `ok ${n}`;
-    }, { concurrency: 2, domainOf: String, onError: (n, err) => `failed ${n}: ${(err as Error).message}` });
+    const results = await checkEach(
+      [1, 2, 3, 4, 5, 6, 7],
+      async (n) => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await sleep(n % 3);
+        inFlight -= 1;
+        if (n === 4) throw new Error('four fails');
+        return `ok ${n}`;
+      },
+      { concurrency: 2, domainOf: String, onError: (n, err) => `failed ${n}: ${(err as Error).message}` },
+    );
     assert.deepEqual(results, ['ok 1', 'ok 2', 'ok 3', 'failed 4: four fails', 'ok 5', 'ok 6', 'ok 7']);
     assert.equal(peak, 2);
   });
@@ -172,7 +203,10 @@ describe('checkMany (the factory): DNS Checks of many stored domains', () => {
     assert.equal(results[2]?.domain, 'example.com');
     const mx = results[0].checks.find((c) => c.name === 'mx');
     assert.match(String(mx?.found), /mail\.example\.net/, 'the check really asked the DNS server');
-    assert.deepEqual(seen.map(([done]) => done), [1, 2, 3]);
+    assert.deepEqual(
+      seen.map(([done]) => done),
+      [1, 2, 3],
+    );
     assert.deepEqual(seen.map(([, domain]) => domain).sort(), ['example.com', 'example.org', 'unknown.example']);
   });
 
@@ -180,13 +214,22 @@ describe('checkMany (the factory): DNS Checks of many stored domains', () => {
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
     try {
       const mtaSts = createMtaSts({
-        knex, mailHostname: 'mail.example.org', domainTable: 'no_such_table',
+        knex,
+        mailHostname: 'mail.example.org',
+        domainTable: 'no_such_table',
         dns: { servers: [dns.address], timeoutMs: 500, retries: 0 },
         dnsCheck: { https: { enabled: false }, smtp: { enabled: false } },
       });
       const results = await mtaSts.checkMany(['example.org', 'example.net']);
-      assert.deepEqual(results.map((r) => r?.domain), ['example.org', 'example.net']);
-      for (const result of results) assert.deepEqual(result?.checks.map((c) => c.status), CHECK_NAMES.map(() => 'error'));
+      assert.deepEqual(
+        results.map((r) => r?.domain),
+        ['example.org', 'example.net'],
+      );
+      for (const result of results)
+        assert.deepEqual(
+          result?.checks.map((c) => c.status),
+          CHECK_NAMES.map(() => 'error'),
+        );
       assert.match(String(results[0]?.checks[0].found), /no_such_table/);
     } finally {
       await knex.destroy();

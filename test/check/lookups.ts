@@ -26,8 +26,16 @@ export const ID = '20261128120000';
 
 export function storedPolicy(changes: Partial<StoredPolicy> = {}): StoredPolicy {
   return {
-    domain: 'example.org', id: ID, active: true, version: 'STSv1', mode: 'enforce', maxAge: 604800,
-    mx: ['mail.example.org'], updatedAt: '2026-11-28T12:00:00.000Z', revision: 3, ...changes,
+    domain: 'example.org',
+    id: ID,
+    active: true,
+    version: 'STSv1',
+    mode: 'enforce',
+    maxAge: 604800,
+    mx: ['mail.example.org'],
+    updatedAt: '2026-11-28T12:00:00.000Z',
+    revision: 3,
+    ...changes,
   };
 }
 
@@ -40,8 +48,14 @@ export function certificate(name: string, validForDays = 60) {
 
 export function fetched(body: string, changes: Partial<HttpsProbeResult> = {}): HttpsProbeResult {
   return {
-    url: 'https://mta-sts.example.org/.well-known/mta-sts.txt', address: '192.0.2.10', tlsVersion: 'TLSv1.3',
-    certificate: certificate('mta-sts.example.org'), status: 200, contentType: 'text/plain; charset=utf-8', body, ...changes,
+    url: 'https://mta-sts.example.org/.well-known/mta-sts.txt',
+    address: '192.0.2.10',
+    tlsVersion: 'TLSv1.3',
+    certificate: certificate('mta-sts.example.org'),
+    status: 200,
+    contentType: 'text/plain; charset=utf-8',
+    body,
+    ...changes,
   };
 }
 

@@ -66,22 +66,26 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
   });
 
   const resolver = (options: { timeoutMs?: number } = {}) => createResolver({ servers: [dns.address], timeoutMs: options.timeoutMs ?? 1000, retries: 0 });
-  const run = (changes: Partial<DnsCheckInput> = {}) => runDnsCheck({
-    domain: 'example.org',
-    policy,
-    mailHostname: 'mail.example.org',
-    servedPolicy: async () => (policy.active ? renderPolicy(policy) : null),
-    resolver: resolver(),
-    https: { port: web.port, ca: ca.cert, timeoutMs: 3000 },
-    smtp: { port: smtp.port, ca: ca.cert, timeoutMs: 3000 },
-    // The test servers listen on loopback, which the probes refuse unless told otherwise.
-    allowAddresses: ['127.0.0.0/8', '::1/128'],
-    ...changes,
-  });
+  const run = (changes: Partial<DnsCheckInput> = {}) =>
+    runDnsCheck({
+      domain: 'example.org',
+      policy,
+      mailHostname: 'mail.example.org',
+      servedPolicy: async () => (policy.active ? renderPolicy(policy) : null),
+      resolver: resolver(),
+      https: { port: web.port, ca: ca.cert, timeoutMs: 3000 },
+      smtp: { port: smtp.port, ca: ca.cert, timeoutMs: 3000 },
+      // The test servers listen on loopback, which the probes refuse unless told otherwise.
+      allowAddresses: ['127.0.0.0/8', '::1/128'],
+      ...changes,
+    });
 
   it('passes a correctly set up domain, listing the checks in their fixed order', async () => {
     const result = await run();
-    assert.deepEqual(result.checks.map((c) => c.name), [...CHECK_NAMES]);
+    assert.deepEqual(
+      result.checks.map((c) => c.name),
+      [...CHECK_NAMES],
+    );
     assert.deepEqual(statuses(result), { 'sts-txt': 'ok', 'sts-host': 'ok', mx: 'ok', tlsrpt: 'ok', policy: 'ok', dane: 'info', https: 'ok', 'mx-tls': 'ok' });
     assert.equal(result.domain, 'example.org');
     assert.equal(result.id, ID);
@@ -202,14 +206,32 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
       const started = Date.now();
       const result = await run({ resolver: resolver({ timeoutMs: 200 }) });
       const elapsed = Date.now() - started;
-      assert.deepEqual(result.checks.map((c) => c.name), [...CHECK_NAMES]);
-      assert.deepEqual(statuses(result), { 'sts-txt': 'error', 'sts-host': 'error', mx: 'error', tlsrpt: 'error', policy: 'ok', dane: 'info', https: 'error', 'mx-tls': 'error' });
+      assert.deepEqual(
+        result.checks.map((c) => c.name),
+        [...CHECK_NAMES],
+      );
+      assert.deepEqual(statuses(result), {
+        'sts-txt': 'error',
+        'sts-host': 'error',
+        mx: 'error',
+        tlsrpt: 'error',
+        policy: 'ok',
+        dane: 'info',
+        https: 'error',
+        'mx-tls': 'error',
+      });
       assert.match(byName(result)['sts-txt'].found, /did not answer within 200 ms/);
       assert.ok(elapsed < 3000, `took ${elapsed} ms`);
     });
 
     it('turns a failing policy store or a throwing resolver into error checks instead of throwing', async () => {
-      const throwing: Resolver = { servers: ['192.0.2.53:53'], timeoutMs: 100, lookup: () => { throw new Error('resolver exploded'); } };
+      const throwing: Resolver = {
+        servers: ['192.0.2.53:53'],
+        timeoutMs: 100,
+        lookup: () => {
+          throw new Error('resolver exploded');
+        },
+      };
       const result = await run({ resolver: throwing, servedPolicy: () => Promise.reject(new Error('database is locked')) });
       assert.equal(result.checks.length, CHECK_NAMES.length);
       const checks = byName(result);
@@ -266,7 +288,10 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
       const probe = observed(resolver());
       await run({ resolver: probe.wrapped });
       const starts = probe.events.filter((e) => e.startsWith('start'));
-      assert.deepEqual(starts.filter((e, i) => starts.indexOf(e) !== i), []);
+      assert.deepEqual(
+        starts.filter((e, i) => starts.indexOf(e) !== i),
+        [],
+      );
       // The HTTPS probe reuses the check's lookup of the policy host.
       assert.ok(starts.includes('start A mta-sts.example.org'));
     });

@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import { renderPolicy } from '../../src/policy';
 import {
-  daneCheck, failedCheck, httpsCheck, mxCheck, mxTlsCheck, policyCheck, stsHostCheck, stsTxtCheck, tlsrptCheck,
-  sayCheck, type Check, type Verdict,
+  daneCheck,
+  failedCheck,
+  httpsCheck,
+  mxCheck,
+  mxTlsCheck,
+  policyCheck,
+  stsHostCheck,
+  stsTxtCheck,
+  tlsrptCheck,
+  sayCheck,
+  type Check,
+  type Verdict,
 } from '../../src/check';
 import type { LookupResult } from '../../src/dns';
 import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from './lookups';
@@ -97,9 +107,19 @@ describe('DNS check verdicts', () => {
     const MAIL = 'mail.example.org';
     const mailA = answer(MAIL, 'A', ['192.0.2.25']);
     const mailAaaa = answer(MAIL, 'AAAA', ['2001:db8::25']);
-    const verdict = (parts: Partial<Parameters<typeof stsHostCheck>[0]>) => say(stsHostCheck({
-      domain: 'example.org', mailHostname: MAIL, cname: nodata(HOST, 'CNAME'), a: nodata(HOST, 'A'), aaaa: nodata(HOST, 'AAAA'), mailA, mailAaaa, ...parts,
-    }));
+    const verdict = (parts: Partial<Parameters<typeof stsHostCheck>[0]>) =>
+      say(
+        stsHostCheck({
+          domain: 'example.org',
+          mailHostname: MAIL,
+          cname: nodata(HOST, 'CNAME'),
+          a: nodata(HOST, 'A'),
+          aaaa: nodata(HOST, 'AAAA'),
+          mailA,
+          mailAaaa,
+          ...parts,
+        }),
+      );
 
     it('is ok for a CNAME to the mail host name, ignoring case and the trailing dot', () => {
       const check = verdict({ cname: answer(HOST, 'CNAME', [MAIL]), mailHostname: 'Mail.Example.ORG.' });
@@ -114,11 +134,19 @@ describe('DNS check verdicts', () => {
     });
 
     it('is an error for a CNAME pointing elsewhere', () => {
-      is(verdict({ cname: answer(HOST, 'CNAME', ['www.example.org']) }), 'error', /points to www\.example\.org, not to this mail server.*Change it to: mta-sts\.example\.org CNAME mail\.example\.org/);
+      is(
+        verdict({ cname: answer(HOST, 'CNAME', ['www.example.org']) }),
+        'error',
+        /points to www\.example\.org, not to this mail server.*Change it to: mta-sts\.example\.org CNAME mail\.example\.org/,
+      );
     });
 
     it('is an error when the mail host it points to has no address', () => {
-      is(verdict({ cname: answer(HOST, 'CNAME', [MAIL]), mailA: nxdomain(MAIL, 'A'), mailAaaa: nxdomain(MAIL, 'AAAA') }), 'error', /mail\.example\.org has no A or AAAA record/);
+      is(
+        verdict({ cname: answer(HOST, 'CNAME', [MAIL]), mailA: nxdomain(MAIL, 'A'), mailAaaa: nxdomain(MAIL, 'AAAA') }),
+        'error',
+        /mail\.example\.org has no A or AAAA record/,
+      );
     });
 
     it('is ok for A/AAAA records equal to the mail host addresses, suggesting a CNAME', () => {
@@ -128,7 +156,11 @@ describe('DNS check verdicts', () => {
     });
 
     it('warns about addresses that differ from the mail host', () => {
-      is(verdict({ a: answer(HOST, 'A', ['198.51.100.7']) }), 'warning', /addresses \(198\.51\.100\.7\) that differ from mail\.example\.org's \(192\.0\.2\.25 and 2001:db8::25\)/);
+      is(
+        verdict({ a: answer(HOST, 'A', ['198.51.100.7']) }),
+        'warning',
+        /addresses \(198\.51\.100\.7\) that differ from mail\.example\.org's \(192\.0\.2\.25 and 2001:db8::25\)/,
+      );
     });
 
     it('warns when the mail host addresses could not be looked up to compare', () => {
@@ -151,7 +183,12 @@ describe('DNS check verdicts', () => {
   });
 
   describe('mx: the MX hosts against the policy', () => {
-    const mx = (...hosts: string[]) => answer('example.org', 'MX', hosts.map((exchange, i) => ({ preference: 10 * (i + 1), exchange })));
+    const mx = (...hosts: string[]) =>
+      answer(
+        'example.org',
+        'MX',
+        hosts.map((exchange, i) => ({ preference: 10 * (i + 1), exchange })),
+      );
     const verdict = (result: LookupResult<'MX'>, changes = {}) =>
       say(mxCheck({ domain: 'example.org', policy: storedPolicy(changes), mailHostname: 'mail.example.org', mx: result }));
 
@@ -162,7 +199,11 @@ describe('DNS check verdicts', () => {
     });
 
     it('is an error in enforce mode for an unmatched MX host: senders refuse to deliver there', () => {
-      is(verdict(mx('mail.example.org', 'mx2.example.org')), 'error', /Senders will refuse to deliver to mx2\.example\.org.*Add mx2\.example\.org to the MX entries/);
+      is(
+        verdict(mx('mail.example.org', 'mx2.example.org')),
+        'error',
+        /Senders will refuse to deliver to mx2\.example\.org.*Add mx2\.example\.org to the MX entries/,
+      );
     });
 
     it('does not let a wildcard match two labels', () => {
@@ -177,11 +218,19 @@ describe('DNS check verdicts', () => {
     });
 
     it('says to add the mail host when it is an MX host missing from the entries', () => {
-      is(verdict(mx('mail.example.org'), { mx: ['other.example.org'] }), 'error', /Add mail\.example\.org to the MX entries \(mail\.example\.org is this mail server\)/);
+      is(
+        verdict(mx('mail.example.org'), { mx: ['other.example.org'] }),
+        'error',
+        /Add mail\.example\.org to the MX entries \(mail\.example\.org is this mail server\)/,
+      );
     });
 
     it('warns about an entry that matches no MX host', () => {
-      is(verdict(mx('mail.example.org'), { mx: ['mail.example.org', 'old.example.org'] }), 'warning', /old\.example\.org matches none of the domain's MX hosts/);
+      is(
+        verdict(mx('mail.example.org'), { mx: ['mail.example.org', 'old.example.org'] }),
+        'warning',
+        /old\.example\.org matches none of the domain's MX hosts/,
+      );
     });
 
     it('warns about *.<domain>, which lets any host in the zone receive mail', () => {
@@ -273,7 +322,11 @@ describe('DNS check verdicts', () => {
     it('stays info when there are no MX hosts or a lookup fails', () => {
       is(say(daneCheck({ hosts: [], tlsa: [] })), 'info');
       is(say(daneCheck({ hosts: [], tlsa: [], mxFailure: 'timeout' })), 'info', /MX lookup failed/);
-      is(say(daneCheck({ hosts: ['mail.example.org'], tlsa: [timeout('_25._tcp.mail.example.org', 'TLSA')] })), 'info', /TLSA lookup failed for mail\.example\.org/);
+      is(
+        say(daneCheck({ hosts: ['mail.example.org'], tlsa: [timeout('_25._tcp.mail.example.org', 'TLSA')] })),
+        'info',
+        /TLSA lookup failed for mail\.example\.org/,
+      );
     });
   });
 
@@ -297,12 +350,20 @@ describe('DNS check verdicts', () => {
     });
 
     it('is an error with what to fix for a certificate problem', () => {
-      const probe = { url: fetched('').url, address: '192.0.2.10', failure: { stage: 'certificate' as const, message: 'the certificate is not acceptable: it expired on 2026-11-01' } };
+      const probe = {
+        url: fetched('').url,
+        address: '192.0.2.10',
+        failure: { stage: 'certificate' as const, message: 'the certificate is not acceptable: it expired on 2026-11-01' },
+      };
       is(verdict(probe), 'error', /expired on 2026-11-01\. Install a certificate that covers mta-sts\.example\.org/);
     });
 
     it('is an error naming where a redirect points', () => {
-      is(verdict(fetched('', { status: 301, location: 'https://example.org/' })), 'error', /redirects \(HTTP 301\) to https:\/\/example\.org\/; senders do not follow redirects/);
+      is(
+        verdict(fetched('', { status: 301, location: 'https://example.org/' })),
+        'error',
+        /redirects \(HTTP 301\) to https:\/\/example\.org\/; senders do not follow redirects/,
+      );
     });
 
     it('is an error for any status but 200', () => {
@@ -325,12 +386,20 @@ describe('DNS check verdicts', () => {
     });
 
     it('warns when the certificate expires within 14 days', () => {
-      is(verdict(fetched(POLICY, { certificate: { ...fetched('').certificate!, validTo: '2026-12-05T00:00:00.000Z' } })), 'warning', /expires on 2026-12-05 \(in 6 days\)/);
+      is(
+        verdict(fetched(POLICY, { certificate: { ...fetched('').certificate!, validTo: '2026-12-05T00:00:00.000Z' } })),
+        'warning',
+        /expires on 2026-12-05 \(in 6 days\)/,
+      );
     });
 
     it('expects a 404 while MTA-STS is inactive', () => {
       is(verdict(fetched('Not found', { status: 404 }), { active: false }), 'info', /answers 404, as expected/);
-      is(verdict({ url: fetched('').url, failure: { stage: 'dns', message: 'no address' } }, { active: false }), 'info', /nothing needs to be served \(no address\)/);
+      is(
+        verdict({ url: fetched('').url, failure: { stage: 'dns', message: 'no address' } }, { active: false }),
+        'info',
+        /nothing needs to be served \(no address\)/,
+      );
       is(verdict(fetched(POLICY), { active: false }), 'warning', /yet .* serves a policy/);
     });
   });
@@ -354,11 +423,17 @@ describe('DNS check verdicts', () => {
     });
 
     it('says what to fix for each way a host fails, and that port 25 may be blocked from here', () => {
-      const refused = mxFailed('mail.example.org', 'connection to 192.0.2.25:25 was refused', { failure: { stage: 'connect', message: 'connection to 192.0.2.25:25 was refused' } });
+      const refused = mxFailed('mail.example.org', 'connection to 192.0.2.25:25 was refused', {
+        failure: { stage: 'connect', message: 'connection to 192.0.2.25:25 was refused' },
+      });
       const check = verdict([refused]);
       is(check, 'error', /if outbound port 25 is blocked here, senders elsewhere may still get through/);
       assert.doesNotMatch(check.message, /certificate authority/);
-      is(verdict([mxFailed('mail.example.org', 'the server does not offer STARTTLS', { starttls: false })]), 'error', /needs STARTTLS \(TLS 1\.2 or later\) with a certificate/);
+      is(
+        verdict([mxFailed('mail.example.org', 'the server does not offer STARTTLS', { starttls: false })]),
+        'error',
+        /needs STARTTLS \(TLS 1\.2 or later\) with a certificate/,
+      );
     });
 
     it('warns when a certificate expires within 14 days', () => {

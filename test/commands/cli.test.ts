@@ -8,7 +8,11 @@ import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 
 const CLI = join(__dirname, '../../src/cli.js');
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs `mta-sts` as a user would, in a child process, with only the given environment. */
 function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
@@ -45,7 +49,12 @@ describe('the mta-sts command', function () {
       t.string('target_domain', 255).notNullable();
       t.boolean('active').notNullable().defaultTo(true);
     });
-    await db.knex('domain').insert([{ domain: 'example.org', active: true }, { domain: 'example.net', active: true }, { domain: 'legacy.example', active: true }, { domain: 'off.example', active: false }]);
+    await db.knex('domain').insert([
+      { domain: 'example.org', active: true },
+      { domain: 'example.net', active: true },
+      { domain: 'legacy.example', active: true },
+      { domain: 'off.example', active: false },
+    ]);
     await db.knex('alias_domain').insert({ alias_domain: 'alias.example', target_domain: 'example.org', active: true });
     dns = await startDnsServer();
     base = ['--database', db.url, '--preset', 'postfixadmin', '--dns-servers', dns.address, '--mail-hostname', 'mail.example.org'];
@@ -114,7 +123,7 @@ describe('the mta-sts command', function () {
       assert.equal(json.served, 0);
     });
 
-    it('sets a policy with the tab\'s rules: saved with a new id, served, listed, shown with its records', async () => {
+    it("sets a policy with the tab's rules: saved with a new id, served, listed, shown with its records", async () => {
       const set = await run([...base, 'set', 'example.org', '--mode', 'testing', '--mx', 'mail.example.org, *.mx.example.org', '--active', 'yes', '--json']);
       assert.equal(set.code, 0, set.stderr);
       const saved = JSON.parse(set.stdout);
@@ -125,7 +134,10 @@ describe('the mta-sts command', function () {
       assert.match(show.stdout, new RegExp(`_mta-sts\\.example\\.org\\. IN TXT "v=STSv1; id=${saved.id}"`));
       assert.match(show.stdout, /mta-sts\.example\.org\. IN CNAME mail\.example\.org\./);
       const list = await run([...base, 'list', '--active', '--json']);
-      assert.deepEqual(JSON.parse(list.stdout).domains.map((d: { domain: string }) => d.domain), ['example.org']);
+      assert.deepEqual(
+        JSON.parse(list.stdout).domains.map((d: { domain: string }) => d.domain),
+        ['example.org'],
+      );
       const names = await run([...base, 'certificate-names']);
       assert.deepEqual(names.stdout.trim().split('\n'), ['mta-sts.alias.example', 'mta-sts.example.org']);
     });
@@ -172,7 +184,10 @@ describe('the mta-sts command', function () {
       assert.equal(json.code, 1);
       const parsed = JSON.parse(json.stdout);
       assert.deepEqual(parsed.unknown, ['nosuch.example']);
-      assert.deepEqual(parsed.results[0].checks.map((c: { name: string }) => c.name), ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls']);
+      assert.deepEqual(
+        parsed.results[0].checks.map((c: { name: string }) => c.name),
+        ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls'],
+      );
     });
 
     it('check --all: every active domain, and exit 0 when nothing is an error', async () => {
@@ -190,8 +205,13 @@ describe('the mta-sts command', function () {
       // The HTTPS and STARTTLS probes need servers this test does not run: off.
       const all = await run([...base, 'check', '--all', '--no-probes', '--json']);
       const parsed = JSON.parse(all.stdout);
-      assert.deepEqual(parsed.results.map((r: { domain: string }) => r.domain), ['example.net', 'example.org']);
-      const errors = parsed.results.flatMap((r: { checks: Array<{ name: string; status: string }> }) => r.checks.filter((c) => c.status === 'error').map((c) => c.name));
+      assert.deepEqual(
+        parsed.results.map((r: { domain: string }) => r.domain),
+        ['example.net', 'example.org'],
+      );
+      const errors = parsed.results.flatMap((r: { checks: Array<{ name: string; status: string }> }) =>
+        r.checks.filter((c) => c.status === 'error').map((c) => c.name),
+      );
       assert.deepEqual(errors, []);
       assert.equal(all.code, 0, all.stderr);
     });
@@ -238,7 +258,15 @@ describe('the mta-sts command', function () {
         t.boolean('active');
       });
       await db.knex('mta_sts').insert([
-        { id: '20240115120000', domain: 'example.net', version: 'stsv1', mode: 'enforce', mx: 'mx.example.net,mx2.example.net', max_age: '1209600', active: true },
+        {
+          id: '20240115120000',
+          domain: 'example.net',
+          version: 'stsv1',
+          mode: 'enforce',
+          mx: 'mx.example.net,mx2.example.net',
+          max_age: '1209600',
+          active: true,
+        },
         { id: 'bad id!', domain: 'off.example', version: 'stsv1', mode: 'testing', mx: 'mx.off.example', max_age: '86400', active: false },
         { id: '20240101000000', domain: 'example.org', version: 'stsv1', mode: 'enforce', mx: '', max_age: '86400', active: true },
       ]);

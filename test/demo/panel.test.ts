@@ -27,7 +27,11 @@ async function startPanel(options: { apiKey?: string; dnsCheck?: PanelOptions['d
   const dir = mkdtempSync(join(tmpdir(), 'mta-sts-panel-'));
   const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'panel.sqlite') }, useNullAsDefault: true });
   const { app } = await createPanel({
-    knex, mailHostname: 'mail.example.org', adminPassword: PASSWORD, apiKey: options.apiKey, demoDomains: ['example.org', 'example.net', 'bücher.example'],
+    knex,
+    mailHostname: 'mail.example.org',
+    adminPassword: PASSWORD,
+    apiKey: options.apiKey,
+    demoDomains: ['example.org', 'example.net', 'bücher.example'],
     // A closed loopback port: the tab's MX lookups fail at once and nothing leaves the machine.
     dnsServers: ['127.0.0.1:9'],
     ...(options.dnsCheck ? { dnsCheck: options.dnsCheck } : {}),
@@ -36,7 +40,9 @@ async function startPanel(options: { apiKey?: string; dnsCheck?: PanelOptions['d
   const http = createHttpServer(app);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
   return {
-    http, knex, dir,
+    http,
+    knex,
+    dir,
     async close() {
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
@@ -51,7 +57,10 @@ async function startPanel(options: { apiKey?: string; dnsCheck?: PanelOptions['d
 /** The token of the demo's own login/logout forms, and the cookie set with it. */
 function panelCsrf(res: { text: string; headers: Record<string, any> }): { token: string; cookie: string } {
   const token = /name="_panel_csrf" value="([^"]+)"/.exec(res.text)?.[1];
-  const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('panel.csrf='));
+  const cookie = ([] as string[])
+    .concat(res.headers['set-cookie'] ?? [])
+    .map((c) => c.split(';')[0])
+    .find((c) => c.startsWith('panel.csrf='));
   if (!token || !cookie) throw new Error('no login form token or cookie');
   return { token, cookie };
 }
@@ -60,7 +69,10 @@ function panelCsrf(res: { text: string; headers: Record<string, any> }): { token
 async function loggedIn(panel: Panel) {
   const browser = request.agent(panel.http);
   const form = await browser.get('/login');
-  const res = await browser.post('/login').type('form').send({ username: 'admin', password: PASSWORD, _panel_csrf: panelCsrf(form).token });
+  const res = await browser
+    .post('/login')
+    .type('form')
+    .send({ username: 'admin', password: PASSWORD, _panel_csrf: panelCsrf(form).token });
   assert.equal(res.status, 303);
   return browser;
 }
@@ -69,21 +81,37 @@ async function loggedIn(panel: Panel) {
  * A login attempt as a fresh browser would make it (the form first, then the post), from a given
  * loopback address, so that tests can be several clients.
  */
-async function attemptLogin(panel: Panel, username: string, password: string, from = '127.0.0.1'): Promise<{ status: number; retryAfter?: string; text: string }> {
+async function attemptLogin(
+  panel: Panel,
+  username: string,
+  password: string,
+  from = '127.0.0.1',
+): Promise<{ status: number; retryAfter?: string; text: string }> {
   const port = (panel.http.address() as AddressInfo).port;
-  const call = (method: string, path: string, body?: string, cookie?: string) => new Promise<{ status: number; headers: Record<string, any>; text: string }>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, localAddress: from, method, path, headers: {
-      ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } : {}),
-      ...(cookie ? { Cookie: cookie } : {}),
-    } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+  const call = (method: string, path: string, body?: string, cookie?: string) =>
+    new Promise<{ status: number; headers: Record<string, any>; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          localAddress: from,
+          method,
+          path,
+          headers: {
+            ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } : {}),
+            ...(cookie ? { Cookie: cookie } : {}),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
   const form = panelCsrf(await call('GET', '/login'));
   const res = await call('POST', '/login', new URLSearchParams({ username, password, _panel_csrf: form.token }).toString(), form.cookie);
   return { status: res.status, retryAfter: res.headers['retry-after'], text: textOf(res.text) };
@@ -122,11 +150,17 @@ describe('the demo panel', () => {
       for (const body of [{ username: 'admin', password: 'wrong' }, { username: 'root', password: PASSWORD }, { username: 'admin' }]) {
         const browser = request.agent(panel.http);
         const token = panelCsrf(await browser.get('/login')).token;
-        const res = await browser.post('/login').type('form').send({ ...body, _panel_csrf: token });
+        const res = await browser
+          .post('/login')
+          .type('form')
+          .send({ ...body, _panel_csrf: token });
         assert.equal(res.status, 401);
         assert.match(textOf(res.text), /wrong username or password/i);
         // No session cookie (the form again carries a new CSRF token, with its cookie).
-        assert.deepEqual(([] as string[]).concat(res.headers['set-cookie'] ?? []).filter((c) => c.startsWith('panel.sid=')), []);
+        assert.deepEqual(
+          ([] as string[]).concat(res.headers['set-cookie'] ?? []).filter((c) => c.startsWith('panel.sid=')),
+          [],
+        );
       }
     });
 
@@ -134,7 +168,11 @@ describe('the demo panel', () => {
       const forged = await request(panel.http).post('/login').type('form').send({ username: 'admin', password: PASSWORD });
       assert.equal(forged.status, 403);
       assert.match(textOf(forged.text), /The form has expired or did not come from this panel/);
-      assert.deepEqual(([] as string[]).concat(forged.headers['set-cookie'] ?? []).filter((c) => c.startsWith('panel.sid=')), [], 'no session');
+      assert.deepEqual(
+        ([] as string[]).concat(forged.headers['set-cookie'] ?? []).filter((c) => c.startsWith('panel.sid=')),
+        [],
+        'no session',
+      );
       const browser = await loggedIn(panel);
       assert.equal((await browser.post('/logout').type('form').send({})).status, 403);
       assert.equal((await browser.get('/domains').redirects(0)).status, 200, 'still logged in');
@@ -193,16 +231,20 @@ describe('the demo panel', () => {
 
   describe("the domain list, as mailcow's", () => {
     /** The list's rows: domain, MTA-STS state (text), and the names of its buttons. */
-    const rows = (html: string) => [...html.matchAll(/<tr data-domain="([^"]+)">([\s\S]*?)<\/tr>/g)].map((m) => ({
-      domain: m[1],
-      state: textOf(/<td data-mta-sts-state="[^"]*">([\s\S]*?)<\/td>/.exec(m[2])?.[1] ?? ''),
-      buttons: [...m[2].matchAll(/<(?:a|button)\b[^>]*class="btn[^"]*"[^>]*>([\s\S]*?)<\/(?:a|button)>/g)].map((b) => textOf(b[1])),
-    }));
+    const rows = (html: string) =>
+      [...html.matchAll(/<tr data-domain="([^"]+)">([\s\S]*?)<\/tr>/g)].map((m) => ({
+        domain: m[1],
+        state: textOf(/<td data-mta-sts-state="[^"]*">([\s\S]*?)<\/td>/.exec(m[2])?.[1] ?? ''),
+        buttons: [...m[2].matchAll(/<(?:a|button)\b[^>]*class="btn[^"]*"[^>]*>([\s\S]*?)<\/(?:a|button)>/g)].map((b) => textOf(b[1])),
+      }));
 
     it("shows each domain's MTA-STS state and a DNS Check button per row, which checks that domain", async () => {
       await panel.close();
       panel = await startPanel({ probesOff: true });
-      await panel.knex('domain').where('domain', 'example.org').update({ mta_sts_active: true, mta_sts_mode: 'testing', mta_sts_mx: 'mail.example.org', mta_sts_id: '1' });
+      await panel
+        .knex('domain')
+        .where('domain', 'example.org')
+        .update({ mta_sts_active: true, mta_sts_mode: 'testing', mta_sts_mx: 'mail.example.org', mta_sts_id: '1' });
       const browser = await loggedIn(panel);
       const list = await browser.get('/domains');
       assert.deepEqual(rows(list.text), [
@@ -233,7 +275,12 @@ describe('the demo panel', () => {
       const english = await browser.get('/domains/example.org?tab=mta-sts').set('Accept-Language', 'de-DE');
       assert.match(english.text, /<html lang="en">/);
       assert.match(textOf(english.text), /Edit domain example\.org General MTA-STS MTA-STS for example\.org/);
-      await browser.post('/language').type('form').send({ lang: 'de', next: '//evil.example/' }).redirects(0).then((res) => assert.equal(res.headers.location, '/domains'));
+      await browser
+        .post('/language')
+        .type('form')
+        .send({ lang: 'de', next: '//evil.example/' })
+        .redirects(0)
+        .then((res) => assert.equal(res.headers.location, '/domains'));
       const tab = await browser.get('/domains/example.org?tab=mta-sts');
       assert.match(textOf(tab.text), /Domain example\.org bearbeiten Allgemein MTA-STS MTA-STS für example\.org/);
     });
@@ -277,7 +324,10 @@ describe('the demo panel', () => {
     it('shows field errors inside the panel page, with what was typed', async () => {
       const browser = await loggedIn(panel);
       const page = await browser.get('/domains/example.org?tab=mta-sts');
-      const res = await browser.post('/mta-sts/example.org').type('form').send({ ...formValues(page.text), mode: 'enforce', mx: 'bad..example' });
+      const res = await browser
+        .post('/mta-sts/example.org')
+        .type('form')
+        .send({ ...formValues(page.text), mode: 'enforce', mx: 'bad..example' });
       assert.equal(res.status, 400);
       assert.ok(inPanelPage(res.text));
       assert.equal(domainTabs(res.text).current, 'MTA-STS');
@@ -287,15 +337,25 @@ describe('the demo panel', () => {
     it("refuses a form token from another login session (CSRF tokens are bound to the panel's session)", async () => {
       const login = async () => {
         const form = panelCsrf(await request(panel.http).get('/login'));
-        const res = await request(panel.http).post('/login').type('form').set('Cookie', form.cookie).send({ username: 'admin', password: PASSWORD, _panel_csrf: form.token });
-        const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('panel.sid='));
+        const res = await request(panel.http)
+          .post('/login')
+          .type('form')
+          .set('Cookie', form.cookie)
+          .send({ username: 'admin', password: PASSWORD, _panel_csrf: form.token });
+        const cookie = ([] as string[])
+          .concat(res.headers['set-cookie'] ?? [])
+          .map((c) => c.split(';')[0])
+          .find((c) => c.startsWith('panel.sid='));
         assert.ok(cookie, 'a session cookie');
         return cookie;
       };
       const alice = await login();
       const bob = await login();
       const page = await request(panel.http).get('/domains/example.org?tab=mta-sts').set('Cookie', alice);
-      const csrf = ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('mta-sts.csrf='));
+      const csrf = ([] as string[])
+        .concat(page.headers['set-cookie'] ?? [])
+        .map((c) => c.split(';')[0])
+        .find((c) => c.startsWith('mta-sts.csrf='));
       assert.ok(csrf, 'the tab sets the CSRF cookie');
       const form = { ...formValues(page.text), mode: 'none', maxAge: '60' };
       const post = (session: string) => request(panel.http).post('/mta-sts/example.org').type('form').set('Cookie', `${session}; ${csrf}`).send(form);
@@ -327,7 +387,10 @@ describe('the demo panel', () => {
     it('is never served, for any Host', async () => {
       const browser = await loggedIn(panel);
       const page = await browser.get('/domains/example.org?tab=mta-sts');
-      await browser.post('/mta-sts/example.org').type('form').send({ ...formValues(page.text), mode: 'testing', mx: 'mail.example.org', active: '1' });
+      await browser
+        .post('/mta-sts/example.org')
+        .type('form')
+        .send({ ...formValues(page.text), mode: 'testing', mx: 'mail.example.org', active: '1' });
       for (const host of ['mta-sts.example.org', 'mta-sts.example.net', 'localhost:3000', 'mail.example.org', '127.0.0.1']) {
         for (const path of ['/.well-known/mta-sts.txt', '/.well-known/mta%2Dsts.txt', '//.well-known/mta-sts.txt']) {
           const res = await request(panel.http).get(path).set('Host', host).redirects(0);
@@ -398,7 +461,10 @@ describe('the demo panel with an API key', () => {
     const get = await request(panel.http).get('/api/v1/mta-sts/example.org').set('X-API-Key', API_KEY);
     assert.equal(get.status, 200);
     assert.equal(get.body.domain, 'example.org');
-    const put = await request(panel.http).put('/api/v1/mta-sts/example.org').set('X-API-Key', API_KEY).send({ mode: 'testing', mx: ['mail.example.org'], active: true });
+    const put = await request(panel.http)
+      .put('/api/v1/mta-sts/example.org')
+      .set('X-API-Key', API_KEY)
+      .send({ mode: 'testing', mx: ['mail.example.org'], active: true });
     assert.equal(put.status, 200);
     assert.equal(put.body.mode, 'testing');
     const names = await request(panel.http).get('/api/v1/mta-sts/certificate-names').set('X-API-Key', API_KEY);
@@ -427,7 +493,15 @@ describe('the demo server (node dist/demo/server.js)', () => {
   });
 
   it('starts on the port it prints, with a generated admin password that logs in, and stops on SIGTERM', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'panel.sqlite')}`, ADMIN_PASSWORD: '', API_KEY: '', DEMO_DOMAINS: '', DNS_SERVERS: '127.0.0.1:9' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: '0',
+      DATABASE_URL: `sqlite:${join(dir, 'panel.sqlite')}`,
+      ADMIN_PASSWORD: '',
+      API_KEY: '',
+      DEMO_DOMAINS: '',
+      DNS_SERVERS: '127.0.0.1:9',
+    };
     const proc = spawn(process.execPath, [join(ROOT, 'dist/demo/server.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let output = '';
@@ -447,7 +521,12 @@ describe('the demo server (node dist/demo/server.js)', () => {
     assert.equal(login.status, 200);
     assert.equal(controlByLabel(login.text, 'Password').name, 'input');
     const form = panelCsrf(login);
-    const session = await request(base).post('/login').type('form').set('Cookie', form.cookie).send({ username: 'admin', password: printed.password, _panel_csrf: form.token }).redirects(0);
+    const session = await request(base)
+      .post('/login')
+      .type('form')
+      .set('Cookie', form.cookie)
+      .send({ username: 'admin', password: printed.password, _panel_csrf: form.token })
+      .redirects(0);
     assert.equal(session.status, 303);
     assert.equal(session.headers.location, '/domains');
     assert.ok(existsSync(join(dir, 'panel.sqlite')), 'it keeps its data in DATABASE_URL');
@@ -458,13 +537,22 @@ describe('the demo server (node dist/demo/server.js)', () => {
   });
 
   it('refuses a bad DNS_CHECK_ALLOW_ADDRESSES with one sentence and exit code 2, no stack trace', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'bad.sqlite')}`, DNS_SERVERS: '127.0.0.1:9', DNS_CHECK_ALLOW_ADDRESSES: '10.0.0.0/8, 10.0.0.0/99' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: '0',
+      DATABASE_URL: `sqlite:${join(dir, 'bad.sqlite')}`,
+      DNS_SERVERS: '127.0.0.1:9',
+      DNS_CHECK_ALLOW_ADDRESSES: '10.0.0.0/8, 10.0.0.0/99',
+    };
     const proc = spawn(process.execPath, [join(ROOT, 'dist/demo/server.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
     assert.equal(code, 2);
-    assert.equal(output.trim(), 'DNS_CHECK_ALLOW_ADDRESSES must be a comma-separated list of CIDR ranges such as 10.0.0.0/8,fd00::/8 ("10.0.0.0/99" is not one).');
+    assert.equal(
+      output.trim(),
+      'DNS_CHECK_ALLOW_ADDRESSES must be a comma-separated list of CIDR ranges such as 10.0.0.0/8,fd00::/8 ("10.0.0.0/99" is not one).',
+    );
   });
 });

@@ -54,8 +54,7 @@ async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
 
 describe('DNS resolver', () => {
   let server: TestDnsServer;
-  const resolver = (options: ResolverOptions = {}) =>
-    createResolver({ servers: [server.address], timeoutMs: TIMEOUT_MS, retries: 0, ...options });
+  const resolver = (options: ResolverOptions = {}) => createResolver({ servers: [server.address], timeoutMs: TIMEOUT_MS, retries: 0, ...options });
 
   before(async () => {
     server = await startDnsServer();
@@ -131,7 +130,10 @@ describe('DNS resolver', () => {
       const mx = success(await resolver().lookup('hop1.example.org', 'MX'));
       assert.deepEqual(mx.cnames, ['hop2.example.org', 'hop3.example.org', 'example.org']);
       assert.equal(mx.records.length, 2);
-      assert.deepEqual(server.queries.map((q) => q.name), ['hop1.example.org', 'hop2.example.org', 'hop3.example.org']);
+      assert.deepEqual(
+        server.queries.map((q) => q.name),
+        ['hop1.example.org', 'hop2.example.org', 'hop3.example.org'],
+      );
     });
 
     it('stops a CNAME loop with an error instead of querying forever', async () => {
@@ -230,7 +232,10 @@ describe('DNS resolver', () => {
       server.setFault('truncate');
       const sts = success(await resolver().lookup('_mta-sts.example.org', 'TXT'));
       assert.deepEqual(sts.records, ['v=STSv1; id=20240101T000000']);
-      assert.deepEqual(server.queries.map((q) => q.transport), ['udp', 'tcp']);
+      assert.deepEqual(
+        server.queries.map((q) => q.transport),
+        ['udp', 'tcp'],
+      );
     });
 
     it('falls over to the next resolver when the first port is closed', async () => {
@@ -272,22 +277,31 @@ describe('DNS resolver', () => {
 
   describe('options', () => {
     it('rejects a server that is not an IP address, naming its position', () => {
-      assert.throws(
-        () => createResolver({ servers: ['127.0.0.1', 'abc'] }),
-        { name: 'TypeError', message: 'dns.servers[1]: "abc" is not an IP address or IP:port' },
-      );
+      assert.throws(() => createResolver({ servers: ['127.0.0.1', 'abc'] }), {
+        name: 'TypeError',
+        message: 'dns.servers[1]: "abc" is not an IP address or IP:port',
+      });
       assert.throws(() => createResolver({ servers: [] }), { name: 'TypeError', message: /^dns\.servers:/ });
     });
 
     it('rejects out-of-range timeoutMs, retries and maxCnameDepth, naming the option', () => {
       for (const timeoutMs of [0, -1, 1.5, Number.NaN]) {
-        assert.throws(() => createResolver({ servers: ['127.0.0.1'], timeoutMs }), { name: 'TypeError', message: /^dns\.timeoutMs: must be a positive integer/ });
+        assert.throws(() => createResolver({ servers: ['127.0.0.1'], timeoutMs }), {
+          name: 'TypeError',
+          message: /^dns\.timeoutMs: must be a positive integer/,
+        });
       }
       for (const retries of [-1, 6, 0.5]) {
-        assert.throws(() => createResolver({ servers: ['127.0.0.1'], retries }), { name: 'TypeError', message: /^dns\.retries: must be an integer from 0 to 5/ });
+        assert.throws(() => createResolver({ servers: ['127.0.0.1'], retries }), {
+          name: 'TypeError',
+          message: /^dns\.retries: must be an integer from 0 to 5/,
+        });
       }
       for (const maxCnameDepth of [0, 17]) {
-        assert.throws(() => createResolver({ servers: ['127.0.0.1'], maxCnameDepth }), { name: 'TypeError', message: /^dns\.maxCnameDepth: must be an integer from 1 to 16/ });
+        assert.throws(() => createResolver({ servers: ['127.0.0.1'], maxCnameDepth }), {
+          name: 'TypeError',
+          message: /^dns\.maxCnameDepth: must be an integer from 1 to 16/,
+        });
       }
     });
 

@@ -14,8 +14,9 @@ describe('i18n: the catalogues', () => {
     });
 
     it(`${locale} uses exactly the placeholders of each English message`, () => {
-      const wrong = KEYS.filter((key) => placeholdersOf(CATALOGUES[locale][key]).join() !== placeholdersOf(CATALOGUES.en[key]).join())
-        .map((key) => `${key}: ${placeholdersOf(CATALOGUES[locale][key]).join(',')} vs ${placeholdersOf(CATALOGUES.en[key]).join(',')}`);
+      const wrong = KEYS.filter((key) => placeholdersOf(CATALOGUES[locale][key]).join() !== placeholdersOf(CATALOGUES.en[key]).join()).map(
+        (key) => `${key}: ${placeholdersOf(CATALOGUES[locale][key]).join(',')} vs ${placeholdersOf(CATALOGUES.en[key]).join(',')}`,
+      );
       assert.deepEqual(wrong, []);
     });
 
@@ -34,11 +35,25 @@ describe('i18n: the catalogues', () => {
   it('is really translated: German differs from English except for names, formats and protocol words', () => {
     // The same in both languages: proper names, protocol output (HTTP, SMTP lines) and formats.
     const SAME = [
-      'dns.title.dane', 'dns.probe.failure', 'dns.https.status', 'dns.https.found.response', 'dns.https.found.location',
-      'dns.mxTls.reason', 'dns.mxTls.found.host', 'dns.mxTls.found.failed', 'dns.mxTls.found.ok',
-      'tab.status.label', 'tab.label.version', 'tab.maxAge.equals', 'tab.records.name', 'tab.check.colStatus',
+      'dns.title.dane',
+      'dns.probe.failure',
+      'dns.https.status',
+      'dns.https.found.response',
+      'dns.https.found.location',
+      'dns.mxTls.reason',
+      'dns.mxTls.found.host',
+      'dns.mxTls.found.failed',
+      'dns.mxTls.found.ok',
+      'tab.status.label',
+      'tab.label.version',
+      'tab.maxAge.equals',
+      'tab.records.name',
+      'tab.check.colStatus',
     ];
-    assert.deepEqual(KEYS.filter((key) => CATALOGUES.de[key] === CATALOGUES.en[key]), SAME.sort());
+    assert.deepEqual(
+      KEYS.filter((key) => CATALOGUES.de[key] === CATALOGUES.en[key]),
+      SAME.sort(),
+    );
   });
 });
 
@@ -46,7 +61,10 @@ describe('i18n: texts shared with the JSON API', () => {
   it('says the DNS Check rate limit on the tab in the words of the API', () => {
     const values = { limit: 3, window: 60, seconds: 40 };
     assert.equal(translate('en', 'notice.rateLimited', values), errorText('dnsCheckLimited', values));
-    assert.equal(translate('de', 'notice.rateLimited', values), 'Zu viele DNS-Prüfungen: höchstens 3 alle 60 Sekunden. Versuchen Sie es in 40 Sekunden erneut.');
+    assert.equal(
+      translate('de', 'notice.rateLimited', values),
+      'Zu viele DNS-Prüfungen: höchstens 3 alle 60 Sekunden. Versuchen Sie es in 40 Sekunden erneut.',
+    );
   });
 });
 
@@ -54,7 +72,7 @@ describe('i18n: translating', () => {
   it('fills placeholders, leaving unknown ones visible', () => {
     assert.equal(format('{a} and {b}', { a: 1, b: 'x' }), '1 and x');
     assert.equal(format('{a} and {b}', { a: 1 }), '1 and {b}');
-    assert.equal(format('{a}', { a: '{b}' }, ), '{b}', 'a value is not read as a template');
+    assert.equal(format('{a}', { a: '{b}' }), '{b}', 'a value is not read as a template');
     assert.equal(translate('de', 'tab.heading', { domain: 'bücher.example' }), 'MTA-STS für bücher.example');
     assert.equal(translate('en', 'tab.heading', { domain: 'example.org' }), 'MTA-STS for example.org');
   });
@@ -66,9 +84,14 @@ describe('i18n: translating', () => {
     assert.equal(de.plural('tab.mx.uncovered', 2, { hosts: de.list(['a', 'b']) }), 'Die MX-Hosts a und b passen zu keinem Eintrag.');
     assert.deepEqual([ENGLISH.list([]), ENGLISH.list(['a']), ENGLISH.list(['a', 'b']), ENGLISH.list(['a', 'b', 'c'])], ['', 'a', 'a and b', 'a, b and c']);
     assert.equal(de.list(['a', 'b', 'c']), 'a, b und c');
-    assert.deepEqual([0, 1, 60, 3600, 86400, 90000, 604800, 1209600 + 3600, 31557600].map((s) => ENGLISH.duration(s)),
-      ['0 seconds', '1 second', '1 minute', '1 hour', '1 day', '1 day 1 hour', '1 week', '2 weeks 1 hour', '52 weeks 1 day']);
-    assert.deepEqual([1, 86400, 172800, 604800, 1814400].map((s) => de.duration(s)), ['1 Sekunde', '1 Tag', '2 Tage', '1 Woche', '3 Wochen']);
+    assert.deepEqual(
+      [0, 1, 60, 3600, 86400, 90000, 604800, 1209600 + 3600, 31557600].map((s) => ENGLISH.duration(s)),
+      ['0 seconds', '1 second', '1 minute', '1 hour', '1 day', '1 day 1 hour', '1 week', '2 weeks 1 hour', '52 weeks 1 day'],
+    );
+    assert.deepEqual(
+      [1, 86400, 172800, 604800, 1814400].map((s) => de.duration(s)),
+      ['1 Sekunde', '1 Tag', '2 Tage', '1 Woche', '3 Wochen'],
+    );
     assert.equal(ENGLISH.duration(-1), '');
   });
 });
@@ -84,8 +107,15 @@ describe('i18n: choosing the language from Accept-Language', () => {
 
   it('picks the best supported language, English when none fits', () => {
     const cases: Array<[string | undefined, string]> = [
-      ['de-DE,de;q=0.9,en;q=0.8', 'de'], ['de-CH', 'de'], ['en-GB,de;q=0.5', 'en'], ['fr-FR,fr;q=0.9,de;q=0.8', 'de'],
-      ['fr, it', 'en'], ['*', 'en'], ['', 'en'], [undefined, 'en'], ['de;q=0.2, en;q=0.3', 'en'],
+      ['de-DE,de;q=0.9,en;q=0.8', 'de'],
+      ['de-CH', 'de'],
+      ['en-GB,de;q=0.5', 'en'],
+      ['fr-FR,fr;q=0.9,de;q=0.8', 'de'],
+      ['fr, it', 'en'],
+      ['*', 'en'],
+      ['', 'en'],
+      [undefined, 'en'],
+      ['de;q=0.2, en;q=0.3', 'en'],
     ];
     for (const [header, locale] of cases) assert.equal(negotiateLocale(header), locale, String(header));
   });

@@ -5,7 +5,7 @@ import { createServer, textOf, type TestServer } from '../support/server';
 
 // Error pages are part of what a person sees on the tab (a refused or unknown domain inside the
 // host's page): they speak the reader's language; the JSON API keeps its English messages.
-describe('error pages in the reader\'s language', () => {
+describe("error pages in the reader's language", () => {
   let server: TestServer;
   before(async () => {
     server = await createServer();

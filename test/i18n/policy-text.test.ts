@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { CATALOGUES } from '../../src/i18n';
 import { problemKey, sayProblem } from '../../src/i18n/policy-text';
-import { DEFAULT_SETTINGS, MAX_MX_ENTRIES, PROBLEM_TEXTS, applyChanges, parsePolicy, parseStsRecord, type FieldError, type ProblemCode } from '../../src/policy';
+import {
+  DEFAULT_SETTINGS,
+  MAX_MX_ENTRIES,
+  PROBLEM_TEXTS,
+  applyChanges,
+  parsePolicy,
+  parseStsRecord,
+  type FieldError,
+  type ProblemCode,
+} from '../../src/policy';
 
 // The policy module reports problems by code, with an English sentence the JSON API returns. The
 // tab and the DNS Check say the code in the reader's language. These tests produce every problem
@@ -15,7 +24,7 @@ function fieldErrors(changes: Record<string, unknown>, kind: 'form' | 'json'): F
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
-describe('i18n: the policy module\'s problems in every language', () => {
+describe("i18n: the policy module's problems in every language", () => {
   const errors: FieldError[] = [
     ...fieldErrors({ version: 'STSv2' }, 'form'),
     ...fieldErrors({ mode: 'strict' }, 'form'),
@@ -52,7 +61,11 @@ describe('i18n: the policy module\'s problems in every language', () => {
       assert.notEqual(text, errors[i].message);
       assert.doesNotMatch(text, /\{[a-z]+\}/i);
     }
-    assert.ok(german.includes('MX-Einträge: "mx_1.example.org" ist kein gültiger MX-Eintrag. Verwenden Sie einen Hostnamen wie mail.example.org oder *. gefolgt von einem Hostnamen (ein Platzhalter nur als ganzes, am weitesten links stehendes Label).'));
+    assert.ok(
+      german.includes(
+        'MX-Einträge: "mx_1.example.org" ist kein gültiger MX-Eintrag. Verwenden Sie einen Hostnamen wie mail.example.org oder *. gefolgt von einem Hostnamen (ein Platzhalter nur als ganzes, am weitesten links stehendes Label).',
+      ),
+    );
     assert.ok(german.includes('MX-Einträge: "mail..example.org" hat ein leeres Label (zwei Punkte hintereinander oder ein Punkt am Anfang).'));
     assert.ok(german.includes('MX-Einträge: "192.0.2.1" ist eine IP-Adresse. IP-Adressen sind nicht erlaubt: Verwenden Sie den Hostnamen des MX.'));
     assert.ok(german.some((text) => text.startsWith('MX-Einträge: "*.com" passt auf jeden Host unter einer Top-Level-Domain')));
@@ -71,11 +84,23 @@ describe('i18n: the policy module\'s problems in every language', () => {
       assert.notEqual(german, sayProblem('en', parsed));
       assert.doesNotMatch(german, /\{[a-z]+\}/i);
     }
-    assert.deepEqual([...seen].sort(), Object.keys(PROBLEM_TEXTS).filter((k) => k.startsWith('stsRecord.')).sort());
+    assert.deepEqual(
+      [...seen].sort(),
+      Object.keys(PROBLEM_TEXTS)
+        .filter((k) => k.startsWith('stsRecord.'))
+        .sort(),
+    );
   });
 
   it('says every error parsePolicy gives, in English as the parser does', () => {
-    const bodies = ['garbage line\n', 'version: STSv2\nmode: enforce\nmx: MAIL..x\nmax_age: 1\n', 'mode: bogus\nmax_age: x\n', 'version: STSv1\nmode: testing\nmax_age: 86400\n', '', `x: ${'a'.repeat(2000)}\n`];
+    const bodies = [
+      'garbage line\n',
+      'version: STSv2\nmode: enforce\nmx: MAIL..x\nmax_age: 1\n',
+      'mode: bogus\nmax_age: x\n',
+      'version: STSv1\nmode: testing\nmax_age: 86400\n',
+      '',
+      `x: ${'a'.repeat(2000)}\n`,
+    ];
     const seen = new Set<string>();
     for (const body of bodies) {
       const parsed = parsePolicy(body);
@@ -87,6 +112,12 @@ describe('i18n: the policy module\'s problems in every language', () => {
         seen.add(error.code);
       }
     }
-    assert.deepEqual([...seen].sort(), Object.keys(PROBLEM_TEXTS).filter((k) => k.startsWith('policyText.')).sort(), 'every parsePolicy error was produced');
+    assert.deepEqual(
+      [...seen].sort(),
+      Object.keys(PROBLEM_TEXTS)
+        .filter((k) => k.startsWith('policyText.'))
+        .sort(),
+      'every parsePolicy error was produced',
+    );
   });
 });

@@ -15,7 +15,9 @@ describe('i18n: the language of the tab', () => {
   let dns: TestDnsServer;
   let server: TestServer;
   const start = async (plugin: ServerOptions['plugin'] = {}) => {
-    server = await createServer({ plugin: { dns: { servers: [dns.address], timeoutMs: 500, retries: 0 }, dnsCheck: { https: { enabled: false }, smtp: { enabled: false } }, ...plugin } });
+    server = await createServer({
+      plugin: { dns: { servers: [dns.address], timeoutMs: 500, retries: 0 }, dnsCheck: { https: { enabled: false }, smtp: { enabled: false } }, ...plugin },
+    });
   };
   before(async () => {
     dns = await startDnsServer();
@@ -66,9 +68,14 @@ describe('i18n: the language of the tab', () => {
     const knex = require('knex')({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
     try {
       for (const locale of ['fr', 'DE', '', 42, {}]) {
-        assert.throws(() => createMtaSts({ knex, mailHostname: MAIL_HOSTNAME, locale: locale as never }), (err: Error) => err instanceof TypeError && /options\.locale/.test(err.message), JSON.stringify(locale));
+        assert.throws(
+          () => createMtaSts({ knex, mailHostname: MAIL_HOSTNAME, locale: locale as never }),
+          (err: Error) => err instanceof TypeError && /options\.locale/.test(err.message),
+          JSON.stringify(locale),
+        );
       }
-      for (const locale of ['en', 'de', () => 'de', undefined]) assert.doesNotThrow(() => createMtaSts({ knex, mailHostname: MAIL_HOSTNAME, locale: locale as never }));
+      for (const locale of ['en', 'de', () => 'de', undefined])
+        assert.doesNotThrow(() => createMtaSts({ knex, mailHostname: MAIL_HOSTNAME, locale: locale as never }));
     } finally {
       void knex.destroy();
     }

@@ -12,8 +12,14 @@ describe('i18n: Text said in a language', () => {
   });
 
   it('chooses the plural form by count and sets {count}', () => {
-    assert.equal(sayText('en', plural('dns.stsTxt.others', 1, { name: 'n' })), 'n also holds 1 other TXT record; senders ignore it, so remove it if left over.');
-    assert.equal(sayText('en', plural('dns.stsTxt.others', 3, { name: 'n' })), 'n also holds 3 other TXT records; senders ignore them, so remove them if left over.');
+    assert.equal(
+      sayText('en', plural('dns.stsTxt.others', 1, { name: 'n' })),
+      'n also holds 1 other TXT record; senders ignore it, so remove it if left over.',
+    );
+    assert.equal(
+      sayText('en', plural('dns.stsTxt.others', 3, { name: 'n' })),
+      'n also holds 3 other TXT records; senders ignore them, so remove them if left over.',
+    );
   });
 
   it('keeps a technical English original in English and says its translation elsewhere', () => {

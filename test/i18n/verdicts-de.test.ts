@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { CATALOGUES } from '../../src/i18n';
 import {
-  CHECK_CODES, CHECK_NAMES, daneCheck, failedCheck, httpsCheck, mxCheck, mxTlsCheck, policyCheck, sayCheck, stsHostCheck, stsTxtCheck, tlsrptCheck, type Verdict,
+  CHECK_CODES,
+  CHECK_NAMES,
+  daneCheck,
+  failedCheck,
+  httpsCheck,
+  mxCheck,
+  mxTlsCheck,
+  policyCheck,
+  sayCheck,
+  stsHostCheck,
+  stsTxtCheck,
+  tlsrptCheck,
+  type Verdict,
 } from '../../src/check';
 import { renderPolicy } from '../../src/policy';
 import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from '../check/lookups';
@@ -16,21 +28,48 @@ const MAIL = 'mail.example.org';
 
 /** The fixed wording of each English message: the text between its placeholders, where long enough to be unmistakable. */
 const ENGLISH_FRAGMENTS = Object.entries(CATALOGUES.en).flatMap(([key, value]) =>
-  value.split(/\{[A-Za-z0-9_]+\}/).map((part) => part.trim()).filter((part) => part.length >= 18 && !CATALOGUES.de[key as keyof typeof CATALOGUES.de].includes(part)));
+  value
+    .split(/\{[A-Za-z0-9_]+\}/)
+    .map((part) => part.trim())
+    .filter((part) => part.length >= 18 && !CATALOGUES.de[key as keyof typeof CATALOGUES.de].includes(part)),
+);
 
-const mx = (...hosts: string[]) => answer('example.org', 'MX', hosts.map((exchange, i) => ({ preference: 10 * (i + 1), exchange })));
+const mx = (...hosts: string[]) =>
+  answer(
+    'example.org',
+    'MX',
+    hosts.map((exchange, i) => ({ preference: 10 * (i + 1), exchange })),
+  );
 const mailA = answer(MAIL, 'A', ['192.0.2.25']);
 const mailAaaa = answer(MAIL, 'AAAA', ['2001:db8::25']);
-const host = (parts: Partial<Parameters<typeof stsHostCheck>[0]>) => () => stsHostCheck({
-  domain: 'example.org', mailHostname: MAIL, cname: nodata(HOST, 'CNAME'), a: nodata(HOST, 'A'), aaaa: nodata(HOST, 'AAAA'), mailA, mailAaaa, ...parts,
-});
-const sts = (record: Parameters<typeof stsTxtCheck>[0]['record'], changes = {}, apex = nodata('example.org', 'TXT')) => () =>
-  stsTxtCheck({ domain: 'example.org', policy: storedPolicy(changes), record, apex });
-const mxv = (result: Parameters<typeof mxCheck>[0]['mx'], changes = {}) => () => mxCheck({ domain: 'example.org', policy: storedPolicy(changes), mailHostname: MAIL, mx: result });
+const host = (parts: Partial<Parameters<typeof stsHostCheck>[0]>) => () =>
+  stsHostCheck({
+    domain: 'example.org',
+    mailHostname: MAIL,
+    cname: nodata(HOST, 'CNAME'),
+    a: nodata(HOST, 'A'),
+    aaaa: nodata(HOST, 'AAAA'),
+    mailA,
+    mailAaaa,
+    ...parts,
+  });
+const sts =
+  (record: Parameters<typeof stsTxtCheck>[0]['record'], changes = {}, apex = nodata('example.org', 'TXT')) =>
+  () =>
+    stsTxtCheck({ domain: 'example.org', policy: storedPolicy(changes), record, apex });
+const mxv =
+  (result: Parameters<typeof mxCheck>[0]['mx'], changes = {}) =>
+  () =>
+    mxCheck({ domain: 'example.org', policy: storedPolicy(changes), mailHostname: MAIL, mx: result });
 const body = renderPolicy(storedPolicy());
-const https = (probe: Parameters<typeof httpsCheck>[0]['probe'], changes = {}) => () => httpsCheck({ domain: 'example.org', policy: storedPolicy(changes), probe, now: NOW });
-const mxTls = (probes: Parameters<typeof mxTlsCheck>[0]['probes'], changes = {}, result = mx(MAIL)) => () =>
-  mxTlsCheck({ domain: 'example.org', policy: storedPolicy(changes), mx: result, probes, now: NOW });
+const https =
+  (probe: Parameters<typeof httpsCheck>[0]['probe'], changes = {}) =>
+  () =>
+    httpsCheck({ domain: 'example.org', policy: storedPolicy(changes), probe, now: NOW });
+const mxTls =
+  (probes: Parameters<typeof mxTlsCheck>[0]['probes'], changes = {}, result = mx(MAIL)) =>
+  () =>
+    mxTlsCheck({ domain: 'example.org', policy: storedPolicy(changes), mx: result, probes, now: NOW });
 
 const SCENARIOS: Record<string, () => Verdict> = {
   'sts-txt ok': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`])),
@@ -62,33 +101,81 @@ const SCENARIOS: Record<string, () => Verdict> = {
   'mx none': mxv(nodata('example.org', 'MX')),
   'mx null': mxv(answer('example.org', 'MX', [{ preference: 0, exchange: '' }])),
   'mx timeout': mxv(timeout('example.org', 'MX')),
-  'tlsrpt ok': () => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=mailto:a@example.org, mailto:b@example.org']) }),
+  'tlsrpt ok': () =>
+    tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=mailto:a@example.org, mailto:b@example.org']) }),
   'tlsrpt missing': () => tlsrptCheck({ domain: 'example.org', record: nxdomain('_smtp._tls.example.org', 'TXT') }),
-  'tlsrpt several': () => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=mailto:a@example.org', 'v=TLSRPTv1; rua=mailto:b@example.org']) }),
+  'tlsrpt several': () =>
+    tlsrptCheck({
+      domain: 'example.org',
+      record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=mailto:a@example.org', 'v=TLSRPTv1; rua=mailto:b@example.org']),
+    }),
   'tlsrpt no rua': () => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1;']) }),
   'tlsrpt bad uri': () => tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=ftp://x']) }),
   'dane absent': () => daneCheck({ hosts: [MAIL], tlsa: [nxdomain(`_25._tcp.${MAIL}`, 'TLSA')] }),
-  'dane some, one unknown': () => daneCheck({ hosts: [MAIL, 'mx2.example.org', 'mx3.example.org'], tlsa: [answer(`_25._tcp.${MAIL}`, 'TLSA', [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }]), nxdomain('_25._tcp.mx2.example.org', 'TLSA'), timeout('_25._tcp.mx3.example.org', 'TLSA')] }),
+  'dane some, one unknown': () =>
+    daneCheck({
+      hosts: [MAIL, 'mx2.example.org', 'mx3.example.org'],
+      tlsa: [
+        answer(`_25._tcp.${MAIL}`, 'TLSA', [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }]),
+        nxdomain('_25._tcp.mx2.example.org', 'TLSA'),
+        timeout('_25._tcp.mx3.example.org', 'TLSA'),
+      ],
+    }),
   'dane no hosts, mx failed': () => daneCheck({ hosts: [], tlsa: [], mxFailure: 'SERVFAIL' }),
-  'policy ok, testing, short max_age': () => policyCheck({ domain: 'example.org', policy: storedPolicy({ mode: 'testing', maxAge: 300 }), served: { ok: true, text: renderPolicy(storedPolicy({ mode: 'testing', maxAge: 300 })) } }),
-  'policy differs': () => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: renderPolicy(storedPolicy({ mode: 'testing', mx: ['x.example.org'] })) } }),
+  'policy ok, testing, short max_age': () =>
+    policyCheck({
+      domain: 'example.org',
+      policy: storedPolicy({ mode: 'testing', maxAge: 300 }),
+      served: { ok: true, text: renderPolicy(storedPolicy({ mode: 'testing', maxAge: 300 })) },
+    }),
+  'policy differs': () =>
+    policyCheck({
+      domain: 'example.org',
+      policy: storedPolicy(),
+      served: { ok: true, text: renderPolicy(storedPolicy({ mode: 'testing', mx: ['x.example.org'] })) },
+    }),
   'policy invalid': () => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: 'mode: bogus\n' } }),
   'policy inactive': () => policyCheck({ domain: 'example.org', policy: storedPolicy({ active: false }), served: { ok: true, text: null } }),
   'policy not served': () => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: true, text: null } }),
   'https ok': https(fetched(body)),
-  'https certificate problem': https({ url: fetched('').url, address: '192.0.2.10', failure: { stage: 'certificate', message: 'the certificate is not acceptable: it expired on 2026-11-01' } }),
+  'https certificate problem': https({
+    url: fetched('').url,
+    address: '192.0.2.10',
+    failure: { stage: 'certificate', message: 'the certificate is not acceptable: it expired on 2026-11-01' },
+  }),
   'https redirect': https(fetched('', { status: 301, location: 'https://www.example.org/' })),
   'https status': https(fetched('', { status: 500 })),
   'https media type': https(fetched(body, { contentType: 'text/html' })),
   'https differs': https(fetched(renderPolicy(storedPolicy({ maxAge: 1 })))),
-  'https expiring': https(fetched(body, { certificate: { subject: HOST, issuer: 'CA', names: [HOST], validFrom: NOW.toISOString(), validTo: new Date(NOW.getTime() + 3 * 86_400_000).toISOString() } })),
+  'https expiring': https(
+    fetched(body, {
+      certificate: {
+        subject: HOST,
+        issuer: 'CA',
+        names: [HOST],
+        validFrom: NOW.toISOString(),
+        validTo: new Date(NOW.getTime() + 3 * 86_400_000).toISOString(),
+      },
+    }),
+  ),
   'https disabled': https(null),
   'https inactive 404': https(fetched('', { status: 404 }), { active: false }),
   'mx-tls ok': mxTls([mxPassed(MAIL)]),
   'mx-tls failed in enforce': mxTls([mxFailed(MAIL, 'the server does not offer STARTTLS', { starttls: false })]),
-  'mx-tls failed in testing, connect': mxTls([mxFailed(MAIL, 'refused', { failure: { stage: 'connect', message: 'connection to 192.0.2.25:25 was refused' } })], { mode: 'testing' }),
+  'mx-tls failed in testing, connect': mxTls(
+    [mxFailed(MAIL, 'refused', { failure: { stage: 'connect', message: 'connection to 192.0.2.25:25 was refused' } })],
+    { mode: 'testing' },
+  ),
   'mx-tls expiring': mxTls([mxPassed(MAIL, 3)]),
-  'mx-tls partial': () => mxTlsCheck({ domain: 'example.org', policy: storedPolicy(), mx: mx(MAIL), probes: [mxPassed(MAIL)], now: NOW, unchecked: ['mx2.example.org', 'mx3.example.org'] }),
+  'mx-tls partial': () =>
+    mxTlsCheck({
+      domain: 'example.org',
+      policy: storedPolicy(),
+      mx: mx(MAIL),
+      probes: [mxPassed(MAIL)],
+      now: NOW,
+      unchecked: ['mx2.example.org', 'mx3.example.org'],
+    }),
   'mx-tls no hosts': mxTls([], {}, nodata('example.org', 'MX')),
   'mx-tls lookup failed': mxTls([], {}, timeout('example.org', 'MX')),
   'failed check': () => failedCheck('mx', new Error('boom')),
@@ -96,7 +183,8 @@ const SCENARIOS: Record<string, () => Verdict> = {
   'sts-txt ok, apex record': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`]), {}, answer('example.org', 'TXT', [`v=STSv1; id=${ID}`])),
   'mx stale': mxv(mx(MAIL), { mx: [MAIL, 'old.example.org'] }),
   'tlsrpt timeout': () => tlsrptCheck({ domain: 'example.org', record: timeout('_smtp._tls.example.org', 'TXT') }),
-  'policy unreadable': () => policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: false, message: 'the policy store gave no answer within 10 s' } }),
+  'policy unreadable': () =>
+    policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: false, message: 'the policy store gave no answer within 10 s' } }),
   'policy inactive, still served': () => policyCheck({ domain: 'example.org', policy: storedPolicy({ active: false }), served: { ok: true, text: body } }),
   'dane no hosts': () => daneCheck({ hosts: [], tlsa: [] }),
   'https inactive, still served': https(fetched(body), { active: false }),
@@ -125,7 +213,10 @@ describe('i18n: the DNS Check verdicts in German', () => {
   }
 
   it('says resolver failures in German, from the failure kind', () => {
-    const check = sayCheck('de', stsTxtCheck({ domain: 'example.org', policy: storedPolicy(), record: timeout(STS, 'TXT'), apex: nodata('example.org', 'TXT') }));
+    const check = sayCheck(
+      'de',
+      stsTxtCheck({ domain: 'example.org', policy: storedPolicy(), record: timeout(STS, 'TXT'), apex: nodata('example.org', 'TXT') }),
+    );
     assert.equal(check.found, 'Resolver 192.0.2.53:53 hat nicht rechtzeitig geantwortet');
     assert.match(check.message, /^_mta-sts\.example\.org: Prüfung nicht möglich, die DNS-Abfrage ist fehlgeschlagen/);
   });
@@ -134,8 +225,16 @@ describe('i18n: the DNS Check verdicts in German', () => {
 describe('DNS Check codes', () => {
   it('every code is reached by a scenario above, and no scenario gives an unlisted code', () => {
     const seen = new Set(Object.values(SCENARIOS).map((run) => run().code));
-    assert.deepEqual(CHECK_CODES.filter((code) => !seen.has(code)), [], 'codes without a scenario');
-    assert.deepEqual([...seen].filter((code) => !CHECK_CODES.includes(code)), [], 'codes not in CHECK_CODES');
+    assert.deepEqual(
+      CHECK_CODES.filter((code) => !seen.has(code)),
+      [],
+      'codes without a scenario',
+    );
+    assert.deepEqual(
+      [...seen].filter((code) => !CHECK_CODES.includes(code)),
+      [],
+      'codes not in CHECK_CODES',
+    );
     assert.equal(new Set(CHECK_CODES).size, CHECK_CODES.length, 'codes are unique');
   });
 

@@ -23,11 +23,18 @@ describe('the published package, installed into a fresh host app', function () {
     const packed = await run('npm', ['pack', '--json', '--pack-destination', app, '--ignore-scripts'], { cwd: ROOT, maxBuffer: 10_000_000 });
     tarball = join(app, JSON.parse(packed.stdout)[0].filename as string);
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    writeFileSync(join(app, 'package.json'), JSON.stringify({
-      name: 'host-panel',
-      private: true,
-      dependencies: { 'mta-sts-plugin': `file:${tarball}`, express: manifest.dependencies.express, knex: manifest.dependencies.knex },
-    }, null, 2));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify(
+        {
+          name: 'host-panel',
+          private: true,
+          dependencies: { 'mta-sts-plugin': `file:${tarball}`, express: manifest.dependencies.express, knex: manifest.dependencies.knex },
+        },
+        null,
+        2,
+      ),
+    );
     // better-sqlite3's native module is built from source here (no prebuilt downloads), which this
     // repository's own install has done already: reuse that build rather than compile it again.
     // Everything else comes from the registry (or npm's cache), as for any host.
@@ -40,8 +47,20 @@ describe('the published package, installed into a fresh host app', function () {
 
   it('ships the library, its types, views, client script, migrations and manifest, and nothing of the tests', () => {
     const pkg = join(app, 'node_modules/mta-sts-plugin');
-    for (const file of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli.js', 'dist/src/web/client/tab.mjs', 'views/tab.ejs',
-      'dist/migrations/20261128000000_add_mta_sts_columns.js', 'dist/migrations/20261201000000_add_mta_sts_history.js', 'dist/migrations/20261201000100_add_tls_report_tables.js', 'plugin.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
+    for (const file of [
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/src/cli.js',
+      'dist/src/web/client/tab.mjs',
+      'views/tab.ejs',
+      'dist/migrations/20261128000000_add_mta_sts_columns.js',
+      'dist/migrations/20261201000000_add_mta_sts_history.js',
+      'dist/migrations/20261201000100_add_tls_report_tables.js',
+      'plugin.json',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+    ]) {
       assert.ok(existsSync(join(pkg, file)), `${file} is in the package`);
     }
     for (const absent of ['dist/test', 'dist/bench', 'src', 'test', '.ci']) assert.ok(!existsSync(join(pkg, absent)), `${absent} is not`);
@@ -93,7 +112,11 @@ describe('the published package, installed into a fresh host app', function () {
     writeFileSync(join(app, 'host.js'), script);
     const { stdout } = await run(process.execPath, ['host.js'], { cwd: app });
     const result = JSON.parse(stdout.trim().split('\n').pop() as string);
-    assert.deepEqual(result.applied, ['20261128000000_add_mta_sts_columns.js', '20261201000000_add_mta_sts_history.js', '20261201000100_add_tls_report_tables.js']);
+    assert.deepEqual(result.applied, [
+      '20261128000000_add_mta_sts_columns.js',
+      '20261201000000_add_mta_sts_history.js',
+      '20261201000100_add_tls_report_tables.js',
+    ]);
     assert.equal(result.put, 200);
     assert.match(result.id, /^\d{14}$/);
     assert.equal(result.policy, 200);

@@ -44,30 +44,64 @@ describe('MX entries', () => {
     });
 
     it('rejects a wildcard anywhere else, or a bare *', () => {
-      for (const bad of ['*foo.example.org', 'foo*.example.org', 'a.*.example.org', '*', '*.', '*.*.example.org', '**.example.org', 'example.*', '*example.org']) {
+      for (const bad of [
+        '*foo.example.org',
+        'foo*.example.org',
+        'a.*.example.org',
+        '*',
+        '*.',
+        '*.*.example.org',
+        '**.example.org',
+        'example.*',
+        '*example.org',
+      ]) {
         const message = rejection(`mx1.example.org, ${bad}`);
         assert.ok(message.includes(`"${bad}"`), `the message should quote the bad entry ${bad}: ${message}`);
       }
     });
 
     it('rejects entries that are not host names', () => {
-      for (const bad of ['localhost', 'mx1', '192.0.2.25', '-mx.example.org', 'mx_1.example.org', `${'a'.repeat(64)}.example.org`, 'mail.example.org:25', '[2001:db8::25]']) {
+      for (const bad of [
+        'localhost',
+        'mx1',
+        '192.0.2.25',
+        '-mx.example.org',
+        'mx_1.example.org',
+        `${'a'.repeat(64)}.example.org`,
+        'mail.example.org:25',
+        '[2001:db8::25]',
+      ]) {
         rejection(bad);
       }
     });
 
     it('names every bad entry, each with its own reason code', () => {
-      const result = parseMxEntries('192.0.2.25, mail.example.org, https://mx.example.org/, mail.example.org:25, mail..example.org, *.*.example.org, '
-        + `mx.${'a'.repeat(64)}.example.org, ${'abcdefghi.'.repeat(26)}example.org, *.com, [2001:db8::25], a*.example.org, mx_1.example.org`);
+      const result = parseMxEntries(
+        '192.0.2.25, mail.example.org, https://mx.example.org/, mail.example.org:25, mail..example.org, *.*.example.org, ' +
+          `mx.${'a'.repeat(64)}.example.org, ${'abcdefghi.'.repeat(26)}example.org, *.com, [2001:db8::25], a*.example.org, mx_1.example.org`,
+      );
       assert.equal(result.ok, false);
       const problems = (result as unknown as { problems: Array<{ code: string; params: { entry: string }; message: string }> }).problems;
-      assert.deepEqual(problems.map((p) => [p.params.entry.slice(0, 24), p.code]), [
-        ['192.0.2.25', 'field.mx.ipAddress'], ['https://mx.example.org/', 'field.mx.url'], ['mail.example.org:25', 'field.mx.url'],
-        ['mail..example.org', 'field.mx.emptyLabel'], ['*.*.example.org', 'field.mx.wildcard'], [`mx.${'a'.repeat(21)}`, 'field.mx.labelTooLong'],
-        ['abcdefghi.abcdefghi.abcd', 'field.mx.nameTooLong'], ['*.com', 'field.mx.broadWildcard'], ['[2001:db8::25]', 'field.mx.ipAddress'],
-        ['a*.example.org', 'field.mx.wildcard'], ['mx_1.example.org', 'field.mx.badEntry'],
-      ]);
-      assert.match(problems[0].message, /^MX entries have a problem: "192\.0\.2\.25" is an IP address\. IP addresses are not allowed: use the host name of the MX$/);
+      assert.deepEqual(
+        problems.map((p) => [p.params.entry.slice(0, 24), p.code]),
+        [
+          ['192.0.2.25', 'field.mx.ipAddress'],
+          ['https://mx.example.org/', 'field.mx.url'],
+          ['mail.example.org:25', 'field.mx.url'],
+          ['mail..example.org', 'field.mx.emptyLabel'],
+          ['*.*.example.org', 'field.mx.wildcard'],
+          [`mx.${'a'.repeat(21)}`, 'field.mx.labelTooLong'],
+          ['abcdefghi.abcdefghi.abcd', 'field.mx.nameTooLong'],
+          ['*.com', 'field.mx.broadWildcard'],
+          ['[2001:db8::25]', 'field.mx.ipAddress'],
+          ['a*.example.org', 'field.mx.wildcard'],
+          ['mx_1.example.org', 'field.mx.badEntry'],
+        ],
+      );
+      assert.match(
+        problems[0].message,
+        /^MX entries have a problem: "192\.0\.2\.25" is an IP address\. IP addresses are not allowed: use the host name of the MX$/,
+      );
       assert.match(problems[1].message, /only the host name/);
     });
 
@@ -129,9 +163,18 @@ describe('MX entries', () => {
 
     it('lists the patterns of a policy that match a host', () => {
       const patterns = ['mail.example.org', '*.example.org', '*.mx.example.org', 'backup.example.net'];
-      assert.deepEqual(patterns.filter((pattern) => mxMatches(pattern, 'mail.example.org')), ['mail.example.org', '*.example.org']);
-      assert.deepEqual(patterns.filter((pattern) => mxMatches(pattern, 'a.mx.example.org')), ['*.mx.example.org']);
-      assert.deepEqual(patterns.filter((pattern) => mxMatches(pattern, 'a.b.mx.example.org')), []);
+      assert.deepEqual(
+        patterns.filter((pattern) => mxMatches(pattern, 'mail.example.org')),
+        ['mail.example.org', '*.example.org'],
+      );
+      assert.deepEqual(
+        patterns.filter((pattern) => mxMatches(pattern, 'a.mx.example.org')),
+        ['*.mx.example.org'],
+      );
+      assert.deepEqual(
+        patterns.filter((pattern) => mxMatches(pattern, 'a.b.mx.example.org')),
+        [],
+      );
     });
   });
 });

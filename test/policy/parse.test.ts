@@ -18,7 +18,10 @@ const lines = (...items: string[]) => items.map((line) => `${line}\r\n`).join(''
 describe('parsePolicy', () => {
   it('reads the RFC example with CRLF', () => {
     assert.deepEqual(policyOf(lines('version: STSv1', 'mode: enforce', 'mx: mail.example.org', 'mx: *.mx.example.net', 'max_age: 604800')), {
-      version: 'STSv1', mode: 'enforce', mx: ['mail.example.org', '*.mx.example.net'], maxAge: 604800,
+      version: 'STSv1',
+      mode: 'enforce',
+      mx: ['mail.example.org', '*.mx.example.net'],
+      maxAge: 604800,
     });
   });
 
@@ -58,13 +61,19 @@ describe('parsePolicy', () => {
   it('accepts max_age from 0 to 31557600 as plain digits only', () => {
     assert.equal(policyOf(lines('version: STSv1', 'mode: none', 'max_age: 31557600')).maxAge, 31557600);
     for (const bad of ['31557601', '-1', '+5', '1.5', '1e3', '0x10', '', 'one day', '99999999999']) {
-      assert.ok(policyErrors(lines('version: STSv1', 'mode: none', `max_age: ${bad}`)).some((e) => /max_age/.test(e)), bad);
+      assert.ok(
+        policyErrors(lines('version: STSv1', 'mode: none', `max_age: ${bad}`)).some((e) => /max_age/.test(e)),
+        bad,
+      );
     }
   });
 
   it('rejects mx patterns that are not A-label host names or *. plus one', () => {
     for (const bad of ['mx.bücher.example', '*foo.example.org', 'a.*.example.org', '*', 'localhost', '192.0.2.1']) {
-      assert.ok(policyErrors(lines('version: STSv1', 'mode: enforce', `mx: ${bad}`, 'max_age: 1')).some((e) => e.includes(bad)), bad);
+      assert.ok(
+        policyErrors(lines('version: STSv1', 'mode: enforce', `mx: ${bad}`, 'max_age: 1')).some((e) => e.includes(bad)),
+        bad,
+      );
     }
   });
 
@@ -95,7 +104,18 @@ describe('parseStsRecord (RFC 8461 section 3.1)', () => {
   });
 
   it('rejects records that do not begin with v=STSv1; or have no single id', () => {
-    for (const record of ['v=STSv1', 'id=1; v=STSv1', ' v=STSv1; id=1', 'v=STSv2; id=1', 'v=stsv1; id=1', 'v=STSv1; ', 'v=STSv1; id=1; id=2', 'v=STSv1;; id=1', 'v=STSv1; id=1;;', 'v=STSv1; id']) {
+    for (const record of [
+      'v=STSv1',
+      'id=1; v=STSv1',
+      ' v=STSv1; id=1',
+      'v=STSv2; id=1',
+      'v=stsv1; id=1',
+      'v=STSv1; ',
+      'v=STSv1; id=1; id=2',
+      'v=STSv1;; id=1',
+      'v=STSv1; id=1;;',
+      'v=STSv1; id',
+    ]) {
       assert.equal(parseStsRecord(record).ok, false, record);
     }
   });

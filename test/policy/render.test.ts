@@ -55,7 +55,10 @@ describe('renderPolicy (RFC 8461 section 3.2)', () => {
   });
 
   it('is ASCII and under 64 KiB even with the largest allowed policy', () => {
-    const mx = Array.from({ length: 100 }, (_, i) => `${'m'.repeat(60)}${String(i).padStart(3, '0')}.${'x'.repeat(63)}.${'y'.repeat(63)}.${'z'.repeat(57)}.org`);
+    const mx = Array.from(
+      { length: 100 },
+      (_, i) => `${'m'.repeat(60)}${String(i).padStart(3, '0')}.${'x'.repeat(63)}.${'y'.repeat(63)}.${'z'.repeat(57)}.org`,
+    );
     const body = roundTrip({ active: true, version: 'STSv1', mode: 'enforce', mx, maxAge: 31557600 });
     assert.ok(Buffer.byteLength(body) < 64 * 1024);
   });
@@ -104,7 +107,7 @@ describe('rendered policies parse back to the same values', () => {
     const labelOf = () => {
       const length = 1 + next(20);
       let out = alphabet[next(26)];
-      for (let i = 1; i < length; i++) out += i === length - 1 ? alphabet[next(36)] : (next(8) === 0 ? '-' : alphabet[next(36)]);
+      for (let i = 1; i < length; i++) out += i === length - 1 ? alphabet[next(36)] : next(8) === 0 ? '-' : alphabet[next(36)];
       return out;
     };
     for (let i = 0; i < 300; i++) {

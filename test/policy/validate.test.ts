@@ -30,7 +30,11 @@ describe('applyChanges', () => {
         const active = kind === 'json' ? true : '1';
         const maxAge = kind === 'json' ? 604800 : '604800';
         assert.deepEqual(accepted(DEFAULT_SETTINGS, { version: 'STSv1', mode: 'enforce', maxAge, mx, active }, kind), {
-          active: true, version: 'STSv1', mode: 'enforce', maxAge: 604800, mx: ['mx1.example.org', 'mx2.example.org'],
+          active: true,
+          version: 'STSv1',
+          mode: 'enforce',
+          maxAge: 604800,
+          mx: ['mx1.example.org', 'mx2.example.org'],
         });
       });
 
@@ -102,7 +106,12 @@ describe('applyChanges', () => {
       });
 
       it('reports every bad field at once and applies none of the good ones', () => {
-        const errors = rejected(ENFORCED, { version: 'STSv2', mode: 'testing', maxAge: -5, mx: '*', active: 'maybe' }, kind, ['version', 'maxAge', 'mx', 'active']);
+        const errors = rejected(ENFORCED, { version: 'STSv2', mode: 'testing', maxAge: -5, mx: '*', active: 'maybe' }, kind, [
+          'version',
+          'maxAge',
+          'mx',
+          'active',
+        ]);
         for (const error of errors) assert.match(error.message, LABELS[error.field]);
       });
 
@@ -140,7 +149,8 @@ describe('applyChanges', () => {
 
   describe('form values', () => {
     it('reads a checkbox: checked, unchecked, and the hidden "0" sent with it', () => {
-      for (const on of ['1', 'on', 'true', ['0', '1'], ['0', 'on']]) assert.equal(accepted(DEFAULT_SETTINGS, { active: on }, 'form').active, true, JSON.stringify(on));
+      for (const on of ['1', 'on', 'true', ['0', '1'], ['0', 'on']])
+        assert.equal(accepted(DEFAULT_SETTINGS, { active: on }, 'form').active, true, JSON.stringify(on));
       for (const off of ['0', '', 'false', ['0']]) assert.equal(accepted(ENFORCED, { active: off }, 'form').active, false, JSON.stringify(off));
       rejected(ENFORCED, { active: 'yes' }, 'form', ['active']);
     });
@@ -157,7 +167,13 @@ describe('changesServedPolicy', () => {
   });
 
   it('is true when mode, MX, max age or activation change', () => {
-    for (const change of [{ mode: 'testing' as const }, { maxAge: 86400 }, { active: false }, { mx: ['mail.example.org'] }, { mx: [...ENFORCED.mx, 'mx3.example.org'] }]) {
+    for (const change of [
+      { mode: 'testing' as const },
+      { maxAge: 86400 },
+      { active: false },
+      { mx: ['mail.example.org'] },
+      { mx: [...ENFORCED.mx, 'mx3.example.org'] },
+    ]) {
       assert.equal(changesServedPolicy(ENFORCED, { ...ENFORCED, ...change }), true, JSON.stringify(change));
     }
   });

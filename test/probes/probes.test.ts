@@ -172,7 +172,11 @@ describe('DNS check probes', () => {
       smtp.set({ banner: '554 5.3.2 No service for you' });
       const result = await connectMx();
       // Issue 14: the greeting is no longer quoted, only its reply code.
-      assert.deepEqual(result.failure, { stage: 'protocol', code: 'not-smtp', message: 'the server did not answer as an SMTP server (its first reply code was 554, not 220)' });
+      assert.deepEqual(result.failure, {
+        stage: 'protocol',
+        code: 'not-smtp',
+        message: 'the server did not answer as an SMTP server (its first reply code was 554, not 220)',
+      });
     });
 
     it('holds one socket slot of a shared limiter, and gives it back as soon as its sockets are closed', async () => {
@@ -212,7 +216,14 @@ describe('DNS check probes and special-purpose addresses', () => {
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     const inner = createResolver({ servers: [dns.address], timeoutMs: 500, retries: 0 });
     // Records every question, to show the probe resolves a name once and connects to that answer.
-    resolver = { servers: inner.servers, timeoutMs: inner.timeoutMs, lookup: (name, type) => { asked.push(`${type} ${name}`); return inner.lookup(name, type); } };
+    resolver = {
+      servers: inner.servers,
+      timeoutMs: inner.timeoutMs,
+      lookup: (name, type) => {
+        asked.push(`${type} ${name}`);
+        return inner.lookup(name, type);
+      },
+    };
   });
   after(async () => {
     await dns.close();
@@ -227,7 +238,10 @@ describe('DNS check probes and special-purpose addresses', () => {
   for (const address of ['127.0.0.1', '10.1.2.3', '169.254.169.254', '::1', '::ffff:127.0.0.1', 'fe80::1', 'fd00::1']) {
     it(`refuses ${address} by default, with a verdict that says it is not public, and never connects`, async () => {
       const type = address.includes(':') ? 'AAAA' : 'A';
-      dns.setZone([{ name: 'mta-sts.example.org', type, data: address }, { name: 'mail.example.org', type, data: address }]);
+      dns.setZone([
+        { name: 'mta-sts.example.org', type, data: address },
+        { name: 'mail.example.org', type, data: address },
+      ]);
       const web = await probeHttps({ resolver, domain: 'example.org', port: port(), timeoutMs: 2000 });
       const mx = await probeMxTls({ resolver, host: 'mail.example.org', ehloName: 'panel.example.org', port: port(), timeoutMs: 2000 });
       for (const result of [web, mx]) {
@@ -241,7 +255,14 @@ describe('DNS check probes and special-purpose addresses', () => {
 
   it('connects to an allowed range, to the very address it looked up (one A and one AAAA question)', async () => {
     dns.setZone([{ name: 'mail.example.org', type: 'A', data: '127.0.0.1' }]);
-    const mx = await probeMxTls({ resolver, host: 'mail.example.org', ehloName: 'panel.example.org', port: port(), timeoutMs: 2000, allowAddresses: ['127.0.0.0/8'] });
+    const mx = await probeMxTls({
+      resolver,
+      host: 'mail.example.org',
+      ehloName: 'panel.example.org',
+      port: port(),
+      timeoutMs: 2000,
+      allowAddresses: ['127.0.0.0/8'],
+    });
     assert.equal(mx.address, '127.0.0.1');
     assert.equal(mx.failure?.stage, 'protocol');
     assert.equal(connections, 1);
@@ -251,9 +272,12 @@ describe('DNS check probes and special-purpose addresses', () => {
   it('a lookup answering after the deadline opens no connection and keeps no socket slot', async () => {
     dns.setZone([{ name: 'mail.example.org', type: 'A', data: '127.0.0.1' }]);
     let answered!: () => void;
-    const late = new Promise<void>((resolve) => { answered = resolve; });
+    const late = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
     const slow: Resolver = {
-      servers: resolver.servers, timeoutMs: resolver.timeoutMs,
+      servers: resolver.servers,
+      timeoutMs: resolver.timeoutMs,
       lookup: async (name, type) => {
         await new Promise((resolve) => setTimeout(resolve, 300));
         const result = await resolver.lookup(name, type);
@@ -262,7 +286,15 @@ describe('DNS check probes and special-purpose addresses', () => {
       },
     };
     const limiter = new SocketLimiter(1);
-    const mx = await probeMxTls({ resolver: slow, host: 'mail.example.org', ehloName: 'panel.example.org', port: port(), timeoutMs: 150, allowAddresses: ['127.0.0.0/8'], limiter });
+    const mx = await probeMxTls({
+      resolver: slow,
+      host: 'mail.example.org',
+      ehloName: 'panel.example.org',
+      port: port(),
+      timeoutMs: 150,
+      allowAddresses: ['127.0.0.0/8'],
+      limiter,
+    });
     assert.equal(mx.failure?.stage, 'timeout');
     await late;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -272,7 +304,14 @@ describe('DNS check probes and special-purpose addresses', () => {
 
   it('an allowed range opens that range only', async () => {
     dns.setZone([{ name: 'mail.example.org', type: 'A', data: '127.0.0.1' }]);
-    const mx = await probeMxTls({ resolver, host: 'mail.example.org', ehloName: 'panel.example.org', port: port(), timeoutMs: 2000, allowAddresses: ['10.0.0.0/8', '::1/128'] });
+    const mx = await probeMxTls({
+      resolver,
+      host: 'mail.example.org',
+      ehloName: 'panel.example.org',
+      port: port(),
+      timeoutMs: 2000,
+      allowAddresses: ['10.0.0.0/8', '::1/128'],
+    });
     assert.equal(mx.failure?.code, 'not-public');
     assert.equal(connections, 0);
   });

@@ -28,19 +28,29 @@ describe('reliability: concurrent admins (MariaDB)', function () {
     const bobForm = formValues(bob.text);
     assert.equal(aliceForm.revision, bobForm.revision, 'both opened the same revision');
 
-    const saved = await server.postForm('example.org', { ...aliceForm, mode: 'testing', mx: 'alice.example.org', maxAge: '3600', active: '1' }, csrfFrom(alice));
+    const saved = await server.postForm(
+      'example.org',
+      { ...aliceForm, mode: 'testing', mx: 'alice.example.org', maxAge: '3600', active: '1' },
+      csrfFrom(alice),
+    );
     assert.equal(saved.status, 303, 'saved, then redirected to the tab (POST/redirect/GET)');
     const afterAlice = await stored();
 
     const stale = await server.postForm('example.org', { ...bobForm, mode: 'enforce', mx: 'bob.example.org', maxAge: '7200', active: '1' }, csrfFrom(bob));
     assert.equal(stale.status, 409);
-    assert.ok(notices(stale.text).some((n) => /another administrator/i.test(n)), notices(stale.text).join(' | '));
+    assert.ok(
+      notices(stale.text).some((n) => /another administrator/i.test(n)),
+      notices(stale.text).join(' | '),
+    );
     // Nothing Bob typed is lost: the fields keep his values, Alice's stored ones are shown beside
     // them, and the form carries the current revision.
     assert.equal(controlValue(stale.text, controlByLabel(stale.text, 'Mode').id), 'enforce');
     assert.equal(controlValue(stale.text, controlByLabel(stale.text, 'MX entries').id), 'bob.example.org');
     assert.equal(controlValue(stale.text, controlByLabel(stale.text, 'Maximum Age').id), '7200');
-    assert.match(textOf(innerHtml(stale.text, 'mta-sts-conflict') ?? ''), /Mode enforce testing differs .*Maximum Age 7200 3600 \(1 hour\) differs MX entries bob\.example\.org alice\.example\.org differs/);
+    assert.match(
+      textOf(innerHtml(stale.text, 'mta-sts-conflict') ?? ''),
+      /Mode enforce testing differs .*Maximum Age 7200 3600 \(1 hour\) differs MX entries bob\.example\.org alice\.example\.org differs/,
+    );
     assert.equal(formValues(stale.text).revision, String(afterAlice.revision));
     assert.deepEqual(await stored(), afterAlice, "Alice's save stands");
 
@@ -69,14 +79,22 @@ describe('reliability: concurrent admins (MariaDB)', function () {
   it('serialises 50 concurrent saves: distinct increasing ids, the row equals the last accepted save, and so does the served policy', async () => {
     const start = await stored();
     const modes: Mode[] = ['testing', 'enforce'];
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-      server.put('example.org', { mode: modes[i % 2], mx: [`mx${i}.example.org`], maxAge: 1000 + i, active: true })));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => server.put('example.org', { mode: modes[i % 2], mx: [`mx${i}.example.org`], maxAge: 1000 + i, active: true })),
+    );
     for (const res of responses) assert.equal(res.status, 200, res.text);
     const accepted = responses.map((res) => res.body as { id: string; revision: number; maxAge: number; mode: string; mx: string[]; changed: boolean });
-    assert.ok(accepted.every((a) => a.changed), 'each save changed the policy');
+    assert.ok(
+      accepted.every((a) => a.changed),
+      'each save changed the policy',
+    );
 
     const byRevision = [...accepted].sort((a, b) => a.revision - b.revision);
-    assert.deepEqual(byRevision.map((a) => a.revision), Array.from({ length: 50 }, (_, i) => start.revision + 1 + i), 'one revision each, none lost');
+    assert.deepEqual(
+      byRevision.map((a) => a.revision),
+      Array.from({ length: 50 }, (_, i) => start.revision + 1 + i),
+      'one revision each, none lost',
+    );
     assert.equal(new Set(accepted.map((a) => a.id)).size, 50, 'distinct ids');
     for (let i = 1; i < byRevision.length; i++) {
       assert.ok(BigInt(byRevision[i].id) > BigInt(byRevision[i - 1].id), `id ${byRevision[i].id} after ${byRevision[i - 1].id}`);
@@ -85,7 +103,10 @@ describe('reliability: concurrent admins (MariaDB)', function () {
 
     const last = byRevision[byRevision.length - 1];
     const row = await stored();
-    assert.deepEqual({ id: row.id, revision: row.revision, maxAge: row.maxAge, mode: row.mode, mx: row.mx }, { id: last.id, revision: last.revision, maxAge: last.maxAge, mode: last.mode, mx: last.mx });
+    assert.deepEqual(
+      { id: row.id, revision: row.revision, maxAge: row.maxAge, mode: row.mode, mx: row.mx },
+      { id: last.id, revision: last.revision, maxAge: last.maxAge, mode: last.mode, mx: last.mx },
+    );
     const served = await server.policy('mta-sts.example.org');
     assert.equal(served.status, 200);
     assert.equal(served.text, renderPolicy(row), 'the policy served is the stored row');
@@ -94,8 +115,7 @@ describe('reliability: concurrent admins (MariaDB)', function () {
 
   it('accepts exactly one of 50 concurrent saves that all expect the same revision; the others get 409', async () => {
     const start = await stored();
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-      server.put('example.org', { maxAge: 5000 + i, revision: start.revision })));
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => server.put('example.org', { maxAge: 5000 + i, revision: start.revision })));
     const ok = responses.filter((res) => res.status === 200);
     assert.equal(ok.length, 1, responses.map((r) => r.status).join(','));
     assert.ok(responses.every((res) => res.status === 200 || res.status === 409));

@@ -78,12 +78,22 @@ describe('reliability: a database that goes away (MariaDB behind a TCP proxy)', 
   afterEach(() => assert.deepEqual(unhandled, [], 'no unhandled rejection: nothing crashed'));
 
   const row = () => server.row('example.org');
-  const form = async () => ({ version: 'STSv1', mode: 'testing', maxAge: '86400', mx: 'mail.example.org', active: '1', revision: String((await row()).mta_sts_revision) });
+  const form = async () => ({
+    version: 'STSv1',
+    mode: 'testing',
+    maxAge: '86400',
+    mx: 'mail.example.org',
+    active: '1',
+    revision: String((await row()).mta_sts_revision),
+  });
 
   it('keeps serving the last known good policy while packets are dropped, and answers 503 for every other host', async () => {
     // Meanwhile another instance changes the policy and adds one: this instance cannot know.
     proxy.cut('blackhole');
-    await server.db.knex(server.db.domainTable).where('domain', 'example.org').update({ [COLUMNS.mode]: 'testing', [COLUMNS.id]: '20990101000000' });
+    await server.db
+      .knex(server.db.domainTable)
+      .where('domain', 'example.org')
+      .update({ [COLUMNS.mode]: 'testing', [COLUMNS.id]: '20990101000000' });
     await server.setPolicy('example.com', { active: true, mode: 'enforce', mx: ['mail.example.com'], id: '20990101000000' });
     await sleep(TTL_MS + 50);
     for (let round = 0; round < 3; round++) {
@@ -143,11 +153,24 @@ describe('reliability: a database that goes away (MariaDB behind a TCP proxy)', 
 
   it('recovers by itself when the database returns: current policies, 404 for unknown hosts, pages and saves work', async () => {
     proxy.restore();
-    const fresh = await eventually(15_000, () => server.policy('mta-sts.example.org'), (res) => res.status === 200 && /mode: testing/.test(res.text));
+    const fresh = await eventually(
+      15_000,
+      () => server.policy('mta-sts.example.org'),
+      (res) => res.status === 200 && /mode: testing/.test(res.text),
+    );
     assert.match(fresh.text, /mode: testing/, 'the change made during the outage is served now');
     assert.equal((await server.policy('mta-sts.example.com')).status, 200, 'and the domain added during the outage');
     assert.equal((await server.policy('mta-sts.unknown.example')).status, 404);
-    assert.equal((await eventually(15_000, () => server.request().get('/mta-sts/example.org'), (res) => res.status === 200)).status, 200);
+    assert.equal(
+      (
+        await eventually(
+          15_000,
+          () => server.request().get('/mta-sts/example.org'),
+          (res) => res.status === 200,
+        )
+      ).status,
+      200,
+    );
     const put = await server.put('example.org', { mode: 'enforce' });
     assert.equal(put.status, 200, put.text);
     assert.match((await server.policy('mta-sts.example.org')).text, /mode: enforce/);
@@ -175,14 +198,23 @@ describe('reliability: a database that goes away (MariaDB behind a TCP proxy)', 
 
     async function settle(): Promise<void> {
       proxy.restore();
-      await eventually(15_000, () => server.request().get(`${API_PATH}/example.org`), (res) => res.status === 200);
+      await eventually(
+        15_000,
+        () => server.request().get(`${API_PATH}/example.org`),
+        (res) => res.status === 200,
+      );
     }
 
     it('keeps the previous policy and id when the connection drops after the row is locked, and says nothing was saved', async () => {
       const before = await row();
       const servedBefore = (await server.policy('mta-sts.example.org')).text;
       cutOn(/^update/i);
-      assertUnavailableJson(await server.put('example.org', { mode: 'testing', maxAge: 3600 }), 'API PUT', 'unavailable', /nothing was saved, the policy and its id are unchanged/);
+      assertUnavailableJson(
+        await server.put('example.org', { mode: 'testing', maxAge: 3600 }),
+        'API PUT',
+        'unavailable',
+        /nothing was saved, the policy and its id are unchanged/,
+      );
       await settle();
       assert.deepEqual(await row(), before);
 
@@ -208,7 +240,11 @@ describe('reliability: a database that goes away (MariaDB behind a TCP proxy)', 
         assert.equal(Number(after.mta_sts_max_age), 3600);
         assert.equal(Number(after.mta_sts_revision), Number(before.mta_sts_revision) + 1);
       }
-      const served = await eventually(5000, () => server.policy('mta-sts.example.org'), (p) => p.text.includes(`mode: ${after.mta_sts_mode}`));
+      const served = await eventually(
+        5000,
+        () => server.policy('mta-sts.example.org'),
+        (p) => p.text.includes(`mode: ${after.mta_sts_mode}`),
+      );
       assert.match(served.text, new RegExp(`mode: ${after.mta_sts_mode}`), 'the policy file follows the database, not the failed save');
     });
 
@@ -216,7 +252,10 @@ describe('reliability: a database that goes away (MariaDB behind a TCP proxy)', 
       const before = await row();
       const servedBefore = (await server.policy('mta-sts.example.org')).text;
       const trigger = `t_refuse_${server.db.domainTable}`.slice(0, 64);
-      await server.db.knex.raw(`CREATE TRIGGER ?? BEFORE UPDATE ON ?? FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'disk full: secret-detail'`, [trigger, server.db.domainTable]);
+      await server.db.knex.raw(`CREATE TRIGGER ?? BEFORE UPDATE ON ?? FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'disk full: secret-detail'`, [
+        trigger,
+        server.db.domainTable,
+      ]);
       logged.length = 0;
       try {
         const res = await server.put('example.org', { mode: 'testing', maxAge: 1800 });
@@ -232,7 +271,10 @@ describe('reliability: a database that goes away (MariaDB behind a TCP proxy)', 
       }
       assert.deepEqual(await row(), before);
       assert.equal((await server.policy('mta-sts.example.org')).text, servedBefore);
-      assert.ok(logged.some((args) => args.some((a) => String((a as Error)?.message ?? a).includes('secret-detail'))), 'the cause is in the log');
+      assert.ok(
+        logged.some((args) => args.some((a) => String((a as Error)?.message ?? a).includes('secret-detail'))),
+        'the cause is in the log',
+      );
     });
   });
 });

@@ -103,11 +103,19 @@ describe('reliability: every database query answers within its deadline (MariaDB
 
   /** The pool is healthy again: several rounds of more requests than it has connections succeed. */
   async function recovered(): Promise<number> {
-    const { value, ms } = await eventually(20_000, () => server.request().get(`${API_PATH}/example.org`), (res) => res.status === 200);
+    const { value, ms } = await eventually(
+      20_000,
+      () => server.request().get(`${API_PATH}/example.org`),
+      (res) => res.status === 200,
+    );
     assert.equal(value.status, 200, `the API answers again without a restart: ${value.text}`);
     for (let round = 0; round < 2; round++) {
       const all = await Promise.all(Array.from({ length: 6 }, () => server.request().get('/mta-sts/example.org')));
-      assert.deepEqual(all.map((r) => r.status), Array(6).fill(200), 'every request succeeds, more than the pool has connections');
+      assert.deepEqual(
+        all.map((r) => r.status),
+        Array(6).fill(200),
+        'every request succeeds, more than the pool has connections',
+      );
     }
     return ms;
   }
@@ -126,7 +134,12 @@ describe('reliability: every database query answers within its deadline (MariaDB
     assert503(api.value, 'API GET', 'unavailable', /Database unavailable/);
     assert503(save.value, 'API PUT', 'unavailable', /nothing was saved/);
     assert.equal(host.value.status, 503, 'renderTab rejects with a 503 HttpError');
-    for (const [what, r] of [['tab', tab], ['API GET', api], ['API PUT', save], ['renderTab', host]] as const) {
+    for (const [what, r] of [
+      ['tab', tab],
+      ['API GET', api],
+      ['API PUT', save],
+      ['renderTab', host],
+    ] as const) {
       assert.ok(r.ms < DEADLINE_MS + SLACK_MS, `${what} answered in ${r.ms} ms, deadline ${DEADLINE_MS} ms`);
     }
     // And again, once the pool holds only connections that never answer.
@@ -169,7 +182,9 @@ describe('reliability: every database query answers within its deadline (MariaDB
     const next = await timed(put({ mode: 'none', maxAge: 7200 }));
     assert.ok(next.ms < DEADLINE_MS + SLACK_MS, `the next save answered in ${next.ms} ms`);
     if (next.value.status !== 200) assert503(next.value, `next save (${next.ms} ms): ${next.value.text}`, 'busy', /busy.*nothing was saved.*Try again/);
-    console.log(`      (frozen save: 503 in ${frozen.ms} ms; next save of the domain: ${next.value.status} ${next.value.body?.error?.code ?? ''} in ${next.ms} ms)`);
+    console.log(
+      `      (frozen save: 503 in ${frozen.ms} ms; next save of the domain: ${next.value.status} ${next.value.body?.error?.code ?? ''} in ${next.ms} ms)`,
+    );
     const after = await row();
     if (next.value.status === 200) assert.equal(Number(after.mta_sts_max_age), 7200, 'the next save is the one stored');
     else assert.deepEqual(after, before);
@@ -203,7 +218,11 @@ describe('reliability: every database query answers within its deadline (MariaDB
       assert503(api.value, 'API PUT', 'busy', /database is busy.*nothing was saved.*Try again in a moment/);
       assert.ok(api.ms >= 900 && api.ms < DEADLINE_MS + SLACK_MS, `refused after the lock wait of 1 s: ${api.ms} ms`);
       const csrf = await server.csrf('example.org');
-      const form = await server.postForm('example.org', { version: 'STSv1', mode: 'none', maxAge: '86400', mx: '', active: '1', revision: String(before.mta_sts_revision) }, csrf);
+      const form = await server.postForm(
+        'example.org',
+        { version: 'STSv1', mode: 'none', maxAge: '86400', mx: '', active: '1', revision: String(before.mta_sts_revision) },
+        csrf,
+      );
       assert503(form, 'form save', 'busy', /database is busy/);
     } finally {
       await other.rollback();
@@ -214,9 +233,9 @@ describe('reliability: every database query answers within its deadline (MariaDB
   });
 });
 
-describe('PolicyStore on MariaDB: the lock wait timeout is the save\'s own', function () {
+describe("PolicyStore on MariaDB: the lock wait timeout is the save's own", function () {
   this.timeout(30_000);
-  it('puts the session\'s innodb_lock_wait_timeout back before the host\'s connection returns to its pool', async () => {
+  it("puts the session's innodb_lock_wait_timeout back before the host's connection returns to its pool", async () => {
     const server = await createServer({ db: 'mariadb' });
     // One connection, so the save and the check below share it.
     const t = mariadbTarget();

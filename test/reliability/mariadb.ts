@@ -5,7 +5,13 @@ export function mariadbTarget(): { host: string; port: number; user: string; pas
   const url = process.env.TEST_MYSQL_URL;
   if (!url) return { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' };
   const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1) || 'test' };
+  return {
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: u.pathname.slice(1) || 'test',
+  };
 }
 
 /** A Knex on MariaDB through `port` (a proxy), giving up on a connection after `acquireMs`. */

@@ -14,7 +14,21 @@ import { mariadbTarget } from './mariadb';
 const ROWS = 100_000;
 const BATCH = 2_000;
 const ALL_COLUMNS = Object.values(COLUMNS);
-const HOST_COLUMNS = ['domain', 'description', 'aliases', 'mailboxes', 'maxquota', 'quota', 'relayhost', 'backupmx', 'gal', 'relay_all_recipients', 'created', 'modified', 'active'];
+const HOST_COLUMNS = [
+  'domain',
+  'description',
+  'aliases',
+  'mailboxes',
+  'maxquota',
+  'quota',
+  'relayhost',
+  'backupmx',
+  'gal',
+  'relay_all_recipients',
+  'created',
+  'modified',
+  'active',
+];
 
 describe('reliability: migrating a 100,000-row host table (MariaDB)', function () {
   this.timeout(300_000);
@@ -31,13 +45,15 @@ describe('reliability: migrating a 100,000-row host table (MariaDB)', function (
       client: 'mysql2',
       connection: { host: target.host, port: target.port, user: target.user, password: target.password, database: target.database },
       pool: {
-        min: 0, max: 2,
+        min: 0,
+        max: 2,
         afterCreate: (conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) => {
           conn.query("SET SESSION alter_algorithm = 'INSTANT'", (err) => done(err, conn));
         },
       },
     });
-    await db.knex.raw(`CREATE TABLE ?? (
+    await db.knex.raw(
+      `CREATE TABLE ?? (
       domain VARCHAR(255) NOT NULL,
       description VARCHAR(255) NULL,
       aliases INT(10) NOT NULL DEFAULT 400,
@@ -54,7 +70,9 @@ describe('reliability: migrating a 100,000-row host table (MariaDB)', function (
       PRIMARY KEY (domain),
       KEY idx_active (active),
       KEY idx_created (created)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`, [db.domainTable]);
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+      [db.domainTable],
+    );
     const started = Date.now();
     for (let from = 0; from < ROWS; from += BATCH) {
       const rows = Array.from({ length: BATCH }, (_, k) => {
@@ -89,8 +107,11 @@ describe('reliability: migrating a 100,000-row host table (MariaDB)', function (
   async function hostChecksum(): Promise<string> {
     // Each value as text, NULL apart from any text, separated by a unit separator.
     const cell = HOST_COLUMNS.map((c) => `IFNULL(CONCAT('v', CAST(\`${c}\` AS CHAR)), 'NULL')`).join(', CHAR(31), ');
-    const [rows] = await db.knex.raw(`SELECT COUNT(*) AS n, SUM(CRC32(x)) AS crc, BIT_XOR(CAST(CONV(SUBSTRING(MD5(x), 1, 15), 16, 10) AS UNSIGNED)) AS md5x
-      FROM (SELECT CONCAT(${cell}) AS x FROM ??) AS t`, [db.domainTable]);
+    const [rows] = await db.knex.raw(
+      `SELECT COUNT(*) AS n, SUM(CRC32(x)) AS crc, BIT_XOR(CAST(CONV(SUBSTRING(MD5(x), 1, 15), 16, 10) AS UNSIGNED)) AS md5x
+      FROM (SELECT CONCAT(${cell}) AS x FROM ??) AS t`,
+      [db.domainTable],
+    );
     return JSON.stringify(rows[0]);
   }
 
@@ -100,8 +121,11 @@ describe('reliability: migrating a 100,000-row host table (MariaDB)', function (
   }
 
   async function columns(): Promise<Array<Record<string, unknown>>> {
-    const [rows] = await db.knex.raw(`SELECT COLUMN_NAME, ORDINAL_POSITION, COLUMN_DEFAULT, IS_NULLABLE, COLUMN_TYPE, CHARACTER_SET_NAME, COLLATION_NAME, EXTRA
-      FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, [db.domainTable]);
+    const [rows] = await db.knex.raw(
+      `SELECT COLUMN_NAME, ORDINAL_POSITION, COLUMN_DEFAULT, IS_NULLABLE, COLUMN_TYPE, CHARACTER_SET_NAME, COLLATION_NAME, EXTRA
+      FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+      [db.domainTable],
+    );
     return rows;
   }
 
@@ -133,7 +157,13 @@ describe('reliability: migrating a 100,000-row host table (MariaDB)', function (
   });
 
   it('migrates up, down and up instantly, keeping every host row, column and index as it was', async () => {
-    const plugin = createMtaSts({ knex: instant, mailHostname: 'mail.example.org', domainTable: db.domainTable, migrationsTable: db.migrationsTable, tablePrefix: db.tablePrefix });
+    const plugin = createMtaSts({
+      knex: instant,
+      mailHostname: 'mail.example.org',
+      domainTable: db.domainTable,
+      migrationsTable: db.migrationsTable,
+      tablePrefix: db.tablePrefix,
+    });
     const host = { checksum: await hostChecksum(), table: await checksumTable(), columns: await columns(), indexes: await indexes(), id: await tableId() };
     assert.match(host.checksum, new RegExp(`"n":${ROWS}\\b`));
 
@@ -142,11 +172,19 @@ describe('reliability: migrating a 100,000-row host table (MariaDB)', function (
     assert.deepEqual(await timed('up', () => plugin.migrate()), ALL_MIGRATIONS);
     const up = await columns();
     assert.deepEqual(up.slice(0, HOST_COLUMNS.length), host.columns, 'the host columns, unchanged and first');
-    assert.deepEqual(up.slice(HOST_COLUMNS.length).map((c) => c.COLUMN_NAME), [...ALL_COLUMNS], 'then the plugin columns');
+    assert.deepEqual(
+      up.slice(HOST_COLUMNS.length).map((c) => c.COLUMN_NAME),
+      [...ALL_COLUMNS],
+      'then the plugin columns',
+    );
     assert.equal(await hostChecksum(), host.checksum, 'every host value of every row, unchanged');
     assert.deepEqual(await indexes(), host.indexes);
     assert.equal(await tableId(), host.id, 'not copied or rebuilt');
-    const defaults = await db.knex(db.domainTable).select(...ALL_COLUMNS).where('domain', 'd099999.example').first();
+    const defaults = await db
+      .knex(db.domainTable)
+      .select(...ALL_COLUMNS)
+      .where('domain', 'd099999.example')
+      .first();
     assert.equal(Number(defaults.mta_sts_active), 0, 'existing rows read the defaults');
     assert.equal(defaults.mta_sts_mode, 'none');
 

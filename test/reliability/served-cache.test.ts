@@ -8,7 +8,17 @@ import { ServedCache } from '../../src/store/served-cache';
 const TTL = 10_000;
 
 function policy(domain: string, revision: number, maxAge = 86400): StoredPolicy {
-  return { domain, active: true, version: 'STSv1', mode: 'enforce', maxAge, mx: [`mx.${domain}`], id: String(20261128120000 + revision), updatedAt: null, revision };
+  return {
+    domain,
+    active: true,
+    version: 'STSv1',
+    mode: 'enforce',
+    maxAge,
+    mx: [`mx.${domain}`],
+    id: String(20261128120000 + revision),
+    updatedAt: null,
+    revision,
+  };
 }
 
 function setup(waitMs = 500) {
@@ -61,7 +71,7 @@ describe('reliability: the served-policy cache', () => {
     await cache.lookup('example.org');
     cache.applyLocal('example.org', policy('example.org', 3, 300));
     cache.applyLocal('example.org', policy('example.org', 2, 200));
-    assert.equal((await cache.lookup('example.org') as { policy: StoredPolicy }).policy.revision, 3);
+    assert.equal(((await cache.lookup('example.org')) as { policy: StoredPolicy }).policy.revision, 3);
     // A deactivation carries its revision too.
     cache.applyLocal('example.org', null, 5);
     cache.applyLocal('example.org', policy('example.org', 4, 400));
@@ -76,6 +86,6 @@ describe('reliability: the served-policy cache', () => {
     clock.now += TTL;
     assert.deepEqual(await cache.lookup('example.org'), { status: 'missing' });
     cache.applyLocal('example.org', policy('example.org', 1, 111));
-    assert.equal((await cache.lookup('example.org') as { policy: StoredPolicy }).policy.maxAge, 111);
+    assert.equal(((await cache.lookup('example.org')) as { policy: StoredPolicy }).policy.maxAge, 111);
   });
 });

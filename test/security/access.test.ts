@@ -8,7 +8,12 @@ import { concretePath, registeredRoutes } from './routes';
 // Every route the admin and API routers register, read from their Express 5 router stacks: a route
 // added later without protection fails these tests without anyone having to list it here.
 
-interface Target { router: 'admin' | 'api'; method: string; path: string; registered: string }
+interface Target {
+  router: 'admin' | 'api';
+  method: string;
+  path: string;
+  registered: string;
+}
 
 /**
  * Routes that are public on purpose, each reviewed: a new entry here needs a reason. They must
@@ -20,9 +25,13 @@ const PUBLIC_ROUTES: Record<string, string> = {
 
 function allRoutes(server: TestServer, domain = 'example.org'): Target[] {
   const list: Target[] = [];
-  for (const [router, base] of [['admin', server.adminPath], ['api', API_PATH]] as const) {
+  for (const [router, base] of [
+    ['admin', server.adminPath],
+    ['api', API_PATH],
+  ] as const) {
     for (const route of registeredRoutes(server.mtaSts[router])) {
-      for (const method of route.methods) list.push({ router, method, path: base + concretePath(route.path, domain), registered: `${method} ${base}${route.path}` });
+      for (const method of route.methods)
+        list.push({ router, method, path: base + concretePath(route.path, domain), registered: `${method} ${base}${route.path}` });
     }
   }
   return list;
@@ -87,8 +96,15 @@ describe('access: every admin and API route the routers register', () => {
 
   it('finds the routes to walk in the router stacks (so the walk below means something)', () => {
     const registered = targets(server).map((t) => t.registered);
-    for (const route of ['GET /mta-sts/:domain', 'POST /mta-sts/:domain', 'POST /mta-sts/:domain/dns-check',
-      `GET ${API_PATH}/certificate-names`, `GET ${API_PATH}/:domain`, `PUT ${API_PATH}/:domain`, `GET ${API_PATH}/:domain/dns-check`]) {
+    for (const route of [
+      'GET /mta-sts/:domain',
+      'POST /mta-sts/:domain',
+      'POST /mta-sts/:domain/dns-check',
+      `GET ${API_PATH}/certificate-names`,
+      `GET ${API_PATH}/:domain`,
+      `PUT ${API_PATH}/:domain`,
+      `GET ${API_PATH}/:domain/dns-check`,
+    ]) {
       assert.ok(registered.includes(route), `${route} in ${registered.join(', ')}`);
     }
   });
@@ -192,11 +208,34 @@ describe('access: every admin and API route the routers register', () => {
     const answers: Array<[string, Promise<Response>, number]> = [
       ['invalid form', server.postForm('example.org', { ...FORM, revision: String((await server.row('example.org')).mta_sts_revision), mx: '' }, csrf), 400],
       ['no CSRF token', server.postForm('example.org', FORM, null), 403],
-      ['unknown domain page', server.request().get(`${server.adminPath}/unknown.example`).then((r) => r), 404],
-      ['unknown domain API', server.request().get(`${API_PATH}/unknown.example`).then((r) => r), 404],
+      [
+        'unknown domain page',
+        server
+          .request()
+          .get(`${server.adminPath}/unknown.example`)
+          .then((r) => r),
+        404,
+      ],
+      [
+        'unknown domain API',
+        server
+          .request()
+          .get(`${API_PATH}/unknown.example`)
+          .then((r) => r),
+        404,
+      ],
       ['stale revision', server.put('example.org', { mode: 'none', revision: 99999 }).then((r) => r), 409],
       ['body too large', server.put('example.org', { mx: 'x'.repeat(40_000) }).then((r) => r), 413],
-      ['not JSON', server.request().put(`${API_PATH}/example.org`).type('form').send({ mode: 'none' }).then((r) => r), 415],
+      [
+        'not JSON',
+        server
+          .request()
+          .put(`${API_PATH}/example.org`)
+          .type('form')
+          .send({ mode: 'none' })
+          .then((r) => r),
+        415,
+      ],
     ];
     for (const [what, pending, status] of answers) {
       const res = await pending;
@@ -218,7 +257,15 @@ describe('access: every admin and API route the routers register', () => {
       ['served', server.policy('mta-sts.example.org').then((r) => r), 200],
       ['HEAD', server.policy('mta-sts.example.org', 'head').then((r) => r), 200],
       ['unknown host', server.policy('mta-sts.unknown.example').then((r) => r), 404],
-      ['other path on an mta-sts host', server.request().get('/index.html').set('Host', 'mta-sts.example.org').then((r) => r), 404],
+      [
+        'other path on an mta-sts host',
+        server
+          .request()
+          .get('/index.html')
+          .set('Host', 'mta-sts.example.org')
+          .then((r) => r),
+        404,
+      ],
       ['POST', server.policy('mta-sts.example.org', 'post').then((r) => r), 405],
     ];
     for (const [what, pending, status] of answers) {
@@ -231,10 +278,26 @@ describe('access: every admin and API route the routers register', () => {
 
 /** A stored TLS report for example.org whose report-id is what concretePath fills in, so that GET .../reports/:reportId has one to show. */
 async function storeReport(server: TestServer): Promise<void> {
-  const setup = await server.request().put(`${API_PATH}/example.org/reporting`).send({ rua: ['mailto:tlsrpt@example.org'] });
-  const report = { 'organization-name': 'Org', 'date-range': { 'start-datetime': '2026-11-20T00:00:00Z', 'end-datetime': '2026-11-20T23:59:59Z' }, 'report-id': 'example.org',
-    policies: [{ policy: { 'policy-type': 'no-policy-found', 'policy-domain': 'example.org' }, summary: { 'total-successful-session-count': 1, 'total-failure-session-count': 0 } }] };
-  const stored = await server.request().post(new URL(setup.body.reportingUri).pathname).set('Content-Type', 'application/tlsrpt+json').send(JSON.stringify(report));
+  const setup = await server
+    .request()
+    .put(`${API_PATH}/example.org/reporting`)
+    .send({ rua: ['mailto:tlsrpt@example.org'] });
+  const report = {
+    'organization-name': 'Org',
+    'date-range': { 'start-datetime': '2026-11-20T00:00:00Z', 'end-datetime': '2026-11-20T23:59:59Z' },
+    'report-id': 'example.org',
+    policies: [
+      {
+        policy: { 'policy-type': 'no-policy-found', 'policy-domain': 'example.org' },
+        summary: { 'total-successful-session-count': 1, 'total-failure-session-count': 0 },
+      },
+    ],
+  };
+  const stored = await server
+    .request()
+    .post(new URL(setup.body.reportingUri).pathname)
+    .set('Content-Type', 'application/tlsrpt+json')
+    .send(JSON.stringify(report));
   assert.equal(stored.status, 201);
 }
 
@@ -286,8 +349,11 @@ describe('access: a domain administrator (the hook allows one domain only)', () 
       const res = await send(server, target, await server.csrf('example.org'));
       assert.ok(res.status < 400, `${target.registered} for example.org -> ${res.status}`);
     }
-    await assert.rejects(server.mtaSts.renderTab(server.request().get('/') as never, { setHeader() {} } as never, 'example.com'),
-      (err: { status?: number }) => err.status === 403, 'renderTab asks the hook with the domain');
+    await assert.rejects(
+      server.mtaSts.renderTab(server.request().get('/') as never, { setHeader() {} } as never, 'example.com'),
+      (err: { status?: number }) => err.status === 403,
+      'renderTab asks the hook with the domain',
+    );
     assert.equal((await server.request().get('/host/domains/example.com')).status, 403);
     assert.equal((await server.request().get('/host/domains/example.org')).status, 200);
   });
@@ -342,7 +408,11 @@ describe('access: a domain administrator (the hook allows one domain only)', () 
 
   it('refuses before reading the body: a one-argument hook that says no gets 403, not 413, for a huge form', async () => {
     server.authorize = (_req: unknown) => false;
-    const res = await server.request().post(`${server.adminPath}/example.org`).type('form').send({ mx: 'x'.repeat(100_000) });
+    const res = await server
+      .request()
+      .post(`${server.adminPath}/example.org`)
+      .type('form')
+      .send({ mx: 'x'.repeat(100_000) });
     assert.equal(res.status, 403);
   });
 
@@ -352,6 +422,9 @@ describe('access: a domain administrator (the hook allows one domain only)', () 
     assert.equal(filtered[0]?.domain, 'example.org');
     assert.equal(filtered[1], null, 'not allowed: null, as for an unknown domain');
     const all = await server.mtaSts.checkMany(['example.org', 'example.com']);
-    assert.deepEqual(all.map((r) => r?.domain), ['example.org', 'example.com']);
+    assert.deepEqual(
+      all.map((r) => r?.domain),
+      ['example.org', 'example.com'],
+    );
   });
 });

@@ -21,14 +21,21 @@ describe('CSRF: form posts need a valid token', () => {
   let server: TestServer;
   before(async () => {
     // Tokens bound to a session the host names, as a real panel does.
-    server = await createServer({ plugin: { ...LOOPBACK_ONLY, csrf: { secret: 'csrf-test-secret-0123456789-0123456789', sessionId: (req) => req.get('x-session') ?? '' } } });
+    server = await createServer({
+      plugin: { ...LOOPBACK_ONLY, csrf: { secret: 'csrf-test-secret-0123456789-0123456789', sessionId: (req) => req.get('x-session') ?? '' } },
+    });
   });
   after(() => server?.close());
 
   /** Every admin route a form can change something through: everything but GET and HEAD. */
   function unsafeRoutes(): Array<{ method: string; path: string }> {
-    const routes = registeredRoutes(server.mtaSts.admin).flatMap((r) => r.methods.filter((m) => m !== 'GET' && m !== 'HEAD').map((method) => ({ method, path: server.adminPath + concretePath(r.path) })));
-    assert.ok(routes.some((r) => r.method === 'POST' && r.path === `${server.adminPath}/example.org`), 'the save route is among them');
+    const routes = registeredRoutes(server.mtaSts.admin).flatMap((r) =>
+      r.methods.filter((m) => m !== 'GET' && m !== 'HEAD').map((method) => ({ method, path: server.adminPath + concretePath(r.path) })),
+    );
+    assert.ok(
+      routes.some((r) => r.method === 'POST' && r.path === `${server.adminPath}/example.org`),
+      'the save route is among them',
+    );
     return routes;
   }
 
@@ -36,7 +43,11 @@ describe('CSRF: form posts need a valid token', () => {
     const res = await server.request().get(`${server.adminPath}/example.org`).set('X-Session', session);
     assert.equal(res.status, 200);
     const token = /name="_csrf" value="([^"]+)"/.exec(res.text)?.[1] ?? '';
-    const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => /mta-sts\.csrf=/.test(c)) ?? '';
+    const cookie =
+      ([] as string[])
+        .concat(res.headers['set-cookie'] ?? [])
+        .map((c) => c.split(';')[0])
+        .find((c) => /mta-sts\.csrf=/.test(c)) ?? '';
     return { token: decodeEntities(token), cookie };
   }
 
@@ -57,8 +68,11 @@ describe('CSRF: form posts need a valid token', () => {
     const before = await table(server);
     for (const route of unsafeRoutes()) {
       for (const [what, a] of attempts) {
-        const test = server.request()[route.method.toLowerCase() as 'post'](route.path + (a.query ? `?_csrf=${encodeURIComponent(a.query)}` : ''))
-          .set('X-Session', a.session).type('form');
+        const test = server
+          .request()
+          [route.method.toLowerCase() as 'post'](route.path + (a.query ? `?_csrf=${encodeURIComponent(a.query)}` : ''))
+          .set('X-Session', a.session)
+          .type('form');
         if (a.cookie) test.set('Cookie', a.cookie);
         const res = await test.send({ ...FIELDS, revision, ...(a.token !== undefined ? { _csrf: a.token } : {}) });
         assert.equal(res.status, 403, `${route.method} ${route.path} with ${what}`);
@@ -67,7 +81,12 @@ describe('CSRF: form posts need a valid token', () => {
     }
     assert.deepEqual(await table(server), before, 'nothing was saved');
     // The control: the same post with the right pair is accepted.
-    const ok = await server.request().post(`${server.adminPath}/example.org`).set('X-Session', 'session-a').set('Cookie', mine.cookie).type('form')
+    const ok = await server
+      .request()
+      .post(`${server.adminPath}/example.org`)
+      .set('X-Session', 'session-a')
+      .set('Cookie', mine.cookie)
+      .type('form')
       .send({ ...FIELDS, revision, _csrf: mine.token });
     assert.equal(ok.status, 303, ok.text);
   });
@@ -83,7 +102,14 @@ describe('CSRF: the API is driven by its key, never by cookies (demo host)', () 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mta-sts-csrf-'));
     knex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'panel.sqlite') }, useNullAsDefault: true });
-    const { app } = await createPanel({ knex, mailHostname: 'mail.example.org', adminPassword: PASSWORD, apiKey: API_KEY, demoDomains: ['example.org'], dnsServers: LOOPBACK_ONLY.dns.servers });
+    const { app } = await createPanel({
+      knex,
+      mailHostname: 'mail.example.org',
+      adminPassword: PASSWORD,
+      apiKey: API_KEY,
+      demoDomains: ['example.org'],
+      dnsServers: LOOPBACK_ONLY.dns.servers,
+    });
     http = createHttpServer(app);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
   });
@@ -115,7 +141,10 @@ describe('CSRF: the API is driven by its key, never by cookies (demo host)', () 
     }
     assert.deepEqual(await row(), before);
     // The control: the key works, and the API sets no cookie.
-    const ok = await request(http).put(`${API_PATH}/example.org`).set('X-API-Key', API_KEY).send({ mode: 'testing', mx: ['mail.example.org'] });
+    const ok = await request(http)
+      .put(`${API_PATH}/example.org`)
+      .set('X-API-Key', API_KEY)
+      .send({ mode: 'testing', mx: ['mail.example.org'] });
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.headers['set-cookie'], undefined);
   });

@@ -80,7 +80,14 @@ describe('escaping: markup from the database and the request is shown as text', 
         dnsCheck: { https: { enabled: false }, smtp: { enabled: false } },
       },
     });
-    await server.setPolicy('example.org', { active: true, id: PAYLOAD.id, updatedAt: PAYLOAD.updatedAt, mode: PAYLOAD.mode, version: PAYLOAD.version, mx: PAYLOAD.mx });
+    await server.setPolicy('example.org', {
+      active: true,
+      id: PAYLOAD.id,
+      updatedAt: PAYLOAD.updatedAt,
+      mode: PAYLOAD.mode,
+      version: PAYLOAD.version,
+      mx: PAYLOAD.mx,
+    });
     await server.setPolicy('bücher.example', { active: true, id: '<b>bold</b>', updatedAt: '<i>x</i>', mode: 'enforce', mx: 'mail.example.org' });
     await server.setPolicy('<img src=x onerror=alert(13)>.example', { active: true, mode: 'enforce', mx: 'mail.example.org', id: '1' });
     dns.setZone([
@@ -105,7 +112,10 @@ describe('escaping: markup from the database and the request is shown as text', 
     assert.ok(text.includes(PAYLOAD.id), 'the id is shown');
     assert.ok(text.includes(PAYLOAD.updatedAt), 'the time of change is shown');
     assert.equal(decodeEntities(/data-policy-id>([\s\S]*?)<\/strong>/.exec(res.text)?.[1] ?? ''), PAYLOAD.id, 'exactly as stored');
-    assert.ok(decodeEntities(/<textarea[^>]*>([\s\S]*?)<\/textarea>/.exec(res.text)?.[1] ?? '').includes(`"v=STSv1; id=${PAYLOAD.id}"`), 'inside the textarea too');
+    assert.ok(
+      decodeEntities(/<textarea[^>]*>([\s\S]*?)<\/textarea>/.exec(res.text)?.[1] ?? '').includes(`"v=STSv1; id=${PAYLOAD.id}"`),
+      'inside the textarea too',
+    );
     // Values the plugin would never write are not shown at all, only reported as invalid.
     assert.ok(!text.includes(PAYLOAD.mode) && !text.includes(PAYLOAD.version) && !text.includes('svg onload'));
     assert.match(text, /not valid/);
@@ -123,7 +133,11 @@ describe('escaping: markup from the database and the request is shown as text', 
   });
 
   it('never shows host rows whose names are markup, nor serves or certifies them', async () => {
-    for (const path of ['/mta-sts/%3Cimg%20src%3Dx%20onerror%3Dalert(13)%3E.example', '/mta-sts/%22%3E%3Cscript%3Ealert(14)%3C%2Fscript%3E', '/mta-sts/%3Cscript%3Ealert(15)%3C%2Fscript%3E.example']) {
+    for (const path of [
+      '/mta-sts/%3Cimg%20src%3Dx%20onerror%3Dalert(13)%3E.example',
+      '/mta-sts/%22%3E%3Cscript%3Ealert(14)%3C%2Fscript%3E',
+      '/mta-sts/%3Cscript%3Ealert(15)%3C%2Fscript%3E.example',
+    ]) {
       const res = await server.request().get(path);
       assert.equal(res.status, 404, path);
       assertOnlyTemplateMarkup(res.text, path);
@@ -137,10 +151,19 @@ describe('escaping: markup from the database and the request is shown as text', 
     assertOnlyTemplateMarkup(page.text, 'tab with a query string');
     const csrf = csrfFrom(page);
     const revision = String((await server.row('example.org')).mta_sts_revision);
-    const res = await server.postForm('example.org', {
-      version: PAYLOAD.typedVersion, mode: PAYLOAD.typedMode, maxAge: PAYLOAD.typedMaxAge, mx: PAYLOAD.typedMx, active: '1', revision,
-      '<script>alert(17)</script>': 'x',
-    }, csrf);
+    const res = await server.postForm(
+      'example.org',
+      {
+        version: PAYLOAD.typedVersion,
+        mode: PAYLOAD.typedMode,
+        maxAge: PAYLOAD.typedMaxAge,
+        mx: PAYLOAD.typedMx,
+        active: '1',
+        revision,
+        '<script>alert(17)</script>': 'x',
+      },
+      csrf,
+    );
     assert.equal(res.status, 400);
     assertOnlyTemplateMarkup(res.text, 'tab after invalid input');
     assert.equal(decodeEntities(/id="mta-sts-mx"[^>]*value="([^"]*)"/.exec(res.text)?.[1] ?? ''), PAYLOAD.typedMx);
@@ -159,12 +182,16 @@ describe('escaping: markup from the database and the request is shown as text', 
 
   it('escapes any stored id and time of change (property, 80 runs)', async () => {
     const markup = fc.constantFrom('<', '>', '"', "'", '&', '</textarea>', '<script>', '-->', '&amp;', '\u00a0', '\u202e', '${x}', '<%= x %>');
-    const value = fc.array(fc.oneof(markup, fc.string({ unit: 'grapheme', maxLength: 6 })), { minLength: 1, maxLength: 8 })
+    const value = fc
+      .array(fc.oneof(markup, fc.string({ unit: 'grapheme', maxLength: 6 })), { minLength: 1, maxLength: 8 })
       .map((parts) => parts.join(''))
       .filter((v) => v.trim() === v && !/[\x00-\x1f\x7f]/.test(v) && v !== '');
     await fc.assert(
       fc.asyncProperty(value, value, async (id, updatedAt) => {
-        await server.db.knex(server.db.domainTable).where('domain', 'bücher.example').update({ [COLUMNS.id]: id, [COLUMNS.updatedAt]: updatedAt });
+        await server.db
+          .knex(server.db.domainTable)
+          .where('domain', 'bücher.example')
+          .update({ [COLUMNS.id]: id, [COLUMNS.updatedAt]: updatedAt });
         const res = await server.request().get('/mta-sts/xn--bcher-kva.example');
         assert.equal(res.status, 200);
         assertOnlyTemplateMarkup(res.text, 'tab');

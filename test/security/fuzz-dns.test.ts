@@ -59,21 +59,47 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('pointer-loop' as const), at: fc.nat() }),
 );
 /** The mutations of one reply, and whether the reply keeps the query's id (else it is mostly ignored). */
-const plan = fc.record({ mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }), keepId: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }) });
+const plan = fc.record({
+  mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }),
+  keepId: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+});
 
 function mutate(reply: Buffer, p: { mutations: Mutation[]; keepId: boolean }): Buffer {
   let bytes = [...reply];
   for (const m of p.mutations) {
     const at = (n: number) => (bytes.length === 0 ? 0 : n % bytes.length);
     switch (m.kind) {
-      case 'flip': if (bytes.length) bytes[at(m.at)] ^= 1 << m.bit; break;
-      case 'set': if (bytes.length) bytes[at(m.at)] = m.byte; break;
-      case 'truncate': bytes = bytes.slice(0, m.length); break;
-      case 'insert': bytes.splice(at(m.at), 0, ...m.bytes); break;
-      case 'append': bytes.push(...m.bytes); break;
-      case 'random': bytes = [...m.bytes]; break;
-      case 'count': if (bytes.length >= 12) { bytes[4 + 2 * m.field] = m.value >> 8; bytes[5 + 2 * m.field] = m.value & 0xff; } break;
-      case 'pointer-loop': if (bytes.length > 13) { const i = 12 + (m.at % (bytes.length - 13)); bytes[i] = 0xc0 | (i >> 8); bytes[i + 1] = i & 0xff; } break;
+      case 'flip':
+        if (bytes.length) bytes[at(m.at)] ^= 1 << m.bit;
+        break;
+      case 'set':
+        if (bytes.length) bytes[at(m.at)] = m.byte;
+        break;
+      case 'truncate':
+        bytes = bytes.slice(0, m.length);
+        break;
+      case 'insert':
+        bytes.splice(at(m.at), 0, ...m.bytes);
+        break;
+      case 'append':
+        bytes.push(...m.bytes);
+        break;
+      case 'random':
+        bytes = [...m.bytes];
+        break;
+      case 'count':
+        if (bytes.length >= 12) {
+          bytes[4 + 2 * m.field] = m.value >> 8;
+          bytes[5 + 2 * m.field] = m.value & 0xff;
+        }
+        break;
+      case 'pointer-loop':
+        if (bytes.length > 13) {
+          const i = 12 + (m.at % (bytes.length - 13));
+          bytes[i] = 0xc0 | (i >> 8);
+          bytes[i + 1] = i & 0xff;
+        }
+        break;
     }
   }
   if (p.keepId && bytes.length >= 2) {
@@ -93,8 +119,15 @@ function decodes(bytes: Buffer): boolean {
 }
 
 const POLICY: StoredPolicy = {
-  domain: 'example.org', active: true, version: 'STSv1', mode: 'enforce', maxAge: 86400,
-  mx: ['mx1.example.org', '*.mail.example.org'], id: '20261128120000', updatedAt: '2026-11-28T12:00:00.000Z', revision: 1,
+  domain: 'example.org',
+  active: true,
+  version: 'STSv1',
+  mode: 'enforce',
+  maxAge: 86400,
+  mx: ['mx1.example.org', '*.mail.example.org'],
+  id: '20261128120000',
+  updatedAt: '2026-11-28T12:00:00.000Z',
+  revision: 1,
 };
 
 describe('fuzz: DNS answers', () => {
@@ -109,7 +142,11 @@ describe('fuzz: DNS answers', () => {
   it('the resolver settles every lookup with records or a named failure, within its deadline (40 runs)', async () => {
     const resolver = createResolver({ servers: [dns.address], timeoutMs: TIMEOUT_MS, retries: 0 });
     const question = fc.constantFrom<[string, 'TXT' | 'MX' | 'A' | 'CNAME' | 'TLSA']>(
-      ['_mta-sts.example.org', 'TXT'], ['example.org', 'MX'], ['mta-sts.example.org', 'A'], ['mta-sts.example.org', 'CNAME'], ['_25._tcp.mx1.example.org', 'TLSA'],
+      ['_mta-sts.example.org', 'TXT'],
+      ['example.org', 'MX'],
+      ['mta-sts.example.org', 'A'],
+      ['mta-sts.example.org', 'CNAME'],
+      ['_25._tcp.mx1.example.org', 'TLSA'],
     );
     await fc.assert(
       fc.asyncProperty(question, plan, async ([name, type], p) => {
@@ -120,8 +157,15 @@ describe('fuzz: DNS answers', () => {
           let accepted = false;
           try {
             const d = dnsPacket.decode(out);
-            accepted = d.id === q.id && d.type === 'response' && d.questions?.length === 1 && d.questions[0].name.toLowerCase() === q.name && d.questions[0].type === q.type;
-          } catch { /* undecodable */ }
+            accepted =
+              d.id === q.id &&
+              d.type === 'response' &&
+              d.questions?.length === 1 &&
+              d.questions[0].name.toLowerCase() === q.name &&
+              d.questions[0].type === q.type;
+          } catch {
+            /* undecodable */
+          }
           sent.push({ decodes: decodes(out), accepted, atMs: Date.now() - started });
           return out;
         });
@@ -131,7 +175,10 @@ describe('fuzz: DNS answers', () => {
         assert.equal(result.name, name);
         if (result.ok) {
           assert.ok(Array.isArray(result.records) && result.records.length > 0);
-          assert.ok(sent.some((s) => s.accepted), 'records only from an accepted answer');
+          assert.ok(
+            sent.some((s) => s.accepted),
+            'records only from an accepted answer',
+          );
         } else {
           assert.ok(FAILURES.includes(result.failure), result.failure);
           assert.ok(typeof result.message === 'string' && result.message.length > 10, result.message);
@@ -160,18 +207,28 @@ describe('fuzz: DNS answers', () => {
       fc.asyncProperty(target, plan, async (t, p) => {
         let broken = 0;
         let usable = 0;
-        dns.setReplyMutator((reply) => {
-          const out = mutate(reply, p);
-          if (decodes(out)) usable += 1;
-          else broken += 1;
-          return out;
-        }, t.name ? { name: t.name, type: t.type } : {});
+        dns.setReplyMutator(
+          (reply) => {
+            const out = mutate(reply, p);
+            if (decodes(out)) usable += 1;
+            else broken += 1;
+            return out;
+          },
+          t.name ? { name: t.name, type: t.type } : {},
+        );
         const result = await runDnsCheck({
-          domain: 'example.org', policy: POLICY, mailHostname: MAIL_HOSTNAME, resolver,
+          domain: 'example.org',
+          policy: POLICY,
+          mailHostname: MAIL_HOSTNAME,
+          resolver,
           servedPolicy: async () => 'version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: *.mail.example.org\r\nmax_age: 86400\r\n',
-          https: { enabled: false }, smtp: { enabled: false },
+          https: { enabled: false },
+          smtp: { enabled: false },
         });
-        assert.deepEqual(result.checks.map((c) => c.name), [...CHECK_NAMES]);
+        assert.deepEqual(
+          result.checks.map((c) => c.name),
+          [...CHECK_NAMES],
+        );
         for (const c of result.checks) {
           assert.ok(STATUSES.includes(c.status), `${c.name}: ${c.status}`);
           assert.ok(typeof c.message === 'string' && c.message.length > 10, `${c.name} says something`);
@@ -217,7 +274,11 @@ describe('fuzz: DNS answers', () => {
             dns.setReplyMutator((reply) => mutate(reply, p));
             const res = viaApi ? await server.request().get(`${API_PATH}/example.org/dns-check`) : await server.dnsCheckTab('example.org', {}, csrf);
             assert.equal(res.status, 200, res.text.slice(0, 300));
-            if (viaApi) assert.deepEqual(res.body.checks.map((c: { name: string }) => c.name), [...CHECK_NAMES]);
+            if (viaApi)
+              assert.deepEqual(
+                res.body.checks.map((c: { name: string }) => c.name),
+                [...CHECK_NAMES],
+              );
             else for (const name of CHECK_NAMES) assert.match(res.text, new RegExp(`data-check="${name}"`));
           }),
           { numRuns: 12, seed: 25 },
@@ -245,22 +306,27 @@ describe('hostile servers', () => {
     ...Array.from({ length: hosts }, (_, i): ZoneRecord => ({ name: 'example.org', type: 'MX', data: { preference: 10 + i, exchange: `mx${i}.example.org` } })),
     ...Array.from({ length: hosts }, (_, i): ZoneRecord => ({ name: `mx${i}.example.org`, type: 'A', data: '127.0.0.1' })),
   ];
-  const check = (smtpPort: number, options: { timeoutMs?: number; limiter?: SocketLimiter; locale?: 'en' | 'de' } = {}) => runDnsCheck({
-    domain: 'example.org', policy: POLICY, mailHostname: MAIL_HOSTNAME,
-    resolver: createResolver({ servers: [dns.address], timeoutMs: 1000, retries: 0 }),
-    servedPolicy: async () => null,
-    https: { enabled: false },
-    smtp: { port: smtpPort, timeoutMs: options.timeoutMs ?? 10_000 },
-    allowAddresses: LOOPBACK,
-    limiter: options.limiter,
-    locale: options.locale,
-  });
+  const check = (smtpPort: number, options: { timeoutMs?: number; limiter?: SocketLimiter; locale?: 'en' | 'de' } = {}) =>
+    runDnsCheck({
+      domain: 'example.org',
+      policy: POLICY,
+      mailHostname: MAIL_HOSTNAME,
+      resolver: createResolver({ servers: [dns.address], timeoutMs: 1000, retries: 0 }),
+      servedPolicy: async () => null,
+      https: { enabled: false },
+      smtp: { port: smtpPort, timeoutMs: options.timeoutMs ?? 10_000 },
+      allowAddresses: LOOPBACK,
+      limiter: options.limiter,
+      locale: options.locale,
+    });
 
   /** Runs `work` while sampling the process's resident memory; returns the peak growth. */
   async function rssGrowth<T>(work: () => Promise<T>): Promise<{ result: T; growthMiB: number }> {
     const before = process.memoryUsage().rss;
     let peak = before;
-    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 5);
     try {
       const result = await work();
       peak = Math.max(peak, process.memoryUsage().rss);
@@ -277,7 +343,9 @@ describe('hostile servers', () => {
       const started = Date.now();
       const { result, growthMiB } = await rssGrowth(() => check(smtp.port));
       const mxTls = result.checks.find((c) => c.name === 'mx-tls')!;
-      console.log(`      flood (long lines): rss growth ${growthMiB.toFixed(1)} MiB, ${Date.now() - started} ms, server wrote ${(smtp.bytesSent / MiB).toFixed(1)} MiB`);
+      console.log(
+        `      flood (long lines): rss growth ${growthMiB.toFixed(1)} MiB, ${Date.now() - started} ms, server wrote ${(smtp.bytesSent / MiB).toFixed(1)} MiB`,
+      );
       assert.equal(mxTls.status, 'error');
       assert.match(mxTls.message, /mx0\.example\.org: the server sent more than 64 KiB before STARTTLS/);
       assert.ok(growthMiB < 150, `rss grew ${growthMiB.toFixed(1)} MiB`);
@@ -320,10 +388,15 @@ describe('hostile servers', () => {
     const ca = createTestCa();
     after(() => ca.dispose());
     beforeEach(() => dns.setZone([{ name: 'mta-sts.example.org', type: 'A', data: '127.0.0.1' }]));
-    const fetch = (port: number) => probeHttps({
-      resolver: createResolver({ servers: [dns.address], timeoutMs: 1000, retries: 0 }),
-      domain: 'example.org', port, ca: ca.cert, timeoutMs: 10_000, allowAddresses: LOOPBACK,
-    });
+    const fetch = (port: number) =>
+      probeHttps({
+        resolver: createResolver({ servers: [dns.address], timeoutMs: 1000, retries: 0 }),
+        domain: 'example.org',
+        port,
+        ca: ca.cert,
+        timeoutMs: 10_000,
+        allowAddresses: LOOPBACK,
+      });
 
     it('an endless policy body: read up to 64 KiB, then reported too large', async () => {
       const web = await startHostileHttps(ca.issue(['mta-sts.example.org']), 'huge-body');
@@ -391,7 +464,9 @@ describe('hostile servers', () => {
         const result = await check(smtp.port, { limiter });
         const byName = Object.fromEntries(result.checks.map((c) => [c.name, c]));
         const queries = dns.queries.length;
-        console.log(`      1,400 MX: ${queries} DNS queries, ${smtp.connections} SMTP connections, at most ${sockets.peak} open at once, limiter peak ${limiter.peak} (lookups and connections)`);
+        console.log(
+          `      1,400 MX: ${queries} DNS queries, ${smtp.connections} SMTP connections, at most ${sockets.peak} open at once, limiter peak ${limiter.peak} (lookups and connections)`,
+        );
         // 8 first-wave lookups, up to 4 hosts asked ahead, and A, AAAA and TLSA for 20 hosts.
         assert.ok(queries <= 8 + 4 * 3 + 3 * MAX_MX_HOSTS, `${queries} queries`);
         assert.equal(smtp.connections, MAX_MX_HOSTS);
@@ -400,7 +475,10 @@ describe('hostile servers', () => {
         // Slots come back as the sockets report their close, a moment after the check answers.
         for (let i = 0; i < 100 && limiter.inFlight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
         assert.equal(limiter.inFlight, 0, 'every slot given back');
-        assert.match(byName['mx-tls'].message, /Only the first 20 of 1400 MX hosts \(best preference first\) were tested; the other 1380 were not checked: mx20\.example\.org, mx21\.example\.org, .*, \.\.\./);
+        assert.match(
+          byName['mx-tls'].message,
+          /Only the first 20 of 1400 MX hosts \(best preference first\) were tested; the other 1380 were not checked: mx20\.example\.org, mx21\.example\.org, .*, \.\.\./,
+        );
         assert.match(byName.dane.message, /the other 1380 were not checked/);
         assert.equal(byName['mx-tls'].found.split('\n').length, MAX_MX_HOSTS);
         const german = await check(smtp.port, { limiter, locale: 'de' });

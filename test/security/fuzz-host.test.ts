@@ -59,7 +59,11 @@ function expected(header: string): Want {
   return domain ? { status: 200, domain } : { status: 404 };
 }
 
-interface Answer { status: number; body: string; raw: string }
+interface Answer {
+  status: number;
+  body: string;
+  raw: string;
+}
 
 /** One request on its own connection, the Host header given as raw bytes. */
 function rawGet(port: number, host: Buffer | null): Promise<Answer> {
@@ -93,7 +97,13 @@ describe('fuzz: Host headers of the policy file', () => {
     server = await createServer({ plugin: LOOPBACK_ONLY });
     port = (server.http.address() as net.AddressInfo).port;
     for (const [domain, p] of Object.entries(POLICIES)) {
-      await server.setPolicy(domain === 'xn--bcher-kva.example' ? 'bücher.example' : domain, { active: true, ...p, mx: [...p.mx], id: '20261128120000', revision: 1 });
+      await server.setPolicy(domain === 'xn--bcher-kva.example' ? 'bücher.example' : domain, {
+        active: true,
+        ...p,
+        mx: [...p.mx],
+        id: '20261128120000',
+        revision: 1,
+      });
     }
     await server.setPolicy('inactive.example', { active: true, mode: 'enforce', mx: ['mail.example.org'], id: '1' });
     errors = [];
@@ -123,18 +133,46 @@ describe('fuzz: Host headers of the policy file', () => {
 
   it('answers the fixed edge cases as the README says', async () => {
     const cases: Array<[string, number]> = [
-      ['mta-sts.example.org', 200], ['MTA-STS.EXAMPLE.ORG', 200], ['mta-sts.example.org.', 200], ['mta-sts.example.org:443', 200],
-      ['mta-sts.example.org.:8443', 200], ['mta-sts.alias.example', 200], ['mta-sts.xn--bcher-kva.example', 200],
-      ['mta-sts.example.org..', 404], ['mta-sts.example.org:65536', 404], ['mta-sts.example.org:', 404], ['mta-sts.example.org:-1', 400],
-      ['mta-sts.example.com', 404], ['mta-sts.inactive.example', 404], ['mta-sts.off-alias.example', 404], ['mta-sts.', 404],
-      ['example.org', 404], ['www.example.org', 404], ['mta-sts.mta-sts.example.org', 404], ['mta-sts.x.example.org', 404],
-      ['mta-sts.org', 404], ['127.0.0.1', 404], ['[::1]:443', 404], ['mta-sts.127.0.0.1', 404], ['mta-sts.[::1]', 400],
-      ['user@mta-sts.example.org', 400], ['mta-sts.example.org@evil.example', 400], ['mta-sts.example%2Eorg', 404],
-      ['mta-sts.example.org/x', 400], ['mta-sts.example.org\\', 400], ['mta-sts.exa mple.org', 400],
+      ['mta-sts.example.org', 200],
+      ['MTA-STS.EXAMPLE.ORG', 200],
+      ['mta-sts.example.org.', 200],
+      ['mta-sts.example.org:443', 200],
+      ['mta-sts.example.org.:8443', 200],
+      ['mta-sts.alias.example', 200],
+      ['mta-sts.xn--bcher-kva.example', 200],
+      ['mta-sts.example.org..', 404],
+      ['mta-sts.example.org:65536', 404],
+      ['mta-sts.example.org:', 404],
+      ['mta-sts.example.org:-1', 400],
+      ['mta-sts.example.com', 404],
+      ['mta-sts.inactive.example', 404],
+      ['mta-sts.off-alias.example', 404],
+      ['mta-sts.', 404],
+      ['example.org', 404],
+      ['www.example.org', 404],
+      ['mta-sts.mta-sts.example.org', 404],
+      ['mta-sts.x.example.org', 404],
+      ['mta-sts.org', 404],
+      ['127.0.0.1', 404],
+      ['[::1]:443', 404],
+      ['mta-sts.127.0.0.1', 404],
+      ['mta-sts.[::1]', 400],
+      ['user@mta-sts.example.org', 400],
+      ['mta-sts.example.org@evil.example', 400],
+      ['mta-sts.example%2Eorg', 404],
+      ['mta-sts.example.org/x', 400],
+      ['mta-sts.example.org\\', 400],
+      ['mta-sts.exa mple.org', 400],
       // Once: a URL-style parse split these into host and path, an IDNA mapping dropped or rewrote a character.
-      ['mta-sts.example.org\\\u00fc', 400], ['mta-sts.example.org/-org\u00fc', 400], ['mta-sts.example.org .', 400],
-      ['mta-sts.exam\u00adple.org', 400], ['mta-sts.ex\u00aample.org', 400], ['mta-sts.b\u00fccher.example', 200],
-      ['mta-sts.example.org:443:443', 400], ['mta-sts.example.org:+1', 400], ['mta-sts.example.org%zz', 400],
+      ['mta-sts.example.org\\\u00fc', 400],
+      ['mta-sts.example.org/-org\u00fc', 400],
+      ['mta-sts.example.org .', 400],
+      ['mta-sts.exam\u00adple.org', 400],
+      ['mta-sts.ex\u00aample.org', 400],
+      ['mta-sts.b\u00fccher.example', 200],
+      ['mta-sts.example.org:443:443', 400],
+      ['mta-sts.example.org:+1', 400],
+      ['mta-sts.example.org%zz', 400],
     ];
     for (const [host, status] of cases) {
       const res = await rawGet(port, Buffer.from(host, 'latin1'));
@@ -144,16 +182,31 @@ describe('fuzz: Host headers of the policy file', () => {
   });
 
   const served = fc.constantFrom(...SERVED.keys(), 'bücher.example', 'BÜCHER.EXAMPLE');
-  const notServed = fc.constantFrom(...NOT_SERVED, 'x.example.org', 'org', 'example.org.evil.example', 'exampleorg', '127.0.0.1', '[::1]', 'xn--zz.example', 'bücher.example.com');
-  const mixCase = (name: string) => fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((upper) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(''));
-  const header = fc.record({
-    space: fc.constantFrom('', ' ', '\t', '  '),
-    prefix: fc.constantFrom('mta-sts.', 'MTA-STS.', 'Mta-Sts.', 'mta-sts', 'mta_sts.', 'www.', '', 'mta-sts.mta-sts.', '.mta-sts.'),
-    name: fc.oneof(served, notServed).chain(mixCase),
-    dots: fc.constantFrom('', '', '.', '..'),
-    port: fc.constantFrom('', '', ':443', ':80', ':0', ':65535', ':65536', ':99999', ':', ':abc', ':443:443', ':+1', ': 443', ':0443'),
-    encoding: fc.constantFrom<BufferEncoding>('latin1', 'utf8'),
-  }).map((h) => Buffer.from(`${h.space}${h.prefix}${h.name}${h.dots}${h.port}${h.space}`, h.encoding));
+  const notServed = fc.constantFrom(
+    ...NOT_SERVED,
+    'x.example.org',
+    'org',
+    'example.org.evil.example',
+    'exampleorg',
+    '127.0.0.1',
+    '[::1]',
+    'xn--zz.example',
+    'bücher.example.com',
+  );
+  const mixCase = (name: string) =>
+    fc
+      .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+      .map((upper) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(''));
+  const header = fc
+    .record({
+      space: fc.constantFrom('', ' ', '\t', '  '),
+      prefix: fc.constantFrom('mta-sts.', 'MTA-STS.', 'Mta-Sts.', 'mta-sts', 'mta_sts.', 'www.', '', 'mta-sts.mta-sts.', '.mta-sts.'),
+      name: fc.oneof(served, notServed).chain(mixCase),
+      dots: fc.constantFrom('', '', '.', '..'),
+      port: fc.constantFrom('', '', ':443', ':80', ':0', ':65535', ':65536', ':99999', ':', ':abc', ':443:443', ':+1', ': 443', ':0443'),
+      encoding: fc.constantFrom<BufferEncoding>('latin1', 'utf8'),
+    })
+    .map((h) => Buffer.from(`${h.space}${h.prefix}${h.name}${h.dots}${h.port}${h.space}`, h.encoding));
 
   it('serves exactly the served names in every spelling of prefix, case, dot and port (300 runs)', async () => {
     await fc.assert(fc.asyncProperty(header, check), { numRuns: 300, seed: 1 });
@@ -166,7 +219,13 @@ describe('fuzz: Host headers of the policy file', () => {
       fc.string({ unit: 'grapheme', maxLength: 80 }).map((s) => Buffer.from(`mta-sts.${s.replace(/[\r\n]/g, '')}`, 'utf8')),
       fc.uint8Array({ maxLength: 120 }).map(noLineBreak),
       // A served name with one byte changed, inserted or dropped.
-      fc.tuple(fc.constantFrom('mta-sts.example.org', 'mta-sts.alias.example:443'), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'drop'))
+      fc
+        .tuple(
+          fc.constantFrom('mta-sts.example.org', 'mta-sts.alias.example:443'),
+          fc.nat(),
+          fc.integer({ min: 0, max: 255 }),
+          fc.constantFrom('set', 'insert', 'drop'),
+        )
         .map(([host, at, byte, op]) => {
           const b = [...Buffer.from(host)];
           const i = at % b.length;
@@ -180,7 +239,8 @@ describe('fuzz: Host headers of the policy file', () => {
   });
 
   it('answers very long Host headers with 404 or 431, never a 5xx (30 runs)', async () => {
-    const long = fc.tuple(fc.constantFrom('mta-sts.', ''), fc.integer({ min: 250, max: 40_000 }), fc.constantFrom('a', 'a.', '\u00e9', '0', ':'))
+    const long = fc
+      .tuple(fc.constantFrom('mta-sts.', ''), fc.integer({ min: 250, max: 40_000 }), fc.constantFrom('a', 'a.', '\u00e9', '0', ':'))
       .map(([prefix, n, unit]) => Buffer.from(`${prefix}${unit.repeat(Math.ceil(n / unit.length))}example.org`, 'latin1'));
     await fc.assert(fc.asyncProperty(long, check), { numRuns: 30, seed: 3 });
   });
@@ -215,7 +275,13 @@ describe('fuzz: Host headers of the policy file', () => {
   });
 
   it('answers every ASCII character in any position of a served host with 200, 400 or 404 as the oracle says (400 runs)', async () => {
-    const edited = fc.tuple(fc.constantFrom(...BASES), fc.nat(), fc.integer({ min: 0, max: 127 }).filter((c) => c !== 10 && c !== 13), fc.constantFrom('set', 'insert'))
+    const edited = fc
+      .tuple(
+        fc.constantFrom(...BASES),
+        fc.nat(),
+        fc.integer({ min: 0, max: 127 }).filter((c) => c !== 10 && c !== 13),
+        fc.constantFrom('set', 'insert'),
+      )
       .map(([base, at, code, op]) => {
         const i = at % (base.length + (op === 'insert' ? 1 : 0));
         const c = String.fromCharCode(code);

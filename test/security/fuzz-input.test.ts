@@ -49,14 +49,24 @@ function activeModel(value: unknown, json: boolean): Verdict<boolean> {
   const yes = ['1', 'on', 'true'];
   const no = ['0', '', 'false'];
   if (typeof value === 'string') return yes.includes(value) ? { ok: true, value: true } : no.includes(value) ? { ok: true, value: false } : { ok: false };
-  if (Array.isArray(value) && value.length <= 2 && value.every((v) => yes.includes(v) || no.includes(v))) return { ok: true, value: value.some((v) => yes.includes(v)) };
+  if (Array.isArray(value) && value.length <= 2 && value.every((v) => yes.includes(v) || no.includes(v)))
+    return { ok: true, value: value.some((v) => yes.includes(v)) };
   return { ok: false };
 }
 
-interface Settings { active: boolean; mode: string; maxAge: number; mx: string[] }
+interface Settings {
+  active: boolean;
+  mode: string;
+  maxAge: number;
+  mx: string[];
+}
 
 /** What a save of `changes` onto `current` must give: the settings, the fields in error, or 'unknown'. */
-function model(current: Settings, changes: Record<string, unknown>, json: boolean): { ok: true; value: Settings } | { ok: false; fields: string[] } | { ok: 'unknown' } {
+function model(
+  current: Settings,
+  changes: Record<string, unknown>,
+  json: boolean,
+): { ok: true; value: Settings } | { ok: false; fields: string[] } | { ok: 'unknown' } {
   const next = { ...current };
   const bad: string[] = [];
   let unknown = false;
@@ -90,11 +100,53 @@ function deepEqualRows(a: unknown, b: unknown): boolean {
 // ---- Generators ----
 
 const NASTY = [
-  "' OR '1'='1' --", '"; DROP TABLE domain; --', "1; UPDATE domain SET active=0", '${7*7}', '<%= 7*7 %>', '{{7*7}}', '../../etc/passwd',
-  '\u0000', '\u202email.example.org', '%00', '%0d%0aSet-Cookie: x=1', 'NaN', 'Infinity', '-0', '1e3', '0x10', ' 86400 ', '\u00a086400',
-  '\u0661\u0662\u0663', '\uff18\uff16\uff14\uff10\uff10', 'true', 'on', 'null', '[]', '{}', '__proto__', 'constructor', '\ud800', 'STSV1', 'stsv1',
-  'ENFORCE', 'enforce ', '*.', '*.*.example.org', 'mail..example.org', '-mail.example.org', 'mail.example.123', 'xn--zz.example', 'bücher.example',
-  '*.bücher.example', 'MAIL.EXAMPLE.ORG.', 'a.b', `${'a'.repeat(64)}.example`, `${'a.'.repeat(130)}example`, '127.0.0.1', '[::1]', 'mail.example.org,,,',
+  "' OR '1'='1' --",
+  '"; DROP TABLE domain; --',
+  '1; UPDATE domain SET active=0',
+  '${7*7}',
+  '<%= 7*7 %>',
+  '{{7*7}}',
+  '../../etc/passwd',
+  '\u0000',
+  '\u202email.example.org',
+  '%00',
+  '%0d%0aSet-Cookie: x=1',
+  'NaN',
+  'Infinity',
+  '-0',
+  '1e3',
+  '0x10',
+  ' 86400 ',
+  '\u00a086400',
+  '\u0661\u0662\u0663',
+  '\uff18\uff16\uff14\uff10\uff10',
+  'true',
+  'on',
+  'null',
+  '[]',
+  '{}',
+  '__proto__',
+  'constructor',
+  '\ud800',
+  'STSV1',
+  'stsv1',
+  'ENFORCE',
+  'enforce ',
+  '*.',
+  '*.*.example.org',
+  'mail..example.org',
+  '-mail.example.org',
+  'mail.example.123',
+  'xn--zz.example',
+  'bücher.example',
+  '*.bücher.example',
+  'MAIL.EXAMPLE.ORG.',
+  'a.b',
+  `${'a'.repeat(64)}.example`,
+  `${'a.'.repeat(130)}example`,
+  '127.0.0.1',
+  '[::1]',
+  'mail.example.org,,,',
 ];
 const VALID: Record<string, string[]> = {
   version: ['STSv1'],
@@ -112,34 +164,69 @@ const text = fc.oneof(
 );
 const formValue = (field: string) => fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...VALID[field]) }, { weight: 1, arbitrary: text });
 /** A field absent, once, or repeated (a form may send a name several times). */
-const formField = (field: string) => fc.oneof(
-  { weight: 2, arbitrary: fc.constant([] as string[]) },
-  { weight: 8, arbitrary: formValue(field).map((v) => [v]) },
-  { weight: 1, arbitrary: fc.array(formValue(field), { minLength: 2, maxLength: 3 }) },
-);
+const formField = (field: string) =>
+  fc.oneof(
+    { weight: 2, arbitrary: fc.constant([] as string[]) },
+    { weight: 8, arbitrary: formValue(field).map((v) => [v]) },
+    { weight: 1, arbitrary: fc.array(formValue(field), { minLength: 2, maxLength: 3 }) },
+  );
 const formBody = fc.record({
-  version: formField('version'), mode: formField('mode'), maxAge: formField('maxAge'), mx: formField('mx'), active: formField('active'),
-  extra: fc.array(fc.tuple(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'toString', '_csrf2', 'id', 'revision[]'), fc.string({ maxLength: 10 })), text), { maxLength: 3 }),
+  version: formField('version'),
+  mode: formField('mode'),
+  maxAge: formField('maxAge'),
+  mx: formField('mx'),
+  active: formField('active'),
+  extra: fc.array(
+    fc.tuple(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'toString', '_csrf2', 'id', 'revision[]'), fc.string({ maxLength: 10 })), text),
+    { maxLength: 3 },
+  ),
 });
 
 const jsonScalar = fc.oneof(
-  fc.constantFrom(...NASTY), fc.string({ unit: 'binary', maxLength: 30 }), fc.boolean(), fc.constant(null),
-  fc.integer(), fc.double(), fc.constantFrom(0, -1, MAX_AGE_LIMIT, MAX_AGE_LIMIT + 1, 2 ** 53, -0, 1e308, 86400.5),
+  fc.constantFrom(...NASTY),
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(0, -1, MAX_AGE_LIMIT, MAX_AGE_LIMIT + 1, 2 ** 53, -0, 1e308, 86400.5),
 );
-const jsonValue = (field: string) => fc.oneof(
-  { weight: 12, arbitrary: fc.constantFrom<unknown>(...(field === 'maxAge' ? [86400, 0, MAX_AGE_LIMIT] : field === 'active' ? [true, false] : field === 'mx' ? [['mail.example.org'], 'a.example.org b.example.org', ['*.example.org', 'MAIL.example.org.'], []] : VALID[field])) },
-  { weight: 3, arbitrary: jsonScalar },
-  { weight: 1, arbitrary: fc.array(jsonScalar, { maxLength: 4 }) },
-  { weight: 1, arbitrary: fc.array(fc.constantFrom(...NASTY, 'mail.example.org'), { maxLength: 120 }) },
-  { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 5 }), jsonScalar, { maxKeys: 3 }) },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 3000 }).map((depth) => JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown) },
-);
+const jsonValue = (field: string) =>
+  fc.oneof(
+    {
+      weight: 12,
+      arbitrary: fc.constantFrom<unknown>(
+        ...(field === 'maxAge'
+          ? [86400, 0, MAX_AGE_LIMIT]
+          : field === 'active'
+            ? [true, false]
+            : field === 'mx'
+              ? [['mail.example.org'], 'a.example.org b.example.org', ['*.example.org', 'MAIL.example.org.'], []]
+              : VALID[field]),
+      ),
+    },
+    { weight: 3, arbitrary: jsonScalar },
+    { weight: 1, arbitrary: fc.array(jsonScalar, { maxLength: 4 }) },
+    { weight: 1, arbitrary: fc.array(fc.constantFrom(...NASTY, 'mail.example.org'), { maxLength: 120 }) },
+    { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 5 }), jsonScalar, { maxKeys: 3 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 3000 }).map((depth) => JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown) },
+  );
 const apiBody = fc.record(
   {
-    version: jsonValue('version'), mode: jsonValue('mode'), maxAge: jsonValue('maxAge'), mx: jsonValue('mx'), active: jsonValue('active'),
+    version: jsonValue('version'),
+    mode: jsonValue('mode'),
+    maxAge: jsonValue('maxAge'),
+    mx: jsonValue('mx'),
+    active: jsonValue('active'),
     unknown: fc.oneof(
       { weight: 4, arbitrary: fc.constant({}) },
-      { weight: 1, arbitrary: fc.dictionary(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'id', 'domain', 'served'), fc.string({ maxLength: 8 })), jsonScalar, { minKeys: 1, maxKeys: 2 }) },
+      {
+        weight: 1,
+        arbitrary: fc.dictionary(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'id', 'domain', 'served'), fc.string({ maxLength: 8 })), jsonScalar, {
+          minKeys: 1,
+          maxKeys: 2,
+        }),
+      },
     ),
   },
   { requiredKeys: [] },
@@ -189,11 +276,20 @@ describe('fuzz: form fields and API bodies', () => {
     await fc.assert(
       fc.asyncProperty(formBody, async (fields) => {
         const before = await current();
-        const pairs: Array<[string, string]> = [['_csrf', csrf.token], ['revision', String(before.revision)]];
+        const pairs: Array<[string, string]> = [
+          ['_csrf', csrf.token],
+          ['revision', String(before.revision)],
+        ];
         for (const field of ['version', 'mode', 'maxAge', 'mx', 'active'] as const) for (const v of fields[field]) pairs.push([field, v]);
         pairs.push(...fields.extra);
         // A browser follows the 303 after a save (POST/redirect/GET) to the tab it shows.
-        const res = await server.request().post('/mta-sts/example.org').set('Cookie', csrf.cookie).type('form').send(new URLSearchParams(pairs).toString()).redirects(1);
+        const res = await server
+          .request()
+          .post('/mta-sts/example.org')
+          .set('Cookie', csrf.cookie)
+          .type('form')
+          .send(new URLSearchParams(pairs).toString())
+          .redirects(1);
         // What the form handler reads: each known field as sent (a repeated one as a list), an
         // absent checkbox as "0"; other names are not fields of the form and are ignored.
         const changes: Record<string, unknown> = {};
@@ -207,7 +303,10 @@ describe('fuzz: form fields and API bodies', () => {
         const after = await current();
         if (res.status === 200 && /name="intent"/.test(res.text) && deepEqualRows(after.row, before.row)) {
           // Unchecking Active on a policy senders may hold asks first how to turn it off: nothing saved.
-          assert.ok(before.settings.active && before.settings.mode !== 'none' && changes.active !== undefined, 'asked to confirm only when turning an active policy off');
+          assert.ok(
+            before.settings.active && before.settings.mode !== 'none' && changes.active !== undefined,
+            'asked to confirm only when turning an active policy off',
+          );
         } else if (res.status === 200) {
           assert.notEqual(want.ok, false, `saved although the model says ${JSON.stringify(want)}: ${JSON.stringify(changes)}`);
           await assertSaved(want.ok === true ? want.value : null);
@@ -228,12 +327,20 @@ describe('fuzz: form fields and API bodies', () => {
   });
 
   it('tab form: a revision field that is not the current one is refused (400 or 409), nothing saved (100 runs)', async () => {
-    const revision = fc.oneof(fc.constantFrom('', '-1', '1.5', '1e2', ' 1', '0x1', '99999999999', '١', 'NaN'), fc.string({ unit: 'binary', maxLength: 12 }), fc.nat().map(String));
+    const revision = fc.oneof(
+      fc.constantFrom('', '-1', '1.5', '1e2', ' 1', '0x1', '99999999999', '١', 'NaN'),
+      fc.string({ unit: 'binary', maxLength: 12 }),
+      fc.nat().map(String),
+    );
     await fc.assert(
       fc.asyncProperty(revision, async (given) => {
         const before = await current();
         fc.pre(given !== String(before.revision));
-        const res = await server.postForm('example.org', { version: 'STSv1', mode: 'testing', maxAge: '3600', mx: 'other.example.org', active: '1', revision: given }, csrf);
+        const res = await server.postForm(
+          'example.org',
+          { version: 'STSv1', mode: 'testing', maxAge: '3600', mx: 'other.example.org', active: '1', revision: given },
+          csrf,
+        );
         assert.ok(res.status === 400 || res.status === 409, `${JSON.stringify(given)} -> ${res.status}`);
         assert.deepEqual((await current()).row, before.row);
       }),
@@ -247,8 +354,10 @@ describe('fuzz: form fields and API bodies', () => {
         const before = await current();
         const { unknown, ...known } = body;
         const changes: Record<string, unknown> = { ...known };
-        for (const [k, v] of Object.entries(unknown ?? {})) if (!(k in changes)) Object.defineProperty(changes, k, { value: v, enumerable: true, configurable: true, writable: true });
-        const revision = revisionKind === 'current' ? before.revision : revisionKind === 'stale' ? before.revision + 1 : revisionKind === 'bad' ? '1' : undefined;
+        for (const [k, v] of Object.entries(unknown ?? {}))
+          if (!(k in changes)) Object.defineProperty(changes, k, { value: v, enumerable: true, configurable: true, writable: true });
+        const revision =
+          revisionKind === 'current' ? before.revision : revisionKind === 'stale' ? before.revision + 1 : revisionKind === 'bad' ? '1' : undefined;
         const text = JSON.stringify(revision === undefined ? changes : { ...changes, revision });
         const res = await server.request().put(`${API_PATH}/example.org`).type('json').send(text);
         assert.match(res.headers['content-type'] ?? '', /application\/json/);
@@ -269,7 +378,12 @@ describe('fuzz: form fields and API bodies', () => {
           assert.notEqual(want.ok, true, `refused although valid: ${text.slice(0, 300)} ${res.text}`);
           assert.ok(Array.isArray(res.body.errors) && res.body.errors.length > 0);
           for (const e of res.body.errors) assert.ok(typeof e.field === 'string' && typeof e.message === 'string' && e.message.length > 5);
-          if (want.ok === false) for (const field of want.fields) assert.ok(res.body.errors.some((e: { field: string }) => e.field === field), `an error for ${field}: ${res.text}`);
+          if (want.ok === false)
+            for (const field of want.fields)
+              assert.ok(
+                res.body.errors.some((e: { field: string }) => e.field === field),
+                `an error for ${field}: ${res.text}`,
+              );
         }
         assert.deepEqual((await current()).row, before.row, 'nothing saved');
       }),
@@ -279,9 +393,22 @@ describe('fuzz: form fields and API bodies', () => {
 
   it('API body: anything but a JSON object is 400 with a body error, nothing saved (150 runs)', async () => {
     const notAnObject = fc.oneof(
-      fc.jsonValue().filter((v) => v === null || typeof v !== 'object' || Array.isArray(v)).map((v) => JSON.stringify(v)),
+      fc
+        .jsonValue()
+        .filter((v) => v === null || typeof v !== 'object' || Array.isArray(v))
+        .map((v) => JSON.stringify(v)),
       // (An empty body is an empty change, saved as "nothing changed"; not part of this property.)
-      fc.string({ unit: 'binary', maxLength: 60 }).filter((s) => s.trim() !== '').filter((s) => { try { const v = JSON.parse(s); return v === null || typeof v !== 'object' || Array.isArray(v); } catch { return true; } }),
+      fc
+        .string({ unit: 'binary', maxLength: 60 })
+        .filter((s) => s.trim() !== '')
+        .filter((s) => {
+          try {
+            const v = JSON.parse(s);
+            return v === null || typeof v !== 'object' || Array.isArray(v);
+          } catch {
+            return true;
+          }
+        }),
       fc.constantFrom('{', '{"mode":', "{'mode':'none'}", '{"mode":"none",}', 'nul', '[{"mode":"none"}]', '"{}"', '{"a":1}{"b":2}'),
     );
     await fc.assert(
@@ -289,7 +416,10 @@ describe('fuzz: form fields and API bodies', () => {
         const before = await current();
         const res = await server.request().put(`${API_PATH}/example.org`).type('json').send(text);
         assert.equal(res.status, 400, `${JSON.stringify(text)} -> ${res.status}`);
-        assert.deepEqual(res.body.errors?.map((e: { field: string }) => e.field), ['body']);
+        assert.deepEqual(
+          res.body.errors?.map((e: { field: string }) => e.field),
+          ['body'],
+        );
         assert.deepEqual((await current()).row, before.row);
       }),
       { numRuns: 150, seed: 3 },
@@ -300,8 +430,18 @@ describe('fuzz: form fields and API bodies', () => {
     const before = await current();
     const form = await server.postForm('example.org', { mx: 'a'.repeat(40_000), revision: String(before.revision), active: '1', mode: 'testing' }, csrf);
     assert.equal(form.status, 413);
-    const many = await server.request().post('/mta-sts/example.org').set('Cookie', csrf.cookie).type('form')
-      .send(new URLSearchParams([['_csrf', csrf.token], ['revision', String(before.revision)], ...Array.from({ length: 60 }, (_, i): [string, string] => [`f${i}`, 'x'])]).toString());
+    const many = await server
+      .request()
+      .post('/mta-sts/example.org')
+      .set('Cookie', csrf.cookie)
+      .type('form')
+      .send(
+        new URLSearchParams([
+          ['_csrf', csrf.token],
+          ['revision', String(before.revision)],
+          ...Array.from({ length: 60 }, (_, i): [string, string] => [`f${i}`, 'x']),
+        ]).toString(),
+      );
     assert.equal(many.status, 413, 'too many fields');
     const api = await server.put('example.org', { mx: 'a'.repeat(40_000) });
     assert.equal(api.status, 413);

@@ -12,18 +12,21 @@ const { parsePolicy } = require('mailauth/lib/mta-sts') as { parsePolicy(text: s
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,12}[a-z0-9])?$/);
 const unicodeLabel = fc.constantFrom('bücher', 'почта', '例え', 'ελληνικά', 'straße', 'mañana', 'øl');
 const tld = fc.stringMatching(/^[a-z]{2,6}$/);
-const host = fc.tuple(fc.array(fc.oneof({ weight: 5, arbitrary: label }, { weight: 1, arbitrary: unicodeLabel }), { minLength: 1, maxLength: 3 }), tld)
+const host = fc
+  .tuple(fc.array(fc.oneof({ weight: 5, arbitrary: label }, { weight: 1, arbitrary: unicodeLabel }), { minLength: 1, maxLength: 3 }), tld)
   .map(([labels, last]) => [...labels, last].join('.'));
 /** An MX entry as an admin might type it: any case, a wildcard, a trailing dot. */
 const entry = fc.tuple(host, fc.boolean(), fc.boolean(), fc.boolean()).map(([name, wildcard, upper, dot]) => {
   const text = `${wildcard ? '*.' : ''}${name}${dot ? '.' : ''}`;
   return upper ? text.toUpperCase() : text;
 });
-const settings = fc.record({
-  mode: fc.constantFrom('none', 'testing', 'enforce'),
-  maxAge: fc.oneof(fc.integer({ min: 0, max: MAX_AGE_LIMIT }), fc.constantFrom(0, 1, 86400, MAX_AGE_LIMIT)),
-  mx: fc.array(entry, { maxLength: 12 }),
-}).filter((s) => s.mode === 'none' || s.mx.length > 0);
+const settings = fc
+  .record({
+    mode: fc.constantFrom('none', 'testing', 'enforce'),
+    maxAge: fc.oneof(fc.integer({ min: 0, max: MAX_AGE_LIMIT }), fc.constantFrom(0, 1, 86400, MAX_AGE_LIMIT)),
+    mx: fc.array(entry, { maxLength: 12 }),
+  })
+  .filter((s) => s.mode === 'none' || s.mx.length > 0);
 
 describe('fuzz: every served policy parses, with mailauth, to exactly what is stored', () => {
   let server: TestServer;

@@ -24,7 +24,7 @@ function mutate(sample: Record<string, unknown>, path: Array<string | number>, r
 }
 
 function check(input: string | unknown): void {
-  const text = typeof input === 'string' ? input : JSON.stringify(input) ?? '';
+  const text = typeof input === 'string' ? input : (JSON.stringify(input) ?? '');
   const result = parseReport(input);
   const size = JSON.stringify(result).length;
   assert.ok(size <= 3 * text.length + 2000, `output ${size} for input ${text.length}`);
@@ -41,29 +41,45 @@ const samples = [rfcSample, googleSample, microsoftSample];
 
 describe('fuzz: TLS report parsing', () => {
   it('never throws on random JSON values and texts', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 12 }), (value) => check(value)), { numRuns: 400 });
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (text) => check(text)), { numRuns: 400 });
-    fc.assert(fc.property(fc.json({ maxDepth: 12 }), (text) => check(text)), { numRuns: 400 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 12 }), (value) => check(value)),
+      { numRuns: 400 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => check(text)),
+      { numRuns: 400 },
+    );
+    fc.assert(
+      fc.property(fc.json({ maxDepth: 12 }), (text) => check(text)),
+      { numRuns: 400 },
+    );
   });
 
   it('never throws on real-shaped reports with one field replaced or removed', () => {
-    const arbitrary = fc.tuple(fc.integer({ min: 0, max: samples.length - 1 }), fc.nat(), fc.jsonValue({ maxDepth: 4 }), fc.boolean())
+    const arbitrary = fc
+      .tuple(fc.integer({ min: 0, max: samples.length - 1 }), fc.nat(), fc.jsonValue({ maxDepth: 4 }), fc.boolean())
       .map(([which, pick, replacement, remove]) => {
         const sample = samples[which]();
         const all = paths(sample);
         return mutate(sample, all[pick % all.length], replacement, remove);
       });
-    fc.assert(fc.property(arbitrary, (value) => {
-      check(value);
-      check(JSON.stringify(value) ?? '');
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(arbitrary, (value) => {
+        check(value);
+        check(JSON.stringify(value) ?? '');
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('never throws on report texts cut short or with bytes changed', () => {
     const text = JSON.stringify(rfcSample());
-    fc.assert(fc.property(fc.nat({ max: text.length }), fc.nat({ max: text.length - 1 }), fc.string({ minLength: 1, maxLength: 3 }), (cut, at, insert) => {
-      check(text.slice(0, cut));
-      check(text.slice(0, at) + insert + text.slice(at + 1));
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.nat({ max: text.length }), fc.nat({ max: text.length - 1 }), fc.string({ minLength: 1, maxLength: 3 }), (cut, at, insert) => {
+        check(text.slice(0, cut));
+        check(text.slice(0, at) + insert + text.slice(at + 1));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -79,7 +79,10 @@ describe('rate limit: DNS Checks per user, in the tab and the API together', () 
     assert.equal(page.status, 429);
     assert.equal(page.headers['retry-after'], '40');
     assert.match(page.headers['content-type'], /text\/html/);
-    assert.ok(notices(page.text).some((n) => /Too many DNS Checks: at most 3 every 60 seconds\. Try again in 40 seconds\./.test(n)), notices(page.text).join(' | '));
+    assert.ok(
+      notices(page.text).some((n) => /Too many DNS Checks: at most 3 every 60 seconds\. Try again in 40 seconds\./.test(n)),
+      notices(page.text).join(' | '),
+    );
     assert.match(page.text, /name="mx"/, 'the tab is still there to work with');
     assert.doesNotMatch(page.text, /data-check=/, 'no check results');
 
@@ -90,7 +93,10 @@ describe('rate limit: DNS Checks per user, in the tab and the API together', () 
     assert.match(json.body.error.message, /Try again in 40 seconds/);
     // A refused check runs no lookup (the tab itself looks up the MX hosts it shows beside the field).
     const asked = dns.queries.slice(queries).map((q) => `${q.name} ${q.type}`);
-    assert.ok(asked.every((q) => q === 'example.org MX'), asked.join(', '));
+    assert.ok(
+      asked.every((q) => q === 'example.org MX'),
+      asked.join(', '),
+    );
   });
 
   it('counts each user apart', async () => {
@@ -148,7 +154,11 @@ describe('rate limit: DNS Checks per user, in the tab and the API together', () 
         ['10/min', /options\.rateLimit must be an object/],
       ];
       for (const [rateLimit, message] of bad) {
-        assert.throws(() => createMtaSts({ ...base, rateLimit } as never), (err: Error) => err instanceof TypeError && message.test(err.message), JSON.stringify(rateLimit));
+        assert.throws(
+          () => createMtaSts({ ...base, rateLimit } as never),
+          (err: Error) => err instanceof TypeError && message.test(err.message),
+          JSON.stringify(rateLimit),
+        );
       }
       assert.doesNotThrow(() => createMtaSts({ ...base, rateLimit: { dnsChecks: 100, windowMs: 3_600_000, concurrentChecks: 2, key: () => 'x' } }));
       assert.throws(() => createMtaSts({ ...base, principal: 'admin' } as never), /options\.principal must be a function/);
@@ -196,7 +206,11 @@ describe('rate limit: by address when nobody is named, and checks running at onc
       const csrf = await server.csrf('example.org');
       // One check hangs on a resolver that never answers; meanwhile another user's check is refused.
       const asked = dns.queries.length;
-      const first = server.request().get(`${API_PATH}/example.org/dns-check`).set('X-User', 'alice').then((r) => r);
+      const first = server
+        .request()
+        .get(`${API_PATH}/example.org/dns-check`)
+        .set('X-User', 'alice')
+        .then((r) => r);
       const until = Date.now() + 5000;
       while (Date.now() < until && dns.queries.length === asked) await new Promise((resolve) => setTimeout(resolve, 20));
       const api = await server.request().get(`${API_PATH}/example.org/dns-check`).set('X-User', 'bob');
@@ -207,7 +221,10 @@ describe('rate limit: by address when nobody is named, and checks running at onc
       const page = await server.dnsCheckTab('example.org', { 'X-User': 'bob', 'Accept-Language': 'de' }, csrf);
       assert.equal(page.status, 429);
       assert.equal(page.headers['retry-after'], '10');
-      assert.ok(notices(page.text).some((n) => /Gerade laufen zu viele DNS-Prüfungen \(höchstens 1 gleichzeitig\)/.test(n)), notices(page.text).join(' | '));
+      assert.ok(
+        notices(page.text).some((n) => /Gerade laufen zu viele DNS-Prüfungen \(höchstens 1 gleichzeitig\)/.test(n)),
+        notices(page.text).join(' | '),
+      );
       assert.equal((await first).status, 200);
       // The refusals used none of bob's two checks.
       dns.setFault(null);

@@ -76,7 +76,11 @@ describe('parsers of outside input run in linear time (worst cases of 64 KiB)', 
   it('refuses an over-long policy line before looking at it, and still reads the other lines', () => {
     const parsed = parsePolicy(`version: STSv1\r\nmode: none\r\nx: ${'a'.repeat(2000)}\r\nmax_age: 86400\r\n`);
     assert.equal(parsed.ok, false);
-    if (!parsed.ok) assert.deepEqual(parsed.errors.map((e) => e.code), ['policyText.longLine']);
+    if (!parsed.ok)
+      assert.deepEqual(
+        parsed.errors.map((e) => e.code),
+        ['policyText.longLine'],
+      );
   });
 
   it('keeps the grammar: blanks around values trimmed, fields split at ; with blanks only around it', () => {
@@ -85,6 +89,9 @@ describe('parsers of outside input run in linear time (worst cases of 64 KiB)', 
     assert.equal(parsePolicy('version: STSv1\rmode: none\nmax_age: 1\n').ok, false, 'a lone CR is not a line end');
     assert.deepEqual(parseStsRecord('v=STSv1 ;\tid=abc ; ext=1;'), { ok: true, id: 'abc', extensions: { ext: '1' } });
     assert.equal(parseStsRecord('v=STSv1; id=abc ').ok, false, 'a trailing blank is not part of the grammar');
-    assert.deepEqual(parseTlsRptRecord('v=TLSRPTv1 ; rua=mailto:a@b.example , https://r.example/x ;'), { ok: true, rua: ['mailto:a@b.example', 'https://r.example/x'] });
+    assert.deepEqual(parseTlsRptRecord('v=TLSRPTv1 ; rua=mailto:a@b.example , https://r.example/x ;'), {
+      ok: true,
+      rua: ['mailto:a@b.example', 'https://r.example/x'],
+    });
   });
 });

@@ -5,8 +5,14 @@ import type { TestDb } from '../support/db';
 
 /** The columns the plugin promises to add, spelled out here so that a rename is noticed. */
 export const PLUGIN_COLUMNS = [
-  'mta_sts_active', 'mta_sts_version', 'mta_sts_mode', 'mta_sts_max_age',
-  'mta_sts_mx', 'mta_sts_id', 'mta_sts_updated_at', 'mta_sts_revision',
+  'mta_sts_active',
+  'mta_sts_version',
+  'mta_sts_mode',
+  'mta_sts_max_age',
+  'mta_sts_mx',
+  'mta_sts_id',
+  'mta_sts_updated_at',
+  'mta_sts_revision',
 ];
 export const HOST_COLUMNS = ['domain', 'description', 'mailboxes', 'active'];
 
@@ -34,14 +40,16 @@ export async function describeColumns(db: TestDb, table = db.domainTable): Promi
   if (db.kind === 'sqlite') return rawRows(db.knex, db, 'PRAGMA table_info(??)', [table]);
   if (db.kind === 'postgres') {
     return rawRows(
-      db.knex, db,
+      db.knex,
+      db,
       `SELECT column_name AS "COLUMN_NAME", ordinal_position AS "ORDINAL_POSITION", data_type, character_maximum_length, is_nullable, column_default
          FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`,
       [table],
     );
   }
   return rawRows(
-    db.knex, db,
+    db.knex,
+    db,
     `SELECT COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLUMN_KEY, EXTRA, CHARACTER_SET_NAME, COLLATION_NAME
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
     [table],
@@ -67,9 +75,13 @@ export async function describeIndexes(db: TestDb, table = db.domainTable): Promi
 /** The full table definition as the database prints it (MariaDB), stores it (SQLite) or describes it (PostgreSQL). */
 export async function tableDefinition(db: TestDb, table = db.domainTable): Promise<string> {
   if (db.kind === 'postgres') {
-    const constraints = await rawRows(db.knex, db,
+    const constraints = await rawRows(
+      db.knex,
+      db,
       `SELECT conname, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
-        WHERE t.relname = ? AND t.relnamespace = current_schema()::regnamespace ORDER BY conname`, [table]);
+        WHERE t.relname = ? AND t.relnamespace = current_schema()::regnamespace ORDER BY conname`,
+      [table],
+    );
     return JSON.stringify({ columns: await describeColumns(db, table), constraints });
   }
   if (db.kind === 'sqlite') {

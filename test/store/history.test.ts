@@ -18,7 +18,7 @@ for (const kind of DB_KINDS) {
       server = await createServer({
         db: kind,
         plugin: {
-          principal: (req) => (req.get('x-user') ?? null),
+          principal: (req) => req.get('x-user') ?? null,
           cache: { ttlMs: 300, waitMs: 200 },
           logger: { error: (message) => void logged.push(message), warn: () => undefined, info: () => undefined },
         },
@@ -27,7 +27,10 @@ for (const kind of DB_KINDS) {
     afterEach(() => server.close());
 
     it('records every change with who, from where, before and after, and the ids; newest first through the API', async () => {
-      const first = await server.put('example.org', { mode: 'testing', mx: ['mail.example.org'], active: true }).set('X-User', 'alice').expect(200);
+      const first = await server
+        .put('example.org', { mode: 'testing', mx: ['mail.example.org'], active: true })
+        .set('X-User', 'alice')
+        .expect(200);
       const second = await server.put('example.org', { mode: 'enforce' }).set('X-User', 'bob').expect(200);
       await server.put('example.org', { mode: 'enforce' }).set('X-User', 'carol').expect(200); // changes nothing: no entry
       const res = await server.request().get('/api/v1/mta-sts/example.org/history').expect(200);
@@ -39,7 +42,10 @@ for (const kind of DB_KINDS) {
       assert.match(latest.origin, /127\.0\.0\.1/);
       assert.deepEqual([earlier.actor, earlier.oldId, earlier.before.active, earlier.after.active], ['alice', null, false, true]);
       const paged = await server.request().get('/api/v1/mta-sts/example.org/history?limit=1&offset=1').expect(200);
-      assert.deepEqual(paged.body.changes.map((c: { actor: string }) => c.actor), ['alice']);
+      assert.deepEqual(
+        paged.body.changes.map((c: { actor: string }) => c.actor),
+        ['alice'],
+      );
       const bad = await server.request().get('/api/v1/mta-sts/example.org/history?limit=0').expect(400);
       assert.equal(bad.body.errors[0].field, 'limit');
       await server.request().get('/api/v1/mta-sts/nosuch.example/history').expect(404);
@@ -83,8 +89,14 @@ for (const kind of DB_KINDS) {
       assert.equal(after.com.mta_sts_id, com.body.id);
       assert.equal((await server.policy('mta-sts.example.org').expect(200)).text, before.org.text);
       assert.equal((await server.policy('mta-sts.example.com').expect(200)).text, before.com.text);
-      assert.ok(logged.some((line) => /columns .* are missing .*restoring every policy/.test(line)), logged.join('\n'));
-      assert.ok(logged.some((line) => /restored 2 MTA-STS policies/.test(line)), logged.join('\n'));
+      assert.ok(
+        logged.some((line) => /columns .* are missing .*restoring every policy/.test(line)),
+        logged.join('\n'),
+      );
+      assert.ok(
+        logged.some((line) => /restored 2 MTA-STS policies/.test(line)),
+        logged.join('\n'),
+      );
       // And saving works again on the restored row, from its restored revision.
       await server.put('example.org', { mode: 'testing', revision: Number(rows.org.mta_sts_revision) }).expect(200);
     });

@@ -4,12 +4,25 @@ import { migrateLatest, rollbackAll } from '../../src/store/migrate';
 import { applyChanges } from '../../src/policy';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
 import {
-  HOST_COLUMNS, PLUGIN_COLUMNS, columnNames, describeColumns, describeIndexes, dumpHostRows, dumpRows, flag,
-  migrateOptions, storeFor, tableDefinition,
+  HOST_COLUMNS,
+  PLUGIN_COLUMNS,
+  columnNames,
+  describeColumns,
+  describeIndexes,
+  dumpHostRows,
+  dumpRows,
+  flag,
+  migrateOptions,
+  storeFor,
+  tableDefinition,
 } from './helpers';
 
 /** The migrations' file names, with or without the compiled `.js` that Knex's own migrator records. */
-const MIGRATION_NAMES = [/^20261128000000_add_mta_sts_columns(\.js)?$/, /^20261201000000_add_mta_sts_history(\.js)?$/, /^20261201000100_add_tls_report_tables(\.js)?$/];
+const MIGRATION_NAMES = [
+  /^20261128000000_add_mta_sts_columns(\.js)?$/,
+  /^20261201000000_add_mta_sts_history(\.js)?$/,
+  /^20261201000100_add_tls_report_tables(\.js)?$/,
+];
 
 function assertApplied(names: string[], what: string): void {
   assert.equal(names.length, MIGRATION_NAMES.length, `${what}: ${JSON.stringify(names)}`);
@@ -37,7 +50,12 @@ for (const kind of DB_KINDS) {
     /** The host table as it was before the plugin arrived. */
     let before: { columns: unknown[]; rows: unknown[]; indexes: unknown[]; definition: string };
 
-    const snapshot = async () => ({ columns: await describeColumns(db), rows: await dumpRows(db), indexes: await describeIndexes(db), definition: await tableDefinition(db) });
+    const snapshot = async () => ({
+      columns: await describeColumns(db),
+      rows: await dumpRows(db),
+      indexes: await describeIndexes(db),
+      definition: await tableDefinition(db),
+    });
 
     beforeEach(async () => {
       db = await createTestDb(kind);
@@ -74,7 +92,15 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(await dumpHostRows(db), before.rows, 'host values are unchanged');
       const record = await storeFor(db).find('bücher.example');
       assert.deepEqual(record?.policy, {
-        domain: 'xn--bcher-kva.example', active: false, version: 'STSv1', mode: 'none', maxAge: 86400, mx: [], id: null, updatedAt: null, revision: 0,
+        domain: 'xn--bcher-kva.example',
+        active: false,
+        version: 'STSv1',
+        mode: 'none',
+        maxAge: 86400,
+        mx: [],
+        id: null,
+        updatedAt: null,
+        revision: 0,
       });
       assert.equal(record?.valid, true);
     });
@@ -95,11 +121,14 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(await hostMigrations(db), hostBefore);
       if (kind === 'sqlite') assert.equal(hostBefore, null, 'a fresh SQLite host has no knex_migrations, and the plugin does not create it');
       const own = await db.knex(db.migrationsTable).select('name');
-      assertApplied(own.map((r: { name: string }) => r.name), 'recorded');
+      assertApplied(
+        own.map((r: { name: string }) => r.name),
+        'recorded',
+      );
     });
 
     if (kind === 'sqlite') {
-      it("leaves an existing host knex_migrations table exactly as it was, up and down", async () => {
+      it('leaves an existing host knex_migrations table exactly as it was, up and down', async () => {
         await db.knex.schema.createTable('knex_migrations', (t) => {
           t.increments('id');
           t.string('name');
@@ -141,7 +170,8 @@ for (const kind of DB_KINDS) {
       await store.save('bücher.example', (c) => applyChanges(c, { mode: 'testing', mx: 'mx.bücher.example', maxAge: 600 }, 'json'));
       await db.knex(db.domainTable).where('domain', 'parked.example').update({ description: 'edited while the plugin was installed' });
       const expectedRows = (before.rows as Record<string, unknown>[]).map((row) =>
-        row.domain === 'parked.example' ? { ...row, description: 'edited while the plugin was installed' } : row);
+        row.domain === 'parked.example' ? { ...row, description: 'edited while the plugin was installed' } : row,
+      );
 
       assertApplied(await rollbackAll(db.knex, options), 'rolled back');
       assert.deepEqual(await columnNames(db), HOST_COLUMNS);

@@ -85,8 +85,15 @@ for (const kind of DB_KINDS) {
         const result = saved(await change('example.org', ENFORCE));
         assert.equal(result.changed, true);
         assert.deepEqual(result.record.policy, {
-          domain: 'example.org', active: true, version: 'STSv1', mode: 'enforce', maxAge: 604800,
-          mx: ['mx1.example.org', '*.mx.example.net'], id: '20261128120000', updatedAt: T0.toISOString(), revision: 1,
+          domain: 'example.org',
+          active: true,
+          version: 'STSv1',
+          mode: 'enforce',
+          maxAge: 604800,
+          mx: ['mx1.example.org', '*.mx.example.net'],
+          id: '20261128120000',
+          updatedAt: T0.toISOString(),
+          revision: 1,
         });
         assert.deepEqual((await find('example.org')).policy, result.record.policy, 'what was saved is what is read back');
       });
@@ -106,7 +113,13 @@ for (const kind of DB_KINDS) {
         const first = saved(await change('example.org', ENFORCE));
         const again = saved(await change('example.org', ENFORCE, { now: new Date('2026-12-01T00:00:00Z') }));
         assert.equal(again.changed, false);
-        const respelled = saved(await change('example.org', { mode: 'enforce', mx: 'MX1.Example.org. *.MX.example.net', maxAge: '604800', active: 'on' }, { kind: 'form', now: new Date('2026-12-02T00:00:00Z') }));
+        const respelled = saved(
+          await change(
+            'example.org',
+            { mode: 'enforce', mx: 'MX1.Example.org. *.MX.example.net', maxAge: '604800', active: 'on' },
+            { kind: 'form', now: new Date('2026-12-02T00:00:00Z') },
+          ),
+        );
         assert.equal(respelled.changed, false);
         const stored = (await find('example.org')).policy;
         assert.equal(stored.id, first.record.policy.id);
@@ -116,7 +129,14 @@ for (const kind of DB_KINDS) {
 
       it('gives a new, greater id for each change of mode, MX, max age or activation', async () => {
         let previous = saved(await change('example.org', ENFORCE)).record.policy;
-        const changes = [{ mode: 'testing' }, { mx: ['mx1.example.org'] }, { mx: 'mx1.example.org mx3.example.org' }, { maxAge: 86400 }, { active: false }, { active: true }];
+        const changes = [
+          { mode: 'testing' },
+          { mx: ['mx1.example.org'] },
+          { mx: 'mx1.example.org mx3.example.org' },
+          { maxAge: 86400 },
+          { active: false },
+          { active: true },
+        ];
         for (const [i, next] of changes.entries()) {
           const later = new Date(T0.getTime() + (i + 1) * 60_000);
           const result = saved(await change('example.org', next, { now: later }));
@@ -164,7 +184,13 @@ for (const kind of DB_KINDS) {
       it('saves nothing for invalid input, not even its valid fields', async () => {
         saved(await change('example.org', ENFORCE));
         const rows = await dumpRows(db);
-        for (const bad of [{ mode: 'testing', maxAge: '86400' }, { mode: 'none', mx: '*foo.example.org' }, { active: 'yes' }, { mx: '' }, { mode: 'testing', colour: 'red' }]) {
+        for (const bad of [
+          { mode: 'testing', maxAge: '86400' },
+          { mode: 'none', mx: '*foo.example.org' },
+          { active: 'yes' },
+          { mx: '' },
+          { mode: 'testing', colour: 'red' },
+        ]) {
           const result = await change('example.org', bad);
           assert.equal(result.status, 'invalid', JSON.stringify(bad));
           assert.ok(result.errors.length > 0);
@@ -219,8 +245,18 @@ for (const kind of DB_KINDS) {
 
       it('reads one name the way the whole set is read (direct reads after a quiet spell)', async () => {
         const served = await store.loadServed();
-        const names = ['example.org', 'xn--bcher-kva.example', 'bücher.example', 'alias.example', 'xn--bcher-alias-thb.example',
-          'disabled-alias.example', 'other-alias.example', 'parked.example', 'other.example', 'unknown.example'];
+        const names = [
+          'example.org',
+          'xn--bcher-kva.example',
+          'bücher.example',
+          'alias.example',
+          'xn--bcher-alias-thb.example',
+          'disabled-alias.example',
+          'other-alias.example',
+          'parked.example',
+          'other.example',
+          'unknown.example',
+        ];
         for (const name of names) {
           const ascii = toALabel(name) as string;
           const expected = served.policies.get(ascii) ?? served.policies.get(served.aliases.get(ascii) ?? '') ?? null;

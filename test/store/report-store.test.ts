@@ -14,7 +14,16 @@ function newReport(sample: Record<string, unknown>, via: 'https' | 'mail' = 'htt
   const text = JSON.stringify(sample);
   const parsed = parseReport(text);
   assert.ok(parsed.ok);
-  return { domain: 'example.org', report: parsed.report, summary: summarizeReport(parsed.report), gzip: gzipSync(text), via, dkim: via === 'mail' ? 'pass' : null, dkimDomain: null, receivedAt: new Date('2026-11-21T08:00:00Z') };
+  return {
+    domain: 'example.org',
+    report: parsed.report,
+    summary: summarizeReport(parsed.report),
+    gzip: gzipSync(text),
+    via,
+    dkim: via === 'mail' ? 'pass' : null,
+    dkimDomain: null,
+    receivedAt: new Date('2026-11-21T08:00:00Z'),
+  };
 }
 
 for (const kind of DB_KINDS) {
@@ -34,16 +43,30 @@ for (const kind of DB_KINDS) {
     });
 
     it('migrates up to its own tables and down to none, leaving the host table as it was', async () => {
-      assert.deepEqual(await hasTables(), TABLES.map(() => true));
+      assert.deepEqual(
+        await hasTables(),
+        TABLES.map(() => true),
+      );
       await reportTables.up(db.knex, { tablePrefix: db.tablePrefix });
-      assert.deepEqual(await hasTables(), TABLES.map(() => true), 'a second up() changes nothing');
+      assert.deepEqual(
+        await hasTables(),
+        TABLES.map(() => true),
+        'a second up() changes nothing',
+      );
       assert.deepEqual(await columnNames(db), [...HOST_COLUMNS, ...PLUGIN_COLUMNS]);
       await rollbackAll(db.knex, migrateOptions(db));
-      assert.deepEqual(await hasTables(), TABLES.map(() => false));
+      assert.deepEqual(
+        await hasTables(),
+        TABLES.map(() => false),
+      );
       assert.deepEqual(await columnNames(db), HOST_COLUMNS);
       await reportTables.down(db.knex, { tablePrefix: db.tablePrefix });
       await migrateLatest(db.knex, migrateOptions(db));
-      assert.deepEqual(await hasTables(), TABLES.map(() => true), 'up again after down');
+      assert.deepEqual(
+        await hasTables(),
+        TABLES.map(() => true),
+        'up again after down',
+      );
     });
 
     it('keeps the rua list and a 128-bit token found by its hash, and a new token replaces the old', async () => {
@@ -84,10 +107,31 @@ for (const kind of DB_KINDS) {
       await store.insert(newReport(microsoftSample('example.org', '2026-11-21', 'm1')));
       await store.insert(newReport(googleSample('example.org', '2026-10-01', 'old')));
       const totals = await store.totals('example.org', '2026-11-15', '2026-11-21');
-      assert.deepEqual(totals.days, [{ date: '2026-11-20', success: 42, failure: 0 }, { date: '2026-11-21', success: 49, failure: 2 }]);
-      assert.deepEqual(totals.organisations.map((o) => [o.name, o.reports, o.success, o.failure]), [['Google Inc.', 2, 84, 0], ['Microsoft Corporation', 1, 7, 2]]);
-      assert.deepEqual(totals.failures.map((f) => [f.resultType, f.receivingMxHostname, f.sessions]), [['tls-version-too-old', 'mx.example.org', 2], ['sts-policy-fetch-error', 'mx.example.org', 0]]);
-      assert.deepEqual(totals.policies.map((p) => [p.policyType, p.fingerprint, p.sessions]), [['sts', 'testing|86400|mx.example.org', 84], ['no-policy-found', null, 9]]);
+      assert.deepEqual(totals.days, [
+        { date: '2026-11-20', success: 42, failure: 0 },
+        { date: '2026-11-21', success: 49, failure: 2 },
+      ]);
+      assert.deepEqual(
+        totals.organisations.map((o) => [o.name, o.reports, o.success, o.failure]),
+        [
+          ['Google Inc.', 2, 84, 0],
+          ['Microsoft Corporation', 1, 7, 2],
+        ],
+      );
+      assert.deepEqual(
+        totals.failures.map((f) => [f.resultType, f.receivingMxHostname, f.sessions]),
+        [
+          ['tls-version-too-old', 'mx.example.org', 2],
+          ['sts-policy-fetch-error', 'mx.example.org', 0],
+        ],
+      );
+      assert.deepEqual(
+        totals.policies.map((p) => [p.policyType, p.fingerprint, p.sessions]),
+        [
+          ['sts', 'testing|86400|mx.example.org', 84],
+          ['no-policy-found', null, 9],
+        ],
+      );
       assert.deepEqual((await store.totals('other.example', '2026-11-15', '2026-11-21')).days, []);
     });
 

@@ -16,7 +16,10 @@ const served = (db: Db): ServedPolicies => ({
   aliases: new Map(db.aliases ?? []),
 });
 
-interface Deferred { resolve(db: Db): void; reject(err: Error): void }
+interface Deferred {
+  resolve(db: Db): void;
+  reject(err: Error): void;
+}
 
 /**
  * A fake database behind the cache: counts loads, answers from `db`, fails while `down` is set,
@@ -203,7 +206,12 @@ describe('ServedCache', () => {
     const { loader, cache } = setup();
     loader.db = {
       policies: [policy('example.org'), policy('xn--bcher-kva.example', 'testing')],
-      aliases: [['alias.example', 'example.org'], ['b-alias.example', 'xn--bcher-kva.example'], ['orphan.example', 'unserved.example'], ['z-alias.example', 'example.org']],
+      aliases: [
+        ['alias.example', 'example.org'],
+        ['b-alias.example', 'xn--bcher-kva.example'],
+        ['orphan.example', 'unserved.example'],
+        ['z-alias.example', 'example.org'],
+      ],
     };
     assert.equal(found(await cache.lookup('alias.example')).domain, 'example.org');
     assert.equal(found(await cache.lookup('b-alias.example')).mode, 'testing');

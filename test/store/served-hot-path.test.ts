@@ -19,7 +19,9 @@ for (const kind of DB_KINDS) {
       await createHostTables(db);
       for (let i = 0; i < rows.length; i += 200) await db.knex(db.domainTable).insert(rows.slice(i, i + 200));
       await migrateLatest(db.knex, migrateOptions(db));
-      await db.knex(db.domainTable).update({ mta_sts_active: true, mta_sts_mode: 'testing', mta_sts_mx: 'mail.example.org', mta_sts_id: '20261128000000', mta_sts_revision: 1 });
+      await db
+        .knex(db.domainTable)
+        .update({ mta_sts_active: true, mta_sts_mode: 'testing', mta_sts_mx: 'mail.example.org', mta_sts_id: '20261128000000', mta_sts_revision: 1 });
       await db.knex(db.domainTable).whereIn('domain', ['d1.example', 'd2.example']).update({ mta_sts_active: false });
     });
     after(async () => {
@@ -28,7 +30,9 @@ for (const kind of DB_KINDS) {
 
     it('serves every active policy of a host with more domains than one batch, each once', async () => {
       const served = await storeFor(db).loadServed();
-      const hostInactive = Array.from({ length: 1234 }, (_, i) => i).filter((i) => i % 100 === 5).map((i) => `d${(i * 7919) % 1234}.example`);
+      const hostInactive = Array.from({ length: 1234 }, (_, i) => i)
+        .filter((i) => i % 100 === 5)
+        .map((i) => `d${(i * 7919) % 1234}.example`);
       const expected = Array.from({ length: 1234 }, (_, i) => `d${i}.example`)
         .filter((d) => !hostInactive.includes(d) && d !== 'd1.example' && d !== 'd2.example')
         .sort();
@@ -38,10 +42,19 @@ for (const kind of DB_KINDS) {
   });
 }
 
-describe('ServedCache.peek (the policy file\'s warm path)', () => {
+describe("ServedCache.peek (the policy file's warm path)", () => {
   const TTL = 10_000;
-  const policy = (domain: string, maxAge = 86400): StoredPolicy =>
-    ({ domain, active: true, version: 'STSv1', mode: 'enforce', maxAge, mx: [`mx.${domain}`], id: '20261128120000', updatedAt: null, revision: 1 });
+  const policy = (domain: string, maxAge = 86400): StoredPolicy => ({
+    domain,
+    active: true,
+    version: 'STSv1',
+    mode: 'enforce',
+    maxAge,
+    mx: [`mx.${domain}`],
+    id: '20261128120000',
+    updatedAt: null,
+    revision: 1,
+  });
   function setup() {
     const clock = { now: 1_000_000 };
     const state = { maxAge: 86400, loads: 0, release: null as null | (() => void) };

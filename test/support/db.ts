@@ -55,7 +55,9 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
     tablePrefix: `t_${suffix}_`,
     async destroy() {
       if (kind !== 'sqlite') {
-        const own = ['history', 'tlsrpt_settings', 'tlsrpt_reports', 'tlsrpt_policies', 'tlsrpt_failures', 'tlsrpt_policy_ids'].map((name) => `${db.tablePrefix}${name}`);
+        const own = ['history', 'tlsrpt_settings', 'tlsrpt_reports', 'tlsrpt_policies', 'tlsrpt_failures', 'tlsrpt_policy_ids'].map(
+          (name) => `${db.tablePrefix}${name}`,
+        );
         for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, ...own]) {
           await knex.schema.dropTableIfExists(table);
         }
@@ -81,8 +83,8 @@ export async function createHostTables(db: TestDb, domains: Array<{ domain: stri
     t.boolean('active').notNullable().defaultTo(true);
   });
   if (domains.length > 0) {
-    await db.knex(db.domainTable).insert(
-      domains.map((d, i) => ({ domain: d.domain, description: d.description ?? `host row ${i}`, mailboxes: 10 + i, active: d.active ?? true })),
-    );
+    await db
+      .knex(db.domainTable)
+      .insert(domains.map((d, i) => ({ domain: d.domain, description: d.description ?? `host row ${i}`, mailboxes: 10 + i, active: d.active ?? true })));
   }
 }

@@ -13,7 +13,12 @@ export interface ZoneRecord {
 }
 export type Fault = 'drop' | 'servfail' | 'refused' | 'garbage' | 'wrong-id' | 'wrong-question' | 'truncate';
 /** What a reply mutator is told about the query it answers. */
-export interface ReplyContext { id: number; name: string; type: string; transport: 'udp' | 'tcp' }
+export interface ReplyContext {
+  id: number;
+  name: string;
+  type: string;
+  transport: 'udp' | 'tcp';
+}
 /** Turns the reply the server would send into the bytes it does send; null sends nothing. */
 export type ReplyMutator = (reply: Buffer, query: ReplyContext) => Buffer | null;
 export interface TestDnsServer {
@@ -55,7 +60,11 @@ class Server implements TestDnsServer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly connections = new Set<net.Socket>();
 
-  constructor(private readonly udp: dgram.Socket, private readonly tcp: net.Server, readonly port: number) {
+  constructor(
+    private readonly udp: dgram.Socket,
+    private readonly tcp: net.Server,
+    readonly port: number,
+  ) {
     // A reply to a resolver that already gave up must not crash the test run.
     udp.on('error', () => {});
     udp.on('message', (msg, rinfo) => {
@@ -88,10 +97,7 @@ class Server implements TestDnsServer {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const socket of this.connections) socket.destroy();
-    await Promise.all([
-      new Promise<void>((resolve) => this.udp.close(() => resolve())),
-      new Promise<void>((resolve) => this.tcp.close(() => resolve())),
-    ]);
+    await Promise.all([new Promise<void>((resolve) => this.udp.close(() => resolve())), new Promise<void>((resolve) => this.tcp.close(() => resolve()))]);
   }
 
   private serveStream(socket: net.Socket): void {

@@ -160,8 +160,11 @@ export async function startHostileDns(attack: 'udp-flood' | 'tcp-flood'): Promis
     // TXT padding up to `size`: a valid, decodable answer, just never the one asked for.
     const filler = Array.from({ length: Math.max(1, Math.floor(size / 260)) }, () => 'z'.repeat(250));
     return dnsPacket.encode({
-      type: 'response', id: ((query.id ?? 0) + 1) & 0xffff, flags: dnsPacket.AUTHORITATIVE_ANSWER,
-      questions: [question], answers: [{ name: question.name, type: 'TXT', class: 'IN', ttl: 1, data: filler }],
+      type: 'response',
+      id: ((query.id ?? 0) + 1) & 0xffff,
+      flags: dnsPacket.AUTHORITATIVE_ANSWER,
+      questions: [question],
+      answers: [{ name: question.name, type: 'TXT', class: 'IN', ttl: 1, data: filler }],
     });
   };
   udp.on('error', () => {});
@@ -173,9 +176,14 @@ export async function startHostileDns(attack: 'udp-flood' | 'tcp-flood'): Promis
       return;
     }
     if (attack === 'tcp-flood') {
-      const reply = dnsPacket.encode({ type: 'response', id: query.id, flags: dnsPacket.TRUNCATED_RESPONSE | dnsPacket.AUTHORITATIVE_ANSWER, questions: query.questions });
+      const reply = dnsPacket.encode({
+        type: 'response',
+        id: query.id,
+        flags: dnsPacket.TRUNCATED_RESPONSE | dnsPacket.AUTHORITATIVE_ANSWER,
+        questions: query.questions,
+      });
       bytesSent += reply.length;
-      return void udp!.send(reply, rinfo.port, rinfo.address);
+      return void udp.send(reply, rinfo.port, rinfo.address);
     }
     const datagram = wrongId(query, 60_000);
     let sent = 0;
@@ -183,7 +191,7 @@ export async function startHostileDns(attack: 'udp-flood' | 'tcp-flood'): Promis
       // Bounded on this side too, so a broken resolver cannot make the test run forever.
       if (sent++ > 400) return clearInterval(timer);
       bytesSent += datagram.length;
-      udp!.send(datagram, rinfo.port, rinfo.address, () => {});
+      udp.send(datagram, rinfo.port, rinfo.address, () => {});
     }, 1);
     timers.add(timer);
   });
@@ -212,14 +220,13 @@ export async function startHostileDns(attack: 'udp-flood' | 'tcp-flood'): Promis
   const port = udp.address().port;
   return {
     address: `127.0.0.1:${port}`,
-    get bytesSent() { return bytesSent; },
+    get bytesSent() {
+      return bytesSent;
+    },
     close: async () => {
       for (const timer of timers) clearInterval(timer);
       for (const socket of sockets) socket.destroy();
-      await Promise.all([
-        new Promise<void>((resolve) => udp!.close(() => resolve())),
-        new Promise<void>((resolve) => tcp!.close(() => resolve())),
-      ]);
+      await Promise.all([new Promise<void>((resolve) => udp.close(() => resolve())), new Promise<void>((resolve) => tcp.close(() => resolve()))]);
     },
   };
 }
@@ -239,13 +246,21 @@ export function countClientSockets(port: number): { readonly peak: number; reado
     if ((typeof options === 'object' && options !== null && Number(options.port) === port) || options === port) {
       open += 1;
       peak = Math.max(peak, open);
-      this.once('close', () => { open -= 1; });
+      this.once('close', () => {
+        open -= 1;
+      });
     }
     return (original as (...a: unknown[]) => net.Socket).apply(this, args);
-  } as typeof net.Socket.prototype.connect;
+  };
   return {
-    get peak() { return peak; },
-    get open() { return open; },
-    stop: () => { net.Socket.prototype.connect = original; },
+    get peak() {
+      return peak;
+    },
+    get open() {
+      return open;
+    },
+    stop: () => {
+      net.Socket.prototype.connect = original;
+    },
   };
 }

@@ -38,11 +38,14 @@ export async function startPolicyWebServer(issued: Issued): Promise<PolicyWebSer
     port: (server.address() as net.AddressInfo).port,
     requests,
     setCertificate: (next) => server.setSecureContext({ key: next.key, cert: next.cert }),
-    setHandler: (next) => { handler = next; },
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    setHandler: (next) => {
+      handler = next;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -79,7 +82,10 @@ export async function startSmtpServer(initial: Pick<SmtpBehaviour, 'certificate'
       } else if (verb === 'STARTTLS' && behaviour.starttls) {
         socket.write('220 2.0.0 Ready to start TLS\r\n');
         stopPlain();
-        const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: tls.createSecureContext({ key: behaviour.certificate.key, cert: behaviour.certificate.cert }) });
+        const secure = new tls.TLSSocket(socket, {
+          isServer: true,
+          secureContext: tls.createSecureContext({ key: behaviour.certificate.key, cert: behaviour.certificate.cert }),
+        });
         secure.on('error', () => {});
         readLines(secure, (inner) => {
           commands.push(`tls: ${inner}`);
@@ -98,10 +104,11 @@ export async function startSmtpServer(initial: Pick<SmtpBehaviour, 'certificate'
     port: (server.address() as net.AddressInfo).port,
     commands,
     set: (next) => Object.assign(behaviour, next),
-    close: () => new Promise((resolve) => {
-      for (const socket of connections) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of connections) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 

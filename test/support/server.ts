@@ -13,7 +13,8 @@ import { COLUMNS } from '../../src/store/columns';
 import { DbKind, TestDb, createHostTables, createTestDb } from './db';
 
 /** What `authorize` answers: allow (true), deny (false), 'unauthenticated', a function of its own, or 'missing' (no hook passed). */
-export type AuthMode = 'allow' | 'deny' | 'unauthenticated' | 'missing' | ((req: Request, target: AuthorizeTarget) => AuthorizeResult | Promise<AuthorizeResult>);
+export type AuthMode =
+  'allow' | 'deny' | 'unauthenticated' | 'missing' | ((req: Request, target: AuthorizeTarget) => AuthorizeResult | Promise<AuthorizeResult>);
 
 export const MAIL_HOSTNAME = 'mail.example.net';
 
@@ -129,7 +130,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
     writeFileSync(join(webRoot, '.well-known', 'mta-sts.txt'), STALE_POLICY);
     writeFileSync(join(webRoot, 'index.html'), '<p>host home page</p>');
 
-    const state = { authorize: options.authorize ?? 'allow', calls: 0 } as { authorize: AuthMode; calls: number };
+    const state = { authorize: options.authorize ?? 'allow', calls: 0 };
     const hook = (req: Request, target: AuthorizeTarget): AuthorizeResult | Promise<AuthorizeResult> => {
       state.calls += 1;
       const mode = state.authorize;
@@ -178,7 +179,10 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
     app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
       hostErrors.push(err);
       const status = (err as { status?: number } | null)?.status;
-      res.status(typeof status === 'number' ? status : 500).type('text').send('host error');
+      res
+        .status(typeof status === 'number' ? status : 500)
+        .type('text')
+        .send('host error');
     });
 
     http = createHttpServer(app);
@@ -224,7 +228,9 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
         return self.postForm(domain, body, page).redirects(1);
       },
       postForm(domain, fields, csrf) {
-        const test = request(server).post(`${adminPath}/${encodeURIComponent(domain)}`).type('form');
+        const test = request(server)
+          .post(`${adminPath}/${encodeURIComponent(domain)}`)
+          .type('form');
         if (csrf) test.set('Cookie', csrf.cookie);
         const body = csrf && fields._csrf === undefined ? { ...fields, _csrf: csrf.token } : fields;
         return test.send(body);
@@ -232,11 +238,16 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
       async dnsCheckTab(domain, headers = {}, csrf) {
         let token = csrf;
         if (token === undefined) {
-          const page = await request(server).get(`${adminPath}/${encodeURIComponent(domain)}`).set(headers);
+          const page = await request(server)
+            .get(`${adminPath}/${encodeURIComponent(domain)}`)
+            .set(headers);
           if (page.status !== 200) throw new Error(`GET tab of ${domain}: ${page.status}`);
           token = csrfFrom(page);
         }
-        const test = request(server).post(`${adminPath}/${encodeURIComponent(domain)}/dns-check`).type('form').set(headers);
+        const test = request(server)
+          .post(`${adminPath}/${encodeURIComponent(domain)}/dns-check`)
+          .type('form')
+          .set(headers);
         if (token) test.set('Cookie', token.cookie);
         return test.send(token ? { _csrf: token.token } : {});
       },
@@ -305,7 +316,9 @@ export function decodeEntities(text: string): string {
 
 /** Visible text: tags removed, entities decoded, whitespace collapsed. */
 export function textOf(html: string): string {
-  return decodeEntities(html.replace(/<script[\s\S]*?<\/script>/gi, ' ').replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return decodeEntities(html.replace(/<script[\s\S]*?<\/script>/gi, ' ').replace(/<[^>]*>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** The opening tag of the element with this id, or null. */
@@ -394,7 +407,7 @@ export function formValues(html: string): Record<string, string> {
       continue;
     }
     const id = attr(tag, 'id');
-    values[name] = id ? controlValue(form, id) ?? '' : attr(tag, 'value') ?? '';
+    values[name] = id ? (controlValue(form, id) ?? '') : (attr(tag, 'value') ?? '');
   }
   return values;
 }

@@ -5,7 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface Issued { key: string; cert: string }
+export interface Issued {
+  key: string;
+  cert: string;
+}
 export interface TestCa {
   /** The CA certificate (PEM), to pass as `ca`. */
   readonly cert: string;
@@ -36,8 +39,24 @@ export function createTestCa(commonName = 'MTA-STS Test CA'): TestCa {
   writeFileSync(join(dir, 'openssl.cnf'), CONFIG);
   // EC keys: generating them takes milliseconds, RSA keys would slow the suite down.
   const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl(dir, 'req', '-x509', '-config', 'openssl.cnf', '-extensions', 'ca', ...newKey,
-    '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', `/CN=${commonName}`);
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-config',
+    'openssl.cnf',
+    '-extensions',
+    'ca',
+    ...newKey,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '30',
+    '-subj',
+    `/CN=${commonName}`,
+  );
   const cert = readFileSync(join(dir, 'ca.crt'), 'utf8');
   let serial = 1;
 
@@ -45,16 +64,36 @@ export function createTestCa(commonName = 'MTA-STS Test CA'): TestCa {
     cert,
     issue(names, options = {}) {
       const n = serial++;
-      writeFileSync(join(dir, `leaf${n}.ext`), [
-        `subjectAltName = ${names.map((name) => `DNS:${name}`).join(', ')}`,
-        'basicConstraints = CA:FALSE',
-        'keyUsage = critical,digitalSignature',
-        'extendedKeyUsage = serverAuth',
-        'authorityKeyIdentifier = keyid',
-      ].join('\n'));
+      writeFileSync(
+        join(dir, `leaf${n}.ext`),
+        [
+          `subjectAltName = ${names.map((name) => `DNS:${name}`).join(', ')}`,
+          'basicConstraints = CA:FALSE',
+          'keyUsage = critical,digitalSignature',
+          'extendedKeyUsage = serverAuth',
+          'authorityKeyIdentifier = keyid',
+        ].join('\n'),
+      );
       openssl(dir, 'req', '-new', '-config', 'openssl.cnf', ...newKey, '-keyout', `leaf${n}.key`, '-out', `leaf${n}.csr`, '-subj', `/CN=${names[0]}`);
-      openssl(dir, 'x509', '-req', '-in', `leaf${n}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', String(1000 + n),
-        '-days', String(options.days ?? 30), '-extfile', `leaf${n}.ext`, '-out', `leaf${n}.crt`);
+      openssl(
+        dir,
+        'x509',
+        '-req',
+        '-in',
+        `leaf${n}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-set_serial',
+        String(1000 + n),
+        '-days',
+        String(options.days ?? 30),
+        '-extfile',
+        `leaf${n}.ext`,
+        '-out',
+        `leaf${n}.crt`,
+      );
       return { key: readFileSync(join(dir, `leaf${n}.key`), 'utf8'), cert: readFileSync(join(dir, `leaf${n}.crt`), 'utf8') };
     },
     dispose() {

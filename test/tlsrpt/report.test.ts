@@ -25,7 +25,14 @@ describe('TLS report parsing (RFC 8460 section 4)', () => {
     assert.deepEqual(policy.mx, ['*.mail.example.org']);
     assert.equal(policy.success, 5326);
     assert.equal(policy.failure, 303);
-    assert.deepEqual(policy.failures.map((f) => [f.resultType, f.sessions]), [['certificate-expired', 100], ['starttls-not-supported', 200], ['validation-failure', 3]]);
+    assert.deepEqual(
+      policy.failures.map((f) => [f.resultType, f.sessions]),
+      [
+        ['certificate-expired', 100],
+        ['starttls-not-supported', 200],
+        ['validation-failure', 3],
+      ],
+    );
     assert.equal(policy.failures[2].failureReasonCode, 'X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED');
     assert.equal(policy.failures[0].sendingMtaIp, '2001:db8:abcd:0012::1');
   });
@@ -57,19 +64,84 @@ describe('TLS report parsing (RFC 8460 section 4)', () => {
 
   it('refuses wrong types, negative or fractional counts, bad dates and overlong strings, naming the field', () => {
     const cases: Array<[(r: Record<string, any>) => void, string]> = [
-      [(r) => { r.policies[0].summary['total-successful-session-count'] = -1; }, 'report.count policies[0].summary.total-successful-session-count'],
-      [(r) => { r.policies[0].summary['total-failure-session-count'] = 1.5; }, 'report.count policies[0].summary.total-failure-session-count'],
-      [(r) => { r.policies[0].summary['total-failure-session-count'] = 2 ** 53; }, 'report.count policies[0].summary.total-failure-session-count'],
-      [(r) => { r.policies[0].summary['total-failure-session-count'] = '3'; }, 'report.type policies[0].summary.total-failure-session-count'],
-      [(r) => { r['date-range']['start-datetime'] = '2016-02-30T00:00:00Z'; }, 'report.date date-range.start-datetime'],
-      [(r) => { r['date-range']['end-datetime'] = '2016-04-01'; }, 'report.date date-range.end-datetime'],
-      [(r) => { r['date-range']['end-datetime'] = '2016-03-01T00:00:00Z'; }, 'report.dateOrder date-range'],
-      [(r) => { r['organization-name'] = 'x'.repeat(REPORT_LIMITS.shortString + 1); }, 'report.length organization-name'],
-      [(r) => { delete r['report-id']; }, 'report.missing report-id'],
-      [(r) => { r.policies = {}; }, 'report.type policies'],
-      [(r) => { r.policies[0].policy['policy-domain'] = 'not a domain'; }, 'report.domain policies[0].policy.policy-domain'],
-      [(r) => { r.policies[0]['failure-details'][0]['sending-mta-ip'] = '999.1.1.1'; }, 'report.ip policies[0].failure-details[0].sending-mta-ip'],
-      [(r) => { r.policies[0]['failure-details'] = Array(REPORT_LIMITS.failureDetails + 1).fill({ 'result-type': 'x' }); }, 'report.tooMany policies[0].failure-details'],
+      [
+        (r) => {
+          r.policies[0].summary['total-successful-session-count'] = -1;
+        },
+        'report.count policies[0].summary.total-successful-session-count',
+      ],
+      [
+        (r) => {
+          r.policies[0].summary['total-failure-session-count'] = 1.5;
+        },
+        'report.count policies[0].summary.total-failure-session-count',
+      ],
+      [
+        (r) => {
+          r.policies[0].summary['total-failure-session-count'] = 2 ** 53;
+        },
+        'report.count policies[0].summary.total-failure-session-count',
+      ],
+      [
+        (r) => {
+          r.policies[0].summary['total-failure-session-count'] = '3';
+        },
+        'report.type policies[0].summary.total-failure-session-count',
+      ],
+      [
+        (r) => {
+          r['date-range']['start-datetime'] = '2016-02-30T00:00:00Z';
+        },
+        'report.date date-range.start-datetime',
+      ],
+      [
+        (r) => {
+          r['date-range']['end-datetime'] = '2016-04-01';
+        },
+        'report.date date-range.end-datetime',
+      ],
+      [
+        (r) => {
+          r['date-range']['end-datetime'] = '2016-03-01T00:00:00Z';
+        },
+        'report.dateOrder date-range',
+      ],
+      [
+        (r) => {
+          r['organization-name'] = 'x'.repeat(REPORT_LIMITS.shortString + 1);
+        },
+        'report.length organization-name',
+      ],
+      [
+        (r) => {
+          delete r['report-id'];
+        },
+        'report.missing report-id',
+      ],
+      [
+        (r) => {
+          r.policies = {};
+        },
+        'report.type policies',
+      ],
+      [
+        (r) => {
+          r.policies[0].policy['policy-domain'] = 'not a domain';
+        },
+        'report.domain policies[0].policy.policy-domain',
+      ],
+      [
+        (r) => {
+          r.policies[0]['failure-details'][0]['sending-mta-ip'] = '999.1.1.1';
+        },
+        'report.ip policies[0].failure-details[0].sending-mta-ip',
+      ],
+      [
+        (r) => {
+          r.policies[0]['failure-details'] = Array(REPORT_LIMITS.failureDetails + 1).fill({ 'result-type': 'x' });
+        },
+        'report.tooMany policies[0].failure-details',
+      ],
     ];
     for (const [change, expected] of cases) {
       const sample = rfcSample();
@@ -110,18 +182,26 @@ describe('TLS report summary', () => {
     const summary = summarizeReport(report);
     assert.equal(summary.success, 5326);
     assert.equal(summary.failure, 303);
-    assert.deepEqual(summary.failures.map((g) => [g.resultType, g.receivingMxHostname, g.receivingIp, g.sessions]), [
-      ['starttls-not-supported', 'mx2.mail.example.org', '203.0.113.56', 200],
-      ['certificate-expired', 'mx1.mail.example.org', null, 100],
-      ['validation-failure', 'mx-backup.mail.example.org', '203.0.113.58', 3],
-    ]);
+    assert.deepEqual(
+      summary.failures.map((g) => [g.resultType, g.receivingMxHostname, g.receivingIp, g.sessions]),
+      [
+        ['starttls-not-supported', 'mx2.mail.example.org', '203.0.113.56', 200],
+        ['certificate-expired', 'mx1.mail.example.org', null, 100],
+        ['validation-failure', 'mx-backup.mail.example.org', '203.0.113.58', 3],
+      ],
+    );
     assert.equal(summary.policies[0].fingerprint, 'testing|86400|*.mail.example.org');
   });
 
   it('merges details of the same group and counts those without a count apart', () => {
     const sample = microsoftSample();
     const details = (sample.policies as Array<Record<string, unknown[]>>)[0]['failure-details'];
-    details.push({ 'result-type': 'sts-policy-fetch-error', 'receiving-mx-hostname': 'mx.example.org', 'receiving-ip': '192.0.2.25', 'failed-session-count': 4 });
+    details.push({
+      'result-type': 'sts-policy-fetch-error',
+      'receiving-mx-hostname': 'mx.example.org',
+      'receiving-ip': '192.0.2.25',
+      'failed-session-count': 4,
+    });
     const summary = summarizeReport(ok(parseReport(sample)));
     const fetch = summary.failures.find((g) => g.resultType === 'sts-policy-fetch-error');
     assert.deepEqual([fetch?.sessions, fetch?.uncounted], [4, 1]);

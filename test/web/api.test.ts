@@ -32,8 +32,18 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
       const res = await server.request().get(`${API}/example.org`);
       assertJson(res, 200);
       assert.deepEqual(res.body, {
-        domain: 'example.org', displayDomain: 'example.org', active: false, version: 'STSv1', mode: 'none', maxAge: 86400,
-        mx: [], id: null, updatedAt: null, revision: 0, served: false, reportingUri: null,
+        domain: 'example.org',
+        displayDomain: 'example.org',
+        active: false,
+        version: 'STSv1',
+        mode: 'none',
+        maxAge: 86400,
+        mx: [],
+        id: null,
+        updatedAt: null,
+        revision: 0,
+        served: false,
+        reportingUri: null,
       });
     });
 
@@ -86,7 +96,10 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
         [{ maxAge: 604800 }, { maxAge: 604800 }],
         [{ active: true }, { active: true, served: true }],
         [{ mx: 'a.example.org, b.example.org' }, { mx: ['a.example.org', 'b.example.org'] }],
-        [{ mode: 'testing', maxAge: 0 }, { mode: 'testing', maxAge: 0 }],
+        [
+          { mode: 'testing', maxAge: 0 },
+          { mode: 'testing', maxAge: 0 },
+        ],
         [{ active: false }, { active: false, served: false }],
       ];
       let revision = 0;
@@ -109,7 +122,13 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
     it('keeps the id and revision when nothing changes, even when the same entries are spelled differently', async () => {
       const first = await server.put('example.org', { mode: 'enforce', mx: ['mail.example.org'], active: true });
       assertJson(first, 200);
-      for (const body of [{}, { mode: 'enforce' }, { mx: ['MAIL.Example.ORG.'] }, { mx: 'mail.example.org, mail.example.org' }, { active: true, maxAge: 86400 }]) {
+      for (const body of [
+        {},
+        { mode: 'enforce' },
+        { mx: ['MAIL.Example.ORG.'] },
+        { mx: 'mail.example.org, mail.example.org' },
+        { active: true, maxAge: 86400 },
+      ]) {
         const res = await server.put('example.org', body);
         assertJson(res, 200);
         assert.equal(res.body.changed, false, JSON.stringify(body));
@@ -158,7 +177,10 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
           assert.equal(typeof error.field, 'string');
           assert.ok(typeof error.message === 'string' && error.message.length > 5);
         }
-        assert.ok(res.body.errors.some((e: { field: string }) => e.field === field), `an error for ${field}: ${res.text}`);
+        assert.ok(
+          res.body.errors.some((e: { field: string }) => e.field === field),
+          `an error for ${field}: ${res.text}`,
+        );
         assert.deepEqual(await stored(server, 'example.org'), before);
       });
     }
@@ -167,7 +189,10 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
       const before = await stored(server, 'example.org');
       const res = await server.put('example.org', { mode: 'enforce', mx: ['mail.example.org'], maxAge: 'one day', active: true });
       assertJson(res, 400);
-      assert.deepEqual(res.body.errors.map((e: { field: string }) => e.field), ['maxAge']);
+      assert.deepEqual(
+        res.body.errors.map((e: { field: string }) => e.field),
+        ['maxAge'],
+      );
       assert.deepEqual(await stored(server, 'example.org'), before);
     });
 

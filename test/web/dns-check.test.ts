@@ -35,7 +35,11 @@ describe('DNS Check in the panel (tab button and JSON API)', () => {
     server = await createServer({
       plugin: {
         dns: { servers: [dns.address], timeoutMs: 500, retries: 0 },
-        dnsCheck: { https: { port: (tlsServer.address() as AddressInfo).port, ca: ca.cert, timeoutMs: 3000 }, smtp: { enabled: false }, allowAddresses: ['127.0.0.0/8', '::1/128'] },
+        dnsCheck: {
+          https: { port: (tlsServer.address() as AddressInfo).port, ca: ca.cert, timeoutMs: 3000 },
+          smtp: { enabled: false },
+          allowAddresses: ['127.0.0.0/8', '::1/128'],
+        },
       },
     });
     app = server.app;
@@ -66,7 +70,10 @@ describe('DNS Check in the panel (tab button and JSON API)', () => {
 
   it('shows a "DNS Check" button on the tab that works as a plain POST form with the CSRF token', async () => {
     const tab = await server.request().get('/mta-sts/example.org');
-    assert.match(tab.text, /<form method="post" action="\/mta-sts\/example\.org\/dns-check(#[\w-]+)?"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">/);
+    assert.match(
+      tab.text,
+      /<form method="post" action="\/mta-sts\/example\.org\/dns-check(#[\w-]+)?"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">/,
+    );
     assert.match(tab.text, /<button type="submit" class="btn btn-info">DNS Check<\/button>/);
   });
 
@@ -87,7 +94,10 @@ describe('DNS Check in the panel (tab button and JSON API)', () => {
     const res = await server.dnsCheckTab('example.org');
     assert.equal(res.status, 200);
     assert.match(res.text, new RegExp(`data-dns-check-id>${id}<`));
-    assert.deepEqual(CHECK_ORDER.map((name) => rowStatus(res.text, name) !== null), CHECK_ORDER.map(() => true));
+    assert.deepEqual(
+      CHECK_ORDER.map((name) => rowStatus(res.text, name) !== null),
+      CHECK_ORDER.map(() => true),
+    );
     assert.equal(rowStatus(res.text, 'sts-txt'), 'ok');
     assert.equal(rowStatus(res.text, 'sts-host'), 'ok');
     assert.equal(rowStatus(res.text, 'mx'), 'ok');
@@ -111,12 +121,20 @@ describe('DNS Check in the panel (tab button and JSON API)', () => {
     assert.equal(res.body.domain, 'example.org');
     assert.equal(res.body.id, id);
     assert.ok(!Number.isNaN(Date.parse(res.body.checkedAt)));
-    assert.deepEqual(res.body.checks.map((c: { name: string }) => c.name), CHECK_ORDER);
+    assert.deepEqual(
+      res.body.checks.map((c: { name: string }) => c.name),
+      CHECK_ORDER,
+    );
     const https = res.body.checks.find((c: { name: string }) => c.name === 'https');
     assert.equal(https.status, 'ok', https.message);
     for (const check of res.body.checks) {
       // Today's fields, plus the machine code of the finding (and its facts, where it has any).
-      assert.deepEqual(Object.keys(check).filter((key) => key !== 'params').sort(), ['code', 'expected', 'found', 'message', 'name', 'status']);
+      assert.deepEqual(
+        Object.keys(check)
+          .filter((key) => key !== 'params')
+          .sort(),
+        ['code', 'expected', 'found', 'message', 'name', 'status'],
+      );
       assert.ok(check.code.startsWith(`${check.name}.`), check.code);
     }
     assert.equal(https.code, 'https.ok');
@@ -146,7 +164,10 @@ describe('DNS Check in the panel (tab button and JSON API)', () => {
     try {
       const res = await server.request().get('/api/v1/mta-sts/example.org/dns-check');
       assert.equal(res.status, 200);
-      assert.deepEqual(res.body.checks.map((c: { name: string }) => c.name), CHECK_ORDER);
+      assert.deepEqual(
+        res.body.checks.map((c: { name: string }) => c.name),
+        CHECK_ORDER,
+      );
       const sts = res.body.checks.find((c: { name: string }) => c.name === 'sts-txt');
       assert.equal(sts.status, 'error');
       assert.match(sts.message, /did not answer within 500 ms/);

@@ -38,7 +38,10 @@ describe('host hooks: a resolver object and a logger of the host', () => {
     after(() => knex.destroy());
 
     const rejects = (options: unknown, name: string) =>
-      assert.throws(() => createMtaSts(options as MtaStsOptions), (err: unknown) => err instanceof TypeError && err.message.includes(name));
+      assert.throws(
+        () => createMtaSts(options as MtaStsOptions),
+        (err: unknown) => err instanceof TypeError && err.message.includes(name),
+      );
 
     it('throws naming logger when it lacks error, warn or info', () => {
       rejects({ ...base, logger: console.error }, 'options.logger');

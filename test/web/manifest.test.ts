@@ -24,7 +24,13 @@ interface Manifest {
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'plugin.json'), 'utf8')) as Manifest;
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-  name: string; version: string; description: string; license: string; main: string; engines: { node: string }; dependencies: Record<string, string>;
+  name: string;
+  version: string;
+  description: string;
+  license: string;
+  main: string;
+  engines: { node: string };
+  dependencies: Record<string, string>;
 };
 
 /** The major version a caret or plain range starts from: "^5.3.0" → 5. */
@@ -136,7 +142,9 @@ describe('plugin.json (the manifest a panel installs from)', () => {
       const dir = join(ROOT, manifest.migrations.directory);
       assert.ok(existsSync(dir), `${manifest.migrations.directory} exists`);
       // Names with their extension: what Knex's own migrator records for the same files.
-      const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith('.js'))
+        .sort();
       assert.ok(files.length > 0, 'it holds compiled migrations');
       for (const file of files) {
         const migration = require(join(dir, file)) as Record<string, unknown>;
@@ -168,7 +176,11 @@ describe('plugin.json (the manifest a panel installs from)', () => {
           t.string('domain', 255).primary();
           t.boolean('active').notNullable().defaultTo(true);
         });
-        await db.knex.migrate.latest({ directory: join(ROOT, manifest.migrations.directory), tableName: manifest.migrations.tableName, loadExtensions: manifest.migrations.loadExtensions });
+        await db.knex.migrate.latest({
+          directory: join(ROOT, manifest.migrations.directory),
+          tableName: manifest.migrations.tableName,
+          loadExtensions: manifest.migrations.loadExtensions,
+        });
         assert.ok(await db.knex.schema.hasColumn('domain', 'mta_sts_mode'), 'Knex ran the migration');
         const mtaSts = loadFactory()({ knex: db.knex, mailHostname: 'mail.example.org', domainTable: 'domain' });
         assert.deepEqual(await mtaSts.migrate(), [], 'migrate() sees it as applied');

@@ -48,7 +48,15 @@ describe('createMtaSts options', () => {
 
   it('reports where each router goes, with the adminPath chosen', () => {
     const mtaSts = createMtaSts({ ...base, adminPath: '/admin/mta-sts' });
-    assert.deepEqual(mtaSts.mounts.map((m) => [m.export, m.path]), [['wellKnown', '/'], ['admin', '/admin/mta-sts'], ['api', '/api/v1/mta-sts'], ['tlsrpt', '/tlsrpt/v1']]);
+    assert.deepEqual(
+      mtaSts.mounts.map((m) => [m.export, m.path]),
+      [
+        ['wellKnown', '/'],
+        ['admin', '/admin/mta-sts'],
+        ['api', '/api/v1/mta-sts'],
+        ['tlsrpt', '/tlsrpt/v1'],
+      ],
+    );
   });
 
   it('throws for options that are not an object', () => {
@@ -66,7 +74,19 @@ describe('createMtaSts options', () => {
   });
 
   it('throws naming mailHostname when it is missing or not a host name', () => {
-    for (const bad of [undefined, '', 'mail', 'localhost', 'https://mail.example.org', 'mail.example.org/', '*.example.org', '192.0.2.1', 'mail example.org', 'mail..example.org', 42]) {
+    for (const bad of [
+      undefined,
+      '',
+      'mail',
+      'localhost',
+      'https://mail.example.org',
+      'mail.example.org/',
+      '*.example.org',
+      '192.0.2.1',
+      'mail example.org',
+      'mail..example.org',
+      42,
+    ]) {
       rejects({ ...base, mailHostname: bad }, 'mailHostname');
     }
   });
@@ -87,7 +107,24 @@ describe('createMtaSts options', () => {
   });
 
   it('throws naming adminPath for anything but an absolute path without a trailing slash', () => {
-    for (const bad of ['', '/', 'mta-sts', '/mta-sts/', '//mta-sts', '/mta sts', '/mta-sts?x', '/mta-sts#x', '/a//b', '/:domain', '/mta-sts/*', '/..', '/.', '/admin/../mta-sts', '/mta-sts/.', 42]) {
+    for (const bad of [
+      '',
+      '/',
+      'mta-sts',
+      '/mta-sts/',
+      '//mta-sts',
+      '/mta sts',
+      '/mta-sts?x',
+      '/mta-sts#x',
+      '/a//b',
+      '/:domain',
+      '/mta-sts/*',
+      '/..',
+      '/.',
+      '/admin/../mta-sts',
+      '/mta-sts/.',
+      42,
+    ]) {
       rejects({ ...base, adminPath: bad }, 'adminPath');
     }
   });

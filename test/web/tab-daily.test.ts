@@ -4,7 +4,18 @@ import { createMtaSts } from '../../src';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { LOOPBACK_ONLY } from '../support/loopback';
 import {
-  attr, controlByLabel, controlValue, createServer, csrfFrom, descriptions, formValues, innerHtml, notices, openingTag, textOf, type TestServer,
+  attr,
+  controlByLabel,
+  controlValue,
+  createServer,
+  csrfFrom,
+  descriptions,
+  formValues,
+  innerHtml,
+  notices,
+  openingTag,
+  textOf,
+  type TestServer,
 } from '../support/server';
 
 // Issue 15, "the tab as a daily tool", as far as the server answers it (no JavaScript): a save is
@@ -14,7 +25,8 @@ import {
 const SAVED_PARAM = 'mta-sts-saved';
 
 /** The page-level notice boxes (role alert/status), and how many coloured boxes are visible in all. */
-const alertBoxes = (html: string) => [...html.matchAll(/<div\b[^>]*class="[^"]*\balert\b[^"]*"[^>]*>/g)].map((m) => m[0]).filter((tag) => attr(tag, 'hidden') === null);
+const alertBoxes = (html: string) =>
+  [...html.matchAll(/<div\b[^>]*class="[^"]*\balert\b[^"]*"[^>]*>/g)].map((m) => m[0]).filter((tag) => attr(tag, 'hidden') === null);
 
 describe('the tab as a daily tool (issue 15, server side)', () => {
   let server: TestServer;
@@ -39,7 +51,11 @@ describe('the tab as a daily tool (issue 15, server side)', () => {
       assert.equal(shown.status, 200);
       const id = String((await server.row('example.org')).mta_sts_id);
       assert.deepEqual(notices(shown.text), [`Saved. The new policy id is ${id}: publish the DNS records below.`]);
-      assert.match(openingTag(shown.text, 'mta-sts-heading-example.org') ? shown.text : '', /data-after-save/, 'the script may drop it once the form is edited');
+      assert.match(
+        openingTag(shown.text, 'mta-sts-heading-example.org') ? shown.text : '',
+        /data-after-save/,
+        'the script may drop it once the form is edited',
+      );
       // A reload is a GET of the same address: the tab again, never a second save.
       const reload = await server.request().get(location);
       assert.equal(reload.status, 200);
@@ -82,7 +98,10 @@ describe('the tab as a daily tool (issue 15, server side)', () => {
       assert.match(String(first.headers.location), new RegExp(`^/host/domains/example\\.org\\?tab=mta-sts&${SAVED_PARAM}=`));
       // The host's page, through renderTab, shows the notice too.
       const hostPage = await server.request().get(String(first.headers.location));
-      assert.ok(notices(hostPage.text).some((n) => /^Saved\. The new policy id is \d{14}/.test(n)), notices(hostPage.text).join(' | '));
+      assert.ok(
+        notices(hostPage.text).some((n) => /^Saved\. The new policy id is \d{14}/.test(n)),
+        notices(hostPage.text).join(' | '),
+      );
 
       for (const bad of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'relative/path']) {
         answer = () => bad;
@@ -137,13 +156,20 @@ describe('the tab as a daily tool (issue 15, server side)', () => {
       server.authorize = 'unauthenticated';
       const german = await server.postForm('example.org', fields, page).set('Accept-Language', 'de');
       assert.equal(german.status, 401);
-      assert.match(textOf(german.text), /Nichts wurde gespeichert: Ihre Anmeldung ist abgelaufen.*Neu anmelden \(öffnet einen neuen Tab\).*Meine Werte wieder in das Formular eintragen/);
+      assert.match(
+        textOf(german.text),
+        /Nichts wurde gespeichert: Ihre Anmeldung ist abgelaufen.*Neu anmelden \(öffnet einen neuen Tab\).*Meine Werte wieder in das Formular eintragen/,
+      );
     });
 
     it('after a restart (the form token no longer holds): 403, the values kept, no login link without loginUrl', async () => {
       await start();
       const page = await server.csrf('example.org');
-      const res = await server.postForm('example.org', { ...formValues(page.html), _csrf: 'stale-token-from-before-the-restart', mx: 'kept.example.org' }, page);
+      const res = await server.postForm(
+        'example.org',
+        { ...formValues(page.html), _csrf: 'stale-token-from-before-the-restart', mx: 'kept.example.org' },
+        page,
+      );
       assert.equal(res.status, 403);
       const text = textOf(res.text);
       assert.match(text, /Nothing was saved: this form had expired or did not come from this panel \(invalid CSRF token/);
@@ -170,14 +196,22 @@ describe('the tab as a daily tool (issue 15, server side)', () => {
         '"mail..example.org" has an empty label',
         '"*.*.example.org" has a wildcard in the wrong place',
         '"*.com" would match every host under a top-level domain; RFC 8461 (section 10.4)',
-      ]) assert.ok(said.includes(part), `${part} in: ${said}`);
+      ])
+        assert.ok(said.includes(part), `${part} in: ${said}`);
       assert.equal((innerHtml(res.text, 'mta-sts-mx-error') ?? '').match(/<li>/g)?.length, 5, 'one list item per bad entry');
 
       const api = await server.put('example.org', { mode: 'testing', mx: typed.split(', ') });
       assert.equal(api.status, 400);
-      assert.deepEqual(api.body.errors.map((e: { field: string; code: string }) => [e.field, e.code]), [
-        ['mx', 'field.mx.ipAddress'], ['mx', 'field.mx.url'], ['mx', 'field.mx.emptyLabel'], ['mx', 'field.mx.wildcard'], ['mx', 'field.mx.broadWildcard'],
-      ]);
+      assert.deepEqual(
+        api.body.errors.map((e: { field: string; code: string }) => [e.field, e.code]),
+        [
+          ['mx', 'field.mx.ipAddress'],
+          ['mx', 'field.mx.url'],
+          ['mx', 'field.mx.emptyLabel'],
+          ['mx', 'field.mx.wildcard'],
+          ['mx', 'field.mx.broadWildcard'],
+        ],
+      );
       assert.match(api.body.errors[0].message, /^MX entries have a problem: /);
     });
 
@@ -203,7 +237,12 @@ describe('the tab as a daily tool (issue 15, server side)', () => {
 
     it('shows a U-label domain as "bücher.example (xn--bcher-kva.example)" in heading, title and records, and U-label MX entries as typed with the A-labels beside', async () => {
       const pages: Array<{ title: string }> = [];
-      await start({ layout: (page) => { pages.push(page); return `<title>${page.title}</title>${page.content}`; } });
+      await start({
+        layout: (page) => {
+          pages.push(page);
+          return `<title>${page.title}</title>${page.content}`;
+        },
+      });
       const res = await server.submitTab('bücher.example', { mode: 'testing', mx: 'mail.bücher.example, *.Bücher.example', active: '1' });
       assert.equal(res.status, 200);
       const both = 'bücher.example (xn--bcher-kva.example)';
@@ -211,7 +250,11 @@ describe('the tab as a daily tool (issue 15, server side)', () => {
       assert.equal(pages.at(-1)?.title, `MTA-STS: ${both}`);
       assert.match(textOf(res.text), new RegExp(`DNS records to publish for ${both.replace(/[()]/g, '\\$&')}`));
       assert.equal(controlValue(res.text, controlByLabel(res.text, 'MX entries').id), 'mail.bücher.example, *.bücher.example');
-      assert.ok(descriptions(res.text, controlByLabel(res.text, 'MX entries').id).some((d) => d.includes('Stored in DNS form (A-labels): mail.xn--bcher-kva.example, *.xn--bcher-kva.example')));
+      assert.ok(
+        descriptions(res.text, controlByLabel(res.text, 'MX entries').id).some((d) =>
+          d.includes('Stored in DNS form (A-labels): mail.xn--bcher-kva.example, *.xn--bcher-kva.example'),
+        ),
+      );
       assert.equal((await server.row('bücher.example')).mta_sts_mx, 'mail.xn--bcher-kva.example,*.xn--bcher-kva.example');
     });
   });
@@ -253,9 +296,17 @@ describe('the tab as a daily tool (issue 15, server side)', () => {
         ['Maximum Age', 'mta-sts-max-age-more', /Recommended: 86400 \(1 day\); at most 31557600/],
         ['MX entries', 'mta-sts-mx-more', /A wildcard \*\.example\.org matches exactly one label/],
       ] as const) {
-        assert.match(html, new RegExp(`<summary class="[^"]*" title="Help: ${field}" data-help-for="[a-zA-Z]+">\\?<span class="visually-hidden"> Help: ${field}</span></summary>`));
+        assert.match(
+          html,
+          new RegExp(
+            `<summary class="[^"]*" title="Help: ${field}" data-help-for="[a-zA-Z]+">\\?<span class="visually-hidden"> Help: ${field}</span></summary>`,
+          ),
+        );
         assert.match(textOf(innerHtml(html, more) ?? ''), says);
-        assert.ok(descriptions(html, controlByLabel(html, field).id).some((d) => says.test(d)), `${field} is still described by it for screen readers`);
+        assert.ok(
+          descriptions(html, controlByLabel(html, field).id).some((d) => says.test(d)),
+          `${field} is still described by it for screen readers`,
+        );
       }
     });
   });

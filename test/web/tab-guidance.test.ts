@@ -45,7 +45,10 @@ describe('the MTA-STS tab guidance (server side, no JavaScript needed)', () => {
   /** What the MX entries field says (its aria-describedby texts, hidden hints left out), read with nesting. */
   const mxSays = (html: string) => {
     const ids = (attr(controlByLabel(html, 'MX entries').tag, 'aria-describedby') ?? '').split(/\s+/).filter(Boolean);
-    return ids.map((id) => textOf(withoutHidden(element(html, id)))).filter(Boolean).join(' | ');
+    return ids
+      .map((id) => textOf(withoutHidden(element(html, id))))
+      .filter(Boolean)
+      .join(' | ');
   };
   const visible = (html: string, hint: string) => {
     const tag = new RegExp(`<div [^>]*data-hint="${hint}"[^>]*>`).exec(html)?.[0];
@@ -88,7 +91,10 @@ describe('the MTA-STS tab guidance (server side, no JavaScript needed)', () => {
   });
 
   it('says when DNS has no MX hosts to suggest (null MX, none, no answer in time)', async () => {
-    const cases: Array<[string, RegExp]> = [['example.com', /example\.com publishes a null MX/], ['inactive.example', /DNS has no MX records for inactive\.example/]];
+    const cases: Array<[string, RegExp]> = [
+      ['example.com', /example\.com publishes a null MX/],
+      ['inactive.example', /DNS has no MX records for inactive\.example/],
+    ];
     for (const [domain, says] of cases) assert.match(mxSays((await server.request().get(`/mta-sts/${domain}`)).text), says);
     dns.setFault('drop', { name: 'example.org' });
     try {
@@ -137,11 +143,23 @@ describe('the MTA-STS tab guidance (server side, no JavaScript needed)', () => {
     const res = await server.submitTab('example.org', { active: undefined, intent: 'retire', mx: 'typed.but.ignored.example' });
     assert.equal(res.status, 200);
     const row = await server.row('example.org');
-    assert.deepEqual([Boolean(row.mta_sts_active), row.mta_sts_mode, Number(row.mta_sts_max_age), row.mta_sts_mx], [true, 'none', 86400, 'mail.example.org,mx2.example.org']);
+    assert.deepEqual(
+      [Boolean(row.mta_sts_active), row.mta_sts_mode, Number(row.mta_sts_max_age), row.mta_sts_mx],
+      [true, 'none', 86400, 'mail.example.org,mx2.example.org'],
+    );
     assert.notEqual(row.mta_sts_id, oldId);
-    assert.ok(notices(res.text).some((n) => n.startsWith(`The policy is being retired: mode none is served with the new id ${row.mta_sts_id}.`) && /until at least \d{4}-\d\d-\d\d \d\d:\d\d UTC/.test(n)));
+    assert.ok(
+      notices(res.text).some(
+        (n) =>
+          n.startsWith(`The policy is being retired: mode none is served with the new id ${row.mta_sts_id}.`) &&
+          /until at least \d{4}-\d\d-\d\d \d\d:\d\d UTC/.test(n),
+      ),
+    );
     assert.ok(!notices(res.text).some((n) => /This policy is in mode none/.test(n)), 'the standing note is not repeated');
-    assert.equal((await server.policy('mta-sts.example.org')).text, 'version: STSv1\r\nmode: none\r\nmx: mail.example.org\r\nmx: mx2.example.org\r\nmax_age: 86400\r\n');
+    assert.equal(
+      (await server.policy('mta-sts.example.org')).text,
+      'version: STSv1\r\nmode: none\r\nmx: mail.example.org\r\nmx: mx2.example.org\r\nmax_age: 86400\r\n',
+    );
     // Later visits remind what retiring takes.
     const later = await server.request().get('/mta-sts/example.org');
     assert.ok(notices(later.text).some((n) => /^This policy is in mode none: senders that fetch it drop the policy they cached/.test(n)));
@@ -197,7 +215,15 @@ describe('the MTA-STS tab guidance (server side, no JavaScript needed)', () => {
     const page = await server.request().get('/mta-sts/example.org');
     const section = /<section [^>]*data-l10n="([^"]*)"/.exec(page.text);
     assert.ok(section, 'the texts are in data-l10n');
-    const l10n = JSON.parse(section[1].replace(/&#34;/g, '"').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+    const l10n = JSON.parse(
+      section[1]
+        .replace(/&#34;/g, '"')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&'),
+    );
     assert.equal(l10n['tab.copy'], 'Kopieren');
     assert.equal(l10n['duration.week.other'], '{count} Wochen');
   });

@@ -2,11 +2,33 @@ import assert from 'node:assert/strict';
 import type { PageContext } from '../../src';
 import { CATALOGUES } from '../../src/i18n';
 import {
-  MAIL_HOSTNAME, ServerOptions, TestServer, attr, controlByLabel, controlValue, createServer, csrfFrom, descriptions,
-  dnsRecords, formValues, innerHtml, notices, openingTag, textOf,
+  MAIL_HOSTNAME,
+  ServerOptions,
+  TestServer,
+  attr,
+  controlByLabel,
+  controlValue,
+  createServer,
+  csrfFrom,
+  descriptions,
+  dnsRecords,
+  formValues,
+  innerHtml,
+  notices,
+  openingTag,
+  textOf,
 } from '../support/server';
 
-const POLICY_COLUMNS = ['mta_sts_active', 'mta_sts_version', 'mta_sts_mode', 'mta_sts_max_age', 'mta_sts_mx', 'mta_sts_id', 'mta_sts_updated_at', 'mta_sts_revision'];
+const POLICY_COLUMNS = [
+  'mta_sts_active',
+  'mta_sts_version',
+  'mta_sts_mode',
+  'mta_sts_max_age',
+  'mta_sts_mx',
+  'mta_sts_id',
+  'mta_sts_updated_at',
+  'mta_sts_revision',
+];
 
 /** The plugin's columns of a host row, to prove that nothing was saved. */
 async function stored(server: TestServer, domain: string): Promise<Record<string, unknown>> {
@@ -61,7 +83,12 @@ describe('the MTA-STS tab (admin pages)', () => {
       const options = [...(innerHtml(html, mode.id) ?? '').matchAll(/<option\b[^>]*>/g)].map((m) => attr(m[0], 'value'));
       assert.deepEqual(options, ['none', 'testing', 'enforce']);
       const help = descriptions(html, mode.id).join(' ').replace(/\s+:/g, ':');
-      for (const [name, text] of Object.entries({ none: CATALOGUES.en['tab.mode.none'], testing: CATALOGUES.en['tab.mode.testing'], enforce: CATALOGUES.en['tab.mode.enforce'] })) assert.ok(help.includes(`${name}: ${text}`), `explains ${name}`);
+      for (const [name, text] of Object.entries({
+        none: CATALOGUES.en['tab.mode.none'],
+        testing: CATALOGUES.en['tab.mode.testing'],
+        enforce: CATALOGUES.en['tab.mode.enforce'],
+      }))
+        assert.ok(help.includes(`${name}: ${text}`), `explains ${name}`);
     });
 
     it('has a "Save changes" button that submits the form by POST to the tab', async () => {
@@ -124,7 +151,11 @@ describe('the MTA-STS tab (admin pages)', () => {
         assert.match(textOf(get.text), message);
         assert.doesNotMatch(get.text, /name="mx"/, 'the form is not shown');
 
-        const post = await server.postForm('example.org', { version: 'STSv1', mode: 'enforce', maxAge: '86400', mx: 'mail.example.org', active: '1', revision: '0' }, csrf);
+        const post = await server.postForm(
+          'example.org',
+          { version: 'STSv1', mode: 'enforce', maxAge: '86400', mx: 'mail.example.org', active: '1', revision: '0' },
+          csrf,
+        );
         assert.equal(post.status, status);
         assert.deepEqual(await stored(server, 'example.org'), before);
       });
@@ -155,7 +186,10 @@ describe('the MTA-STS tab (admin pages)', () => {
       } finally {
         console.error = realError;
       }
-      assert.ok(logged.some((args) => args.some((a) => a instanceof Error && a.message.includes('secret-detail'))), 'the error is logged');
+      assert.ok(
+        logged.some((args) => args.some((a) => a instanceof Error && a.message.includes('secret-detail'))),
+        'the error is logged',
+      );
     });
   });
 
@@ -216,7 +250,10 @@ describe('the MTA-STS tab (admin pages)', () => {
       const row = await server.row('example.org');
       const id = String(row.mta_sts_id);
       assert.match(id, /^[A-Za-z0-9]{1,32}$/, 'a valid RFC 8461 id');
-      assert.ok(notices(res.text).some((n) => /saved/i.test(n) && n.includes(id)), `a success message with the id (got ${notices(res.text)})`);
+      assert.ok(
+        notices(res.text).some((n) => /saved/i.test(n) && n.includes(id)),
+        `a success message with the id (got ${notices(res.text)})`,
+      );
       assert.equal(policyId(res.text), id);
       const records = dnsRecords(res.text);
       assert.deepEqual(records.TXT, { name: '_mta-sts.example.org', value: `v=STSv1; id=${id}` });
@@ -240,7 +277,10 @@ describe('the MTA-STS tab (admin pages)', () => {
       const again = await server.submitTab('example.org');
       assert.equal(again.status, 200);
       assert.equal(policyId(again.text), id);
-      assert.ok(notices(again.text).some((n) => /nothing changed/i.test(n) && n.includes(id)), `says nothing changed (got ${notices(again.text)})`);
+      assert.ok(
+        notices(again.text).some((n) => /nothing changed/i.test(n) && n.includes(id)),
+        `says nothing changed (got ${notices(again.text)})`,
+      );
       assert.equal((await server.row('example.org')).mta_sts_id, id);
       assert.equal((await server.row('example.org')).mta_sts_revision, revision);
 
@@ -272,11 +312,41 @@ describe('the MTA-STS tab (admin pages)', () => {
     beforeEach(() => start());
 
     const cases: Array<{ what: string; fields: Record<string, string>; field: 'mx' | 'maxAge' | 'mode'; label: string; message: RegExp }> = [
-      { what: 'a bad MX entry', fields: { mode: 'enforce', mx: 'mail.example.org, mail..example.org', maxAge: '86400' }, field: 'mx', label: 'MX entries', message: /mail\.\.example\.org/ },
-      { what: 'a wildcard inside a name', fields: { mode: 'enforce', mx: 'mx.*.example.org', maxAge: '86400' }, field: 'mx', label: 'MX entries', message: /wildcard/ },
-      { what: 'a maximum age over one year', fields: { mode: 'enforce', mx: 'mail.example.org', maxAge: '99999999999' }, field: 'maxAge', label: 'Maximum Age', message: /31557600/ },
-      { what: 'a maximum age that is not a number', fields: { mode: 'enforce', mx: 'mail.example.org', maxAge: '1 day' }, field: 'maxAge', label: 'Maximum Age', message: /whole number/ },
-      { what: 'an unknown mode', fields: { mode: 'bogus', mx: 'mail.example.org', maxAge: '86400' }, field: 'mode', label: 'Mode', message: /none, testing or enforce/ },
+      {
+        what: 'a bad MX entry',
+        fields: { mode: 'enforce', mx: 'mail.example.org, mail..example.org', maxAge: '86400' },
+        field: 'mx',
+        label: 'MX entries',
+        message: /mail\.\.example\.org/,
+      },
+      {
+        what: 'a wildcard inside a name',
+        fields: { mode: 'enforce', mx: 'mx.*.example.org', maxAge: '86400' },
+        field: 'mx',
+        label: 'MX entries',
+        message: /wildcard/,
+      },
+      {
+        what: 'a maximum age over one year',
+        fields: { mode: 'enforce', mx: 'mail.example.org', maxAge: '99999999999' },
+        field: 'maxAge',
+        label: 'Maximum Age',
+        message: /31557600/,
+      },
+      {
+        what: 'a maximum age that is not a number',
+        fields: { mode: 'enforce', mx: 'mail.example.org', maxAge: '1 day' },
+        field: 'maxAge',
+        label: 'Maximum Age',
+        message: /whole number/,
+      },
+      {
+        what: 'an unknown mode',
+        fields: { mode: 'bogus', mx: 'mail.example.org', maxAge: '86400' },
+        field: 'mode',
+        label: 'Mode',
+        message: /none, testing or enforce/,
+      },
       { what: 'testing without MX entries', fields: { mode: 'testing', mx: '', maxAge: '86400' }, field: 'mx', label: 'MX entries', message: /at least one/ },
     ];
     for (const c of cases) {
@@ -285,7 +355,10 @@ describe('the MTA-STS tab (admin pages)', () => {
         const res = await server.submitTab('example.org', { ...c.fields, active: '1' });
         assert.equal(res.status, 400);
         const html = res.text;
-        assert.ok(notices(html).some((n) => /nothing was saved/i.test(n)), 'a message says nothing was saved');
+        assert.ok(
+          notices(html).some((n) => /nothing was saved/i.test(n)),
+          'a message says nothing was saved',
+        );
         const control = controlByLabel(html, c.label);
         const described = descriptions(html, control.id).join(' | ');
         assert.match(described, c.message, `the ${c.label} field is described by its error (got: ${described})`);
@@ -321,7 +394,11 @@ describe('the MTA-STS tab (admin pages)', () => {
       assert.equal(other.status, 200);
       const afterOther = await stored(server, 'example.org');
 
-      const res = await server.postForm('example.org', { version: 'STSv1', mode: 'enforce', maxAge: '600', mx: 'mine.example.org', active: '1', revision: '0' }, page);
+      const res = await server.postForm(
+        'example.org',
+        { version: 'STSv1', mode: 'enforce', maxAge: '600', mx: 'mine.example.org', active: '1', revision: '0' },
+        page,
+      );
       assert.equal(res.status, 409);
       assert.ok(notices(res.text).some((n) => /nothing was saved/i.test(n) && /another administrator/i.test(n)));
       assert.deepEqual(await stored(server, 'example.org'), afterOther);
@@ -337,7 +414,10 @@ describe('the MTA-STS tab (admin pages)', () => {
       // The re-shown form carries the current revision: one press saves this admin's values over the other's.
       const form = formValues(res.text);
       assert.equal(form.revision, String(afterOther.mta_sts_revision));
-      const newCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => /mta-sts\.csrf=/.test(c));
+      const newCookie = ([] as string[])
+        .concat(res.headers['set-cookie'] ?? [])
+        .map((c) => c.split(';')[0])
+        .find((c) => /mta-sts\.csrf=/.test(c));
       const retry = await server.postForm('example.org', form, { token: form._csrf, cookie: newCookie ?? page.cookie }).redirects(1);
       assert.equal(retry.status, 200);
       assert.deepEqual([(await server.row('example.org')).mta_sts_mx, (await server.row('example.org')).mta_sts_mode], ['mine.example.org', 'enforce']);
@@ -354,15 +434,16 @@ describe('the MTA-STS tab (admin pages)', () => {
       assert.doesNotMatch(res.text, /<script>alert\(1\)|<img src=x/);
       assert.equal(controlValue(res.text, controlByLabel(res.text, 'MX entries').id), mx);
       assert.equal(controlValue(res.text, controlByLabel(res.text, 'Maximum Age').id), maxAge);
-      assert.match(descriptions(res.text, controlByLabel(res.text, 'MX entries').id).join(' '), /<script>alert\(1\)<\/script>/, 'the message quotes the entry as text');
+      assert.match(
+        descriptions(res.text, controlByLabel(res.text, 'MX entries').id).join(' '),
+        /<script>alert\(1\)<\/script>/,
+        'the message quotes the entry as text',
+      );
     });
 
     it('escapes markup stored in the host table and never reflects markup from the URL', async () => {
       await start({
-        domains: [
-          { domain: 'example.org', description: '<script>alert("description")</script>' },
-          { domain: '<img src=x onerror=alert(3)>.example' },
-        ],
+        domains: [{ domain: 'example.org', description: '<script>alert("description")</script>' }, { domain: '<img src=x onerror=alert(3)>.example' }],
         aliases: [],
       });
       await server.setPolicy('<img src=x onerror=alert(3)>.example', { active: true, mode: 'enforce', mx: 'mail.example.org' });
@@ -393,13 +474,20 @@ describe('the MTA-STS tab (admin pages)', () => {
       assert.equal(attr(form, 'action'), '/mta-sts/example.org');
       // The fragment's token and cookie are good for the form post.
       const csrf = csrfFrom(res);
-      const post = await server.postForm('example.org', { version: 'STSv1', mode: 'testing', maxAge: '86400', mx: 'mail.example.org', active: '1', revision: '0' }, csrf);
+      const post = await server.postForm(
+        'example.org',
+        { version: 'STSv1', mode: 'testing', maxAge: '86400', mx: 'mail.example.org', active: '1', revision: '0' },
+        csrf,
+      );
       assert.equal(post.status, 303, 'POST/redirect/GET');
-      assert.match(post.headers.location, /^\/mta-sts\/example\.org\?mta-sts-saved=[\w-]+\.[\w-]+$/, 'to tabUrl(domain), by default the plugin\'s tab page');
+      assert.match(post.headers.location, /^\/mta-sts\/example\.org\?mta-sts-saved=[\w-]+\.[\w-]+$/, "to tabUrl(domain), by default the plugin's tab page");
       assert.equal((await server.row('example.org')).mta_sts_mode, 'testing');
     });
 
-    const rejections: Array<['deny' | 'unauthenticated', number]> = [['deny', 403], ['unauthenticated', 401]];
+    const rejections: Array<['deny' | 'unauthenticated', number]> = [
+      ['deny', 403],
+      ['unauthenticated', 401],
+    ];
     for (const [mode, status] of rejections) {
       it(`rejects with status ${status} when authorize is ${mode}, leaving the answer to the host`, async () => {
         server.authorize = mode!;
@@ -439,14 +527,24 @@ describe('the MTA-STS tab (admin pages)', () => {
       const shown = await server.request().get('/mta-sts/example.org');
       const saved = await server.submitTab('example.org', { mode: 'testing', mx: 'mail.example.org', active: '1' });
       const invalid = await server.submitTab('example.org', { maxAge: 'soon' });
-      const conflict = await server.postForm('example.org', { version: 'STSv1', mode: 'none', maxAge: '1', mx: '', revision: '0' }, await server.csrf('example.org'));
+      const conflict = await server.postForm(
+        'example.org',
+        { version: 'STSv1', mode: 'none', maxAge: '1', mx: '', revision: '0' },
+        await server.csrf('example.org'),
+      );
       const missing = await server.request().get('/mta-sts/unknown.example');
       const statuses = [shown, saved, invalid, conflict, missing].map((r) => r.status);
       assert.deepEqual(statuses, [200, 200, 400, 409, 404]);
       for (const res of [shown, saved, invalid, conflict, missing]) assert.ok(wrapped(res), `status ${res.status} is wrapped in the host layout`);
       // Every page names its domain, for the host to show its domain page around it; the 404 has none.
-      assert.deepEqual(pages.map((p) => p.domain), [...Array(7).fill('example.org'), null]);
-      assert.deepEqual(pages.map((p) => p.status), [200, 200, 200, 200, 400, 200, 409, 404]);
+      assert.deepEqual(
+        pages.map((p) => p.domain),
+        [...Array(7).fill('example.org'), null],
+      );
+      assert.deepEqual(
+        pages.map((p) => p.status),
+        [200, 200, 200, 200, 400, 200, 409, 404],
+      );
       assert.ok(pages.every((p) => p.title.length > 0 && p.content.includes('<')));
     });
 
@@ -459,7 +557,10 @@ describe('the MTA-STS tab (admin pages)', () => {
       const csrf = await server.postForm('example.org', { mode: 'none', revision: '0' }, null);
       assert.deepEqual([unauthenticated.status, forbidden.status, csrf.status], [401, 403, 403]);
       for (const res of [unauthenticated, forbidden, csrf]) assert.ok(wrapped(res), `status ${res.status} is wrapped`);
-      assert.deepEqual(pages.map((p) => p.status), [401, 403, 403]);
+      assert.deepEqual(
+        pages.map((p) => p.status),
+        [401, 403, 403],
+      );
     });
   });
 });

@@ -10,10 +10,12 @@ const API = '/api/v1/mta-sts';
 /** A gzip of `megabytes` MiB of zeros, made in a stream: about 1 KiB compressed per MiB. */
 async function bomb(megabytes: number): Promise<Buffer> {
   const zero = Buffer.alloc(1024 * 1024);
-  const source = Readable.from((function* () {
-    yield Buffer.from('{"organization-name":"');
-    for (let i = 0; i < megabytes; i++) yield zero;
-  })());
+  const source = Readable.from(
+    (function* () {
+      yield Buffer.from('{"organization-name":"');
+      for (let i = 0; i < megabytes; i++) yield zero;
+    })(),
+  );
   const chunks: Buffer[] = [];
   for await (const chunk of source.pipe(createGzip({ level: 9 }))) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -25,14 +27,22 @@ describe('TLS report intake over HTTPS (RFC 8460 section 3)', () => {
 
   async function setUp(plugin = {}) {
     server = await createServer({ plugin });
-    const res = await server.request().put(`${API}/example.org/reporting`).send({ rua: ['mailto:tlsrpt@example.org'] });
+    const res = await server
+      .request()
+      .put(`${API}/example.org/reporting`)
+      .send({ rua: ['mailto:tlsrpt@example.org'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.match(res.body.reportingUri, /^https:\/\/mail\.example\.net\/tlsrpt\/v1\/[A-Za-z0-9_-]{22}$/);
     path = new URL(res.body.reportingUri).pathname;
   }
   // serialize(): superagent would turn a Buffer into JSON for a "+json" type; send the bytes as they are.
   const post = (body: Buffer | string, type: string, to = path) =>
-    server.request().post(to).set('Content-Type', type).serialize((b: unknown) => b as string).send(body as never);
+    server
+      .request()
+      .post(to)
+      .set('Content-Type', type)
+      .serialize((b: unknown) => b as string)
+      .send(body as never);
   const count = async () => Number((await server.db.knex(`${server.db.tablePrefix}tlsrpt_reports`).count({ n: '*' }))[0].n);
 
   afterEach(async () => {
@@ -78,7 +88,9 @@ describe('TLS report intake over HTTPS (RFC 8460 section 3)', () => {
     // Generous bounds: 200 MiB inflated would take seconds and 200 MiB of memory.
     assert.ok(ms < 2000, `answered in ${ms} ms`);
     assert.ok(process.memoryUsage().rss < 1024 * 1024 * 1024);
-    console.log(`      bomb of ${(body.length / 1024).toFixed(0)} KiB (200 MiB inflated): 413 in ${ms.toFixed(0)} ms, heap growth ${heapGrowth.toFixed(1)} MiB`);
+    console.log(
+      `      bomb of ${(body.length / 1024).toFixed(0)} KiB (200 MiB inflated): 413 in ${ms.toFixed(0)} ms, heap growth ${heapGrowth.toFixed(1)} MiB`,
+    );
     assert.equal(await count(), 0);
   });
 
@@ -123,7 +135,9 @@ describe('TLS report intake over HTTPS (RFC 8460 section 3)', () => {
     assert.equal(regenerated.status, 200);
     const replaced = await post(body, 'application/tlsrpt+json');
     // An unknown token is answered before its body is read: 404, not 413, for an oversized body.
-    const big = await post(Buffer.alloc(2 * 1024 * 1024, 0x20), 'application/tlsrpt+json', '/tlsrpt/v1/AAAAAAAAAAAAAAAAAAAAAA').catch((err: { response?: { status: number; body: unknown } }) => err.response);
+    const big = await post(Buffer.alloc(2 * 1024 * 1024, 0x20), 'application/tlsrpt+json', '/tlsrpt/v1/AAAAAAAAAAAAAAAAAAAAAA').catch(
+      (err: { response?: { status: number; body: unknown } }) => err.response,
+    );
     assert.equal(big?.status, 404);
     for (const res of [unknown, malformed, replaced]) {
       assert.equal(res.status, 404);
@@ -146,11 +160,17 @@ describe('TLS report intake over HTTPS (RFC 8460 section 3)', () => {
     await setUp({ reports: { perTokenPerHour: 100_000 } });
     const json = Buffer.from(JSON.stringify(rfcSample()));
     const gz = gzipSync(json);
-    await fc.assert(fc.asyncProperty(fc.boolean(), fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 4 }), fc.nat(), async (zipped, at, bytes, cut) => {
-      const base = zipped ? gz : json;
-      const body = Buffer.concat([base.subarray(0, at % base.length), Buffer.from(bytes), base.subarray((at % base.length) + bytes.length)]).subarray(0, Math.max(1, base.length - (cut % 8)));
-      const res = await post(body, zipped ? 'application/tlsrpt+gzip' : 'application/tlsrpt+json');
-      assert.ok(res.status < 500, `${res.status} ${res.text}`);
-    }), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 4 }), fc.nat(), async (zipped, at, bytes, cut) => {
+        const base = zipped ? gz : json;
+        const body = Buffer.concat([base.subarray(0, at % base.length), Buffer.from(bytes), base.subarray((at % base.length) + bytes.length)]).subarray(
+          0,
+          Math.max(1, base.length - (cut % 8)),
+        );
+        const res = await post(body, zipped ? 'application/tlsrpt+gzip' : 'application/tlsrpt+json');
+        assert.ok(res.status < 500, `${res.status} ${res.text}`);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

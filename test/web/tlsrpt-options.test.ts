@@ -12,11 +12,19 @@ describe('createMtaSts options of TLS reporting', () => {
   after(() => knex.destroy());
 
   function rejects(options: Partial<MtaStsOptions>, name: string): void {
-    assert.throws(() => createMtaSts({ ...base, ...options } as MtaStsOptions), (err: unknown) => err instanceof TypeError && err.message.includes(`options.${name}`), name);
+    assert.throws(
+      () => createMtaSts({ ...base, ...options }),
+      (err: unknown) => err instanceof TypeError && err.message.includes(`options.${name}`),
+      name,
+    );
   }
 
   it('takes a table prefix, an intake URL, a retention and a rate, and mounts the intake at the URL path', () => {
-    const mtaSts = createMtaSts({ ...base, tablePrefix: 'panel_', reports: { intakeUrl: 'https://panel.example.org/hooks/tlsrpt', retentionDays: 30, perTokenPerHour: 10 } });
+    const mtaSts = createMtaSts({
+      ...base,
+      tablePrefix: 'panel_',
+      reports: { intakeUrl: 'https://panel.example.org/hooks/tlsrpt', retentionDays: 30, perTokenPerHour: 10 },
+    });
     assert.equal(mtaSts.mounts.find((m) => m.export === 'tlsrpt')?.path, '/hooks/tlsrpt');
     assert.equal(createMtaSts(base).mounts.find((m) => m.export === 'tlsrpt')?.path, '/tlsrpt/v1', 'default: https://<mailHostname>/tlsrpt/v1');
   });

@@ -18,14 +18,23 @@ describe('TLS reports on the tab and the reports page', () => {
 
   async function postRua(rua: string, lang = 'en') {
     const page = await server.csrf('example.org');
-    return server.request().post(`${server.adminPath}/example.org/reporting`).type('form').set('Cookie', page.cookie).set('Accept-Language', lang)
+    return server
+      .request()
+      .post(`${server.adminPath}/example.org/reporting`)
+      .type('form')
+      .set('Cookie', page.cookie)
+      .set('Accept-Language', lang)
       .send({ _csrf: page.token, rua });
   }
   async function intakePath(): Promise<string> {
     return new URL((await server.request().get(`${API}/example.org`)).body.reportingUri).pathname;
   }
   const post = async (report: unknown) => {
-    const res = await server.request().post(await intakePath()).set('Content-Type', 'application/tlsrpt+json').send(JSON.stringify(report));
+    const res = await server
+      .request()
+      .post(await intakePath())
+      .set('Content-Type', 'application/tlsrpt+json')
+      .send(JSON.stringify(report));
     assert.ok(res.status === 201 || res.status === 200, res.text);
   };
   const page = (query = '', lang = 'en') => server.request().get(`${server.adminPath}/example.org/reports${query}`).set('Accept-Language', lang);
@@ -49,7 +58,12 @@ describe('TLS reports on the tab and the reports page', () => {
     assert.match(german.text, /Berichtsadressen hat ein Problem/);
     // A new token: the address changes, the old one is refused.
     const form = await server.csrf('example.org');
-    const renewed = await server.request().post(`${server.adminPath}/example.org/reporting/token`).type('form').set('Cookie', form.cookie).send({ _csrf: form.token });
+    const renewed = await server
+      .request()
+      .post(`${server.adminPath}/example.org/reporting/token`)
+      .type('form')
+      .set('Cookie', form.cookie)
+      .send({ _csrf: form.token });
     assert.equal(renewed.status, 200, renewed.text);
     assert.doesNotMatch(renewed.text, new RegExp(uri.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
   });
@@ -83,7 +97,9 @@ describe('TLS reports on the tab and the reports page', () => {
     const failing = googleSample('example.org', '2026-11-09', 'g-fail');
     const policy = (failing.policies as Array<Record<string, unknown>>)[0];
     policy.summary = { 'total-successful-session-count': 10, 'total-failure-session-count': 4 };
-    policy['failure-details'] = [{ 'result-type': 'certificate-host-mismatch', 'receiving-mx-hostname': 'mx.example.org', 'receiving-ip': '192.0.2.1', 'failed-session-count': 4 }];
+    policy['failure-details'] = [
+      { 'result-type': 'certificate-host-mismatch', 'receiving-mx-hostname': 'mx.example.org', 'receiving-ip': '192.0.2.1', 'failed-session-count': 4 },
+    ];
     await post(failing);
     const res = await page();
     assert.match(res.text, /data-readiness="not-ready"/);

@@ -12,7 +12,10 @@ describe('TLS report summaries in the JSON API', () => {
   beforeEach(async () => {
     clock = new Date('2026-11-01T12:00:00Z');
     server = await createServer({ plugin: { now: () => clock } });
-    const setup = await server.request().put(`${API}/example.org/reporting`).send({ rua: ['mailto:tlsrpt@example.org'] });
+    const setup = await server
+      .request()
+      .put(`${API}/example.org/reporting`)
+      .send({ rua: ['mailto:tlsrpt@example.org'] });
     path = new URL(setup.body.reportingUri).pathname;
   });
   afterEach(async () => {
@@ -52,7 +55,13 @@ describe('TLS report summaries in the JSON API', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body.days.length, 30);
     assert.deepEqual([res.body.from, res.body.to], ['2026-10-23', '2026-11-21']);
-    for (const [query, field] of [['from=2026-13-01', 'from'], ['to=yesterday', 'to'], ['from=2026-02-30', 'from'], ['from=2026-11-21&to=2026-11-01', 'from'], ['from=2020-01-01&to=2026-01-01', 'from']]) {
+    for (const [query, field] of [
+      ['from=2026-13-01', 'from'],
+      ['to=yesterday', 'to'],
+      ['from=2026-02-30', 'from'],
+      ['from=2026-11-21&to=2026-11-01', 'from'],
+      ['from=2020-01-01&to=2026-01-01', 'from'],
+    ]) {
       const bad = await server.request().get(`${API}/example.org/reports?${query}`);
       assert.equal(bad.status, 400, query);
       assert.equal(bad.body.errors[0].field, field, query);
@@ -62,13 +71,27 @@ describe('TLS report summaries in the JSON API', () => {
   });
 
   it('validates the rua list with field-named codes', async () => {
-    const bad = await server.request().put(`${API}/example.org/reporting`).send({ rua: ['ftp://x.example'] });
+    const bad = await server
+      .request()
+      .put(`${API}/example.org/reporting`)
+      .send({ rua: ['ftp://x.example'] });
     assert.equal(bad.status, 400);
-    assert.deepEqual(bad.body.errors[0], { field: 'rua', code: 'field.rua.badUri', params: { uri: 'ftp://x.example' }, message: 'Report addresses has a problem: "ftp://x.example" is not a mailto: address or an https: URL' });
-    const many = await server.request().put(`${API}/example.org/reporting`).send({ rua: ['mailto:a@x.example', 'mailto:b@x.example', 'mailto:c@x.example', 'mailto:d@x.example', 'mailto:e@x.example', 'mailto:f@x.example'] });
+    assert.deepEqual(bad.body.errors[0], {
+      field: 'rua',
+      code: 'field.rua.badUri',
+      params: { uri: 'ftp://x.example' },
+      message: 'Report addresses has a problem: "ftp://x.example" is not a mailto: address or an https: URL',
+    });
+    const many = await server
+      .request()
+      .put(`${API}/example.org/reporting`)
+      .send({ rua: ['mailto:a@x.example', 'mailto:b@x.example', 'mailto:c@x.example', 'mailto:d@x.example', 'mailto:e@x.example', 'mailto:f@x.example'] });
     assert.equal(many.body.errors[0].code, 'field.rua.tooMany');
     assert.equal((await server.request().put(`${API}/example.org/reporting`).send({ rua: 5 })).body.errors[0].code, 'field.rua.notList');
-    const ok = await server.request().put(`${API}/example.org/reporting`).send({ rua: `mailto:tlsrpt@example.org, https://mail.example.net${path}` });
+    const ok = await server
+      .request()
+      .put(`${API}/example.org/reporting`)
+      .send({ rua: `mailto:tlsrpt@example.org, https://mail.example.net${path}` });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.record, `v=TLSRPTv1; rua=mailto:tlsrpt@example.org,https://mail.example.net${path}`);
   });

@@ -28,14 +28,28 @@ const ALIASES = [
 
 /** The policies as earlier saves left them in the host table. */
 async function seedPolicies(server: TestServer): Promise<void> {
-  await server.setPolicy('example.org', { active: true, mode: 'enforce', mx: ['mail.example.org', '*.mx.example.net'], maxAge: 604800, id: '20260101000000', revision: 1 });
+  await server.setPolicy('example.org', {
+    active: true,
+    mode: 'enforce',
+    mx: ['mail.example.org', '*.mx.example.net'],
+    maxAge: 604800,
+    id: '20260101000000',
+    revision: 1,
+  });
   await server.setPolicy('example.com', { active: true, mode: 'testing', mx: ['mx.example.com'], maxAge: 86400, id: '20260101000001', revision: 1 });
   await server.setPolicy('retired.example', { active: true, mode: 'none', mx: [], maxAge: 300, id: '20260101000002', revision: 1 });
   // MTA-STS active, but the host has the domain itself switched off.
   await server.setPolicy('inactive.example', { active: true, mode: 'enforce', mx: ['mail.example.org'], id: '20260101000003', revision: 1 });
   // A valid policy whose Active box is unchecked.
   await server.setPolicy('off.example', { active: false, mode: 'enforce', mx: ['mail.example.org'], id: '20260101000004', revision: 1 });
-  await server.setPolicy('bücher.example', { active: true, mode: 'enforce', mx: ['mail.xn--bcher-kva.example'], maxAge: 86400, id: '20260101000005', revision: 1 });
+  await server.setPolicy('bücher.example', {
+    active: true,
+    mode: 'enforce',
+    mx: ['mail.xn--bcher-kva.example'],
+    maxAge: 86400,
+    id: '20260101000005',
+    revision: 1,
+  });
 }
 
 /** Sends a request exactly as written (CRLF line ends, Connection: close) and reads the answer. */
@@ -96,8 +110,12 @@ describe('the policy file (/.well-known/mta-sts.txt)', () => {
 
     it('reads the Host header in any case, with a port and with a trailing dot', async () => {
       for (const host of [
-        'MTA-STS.EXAMPLE.ORG', 'Mta-Sts.Example.Org', 'mta-sts.example.org:443', 'mta-sts.example.org.',
-        'mta-sts.example.org.:8443', 'MTA-STS.example.ORG.:443',
+        'MTA-STS.EXAMPLE.ORG',
+        'Mta-Sts.Example.Org',
+        'mta-sts.example.org:443',
+        'mta-sts.example.org.',
+        'mta-sts.example.org.:8443',
+        'MTA-STS.example.ORG.:443',
       ]) {
         assertPolicy(await server.policy(host), ENFORCE_BODY, `Host: ${host}`);
       }
@@ -180,9 +198,17 @@ describe('the policy file (/.well-known/mta-sts.txt)', () => {
 
   describe('the stale static file in the web root', () => {
     const paths = [
-      POLICY_PATH, `${POLICY_PATH}?x=1`, '/.well-known/mta%2Dsts.txt', '/.well-known/mta-sts%2etxt', '/%2Ewell-known/mta-sts.txt',
-      '/.well-known//mta-sts.txt', '//.well-known/mta-sts.txt', '/.well-known/./mta-sts.txt', '/.well-known/%2E/mta-sts.txt',
-      '/.well-known%2Fmta-sts.txt', '/.well-known/x/%2E%2E/mta-sts.txt',
+      POLICY_PATH,
+      `${POLICY_PATH}?x=1`,
+      '/.well-known/mta%2Dsts.txt',
+      '/.well-known/mta-sts%2etxt',
+      '/%2Ewell-known/mta-sts.txt',
+      '/.well-known//mta-sts.txt',
+      '//.well-known/mta-sts.txt',
+      '/.well-known/./mta-sts.txt',
+      '/.well-known/%2E/mta-sts.txt',
+      '/.well-known%2Fmta-sts.txt',
+      '/.well-known/x/%2E%2E/mta-sts.txt',
     ];
     const hosts = ['mta-sts.example.org', 'mta-sts.unknown.example', 'mta-sts.off.example', 'www.example.org', 'example.org', 'mail.example.net', '127.0.0.1'];
 
@@ -208,7 +234,12 @@ describe('the policy file (/.well-known/mta-sts.txt)', () => {
     const raw = (lines: string[]) => rawRequest(server.http.address() as AddressInfo, lines);
 
     it('never serves the stale file for an absolute-form request line, whatever its host or Host header', async () => {
-      for (const target of ['http://x/.well-known/mta-sts.txt', 'http://example.org/.well-known/mta-sts.txt', 'HTTP://127.0.0.1:80/.well-known/mta%2Dsts.txt', 'http://x//.well-known/./mta-sts.txt']) {
+      for (const target of [
+        'http://x/.well-known/mta-sts.txt',
+        'http://example.org/.well-known/mta-sts.txt',
+        'HTTP://127.0.0.1:80/.well-known/mta%2Dsts.txt',
+        'http://x//.well-known/./mta-sts.txt',
+      ]) {
         for (const host of [[], ['Host: www.example.org'], ['Host: mta-sts.unknown.example']]) {
           const res = await raw([`GET ${target} HTTP/1.1`, ...(host.length ? host : ['Host: x'])]);
           assert.ok(!res.body.includes(STALE_MARKER), `${target} ${host.join()}: served the stale file`);
@@ -234,7 +265,11 @@ describe('the policy file (/.well-known/mta-sts.txt)', () => {
     });
 
     it('answers 400 to a request with two Host headers, serving no policy', async () => {
-      for (const hosts of [['mta-sts.example.org', 'mta-sts.example.com'], ['www.example.org', 'mta-sts.example.org'], ['mta-sts.example.org', 'mta-sts.example.org']]) {
+      for (const hosts of [
+        ['mta-sts.example.org', 'mta-sts.example.com'],
+        ['www.example.org', 'mta-sts.example.org'],
+        ['mta-sts.example.org', 'mta-sts.example.org'],
+      ]) {
         const res = await raw(['GET /.well-known/mta-sts.txt HTTP/1.1', ...hosts.map((h) => `Host: ${h}`)]);
         assert.equal(res.status, 400, hosts.join(' + '));
         assert.ok(!res.body.includes('version: STSv1'), 'no policy');
@@ -251,9 +286,7 @@ describe('the policy file (/.well-known/mta-sts.txt)', () => {
   });
 
   describe('certificate names (what the ACME client must request)', () => {
-    const EXPECTED = [
-      'mta-sts.alias.example', 'mta-sts.example.com', 'mta-sts.example.org', 'mta-sts.retired.example', 'mta-sts.xn--bcher-kva.example',
-    ];
+    const EXPECTED = ['mta-sts.alias.example', 'mta-sts.example.com', 'mta-sts.example.org', 'mta-sts.retired.example', 'mta-sts.xn--bcher-kva.example'];
 
     it('lists mta-sts.<domain> for exactly the domains with a served policy, and their active aliases', async () => {
       assert.deepEqual([...(await server.mtaSts.certificateNames())].sort(), EXPECTED);

@@ -11,7 +11,22 @@ export const FINDINGS = {
   tlsrpt: ['ok', 'lookup-failed', 'missing', 'several', 'invalid'],
   policy: ['ok', 'unreadable', 'inactive', 'inactive-served', 'not-served', 'invalid', 'differs'],
   dane: ['present', 'absent', 'no-hosts', 'mx-failed'],
-  https: ['ok', 'disabled', 'inactive', 'inactive-served', 'inactive-other', 'failed', 'redirect', 'status', 'media-type', 'too-large', 'bom', 'invalid', 'differs', 'expiring'],
+  https: [
+    'ok',
+    'disabled',
+    'inactive',
+    'inactive-served',
+    'inactive-other',
+    'failed',
+    'redirect',
+    'status',
+    'media-type',
+    'too-large',
+    'bom',
+    'invalid',
+    'differs',
+    'expiring',
+  ],
   'mx-tls': ['ok', 'partial', 'disabled', 'lookup-failed', 'no-hosts', 'failed', 'expiring'],
 } as const satisfies Record<CheckName, readonly string[]>;
 
@@ -21,7 +36,8 @@ export type CheckCode = { [N in CheckName]: `${N}.${Finding<N>}` }[CheckName];
 
 /** Every code, check by check, in the order of CHECK_NAMES. */
 export const CHECK_CODES: readonly CheckCode[] = CHECK_NAMES.flatMap((name) =>
-  [...FINDINGS[name], 'internal'].map((finding) => `${name}.${finding}` as CheckCode));
+  [...FINDINGS[name], 'internal'].map((finding) => `${name}.${finding}` as CheckCode),
+);
 
 /** The facts behind a code, as plain JSON values (host names, ids, counts). */
 export type CheckParams = Readonly<Record<string, string | number | readonly string[]>>;

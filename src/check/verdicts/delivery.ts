@@ -5,14 +5,34 @@ import { DEFAULT_MAX_AGE, parsePolicy, policyUrl, renderPolicy, servedMode, type
 import type { HttpsProbeResult } from '../../probes';
 import type { MxTlsProbeResult } from '../../probes';
 import {
-  EXPIRY_WARNING_DAYS, day, daysUntil, joined, list, lookupFailedMessage, lookupFailureText, msg, notCheckedNote, probeFailureText, sentences, severityFor, verdict,
-  type CheckParams, type CheckStatus, type Finding, type Text, type Verdict,
+  EXPIRY_WARNING_DAYS,
+  day,
+  daysUntil,
+  joined,
+  list,
+  lookupFailedMessage,
+  lookupFailureText,
+  msg,
+  notCheckedNote,
+  probeFailureText,
+  sentences,
+  severityFor,
+  verdict,
+  type CheckParams,
+  type CheckStatus,
+  type Finding,
+  type Text,
+  type Verdict,
 } from './kit';
 import type { LookupResult } from '../../dns';
 
 export type ServedPolicy = { ok: true; text: string | null } | { ok: false; message: string };
 
-export interface PolicyInput { domain: string; policy: StoredPolicy; served: ServedPolicy }
+export interface PolicyInput {
+  domain: string;
+  policy: StoredPolicy;
+  served: ServedPolicy;
+}
 
 /**
  * Remarks about the policy's content (a short max_age, a mode short of enforce) keep the status
@@ -32,11 +52,23 @@ export function policyCheck({ domain, policy, served }: PolicyInput): Verdict {
   }
   if (text === null) return say('not-served', 'error', msg('dns.found.nothing'), msg('dns.policy.notServed', { url }), { url });
   const parsed = parsePolicy(text);
-  if (!parsed.ok) return say('invalid', 'error', text, msg('dns.policy.invalid', { problems: problems(parsed.errors) }), { problems: parsed.errors.map((e) => e.code) });
+  if (!parsed.ok)
+    return say('invalid', 'error', text, msg('dns.policy.invalid', { problems: problems(parsed.errors) }), { problems: parsed.errors.map((e) => e.code) });
   const differences = differ(parsed.policy, policy);
   if (differences.length > 0) {
     // Another instance sharing the database serves its cached copy until its cache expires.
-    return say('differs', 'warning', text, msg('dns.policy.differs', { differences: joined(differences.map((d) => d.text), '; ') }), differenceParams(differences));
+    return say(
+      'differs',
+      'warning',
+      text,
+      msg('dns.policy.differs', {
+        differences: joined(
+          differences.map((d) => d.text),
+          '; ',
+        ),
+      }),
+      differenceParams(differences),
+    );
   }
   const remarks: Text[] = [];
   if (policy.mode === 'testing') remarks.push(msg('dns.policy.testing'));
@@ -45,7 +77,12 @@ export function policyCheck({ domain, policy, served }: PolicyInput): Verdict {
   return say('ok', 'ok', text, sentences(msg('dns.policy.ok'), ...remarks), { mode: policy.mode, maxAge: policy.maxAge });
 }
 
-export interface HttpsInput { domain: string; policy: StoredPolicy; probe: HttpsProbeResult | null; now: Date }
+export interface HttpsInput {
+  domain: string;
+  policy: StoredPolicy;
+  probe: HttpsProbeResult | null;
+  now: Date;
+}
 
 export function httpsCheck({ domain, policy, probe, now }: HttpsInput): Verdict {
   const host = `mta-sts.${domain}`;
@@ -58,7 +95,8 @@ export function httpsCheck({ domain, policy, probe, now }: HttpsInput): Verdict 
 
   if (!policy.active) {
     if (probe.status === 404) return say('inactive', 'info', msg('dns.https.inactive404', { url }));
-    if (probe.status === 200 && probe.body !== undefined && parsePolicy(probe.body).ok) return say('inactive-served', 'warning', msg('dns.https.inactiveServed', { url, host }));
+    if (probe.status === 200 && probe.body !== undefined && parsePolicy(probe.body).ok)
+      return say('inactive-served', 'warning', msg('dns.https.inactiveServed', { url, host }));
     const seen = probe.failure ? probeFailureText(probe.failure) : msg('dns.https.status', { status: probe.status ?? 0 });
     return say('inactive-other', 'info', msg('dns.https.inactiveOther', { seen }), probeParams(probe));
   }
@@ -68,21 +106,40 @@ export function httpsCheck({ domain, policy, probe, now }: HttpsInput): Verdict 
   const status = probe.status ?? 0;
   if (status >= 300 && status < 400) {
     const location = probe.location ?? msg('dns.https.noLocation');
-    return say('redirect', 'error', msg('dns.https.redirect', { url, status, location }), { url, status, ...(probe.location ? { location: probe.location } : {}) });
+    return say('redirect', 'error', msg('dns.https.redirect', { url, status, location }), {
+      url,
+      status,
+      ...(probe.location ? { location: probe.location } : {}),
+    });
   }
   if (status !== 200) return say('status', 'error', msg('dns.https.notOk', { url, status, host }), { url, status });
   const mediaType = (probe.contentType ?? '').split(';')[0].trim().toLowerCase();
   if (mediaType !== 'text/plain') {
-    return say('media-type', 'error', msg('dns.https.mediaType', { type: probe.contentType ?? msg('dns.https.noContentType') }), { url, contentType: probe.contentType ?? '' });
+    return say('media-type', 'error', msg('dns.https.mediaType', { type: probe.contentType ?? msg('dns.https.noContentType') }), {
+      url,
+      contentType: probe.contentType ?? '',
+    });
   }
   if (probe.bodyTooLarge) return say('too-large', 'error', msg('dns.https.tooLarge', { url }));
   const body = probe.body ?? '';
   if (body.startsWith('\uFEFF')) return say('bom', 'error', msg('dns.https.bom'));
   const parsed = parsePolicy(body);
-  if (!parsed.ok) return say('invalid', 'error', msg('dns.https.invalid', { problems: problems(parsed.errors), host }), { url, problems: parsed.errors.map((e) => e.code) });
+  if (!parsed.ok)
+    return say('invalid', 'error', msg('dns.https.invalid', { problems: problems(parsed.errors), host }), { url, problems: parsed.errors.map((e) => e.code) });
   const differences = differ(parsed.policy, policy);
   if (differences.length > 0) {
-    return say('differs', 'error', msg('dns.https.differs', { differences: joined(differences.map((d) => d.text), '; '), host }), { url, ...differenceParams(differences) });
+    return say(
+      'differs',
+      'error',
+      msg('dns.https.differs', {
+        differences: joined(
+          differences.map((d) => d.text),
+          '; ',
+        ),
+        host,
+      }),
+      { url, ...differenceParams(differences) },
+    );
   }
   const left = probe.certificate ? daysUntil(probe.certificate.validTo, now) : Infinity;
   if (left < EXPIRY_WARNING_DAYS) {
@@ -117,7 +174,9 @@ function mxTlsVerdict({ domain, policy, mx, probes, now }: MxTlsInput): Verdict 
   const expected = msg('dns.mxTls.expected');
   if (probes === null) return verdict('mx-tls', 'disabled', 'info', expected, msg('dns.found.notRun'), msg('dns.mxTls.disabled'));
   if (!mx.ok && mx.failure !== 'nxdomain' && mx.failure !== 'nodata') {
-    return verdict('mx-tls', 'lookup-failed', 'error', expected, lookupFailureText(mx), lookupFailedMessage(mx, msg('dns.what.mxHosts', { domain })), { failure: mx.failure });
+    return verdict('mx-tls', 'lookup-failed', 'error', expected, lookupFailureText(mx), lookupFailedMessage(mx, msg('dns.what.mxHosts', { domain })), {
+      failure: mx.failure,
+    });
   }
   if (probes.length === 0) {
     const status = severityFor(policy) === 'info' ? 'info' : 'warning';
@@ -128,9 +187,8 @@ function mxTlsVerdict({ domain, policy, mx, probes, now }: MxTlsInput): Verdict 
   if (failed.length > 0) {
     const mode = servedMode(policy);
     const hosts = list(failed.map((p) => p.host));
-    const consequence = mode === 'enforce'
-      ? msg('dns.mxTls.refused', { hosts })
-      : mode === 'testing' ? msg('dns.mxTls.reported', { hosts }) : msg('dns.mxTls.later');
+    const consequence =
+      mode === 'enforce' ? msg('dns.mxTls.refused', { hosts }) : mode === 'testing' ? msg('dns.mxTls.reported', { hosts }) : msg('dns.mxTls.later');
     const reasons = failed.map((p) => msg('dns.mxTls.reason', { host: p.host, reason: probeFailureText(p.failure) }));
     const params: CheckParams = { hosts: failed.map((p) => p.host), stages: failed.map((p) => p.failure?.stage ?? 'internal') };
     return verdict('mx-tls', 'failed', severityFor(policy), expected, found, sentences(consequence, ...reasons, ...mxTlsAdvice(failed)), params);
@@ -138,7 +196,9 @@ function mxTlsVerdict({ domain, policy, mx, probes, now }: MxTlsInput): Verdict 
   const expiring = probes.filter((p) => p.certificate && daysUntil(p.certificate.validTo, now) < EXPIRY_WARNING_DAYS);
   if (expiring.length > 0) {
     const hosts = list(expiring.map((p) => msg('dns.mxTls.expiringHost', { host: p.host, date: day(p.certificate?.validTo ?? '') })));
-    return verdict('mx-tls', 'expiring', 'warning', expected, found, msg('dns.mxTls.expiring', { hosts, days: EXPIRY_WARNING_DAYS }), { hosts: expiring.map((p) => p.host) });
+    return verdict('mx-tls', 'expiring', 'warning', expected, found, msg('dns.mxTls.expiring', { hosts, days: EXPIRY_WARNING_DAYS }), {
+      hosts: expiring.map((p) => p.host),
+    });
   }
   return verdict('mx-tls', 'ok', 'ok', expected, found, msg('dns.mxTls.ok'), { hosts: probes.map((p) => p.host) });
 }
@@ -148,7 +208,10 @@ function problems(errors: readonly Problem[]): Text {
   return joined(errors.map(problemText), '; ');
 }
 
-interface Difference { field: 'mode' | 'max_age' | 'mx'; text: Text }
+interface Difference {
+  field: 'mode' | 'max_age' | 'mx';
+  text: Text;
+}
 
 /** Differences that matter to senders, in words; empty when the policies are equivalent. */
 function differ(served: ParsedPolicy, stored: StoredPolicy): Difference[] {
@@ -175,7 +238,9 @@ function httpsFound(probe: HttpsProbeResult): Text {
   const lines: Text[] = [probe.address ? msg('dns.https.found.at', { url: probe.url, address: probe.address }) : probe.url];
   if (probe.certificate) {
     const c = probe.certificate;
-    lines.push(msg('dns.https.found.certificate', { tls: probe.tlsVersion ?? 'TLS', names: c.names.join(', ') || c.subject, issuer: c.issuer, date: day(c.validTo) }));
+    lines.push(
+      msg('dns.https.found.certificate', { tls: probe.tlsVersion ?? 'TLS', names: c.names.join(', ') || c.subject, issuer: c.issuer, date: day(c.validTo) }),
+    );
   }
   if (probe.failure) lines.push(probeFailureText(probe.failure));
   if (probe.status !== undefined) {
@@ -208,12 +273,19 @@ function mxTlsAdvice(failed: readonly MxTlsProbeResult[]): Text[] {
 
 function advice(probe: HttpsProbeResult, host: string): Text {
   switch (probe.failure?.stage) {
-    case 'dns': return msg('dns.https.advice.dns', { host });
-    case 'address': return msg('dns.https.advice.address', { host });
-    case 'connect': return msg('dns.https.advice.connect', { host, address: probe.address ?? host });
-    case 'certificate': return msg('dns.https.advice.certificate', { host });
-    case 'tls': return msg('dns.https.advice.tls', { host });
-    case 'timeout': return msg('dns.https.advice.timeout', { host });
-    default: return msg('dns.https.advice.default', { host });
+    case 'dns':
+      return msg('dns.https.advice.dns', { host });
+    case 'address':
+      return msg('dns.https.advice.address', { host });
+    case 'connect':
+      return msg('dns.https.advice.connect', { host, address: probe.address ?? host });
+    case 'certificate':
+      return msg('dns.https.advice.certificate', { host });
+    case 'tls':
+      return msg('dns.https.advice.tls', { host });
+    case 'timeout':
+      return msg('dns.https.advice.timeout', { host });
+    default:
+      return msg('dns.https.advice.default', { host });
   }
 }

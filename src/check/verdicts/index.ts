@@ -3,8 +3,18 @@
 // and what to do as Text. `sayCheck(locale, verdict)` says it in a language.
 // Split into modules by subject so each reads in one sitting; this is the one to import.
 export {
-  CHECK_CODES, CHECK_NAMES, EXPIRY_WARNING_DAYS, failedCheck, lookupFailureText,
-  type Check, type CheckCode, type CheckName, type CheckParams, type CheckStatus, type Text, type Verdict,
+  CHECK_CODES,
+  CHECK_NAMES,
+  EXPIRY_WARNING_DAYS,
+  failedCheck,
+  lookupFailureText,
+  type Check,
+  type CheckCode,
+  type CheckName,
+  type CheckParams,
+  type CheckStatus,
+  type Text,
+  type Verdict,
 } from './kit';
 export { sayCheck } from '../../i18n/check-text';
 export { sayText } from '../../i18n/text';

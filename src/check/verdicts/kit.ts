@@ -71,7 +71,7 @@ export function foundText<T extends RecordType>(
 ): Text {
   const via: Text[] = result.cnames.length > 0 ? [msg('dns.found.viaCname', { chain: result.cnames.join(' -> ') })] : [];
   if (result.ok) {
-    const records = show(result.records as Extract<LookupResult<T>, { ok: true }>['records']);
+    const records = show(result.records);
     // Today's layout: the CNAME line, then the records; no records still leaves the line break.
     return joined(via.length > 0 ? [...via, joined(records, separator)] : records, separator);
   }
@@ -94,13 +94,20 @@ function lookupFailureWords<T extends RecordType>(result: Extract<LookupResult<T
   const target = result.cnames[result.cnames.length - 1];
   const where: Text = target === undefined ? result.name : msg('dns.lookup.where', { target, name: result.name });
   switch (result.failure) {
-    case 'nxdomain': return msg('dns.lookup.nxdomain', { where });
-    case 'nodata': return msg('dns.lookup.nodata', { where, type: result.type });
-    case 'timeout': return msg('dns.lookup.timeout', { server });
-    case 'servfail': return msg('dns.lookup.servfail', { server, name: result.name, type: result.type });
-    case 'refused': return msg('dns.lookup.refused', { server, name: result.name, type: result.type });
-    case 'malformed': return msg('dns.lookup.malformed', { server });
-    default: return msg('dns.lookup.error', { name: result.name, type: result.type, detail: result.message });
+    case 'nxdomain':
+      return msg('dns.lookup.nxdomain', { where });
+    case 'nodata':
+      return msg('dns.lookup.nodata', { where, type: result.type });
+    case 'timeout':
+      return msg('dns.lookup.timeout', { server });
+    case 'servfail':
+      return msg('dns.lookup.servfail', { server, name: result.name, type: result.type });
+    case 'refused':
+      return msg('dns.lookup.refused', { server, name: result.name, type: result.type });
+    case 'malformed':
+      return msg('dns.lookup.malformed', { server });
+    default:
+      return msg('dns.lookup.error', { name: result.name, type: result.type, detail: result.message });
   }
 }
 
@@ -143,7 +150,13 @@ export function day(iso: string): string {
 
 /** A verdict of check `name`: its finding becomes the code `<name>.<finding>`. */
 export function verdict<N extends CheckName>(
-  name: N, finding: Finding<N>, status: CheckStatus, expected: Text, found: Text, message: Text, params?: CheckParams,
+  name: N,
+  finding: Finding<N>,
+  status: CheckStatus,
+  expected: Text,
+  found: Text,
+  message: Text,
+  params?: CheckParams,
 ): Verdict {
   const code = `${name}.${finding}` as CheckCode;
   return params === undefined ? { name, status, code, expected, found, message } : { name, status, code, params, expected, found, message };

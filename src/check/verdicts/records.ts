@@ -4,8 +4,21 @@ import { problemText } from '../../i18n/policy-text';
 import { mxMatches, normalizeHost, parseStsRecord, servedMode, staleEntries, stsRecordValue, uncoveredHosts, type StoredPolicy } from '../../policy';
 import type { LookupResult, MxRecord } from '../../dns';
 import {
-  foundText, isMissing, list, lookupFailedMessage, msg, plural, sentences, severityFor, verdict, worst,
-  type CheckParams, type CheckStatus, type Finding, type Text, type Verdict,
+  foundText,
+  isMissing,
+  list,
+  lookupFailedMessage,
+  msg,
+  plural,
+  sentences,
+  severityFor,
+  verdict,
+  worst,
+  type CheckParams,
+  type CheckStatus,
+  type Finding,
+  type Text,
+  type Verdict,
 } from './kit';
 
 const STS_LIKE = /^v=stsv1/i;
@@ -78,21 +91,24 @@ export function stsHostCheck(input: StsHostInput): Verdict {
   const hostAddresses = addresses(input.a, input.aaaa);
   const mailAddresses = addresses(input.mailA, input.mailAaaa);
   const cnameTo = input.cname.ok ? input.cname.records[0] : null;
-  const found: Text = cnameTo !== null
-    ? `${host} CNAME ${cnameTo}`
-    : hostAddresses.length > 0
-      ? [...recordLines(host, 'A', input.a), ...recordLines(host, 'AAAA', input.aaaa)].join('\n')
-      : foundText(input.cname, () => []);
+  const found: Text =
+    cnameTo !== null
+      ? `${host} CNAME ${cnameTo}`
+      : hostAddresses.length > 0
+        ? [...recordLines(host, 'A', input.a), ...recordLines(host, 'AAAA', input.aaaa)].join('\n')
+        : foundText(input.cname, () => []);
   const say = (finding: Finding<'sts-host'>, status: CheckStatus, message: Text, params?: CheckParams) =>
     verdict('sts-host', finding, status, record, found, message, params);
   const add = msg('dns.stsHost.add', { record });
 
-  if (!input.cname.ok && !isMissing(input.cname)) return say('lookup-failed', 'error', lookupFailedMessage(input.cname, host), { failure: input.cname.failure });
+  if (!input.cname.ok && !isMissing(input.cname))
+    return say('lookup-failed', 'error', lookupFailedMessage(input.cname, host), { failure: input.cname.failure });
   if (cnameTo !== null) {
     // A chain that passes through the mail host ends at the same server, which is what counts.
     const reaches = cnameTo === target || input.a.cnames.includes(target) || input.aaaa.cnames.includes(target);
     if (!reaches) return say('elsewhere', 'error', msg('dns.stsHost.elsewhere', { host, cname: cnameTo, record }), { cname: cnameTo, target });
-    if (isMissing(input.mailA) && isMissing(input.mailAaaa)) return say('target-unreachable', 'error', msg('dns.stsHost.targetUnreachable', { host, target }), { target });
+    if (isMissing(input.mailA) && isMissing(input.mailAaaa))
+      return say('target-unreachable', 'error', msg('dns.stsHost.targetUnreachable', { host, target }), { target });
     return say('ok', 'ok', msg('dns.stsHost.ok', { host }));
   }
   if (input.cname.ok === false && input.cname.failure === 'nxdomain') return say('nxdomain', 'error', msg('dns.stsHost.nxdomain', { host, add }), { record });
@@ -100,10 +116,20 @@ export function stsHostCheck(input: StsHostInput): Verdict {
   if ([input.mailA, input.mailAaaa].some((r) => !r.ok && !isMissing(r))) {
     return say('cannot-compare', 'warning', msg('dns.stsHost.cannotCompare', { host, target, record }), { addresses: hostAddresses });
   }
-  if (sameSet(hostAddresses, mailAddresses)) return say('same-addresses', 'ok', msg('dns.stsHost.sameAddresses', { host, target, record }), { addresses: hostAddresses });
-  return say('other-addresses', 'warning', msg('dns.stsHost.otherAddresses', {
-    host, target, record, addresses: list(hostAddresses), targetAddresses: mailAddresses.length > 0 ? list(mailAddresses) : msg('word.none'),
-  }), { addresses: hostAddresses, targetAddresses: mailAddresses });
+  if (sameSet(hostAddresses, mailAddresses))
+    return say('same-addresses', 'ok', msg('dns.stsHost.sameAddresses', { host, target, record }), { addresses: hostAddresses });
+  return say(
+    'other-addresses',
+    'warning',
+    msg('dns.stsHost.otherAddresses', {
+      host,
+      target,
+      record,
+      addresses: list(hostAddresses),
+      targetAddresses: mailAddresses.length > 0 ? list(mailAddresses) : msg('word.none'),
+    }),
+    { addresses: hostAddresses, targetAddresses: mailAddresses },
+  );
 }
 
 export interface MxInput {
@@ -117,13 +143,15 @@ export function mxCheck({ domain, policy, mailHostname, mx }: MxInput): Verdict 
   const patterns = policy.mx;
   const expected = patterns.length > 0 ? msg('dns.mx.expected', { patterns: patterns.join(', ') }) : msg('dns.mx.expectedNoEntries');
   const hosts = mxHosts(mx);
-  const found = foundText(mx, (records) => sortMx(records).map((r) => {
-    if (r.exchange === '') return msg('dns.mx.found.null', { preference: r.preference });
-    const match = patterns.find((p) => mxMatches(p, r.exchange));
-    return match
-      ? msg('dns.mx.found.matches', { preference: r.preference, host: r.exchange, pattern: match })
-      : msg('dns.mx.found.unmatched', { preference: r.preference, host: r.exchange });
-  }));
+  const found = foundText(mx, (records) =>
+    sortMx(records).map((r) => {
+      if (r.exchange === '') return msg('dns.mx.found.null', { preference: r.preference });
+      const match = patterns.find((p) => mxMatches(p, r.exchange));
+      return match
+        ? msg('dns.mx.found.matches', { preference: r.preference, host: r.exchange, pattern: match })
+        : msg('dns.mx.found.unmatched', { preference: r.preference, host: r.exchange });
+    }),
+  );
   const say = (finding: Finding<'mx'>, status: CheckStatus, message: Text, params?: CheckParams) =>
     verdict('mx', finding, status, expected, found, message, params);
   if (!mx.ok && !isMissing(mx)) return say('lookup-failed', 'error', lookupFailedMessage(mx, msg('dns.what.mxRecords', { domain })), { failure: mx.failure });
@@ -151,8 +179,10 @@ export function mxCheck({ domain, policy, mailHostname, mx }: MxInput): Verdict 
     });
   }
   const stale = staleEntries(patterns, hosts);
-  if (stale.length > 0) findings.push({ finding: 'stale', status: 'warning', notes: [plural('dns.mx.stale', stale.length, { entries: list(stale) })], params: { entries: stale } });
-  if (patterns.includes(`*.${domain}`)) findings.push({ finding: 'broad', status: 'warning', notes: [msg('dns.mx.broad', { domain })], params: { entry: `*.${domain}` } });
+  if (stale.length > 0)
+    findings.push({ finding: 'stale', status: 'warning', notes: [plural('dns.mx.stale', stale.length, { entries: list(stale) })], params: { entries: stale } });
+  if (patterns.includes(`*.${domain}`))
+    findings.push({ finding: 'broad', status: 'warning', notes: [msg('dns.mx.broad', { domain })], params: { entry: `*.${domain}` } });
   if (findings.length === 0) return say('ok', 'ok', msg('dns.mx.ok'));
   const main = findings[0];
   return say(main.finding, worst(...findings.map((f) => f.status)), sentences(...findings.flatMap((f) => f.notes)), main.params);
@@ -161,7 +191,13 @@ export function mxCheck({ domain, policy, mailHostname, mx }: MxInput): Verdict 
 /** The real MX host names, best preference first, without the null MX and duplicates. */
 export function mxHosts(mx: LookupResult<'MX'>): string[] {
   if (!mx.ok) return [];
-  return [...new Set(sortMx(mx.records).map((r) => normalizeHost(r.exchange)).filter((h) => h !== ''))];
+  return [
+    ...new Set(
+      sortMx(mx.records)
+        .map((r) => normalizeHost(r.exchange))
+        .filter((h) => h !== ''),
+    ),
+  ];
 }
 
 function sortMx(records: readonly MxRecord[]): MxRecord[] {

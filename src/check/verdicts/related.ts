@@ -2,17 +2,35 @@
 import type { LookupResult, TlsaRecord } from '../../dns';
 import { parseTlsRptRecord, type TlsRptProblem } from '../../tlsrpt';
 import {
-  foundText, isMissing, joined, list, lookupFailedMessage, msg, notCheckedNote, plural, sentences, verdict,
-  type CheckParams, type CheckStatus, type Finding, type Text, type Verdict,
+  foundText,
+  isMissing,
+  joined,
+  list,
+  lookupFailedMessage,
+  msg,
+  notCheckedNote,
+  plural,
+  sentences,
+  verdict,
+  type CheckParams,
+  type CheckStatus,
+  type Finding,
+  type Text,
+  type Verdict,
 } from './kit';
 
 export function tlsRptProblemText(problem: TlsRptProblem): Text {
   switch (problem.code) {
-    case 'prefix': return msg('dns.tlsrptRecord.prefix');
-    case 'two-rua': return msg('dns.tlsrptRecord.twoRua');
-    case 'bad-uri': return msg('dns.tlsrptRecord.badUri', { uri: problem.uri });
-    case 'bad-field': return msg('dns.tlsrptRecord.badField', { field: problem.field });
-    case 'no-rua': return msg('dns.tlsrptRecord.noRua');
+    case 'prefix':
+      return msg('dns.tlsrptRecord.prefix');
+    case 'two-rua':
+      return msg('dns.tlsrptRecord.twoRua');
+    case 'bad-uri':
+      return msg('dns.tlsrptRecord.badUri', { uri: problem.uri });
+    case 'bad-field':
+      return msg('dns.tlsrptRecord.badField', { field: problem.field });
+    case 'no-rua':
+      return msg('dns.tlsrptRecord.noRua');
   }
 }
 
@@ -36,7 +54,10 @@ export function tlsrptCheck({ domain, record }: TlsRptInput): Verdict {
   if (reports.length === 0) return say('missing', 'info', msg('dns.tlsrpt.missing', { name, example }));
   if (reports.length > 1) return say('several', 'warning', msg('dns.tlsrpt.several', { name, count: reports.length }), { count: reports.length });
   if (parsed && !parsed.ok) {
-    return say('invalid', 'warning', msg('dns.tlsrpt.invalid', { record: reports[0], reason: tlsRptProblemText(parsed.problem), example }), { record: reports[0], problem: parsed.problem.code });
+    return say('invalid', 'warning', msg('dns.tlsrpt.invalid', { record: reports[0], reason: tlsRptProblemText(parsed.problem), example }), {
+      record: reports[0],
+      problem: parsed.problem.code,
+    });
   }
   const rua = parsed?.ok ? parsed.rua : [];
   return say('ok', 'ok', msg('dns.tlsrpt.ok', { rua: list(rua) }), { rua });
@@ -67,7 +88,10 @@ function daneVerdict({ hosts, tlsa, mxFailure }: DaneInput): Verdict {
     return verdict('dane', 'mx-failed', 'info', expected, msg('dns.found.noMxHosts'), msg('dns.dane.mxFailed', { reason: mxFailure }));
   }
   // One line a host: its TLSA records (or why there are none) separated by "; ".
-  const found = joined(hosts.map((host, i) => joined([`_25._tcp.${host}: `, foundText(tlsa[i], (records) => records.map(tlsaText), '; ')], '')), '\n');
+  const found = joined(
+    hosts.map((host, i) => joined([`_25._tcp.${host}: `, foundText(tlsa[i], (records) => records.map(tlsaText), '; ')], '')),
+    '\n',
+  );
   const present = hosts.filter((_, i) => tlsa[i]?.ok);
   const unknown = hosts.filter((_, i) => tlsa[i] !== undefined && !tlsa[i].ok && !isMissing(tlsa[i]));
   const unknownNote = unknown.length > 0 && msg('dns.dane.unknown', { hosts: list(unknown) });

@@ -11,7 +11,13 @@ type Params = Readonly<Record<string, string | number>>;
 const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_]*)\}/g;
 const DAY = 86400;
 const MAX_AGE_LIMIT = 31557600;
-const UNITS: ReadonlyArray<readonly [number, string]> = [[604800, 'week'], [86400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']];
+const UNITS: ReadonlyArray<readonly [number, string]> = [
+  [604800, 'week'],
+  [86400, 'day'],
+  [3600, 'hour'],
+  [60, 'minute'],
+  [1, 'second'],
+];
 
 function enhance(root: HTMLElement): void {
   let l10n: Record<string, string> = {};
@@ -63,8 +69,10 @@ function enhance(root: HTMLElement): void {
     // "= 1 week" only for a number the policy can hold: nothing for text, one warning above the maximum.
     const equals = find('#mta-sts-max-age-equals');
     if (equals) equals.textContent = inRange ? say('tab.maxAge.equals', { duration: duration(seconds) }) : '';
-    show(find('#mta-sts-max-age-warning [data-hint="warning"]'),
-      !valid ? '' : !inRange ? say('tab.maxAge.tooLong') : seconds < DAY ? say('tab.maxAge.short') : '');
+    show(
+      find('#mta-sts-max-age-warning [data-hint="warning"]'),
+      !valid ? '' : !inRange ? say('tab.maxAge.tooLong') : seconds < DAY ? say('tab.maxAge.short') : '',
+    );
   }
 
   function updateMode(): void {
@@ -226,10 +234,14 @@ function addCopyButtons(root: HTMLElement, say: (key: string, params?: Params) =
     hidden.textContent = ` ${what}`;
     button.append(hidden);
     button.addEventListener('click', () => {
-      const text = source instanceof HTMLTextAreaElement ? source.value : source.textContent ?? '';
+      const text = source instanceof HTMLTextAreaElement ? source.value : (source.textContent ?? '');
       copy(text, source).then(
-        () => { if (status) status.textContent = say('tab.copy.done', { what }); },
-        () => { if (status) status.textContent = say('tab.copy.failed'); },
+        () => {
+          if (status) status.textContent = say('tab.copy.done', { what });
+        },
+        () => {
+          if (status) status.textContent = say('tab.copy.failed');
+        },
       );
     });
     // A space between the value and the button, so that selecting the row copies "value Copy", not "valueCopy".
