@@ -92,7 +92,7 @@ const RULES: Rule[] = [
     forbids: (imp) => ROUTERS.includes(imp.target),
   },
   {
-    name: 'web/ reaches the store only through src/service.ts and imports nothing from store/ or dns/',
+    name: 'web/ reaches the store only through src/service/ and imports nothing from store/ or dns/',
     applies: (file) => inside(file, 'src/web'),
     forbids: (imp) => inside(imp.target, 'src/store') || inside(imp.target, 'src/dns'),
   },

@@ -77,7 +77,12 @@ describe('architecture: npm run test:unit needs no database server and no browse
   });
 
   it('would notice one: the MariaDB and browser tests are caught', () => {
-    for (const test of ['test/web/server-databases.test.ts', 'test/store/policy-store.test.ts', 'test/browser/tab.test.ts', 'test/reliability/concurrency.test.ts']) {
+    for (const test of [
+      'test/web/server-databases.test.ts',
+      'test/store/policy-store.test.ts',
+      'test/browser/tab.test.ts',
+      'test/reliability/concurrency.test.ts',
+    ]) {
       assert.ok(sources.has(test), `${test} exists`);
       assert.notEqual(needsServer(test, sources), null, `${test} is recognised as needing a server`);
       assert.ok(!unit.includes(test), `${test} is not in the unit subset`);

@@ -1,13 +1,13 @@
 // The plugin's use cases, in one place for every caller: the routers (tab, API, policy file), the
 // factory's members, and the coming CLI and scheduler. Routers never touch the store, the
 // served-policy cache or the resolver themselves; they call this.
-import { checkEach, failedDnsCheck, lookupFailureText, mxHosts, runDnsCheck, sayText, type DnsCheckResult, type DnsChecksOptions } from './check';
-import { within } from './deadline';
-import { createResolver, type Resolver } from './dns';
-import type { Locale } from './i18n';
-import type { Logger } from './logger';
-import type { ResolvedOptions } from './options';
-import { SocketLimiter } from './limiter';
+import { checkEach, failedDnsCheck, lookupFailureText, mxHosts, runDnsCheck, sayText, type DnsCheckResult, type DnsChecksOptions } from '../check';
+import { within } from '../deadline';
+import { createResolver, type Resolver } from '../dns';
+import type { Locale } from '../i18n';
+import type { Logger } from '../logger';
+import type { ResolvedOptions } from '../options';
+import { SocketLimiter } from '../limiter';
 import {
   POLICY_ID,
   applyChanges,
@@ -22,24 +22,24 @@ import {
   type Problem,
   type StoredPolicy,
   type Validation,
-} from './policy';
-import { AddressFilter, type ProbeSettings, type SmtpProbeSettings } from './probes';
-import { migrateLatest, migrationStatus, repairColumns, rollbackAll, type MigrateOptions } from './store/migrate';
-import { isDatabaseBusy, isDatabaseUnavailable } from './store/errors';
-import { HistoryStore, type Audit, type HistoryEntry } from './store/history-store';
-import { PolicyStore, type ListQuery, type SaveResult } from './store/policy-store';
-import { ServedCache, type Lookup } from './store/served-cache';
-import { ReportService } from './service/reports';
-import { ReportStore } from './store/report-store';
+} from '../policy';
+import { AddressFilter, type ProbeSettings, type SmtpProbeSettings } from '../probes';
+import { migrateLatest, migrationStatus, repairColumns, rollbackAll, type MigrateOptions } from '../store/migrate';
+import { isDatabaseBusy, isDatabaseUnavailable } from '../store/errors';
+import { HistoryStore, type Audit, type HistoryEntry } from '../store/history-store';
+import { PolicyStore, type ListQuery, type SaveResult } from '../store/policy-store';
+import { ServedCache, type Lookup } from '../store/served-cache';
+import { ReportService } from './reports';
+import { ReportStore } from '../store/report-store';
 
-export type { ListQuery, SaveFailure, SaveResult } from './store/policy-store';
-export type { Audit, HistoryEntry } from './store/history-store';
-export { DEADLINE_CODE } from './store/bounded';
+export type { ListQuery, SaveFailure, SaveResult } from '../store/policy-store';
+export type { Audit, HistoryEntry } from '../store/history-store';
+export { DEADLINE_CODE } from '../store/bounded';
 export { isDatabaseBusy, isDatabaseUnavailable };
 
 /** What importing a hand-written policy file gives: the save's result, or why nothing was saved. */
 export type ImportResult = SaveResult | { status: 'bad-policy'; errors: Problem[] } | { status: 'bad-id'; id: string };
-export type { Lookup } from './store/served-cache';
+export type { Lookup } from '../store/served-cache';
 
 /** The domain's MX hosts as the tab shows them, or why there are none to show. */
 export type MxDns = { state: 'hosts'; hosts: string[] } | { state: 'none' } | { state: 'null-mx' } | { state: 'failed'; reason: string } | { state: 'slow' };
