@@ -5,6 +5,8 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import * as dnsPacket from 'dns-packet';
+// The one spelling rule for names in answers (lower case, no trailing dot), shared with the policy rules.
+import { normalizeHost } from '../policy/hostname';
 import { queryTcp, queryUdp, type ServerAddress, type TransportOutcome } from './transport';
 
 export type RecordType = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT' | 'TLSA';
@@ -111,10 +113,6 @@ function integerOption(value: unknown, option: string, min: number, max: number,
   return value;
 }
 
-function normalizeName(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
-}
-
 function isValidName(name: string): boolean {
   return name.length > 0 && name.length <= 253 && name.split('.').every((l) => l.length > 0 && l.length <= 63);
 }
@@ -124,18 +122,18 @@ function formatDuration(ms: number): string {
 }
 
 function extract<T extends RecordType>(type: T, answers: dnsPacket.Answer[], owner: string): RecordMap[T] {
-  const own = answers.filter((a) => a.type === type && normalizeName(a.name) === owner);
+  const own = answers.filter((a) => a.type === type && normalizeHost(a.name) === owner);
   const converted = own.map((a): unknown => {
     switch (a.type) {
       case 'MX':
-        return { preference: a.data.preference ?? 0, exchange: normalizeName(a.data.exchange) };
+        return { preference: a.data.preference ?? 0, exchange: normalizeHost(a.data.exchange) };
       // RFC 7208 3.3: character-strings of one record are concatenated with no separator.
       case 'TXT':
         return Buffer.concat((Array.isArray(a.data) ? a.data : [a.data]).map((d) => Buffer.from(d))).toString('utf8');
       case 'TLSA':
         return { usage: a.data.usage, selector: a.data.selector, matchingType: a.data.matchingType, data: a.data.certificate.toString('hex') };
       case 'CNAME':
-        return normalizeName(a.data);
+        return normalizeHost(a.data);
       case 'A':
       case 'AAAA':
         return a.data;
@@ -186,7 +184,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
           p.id === id &&
           p.questions?.length === 1 &&
           q !== undefined &&
-          normalizeName(q.name) === name &&
+          normalizeHost(q.name) === name &&
           q.type === type &&
           (q.class ?? 'IN') === 'IN'
         );
@@ -227,7 +225,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
   }
 
   async function lookup<T extends RecordType>(rawName: string, type: T): Promise<LookupResult<T>> {
-    const name = typeof rawName === 'string' ? normalizeName(rawName) : '';
+    const name = typeof rawName === 'string' ? normalizeHost(rawName) : '';
     const cnames: string[] = [];
     const fail = (failure: LookupFailure, message: string, server?: string): LookupResult<T> => ({
       ok: false,
