@@ -120,7 +120,7 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
 }
 
 /** Parses a report's JSON text (or an already parsed value). Never throws. */
-export function parseReport(input: string | unknown): ReportParse {
+export function parseReport(input: unknown): ReportParse {
   let value: unknown = input;
   if (typeof input === 'string') {
     if (input.length > REPORT_LIMITS.textLength) return { ok: false, problems: [{ code: 'report.size', field: '' }] };
