@@ -78,21 +78,6 @@ export interface TlsReport {
 
 export type ReportParse = { ok: true; report: TlsReport } | { ok: false; problems: ReportProblem[] };
 
-/** The result types RFC 8460 section 4.3 defines (others are kept as sent). */
-export const KNOWN_RESULT_TYPES = [
-  'starttls-not-supported',
-  'certificate-host-mismatch',
-  'certificate-expired',
-  'certificate-not-trusted',
-  'validation-failure',
-  'tlsa-invalid',
-  'dnssec-invalid',
-  'dane-required',
-  'sts-policy-fetch-error',
-  'sts-policy-invalid',
-  'sts-webpki-invalid',
-] as const;
-
 /** Result types that mean the MTA-STS policy itself could not be used (what blocks enforce). */
 export const STS_POLICY_RESULT_TYPES: ReadonlySet<string> = new Set(['sts-policy-fetch-error', 'sts-policy-invalid', 'sts-webpki-invalid']);
 
