@@ -28,6 +28,18 @@ export interface PanelOptions {
   locale?: MtaStsOptions['locale'];
 }
 
+/**
+ * A row of the demo's `domain` table (demo/host-schema.ts) with the plugin's columns: flags come
+ * back as booleans (PostgreSQL) or 0/1 (SQLite, MariaDB), so they are read with Number().
+ */
+interface DomainRow {
+  domain: string;
+  description: string;
+  active: boolean | number;
+  mta_sts_active: boolean | number;
+  mta_sts_mode: string;
+}
+
 const ROOT = [join(__dirname), join(__dirname, '../../demo')].find((dir) => existsSync(join(dir, 'views', 'layout.ejs'))) as string;
 const BOOTSTRAP = join(require.resolve('bootstrap/package.json'), '..', 'dist');
 
@@ -70,9 +82,9 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   };
 
   /** The host row of a domain, whichever form (A-label or U-label) the table and the URL hold. */
-  const findDomain = async (name: string) => {
+  const findDomain = async (name: string): Promise<DomainRow | undefined> => {
     const forms = [...new Set([name, policy.toALabel(name) ?? name, policy.toULabel(name)])];
-    return knex('domain').whereIn('domain', forms).first();
+    return knex<DomainRow>('domain').whereIn('domain', forms).first();
   };
 
   /** The host's domain edit page, with the plugin's fragment in the "MTA-STS" tab when given. */
@@ -175,7 +187,7 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   /** The domain list, as mailcow's: each domain's MTA-STS state, and a DNS Check button per row. */
   const domainList = async (req: Request, res: Response, checked: { domain: string; result: DnsCheckResult | null } | null) => {
     const say = sayer(demoLanguage(req));
-    const rows = await knex('domain').select('domain', 'description', 'active', 'mta_sts_active', 'mta_sts_mode').orderBy('domain');
+    const rows: DomainRow[] = await knex<DomainRow>('domain').select('domain', 'description', 'active', 'mta_sts_active', 'mta_sts_mode').orderBy('domain');
     const domains = rows.map((row) => {
       const state = !Number(row.mta_sts_active) ? 'off' : !Number(row.active) ? 'hostInactive' : row.mta_sts_mode;
       const aLabel = policy.toALabel(row.domain) ?? row.domain;

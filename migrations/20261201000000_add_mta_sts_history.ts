@@ -13,6 +13,19 @@ const DEFAULT_CONFIG: MigrationConfig = { table: 'domain' };
 const historyTable = (config: MigrationConfig) => `${config.tablePrefix ?? 'mta_sts_'}history`;
 
 /**
+ * A cell of the host's table as text ('' for null): drivers answer strings, numbers or Buffers
+ * depending on the database; anything else is refused rather than stored as "[object Object]".
+ * Local on purpose: a migration imports nothing from src/, so that it stays as it ran.
+ */
+function text(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  throw new TypeError(`a cell of the domain table holds ${Object.prototype.toString.call(value)} where text was expected`);
+}
+
+/**
  * The plugin's own table of every policy change: who changed what, from which values to which,
  * and the id before and after. It outlives the host's table: a panel whose schema upgrade drops
  * columns it does not know (mailcow does) loses the policies in the domain table, never these.
@@ -37,7 +50,8 @@ export async function up(knex: Knex, config: MigrationConfig = DEFAULT_CONFIG): 
       t.string('new_id', 32).nullable();
     });
     const index = `${table}_domain_id`;
-    if (knex.client.config.client === 'mysql2' || knex.client.config.client === 'mysql') {
+    const client = (knex.client as { config: { client?: unknown } }).config.client; // Knex types it `any`
+    if (client === 'mysql2' || client === 'mysql') {
       // Explicitly in place: a host may run its sessions with alter_algorithm=INSTANT to be sure no
       // migration copies its tables; indexing this new, empty table copies nothing either way.
       await knex.raw('ALTER TABLE ?? ADD INDEX ?? (??, ??), ALGORITHM=INPLACE', [table, index, 'domain', 'id']);
@@ -47,7 +61,7 @@ export async function up(knex: Knex, config: MigrationConfig = DEFAULT_CONFIG): 
   }
   const [{ count }] = await knex(table).count({ count: '*' });
   if (Number(count) > 0 || !(await knex.schema.hasColumn(config.table, 'mta_sts_id'))) return;
-  const rows: Array<Record<string, unknown>> = await knex(config.table)
+  const rows: Array<Record<string, unknown>> = await knex<Record<string, unknown>>(config.table)
     .select(
       { domain: config.keyColumn ?? 'domain' },
       'mta_sts_active',
@@ -64,26 +78,24 @@ export async function up(knex: Knex, config: MigrationConfig = DEFAULT_CONFIG): 
   for (let i = 0; i < rows.length; i += 200) {
     await knex(table).insert(
       rows.slice(i, i + 200).map((row) => ({
-        domain: String(row.domain),
-        changed_at: row.mta_sts_updated_at == null ? now : String(row.mta_sts_updated_at),
+        domain: text(row.domain),
+        changed_at: row.mta_sts_updated_at == null ? now : text(row.mta_sts_updated_at),
         actor: null,
         source: 'migration',
         origin: null,
         before: null,
         after: JSON.stringify({
           active: row.mta_sts_active === true || Number(row.mta_sts_active) === 1,
-          version: String(row.mta_sts_version),
-          mode: String(row.mta_sts_mode),
+          version: text(row.mta_sts_version),
+          mode: text(row.mta_sts_mode),
           maxAge: Number(row.mta_sts_max_age),
-          mx: String(row.mta_sts_mx ?? '')
-            .split(',')
-            .filter(Boolean),
-          id: String(row.mta_sts_id),
-          updatedAt: row.mta_sts_updated_at == null ? null : String(row.mta_sts_updated_at),
+          mx: text(row.mta_sts_mx).split(',').filter(Boolean),
+          id: text(row.mta_sts_id),
+          updatedAt: row.mta_sts_updated_at == null ? null : text(row.mta_sts_updated_at),
           revision: Number(row.mta_sts_revision) || 0,
         }),
         old_id: null,
-        new_id: String(row.mta_sts_id),
+        new_id: text(row.mta_sts_id),
       })),
     );
   }

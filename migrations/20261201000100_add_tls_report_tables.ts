@@ -40,8 +40,9 @@ export async function up(knex: Knex, config: ReportTablesConfig = {}): Promise<v
   // are new and empty, so nothing is copied: the session's setting is lifted while they are
   // created, on one connection, and restored after.
   const run = async (conn: Knex) => {
-    const [rows] = await conn.raw("SHOW SESSION VARIABLES LIKE 'alter_algorithm'");
-    const previous = (rows as Array<{ Value?: string }>)[0]?.Value;
+    // mysql2 answers [rows, fields] (Knex types it `any`).
+    const [rows] = (await conn.raw("SHOW SESSION VARIABLES LIKE 'alter_algorithm'")) as [Array<{ Value?: string }>];
+    const previous = rows[0]?.Value;
     const lift = previous !== undefined && previous.toUpperCase() !== 'DEFAULT';
     if (lift) await conn.raw("SET SESSION alter_algorithm = 'DEFAULT'");
     try {

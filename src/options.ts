@@ -273,7 +273,7 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
 
 function reportsOption(reports: Partial<NonNullable<MtaStsOptions['reports']>>, mailHostname: string): ResolvedOptions['reports'] {
   const intakeUrl = reports.intakeUrl ?? `https://${mailHostname}/tlsrpt/v1`;
-  let url: URL | null = null;
+  let url: URL | null;
   try {
     url = typeof intakeUrl === 'string' ? new URL(intakeUrl) : null;
   } catch {

@@ -1,5 +1,7 @@
 // The `mta-sts` command: one program, its global settings, and each command registered from the
 // file of its concern. Commands are thin adapters over MtaStsService.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { registerCheckCommand } from './check';
 import { registerDatabaseCommands } from './database';
@@ -14,10 +16,16 @@ ${EXIT.usage} usage, configuration or connection error.
 Settings: flags, else the environment (DATABASE_URL, MTA_STS_PRESET, MAIL_HOSTNAME, DNS_SERVERS, MTA_STS_DOMAIN_TABLE ...),
 else a JSON file (--config or MTA_STS_CONFIG), else the defaults (the standalone server's SQLite file data/panel.sqlite).`;
 
+/** The package's version, from its package.json (three levels up from dist/src/commands). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : '0.0.0';
+}
+
 export function createProgram(): Command {
   const program = new Command('mta-sts')
     .description('MTA-STS (RFC 8461) for a mail panel: policies, the policy file, DNS Checks')
-    .version(require('../../../package.json').version as string)
+    .version(packageVersion())
     .option('--config <file>', 'JSON file of settings (keys as the long flags, camelCase)')
     .option('--database <url>', 'sqlite:<file>, mysql://user:pass@host/db, postgres://user@host/db')
     .addOption(new Option('--preset <panel>', 'where the panel keeps its domains').choices(['default', 'postfixadmin', 'iredmail', 'mailcow']))

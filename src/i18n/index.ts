@@ -101,6 +101,3 @@ const TRANSLATORS: { readonly [L in Locale]: Translator } = { en: new CatalogueT
 export function translator(locale: Locale): Translator {
   return TRANSLATORS[locale] ?? TRANSLATORS.en;
 }
-
-/** English: what the JSON API, the logs and callers that pass no language get. */
-export const ENGLISH: Translator = TRANSLATORS.en;

@@ -34,7 +34,6 @@ import { ReportStore } from '../store/report-store';
 
 export type { ListQuery, SaveFailure, SaveResult } from '../store/policy-store';
 export type { Audit, HistoryEntry } from '../store/history-store';
-export { DEADLINE_CODE } from '../store/bounded';
 export { isDatabaseBusy, isDatabaseUnavailable };
 
 /** What importing a hand-written policy file gives: the save's result, or why nothing was saved. */

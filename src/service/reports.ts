@@ -303,7 +303,7 @@ export class ReportService {
     const out: Array<Record<string, unknown>> = [];
     for (const { gzip: stored, ...meta } of rows) {
       const inflated = await gunzipLimited(stored, INTAKE_LIMITS.decompressed);
-      let report: unknown = null;
+      let report: unknown;
       try {
         // Stored only after it parsed, so this parses; a damaged row shows as null, not as an error.
         report = inflated.ok ? JSON.parse(inflated.data.toString('utf8')) : null;

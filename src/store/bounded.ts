@@ -150,6 +150,9 @@ export class BoundedDb {
         : this.dialect === 'postgres' && typeof processID === 'number'
           ? (c: unknown) => this.knex.raw('SELECT pg_terminate_backend(?)', [processID]).connection(c)
           : null;
-    if (killer) this.runBounded(async (c) => killer(c), false).catch(() => undefined);
+    if (killer)
+      this.runBounded(async (c) => {
+        await killer(c);
+      }, false).catch(() => undefined);
   }
 }

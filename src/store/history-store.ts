@@ -3,6 +3,7 @@
 // saved policy survives in when a host's schema upgrade drops the plugin's columns.
 import type { Knex } from 'knex';
 import { MODES, VERSION, type Mode, type PolicySettings } from '../policy';
+import { nullableText, text, type Row } from './rows';
 
 /** Who made a change and how: the host's user id or the API key's label, tab/api/cli/bulk/import. */
 export interface Audit {
@@ -67,16 +68,16 @@ export class HistoryStore {
   }
 }
 
-function decodeEntry(row: Record<string, unknown>): HistoryEntry | null {
+function decodeEntry(row: Row): HistoryEntry | null {
   const after = decodePolicy(row.after);
   if (after === null) return null;
   return {
     seq: Number(row.id),
-    key: String(row.domain),
-    changedAt: String(row.changed_at),
-    actor: row.actor == null ? null : String(row.actor),
-    source: String(row.source),
-    origin: row.origin == null ? null : String(row.origin),
+    key: text(row.domain),
+    changedAt: text(row.changed_at),
+    actor: nullableText(row.actor),
+    source: text(row.source),
+    origin: nullableText(row.origin),
     before: decodePolicy(row.before),
     after,
   };

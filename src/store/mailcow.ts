@@ -2,6 +2,7 @@
 // domain, version (lower case, "stsv1"), mode, mx (comma-joined), max_age, id, active), read for
 // `mta-sts import-mailcow`. Read only: mailcow owns that table.
 import type { Knex } from 'knex';
+import { flag, nullableText, text, type Row } from './rows';
 
 export interface MailcowPolicy {
   domain: string;
@@ -19,17 +20,17 @@ export async function readMailcowPolicies(knex: Knex, table: string): Promise<Ma
   if (!IDENTIFIER.test(table)) throw new TypeError(`--table must be a table name (letters, digits, underscores), got "${table}"`);
   if (!(await knex.schema.hasTable(table)))
     throw new TypeError(`there is no table "${table}" in this database: is it mailcow's, and mailcow 2024-09 or later?`);
-  const rows: Array<Record<string, unknown>> = await knex(table).select('*').orderBy('domain');
+  const rows: Row[] = await knex<Row>(table).select('*').orderBy('domain');
   return rows.map((row) => ({
-    domain: String(row.domain ?? ''),
-    version: String(row.version ?? '').toLowerCase(),
-    mode: String(row.mode ?? ''),
-    mx: String(row.mx ?? '')
+    domain: text(row.domain),
+    version: text(row.version).toLowerCase(),
+    mode: text(row.mode),
+    mx: text(row.mx)
       .split(',')
       .map((entry) => entry.trim())
       .filter(Boolean),
-    maxAge: String(row.max_age ?? ''),
-    id: row.id == null || row.id === '' ? null : String(row.id),
-    active: row.active === true || row.active === 1 || row.active === '1',
+    maxAge: text(row.max_age),
+    id: nullableText(row.id) || null,
+    active: flag(row.active),
   }));
 }

@@ -45,17 +45,21 @@ function migrationSource(config: MigrationConfig): Knex.MigrationSource<(typeof 
 
 /** Applies every pending plugin migration; returns the names applied (none when up to date). */
 export async function migrateLatest(knex: Knex, options: MigrateOptions): Promise<string[]> {
-  const [, applied] = await knex.migrate.latest({
+  // Knex answers [batch number, names applied] (typed `any`).
+  const [, applied] = (await knex.migrate.latest({
     migrationSource: migrationSource(options),
     tableName: options.migrationsTable,
-  });
-  return applied as string[];
+  })) as [number, string[]];
+  return applied;
 }
 
 /** Reverts every plugin migration, leaving the host's table as it was before the plugin. */
 export async function rollbackAll(knex: Knex, options: MigrateOptions): Promise<string[]> {
-  const [, reverted] = await knex.migrate.rollback({ migrationSource: migrationSource(options), tableName: options.migrationsTable }, true);
-  return reverted as string[];
+  const [, reverted] = (await knex.migrate.rollback({ migrationSource: migrationSource(options), tableName: options.migrationsTable }, true)) as [
+    number,
+    string[],
+  ];
+  return reverted;
 }
 
 /** The plugin's migrations applied and pending, by name. */

@@ -19,6 +19,7 @@ import {
 import { BoundedDb, DEFAULT_DB_TIMEOUT_MS } from './bounded';
 import { COLUMNS } from './columns';
 import type { Audit, HistoryEntry, HistoryPolicy, HistoryStore } from './history-store';
+import { flag, nullableText, text, type Row } from './rows';
 
 export interface DomainTable {
   table: string;
@@ -124,7 +125,7 @@ export class PolicyStore {
     const ascii = toALabel(name);
     if (ascii === null) return null;
     const spellings = [...new Set([ascii, toULabel(ascii), name.trim(), name.trim().toLowerCase()])];
-    let rows = await this.read<Array<Record<string, unknown>>>(this.knex(this.domains.table).select(this.columns()).whereIn(this.domains.keyColumn, spellings));
+    let rows = await this.read<Row[]>(this.knex(this.domains.table).select(this.columns()).whereIn(this.domains.keyColumn, spellings));
     if (rows.length === 0) {
       // SQLite and PostgreSQL compare case-sensitively, so a host row spelled "Example.ORG" is only
       // found by comparing lower-cased keys. Only as a fallback: it cannot use the key's index.
@@ -180,7 +181,7 @@ export class PolicyStore {
   ): Promise<SaveResult> {
     let query = trx(this.domains.table).select(this.columns()).where(this.domains.keyColumn, found.key);
     if (this.locks) query = query.forUpdate();
-    const row = await this.lockingRead(trx, query.first());
+    const row = await this.lockingRead<Row | undefined>(trx, query.first());
     const current = row ? this.decode(row) : null;
     if (!current) return { status: 'not-found' } as const;
     if (options.expectedRevision !== undefined && options.expectedRevision !== current.policy.revision) {
@@ -271,7 +272,7 @@ export class PolicyStore {
       // Keyset pagination on the key column, which is unique (every save updates one row by it).
       let query = this.knex(this.domains.table).select(this.columns()).where(COLUMNS.active, true).whereNotNull(key).orderBy(key).limit(LOAD_BATCH);
       if (after !== undefined) query = query.andWhere(key, '>', after as string);
-      const rows = await this.read<Array<Record<string, unknown>>>(query);
+      const rows = await this.read<Row[]>(query);
       for (const row of rows) {
         const record = this.decode(row);
         const policy = servedPolicy(record);
@@ -285,10 +286,10 @@ export class PolicyStore {
     if (this.aliases) {
       const { table, aliasColumn, targetColumn, activeColumn } = this.aliases;
       const cols = activeColumn ? [aliasColumn, targetColumn, activeColumn] : [aliasColumn, targetColumn];
-      for (const row of await this.read<Array<Record<string, unknown>>>(this.knex(table).select(cols))) {
-        const alias = toALabel(String(row[aliasColumn] ?? ''));
-        const target = toALabel(String(row[targetColumn] ?? ''));
-        if (alias && target && (!activeColumn || truthy(row[activeColumn]))) aliases.set(alias, target);
+      for (const row of await this.read<Row[]>(this.knex(table).select(cols))) {
+        const alias = toALabel(text(row[aliasColumn]));
+        const target = toALabel(text(row[targetColumn]));
+        if (alias && target && (!activeColumn || flag(row[activeColumn]))) aliases.set(alias, target);
       }
     }
     return { policies, aliases };
@@ -305,13 +306,13 @@ export class PolicyStore {
     const ascii = toALabel(name);
     if (ascii === null) return null;
     const cols = activeColumn ? [targetColumn, activeColumn] : [targetColumn];
-    const rows = await this.read<Array<Record<string, unknown>>>(
+    const rows = await this.read<Row[]>(
       this.knex(table)
         .select(cols)
         .whereIn(aliasColumn, [...new Set([ascii, toULabel(ascii)])]),
     );
-    const row = rows.find((r) => !activeColumn || truthy(r[activeColumn]));
-    return row ? servedPolicy(await this.find(String(row[targetColumn] ?? ''))) : null;
+    const row = rows.find((r) => !activeColumn || flag(r[activeColumn]));
+    return row ? servedPolicy(await this.find(text(row[targetColumn]))) : null;
   }
 
   /** Domains in key order, filtered; rows whose key is not a host name are left out. */
@@ -326,9 +327,7 @@ export class PolicyStore {
       return q;
     };
     const [{ count }] = await this.read<Array<{ count: unknown }>>(filtered().count({ count: '*' }));
-    const rows = await this.read<Array<Record<string, unknown>>>(
-      filtered().select(this.columns()).orderBy(this.domains.keyColumn).limit(query.limit).offset(query.offset),
-    );
+    const rows = await this.read<Row[]>(filtered().select(this.columns()).orderBy(this.domains.keyColumn).limit(query.limit).offset(query.offset));
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null);
     return { records, total: Number(count) };
   }
@@ -368,13 +367,13 @@ export class PolicyStore {
   }
 
   /** Decodes a row; null when its key is not a host name at all. */
-  private decode(row: Record<string, unknown>): DomainRecord | null {
-    const key = String(row[this.domains.keyColumn] ?? '');
+  private decode(row: Row): DomainRecord | null {
+    const key = text(row[this.domains.keyColumn]);
     const domain = toALabel(key);
     if (domain === null) return null;
-    const mode = String(row[COLUMNS.mode]);
+    const mode = text(row[COLUMNS.mode]);
     const maxAge = Number(row[COLUMNS.maxAge]);
-    const rawMx = String(row[COLUMNS.mx] ?? '')
+    const rawMx = text(row[COLUMNS.mx])
       .split(',')
       .filter((entry) => entry !== '');
     const mx = rawMx.map(normalizeMxPattern);
@@ -389,17 +388,17 @@ export class PolicyStore {
     return {
       key,
       domain,
-      hostActive: this.domains.activeColumn ? truthy(row[this.domains.activeColumn]) : true,
+      hostActive: this.domains.activeColumn ? flag(row[this.domains.activeColumn]) : true,
       valid,
       policy: {
         domain,
-        active: truthy(row[COLUMNS.active]),
+        active: flag(row[COLUMNS.active]),
         version: VERSION,
         mode: (MODES as readonly string[]).includes(mode) ? (mode as Mode) : 'none',
         maxAge: Number.isInteger(maxAge) ? maxAge : 0,
         mx: mx.filter((entry): entry is string => entry !== null),
-        id: row[COLUMNS.id] == null ? null : String(row[COLUMNS.id]),
-        updatedAt: row[COLUMNS.updatedAt] == null ? null : String(row[COLUMNS.updatedAt]),
+        id: nullableText(row[COLUMNS.id]),
+        updatedAt: nullableText(row[COLUMNS.updatedAt]),
         revision: Number(row[COLUMNS.revision]) || 0,
       },
     };
@@ -429,10 +428,4 @@ function historyPolicy(policy: StoredPolicy): HistoryPolicy {
 
 function settingsOf(policy: StoredPolicy): PolicySettings {
   return { active: policy.active, version: policy.version, mode: policy.mode, maxAge: policy.maxAge, mx: [...policy.mx] };
-}
-
-/** Host tables store flags as 1/0, '1'/'0', true/false or BIT(1) buffers. */
-function truthy(value: unknown): boolean {
-  if (Buffer.isBuffer(value)) return value.some((byte) => byte !== 0);
-  return value === true || value === 1 || value === '1' || value === 'true' || value === 1n;
 }

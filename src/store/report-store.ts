@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { dialectOf } from './dialect';
 import type { ReportSummary, TlsReport } from '../tlsrpt';
+import { nullableText, text, type Row } from './rows';
 
 export interface ReportingSettings {
   domain: string;
@@ -93,21 +94,21 @@ export class ReportStore {
   }
 
   async settings(domain: string): Promise<ReportingSettings | null> {
-    const row = await this.knex(this.tables.settings).where('domain', domain).first();
+    const row: Row | undefined = await this.knex<Row>(this.tables.settings).where('domain', domain).first();
     return row ? settingsOf(row) : null;
   }
 
   /** The domain whose intake token this is, or null. */
   async domainOfToken(token: string): Promise<string | null> {
-    const row = await this.knex(this.tables.settings).where('token_hash', tokenHash(token)).first('domain');
-    return row ? String(row.domain) : null;
+    const row: Row | undefined = await this.knex<Row>(this.tables.settings).where('token_hash', tokenHash(token)).first('domain');
+    return row ? text(row.domain) : null;
   }
 
   /** Stores the rua list; the first save also creates the intake token. */
   async saveRua(domain: string, rua: string[], now: Date): Promise<ReportingSettings> {
     const updatedAt = now.toISOString();
     return this.knex.transaction(async (trx) => {
-      const existing = await trx(this.tables.settings).where('domain', domain).first();
+      const existing: Row | undefined = await trx<Row>(this.tables.settings).where('domain', domain).first();
       if (existing) {
         await trx(this.tables.settings)
           .where('domain', domain)
@@ -116,7 +117,7 @@ export class ReportStore {
         const token = newToken();
         await trx(this.tables.settings).insert({ domain, rua: JSON.stringify(rua), token, token_hash: tokenHash(token), updated_at: updatedAt });
       }
-      return settingsOf(await trx(this.tables.settings).where('domain', domain).first());
+      return settingsOf(await savedRow(trx, this.tables.settings, domain));
     });
   }
 
@@ -127,7 +128,7 @@ export class ReportStore {
     return this.knex.transaction(async (trx) => {
       const updated = await trx(this.tables.settings).where('domain', domain).update(values);
       if (updated === 0) await trx(this.tables.settings).insert({ domain, rua: JSON.stringify([]), ...values });
-      return settingsOf(await trx(this.tables.settings).where('domain', domain).first());
+      return settingsOf(await savedRow(trx, this.tables.settings, domain));
     });
   }
 
@@ -200,14 +201,14 @@ export class ReportStore {
   }
 
   private async findId(organisation: string, reportId: string): Promise<number | null> {
-    const row = await this.knex(this.tables.reports).where({ organisation, report_id: reportId }).first('id');
+    const row: Row | undefined = await this.knex<Row>(this.tables.reports).where({ organisation, report_id: reportId }).first('id');
     return row ? Number(row.id) : null;
   }
 
   /** A domain's stored reports with this sender report-id (one per organisation at most). */
   async byReportId(domain: string, reportId: string): Promise<Array<StoredReportMeta & { gzip: Buffer }>> {
-    const rows = await this.knex(this.tables.reports).where({ domain, report_id: reportId }).orderBy('id').limit(20);
-    return rows.map((row: Record<string, unknown>) => ({ ...metaOf(row), gzip: Buffer.from(row.report_gz as Uint8Array) }));
+    const rows: Row[] = await this.knex<Row>(this.tables.reports).where({ domain, report_id: reportId }).orderBy('id').limit(20);
+    return rows.map((row: Row) => ({ ...metaOf(row), gzip: Buffer.from(row.report_gz as Uint8Array) }));
   }
 
   /** Sums for the reports of `domain` whose first day is within [from, to] (YYYY-MM-DD, UTC). */
@@ -215,14 +216,14 @@ export class ReportStore {
     const { reports, policies, failures } = this.tables;
     const startFrom = `${from}T00:00:00.000Z`;
     const startTo = `${to}T23:59:59.999Z`;
-    const dayRows = await this.knex(policies)
+    const dayRows: Row[] = await this.knex<Row>(policies)
       .where('domain', domain)
       .whereBetween('day', [from, to])
       .select('day')
       .sum({ success: 'success', failure: 'failure' })
       .groupBy('day')
       .orderBy('day');
-    const orgRows = await this.knex(reports)
+    const orgRows: Row[] = await this.knex<Row>(reports)
       .where('domain', domain)
       .whereBetween('start_at', [startFrom, startTo])
       .select('organisation')
@@ -231,7 +232,7 @@ export class ReportStore {
       .max({ last: 'start_at' })
       .groupBy('organisation')
       .orderBy('organisation');
-    const failureRows = await this.knex(`${failures} as f`)
+    const failureRows: Row[] = await this.knex<Row>(`${failures} as f`)
       .join(`${policies} as p`, 'p.id', 'f.policy')
       .where('f.domain', domain)
       .whereBetween('f.day', [from, to])
@@ -239,7 +240,7 @@ export class ReportStore {
       .sum({ sessions: 'f.sessions' })
       .count({ details: '*' })
       .groupBy('p.policy_type', 'f.result_type', 'f.receiving_mx_hostname', 'f.receiving_ip');
-    const policyRows = await this.knex(policies)
+    const policyRows: Row[] = await this.knex<Row>(policies)
       .where('domain', domain)
       .whereBetween('day', [from, to])
       .select('policy_type', 'fingerprint', 'mx')
@@ -247,31 +248,31 @@ export class ReportStore {
       .max({ last: 'day' })
       .groupBy('policy_type', 'fingerprint', 'mx');
     return {
-      days: dayRows.map((r: Record<string, unknown>) => ({ date: String(r.day), success: num(r.success), failure: num(r.failure) })),
-      organisations: orgRows.map((r: Record<string, unknown>) => ({
-        name: String(r.organisation),
+      days: dayRows.map((r: Row) => ({ date: text(r.day), success: num(r.success), failure: num(r.failure) })),
+      organisations: orgRows.map((r: Row) => ({
+        name: text(r.organisation),
         reports: num(r.reports),
         success: num(r.success),
         failure: num(r.failure),
-        lastDay: String(r.last).slice(0, 10),
+        lastDay: text(r.last).slice(0, 10),
       })),
       failures: failureRows
-        .map((r: Record<string, unknown>) => ({
-          policyType: String(r.policy_type),
-          resultType: String(r.result_type),
-          receivingMxHostname: r.receiving_mx_hostname == null ? null : String(r.receiving_mx_hostname),
-          receivingIp: r.receiving_ip == null ? null : String(r.receiving_ip),
+        .map((r: Row) => ({
+          policyType: text(r.policy_type),
+          resultType: text(r.result_type),
+          receivingMxHostname: nullableText(r.receiving_mx_hostname),
+          receivingIp: nullableText(r.receiving_ip),
           sessions: num(r.sessions),
           details: num(r.details),
         }))
         .sort((a, b) => b.sessions - a.sessions || a.resultType.localeCompare(b.resultType)),
       policies: policyRows
-        .map((r: Record<string, unknown>) => ({
-          policyType: String(r.policy_type),
-          fingerprint: r.fingerprint == null ? null : String(r.fingerprint),
-          mx: String(r.mx ?? ''),
+        .map((r: Row) => ({
+          policyType: text(r.policy_type),
+          fingerprint: nullableText(r.fingerprint),
+          mx: text(r.mx),
           sessions: num(r.success) + num(r.failure),
-          lastDay: String(r.last),
+          lastDay: text(r.last),
         }))
         .sort((a, b) => b.sessions - a.sessions),
     };
@@ -279,15 +280,19 @@ export class ReportStore {
 
   /** Remembers which policy id a fingerprint was served under, from when (one row per change). */
   async recordPolicyId(domain: string, policyId: string, fingerprint: string, servedFrom: Date): Promise<void> {
-    const last = await this.knex(this.tables.policyIds).where('domain', domain).orderBy('served_from', 'desc').orderBy('id', 'desc').first();
+    const last: Row | undefined = await this.knex<Row>(this.tables.policyIds)
+      .where('domain', domain)
+      .orderBy('served_from', 'desc')
+      .orderBy('id', 'desc')
+      .first();
     if (last && last.policy_id === policyId) return;
     await this.knex(this.tables.policyIds).insert({ domain, policy_id: policyId, fingerprint, served_from: servedFrom.toISOString() });
   }
 
   /** The domain's policy ids, oldest first, with their fingerprints and when each started being served. */
   async policyIds(domain: string): Promise<Array<{ id: string; fingerprint: string; servedFrom: string }>> {
-    const rows = await this.knex(this.tables.policyIds).where('domain', domain).orderBy('served_from').orderBy('id').limit(1000);
-    return rows.map((r: Record<string, unknown>) => ({ id: String(r.policy_id), fingerprint: String(r.fingerprint), servedFrom: String(r.served_from) }));
+    const rows: Row[] = await this.knex<Row>(this.tables.policyIds).where('domain', domain).orderBy('served_from').orderBy('id').limit(1000);
+    return rows.map((r: Row) => ({ id: text(r.policy_id), fingerprint: text(r.fingerprint), servedFrom: text(r.served_from) }));
   }
 
   /**
@@ -310,30 +315,37 @@ export class ReportStore {
   }
 }
 
-function settingsOf(row: Record<string, unknown>): ReportingSettings {
+/** The settings row just written in this transaction (it cannot be missing: the write made it). */
+async function savedRow(trx: Knex.Transaction, table: string, domain: string): Promise<Row> {
+  const row = await trx<Row>(table).where('domain', domain).first();
+  if (!row) throw new Error(`the TLS reporting settings of ${domain} were not found right after they were written`);
+  return row;
+}
+
+function settingsOf(row: Row): ReportingSettings {
   let rua: string[] = [];
   try {
-    const parsed = JSON.parse(String(row.rua ?? '[]')) as unknown;
+    const parsed = JSON.parse(text(row.rua) || '[]') as unknown;
     if (Array.isArray(parsed)) rua = parsed.filter((u): u is string => typeof u === 'string');
   } catch {
     rua = [];
   }
-  return { domain: String(row.domain), rua, token: String(row.token), updatedAt: String(row.updated_at) };
+  return { domain: text(row.domain), rua, token: text(row.token), updatedAt: text(row.updated_at) };
 }
 
-function metaOf(row: Record<string, unknown>): StoredReportMeta {
+function metaOf(row: Row): StoredReportMeta {
   return {
     id: Number(row.id),
-    domain: String(row.domain),
-    organisation: String(row.organisation),
-    reportId: String(row.report_id),
-    contactInfo: row.contact_info == null ? null : String(row.contact_info),
-    start: String(row.start_at),
-    end: String(row.end_at),
-    receivedAt: String(row.received_at),
+    domain: text(row.domain),
+    organisation: text(row.organisation),
+    reportId: text(row.report_id),
+    contactInfo: nullableText(row.contact_info),
+    start: text(row.start_at),
+    end: text(row.end_at),
+    receivedAt: text(row.received_at),
     receivedVia: row.received_via === 'mail' ? 'mail' : 'https',
-    dkim: row.dkim == null ? null : String(row.dkim),
-    dkimDomain: row.dkim_domain == null ? null : String(row.dkim_domain),
+    dkim: nullableText(row.dkim),
+    dkimDomain: nullableText(row.dkim_domain),
     success: num(row.success),
     failure: num(row.failure),
   };

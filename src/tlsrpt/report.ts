@@ -78,21 +78,6 @@ export interface TlsReport {
 
 export type ReportParse = { ok: true; report: TlsReport } | { ok: false; problems: ReportProblem[] };
 
-/** The result types RFC 8460 section 4.3 defines (others are kept as sent). */
-export const KNOWN_RESULT_TYPES = [
-  'starttls-not-supported',
-  'certificate-host-mismatch',
-  'certificate-expired',
-  'certificate-not-trusted',
-  'validation-failure',
-  'tlsa-invalid',
-  'dnssec-invalid',
-  'dane-required',
-  'sts-policy-fetch-error',
-  'sts-policy-invalid',
-  'sts-webpki-invalid',
-] as const;
-
 /** Result types that mean the MTA-STS policy itself could not be used (what blocks enforce). */
 export const STS_POLICY_RESULT_TYPES: ReadonlySet<string> = new Set(['sts-policy-fetch-error', 'sts-policy-invalid', 'sts-webpki-invalid']);
 
@@ -120,7 +105,7 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
 }
 
 /** Parses a report's JSON text (or an already parsed value). Never throws. */
-export function parseReport(input: string | unknown): ReportParse {
+export function parseReport(input: unknown): ReportParse {
   let value: unknown = input;
   if (typeof input === 'string') {
     if (input.length > REPORT_LIMITS.textLength) return { ok: false, problems: [{ code: 'report.size', field: '' }] };

@@ -57,7 +57,9 @@ export function resendPage(ctx: PluginContext): ErrorRequestHandler {
       res.status(expiredLogin ? 401 : 403);
       await ctx.pages.page(req, res, { title: t.t('resend.title'), domain, content, status: expiredLogin ? 401 : 403 });
     };
-    const go = () => render().catch(next);
+    const go = (): void => {
+      render().catch(next);
+    };
     if (req.body === undefined) parse(req, res, (parseErr?: unknown) => (parseErr ? next(err) : go()));
     else go();
   };

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { CATALOGUES, ENGLISH, LOCALES, format, translate, translator, type MessageKey } from '../../src/i18n';
+import { CATALOGUES, LOCALES, format, translate, translator, type MessageKey } from '../../src/i18n';
+
+const ENGLISH = translator('en');
 import { placeholdersOf } from '../../src/i18n/format';
 import { negotiateLocale, parseAcceptLanguage, supportedLocale } from '../../src/i18n/negotiate';
 import { errorText } from '../../src/web/errors';

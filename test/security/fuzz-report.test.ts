@@ -23,7 +23,7 @@ function mutate(sample: Record<string, unknown>, path: Array<string | number>, r
   return sample;
 }
 
-function check(input: string | unknown): void {
+function check(input: unknown): void {
   const text = typeof input === 'string' ? input : (JSON.stringify(input) ?? '');
   const result = parseReport(input);
   const size = JSON.stringify(result).length;
