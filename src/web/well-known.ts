@@ -8,6 +8,8 @@ import { policyBody, type MtaStsService } from '../service';
 
 /** The same short body for every 404, so that it says nothing about which domains exist. */
 const NOT_FOUND = 'Not found\n';
+/** ACME HTTP-01 challenges (RFC 8555 section 8.3): always the host's next middleware's business. */
+const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 const BAD_REQUEST = 'Bad request: more than one Host header\n';
 
 /** True when a file server would map this raw path to the policy file (decoded, dot segments, `\\`, any case). */
@@ -64,13 +66,17 @@ function send(res: ServerResponse, req: IncomingMessage, status: number, payload
 /**
  * The policy file, generated per Host header. Mounted before any static middleware, it answers
  * every request for the policy path (so a stale static file is never reached) and every request
- * to an `mta-sts.` host; anything else goes on to the host's app. It never redirects, never sets
+ * to an `mta-sts.` host except `/.well-known/acme-challenge/...`; anything else goes on to the
+ * host's app. It never redirects, never sets
  * a cookie, and its 404 says nothing about which domains exist.
  */
 export function createWellKnownHandler(service: MtaStsService, logger: Logger) {
   return function mtaStsWellKnown(req: Request, res: Response, next: NextFunction): void {
     const { path, host } = requestTarget(req);
     const stsHost = host.length > 8 && host.slice(0, 8).toLowerCase() === 'mta-sts.';
+    // A certificate for mta-sts.<domain> is validated on this very host: its challenge path goes on,
+    // any method, to the ACME responder mounted after the plugin (unless it is a disguised policy path).
+    if (stsHost && path.startsWith(ACME_CHALLENGE_PREFIX) && !reachesPolicyFile(path)) return next();
     // A static file server decodes and normalises the path, so `/.well-known/mta%2Dsts.txt` or
     // `//.well-known/./mta-sts.txt` would reach a stale file on disk: answer those here too.
     if (path !== POLICY_PATH && !stsHost) {
