@@ -70,7 +70,7 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
   const store = new CertificateStore(o.knex, o.tablePrefix);
   if (o.directoryCa) acme.axios.defaults.httpsAgent = new Agent({ ca: o.directoryCa });
   const challenges = new Map<string, string>();
-  const contexts = new Map<string, { notAfter: string | null; context: SecureContext }>();
+  const contexts = new Map<string, { certificate: string; context: SecureContext }>();
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<PassSummary> | null = null;
   let client: acme.Client | null = null;
@@ -82,9 +82,9 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
     for (const row of rows) {
       if (!row.keyEnc || !row.certificate) continue;
       const known = contexts.get(row.name);
-      if (known && known.notAfter === row.notAfter) continue;
+      if (known && known.certificate === row.certificate) continue;
       try {
-        contexts.set(row.name, { notAfter: row.notAfter, context: createSecureContext({ key: decrypt(o.key, row.keyEnc), cert: row.certificate, minVersion: 'TLSv1.2' }) });
+        contexts.set(row.name, { certificate: row.certificate, context: createSecureContext({ key: decrypt(o.key, row.keyEnc), cert: row.certificate, minVersion: 'TLSv1.2' }) });
       } catch (err) {
         logger.error(`the certificate for ${row.name} could not be loaded: ${reasonOf(err)}`);
       }
