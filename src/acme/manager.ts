@@ -69,6 +69,9 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
   const { service, logger } = o;
   const store = new CertificateStore(o.knex, o.tablePrefix);
   if (o.directoryCa) acme.axios.defaults.httpsAgent = new Agent({ ca: o.directoryCa });
+  // acme-client's own retry settings live on its shared axios instance (not typed).
+  const settings = (acme.axios.defaults as { acmeSettings?: { retryMaxAttempts: number } }).acmeSettings;
+  if (settings) settings.retryMaxAttempts = o.requestRetries;
   const challenges = new Map<string, string>();
   const contexts = new Map<string, { certificate: string; context: SecureContext }>();
   let timer: NodeJS.Timeout | null = null;

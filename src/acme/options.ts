@@ -34,6 +34,12 @@ export interface CertificateManagerOptions {
   retryMaxMs?: number;
   /** How long the ordering lock holds without being renewed (default 10 min): a crashed instance frees it then. */
   lockTtlMs?: number;
+  /**
+   * How often acme-client itself retries a request the CA refused with 429/503 or a network error
+   * (default 2; its own default is 5 with waits of 5, 10, 15... s). The manager's back-off does the rest.
+   * Process-wide in acme-client, like `directoryCa`.
+   */
+  requestRetries?: number;
   /** PEM of extra CAs to trust for the directory's HTTPS (a test CA such as pebble's). Process-wide in acme-client. */
   directoryCa?: string;
   logger?: Logger;
@@ -51,6 +57,12 @@ export interface ResolvedManagerOptions extends Required<Omit<CertificateManager
 const positive = (name: string, value: unknown, fallback: number): number => {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number`);
+  return value;
+};
+
+const retries = (value: unknown): number => {
+  if (value === undefined) return 2;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10) throw new TypeError('requestRetries must be a whole number from 0 to 10');
   return value;
 };
 
@@ -84,6 +96,7 @@ export function resolveManagerOptions(options: CertificateManagerOptions, fallba
     retryInitialMs: positive('retryInitialMs', options.retryInitialMs, 5 * 60_000),
     retryMaxMs: positive('retryMaxMs', options.retryMaxMs, 24 * 3600_000),
     lockTtlMs: positive('lockTtlMs', options.lockTtlMs, 10 * 60_000),
+    requestRetries: retries(options.requestRetries),
     directoryCa: options.directoryCa ?? null,
     logger: options.logger ?? fallbackLogger,
     now: options.now ?? (() => new Date()),
