@@ -344,6 +344,8 @@ export class MtaStsService {
   /** The built-in ACME client's state per certificate name (no key material), for status pages and the command. */
   async certificateStatus(): Promise<Array<Omit<CertificateRow, 'keyEnc'>>> {
     const store = new CertificateStore(this.deps.store.knex, this.deps.migrations.tablePrefix);
+    // Before migration 20261201000300 (or never used): no state to show.
+    if (!(await store.knex.schema.hasTable(store.tables.certificates))) return [];
     const rows = await store.all();
     return rows.map(({ keyEnc: _secret, ...row }) => row);
   }
