@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import * as acme from 'acme-client';
 import { consoleLogger } from '../logger';
-import type { CertificateTarget, MtaStsService } from '../service';
+import type { CertificateTarget } from '../service';
 import { CertificateStore, type CertificateRow, type CertificateState } from '../store/certificate-store';
 import { canonicalIp, resolveManagerOptions, type CertificateManagerOptions, type ResolvedManagerOptions } from './options';
 import { decrypt, encrypt } from './secret';
@@ -87,7 +87,10 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
       const known = contexts.get(row.name);
       if (known && known.certificate === row.certificate) continue;
       try {
-        contexts.set(row.name, { certificate: row.certificate, context: createSecureContext({ key: decrypt(o.key, row.keyEnc), cert: row.certificate, minVersion: 'TLSv1.2' }) });
+        contexts.set(row.name, {
+          certificate: row.certificate,
+          context: createSecureContext({ key: decrypt(o.key, row.keyEnc), cert: row.certificate, minVersion: 'TLSv1.2' }),
+        });
       } catch (err) {
         logger.error(`the certificate for ${row.name} could not be loaded: ${reasonOf(err)}`);
       }
@@ -102,7 +105,11 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
       account = await store.account(o.directoryUrl);
       if (!account) throw new Error('the ACME account key could not be stored');
     }
-    client = new acme.Client({ directoryUrl: o.directoryUrl, accountKey: decrypt(o.key, account.keyEnc), ...(account.accountUrl ? { accountUrl: account.accountUrl } : {}) });
+    client = new acme.Client({
+      directoryUrl: o.directoryUrl,
+      accountKey: decrypt(o.key, account.keyEnc),
+      ...(account.accountUrl ? { accountUrl: account.accountUrl } : {}),
+    });
     return client;
   }
 
@@ -262,7 +269,8 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
     async renew(name) {
       const key = name.toLowerCase();
       const summary: PassSummary = { ordered: true, issued: [], failed: [], skipped: [] };
-      if (!(await store.acquireLock(ORDER_LOCK, o.instanceId, nowMs(), o.lockTtlMs))) throw new Error('another instance is ordering certificates now; try again shortly');
+      if (!(await store.acquireLock(ORDER_LOCK, o.instanceId, nowMs(), o.lockTtlMs)))
+        throw new Error('another instance is ordering certificates now; try again shortly');
       try {
         await attempt(key, (await store.get(key)) ?? undefined, summary);
       } finally {

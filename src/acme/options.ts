@@ -62,7 +62,8 @@ const positive = (name: string, value: unknown, fallback: number): number => {
 
 const retries = (value: unknown): number => {
   if (value === undefined) return 2;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10) throw new TypeError('requestRetries must be a whole number from 0 to 10');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10)
+    throw new TypeError('requestRetries must be a whole number from 0 to 10');
   return value;
 };
 
@@ -76,7 +77,8 @@ export function resolveManagerOptions(options: CertificateManagerOptions, fallba
     throw new TypeError('directoryUrl must be the URL of an ACME directory (https://...)');
   }
   if (url.protocol !== 'https:') throw new TypeError('directoryUrl must be an https:// URL (RFC 8555 requires HTTPS)');
-  if (typeof options.email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email)) throw new TypeError('email must be a mail address the CA can write to');
+  if (typeof options.email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email))
+    throw new TypeError('email must be a mail address the CA can write to');
   if (!Array.isArray(options.addresses) || options.addresses.some((a) => typeof a !== 'string' || isIP(a) === 0))
     throw new TypeError("addresses must be a list of this server's IP addresses (may be empty: then names are not checked)");
   const prefix = options.tablePrefix ?? 'mta_sts_';

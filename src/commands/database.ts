@@ -79,7 +79,10 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
         });
         if (opts.json) return printJson({ names, status });
         for (const s of status) {
-          const detail = s.state === 'issued' ? `valid until ${s.notAfter ?? '?'}${s.reason ? ` (last attempt: ${s.reason})` : ''}` : (s.reason ?? (s.state === 'pending' ? 'not ordered yet' : ''));
+          const detail =
+            s.state === 'issued'
+              ? `valid until ${s.notAfter ?? '?'}${s.reason ? ` (last attempt: ${s.reason})` : ''}`
+              : (s.reason ?? (s.state === 'pending' ? 'not ordered yet' : ''));
           process.stdout.write(`${s.name}\t${s.state}\t${detail}${s.nextAttempt ? `; next attempt ${s.nextAttempt}` : ''}\n`);
         }
       });

@@ -58,7 +58,7 @@ export class CertificateStore {
   }
 
   async all(): Promise<CertificateRow[]> {
-    const rows: Array<Record<string, unknown>> = await this.knex(this.tables.certificates).select('*').orderBy('name');
+    const rows = await this.knex<Record<string, unknown>>(this.tables.certificates).select('*').orderBy('name');
     return rows.map(rowOf);
   }
 

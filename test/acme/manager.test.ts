@@ -35,7 +35,15 @@ describe('the certificate manager: what it orders, when, and what it refuses', (
     db = await createTestDb('sqlite');
     await createHostTables(db, [{ domain: 'example.org' }, { domain: 'retired.example' }]);
     service = MtaStsService.fromOptions(
-      resolveOptions({ knex: db.knex, mailHostname: 'mail.example.org', domainTable: db.domainTable, migrationsTable: db.migrationsTable, tablePrefix: db.tablePrefix, logger, ...LOOPBACK_ONLY }),
+      resolveOptions({
+        knex: db.knex,
+        mailHostname: 'mail.example.org',
+        domainTable: db.domainTable,
+        migrationsTable: db.migrationsTable,
+        tablePrefix: db.tablePrefix,
+        logger,
+        ...LOOPBACK_ONLY,
+      }),
     );
     await service.migrate();
     for (const domain of ['example.org', 'retired.example']) {

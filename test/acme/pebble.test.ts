@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
@@ -27,9 +28,9 @@ describe('ACME end to end against pebble', function () {
   let wellKnown: ReturnType<typeof createMtaSts>['wellKnown'];
   const logLines: string[] = [];
   const logger: Logger = {
-    error: (m, d) => logLines.push(`error ${m} ${d === undefined ? '' : String(d)}`),
-    warn: (m, d) => logLines.push(`warn ${m} ${d === undefined ? '' : String(d)}`),
-    info: (m, d) => logLines.push(`info ${m} ${d === undefined ? '' : String(d)}`),
+    error: (m, d) => logLines.push(`error ${m} ${d === undefined ? '' : inspect(d, { depth: 5 })}`),
+    warn: (m, d) => logLines.push(`warn ${m} ${d === undefined ? '' : inspect(d, { depth: 5 })}`),
+    info: (m, d) => logLines.push(`info ${m} ${d === undefined ? '' : inspect(d, { depth: 5 })}`),
   };
   const encryptionKey = randomBytes(32).toString('base64');
 
@@ -99,7 +100,10 @@ describe('ACME end to end against pebble', function () {
     const elsewhere = status.find((s) => s.name === 'mta-sts.elsewhere.test');
     assert.equal(elsewhere?.state, 'skipped');
     assert.match(elsewhere?.reason ?? '', /192\.0\.2\.10.*not to this server/);
-    assert.ok(logLines.some((line) => line.includes('mta-sts.elsewhere.test points to 192.0.2.10')), 'the skip is logged with its reason');
+    assert.ok(
+      logLines.some((line) => line.includes('mta-sts.elsewhere.test points to 192.0.2.10')),
+      'the skip is logged with its reason',
+    );
     for (const name of ['mta-sts.example.test', 'mta-sts.second.test']) {
       const s = status.find((x) => x.name === name);
       assert.equal(s?.state, 'issued', name);
@@ -117,7 +121,14 @@ describe('ACME end to end against pebble', function () {
     try {
       const body = await new Promise<string>((resolve, reject) => {
         const req = httpsRequest(
-          { host: '127.0.0.1', port, servername: 'mta-sts.example.test', path: '/.well-known/mta-sts.txt', headers: { Host: 'mta-sts.example.test' }, ca: root },
+          {
+            host: '127.0.0.1',
+            port,
+            servername: 'mta-sts.example.test',
+            path: '/.well-known/mta-sts.txt',
+            headers: { Host: 'mta-sts.example.test' },
+            ca: root,
+          },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
@@ -131,7 +142,9 @@ describe('ACME end to end against pebble', function () {
       // TLS 1.1 and older are refused.
       await assert.rejects(
         new Promise((resolve, reject) => {
-          const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'mta-sts.example.test', ca: root, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }, () => resolve(socket));
+          const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'mta-sts.example.test', ca: root, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }, () =>
+            resolve(socket),
+          );
           socket.on('error', reject);
         }),
       );
@@ -150,16 +163,18 @@ describe('ACME end to end against pebble', function () {
     const after = manager.secureContext('mta-sts.second.test');
     assert.notEqual(after, context, 'the served context was replaced');
     assert.ok(before?.issuedAt !== undefined);
-    const cert = new X509Certificate((await db.knex(`${db.tablePrefix}acme_certificates`).where({ name: 'mta-sts.second.test' }).first()).certificate as string);
+    const cert = new X509Certificate(
+      (await db.knex(`${db.tablePrefix}acme_certificates`).where({ name: 'mta-sts.second.test' }).first()).certificate as string,
+    );
     assert.match(cert.subjectAltName ?? '', /mta-sts\.second\.test/);
   });
 
   it('never shows a private key: not in a log line, not in status(), not in the table unencrypted', async () => {
     const everything = [...logLines, JSON.stringify(await manager.status()), JSON.stringify(await service.certificateStatus())].join('\n');
     assert.doesNotMatch(everything, /PRIVATE KEY/);
-    const rows = (await db.knex(`${db.tablePrefix}acme_certificates`).select('key_enc')) as Array<{ key_enc: string | null }>;
+    const rows = await db.knex<{ key_enc: string | null }>(`${db.tablePrefix}acme_certificates`).select('key_enc');
     for (const row of rows) assert.doesNotMatch(row.key_enc ?? '', /PRIVATE KEY|BEGIN/);
-    const accounts = (await db.knex(`${db.tablePrefix}acme_accounts`).select('key_enc')) as Array<{ key_enc: string }>;
+    const accounts = await db.knex<{ key_enc: string }>(`${db.tablePrefix}acme_accounts`).select('key_enc');
     assert.equal(accounts.length, 1);
     assert.doesNotMatch(accounts[0].key_enc, /PRIVATE KEY|BEGIN/);
   });

@@ -19,7 +19,10 @@ describe('ACME keys at rest (AES-256-GCM)', () => {
 
   it('refuses a wrong key or an altered value with a code, without quoting the value', () => {
     const stored = encrypt(key, 'secret text');
-    assert.throws(() => decrypt(randomBytes(32), stored), (err: Error & { code?: string }) => err.code === 'MTA_STS_ACME_BAD_KEY' && !err.message.includes(stored));
+    assert.throws(
+      () => decrypt(randomBytes(32), stored),
+      (err: Error & { code?: string }) => err.code === 'MTA_STS_ACME_BAD_KEY' && !err.message.includes(stored),
+    );
     const altered = stored.slice(0, -2) + (stored.endsWith('A') ? 'BB' : 'AA');
     assert.throws(() => decrypt(key, altered), /could not be decrypted/);
   });
@@ -28,7 +31,8 @@ describe('ACME keys at rest (AES-256-GCM)', () => {
     assert.equal(parseEncryptionKey('00'.repeat(32)).length, 32);
     assert.equal(parseEncryptionKey(randomBytes(32).toString('base64')).length, 32);
     assert.equal(parseEncryptionKey(randomBytes(32).toString('base64url')).length, 32);
-    for (const bad of ['', 'short', '00'.repeat(16), randomBytes(16).toString('base64'), 42]) assert.throws(() => parseEncryptionKey(bad), /^TypeError: encryptionKey must/);
+    for (const bad of ['', 'short', '00'.repeat(16), randomBytes(16).toString('base64'), 42])
+      assert.throws(() => parseEncryptionKey(bad), /^TypeError: encryptionKey must/);
   });
 });
 
@@ -60,7 +64,14 @@ for (const kind of DB_KINDS) {
 
     it('keeps one row per name, updating the fields given', async () => {
       await store.put('mta-sts.example.org', { state: 'failed', reason: 'boom', failures: 1 });
-      await store.put('mta-sts.example.org', { state: 'issued', reason: null, failures: 0, notAfter: '2027-01-01T00:00:00.000Z', keyEnc: 'v1.x.y.z', certificate: 'PEM' });
+      await store.put('mta-sts.example.org', {
+        state: 'issued',
+        reason: null,
+        failures: 0,
+        notAfter: '2027-01-01T00:00:00.000Z',
+        keyEnc: 'v1.x.y.z',
+        certificate: 'PEM',
+      });
       const rows = await store.all();
       assert.equal(rows.length, 1);
       assert.deepEqual(

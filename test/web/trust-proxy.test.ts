@@ -29,7 +29,11 @@ describe('trustProxy: who may name the host by X-Forwarded-Host or Forwarded', (
         .set('Host', 'backend')
         .set('X-Forwarded-Host', 'mta-sts.forged.example, mta-sts.example.org');
       assert.equal(appended.text, BODY);
-      const forwarded = await server.request().get('/.well-known/mta-sts.txt').set('Host', 'backend').set('Forwarded', 'for=192.0.2.1;host="mta-sts.example.org";proto=https');
+      const forwarded = await server
+        .request()
+        .get('/.well-known/mta-sts.txt')
+        .set('Host', 'backend')
+        .set('Forwarded', 'for=192.0.2.1;host="mta-sts.example.org";proto=https');
       assert.equal(forwarded.status, 200);
       assert.equal(forwarded.text, BODY);
     });
@@ -49,7 +53,11 @@ describe('trustProxy: who may name the host by X-Forwarded-Host or Forwarded', (
     after(() => server.close());
 
     it('never lets a forged X-Forwarded-Host or Forwarded select a policy: Host alone counts', async () => {
-      const forged = await server.request().get('/.well-known/mta-sts.txt').set('Host', 'mta-sts.unknown.example').set('X-Forwarded-Host', 'mta-sts.example.org');
+      const forged = await server
+        .request()
+        .get('/.well-known/mta-sts.txt')
+        .set('Host', 'mta-sts.unknown.example')
+        .set('X-Forwarded-Host', 'mta-sts.example.org');
       assert.equal(forged.status, 404);
       assert.doesNotMatch(forged.text, /mode: enforce/);
       const forwarded = await server.request().get('/.well-known/mta-sts.txt').set('Host', 'www.example.org').set('Forwarded', 'host=mta-sts.example.org');
@@ -62,7 +70,10 @@ describe('trustProxy: who may name the host by X-Forwarded-Host or Forwarded', (
   it('refuses a trustProxy entry that is no address or range, naming the option', async () => {
     const server = await createServer();
     try {
-      assert.throws(() => createMtaSts({ knex: server.db.knex, mailHostname: 'mail.example.org', trustProxy: ['proxy.example'] }), /options\.trustProxy\[0\] must be/);
+      assert.throws(
+        () => createMtaSts({ knex: server.db.knex, mailHostname: 'mail.example.org', trustProxy: ['proxy.example'] }),
+        /options\.trustProxy\[0\] must be/,
+      );
     } finally {
       await server.close();
     }
