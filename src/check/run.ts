@@ -12,6 +12,7 @@ import { failedCheck, lookupFailureText, type Check, type CheckName, type Verdic
 import { mxCheck, mxHosts, stsHostCheck, stsTxtCheck } from './verdicts/records';
 import { daneCheck, tlsrptCheck } from './verdicts/related';
 import { httpsCheck, mxTlsCheck, policyCheck, type ServedPolicy } from './verdicts/delivery';
+import { caaCheck, caaNames } from './verdicts/caa';
 
 export interface DnsCheckInput {
   /** A-label. */
@@ -38,6 +39,11 @@ export interface DnsCheckInput {
    * by all its checks; without one, this check gets its own of DEFAULT_MAX_SOCKETS.
    */
   limiter?: SocketLimiter;
+  /**
+   * The issuer domain of the ACME CA that orders the certificate of mta-sts.<domain>
+   * (`letsencrypt.org`): the CAA check then says whether CAA allows it. Optional.
+   */
+  acmeCa?: string | null;
 }
 
 /**
@@ -83,6 +89,7 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
   };
   const mx = dns.lookup(domain, 'MX');
   const tlsrpt = dns.lookup(`_smtp._tls.${domain}`, 'TXT');
+  const caa = Promise.all(caaNames(domain).map((name) => dns.lookup(name, 'CAA')));
   // The MX hosts are nearly always the policy's own MX entries (and the mail host): ask their
   // TLSA records, and their addresses for the STARTTLS probe, now rather than after the MX
   // answer, so that the check takes one round of lookups instead of two. The second wave below
@@ -148,6 +155,7 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
       const [answer, probes, rest] = await Promise.all([mx, mxTls, unchecked]);
       return mxTlsCheck({ domain, policy, mx: answer, probes, now, unchecked: rest });
     }),
+    settle('caa', async () => caaCheck({ domain, lookups: await caa, acmeCa: input.acmeCa ?? null })),
   ]);
   return { domain, id: policy?.id ?? null, checkedAt: now.toISOString(), checks };
 }

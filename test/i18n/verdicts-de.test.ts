@@ -3,6 +3,7 @@ import { CATALOGUES } from '../../src/i18n';
 import {
   CHECK_CODES,
   CHECK_NAMES,
+  caaCheck,
   daneCheck,
   failedCheck,
   httpsCheck,
@@ -193,6 +194,19 @@ const SCENARIOS: Record<string, () => Verdict> = {
   'https byte order mark': https(fetched(`\uFEFF${body}`)),
   'https invalid': https(fetched('mode: bogus\n')),
   'mx-tls disabled': mxTls(null),
+  'caa none': () => caaCheck({ domain: 'example.org', lookups: [nodata(HOST, 'CAA'), nodata('example.org', 'CAA'), nodata('org', 'CAA')], acmeCa: 'letsencrypt.org' }),
+  'caa allows the ACME CA': () =>
+    caaCheck({
+      domain: 'example.org',
+      lookups: [nodata(HOST, 'CAA'), answer('example.org', 'CAA', [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }])],
+      acmeCa: 'letsencrypt.org',
+    }),
+  'caa present, no ACME CA configured': () =>
+    caaCheck({ domain: 'example.org', lookups: [answer(HOST, 'CAA', [{ flags: 0, tag: 'issue', value: 'sectigo.com' }])] }),
+  'caa forbids the ACME CA': () =>
+    caaCheck({ domain: 'example.org', lookups: [nodata(HOST, 'CAA'), answer('example.org', 'CAA', [{ flags: 0, tag: 'issue', value: 'sectigo.com' }])], acmeCa: 'letsencrypt.org' }),
+  'caa forbids every CA': () => caaCheck({ domain: 'example.org', lookups: [answer(HOST, 'CAA', [{ flags: 0, tag: 'issue', value: ';' }])], acmeCa: 'letsencrypt.org' }),
+  'caa lookup failed': () => caaCheck({ domain: 'example.org', lookups: [timeout(HOST, 'CAA')], acmeCa: 'letsencrypt.org' }),
   ...Object.fromEntries(CHECK_NAMES.filter((name) => name !== 'mx').map((name) => [`failed check ${name}`, () => failedCheck(name, new Error('boom'))])),
 };
 
