@@ -207,7 +207,7 @@ describe('the mta-sts command', function () {
       assert.deepEqual(parsed.unknown, ['nosuch.example']);
       assert.deepEqual(
         parsed.results[0].checks.map((c: { name: string }) => c.name),
-        ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls'],
+        ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls', 'caa'],
       );
     });
 
