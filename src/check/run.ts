@@ -11,7 +11,7 @@ import { SocketLimiter } from '../limiter';
 import { failedCheck, lookupFailureText, type Check, type CheckName, type Verdict } from './verdicts/kit';
 import { mxCheck, mxHosts, stsHostCheck, stsTxtCheck } from './verdicts/records';
 import { daneCheck, tlsrptCheck } from './verdicts/related';
-import { httpsCheck, mxTlsCheck, policyCheck, type ServedPolicy } from './verdicts/delivery';
+import { httpsCheck, mxTlsCheck, policyCheck, type AcmeOrderState, type ServedPolicy } from './verdicts/delivery';
 import { caaCheck, caaNames } from './verdicts/caa';
 
 export interface DnsCheckInput {
@@ -44,6 +44,8 @@ export interface DnsCheckInput {
    * (`letsencrypt.org`): the CAA check then says whether CAA allows it. Optional.
    */
   acmeCa?: string | null;
+  /** The built-in ACME client's last order for mta-sts.<domain>, when it is on (shown by `https`). */
+  acme?: () => Promise<AcmeOrderState | null>;
 }
 
 /**
@@ -102,6 +104,7 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
     }
   }
   const served = quiet(readServed(input.servedPolicy));
+  const acme = quiet(readAcme(input.acme));
   const web = input.https ?? {};
   const https = quiet(
     httpsOn ? probeHttps({ resolver: dns, domain, port: web.port, ca: web.ca, timeoutMs: web.timeoutMs, ...network }) : Promise.resolve(null),
@@ -150,7 +153,7 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
       const mxFailure = !answer.ok && answer.failure !== 'nxdomain' && answer.failure !== 'nodata' ? lookupFailureText(answer) : undefined;
       return daneCheck({ hosts: names, tlsa: records, mxFailure, unchecked: rest });
     }),
-    settle('https', async () => httpsCheck({ domain, policy, probe: await https, now })),
+    settle('https', async () => httpsCheck({ domain, policy, probe: await https, now, acme: await acme })),
     settle('mx-tls', async () => {
       const [answer, probes, rest] = await Promise.all([mx, mxTls, unchecked]);
       return mxTlsCheck({ domain, policy, mx: answer, probes, now, unchecked: rest });
@@ -228,6 +231,16 @@ function sharedLookups(resolver: Resolver, limiter: SocketLimiter): Resolver {
     return pending as Promise<LookupResult<T>>;
   };
   return { servers: resolver?.servers ?? [], timeoutMs: resolver?.timeoutMs ?? 0, lookup };
+}
+
+/** The ACME state is a side note: a slow or failing read leaves it out. */
+async function readAcme(read: DnsCheckInput['acme']): Promise<AcmeOrderState | null> {
+  if (!read) return null;
+  try {
+    return await within(Promise.resolve().then(read), SERVED_POLICY_TIMEOUT_MS, () => null);
+  } catch {
+    return null;
+  }
 }
 
 async function readServed(read: () => Promise<string | null>): Promise<ServedPolicy> {

@@ -488,4 +488,8 @@ export const de: Catalogue = {
   'dns.caa.forbids':
     'Die CAA-Einträge bei {name} erlauben nur {issuers}, nicht {ca}: Die Zertifikatsbestellung für {host} wird scheitern. Fügen Sie {name} CAA 0 issue "{ca}" hinzu oder entfernen Sie die Einträge.',
   'dns.caa.noCa': 'überhaupt keine Zertifizierungsstelle',
+  'dns.https.acme.issued': 'Eingebauter ACME-Client: Zertifikat ausgestellt, gültig bis {date}',
+  'dns.https.acme.failed': 'Eingebauter ACME-Client: Die letzte Bestellung ist gescheitert ({reason}); nächster Versuch am {next}',
+  'dns.https.acme.skipped': 'Eingebauter ACME-Client: nicht bestellt, {reason}',
+  'dns.https.acme.pending': 'Eingebauter ACME-Client: noch nicht bestellt',
 };

@@ -452,6 +452,10 @@ export const en = {
   'dns.caa.forbids':
     'The CAA records at {name} allow only {issuers}, not {ca}: the certificate order for {host} will fail. Add {name} CAA 0 issue "{ca}", or remove the records.',
   'dns.caa.noCa': 'no CA at all',
+  'dns.https.acme.issued': 'Built-in ACME client: certificate issued, valid until {date}',
+  'dns.https.acme.failed': 'Built-in ACME client: the last order failed ({reason}); next attempt on {next}',
+  'dns.https.acme.skipped': 'Built-in ACME client: not ordered, {reason}',
+  'dns.https.acme.pending': 'Built-in ACME client: not ordered yet',
 } as const;
 
 export type EnglishCatalogue = typeof en;

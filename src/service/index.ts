@@ -1,7 +1,7 @@
 // The plugin's use cases, in one place for every caller: the routers (tab, API, policy file), the
 // factory's members, and the coming CLI and scheduler. Routers never touch the store, the
 // served-policy cache or the resolver themselves; they call this.
-import { checkEach, failedDnsCheck, lookupFailureText, mxHosts, runDnsCheck, sayText, type DnsCheckResult, type DnsChecksOptions } from '../check';
+import { checkEach, failedDnsCheck, type AcmeOrderState, lookupFailureText, mxHosts, runDnsCheck, sayText, type DnsCheckResult, type DnsChecksOptions } from '../check';
 import { within } from '../deadline';
 import { createResolver, type Resolver } from '../dns';
 import type { Locale } from '../i18n';
@@ -364,7 +364,16 @@ export class MtaStsService {
       allowAddresses: this.deps.network.addresses,
       now: this.deps.now,
       locale,
+      acme: () => this.acmeOrderState(`mta-sts.${record.domain}`),
     });
+  }
+
+  /** The built-in ACME client's row for a name, when it has one (its table exists only once migrated). */
+  private async acmeOrderState(name: string): Promise<AcmeOrderState | null> {
+    const store = new CertificateStore(this.deps.store.knex, this.deps.migrations.tablePrefix);
+    if (!(await store.knex.schema.hasTable(store.tables.certificates))) return null;
+    const row = await store.get(name);
+    return row ? { state: row.state, reason: row.reason, notAfter: row.notAfter, nextAttempt: row.nextAttempt } : null;
   }
 
   /** The DNS Check of a domain by name; null for an unknown domain. */

@@ -111,6 +111,13 @@ describe('ACME end to end against pebble', function () {
     }
   });
 
+  it('the DNS Check shows the last order per name: issued with its end, or skipped with the reason', async () => {
+    const issued = (await service.dnsCheck('example.test'))?.checks.find((c) => c.name === 'https');
+    assert.match(issued?.found ?? '', /Built-in ACME client: certificate issued, valid until \d{4}-\d{2}-\d{2}/);
+    const skipped = (await service.dnsCheck('elsewhere.test'))?.checks.find((c) => c.name === 'https');
+    assert.match(skipped?.found ?? '', /Built-in ACME client: not ordered, mta-sts\.elsewhere\.test points to 192\.0\.2\.10/);
+  });
+
   it('serves the policy over HTTPS with the issued certificate, chosen by SNI, trusted through pebble’s root', async () => {
     const root = await pebble.root();
     const app = express();

@@ -194,6 +194,26 @@ const SCENARIOS: Record<string, () => Verdict> = {
   'https byte order mark': https(fetched(`\uFEFF${body}`)),
   'https invalid': https(fetched('mode: bogus\n')),
   'mx-tls disabled': mxTls(null),
+  'https ok, ACME certificate issued': () =>
+    httpsCheck({
+      domain: 'example.org',
+      policy: storedPolicy(),
+      probe: fetched(body),
+      now: NOW,
+      acme: { state: 'issued', reason: null, notAfter: '2027-03-01T00:00:00.000Z', nextAttempt: null },
+    }),
+  'https failed, last ACME order failed': () =>
+    httpsCheck({
+      domain: 'example.org',
+      policy: storedPolicy(),
+      probe: { url: fetched('').url, address: '192.0.2.10', failure: { stage: 'certificate', message: 'self-signed certificate' } },
+      now: NOW,
+      acme: { state: 'failed', reason: 'rateLimited', notAfter: null, nextAttempt: '2026-12-02T00:00:00.000Z' },
+    }),
+  'https disabled, ACME skipped': () =>
+    httpsCheck({ domain: 'example.org', policy: storedPolicy(), probe: null, now: NOW, acme: { state: 'skipped', reason: '198.51.100.1', notAfter: null, nextAttempt: null } }),
+  'https disabled, ACME pending': () =>
+    httpsCheck({ domain: 'example.org', policy: storedPolicy(), probe: null, now: NOW, acme: { state: 'pending', reason: null, notAfter: null, nextAttempt: null } }),
   'caa none': () => caaCheck({ domain: 'example.org', lookups: [nodata(HOST, 'CAA'), nodata('example.org', 'CAA'), nodata('org', 'CAA')], acmeCa: 'letsencrypt.org' }),
   'caa allows the ACME CA': () =>
     caaCheck({

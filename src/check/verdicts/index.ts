@@ -21,4 +21,4 @@ export { sayText } from '../../i18n/text';
 export { mxCheck, mxHosts, stsHostCheck, stsTxtCheck, type MxInput, type StsHostInput, type StsTxtInput } from './records';
 export { daneCheck, tlsRptProblemText, tlsrptCheck, type DaneInput, type TlsRptInput } from './related';
 export { caaCheck, caaNames, type CaaInput } from './caa';
-export { httpsCheck, mxTlsCheck, policyCheck, type HttpsInput, type MxTlsInput, type PolicyInput, type ServedPolicy } from './delivery';
+export { type AcmeOrderState, httpsCheck, mxTlsCheck, policyCheck, type HttpsInput, type MxTlsInput, type PolicyInput, type ServedPolicy } from './delivery';
