@@ -1,7 +1,17 @@
 // The plugin's use cases, in one place for every caller: the routers (tab, API, policy file), the
 // factory's members, and the coming CLI and scheduler. Routers never touch the store, the
 // served-policy cache or the resolver themselves; they call this.
-import { checkEach, failedDnsCheck, type AcmeOrderState, lookupFailureText, mxHosts, runDnsCheck, sayText, type DnsCheckResult, type DnsChecksOptions } from '../check';
+import {
+  checkEach,
+  failedDnsCheck,
+  type AcmeOrderState,
+  lookupFailureText,
+  mxHosts,
+  runDnsCheck,
+  sayText,
+  type DnsCheckResult,
+  type DnsChecksOptions,
+} from '../check';
 import { within } from '../deadline';
 import { createResolver, type Resolver } from '../dns';
 import type { Locale } from '../i18n';

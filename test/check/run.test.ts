@@ -86,7 +86,17 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
       result.checks.map((c) => c.name),
       [...CHECK_NAMES],
     );
-    assert.deepEqual(statuses(result), { 'sts-txt': 'ok', 'sts-host': 'ok', mx: 'ok', tlsrpt: 'ok', policy: 'ok', dane: 'info', https: 'ok', 'mx-tls': 'ok', caa: 'ok' });
+    assert.deepEqual(statuses(result), {
+      'sts-txt': 'ok',
+      'sts-host': 'ok',
+      mx: 'ok',
+      tlsrpt: 'ok',
+      policy: 'ok',
+      dane: 'info',
+      https: 'ok',
+      'mx-tls': 'ok',
+      caa: 'ok',
+    });
     assert.equal(result.domain, 'example.org');
     assert.equal(result.id, ID);
     assert.ok(!Number.isNaN(Date.parse(result.checkedAt)));

@@ -33,7 +33,8 @@ export function caaCheck({ domain, lookups, acmeCa }: CaaInput): Verdict {
   const at = relevant === -1 ? null : lookups[relevant];
   const records = at?.ok ? at.records : [];
   const found: Text = at ? list(records.map((r) => `${at.name} CAA ${r.flags} ${r.tag} "${r.value}"`)) : msg('dns.caa.foundNone', { host });
-  const say = (finding: Finding<'caa'>, status: CheckStatus, message: Text, params?: CheckParams) => verdict('caa', finding, status, expected, found, message, params);
+  const say = (finding: Finding<'caa'>, status: CheckStatus, message: Text, params?: CheckParams) =>
+    verdict('caa', finding, status, expected, found, message, params);
 
   if (failed) return say('lookup-failed', 'info', lookupFailedMessage(failed, `${failed.name} CAA`), { failure: failed.ok ? '' : failed.failure });
   if (!at) return say('none', 'ok', msg('dns.caa.none', { host }));
@@ -41,7 +42,8 @@ export function caaCheck({ domain, lookups, acmeCa }: CaaInput): Verdict {
   // Only iodef or issuewild: no restriction on (non-wildcard) certificates.
   if (issue.length === 0) return say('allows', 'ok', msg('dns.caa.noIssue', { name: at.name, host }), { name: at.name });
   const issuers = [...new Set(issue.map(issuerOf).filter((i) => i !== ''))];
-  if (ca === null) return say('present', 'info', msg('dns.caa.present', { name: at.name, host, issuers: issuers.join(', ') || ';' }), { name: at.name, issuers });
+  if (ca === null)
+    return say('present', 'info', msg('dns.caa.present', { name: at.name, host, issuers: issuers.join(', ') || ';' }), { name: at.name, issuers });
   if (issuers.includes(ca)) return say('allows', 'ok', msg('dns.caa.allows', { name: at.name, host, ca }), { name: at.name, ca });
   return say('forbids', 'warning', msg('dns.caa.forbids', { name: at.name, host, ca, issuers: issuers.join(', ') || msg('dns.caa.noCa') }), {
     name: at.name,
