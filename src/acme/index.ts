@@ -2,4 +2,3 @@
 // The server calls createCertificateManager and wires sniCallback and challengeMiddleware.
 export { createCertificateManager, type CertificateManager, type CertificateStatus, type PassSummary } from './manager';
 export type { CertificateManagerOptions } from './options';
-export { parseEncryptionKey } from './secret';

@@ -47,7 +47,7 @@ export type { ListQuery, SaveFailure, SaveResult } from '../store/policy-store';
 export type { Audit, HistoryEntry } from '../store/history-store';
 export { DEADLINE_CODE } from '../store/bounded';
 export { isDatabaseBusy, isDatabaseUnavailable };
-export type { CertificateRow, CertificateState } from '../store/certificate-store';
+export type { CertificateRow } from '../store/certificate-store';
 
 /** A name a certificate must cover, with what decides whether it is still worth renewing. */
 export interface CertificateTarget {

@@ -20,5 +20,5 @@ export { sayCheck } from '../../i18n/check-text';
 export { sayText } from '../../i18n/text';
 export { mxCheck, mxHosts, stsHostCheck, stsTxtCheck, type MxInput, type StsHostInput, type StsTxtInput } from './records';
 export { daneCheck, tlsRptProblemText, tlsrptCheck, type DaneInput, type TlsRptInput } from './related';
-export { caaCheck, caaNames, type CaaInput } from './caa';
+export { caaCheck, type CaaInput } from './caa';
 export { type AcmeOrderState, httpsCheck, mxTlsCheck, policyCheck, type HttpsInput, type MxTlsInput, type PolicyInput, type ServedPolicy } from './delivery';
