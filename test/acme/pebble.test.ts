@@ -39,11 +39,12 @@ describe('ACME end to end against pebble', function () {
     dns.setZone([
       { name: 'mta-sts.example.test', type: 'A', data: '127.0.0.1' },
       { name: 'mta-sts.second.test', type: 'A', data: '127.0.0.1' },
+      { name: 'mta-sts.third.test', type: 'A', data: '127.0.0.1' },
       // Its web server is somewhere else: the CA would validate there, so no order is placed.
       { name: 'mta-sts.elsewhere.test', type: 'A', data: '192.0.2.10' },
     ]);
     db = await createTestDb('sqlite');
-    await createHostTables(db, [{ domain: 'example.test' }, { domain: 'second.test' }, { domain: 'elsewhere.test' }]);
+    await createHostTables(db, [{ domain: 'example.test' }, { domain: 'second.test' }, { domain: 'elsewhere.test' }, { domain: 'third.test' }]);
     const options: MtaStsOptions = {
       knex: db.knex,
       mailHostname: 'mail.example.test',
@@ -176,8 +177,51 @@ describe('ACME end to end against pebble', function () {
     assert.match(cert.subjectAltName ?? '', /mta-sts\.second\.test/);
   });
 
+  it('orders the certificate of a newly activated policy on the next pass (every minute when started)', async () => {
+    const saved = await service.update('third.test', { active: true, mode: 'testing', mx: ['mail.third.test'], maxAge: 86400 }, 'json');
+    assert.equal(saved.status, 'saved');
+    const summary = await manager.runOnce();
+    assert.deepEqual(summary.issued, ['mta-sts.third.test'], 'only the new name: the others are valid for long');
+    assert.ok(manager.secureContext('mta-sts.third.test'));
+  });
+
+  it('a second instance sharing the database serves the same certificates without ordering again', async () => {
+    const second = createCertificateManager({
+      service,
+      knex: db.knex,
+      tablePrefix: db.tablePrefix,
+      directoryUrl: pebble.directoryUrl,
+      email: 'hostmaster@example.test',
+      termsAccepted: true,
+      encryptionKey,
+      addresses: ['127.0.0.1'],
+      logger,
+    });
+    const summary = await second.runOnce();
+    assert.deepEqual(summary.issued, [], 'nothing is due: the first instance issued them');
+    assert.ok(second.secureContext('mta-sts.example.test'), 'loaded from the shared table');
+    assert.ok(second.secureContext('MTA-STS.Example.Test.'), 'any case, trailing dot');
+    assert.equal(second.secureContext('mta-sts.elsewhere.test'), null);
+  });
+
   it('never shows a private key: not in a log line, not in status(), not in the table unencrypted', async () => {
-    const everything = [...logLines, JSON.stringify(await manager.status()), JSON.stringify(await service.certificateStatus())].join('\n');
+    // An instance with the wrong key cannot use the stored keys, and says so without quoting them.
+    const wrong = createCertificateManager({
+      service,
+      knex: db.knex,
+      tablePrefix: db.tablePrefix,
+      directoryUrl: pebble.directoryUrl,
+      email: 'hostmaster@example.test',
+      termsAccepted: true,
+      encryptionKey: randomBytes(32).toString('hex'),
+      addresses: ['127.0.0.1'],
+      logger,
+    });
+    await wrong.runOnce();
+    assert.equal(wrong.secureContext('mta-sts.example.test'), null);
+    assert.ok(logLines.some((l) => /could not be decrypted: is encryptionKey the one it was stored with/.test(l)));
+    const checks = JSON.stringify([await service.dnsCheck('example.test'), await service.dnsCheck('elsewhere.test')]);
+    const everything = [...logLines, checks, JSON.stringify(await manager.status()), JSON.stringify(await service.certificateStatus())].join('\n');
     assert.doesNotMatch(everything, /PRIVATE KEY/);
     const rows = await db.knex<{ key_enc: string | null }>(`${db.tablePrefix}acme_certificates`).select('key_enc');
     for (const row of rows) assert.doesNotMatch(row.key_enc ?? '', /PRIVATE KEY|BEGIN/);
