@@ -91,7 +91,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
   };
 
   return {
-    wellKnown: createWellKnownHandler(service, resolved.logger),
+    wellKnown: createWellKnownHandler(service, resolved.logger, resolved.trustProxy),
     admin: createAdminRouter(ctx),
     api: createApiRouter(ctx),
     async renderTab(req, res, domain) {

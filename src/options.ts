@@ -149,6 +149,12 @@ export interface MtaStsOptions {
    * (default 400) are pruned; each intake token takes at most `perTokenPerHour` reports (default 60).
    */
   reports?: { intakeUrl?: string; retentionDays?: number; perTokenPerHour?: number };
+  /**
+   * Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-Host` or `Forwarded: host=`
+   * names the host a policy is served for. Any other client is read by its `Host` header alone,
+   * so a forged `X-Forwarded-Host` never selects a policy. Default: none.
+   */
+  trustProxy?: string[];
 }
 
 export interface ResolvedOptions {
@@ -182,6 +188,7 @@ export interface ResolvedOptions {
   locale: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>) | null;
   now: () => Date;
   reports: { intakeUrl: string; retentionDays: number; perTokenPerHour: number };
+  trustProxy: Cidr[];
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -268,6 +275,7 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     locale,
     now,
     reports: reportsOption(object(options.reports, 'reports'), toALabel(options.mailHostname) as string),
+    trustProxy: parseCidrs(options.trustProxy, 'options.trustProxy'),
   };
 }
 

@@ -11,7 +11,8 @@ import { SocketLimiter } from '../limiter';
 import { failedCheck, lookupFailureText, type Check, type CheckName, type Verdict } from './verdicts/kit';
 import { mxCheck, mxHosts, stsHostCheck, stsTxtCheck } from './verdicts/records';
 import { daneCheck, tlsrptCheck } from './verdicts/related';
-import { httpsCheck, mxTlsCheck, policyCheck, type ServedPolicy } from './verdicts/delivery';
+import { httpsCheck, mxTlsCheck, policyCheck, type AcmeOrderState, type ServedPolicy } from './verdicts/delivery';
+import { caaCheck, caaNames } from './verdicts/caa';
 
 export interface DnsCheckInput {
   /** A-label. */
@@ -38,6 +39,13 @@ export interface DnsCheckInput {
    * by all its checks; without one, this check gets its own of DEFAULT_MAX_SOCKETS.
    */
   limiter?: SocketLimiter;
+  /**
+   * The issuer domain of the ACME CA that orders the certificate of mta-sts.<domain>
+   * (`letsencrypt.org`): the CAA check then says whether CAA allows it. Optional.
+   */
+  acmeCa?: string | null;
+  /** The built-in ACME client's last order for mta-sts.<domain>, when it is on (shown by `https`). */
+  acme?: () => Promise<AcmeOrderState | null>;
 }
 
 /**
@@ -83,6 +91,7 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
   };
   const mx = dns.lookup(domain, 'MX');
   const tlsrpt = dns.lookup(`_smtp._tls.${domain}`, 'TXT');
+  const caa = Promise.all(caaNames(domain).map((name) => dns.lookup(name, 'CAA')));
   // The MX hosts are nearly always the policy's own MX entries (and the mail host): ask their
   // TLSA records, and their addresses for the STARTTLS probe, now rather than after the MX
   // answer, so that the check takes one round of lookups instead of two. The second wave below
@@ -95,6 +104,7 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
     }
   }
   const served = quiet(readServed(input.servedPolicy));
+  const acme = quiet(readAcme(input.acme));
   const web = input.https ?? {};
   const https = quiet(
     httpsOn ? probeHttps({ resolver: dns, domain, port: web.port, ca: web.ca, timeoutMs: web.timeoutMs, ...network }) : Promise.resolve(null),
@@ -143,11 +153,12 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
       const mxFailure = !answer.ok && answer.failure !== 'nxdomain' && answer.failure !== 'nodata' ? lookupFailureText(answer) : undefined;
       return daneCheck({ hosts: names, tlsa: records, mxFailure, unchecked: rest });
     }),
-    settle('https', async () => httpsCheck({ domain, policy, probe: await https, now })),
+    settle('https', async () => httpsCheck({ domain, policy, probe: await https, now, acme: await acme })),
     settle('mx-tls', async () => {
       const [answer, probes, rest] = await Promise.all([mx, mxTls, unchecked]);
       return mxTlsCheck({ domain, policy, mx: answer, probes, now, unchecked: rest });
     }),
+    settle('caa', async () => caaCheck({ domain, lookups: await caa, acmeCa: input.acmeCa ?? null })),
   ]);
   return { domain, id: policy?.id ?? null, checkedAt: now.toISOString(), checks };
 }
@@ -220,6 +231,16 @@ function sharedLookups(resolver: Resolver, limiter: SocketLimiter): Resolver {
     return pending as Promise<LookupResult<T>>;
   };
   return { servers: resolver?.servers ?? [], timeoutMs: resolver?.timeoutMs ?? 0, lookup };
+}
+
+/** The ACME state is a side note: a slow or failing read leaves it out. */
+async function readAcme(read: DnsCheckInput['acme']): Promise<AcmeOrderState | null> {
+  if (!read) return null;
+  try {
+    return await within(Promise.resolve().then(read), SERVED_POLICY_TIMEOUT_MS, () => null);
+  } catch {
+    return null;
+  }
 }
 
 async function readServed(read: () => Promise<string | null>): Promise<ServedPolicy> {

@@ -62,12 +62,29 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
     .command('certificate-names')
     .description('mta-sts.<domain> for every domain and alias with a served policy, one per line: what the certificate must cover')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--status', "with each name, the built-in ACME client's state (`mta-sts serve --acme`): issued until, skipped or failed and why, pending")
+    .action(async (opts: { json?: boolean; status?: boolean }) => {
       await withRuntime(async ({ service }) => {
         const names = await service.certificateNames();
         if (names === null) throw new CliError('the database did not answer; no names to give');
-        if (opts.json) return printJson({ names });
-        if (names.length > 0) process.stdout.write(`${names.join('\n')}\n`);
+        if (!opts.status) {
+          if (opts.json) return printJson({ names });
+          if (names.length > 0) process.stdout.write(`${names.join('\n')}\n`);
+          return;
+        }
+        const rows = new Map((await service.certificateStatus()).map((row) => [row.name, row]));
+        const status = names.map((name) => {
+          const row = rows.get(name);
+          return { name, state: row?.state ?? 'pending', notAfter: row?.notAfter ?? null, reason: row?.reason ?? null, nextAttempt: row?.nextAttempt ?? null };
+        });
+        if (opts.json) return printJson({ names, status });
+        for (const s of status) {
+          const detail =
+            s.state === 'issued'
+              ? `valid until ${s.notAfter ?? '?'}${s.reason ? ` (last attempt: ${s.reason})` : ''}`
+              : (s.reason ?? (s.state === 'pending' ? 'not ordered yet' : ''));
+          process.stdout.write(`${s.name}\t${s.state}\t${detail}${s.nextAttempt ? `; next attempt ${s.nextAttempt}` : ''}\n`);
+        }
       });
     });
 }

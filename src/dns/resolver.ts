@@ -9,7 +9,7 @@ import * as dnsPacket from 'dns-packet';
 import { normalizeHost } from '../policy/hostname';
 import { queryTcp, queryUdp, type ServerAddress, type TransportOutcome } from './transport';
 
-export type RecordType = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT' | 'TLSA';
+export type RecordType = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT' | 'TLSA' | 'CAA';
 export interface MxRecord {
   preference: number;
   exchange: string;
@@ -20,6 +20,12 @@ export interface TlsaRecord {
   matchingType: number;
   data: string; /* hex */
 }
+/** A CAA record (RFC 8659): `issue "letsencrypt.org"`. */
+export interface CaaRecord {
+  flags: number;
+  tag: string;
+  value: string;
+}
 export interface RecordMap {
   A: string[];
   AAAA: string[];
@@ -27,6 +33,7 @@ export interface RecordMap {
   MX: MxRecord[];
   TXT: string[];
   TLSA: TlsaRecord[];
+  CAA: CaaRecord[];
 }
 export type LookupFailure = 'nxdomain' | 'nodata' | 'servfail' | 'refused' | 'timeout' | 'malformed' | 'error';
 export type LookupResult<T extends RecordType> =
@@ -44,7 +51,7 @@ export interface Resolver {
   lookup<T extends RecordType>(name: string, type: T): Promise<LookupResult<T>>;
 }
 
-const RECORD_TYPES: readonly RecordType[] = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'TLSA'];
+const RECORD_TYPES: readonly RecordType[] = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'TLSA', 'CAA'];
 // The EDNS payload size recommended by DNS Flag Day 2020: avoids IP fragmentation.
 const EDNS_UDP_PAYLOAD = 1232;
 const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
@@ -134,6 +141,8 @@ function extract<T extends RecordType>(type: T, answers: dnsPacket.Answer[], own
         return { usage: a.data.usage, selector: a.data.selector, matchingType: a.data.matchingType, data: a.data.certificate.toString('hex') };
       case 'CNAME':
         return normalizeHost(a.data);
+      case 'CAA':
+        return { flags: a.data.flags ?? 0, tag: String(a.data.tag).toLowerCase(), value: String(a.data.value) };
       case 'A':
       case 'AAAA':
         return a.data;

@@ -475,4 +475,21 @@ export const de: Catalogue = {
   'tab.check.passed.other': '{count} Prüfungen ohne Probleme',
   'tab.check.captionPassing': 'Prüfungen ohne Probleme, {domain}',
   'tab.check.problems': 'Zu beachten',
+  // CAA (Issue 11): wer das Zertifikat für mta-sts.<Domain> ausstellen darf.
+  'dns.title.caa': 'CAA (wer das Zertifikat ausstellen darf)',
+  'dns.caa.expected': 'kein CAA-Eintrag bei {host} oder darüber, oder einer, der Ihre Zertifizierungsstelle zulässt',
+  'dns.caa.expectedCa': 'kein CAA-Eintrag bei {host} oder darüber, oder einer mit issue "{ca}"',
+  'dns.caa.foundNone': 'kein CAA-Eintrag bei {host} oder einer übergeordneten Domain',
+  'dns.caa.none': 'Kein CAA-Eintrag schränkt ein, wer das Zertifikat für {host} ausstellen darf: jede Zertifizierungsstelle darf es, auch die ACME-Stelle.',
+  'dns.caa.noIssue': 'Die CAA-Einträge bei {name} haben keinen issue-Eintrag und schränken daher nicht ein, wer das Zertifikat für {host} ausstellt.',
+  'dns.caa.present':
+    'Die CAA-Einträge bei {name} erlauben nur {issuers}, das Zertifikat für {host} auszustellen: Stellen Sie sicher, dass Ihre Zertifizierungsstelle darunter ist, sonst scheitert die Bestellung.',
+  'dns.caa.allows': 'Die CAA-Einträge bei {name} erlauben {ca}, das Zertifikat für {host} auszustellen.',
+  'dns.caa.forbids':
+    'Die CAA-Einträge bei {name} erlauben nur {issuers}, nicht {ca}: Die Zertifikatsbestellung für {host} wird scheitern. Fügen Sie {name} CAA 0 issue "{ca}" hinzu oder entfernen Sie die Einträge.',
+  'dns.caa.noCa': 'überhaupt keine Zertifizierungsstelle',
+  'dns.https.acme.issued': 'Eingebauter ACME-Client: Zertifikat ausgestellt, gültig bis {date}',
+  'dns.https.acme.failed': 'Eingebauter ACME-Client: Die letzte Bestellung ist gescheitert ({reason}); nächster Versuch am {next}',
+  'dns.https.acme.skipped': 'Eingebauter ACME-Client: nicht bestellt, {reason}',
+  'dns.https.acme.pending': 'Eingebauter ACME-Client: noch nicht bestellt',
 };

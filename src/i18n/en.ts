@@ -440,6 +440,22 @@ export const en = {
   'tab.check.passed.other': '{count} checks without problems',
   'tab.check.captionPassing': 'Checks without problems, {domain}',
   'tab.check.problems': 'Needs attention',
+  // CAA (issue 11): who may issue the certificate of mta-sts.<domain>.
+  'dns.title.caa': 'CAA (who may issue the certificate)',
+  'dns.caa.expected': 'no CAA record at {host} or its parents, or one allowing your CA',
+  'dns.caa.expectedCa': 'no CAA record at {host} or its parents, or one with issue "{ca}"',
+  'dns.caa.foundNone': 'no CAA record at {host} or any parent',
+  'dns.caa.none': 'No CAA record restricts who may issue the certificate of {host}: any CA may, the ACME CA included.',
+  'dns.caa.noIssue': 'The CAA records at {name} have no issue entry, so they do not restrict which CA issues the certificate of {host}.',
+  'dns.caa.present': 'The CAA records at {name} allow only {issuers} to issue the certificate of {host}: make sure your CA is one of them, or its order fails.',
+  'dns.caa.allows': 'The CAA records at {name} allow {ca} to issue the certificate of {host}.',
+  'dns.caa.forbids':
+    'The CAA records at {name} allow only {issuers}, not {ca}: the certificate order for {host} will fail. Add {name} CAA 0 issue "{ca}", or remove the records.',
+  'dns.caa.noCa': 'no CA at all',
+  'dns.https.acme.issued': 'Built-in ACME client: certificate issued, valid until {date}',
+  'dns.https.acme.failed': 'Built-in ACME client: the last order failed ({reason}); next attempt on {next}',
+  'dns.https.acme.skipped': 'Built-in ACME client: not ordered, {reason}',
+  'dns.https.acme.pending': 'Built-in ACME client: not ordered yet',
 } as const;
 
 export type EnglishCatalogue = typeof en;

@@ -1,7 +1,17 @@
 // The plugin's use cases, in one place for every caller: the routers (tab, API, policy file), the
 // factory's members, and the coming CLI and scheduler. Routers never touch the store, the
 // served-policy cache or the resolver themselves; they call this.
-import { checkEach, failedDnsCheck, lookupFailureText, mxHosts, runDnsCheck, sayText, type DnsCheckResult, type DnsChecksOptions } from '../check';
+import {
+  checkEach,
+  failedDnsCheck,
+  type AcmeOrderState,
+  lookupFailureText,
+  mxHosts,
+  runDnsCheck,
+  sayText,
+  type DnsCheckResult,
+  type DnsChecksOptions,
+} from '../check';
 import { within } from '../deadline';
 import { createResolver, type Resolver } from '../dns';
 import type { Locale } from '../i18n';
@@ -31,10 +41,25 @@ import { PolicyStore, type ListQuery, type SaveResult } from '../store/policy-st
 import { ServedCache, type Lookup } from '../store/served-cache';
 import { ReportService } from './reports';
 import { ReportStore } from '../store/report-store';
+import { CertificateStore, type CertificateRow } from '../store/certificate-store';
 
 export type { ListQuery, SaveFailure, SaveResult } from '../store/policy-store';
 export type { Audit, HistoryEntry } from '../store/history-store';
 export { isDatabaseBusy, isDatabaseUnavailable };
+export type { CertificateRow } from '../store/certificate-store';
+
+/** A name a certificate must cover, with what decides whether it is still worth renewing. */
+export interface CertificateTarget {
+  /** `mta-sts.<domain or alias>`, A-label. */
+  name: string;
+  mode: StoredPolicy['mode'];
+  maxAge: number;
+  /** For a policy in mode none: since when (ISO 8601) it has been none, from the history; else null. */
+  noneSince: string | null;
+}
+
+/** Where a name points in DNS (A and AAAA through the plugin's resolver), or why that is unknown. */
+export type NameAddresses = { ok: true; addresses: string[] } | { ok: false; reason: string };
 
 /** What importing a hand-written policy file gives: the save's result, or why nothing was saved. */
 export type ImportResult = SaveResult | { status: 'bad-policy'; errors: Problem[] } | { status: 'bad-id'; id: string };
@@ -281,6 +306,59 @@ export class MtaStsService {
     return names === null ? null : names.map((domain) => `mta-sts.${domain}`);
   }
 
+  /**
+   * The certificate names with their policy's mode, Maximum Age and, for mode none, since when:
+   * the built-in ACME client stops renewing once a retired policy's max_age has run out.
+   * Null while the database is unavailable.
+   */
+  async certificateTargets(): Promise<CertificateTarget[] | null> {
+    const domains = await this.deps.cache.servedDomains();
+    if (domains === null) return null;
+    const targets: CertificateTarget[] = [];
+    for (const domain of domains) {
+      const found = this.deps.cache.peek(domain) ?? (await this.deps.cache.lookup(domain).then((l) => (l.status === 'found' ? l.policy : null)));
+      if (!found) continue;
+      const noneSince = found.mode === 'none' ? await this.noneSince(found) : null;
+      targets.push({ name: `mta-sts.${domain}`, mode: found.mode, maxAge: found.maxAge, noneSince });
+    }
+    return targets;
+  }
+
+  /** When a policy now in mode none got there: the oldest of the newest run of history entries in mode none. */
+  private async noneSince(policy: StoredPolicy): Promise<string | null> {
+    const record = await this.find(policy.domain).catch(() => null);
+    if (!record) return policy.updatedAt;
+    const { entries } = await this.deps.history.list(record.key, { limit: 50, offset: 0 });
+    let since: string | null = null;
+    for (const entry of entries) {
+      if (entry.after.mode !== 'none') break;
+      since = entry.changedAt;
+    }
+    return since ?? policy.updatedAt;
+  }
+
+  /** The IPv4 and IPv6 addresses a name has in DNS, through the plugin's own resolver. Never rejects. */
+  async resolveAddresses(name: string): Promise<NameAddresses> {
+    const [a, aaaa] = await Promise.all([
+      this.deps.resolver.lookup(name, 'A').catch((err: unknown) => ({ ok: false as const, failure: 'error', message: String(err) })),
+      this.deps.resolver.lookup(name, 'AAAA').catch((err: unknown) => ({ ok: false as const, failure: 'error', message: String(err) })),
+    ]);
+    const addresses = [...(a.ok ? a.records : []), ...(aaaa.ok ? aaaa.records : [])];
+    if (addresses.length > 0) return { ok: true, addresses };
+    // Both failed or both empty: say the A lookup's failure, the one an admin looks at first.
+    const failure = !a.ok ? a : !aaaa.ok ? aaaa : null;
+    return { ok: false, reason: failure ? `${failure.failure}: ${failure.message}` : 'no A or AAAA record' };
+  }
+
+  /** The built-in ACME client's state per certificate name (no key material), for status pages and the command. */
+  async certificateStatus(): Promise<Array<Omit<CertificateRow, 'keyEnc'>>> {
+    const store = new CertificateStore(this.deps.store.knex, this.deps.migrations.tablePrefix);
+    // Before migration 20261201000300 (or never used): no state to show.
+    if (!(await store.knex.schema.hasTable(store.tables.certificates))) return [];
+    const rows = await store.all();
+    return rows.map(({ keyEnc: _secret, ...row }) => row);
+  }
+
   /** The DNS Check of a stored domain, in English unless told. Never rejects. */
   checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
     return runDnsCheck({
@@ -295,7 +373,16 @@ export class MtaStsService {
       allowAddresses: this.deps.network.addresses,
       now: this.deps.now,
       locale,
+      acme: () => this.acmeOrderState(`mta-sts.${record.domain}`),
     });
+  }
+
+  /** The built-in ACME client's row for a name, when it has one (its table exists only once migrated). */
+  private async acmeOrderState(name: string): Promise<AcmeOrderState | null> {
+    const store = new CertificateStore(this.deps.store.knex, this.deps.migrations.tablePrefix);
+    if (!(await store.knex.schema.hasTable(store.tables.certificates))) return null;
+    const row = await store.get(name);
+    return row ? { state: row.state, reason: row.reason, notAfter: row.notAfter, nextAttempt: row.nextAttempt } : null;
   }
 
   /** The DNS Check of a domain by name; null for an unknown domain. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BlockList, isIPv4 } from 'node:net';
 import { posix } from 'node:path';
 import { parse as parseUrl } from 'node:url';
 import type { NextFunction, Request, Response } from 'express';
@@ -8,6 +9,8 @@ import { policyBody, type MtaStsService } from '../service';
 
 /** The same short body for every 404, so that it says nothing about which domains exist. */
 const NOT_FOUND = 'Not found\n';
+/** ACME HTTP-01 challenges (RFC 8555 section 8.3): always the host's next middleware's business. */
+const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 const BAD_REQUEST = 'Bad request: more than one Host header\n';
 
 /** True when a file server would map this raw path to the policy file (decoded, dot segments, `\\`, any case). */
@@ -30,15 +33,57 @@ function reachesPolicyFile(path: string): boolean {
  * authority, which then counts instead of the Host header (RFC 9112 section 3.2.2). Reading the
  * raw target instead would let `GET http://x/.well-known/mta-sts.txt` pass by to a stale file.
  */
-function requestTarget(req: IncomingMessage & { originalUrl?: string }): { path: string; host: string } {
+function requestTarget(req: IncomingMessage & { originalUrl?: string }, proxies: BlockList | null): { path: string; host: string } {
   const url = req.originalUrl ?? req.url ?? '';
   if (url.startsWith('/')) {
     const query = url.indexOf('?');
-    return { path: query === -1 ? url : url.slice(0, query), host: req.headers.host ?? '' };
+    return { path: query === -1 ? url : url.slice(0, query), host: (proxies && forwardedHost(req, proxies)) ?? req.headers.host ?? '' };
   }
   // Rare (proxies' absolute-form, `*`), so the slower parser that serve-static uses is fine here.
   const parsed = parseUrl(url);
   return { path: parsed.pathname ?? '', host: parsed.host ?? req.headers.host ?? '' };
+}
+
+/** A CIDR range as the options resolve it. */
+interface Range {
+  network: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+/** The trusted proxies as one list to test addresses against, or null when none are trusted. */
+export function proxyList(ranges: readonly Range[]): BlockList | null {
+  if (ranges.length === 0) return null;
+  const list = new BlockList();
+  for (const range of ranges) list.addSubnet(range.network, range.prefix, range.family);
+  return list;
+}
+
+/**
+ * The host a trusted reverse proxy says the client asked for: the last `X-Forwarded-Host` value
+ * (a proxy that appends puts its own last; one that replaces leaves only its own), else the
+ * last `host=` of `Forwarded` (RFC 7239). Null for any other peer, or when the proxy named none.
+ */
+function forwardedHost(req: IncomingMessage, proxies: BlockList): string | null {
+  const peer = req.socket?.remoteAddress ?? '';
+  // An IPv4 client on a dual-stack socket appears as ::ffff:a.b.c.d.
+  const plain = peer.startsWith('::ffff:') && isIPv4(peer.slice(7)) ? peer.slice(7) : peer;
+  if (plain === '' || !proxies.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6')) return null;
+  const xfh = req.headers['x-forwarded-host'];
+  const xfhText = Array.isArray(xfh) ? xfh.join(',') : xfh;
+  if (xfhText) {
+    const last = xfhText.split(',').pop()?.trim();
+    if (last) return last;
+  }
+  const forwarded = req.headers.forwarded;
+  if (forwarded) {
+    const elements = forwarded.split(',');
+    for (let i = elements.length - 1; i >= 0; i--) {
+      const match = /(?:^|;)\s*host\s*=\s*("([^"]*)"|[^;\s]+)/i.exec(elements[i]);
+      if (match) return match[2] ?? match[1];
+    }
+  }
+  return null;
 }
 
 /** More than one Host header: which one counts is ambiguous, so such a request is refused (RFC 9112 section 3.2). */
@@ -64,13 +109,18 @@ function send(res: ServerResponse, req: IncomingMessage, status: number, payload
 /**
  * The policy file, generated per Host header. Mounted before any static middleware, it answers
  * every request for the policy path (so a stale static file is never reached) and every request
- * to an `mta-sts.` host; anything else goes on to the host's app. It never redirects, never sets
+ * to an `mta-sts.` host except `/.well-known/acme-challenge/...`; anything else goes on to the
+ * host's app. It never redirects, never sets
  * a cookie, and its 404 says nothing about which domains exist.
  */
-export function createWellKnownHandler(service: MtaStsService, logger: Logger) {
+export function createWellKnownHandler(service: MtaStsService, logger: Logger, trustProxy: readonly Range[] = []) {
+  const proxies = proxyList(trustProxy);
   return function mtaStsWellKnown(req: Request, res: Response, next: NextFunction): void {
-    const { path, host } = requestTarget(req);
+    const { path, host } = requestTarget(req, proxies);
     const stsHost = host.length > 8 && host.slice(0, 8).toLowerCase() === 'mta-sts.';
+    // A certificate for mta-sts.<domain> is validated on this very host: its challenge path goes on,
+    // any method, to the ACME responder mounted after the plugin (unless it is a disguised policy path).
+    if (stsHost && path.startsWith(ACME_CHALLENGE_PREFIX) && !reachesPolicyFile(path)) return next();
     // A static file server decodes and normalises the path, so `/.well-known/mta%2Dsts.txt` or
     // `//.well-known/./mta-sts.txt` would reach a stale file on disk: answer those here too.
     if (path !== POLICY_PATH && !stsHost) {

@@ -251,12 +251,12 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
       // Folded: the problems open, the passing checks behind "N checks without problems".
       await showPassingChecks();
       const rows = results.locator('tr[data-check]');
-      assert.equal(await rows.count(), 8, 'eight checks');
+      assert.equal(await rows.count(), 9, 'nine checks');
       const statuses = await results
         .getByRole('cell')
         .filter({ has: page.getByText(/^(ok|warning|error|info)$/) })
         .allInnerTexts();
-      assert.equal(statuses.length, 8, `a status in words for every check (got ${statuses.join(', ')})`);
+      assert.equal(statuses.length, 9, `a status in words for every check (got ${statuses.join(', ')})`);
       const status = async (check: string) => (await checkRow('example.org', check).getByRole('cell').nth(0).innerText()).trim();
       assert.equal(await status('sts-txt'), 'ok');
       assert.equal(await status('sts-host'), 'ok');

@@ -86,11 +86,36 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
       result.checks.map((c) => c.name),
       [...CHECK_NAMES],
     );
-    assert.deepEqual(statuses(result), { 'sts-txt': 'ok', 'sts-host': 'ok', mx: 'ok', tlsrpt: 'ok', policy: 'ok', dane: 'info', https: 'ok', 'mx-tls': 'ok' });
+    assert.deepEqual(statuses(result), {
+      'sts-txt': 'ok',
+      'sts-host': 'ok',
+      mx: 'ok',
+      tlsrpt: 'ok',
+      policy: 'ok',
+      dane: 'info',
+      https: 'ok',
+      'mx-tls': 'ok',
+      caa: 'ok',
+    });
     assert.equal(result.domain, 'example.org');
     assert.equal(result.id, ID);
     assert.ok(!Number.isNaN(Date.parse(result.checkedAt)));
     assert.equal(byName(result).policy.found, renderPolicy(policy));
+  });
+
+  it('warns when CAA on a parent does not allow the ACME CA, before an order fails (real CAA records over DNS)', async () => {
+    dns.setZone([...ZONE, { name: 'example.org', type: 'CAA', data: { flags: 0, tag: 'issue', value: 'sectigo.com' } }]);
+    const forbids = byName(await run({ acmeCa: 'letsencrypt.org' })).caa;
+    assert.equal(forbids.status, 'warning');
+    assert.equal(forbids.code, 'caa.forbids');
+    assert.match(forbids.message, /example\.org CAA 0 issue "letsencrypt\.org"/);
+    assert.match(forbids.found, /example\.org CAA 0 issue "sectigo\.com"/);
+    // mta-sts.example.org is a CNAME: its CAA is the one at the alias target (RFC 8659 section 3).
+    dns.setZone([...ZONE, { name: 'mail.example.org', type: 'CAA', data: { flags: 0, tag: 'issue', value: 'letsencrypt.org; validationmethods=http-01' } }]);
+    assert.equal(byName(await run({ acmeCa: 'letsencrypt.org' })).caa.code, 'caa.allows', 'the nearest record set decides');
+    const unknown = byName(await run()).caa;
+    assert.equal(unknown.code, 'caa.present', 'without a configured CA: the allowed issuers, as information');
+    assert.equal(unknown.status, 'info');
   });
 
   it('tells what to add for a domain with nothing published yet', async () => {
@@ -219,6 +244,8 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
         dane: 'info',
         https: 'error',
         'mx-tls': 'error',
+        // Unknown CAA blocks nothing yet: information only.
+        caa: 'info',
       });
       assert.match(byName(result)['sts-txt'].found, /did not answer within 200 ms/);
       assert.ok(elapsed < 3000, `took ${elapsed} ms`);

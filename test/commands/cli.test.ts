@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { CertificateStore } from '../../src/store/certificate-store';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 
 const CLI = join(__dirname, '../../src/cli.js');
@@ -142,6 +143,26 @@ describe('the mta-sts command', function () {
       assert.deepEqual(names.stdout.trim().split('\n'), ['mta-sts.alias.example', 'mta-sts.example.org']);
     });
 
+    it('certificate-names --status shows what the built-in ACME client did per name, and why one was skipped', async () => {
+      const store = new CertificateStore(db.knex, 'mta_sts_');
+      await store.put('mta-sts.alias.example', { state: 'skipped', reason: 'mta-sts.alias.example points to 192.0.2.10, not to this server (198.51.100.1)' });
+      await store.put('mta-sts.example.org', { state: 'issued', notAfter: '2027-03-01T00:00:00.000Z', keyEnc: 'v1.a.b.c', certificate: 'PEM' });
+      const text = await run([...base, 'certificate-names', '--status']);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /^mta-sts\.alias\.example\tskipped\tmta-sts\.alias\.example points to 192\.0\.2\.10, not to this server/m);
+      assert.match(text.stdout, /^mta-sts\.example\.org\tissued\tvalid until 2027-03-01/m);
+      const json = await run([...base, 'certificate-names', '--status', '--json']);
+      const parsed = JSON.parse(json.stdout) as { status: Array<{ name: string; state: string }> };
+      assert.deepEqual(
+        parsed.status.map((s) => [s.name, s.state]),
+        [
+          ['mta-sts.alias.example', 'skipped'],
+          ['mta-sts.example.org', 'issued'],
+        ],
+      );
+      assert.doesNotMatch(json.stdout + text.stdout, /v1\.a\.b\.c|keyEnc|key_enc/, 'no key material, not even encrypted');
+    });
+
     it('refuses bad values with the field and the rule, and saves nothing (exit 2)', async () => {
       const before = await db.knex('domain').where({ domain: 'example.org' }).first();
       const bad = await run([...base, 'set', 'example.org', '--mode', 'enforce', '--mx', 'mail..example.org', '--max-age', '99999999999']);
@@ -186,7 +207,7 @@ describe('the mta-sts command', function () {
       assert.deepEqual(parsed.unknown, ['nosuch.example']);
       assert.deepEqual(
         parsed.results[0].checks.map((c: { name: string }) => c.name),
-        ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls'],
+        ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls', 'caa'],
       );
     });
 

@@ -3,6 +3,7 @@ import { CATALOGUES } from '../../src/i18n';
 import {
   CHECK_CODES,
   CHECK_NAMES,
+  caaCheck,
   daneCheck,
   failedCheck,
   httpsCheck,
@@ -193,6 +194,57 @@ const SCENARIOS: Record<string, () => Verdict> = {
   'https byte order mark': https(fetched(`\uFEFF${body}`)),
   'https invalid': https(fetched('mode: bogus\n')),
   'mx-tls disabled': mxTls(null),
+  'https ok, ACME certificate issued': () =>
+    httpsCheck({
+      domain: 'example.org',
+      policy: storedPolicy(),
+      probe: fetched(body),
+      now: NOW,
+      acme: { state: 'issued', reason: null, notAfter: '2027-03-01T00:00:00.000Z', nextAttempt: null },
+    }),
+  'https failed, last ACME order failed': () =>
+    httpsCheck({
+      domain: 'example.org',
+      policy: storedPolicy(),
+      probe: { url: fetched('').url, address: '192.0.2.10', failure: { stage: 'certificate', message: 'self-signed certificate' } },
+      now: NOW,
+      acme: { state: 'failed', reason: 'rateLimited', notAfter: null, nextAttempt: '2026-12-02T00:00:00.000Z' },
+    }),
+  'https disabled, ACME skipped': () =>
+    httpsCheck({
+      domain: 'example.org',
+      policy: storedPolicy(),
+      probe: null,
+      now: NOW,
+      acme: { state: 'skipped', reason: '198.51.100.1', notAfter: null, nextAttempt: null },
+    }),
+  'https disabled, ACME pending': () =>
+    httpsCheck({
+      domain: 'example.org',
+      policy: storedPolicy(),
+      probe: null,
+      now: NOW,
+      acme: { state: 'pending', reason: null, notAfter: null, nextAttempt: null },
+    }),
+  'caa none': () =>
+    caaCheck({ domain: 'example.org', lookups: [nodata(HOST, 'CAA'), nodata('example.org', 'CAA'), nodata('org', 'CAA')], acmeCa: 'letsencrypt.org' }),
+  'caa allows the ACME CA': () =>
+    caaCheck({
+      domain: 'example.org',
+      lookups: [nodata(HOST, 'CAA'), answer('example.org', 'CAA', [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }])],
+      acmeCa: 'letsencrypt.org',
+    }),
+  'caa present, no ACME CA configured': () =>
+    caaCheck({ domain: 'example.org', lookups: [answer(HOST, 'CAA', [{ flags: 0, tag: 'issue', value: 'sectigo.com' }])] }),
+  'caa forbids the ACME CA': () =>
+    caaCheck({
+      domain: 'example.org',
+      lookups: [nodata(HOST, 'CAA'), answer('example.org', 'CAA', [{ flags: 0, tag: 'issue', value: 'sectigo.com' }])],
+      acmeCa: 'letsencrypt.org',
+    }),
+  'caa forbids every CA': () =>
+    caaCheck({ domain: 'example.org', lookups: [answer(HOST, 'CAA', [{ flags: 0, tag: 'issue', value: ';' }])], acmeCa: 'letsencrypt.org' }),
+  'caa lookup failed': () => caaCheck({ domain: 'example.org', lookups: [timeout(HOST, 'CAA')], acmeCa: 'letsencrypt.org' }),
   ...Object.fromEntries(CHECK_NAMES.filter((name) => name !== 'mx').map((name) => [`failed check ${name}`, () => failedCheck(name, new Error('boom'))])),
 };
 

@@ -7,7 +7,7 @@ import * as dnsPacket from 'dns-packet';
 
 export interface ZoneRecord {
   name: string;
-  type: 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT' | 'TLSA';
+  type: 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT' | 'TLSA' | 'CAA';
   ttl?: number;
   data: any; // passed to dns-packet as is, so tests can write any shape it encodes
 }

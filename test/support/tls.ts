@@ -67,7 +67,8 @@ export function createTestCa(commonName = 'MTA-STS Test CA'): TestCa {
       writeFileSync(
         join(dir, `leaf${n}.ext`),
         [
-          `subjectAltName = ${names.map((name) => `DNS:${name}`).join(', ')}`,
+          // An IPv4 address becomes an IP name (a server reached by address, such as pebble's API).
+          `subjectAltName = ${names.map((name) => (/^\d+\.\d+\.\d+\.\d+$/.test(name) ? `IP:${name}` : `DNS:${name}`)).join(', ')}`,
           'basicConstraints = CA:FALSE',
           'keyUsage = critical,digitalSignature',
           'extendedKeyUsage = serverAuth',

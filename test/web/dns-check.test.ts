@@ -9,7 +9,7 @@ import { createTestCa, type TestCa } from '../support/tls';
 // "DNS Check". The `https` check fetches the policy from this very plugin over HTTPS (the same
 // Express app behind a TLS server with a throwaway CA), so it checks what senders would get.
 
-const CHECK_ORDER = ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls'];
+const CHECK_ORDER = ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls', 'caa'];
 
 function rowStatus(html: string, name: string): string | null {
   const row = new RegExp(`<tr data-check="${name}"[^>]*>[\\s\\S]*?<span class="badge [^"]*">([a-z]+)</span>`).exec(html);

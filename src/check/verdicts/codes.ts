@@ -1,7 +1,7 @@
 // The machine codes of the DNS Check: one per finding a check can report, `<check>.<finding>`,
 // e.g. `sts-txt.other-id` or `https.expiring`. Tools branch on these (the sentences may change);
 // the catalogue says each in words. `<check>.internal` is a check whose own code threw.
-export const CHECK_NAMES = ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls'] as const;
+export const CHECK_NAMES = ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'dane', 'https', 'mx-tls', 'caa'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 export const FINDINGS = {
@@ -28,6 +28,7 @@ export const FINDINGS = {
     'expiring',
   ],
   'mx-tls': ['ok', 'partial', 'disabled', 'lookup-failed', 'no-hosts', 'failed', 'expiring'],
+  caa: ['none', 'allows', 'present', 'forbids', 'lookup-failed'],
 } as const satisfies Record<CheckName, readonly string[]>;
 
 /** What one check can find, without the check's name. */

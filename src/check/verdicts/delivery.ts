@@ -77,18 +77,44 @@ export function policyCheck({ domain, policy, served }: PolicyInput): Verdict {
   return say('ok', 'ok', text, sentences(msg('dns.policy.ok'), ...remarks), { mode: policy.mode, maxAge: policy.maxAge });
 }
 
+/** The built-in ACME client's last order for mta-sts.<domain>, as its table keeps it. */
+export interface AcmeOrderState {
+  state: string;
+  reason: string | null;
+  notAfter: string | null;
+  nextAttempt: string | null;
+}
+
 export interface HttpsInput {
   domain: string;
   policy: StoredPolicy;
   probe: HttpsProbeResult | null;
   now: Date;
+  /** When the built-in ACME client is on: its last order for this name (optional). */
+  acme?: AcmeOrderState | null;
 }
 
-export function httpsCheck({ domain, policy, probe, now }: HttpsInput): Verdict {
+/** The ACME line of `found`: what the built-in client last did for the name. */
+function acmeLine(acme: AcmeOrderState): Text {
+  const reason = acme.reason ?? '';
+  switch (acme.state) {
+    case 'issued':
+      return msg('dns.https.acme.issued', { date: day(acme.notAfter ?? '') });
+    case 'failed':
+      return msg('dns.https.acme.failed', { reason, next: acme.nextAttempt ? day(acme.nextAttempt) : '?' });
+    case 'skipped':
+      return msg('dns.https.acme.skipped', { reason });
+    default:
+      return msg('dns.https.acme.pending');
+  }
+}
+
+export function httpsCheck({ domain, policy, probe, now, acme }: HttpsInput): Verdict {
   const host = `mta-sts.${domain}`;
   const expected = policy.active ? msg('dns.https.expected', { host, policy: renderPolicy(policy) }) : msg('dns.https.expectedInactive');
-  if (probe === null) return verdict('https', 'disabled', 'info', expected, msg('dns.found.notRun'), msg('dns.https.disabled'));
-  const found = httpsFound(probe);
+  const extra: Text[] = acme ? [acmeLine(acme)] : [];
+  if (probe === null) return verdict('https', 'disabled', 'info', expected, joined([msg('dns.found.notRun'), ...extra], '\n'), msg('dns.https.disabled'));
+  const found = joined([httpsFound(probe), ...extra], '\n');
   const url = probe.url;
   const say = (finding: Finding<'https'>, status: CheckStatus, message: Text, params: CheckParams = { url }) =>
     verdict('https', finding, status, expected, found, message, params);

@@ -15,3 +15,6 @@ export { mxCheck, stsHostCheck, stsTxtCheck } from './records';
 export { daneCheck, tlsrptCheck } from './related';
 /** @internal */
 export { httpsCheck, mxTlsCheck, policyCheck } from './delivery';
+/** @internal */
+export { caaCheck } from './caa';
+export type { AcmeOrderState } from './delivery';
