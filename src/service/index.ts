@@ -5,7 +5,7 @@ import { checkEach, failedDnsCheck, lookupFailureText, mxHosts, runDnsCheck, say
 import { within } from '../deadline';
 import { createResolver, type Resolver } from '../dns';
 import type { Locale } from '../i18n';
-import type { Logger } from '../logger';
+import { notify, type Logger, type Observer } from '../logger';
 import type { ResolvedOptions } from '../options';
 import { SocketLimiter } from '../limiter';
 import {
@@ -56,6 +56,8 @@ export interface ServiceDeps {
   cache: ServedCache;
   resolver: Resolver;
   logger: Logger;
+  /** The host's hooks for metrics; empty when it gave none. */
+  observer?: Observer;
   mailHostname: string;
   probes: { https: ProbeSettings; smtp: SmtpProbeSettings };
   /** Shared by every check of the plugin instance: the socket cap and the address filter. */
@@ -101,6 +103,8 @@ export class MtaStsService {
       options.cache,
       (domain) => store.loadOneServed(domain),
       (err) => service?.noticeLoadFailure(err),
+      ({ ok, durationMs, names }) =>
+        ok ? notify(options.observer, 'servedSetLoaded', { durationMs, names }) : notify(options.observer, 'servedSetFailed', { durationMs }),
     );
     service = new MtaStsService({
       store,
@@ -123,6 +127,7 @@ export class MtaStsService {
       network: { limiter: new SocketLimiter(options.dnsCheck.maxSockets), addresses: new AddressFilter(options.dnsCheck.allowAddresses) },
       migrations: { table: options.domainTable, keyColumn: options.domainColumn, tablePrefix: options.tablePrefix, migrationsTable: options.migrationsTable },
       now: options.now,
+      observer: options.observer,
     });
     return service;
   }
@@ -283,8 +288,9 @@ export class MtaStsService {
   }
 
   /** The DNS Check of a stored domain, in English unless told. Never rejects. */
-  checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
-    return runDnsCheck({
+  async checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
+    const started = Date.now();
+    const result = await runDnsCheck({
       domain: record.domain,
       policy: record.policy,
       mailHostname: this.deps.mailHostname,
@@ -297,6 +303,8 @@ export class MtaStsService {
       now: this.deps.now,
       locale,
     });
+    notify(this.deps.observer ?? {}, 'dnsCheck', { domain: record.domain, durationMs: Date.now() - started, ok: !result.checks.some((c) => c.status === 'error') });
+    return result;
   }
 
   /** The DNS Check of a domain by name; null for an unknown domain. */

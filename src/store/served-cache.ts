@@ -63,6 +63,8 @@ export class ServedCache {
     private readonly loadOne?: (domain: string) => Promise<StoredPolicy | null>,
     /** Told when a reload fails (the last known good set keeps being served meanwhile). */
     private readonly onLoadError?: (err: unknown) => void,
+    /** Told after each reload that succeeded or failed, with its duration (for metrics). */
+    private readonly onLoaded?: (event: { ok: boolean; durationMs: number; names: number }) => void,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -182,12 +184,14 @@ export class ServedCache {
             this.snapshot = { ...served, generation: this.generation, loadedAt: startedAt, loadGeneration: generation };
             this.retryAt = 0;
             this.loads += 1;
+            this.onLoaded?.({ ok: true, durationMs: this.now() - startedAt, names: served.policies.size });
           },
           (err: unknown) => {
             // Database unreachable: keep the last known good snapshot and retry after a pause
             // rather than on every request.
             this.retryAt = this.now() + Math.min(1000, this.options.ttlMs);
             this.onLoadError?.(err);
+            this.onLoaded?.({ ok: false, durationMs: this.now() - startedAt, names: 0 });
           },
         )
         .finally(() => {
