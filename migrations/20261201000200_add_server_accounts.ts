@@ -8,13 +8,15 @@ export interface ServerTablesConfig {
 
 const usersTable = (config: ServerTablesConfig) => `${config.tablePrefix ?? 'mta_sts_'}users`;
 const sessionsTable = (config: ServerTablesConfig) => `${config.tablePrefix ?? 'mta_sts_'}sessions`;
+const secretsTable = (config: ServerTablesConfig) => `${config.tablePrefix ?? 'mta_sts_'}server_secrets`;
 
 const isMysql = (knex: Knex) => knex.client.config.client === 'mysql2' || knex.client.config.client === 'mysql';
 
 /**
  * The standalone server's own tables: its admin accounts (a scrypt hash with its parameters and
  * salt, never the password) and its login sessions, in the shape connect-session-knex 5 reads and
- * writes (`sid`, `sess`, `expired`), so that a restart logs nobody out. A panel that mounts the
+ * writes (`sid`, `sess`, `expired`), so that a restart logs nobody out, and the secrets that sign
+ * its cookies and form tokens (random, made on first start, kept so that they outlive a restart). A panel that mounts the
  * library gets them too and never uses them; they hold nothing of the panel's own.
  */
 export async function up(knex: Knex, config: ServerTablesConfig = {}): Promise<void> {
@@ -26,6 +28,13 @@ export async function up(knex: Knex, config: ServerTablesConfig = {}): Promise<v
       t.string('password_hash', 255).notNullable();
       t.string('created_at', 24).notNullable();
       t.string('updated_at', 24).notNullable();
+    });
+  }
+  const secrets = secretsTable(config);
+  if (!(await knex.schema.hasTable(secrets))) {
+    await knex.schema.createTable(secrets, (t) => {
+      t.string('name', 64).primary();
+      t.string('value', 255).notNullable();
     });
   }
   const sessions = sessionsTable(config);
@@ -49,5 +58,6 @@ export async function up(knex: Knex, config: ServerTablesConfig = {}): Promise<v
 
 export async function down(knex: Knex, config: ServerTablesConfig = {}): Promise<void> {
   await knex.schema.dropTableIfExists(sessionsTable(config));
+  await knex.schema.dropTableIfExists(secretsTable(config));
   await knex.schema.dropTableIfExists(usersTable(config));
 }

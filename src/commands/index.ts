@@ -1,12 +1,14 @@
 // The `mta-sts` command: one program, its global settings, and each command registered from the
 // file of its concern. Commands are thin adapters over MtaStsService.
 import { Command, Option } from 'commander';
+import { registerAdminCommands } from './admin';
 import { registerCheckCommand } from './check';
 import { registerDatabaseCommands } from './database';
 import { registerImportCommands } from './imports';
 import { EXIT } from './output';
 import { registerPolicyCommands, type WithRuntime } from './policy';
 import { openRuntime } from './runtime';
+import { registerServeCommand } from './serve';
 
 const EXIT_HELP = `
 Exit codes: ${EXIT.ok} ok; ${EXIT.problems} problems found (a DNS Check error, a policy that failed to import, pending migrations);
@@ -46,6 +48,8 @@ export function createProgram(): Command {
   registerCheckCommand(program, withRuntime);
   registerImportCommands(program, withRuntime);
   registerDatabaseCommands(program, withRuntime);
+  registerServeCommand(program);
+  registerAdminCommands(program);
   for (const command of program.commands) command.addHelpText('after', EXIT_HELP).exitOverride();
   return program;
 }
