@@ -2,6 +2,7 @@
 // and an optional JSON config file (in that order of precedence), validated at start with a
 // ConfigError naming the bad setting. Only the CLI and the server read the environment.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { ConfigError } from './errors';
 import { presetSchema, type SchemaMapping } from './presets';
 
@@ -152,7 +153,14 @@ export interface ServerSettings extends Settings {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const HEADER = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
-const CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(?:\/\d{1,3})?$/;
+
+/** An address, or an address/prefix within its family's bits. */
+function isCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
 
 /** The `serve` command's settings: those of every command, and the server's own, each validated. */
 export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv): ServerSettings {
@@ -180,7 +188,7 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
 
   const trustedProxies = list('trustedProxy');
   for (const entry of trustedProxies) {
-    if (!CIDR.test(entry) && !['loopback', 'linklocal', 'uniquelocal'].includes(entry))
+    if (!isCidr(entry) && !['loopback', 'linklocal', 'uniquelocal'].includes(entry))
       throw new ConfigError('trustedProxy', `must be addresses or CIDR ranges such as 127.0.0.1 or 10.0.0.0/8, comma-separated ("${entry}" is not one)`);
   }
   const authHeader = pick('authHeader') ?? null;
@@ -197,6 +205,10 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
   const drain = pick('drainSeconds') ?? '10';
   if (!/^\d{1,4}$/.test(drain)) throw new ConfigError('drainSeconds', `must be a whole number of seconds, got "${drain}"`);
   const demoDomains = list('demoDomains');
+  const allow = list('dnsCheckAllowAddresses');
+  const badRange = allow.find((entry) => !isCidr(entry));
+  if (badRange !== undefined)
+    throw new ConfigError('dnsCheckAllowAddresses', `must be a comma-separated list of CIDR ranges such as 10.0.0.0/8,fd00::/8 ("${badRange}" is not one).`);
   const embedded = yesNo('embedded') ?? (flags.database === undefined && env.DATABASE_URL === undefined && file.database === undefined);
   const mainPort = port('port', 3000) as number;
   const metricsPort = port('metricsPort', null);
@@ -212,7 +224,7 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
     secureCookies: secureFlag ?? (trustedProxies.length > 0 ? 'auto' : false),
     embedded,
     demoDomains: demoDomains.length > 0 ? demoDomains : undefined,
-    dnsCheckAllowAddresses: list('dnsCheckAllowAddresses'),
+    dnsCheckAllowAddresses: allow,
     logLevel: logLevel as ServerSettings['logLevel'],
     apiKey,
     adminPassword,

@@ -284,7 +284,6 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
       logins.clearAccount(name);
       metrics.login('ok');
       await sessions.start(req, user);
-      logger.info(`login: ${user}`);
       const next = typeof req.query.next === 'string' && /^\/[a-z]/.test(req.query.next) ? req.query.next : '/domains';
       return res.redirect(303, next);
     }

@@ -9,7 +9,6 @@ import { checkConnection, openDatabase } from '../config/database';
 import { ConfigError } from '../config/errors';
 import type { ServerSettings } from '../config/settings';
 import type { Logger } from '../logger';
-import { parseCidrs } from '../probes';
 import { createPanel } from './app';
 import { Metrics } from './metrics';
 
@@ -34,11 +33,6 @@ function pluginLogger(log: pino.Logger): Logger {
 }
 
 export async function startServer(settings: ServerSettings, out: NodeJS.WritableStream = process.stdout): Promise<RunningServer> {
-  try {
-    parseCidrs(settings.dnsCheckAllowAddresses, 'dnsCheckAllowAddresses');
-  } catch (err) {
-    throw new ConfigError('dnsCheckAllowAddresses', `must be CIDR ranges such as 10.0.0.0/8,fd00::/8, comma-separated (${(err as Error).message.replace(/^.*\(got (.*)\)$/, '$1')} is not one)`);
-  }
   // JSON lines on stdout; secrets never reach it: the request serializer keeps no headers, no bodies.
   const log = pino({ level: settings.logLevel, base: { service: 'mta-sts' } });
   const { knex, target } = openDatabase(settings.database);
