@@ -10,7 +10,10 @@ const usersTable = (config: ServerTablesConfig) => `${config.tablePrefix ?? 'mta
 const sessionsTable = (config: ServerTablesConfig) => `${config.tablePrefix ?? 'mta_sts_'}sessions`;
 const secretsTable = (config: ServerTablesConfig) => `${config.tablePrefix ?? 'mta_sts_'}server_secrets`;
 
-const isMysql = (knex: Knex) => knex.client.config.client === 'mysql2' || knex.client.config.client === 'mysql';
+const isMysql = (knex: Knex) => {
+  const client = (knex.client as { config: Knex.Config }).config.client;
+  return client === 'mysql2' || client === 'mysql';
+};
 
 /**
  * The standalone server's own tables: its admin accounts (a scrypt hash with its parameters and

@@ -340,7 +340,8 @@ function observerOption(value: unknown): Observer {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object') throw new TypeError('options.observer must be an object of hook functions');
   for (const [name, hook] of Object.entries(value)) {
-    if (!['servedSetLoaded', 'servedSetFailed', 'dnsCheck'].includes(name)) throw new TypeError(`options.observer.${name} is not a known hook (servedSetLoaded, servedSetFailed, dnsCheck)`);
+    if (!['servedSetLoaded', 'servedSetFailed', 'dnsCheck'].includes(name))
+      throw new TypeError(`options.observer.${name} is not a known hook (servedSetLoaded, servedSetFailed, dnsCheck)`);
     if (typeof hook !== 'function') throw new TypeError(`options.observer.${name} must be a function`);
   }
   return value as Observer;

@@ -11,7 +11,7 @@ import { CliError } from './output';
 const TABLE_PREFIX = 'mta_sts_';
 
 async function withAccounts<T>(program: Command, work: (accounts: Accounts) => Promise<T>): Promise<T> {
-  const settings = resolveSettings(program.opts() as SettingFlags, process.env);
+  const settings = resolveSettings(program.opts<SettingFlags>(), process.env);
   const { knex, target } = openDatabase(settings.database);
   try {
     await checkConnection(knex, target);
@@ -31,7 +31,9 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   // One trailing newline is the echo's or the file's, not the password's.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** Reads a line from the terminal without echoing it. */

@@ -39,7 +39,13 @@ export const DEFAULT_DATABASE = 'sqlite:data/panel.sqlite';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** One setting from its flag, else its environment variable, else the config file. */
-function picker<K extends string>(flags: { [key: string]: string | boolean | undefined }, env: NodeJS.ProcessEnv, sources: Record<K, string>, file: Record<string, unknown>, configFile: string | null) {
+function picker<K extends string>(
+  flags: { [key: string]: string | boolean | undefined },
+  env: NodeJS.ProcessEnv,
+  sources: Record<K, string>,
+  file: Record<string, unknown>,
+  configFile: string | null,
+) {
   return (name: K): string | undefined => {
     const value = flags[name] ?? env[sources[name]] ?? file[name];
     if (value === undefined || value === '') return undefined;
@@ -192,7 +198,8 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
       throw new ConfigError('trustedProxy', `must be addresses or CIDR ranges such as 127.0.0.1 or 10.0.0.0/8, comma-separated ("${entry}" is not one)`);
   }
   const authHeader = pick('authHeader') ?? null;
-  if (authHeader !== null && !HEADER.test(authHeader)) throw new ConfigError('authHeader', `must be an HTTP header name such as X-Remote-User, got "${authHeader}"`);
+  if (authHeader !== null && !HEADER.test(authHeader))
+    throw new ConfigError('authHeader', `must be an HTTP header name such as X-Remote-User, got "${authHeader}"`);
   if (authHeader !== null && trustedProxies.length === 0)
     throw new ConfigError('authHeader', 'needs --trusted-proxy: a login header is believed only from the reverse proxy that sets it');
   const secureFlag = yesNo('secureCookies');

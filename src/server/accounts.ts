@@ -58,7 +58,10 @@ function checkPassword(password: string): void {
 
 function checkUsername(username: string): void {
   if (!USERNAME.test(username))
-    throw new AccountError(`"${username}" is not a valid user name (letters, digits and . _ @ -, at most 64, starting with a letter or digit)`, 'invalid-username');
+    throw new AccountError(
+      `"${username}" is not a valid user name (letters, digits and . _ @ -, at most 64, starting with a letter or digit)`,
+      'invalid-username',
+    );
 }
 
 const text = (row: Record<string, unknown> | undefined, column: string): string | null => {
@@ -76,7 +79,7 @@ export class Accounts {
   ) {}
 
   async count(): Promise<number> {
-    const [row] = (await this.knex(this.table).count({ count: '*' })) as Array<Record<string, unknown>>;
+    const [row] = await this.knex(this.table).count<Array<Record<string, unknown>>>({ count: '*' });
     return Number(row?.count ?? 0);
   }
 

@@ -232,7 +232,10 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   });
   // The policy file first: the stale static file in public/ must never be served again.
   app.use(mtaSts.wellKnown);
-  app.get('/healthz', healthHandler(knex, () => metrics.servedSetAge()));
+  app.get(
+    '/healthz',
+    healthHandler(knex, () => metrics.servedSetAge()),
+  );
   if (options.metricsOnApi) {
     app.get('/metrics', (req, res, next) => {
       if (!validApiKey(req)) return res.status(req.get('x-api-key') === undefined ? 401 : 403).json({ error: 'an X-API-Key is required for /metrics' });

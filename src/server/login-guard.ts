@@ -17,7 +17,10 @@ export function createPanelCsrf(options: { secure: boolean; secret?: string; ses
     getSessionIdentifier: (req) => options.sessionId(req),
     cookieName: options.secure ? '__Host-panel.csrf' : 'panel.csrf',
     cookieOptions: { sameSite: 'strict', path: '/', secure: options.secure, httpOnly: true },
-    getCsrfTokenFromRequest: (req) => (typeof req.body?._panel_csrf === 'string' ? req.body._panel_csrf : undefined),
+    getCsrfTokenFromRequest: (req) => {
+      const field = (req.body as Record<string, unknown> | undefined)?._panel_csrf;
+      return typeof field === 'string' ? field : undefined;
+    },
   });
   const parseCookies = cookieParser();
   return {

@@ -117,7 +117,13 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     }
     out.write(`Policy file: curl -H 'Host: mta-sts.<domain>' http://localhost:${port}/.well-known/mta-sts.txt\n`);
     out.write(settings.apiKey ? 'JSON API at /api/v1/mta-sts (header X-API-Key)\n' : 'JSON API closed (set API_KEY to open it)\n');
-    out.write(metricsUrl ? `Metrics: ${metricsUrl}\n` : settings.apiKey ? 'Metrics at /metrics (header X-API-Key)\n' : 'Metrics closed (set API_KEY or --metrics-port)\n');
+    out.write(
+      metricsUrl
+        ? `Metrics: ${metricsUrl}\n`
+        : settings.apiKey
+          ? 'Metrics at /metrics (header X-API-Key)\n'
+          : 'Metrics closed (set API_KEY or --metrics-port)\n',
+    );
     log.info({ database: target.display, preset: settings.preset, embedded: settings.embedded, port }, 'started');
 
     let stopping: Promise<void> | null = null;
@@ -145,12 +151,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
 function listen(server: Server, port: number, host: string | undefined, setting: 'port' | 'metricsPort'): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new ConfigError(
-          setting,
-          `${port} cannot be used (${err.code ?? err.message}): another program listens there, or it needs privileges`,
-        ),
-      ),
+      reject(new ConfigError(setting, `${port} cannot be used (${err.code ?? err.message}): another program listens there, or it needs privileges`)),
     );
     server.listen(port, host, () => resolve());
   });
@@ -173,4 +174,3 @@ export async function serveUntilSignalled(settings: ServerSettings): Promise<voi
     process.on('SIGINT', onSignal);
   });
 }
-

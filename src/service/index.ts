@@ -303,7 +303,11 @@ export class MtaStsService {
       now: this.deps.now,
       locale,
     });
-    notify(this.deps.observer ?? {}, 'dnsCheck', { domain: record.domain, durationMs: Date.now() - started, ok: !result.checks.some((c) => c.status === 'error') });
+    notify(this.deps.observer ?? {}, 'dnsCheck', {
+      domain: record.domain,
+      durationMs: Date.now() - started,
+      ok: !result.checks.some((c) => c.status === 'error'),
+    });
     return result;
   }
 

@@ -72,7 +72,11 @@ describe('mta-sts admin (accounts of the standalone server)', function () {
       [['passwd', 'nobody', '--password-stdin'], 'long enough password', 'mta-sts: there is no user "nobody"\n'],
       [['remove', 'nobody'], undefined, 'mta-sts: there is no user "nobody"\n'],
       [['add', 'bob', '--password-stdin'], 'short', 'mta-sts: the password must have at least 10 characters\n'],
-      [['add', 'bob/../x', '--password-stdin'], 'long enough password', 'mta-sts: "bob/../x" is not a valid user name (letters, digits and . _ @ -, at most 64, starting with a letter or digit)\n'],
+      [
+        ['add', 'bob/../x', '--password-stdin'],
+        'long enough password',
+        'mta-sts: "bob/../x" is not a valid user name (letters, digits and . _ @ -, at most 64, starting with a letter or digit)\n',
+      ],
       [['add', 'bob'], undefined, 'mta-sts: give the password on stdin with --password-stdin, or run this on a terminal to be asked for it\n'],
     ];
     for (const [args, input, message] of cases) {

@@ -26,7 +26,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function get(options: { port: number; path: string; host: string; tls?: { ca: string } }): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(options: {
+  port: number;
+  path: string;
+  host: string;
+  tls?: { ca: string };
+}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const common = { host: '127.0.0.1', port: options.port, path: options.path, headers: { Host: options.host } };
     const onResponse = (res: import('node:http').IncomingMessage) => {

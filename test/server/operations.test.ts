@@ -3,7 +3,6 @@
 // TCP proxy that the test cuts, as a network or database failure would.
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { startTcpProxy, type TcpProxy } from '../reliability/tcp-proxy';
 import { cli, logIn, postfixAdminDb, serve, type PanelDb, type Served } from './standalone-support';
@@ -25,7 +24,7 @@ describe('mta-sts serve in operation (MariaDB behind a proxy)', function () {
     await new Promise<void>((resolve) => silentDns.bind(0, '127.0.0.1', () => resolve()));
     proxy = await startTcpProxy({ host: '127.0.0.1', port: 3306 });
     db = await postfixAdminDb('mariadb', ['example.org'], proxy.port);
-    args = ['--database', db.url, '--preset', 'postfixadmin', '--dns-servers', `127.0.0.1:${(silentDns.address() as AddressInfo).port}`];
+    args = ['--database', db.url, '--preset', 'postfixadmin', '--dns-servers', `127.0.0.1:${silentDns.address().port}`];
     assert.equal((await cli([...args, 'migrate'])).code, 0);
     assert.equal((await cli([...args, 'admin', 'add', 'ops', '--password-stdin'], { input: PASSWORD })).code, 0);
     assert.equal((await cli([...args, 'set', 'example.org', '--mode', 'enforce', '--mx', 'mail.example.org', '--active', 'yes'])).code, 0);
@@ -70,12 +69,13 @@ describe('mta-sts serve in operation (MariaDB behind a proxy)', function () {
 
   it('exposes Prometheus metrics on the metrics port: policy responses, served set age and reloads, logins, DNS Checks', async () => {
     const base = server!.base;
-    assert.ok(server!.metricsUrl, server!.output());
+    const metricsUrl = server!.metricsUrl;
+    assert.ok(metricsUrl, server!.output());
     await request(base).get('/.well-known/mta-sts.txt').set('Host', 'mta-sts.example.org');
     await request(base).get('/.well-known/mta-sts.txt').set('Host', 'mta-sts.unknown.example');
     await logIn(base, 'ops', PASSWORD);
     await assert.rejects(logIn(base, 'ops', 'not the password'));
-    const scraped = await request(server!.metricsUrl!).get('');
+    const scraped = await request(metricsUrl).get('');
     assert.equal(scraped.status, 200);
     assert.match(scraped.headers['content-type'], /text\/plain/);
     const text = scraped.text;
@@ -95,7 +95,10 @@ describe('mta-sts serve in operation (MariaDB behind a proxy)', function () {
   it('on SIGTERM, finishes a slow request in flight, then exits 0', async () => {
     const started = Date.now();
     // A DNS Check against the silent resolver: several seconds.
-    const slow = request(server!.base).get('/api/v1/mta-sts/example.org/dns-check').set('X-API-Key', API_KEY).then((res) => res);
+    const slow = request(server!.base)
+      .get('/api/v1/mta-sts/example.org/dns-check')
+      .set('X-API-Key', API_KEY)
+      .then((res) => res);
     await new Promise((resolve) => setTimeout(resolve, 700));
     const exited = server!.stop();
     const res = await slow;

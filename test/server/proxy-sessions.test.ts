@@ -52,11 +52,15 @@ describe('the server behind a proxy, and its sessions on SQLite', function () {
     assert.equal((await request(trusting).get('/api/v1/mta-sts/example.org').set('X-Remote-User', 'sso-user')).status, 401);
   });
 
-  it("marks the session cookie Secure when the trusted proxy says the visitor used TLS, and keeps a login over a restart", async () => {
+  it('marks the session cookie Secure when the trusted proxy says the visitor used TLS, and keeps a login over a restart', async () => {
     const base = await start({ trustedProxies: ['127.0.0.1'], secureCookies: 'auto' });
     const form = await request(base).get('/login').set('X-Forwarded-Proto', 'https');
     const token = /name="_panel_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
-    const csrf = ([] as string[]).concat(form.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('panel.csrf=')) ?? '';
+    const csrf =
+      ([] as string[])
+        .concat(form.headers['set-cookie'] ?? [])
+        .map((c) => c.split(';')[0])
+        .find((c) => c.startsWith('panel.csrf=')) ?? '';
     const login = await request(base)
       .post('/login')
       .set('X-Forwarded-Proto', 'https')
@@ -75,7 +79,7 @@ describe('the server behind a proxy, and its sessions on SQLite', function () {
     // A second start on the same database (a restart): the same cookie is still logged in.
     const restarted = await start();
     assert.equal((await request(restarted).get('/domains').set('Cookie', plainCookie).redirects(0)).status, 200);
-    const rows = (await knex('mta_sts_sessions').count({ count: '*' })) as Array<Record<string, unknown>>;
+    const rows = await knex('mta_sts_sessions').count<Array<Record<string, unknown>>>({ count: '*' });
     assert.ok(Number(rows[0].count) >= 2, 'sessions are rows of mta_sts_sessions');
   });
 });

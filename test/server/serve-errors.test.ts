@@ -50,13 +50,22 @@ describe('mta-sts serve and mta-sts admin: failures are one sentence and exit co
     // On the command line commander names the allowed choices (and adds its usage hint).
     const flag = await cli(['--preset', 'plesk', 'serve'], { cwd: dir });
     assert.equal(flag.code, 2);
-    assert.match(flag.stderr.split('\n')[0], /option '--preset <panel>' argument 'plesk' is invalid\. Allowed choices are default, postfixadmin, iredmail, mailcow\./);
+    assert.match(
+      flag.stderr.split('\n')[0],
+      /option '--preset <panel>' argument 'plesk' is invalid\. Allowed choices are default, postfixadmin, iredmail, mailcow\./,
+    );
     assert.doesNotMatch(flag.stderr, /\n\s+at /);
-    assertOneSentence(await cli(['serve'], { env: { MTA_STS_PRESET: 'plesk' }, cwd: dir }), /^mta-sts: preset "plesk" is not known; choose one of postfixadmin, iredmail, mailcow, default$/);
+    assertOneSentence(
+      await cli(['serve'], { env: { MTA_STS_PRESET: 'plesk' }, cwd: dir }),
+      /^mta-sts: preset "plesk" is not known; choose one of postfixadmin, iredmail, mailcow, default$/,
+    );
   });
 
   it('a database that refuses the connection, or the password', async () => {
-    assertOneSentence(await cli(['--database', 'postgres://postgres@127.0.0.1:1/test', '--preset', 'postfixadmin', 'serve'], { cwd: dir }), /^mta-sts: database could not be reached at postgres:\/\/postgres@127\.0\.0\.1:1\/test \(ECONNREFUSED/);
+    assertOneSentence(
+      await cli(['--database', 'postgres://postgres@127.0.0.1:1/test', '--preset', 'postfixadmin', 'serve'], { cwd: dir }),
+      /^mta-sts: database could not be reached at postgres:\/\/postgres@127\.0\.0\.1:1\/test \(ECONNREFUSED/,
+    );
     assertOneSentence(
       await cli(['--database', 'mysql://root:wrong-secret@127.0.0.1:3306/test', '--preset', 'postfixadmin', 'serve'], { cwd: dir }),
       /^mta-sts: database could not be reached at mysql:\/\/root:\*\*\*@127\.0\.0\.1:3306\/test \(ER_ACCESS_DENIED_ERROR/,
@@ -68,7 +77,10 @@ describe('mta-sts serve and mta-sts admin: failures are one sentence and exit co
 
   it("a missing domain table: the server never creates a panel's table", async () => {
     const url = sqlite();
-    assertOneSentence(await cli(['--database', url, '--preset', 'postfixadmin', 'serve'], { cwd: dir }), /^mta-sts: domain-table "domain" does not exist in sqlite:.*the server never creates a panel's domain table\)$/);
+    assertOneSentence(
+      await cli(['--database', url, '--preset', 'postfixadmin', 'serve'], { cwd: dir }),
+      /^mta-sts: domain-table "domain" does not exist in sqlite:.*the server never creates a panel's domain table\)$/,
+    );
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'own.sqlite') }, useNullAsDefault: true });
     try {
       assert.equal(await knex.schema.hasTable('domain'), false);

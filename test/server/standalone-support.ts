@@ -52,7 +52,11 @@ export interface Served {
 
 /** `mta-sts serve <args>` on a free port; resolves once it prints its address. */
 export function serve(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<Served> {
-  const proc = spawn(process.execPath, [CLI, ...args, 'serve', '--port', '0', '--host', '127.0.0.1'], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, ...args, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    cwd,
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
