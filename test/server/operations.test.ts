@@ -28,7 +28,7 @@ describe('mta-sts serve in operation (MariaDB behind a proxy)', function () {
     assert.equal((await cli([...args, 'migrate'])).code, 0);
     assert.equal((await cli([...args, 'admin', 'add', 'ops', '--password-stdin'], { input: PASSWORD })).code, 0);
     assert.equal((await cli([...args, 'set', 'example.org', '--mode', 'enforce', '--mx', 'mail.example.org', '--active', 'yes'])).code, 0);
-    server = await serve(args, { API_KEY, METRICS_PORT: '0' });
+    server = await serve(args, { API_KEY, METRICS_PORT: '0', LOG_LEVEL: 'info' });
   });
   after(async () => {
     proxy.restore();
@@ -73,7 +73,8 @@ describe('mta-sts serve in operation (MariaDB behind a proxy)', function () {
     assert.ok(metricsUrl, server!.output());
     await request(base).get('/.well-known/mta-sts.txt').set('Host', 'mta-sts.example.org');
     await request(base).get('/.well-known/mta-sts.txt').set('Host', 'mta-sts.unknown.example');
-    await logIn(base, 'ops', PASSWORD);
+    const cookie = await logIn(base, 'ops', PASSWORD);
+    await request(base).get('/domains').set('Cookie', cookie).set('X-Request-Id', 'trace-abc.123');
     await assert.rejects(logIn(base, 'ops', 'not the password'));
     const scraped = await request(metricsUrl).get('');
     assert.equal(scraped.status, 200);
@@ -90,6 +91,22 @@ describe('mta-sts serve in operation (MariaDB behind a proxy)', function () {
     // Not on the main port when a metrics port is set; and never secrets in them.
     assert.equal((await request(base).get('/metrics').set('X-API-Key', API_KEY)).status, 404);
     assert.doesNotMatch(text, new RegExp(`${API_KEY}|${PASSWORD}`));
+
+    // The structured log: one JSON line per request with its id, and no secret in any line.
+    const lines = server!
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { req?: { id?: string; path?: string }; res?: { statusCode?: number } });
+    const traced = lines.find((line) => line.req?.id === 'trace-abc.123');
+    assert.ok(traced, 'the request id from X-Request-Id is logged');
+    assert.equal(traced.req?.path, '/domains');
+    assert.equal(traced.res?.statusCode, 200);
+    assert.ok(lines.some((line) => line.req?.path === '/login' && typeof line.req.id === 'string' && line.req.id.length >= 8));
+    const sessionId = cookie.split('=')[1];
+    for (const secret of [PASSWORD, API_KEY, sessionId, decodeURIComponent(sessionId), '_panel_csrf', 'panel.csrf=']) {
+      assert.ok(!server!.output().includes(secret), `the log holds ${secret}`);
+    }
   });
 
   it('on SIGTERM, finishes a slow request in flight, then exits 0', async () => {
