@@ -208,6 +208,15 @@ export class MtaStsService {
    * schema upgrade drops columns it does not know), put them back and their values with them.
    * Meanwhile the last known good set keeps being served. One repair at a time.
    */
+  /**
+   * Resolves once background work on the database is done (a served-set reload, a column check):
+   * the command waits for it before closing the database, so nothing is cut off mid-query.
+   */
+  async idle(): Promise<void> {
+    await this.deps.cache.settle();
+    await this.repairing;
+  }
+
   noticeLoadFailure(err: unknown): void {
     // An unreachable database says nothing about the columns; the reload is retried anyway.
     if (this.repairing || isDatabaseUnavailable(err)) return;

@@ -163,6 +163,11 @@ export class ServedCache {
     return s !== null && s.generation === this.generation && this.now() - s.loadedAt < this.options.ttlMs;
   }
 
+  /** Resolves once no reload is running (a short-lived process waits for it before closing the database). */
+  async settle(): Promise<void> {
+    while (this.reload) await this.reload.promise;
+  }
+
   /** Starts (or joins) a reload and waits for it, at most until `waitMs` after it started. */
   private async refresh(): Promise<void> {
     if (this.snapshot && this.now() < this.retryAt) return;
