@@ -18,7 +18,7 @@ import { createWellKnownHandler } from './web/well-known';
 import { createTlsRptRouter } from './web/tlsrpt';
 
 export type { MtaStsOptions, AuthorizeResult, AuthorizeAction, AuthorizeTarget, AuthorizeHook, PrincipalHook, PageContext } from './options';
-export type { Logger } from './logger';
+export type { Logger, Observer } from './logger';
 export type { Resolver, RecordType, LookupResult } from './dns';
 export * as policy from './policy';
 export type { Check, CheckCode, CheckName, CheckParams, CheckStatus, DnsCheckResult, DnsChecksOptions, DnsChecksProgress } from './check';

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { Resolver } from './dns';
 import { LOCALES, type Locale } from './i18n';
-import { consoleLogger, type Logger } from './logger';
+import { consoleLogger, type Logger, type Observer } from './logger';
 import { toALabel } from './policy';
 import { DEFAULT_MAX_SOCKETS } from './limiter';
 import { parseCidrs, type Cidr, type ProbeSettings, type SmtpProbeSettings } from './probes';
@@ -111,6 +111,8 @@ export interface MtaStsOptions {
   resolver?: Resolver;
   /** Where the plugin logs (`error`, `warn`, `info`). Default: the console, prefixed `[mta-sts]`. */
   logger?: Logger;
+  /** Hooks called after the plugin's work, for a host's metrics: served set reloads, DNS Checks. */
+  observer?: Observer;
   /**
    * The DNS Check's two network probes: the policy file over HTTPS as a sender fetches it, and
    * STARTTLS on each MX host. Both on by default; `port` and `ca` exist so tests can aim them at
@@ -178,6 +180,7 @@ export interface ResolvedOptions {
   dns: { servers?: string[]; timeoutMs?: number; retries?: number };
   resolver: Resolver | null;
   logger: Logger;
+  observer: Observer;
   dnsCheck: { https: ProbeSettings; smtp: SmtpProbeSettings; allowAddresses: Cidr[]; maxSockets: number };
   rateLimit: {
     dnsChecks: number;
@@ -260,6 +263,7 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     dns: object(options.dns, 'dns'),
     resolver: resolverOption(options.resolver, options.dns),
     logger: loggerOption(options.logger),
+    observer: observerOption(options.observer),
     dnsCheck: {
       https: probe(object(options.dnsCheck, 'dnsCheck').https, 'dnsCheck.https'),
       smtp: probe(object(options.dnsCheck, 'dnsCheck').smtp, 'dnsCheck.smtp'),
@@ -338,6 +342,17 @@ function resolverOption(value: unknown, dns: unknown): Resolver | null {
   }
   if (dns !== undefined && dns !== null) throw new TypeError('options.resolver and options.dns exclude each other: give one of them');
   return value as Resolver;
+}
+
+function observerOption(value: unknown): Observer {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object') throw new TypeError('options.observer must be an object of hook functions');
+  for (const [name, hook] of Object.entries(value)) {
+    if (!['servedSetLoaded', 'servedSetFailed', 'dnsCheck'].includes(name))
+      throw new TypeError(`options.observer.${name} is not a known hook (servedSetLoaded, servedSetFailed, dnsCheck)`);
+    if (typeof hook !== 'function') throw new TypeError(`options.observer.${name} must be a function`);
+  }
+  return value as Observer;
 }
 
 function loggerOption(value: unknown): Logger {

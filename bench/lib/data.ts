@@ -2,7 +2,7 @@
 // databases (SQLite files in the bench's temp folder, MariaDB databases/tables with unique names).
 import { randomBytes } from 'node:crypto';
 import knexFactory, { Knex } from 'knex';
-import { migrateHost } from '../../demo/host-schema';
+import { migrateHost } from '../../src/server/host-schema';
 import { renderPolicy } from '../../src/policy';
 import { COLUMNS } from '../../src/store/columns';
 

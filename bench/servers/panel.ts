@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
-import { createPanel } from '../../demo/app';
+import { createPanel } from '../../src/server/app';
 import { DbSpec, activateAll, domainNames, openKnex, seedHost } from '../lib/data';
 import { childConfig, cpuUs, failChild, serveUntilStopped, tell } from '../lib/util';
 

@@ -3,12 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { registerAdminCommands } from './admin';
 import { registerCheckCommand } from './check';
 import { registerDatabaseCommands } from './database';
 import { registerImportCommands } from './imports';
 import { EXIT } from './output';
 import { registerPolicyCommands, type WithRuntime } from './policy';
 import { openRuntime } from './runtime';
+import { registerServeCommand } from './serve';
 
 const EXIT_HELP = `
 Exit codes: ${EXIT.ok} ok; ${EXIT.problems} problems found (a DNS Check error, a policy that failed to import, pending migrations);
@@ -54,6 +56,8 @@ export function createProgram(): Command {
   registerCheckCommand(program, withRuntime);
   registerImportCommands(program, withRuntime);
   registerDatabaseCommands(program, withRuntime);
+  registerServeCommand(program);
+  registerAdminCommands(program);
   for (const command of program.commands) command.addHelpText('after', EXIT_HELP).exitOverride();
   return program;
 }

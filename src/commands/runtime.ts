@@ -73,7 +73,15 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
       if (missing.length > 0)
         throw new ConfigError('database', `has no MTA-STS columns in "${domainTable}" yet (missing ${missing.join(', ')}): run \`mta-sts migrate\` first`);
     }
-    return { settings, knex, service, close: () => knex.destroy() };
+    return {
+      settings,
+      knex,
+      service,
+      close: async () => {
+        await service.idle();
+        await knex.destroy();
+      },
+    };
   } catch (err) {
     await knex.destroy();
     throw err;

@@ -2,6 +2,7 @@
 // and an optional JSON config file (in that order of precedence), validated at start with a
 // ConfigError naming the bad setting. Only the CLI and the server read the environment.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { ConfigError } from './errors';
 import { presetSchema, type SchemaMapping } from './presets';
 
@@ -37,15 +38,28 @@ export const DEFAULT_DATABASE = 'sqlite:data/panel.sqlite';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Settings {
-  const configFile = flags.config ?? env.MTA_STS_CONFIG ?? null;
-  const file = configFile === null ? {} : readConfigFile(configFile);
-  const pick = (name: keyof typeof SOURCES): string | undefined => {
-    const value = flags[name] ?? env[SOURCES[name]] ?? file[name];
+/** One setting from its flag, else its environment variable, else the config file. */
+function picker<K extends string>(
+  flags: { [key: string]: string | boolean | undefined },
+  env: NodeJS.ProcessEnv,
+  sources: Record<K, string>,
+  file: Record<string, unknown>,
+  configFile: string | null,
+) {
+  return (name: K): string | undefined => {
+    const value = flags[name] ?? env[sources[name]] ?? file[name];
     if (value === undefined || value === '') return undefined;
+    // A switch given on the command line, or a JSON true/false/number in the file.
+    if (typeof value === 'boolean' || typeof value === 'number') return String(value);
     if (typeof value !== 'string') throw new ConfigError(name, `must be a string in ${configFile}`);
     return value;
   };
+}
+
+export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Settings {
+  const configFile = flags.config ?? env.MTA_STS_CONFIG ?? null;
+  const file = configFile === null ? {} : readConfigFile(configFile);
+  const pick = picker(flags, env, SOURCES, file, configFile);
   const preset = pick('preset') ?? 'default';
   const schema = presetSchema(preset);
   const ident = (name: keyof typeof SOURCES, fallback: string): string => {
@@ -98,9 +112,129 @@ function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError('config', `file ${path} is not valid JSON (${(err as Error).message})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError('config', `file ${path} must hold a JSON object`);
-  const known = new Set<string>(Object.keys(SOURCES));
+  const known = new Set<string>([...Object.keys(SOURCES), ...Object.keys(SERVER_SOURCES)]);
   for (const key of Object.keys(value)) {
     if (!known.has(key)) throw new ConfigError('config', `file ${path} has the unknown setting "${key}"; known: ${[...known].join(', ')}`);
   }
   return value as Record<string, unknown>;
+}
+
+/** The standalone server's own settings (`mta-sts serve`): flag, environment variable. */
+const SERVER_SOURCES = {
+  port: 'PORT',
+  host: 'HOST',
+  metricsPort: 'METRICS_PORT',
+  authHeader: 'MTA_STS_AUTH_HEADER',
+  trustedProxy: 'MTA_STS_TRUSTED_PROXY',
+  secureCookies: 'MTA_STS_SECURE_COOKIES',
+  embedded: 'MTA_STS_EMBEDDED',
+  demoDomains: 'DEMO_DOMAINS',
+  dnsCheckAllowAddresses: 'DNS_CHECK_ALLOW_ADDRESSES',
+  logLevel: 'LOG_LEVEL',
+  apiKey: 'API_KEY',
+  adminPassword: 'ADMIN_PASSWORD',
+  drainSeconds: 'MTA_STS_DRAIN_SECONDS',
+} as const;
+
+export type ServerFlags = SettingFlags & Partial<Record<keyof typeof SERVER_SOURCES, string | boolean>>;
+
+export interface ServerSettings extends Settings {
+  port: number;
+  host: string | undefined;
+  /** A second port for /metrics only; null: /metrics behind the API key on the main port. */
+  metricsPort: number | null;
+  authHeader: string | null;
+  trustedProxies: string[];
+  /** true, false, or 'auto' (from a trusted proxy's X-Forwarded-Proto). */
+  secureCookies: boolean | 'auto';
+  /** The server's own database: it creates and seeds its demo domain tables. */
+  embedded: boolean;
+  demoDomains: string[] | undefined;
+  dnsCheckAllowAddresses: string[];
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  apiKey: string | undefined;
+  adminPassword: string | undefined;
+  drainSeconds: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const HEADER = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
+
+/** An address, or an address/prefix within its family's bits. */
+function isCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** The `serve` command's settings: those of every command, and the server's own, each validated. */
+export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv): ServerSettings {
+  const base = resolveSettings(flags, env);
+  const file = base.configFile === null ? {} : readConfigFile(base.configFile);
+  const pick = picker(flags, env, SERVER_SOURCES, file, base.configFile);
+  const port = (name: keyof typeof SERVER_SOURCES, fallback: number | null): number | null => {
+    const value = pick(name);
+    if (value === undefined) return fallback;
+    if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new ConfigError(name, `must be a port number from 0 to 65535, got "${value}"`);
+    return Number(value);
+  };
+  const yesNo = (name: keyof typeof SERVER_SOURCES): boolean | undefined => {
+    const value = pick(name)?.toLowerCase();
+    if (value === undefined) return undefined;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    throw new ConfigError(name, `must be yes or no (true/false, 1/0), got "${value}"`);
+  };
+  const list = (name: keyof typeof SERVER_SOURCES): string[] =>
+    (pick(name) ?? '')
+      .split(/[\s,]+/)
+      .map((item) => item.trim())
+      .filter(Boolean);
+
+  const trustedProxies = list('trustedProxy');
+  for (const entry of trustedProxies) {
+    if (!isCidr(entry) && !['loopback', 'linklocal', 'uniquelocal'].includes(entry))
+      throw new ConfigError('trustedProxy', `must be addresses or CIDR ranges such as 127.0.0.1 or 10.0.0.0/8, comma-separated ("${entry}" is not one)`);
+  }
+  const authHeader = pick('authHeader') ?? null;
+  if (authHeader !== null && !HEADER.test(authHeader))
+    throw new ConfigError('authHeader', `must be an HTTP header name such as X-Remote-User, got "${authHeader}"`);
+  if (authHeader !== null && trustedProxies.length === 0)
+    throw new ConfigError('authHeader', 'needs --trusted-proxy: a login header is believed only from the reverse proxy that sets it');
+  const secureFlag = yesNo('secureCookies');
+  const logLevel = pick('logLevel') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const apiKey = pick('apiKey');
+  if (apiKey !== undefined && apiKey.length < 16) throw new ConfigError('apiKey', 'must have at least 16 characters (e.g. openssl rand -hex 24)');
+  const adminPassword = pick('adminPassword');
+  if (adminPassword !== undefined && adminPassword.length < 10) throw new ConfigError('adminPassword', 'must have at least 10 characters');
+  const drain = pick('drainSeconds') ?? '10';
+  if (!/^\d{1,4}$/.test(drain)) throw new ConfigError('drainSeconds', `must be a whole number of seconds, got "${drain}"`);
+  const demoDomains = list('demoDomains');
+  const allow = list('dnsCheckAllowAddresses');
+  const badRange = allow.find((entry) => !isCidr(entry));
+  if (badRange !== undefined)
+    throw new ConfigError('dnsCheckAllowAddresses', `must be a comma-separated list of CIDR ranges such as 10.0.0.0/8,fd00::/8 ("${badRange}" is not one).`);
+  const embedded = yesNo('embedded') ?? (flags.database === undefined && env.DATABASE_URL === undefined && file.database === undefined);
+  const mainPort = port('port', 3000) as number;
+  const metricsPort = port('metricsPort', null);
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === mainPort) throw new ConfigError('metricsPort', `must differ from port (${mainPort})`);
+  return {
+    ...base,
+    port: mainPort,
+    host: pick('host'),
+    metricsPort,
+    authHeader,
+    trustedProxies,
+    // Behind a trusted proxy the proxy says whether the visitor used TLS; else plain unless told.
+    secureCookies: secureFlag ?? (trustedProxies.length > 0 ? 'auto' : false),
+    embedded,
+    demoDomains: demoDomains.length > 0 ? demoDomains : undefined,
+    dnsCheckAllowAddresses: allow,
+    logLevel: logLevel as ServerSettings['logLevel'],
+    apiKey,
+    adminPassword,
+    drainSeconds: Number(drain),
+  };
 }

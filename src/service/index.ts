@@ -15,7 +15,7 @@ import {
 import { within } from '../deadline';
 import { createResolver, type Resolver } from '../dns';
 import type { Locale } from '../i18n';
-import type { Logger } from '../logger';
+import { notify, type Logger, type Observer } from '../logger';
 import type { ResolvedOptions } from '../options';
 import { SocketLimiter } from '../limiter';
 import {
@@ -80,6 +80,8 @@ export interface ServiceDeps {
   cache: ServedCache;
   resolver: Resolver;
   logger: Logger;
+  /** The host's hooks for metrics; empty when it gave none. */
+  observer?: Observer;
   mailHostname: string;
   probes: { https: ProbeSettings; smtp: SmtpProbeSettings };
   /** Shared by every check of the plugin instance: the socket cap and the address filter. */
@@ -125,6 +127,8 @@ export class MtaStsService {
       options.cache,
       (domain) => store.loadOneServed(domain),
       (err) => service?.noticeLoadFailure(err),
+      ({ ok, durationMs, names }) =>
+        ok ? notify(options.observer, 'servedSetLoaded', { durationMs, names }) : notify(options.observer, 'servedSetFailed', { durationMs }),
     );
     service = new MtaStsService({
       store,
@@ -147,6 +151,7 @@ export class MtaStsService {
       network: { limiter: new SocketLimiter(options.dnsCheck.maxSockets), addresses: new AddressFilter(options.dnsCheck.allowAddresses) },
       migrations: { table: options.domainTable, keyColumn: options.domainColumn, tablePrefix: options.tablePrefix, migrationsTable: options.migrationsTable },
       now: options.now,
+      observer: options.observer,
     });
     return service;
   }
@@ -227,6 +232,15 @@ export class MtaStsService {
    * schema upgrade drops columns it does not know), put them back and their values with them.
    * Meanwhile the last known good set keeps being served. One repair at a time.
    */
+  /**
+   * Resolves once background work on the database is done (a served-set reload, a column check):
+   * the command waits for it before closing the database, so nothing is cut off mid-query.
+   */
+  async idle(): Promise<void> {
+    await this.deps.cache.settle();
+    await this.repairing;
+  }
+
   noticeLoadFailure(err: unknown): void {
     // An unreachable database says nothing about the columns; the reload is retried anyway.
     if (this.repairing || isDatabaseUnavailable(err)) return;
@@ -360,8 +374,9 @@ export class MtaStsService {
   }
 
   /** The DNS Check of a stored domain, in English unless told. Never rejects. */
-  checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
-    return runDnsCheck({
+  async checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
+    const started = Date.now();
+    const result = await runDnsCheck({
       domain: record.domain,
       policy: record.policy,
       mailHostname: this.deps.mailHostname,
@@ -375,6 +390,12 @@ export class MtaStsService {
       locale,
       acme: () => this.acmeOrderState(`mta-sts.${record.domain}`),
     });
+    notify(this.deps.observer ?? {}, 'dnsCheck', {
+      domain: record.domain,
+      durationMs: Date.now() - started,
+      ok: !result.checks.some((c) => c.status === 'error'),
+    });
+    return result;
   }
 
   /** The built-in ACME client's row for a name, when it has one (its table exists only once migrated). */

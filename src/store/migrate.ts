@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as addColumns from '../../migrations/20261128000000_add_mta_sts_columns';
 import * as addHistory from '../../migrations/20261201000000_add_mta_sts_history';
 import * as reportTables from '../../migrations/20261201000100_add_tls_report_tables';
+import * as serverTables from '../../migrations/20261201000200_add_server_accounts';
 import * as acmeTables from '../../migrations/20261201000300_add_acme_tables';
 
 /** What every migration may need from the host's configuration. */
@@ -26,6 +27,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261128000000_add_mta_sts_columns.js', module: addColumns },
   { name: '20261201000000_add_mta_sts_history.js', module: addHistory },
   { name: '20261201000100_add_tls_report_tables.js', module: reportTables },
+  { name: '20261201000200_add_server_accounts.js', module: serverTables },
   { name: '20261201000300_add_acme_tables.js', module: acmeTables },
 ];
 

@@ -63,6 +63,8 @@ export class ServedCache {
     private readonly loadOne?: (domain: string) => Promise<StoredPolicy | null>,
     /** Told when a reload fails (the last known good set keeps being served meanwhile). */
     private readonly onLoadError?: (err: unknown) => void,
+    /** Told after each reload that succeeded or failed, with its duration (for metrics). */
+    private readonly onLoaded?: (event: { ok: boolean; durationMs: number; names: number }) => void,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -161,6 +163,11 @@ export class ServedCache {
     return s !== null && s.generation === this.generation && this.now() - s.loadedAt < this.options.ttlMs;
   }
 
+  /** Resolves once no reload is running (a short-lived process waits for it before closing the database). */
+  async settle(): Promise<void> {
+    while (this.reload) await this.reload.promise;
+  }
+
   /** Starts (or joins) a reload and waits for it, at most until `waitMs` after it started. */
   private async refresh(): Promise<void> {
     if (this.snapshot && this.now() < this.retryAt) return;
@@ -182,12 +189,14 @@ export class ServedCache {
             this.snapshot = { ...served, generation: this.generation, loadedAt: startedAt, loadGeneration: generation };
             this.retryAt = 0;
             this.loads += 1;
+            this.onLoaded?.({ ok: true, durationMs: this.now() - startedAt, names: served.policies.size });
           },
           (err: unknown) => {
             // Database unreachable: keep the last known good snapshot and retry after a pause
             // rather than on every request.
             this.retryAt = this.now() + Math.min(1000, this.options.ttlMs);
             this.onLoadError?.(err);
+            this.onLoaded?.({ ok: false, durationMs: this.now() - startedAt, names: 0 });
           },
         )
         .finally(() => {

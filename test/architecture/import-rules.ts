@@ -97,6 +97,11 @@ const RULES: Rule[] = [
     forbids: (imp) => inside(imp.target, 'src/store') || inside(imp.target, 'src/dns'),
   },
   {
+    name: 'server/ (the standalone server) uses the plugin as a host does: nothing from store/ or dns/',
+    applies: (file) => inside(file, 'src/server'),
+    forbids: (imp) => inside(imp.target, 'src/store') || inside(imp.target, 'src/dns'),
+  },
+  {
     name: 'i18n/ imports nothing from web/',
     applies: (file) => inside(file, 'src/i18n'),
     forbids: (imp) => inside(imp.target, 'src/web'),

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
-import { createPanel, type PanelOptions } from '../../demo/app';
+import { createPanel, type PanelOptions } from '../../src/server/app';
 import type { TestDnsServer, ZoneRecord } from '../support/dns-server';
 
 export const CHROMIUM = '/usr/bin/chromium';

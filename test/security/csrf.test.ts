@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
-import { createPanel } from '../../demo/app';
+import { createPanel } from '../../src/server/app';
 import { API_PATH } from '../../src';
 import { Csrf, TestServer, createServer, decodeEntities } from '../support/server';
 import { LOOPBACK_ONLY } from '../support/loopback';

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
-import { createPanel, type PanelOptions } from '../../demo/app';
+import { createPanel, type PanelOptions } from '../../src/server/app';
 import { attr, controlByLabel, controlValue, dnsRecords, formValues, notices, openingTag, textOf } from '../support/server';
 
 const ROOT = [join(__dirname, '../../..'), join(__dirname, '../..')].find((dir) => existsSync(join(dir, 'package.json'))) as string;
-const STALE_FILE = join(ROOT, 'demo/public/.well-known/mta-sts.txt');
+const STALE_FILE = join(ROOT, 'views/server/public/.well-known/mta-sts.txt');
 const PASSWORD = 'correct horse battery staple';
 const API_KEY = 'test-api-key-0123456789';
 
@@ -129,7 +129,7 @@ function domainTabs(html: string): { tabs: string[]; current: string | null } {
   return { tabs: links.map((m) => textOf(m[1])), current: current ? textOf(current[1]) : null };
 }
 
-describe('the demo panel', () => {
+describe('the server (embedded default)', () => {
   let panel: Panel;
   beforeEach(async () => {
     panel = await startPanel();
@@ -158,7 +158,7 @@ describe('the demo panel', () => {
         assert.match(textOf(res.text), /wrong username or password/i);
         // No session cookie (the form again carries a new CSRF token, with its cookie).
         assert.deepEqual(
-          ([] as string[]).concat(res.headers['set-cookie'] ?? []).filter((c) => c.startsWith('panel.sid=')),
+          ([] as string[]).concat(res.headers['set-cookie'] ?? []).filter((c) => c.startsWith('mta-sts.sid=')),
           [],
         );
       }
@@ -169,7 +169,7 @@ describe('the demo panel', () => {
       assert.equal(forged.status, 403);
       assert.match(textOf(forged.text), /The form has expired or did not come from this panel/);
       assert.deepEqual(
-        ([] as string[]).concat(forged.headers['set-cookie'] ?? []).filter((c) => c.startsWith('panel.sid=')),
+        ([] as string[]).concat(forged.headers['set-cookie'] ?? []).filter((c) => c.startsWith('mta-sts.sid=')),
         [],
         'no session',
       );
@@ -345,7 +345,7 @@ describe('the demo panel', () => {
         const cookie = ([] as string[])
           .concat(res.headers['set-cookie'] ?? [])
           .map((c) => c.split(';')[0])
-          .find((c) => c.startsWith('panel.sid='));
+          .find((c) => c.startsWith('mta-sts.sid='));
         assert.ok(cookie, 'a session cookie');
         return cookie;
       };
@@ -379,7 +379,7 @@ describe('the demo panel', () => {
     });
   });
 
-  describe('the stale static policy file in demo/public', () => {
+  describe('the stale static policy file in views/server/public', () => {
     it('is still on disk (what the plugin takes over from)', () => {
       assert.match(readFileSync(STALE_FILE, 'utf8'), /old-mail\.example\.org/);
     });
@@ -427,7 +427,7 @@ describe('the demo panel', () => {
   });
 });
 
-describe('the demo panel with an API key', () => {
+describe('the server with an API key', () => {
   let panel: Panel;
   before(async () => {
     // The probes off: nothing but the (failing, loopback) DNS lookups runs in a check.
@@ -439,7 +439,7 @@ describe('the demo panel with an API key', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
       // A new random session cookie every time, as a client trying to look like many would send.
-      const cookie = `panel.sid=${randomBytes(24).toString('base64url')}`;
+      const cookie = `mta-sts.sid=${randomBytes(24).toString('base64url')}`;
       const res = await request(panel.http).get('/api/v1/mta-sts/example.org/dns-check').set('X-API-Key', API_KEY).set('Cookie', cookie);
       statuses.push(res.status);
       if (i === 10) {
@@ -477,7 +477,7 @@ describe('the demo panel with an API key', () => {
   });
 });
 
-describe('the demo server (node dist/demo/server.js)', () => {
+describe('the server (node dist/src/cli.js serve, the embedded default)', () => {
   let child: ChildProcess | null = null;
   let dir: string;
   before(() => {
@@ -497,12 +497,13 @@ describe('the demo server (node dist/demo/server.js)', () => {
       ...process.env,
       PORT: '0',
       DATABASE_URL: `sqlite:${join(dir, 'panel.sqlite')}`,
+      MTA_STS_EMBEDDED: 'yes',
       ADMIN_PASSWORD: '',
       API_KEY: '',
       DEMO_DOMAINS: '',
       DNS_SERVERS: '127.0.0.1:9',
     };
-    const proc = spawn(process.execPath, [join(ROOT, 'dist/demo/server.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [join(ROOT, 'dist/src/cli.js'), 'serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let output = '';
     proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -513,7 +514,7 @@ describe('the demo server (node dist/demo/server.js)', () => {
         const password = /with password (\S+) \(generated/.exec(output)?.[1];
         if (port && password) resolve({ port: Number(port), password });
       });
-      proc.once('exit', (code) => reject(new Error(`the demo server exited (${code}): ${output}`)));
+      proc.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output}`)));
     });
     assert.ok(printed.port > 0);
     const base = `http://127.0.0.1:${printed.port}`;
@@ -541,10 +542,11 @@ describe('the demo server (node dist/demo/server.js)', () => {
       ...process.env,
       PORT: '0',
       DATABASE_URL: `sqlite:${join(dir, 'bad.sqlite')}`,
+      MTA_STS_EMBEDDED: 'yes',
       DNS_SERVERS: '127.0.0.1:9',
       DNS_CHECK_ALLOW_ADDRESSES: '10.0.0.0/8, 10.0.0.0/99',
     };
-    const proc = spawn(process.execPath, [join(ROOT, 'dist/demo/server.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [join(ROOT, 'dist/src/cli.js'), 'serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -552,7 +554,7 @@ describe('the demo server (node dist/demo/server.js)', () => {
     assert.equal(code, 2);
     assert.equal(
       output.trim(),
-      'DNS_CHECK_ALLOW_ADDRESSES must be a comma-separated list of CIDR ranges such as 10.0.0.0/8,fd00::/8 ("10.0.0.0/99" is not one).',
+      'mta-sts: dnsCheckAllowAddresses must be a comma-separated list of CIDR ranges such as 10.0.0.0/8,fd00::/8 ("10.0.0.0/99" is not one).',
     );
   });
 });

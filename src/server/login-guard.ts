@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import type { Request, RequestHandler, Response } from 'express';
-import { addressKey } from '../src/web/rate-limit';
+import { addressKey } from '../web/rate-limit';
 
 /**
  * CSRF protection of the demo's own forms (log in, log out), as the plugin protects its tab: an
@@ -10,16 +10,16 @@ import { addressKey } from '../src/web/rate-limit';
  * an account of its choosing (login CSRF) or log them out. The field is `_panel_csrf`, so that it
  * never mixes with the plugin's `_csrf` on the same page.
  */
-export function createPanelCsrf(options: { secure: boolean; sessionId: (req: Request) => string }) {
-  const secret = randomBytes(32).toString('hex');
+export function createPanelCsrf(options: { secure: boolean; secret?: string; sessionId: (req: Request) => string }) {
+  const secret = options.secret ?? randomBytes(32).toString('hex');
   const { generateCsrfToken, doubleCsrfProtection } = doubleCsrf({
     getSecret: () => secret,
     getSessionIdentifier: (req) => options.sessionId(req),
     cookieName: options.secure ? '__Host-panel.csrf' : 'panel.csrf',
     cookieOptions: { sameSite: 'strict', path: '/', secure: options.secure, httpOnly: true },
     getCsrfTokenFromRequest: (req) => {
-      const token = (req.body as Record<string, unknown> | undefined)?._panel_csrf;
-      return typeof token === 'string' ? token : undefined;
+      const field = (req.body as Record<string, unknown> | undefined)?._panel_csrf;
+      return typeof field === 'string' ? field : undefined;
     },
   });
   const parseCookies = cookieParser();

@@ -2,7 +2,7 @@
 // and German. The plugin's tab has its own catalogues (src/i18n); these belong to the host. The
 // language is the one chosen with the switch (a cookie), else the browser's Accept-Language.
 import type { Request, Response } from 'express';
-import { negotiateLocale, supportedLocale, type Locale } from '../src/i18n';
+import { negotiateLocale, supportedLocale, type Locale } from '../i18n';
 
 const en = {
   brand: 'Demo mail panel',

@@ -1,53 +1,75 @@
+// The standalone server's web app: the policy file, a login, a domain list and a domain edit page
+// with the MTA-STS tab, health and metrics. It grew out of the demo host panel and is still one:
+// it uses the plugin exactly as any host does, through createMtaSts and its hooks.
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ejs from 'ejs';
-import express, { Request, Response } from 'express';
+import express, { Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
-import { API_PATH, MtaSts, MtaStsOptions, createMtaSts, policy } from '../src';
-import type { DnsCheckResult } from '../src';
+import { API_PATH, MtaSts, MtaStsOptions, createMtaSts, policy } from '../index';
+import type { DnsCheckResult } from '../index';
+import { presetSchema, type SchemaMapping } from '../config/presets';
+import { consoleLogger, type Logger } from '../logger';
+import { resolveOptions } from '../options';
+import { MtaStsService } from '../service';
+import { Accounts } from './accounts';
+import { healthHandler } from './health';
 import { chosenLanguage, demoLanguage, sayer, setLanguage } from './i18n';
 import { migrateHost, seedDomains } from './host-schema';
 import { LOGIN_FAILURES, LOGIN_WINDOW_MS, LoginLimiter, createPanelCsrf } from './login-guard';
+import { Metrics } from './metrics';
+import { serverSecret } from './secrets';
 import { Sessions } from './sessions';
 
 export interface PanelOptions {
   knex: Knex;
   mailHostname: string;
-  adminPassword: string;
+  /** Creates the account `admin` with this password when there is no account yet (the embedded default's first start). */
+  adminPassword?: string;
+  /**
+   * The embedded default: create the demo's own domain tables and seed them. False when attached
+   * to a panel's database: its domain table is the panel's, never created or seeded here.
+   */
+  embedded?: boolean;
+  /** Where the panel keeps its domains (default: the embedded tables, mailcow-shaped). */
+  schema?: SchemaMapping;
+  /** Prefix of the plugin's own tables (accounts, sessions, secrets, history...). Default `mta_sts_`. */
+  tablePrefix?: string;
+  /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-* and login header are believed. */
+  trustedProxies?: string[];
+  /** The header a trusted proxy names the logged-in user in, e.g. `X-Remote-User`. */
+  authHeader?: string | null;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Serve /metrics behind the API key (when no separate metrics port is used). */
+  metricsOnApi?: boolean;
+  /** pino-http or another request logger, mounted first. */
+  requestLogger?: RequestHandler;
   /** Without one, the JSON API is closed. */
   apiKey?: string;
   dnsServers?: string[];
   /** Domains seeded into an empty domain table. */
   demoDomains?: string[];
-  /** Cookies with `Secure` (behind HTTPS). Default false: the demo runs on plain HTTP. */
-  secureCookies?: boolean;
+  /**
+   * Cookies with `Secure` (behind HTTPS). Default false: the embedded default runs on plain HTTP;
+   * 'auto' when a trusted proxy says (X-Forwarded-Proto) the request came over TLS.
+   */
+  secureCookies?: boolean | 'auto';
   /** The DNS Check's HTTPS and SMTP probe settings, passed to the plugin as they are (tests aim them at loopback). */
   dnsCheck?: MtaStsOptions['dnsCheck'];
   /** The plugin's language option; without it the browser's Accept-Language decides. */
   locale?: MtaStsOptions['locale'];
 }
 
-/**
- * A row of the demo's `domain` table (demo/host-schema.ts) with the plugin's columns: flags come
- * back as booleans (PostgreSQL) or 0/1 (SQLite, MariaDB), so they are read with Number().
- */
-interface DomainRow {
-  domain: string;
-  description: string;
-  active: boolean | number;
-  mta_sts_active: boolean | number;
-  mta_sts_mode: string;
-}
-
-const ROOT = [join(__dirname), join(__dirname, '../../demo')].find((dir) => existsSync(join(dir, 'views', 'layout.ejs'))) as string;
+const ROOT = [join(__dirname, '../../views/server'), join(__dirname, '../../../views/server')].find((dir) => existsSync(join(dir, 'layout.ejs'))) as string;
 const BOOTSTRAP = join(require.resolve('bootstrap/package.json'), '..', 'dist');
 
 const templates = new Map<string, ejs.TemplateFunction>();
 function view(name: string, data: Record<string, unknown>): string {
   let template = templates.get(name);
   if (!template) {
-    const filename = join(ROOT, 'views', `${name}.ejs`);
+    const filename = join(ROOT, `${name}.ejs`);
     template = ejs.compile(readFileSync(filename, 'utf8'), { filename, localsName: 'it', strict: true });
     templates.set(name, template);
   }
@@ -62,15 +84,65 @@ function sameSecret(given: unknown, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** The demo host panel: a login, a domain list and a domain edit page with the MTA-STS tab. */
-export async function createPanel(options: PanelOptions): Promise<{ app: express.Express; mtaSts: MtaSts }> {
+export interface Panel {
+  app: express.Express;
+  mtaSts: MtaSts;
+  accounts: Accounts;
+  metrics: Metrics;
+  /** True when this start created the account `admin` (print its password). */
+  createdAdmin: boolean;
+  /** Stops the session store's clean-up timer (the Knex instance is the caller's). */
+  close(): void;
+}
+
+/** The server's app: a login, a domain list and a domain edit page with the MTA-STS tab. */
+export async function createPanel(options: PanelOptions): Promise<Panel> {
   const { knex } = options;
-  const sessions = new Sessions(options.secureCookies ?? false);
+  const schema = options.schema ?? presetSchema('default');
+  const prefix = options.tablePrefix ?? 'mta_sts_';
+  const logger = options.logger ?? consoleLogger;
+  const metrics = options.metrics ?? new Metrics();
+  const secure = options.secureCookies ?? false;
 
-  await migrateHost(knex);
-  await seedDomains(knex, options.demoDomains ?? ['example.org', 'example.net']);
-
-  const panelCsrf = createPanelCsrf({ secure: options.secureCookies ?? false, sessionId: (req) => sessions.id(req) });
+  // Only the embedded default has tables of its own to create; a panel's are the panel's.
+  if (options.embedded !== false) {
+    await migrateHost(knex);
+    await seedDomains(knex, options.demoDomains ?? ['example.org', 'example.net']);
+  }
+  const table = schema.domainTable;
+  const key = schema.domainColumn;
+  const activeColumn = schema.domainActiveColumn;
+  const hasDescription = await knex.schema.hasColumn(table, 'description');
+  // The plugin's migrations, the server's tables among them (accounts, sessions, secrets).
+  await MtaStsService.fromOptions(
+    resolveOptions({
+      knex,
+      mailHostname: options.mailHostname,
+      domainTable: table,
+      domainColumn: key,
+      domainActiveColumn: activeColumn,
+      ...(schema.aliasDomains ? { aliasDomains: schema.aliasDomains } : {}),
+      tablePrefix: prefix,
+      logger,
+    }),
+  ).migrate();
+  const secrets = `${prefix}server_secrets`;
+  const [sessionSecret, loginSecret, tabSecret] = await Promise.all(['session', 'login-csrf', 'tab-csrf'].map((name) => serverSecret(knex, secrets, name)));
+  const accounts = new Accounts(knex, `${prefix}users`);
+  let createdAdmin = false;
+  if (options.adminPassword !== undefined && (await accounts.count()) === 0) {
+    await accounts.add('admin', options.adminPassword);
+    createdAdmin = true;
+  }
+  const sessions = new Sessions({
+    knex,
+    table: `${prefix}sessions`,
+    secret: sessionSecret,
+    secure,
+    logger,
+    authHeader: options.authHeader ?? null,
+  });
+  const panelCsrf = createPanelCsrf({ secure: secure === true, secret: loginSecret, sessionId: (req) => sessions.id(req) });
   const logins = new LoginLimiter();
 
   /** The demo's page chrome in the request's language, with the language switch. */
@@ -82,10 +154,17 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   };
 
   /** The host row of a domain, whichever form (A-label or U-label) the table and the URL hold. */
-  const findDomain = async (name: string): Promise<DomainRow | undefined> => {
+  const findDomain = async (name: string): Promise<{ domain: string; description: string; active: boolean } | null> => {
     const forms = [...new Set([name, policy.toALabel(name) ?? name, policy.toULabel(name)])];
-    return knex<DomainRow>('domain').whereIn('domain', forms).first();
+    const row = (await knex(table).whereIn(key, forms).first()) as Record<string, unknown> | undefined;
+    return row ? hostRow(row) : null;
   };
+  /** A row of the panel's domain table, whatever its column names and flag types. */
+  const hostRow = (row: Record<string, unknown>) => ({
+    domain: cell(row, key),
+    description: hasDescription ? cell(row, 'description') : '',
+    active: activeColumn === null ? true : flag(row[activeColumn]),
+  });
 
   /** The host's domain edit page, with the plugin's fragment in the "MTA-STS" tab when given. */
   const domainPage = async (req: Request, res: Response, domain: string, tab: 'general' | 'mta-sts', mtaStsContent: string | null) => {
@@ -106,7 +185,13 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   const mtaSts = createMtaSts({
     knex,
     mailHostname: options.mailHostname,
-    aliasDomains: { table: 'alias_domain', aliasColumn: 'alias_domain', targetColumn: 'target_domain', activeColumn: 'active' },
+    domainTable: table,
+    domainColumn: key,
+    domainActiveColumn: activeColumn,
+    ...(schema.aliasDomains ? { aliasDomains: schema.aliasDomains } : {}),
+    tablePrefix: prefix,
+    logger,
+    observer: metrics.observer(),
     adminPath: '/mta-sts',
     dns: options.dnsServers ? { servers: options.dnsServers } : {},
     ...(options.dnsCheck ? { dnsCheck: options.dnsCheck } : {}),
@@ -115,7 +200,8 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     // After a save, back to the demo's own domain page (the plugin redirects there, 303).
     tabUrl: (domain) => `/domains/${encodeURIComponent(domain)}?tab=mta-sts`,
     loginUrl: '/login',
-    csrf: { sessionId: (req) => sessions.id(req), secureCookie: options.secureCookies ?? false },
+    // The secret is kept in the database: a tab opened before a restart can still be saved after it.
+    csrf: { secret: tabSecret, sessionId: (req) => sessions.id(req), secureCookie: secure !== false },
     authorize(req) {
       // The API takes its key and nothing else, so a browser's login cookie cannot drive it (no CSRF).
       // Marked by the mount itself: routing ignores case, so `/API/v1/...` must not fall through to the cookie.
@@ -123,7 +209,8 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
         if (req.get('x-api-key') === undefined) return 'unauthenticated';
         return validApiKey(req);
       }
-      return sessions.user(req) === 'admin' ? true : 'unauthenticated';
+      // Every account of the server is an administrator of every domain.
+      return sessions.user(req) !== null ? true : 'unauthenticated';
     },
     // Who the DNS Check limit counts: the API key for API requests, else the logged-in user. Never
     // a cookie value as such: a client sending a new cookie each time must stay one client.
@@ -133,14 +220,43 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     },
     layout: ({ req, res, domain, title, content }) => (domain ? domainPage(req, res, domain, 'mta-sts', content) : page(req, res, title, content)),
   });
-  await mtaSts.migrate();
 
   const app = express();
   app.disable('x-powered-by');
+  // X-Forwarded-For/-Proto believed only from the configured proxies (req.ip, req.secure).
+  app.set('trust proxy', options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false);
+  if (options.requestLogger) app.use(options.requestLogger);
+  app.use((req, res, next) => {
+    if (req.path === '/.well-known/mta-sts.txt') res.on('finish', () => metrics.policyResponse(res.statusCode));
+    next();
+  });
   // The policy file first: the stale static file in public/ must never be served again.
   app.use(mtaSts.wellKnown);
+  app.get(
+    '/healthz',
+    healthHandler(knex, () => metrics.servedSetAge()),
+  );
+  if (options.metricsOnApi) {
+    app.get('/metrics', (req, res, next) => {
+      if (!validApiKey(req)) return res.status(req.get('x-api-key') === undefined ? 401 : 403).json({ error: 'an X-API-Key is required for /metrics' });
+      metrics.registry
+        .metrics()
+        .then((text) => res.type(metrics.registry.contentType).send(text))
+        .catch(next);
+    });
+  }
   app.use(express.static(join(ROOT, 'public'), { dotfiles: 'allow' }));
   app.use('/assets/bootstrap', express.static(BOOTSTRAP));
+  app.use(sessions.middleware);
+  // A removed account's sessions end at their next request.
+  app.use((req, _res, next) => {
+    const user = req.session?.user;
+    if (!user) return next();
+    accounts.exists(user).then(
+      (exists) => (exists ? next() : req.session.destroy(() => next())),
+      (err: unknown) => next(err),
+    );
+  });
   app.use(express.urlencoded({ extended: false, limit: '8kb' }));
 
   const loginPage = (req: Request, res: Response, status: number, error: string | null) =>
@@ -149,13 +265,14 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   app.get('/login', (req, res) => {
     loginPage(req, res, 200, null);
   });
-  app.post('/login', ...panelCsrf.protect, (req, res) => {
+  app.post('/login', ...panelCsrf.protect, async (req, res) => {
     const { username, password } = (req.body ?? {}) as Record<string, unknown>;
     const name = typeof username === 'string' ? username.slice(0, 200) : '';
     const keys = LoginLimiter.keys(req, name);
     // Checked before the password: once blocked, not even the right password gets in, so guessing stops.
     const wait = logins.blockedFor(keys);
     if (wait > 0) {
+      metrics.login('blocked');
       res.setHeader('Retry-After', String(wait));
       const minutes = Math.ceil(wait / 60);
       return loginPage(
@@ -165,17 +282,20 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
         `Too many failed logins (at most ${LOGIN_FAILURES} in ${LOGIN_WINDOW_MS / 60_000} minutes). Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
       );
     }
-    if (name === 'admin' && sameSecret(password, options.adminPassword)) {
+    const user = await accounts.verify(name, password);
+    if (user !== null) {
       logins.clearAccount(name);
-      sessions.start(res, 'admin');
+      metrics.login('ok');
+      await sessions.start(req, user);
       const next = typeof req.query.next === 'string' && /^\/[a-z]/.test(req.query.next) ? req.query.next : '/domains';
       return res.redirect(303, next);
     }
     logins.fail(keys);
+    metrics.login('failed');
     loginPage(req, res, 401, 'Wrong username or password.');
   });
-  app.post('/logout', ...panelCsrf.protect, (req, res) => {
-    sessions.end(req, res);
+  app.post('/logout', ...panelCsrf.protect, async (req, res) => {
+    await sessions.end(req, res);
     res.redirect(303, '/login');
   });
 
@@ -187,9 +307,10 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   /** The domain list, as mailcow's: each domain's MTA-STS state, and a DNS Check button per row. */
   const domainList = async (req: Request, res: Response, checked: { domain: string; result: DnsCheckResult | null } | null) => {
     const say = sayer(demoLanguage(req));
-    const rows: DomainRow[] = await knex<DomainRow>('domain').select('domain', 'description', 'active', 'mta_sts_active', 'mta_sts_mode').orderBy('domain');
-    const domains = rows.map((row) => {
-      const state = !Number(row.mta_sts_active) ? 'off' : !Number(row.active) ? 'hostInactive' : row.mta_sts_mode;
+    const rows = (await knex(table).select('*').orderBy(key)) as Array<Record<string, unknown>>;
+    const domains = rows.map((stored) => {
+      const row = hostRow(stored);
+      const state = !flag(stored.mta_sts_active) ? 'off' : !row.active ? 'hostInactive' : cell(stored, 'mta_sts_mode');
       const aLabel = policy.toALabel(row.domain) ?? row.domain;
       const check = checked && checked.domain === aLabel ? checked.result : undefined;
       const counts = { ok: 0, warning: 0, error: 0, info: 0 };
@@ -219,7 +340,7 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
   app.post('/language', (req, res) => {
     const { lang, next } = (req.body ?? {}) as Record<string, unknown>;
     const locale = typeof lang === 'string' ? (lang === 'de' ? 'de' : lang === 'en' ? 'en' : null) : null;
-    if (locale) setLanguage(res, locale, options.secureCookies ?? false);
+    if (locale) setLanguage(res, locale, secure === true);
     // Back where the switch was pressed: a path on this site only.
     const back = typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/domains';
     res.redirect(303, back);
@@ -260,9 +381,19 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
           ),
         );
     }
-    console.error('[panel]', err);
+    logger.error(`${req.method} ${req.path} failed`, err);
     const status = (err as { status?: number }).status ?? 500;
     res.status(status).send(page(req, res, 'Error', `<p>${status === 500 ? 'Something went wrong.' : 'The request was refused.'}</p>`));
   });
-  return { app, mtaSts };
+  return { app, mtaSts, accounts, metrics, createdAdmin, close: () => sessions.close() };
+}
+
+function cell(row: Record<string, unknown>, column: string): string {
+  const value = row[column];
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? String(value) : '';
+}
+
+/** A flag as MariaDB (TINYINT 0/1), PostgreSQL (boolean) or SQLite (0/1) stores it. */
+function flag(value: unknown): boolean {
+  return value === true || value === 1 || value === '1' || value === 't' || value === 'true';
 }

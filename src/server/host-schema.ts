@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { toALabel } from '../src/policy';
+import { toALabel } from '../policy';
 
 /**
  * The demo host's own schema, shaped like mailcow's: a `domain` table keyed by the domain name

@@ -1,0 +1,25 @@
+// `mta-sts serve`: the standalone server. A thin adapter: settings in, src/server/ does the rest.
+import { Command } from 'commander';
+import { resolveServerSettings, type ServerFlags } from '../config/settings';
+import { serveUntilSignalled } from '../server/run';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the standalone server: the policy file, the admin pages with the MTA-STS tab, the API, /healthz and metrics')
+    .option('--port <n>', 'HTTP port (PORT; default 3000)')
+    .option('--host <address>', 'address to listen on (HOST; default every address)')
+    .option('--metrics-port <n>', 'a second port serving only /metrics (METRICS_PORT); without it /metrics needs the API key')
+    .option('--auth-header <name>', 'trust this login header (e.g. X-Remote-User) from --trusted-proxy (MTA_STS_AUTH_HEADER)')
+    .option('--trusted-proxy <list>', 'reverse proxy addresses or CIDRs, comma-separated, whose X-Forwarded-* headers count (MTA_STS_TRUSTED_PROXY)')
+    .option('--secure-cookies <yes|no>', "Secure cookies (MTA_STS_SECURE_COOKIES; default: from a trusted proxy's X-Forwarded-Proto, else no)")
+    .option('--embedded', "the database is the server's own: create and seed its demo domain tables (MTA_STS_EMBEDDED; default only without --database)")
+    .option('--demo-domains <list>', 'domains seeded into a new embedded database (DEMO_DOMAINS)')
+    .option('--dns-check-allow-addresses <list>', 'CIDRs the DNS Check may probe although special-purpose (DNS_CHECK_ALLOW_ADDRESSES)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (LOG_LEVEL; default info)')
+    .addHelpText('after', '\nSecrets only from the environment or the config file, never flags: API_KEY, ADMIN_PASSWORD (first start of the embedded default).')
+    .action(async (opts: ServerFlags) => {
+      const settings = resolveServerSettings({ ...program.opts<ServerFlags>(), ...opts }, process.env);
+      await serveUntilSignalled(settings);
+    });
+}

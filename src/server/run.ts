@@ -1,0 +1,176 @@
+// Starting and stopping the standalone server: the database, the app, the listening sockets, the
+// logs, and a drain on SIGTERM/SIGINT. `mta-sts serve` calls this with validated settings.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { pinoHttp } from 'pino-http';
+import { checkConnection, openDatabase } from '../config/database';
+import { ConfigError } from '../config/errors';
+import type { ServerSettings } from '../config/settings';
+import type { Logger } from '../logger';
+import { createPanel } from './app';
+import { Metrics } from './metrics';
+
+/** Request ids we accept from a proxy as they are; anything else gets a fresh one. */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface RunningServer {
+  url: string;
+  metricsUrl: string | null;
+  /** Stops accepting, lets in-flight requests finish (at most drainSeconds), closes the database. */
+  stop(): Promise<void>;
+}
+
+/** The plugin's logger, fed into pino: the plugin's messages land in the same structured log. */
+function pluginLogger(log: pino.Logger): Logger {
+  const detail = (value: unknown) => (value instanceof Error ? { err: value } : value === undefined ? {} : { detail: value });
+  return {
+    error: (message, value) => log.error(detail(value), message),
+    warn: (message, value) => log.warn(detail(value), message),
+    info: (message, value) => log.info(detail(value), message),
+  };
+}
+
+export async function startServer(settings: ServerSettings, out: NodeJS.WritableStream = process.stdout): Promise<RunningServer> {
+  // JSON lines on stdout; secrets never reach it: the request serializer keeps no headers, no bodies.
+  const log = pino({ level: settings.logLevel, base: { service: 'mta-sts' } });
+  const { knex, target } = openDatabase(settings.database);
+  try {
+    await checkConnection(knex, target);
+    const { domainTable } = settings.schema;
+    if (!settings.embedded && !(await knex.schema.hasTable(domainTable))) {
+      throw new ConfigError(
+        'domain-table',
+        `"${domainTable}" does not exist in ${target.display}: choose the panel with --preset, or name its table with --domain-table (the server never creates a panel's domain table)`,
+      );
+    }
+    const generated = settings.embedded && settings.adminPassword === undefined;
+    const adminPassword = settings.adminPassword ?? (settings.embedded ? randomBytes(12).toString('base64url') : undefined);
+    const metrics = new Metrics();
+    const requestLogger = pinoHttp({
+      logger: log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Method, path and address only: no query string (a `next=` is harmless, but nothing else is
+      // needed), no headers (cookies, session ids, API keys, proxy logins), no bodies (passwords, CSRF tokens).
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+          remoteAddress: req.remoteAddress,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    });
+    const panel = await createPanel({
+      knex,
+      mailHostname: settings.mailHostname,
+      adminPassword,
+      embedded: settings.embedded,
+      schema: settings.schema,
+      demoDomains: settings.demoDomains,
+      apiKey: settings.apiKey,
+      dnsServers: settings.dnsServers,
+      ...(settings.dnsCheckAllowAddresses.length > 0 ? { dnsCheck: { allowAddresses: settings.dnsCheckAllowAddresses } } : {}),
+      secureCookies: settings.secureCookies,
+      trustedProxies: settings.trustedProxies,
+      authHeader: settings.authHeader,
+      logger: pluginLogger(log),
+      metrics,
+      metricsOnApi: settings.metricsPort === null,
+      requestLogger,
+    });
+    const server = createServer(panel.app);
+    await listen(server, settings.port, settings.host, 'port');
+    let metricsServer: Server | null = null;
+    if (settings.metricsPort !== null) {
+      metricsServer = createServer((req, res) => {
+        if (req.url !== '/metrics') {
+          res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: metrics are at /metrics\n');
+          return;
+        }
+        metrics.registry
+          .metrics()
+          .then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text))
+          .catch(() => res.writeHead(500).end());
+      });
+      await listen(metricsServer, settings.metricsPort, settings.host, 'metricsPort');
+    }
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://localhost:${port}/`;
+    const metricsUrl = metricsServer ? `http://localhost:${(metricsServer.address() as AddressInfo).port}/metrics` : null;
+    // For the person starting it: plain lines on stdout, as the demo always printed them.
+    out.write(`MTA-STS server: ${url}\n`);
+    if (panel.createdAdmin) {
+      out.write(
+        `Log in as admin with password ${generated ? `${adminPassword} (generated; change it with \`mta-sts admin passwd admin\`)` : 'from ADMIN_PASSWORD'}\n`,
+      );
+    } else if ((await panel.accounts.count()) === 0 && !settings.authHeader) {
+      out.write('No account yet: create one with `mta-sts admin add <user>`\n');
+    }
+    out.write(`Policy file: curl -H 'Host: mta-sts.<domain>' http://localhost:${port}/.well-known/mta-sts.txt\n`);
+    out.write(settings.apiKey ? 'JSON API at /api/v1/mta-sts (header X-API-Key)\n' : 'JSON API closed (set API_KEY to open it)\n');
+    out.write(
+      metricsUrl
+        ? `Metrics: ${metricsUrl}\n`
+        : settings.apiKey
+          ? 'Metrics at /metrics (header X-API-Key)\n'
+          : 'Metrics closed (set API_KEY or --metrics-port)\n',
+    );
+    log.info({ database: target.display, preset: settings.preset, embedded: settings.embedded, port }, 'started');
+
+    let stopping: Promise<void> | null = null;
+    const stop = () =>
+      (stopping ??= (async () => {
+        log.info('stopping: draining in-flight requests');
+        const closed = Promise.all([close(server), metricsServer ? close(metricsServer) : Promise.resolve()]);
+        // Idle keep-alive connections would hold close() open; in-flight requests are left to finish.
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), settings.drainSeconds * 1000);
+        await closed;
+        clearTimeout(timer);
+        panel.close();
+        await knex.destroy();
+        log.info('stopped');
+        log.flush();
+      })());
+    return { url, metricsUrl, stop };
+  } catch (err) {
+    await knex.destroy();
+    throw err;
+  }
+}
+
+function listen(server: Server, port: number, host: string | undefined, setting: 'port' | 'metricsPort'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new ConfigError(setting, `${port} cannot be used (${err.code ?? err.message}): another program listens there, or it needs privileges`)),
+    );
+    server.listen(port, host, () => resolve());
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Runs until SIGTERM or SIGINT, then drains and exits 0. */
+export async function serveUntilSignalled(settings: ServerSettings): Promise<void> {
+  const running = await startServer(settings);
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      running.stop().then(resolve, resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
