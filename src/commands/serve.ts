@@ -16,8 +16,18 @@ export function registerServeCommand(program: Command): void {
     .option('--embedded', "the database is the server's own: create and seed its demo domain tables (MTA_STS_EMBEDDED; default only without --database)")
     .option('--demo-domains <list>', 'domains seeded into a new embedded database (DEMO_DOMAINS)')
     .option('--dns-check-allow-addresses <list>', 'CIDRs the DNS Check may probe although special-purpose (DNS_CHECK_ALLOW_ADDRESSES)')
+    .option('--acme', 'obtain certificates for every mta-sts.<domain> by ACME and serve HTTPS (MTA_STS_ACME); the key from MTA_STS_ACME_KEY')
+    .option('--acme-directory <url>', "the CA's ACME directory URL (MTA_STS_ACME_DIRECTORY)")
+    .option('--acme-email <address>', 'contact address for the CA (MTA_STS_ACME_EMAIL)')
+    .option('--acme-accept-terms <yes|no>', "accept the CA's terms of service (MTA_STS_ACME_ACCEPT_TERMS); must be yes")
+    .option('--acme-addresses <list>', "this server's public IP addresses; names pointing elsewhere are skipped (MTA_STS_ACME_ADDRESSES)")
+    .option('--acme-directory-ca <file>', "extra CA (PEM) trusted for the directory's HTTPS, e.g. a test CA (MTA_STS_ACME_DIRECTORY_CA)")
+    .option('--https-port <n>', 'HTTPS port with --acme (HTTPS_PORT; default 443); --port then answers challenges (80 in production)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (LOG_LEVEL; default info)')
-    .addHelpText('after', '\nSecrets only from the environment or the config file, never flags: API_KEY, ADMIN_PASSWORD (first start of the embedded default).')
+    .addHelpText(
+      'after',
+      '\nSecrets only from the environment or the config file, never flags: API_KEY, ADMIN_PASSWORD (first start of the embedded default), MTA_STS_ACME_KEY.',
+    )
     .action(async (opts: ServerFlags) => {
       const settings = resolveServerSettings({ ...program.opts<ServerFlags>(), ...opts }, process.env);
       await serveUntilSignalled(settings);

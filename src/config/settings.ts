@@ -134,6 +134,14 @@ const SERVER_SOURCES = {
   apiKey: 'API_KEY',
   adminPassword: 'ADMIN_PASSWORD',
   drainSeconds: 'MTA_STS_DRAIN_SECONDS',
+  acme: 'MTA_STS_ACME',
+  acmeDirectory: 'MTA_STS_ACME_DIRECTORY',
+  acmeEmail: 'MTA_STS_ACME_EMAIL',
+  acmeAcceptTerms: 'MTA_STS_ACME_ACCEPT_TERMS',
+  acmeAddresses: 'MTA_STS_ACME_ADDRESSES',
+  acmeDirectoryCa: 'MTA_STS_ACME_DIRECTORY_CA',
+  acmeKey: 'MTA_STS_ACME_KEY',
+  httpsPort: 'HTTPS_PORT',
 } as const;
 
 export type ServerFlags = SettingFlags & Partial<Record<keyof typeof SERVER_SOURCES, string | boolean>>;
@@ -155,6 +163,20 @@ export interface ServerSettings extends Settings {
   apiKey: string | undefined;
   adminPassword: string | undefined;
   drainSeconds: number;
+  /** The built-in ACME client and the HTTPS listener; null when off. */
+  acme: AcmeSettings | null;
+}
+
+export interface AcmeSettings {
+  directoryUrl: string;
+  email: string;
+  /** Key encrypting certificates' keys at rest: from the environment or the config file only. */
+  encryptionKey: string;
+  /** This server's public addresses: a name pointing elsewhere is skipped (its validation would fail). */
+  addresses: string[];
+  /** PEM of extra CAs trusted for the directory's HTTPS (a test CA such as pebble's); read from a file. */
+  directoryCa: string | undefined;
+  httpsPort: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -166,6 +188,49 @@ function isCidr(entry: string): boolean {
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * The built-in ACME client's settings, each checked now: an order that fails at 3 a.m. for a typo
+ * in the e-mail address helps nobody. The terms of service must be accepted explicitly.
+ */
+function acmeSettings(
+  pick: (name: keyof typeof SERVER_SOURCES) => string | undefined,
+  yesNo: (name: keyof typeof SERVER_SOURCES) => boolean | undefined,
+  list: (name: keyof typeof SERVER_SOURCES) => string[],
+  port: (name: keyof typeof SERVER_SOURCES, fallback: number | null) => number | null,
+  mainPort: number,
+): AcmeSettings | null {
+  if (yesNo('acme') !== true) return null;
+  const directoryUrl = pick('acmeDirectory');
+  if (directoryUrl === undefined || !/^https:\/\/[^\s/]+/.test(directoryUrl)) {
+    throw new ConfigError('acmeDirectory', 'must be the https:// URL of the ACME directory, e.g. https://acme-v02.api.letsencrypt.org/directory');
+  }
+  const email = pick('acmeEmail');
+  if (email === undefined || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    throw new ConfigError('acmeEmail', 'must be a mail address the CA can write to about your certificates');
+  if (yesNo('acmeAcceptTerms') !== true) {
+    throw new ConfigError('acmeAcceptTerms', "must be yes: read the CA's terms of service (linked from its directory) and accept them explicitly");
+  }
+  const encryptionKey = pick('acmeKey');
+  if (encryptionKey === undefined || !(/^[0-9a-fA-F]{64}$/.test(encryptionKey) || Buffer.from(encryptionKey, 'base64').length === 32)) {
+    throw new ConfigError('acmeKey', 'must be 32 random bytes as 64 hex digits or base64 (openssl rand -hex 32), from MTA_STS_ACME_KEY or the config file');
+  }
+  const addresses = list('acmeAddresses');
+  const notIp = addresses.find((entry) => isIP(entry) === 0);
+  if (notIp !== undefined) throw new ConfigError('acmeAddresses', `must be this server's public IP addresses, comma-separated ("${notIp}" is not one)`);
+  const caFile = pick('acmeDirectoryCa');
+  let directoryCa: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      directoryCa = readFileSync(caFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError('acmeDirectoryCa', `file ${caFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  const httpsPort = port('httpsPort', 443) as number;
+  if (httpsPort !== 0 && httpsPort === mainPort) throw new ConfigError('httpsPort', `must differ from port (${mainPort})`);
+  return { directoryUrl, email, encryptionKey, addresses, directoryCa, httpsPort };
 }
 
 /** The `serve` command's settings: those of every command, and the server's own, each validated. */
@@ -222,6 +287,7 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === mainPort) throw new ConfigError('metricsPort', `must differ from port (${mainPort})`);
   return {
     ...base,
+    acme: acmeSettings(pick, yesNo, list, port, mainPort),
     port: mainPort,
     host: pick('host'),
     metricsPort,

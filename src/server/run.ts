@@ -9,6 +9,8 @@ import { checkConnection, openDatabase } from '../config/database';
 import { ConfigError } from '../config/errors';
 import type { ServerSettings } from '../config/settings';
 import type { Logger } from '../logger';
+import type { Server as HttpsServer } from 'node:https';
+import { createAcmeParts } from './acme';
 import { createPanel } from './app';
 import { Metrics } from './metrics';
 
@@ -87,8 +89,15 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       metricsOnApi: settings.metricsPort === null,
       requestLogger,
     });
-    const server = createServer(panel.app);
+    // With --acme the main port answers the policy file and the CA's challenges and redirects the
+    // rest to the HTTPS port, where the panel is served with the certificates the client obtains.
+    const acme = settings.acme ? createAcmeParts({ ...settings, acme: settings.acme }, knex, panel, pluginLogger(log)) : null;
+    const server = createServer(acme ? acme.httpApp : panel.app);
     await listen(server, settings.port, settings.host, 'port');
+    if (acme && settings.acme) {
+      await listen(acme.https, settings.acme.httpsPort, settings.host, 'httpsPort');
+      acme.certs.start();
+    }
     let metricsServer: Server | null = null;
     if (settings.metricsPort !== null) {
       metricsServer = createServer((req, res) => {
@@ -104,7 +113,8 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       await listen(metricsServer, settings.metricsPort, settings.host, 'metricsPort');
     }
     const port = (server.address() as AddressInfo).port;
-    const url = `http://localhost:${port}/`;
+    const httpsPort = acme ? (acme.https.address() as AddressInfo).port : null;
+    const url = httpsPort === null ? `http://localhost:${port}/` : `https://localhost:${httpsPort}/`;
     const metricsUrl = metricsServer ? `http://localhost:${(metricsServer.address() as AddressInfo).port}/metrics` : null;
     // For the person starting it: plain lines on stdout, as the demo always printed them.
     out.write(`MTA-STS server: ${url}\n`);
@@ -124,13 +134,16 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
           ? 'Metrics at /metrics (header X-API-Key)\n'
           : 'Metrics closed (set API_KEY or --metrics-port)\n',
     );
-    log.info({ database: target.display, preset: settings.preset, embedded: settings.embedded, port }, 'started');
+    if (httpsPort !== null)
+      out.write(`ACME: certificates for every mta-sts.<domain> with a policy, from ${settings.acme?.directoryUrl}; HTTP on ${port} answers challenges\n`);
+    log.info({ database: target.display, preset: settings.preset, embedded: settings.embedded, port, httpsPort }, 'started');
 
     let stopping: Promise<void> | null = null;
     const stop = () =>
       (stopping ??= (async () => {
         log.info('stopping: draining in-flight requests');
-        const closed = Promise.all([close(server), metricsServer ? close(metricsServer) : Promise.resolve()]);
+        await acme?.certs.stop();
+        const closed = Promise.all([close(server), metricsServer ? close(metricsServer) : Promise.resolve(), acme ? close(acme.https) : Promise.resolve()]);
         // Idle keep-alive connections would hold close() open; in-flight requests are left to finish.
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), settings.drainSeconds * 1000);
@@ -148,7 +161,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
   }
 }
 
-function listen(server: Server, port: number, host: string | undefined, setting: 'port' | 'metricsPort'): Promise<void> {
+function listen(server: Server, port: number, host: string | undefined, setting: 'port' | 'metricsPort' | 'httpsPort'): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new ConfigError(setting, `${port} cannot be used (${err.code ?? err.message}): another program listens there, or it needs privileges`)),
@@ -157,7 +170,7 @@ function listen(server: Server, port: number, host: string | undefined, setting:
   });
 }
 
-function close(server: Server): Promise<void> {
+function close(server: Server | HttpsServer): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
