@@ -53,6 +53,6 @@ export function createAcmeParts(settings: ServerSettings & { acme: AcmeSettings 
     const host = (req.hostname || 'localhost').replace(/[^A-Za-z0-9.-]/g, '');
     res.redirect(301, `https://${host}${httpsPort === 443 ? '' : `:${httpsPort}`}${req.originalUrl}`);
   });
-  const https = createHttpsServer({ SNICallback: certs.sniCallback, minVersion: 'TLSv1.2' }, panel.app);
+  const https = createHttpsServer({ SNICallback: (name, callback) => certs.sniCallback(name, callback), minVersion: 'TLSv1.2' }, panel.app);
   return { certs, httpApp, https };
 }
