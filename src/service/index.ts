@@ -6,7 +6,7 @@ import { within } from '../deadline';
 import { createResolver, type Resolver } from '../dns';
 import type { Locale } from '../i18n';
 import type { Logger } from '../logger';
-import type { ResolvedOptions } from '../options';
+import type { ImapSettings, ResolvedOptions } from '../options';
 import { SocketLimiter } from '../limiter';
 import {
   POLICY_ID,
@@ -29,9 +29,12 @@ import { isDatabaseBusy, isDatabaseUnavailable } from '../store/errors';
 import { HistoryStore, type Audit, type HistoryEntry } from '../store/history-store';
 import { PolicyStore, type ListQuery, type SaveResult } from '../store/policy-store';
 import { ServedCache, type Lookup } from '../store/served-cache';
+import { ReportFetcher } from './report-fetch';
 import { ReportService } from './reports';
 import { ReportStore } from '../store/report-store';
 
+export type { FetchOutcome } from './report-fetch';
+export { ReportFetcher } from './report-fetch';
 export type { ListQuery, SaveFailure, SaveResult } from '../store/policy-store';
 export type { Audit, HistoryEntry } from '../store/history-store';
 export { DEADLINE_CODE } from '../store/bounded';
@@ -64,6 +67,8 @@ export interface ServiceDeps {
   now: () => Date;
   /** TLS reporting (RFC 8460): settings, intake, summaries. */
   reports: ReportService;
+  /** Report mails fetched by IMAP (`reports.imap`), or null. */
+  imap: ImapSettings | null;
 }
 
 // Rendered bodies per stored policy object: the cache hands out the same object until the policy
@@ -123,6 +128,7 @@ export class MtaStsService {
       network: { limiter: new SocketLimiter(options.dnsCheck.maxSockets), addresses: new AddressFilter(options.dnsCheck.allowAddresses) },
       migrations: { table: options.domainTable, keyColumn: options.domainColumn, tablePrefix: options.tablePrefix, migrationsTable: options.migrationsTable },
       now: options.now,
+      imap: options.reports.imap,
     });
     return service;
   }
@@ -249,6 +255,14 @@ export class MtaStsService {
   /** TLS reporting: the rua setting, report intake (HTTPS and mail) and summaries. */
   get reports(): ReportService {
     return this.deps.reports;
+  }
+
+  /**
+   * A poller of an IMAP mailbox of report mails: the configured `reports.imap`, or the given
+   * settings (the command's flags). Null when neither is there.
+   */
+  reportFetcher(settings: ImapSettings | null = this.deps.imap): ReportFetcher | null {
+    return settings === null ? null : new ReportFetcher(settings, this.deps.reports, this.deps.logger);
   }
 
   /**
