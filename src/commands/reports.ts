@@ -79,11 +79,13 @@ export function registerReportCommands(program: Command, withRuntime: WithRuntim
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err));
       }
-      const outcome = await withRuntime(async ({ service }) => {
-        const fetcher = service.reportFetcher(settings);
-        return fetcher ? fetcher.runOnce() : null;
-      }, { probes: false });
-      if (outcome === null) throw new CliError(`could not fetch from ${settings.host}:${settings.port} (see the error above)`);
+      const outcome = await withRuntime(
+        ({ service }) =>
+          service.fetchReports(settings).catch((err: unknown) => {
+            throw new CliError(`could not fetch from ${settings.host}:${settings.port}: ${imapReason(err)}`);
+          }),
+        { probes: false },
+      );
       if (opts.json) printJson(outcome);
       process.stderr.write(`${summary(outcome)}\n`);
       process.exitCode = outcome.failed > 0 ? EXIT.usage : outcome.refused > 0 ? EXIT.problems : EXIT.ok;
@@ -94,6 +96,14 @@ function summary(o: FetchOutcome): string {
   return `${o.messages} unseen messages: ${o.created} reports stored, ${o.duplicate} already stored, ${o.refused} not reports (flagged, left in place)${
     o.failed > 0 ? `, ${o.failed} failed (left unseen, tried again next time)` : ''
   }`;
+}
+
+/** imapflow's errors say "Command failed" and carry the server's words separately. */
+function imapReason(err: unknown): string {
+  const e = err as { message?: unknown; responseText?: unknown; authenticationFailed?: unknown; code?: unknown } | null;
+  if (e?.authenticationFailed) return `the server refused the login${typeof e.responseText === 'string' ? ` (${e.responseText})` : ''}`;
+  const text = typeof e?.responseText === 'string' ? e.responseText : e?.message;
+  return String(text ?? err).split('\n')[0];
 }
 
 async function firstLine(): Promise<string> {

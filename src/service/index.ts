@@ -29,7 +29,7 @@ import { isDatabaseBusy, isDatabaseUnavailable } from '../store/errors';
 import { HistoryStore, type Audit, type HistoryEntry } from '../store/history-store';
 import { PolicyStore, type ListQuery, type SaveResult } from '../store/policy-store';
 import { ServedCache, type Lookup } from '../store/served-cache';
-import { ReportFetcher } from './report-fetch';
+import { ReportFetcher, fetchReportsOnce, type FetchOutcome } from './report-fetch';
 import { ReportService } from './reports';
 import { ReportStore } from '../store/report-store';
 
@@ -263,6 +263,11 @@ export class MtaStsService {
    */
   reportFetcher(settings: ImapSettings | null = this.deps.imap): ReportFetcher | null {
     return settings === null ? null : new ReportFetcher(settings, this.deps.reports, this.deps.logger);
+  }
+
+  /** One fetch from an IMAP mailbox now (the command's); rejects when the server cannot be used. */
+  fetchReports(settings: ImapSettings): Promise<FetchOutcome> {
+    return fetchReportsOnce(settings, this.deps.reports, this.deps.logger);
   }
 
   /**
