@@ -302,8 +302,18 @@ export class MtaStsService {
   }
 
   /** The DNS Check of a stored domain, in English unless told. Never rejects. */
-  checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
+  async checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
+    // The configured report addresses, to compare with the published record; unknown (not
+    // compared) when the report tables cannot be read, rather than failing the whole check.
+    const rua = await this.deps.reports.reporting(record.domain).then(
+      (view) => view.rua,
+      (err: unknown) => {
+        this.deps.logger.warn('could not read the TLS report addresses for the DNS Check', err);
+        return null;
+      },
+    );
     return runDnsCheck({
+      rua,
       domain: record.domain,
       policy: record.policy,
       mailHostname: this.deps.mailHostname,
