@@ -26,6 +26,8 @@ export interface PanelOptions {
   dnsCheck?: MtaStsOptions['dnsCheck'];
   /** The plugin's language option; without it the browser's Accept-Language decides. */
   locale?: MtaStsOptions['locale'];
+  /** The plugin's TLS report options (the IMAP mailbox to fetch from, ...), passed as they are. */
+  reports?: MtaStsOptions['reports'];
 }
 
 const ROOT = [join(__dirname), join(__dirname, '../../demo')].find((dir) => existsSync(join(dir, 'views', 'layout.ejs'))) as string;
@@ -98,6 +100,7 @@ export async function createPanel(options: PanelOptions): Promise<{ app: express
     adminPath: '/mta-sts',
     dns: options.dnsServers ? { servers: options.dnsServers } : {},
     ...(options.dnsCheck ? { dnsCheck: options.dnsCheck } : {}),
+    ...(options.reports ? { reports: options.reports } : {}),
     // The language switch's choice, else (null) the browser's Accept-Language, as for the demo's own pages.
     locale: options.locale ?? ((req) => chosenLanguage(req)),
     // After a save, back to the demo's own domain page (the plugin redirects there, 303).

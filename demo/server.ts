@@ -45,6 +45,18 @@ function allowAddresses(value: string | undefined): string[] {
   return items;
 }
 
+/**
+ * REPORTS_IMAP_URL (imaps://user@host:port/mailbox): fetch TLS report mails from that mailbox every
+ * 5 minutes, moving them to REPORTS_IMAP_DONE (else marking them seen); the password from
+ * REPORTS_IMAP_PASSWORD, as the command's MTA_STS_IMAP_PASSWORD.
+ */
+function reportsImap(env: NodeJS.ProcessEnv): { reports: { imap: { url: string; password: string; doneMailbox?: string } } } | Record<string, never> {
+  if (!env.REPORTS_IMAP_URL) return {};
+  const password = env.REPORTS_IMAP_PASSWORD ?? env.MTA_STS_IMAP_PASSWORD ?? '';
+  if (password === '') throw new ConfigError('REPORTS_IMAP_URL is set, so REPORTS_IMAP_PASSWORD must be too.');
+  return { reports: { imap: { url: env.REPORTS_IMAP_URL, password, ...(env.REPORTS_IMAP_DONE ? { doneMailbox: env.REPORTS_IMAP_DONE } : {}) } } };
+}
+
 async function main(): Promise<void> {
   const env = process.env;
   const allowed = allowAddresses(env.DNS_CHECK_ALLOW_ADDRESSES);
@@ -53,8 +65,10 @@ async function main(): Promise<void> {
   const generated = !env.ADMIN_PASSWORD;
   const adminPassword = env.ADMIN_PASSWORD || randomBytes(9).toString('base64url');
   const knex = database(env.DATABASE_URL);
-  const { app } = await createPanel({
+  const imap = reportsImap(env);
+  const { app, mtaSts } = await createPanel({
     knex,
+    ...imap,
     mailHostname: env.MAIL_HOSTNAME || 'mail.example.org',
     adminPassword,
     apiKey: env.API_KEY || undefined,
@@ -70,12 +84,18 @@ async function main(): Promise<void> {
     console.log(`Policy file: curl -H 'Host: mta-sts.<domain>' http://localhost:${actual}/.well-known/mta-sts.txt`);
     console.log(env.API_KEY ? `JSON API at /api/v1/mta-sts (header X-API-Key)` : 'JSON API closed (set API_KEY to open it)');
   });
-  const stop = () => server.close(() => void knex.destroy().then(() => process.exit(0)));
+  // The mailbox poller, when REPORTS_IMAP_URL names one: stopped (a poll in progress finished) before the database closes.
+  mtaSts.reportFetcher?.start();
+  if (mtaSts.reportFetcher) console.log(`TLS reports fetched from ${env.REPORTS_IMAP_URL} every 5 minutes`);
+  const stop = () =>
+    server.close(() => void Promise.resolve(mtaSts.reportFetcher?.stop()).then(() => knex.destroy().then(() => process.exit(0))));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  process.exit(err instanceof ConfigError ? 2 : 1);
+  // The plugin names a bad reports.imap option (from REPORTS_IMAP_*) in a TypeError: a setting, like the others.
+  const setting = err instanceof ConfigError || (err instanceof TypeError && err.message.startsWith('options.reports.imap'));
+  process.exit(setting ? 2 : 1);
 });

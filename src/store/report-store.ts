@@ -137,8 +137,8 @@ export class ReportStore {
    */
   async insert(input: NewReport): Promise<{ status: 'created' | 'duplicate'; id: number }> {
     const { report, summary } = input;
-    const existing = await this.findId(report.organisation, report.reportId);
-    if (existing !== null) return { status: 'duplicate', id: existing };
+    // No look-up first: the unique index on (organisation, report_id) refuses a report stored
+    // before, and the catch below answers `duplicate` then; a new report (nearly all) saves a query.
     const day = report.start.slice(0, 10);
     try {
       return await this.knex.transaction(async (trx) => {
@@ -192,7 +192,7 @@ export class ReportStore {
         return { status: 'created' as const, id };
       });
     } catch (err) {
-      // Lost a race with the same report arriving at once: the other insert stored it.
+      // Stored before, or just now by a request racing this one: the unique index refused it.
       const raced = await this.findId(report.organisation, report.reportId).catch(() => null);
       if (raced !== null) return { status: 'duplicate', id: raced };
       throw err;
