@@ -87,8 +87,7 @@ async function main(): Promise<void> {
   // The mailbox poller, when REPORTS_IMAP_URL names one: stopped (a poll in progress finished) before the database closes.
   mtaSts.reportFetcher?.start();
   if (mtaSts.reportFetcher) console.log(`TLS reports fetched from ${env.REPORTS_IMAP_URL} every 5 minutes`);
-  const stop = () =>
-    server.close(() => void Promise.resolve(mtaSts.reportFetcher?.stop()).then(() => knex.destroy().then(() => process.exit(0))));
+  const stop = () => server.close(() => void Promise.resolve(mtaSts.reportFetcher?.stop()).then(() => knex.destroy().then(() => process.exit(0))));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

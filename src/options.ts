@@ -326,7 +326,7 @@ function reportsOption(reports: Partial<NonNullable<MtaStsOptions['reports']>>, 
 export function imapSettings(value: unknown, prefix: string): ImapSettings {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${prefix} must be an object`);
   const input = value as Partial<Record<keyof ImapOption, unknown>>;
-  let url: URL | null = null;
+  let url: URL | null;
   try {
     url = typeof input.url === 'string' ? new URL(input.url) : null;
   } catch {
@@ -340,7 +340,8 @@ export function imapSettings(value: unknown, prefix: string): ImapSettings {
   const secure = url.protocol === 'imaps:';
   const text = (field: 'user' | 'password' | 'mailbox' | 'doneMailbox', given: unknown, fallback: string): string => {
     const v = given ?? fallback;
-    if (typeof v !== 'string' || v === '' || v.length > 1000 || /[\r\n\0]/.test(v)) throw new TypeError(`${prefix}.${field} must be a non-empty string of one line`);
+    if (typeof v !== 'string' || v === '' || v.length > 1000 || /[\r\n\0]/.test(v))
+      throw new TypeError(`${prefix}.${field} must be a non-empty string of one line`);
     return v;
   };
   const user = text('user', input.user, decodeURIComponent(url.username));

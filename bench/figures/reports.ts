@@ -73,10 +73,21 @@ function dailyReport(domain: string, org: number, date: string): Buffer {
       'report-id': `${date}-org${org}`,
       policies: [
         {
-          policy: { 'policy-type': 'sts', 'policy-string': ['version: STSv1', 'mode: testing', `mx: mail.${domain}`, 'max_age: 604800'], 'policy-domain': domain },
+          policy: {
+            'policy-type': 'sts',
+            'policy-string': ['version: STSv1', 'mode: testing', `mx: mail.${domain}`, 'max_age: 604800'],
+            'policy-domain': domain,
+          },
           summary: { 'total-successful-session-count': 100 + org, 'total-failure-session-count': failing ? 3 : 0 },
           'failure-details': failing
-            ? [{ 'result-type': RESULT_TYPES[org % RESULT_TYPES.length], 'receiving-mx-hostname': `mail.${domain}`, 'receiving-ip': '192.0.2.25', 'failed-session-count': 3 }]
+            ? [
+                {
+                  'result-type': RESULT_TYPES[org % RESULT_TYPES.length],
+                  'receiving-mx-hostname': `mail.${domain}`,
+                  'receiving-ip': '192.0.2.25',
+                  'failed-session-count': 3,
+                },
+              ]
             : [],
         },
       ],
@@ -98,7 +109,9 @@ function call(base: string, agent: Agent, method: string, path: string, body?: B
 
 export async function figureReports(ctx: { temp: string; databases: string[]; report: Report }): Promise<void> {
   const { temp, databases, report } = ctx;
-  console.log(`\nFigure 6: TLS reports: ${REPORTS} reports of about 20 KiB gzip over HTTPS; the reports page of a year of daily reports from ${YEAR_ORGS} organisations`);
+  console.log(
+    `\nFigure 6: TLS reports: ${REPORTS} reports of about 20 KiB gzip over HTTPS; the reports page of a year of daily reports from ${YEAR_ORGS} organisations`,
+  );
   const ca = createTestCa();
   const issued = ca.issue(['127.0.0.1']);
   const bodies = Array.from({ length: REPORTS }, (_, i) => bigReport('example.org', i));
@@ -147,7 +160,14 @@ export async function figureReports(ctx: { temp: string; databases: string[]; re
         const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: ca.cert });
 
         // (a) Intake: the token from the API, then every report posted, 8 in flight.
-        const setup = await call(base, agent, 'PUT', `${API_PATH}/example.org/reporting`, JSON.stringify({ rua: ['mailto:tls@example.org'] }), 'application/json');
+        const setup = await call(
+          base,
+          agent,
+          'PUT',
+          `${API_PATH}/example.org/reporting`,
+          JSON.stringify({ rua: ['mailto:tls@example.org'] }),
+          'application/json',
+        );
         const path = new URL((JSON.parse(setup.text) as { reportingUri: string }).reportingUri).pathname;
         let next = 0;
         const statuses: Record<number, number> = {};
@@ -206,7 +226,9 @@ export async function figureReports(ctx: { temp: string; databases: string[]; re
           }
           timings[view] = { medianMs: round(median(times), 1), p95Ms: round(percentile(times, 95), 1), maxMs: round(Math.max(...times), 1) };
         }
-        console.log(`  ${label}: reports page, a year: median ${timings.year.medianMs} ms, p95 ${timings.year.p95Ms} ms; 30 days: median ${timings.days30.medianMs} ms`);
+        console.log(
+          `  ${label}: reports page, a year: median ${timings.year.medianMs} ms, p95 ${timings.year.p95Ms} ms; 30 days: median ${timings.days30.medianMs} ms`,
+        );
         results[label] = { ...(results[label] as object), page: timings };
         report.row({
           figure: '6',

@@ -94,7 +94,10 @@ export class ReportFetcher {
   runOnce(): Promise<FetchOutcome | null> {
     this.running ??= fetchReportsOnce(this.settings, this.reports, this.logger)
       .catch((err: unknown) => {
-        this.logger.error(`fetching TLS reports from ${this.settings.host}:${this.settings.port} failed; trying again in ${this.settings.intervalMs / 1000} s`, err);
+        this.logger.error(
+          `fetching TLS reports from ${this.settings.host}:${this.settings.port} failed; trying again in ${this.settings.intervalMs / 1000} s`,
+          err,
+        );
         return null;
       })
       .finally(() => {

@@ -172,8 +172,6 @@ export class ReportService {
     return this.ingest(owner, body, compressed, 'https', null);
   }
 
-
-
   /**
    * A report mail (RFC 8460 section 5.3), raw as received. Its DKIM signature is verified and the
    * result stored with it; an unsigned or failing report is kept, marked so. The domain is the

@@ -288,7 +288,11 @@ describe('DNS check verdicts', () => {
 
       it('warns naming both when the published record sends reports elsewhere', () => {
         const check = compared(answer(NAME, 'TXT', ['v=TLSRPTv1; rua=mailto:old@example.org']));
-        is(check, 'warning', /sends reports to mailto:old@example\.org, but the report addresses set up here are https:\/\/mail\.example\.net\/.* and mailto:tls@example\.org/);
+        is(
+          check,
+          'warning',
+          /sends reports to mailto:old@example\.org, but the report addresses set up here are https:\/\/mail\.example\.net\/.* and mailto:tls@example\.org/,
+        );
         assert.equal(check.code, 'tlsrpt.differs');
         assert.deepEqual(check.params, { rua: ['mailto:old@example.org'], configured, record });
         assert.ok(check.message.includes(`Publish "${record}" at ${NAME}`), check.message);

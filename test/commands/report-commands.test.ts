@@ -88,7 +88,10 @@ describe('the report-intake and report-fetch commands', function () {
     assert.equal(refused.code, 1);
     assert.equal(refused.stdout, '');
     assert.equal(refused.stderr, 'mta-sts: not stored: The message has no application/tlsrpt+gzip or application/tlsrpt+json part.\n');
-    const foreign = await run([...base, 'report-intake', '--json'], reportMail(googleSample('not-ours.example'), { domain: 'not-ours.example', submitter: 'x.example' }));
+    const foreign = await run(
+      [...base, 'report-intake', '--json'],
+      reportMail(googleSample('not-ours.example'), { domain: 'not-ours.example', submitter: 'x.example' }),
+    );
     assert.equal(foreign.code, 1);
     assert.equal((JSON.parse(foreign.stdout) as { code: string }).code, 'unknown-domain');
     const unreachable = await run(['--database', 'mysql://root@127.0.0.1:1/test', 'report-intake'], 'x');

@@ -130,7 +130,11 @@ describe('TLS report mails fetched by IMAP (reports.imap), against Dovecot on lo
   it('started, polls at once and on its interval, marks reports seen without a done folder, and stops', async () => {
     const logger = capture();
     server = await createServer({
-      plugin: { dns: { servers: [dns.address], timeoutMs: 500, retries: 0 }, logger, reports: { imap: imapOption({ mailbox: 'Seen-Only', intervalMs: 10_000 }) } },
+      plugin: {
+        dns: { servers: [dns.address], timeoutMs: 500, retries: 0 },
+        logger,
+        reports: { imap: imapOption({ mailbox: 'Seen-Only', intervalMs: 10_000 }) },
+      },
     });
     client = await mailbox(dovecot, ca);
     await client.mailboxCreate('Seen-Only');
@@ -141,7 +145,9 @@ describe('TLS report mails fetched by IMAP (reports.imap), against Dovecot on lo
     while ((await stored()).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     await fetcher.stop();
     assert.deepEqual(await stored(), ['polled mail'], logger.lines.join('\n'));
-    assert.deepEqual(await contents(client, 'Seen-Only'), [{ subject: 'Report Domain: example.org Submitter: google.example Report-ID: <2026.11.20T00.00.00Z+example.org@google.example>', flags: ['\\Seen'] }]);
+    assert.deepEqual(await contents(client, 'Seen-Only'), [
+      { subject: 'Report Domain: example.org Submitter: google.example Report-ID: <2026.11.20T00.00.00Z+example.org@google.example>', flags: ['\\Seen'] },
+    ]);
   });
 
   it('logs a refused login and resolves null, never throwing', async () => {

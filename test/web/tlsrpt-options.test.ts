@@ -49,7 +49,10 @@ describe('createMtaSts options of TLS reporting', () => {
       [{ url: 'imaps://mail.example.org/INBOX', password: 'x' }, /options\.reports\.imap\.user must be a non-empty string/],
       [{ url: 'imaps://u@mail.example.org/INBOX', password: 'x', doneMailbox: 'INBOX' }, /options\.reports\.imap\.doneMailbox must differ/],
       [{ url: 'imaps://u@mail.example.org/INBOX', password: 'x', intervalMs: 5 }, /options\.reports\.imap\.intervalMs must be a whole number from 10000/],
-      [{ url: 'imaps://u@mail.example.org/INBOX', password: 'x', tls: { rejectUnauthorized: 'no' } }, /options\.reports\.imap\.tls\.rejectUnauthorized must be a boolean/],
+      [
+        { url: 'imaps://u@mail.example.org/INBOX', password: 'x', tls: { rejectUnauthorized: 'no' } },
+        /options\.reports\.imap\.tls\.rejectUnauthorized must be a boolean/,
+      ],
       ['imaps://u@mail.example.org/INBOX', /options\.reports\.imap must be an object/],
     ];
     for (const [imap, message] of bad) {
