@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   const adminPassword = env.ADMIN_PASSWORD || randomBytes(9).toString('base64url');
   const knex = database(env.DATABASE_URL);
   const imap = reportsImap(env);
-  const { app, mtaSts } = await createPanel({
+  // The plugin names a bad reports.imap option (from REPORTS_IMAP_*) in a TypeError: a setting, like the others.
+  const panel = await createPanel({
     knex,
     ...imap,
     mailHostname: env.MAIL_HOSTNAME || 'mail.example.org',
@@ -75,7 +76,11 @@ async function main(): Promise<void> {
     dnsServers: list(env.DNS_SERVERS),
     demoDomains: list(env.DEMO_DOMAINS),
     ...(allowed.length > 0 ? { dnsCheck: { allowAddresses: allowed } } : {}),
+  }).catch((err: unknown) => {
+    if (err instanceof TypeError && err.message.startsWith('options.reports.imap')) throw new ConfigError(`REPORTS_IMAP_*: ${err.message}`);
+    throw err;
   });
+  const { app, mtaSts } = panel;
   const server = app.listen(port, () => {
     const address = server.address();
     const actual = typeof address === 'object' && address ? address.port : port;
@@ -94,7 +99,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  // The plugin names a bad reports.imap option (from REPORTS_IMAP_*) in a TypeError: a setting, like the others.
-  const setting = err instanceof ConfigError || (err instanceof TypeError && err.message.startsWith('options.reports.imap'));
-  process.exit(setting ? 2 : 1);
+  process.exit(err instanceof ConfigError ? 2 : 1);
 });
