@@ -28,6 +28,8 @@ async function mailbox(dovecot: TestDovecot, ca: TestCa): Promise<ImapFlow> {
 async function contents(client: ImapFlow, path: string): Promise<Array<{ subject: string; flags: string[] }>> {
   const lock = await client.getMailboxLock(path);
   try {
+    // Another session (the fetcher) may have moved messages since this one last looked: catch up first.
+    await client.noop();
     const exists = client.mailbox ? client.mailbox.exists : 0;
     if (exists === 0) return [];
     const messages = await client.fetchAll('1:*', { envelope: true, flags: true });
@@ -148,6 +150,39 @@ describe('TLS report mails fetched by IMAP (reports.imap), against Dovecot on lo
     assert.deepEqual(await contents(client, 'Seen-Only'), [
       { subject: 'Report Domain: example.org Submitter: google.example Report-ID: <2026.11.20T00.00.00Z+example.org@google.example>', flags: ['\\Seen'] },
     ]);
+  });
+
+  it('leaves a report it cannot store (database trouble) unseen, and stores it on the next poll', async () => {
+    const logger = capture();
+    server = await createServer({
+      plugin: {
+        dns: { servers: [dns.address], timeoutMs: 500, retries: 0 },
+        logger,
+        reports: { imap: imapOption({ mailbox: 'Retry', doneMailbox: 'Retry-Done' }) },
+      },
+    });
+    client = await mailbox(dovecot, ca);
+    await client.mailboxCreate('Retry');
+    await client.append('Retry', await signed(googleSample('example.org', '2026-11-23', 'retried')));
+    const table = `${server.db.tablePrefix}tlsrpt_reports`;
+    await server.db.knex.schema.renameTable(table, `${table}_away`);
+    try {
+      assert.deepEqual(await server.mtaSts.reportFetcher!.runOnce(), { messages: 1, created: 0, duplicate: 0, refused: 0, failed: 1 });
+    } finally {
+      await server.db.knex.schema.renameTable(`${table}_away`, table);
+    }
+    assert.deepEqual(
+      (await contents(client, 'Retry')).map((m) => m.flags),
+      [[]],
+      'still there, unseen',
+    );
+    assert.ok(
+      logger.lines.some((line) => line.includes('could not store the TLS report mail') && line.includes('tried again next time')),
+      logger.lines.join('\n'),
+    );
+    assert.deepEqual(await server.mtaSts.reportFetcher!.runOnce(), { messages: 1, created: 1, duplicate: 0, refused: 0, failed: 0 });
+    assert.deepEqual(await stored(), ['retried mail']);
+    assert.deepEqual(await contents(client, 'Retry'), []);
   });
 
   it('logs a refused login and resolves null, never throwing', async () => {
