@@ -7,6 +7,9 @@ import type { Logger } from '../logger';
 import type { ImapSettings } from '../options';
 import { INTAKE_LIMITS, type ReportService } from './reports';
 
+/** Messages read in one poll at most; the rest wait for the next. */
+const MAX_PER_POLL = 500;
+
 /** What one poll did. `failed` counts messages left unseen for the next poll (database away). */
 export interface FetchOutcome {
   messages: number;
@@ -35,7 +38,8 @@ export async function fetchReportsOnce(settings: ImapSettings, reports: ReportSe
     if (settings.doneMailbox !== null) await ensureMailbox(client, settings.doneMailbox);
     const lock = await client.getMailboxLock(settings.mailbox);
     try {
-      const uids = (await client.search({ seen: false }, { uid: true })) || [];
+      // A bounded poll: a mailbox that collected thousands of mails is worked off over several polls.
+      const uids = ((await client.search({ seen: false }, { uid: true })) || []).slice(0, MAX_PER_POLL);
       outcome.messages = uids.length;
       if (uids.length === 0) return outcome;
       // Sizes first, so that an oversized message is never downloaded.
