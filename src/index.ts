@@ -3,6 +3,7 @@ import { type DnsCheckResult, type DnsChecksOptions } from './check';
 import { MtaStsOptions, resolveOptions } from './options';
 import { POLICY_PATH } from './policy';
 import { MtaStsService } from './service';
+import type { FetchOutcome } from './service/report-fetch';
 import type { IngestResult } from './service/reports';
 import { createAdminRouter } from './web/admin';
 import { createApiRouter } from './web/api';
@@ -24,6 +25,8 @@ export * as policy from './policy';
 export type { Check, CheckCode, CheckName, CheckParams, CheckStatus, DnsCheckResult, DnsChecksOptions, DnsChecksProgress } from './check';
 export { CHECK_CODES } from './check';
 export type { IngestResult, ReportsSummary, ReportingView } from './service/reports';
+export type { FetchOutcome } from './service/report-fetch';
+export type { ImapOption } from './options';
 export { HttpError } from './web/errors';
 
 /** Everything a host mounts or calls. */
@@ -64,6 +67,12 @@ export interface MtaSts {
   ingestReportMessage(raw: Buffer | string): Promise<IngestResult>;
   /** Deletes TLS reports older than `reports.retentionDays`; returns how many. Run it daily. */
   pruneReports(): Promise<number>;
+  /**
+   * The poller of the `reports.imap` mailbox (null without that option): `start()` polls at once
+   * and then every `intervalMs`, `stop()` ends it (waiting for a poll in progress), `runOnce()`
+   * polls now. A server that is unreachable is logged and tried again next time.
+   */
+  readonly reportFetcher: { start(): void; stop(): Promise<void>; runOnce(): Promise<FetchOutcome | null> } | null;
   /** Where each router goes, as plugin.json declares it. */
   readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api' | 'tlsrpt'; serves?: string }>;
 }
@@ -121,6 +130,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     tlsrpt: createTlsRptRouter(ctx),
     ingestReportMessage: (raw) => service.reports.ingestMessage(raw),
     pruneReports: () => service.reports.prune(),
+    reportFetcher: service.reportFetcher(),
     mounts: [
       { path: '/', export: 'wellKnown', serves: POLICY_PATH },
       { path: resolved.adminPath, export: 'admin' },

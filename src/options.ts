@@ -150,13 +150,44 @@ export interface MtaStsOptions {
    * mounted (default `https://<mailHostname>/tlsrpt/v1`); reports older than `retentionDays`
    * (default 400) are pruned; each intake token takes at most `perTokenPerHour` reports (default 60).
    */
-  reports?: { intakeUrl?: string; retentionDays?: number; perTokenPerHour?: number };
+  reports?: { intakeUrl?: string; retentionDays?: number; perTokenPerHour?: number; imap?: ImapOption };
   /**
    * Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-Host` or `Forwarded: host=`
    * names the host a policy is served for. Any other client is read by its `Host` header alone,
    * so a forged `X-Forwarded-Host` never selects a policy. Default: none.
    */
   trustProxy?: string[];
+}
+
+/**
+ * Report mails fetched from an IMAP mailbox: `url` is `imaps://[user@]host[:port][/mailbox]` (or
+ * `imap://`, which upgrades by STARTTLS when offered); `user` and `mailbox` may be given here
+ * instead; `doneMailbox` takes stored reports (created when missing; without it they are marked
+ * \Seen and stay); polled every `intervalMs` (default 300000).
+ */
+export interface ImapOption {
+  url: string;
+  user?: string;
+  password: string;
+  mailbox?: string;
+  doneMailbox?: string | null;
+  intervalMs?: number;
+  tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+}
+
+/** `reports.imap` validated: everything the fetcher needs. */
+export interface ImapSettings {
+  host: string;
+  port: number;
+  /** True for imaps (TLS from the start); false for imap, which still upgrades by STARTTLS when offered. */
+  secure: boolean;
+  user: string;
+  password: string;
+  mailbox: string;
+  /** Where stored reports go (created when missing); null to leave them in place, marked \Seen. */
+  doneMailbox: string | null;
+  intervalMs: number;
+  tls: { ca?: string | Buffer; rejectUnauthorized: boolean };
 }
 
 export interface ResolvedOptions {
@@ -190,7 +221,7 @@ export interface ResolvedOptions {
   };
   locale: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>) | null;
   now: () => Date;
-  reports: { intakeUrl: string; retentionDays: number; perTokenPerHour: number };
+  reports: { intakeUrl: string; retentionDays: number; perTokenPerHour: number; imap: ImapSettings | null };
   trustProxy: Cidr[];
 }
 
@@ -299,6 +330,52 @@ function reportsOption(reports: Partial<NonNullable<MtaStsOptions['reports']>>, 
     intakeUrl,
     retentionDays: wholeNumber(reports.retentionDays ?? 400, 'reports.retentionDays', 1, 3650),
     perTokenPerHour: wholeNumber(reports.perTokenPerHour ?? 60, 'reports.perTokenPerHour', 1, 100_000),
+    imap: reports.imap === undefined || reports.imap === null ? null : imapSettings(reports.imap, 'options.reports.imap'),
+  };
+}
+
+/** Validates an IMAP fetch setting (`reports.imap`, or the command's flags under another `prefix`); a TypeError names the field. */
+export function imapSettings(value: unknown, prefix: string): ImapSettings {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${prefix} must be an object`);
+  const input = value as Partial<Record<keyof ImapOption, unknown>>;
+  let url: URL | null;
+  try {
+    url = typeof input.url === 'string' ? new URL(input.url) : null;
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'imaps:' && url.protocol !== 'imap:') || url.hostname === '' || url.search !== '' || url.hash !== '') {
+    throw new TypeError(`${prefix}.url must be an imaps:// or imap:// URL such as imaps://reports@mail.example.org:993/INBOX`);
+  }
+  // A password in the URL would end up in process lists and logs.
+  if (url.password !== '') throw new TypeError(`${prefix}.url must not contain a password: give it as ${prefix}.password`);
+  const secure = url.protocol === 'imaps:';
+  const text = (field: 'user' | 'password' | 'mailbox' | 'doneMailbox', given: unknown, fallback: string): string => {
+    const v = given ?? fallback;
+    if (typeof v !== 'string' || v === '' || v.length > 1000 || /[\r\n\0]/.test(v))
+      throw new TypeError(`${prefix}.${field} must be a non-empty string of one line`);
+    return v;
+  };
+  const user = text('user', input.user, decodeURIComponent(url.username));
+  const password = text('password', input.password, '');
+  const mailbox = text('mailbox', input.mailbox, decodeURIComponent(url.pathname.replace(/^\//, '')) || 'INBOX');
+  const doneMailbox = input.doneMailbox === undefined || input.doneMailbox === null ? null : text('doneMailbox', input.doneMailbox, '');
+  if (doneMailbox !== null && doneMailbox === mailbox) throw new TypeError(`${prefix}.doneMailbox must differ from the mailbox it fetches from`);
+  const tls = input.tls === undefined ? {} : input.tls;
+  if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) throw new TypeError(`${prefix}.tls must be an object`);
+  const { ca, rejectUnauthorized } = tls as { ca?: unknown; rejectUnauthorized?: unknown };
+  if (ca !== undefined && typeof ca !== 'string' && !Buffer.isBuffer(ca)) throw new TypeError(`${prefix}.tls.ca must be PEM text or a Buffer`);
+  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') throw new TypeError(`${prefix}.tls.rejectUnauthorized must be a boolean`);
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port === '' ? (secure ? 993 : 143) : Number(url.port),
+    secure,
+    user,
+    password,
+    mailbox,
+    doneMailbox,
+    intervalMs: wholeNumber(input.intervalMs ?? 300_000, `${prefix.replace(/^options\./, '')}.intervalMs`, 10_000, 86_400_000),
+    tls: { rejectUnauthorized: rejectUnauthorized ?? true, ...(ca === undefined ? {} : { ca }) },
   };
 }
 

@@ -46,6 +46,8 @@ export interface DnsCheckInput {
   acmeCa?: string | null;
   /** The built-in ACME client's last order for mta-sts.<domain>, when it is on (shown by `https`). */
   acme?: () => Promise<AcmeOrderState | null>;
+  /** The TLS report addresses configured in the panel, compared with the published `_smtp._tls` record; absent when none are. */
+  rua?: readonly string[] | null;
 }
 
 /**
@@ -146,7 +148,7 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
       return stsHostCheck({ domain, mailHostname, cname, a, aaaa, mailA, mailAaaa });
     }),
     settle('mx', async () => mxCheck({ domain, policy, mailHostname, mx: await mx })),
-    settle('tlsrpt', async () => tlsrptCheck({ domain, record: await tlsrpt })),
+    settle('tlsrpt', async () => tlsrptCheck({ domain, record: await tlsrpt, configured: input.rua ?? null })),
     settle('policy', async () => policyCheck({ domain, policy, served: await served })),
     settle('dane', async () => {
       const [answer, names, records, rest] = await Promise.all([mx, hosts, tlsa, unchecked]);

@@ -9,11 +9,12 @@ import { registerDatabaseCommands } from './database';
 import { registerImportCommands } from './imports';
 import { EXIT } from './output';
 import { registerPolicyCommands, type WithRuntime } from './policy';
+import { registerReportCommands } from './reports';
 import { openRuntime } from './runtime';
 import { registerServeCommand } from './serve';
 
 const EXIT_HELP = `
-Exit codes: ${EXIT.ok} ok; ${EXIT.problems} problems found (a DNS Check error, a policy that failed to import, pending migrations);
+Exit codes: ${EXIT.ok} ok; ${EXIT.problems} problems found (a DNS Check error, a policy that failed to import, pending migrations, a mail that is not a TLS report);
 ${EXIT.usage} usage, configuration or connection error.
 Settings: flags, else the environment (DATABASE_URL, MTA_STS_PRESET, MAIL_HOSTNAME, DNS_SERVERS, MTA_STS_DOMAIN_TABLE ...),
 else a JSON file (--config or MTA_STS_CONFIG), else the defaults (the standalone server's SQLite file data/panel.sqlite).`;
@@ -58,6 +59,7 @@ export function createProgram(): Command {
   registerDatabaseCommands(program, withRuntime);
   registerServeCommand(program);
   registerAdminCommands(program);
+  registerReportCommands(program, withRuntime);
   for (const command of program.commands) command.addHelpText('after', EXIT_HELP).exitOverride();
   return program;
 }

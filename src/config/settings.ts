@@ -142,6 +142,9 @@ const SERVER_SOURCES = {
   acmeDirectoryCa: 'MTA_STS_ACME_DIRECTORY_CA',
   acmeKey: 'MTA_STS_ACME_KEY',
   httpsPort: 'HTTPS_PORT',
+  reportsImapUrl: 'REPORTS_IMAP_URL',
+  reportsImapPassword: 'REPORTS_IMAP_PASSWORD',
+  reportsImapDone: 'REPORTS_IMAP_DONE',
 } as const;
 
 export type ServerFlags = SettingFlags & Partial<Record<keyof typeof SERVER_SOURCES, string | boolean>>;
@@ -165,6 +168,11 @@ export interface ServerSettings extends Settings {
   drainSeconds: number;
   /** The built-in ACME client and the HTTPS listener; null when off. */
   acme: AcmeSettings | null;
+  /**
+   * TLS report mails fetched from a mailbox every 5 minutes (the plugin's `reports.imap`,
+   * validated by it at start); null when REPORTS_IMAP_URL is not set.
+   */
+  reportsImap: { url: string; password: string; doneMailbox?: string } | null;
 }
 
 export interface AcmeSettings {
@@ -188,6 +196,16 @@ function isCidr(entry: string): boolean {
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** The IMAP mailbox of TLS report mails; its password from the environment or the config file only. */
+function reportsImapSettings(pick: (name: keyof typeof SERVER_SOURCES) => string | undefined): ServerSettings['reportsImap'] {
+  const url = pick('reportsImapUrl');
+  if (url === undefined) return null;
+  const password = pick('reportsImapPassword') ?? '';
+  if (password === '') throw new ConfigError('reportsImapPassword', 'must be set too (REPORTS_IMAP_PASSWORD), since REPORTS_IMAP_URL is');
+  const done = pick('reportsImapDone');
+  return { url, password, ...(done ? { doneMailbox: done } : {}) };
 }
 
 /**
@@ -288,6 +306,7 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
   return {
     ...base,
     acme: acmeSettings(pick, yesNo, list, port, mainPort),
+    reportsImap: reportsImapSettings(pick),
     port: mainPort,
     host: pick('host'),
     metricsPort,

@@ -149,6 +149,10 @@ export const de: Catalogue = {
     '{name} enthält {count} TLS-RPT-Einträge; sendende Server schicken dann gar keine Berichte (RFC 8460, Abschnitt 3). Behalten Sie genau einen.',
   'dns.tlsrpt.invalid': 'Der Eintrag "{record}" {reason}, daher ignorieren ihn sendende Server. Verwenden Sie zum Beispiel "{example}".',
   'dns.tlsrpt.ok': 'Sendende Server schicken tägliche TLS-Berichte an {rua}.',
+  'dns.tlsrpt.notPublished':
+    'Hier sind die Berichtsadressen {configured} eingerichtet, aber unter {name} steht kein TLS-RPT-Eintrag, daher schicken sendende Server keine Berichte. Veröffentlichen Sie unter {name} den TXT-Eintrag "{record}".',
+  'dns.tlsrpt.differs':
+    'Der veröffentlichte Eintrag schickt Berichte an {rua}, hier eingerichtet sind aber die Berichtsadressen {configured}. Veröffentlichen Sie "{record}" unter {name}, oder passen Sie die Berichtsadressen an.',
   'dns.tlsrptRecord.prefix': 'beginnt nicht mit "v=TLSRPTv1;"',
   'dns.tlsrptRecord.twoRua': 'hat mehr als ein rua-Feld',
   'dns.tlsrptRecord.badUri': 'hat rua "{uri}", das keine mailto:- oder https:-Adresse ist',

@@ -143,6 +143,10 @@ export const en = {
   'dns.tlsrpt.several': '{name} holds {count} TLS-RPT records; senders then send no reports at all (RFC 8460 section 3). Keep exactly one.',
   'dns.tlsrpt.invalid': 'The record "{record}" {reason}, so senders ignore it. Use for example "{example}".',
   'dns.tlsrpt.ok': 'Senders send daily TLS reports to {rua}.',
+  'dns.tlsrpt.notPublished':
+    'The report addresses {configured} are set up here, but {name} has no TLS-RPT record, so senders send no reports. Publish the TXT record "{record}" at {name}.',
+  'dns.tlsrpt.differs':
+    'The published record sends reports to {rua}, but the report addresses set up here are {configured}. Publish "{record}" at {name}, or change the report addresses to match.',
   'dns.tlsrptRecord.prefix': 'does not begin with "v=TLSRPTv1;"',
   'dns.tlsrptRecord.twoRua': 'has more than one rua field',
   'dns.tlsrptRecord.badUri': 'has rua "{uri}", which is not a mailto: or https: address',

@@ -60,6 +60,8 @@ export interface PanelOptions {
   dnsCheck?: MtaStsOptions['dnsCheck'];
   /** The plugin's language option; without it the browser's Accept-Language decides. */
   locale?: MtaStsOptions['locale'];
+  /** The plugin's TLS report options (the IMAP mailbox to fetch from, ...), passed as they are. */
+  reports?: MtaStsOptions['reports'];
 }
 
 const ROOT = [join(__dirname, '../../views/server'), join(__dirname, '../../../views/server')].find((dir) => existsSync(join(dir, 'layout.ejs'))) as string;
@@ -195,6 +197,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
     adminPath: '/mta-sts',
     dns: options.dnsServers ? { servers: options.dnsServers } : {},
     ...(options.dnsCheck ? { dnsCheck: options.dnsCheck } : {}),
+    ...(options.reports ? { reports: options.reports } : {}),
     // The language switch's choice, else (null) the browser's Accept-Language, as for the demo's own pages.
     locale: options.locale ?? ((req) => chosenLanguage(req)),
     // After a save, back to the demo's own domain page (the plugin redirects there, 303).

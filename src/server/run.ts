@@ -71,7 +71,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     });
-    const panel = await createPanel({
+    const panel = await createPanelNamingSettings({
       knex,
       mailHostname: settings.mailHostname,
       adminPassword,
@@ -81,6 +81,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       apiKey: settings.apiKey,
       dnsServers: settings.dnsServers,
       ...(settings.dnsCheckAllowAddresses.length > 0 ? { dnsCheck: { allowAddresses: settings.dnsCheckAllowAddresses } } : {}),
+      ...(settings.reportsImap ? { reports: { imap: settings.reportsImap } } : {}),
       secureCookies: settings.secureCookies,
       trustedProxies: settings.trustedProxies,
       authHeader: settings.authHeader,
@@ -94,6 +95,8 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     const acme = settings.acme ? createAcmeParts({ ...settings, acme: settings.acme }, knex, panel, pluginLogger(log)) : null;
     const server = createServer(acme ? acme.httpApp : panel.app);
     await listen(server, settings.port, settings.host, 'port');
+    // The mailbox of TLS report mails, when one is configured: polled every 5 minutes.
+    panel.mtaSts.reportFetcher?.start();
     if (acme && settings.acme) {
       await listen(acme.https, settings.acme.httpsPort, settings.host, 'httpsPort');
       acme.certs.start();
@@ -136,6 +139,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     );
     if (httpsPort !== null)
       out.write(`ACME: certificates for every mta-sts.<domain> with a policy, from ${settings.acme?.directoryUrl}; HTTP on ${port} answers challenges\n`);
+    if (settings.reportsImap) out.write(`TLS reports fetched from ${settings.reportsImap.url} every 5 minutes\n`);
     log.info({ database: target.display, preset: settings.preset, embedded: settings.embedded, port, httpsPort }, 'started');
 
     let stopping: Promise<void> | null = null;
@@ -143,6 +147,8 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       (stopping ??= (async () => {
         log.info('stopping: draining in-flight requests');
         await acme?.certs.stop();
+        // A poll in progress finishes before the database closes.
+        await panel.mtaSts.reportFetcher?.stop();
         const closed = Promise.all([close(server), metricsServer ? close(metricsServer) : Promise.resolve(), acme ? close(acme.https) : Promise.resolve()]);
         // Idle keep-alive connections would hold close() open; in-flight requests are left to finish.
         server.closeIdleConnections();
@@ -157,6 +163,18 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     return { url, metricsUrl, stop };
   } catch (err) {
     await knex.destroy();
+    throw err;
+  }
+}
+
+/** The plugin names a bad `reports.imap` (from REPORTS_IMAP_*) in a TypeError: said as the setting it came from. */
+async function createPanelNamingSettings(options: Parameters<typeof createPanel>[0]): ReturnType<typeof createPanel> {
+  try {
+    return await createPanel(options);
+  } catch (err) {
+    if (err instanceof TypeError && err.message.startsWith('options.reports.imap')) {
+      throw new ConfigError('reportsImapUrl', `(REPORTS_IMAP_URL) is not usable: ${err.message}`);
+    }
     throw err;
   }
 }

@@ -16,7 +16,7 @@ import { within } from '../deadline';
 import { createResolver, type Resolver } from '../dns';
 import type { Locale } from '../i18n';
 import { notify, type Logger, type Observer } from '../logger';
-import type { ResolvedOptions } from '../options';
+import type { ImapSettings, ResolvedOptions } from '../options';
 import { SocketLimiter } from '../limiter';
 import {
   POLICY_ID,
@@ -39,10 +39,13 @@ import { isDatabaseBusy, isDatabaseUnavailable } from '../store/errors';
 import { HistoryStore, type Audit, type HistoryEntry } from '../store/history-store';
 import { PolicyStore, type ListQuery, type SaveResult } from '../store/policy-store';
 import { ServedCache, type Lookup } from '../store/served-cache';
+import { ReportFetcher, fetchReportsOnce, type FetchOutcome } from './report-fetch';
 import { ReportService } from './reports';
 import { ReportStore } from '../store/report-store';
 import { CertificateStore, type CertificateRow } from '../store/certificate-store';
 
+export type { FetchOutcome } from './report-fetch';
+export { ReportFetcher } from './report-fetch';
 export type { ListQuery, SaveFailure, SaveResult } from '../store/policy-store';
 export type { Audit, HistoryEntry } from '../store/history-store';
 export { isDatabaseBusy, isDatabaseUnavailable };
@@ -90,6 +93,8 @@ export interface ServiceDeps {
   now: () => Date;
   /** TLS reporting (RFC 8460): settings, intake, summaries. */
   reports: ReportService;
+  /** Report mails fetched by IMAP (`reports.imap`), or null. */
+  imap: ImapSettings | null;
 }
 
 // Rendered bodies per stored policy object: the cache hands out the same object until the policy
@@ -152,6 +157,7 @@ export class MtaStsService {
       migrations: { table: options.domainTable, keyColumn: options.domainColumn, tablePrefix: options.tablePrefix, migrationsTable: options.migrationsTable },
       now: options.now,
       observer: options.observer,
+      imap: options.reports.imap,
     });
     return service;
   }
@@ -290,6 +296,19 @@ export class MtaStsService {
   }
 
   /**
+   * A poller of an IMAP mailbox of report mails: the configured `reports.imap`, or the given
+   * settings (the command's flags). Null when neither is there.
+   */
+  reportFetcher(settings: ImapSettings | null = this.deps.imap): ReportFetcher | null {
+    return settings === null ? null : new ReportFetcher(settings, this.deps.reports, this.deps.logger);
+  }
+
+  /** One fetch from an IMAP mailbox now (the command's); rejects when the server cannot be used. */
+  fetchReports(settings: ImapSettings): Promise<FetchOutcome> {
+    return fetchReportsOnce(settings, this.deps.reports, this.deps.logger);
+  }
+
+  /**
    * Reports name the policy they applied by its text, not its id: each new id is remembered with
    * its text. The save is committed already, so a failure here is logged, never the save's.
    */
@@ -376,7 +395,17 @@ export class MtaStsService {
   /** The DNS Check of a stored domain, in English unless told. Never rejects. */
   async checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
     const started = Date.now();
+    // The configured report addresses, to compare with the published record; unknown (not
+    // compared) when the report tables cannot be read, rather than failing the whole check.
+    const rua = await this.deps.reports.reporting(record.domain).then(
+      (view) => view.rua,
+      (err: unknown) => {
+        this.deps.logger.warn('could not read the TLS report addresses for the DNS Check', err);
+        return null;
+      },
+    );
     const result = await runDnsCheck({
+      rua,
       domain: record.domain,
       policy: record.policy,
       mailHostname: this.deps.mailHostname,

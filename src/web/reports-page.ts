@@ -42,9 +42,11 @@ export function addReportRoutes(router: Router, ctx: PluginContext, form: Reques
       ]);
     }
     const { from, to } = reportRange(query, ctx.options.now(), days);
-    const summary = await ctx.service.reports.summary(record.domain, from, to);
     const today = ctx.options.now();
-    const last14 = await ctx.service.reports.summary(record.domain, utcDay(new Date(today.getTime() - 13 * DAY_MS)), utcDay(today));
+    const [summary, last14] = await Promise.all([
+      ctx.service.reports.summary(record.domain, from, to),
+      ctx.service.reports.summary(record.domain, utcDay(new Date(today.getTime() - 13 * DAY_MS)), utcDay(today)),
+    ]);
     if (!summary || !last14) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
     const content = ctx.pages.fragment('reports', reportsView(ctx, record, summary, ctx.service.reports.readiness(record, last14), days, t));
     await ctx.pages.page(req, res, { title: t.t('reports.page.title', { domain: toULabel(record.domain) }), domain: record.domain, content, status: 200 });

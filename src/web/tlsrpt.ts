@@ -34,7 +34,10 @@ export function createTlsRptRouter(ctx: PluginContext): Router {
     async (req: Request, res: Response, next) => {
       const token = String(req.params.token);
       // The token first: a body is read only for a domain's current token.
-      if (!TOKEN.test(token) || (await ctx.service.reports.intakeDomain(token)) === null) return fail(res, 404, 'not-found', 'Not found.');
+      const domain = TOKEN.test(token) ? await ctx.service.reports.intakeDomain(token) : null;
+      if (domain === null) return fail(res, 404, 'not-found', 'Not found.');
+      // Looked up once: the ingest below takes it instead of asking the database again.
+      res.locals.tlsrptDomain = domain;
       const type = String(req.headers['content-type'] ?? '')
         .split(';')[0]
         .trim()
@@ -53,7 +56,7 @@ export function createTlsRptRouter(ctx: PluginContext): Router {
       const type = String(req.headers['content-type']).split(';')[0].trim().toLowerCase();
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (raw.length === 0) return fail(res, 400, 'empty', 'The body is empty.');
-      const result = await ctx.service.reports.ingestHttps(String(req.params.token), raw, TYPES[type]);
+      const result = await ctx.service.reports.ingestHttps(String(req.params.token), raw, TYPES[type], String(res.locals.tlsrptDomain));
       if (result.status === 'refused') {
         const status = result.code === 'unknown-token' ? 404 : result.code === 'too-large' ? 413 : 400;
         const problems = result.problems?.slice(0, 5);

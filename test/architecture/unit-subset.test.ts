@@ -15,6 +15,7 @@ const NEEDS_SERVER: Array<[RegExp, string]> = [
   [/\bpostgres(?:ql)?:\/\/|port:\s*5432\b/, 'the PostgreSQL server'],
   [/reliability\/mariadb/, 'the MariaDB helpers'],
   [/playwright|chromium|browser\/harness/i, 'a browser'],
+  [/support\/dovecot/, 'a Dovecot IMAP server'],
 ];
 /** The database factory names both kinds (what matters is which one a test asks it for); this guard names them all. */
 const NEUTRAL = ['test/support/db.ts', 'test/architecture/unit-subset.test.ts'];

@@ -273,6 +273,43 @@ describe('DNS check verdicts', () => {
     it('is an error when the lookup fails', () => {
       is(verdict(timeout(NAME, 'TXT')), 'error');
     });
+
+    describe('compared with the report addresses configured in the panel', () => {
+      const configured = ['https://mail.example.net/tlsrpt/v1/AAAAAAAAAAAAAAAAAAAAAA', 'mailto:tls@example.org'];
+      const record = `v=TLSRPTv1; rua=${configured.join(',')}`;
+      const compared = (found: LookupResult<'TXT'>) => say(tlsrptCheck({ domain: 'example.org', record: found, configured }));
+
+      it('is ok when the published record names the same addresses, in any order', () => {
+        const check = compared(answer(NAME, 'TXT', ['v=TLSRPTv1; rua=mailto:tls@example.org, https://mail.example.net/tlsrpt/v1/AAAAAAAAAAAAAAAAAAAAAA']));
+        is(check, 'ok');
+        assert.equal(check.code, 'tlsrpt.ok');
+        assert.equal(check.expected, `${NAME} TXT "${record}"`);
+      });
+
+      it('warns naming both when the published record sends reports elsewhere', () => {
+        const check = compared(answer(NAME, 'TXT', ['v=TLSRPTv1; rua=mailto:old@example.org']));
+        is(
+          check,
+          'warning',
+          /sends reports to mailto:old@example\.org, but the report addresses set up here are https:\/\/mail\.example\.net\/.* and mailto:tls@example\.org/,
+        );
+        assert.equal(check.code, 'tlsrpt.differs');
+        assert.deepEqual(check.params, { rua: ['mailto:old@example.org'], configured, record });
+        assert.ok(check.message.includes(`Publish "${record}" at ${NAME}`), check.message);
+      });
+
+      it('warns with the record to publish when none is published', () => {
+        const check = compared(nxdomain(NAME, 'TXT'));
+        is(check, 'warning', /has no TLS-RPT record, so senders send no reports/);
+        assert.equal(check.code, 'tlsrpt.not-published');
+        assert.ok(check.message.includes(`Publish the TXT record "${record}" at ${NAME}`), check.message);
+        assert.equal(check.expected, `${NAME} TXT "${record}"`);
+      });
+
+      it('without configured addresses, says what it always said', () => {
+        assert.equal(say(tlsrptCheck({ domain: 'example.org', record: nxdomain(NAME, 'TXT'), configured: [] })).code, 'tlsrpt.missing');
+      });
+    });
   });
 
   describe('policy: the policy as served', () => {

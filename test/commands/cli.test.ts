@@ -70,7 +70,21 @@ describe('the mta-sts command', function () {
     it('prints help for the program and for every command, exit 0', async () => {
       const top = await run(['--help']);
       assert.equal(top.code, 0);
-      const commands = ['list', 'show', 'set', 'retire', 'check', 'import-static', 'import-mailcow', 'migrate', 'rollback', 'status', 'certificate-names'];
+      const commands = [
+        'list',
+        'show',
+        'set',
+        'retire',
+        'check',
+        'import-static',
+        'import-mailcow',
+        'migrate',
+        'rollback',
+        'status',
+        'certificate-names',
+        'report-intake',
+        'report-fetch',
+      ];
       for (const command of commands) assert.match(top.stdout, new RegExp(`\\n  ${command}\\b`), command);
       for (const command of commands) {
         const help = await run([command, '--help']);

@@ -183,6 +183,14 @@ const SCENARIOS: Record<string, () => Verdict> = {
   // Findings the scenarios above do not reach, so that every code is said once in each language.
   'sts-txt ok, apex record': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`]), {}, answer('example.org', 'TXT', [`v=STSv1; id=${ID}`])),
   'mx stale': mxv(mx(MAIL), { mx: [MAIL, 'old.example.org'] }),
+  'tlsrpt configured, not published': () =>
+    tlsrptCheck({ domain: 'example.org', record: nxdomain('_smtp._tls.example.org', 'TXT'), configured: ['mailto:tls@example.org'] }),
+  'tlsrpt published differs from configured': () =>
+    tlsrptCheck({
+      domain: 'example.org',
+      record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=mailto:old@example.org']),
+      configured: ['mailto:tls@example.org'],
+    }),
   'tlsrpt timeout': () => tlsrptCheck({ domain: 'example.org', record: timeout('_smtp._tls.example.org', 'TXT') }),
   'policy unreadable': () =>
     policyCheck({ domain: 'example.org', policy: storedPolicy(), served: { ok: false, message: 'the policy store gave no answer within 10 s' } }),

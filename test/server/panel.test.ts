@@ -557,4 +557,33 @@ describe('the server (node dist/src/cli.js serve, the embedded default)', () => 
       'mta-sts: dnsCheckAllowAddresses must be a comma-separated list of CIDR ranges such as 10.0.0.0/8,fd00::/8 ("10.0.0.0/99" is not one).',
     );
   });
+
+  it('refuses REPORTS_IMAP_URL without a password, or not an IMAP URL, with one sentence and exit code 2', async () => {
+    const run = async (imap: Record<string, string>) => {
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        PORT: '0',
+        DATABASE_URL: `sqlite:${join(dir, 'imap.sqlite')}`,
+        MTA_STS_EMBEDDED: 'yes',
+        DNS_SERVERS: '127.0.0.1:9',
+        ...imap,
+      };
+      const proc = spawn(process.execPath, [join(ROOT, 'dist/src/cli.js'), 'serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+      return { code, output: output.trim() };
+    };
+    assert.deepEqual(await run({ REPORTS_IMAP_URL: 'imaps://reports@127.0.0.1:9/INBOX' }), {
+      code: 2,
+      output: 'mta-sts: reportsImapPassword must be set too (REPORTS_IMAP_PASSWORD), since REPORTS_IMAP_URL is',
+    });
+    const wrong = await run({ REPORTS_IMAP_URL: 'https://mail.example.org/INBOX', REPORTS_IMAP_PASSWORD: 'x' });
+    assert.equal(wrong.code, 2);
+    assert.match(
+      wrong.output,
+      /^mta-sts: reportsImapUrl \(REPORTS_IMAP_URL\) is not usable: options\.reports\.imap\.url must be an imaps:\/\/ or imap:\/\/ URL such as [^\n]+$/,
+    );
+  });
 });

@@ -67,8 +67,8 @@ export function createTestCa(commonName = 'MTA-STS Test CA'): TestCa {
       writeFileSync(
         join(dir, `leaf${n}.ext`),
         [
-          // An IPv4 address becomes an IP name (a server reached by address, such as pebble's API).
-          `subjectAltName = ${names.map((name) => (/^\d+\.\d+\.\d+\.\d+$/.test(name) ? `IP:${name}` : `DNS:${name}`)).join(', ')}`,
+          // An address (127.0.0.1) is an IP name, for servers reached by address (the test IMAP server).
+          `subjectAltName = ${names.map((name) => (/^[\d.]+$|:/.test(name) ? `IP:${name}` : `DNS:${name}`)).join(', ')}`,
           'basicConstraints = CA:FALSE',
           'keyUsage = critical,digitalSignature',
           'extendedKeyUsage = serverAuth',

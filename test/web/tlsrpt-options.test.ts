@@ -38,4 +38,29 @@ describe('createMtaSts options of TLS reporting', () => {
     rejects({ reports: { perTokenPerHour: 0 } }, 'reports.perTokenPerHour');
     rejects({ reports: 'yes' as never }, 'reports');
   });
+
+  it('takes reports.imap (user and mailbox from the URL), and throws naming the field of a bad one', () => {
+    assert.equal(createMtaSts(base).reportFetcher, null, 'no fetcher without reports.imap');
+    assert.ok(createMtaSts({ ...base, reports: { imap: { url: 'imaps://reports@mail.example.org/INBOX', password: 'x' } } }).reportFetcher);
+    const bad: Array<[unknown, RegExp]> = [
+      [{ url: 'https://mail.example.org/INBOX', password: 'x' }, /options\.reports\.imap\.url must be an imaps:\/\/ or imap:\/\/ URL/],
+      [{ url: 'imaps://u:secret@mail.example.org/INBOX', password: 'x' }, /options\.reports\.imap\.url must not contain a password/],
+      [{ url: 'imaps://u@mail.example.org/INBOX' }, /options\.reports\.imap\.password must be a non-empty string/],
+      [{ url: 'imaps://mail.example.org/INBOX', password: 'x' }, /options\.reports\.imap\.user must be a non-empty string/],
+      [{ url: 'imaps://u@mail.example.org/INBOX', password: 'x', doneMailbox: 'INBOX' }, /options\.reports\.imap\.doneMailbox must differ/],
+      [{ url: 'imaps://u@mail.example.org/INBOX', password: 'x', intervalMs: 5 }, /options\.reports\.imap\.intervalMs must be a whole number from 10000/],
+      [
+        { url: 'imaps://u@mail.example.org/INBOX', password: 'x', tls: { rejectUnauthorized: 'no' } },
+        /options\.reports\.imap\.tls\.rejectUnauthorized must be a boolean/,
+      ],
+      ['imaps://u@mail.example.org/INBOX', /options\.reports\.imap must be an object/],
+    ];
+    for (const [imap, message] of bad) {
+      assert.throws(
+        () => createMtaSts({ ...base, reports: { imap: imap as never } }),
+        (err: unknown) => err instanceof TypeError && message.test(err.message),
+        String(message),
+      );
+    }
+  });
 });

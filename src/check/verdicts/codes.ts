@@ -8,7 +8,7 @@ export const FINDINGS = {
   'sts-txt': ['ok', 'apex', 'lookup-failed', 'no-id', 'inactive', 'inactive-published', 'missing', 'several', 'invalid', 'other-id'],
   'sts-host': ['ok', 'same-addresses', 'other-addresses', 'cannot-compare', 'lookup-failed', 'elsewhere', 'target-unreachable', 'nxdomain', 'nothing'],
   mx: ['ok', 'lookup-failed', 'null-mx', 'none', 'uncovered', 'stale', 'broad'],
-  tlsrpt: ['ok', 'lookup-failed', 'missing', 'several', 'invalid'],
+  tlsrpt: ['ok', 'lookup-failed', 'missing', 'several', 'invalid', 'not-published', 'differs'],
   policy: ['ok', 'unreadable', 'inactive', 'inactive-served', 'not-served', 'invalid', 'differs'],
   dane: ['present', 'absent', 'no-hosts', 'mx-failed'],
   https: [

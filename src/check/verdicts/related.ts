@@ -1,6 +1,6 @@
 // Verdicts on the records that accompany MTA-STS: TLS-RPT (RFC 8460) and DANE TLSA (RFC 7672).
 import type { LookupResult, TlsaRecord } from '../../dns';
-import { parseTlsRptRecord, type TlsRptProblem } from '../../tlsrpt';
+import { parseTlsRptRecord, tlsRptRecord, type TlsRptProblem } from '../../tlsrpt';
 import {
   foundText,
   isMissing,
@@ -38,19 +38,35 @@ export interface TlsRptInput {
   domain: string;
   /** `_smtp._tls.<domain>` TXT. */
   record: LookupResult<'TXT'>;
+  /** The report addresses configured in the panel (the tab's rua); absent or empty when none are. */
+  configured?: readonly string[] | null;
 }
 
-export function tlsrptCheck({ domain, record }: TlsRptInput): Verdict {
+/** The same addresses, in any order: senders treat the rua as a set. */
+function sameRua(a: readonly string[], b: readonly string[]): boolean {
+  const key = (list: readonly string[]) => [...new Set(list.map((uri) => uri.trim()))].sort().join('\n');
+  return key(a) === key(b);
+}
+
+export function tlsrptCheck({ domain, record, configured }: TlsRptInput): Verdict {
   const name = `_smtp._tls.${domain}`;
-  const example = `v=TLSRPTv1; rua=mailto:tls-reports@${domain}`;
+  // With report addresses configured, the record to publish is the panel's, not an example.
+  const wanted = configured && configured.length > 0 ? tlsRptRecord(configured) : null;
+  const example = wanted ?? `v=TLSRPTv1; rua=mailto:tls-reports@${domain}`;
   const found = foundText(record, (records) => records.map((r) => `"${r}"`));
   const reports = record.ok ? record.records.filter((r) => /^v=tlsrptv1/i.test(r)) : [];
   const parsed = reports.length === 1 ? parseTlsRptRecord(reports[0]) : null;
-  const expected = parsed?.ok ? `${name} TXT "${reports[0]}"` : msg('dns.tlsrpt.expected', { name, example });
+  const expected = wanted !== null ? `${name} TXT "${wanted}"` : parsed?.ok ? `${name} TXT "${reports[0]}"` : msg('dns.tlsrpt.expected', { name, example });
   const say = (finding: Finding<'tlsrpt'>, status: CheckStatus, message: Text, params?: CheckParams) =>
     verdict('tlsrpt', finding, status, expected, found, message, params);
 
   if (!record.ok && !isMissing(record)) return say('lookup-failed', 'error', lookupFailedMessage(record, name), { failure: record.failure });
+  if (reports.length === 0 && wanted !== null && configured) {
+    return say('not-published', 'warning', msg('dns.tlsrpt.notPublished', { name, record: wanted, configured: list(configured) }), {
+      configured: [...configured],
+      record: wanted,
+    });
+  }
   if (reports.length === 0) return say('missing', 'info', msg('dns.tlsrpt.missing', { name, example }));
   if (reports.length > 1) return say('several', 'warning', msg('dns.tlsrpt.several', { name, count: reports.length }), { count: reports.length });
   if (parsed && !parsed.ok) {
@@ -60,6 +76,13 @@ export function tlsrptCheck({ domain, record }: TlsRptInput): Verdict {
     });
   }
   const rua = parsed?.ok ? parsed.rua : [];
+  if (wanted !== null && configured && !sameRua(rua, configured)) {
+    return say('differs', 'warning', msg('dns.tlsrpt.differs', { name, rua: list(rua), configured: list(configured), record: wanted }), {
+      rua,
+      configured: [...configured],
+      record: wanted,
+    });
+  }
   return say('ok', 'ok', msg('dns.tlsrpt.ok', { rua: list(rua) }), { rua });
 }
 

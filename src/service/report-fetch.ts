@@ -1,0 +1,132 @@
+// TLS report mails fetched from an IMAP mailbox (RFC 8460 section 5.3), for hosts whose mail
+// pipeline cannot pipe a message to `ingestReportMessage`: each poll reads the mailbox's unseen
+// messages with imapflow, ingests them, and moves a stored report to the done folder (or marks it
+// \Seen). A message that is not a report is never lost: it stays where it is, flagged and seen.
+import { ImapFlow } from 'imapflow';
+import type { Logger } from '../logger';
+import type { ImapSettings } from '../options';
+import { INTAKE_LIMITS, type ReportService } from './reports';
+
+/** Messages read in one poll at most; the rest wait for the next. */
+const MAX_PER_POLL = 500;
+
+/** What one poll did. `failed` counts messages left unseen for the next poll (database away). */
+export interface FetchOutcome {
+  messages: number;
+  created: number;
+  duplicate: number;
+  refused: number;
+  failed: number;
+}
+
+/** One poll: connect, ingest every unseen message of the mailbox, file each, log out. Rejects when the server cannot be used. */
+export async function fetchReportsOnce(settings: ImapSettings, reports: ReportService, logger: Logger): Promise<FetchOutcome> {
+  const outcome: FetchOutcome = { messages: 0, created: 0, duplicate: 0, refused: 0, failed: 0 };
+  const client = new ImapFlow({
+    host: settings.host,
+    port: settings.port,
+    secure: settings.secure,
+    auth: { user: settings.user, pass: settings.password },
+    tls: { rejectUnauthorized: settings.tls.rejectUnauthorized, ...(settings.tls.ca === undefined ? {} : { ca: settings.tls.ca }) },
+    logger: false,
+    connectionTimeout: 30_000,
+  });
+  // imapflow emits 'error' on socket trouble; unhandled it would end the process.
+  client.on('error', (err: unknown) => logger.warn('IMAP connection error while fetching TLS reports', err));
+  await client.connect();
+  try {
+    if (settings.doneMailbox !== null) await ensureMailbox(client, settings.doneMailbox);
+    const lock = await client.getMailboxLock(settings.mailbox);
+    try {
+      // A bounded poll: a mailbox that collected thousands of mails is worked off over several polls.
+      const uids = ((await client.search({ seen: false }, { uid: true })) || []).slice(0, MAX_PER_POLL);
+      outcome.messages = uids.length;
+      if (uids.length === 0) return outcome;
+      // Sizes first, so that an oversized message is never downloaded.
+      const sizes = new Map((await client.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true })).map((m) => [m.uid, m.size ?? 0]));
+      for (const uid of uids) {
+        const size = sizes.get(uid) ?? 0;
+        const source = size > INTAKE_LIMITS.message ? null : await client.fetchOne(String(uid), { source: true }, { uid: true });
+        let result;
+        try {
+          result = source && source.source ? await reports.ingestMessage(source.source) : null;
+        } catch (err) {
+          // The database, most likely: the message stays unseen and is tried again next poll.
+          logger.error(`could not store the TLS report mail (IMAP uid ${uid}); it is tried again next time`, err);
+          outcome.failed++;
+          break;
+        }
+        if (result === null || result.status === 'refused') {
+          outcome.refused++;
+          const why = result === null ? `larger than ${INTAKE_LIMITS.message} bytes` : result.message;
+          logger.warn(`IMAP message uid ${uid} in ${settings.mailbox} is not a TLS report we can store (${why}); left there, flagged`);
+          await client.messageFlagsAdd(String(uid), ['\\Seen', '\\Flagged'], { uid: true });
+          continue;
+        }
+        outcome[result.status]++;
+        await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+        if (settings.doneMailbox !== null) await client.messageMove(String(uid), settings.doneMailbox, { uid: true });
+      }
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+  return outcome;
+}
+
+async function ensureMailbox(client: ImapFlow, path: string): Promise<void> {
+  const boxes = await client.list();
+  if (boxes.some((box) => box.path === path)) return;
+  await client.mailboxCreate(path);
+}
+
+/** Polls the mailbox every `intervalMs`, one poll at a time, from `start()` until `stop()`. */
+export class ReportFetcher {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<FetchOutcome | null> | null = null;
+  private stopped = true;
+
+  constructor(
+    private readonly settings: ImapSettings,
+    private readonly reports: ReportService,
+    private readonly logger: Logger,
+  ) {}
+
+  /** One poll now (waits for a poll already running instead of starting a second). Resolves null when the server could not be used (logged). */
+  runOnce(): Promise<FetchOutcome | null> {
+    this.running ??= fetchReportsOnce(this.settings, this.reports, this.logger)
+      .catch((err: unknown) => {
+        this.logger.error(
+          `fetching TLS reports from ${this.settings.host}:${this.settings.port} failed; trying again in ${this.settings.intervalMs / 1000} s`,
+          err,
+        );
+        return null;
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  /** Polls at once, then every `intervalMs`. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const tick = () => {
+      void this.runOnce().then(() => {
+        if (!this.stopped) this.timer = setTimeout(tick, this.settings.intervalMs);
+      });
+    };
+    tick();
+  }
+
+  /** No further polls; resolves once a poll in progress has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}
