@@ -202,6 +202,9 @@ function isCidr(entry: string): boolean {
 function reportsImapSettings(pick: (name: keyof typeof SERVER_SOURCES) => string | undefined): ServerSettings['reportsImap'] {
   const url = pick('reportsImapUrl');
   if (url === undefined) return null;
+  // Checked here, before the server opens anything; the plugin checks the rest of reports.imap.
+  if (!/^imaps?:\/\/[^\s/]+/i.test(url))
+    throw new ConfigError('reportsImapUrl', `must be an imaps:// or imap:// URL such as imaps://reports@mail.example.org/INBOX, got "${url}"`);
   const password = pick('reportsImapPassword') ?? '';
   if (password === '') throw new ConfigError('reportsImapPassword', 'must be set too (REPORTS_IMAP_PASSWORD), since REPORTS_IMAP_URL is');
   const done = pick('reportsImapDone');

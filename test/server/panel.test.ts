@@ -581,9 +581,6 @@ describe('the server (node dist/src/cli.js serve, the embedded default)', () => 
     });
     const wrong = await run({ REPORTS_IMAP_URL: 'https://mail.example.org/INBOX', REPORTS_IMAP_PASSWORD: 'x' });
     assert.equal(wrong.code, 2);
-    assert.match(
-      wrong.output,
-      /^mta-sts: reportsImapUrl \(REPORTS_IMAP_URL\) is not usable: options\.reports\.imap\.url must be an imaps:\/\/ or imap:\/\/ URL such as [^\n]+$/,
-    );
+    assert.match(wrong.output, /^mta-sts: reportsImapUrl must be an imaps:\/\/ or imap:\/\/ URL such as [^\n]+$/);
   });
 });
