@@ -9,3 +9,4 @@ export * from './id';
 export * from './parse';
 export * from './served';
 export * from './json';
+export * from './history';
