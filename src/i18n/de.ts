@@ -287,6 +287,10 @@ export const de: Catalogue = {
   'field.active.invalid': 'Aktiv muss angehakt oder nicht angehakt sein.',
   'field.active.notBoolean': 'Aktiv muss true oder false sein.',
   'field.unknown': '{field} ist kein bekanntes Feld (bekannt: {known}).',
+  'field.retire.notTrue': 'Zurückziehen muss true sein (oder fehlen).',
+  'field.changes.empty': 'Nennen Sie mindestens eine Änderung: {known}.',
+  'field.changes.retireAlone':
+    'Zurückziehen lässt sich nicht mit anderen Änderungen verbinden: es setzt selbst den Modus none, ein kleines Maximum Age und eine neue ID.',
 
   // ---- Der Reiter ---------------------------------------------------------------------------
   'tab.heading': 'MTA-STS für {domain}',

@@ -266,6 +266,9 @@ export const en = {
   'field.active.invalid': PROBLEM_TEXTS['field.active.invalid'],
   'field.active.notBoolean': PROBLEM_TEXTS['field.active.notBoolean'],
   'field.unknown': PROBLEM_TEXTS['field.unknown'],
+  'field.retire.notTrue': PROBLEM_TEXTS['field.retire.notTrue'],
+  'field.changes.empty': PROBLEM_TEXTS['field.changes.empty'],
+  'field.changes.retireAlone': PROBLEM_TEXTS['field.changes.retireAlone'],
 
   // ---- Error pages: the sentences of ./error-texts.ts, which the JSON API also returns --
   'error.title': 'Error {status}',

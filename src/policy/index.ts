@@ -10,3 +10,4 @@ export * from './parse';
 export * from './served';
 export * from './json';
 export * from './history';
+export * from './bulk';

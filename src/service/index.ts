@@ -31,6 +31,10 @@ import { PolicyStore, type ListQuery, type SaveResult } from '../store/policy-st
 import { ServedCache, type Lookup } from '../store/served-cache';
 import { ReportService } from './reports';
 import { ReportStore } from '../store/report-store';
+import { FleetService } from './fleet';
+import { LastCheckStore } from '../store/last-check-store';
+import { OverviewStore } from '../store/overview-store';
+import { SettingsStore } from '../store/settings-store';
 
 export type { ListQuery, SaveFailure, SaveResult } from '../store/policy-store';
 export type { Audit, HistoryEntry } from '../store/history-store';
@@ -64,6 +68,8 @@ export interface ServiceDeps {
   now: () => Date;
   /** TLS reporting (RFC 8460): settings, intake, summaries. */
   reports: ReportService;
+  /** The overview: last DNS Checks, defaults, bulk changes. */
+  fleet: FleetService;
 }
 
 // Rendered bodies per stored policy object: the cache hands out the same object until the policy
@@ -102,13 +108,24 @@ export class MtaStsService {
       (domain) => store.loadOneServed(domain),
       (err) => service?.noticeLoadFailure(err),
     );
+    const reportStore = new ReportStore(options.knex, options.tablePrefix);
+    const fleet = new FleetService({
+      lastChecks: new LastCheckStore(options.knex, `${options.tablePrefix}last_checks`),
+      settings: new SettingsStore(options.knex, `${options.tablePrefix}settings`),
+      overview: new OverviewStore(store, `${options.tablePrefix}last_checks`),
+      reports: reportStore,
+      find: (name) => store.find(name),
+      save: (name, change, saveOptions) => (service as MtaStsService).save(name, change, saveOptions),
+      now: options.now,
+    });
     service = new MtaStsService({
       store,
       history,
       cache,
       resolver,
+      fleet,
       reports: new ReportService({
-        store: new ReportStore(options.knex, options.tablePrefix),
+        store: reportStore,
         find: (name) => store.find(name),
         resolver,
         logger: options.logger,
@@ -153,8 +170,11 @@ export class MtaStsService {
   }
 
   /** Validates `changes` (form-style text or JSON-typed values) onto the stored policy and saves them. */
-  update(name: string, changes: Record<string, unknown>, kind: InputKind, options: { expectedRevision?: number; audit?: Audit } = {}): Promise<SaveResult> {
-    return this.save(name, (current) => applyChanges(current, changes, kind), options);
+  async update(name: string, changes: Record<string, unknown>, kind: InputKind, options: { expectedRevision?: number; audit?: Audit } = {}): Promise<SaveResult> {
+    // A domain's first policy starts from the panel's defaults; what is sent overrides them.
+    const record = await this.find(name);
+    const defaults = record !== null && record.policy.id === null ? await this.deps.fleet.defaults() : null;
+    return this.save(name, (current) => applyChanges(defaults ? { ...current, ...defaults } : current, changes, kind), options);
   }
 
   /**
@@ -251,6 +271,11 @@ export class MtaStsService {
     return this.deps.reports;
   }
 
+  /** The overview's use cases: last DNS Checks (`fleet.recordCheck`, `fleet.lastChecks`), defaults, bulk changes. */
+  get fleet(): FleetService {
+    return this.deps.fleet;
+  }
+
   /**
    * Reports name the policy they applied by its text, not its id: each new id is remembered with
    * its text. The save is committed already, so a failure here is logged, never the save's.
@@ -282,9 +307,9 @@ export class MtaStsService {
     return names === null ? null : names.map((domain) => `mta-sts.${domain}`);
   }
 
-  /** The DNS Check of a stored domain, in English unless told. Never rejects. */
-  checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
-    return runDnsCheck({
+  /** The DNS Check of a stored domain, in English unless told; kept as the domain's last check. Never rejects. */
+  async checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
+    const result = await runDnsCheck({
       domain: record.domain,
       policy: record.policy,
       mailHostname: this.deps.mailHostname,
@@ -297,6 +322,9 @@ export class MtaStsService {
       now: this.deps.now,
       locale,
     });
+    // The overview shows the last verdict; a failure to keep it never fails the check.
+    await this.deps.fleet.recordCheck(result).catch((err: unknown) => this.deps.logger.error('could not store the last DNS Check', err));
+    return result;
   }
 
   /** The DNS Check of a domain by name; null for an unknown domain. */

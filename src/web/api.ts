@@ -106,7 +106,7 @@ export function createApiRouter(ctx: PluginContext): Router {
       ]);
     }
     const result = await ctx.service
-      .save(req.params.domain as string, (current) => applyChanges(current, changes, 'json'), {
+      .update(req.params.domain as string, changes, 'json', {
         expectedRevision: revision,
         audit: await auditOf(ctx, req, 'api'),
       })
