@@ -3,6 +3,7 @@
 // Wording: "Sie"; "Richtlinie" for policy, "sendende Server" for senders, field names as on the tab.
 import type { Catalogue } from './index';
 import { REPORTS_DE } from './reports-de';
+import { OVERVIEW_DE } from './overview-de';
 
 export const de: Catalogue = {
   // ---- Gemeinsam ----------------------------------------------------------------------------
@@ -444,6 +445,7 @@ export const de: Catalogue = {
   'error.badForm': 'Dem Formular fehlt sein Feld revision; laden Sie die Seite neu und versuchen Sie es erneut.',
   // ---- TLS reporting (./reports-de.ts) ----
   ...REPORTS_DE,
+  ...OVERVIEW_DE,
   // ---- Issue 15: saving, conflicts, expired logins, folding ----
   'notice.restored':
     'Ihre Werte aus dem Formular, das nicht gespeichert werden konnte, sind eingetragen. Noch ist nichts gespeichert: Prüfen Sie sie und drücken Sie dann Änderungen speichern.',
