@@ -32,12 +32,10 @@ export class LastCheckStore {
       warnings: check.warnings,
       policy_id: check.policyId,
     };
-    // Upsert in one statement on every dialect: two checks of one domain at once never collide.
-    await this.knex(this.table).insert(row).onConflict('domain').merge(['checked_at', 'verdict', 'errors', 'warnings', 'policy_id']);
-    // A check that finished late must not replace a newer one: put the newer back. Rare, so a
-    // second statement is cheaper than a dialect-specific conditional upsert.
-    const [stored] = await this.get([domain]);
-    if (stored && stored.checkedAt < check.checkedAt) await this.knex(this.table).where('domain', domain).update(row);
+    // Only over an older check: a check that started earlier and finished later changes nothing.
+    const updated = await this.knex(this.table).where('domain', domain).andWhere('checked_at', '<=', check.checkedAt).update(row);
+    // No row, or a newer one: insert, which a newer row (or a check inserted meanwhile) ignores.
+    if (updated === 0) await this.knex(this.table).insert(row).onConflict('domain').ignore();
   }
 
   /** The last checks of these domains (those never checked are absent), one indexed query per 500. */
