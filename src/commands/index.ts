@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { registerCheckCommand } from './check';
 import { registerDatabaseCommands } from './database';
 import { registerImportCommands } from './imports';
+import { registerFleetCommands } from './fleet';
 import { EXIT } from './output';
 import { registerPolicyCommands, type WithRuntime } from './policy';
 import { openRuntime } from './runtime';
@@ -46,6 +47,7 @@ export function createProgram(): Command {
   registerCheckCommand(program, withRuntime);
   registerImportCommands(program, withRuntime);
   registerDatabaseCommands(program, withRuntime);
+  registerFleetCommands(program, withRuntime);
   for (const command of program.commands) command.addHelpText('after', EXIT_HELP).exitOverride();
   return program;
 }
