@@ -109,10 +109,11 @@ export class MtaStsService {
       (err) => service?.noticeLoadFailure(err),
     );
     const reportStore = new ReportStore(options.knex, options.tablePrefix);
+    const lastChecks = new LastCheckStore(options.knex, `${options.tablePrefix}last_checks`);
     const fleet = new FleetService({
-      lastChecks: new LastCheckStore(options.knex, `${options.tablePrefix}last_checks`),
+      lastChecks,
       settings: new SettingsStore(options.knex, `${options.tablePrefix}settings`),
-      overview: new OverviewStore(store, `${options.tablePrefix}last_checks`),
+      overview: new OverviewStore(store, lastChecks),
       reports: reportStore,
       find: (name) => store.find(name),
       save: (name, change, saveOptions) => (service as MtaStsService).save(name, change, saveOptions),

@@ -20,7 +20,7 @@ for (const kind of DB_KINDS) {
       await migrateLatest(db.knex, migrateOptions(db));
       checks = new LastCheckStore(db.knex, `${db.tablePrefix}last_checks`);
       settings = new SettingsStore(db.knex, `${db.tablePrefix}settings`);
-      overview = new OverviewStore(storeFor(db), `${db.tablePrefix}last_checks`);
+      overview = new OverviewStore(storeFor(db), checks);
     });
     afterEach(() => db.destroy());
 
