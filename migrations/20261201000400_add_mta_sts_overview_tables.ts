@@ -33,7 +33,8 @@ export async function up(knex: Knex, config: MigrationConfig = DEFAULT_CONFIG): 
       t.string('policy_id', 32).nullable();
     });
     const index = `${lastChecks}_verdict`;
-    if (knex.client.config.client === 'mysql2' || knex.client.config.client === 'mysql') {
+    const client = (knex.client as { config: { client?: unknown } }).config.client;
+    if (client === 'mysql2' || client === 'mysql') {
       // Explicitly in place, as in the history migration: works under alter_algorithm=INSTANT.
       await knex.raw('ALTER TABLE ?? ADD INDEX ?? (??, ??), ALGORITHM=INPLACE', [lastChecks, index, 'verdict', 'domain']);
     } else {

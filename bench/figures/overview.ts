@@ -26,7 +26,13 @@ const QUERIES: Array<[string, string]> = [
 async function seed(knex: Knex): Promise<void> {
   const names = domainNames(DOMAINS);
   await seedHost(knex, names);
-  const mtaSts = createMtaSts({ knex, mailHostname: 'mail.example.org', domainTable: 'domain', csrf: { secret: 'bench-secret-0123456789-0123456789-01' }, authorize: () => true });
+  const mtaSts = createMtaSts({
+    knex,
+    mailHostname: 'mail.example.org',
+    domainTable: 'domain',
+    csrf: { secret: 'bench-secret-0123456789-0123456789-01' },
+    authorize: () => true,
+  });
   await mtaSts.migrate();
   await activateAll(knex);
   // A third in testing, with varied Maximum Ages; half the domains checked, one in ten with errors.

@@ -64,7 +64,14 @@ export function registerFleetCommands(program: Command, withRuntime: WithRuntime
         if ((opts.domains === undefined) === !opts.all) throw new CliError('name the domains: --domains a,b or --all (with --filter)');
         if (opts.domains !== undefined && opts.filter.length > 0) throw new CliError('--filter goes with --all, not with --domains');
         const filter = parseFilters(opts.filter);
-        const changes = parseBulkChanges({ mode: opts.mode, maxAge: opts.maxAge, mx: opts.mx, addMx: opts.addMx, active: opts.active === undefined ? undefined : activeFlag(opts.active), retire: opts.retire });
+        const changes = parseBulkChanges({
+          mode: opts.mode,
+          maxAge: opts.maxAge,
+          mx: opts.mx,
+          addMx: opts.addMx,
+          active: opts.active === undefined ? undefined : activeFlag(opts.active),
+          retire: opts.retire,
+        });
         if (!changes.ok) throw new CliError(`nothing was saved:\n${changes.errors.map((e) => `  ${e.field}: ${sayProblem('en', e)}`).join('\n')}`);
         await withRuntime(async ({ service }) => {
           const targets = opts.all
@@ -137,8 +144,10 @@ export function registerFleetCommands(program: Command, withRuntime: WithRuntime
             `${e.before?.id ?? '-'} -> ${e.after.id ?? '-'}`,
           ]),
         );
-        if (window.retiring && window.completeAt) process.stderr.write(`Retiring is complete at ${window.completeAt.toISOString()}: remove the DNS records after that.\n`);
-        if (window.oldMxUntil && window.oldMxUntil > new Date()) process.stderr.write(`Senders may hold an older MX list until ${window.oldMxUntil.toISOString()}.\n`);
+        if (window.retiring && window.completeAt)
+          process.stderr.write(`Retiring is complete at ${window.completeAt.toISOString()}: remove the DNS records after that.\n`);
+        if (window.oldMxUntil && window.oldMxUntil > new Date())
+          process.stderr.write(`Senders may hold an older MX list until ${window.oldMxUntil.toISOString()}.\n`);
         process.stderr.write(`${found.entries.length} of ${found.total} changes\n`);
       });
     });
@@ -149,7 +158,8 @@ function printOutcomes(outcomes: BulkOutcome[], preview: boolean, json?: boolean
   printTable(
     ['DOMAIN', 'RESULT', 'BEFORE', 'AFTER'],
     outcomes.map((o) => {
-      if (o.status === 'changed' || o.status === 'unchanged') return [o.domain, preview && o.status === 'changed' ? 'would change' : o.status, policyText(o.before), policyText(o.after)];
+      if (o.status === 'changed' || o.status === 'unchanged')
+        return [o.domain, preview && o.status === 'changed' ? 'would change' : o.status, policyText(o.before), policyText(o.after)];
       if (o.status === 'invalid') return [o.domain, 'invalid', '', o.errors.map((e) => `${e.field}: ${sayProblem('en', e)}`).join('; ')];
       return [o.domain, o.status, '', ''];
     }),

@@ -108,9 +108,12 @@ export const OVERVIEW_EN = {
   'history.largest': 'Largest Maximum Age served in mode {mode}: {duration}, {until}',
   'history.stillServed': 'served now',
   'history.stoppedAt': 'until {time}',
-  'history.retiring': 'Retiring: senders may still apply an earlier testing or enforce policy until {time}. Remove the _mta-sts record and the policy host only after that.',
+  'history.retiring':
+    'Retiring: senders may still apply an earlier testing or enforce policy until {time}. Remove the _mta-sts record and the policy host only after that.',
   'history.retired': 'Retiring is complete since {time}: the _mta-sts record and the policy host may be removed.',
   'history.oldMx': 'Senders may still hold an older MX list ({mx}) until {time}.',
-  'history.uncovered': 'Senders that cached an older policy do not accept {hosts} as MX hosts until {time}: under enforce they would not deliver to them. Keep the old MX hosts running until then.',
-  'history.beforeMxChange': 'Changing the MX entries now: senders may keep applying the current list for up to {duration}, until {time}. Keep the MX hosts it lists running until then.',
+  'history.uncovered':
+    'Senders that cached an older policy do not accept {hosts} as MX hosts until {time}: under enforce they would not deliver to them. Keep the old MX hosts running until then.',
+  'history.beforeMxChange':
+    'Changing the MX entries now: senders may keep applying the current list for up to {duration}, until {time}. Keep the MX hosts it lists running until then.',
 } as const;

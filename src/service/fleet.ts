@@ -17,7 +17,7 @@ import {
   type Validation,
 } from '../policy';
 import type { Audit } from '../store/history-store';
-import type { LastCheck, LastCheckStore, Verdict } from '../store/last-check-store';
+import type { LastCheck, LastCheckStore } from '../store/last-check-store';
 import type { OverviewQuery, OverviewRow, OverviewStore } from '../store/overview-store';
 import type { ReportStore } from '../store/report-store';
 import type { SettingsStore } from '../store/settings-store';
@@ -88,7 +88,13 @@ export class FleetService {
   async overview(query: OverviewQuery): Promise<{ entries: OverviewEntry[]; total: number }> {
     const { rows, total } = await this.deps.overview.page(query);
     const from = new Date(this.deps.now().getTime() - REPORT_DAYS * 86400_000).toISOString();
-    const totals = rows.length === 0 ? new Map<string, ReportTotalsRow>() : await this.deps.reports.recentTotals(rows.map((r) => r.record.domain), from);
+    const totals =
+      rows.length === 0
+        ? new Map<string, ReportTotalsRow>()
+        : await this.deps.reports.recentTotals(
+            rows.map((r) => r.record.domain),
+            from,
+          );
     return { entries: rows.map((row) => ({ ...row, reports: totals.get(row.record.domain) ?? null })), total };
   }
 

@@ -171,7 +171,12 @@ export class MtaStsService {
   }
 
   /** Validates `changes` (form-style text or JSON-typed values) onto the stored policy and saves them. */
-  async update(name: string, changes: Record<string, unknown>, kind: InputKind, options: { expectedRevision?: number; audit?: Audit } = {}): Promise<SaveResult> {
+  async update(
+    name: string,
+    changes: Record<string, unknown>,
+    kind: InputKind,
+    options: { expectedRevision?: number; audit?: Audit } = {},
+  ): Promise<SaveResult> {
     // A domain's first policy starts from the panel's defaults; what is sent overrides them.
     const record = await this.find(name);
     const defaults = record !== null && record.policy.id === null ? await this.deps.fleet.defaults() : null;

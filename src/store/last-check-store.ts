@@ -42,7 +42,7 @@ export class LastCheckStore {
   async get(domains: readonly string[]): Promise<LastCheck[]> {
     const out: LastCheck[] = [];
     for (let i = 0; i < domains.length; i += 500) {
-      const rows: Array<Record<string, unknown>> = await this.knex(this.table).whereIn('domain', domains.slice(i, i + 500));
+      const rows = (await this.knex(this.table).whereIn('domain', domains.slice(i, i + 500))) as Array<Record<string, unknown>>;
       for (const row of rows) {
         const check = decode(row);
         if (check) out.push(check);

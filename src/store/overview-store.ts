@@ -69,7 +69,14 @@ export class OverviewStore {
     // A deferred join: the sort and the offset run over the keys alone (a deep page sorted by a
     // column without an index sorts 100,000 short rows, not whole ones); then the page's rows.
     const select: Array<string | Record<string, string>> = [{ page_key: key }];
-    if (joined) select.push({ lc_checked_at: 'lc.checked_at', lc_verdict: 'lc.verdict', lc_errors: 'lc.errors', lc_warnings: 'lc.warnings', lc_policy_id: 'lc.policy_id' });
+    if (joined)
+      select.push({
+        lc_checked_at: 'lc.checked_at',
+        lc_verdict: 'lc.verdict',
+        lc_errors: 'lc.errors',
+        lc_warnings: 'lc.warnings',
+        lc_policy_id: 'lc.policy_id',
+      });
     let q = this.filtered(query, joined).select(select).orderBy(sort, direction);
     // The key breaks ties, so that pages never repeat or skip a row.
     if (sort !== key) q = q.orderBy(key, direction);
@@ -78,15 +85,24 @@ export class OverviewStore {
     const full =
       keys.length === 0
         ? []
-        : await this.store.read<Array<Record<string, unknown>>>(this.knex({ d: this.store.domainTable.table }).select(this.store.columns().map((c) => `d.${c}`)).whereIn(key, keys));
+        : await this.store.read<Array<Record<string, unknown>>>(
+            this.knex({ d: this.store.domainTable.table })
+              .select(this.store.columns().map((c) => `d.${c}`))
+              .whereIn(key, keys),
+          );
     const byKey = new Map(full.map((row) => [row[keyColumn], row]));
     const found = keyed.flatMap((row) => {
       const whole = byKey.get(row.page_key);
       return whole ? [{ ...row, ...whole }] : [];
     });
-    const records = found.map((row) => ({ row, record: this.store.decode(row) })).filter((r): r is { row: Record<string, unknown>; record: DomainRecord } => r.record !== null);
+    const records = found
+      .map((row) => ({ row, record: this.store.decode(row) }))
+      .filter((r): r is { row: Record<string, unknown>; record: DomainRecord } => r.record !== null);
     const checks = joined ? null : new Map((await this.lastChecks.get(records.map((r) => r.record.domain))).map((c) => [c.domain, c]));
-    const rows: OverviewRow[] = records.map(({ row, record }) => ({ record, lastCheck: checks ? (checks.get(record.domain) ?? null) : lastCheckOf(record.domain, row) }));
+    const rows: OverviewRow[] = records.map(({ row, record }) => ({
+      record,
+      lastCheck: checks ? (checks.get(record.domain) ?? null) : lastCheckOf(record.domain, row),
+    }));
     return { rows, total: Number(count) };
   }
 
@@ -94,7 +110,11 @@ export class OverviewStore {
   async keys(query: Omit<OverviewQuery, 'limit' | 'offset' | 'keys'>): Promise<string[]> {
     const { keyColumn } = this.store.domainTable;
     const joined = query.verdict !== undefined;
-    const rows = await this.store.read<Array<Record<string, unknown>>>(this.filtered(query, joined).select({ key: `d.${keyColumn}` }).orderBy(`d.${keyColumn}`));
+    const rows = await this.store.read<Array<Record<string, unknown>>>(
+      this.filtered(query, joined)
+        .select({ key: `d.${keyColumn}` })
+        .orderBy(`d.${keyColumn}`),
+    );
     return rows.map((row) => (typeof row.key === 'string' ? row.key : '')).filter((k) => k !== '');
   }
 

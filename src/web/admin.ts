@@ -56,7 +56,13 @@ export function createAdminRouter(ctx: PluginContext): Router {
     if (req.query.fill === 'defaults') {
       const t = await tabTranslator(ctx, req, res);
       const defaults = await ctx.service.fleet.defaults();
-      const form = { ...storedFormValues(record), mode: defaults.mode, maxAge: String(defaults.maxAge), mx: defaults.mx.map(toULabel).join(', '), active: true };
+      const form = {
+        ...storedFormValues(record),
+        mode: defaults.mode,
+        maxAge: String(defaults.maxAge),
+        mx: defaults.mx.map(toULabel).join(', '),
+        active: true,
+      };
       return showTab(ctx, req, res, record, 200, { form, notices: [{ kind: 'info', text: t.t('defaults.filled') }] });
     }
     await showTab(ctx, req, res, record, 200, {});

@@ -33,7 +33,13 @@ function outcomeJson(outcome: BulkOutcome) {
   switch (outcome.status) {
     case 'changed':
     case 'unchanged':
-      return { domain: outcome.domain, status: outcome.status, before: settings(outcome.before), after: settings(outcome.after), ...(outcome.id === undefined ? {} : { id: outcome.id }) };
+      return {
+        domain: outcome.domain,
+        status: outcome.status,
+        before: settings(outcome.before),
+        after: settings(outcome.after),
+        ...(outcome.id === undefined ? {} : { id: outcome.id }),
+      };
     case 'invalid':
       return { domain: outcome.domain, status: outcome.status, errors: outcome.errors };
     default:
@@ -92,7 +98,14 @@ export function addFleetApiRoutes(router: Router, ctx: PluginContext): void {
     const count = (status: string) => outcomes.filter((o) => o.status === status).length;
     res.json({
       preview: body.preview === true,
-      counts: { changed: count('changed'), unchanged: count('unchanged'), invalid: count('invalid'), forbidden: count('forbidden'), notFound: count('not-found'), conflict: count('conflict') },
+      counts: {
+        changed: count('changed'),
+        unchanged: count('unchanged'),
+        invalid: count('invalid'),
+        forbidden: count('forbidden'),
+        notFound: count('not-found'),
+        conflict: count('conflict'),
+      },
       results: outcomes.map(outcomeJson),
     });
   });

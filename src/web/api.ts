@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { applyChanges, policyJson, type DomainRecord } from '../policy';
+import { policyJson, type DomainRecord } from '../policy';
 import { isAllowed, noStore, requireAdmin } from './authorize';
 import { auditOf } from './audit';
 import type { PluginContext } from './context';

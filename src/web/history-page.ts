@@ -56,9 +56,17 @@ export function cacheNotes(entries: readonly HistoryEntry[], currentMx: readonly
     );
   }
   if (window.oldMxUntil && window.oldMxUntil > now) {
-    notes.push({ kind: 'info', text: t.t('history.oldMx', { mx: window.oldMx.map((mx) => mx.map(toULabel).join(', ')).join('; '), time: utcTime(window.oldMxUntil, t) }) });
-    const uncovered = uncoveredByCached(changes, currentMx.filter((mx) => !mx.startsWith('*.')), now);
-    if (uncovered) notes.push({ kind: 'warning', text: t.t('history.uncovered', { hosts: t.list(uncovered.hosts.map(toULabel)), time: utcTime(uncovered.until, t) }) });
+    notes.push({
+      kind: 'info',
+      text: t.t('history.oldMx', { mx: window.oldMx.map((mx) => mx.map(toULabel).join(', ')).join('; '), time: utcTime(window.oldMxUntil, t) }),
+    });
+    const uncovered = uncoveredByCached(
+      changes,
+      currentMx.filter((mx) => !mx.startsWith('*.')),
+      now,
+    );
+    if (uncovered)
+      notes.push({ kind: 'warning', text: t.t('history.uncovered', { hosts: t.list(uncovered.hosts.map(toULabel)), time: utcTime(uncovered.until, t) }) });
   }
   const current = window.spans.find((span) => span.until === null)?.policy;
   if (current && current.mode !== 'none') {
@@ -76,7 +84,12 @@ export function cacheNotes(entries: readonly HistoryEntry[], currentMx: readonly
 
 function policyText(p: HistoryEntry['after'] | null, t: Translator): string {
   if (p === null) return '-';
-  return t.t('bulk.policy', { mode: p.mode, maxAge: p.maxAge, mx: p.mx.map(toULabel).join(', ') || '-', active: t.t(p.active ? 'bulk.active' : 'bulk.inactive') });
+  return t.t('bulk.policy', {
+    mode: p.mode,
+    maxAge: p.maxAge,
+    mx: p.mx.map(toULabel).join(', ') || '-',
+    active: t.t(p.active ? 'bulk.active' : 'bulk.inactive'),
+  });
 }
 
 function historyRow(entry: HistoryEntry, t: Translator) {

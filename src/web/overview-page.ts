@@ -11,7 +11,7 @@ import { isAllowed, requireAdmin } from './authorize';
 import type { PluginContext } from './context';
 import { utcTime } from './guidance';
 import { localeFor } from './locale';
-import { PAGE_SIZES, bulkTargets, parseFilter, viewerKeys, wholeNumber, type OverviewFilter } from './overview-query';
+import { PAGE_SIZES, bulkTargets, parseFilter, viewerKeys, wholeNumber } from './overview-query';
 
 const DEFAULTS_SAVED = 'mta-sts-defaults';
 
@@ -47,15 +47,21 @@ export function addOverviewRoutes(router: Router, ctx: PluginContext, form: Requ
         ? { retire: true }
         : action === 'activate'
           ? { active: '1' }
-          : { mode: body.mode, maxAge: body.maxAge, [body.mxAction === 'add' ? 'addMx' : 'mx']: typeof body.mx === 'string' && body.mx.trim() !== '' ? body.mx : undefined };
+          : {
+              mode: body.mode,
+              maxAge: body.maxAge,
+              [body.mxAction === 'add' ? 'addMx' : 'mx']: typeof body.mx === 'string' && body.mx.trim() !== '' ? body.mx : undefined,
+            };
     const changes = parseBulkChanges(input);
     const filterInput = hiddenFilter(body);
-    const filter = parseFilter(filterInput);
+    // Checked now, so that a bad filter is a 400 before anything else happens.
+    parseFilter(filterInput);
     const selected = listOf(body.domains);
     if (!changes.ok) {
       return showOverview(ctx, req, res, 400, { bulkErrors: changes.errors.map((e) => t.say(e.code as MessageKey, e.params)), query: filterInput });
     }
-    if (body.scope !== 'filtered' && selected.length === 0) return showOverview(ctx, req, res, 400, { bulkErrors: [t.t('bulk.noneSelected')], query: filterInput });
+    if (body.scope !== 'filtered' && selected.length === 0)
+      return showOverview(ctx, req, res, 400, { bulkErrors: [t.t('bulk.noneSelected')], query: filterInput });
     const targets = await bulkTargets(ctx, req, body.scope === 'filtered' ? { filter: filterInput } : { domains: selected });
     const preview = body.confirm !== '1';
     const outcomes = await ctx.service.fleet.bulk(targets, changes.value, {
@@ -104,7 +110,7 @@ async function pageTranslator(ctx: PluginContext, req: Request, res: Response): 
 
 async function showOverview(ctx: PluginContext, req: Request, res: Response, status: number, state: OverviewState): Promise<void> {
   const t = await pageTranslator(ctx, req, res);
-  const query = state.query ?? (req.method === 'GET' ? (req.query as Record<string, unknown>) : {});
+  const query = state.query ?? (req.method === 'GET' ? req.query : {});
   const filter = parseFilter(query);
   const size = wholeNumber(query.size, 'size', 50, 1, 200);
   const page = wholeNumber(query.page, 'page', 1, 1, 1_000_000);
@@ -115,7 +121,8 @@ async function showOverview(ctx: PluginContext, req: Request, res: Response, sta
   const canWrite = await isAllowed(ctx.options.authorize, req, { domain: null, action: 'write' });
   const base = `${ctx.options.adminPath}/`;
   const filterQuery = { search: typeof query.search === 'string' ? query.search : '', mode: filter.mode, state: filter.state, verdict: filter.verdict };
-  const link = (changes: Record<string, unknown>) => base + queryString({ ...filterQuery, sort: filter.sort, desc: filter.desc ? '1' : undefined, size, ...changes });
+  const link = (changes: Record<string, unknown>) =>
+    base + queryString({ ...filterQuery, sort: filter.sort, desc: filter.desc ? '1' : undefined, size, ...changes });
   const say = (key: MessageKey, params?: Record<string, string | number>) => t.say(key, params);
   const content = ctx.pages.fragment('overview', {
     t: say,
@@ -150,7 +157,7 @@ async function showOverview(ctx: PluginContext, req: Request, res: Response, sta
     ),
     defaultsAction: `${ctx.options.adminPath}/defaults`,
     defaults: state.defaultsForm
-      ? { mode: String(state.defaultsForm.mode ?? ''), maxAge: String(state.defaultsForm.maxAge ?? ''), mx: String(state.defaultsForm.mx ?? '') }
+      ? { mode: text(state.defaultsForm.mode), maxAge: text(state.defaultsForm.maxAge), mx: text(state.defaultsForm.mx) }
       : { mode: defaults.mode, maxAge: String(defaults.maxAge), mx: defaults.mx.map(toULabel).join(', ') },
     defaultsErrors: state.defaultsErrors ?? [],
     defaultsSaved: req.method === 'GET' && req.query[DEFAULTS_SAVED] === '1',
@@ -180,12 +187,23 @@ function overviewRow(entry: OverviewEntry, ctx: PluginContext, t: Translator) {
 }
 
 function policyText(p: PolicySettings, t: Translator): string {
-  return t.t('bulk.policy', { mode: p.mode, maxAge: p.maxAge, mx: p.mx.map(toULabel).join(', ') || '-', active: t.t(p.active ? 'bulk.active' : 'bulk.inactive') });
+  return t.t('bulk.policy', {
+    mode: p.mode,
+    maxAge: p.maxAge,
+    mx: p.mx.map(toULabel).join(', ') || '-',
+    active: t.t(p.active ? 'bulk.active' : 'bulk.inactive'),
+  });
 }
 
 function bulkRow(o: BulkOutcome, t: Translator, ctx: PluginContext) {
-  const base = { domain: toULabel(o.domain), href: `${ctx.options.adminPath}/${encodeURIComponent(o.domain)}`, status: o.status, statusText: t.say(`bulk.status.${o.status}` as MessageKey) };
-  if (o.status === 'changed' || o.status === 'unchanged') return { ...base, before: policyText(o.before, t), after: policyText(o.after, t), errors: [] as string[] };
+  const base = {
+    domain: toULabel(o.domain),
+    href: `${ctx.options.adminPath}/${encodeURIComponent(o.domain)}`,
+    status: o.status,
+    statusText: t.say(`bulk.status.${o.status}` as MessageKey),
+  };
+  if (o.status === 'changed' || o.status === 'unchanged')
+    return { ...base, before: policyText(o.before, t), after: policyText(o.after, t), errors: [] as string[] };
   if (o.status === 'invalid') return { ...base, before: '', after: '', errors: o.errors.map((e) => t.say(e.code as MessageKey, e.params)) };
   return { ...base, before: '', after: '', errors: [] as string[] };
 }
@@ -193,9 +211,12 @@ function bulkRow(o: BulkOutcome, t: Translator, ctx: PluginContext) {
 /** The filter fields a bulk form carries as hidden inputs. */
 function hiddenFilter(body: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const name of ['search', 'mode_filter', 'state', 'verdict', 'sort', 'desc']) if (typeof body[name] === 'string') out[name === 'mode_filter' ? 'mode' : name] = body[name];
+  for (const name of ['search', 'mode_filter', 'state', 'verdict', 'sort', 'desc'])
+    if (typeof body[name] === 'string') out[name === 'mode_filter' ? 'mode' : name] = body[name];
   return out;
 }
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 function listOf(value: unknown): string[] {
   const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
@@ -210,8 +231,9 @@ function stringFields(body: Record<string, unknown>): Record<string, string> {
 
 function queryString(params: Record<string, unknown>): string {
   const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '' && value !== false) search.set(name, String(value));
+  for (const [name, value] of Object.entries(params)) {
+    if ((typeof value === 'string' && value !== '') || typeof value === 'number') search.set(name, String(value));
+  }
   const text = search.toString();
   return text === '' ? '' : `?${text}`;
 }
-

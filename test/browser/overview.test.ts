@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
-import { PASSWORD, assertAccessible, clearScreenshots, mailZone, screenshot, speak, startBrowser, startPanel, stored, type Browser, type Panel } from './harness';
+import {
+  PASSWORD,
+  assertAccessible,
+  clearScreenshots,
+  mailZone,
+  screenshot,
+  speak,
+  startBrowser,
+  startPanel,
+  stored,
+  type Browser,
+  type Panel,
+} from './harness';
 
 // The overview walked in a real browser: filter, select two domains, preview a bulk change,
 // confirm it, set the panel's defaults, and read a domain's history, in English and German.
@@ -40,7 +52,8 @@ describe('the MTA-STS overview in a browser (Chromium), in English and German', 
     page = await browser.context.newPage();
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await screenshot(page, `overview-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await screenshot(page, `overview-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
     await page?.close();
   });
 

@@ -168,7 +168,10 @@ describe('reliability: migrating a 100,000-row host table (MariaDB)', function (
     assert.match(host.checksum, new RegExp(`"n":${ROWS}\\b`));
 
     // The later migrations create the plugin's own tables (new, empty: nothing to copy).
-    const ALL_MIGRATIONS = ['20261128000000_add_mta_sts_columns.js', '20261201000000_add_mta_sts_history.js', '20261201000100_add_tls_report_tables.js',
+    const ALL_MIGRATIONS = [
+      '20261128000000_add_mta_sts_columns.js',
+      '20261201000000_add_mta_sts_history.js',
+      '20261201000100_add_tls_report_tables.js',
       '20261201000400_add_mta_sts_overview_tables.js',
     ];
     assert.deepEqual(await timed('up', () => plugin.migrate()), ALL_MIGRATIONS);

@@ -48,8 +48,14 @@ for (const kind of DB_KINDS) {
     });
 
     it('filters the overview by verdict and state in one query, and counts only the given keys', async () => {
-      await db.knex(db.domainTable).where('domain', 'b.example').update({ mta_sts_active: true, mta_sts_id: '20261201', mta_sts_mode: 'testing', mta_sts_mx: 'mx.example.net' });
-      await db.knex(db.domainTable).where('domain', 'c.example').update({ mta_sts_active: true, mta_sts_id: '20261201', mta_sts_mode: 'testing', mta_sts_mx: 'mx.example.net' });
+      await db
+        .knex(db.domainTable)
+        .where('domain', 'b.example')
+        .update({ mta_sts_active: true, mta_sts_id: '20261201', mta_sts_mode: 'testing', mta_sts_mx: 'mx.example.net' });
+      await db
+        .knex(db.domainTable)
+        .where('domain', 'c.example')
+        .update({ mta_sts_active: true, mta_sts_id: '20261201', mta_sts_mode: 'testing', mta_sts_mx: 'mx.example.net' });
       await checks.record('b.example', { checkedAt: '2026-12-01T09:00:00.000Z', verdict: 'error', errors: 1, warnings: 0, policyId: null });
       const errors = await overview.page({ verdict: 'error', limit: 10, offset: 0 });
       assert.deepEqual(

@@ -38,8 +38,22 @@ describe('the overview page, bulk changes, defaults and the history page', funct
   it('previews a bulk change, saves it only on confirmation, and refuses a form without its token', async () => {
     const res = await page('/').expect(200);
     const csrf = csrfFrom(res);
-    const fields = { domains: ['d02.example', 'd03.example'], scope: 'selected', action: 'set', mode: 'testing', maxAge: '3600', mx: 'mx.example.net', mxAction: 'replace' };
-    const preview = await server.request().post(`${server.adminPath}/bulk`).type('form').set('Cookie', csrf.cookie).send({ ...fields, _csrf: csrf.token }).expect(200);
+    const fields = {
+      domains: ['d02.example', 'd03.example'],
+      scope: 'selected',
+      action: 'set',
+      mode: 'testing',
+      maxAge: '3600',
+      mx: 'mx.example.net',
+      mxAction: 'replace',
+    };
+    const preview = await server
+      .request()
+      .post(`${server.adminPath}/bulk`)
+      .type('form')
+      .set('Cookie', csrf.cookie)
+      .send({ ...fields, _csrf: csrf.token })
+      .expect(200);
     assert.match(textOf(preview.text), /nothing is saved yet/);
     assert.match(textOf(preview.text), /2 would change/);
     assert.equal((await server.row('d02.example')).mta_sts_id, null, 'the preview saved nothing');
@@ -68,14 +82,26 @@ describe('the overview page, bulk changes, defaults and the history page', funct
       .expect(200);
     assert.match(textOf(retire.text), /2 changed/);
     assert.equal((await server.row('d03.example')).mta_sts_mode, 'none');
-    const none = await server.request().post(`${server.adminPath}/bulk`).type('form').set('Cookie', csrf.cookie).send({ action: 'set', mode: 'none', _csrf: csrf.token }).expect(400);
+    const none = await server
+      .request()
+      .post(`${server.adminPath}/bulk`)
+      .type('form')
+      .set('Cookie', csrf.cookie)
+      .send({ action: 'set', mode: 'none', _csrf: csrf.token })
+      .expect(400);
     assert.match(textOf(none.text), /Select at least one domain/);
   });
 
   it('saves the defaults from the page and offers them on the tab of a domain without a policy', async () => {
     const res = await page('/').expect(200);
     const csrf = csrfFrom(res);
-    const bad = await server.request().post(`${server.adminPath}/defaults`).type('form').set('Cookie', csrf.cookie).send({ mode: 'enforce', maxAge: '600', mx: '', _csrf: csrf.token }).expect(400);
+    const bad = await server
+      .request()
+      .post(`${server.adminPath}/defaults`)
+      .type('form')
+      .set('Cookie', csrf.cookie)
+      .send({ mode: 'enforce', maxAge: '600', mx: '', _csrf: csrf.token })
+      .expect(400);
     assert.match(textOf(bad.text), /The defaults were not saved/);
     await server
       .request()
