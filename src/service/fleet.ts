@@ -23,8 +23,8 @@ import type { ReportStore } from '../store/report-store';
 import type { SettingsStore } from '../store/settings-store';
 import type { SaveResult } from '../store/policy-store';
 
-export type { LastCheck, Verdict } from '../store/last-check-store';
-export type { OverviewQuery, OverviewRow, OverviewSort, OverviewState } from '../store/overview-store';
+export type { LastCheck } from '../store/last-check-store';
+export type { OverviewQuery, OverviewRow } from '../store/overview-store';
 export { OVERVIEW_SORTS, OVERVIEW_STATES } from '../store/overview-store';
 export { VERDICTS } from '../store/last-check-store';
 

@@ -234,18 +234,15 @@ describe('the mta-sts command', function () {
       assert.equal(json.window.retiring, true);
       assert.ok(new Date(json.window.completeAt).getTime() > Date.now() + 6 * 86400_000, 'senders may hold the enforce policy for a week');
       // The later tests expect these two without a policy, as they were.
-      await db
-        .knex('domain')
-        .whereIn('domain', ['legacy.example', 'off.example'])
-        .update({
-          mta_sts_active: false,
-          mta_sts_mode: 'none',
-          mta_sts_mx: null,
-          mta_sts_max_age: 86400,
-          mta_sts_id: null,
-          mta_sts_updated_at: null,
-          mta_sts_revision: 0,
-        });
+      await db.knex('domain').whereIn('domain', ['legacy.example', 'off.example']).update({
+        mta_sts_active: false,
+        mta_sts_mode: 'none',
+        mta_sts_mx: null,
+        mta_sts_max_age: 86400,
+        mta_sts_id: null,
+        mta_sts_updated_at: null,
+        mta_sts_revision: 0,
+      });
     });
 
     it('runs the DNS Check: a table per domain, a summary, exit 1 when a check is an error', async () => {
