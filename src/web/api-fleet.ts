@@ -70,7 +70,8 @@ export function addFleetApiRoutes(router: Router, ctx: PluginContext): void {
     res.json({ total, limit, offset, domains: entries.map(entryJson) });
   });
 
-  router.get('/defaults', requireAdmin(authorize, 'read', false), async (_req, res) => {
+  // Read by whoever may list domains (a domain administrator's first policies start from them too).
+  router.get('/defaults', requireAdmin(authorize, 'list', false), async (_req, res) => {
     res.json(await ctx.service.fleet.defaults());
   });
 
@@ -81,7 +82,9 @@ export function addFleetApiRoutes(router: Router, ctx: PluginContext): void {
   });
 
   // One change for many domains, each its own save and new id; "preview": true saves nothing.
-  router.put('/', requireAdmin(authorize, 'write', false), express.json({ limit: '1mb', strict: true }), async (req, res) => {
+  // Open to whoever may list domains; each domain is then asked for 'write' (a domain
+  // administrator changes their own, the others are answered forbidden).
+  router.put('/', requireAdmin(authorize, 'list', false), express.json({ limit: '1mb', strict: true }), async (req, res) => {
     const body = jsonBody(req);
     const changes = parseBulkChanges(body.changes);
     if (!changes.ok) throw new HttpError(400, 'invalid', 'Nothing was saved: the changes are invalid.', changes.errors);

@@ -38,7 +38,8 @@ export function addOverviewRoutes(router: Router, ctx: PluginContext, form: Requ
     res.redirect(303, `${ctx.options.adminPath}/?${DEFAULTS_SAVED}=1`);
   });
 
-  router.post('/bulk', requireAdmin(authorize, 'write', false), ...bulkForm, async (req, res) => {
+  // Open to whoever may list domains; each domain is then asked for 'write'.
+  router.post('/bulk', requireAdmin(authorize, 'list', false), ...bulkForm, async (req, res) => {
     const t = await pageTranslator(ctx, req, res);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const action = body.action === 'activate' || body.action === 'retire' ? body.action : 'set';
@@ -118,7 +119,8 @@ async function showOverview(ctx: PluginContext, req: Request, res: Response, sta
   const { entries, total } = await ctx.service.fleet.overview({ ...filter, keys, limit: size, offset: (page - 1) * size });
   const pages = Math.max(1, Math.ceil(total / size));
   const defaults = await ctx.service.fleet.defaults();
-  const canWrite = await isAllowed(ctx.options.authorize, req, { domain: null, action: 'write' });
+  // The defaults are panel-wide: changed only by whoever may write over all domains.
+  const canDefaults = await isAllowed(ctx.options.authorize, req, { domain: null, action: 'write' });
   const base = `${ctx.options.adminPath}/`;
   const filterQuery = { search: typeof query.search === 'string' ? query.search : '', mode: filter.mode, state: filter.state, verdict: filter.verdict };
   const link = (changes: Record<string, unknown>) =>
@@ -147,8 +149,8 @@ async function showOverview(ctx: PluginContext, req: Request, res: Response, sta
     pages,
     previous: page > 1 ? link({ page: page - 1 }) : null,
     next: page < pages ? link({ page: page + 1 }) : null,
-    canWrite,
-    csrfToken: canWrite ? ctx.csrf.token(req, res) : '',
+    canDefaults,
+    csrfToken: ctx.csrf.token(req, res),
     bulkAction: `${ctx.options.adminPath}/bulk`,
     bulkErrors: state.bulkErrors ?? [],
     // The filter's mode is sent as mode_filter: the bulk form's own mode is the change.
