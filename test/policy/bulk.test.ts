@@ -6,7 +6,7 @@ const current: PolicySettings = { ...DEFAULT_SETTINGS, active: true, mode: 'enfo
 function changes(input: unknown) {
   const parsed = parseBulkChanges(input);
   assert.equal(parsed.ok, true, JSON.stringify(parsed));
-  return (parsed).value;
+  return parsed.value;
 }
 
 describe('bulk changes: one change checked once, applied to each policy', () => {
