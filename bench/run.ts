@@ -1,6 +1,6 @@
 // `npm run bench`: every performance figure of the plugin next to its reference, in one run on
 // this machine. Prints a table and writes the same figures to bench/results.json.
-// BENCH_ONLY=1,3 runs only some figures (for working on one); the README's figures come from a full run.
+// BENCH_ONLY=1,3 (or =overview) runs only some figures (for working on one); the README's figures come from a full run.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { figureDnsLatency } from './figures/dns-latency';
 import { figureManyDomains } from './figures/many-domains';
 import { figureMigration } from './figures/migration';
 import { figureReports } from './figures/reports';
+import { figureOverview } from './figures/overview';
 import { Report } from './lib/report';
 import { dropDatabases } from './lib/data';
 import { Child, killAll, round, start } from './lib/util';
@@ -19,7 +20,7 @@ const RESULTS = join(ROOT, 'bench', 'results.json');
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,overview').split(',').map((s) => s.trim()));
   const temp = mkdtempSync(join(tmpdir(), 'mta-sts-bench-'));
   const databases: string[] = [];
   const report = new Report({
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     if (only.has('4')) await figure('4', () => figureManyDomains({ temp, databases, report, dns: dns as Child }));
     if (only.has('5')) await figure('5', () => figureMigration({ report }));
     if (only.has('6')) await figure('6', () => figureReports({ temp, databases, report }));
+    if (only.has('overview')) await figure('overview', () => figureOverview({ temp, databases, report }));
   } finally {
     await cleanup();
   }

@@ -7,6 +7,7 @@ import { registerAdminCommands } from './admin';
 import { registerCheckCommand } from './check';
 import { registerDatabaseCommands } from './database';
 import { registerImportCommands } from './imports';
+import { registerFleetCommands } from './fleet';
 import { EXIT } from './output';
 import { registerPolicyCommands, type WithRuntime } from './policy';
 import { registerReportCommands } from './reports';
@@ -60,6 +61,7 @@ export function createProgram(): Command {
   registerServeCommand(program);
   registerAdminCommands(program);
   registerReportCommands(program, withRuntime);
+  registerFleetCommands(program, withRuntime);
   for (const command of program.commands) command.addHelpText('after', EXIT_HELP).exitOverride();
   return program;
 }

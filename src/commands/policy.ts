@@ -138,7 +138,7 @@ export function report(domain: string, result: SaveResult, json?: boolean): void
   }
 }
 
-function activeFlag(value: string): boolean {
+export function activeFlag(value: string): boolean {
   const v = value.trim().toLowerCase();
   if (['yes', 'true', '1', 'on'].includes(v)) return true;
   if (['no', 'false', '0', 'off'].includes(v)) return false;

@@ -3,6 +3,7 @@
 // Wording: "Sie"; "Richtlinie" for policy, "sendende Server" for senders, field names as on the tab.
 import type { Catalogue } from './index';
 import { REPORTS_DE } from './reports-de';
+import { OVERVIEW_DE } from './overview-de';
 
 export const de: Catalogue = {
   // ---- Gemeinsam ----------------------------------------------------------------------------
@@ -291,6 +292,10 @@ export const de: Catalogue = {
   'field.active.invalid': 'Aktiv muss angehakt oder nicht angehakt sein.',
   'field.active.notBoolean': 'Aktiv muss true oder false sein.',
   'field.unknown': '{field} ist kein bekanntes Feld (bekannt: {known}).',
+  'field.retire.notTrue': 'Zurückziehen muss true sein (oder fehlen).',
+  'field.changes.empty': 'Nennen Sie mindestens eine Änderung: {known}.',
+  'field.changes.retireAlone':
+    'Zurückziehen lässt sich nicht mit anderen Änderungen verbinden: es setzt selbst den Modus none, ein kleines Maximum Age und eine neue ID.',
 
   // ---- Der Reiter ---------------------------------------------------------------------------
   'tab.heading': 'MTA-STS für {domain}',
@@ -444,6 +449,7 @@ export const de: Catalogue = {
   'error.badForm': 'Dem Formular fehlt sein Feld revision; laden Sie die Seite neu und versuchen Sie es erneut.',
   // ---- TLS reporting (./reports-de.ts) ----
   ...REPORTS_DE,
+  ...OVERVIEW_DE,
   // ---- Issue 15: saving, conflicts, expired logins, folding ----
   'notice.restored':
     'Ihre Werte aus dem Formular, das nicht gespeichert werden konnte, sind eingetragen. Noch ist nichts gespeichert: Prüfen Sie sie und drücken Sie dann Änderungen speichern.',

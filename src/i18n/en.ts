@@ -4,6 +4,7 @@
 import { PROBLEM_TEXTS } from '../policy/problems';
 import { ERROR_TEXTS } from './error-texts';
 import { REPORTS_EN } from './reports-en';
+import { OVERVIEW_EN } from './overview-en';
 
 export const en = {
   // ---- Shared -------------------------------------------------------------------------------
@@ -270,6 +271,9 @@ export const en = {
   'field.active.invalid': PROBLEM_TEXTS['field.active.invalid'],
   'field.active.notBoolean': PROBLEM_TEXTS['field.active.notBoolean'],
   'field.unknown': PROBLEM_TEXTS['field.unknown'],
+  'field.retire.notTrue': PROBLEM_TEXTS['field.retire.notTrue'],
+  'field.changes.empty': PROBLEM_TEXTS['field.changes.empty'],
+  'field.changes.retireAlone': PROBLEM_TEXTS['field.changes.retireAlone'],
 
   // ---- Error pages: the sentences of ./error-texts.ts, which the JSON API also returns --
   'error.title': 'Error {status}',
@@ -410,6 +414,7 @@ export const en = {
   'error.badForm': 'The form is missing its revision field; reload the page and try again.',
   // ---- TLS reporting (./reports-en.ts) ----
   ...REPORTS_EN,
+  ...OVERVIEW_EN,
   // ---- Issue 15: saving, conflicts, expired logins, folding ----
   'notice.restored': 'Your values from the form that could not be saved are filled in. Nothing is saved yet: check them, then press Save changes.',
   'tab.conflict.heading': 'Another administrator saved this policy at {time}',

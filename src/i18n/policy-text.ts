@@ -24,6 +24,9 @@ const KEYS: Record<ProblemCode, MessageKey> = {
   'field.active.invalid': 'field.active.invalid',
   'field.active.notBoolean': 'field.active.notBoolean',
   'field.unknown': 'field.unknown',
+  'field.retire.notTrue': 'field.retire.notTrue',
+  'field.changes.empty': 'field.changes.empty',
+  'field.changes.retireAlone': 'field.changes.retireAlone',
   // Said as a clause about the record ("it has no id field"), hence their own wording.
   'stsRecord.prefix': 'dns.stsRecord.prefix',
   'stsRecord.field': 'dns.stsRecord.field',

@@ -9,3 +9,5 @@ export * from './id';
 export * from './parse';
 export * from './served';
 export * from './json';
+export * from './history';
+export * from './bulk';

@@ -43,6 +43,10 @@ import { ReportFetcher, fetchReportsOnce, type FetchOutcome } from './report-fet
 import { ReportService } from './reports';
 import { ReportStore } from '../store/report-store';
 import { CertificateStore, type CertificateRow } from '../store/certificate-store';
+import { FleetService } from './fleet';
+import { LastCheckStore } from '../store/last-check-store';
+import { OverviewStore } from '../store/overview-store';
+import { SettingsStore } from '../store/settings-store';
 
 export type { FetchOutcome } from './report-fetch';
 export { ReportFetcher } from './report-fetch';
@@ -95,6 +99,8 @@ export interface ServiceDeps {
   reports: ReportService;
   /** Report mails fetched by IMAP (`reports.imap`), or null. */
   imap: ImapSettings | null;
+  /** The overview: last DNS Checks, defaults, bulk changes. */
+  fleet: FleetService;
 }
 
 // Rendered bodies per stored policy object: the cache hands out the same object until the policy
@@ -135,13 +141,25 @@ export class MtaStsService {
       ({ ok, durationMs, names }) =>
         ok ? notify(options.observer, 'servedSetLoaded', { durationMs, names }) : notify(options.observer, 'servedSetFailed', { durationMs }),
     );
+    const reportStore = new ReportStore(options.knex, options.tablePrefix);
+    const lastChecks = new LastCheckStore(options.knex, `${options.tablePrefix}last_checks`);
+    const fleet = new FleetService({
+      lastChecks,
+      settings: new SettingsStore(options.knex, `${options.tablePrefix}settings`),
+      overview: new OverviewStore(store, lastChecks),
+      reports: reportStore,
+      find: (name) => store.find(name),
+      save: (name, change, saveOptions) => (service as MtaStsService).save(name, change, saveOptions),
+      now: options.now,
+    });
     service = new MtaStsService({
       store,
       history,
       cache,
       resolver,
+      fleet,
       reports: new ReportService({
-        store: new ReportStore(options.knex, options.tablePrefix),
+        store: reportStore,
         find: (name) => store.find(name),
         resolver,
         logger: options.logger,
@@ -188,8 +206,16 @@ export class MtaStsService {
   }
 
   /** Validates `changes` (form-style text or JSON-typed values) onto the stored policy and saves them. */
-  update(name: string, changes: Record<string, unknown>, kind: InputKind, options: { expectedRevision?: number; audit?: Audit } = {}): Promise<SaveResult> {
-    return this.save(name, (current) => applyChanges(current, changes, kind), options);
+  async update(
+    name: string,
+    changes: Record<string, unknown>,
+    kind: InputKind,
+    options: { expectedRevision?: number; audit?: Audit } = {},
+  ): Promise<SaveResult> {
+    // A domain's first policy starts from the panel's defaults; what is sent overrides them.
+    const record = await this.find(name);
+    const defaults = record !== null && record.policy.id === null ? await this.deps.fleet.defaults() : null;
+    return this.save(name, (current) => applyChanges(defaults ? { ...current, ...defaults } : current, changes, kind), options);
   }
 
   /**
@@ -295,6 +321,11 @@ export class MtaStsService {
     return this.deps.reports;
   }
 
+  /** The overview's use cases: last DNS Checks (`fleet.recordCheck`, `fleet.lastChecks`), defaults, bulk changes. */
+  get fleet(): FleetService {
+    return this.deps.fleet;
+  }
+
   /**
    * A poller of an IMAP mailbox of report mails: the configured `reports.imap`, or the given
    * settings (the command's flags). Null when neither is there.
@@ -392,7 +423,7 @@ export class MtaStsService {
     return rows.map(({ keyEnc: _secret, ...row }) => row);
   }
 
-  /** The DNS Check of a stored domain, in English unless told. Never rejects. */
+  /** The DNS Check of a stored domain, in English unless told; kept as the domain's last check. Never rejects. */
   async checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
     const started = Date.now();
     // The configured report addresses, to compare with the published record; unknown (not
@@ -424,6 +455,8 @@ export class MtaStsService {
       durationMs: Date.now() - started,
       ok: !result.checks.some((c) => c.status === 'error'),
     });
+    // The overview shows the last verdict; a failure to keep it never fails the check.
+    await this.deps.fleet.recordCheck(result).catch((err: unknown) => this.deps.logger.error('could not store the last DNS Check', err));
     return result;
   }
 

@@ -4,6 +4,7 @@ import * as addHistory from '../../migrations/20261201000000_add_mta_sts_history
 import * as reportTables from '../../migrations/20261201000100_add_tls_report_tables';
 import * as serverTables from '../../migrations/20261201000200_add_server_accounts';
 import * as acmeTables from '../../migrations/20261201000300_add_acme_tables';
+import * as overviewTables from '../../migrations/20261201000400_add_mta_sts_overview_tables';
 
 /** What every migration may need from the host's configuration. */
 export interface MigrationConfig {
@@ -29,6 +30,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261201000100_add_tls_report_tables.js', module: reportTables },
   { name: '20261201000200_add_server_accounts.js', module: serverTables },
   { name: '20261201000300_add_acme_tables.js', module: acmeTables },
+  { name: '20261201000400_add_mta_sts_overview_tables.js', module: overviewTables },
 ];
 
 export interface MigrateOptions extends MigrationConfig {

@@ -104,12 +104,17 @@ export class PolicyStore {
     return Math.max(1, Math.floor(this.db.timeoutMs / 2000));
   }
 
-  /** One statement under the deadline. */
-  private read<T>(query: Knex.QueryBuilder | Knex.Raw): Promise<T> {
+  /** One statement under the deadline (also the overview's, see ./overview-store.ts). */
+  read<T>(query: Knex.QueryBuilder | Knex.Raw): Promise<T> {
     return this.db.run(async (connection) => (await query.connection(connection)) as T);
   }
 
-  private columns(): string[] {
+  /** The host table and its key column, as configured. */
+  get domainTable(): DomainTable {
+    return this.domains;
+  }
+
+  columns(): string[] {
     const cols = [this.domains.keyColumn, ...Object.values(COLUMNS)];
     if (this.domains.activeColumn) cols.push(this.domains.activeColumn);
     return cols;
@@ -367,7 +372,7 @@ export class PolicyStore {
   }
 
   /** Decodes a row; null when its key is not a host name at all. */
-  private decode(row: Row): DomainRecord | null {
+  decode(row: Row): DomainRecord | null {
     const key = text(row[this.domains.keyColumn]);
     const domain = toALabel(key);
     if (domain === null) return null;

@@ -281,6 +281,23 @@ export class ReportStore {
     };
   }
 
+  /** Report totals per domain since `from` (ISO time), for one overview page: one grouped query. */
+  async recentTotals(domains: readonly string[], from: string): Promise<Map<string, { reports: number; success: number; failure: number; lastDay: string }>> {
+    const rows = await this.knex(this.tables.reports)
+      .whereIn('domain', [...domains])
+      .where('start_at', '>=', from)
+      .select('domain')
+      .count({ reports: '*' })
+      .sum({ success: 'success', failure: 'failure' })
+      .max({ last: 'start_at' })
+      .groupBy('domain');
+    const totals = new Map<string, { reports: number; success: number; failure: number; lastDay: string }>();
+    for (const r of rows as Array<Record<string, unknown>>) {
+      totals.set(String(r.domain), { reports: num(r.reports), success: num(r.success), failure: num(r.failure), lastDay: String(r.last).slice(0, 10) });
+    }
+    return totals;
+  }
+
   /** Remembers which policy id a fingerprint was served under, from when (one row per change). */
   async recordPolicyId(domain: string, policyId: string, fingerprint: string, servedFrom: Date): Promise<void> {
     const last: Row | undefined = await this.knex<Row>(this.tables.policyIds)

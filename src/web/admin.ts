@@ -1,6 +1,6 @@
 import express, { Request, RequestHandler, Response, Router } from 'express';
 import { translator, type Translator } from '../i18n';
-import { applyChanges, expiresBy, needsRetiring, retiredMaxAge, servedMode, type DomainRecord, type PolicySettings } from '../policy';
+import { applyChanges, expiresBy, needsRetiring, retiredMaxAge, servedMode, toULabel, type DomainRecord, type PolicySettings } from '../policy';
 import { requireAdmin, noStore } from './authorize';
 import { auditOf } from './audit';
 import type { PluginContext } from './context';
@@ -14,11 +14,15 @@ import { addReportRoutes } from './reports-page';
 import { NOTICE_PARAM, signNotice, type SavedNotice } from './notice-token';
 import { isSafeLink } from '../options';
 import { resendPage } from './resend';
+import { addOverviewRoutes } from './overview-page';
+import { addHistoryRoutes } from './history-page';
 
 const FORM_FIELDS = ['version', 'mode', 'maxAge', 'mx'] as const;
 
 /** Fields a tab form may carry: the form has about ten; more is no browser of ours. */
 export const FORM_FIELD_LIMIT = 50;
+/** Fields of the overview's bulk form: a page of 200 checkboxes and the change's fields. */
+const BULK_FIELD_LIMIT = 250;
 
 /** The admin router the host mounts at `adminPath`: the tab as a page, and its form posts. */
 export function createAdminRouter(ctx: PluginContext): Router {
@@ -30,6 +34,12 @@ export function createAdminRouter(ctx: PluginContext): Router {
   // Each route asks the host's hook first (with its domain and action), then parses its form and
   // checks the CSRF token: a refused request is answered before its body is even read.
   const form = [parseForm(FORM_FIELD_LIMIT), limitFormFields(FORM_FIELD_LIMIT), ...ctx.csrf.protect];
+  // The overview's bulk form carries a checkbox per row of a page (at most 200) beside its fields.
+  const bulkForm = [parseForm(BULK_FIELD_LIMIT), limitFormFields(BULK_FIELD_LIMIT), ...ctx.csrf.protect];
+
+  // The overview, its bulk changes and defaults: before "/:domain" (their paths have no dot, so no domain clashes).
+  addOverviewRoutes(router, ctx, form, bulkForm);
+  addHistoryRoutes(router, ctx);
 
   router.get('/:domain', requireAdmin(authorize, 'read'), async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
@@ -41,6 +51,19 @@ export function createAdminRouter(ctx: PluginContext): Router {
       if (mxDns.state === 'hosts') form.mx = mxDns.hosts.join(', ');
       const notice: Notice = { kind: 'info', text: t.t(mxDns.state === 'hosts' ? 'notice.filledMx' : 'notice.noMxToFill') };
       return showTab(ctx, req, res, record, 200, { form, mxDns, notices: [notice] });
+    }
+    // "Use the defaults": the form filled with the panel's defaults for a first policy, nothing saved.
+    if (req.query.fill === 'defaults') {
+      const t = await tabTranslator(ctx, req, res);
+      const defaults = await ctx.service.fleet.defaults();
+      const form = {
+        ...storedFormValues(record),
+        mode: defaults.mode,
+        maxAge: String(defaults.maxAge),
+        mx: defaults.mx.map(toULabel).join(', '),
+        active: true,
+      };
+      return showTab(ctx, req, res, record, 200, { form, notices: [{ kind: 'info', text: t.t('defaults.filled') }] });
     }
     await showTab(ctx, req, res, record, 200, {});
   });

@@ -1,11 +1,12 @@
 import express, { Router } from 'express';
-import { applyChanges, policyJson, type DomainRecord } from '../policy';
+import { policyJson, type DomainRecord } from '../policy';
 import { isAllowed, noStore, requireAdmin } from './authorize';
 import { auditOf } from './audit';
 import type { PluginContext } from './context';
 import { findOrThrow } from './domain';
 import { HttpError, UNAVAILABLE_RETRY_AFTER_S, busyError, errorHandler, httpError, rateLimitedError, saveError } from './errors';
 import { reportRange } from './report-range';
+import { addFleetApiRoutes } from './api-fleet';
 
 /** A whole-number query parameter within bounds, or a 400 naming it. */
 function pageParameter(value: unknown, name: string, fallback: number, min: number, max: number): number {
@@ -49,6 +50,8 @@ export function createApiRouter(ctx: PluginContext): Router {
     const allowed = await Promise.all(names.map((name) => isAllowed(authorize, req, { domain: name.slice('mta-sts.'.length), action: 'list' })));
     res.json({ names: names.filter((_name, i) => allowed[i]) });
   });
+
+  addFleetApiRoutes(router, ctx);
 
   router.get('/:domain/dns-check', requireAdmin(authorize, 'check'), async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
@@ -106,7 +109,7 @@ export function createApiRouter(ctx: PluginContext): Router {
       ]);
     }
     const result = await ctx.service
-      .save(req.params.domain as string, (current) => applyChanges(current, changes, 'json'), {
+      .update(req.params.domain as string, changes, 'json', {
         expectedRevision: revision,
         audit: await auditOf(ctx, req, 'api'),
       })

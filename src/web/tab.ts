@@ -14,6 +14,7 @@ import { maxAgeAdvice, mxAdvice, skipsTesting, typedPatterns, utcTime } from './
 import { localeFor } from './locale';
 import { NOTICE_PARAM, readNotice, type SavedNotice } from './notice-token';
 import { RESTORE_FIELDS, RESTORE_PARAM, restoreParam } from './resend';
+import { cacheNotes } from './history-page';
 
 export type NoticeKind = 'success' | 'danger' | 'warning' | 'info';
 export interface Notice {
@@ -112,6 +113,8 @@ export interface TabState {
   conflict?: boolean;
   /** The notices come from a save just made: the script removes them once the form is edited again. */
   afterSave?: boolean;
+  /** What the history says about senders' caches (see ./history-page.ts); looked up when absent. */
+  cacheNotes?: Array<{ kind: string; text: string }>;
 }
 
 /** The notice a save's redirect carries (signed, see notice-token.ts), in words. */
@@ -160,6 +163,9 @@ function standingNotices(record: DomainRecord, t: Translator, state: TabState): 
   return notices;
 }
 
+/** History entries read for the tab's notes on senders' caches. */
+const CACHE_HISTORY = 500;
+
 /** Renders the MTA-STS tab fragment for a domain, in the request's language. */
 export async function renderTabFragment(ctx: PluginContext, req: Request, res: Response, record: DomainRecord, state: TabState = {}): Promise<string> {
   const locale = await localeFor(ctx.options.locale, req, res);
@@ -174,7 +180,17 @@ export async function renderTabFragment(ctx: PluginContext, req: Request, res: R
           ctx.logger.warn('could not read the TLS reporting settings', err);
           return null;
         });
-  return ctx.pages.fragment('tab', tabView(ctx, req, res, record, { ...shown, reporting }, t, mxDns));
+  const notes =
+    shown.cacheNotes ??
+    (await ctx.service
+      .history(record.domain, { limit: CACHE_HISTORY, offset: 0 })
+      .then((found) => cacheNotes(found?.entries ?? [], record.policy.mx, ctx.options.now(), t).filter((n) => n.kind !== 'plain'))
+      .catch((err: unknown) => {
+        // The tab stays usable when the history cannot be read.
+        ctx.logger.warn('could not read the change history', err);
+        return [];
+      }));
+  return ctx.pages.fragment('tab', tabView(ctx, req, res, record, { ...shown, reporting, cacheNotes: notes }, t, mxDns));
 }
 
 function isProblemCode(code: string): code is ProblemCode {
@@ -216,6 +232,10 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
     action: base,
     checkAction: `${base}/dns-check`,
     fillAction: `${base}?fill=mx`,
+    historyUrl: `${base}/history`,
+    cacheNotes: state.cacheNotes ?? [],
+    // A domain without a policy yet is offered the panel's defaults (a prefill, nothing saved).
+    defaultsUrl: policy.id === null ? `${base}?fill=defaults` : null,
     scriptUrl: tabScriptUrl(ctx.options.adminPath, ctx.logger),
     csrfToken: ctx.csrf.token(req, res),
     form,

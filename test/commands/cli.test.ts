@@ -84,6 +84,9 @@ describe('the mta-sts command', function () {
         'certificate-names',
         'report-intake',
         'report-fetch',
+        'bulk',
+        'defaults',
+        'history',
       ];
       for (const command of commands) assert.match(top.stdout, new RegExp(`\\n  ${command}\\b`), command);
       for (const command of commands) {
@@ -206,6 +209,63 @@ describe('the mta-sts command', function () {
       assert.equal(after.maxAge, 86400);
       assert.equal(after.served, true);
       assert.notEqual(after.id, before.id);
+    });
+
+    it('bulk: previews with --dry-run, changes listed or filtered domains, starts first policies from the defaults; history dates a retirement', async () => {
+      const before = await db.knex('domain').where({ domain: 'example.org' }).first();
+      const dry = await run([...base, 'bulk', '--all', '--filter', 'mode=testing', '--max-age', '3600', '--dry-run', '--json']);
+      assert.equal(dry.code, 0, dry.stderr);
+      const preview = JSON.parse(dry.stdout);
+      assert.deepEqual(
+        preview.results.map((r: { domain: string; status: string }) => [r.domain, r.status]),
+        [['example.org', 'changed']],
+      );
+      assert.deepEqual(await db.knex('domain').where({ domain: 'example.org' }).first(), before, '--dry-run saves nothing');
+
+      const listed = await run([
+        ...base,
+        'bulk',
+        '--domains',
+        'legacy.example,nosuch.example',
+        '--mode',
+        'testing',
+        '--mx',
+        'mx.legacy.example',
+        '--active',
+        'yes',
+      ]);
+      assert.equal(listed.code, 1, 'a domain was not found');
+      assert.match(listed.stdout, /legacy\.example\s+changed/);
+      assert.match(listed.stdout, /nosuch\.example\s+not-found/);
+
+      const defaults = await run([...base, 'defaults', '--mode', 'testing', '--mx', 'mx.example.net', '--max-age', '604800', '--json']);
+      assert.equal(defaults.code, 0, defaults.stderr);
+      assert.deepEqual(JSON.parse(defaults.stdout), { mode: 'testing', maxAge: 604800, mx: ['mx.example.net'] });
+      const first = await run([...base, 'bulk', '--domains', 'off.example', '--active', 'yes', '--json']);
+      assert.equal(first.code, 0, first.stderr);
+      assert.deepEqual(JSON.parse(first.stdout).results[0].after, { active: true, version: 'STSv1', mode: 'testing', maxAge: 604800, mx: ['mx.example.net'] });
+
+      const badFilter = await run([...base, 'bulk', '--all', '--filter', 'colour=red', '--mode', 'none']);
+      assert.equal(badFilter.code, 2);
+      assert.match(badFilter.stderr, /--filter takes mode=, state=, verdict= or search=/);
+
+      // example.net was in enforce for a week, then retired (previous test).
+      const history = await run([...base, 'history', 'example.net', '--json']);
+      assert.equal(history.code, 0, history.stderr);
+      const json = JSON.parse(history.stdout);
+      assert.equal(json.total, 2);
+      assert.equal(json.window.retiring, true);
+      assert.ok(new Date(json.window.completeAt).getTime() > Date.now() + 6 * 86400_000, 'senders may hold the enforce policy for a week');
+      // The later tests expect these two without a policy, as they were.
+      await db.knex('domain').whereIn('domain', ['legacy.example', 'off.example']).update({
+        mta_sts_active: false,
+        mta_sts_mode: 'none',
+        mta_sts_mx: null,
+        mta_sts_max_age: 86400,
+        mta_sts_id: null,
+        mta_sts_updated_at: null,
+        mta_sts_revision: 0,
+      });
     });
 
     it('runs the DNS Check: a table per domain, a summary, exit 1 when a check is an error', async () => {

@@ -51,6 +51,11 @@ describe('i18n: the catalogues', () => {
       'tab.maxAge.equals',
       'tab.records.name',
       'tab.check.colStatus',
+      // The overview's column names and a protocol word.
+      'overview.col.domain',
+      'overview.col.maxAge',
+      'overview.filters',
+      'history.source.api',
     ];
     assert.deepEqual(
       KEYS.filter((key) => CATALOGUES.de[key] === CATALOGUES.en[key]),

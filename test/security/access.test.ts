@@ -42,6 +42,9 @@ function targets(server: TestServer, domain = 'example.org'): Target[] {
   return allRoutes(server, domain).filter((t) => PUBLIC_ROUTES[t.registered] === undefined);
 }
 
+/** Routes over the whole panel that a domain administrator may not use. */
+const PANEL_WIDE = ['POST /mta-sts/defaults', `PUT ${API_PATH}/defaults`];
+
 const FORM = { version: 'STSv1', mode: 'enforce', maxAge: '604800', mx: 'mail.example.org', active: '1', revision: '0' };
 const JSON_BODY = { mode: 'enforce', maxAge: 604800, mx: ['mail.example.org'], active: true };
 
@@ -53,10 +56,16 @@ async function send(server: TestServer, target: Target, csrf: Csrf | null): Prom
   if (target.router === 'admin') {
     if (csrf) test.set('Cookie', csrf.cookie);
     const revision = String((await server.row('example.org')).mta_sts_revision);
-    return test.type('form').send({ ...FORM, revision, ...(csrf ? { _csrf: csrf.token } : {}) });
+    // The overview's bulk form names its domains and its change; every other form is the tab's.
+    const body = target.path.endsWith('/bulk') ? { domains: 'example.org', action: 'set', mode: 'enforce', mx: 'mail.example.org' } : { ...FORM, revision };
+    return test.type('form').send({ ...body, ...(csrf ? { _csrf: csrf.token } : {}) });
   }
-  // The TLS reporting setting takes a rua list, every other API write the policy.
-  return test.send(target.path.endsWith('/reporting') ? { rua: ['mailto:tlsrpt@example.org'] } : JSON_BODY);
+  // The TLS reporting setting takes a rua list, a bulk change its domains and changes, the
+  // defaults a template; every other API write the policy.
+  if (target.path.endsWith('/reporting')) return test.send({ rua: ['mailto:tlsrpt@example.org'] });
+  if (target.path === API_PATH || target.path === `${API_PATH}/`) return test.send({ domains: ['example.org'], changes: JSON_BODY });
+  if (target.path.endsWith('/defaults')) return test.send({ mode: 'enforce', maxAge: 604800, mx: ['mail.example.org'] });
+  return test.send(JSON_BODY);
 }
 
 async function table(server: TestServer): Promise<unknown[]> {
@@ -347,7 +356,9 @@ describe('access: a domain administrator (the hook allows one domain only)', () 
     assert.deepEqual(await table(server), before);
     for (const target of targets(server, 'example.org')) {
       const res = await send(server, target, await server.csrf('example.org'));
-      assert.ok(res.status < 400, `${target.registered} for example.org -> ${res.status}`);
+      // The panel's defaults are panel-wide: changed only by whoever may write over all domains.
+      if (PANEL_WIDE.includes(target.registered)) assert.equal(res.status, 403, `${target.registered} for a domain administrator -> ${res.status}`);
+      else assert.ok(res.status < 400, `${target.registered} for example.org -> ${res.status}`);
     }
     await assert.rejects(
       server.mtaSts.renderTab(server.request().get('/') as never, { setHeader() {} } as never, 'example.com'),

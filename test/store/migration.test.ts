@@ -24,6 +24,7 @@ const MIGRATION_NAMES = [
   /^20261201000100_add_tls_report_tables(\.js)?$/,
   /^20261201000200_add_server_accounts(\.js)?$/,
   /^20261201000300_add_acme_tables(\.js)?$/,
+  /^20261201000400_add_mta_sts_overview_tables(\.js)?$/,
 ];
 
 function assertApplied(names: string[], what: string): void {

@@ -68,6 +68,8 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
           'acme_certificates',
           'acme_accounts',
           'acme_locks',
+          'last_checks',
+          'settings',
         ].map((name) => `${db.tablePrefix}${name}`);
         for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, ...own]) {
           await knex.schema.dropTableIfExists(table);

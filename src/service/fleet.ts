@@ -1,0 +1,190 @@
+// The panel-wide use cases of the overview: the page of domains with their last DNS Check and TLS
+// report totals, the defaults for a first policy, and bulk changes. The routers and the command
+// call this (as `service.fleet`); per-domain rules stay in MtaStsService.save.
+import type { DnsCheckResult } from '../check';
+import {
+  DEFAULT_SETTINGS,
+  applyBulk,
+  applyChanges,
+  changesServedPolicy,
+  problem,
+  type BulkChanges,
+  type DomainRecord,
+  type FieldError,
+  type InputKind,
+  type Mode,
+  type PolicySettings,
+  type Validation,
+} from '../policy';
+import type { Audit } from '../store/history-store';
+import type { LastCheck, LastCheckStore } from '../store/last-check-store';
+import type { OverviewQuery, OverviewRow, OverviewStore } from '../store/overview-store';
+import type { ReportStore } from '../store/report-store';
+import type { SettingsStore } from '../store/settings-store';
+import type { SaveResult } from '../store/policy-store';
+
+export type { LastCheck } from '../store/last-check-store';
+export type { OverviewQuery, OverviewRow } from '../store/overview-store';
+export { OVERVIEW_SORTS, OVERVIEW_STATES } from '../store/overview-store';
+export { VERDICTS } from '../store/last-check-store';
+
+/** The panel's template for a domain's first policy. */
+export interface PolicyDefaults {
+  mode: Mode;
+  maxAge: number;
+  mx: string[];
+}
+
+/** The TLS reports of a domain over the overview's window (the last 7 days). */
+export interface ReportTotalsRow {
+  reports: number;
+  success: number;
+  failure: number;
+  lastDay: string;
+}
+
+export type OverviewEntry = OverviewRow & { reports: ReportTotalsRow | null };
+
+/** One domain's outcome in a bulk change or its preview. */
+export type BulkOutcome =
+  | { domain: string; status: 'changed' | 'unchanged'; before: PolicySettings; after: PolicySettings; id?: string | null }
+  | { domain: string; status: 'invalid'; errors: FieldError[] }
+  | { domain: string; status: 'forbidden' | 'not-found' | 'conflict' };
+
+export interface FleetDeps {
+  lastChecks: LastCheckStore;
+  settings: SettingsStore;
+  overview: OverviewStore;
+  reports: ReportStore;
+  find(name: string): Promise<DomainRecord | null>;
+  save(name: string, change: (current: PolicySettings) => Validation<PolicySettings>, options: { audit?: Audit }): Promise<SaveResult>;
+  now(): Date;
+}
+
+const DEFAULTS_SETTING = 'defaults';
+const REPORT_DAYS = 7;
+
+/** The verdict of a check: its worst status (info counts as ok). */
+export function verdictOf(result: DnsCheckResult): Pick<LastCheck, 'verdict' | 'errors' | 'warnings'> {
+  const errors = result.checks.filter((c) => c.status === 'error').length;
+  const warnings = result.checks.filter((c) => c.status === 'warning').length;
+  return { verdict: errors > 0 ? 'error' : warnings > 0 ? 'warning' : 'ok', errors, warnings };
+}
+
+export class FleetService {
+  constructor(private readonly deps: FleetDeps) {}
+
+  /** Stores a finished DNS Check as its domain's last one (the tab, API, CLI and scheduler all end here). */
+  recordCheck(result: DnsCheckResult): Promise<void> {
+    return this.deps.lastChecks.record(result.domain, { checkedAt: result.checkedAt, policyId: result.id, ...verdictOf(result) });
+  }
+
+  /** The last DNS Checks of these domains (A-labels); never-checked ones are absent. */
+  lastChecks(domains: readonly string[]): Promise<LastCheck[]> {
+    return this.deps.lastChecks.get(domains);
+  }
+
+  /** One page of the overview, with each row's TLS report totals of the last 7 days: three statements. */
+  async overview(query: OverviewQuery): Promise<{ entries: OverviewEntry[]; total: number }> {
+    const { rows, total } = await this.deps.overview.page(query);
+    const from = new Date(this.deps.now().getTime() - REPORT_DAYS * 86400_000).toISOString();
+    const totals =
+      rows.length === 0
+        ? new Map<string, ReportTotalsRow>()
+        : await this.deps.reports.recentTotals(
+            rows.map((r) => r.record.domain),
+            from,
+          );
+    return { entries: rows.map((row) => ({ ...row, reports: totals.get(row.record.domain) ?? null })), total };
+  }
+
+  /** Every host key matching the filters, in name order: for a viewer the host allows domain by domain. */
+  overviewKeys(query: Omit<OverviewQuery, 'limit' | 'offset' | 'keys'>): Promise<string[]> {
+    return this.deps.overview.keys(query);
+  }
+
+  /** The panel's defaults for a first policy: the stored ones, else the plugin's (none, one day, no MX). */
+  async defaults(): Promise<PolicyDefaults> {
+    const stored = await this.deps.settings.get(DEFAULTS_SETTING);
+    const checked = stored === null ? null : applyChanges({ ...DEFAULT_SETTINGS }, stored as Record<string, unknown>, 'json');
+    const value = checked?.ok ? checked.value : DEFAULT_SETTINGS;
+    return { mode: value.mode, maxAge: value.maxAge, mx: [...value.mx] };
+  }
+
+  /** Validates and stores new defaults (mode, maxAge, mx; each optional, the rest kept). */
+  async setDefaults(input: Record<string, unknown>, kind: InputKind): Promise<Validation<PolicyDefaults>> {
+    const unknown = Object.keys(input).filter((k) => !['mode', 'maxAge', 'mx'].includes(k));
+    if (unknown.length > 0) {
+      return { ok: false, errors: unknown.map((field) => ({ field, ...problem('field.unknown', { field: field.slice(0, 64), known: 'mode, maxAge, mx' }) })) };
+    }
+    const current = await this.defaults();
+    const result = applyChanges({ ...DEFAULT_SETTINGS, ...current }, input, kind);
+    if (!result.ok) return result;
+    const value: PolicyDefaults = { mode: result.value.mode, maxAge: result.value.maxAge, mx: result.value.mx };
+    await this.deps.settings.set(DEFAULTS_SETTING, value, this.deps.now());
+    return { ok: true, value };
+  }
+
+  /** A domain's settings to start from: the defaults when it never had a policy, else its own. */
+  async startingPoint(current: PolicySettings, record: DomainRecord): Promise<PolicySettings> {
+    if (record.policy.id !== null) return current;
+    return { ...current, ...(await this.defaults()) };
+  }
+
+  /**
+   * Applies one change to many domains, each in its own save (its own transaction and new id);
+   * with `preview`, says what would change and saves nothing. `allow` is the viewer's check: a
+   * domain it refuses is answered forbidden and not looked at.
+   */
+  async bulk(
+    names: readonly string[],
+    changes: BulkChanges,
+    options: { kind: InputKind; preview: boolean; audit?: Audit; allow?: (name: string) => Promise<boolean> },
+  ): Promise<BulkOutcome[]> {
+    const defaults = await this.defaults();
+    const outcomes: BulkOutcome[] = [];
+    for (const name of names) {
+      if (options.allow && !(await options.allow(name))) {
+        outcomes.push({ domain: name, status: 'forbidden' });
+        continue;
+      }
+      const record = await this.deps.find(name);
+      if (!record) {
+        outcomes.push({ domain: name, status: 'not-found' });
+        continue;
+      }
+      // A domain's first policy starts from the panel's defaults.
+      const start = (current: PolicySettings) => (record.policy.id === null ? { ...current, ...defaults } : current);
+      if (options.preview) {
+        const before = settingsOf(record);
+        const next = applyBulk(start(before), changes, options.kind);
+        if (!next.ok) outcomes.push({ domain: record.domain, status: 'invalid', errors: next.errors });
+        else {
+          const changed = !record.valid || record.policy.id === null || changesServedPolicy(before, next.value);
+          outcomes.push({ domain: record.domain, status: changed ? 'changed' : 'unchanged', before, after: next.value });
+        }
+        continue;
+      }
+      let before: PolicySettings | null = null;
+      const result = await this.deps.save(
+        record.domain,
+        (current) => {
+          before = current;
+          return applyBulk(start(current), changes, options.kind);
+        },
+        { audit: options.audit },
+      );
+      if (result.status === 'saved') {
+        const after = settingsOf(result.record);
+        outcomes.push({ domain: record.domain, status: result.changed ? 'changed' : 'unchanged', before: before ?? after, after, id: result.record.policy.id });
+      } else if (result.status === 'invalid') outcomes.push({ domain: record.domain, status: 'invalid', errors: result.errors });
+      else outcomes.push({ domain: record.domain, status: result.status });
+    }
+    return outcomes;
+  }
+}
+
+function settingsOf(record: DomainRecord): PolicySettings {
+  const { active, version, mode, maxAge, mx } = record.policy;
+  return { active, version, mode, maxAge, mx: [...mx] };
+}

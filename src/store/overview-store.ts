@@ -1,0 +1,159 @@
+// The overview's one query: the host's domains with their policies and last DNS Check verdict,
+// filtered, sorted and paged in SQL (a LEFT JOIN on the plugin's last_checks table), so that a
+// page costs two statements whatever the number of domains.
+import type { Knex } from 'knex';
+import type { DomainRecord, Mode } from '../policy';
+import { COLUMNS } from './columns';
+import type { LastCheck, LastCheckStore, Verdict } from './last-check-store';
+import type { PolicyStore } from './policy-store';
+
+export const OVERVIEW_SORTS = ['domain', 'mode', 'maxAge', 'updated', 'checked'] as const;
+export type OverviewSort = (typeof OVERVIEW_SORTS)[number];
+export const OVERVIEW_STATES = ['served', 'off', 'never'] as const;
+/** served: active with an id and the host's domain active; off: has an id but is not served; never: no policy yet. */
+export type OverviewState = (typeof OVERVIEW_STATES)[number];
+
+export interface OverviewQuery {
+  /** Part of the domain name (A-label), case-insensitive. */
+  search?: string;
+  mode?: Mode;
+  state?: OverviewState;
+  verdict?: Verdict | 'unchecked';
+  sort?: OverviewSort;
+  desc?: boolean;
+  /** Only these host keys (the viewer's domains, from the host's domainFilter); absent: all. */
+  keys?: readonly string[];
+  limit: number;
+  offset: number;
+}
+
+export interface OverviewRow {
+  record: DomainRecord;
+  lastCheck: LastCheck | null;
+}
+
+const SORT_COLUMNS: Record<OverviewSort, string> = {
+  domain: '',
+  mode: COLUMNS.mode,
+  maxAge: COLUMNS.maxAge,
+  updated: COLUMNS.updatedAt,
+  checked: 'lc.checked_at',
+};
+
+export class OverviewStore {
+  constructor(
+    private readonly store: PolicyStore,
+    private readonly lastChecks: LastCheckStore,
+  ) {}
+
+  private get lastChecksTable(): string {
+    return this.lastChecks.table;
+  }
+
+  private get knex(): Knex {
+    return this.store.knex;
+  }
+
+  /**
+   * The filtered rows of one page and the count of all that match. The last checks are joined in
+   * SQL only when the query filters or sorts by them; otherwise the page's checks are read in one
+   * indexed query by key (a LEFT JOIN under a COUNT over 100,000 rows costs more than the page).
+   */
+  async page(query: OverviewQuery): Promise<{ rows: OverviewRow[]; total: number }> {
+    const { keyColumn } = this.store.domainTable;
+    const key = `d.${keyColumn}`;
+    const joined = query.verdict !== undefined || query.sort === 'checked';
+    const [{ count }] = await this.store.read<Array<{ count: unknown }>>(this.filtered(query, joined).count({ count: '*' }));
+    const sort = query.sort && query.sort !== 'domain' ? SORT_COLUMNS[query.sort] : key;
+    const direction = query.desc ? 'desc' : 'asc';
+    // A deferred join: the sort and the offset run over the keys alone (a deep page sorted by a
+    // column without an index sorts 100,000 short rows, not whole ones); then the page's rows.
+    const select: Array<string | Record<string, string>> = [{ page_key: key }];
+    if (joined)
+      select.push({
+        lc_checked_at: 'lc.checked_at',
+        lc_verdict: 'lc.verdict',
+        lc_errors: 'lc.errors',
+        lc_warnings: 'lc.warnings',
+        lc_policy_id: 'lc.policy_id',
+      });
+    let q = this.filtered(query, joined).select(select).orderBy(sort, direction);
+    // The key breaks ties, so that pages never repeat or skip a row.
+    if (sort !== key) q = q.orderBy(key, direction);
+    const keyed = await this.store.read<Array<Record<string, unknown>>>(q.limit(query.limit).offset(query.offset));
+    const keys = keyed.map((row) => row.page_key).filter((k): k is string => typeof k === 'string');
+    const full =
+      keys.length === 0
+        ? []
+        : await this.store.read<Array<Record<string, unknown>>>(
+            this.knex({ d: this.store.domainTable.table })
+              .select(this.store.columns().map((c) => `d.${c}`))
+              .whereIn(key, keys),
+          );
+    const byKey = new Map(full.map((row) => [row[keyColumn], row]));
+    const found = keyed.flatMap((row) => {
+      const whole = byKey.get(row.page_key);
+      return whole ? [{ ...row, ...whole }] : [];
+    });
+    const records = found
+      .map((row) => ({ row, record: this.store.decode(row) }))
+      .filter((r): r is { row: Record<string, unknown>; record: DomainRecord } => r.record !== null);
+    const checks = joined ? null : new Map((await this.lastChecks.get(records.map((r) => r.record.domain))).map((c) => [c.domain, c]));
+    const rows: OverviewRow[] = records.map(({ row, record }) => ({
+      record,
+      lastCheck: checks ? (checks.get(record.domain) ?? null) : lastCheckOf(record.domain, row),
+    }));
+    return { rows, total: Number(count) };
+  }
+
+  /** Every matching host key in the page's order: for a viewer the host filters name by name. */
+  async keys(query: Omit<OverviewQuery, 'limit' | 'offset' | 'keys'>): Promise<string[]> {
+    const { keyColumn } = this.store.domainTable;
+    const joined = query.verdict !== undefined;
+    const rows = await this.store.read<Array<Record<string, unknown>>>(
+      this.filtered(query, joined)
+        .select({ key: `d.${keyColumn}` })
+        .orderBy(`d.${keyColumn}`),
+    );
+    return rows.map((row) => (typeof row.key === 'string' ? row.key : '')).filter((k) => k !== '');
+  }
+
+  private filtered(query: Omit<OverviewQuery, 'limit' | 'offset'>, joined: boolean): Knex.QueryBuilder {
+    const { table, keyColumn, activeColumn } = this.store.domainTable;
+    const key = `d.${keyColumn}`;
+    let q = this.knex({ d: table }).whereNotNull(key);
+    // A verdict filter needs a check: an inner join lets the database start from the verdict index.
+    if (joined && query.verdict !== undefined && query.verdict !== 'unchecked') q = q.join({ lc: this.lastChecksTable }, 'lc.domain', key);
+    else if (joined) q = q.leftJoin({ lc: this.lastChecksTable }, 'lc.domain', key);
+    if (query.search) {
+      // '!' escapes LIKE's wildcards the same way in SQLite, MariaDB and PostgreSQL.
+      q = q.whereRaw("lower(??) like ? escape '!'", [key, `%${query.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`]);
+    }
+    if (query.mode) q = q.where(`d.${COLUMNS.mode}`, query.mode);
+    if (query.state === 'never') q = q.whereNull(`d.${COLUMNS.id}`);
+    if (query.state === 'served' || query.state === 'off') {
+      const served = (b: Knex.QueryBuilder) => {
+        b.where(`d.${COLUMNS.active}`, true).whereNotNull(`d.${COLUMNS.id}`);
+        if (activeColumn) b.where(`d.${activeColumn}`, true);
+      };
+      q = query.state === 'served' ? q.where(served) : q.whereNotNull(`d.${COLUMNS.id}`).whereNot(served);
+    }
+    if (query.verdict === 'unchecked') q = q.whereNull('lc.verdict');
+    else if (query.verdict) q = q.where('lc.verdict', query.verdict);
+    if (query.keys) q = q.whereIn(key, [...query.keys]);
+    return q;
+  }
+}
+
+function lastCheckOf(domain: string, row: Record<string, unknown>): LastCheck | null {
+  const verdict = row.lc_verdict;
+  if (verdict !== 'ok' && verdict !== 'warning' && verdict !== 'error') return null;
+  return {
+    domain,
+    checkedAt: typeof row.lc_checked_at === 'string' ? row.lc_checked_at : '',
+    verdict,
+    errors: Number(row.lc_errors) || 0,
+    warnings: Number(row.lc_warnings) || 0,
+    policyId: typeof row.lc_policy_id === 'string' ? row.lc_policy_id : null,
+  };
+}

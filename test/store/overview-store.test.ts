@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { migrateLatest } from '../../src/store/migrate';
+import { LastCheckStore } from '../../src/store/last-check-store';
+import { OverviewStore } from '../../src/store/overview-store';
+import { SettingsStore } from '../../src/store/settings-store';
+import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
+import { migrateOptions, storeFor } from './helpers';
+
+for (const kind of DB_KINDS) {
+  describe(`the overview's tables: last DNS Checks, settings, the overview query (${kind})`, function () {
+    this.timeout(60_000);
+    let db: TestDb;
+    let checks: LastCheckStore;
+    let settings: SettingsStore;
+    let overview: OverviewStore;
+
+    beforeEach(async () => {
+      db = await createTestDb(kind);
+      await createHostTables(db, [{ domain: 'a.example' }, { domain: 'b.example' }, { domain: 'c.example', active: false }, { domain: 'd.example' }]);
+      await migrateLatest(db.knex, migrateOptions(db));
+      checks = new LastCheckStore(db.knex, `${db.tablePrefix}last_checks`);
+      settings = new SettingsStore(db.knex, `${db.tablePrefix}settings`);
+      overview = new OverviewStore(storeFor(db), checks);
+    });
+    afterEach(() => db.destroy());
+
+    it('keeps one last check per domain, the newest, whatever order checks finish in', async () => {
+      await checks.record('a.example', { checkedAt: '2026-12-01T10:00:00.000Z', verdict: 'error', errors: 2, warnings: 0, policyId: '1' });
+      await checks.record('a.example', { checkedAt: '2026-12-01T11:00:00.000Z', verdict: 'ok', errors: 0, warnings: 0, policyId: '2' });
+      // A check that started earlier and finished later does not replace the newer one.
+      await checks.record('a.example', { checkedAt: '2026-12-01T10:30:00.000Z', verdict: 'warning', errors: 0, warnings: 1, policyId: '2' });
+      await checks.record('b.example', { checkedAt: '2026-12-01T09:00:00.000Z', verdict: 'warning', errors: 0, warnings: 3, policyId: null });
+      const got = (await checks.get(['a.example', 'b.example', 'nosuch.example'])).sort((x, y) => x.domain.localeCompare(y.domain));
+      assert.deepEqual(
+        got.map((c) => [c.domain, c.verdict, c.checkedAt]),
+        [
+          ['a.example', 'ok', '2026-12-01T11:00:00.000Z'],
+          ['b.example', 'warning', '2026-12-01T09:00:00.000Z'],
+        ],
+      );
+    });
+
+    it('stores panel settings as JSON, replacing the value', async () => {
+      assert.equal(await settings.get('defaults'), null);
+      await settings.set('defaults', { mode: 'testing' }, new Date());
+      await settings.set('defaults', { mode: 'enforce', mx: ['mx.example.net'] }, new Date());
+      assert.deepEqual(await settings.get('defaults'), { mode: 'enforce', mx: ['mx.example.net'] });
+    });
+
+    it('filters the overview by verdict and state in one query, and counts only the given keys', async () => {
+      await db
+        .knex(db.domainTable)
+        .where('domain', 'b.example')
+        .update({ mta_sts_active: true, mta_sts_id: '20261201', mta_sts_mode: 'testing', mta_sts_mx: 'mx.example.net' });
+      await db
+        .knex(db.domainTable)
+        .where('domain', 'c.example')
+        .update({ mta_sts_active: true, mta_sts_id: '20261201', mta_sts_mode: 'testing', mta_sts_mx: 'mx.example.net' });
+      await checks.record('b.example', { checkedAt: '2026-12-01T09:00:00.000Z', verdict: 'error', errors: 1, warnings: 0, policyId: null });
+      const errors = await overview.page({ verdict: 'error', limit: 10, offset: 0 });
+      assert.deepEqual(
+        errors.rows.map((r) => [r.record.domain, r.lastCheck?.errors]),
+        [['b.example', 1]],
+      );
+      assert.equal((await overview.page({ verdict: 'unchecked', limit: 10, offset: 0 })).total, 3);
+      assert.deepEqual(
+        (await overview.page({ state: 'served', limit: 10, offset: 0 })).rows.map((r) => r.record.domain),
+        ['b.example'],
+      );
+      assert.deepEqual(
+        (await overview.page({ state: 'off', limit: 10, offset: 0 })).rows.map((r) => r.record.domain),
+        ['c.example'],
+        'the host switched the domain off',
+      );
+      const mine = await overview.page({ keys: ['a.example', 'd.example'], sort: 'domain', desc: true, limit: 1, offset: 0 });
+      assert.equal(mine.total, 2);
+      assert.deepEqual(
+        mine.rows.map((r) => r.record.domain),
+        ['d.example'],
+      );
+      assert.deepEqual(await overview.keys({ search: 'example', mode: 'testing' }), ['b.example', 'c.example']);
+    });
+  });
+}
