@@ -149,6 +149,28 @@ export interface MtaStsOptions {
    * (default 400) are pruned; each intake token takes at most `perTokenPerHour` reports (default 60).
    */
   reports?: { intakeUrl?: string; retentionDays?: number; perTokenPerHour?: number };
+  /**
+   * The scheduled DNS Check of every active domain (`runScheduledChecks()`, `createScheduler()`):
+   * every `intervalMs` (default 6 hours), `concurrency` domains at once (default 8).
+   */
+  scheduler?: { intervalMs?: number; concurrency?: number };
+  /**
+   * Where the scheduled checks send alerts when a condition appears or recovers: by `email`
+   * (SMTP through nodemailer) and/or by `webhook` (a JSON POST, signed with HMAC-SHA256 over the
+   * raw body in `X-MTA-STS-Signature: sha256=<hex>` when a `secret` is given), in `locale` ('en' or 'de').
+   */
+  alerts?: {
+    locale?: Locale;
+    email?: { to: string; from?: string; smtp: { host: string; port?: number; secure?: boolean; user?: string; password?: string } };
+    webhook?: { url: string; secret?: string; timeoutMs?: number };
+  };
+}
+
+/** The alert settings after validation. */
+export interface AlertOptions {
+  locale: Locale;
+  email: { to: string; from: string; smtp: { host: string; port: number; secure: boolean; user: string | null; password: string | null } } | null;
+  webhook: { url: string; secret: string | null; timeoutMs: number } | null;
 }
 
 export interface ResolvedOptions {
@@ -182,6 +204,8 @@ export interface ResolvedOptions {
   locale: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>) | null;
   now: () => Date;
   reports: { intakeUrl: string; retentionDays: number; perTokenPerHour: number };
+  scheduler: { intervalMs: number; concurrency: number };
+  alerts: AlertOptions;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -268,7 +292,56 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     locale,
     now,
     reports: reportsOption(object(options.reports, 'reports'), toALabel(options.mailHostname) as string),
+    scheduler: {
+      intervalMs: wholeNumber(object(options.scheduler, 'scheduler').intervalMs ?? 21_600_000, 'scheduler.intervalMs', 1000, 604_800_000),
+      concurrency: wholeNumber(object(options.scheduler, 'scheduler').concurrency ?? 8, 'scheduler.concurrency', 1, 1000),
+    },
+    alerts: alertsOption(object(options.alerts, 'alerts'), toALabel(options.mailHostname) as string),
   };
+}
+
+// A mail address as far as a sender needs to know: one @, no blanks, no header-breaking characters.
+const MAIL_ADDRESS = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;
+
+function alertsOption(alerts: Partial<NonNullable<MtaStsOptions['alerts']>>, mailHostname: string): AlertOptions {
+  const locale = alerts.locale ?? 'en';
+  if (!(LOCALES as readonly unknown[]).includes(locale)) throw new TypeError(`options.alerts.locale must be ${LOCALES.map((l) => `'${l}'`).join(' or ')}`);
+  let email: AlertOptions['email'] = null;
+  if (alerts.email != null) {
+    const e = object(alerts.email, 'alerts.email');
+    if (typeof e.to !== 'string' || !MAIL_ADDRESS.test(e.to)) throw new TypeError('options.alerts.email.to must be a mail address such as admin@example.org');
+    const from = e.from ?? `mta-sts@${mailHostname}`;
+    if (typeof from !== 'string' || !MAIL_ADDRESS.test(from)) throw new TypeError('options.alerts.email.from must be a mail address such as mta-sts@example.org');
+    const smtp = object(e.smtp, 'alerts.email.smtp');
+    if (typeof smtp.host !== 'string' || smtp.host.trim() === '' || /\s/.test(smtp.host)) {
+      throw new TypeError('options.alerts.email.smtp.host must be a host name or address such as localhost');
+    }
+    const secure = optional(smtp.secure, 'alerts.email.smtp.secure', 'boolean') ?? false;
+    const user = smtp.user ?? null;
+    const password = smtp.password ?? null;
+    if (user !== null && (typeof user !== 'string' || user === '')) throw new TypeError('options.alerts.email.smtp.user must be a non-empty string');
+    if (password !== null && typeof password !== 'string') throw new TypeError('options.alerts.email.smtp.password must be a string');
+    if ((user === null) !== (password === null)) throw new TypeError('options.alerts.email.smtp.user and password go together: give both or neither');
+    const port = wholeNumber(smtp.port ?? (secure ? 465 : 587), 'alerts.email.smtp.port', 1, 65535);
+    email = { to: e.to, from, smtp: { host: smtp.host, port, secure, user, password } };
+  }
+  let webhook: AlertOptions['webhook'] = null;
+  if (alerts.webhook != null) {
+    const w = object(alerts.webhook, 'alerts.webhook');
+    let url: URL | null = null;
+    try {
+      url = typeof w.url === 'string' ? new URL(w.url) : null;
+    } catch {
+      url = null;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
+      throw new TypeError('options.alerts.webhook.url must be an http(s) URL without credentials, such as https://hooks.example.org/mta-sts');
+    }
+    const secret = w.secret ?? null;
+    if (secret !== null && (typeof secret !== 'string' || secret.length < 16)) throw new TypeError('options.alerts.webhook.secret must be a string of at least 16 characters');
+    webhook = { url: url.href, secret, timeoutMs: wholeNumber(w.timeoutMs ?? 10_000, 'alerts.webhook.timeoutMs', 100, 120_000) };
+  }
+  return { locale, email, webhook };
 }
 
 function reportsOption(reports: Partial<NonNullable<MtaStsOptions['reports']>>, mailHostname: string): ResolvedOptions['reports'] {

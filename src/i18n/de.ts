@@ -2,6 +2,7 @@
 // compile; the i18n tests check that every message keeps the English placeholders.
 // Wording: "Sie"; "Richtlinie" for policy, "sendende Server" for senders, field names as on the tab.
 import type { Catalogue } from './index';
+import { ALERTS_DE } from './alerts-de';
 import { REPORTS_DE } from './reports-de';
 
 export const de: Catalogue = {
@@ -475,4 +476,6 @@ export const de: Catalogue = {
   'tab.check.passed.other': '{count} Prüfungen ohne Probleme',
   'tab.check.captionPassing': 'Prüfungen ohne Probleme, {domain}',
   'tab.check.problems': 'Zu beachten',
+  // ---- Scheduled checks' alerts (./alerts-de.ts) ----
+  ...ALERTS_DE,
 };

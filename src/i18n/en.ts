@@ -3,6 +3,7 @@
 // speaks English, so the DNS Check texts here are also what programs read: change them with care.
 import { PROBLEM_TEXTS } from '../policy/problems';
 import { ERROR_TEXTS } from './error-texts';
+import { ALERTS_EN } from './alerts-en';
 import { REPORTS_EN } from './reports-en';
 
 export const en = {
@@ -440,6 +441,8 @@ export const en = {
   'tab.check.passed.other': '{count} checks without problems',
   'tab.check.captionPassing': 'Checks without problems, {domain}',
   'tab.check.problems': 'Needs attention',
+  // ---- Scheduled checks' alerts (./alerts-en.ts) ----
+  ...ALERTS_EN,
 } as const;
 
 export type EnglishCatalogue = typeof en;

@@ -30,6 +30,8 @@ import { HistoryStore, type Audit, type HistoryEntry } from '../store/history-st
 import { PolicyStore, type ListQuery, type SaveResult } from '../store/policy-store';
 import { ServedCache, type Lookup } from '../store/served-cache';
 import { ReportService } from './reports';
+import { MonitorService } from './monitor';
+import { CheckStore } from '../store/check-store';
 import { ReportStore } from '../store/report-store';
 
 export type { ListQuery, SaveFailure, SaveResult } from '../store/policy-store';
@@ -64,6 +66,8 @@ export interface ServiceDeps {
   now: () => Date;
   /** TLS reporting (RFC 8460): settings, intake, summaries. */
   reports: ReportService;
+  /** The scheduled checks' data: domains to check, last results, alert states. */
+  monitor: MonitorService;
 }
 
 // Rendered bodies per stored policy object: the cache hands out the same object until the policy
@@ -102,13 +106,20 @@ export class MtaStsService {
       (domain) => store.loadOneServed(domain),
       (err) => service?.noticeLoadFailure(err),
     );
+    const reportStore = new ReportStore(options.knex, options.tablePrefix);
     service = new MtaStsService({
       store,
       history,
       cache,
       resolver,
+      monitor: new MonitorService({
+        store,
+        checks: new CheckStore(options.knex, options.tablePrefix),
+        reports: reportStore,
+        check: (record, locale) => (service as MtaStsService).checkRecord(record, locale),
+      }),
       reports: new ReportService({
-        store: new ReportStore(options.knex, options.tablePrefix),
+        store: reportStore,
         find: (name) => store.find(name),
         resolver,
         logger: options.logger,
@@ -244,6 +255,11 @@ export class MtaStsService {
     const missingColumns = await this.deps.store.missingColumns();
     const names = missingColumns.length === 0 ? await this.deps.cache.servedDomains() : null;
     return { applied, pending, missingColumns, served: names === null ? null : names.length };
+  }
+
+  /** The scheduled checks: domains to check, last results, alert states. */
+  get monitor(): MonitorService {
+    return this.deps.monitor;
   }
 
   /** TLS reporting: the rua setting, report intake (HTTPS and mail) and summaries. */

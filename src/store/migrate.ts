@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as addColumns from '../../migrations/20261128000000_add_mta_sts_columns';
 import * as addHistory from '../../migrations/20261201000000_add_mta_sts_history';
 import * as reportTables from '../../migrations/20261201000100_add_tls_report_tables';
+import * as checkTables from '../../migrations/20261201000500_add_mta_sts_checks';
 
 /** What every migration may need from the host's configuration. */
 export interface MigrationConfig {
@@ -25,6 +26,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261128000000_add_mta_sts_columns.js', module: addColumns },
   { name: '20261201000000_add_mta_sts_history.js', module: addHistory },
   { name: '20261201000100_add_tls_report_tables.js', module: reportTables },
+  { name: '20261201000500_add_mta_sts_checks.js', module: checkTables },
 ];
 
 export interface MigrateOptions extends MigrationConfig {

@@ -314,6 +314,19 @@ export class PolicyStore {
     return row ? servedPolicy(await this.find(String(row[targetColumn] ?? ''))) : null;
   }
 
+  /**
+   * A page of the domains whose MTA-STS is active, in key order after `after` (keyset pagination,
+   * so walking 100,000 domains costs the same per page at the end as at the start).
+   */
+  async activeRecords(after: string | null, limit: number): Promise<{ records: DomainRecord[]; last: string | null }> {
+    const key = this.domains.keyColumn;
+    let query = this.knex(this.domains.table).select(this.columns()).where(COLUMNS.active, true).whereNotNull(key).orderBy(key).limit(limit);
+    if (after !== null) query = query.andWhere(key, '>', after);
+    const rows = await this.read<Array<Record<string, unknown>>>(query);
+    const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null);
+    return { records, last: rows.length < limit ? null : String(rows[rows.length - 1][key] as string) };
+  }
+
   /** Domains in key order, filtered; rows whose key is not a host name are left out. */
   async list(query: ListQuery): Promise<{ records: DomainRecord[]; total: number }> {
     const filtered = () => {

@@ -56,6 +56,7 @@ describe('the published package, installed into a fresh host app', function () {
       'dist/migrations/20261128000000_add_mta_sts_columns.js',
       'dist/migrations/20261201000000_add_mta_sts_history.js',
       'dist/migrations/20261201000100_add_tls_report_tables.js',
+      'dist/migrations/20261201000500_add_mta_sts_checks.js',
       'plugin.json',
       'README.md',
       'LICENSE',
@@ -116,6 +117,7 @@ describe('the published package, installed into a fresh host app', function () {
       '20261128000000_add_mta_sts_columns.js',
       '20261201000000_add_mta_sts_history.js',
       '20261201000100_add_tls_report_tables.js',
+      '20261201000500_add_mta_sts_checks.js',
     ]);
     assert.equal(result.put, 200);
     assert.match(result.id, /^\d{14}$/);

@@ -22,6 +22,7 @@ const MIGRATION_NAMES = [
   /^20261128000000_add_mta_sts_columns(\.js)?$/,
   /^20261201000000_add_mta_sts_history(\.js)?$/,
   /^20261201000100_add_tls_report_tables(\.js)?$/,
+  /^20261201000500_add_mta_sts_checks(\.js)?$/,
 ];
 
 function assertApplied(names: string[], what: string): void {

@@ -55,7 +55,7 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
     tablePrefix: `t_${suffix}_`,
     async destroy() {
       if (kind !== 'sqlite') {
-        const own = ['history', 'tlsrpt_settings', 'tlsrpt_reports', 'tlsrpt_policies', 'tlsrpt_failures', 'tlsrpt_policy_ids'].map(
+        const own = ['history', 'tlsrpt_settings', 'tlsrpt_reports', 'tlsrpt_policies', 'tlsrpt_failures', 'tlsrpt_policy_ids', 'check_results', 'alert_state'].map(
           (name) => `${db.tablePrefix}${name}`,
         );
         for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, ...own]) {

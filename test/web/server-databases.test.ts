@@ -79,6 +79,7 @@ for (const db of ['mariadb', 'postgres'] as const)
         '20261128000000_add_mta_sts_columns.js',
         '20261201000000_add_mta_sts_history.js',
         '20261201000100_add_tls_report_tables.js',
+        '20261201000500_add_mta_sts_checks.js',
       ]);
       const row = await server.row('example.org');
       assert.deepEqual(
