@@ -37,7 +37,9 @@ export async function up(knex: Knex, config: MigrationConfig = DEFAULT_CONFIG): 
     await knex.schema.createTable(alerts, (t) => {
       t.string('domain', 255).notNullable();
       t.string('condition', 32).notNullable();
+      // Whether the last check found the condition, and what the last alert sent said (raised or recovered).
       t.boolean('raised').notNullable().defaultTo(false);
+      t.boolean('told_raised').notNullable().defaultTo(false);
       // When the condition last changed between raised and recovered, and when an alert was last sent (ISO 8601 UTC).
       t.string('changed_at', 24).notNullable();
       t.string('alerted_at', 24).nullable();

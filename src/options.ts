@@ -292,12 +292,19 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     locale,
     now,
     reports: reportsOption(object(options.reports, 'reports'), toALabel(options.mailHostname) as string),
-    scheduler: {
-      intervalMs: wholeNumber(object(options.scheduler, 'scheduler').intervalMs ?? 21_600_000, 'scheduler.intervalMs', 1000, 604_800_000),
-      concurrency: wholeNumber(object(options.scheduler, 'scheduler').concurrency ?? 8, 'scheduler.concurrency', 1, 1000),
-    },
+    scheduler: resolveSchedulerOptions(object(options.scheduler, 'scheduler'), 'options.scheduler'),
     alerts: alertsOption(object(options.alerts, 'alerts'), toALabel(options.mailHostname) as string),
   };
+}
+
+/** The scheduler's interval and concurrency, defaulted and validated; `name` prefixes the error. */
+export function resolveSchedulerOptions(value: { intervalMs?: unknown; concurrency?: unknown }, name: string): { intervalMs: number; concurrency: number } {
+  const bounded = (v: unknown, field: string, min: number, max: number) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new TypeError(`${name}.${field} must be a whole number from ${min} to ${max}`);
+    return v;
+  };
+  // At least a second between runs; at most a week, so a typo in minutes cannot switch checks off for years.
+  return { intervalMs: bounded(value.intervalMs ?? 21_600_000, 'intervalMs', 1000, 604_800_000), concurrency: bounded(value.concurrency ?? 8, 'concurrency', 1, 1000) };
 }
 
 // A mail address as far as a sender needs to know: one @, no blanks, no header-breaking characters.

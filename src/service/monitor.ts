@@ -1,7 +1,7 @@
 // The use cases behind the scheduled DNS Checks: which domains to check, the check itself, the
 // last results and alert states (the plugin's own tables), and the TLS report failures per day.
 // The scheduler (src/scheduler/) decides and sends; it reaches the data only through this.
-import type { DnsCheckResult } from '../check';
+import { checkEach, failedDnsCheck, type DnsCheckResult } from '../check';
 import type { Locale } from '../i18n';
 import { servedPolicy, type DomainRecord } from '../policy';
 import type { AlertState, CheckStore } from '../store/check-store';
@@ -63,9 +63,17 @@ export class MonitorService {
     return this.deps.checks.saveStates(states);
   }
 
-  /** Failed TLS sessions per day (YYYY-MM-DD, UTC) reported for a domain in [from, to]; days without reports are absent. */
-  async failuresPerDay(domain: string, from: string, to: string): Promise<Map<string, number>> {
-    const totals = await this.deps.reports.totals(domain, from, to);
-    return new Map(totals.days.map((d) => [d.date, Number(d.failure) || 0]));
+  /** Failed TLS sessions per domain and day (YYYY-MM-DD, UTC) reported in [from, to], in one query; absent when none. */
+  failuresByDay(domains: readonly string[], from: string, to: string): Promise<Map<string, Map<string, number>>> {
+    return this.deps.reports.failuresByDay(domains, from, to);
+  }
+
+  /** The DNS Checks of these domains, at most `concurrency` at once, in input order; never rejects for one. */
+  checkAll(records: readonly DomainRecord[], locale: Locale, concurrency: number): Promise<DnsCheckResult[]> {
+    return checkEach(records, (record) => this.deps.check(record, locale), {
+      concurrency,
+      domainOf: (record) => record.domain,
+      onError: (record, err) => failedDnsCheck(record.domain, err),
+    });
   }
 }

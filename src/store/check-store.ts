@@ -7,7 +7,10 @@ import type { Knex } from 'knex';
 export interface AlertState {
   domain: string;
   condition: string;
+  /** Whether the last check found the condition. */
   raised: boolean;
+  /** What the last alert sent said: raised (true) or recovered; false before any alert. */
+  toldRaised: boolean;
   changedAt: string;
   alertedAt: string | null;
 }
@@ -61,6 +64,7 @@ export class CheckStore {
           domain: text(row.domain),
           condition: text(row.condition),
           raised: row.raised === true || Number(row.raised) === 1,
+          toldRaised: row.told_raised === true || Number(row.told_raised) === 1,
           changedAt: text(row.changed_at),
           alertedAt: row.alerted_at == null ? null : text(row.alerted_at),
         });
@@ -74,7 +78,7 @@ export class CheckStore {
     for (let i = 0; i < states.length; i += CHUNK) {
       const rows = states
         .slice(i, i + CHUNK)
-        .map((s) => ({ domain: s.domain, condition: s.condition, raised: s.raised, changed_at: s.changedAt, alerted_at: s.alertedAt }));
+        .map((s) => ({ domain: s.domain, condition: s.condition, raised: s.raised, told_raised: s.toldRaised, changed_at: s.changedAt, alerted_at: s.alertedAt }));
       await this.knex(this.alerts).insert(rows).onConflict(['domain', 'condition']).merge();
     }
   }
