@@ -9,6 +9,7 @@ import { figureFreshness } from './figures/freshness';
 import { figureDnsLatency } from './figures/dns-latency';
 import { figureManyDomains } from './figures/many-domains';
 import { figureMigration } from './figures/migration';
+import { figureFleet } from './figures/fleet';
 import { Report } from './lib/report';
 import { dropDatabases } from './lib/data';
 import { Child, killAll, round, start } from './lib/util';
@@ -18,7 +19,7 @@ const RESULTS = join(ROOT, 'bench', 'results.json');
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
   const temp = mkdtempSync(join(tmpdir(), 'mta-sts-bench-'));
   const databases: string[] = [];
   const report = new Report({
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
     if (only.has('3')) await figure('3', () => figureDnsLatency({ temp, report }));
     if (only.has('4')) await figure('4', () => figureManyDomains({ temp, databases, report, dns: dns as Child }));
     if (only.has('5')) await figure('5', () => figureMigration({ report }));
+    if (only.has('6')) await figure('6', () => figureFleet({ temp, databases, report }));
   } finally {
     await cleanup();
   }
