@@ -68,7 +68,8 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
       const t0 = nowMs();
       const first = await getPolicy(b.base, `mta-sts.${names[names.length - 1]}`);
       const firstMs = nowMs() - t0;
-      if (first.status !== 200) throw new Error(`first request: ${first.status}`);
+      // Not thrown: a server that answers 503 while it loads the whole set is what this figure is about.
+      const firstStatus = first.status;
       // One ttl of traffic first: the figure is the steady state.
       await steadyLoad(b, names, CACHE_TTL_MS / 1000 + 1);
       const before = await b.child.ask({ type: 'stats' }, 'stats');
@@ -97,13 +98,40 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
       await knex.destroy();
       const hostMs = await until(b, `mta-sts.${gone}`, (status) => status === 404, 20_000);
       await background;
-      const row = { firstMs: round(firstMs, 1), cpuPercent: round(cpuPercent, 2), queriesPerSecond: round(queriesPerSecond, 2), rssMiB: round(rssMiB, 0), pluginMs, hostMs, hostWriteMs: round(written, 1) };
+      const row = {
+        firstMs: round(firstMs, 1),
+        firstStatus,
+        cpuPercent: round(cpuPercent, 2),
+        queriesPerSecond: round(queriesPerSecond, 2),
+        rssMiB: round(rssMiB, 0),
+        pluginMs,
+        hostMs,
+        hostWriteMs: round(written, 1),
+      };
       figures[kind] = row;
       console.log(`  ${kind}: ${JSON.stringify(row)}`);
       const label = kind === 'sqlite' ? 'SQLite' : 'MariaDB';
-      report.row({ figure: '6 fleet', measure: `${label}, ${DOMAINS} domains: first policy request after start`, value: `${round(firstMs, 0)} ms`, goal: '<= 100 ms', met: firstMs <= 100 });
-      report.row({ figure: '6 fleet', measure: `${label}: server CPU at ${RATE} req/s`, value: `${round(cpuPercent, 2)}% of a core`, goal: '<= 2%', met: cpuPercent <= 2 });
-      report.row({ figure: '6 fleet', measure: `${label}: database queries per second`, value: `${round(queriesPerSecond, 2)}`, goal: '<= 2', met: queriesPerSecond <= 2 });
+      report.row({
+        figure: '6 fleet',
+        measure: `${label}, ${DOMAINS} domains: first policy request after start`,
+        value: `${round(firstMs, 0)} ms (${firstStatus})`,
+        goal: '<= 100 ms, 200',
+        met: firstMs <= 100 && firstStatus === 200,
+      });
+      report.row({
+        figure: '6 fleet',
+        measure: `${label}: server CPU at ${RATE} req/s`,
+        value: `${round(cpuPercent, 2)}% of a core`,
+        goal: '<= 2%',
+        met: cpuPercent <= 2,
+      });
+      report.row({
+        figure: '6 fleet',
+        measure: `${label}: database queries per second`,
+        value: `${round(queriesPerSecond, 2)}`,
+        goal: '<= 2',
+        met: queriesPerSecond <= 2,
+      });
       report.row({ figure: '6 fleet', measure: `${label}: resident memory`, value: `${round(rssMiB, 0)} MiB`, goal: '<= 160 MiB', met: rssMiB <= 160 });
       for (const [what, ms] of [
         ['a save on A', pluginMs],
@@ -122,7 +150,12 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
       await a.child.stop();
     }
   }
-  const config: FleetCheckConfig = { file: join(temp, 'fleet-check.sqlite'), dnsServer: loopbackDns.address, domains: CHECK_DOMAINS, concurrency: CHECK_CONCURRENCY };
+  const config: FleetCheckConfig = {
+    file: join(temp, 'fleet-check.sqlite'),
+    dnsServer: loopbackDns.address,
+    domains: CHECK_DOMAINS,
+    concurrency: CHECK_CONCURRENCY,
+  };
   const result = await start('fleet check', join(__dirname, '..', 'servers', 'fleet-check.js'), config, ['--expose-gc']).next('result', 600_000);
   console.log(`  scheduled DNS Check: ${JSON.stringify(result)}`);
   const seconds = Number(result.seconds);

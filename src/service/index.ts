@@ -73,12 +73,23 @@ export interface ServiceDeps {
 // Rendered bodies per stored policy object: the cache hands out the same object until the policy
 // changes, so each policy is rendered once, and the DNS Check compares exactly these bytes.
 const bodies = new WeakMap<StoredPolicy, Buffer>();
+// And per content: the body names neither the domain nor the id, so the 100,000 domains of a
+// fleet with a handful of MX sets share a handful of buffers. Bounded: cleared when it grows past
+// what any real fleet has in distinct policies.
+const shared = new Map<string, Buffer>();
+const SHARED_BODIES = 10_000;
 
 /** The policy file's bytes for a served policy. */
 export function policyBody(policy: StoredPolicy): Buffer {
   let buffer = bodies.get(policy);
   if (!buffer) {
-    buffer = Buffer.from(renderPolicy(policy), 'utf8');
+    const key = `${policy.version}|${policy.mode}|${policy.maxAge}|${policy.mx.join(',')}`;
+    buffer = shared.get(key);
+    if (!buffer) {
+      buffer = Buffer.from(renderPolicy(policy), 'utf8');
+      if (shared.size >= SHARED_BODIES) shared.clear();
+      shared.set(key, buffer);
+    }
     bodies.set(policy, buffer);
   }
   return buffer;
@@ -105,6 +116,7 @@ export class MtaStsService {
       options.cache,
       (domain) => store.loadOneServed(domain),
       (err) => service?.noticeLoadFailure(err),
+      (token, now) => store.servedChanges(token, now, store.commitGapMs),
     );
     const reportStore = new ReportStore(options.knex, options.tablePrefix);
     service = new MtaStsService({

@@ -1,6 +1,6 @@
 import { within } from '../deadline';
 import type { StoredPolicy } from '../policy';
-import type { ServedPolicies } from './policy-store';
+import type { ServedChanges, ServedPolicies, ServedToken } from './policy-store';
 
 export type Lookup =
   | { status: 'found'; policy: StoredPolicy }
@@ -17,6 +17,16 @@ const TIMED_OUT: unique symbol = Symbol('timed out');
 
 /** peek() renews a snapshot in the background once it is this share of `ttlMs` old. */
 const REFRESH_AHEAD = 0.8;
+
+/**
+ * With `changes`, a snapshot is renewed by reading what changed, and loaded in full only when
+ * that says so, or once this long after its last full load: a safety net for a change the cheap
+ * check cannot see (see PolicyStore.fingerprint), at a cost that does not grow with the traffic.
+ */
+export const FULL_RELOAD_MS = 600_000;
+
+/** Before the first load, how long a request waits for it before its name is read directly. */
+const COLD_WAIT_MS = 25;
 
 export interface CacheOptions {
   /** How long a loaded snapshot is trusted before the next request reloads it. */
@@ -37,7 +47,7 @@ export interface CacheOptions {
  * request that finds it expired reads its own domain directly (see `lookupDirect`).
  */
 export class ServedCache {
-  private snapshot: (ServedPolicies & { generation: number; loadedAt: number; loadGeneration: number }) | null = null;
+  private snapshot: (ServedPolicies & { generation: number; loadedAt: number; loadGeneration: number; fullAt: number }) | null = null;
   /** Bumped by every local change. */
   private generation = 0;
   /**
@@ -63,6 +73,12 @@ export class ServedCache {
     private readonly loadOne?: (domain: string) => Promise<StoredPolicy | null>,
     /** Told when a reload fails (the last known good set keeps being served meanwhile). */
     private readonly onLoadError?: (err: unknown) => void,
+    /**
+     * What changed since a loaded set's token (PolicyStore.servedChanges): when given, a snapshot
+     * is renewed by reading only that, so that keeping it fresh costs in proportion to the changes,
+     * not to the domains.
+     */
+    private readonly changes?: (token: ServedToken, now: number) => Promise<ServedChanges>,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -79,14 +95,22 @@ export class ServedCache {
   }
 
   /**
-   * Once the snapshot has expired (a quiet host: no request for `ttlMs`), reloading the whole set
-   * before answering would make the first request wait in proportion to the number of domains.
-   * Instead this one name is read directly, and the set is renewed in the background. Null when
-   * there is nothing to gain (no snapshot yet, or a reload is already running) or the database
-   * fails: the caller then goes the usual way, with its last-known-good answers.
+   * Before the first load has completed (just started: 100,000 domains take seconds to read), or
+   * once the snapshot has expired (a quiet host: no request for `ttlMs`), loading the whole set
+   * before answering would make the request wait in proportion to the number of domains. Instead
+   * this one name is read directly, and the set is loaded or renewed in the background. Null when
+   * there is nothing to gain (a fresh snapshot, or an expired one whose renewal is already
+   * running) or the database fails: the caller then goes the usual way, with its last-known-good answers.
    */
   private async lookupDirect(domain: string): Promise<Lookup | null> {
-    if (!this.loadOne || !this.snapshot || this.isFresh() || this.reload || this.now() < this.retryAt) return null;
+    if (!this.loadOne || this.now() < this.retryAt) return null;
+    if (this.snapshot && (this.isFresh() || this.reload)) return null;
+    if (!this.snapshot) {
+      // A small set loads in a moment: wait that long for it rather than read the name apart.
+      void this.refresh();
+      if (this.reload) await within(this.reload.promise, Math.min(this.options.waitMs, COLD_WAIT_MS), () => undefined);
+      if (this.snapshot) return null;
+    }
     const generation = this.generation;
     void this.refresh();
     try {
@@ -167,11 +191,29 @@ export class ServedCache {
     if (!this.reload || this.reload.generation !== this.generation) {
       const generation = this.generation;
       const startedAt = this.now();
-      const promise = this.load()
+      const base = this.snapshot;
+      const incremental = this.changes && base?.token && startedAt - base.fullAt < FULL_RELOAD_MS ? { changes: this.changes, token: base.token } : null;
+      const work: Promise<{ full: ServedPolicies } | { changed: Extract<ServedChanges, { kind: 'changes' }> }> = incremental
+        ? incremental.changes(incremental.token, startedAt).then((changed) => (changed.kind === 'reload' ? this.load().then((full) => ({ full })) : { changed }))
+        : this.load().then((full) => ({ full }));
+      const promise = work
         .then(
-          (served) => {
+          (outcome) => {
             // A reload that began before the current snapshot's is older news: drop it.
             if (this.snapshot && generation < this.snapshot.loadGeneration) return;
+            let served: ServedPolicies & { fullAt: number };
+            if ('full' in outcome) served = { ...outcome.full, fullAt: startedAt };
+            else {
+              // Only what changed, applied to the set in memory (which local saves keep patching).
+              const current = this.snapshot as NonNullable<ServedCache['snapshot']>;
+              for (const [domain, policy] of outcome.changed.policies) apply(current.policies, domain, policy);
+              served = {
+                policies: current.policies,
+                aliases: outcome.changed.aliases ?? current.aliases,
+                token: outcome.changed.token,
+                fullAt: current.fullAt,
+              };
+            }
             // Local saves committed after this reload began may be missing from it.
             for (const patch of this.patches) if (patch.generation > generation) apply(served.policies, patch.domain, patch.policy);
             this.patches = this.patches.filter((patch) => patch.generation > generation);
