@@ -44,7 +44,7 @@ export async function runScheduledChecks(deps: ScheduleDeps, stopped: () => bool
   const summary: RunSummary = { startedAt, finishedAt: startedAt, checked: 0, alerts: 0, failedAlerts: 0, stopped: false };
   const senders = channels(alerts);
   try {
-    for (let after: string | null = null; ; ) {
+    for (let after: string | null = null; ;) {
       if (stopped()) {
         summary.stopped = true;
         break;

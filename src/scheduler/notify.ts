@@ -50,7 +50,18 @@ export function alertMessage(alert: DueAlert, checkedAt: string, findings: Findi
   const shown = findings.filter((f) => (codes as string[]).includes(f.code));
   if (shown.length > 0) lines.push('', t.t('alert.body.findings'), ...shown.map((f) => `- ${f.message} (${f.code})`));
   lines.push('', t.t('alert.body.footer'));
-  return { type: 'mta-sts.alert', domain: alert.domain, condition: alert.condition, state: alert.state, codes, failures, checkedAt, locale, subject, text: lines.join('\n') };
+  return {
+    type: 'mta-sts.alert',
+    domain: alert.domain,
+    condition: alert.condition,
+    state: alert.state,
+    codes,
+    failures,
+    checkedAt,
+    locale,
+    subject,
+    text: lines.join('\n'),
+  };
 }
 
 /** Something that delivers an alert; rejects when it could not. */

@@ -42,7 +42,9 @@ export class CheckStore {
   /** Stores each domain's latest result, replacing the one before. */
   async saveResults(checks: readonly StoredCheck[]): Promise<void> {
     for (let i = 0; i < checks.length; i += CHUNK) {
-      const rows = checks.slice(i, i + CHUNK).map((c) => ({ domain: c.domain, checked_at: c.checkedAt, worst: c.worst, codes: c.codes.join(','), result: c.result }));
+      const rows = checks
+        .slice(i, i + CHUNK)
+        .map((c) => ({ domain: c.domain, checked_at: c.checkedAt, worst: c.worst, codes: c.codes.join(','), result: c.result }));
       await this.knex(this.results).insert(rows).onConflict('domain').merge();
     }
   }
@@ -78,7 +80,14 @@ export class CheckStore {
     for (let i = 0; i < states.length; i += CHUNK) {
       const rows = states
         .slice(i, i + CHUNK)
-        .map((s) => ({ domain: s.domain, condition: s.condition, raised: s.raised, told_raised: s.toldRaised, changed_at: s.changedAt, alerted_at: s.alertedAt }));
+        .map((s) => ({
+          domain: s.domain,
+          condition: s.condition,
+          raised: s.raised,
+          told_raised: s.toldRaised,
+          changed_at: s.changedAt,
+          alerted_at: s.alertedAt,
+        }));
       await this.knex(this.alerts).insert(rows).onConflict(['domain', 'condition']).merge();
     }
   }

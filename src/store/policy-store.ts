@@ -66,8 +66,7 @@ export interface ServedToken {
 
 /** What changed since a token: the policies of the domains saved since, or "load everything again". */
 export type ServedChanges =
-  | { kind: 'reload' }
-  | { kind: 'changes'; token: ServedToken; policies: Map<string, StoredPolicy | null>; aliases: Map<string, string> | null };
+  { kind: 'reload' } | { kind: 'changes'; token: ServedToken; policies: Map<string, StoredPolicy | null>; aliases: Map<string, string> | null };
 
 export interface SaveOptions {
   /** Refuse the save (conflict) unless the row is still at this revision. */

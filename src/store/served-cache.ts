@@ -194,7 +194,9 @@ export class ServedCache {
       const base = this.snapshot;
       const incremental = this.changes && base?.token && startedAt - base.fullAt < FULL_RELOAD_MS ? { changes: this.changes, token: base.token } : null;
       const work: Promise<{ full: ServedPolicies } | { changed: Extract<ServedChanges, { kind: 'changes' }> }> = incremental
-        ? incremental.changes(incremental.token, startedAt).then((changed) => (changed.kind === 'reload' ? this.load().then((full) => ({ full })) : { changed }))
+        ? incremental
+            .changes(incremental.token, startedAt)
+            .then((changed) => (changed.kind === 'reload' ? this.load().then((full) => ({ full })) : { changed }))
         : this.load().then((full) => ({ full }));
       const promise = work
         .then(
