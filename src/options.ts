@@ -335,12 +335,7 @@ function alertsOption(alerts: Partial<NonNullable<MtaStsOptions['alerts']>>, mai
   let webhook: AlertOptions['webhook'] = null;
   if (alerts.webhook != null) {
     const w = object(alerts.webhook, 'alerts.webhook');
-    let url: URL | null = null;
-    try {
-      url = typeof w.url === 'string' ? new URL(w.url) : null;
-    } catch {
-      url = null;
-    }
+    const url = typeof w.url === 'string' && URL.canParse(w.url) ? new URL(w.url) : null;
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
       throw new TypeError('options.alerts.webhook.url must be an http(s) URL without credentials, such as https://hooks.example.org/mta-sts');
     }

@@ -78,16 +78,14 @@ export class CheckStore {
   /** Writes these states, replacing the recorded ones. */
   async saveStates(states: readonly AlertState[]): Promise<void> {
     for (let i = 0; i < states.length; i += CHUNK) {
-      const rows = states
-        .slice(i, i + CHUNK)
-        .map((s) => ({
-          domain: s.domain,
-          condition: s.condition,
-          raised: s.raised,
-          told_raised: s.toldRaised,
-          changed_at: s.changedAt,
-          alerted_at: s.alertedAt,
-        }));
+      const rows = states.slice(i, i + CHUNK).map((s) => ({
+        domain: s.domain,
+        condition: s.condition,
+        raised: s.raised,
+        told_raised: s.toldRaised,
+        changed_at: s.changedAt,
+        alerted_at: s.alertedAt,
+      }));
       await this.knex(this.alerts).insert(rows).onConflict(['domain', 'condition']).merge();
     }
   }

@@ -62,6 +62,8 @@ export interface ServedToken {
   seen: number[];
   /** (time, highest id seen then), so that `low` can follow once no earlier save can still commit. */
   marks: Array<[number, number]>;
+  /** SQLite: the write gate when the fingerprint was read (see `sqliteGate`); null elsewhere. */
+  gate: string | null;
 }
 
 /** What changed since a token: the policies of the domains saved since, or "load everything again". */
@@ -287,8 +289,11 @@ export class PolicyStore {
    * a host with many domains is never blocked for the whole load (SQLite reads synchronously).
    */
   async loadServed(): Promise<ServedPolicies> {
-    // Read before the rows: a change made while they are read is then seen by the next poll.
-    const token = this.history ? await this.servedToken() : undefined;
+    // Read before the rows: a change made while they are read is then seen by the next poll. On
+    // SQLite the fingerprint's pass over the table would block the event loop right when the first
+    // requests arrive; there only the cheap part is read now, the rest once the rows are in.
+    const sqlite = this.db.dialect === 'sqlite';
+    const token = this.history ? (sqlite ? await this.lightToken() : await this.servedToken()) : undefined;
     const policies = new Map<string, StoredPolicy>();
     // Identical MX lists are shared: 100,000 domains usually name a handful of MX sets.
     const mxLists = new Map<string, string[]>();
@@ -307,7 +312,39 @@ export class PolicyStore {
       after = rows[rows.length - 1][key];
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    return { policies, aliases: await this.loadAliases(), ...(token ? { token } : {}) };
+    const aliases = await this.loadAliases();
+    if (token && sqlite) {
+      const print = await this.fingerprint();
+      // Valid as the set's fingerprint only if nothing was written meanwhile; else the next poll reloads.
+      const unchanged = (await this.sqliteGate()) === token.gate;
+      token.domains = unchanged ? print.domains : '';
+      token.aliases = unchanged ? print.aliases : '';
+    }
+    return { policies, aliases, ...(token ? { token } : {}) };
+  }
+
+  /** SQLite: the write gate and the newest history id, without the fingerprint (filled in after the load). */
+  private async lightToken(): Promise<ServedToken> {
+    const gate = await this.sqliteGate();
+    const history = this.history as HistoryStore;
+    const [row] = await this.read<Array<Record<string, unknown>>>(this.knex(history.table).max({ id: 'id' }));
+    return { domains: '', aliases: '', low: Number(row?.id ?? 0) || 0, seen: [], marks: [], gate };
+  }
+
+  /**
+   * SQLite only, null elsewhere: whether anything was written to the database file since, in
+   * one statement that reads no table. `data_version` changes when another connection (another
+   * process, another instance) commits; `total_changes()` counts the rows this connection wrote
+   * (the host's own writes, when it shares the plugin's Knex: better-sqlite3 has one connection).
+   * Equal values mean nothing changed, so the fingerprint's pass over the table is skipped; a new
+   * connection starts its count anew, which only makes the fingerprint run once more.
+   */
+  private async sqliteGate(): Promise<string | null> {
+    if (this.db.dialect !== 'sqlite') return null;
+    const [row] = await this.read<Array<Record<string, unknown>>>(
+      this.knex.select(this.knex.raw('total_changes() AS ??', ['c']), this.knex.raw('(SELECT data_version FROM pragma_data_version()) AS ??', ['v'])),
+    );
+    return `${textOf(row?.c)}/${textOf(row?.v)}`;
   }
 
   private async loadAliases(): Promise<Map<string, string>> {
@@ -330,8 +367,9 @@ export class PolicyStore {
    * no rows sent, nothing decoded.
    */
   private async servedToken(): Promise<ServedToken> {
+    const gate = await this.sqliteGate();
     const { domains, aliases, history } = await this.fingerprint();
-    return { domains, aliases, low: history, seen: [], marks: [] };
+    return { domains, aliases, low: history, seen: [], marks: [], gate };
   }
 
   /**
@@ -407,7 +445,7 @@ export class PolicyStore {
       select.push(sub(activeSum(a.activeColumn, checksum(a.aliasColumn)), 'a_active'));
     }
     const [row] = await this.read<Array<Record<string, unknown>>>(k(table).select(select));
-    const cell = (name: string) => String(row?.[name] ?? 0);
+    const cell = (name: string) => textOf(row?.[name] ?? 0);
     return {
       domains: ['n', 'active', 'keys', 'active_keys', 'ids'].map(cell).join('/'),
       aliases: this.aliases ? ['a_n', 'a_keys', 'a_active'].map(cell).join('/') : '',
@@ -424,6 +462,14 @@ export class PolicyStore {
   async servedChanges(token: ServedToken, now: number, gapMs: number): Promise<ServedChanges> {
     const history = this.history;
     if (!history) return { kind: 'reload' };
+    const gate = await this.sqliteGate();
+    if (gate !== null && gate === token.gate) {
+      // Nothing written since: the same set, and the window for late history ids moves on.
+      const marks = [...token.marks];
+      let low = token.low;
+      while (marks.length > 0 && marks[0][0] <= now - gapMs) low = Math.max(low, (marks.shift() as [number, number])[1]);
+      return { kind: 'changes', token: { ...token, low, marks, seen: token.seen.filter((id) => id > low) }, policies: new Map(), aliases: null };
+    }
     const print = await this.fingerprint();
     if (print.domains !== token.domains || print.history < token.low) return { kind: 'reload' };
     const seen = new Set(token.seen);
@@ -435,7 +481,7 @@ export class PolicyStore {
         const id = Number(row.id);
         if (seen.has(id)) continue;
         seen.add(id);
-        keys.add(String(row.domain as string));
+        keys.add(textOf(row.domain));
         highest = Math.max(highest, id);
       }
     }
@@ -450,7 +496,7 @@ export class PolicyStore {
     let low = token.low;
     while (marks.length > 0 && marks[0][0] <= now - gapMs) low = Math.max(low, (marks.shift() as [number, number])[1]);
     const aliases = print.aliases !== token.aliases ? await this.loadAliases() : null;
-    const next: ServedToken = { domains: print.domains, aliases: print.aliases, low, seen: [...seen].filter((id) => id > low), marks };
+    const next: ServedToken = { domains: print.domains, aliases: print.aliases, low, seen: [...seen].filter((id) => id > low), marks, gate };
     return { kind: 'changes', token: next, policies, aliases };
   }
 
@@ -489,7 +535,7 @@ export class PolicyStore {
     if (after !== null) query = query.andWhere(key, '>', after);
     const rows = await this.read<Array<Record<string, unknown>>>(query);
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null);
-    return { records, last: rows.length < limit ? null : String(rows[rows.length - 1][key] as string) };
+    return { records, last: rows.length < limit ? null : textOf(rows[rows.length - 1][key]) };
   }
 
   /** Domains in key order, filtered; rows whose key is not a host name are left out. */
@@ -607,6 +653,13 @@ function historyPolicy(policy: StoredPolicy): HistoryPolicy {
 
 function settingsOf(policy: StoredPolicy): PolicySettings {
   return { active: policy.active, version: policy.version, mode: policy.mode, maxAge: policy.maxAge, mx: [...policy.mx] };
+}
+
+/** A cell as text: drivers give numbers, strings or (SUM on MariaDB) decimal strings. */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return '';
 }
 
 /** The policy with its MX list replaced by an equal one already in `lists`, so equal lists are one array. */

@@ -218,17 +218,17 @@ export class ReportStore {
   async failuresByDay(domains: readonly string[], from: string, to: string): Promise<Map<string, Map<string, number>>> {
     const out = new Map<string, Map<string, number>>();
     if (domains.length === 0) return out;
-    const rows = (await this.knex(this.tables.policies)
+    const rows: Array<Record<string, unknown>> = await this.knex(this.tables.policies)
       .whereIn('domain', [...domains])
       .whereBetween('day', [from, to])
       .select('domain', 'day')
       .sum({ failure: 'failure' })
-      .groupBy('domain', 'day')) as Array<Record<string, unknown>>;
+      .groupBy('domain', 'day');
     for (const row of rows) {
-      const domain = String(row.domain as string);
-      const days = out.get(domain) ?? new Map<string, number>();
-      days.set(String(row.day as string), num(row.failure));
-      out.set(domain, days);
+      if (typeof row.domain !== 'string' || typeof row.day !== 'string') continue;
+      const days = out.get(row.domain) ?? new Map<string, number>();
+      days.set(row.day, num(row.failure));
+      out.set(row.domain, days);
     }
     return out;
   }

@@ -57,6 +57,12 @@ export class ServedCache {
   private patches: Array<{ generation: number; domain: string; policy: StoredPolicy | null; revision?: number }> = [];
   private reload: { promise: Promise<void>; generation: number; startedAt: number } | null = null;
   private retryAt = 0;
+  /**
+   * The database said the set changed in a way only a full load can follow (the host changed its
+   * tables), and that load is running: the snapshot is known to be out of date, so requests read
+   * their own name directly until it is in, rather than wait for it or be answered from the old set.
+   */
+  private outdated = false;
   /** Successful loads so far: a lookup that saw this change got a confirmed snapshot. */
   private loads = 0;
   /**
@@ -104,7 +110,7 @@ export class ServedCache {
    */
   private async lookupDirect(domain: string): Promise<Lookup | null> {
     if (!this.loadOne || this.now() < this.retryAt) return null;
-    if (this.snapshot && (this.isFresh() || this.reload)) return null;
+    if (this.snapshot && !this.outdated && (this.isFresh() || this.reload)) return null;
     if (!this.snapshot) {
       // A small set loads in a moment: wait that long for it rather than read the name apart.
       void this.refresh();
@@ -146,7 +152,7 @@ export class ServedCache {
    */
   peek(domain: string): StoredPolicy | null {
     const snapshot = this.snapshot;
-    if (snapshot === null || !this.isFresh()) return null;
+    if (snapshot === null || this.outdated || !this.isFresh()) return null;
     if (!this.reload && this.now() - snapshot.loadedAt >= this.options.ttlMs * REFRESH_AHEAD) void this.refresh();
     return snapshot.policies.get(domain) ?? snapshot.policies.get(snapshot.aliases.get(domain) ?? '') ?? null;
   }
@@ -194,9 +200,11 @@ export class ServedCache {
       const base = this.snapshot;
       const incremental = this.changes && base?.token && startedAt - base.fullAt < FULL_RELOAD_MS ? { changes: this.changes, token: base.token } : null;
       const work: Promise<{ full: ServedPolicies } | { changed: Extract<ServedChanges, { kind: 'changes' }> }> = incremental
-        ? incremental
-            .changes(incremental.token, startedAt)
-            .then((changed) => (changed.kind === 'reload' ? this.load().then((full) => ({ full })) : { changed }))
+        ? incremental.changes(incremental.token, startedAt).then((changed) => {
+            if (changed.kind !== 'reload') return { changed };
+            this.outdated = true;
+            return this.load().then((full) => ({ full }));
+          })
         : this.load().then((full) => ({ full }));
       const promise = work
         .then(
@@ -204,8 +212,10 @@ export class ServedCache {
             // A reload that began before the current snapshot's is older news: drop it.
             if (this.snapshot && generation < this.snapshot.loadGeneration) return;
             let served: ServedPolicies & { fullAt: number };
-            if ('full' in outcome) served = { ...outcome.full, fullAt: startedAt };
-            else {
+            if ('full' in outcome) {
+              served = { ...outcome.full, fullAt: startedAt };
+              this.outdated = false;
+            } else {
               // Only what changed, applied to the set in memory (which local saves keep patching).
               const current = this.snapshot as NonNullable<ServedCache['snapshot']>;
               for (const [domain, policy] of outcome.changed.policies) apply(current.policies, domain, policy);

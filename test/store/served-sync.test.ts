@@ -109,6 +109,35 @@ for (const kind of DB_KINDS) {
       assert.equal(statusOf(await cache.lookup('example.com')), 'missing');
     });
 
+    it('answers from the database directly while the full load after a host-side change runs', async () => {
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let hold = false;
+      const slow = new ServedCache(
+        async (): Promise<ServedPolicies> => {
+          if (hold) await held;
+          return store.loadServed();
+        },
+        { ttlMs: TTL, waitMs: 5000, now: () => clock.now },
+        (domain) => store.loadOneServed(domain),
+        undefined,
+        (token, now) => store.servedChanges(token, now, store.commitGapMs),
+      );
+      assert.equal(statusOf(await slow.lookup('example.org')), 'testing');
+      await db.knex(db.domainTable).where('domain', 'example.org').update({ active: false });
+      hold = true;
+      clock.now += TTL + 1;
+      // The renewal finds the host's change and starts a full load, which hangs: the old set is
+      // known to be out of date, so the policy file asks the database for this one name.
+      assert.equal(statusOf(await slow.lookup('example.org')), 'missing');
+      assert.equal(slow.peek('example.org'), null);
+      assert.equal(statusOf(await slow.lookup('example.org')), 'missing');
+      release();
+      await db.knex(db.domainTable).where('domain', 'example.org').update({ active: true });
+    });
+
     it('sees an alias the host added within the ttl, reading the alias table only', async () => {
       const before = loads;
       await db.knex(db.aliasTable).insert({ alias_domain: 'alias.example', target_domain: 'example.org', active: true });
