@@ -65,8 +65,21 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
     }
     const a = await startServer('c', `${kind} fleet A`, 'panel.js', panelConfig(db, DOMAINS), db);
     let b: ServerHandle | null = null;
+    let reference: ServerHandle | null = null;
     try {
       b = await startServer('c', `${kind} fleet B`, 'panel.js', panelConfig(db, 0), db);
+      // The same server with 2 domains, loaded alike at the same time: what answering the requests
+      // costs (and the bench's own event-loop probe), so that B's CPU minus its CPU is freshness.
+      let refDb: DbSpec;
+      if (kind === 'sqlite') refDb = { kind, file: join(temp, 'fleet-reference.sqlite') };
+      else {
+        const database = `bench_mta_sts_${uniqueSuffix()}`;
+        await createDatabase(database);
+        databases.push(database);
+        refDb = { kind, database };
+      }
+      reference = await startServer('c', `${kind} reference`, 'panel.js', panelConfig(refDb, 2), refDb);
+      const refServer = reference;
       const t0 = nowMs();
       const first = await getPolicy(b.base, `mta-sts.${names[names.length - 1]}`);
       const firstMs = nowMs() - t0;
@@ -74,10 +87,15 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
       const firstStatus = first.status;
       // One ttl of traffic first: the figure is the steady state.
       const warmupFailed = await steadyLoad(b, names, CACHE_TTL_MS / 1000 + 1);
+      await steadyLoad(refServer, domainNames(2), 2);
       const before = await b.child.ask({ type: 'stats' }, 'stats');
-      const loadFailed = await steadyLoad(b, names, LOAD_SECONDS);
+      const refBefore = await refServer.child.ask({ type: 'stats' }, 'stats');
+      const [loadFailed] = await Promise.all([steadyLoad(b, names, LOAD_SECONDS), steadyLoad(refServer, domainNames(2), LOAD_SECONDS)]);
       const after = await b.child.ask({ type: 'stats' }, 'stats');
+      const refAfter = await refServer.child.ask({ type: 'stats' }, 'stats');
       const cpuPercent = (100 * (Number(after.cpuUs) - Number(before.cpuUs))) / (LOAD_SECONDS * 1e6);
+      const refCpuPercent = (100 * (Number(refAfter.cpuUs) - Number(refBefore.cpuUs))) / (LOAD_SECONDS * 1e6);
+      const freshnessPercent = cpuPercent - refCpuPercent;
       const queriesPerSecond = (Number(after.queries) - Number(before.queries)) / LOAD_SECONDS;
       const rssMiB = Number(after.rss) / 2 ** 20;
 
@@ -106,6 +124,8 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
         warmupFailed,
         loadFailed,
         cpuPercent: round(cpuPercent, 2),
+        refCpuPercent: round(refCpuPercent, 2),
+        freshnessPercent: round(freshnessPercent, 2),
         queriesPerSecond: round(queriesPerSecond, 2),
         rssMiB: round(rssMiB, 0),
         pluginMs,
@@ -131,10 +151,11 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
       });
       report.row({
         figure: '6 fleet',
-        measure: `${label}: server CPU at ${RATE} req/s`,
-        value: `${round(cpuPercent, 2)}% of a core`,
+        measure: `${label}: server CPU for freshness at ${RATE} req/s (B's minus the 2-domain reference's)`,
+        value: `${round(freshnessPercent, 2)}% of a core`,
+        reference: `B ${round(cpuPercent, 2)}%, reference ${round(refCpuPercent, 2)}%`,
         goal: '<= 2%',
-        met: cpuPercent <= 2,
+        met: freshnessPercent <= 2,
       });
       report.row({
         figure: '6 fleet',
@@ -157,6 +178,7 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
         });
       }
     } finally {
+      await reference?.child.stop();
       await b?.child.stop();
       await a.child.stop();
     }

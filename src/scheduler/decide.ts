@@ -2,7 +2,7 @@
 import type { AlertState } from '../service/monitor';
 import { CONDITIONS, type Condition, type Finding } from './conditions';
 
-/** At most one alert per domain and condition in this time, the recovery included. */
+/** At most one alert per domain and condition in this time, the recovery included. @internal */
 export const ALERT_GAP_MS = 86_400_000;
 
 export interface DueAlert {

@@ -10,7 +10,7 @@ import { BASELINE_DAYS, conditionsOf, dayBefore, failuresRising, type Condition,
 import { decide } from './decide';
 import { alertMessage, channels, type AlertMessage } from './notify';
 
-export { SIGNATURE_HEADER, signature, type AlertMessage } from './notify';
+export { SIGNATURE_HEADER, type AlertMessage } from './notify';
 
 /** Domains per page: the memory of a run is bounded by this many results, whatever the number of domains. */
 const PAGE = 500;

@@ -105,7 +105,7 @@ function mailChannel(email: NonNullable<AlertOptions['email']>): { send: Channel
 }
 
 /** The signature header's value for a raw body. */
-export function signature(secret: string, body: string | Buffer): string {
+function signature(secret: string, body: string | Buffer): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 

@@ -23,7 +23,7 @@ const REFRESH_AHEAD = 0.8;
  * that says so, or once this long after its last full load: a safety net for a change the cheap
  * check cannot see (see PolicyStore.fingerprint), at a cost that does not grow with the traffic.
  */
-export const FULL_RELOAD_MS = 600_000;
+const FULL_RELOAD_MS = 600_000;
 
 /** Before the first load, how long a request waits for it before its name is read directly. */
 const COLD_WAIT_MS = 25;
