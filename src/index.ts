@@ -145,10 +145,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     createScheduler(options = {}) {
       const { intervalMs, concurrency } = resolveSchedulerOptions({ ...resolved.scheduler, ...options }, 'createScheduler');
       if (options.onRun !== undefined && typeof options.onRun !== 'function') throw new TypeError('createScheduler: onRun must be a function');
-      return new Scheduler(
-        { service, alerts: resolved.alerts, concurrency, logger: resolved.logger, now: resolved.now },
-        { intervalMs, onRun: options.onRun },
-      );
+      return new Scheduler({ service, alerts: resolved.alerts, concurrency, logger: resolved.logger, now: resolved.now }, { intervalMs, onRun: options.onRun });
     },
     mounts: [
       { path: '/', export: 'wellKnown', serves: POLICY_PATH },

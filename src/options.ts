@@ -300,11 +300,15 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
 /** The scheduler's interval and concurrency, defaulted and validated; `name` prefixes the error. */
 export function resolveSchedulerOptions(value: { intervalMs?: unknown; concurrency?: unknown }, name: string): { intervalMs: number; concurrency: number } {
   const bounded = (v: unknown, field: string, min: number, max: number) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new TypeError(`${name}.${field} must be a whole number from ${min} to ${max}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw new TypeError(`${name}.${field} must be a whole number from ${min} to ${max}`);
     return v;
   };
   // At least a second between runs; at most a week, so a typo in minutes cannot switch checks off for years.
-  return { intervalMs: bounded(value.intervalMs ?? 21_600_000, 'intervalMs', 1000, 604_800_000), concurrency: bounded(value.concurrency ?? 8, 'concurrency', 1, 1000) };
+  return {
+    intervalMs: bounded(value.intervalMs ?? 21_600_000, 'intervalMs', 1000, 604_800_000),
+    concurrency: bounded(value.concurrency ?? 8, 'concurrency', 1, 1000),
+  };
 }
 
 // A mail address as far as a sender needs to know: one @, no blanks, no header-breaking characters.
@@ -318,7 +322,8 @@ function alertsOption(alerts: Partial<NonNullable<MtaStsOptions['alerts']>>, mai
     const e = object(alerts.email, 'alerts.email');
     if (typeof e.to !== 'string' || !MAIL_ADDRESS.test(e.to)) throw new TypeError('options.alerts.email.to must be a mail address such as admin@example.org');
     const from = e.from ?? `mta-sts@${mailHostname}`;
-    if (typeof from !== 'string' || !MAIL_ADDRESS.test(from)) throw new TypeError('options.alerts.email.from must be a mail address such as mta-sts@example.org');
+    if (typeof from !== 'string' || !MAIL_ADDRESS.test(from))
+      throw new TypeError('options.alerts.email.from must be a mail address such as mta-sts@example.org');
     const smtp = object(e.smtp, 'alerts.email.smtp');
     if (typeof smtp.host !== 'string' || smtp.host.trim() === '' || /\s/.test(smtp.host)) {
       throw new TypeError('options.alerts.email.smtp.host must be a host name or address such as localhost');
@@ -340,7 +345,8 @@ function alertsOption(alerts: Partial<NonNullable<MtaStsOptions['alerts']>>, mai
       throw new TypeError('options.alerts.webhook.url must be an http(s) URL without credentials, such as https://hooks.example.org/mta-sts');
     }
     const secret = w.secret ?? null;
-    if (secret !== null && (typeof secret !== 'string' || secret.length < 16)) throw new TypeError('options.alerts.webhook.secret must be a string of at least 16 characters');
+    if (secret !== null && (typeof secret !== 'string' || secret.length < 16))
+      throw new TypeError('options.alerts.webhook.secret must be a string of at least 16 characters');
     webhook = { url: url.href, secret, timeoutMs: wholeNumber(w.timeoutMs ?? 10_000, 'alerts.webhook.timeoutMs', 100, 120_000) };
   }
   return { locale, email, webhook };
@@ -348,12 +354,7 @@ function alertsOption(alerts: Partial<NonNullable<MtaStsOptions['alerts']>>, mai
 
 function reportsOption(reports: Partial<NonNullable<MtaStsOptions['reports']>>, mailHostname: string): ResolvedOptions['reports'] {
   const intakeUrl = reports.intakeUrl ?? `https://${mailHostname}/tlsrpt/v1`;
-  let url: URL | null = null;
-  try {
-    url = typeof intakeUrl === 'string' ? new URL(intakeUrl) : null;
-  } catch {
-    url = null;
-  }
+  const url = typeof intakeUrl === 'string' && URL.canParse(intakeUrl) ? new URL(intakeUrl) : null;
   // https only: RFC 8460 senders post to https: URIs, and a query or fragment would end up before the token.
   if (!url || url.protocol !== 'https:' || url.search !== '' || url.hash !== '' || intakeUrl.endsWith('/')) {
     throw new TypeError('options.reports.intakeUrl must be an https URL without query or trailing slash, such as https://mail.example.org/tlsrpt/v1');

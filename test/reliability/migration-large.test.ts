@@ -168,7 +168,12 @@ describe('reliability: migrating a 100,000-row host table (MariaDB)', function (
     assert.match(host.checksum, new RegExp(`"n":${ROWS}\\b`));
 
     // The later migrations create the plugin's own tables (new, empty: nothing to copy).
-    const ALL_MIGRATIONS = ['20261128000000_add_mta_sts_columns.js', '20261201000000_add_mta_sts_history.js', '20261201000100_add_tls_report_tables.js', '20261201000500_add_mta_sts_checks.js'];
+    const ALL_MIGRATIONS = [
+      '20261128000000_add_mta_sts_columns.js',
+      '20261201000000_add_mta_sts_history.js',
+      '20261201000100_add_tls_report_tables.js',
+      '20261201000500_add_mta_sts_checks.js',
+    ];
     assert.deepEqual(await timed('up', () => plugin.migrate()), ALL_MIGRATIONS);
     const up = await columns();
     assert.deepEqual(up.slice(0, HOST_COLUMNS.length), host.columns, 'the host columns, unchanged and first');

@@ -55,9 +55,16 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
     tablePrefix: `t_${suffix}_`,
     async destroy() {
       if (kind !== 'sqlite') {
-        const own = ['history', 'tlsrpt_settings', 'tlsrpt_reports', 'tlsrpt_policies', 'tlsrpt_failures', 'tlsrpt_policy_ids', 'check_results', 'alert_state'].map(
-          (name) => `${db.tablePrefix}${name}`,
-        );
+        const own = [
+          'history',
+          'tlsrpt_settings',
+          'tlsrpt_reports',
+          'tlsrpt_policies',
+          'tlsrpt_failures',
+          'tlsrpt_policy_ids',
+          'check_results',
+          'alert_state',
+        ].map((name) => `${db.tablePrefix}${name}`);
         for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, ...own]) {
           await knex.schema.dropTableIfExists(table);
         }
