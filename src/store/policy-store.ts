@@ -335,16 +335,23 @@ export class PolicyStore {
    * SQLite only, null elsewhere: whether anything was written to the database file since, in
    * one statement that reads no table. `data_version` changes when another connection (another
    * process, another instance) commits; `total_changes()` counts the rows this connection wrote
-   * (the host's own writes, when it shares the plugin's Knex: better-sqlite3 has one connection).
+   * (the host's own writes, when it shares the plugin's Knex: better-sqlite3 has one connection);
+   * `schema_version` changes with any schema change (a table renamed or dropped, columns dropped),
+   * which `total_changes()` does not count when this connection makes it.
    * Equal values mean nothing changed, so the fingerprint's pass over the table is skipped; a new
    * connection starts its count anew, which only makes the fingerprint run once more.
    */
   private async sqliteGate(): Promise<string | null> {
     if (this.db.dialect !== 'sqlite') return null;
+    const k = this.knex;
     const [row] = await this.read<Array<Record<string, unknown>>>(
-      this.knex.select(this.knex.raw('total_changes() AS ??', ['c']), this.knex.raw('(SELECT data_version FROM pragma_data_version()) AS ??', ['v'])),
+      k.select(
+        k.raw('total_changes() AS ??', ['c']),
+        k.raw('(SELECT data_version FROM pragma_data_version()) AS ??', ['v']),
+        k.raw('(SELECT schema_version FROM pragma_schema_version()) AS ??', ['s']),
+      ),
     );
-    return `${textOf(row?.c)}/${textOf(row?.v)}`;
+    return `${textOf(row?.c)}/${textOf(row?.v)}/${textOf(row?.s)}`;
   }
 
   private async loadAliases(): Promise<Map<string, string>> {
