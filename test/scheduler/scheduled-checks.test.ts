@@ -244,6 +244,19 @@ for (const kind of DB_KINDS)
       smtp = await smtpSink();
     });
 
+    it('alerts when failed TLS sessions in the reports rise above the week before', async () => {
+      const day = (back: number) => new Date(clock - back * DAY).toISOString().slice(0, 10);
+      const table = `${server.db.tablePrefix}tlsrpt_policies`;
+      const row = (d: string, failure: number) => ({ report: 1, domain: 'example.org', day: d, policy_type: 'sts', success: 100, failure });
+      await server.db.knex(table).insert([row(day(4), 2), row(day(1), 5)]);
+      clock += 60_000;
+      await server.mtaSts.runScheduledChecks();
+      const last = hook.received[hook.received.length - 1];
+      assert.equal(`${String(last.domain)} ${String(last.condition)}:${String(last.state)}`, 'example.org tls-failures-rising:raised');
+      assert.deepEqual(last.failures, { day: day(1), count: 5, baseline: 2 });
+      assert.match(String(last.text), new RegExp(`gemeldet für ${day(1)}: 5; höchstens 2`));
+    });
+
     it('a self-driving scheduler runs at start and again after its interval, and stops', async () => {
       const runs: number[] = [];
       const scheduler = server.mtaSts.createScheduler({ intervalMs: 1000, onRun: (s) => runs.push(s.checked) });
