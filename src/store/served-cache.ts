@@ -241,6 +241,9 @@ export class ServedCache {
             // Database unreachable: keep the last known good snapshot and retry after a pause
             // rather than on every request.
             this.retryAt = this.now() + Math.min(1000, this.options.ttlMs);
+            // What failed may have changed the tables in ways no fingerprint tells (columns dropped
+            // and restored by the repair): the next renewal after a failure is a full load.
+            if (this.snapshot) this.snapshot.fullAt = Number.NEGATIVE_INFINITY;
             this.onLoadError?.(err);
           },
         )
