@@ -11,6 +11,7 @@ import { figureManyDomains } from './figures/many-domains';
 import { figureMigration } from './figures/migration';
 import { figureReports } from './figures/reports';
 import { figureOverview } from './figures/overview';
+import { figureFleet } from './figures/fleet';
 import { Report } from './lib/report';
 import { dropDatabases } from './lib/data';
 import { Child, killAll, round, start } from './lib/util';
@@ -20,7 +21,7 @@ const RESULTS = join(ROOT, 'bench', 'results.json');
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,overview').split(',').map((s) => s.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,overview').split(',').map((s) => s.trim()));
   const temp = mkdtempSync(join(tmpdir(), 'mta-sts-bench-'));
   const databases: string[] = [];
   const report = new Report({
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     if (only.has('5')) await figure('5', () => figureMigration({ report }));
     if (only.has('6')) await figure('6', () => figureReports({ temp, databases, report }));
     if (only.has('overview')) await figure('overview', () => figureOverview({ temp, databases, report }));
+    if (only.has('7')) await figure('7', () => figureFleet({ temp, databases, report }));
   } finally {
     await cleanup();
   }

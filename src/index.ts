@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { type DnsCheckResult, type DnsChecksOptions } from './check';
-import { MtaStsOptions, resolveOptions } from './options';
+import { MtaStsOptions, resolveOptions, resolveSchedulerOptions } from './options';
+import { Scheduler, runScheduledChecks, type RunSummary } from './scheduler';
 import { POLICY_PATH } from './policy';
 import { MtaStsService } from './service';
 import type { FetchOutcome } from './service/report-fetch';
@@ -28,6 +29,8 @@ export type { IngestResult, ReportsSummary, ReportingView } from './service/repo
 export type { FetchOutcome } from './service/report-fetch';
 export type { ImapOption } from './options';
 export { HttpError } from './web/errors';
+export type { RunSummary, AlertMessage, Condition } from './scheduler';
+export { SIGNATURE_HEADER } from './scheduler';
 
 /** Everything a host mounts or calls. */
 export interface MtaSts {
@@ -73,6 +76,22 @@ export interface MtaSts {
    * polls now. A server that is unreachable is logged and tried again next time.
    */
   readonly reportFetcher: { start(): void; stop(): Promise<void>; runOnce(): Promise<FetchOutcome | null> } | null;
+  /**
+   * One run of the scheduled DNS Checks, for hosts with a scheduler of their own: checks every
+   * domain whose policy is served (`scheduler.concurrency` at once), stores each result, and sends
+   * the alerts due (`alerts`). Rejects only when the database fails.
+   */
+  runScheduledChecks(): Promise<RunSummary>;
+  /**
+   * A scheduler that runs the checks by itself: the first run at `start()`, the next
+   * `intervalMs` after each run ends (default `scheduler.intervalMs`); `stop()` waits for a run in
+   * progress to finish its current page. The options are validated like `scheduler`'s.
+   */
+  createScheduler(options?: { intervalMs?: number; concurrency?: number; onRun?: (summary: RunSummary) => void }): {
+    start(): void;
+    stop(): Promise<void>;
+    readonly lastRun: RunSummary | null;
+  };
   /** Where each router goes, as plugin.json declares it. */
   readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api' | 'tlsrpt'; serves?: string }>;
 }
@@ -131,6 +150,13 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     ingestReportMessage: (raw) => service.reports.ingestMessage(raw),
     pruneReports: () => service.reports.prune(),
     reportFetcher: service.reportFetcher(),
+    runScheduledChecks: () =>
+      runScheduledChecks({ service, alerts: resolved.alerts, concurrency: resolved.scheduler.concurrency, logger: resolved.logger, now: resolved.now }),
+    createScheduler(options = {}) {
+      const { intervalMs, concurrency } = resolveSchedulerOptions({ ...resolved.scheduler, ...options }, 'createScheduler');
+      if (options.onRun !== undefined && typeof options.onRun !== 'function') throw new TypeError('createScheduler: onRun must be a function');
+      return new Scheduler({ service, alerts: resolved.alerts, concurrency, logger: resolved.logger, now: resolved.now }, { intervalMs, onRun: options.onRun });
+    },
     mounts: [
       { path: '/', export: 'wellKnown', serves: POLICY_PATH },
       { path: resolved.adminPath, export: 'admin' },

@@ -2,6 +2,7 @@
 // compile; the i18n tests check that every message keeps the English placeholders.
 // Wording: "Sie"; "Richtlinie" for policy, "sendende Server" for senders, field names as on the tab.
 import type { Catalogue } from './index';
+import { ALERTS_DE } from './alerts-de';
 import { REPORTS_DE } from './reports-de';
 import { OVERVIEW_DE } from './overview-de';
 
@@ -502,4 +503,6 @@ export const de: Catalogue = {
   'dns.https.acme.failed': 'Eingebauter ACME-Client: Die letzte Bestellung ist gescheitert ({reason}); nächster Versuch am {next}',
   'dns.https.acme.skipped': 'Eingebauter ACME-Client: nicht bestellt, {reason}',
   'dns.https.acme.pending': 'Eingebauter ACME-Client: noch nicht bestellt',
+  // ---- Scheduled checks' alerts (./alerts-de.ts) ----
+  ...ALERTS_DE,
 };

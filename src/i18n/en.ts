@@ -3,6 +3,7 @@
 // speaks English, so the DNS Check texts here are also what programs read: change them with care.
 import { PROBLEM_TEXTS } from '../policy/problems';
 import { ERROR_TEXTS } from './error-texts';
+import { ALERTS_EN } from './alerts-en';
 import { REPORTS_EN } from './reports-en';
 import { OVERVIEW_EN } from './overview-en';
 
@@ -465,6 +466,8 @@ export const en = {
   'dns.https.acme.failed': 'Built-in ACME client: the last order failed ({reason}); next attempt on {next}',
   'dns.https.acme.skipped': 'Built-in ACME client: not ordered, {reason}',
   'dns.https.acme.pending': 'Built-in ACME client: not ordered yet',
+  // ---- Scheduled checks' alerts (./alerts-en.ts) ----
+  ...ALERTS_EN,
 } as const;
 
 export type EnglishCatalogue = typeof en;

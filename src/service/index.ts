@@ -41,6 +41,8 @@ import { PolicyStore, type ListQuery, type SaveResult } from '../store/policy-st
 import { ServedCache, type Lookup } from '../store/served-cache';
 import { ReportFetcher, fetchReportsOnce, type FetchOutcome } from './report-fetch';
 import { ReportService } from './reports';
+import { MonitorService } from './monitor';
+import { CheckStore } from '../store/check-store';
 import { ReportStore } from '../store/report-store';
 import { CertificateStore, type CertificateRow } from '../store/certificate-store';
 import { FleetService } from './fleet';
@@ -101,17 +103,30 @@ export interface ServiceDeps {
   imap: ImapSettings | null;
   /** The overview: last DNS Checks, defaults, bulk changes. */
   fleet: FleetService;
+  /** The scheduled checks' data: domains to check, last results, alert states. */
+  monitor: MonitorService;
 }
 
 // Rendered bodies per stored policy object: the cache hands out the same object until the policy
 // changes, so each policy is rendered once, and the DNS Check compares exactly these bytes.
 const bodies = new WeakMap<StoredPolicy, Buffer>();
+// And per content: the body names neither the domain nor the id, so the 100,000 domains of a
+// fleet with a handful of MX sets share a handful of buffers. Bounded: cleared when it grows past
+// what any real fleet has in distinct policies.
+const shared = new Map<string, Buffer>();
+const SHARED_BODIES = 10_000;
 
 /** The policy file's bytes for a served policy. */
 export function policyBody(policy: StoredPolicy): Buffer {
   let buffer = bodies.get(policy);
   if (!buffer) {
-    buffer = Buffer.from(renderPolicy(policy), 'utf8');
+    const key = `${policy.version}|${policy.mode}|${policy.maxAge}|${policy.mx.join(',')}`;
+    buffer = shared.get(key);
+    if (!buffer) {
+      buffer = Buffer.from(renderPolicy(policy), 'utf8');
+      if (shared.size >= SHARED_BODIES) shared.clear();
+      shared.set(key, buffer);
+    }
     bodies.set(policy, buffer);
   }
   return buffer;
@@ -140,6 +155,7 @@ export class MtaStsService {
       (err) => service?.noticeLoadFailure(err),
       ({ ok, durationMs, names }) =>
         ok ? notify(options.observer, 'servedSetLoaded', { durationMs, names }) : notify(options.observer, 'servedSetFailed', { durationMs }),
+      (token, now) => store.servedChanges(token, now, store.commitGapMs),
     );
     const reportStore = new ReportStore(options.knex, options.tablePrefix);
     const lastChecks = new LastCheckStore(options.knex, `${options.tablePrefix}last_checks`);
@@ -158,6 +174,12 @@ export class MtaStsService {
       cache,
       resolver,
       fleet,
+      monitor: new MonitorService({
+        store,
+        checks: new CheckStore(options.knex, options.tablePrefix),
+        reports: reportStore,
+        check: (record, locale) => (service as MtaStsService).checkRecord(record, locale),
+      }),
       reports: new ReportService({
         store: reportStore,
         find: (name) => store.find(name),
@@ -314,6 +336,11 @@ export class MtaStsService {
     const missingColumns = await this.deps.store.missingColumns();
     const names = missingColumns.length === 0 ? await this.deps.cache.servedDomains() : null;
     return { applied, pending, missingColumns, served: names === null ? null : names.length };
+  }
+
+  /** The scheduled checks: domains to check, last results, alert states. */
+  get monitor(): MonitorService {
+    return this.deps.monitor;
   }
 
   /** TLS reporting: the rua setting, report intake (HTTPS and mail) and summaries. */

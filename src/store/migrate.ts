@@ -5,6 +5,7 @@ import * as reportTables from '../../migrations/20261201000100_add_tls_report_ta
 import * as serverTables from '../../migrations/20261201000200_add_server_accounts';
 import * as acmeTables from '../../migrations/20261201000300_add_acme_tables';
 import * as overviewTables from '../../migrations/20261201000400_add_mta_sts_overview_tables';
+import * as checkTables from '../../migrations/20261201000500_add_mta_sts_checks';
 
 /** What every migration may need from the host's configuration. */
 export interface MigrationConfig {
@@ -31,6 +32,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261201000200_add_server_accounts.js', module: serverTables },
   { name: '20261201000300_add_acme_tables.js', module: acmeTables },
   { name: '20261201000400_add_mta_sts_overview_tables.js', module: overviewTables },
+  { name: '20261201000500_add_mta_sts_checks.js', module: checkTables },
 ];
 
 export interface MigrateOptions extends MigrationConfig {

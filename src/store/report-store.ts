@@ -211,6 +211,29 @@ export class ReportStore {
     return rows.map((row: Row) => ({ ...metaOf(row), gzip: Buffer.from(row.report_gz as Uint8Array) }));
   }
 
+  /**
+   * Failed sessions per domain and day within [from, to] (YYYY-MM-DD, UTC), for many domains in one
+   * query: the scheduled checks read a whole batch of domains at once. Domains and days without
+   * reports are absent.
+   */
+  async failuresByDay(domains: readonly string[], from: string, to: string): Promise<Map<string, Map<string, number>>> {
+    const out = new Map<string, Map<string, number>>();
+    if (domains.length === 0) return out;
+    const rows: Array<Record<string, unknown>> = await this.knex(this.tables.policies)
+      .whereIn('domain', [...domains])
+      .whereBetween('day', [from, to])
+      .select('domain', 'day')
+      .sum({ failure: 'failure' })
+      .groupBy('domain', 'day');
+    for (const row of rows) {
+      if (typeof row.domain !== 'string' || typeof row.day !== 'string') continue;
+      const days = out.get(row.domain) ?? new Map<string, number>();
+      days.set(row.day, num(row.failure));
+      out.set(row.domain, days);
+    }
+    return out;
+  }
+
   /** Sums for the reports of `domain` whose first day is within [from, to] (YYYY-MM-DD, UTC). */
   async totals(domain: string, from: string, to: string): Promise<ReportTotals> {
     const { reports, policies, failures } = this.tables;

@@ -1,6 +1,6 @@
 import { within } from '../deadline';
 import type { StoredPolicy } from '../policy';
-import type { ServedPolicies } from './policy-store';
+import type { ServedChanges, ServedPolicies, ServedToken } from './policy-store';
 
 export type Lookup =
   | { status: 'found'; policy: StoredPolicy }
@@ -17,6 +17,16 @@ const TIMED_OUT: unique symbol = Symbol('timed out');
 
 /** peek() renews a snapshot in the background once it is this share of `ttlMs` old. */
 const REFRESH_AHEAD = 0.8;
+
+/**
+ * With `changes`, a snapshot is renewed by reading what changed, and loaded in full only when
+ * that says so, or once this long after its last full load: a safety net for a change the cheap
+ * check cannot see (see PolicyStore.fingerprint), at a cost that does not grow with the traffic.
+ */
+const FULL_RELOAD_MS = 600_000;
+
+/** Before the first load, how long a request waits for it before its name is read directly. */
+const COLD_WAIT_MS = 25;
 
 export interface CacheOptions {
   /** How long a loaded snapshot is trusted before the next request reloads it. */
@@ -37,7 +47,7 @@ export interface CacheOptions {
  * request that finds it expired reads its own domain directly (see `lookupDirect`).
  */
 export class ServedCache {
-  private snapshot: (ServedPolicies & { generation: number; loadedAt: number; loadGeneration: number }) | null = null;
+  private snapshot: (ServedPolicies & { generation: number; loadedAt: number; loadGeneration: number; fullAt: number }) | null = null;
   /** Bumped by every local change. */
   private generation = 0;
   /**
@@ -47,6 +57,12 @@ export class ServedCache {
   private patches: Array<{ generation: number; domain: string; policy: StoredPolicy | null; revision?: number }> = [];
   private reload: { promise: Promise<void>; generation: number; startedAt: number } | null = null;
   private retryAt = 0;
+  /**
+   * The database said the set changed in a way only a full load can follow (the host changed its
+   * tables), and that load is running: the snapshot is known to be out of date, so requests read
+   * their own name directly until it is in, rather than wait for it or be answered from the old set.
+   */
+  private outdated = false;
   /** Successful loads so far: a lookup that saw this change got a confirmed snapshot. */
   private loads = 0;
   /**
@@ -65,6 +81,12 @@ export class ServedCache {
     private readonly onLoadError?: (err: unknown) => void,
     /** Told after each reload that succeeded or failed, with its duration (for metrics). */
     private readonly onLoaded?: (event: { ok: boolean; durationMs: number; names: number }) => void,
+    /**
+     * What changed since a loaded set's token (PolicyStore.servedChanges): when given, a snapshot
+     * is renewed by reading only that, so that keeping it fresh costs in proportion to the changes,
+     * not to the domains.
+     */
+    private readonly changes?: (token: ServedToken, now: number) => Promise<ServedChanges>,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -81,14 +103,22 @@ export class ServedCache {
   }
 
   /**
-   * Once the snapshot has expired (a quiet host: no request for `ttlMs`), reloading the whole set
-   * before answering would make the first request wait in proportion to the number of domains.
-   * Instead this one name is read directly, and the set is renewed in the background. Null when
-   * there is nothing to gain (no snapshot yet, or a reload is already running) or the database
-   * fails: the caller then goes the usual way, with its last-known-good answers.
+   * Before the first load has completed (just started: 100,000 domains take seconds to read), or
+   * once the snapshot has expired (a quiet host: no request for `ttlMs`), loading the whole set
+   * before answering would make the request wait in proportion to the number of domains. Instead
+   * this one name is read directly, and the set is loaded or renewed in the background. Null when
+   * there is nothing to gain (a fresh snapshot, or an expired one whose renewal is already
+   * running) or the database fails: the caller then goes the usual way, with its last-known-good answers.
    */
   private async lookupDirect(domain: string): Promise<Lookup | null> {
-    if (!this.loadOne || !this.snapshot || this.isFresh() || this.reload || this.now() < this.retryAt) return null;
+    if (!this.loadOne || this.now() < this.retryAt) return null;
+    if (this.snapshot && !this.outdated && (this.isFresh() || this.reload)) return null;
+    if (!this.snapshot) {
+      // A small set loads in a moment: wait that long for it rather than read the name apart.
+      void this.refresh();
+      if (this.reload) await within(this.reload.promise, Math.min(this.options.waitMs, COLD_WAIT_MS), () => undefined);
+      if (this.snapshot) return null;
+    }
     const generation = this.generation;
     void this.refresh();
     try {
@@ -124,7 +154,7 @@ export class ServedCache {
    */
   peek(domain: string): StoredPolicy | null {
     const snapshot = this.snapshot;
-    if (snapshot === null || !this.isFresh()) return null;
+    if (snapshot === null || this.outdated || !this.isFresh()) return null;
     if (!this.reload && this.now() - snapshot.loadedAt >= this.options.ttlMs * REFRESH_AHEAD) void this.refresh();
     return snapshot.policies.get(domain) ?? snapshot.policies.get(snapshot.aliases.get(domain) ?? '') ?? null;
   }
@@ -174,11 +204,35 @@ export class ServedCache {
     if (!this.reload || this.reload.generation !== this.generation) {
       const generation = this.generation;
       const startedAt = this.now();
-      const promise = this.load()
+      const base = this.snapshot;
+      const incremental = this.changes && base?.token && startedAt - base.fullAt < FULL_RELOAD_MS ? { changes: this.changes, token: base.token } : null;
+      const work: Promise<{ full: ServedPolicies } | { changed: Extract<ServedChanges, { kind: 'changes' }> }> = incremental
+        ? incremental.changes(incremental.token, startedAt).then((changed) => {
+            if (changed.kind !== 'reload') return { changed };
+            this.outdated = true;
+            return this.load().then((full) => ({ full }));
+          })
+        : this.load().then((full) => ({ full }));
+      const promise = work
         .then(
-          (served) => {
+          (outcome) => {
             // A reload that began before the current snapshot's is older news: drop it.
             if (this.snapshot && generation < this.snapshot.loadGeneration) return;
+            let served: ServedPolicies & { fullAt: number };
+            if ('full' in outcome) {
+              served = { ...outcome.full, fullAt: startedAt };
+              this.outdated = false;
+            } else {
+              // Only what changed, applied to the set in memory (which local saves keep patching).
+              const current = this.snapshot as NonNullable<ServedCache['snapshot']>;
+              for (const [domain, policy] of outcome.changed.policies) apply(current.policies, domain, policy);
+              served = {
+                policies: current.policies,
+                aliases: outcome.changed.aliases ?? current.aliases,
+                token: outcome.changed.token,
+                fullAt: current.fullAt,
+              };
+            }
             // Local saves committed after this reload began may be missing from it.
             for (const patch of this.patches) if (patch.generation > generation) apply(served.policies, patch.domain, patch.policy);
             this.patches = this.patches.filter((patch) => patch.generation > generation);
@@ -195,6 +249,9 @@ export class ServedCache {
             // Database unreachable: keep the last known good snapshot and retry after a pause
             // rather than on every request.
             this.retryAt = this.now() + Math.min(1000, this.options.ttlMs);
+            // What failed may have changed the tables in ways no fingerprint tells (columns dropped
+            // and restored by the repair): the next renewal after a failure is a full load.
+            if (this.snapshot) this.snapshot.fullAt = Number.NEGATIVE_INFINITY;
             this.onLoadError?.(err);
             this.onLoaded?.({ ok: false, durationMs: this.now() - startedAt, names: 0 });
           },

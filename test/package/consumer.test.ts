@@ -59,6 +59,7 @@ describe('the published package, installed into a fresh host app', function () {
       'dist/migrations/20261201000200_add_server_accounts.js',
       'dist/migrations/20261201000300_add_acme_tables.js',
       'dist/migrations/20261201000400_add_mta_sts_overview_tables.js',
+      'dist/migrations/20261201000500_add_mta_sts_checks.js',
       'plugin.json',
       'README.md',
       'LICENSE',
@@ -122,6 +123,7 @@ describe('the published package, installed into a fresh host app', function () {
       '20261201000200_add_server_accounts.js',
       '20261201000300_add_acme_tables.js',
       '20261201000400_add_mta_sts_overview_tables.js',
+      '20261201000500_add_mta_sts_checks.js',
     ]);
     assert.equal(result.put, 200);
     assert.match(result.id, /^\d{14}$/);

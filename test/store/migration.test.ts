@@ -25,6 +25,7 @@ const MIGRATION_NAMES = [
   /^20261201000200_add_server_accounts(\.js)?$/,
   /^20261201000300_add_acme_tables(\.js)?$/,
   /^20261201000400_add_mta_sts_overview_tables(\.js)?$/,
+  /^20261201000500_add_mta_sts_checks(\.js)?$/,
 ];
 
 function assertApplied(names: string[], what: string): void {

@@ -70,6 +70,8 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
           'acme_locks',
           'last_checks',
           'settings',
+          'check_results',
+          'alert_state',
         ].map((name) => `${db.tablePrefix}${name}`);
         for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, ...own]) {
           await knex.schema.dropTableIfExists(table);

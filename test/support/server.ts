@@ -78,6 +78,8 @@ export interface Csrf {
 
 export interface TestServer {
   readonly http: Server;
+  /** The options the plugin was created with (e.g. for a second instance over the same tables). */
+  readonly options: MtaStsOptions;
   readonly app: express.Express;
   readonly mtaSts: MtaSts;
   readonly db: TestDb;
@@ -194,6 +196,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
 
     const self: TestServer = {
       http: server,
+      options: pluginOptions,
       app,
       mtaSts,
       db,

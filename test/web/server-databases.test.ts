@@ -82,6 +82,7 @@ for (const db of ['mariadb', 'postgres'] as const)
         '20261201000200_add_server_accounts.js',
         '20261201000300_add_acme_tables.js',
         '20261201000400_add_mta_sts_overview_tables.js',
+        '20261201000500_add_mta_sts_checks.js',
       ]);
       const row = await server.row('example.org');
       assert.deepEqual(

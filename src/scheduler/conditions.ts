@@ -1,0 +1,57 @@
+// What the scheduled checks alert on, read from the DNS Check's machine codes (never its
+// sentences, which change with the wording and the language), and when an alert is due.
+import type { CheckCode, DnsCheckResult } from '../check';
+
+/** The conditions an alert is about, in the order alerts are sent. */
+export const CONDITIONS = ['policy-unreachable', 'id-mismatch', 'mx-uncovered', 'certificate-expiring', 'tls-failures-rising'] as const;
+export type Condition = (typeof CONDITIONS)[number];
+
+/** One condition found: the codes (or, for the reports, the figures) behind it. */
+export interface Finding {
+  codes: CheckCode[];
+  failures?: { day: string; count: number; baseline: number };
+}
+
+const BY_CODE: ReadonlyArray<[Condition, (code: CheckCode, status: string) => boolean]> = [
+  // An error of the policy check (the stored policy cannot be read, is not served) or of the HTTPS
+  // fetch (connection, certificate, status, media type...): senders cannot get the policy.
+  ['policy-unreachable', (code, status) => status === 'error' && (code.startsWith('policy.') || code.startsWith('https.'))],
+  ['id-mismatch', (code) => code === 'sts-txt.other-id'],
+  ['mx-uncovered', (code) => code === 'mx.uncovered'],
+  ['certificate-expiring', (code) => code === 'https.expiring' || code === 'mx-tls.expiring'],
+];
+
+/** The conditions a DNS Check result shows, with the codes that show each. */
+export function conditionsOf(result: DnsCheckResult): Map<Condition, Finding> {
+  const found = new Map<Condition, Finding>();
+  for (const check of result.checks) {
+    for (const [condition, matches] of BY_CODE) {
+      if (!matches(check.code, check.status)) continue;
+      const finding = found.get(condition) ?? { codes: [] };
+      if (!finding.codes.includes(check.code)) finding.codes.push(check.code);
+      found.set(condition, finding);
+    }
+  }
+  return found;
+}
+
+/** Days of reports before `day` that make the baseline of "rising". */
+export const BASELINE_DAYS = 7;
+
+/**
+ * TLS report failures are rising when the last complete day (`day`, UTC) has more failed sessions
+ * than any of the BASELINE_DAYS days before it: a domain that always has a few failures (one
+ * badly configured sender) is not news every day, a new failure source is.
+ */
+export function failuresRising(perDay: ReadonlyMap<string, number> | undefined, day: string): Finding['failures'] | null {
+  const count = perDay?.get(day) ?? 0;
+  if (count === 0) return null;
+  let baseline = 0;
+  for (let i = 1; i <= BASELINE_DAYS; i++) baseline = Math.max(baseline, perDay?.get(dayBefore(day, i)) ?? 0);
+  return count > baseline ? { day, count, baseline } : null;
+}
+
+/** The UTC day `days` before `day` (YYYY-MM-DD). */
+export function dayBefore(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+}

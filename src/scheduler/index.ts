@@ -1,0 +1,175 @@
+// The scheduled DNS Checks: every domain whose policy is served is checked, its result stored,
+// and an alert sent when a condition appears or recovers (see ./conditions.ts and ./decide.ts).
+// `runScheduledChecks` is one run, for hosts with a scheduler of their own; `Scheduler` runs it
+// every `intervalMs` by itself (the standalone server starts one). Data only through the service.
+import type { Logger } from '../logger';
+import type { AlertOptions } from '../options';
+import type { MtaStsService } from '../service';
+import type { AlertState } from '../service/monitor';
+import { BASELINE_DAYS, conditionsOf, dayBefore, failuresRising, type Condition, type Finding } from './conditions';
+import { decide } from './decide';
+import { alertMessage, channels, type AlertMessage } from './notify';
+
+export { SIGNATURE_HEADER, type AlertMessage } from './notify';
+
+/** Domains per page: the memory of a run is bounded by this many results, whatever the number of domains. */
+const PAGE = 500;
+
+export interface ScheduleDeps {
+  service: MtaStsService;
+  alerts: AlertOptions;
+  concurrency: number;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** What one run did. */
+export interface RunSummary {
+  startedAt: string;
+  finishedAt: string;
+  /** Domains checked. */
+  checked: number;
+  /** Alerts sent (each on at least one channel), and alerts no channel could deliver (retried next run). */
+  alerts: number;
+  failedAlerts: number;
+  /** Whether the run stopped early because the scheduler was stopped. */
+  stopped: boolean;
+}
+
+/** One run over every served domain. Rejects only when the database fails; a domain's check failing is its result. */
+export async function runScheduledChecks(deps: ScheduleDeps, stopped: () => boolean = () => false): Promise<RunSummary> {
+  const { service, alerts, logger } = deps;
+  const monitor = service.monitor;
+  const startedAt = deps.now().toISOString();
+  const summary: RunSummary = { startedAt, finishedAt: startedAt, checked: 0, alerts: 0, failedAlerts: 0, stopped: false };
+  const senders = channels(alerts);
+  try {
+    for (let after: string | null = null; ;) {
+      if (stopped()) {
+        summary.stopped = true;
+        break;
+      }
+      const page = await monitor.servedDomains(after, PAGE);
+      if (page.records.length > 0) {
+        const results = await monitor.checkAll(page.records, alerts.locale, deps.concurrency);
+        await monitor.saveResults(results);
+        summary.checked += results.length;
+        const domains = results.map((r) => r.domain);
+        // The last complete UTC day, and the week before it as the baseline.
+        const day = dayBefore(deps.now().toISOString().slice(0, 10), 1);
+        const failures = await monitor.failuresByDay(domains, dayBefore(day, BASELINE_DAYS), day);
+        const recorded = await monitor.alertStates(domains);
+        const changed: AlertState[] = [];
+        for (const result of results) {
+          const found = conditionsOf(result);
+          const rising = failuresRising(failures.get(result.domain), day);
+          if (rising) found.set('tls-failures-rising', { codes: [], failures: rising } satisfies Finding);
+          const before = recorded.filter((s) => s.domain === result.domain);
+          const { due, next } = decide(result.domain, found, before, deps.now());
+          for (const alert of due) {
+            const message = alertMessage(alert, result.checkedAt, result.checks, alerts.locale);
+            if (await deliver(message, senders, logger)) summary.alerts += 1;
+            else {
+              summary.failedAlerts += 1;
+              // Not delivered: record the check's state but not the alert, so the next run tries again.
+              const state = next.find((s) => s.condition === alert.condition) as AlertState;
+              const old = before.find((s) => s.condition === alert.condition);
+              state.toldRaised = old?.toldRaised ?? false;
+              state.alertedAt = old?.alertedAt ?? null;
+            }
+          }
+          changed.push(...next);
+        }
+        await monitor.saveAlertStates(changed);
+      }
+      if (page.next === null) break;
+      after = page.next;
+    }
+  } finally {
+    for (const sender of senders) sender.close();
+  }
+  summary.finishedAt = deps.now().toISOString();
+  return summary;
+}
+
+/** True when at least one channel took the message (or none is configured); failures are logged. */
+async function deliver(message: AlertMessage, senders: ReturnType<typeof channels>, logger: Logger): Promise<boolean> {
+  if (senders.length === 0) return true;
+  let delivered = false;
+  for (const sender of senders) {
+    try {
+      await sender.send(message);
+      delivered = true;
+    } catch (err) {
+      logger.error(`could not send the ${message.condition} alert of ${message.domain} by ${sender.name}`, err);
+    }
+  }
+  return delivered;
+}
+
+export interface SchedulerOptions {
+  /** Time from the end of one run to the start of the next. */
+  intervalMs: number;
+  /** Called after each run (e.g. for a status page); an exception in it is ignored. */
+  onRun?: (summary: RunSummary) => void;
+}
+
+/** Runs the scheduled checks every `intervalMs`, one run at a time, the first at `start()`. */
+export class Scheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private current: Promise<void> | null = null;
+  private stopping = false;
+  private last: RunSummary | null = null;
+
+  constructor(
+    private readonly deps: ScheduleDeps,
+    private readonly options: SchedulerOptions,
+  ) {}
+
+  /** The summary of the last finished run, or null. */
+  get lastRun(): RunSummary | null {
+    return this.last;
+  }
+
+  /** Starts at once; calling it again while started does nothing. */
+  start(): void {
+    if (this.timer !== null || this.current !== null) return;
+    this.stopping = false;
+    this.tick();
+  }
+
+  /** Stops the timer and waits for a run in progress, which ends after its current page. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.current;
+  }
+
+  private tick(): void {
+    this.timer = null;
+    this.current = runScheduledChecks(this.deps, () => this.stopping)
+      .then(
+        (summary) => {
+          this.last = summary;
+          try {
+            this.options.onRun?.(summary);
+          } catch {
+            // The callback's own failure is not the run's.
+          }
+        },
+        (err: unknown) => this.deps.logger.error('the scheduled DNS Checks failed; next try at the next interval', err),
+      )
+      .finally(() => {
+        this.current = null;
+        // The next run counts from the end of this one: a run longer than the interval never overlaps the next.
+        if (!this.stopping) {
+          this.timer = setTimeout(() => this.tick(), this.options.intervalMs);
+          // A host that ends its other work may exit; the scheduler alone does not keep it running.
+          this.timer.unref();
+        }
+      });
+  }
+}
+
+export type { Condition };

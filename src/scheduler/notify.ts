@@ -1,0 +1,120 @@
+// Sends the scheduled checks' alerts: by mail (SMTP through nodemailer) and by webhook (a JSON
+// POST signed with HMAC-SHA256 over the raw body). Texts in the configured alert language.
+import { createHmac } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import { translator, type MessageKey } from '../i18n';
+import type { AlertOptions } from '../options';
+import type { Condition } from './conditions';
+import type { DueAlert } from './decide';
+
+/** The header carrying `sha256=<hex>`, the HMAC-SHA256 of the raw body under the webhook secret. */
+export const SIGNATURE_HEADER = 'X-MTA-STS-Signature';
+
+const CONDITION_KEYS: Record<Condition, MessageKey> = {
+  'policy-unreachable': 'alert.condition.policyUnreachable',
+  'id-mismatch': 'alert.condition.idMismatch',
+  'mx-uncovered': 'alert.condition.mxUncovered',
+  'certificate-expiring': 'alert.condition.certificateExpiring',
+  'tls-failures-rising': 'alert.condition.tlsFailuresRising',
+};
+
+/** One alert, as the webhook receives it (and the mail says it). */
+export interface AlertMessage {
+  type: 'mta-sts.alert';
+  domain: string;
+  /** A machine name: policy-unreachable, id-mismatch, mx-uncovered, certificate-expiring, tls-failures-rising. */
+  condition: Condition;
+  state: 'raised' | 'recovered';
+  /** The DNS Check's machine codes behind a raised condition (empty for a recovery or the reports). */
+  codes: string[];
+  /** For tls-failures-rising: the day and its failed sessions, and the highest day of the week before. */
+  failures: { day: string; count: number; baseline: number } | null;
+  checkedAt: string;
+  locale: string;
+  subject: string;
+  text: string;
+}
+
+/** The findings' sentences of the check behind an alert, in the alert language: `code → message`. */
+export type Findings = ReadonlyArray<{ code: string; message: string }>;
+
+export function alertMessage(alert: DueAlert, checkedAt: string, findings: Findings, locale: AlertOptions['locale']): AlertMessage {
+  const t = translator(locale);
+  const condition = t.say(CONDITION_KEYS[alert.condition]);
+  const params = { domain: alert.domain, condition, checkedAt };
+  const subject = alert.state === 'raised' ? t.t('alert.subject.raised', params) : t.t('alert.subject.recovered', params);
+  const lines = [alert.state === 'raised' ? t.t('alert.body.raised', params) : t.t('alert.body.recovered', params)];
+  const failures = alert.finding?.failures ?? null;
+  if (alert.state === 'raised' && failures) lines.push('', t.t('alert.body.failures', failures));
+  const codes = alert.state === 'raised' ? (alert.finding?.codes ?? []) : [];
+  const shown = findings.filter((f) => (codes as string[]).includes(f.code));
+  if (shown.length > 0) lines.push('', t.t('alert.body.findings'), ...shown.map((f) => `- ${f.message} (${f.code})`));
+  lines.push('', t.t('alert.body.footer'));
+  return {
+    type: 'mta-sts.alert',
+    domain: alert.domain,
+    condition: alert.condition,
+    state: alert.state,
+    codes,
+    failures,
+    checkedAt,
+    locale,
+    subject,
+    text: lines.join('\n'),
+  };
+}
+
+/** Something that delivers an alert; rejects when it could not. */
+export type Channel = (message: AlertMessage) => Promise<void>;
+
+/** The configured channels: mail, webhook, both or none. */
+export function channels(options: AlertOptions): Array<{ name: 'email' | 'webhook'; send: Channel; close(): void }> {
+  const out: Array<{ name: 'email' | 'webhook'; send: Channel; close(): void }> = [];
+  if (options.email) out.push({ name: 'email', ...mailChannel(options.email) });
+  if (options.webhook) {
+    const webhook = options.webhook;
+    out.push({ name: 'webhook', send: (message) => postWebhook(webhook, message), close: () => undefined });
+  }
+  return out;
+}
+
+function mailChannel(email: NonNullable<AlertOptions['email']>): { send: Channel; close(): void } {
+  const { host, port, secure, user, password } = email.smtp;
+  // Bounded like every other outside call: an SMTP server that stops answering must not hold a run.
+  const transport = nodemailer.createTransport({
+    host,
+    port,
+    secure,
+    auth: user !== null && password !== null ? { user, pass: password } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+  return {
+    send: async (message) => {
+      await transport.sendMail({
+        from: email.from,
+        to: email.to,
+        subject: message.subject,
+        text: message.text,
+        headers: { 'X-MTA-STS-Domain': message.domain, 'X-MTA-STS-Condition': `${message.condition}; ${message.state}` },
+      });
+    },
+    close: () => transport.close(),
+  };
+}
+
+/** The signature header's value for a raw body. */
+function signature(secret: string, body: string | Buffer): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+async function postWebhook(webhook: NonNullable<AlertOptions['webhook']>, message: AlertMessage): Promise<void> {
+  const body = JSON.stringify(message);
+  const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'mta-sts-plugin' };
+  if (webhook.secret !== null) headers[SIGNATURE_HEADER] = signature(webhook.secret, body);
+  const reply = await fetch(webhook.url, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(webhook.timeoutMs) });
+  // The body is not needed; reading it releases the connection.
+  await reply.arrayBuffer().catch(() => undefined);
+  if (!reply.ok) throw new Error(`the webhook answered ${reply.status}`);
+}

@@ -1,0 +1,75 @@
+// The pure parts of the scheduled checks: which codes make which condition, "rising" failures,
+// and when an alert is due.
+import assert from 'node:assert/strict';
+import type { DnsCheckResult } from '../../src';
+import { conditionsOf, failuresRising } from '../../src/scheduler/conditions';
+import { ALERT_GAP_MS, decide } from '../../src/scheduler/decide';
+
+function result(checks: Array<[string, string]>): DnsCheckResult {
+  return {
+    domain: 'example.org',
+    id: null,
+    checkedAt: '2026-12-01T00:00:00.000Z',
+    checks: checks.map(([code, status]) => ({ name: code.split('.')[0], code, status, expected: '', found: '', message: code })),
+  } as DnsCheckResult;
+}
+
+describe('scheduled checks: conditions and decisions', () => {
+  it('maps the check codes to conditions, errors only for an unreachable policy', () => {
+    const found = conditionsOf(
+      result([
+        ['https.failed', 'error'],
+        ['policy.ok', 'ok'],
+        ['sts-txt.other-id', 'error'],
+        ['mx.uncovered', 'error'],
+        ['mx-tls.expiring', 'warning'],
+        ['https.expiring', 'warning'],
+      ]),
+    );
+    assert.deepEqual([...found.keys()].sort(), ['certificate-expiring', 'id-mismatch', 'mx-uncovered', 'policy-unreachable']);
+    assert.deepEqual(found.get('certificate-expiring')?.codes, ['mx-tls.expiring', 'https.expiring']);
+    assert.deepEqual(
+      [
+        ...conditionsOf(
+          result([
+            ['https.disabled', 'info'],
+            ['sts-txt.ok', 'ok'],
+          ]),
+        ).keys(),
+      ],
+      [],
+    );
+  });
+
+  it('calls TLS failures rising when the last day beats every day of the week before', () => {
+    const days = new Map([
+      ['2026-11-24', 3],
+      ['2026-11-30', 2],
+    ]);
+    assert.equal(failuresRising(days, '2026-11-30'), null, 'fewer than a day of the week before');
+    days.set('2026-11-30', 4);
+    assert.deepEqual(failuresRising(days, '2026-11-30'), { day: '2026-11-30', count: 4, baseline: 3 });
+    assert.equal(failuresRising(undefined, '2026-11-30'), null);
+  });
+
+  it('sends at most one alert a day per domain and condition, and the settled state after it', () => {
+    const t0 = new Date('2026-12-01T00:00:00Z');
+    const raised = new Map([['mx-uncovered' as const, { codes: ['mx.uncovered' as const] }]]);
+    const first = decide('example.org', raised, [], t0);
+    assert.deepEqual(
+      first.due.map((a) => a.state),
+      ['raised'],
+    );
+    const later = new Date(t0.getTime() + 3_600_000);
+    const quiet = decide('example.org', new Map(), first.next, later);
+    assert.deepEqual(quiet.due, [], 'the recovery within the day waits');
+    assert.equal(quiet.next[0].raised, false);
+    const nextDay = new Date(t0.getTime() + ALERT_GAP_MS);
+    const recovered = decide('example.org', new Map(), quiet.next, nextDay);
+    assert.deepEqual(
+      recovered.due.map((a) => a.state),
+      ['recovered'],
+    );
+    assert.deepEqual(decide('example.org', new Map(), recovered.next, new Date(nextDay.getTime() + 2 * ALERT_GAP_MS)).due, []);
+  });
+});
