@@ -145,6 +145,13 @@ const SERVER_SOURCES = {
   reportsImapUrl: 'REPORTS_IMAP_URL',
   reportsImapPassword: 'REPORTS_IMAP_PASSWORD',
   reportsImapDone: 'REPORTS_IMAP_DONE',
+  checkIntervalMinutes: 'MTA_STS_CHECK_INTERVAL_MINUTES',
+  alertEmail: 'MTA_STS_ALERT_EMAIL',
+  alertFrom: 'MTA_STS_ALERT_FROM',
+  alertSmtp: 'MTA_STS_ALERT_SMTP',
+  alertWebhook: 'MTA_STS_ALERT_WEBHOOK',
+  alertWebhookSecret: 'MTA_STS_ALERT_WEBHOOK_SECRET',
+  alertLocale: 'MTA_STS_ALERT_LOCALE',
 } as const;
 
 export type ServerFlags = SettingFlags & Partial<Record<keyof typeof SERVER_SOURCES, string | boolean>>;
@@ -173,6 +180,14 @@ export interface ServerSettings extends Settings {
    * validated by it at start); null when REPORTS_IMAP_URL is not set.
    */
   reportsImap: { url: string; password: string; doneMailbox?: string } | null;
+  /** The scheduled DNS Check of every served domain: minutes between runs; 0 switches it off. */
+  checkIntervalMinutes: number;
+  /** Where its alerts go (the plugin's `alerts`, validated by it at start). */
+  alerts: {
+    locale?: 'en' | 'de';
+    email?: { to: string; from?: string; smtp: { host: string; port?: number; secure?: boolean; user?: string; password?: string } };
+    webhook?: { url: string; secret?: string };
+  };
 }
 
 export interface AcmeSettings {
@@ -196,6 +211,54 @@ function isCidr(entry: string): boolean {
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * The scheduled checks and their alerts. The SMTP server is one URL (`smtps://user:password@host:465`,
+ * `smtp://host:587`), from the environment or the config file only, as it may hold a password.
+ */
+function scheduleSettings(pick: (name: keyof typeof SERVER_SOURCES) => string | undefined): Pick<ServerSettings, 'checkIntervalMinutes' | 'alerts'> {
+  const interval = pick('checkIntervalMinutes') ?? '360';
+  if (!/^\d{1,5}$/.test(interval) || Number(interval) > 10080) {
+    throw new ConfigError('checkIntervalMinutes', `must be whole minutes from 0 (off) to 10080 (a week), got "${interval}"`);
+  }
+  const alerts: ServerSettings['alerts'] = {};
+  const locale = pick('alertLocale');
+  if (locale !== undefined) {
+    if (locale !== 'en' && locale !== 'de') throw new ConfigError('alertLocale', `must be en or de, got "${locale}"`);
+    alerts.locale = locale;
+  }
+  const to = pick('alertEmail');
+  const smtpUrl = pick('alertSmtp');
+  if (to !== undefined) {
+    if (smtpUrl === undefined)
+      throw new ConfigError('alertSmtp', 'must be set too (MTA_STS_ALERT_SMTP, e.g. smtps://user:password@mail.example.org:465), since MTA_STS_ALERT_EMAIL is');
+    let url: URL;
+    try {
+      url = new URL(smtpUrl);
+    } catch {
+      throw new ConfigError('alertSmtp', 'must be an smtp:// or smtps:// URL such as smtps://user:password@mail.example.org:465');
+    }
+    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+      throw new ConfigError('alertSmtp', 'must be an smtp:// or smtps:// URL such as smtps://user:password@mail.example.org:465');
+    const from = pick('alertFrom');
+    alerts.email = {
+      to,
+      ...(from ? { from } : {}),
+      smtp: {
+        host: url.hostname,
+        secure: url.protocol === 'smtps:',
+        ...(url.port ? { port: Number(url.port) } : {}),
+        ...(url.username ? { user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : {}),
+      },
+    };
+  }
+  const webhook = pick('alertWebhook');
+  if (webhook !== undefined) {
+    const secret = pick('alertWebhookSecret');
+    alerts.webhook = { url: webhook, ...(secret ? { secret } : {}) };
+  }
+  return { checkIntervalMinutes: Number(interval), alerts };
 }
 
 /** The IMAP mailbox of TLS report mails; its password from the environment or the config file only. */
@@ -310,6 +373,7 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
     ...base,
     acme: acmeSettings(pick, yesNo, list, port, mainPort),
     reportsImap: reportsImapSettings(pick),
+    ...scheduleSettings(pick),
     port: mainPort,
     host: pick('host'),
     metricsPort,

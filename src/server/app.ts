@@ -62,6 +62,9 @@ export interface PanelOptions {
   locale?: MtaStsOptions['locale'];
   /** The plugin's TLS report options (the IMAP mailbox to fetch from, ...), passed as they are. */
   reports?: MtaStsOptions['reports'];
+  /** The scheduled DNS Checks and their alerts, passed to the plugin as they are; the caller starts the scheduler. */
+  scheduler?: MtaStsOptions['scheduler'];
+  alerts?: MtaStsOptions['alerts'];
 }
 
 const ROOT = [join(__dirname, '../../views/server'), join(__dirname, '../../../views/server')].find((dir) => existsSync(join(dir, 'layout.ejs'))) as string;
@@ -198,6 +201,8 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
     dns: options.dnsServers ? { servers: options.dnsServers } : {},
     ...(options.dnsCheck ? { dnsCheck: options.dnsCheck } : {}),
     ...(options.reports ? { reports: options.reports } : {}),
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    ...(options.alerts ? { alerts: options.alerts } : {}),
     // The language switch's choice, else (null) the browser's Accept-Language, as for the demo's own pages.
     locale: options.locale ?? ((req) => chosenLanguage(req)),
     // After a save, back to the demo's own domain page (the plugin redirects there, 303).

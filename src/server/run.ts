@@ -82,6 +82,8 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       dnsServers: settings.dnsServers,
       ...(settings.dnsCheckAllowAddresses.length > 0 ? { dnsCheck: { allowAddresses: settings.dnsCheckAllowAddresses } } : {}),
       ...(settings.reportsImap ? { reports: { imap: settings.reportsImap } } : {}),
+      ...(settings.checkIntervalMinutes > 0 ? { scheduler: { intervalMs: settings.checkIntervalMinutes * 60_000 } } : {}),
+      alerts: settings.alerts,
       secureCookies: settings.secureCookies,
       trustedProxies: settings.trustedProxies,
       authHeader: settings.authHeader,
@@ -97,6 +99,9 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     await listen(server, settings.port, settings.host, 'port');
     // The mailbox of TLS report mails, when one is configured: polled every 5 minutes.
     panel.mtaSts.reportFetcher?.start();
+    // The scheduled DNS Check of every served domain, and its alerts: the first run now.
+    const scheduler = settings.checkIntervalMinutes > 0 ? panel.mtaSts.createScheduler() : null;
+    scheduler?.start();
     if (acme && settings.acme) {
       await listen(acme.https, settings.acme.httpsPort, settings.host, 'httpsPort');
       acme.certs.start();
@@ -139,6 +144,10 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     );
     if (httpsPort !== null)
       out.write(`ACME: certificates for every mta-sts.<domain> with a policy, from ${settings.acme?.directoryUrl}; HTTP on ${port} answers challenges\n`);
+    if (scheduler)
+      out.write(
+        `DNS Check of every served domain every ${settings.checkIntervalMinutes} minutes${settings.alerts.email || settings.alerts.webhook ? ', with alerts' : ''}\n`,
+      );
     if (settings.reportsImap) out.write(`TLS reports fetched from ${settings.reportsImap.url} every 5 minutes\n`);
     log.info({ database: target.display, preset: settings.preset, embedded: settings.embedded, port, httpsPort }, 'started');
 
@@ -149,6 +158,8 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
         await acme?.certs.stop();
         // A poll in progress finishes before the database closes.
         await panel.mtaSts.reportFetcher?.stop();
+        // A run in progress finishes its current page first.
+        await scheduler?.stop();
         const closed = Promise.all([close(server), metricsServer ? close(metricsServer) : Promise.resolve(), acme ? close(acme.https) : Promise.resolve()]);
         // Idle keep-alive connections would hold close() open; in-flight requests are left to finish.
         server.closeIdleConnections();
@@ -174,6 +185,9 @@ async function createPanelNamingSettings(options: Parameters<typeof createPanel>
   } catch (err) {
     if (err instanceof TypeError && err.message.startsWith('options.reports.imap')) {
       throw new ConfigError('reportsImapUrl', `(REPORTS_IMAP_URL) is not usable: ${err.message}`);
+    }
+    if (err instanceof TypeError && err.message.startsWith('options.alerts')) {
+      throw new ConfigError('alerts', `(MTA_STS_ALERT_*) are not usable: ${err.message}`);
     }
     throw err;
   }
