@@ -233,7 +233,6 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
     checkAction: `${base}/dns-check`,
     fillAction: `${base}?fill=mx`,
     historyUrl: `${base}/history`,
-    cacheNotes: state.cacheNotes ?? [],
     // A domain without a policy yet is offered the panel's defaults (a prefill, nothing saved).
     defaultsUrl: policy.id === null ? `${base}?fill=defaults` : null,
     scriptUrl: tabScriptUrl(ctx.options.adminPath, ctx.logger),
@@ -248,6 +247,10 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
         : t.t(!record.valid ? 'tab.status.invalidText' : policy.active && !record.hostActive ? 'tab.status.hostInactiveText' : 'tab.status.inactiveText'),
     },
     policyUrl: url,
+    // What the history says about senders' caches (a retirement's end, how long senders may keep
+    // the current MX list): quiet lines under the status, not notices; the standing notice about
+    // retiring, or the save's own, says what to do.
+    cacheInfo: (state.cacheNotes ?? []).map((n) => n.text),
     ...foldedNotices([...(state.notices ?? []), ...standingNotices(record, t, state)], t),
     afterSave: state.afterSave === true,
     conflict: state.conflict ? conflictView(record, form, t) : null,

@@ -616,7 +616,7 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
       await table.waitFor();
       await showPassingChecks();
       const rows = page.locator('#mta-sts-dns-check tr[data-check]');
-      assert.equal(await rows.count(), 8);
+      assert.equal(await rows.count(), 9);
       const statuses = (await rows.allInnerTexts()).map((row) => STATUS_WORDS.find((word) => new RegExp(`\\t${word}\\t`).test(row)));
       assert.ok(statuses.every(Boolean), `a German status for every check: ${statuses.join(', ')}`);
       assert.match(await table.innerText(), /Es gibt keinen MTA-STS-Eintrag, daher wissen sendende Server nicht/);
