@@ -513,7 +513,7 @@ function observerOption(value: unknown): Observer {
       throw new TypeError(`options.observer.${name} is not a known hook (servedSetLoaded, servedSetFailed, dnsCheck)`);
     if (typeof hook !== 'function') throw new TypeError(`options.observer.${name} must be a function`);
   }
-  return value as Observer;
+  return value;
 }
 
 function loggerOption(value: unknown): Logger {

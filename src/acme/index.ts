@@ -1,4 +1,3 @@
 // The built-in ACME client (issue 11): certificates for mta-sts.<domain> in the standalone server.
 // The server calls createCertificateManager and wires sniCallback and challengeMiddleware.
-export { createCertificateManager, type CertificateManager, type CertificateStatus, type PassSummary } from './manager';
-export type { CertificateManagerOptions } from './options';
+export { createCertificateManager, type CertificateManager } from './manager';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createCertificateManager, type CertificateManagerOptions } from '../../src/acme';
+import { createCertificateManager } from '../../src/acme';
+import type { CertificateManagerOptions } from '../../src/acme/options';
 import type { Logger } from '../../src/logger';
 import { resolveOptions } from '../../src/options';
 import { MtaStsService } from '../../src/service';
