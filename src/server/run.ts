@@ -206,16 +206,22 @@ function close(server: Server | HttpsServer): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** Runs until SIGTERM or SIGINT, then drains and exits 0. */
+/**
+ * Runs until SIGTERM or SIGINT, then drains and exits 0. The handlers are installed before the
+ * server starts, so a signal during start-up (a supervisor stopping it at once) still drains.
+ */
 export async function serveUntilSignalled(settings: ServerSettings): Promise<void> {
-  const running = await startServer(settings);
-  await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      running.stop().then(resolve, resolve);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  let signalled: () => void = () => undefined;
+  const signal = new Promise<void>((resolve) => (signalled = resolve));
+  const onSignal = () => signalled();
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const running = await startServer(settings);
+    await signal;
+    await running.stop().catch(() => undefined);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
 }
