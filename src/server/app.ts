@@ -119,18 +119,18 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   const activeColumn = schema.domainActiveColumn;
   const hasDescription = await knex.schema.hasColumn(table, 'description');
   // The plugin's migrations, the server's tables among them (accounts, sessions, secrets).
-  await MtaStsService.fromOptions(
-    resolveOptions({
-      knex,
-      mailHostname: options.mailHostname,
-      domainTable: table,
-      domainColumn: key,
-      domainActiveColumn: activeColumn,
-      ...(schema.aliasDomains ? { aliasDomains: schema.aliasDomains } : {}),
-      tablePrefix: prefix,
-      logger,
-    }),
-  ).migrate();
+  // Where the plugin finds the domains and keeps its own tables: the same for the migration and the plugin.
+  const storage = {
+    knex,
+    mailHostname: options.mailHostname,
+    domainTable: table,
+    domainColumn: key,
+    domainActiveColumn: activeColumn,
+    ...(schema.aliasDomains ? { aliasDomains: schema.aliasDomains } : {}),
+    tablePrefix: prefix,
+    logger,
+  };
+  await MtaStsService.fromOptions(resolveOptions(storage)).migrate();
   const secrets = `${prefix}server_secrets`;
   const [sessionSecret, loginSecret, tabSecret] = await Promise.all(['session', 'login-csrf', 'tab-csrf'].map((name) => serverSecret(knex, secrets, name)));
   const accounts = new Accounts(knex, `${prefix}users`);
@@ -188,14 +188,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
     return key !== undefined && options.apiKey !== undefined && options.apiKey !== '' && sameSecret(key, options.apiKey);
   };
   const mtaSts = createMtaSts({
-    knex,
-    mailHostname: options.mailHostname,
-    domainTable: table,
-    domainColumn: key,
-    domainActiveColumn: activeColumn,
-    ...(schema.aliasDomains ? { aliasDomains: schema.aliasDomains } : {}),
-    tablePrefix: prefix,
-    logger,
+    ...storage,
     observer: metrics.observer(),
     adminPath: '/mta-sts',
     dns: options.dnsServers ? { servers: options.dnsServers } : {},

@@ -235,16 +235,7 @@ export class PolicyStore {
     const updated = await trx(this.domains.table)
       .where(this.domains.keyColumn, current.key)
       .andWhere(COLUMNS.revision, current.policy.revision)
-      .update({
-        [COLUMNS.active]: policy.active,
-        [COLUMNS.version]: policy.version,
-        [COLUMNS.mode]: policy.mode,
-        [COLUMNS.maxAge]: policy.maxAge,
-        [COLUMNS.mx]: policy.mx.join(','),
-        [COLUMNS.id]: policy.id,
-        [COLUMNS.updatedAt]: policy.updatedAt,
-        [COLUMNS.revision]: policy.revision,
-      });
+      .update(policyColumns(policy));
     if (updated !== 1) return { status: 'conflict', record: current } as const;
     const audit = options.audit ?? { actor: null, source: 'api', origin: null };
     await this.history?.record(
@@ -576,21 +567,7 @@ export class PolicyStore {
   async restore(entries: readonly HistoryEntry[]): Promise<number> {
     let restored = 0;
     for (const entry of entries) {
-      const p = entry.after;
-      restored += await this.read<number>(
-        this.knex(this.domains.table)
-          .where(this.domains.keyColumn, entry.key)
-          .update({
-            [COLUMNS.active]: p.active,
-            [COLUMNS.version]: p.version,
-            [COLUMNS.mode]: p.mode,
-            [COLUMNS.maxAge]: p.maxAge,
-            [COLUMNS.mx]: p.mx.join(','),
-            [COLUMNS.id]: p.id,
-            [COLUMNS.updatedAt]: p.updatedAt,
-            [COLUMNS.revision]: p.revision,
-          }),
-      );
+      restored += await this.read<number>(this.knex(this.domains.table).where(this.domains.keyColumn, entry.key).update(policyColumns(entry.after)));
     }
     return restored;
   }
@@ -656,6 +633,20 @@ function markSaveFailure(err: unknown, outcome: 'not-saved' | 'unknown'): SaveFa
     return Object.assign(new Error(error.message, { cause: err }), { outcome });
   }
   return error;
+}
+
+/** A policy as the plugin's columns hold it: the one mapping a save and a restore write. */
+function policyColumns(policy: HistoryPolicy | StoredPolicy): Row {
+  return {
+    [COLUMNS.active]: policy.active,
+    [COLUMNS.version]: policy.version,
+    [COLUMNS.mode]: policy.mode,
+    [COLUMNS.maxAge]: policy.maxAge,
+    [COLUMNS.mx]: policy.mx.join(','),
+    [COLUMNS.id]: policy.id,
+    [COLUMNS.updatedAt]: policy.updatedAt,
+    [COLUMNS.revision]: policy.revision,
+  };
 }
 
 function historyPolicy(policy: StoredPolicy): HistoryPolicy {
