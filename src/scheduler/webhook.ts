@@ -12,7 +12,8 @@ const WEBHOOK_REPLY_LIMIT = 64 * 1024;
 const WEBHOOK_HEADER_LIMIT = 16 * 1024;
 
 /** Why a webhook delivery failed: the `code` of a WebhookError. */
-type WebhookFailure = 'MTA_STS_WEBHOOK_TIMEOUT' | 'MTA_STS_WEBHOOK_REPLY_TOO_LARGE' | 'MTA_STS_WEBHOOK_STATUS' | 'MTA_STS_WEBHOOK_UNREACHABLE';
+type WebhookFailure =
+  'MTA_STS_WEBHOOK_TIMEOUT' | 'MTA_STS_WEBHOOK_REPLY_TOO_LARGE' | 'MTA_STS_WEBHOOK_BAD_REPLY' | 'MTA_STS_WEBHOOK_STATUS' | 'MTA_STS_WEBHOOK_UNREACHABLE';
 
 class WebhookError extends Error {
   constructor(
@@ -69,7 +70,15 @@ export function postWebhookBody(url: string, headers: Record<string, string>, bo
       reply.on('error', (err) => finish(new WebhookError('MTA_STS_WEBHOOK_UNREACHABLE', `the webhook's reply broke off: ${err.message}`)));
     });
     request.on('error', (err: NodeJS.ErrnoException) =>
-      finish(new WebhookError('MTA_STS_WEBHOOK_UNREACHABLE', `the webhook could not be reached: ${err.code ?? err.message}`)),
+      finish(
+        // node:http's parser codes (HPE_HEADER_OVERFLOW for a head over the limit, HPE_INVALID_...).
+        err.code?.startsWith('HPE_')
+          ? new WebhookError(
+              'MTA_STS_WEBHOOK_BAD_REPLY',
+              `the webhook's reply is not HTTP or its head is longer than ${WEBHOOK_HEADER_LIMIT / 1024} KiB (${err.code})`,
+            )
+          : new WebhookError('MTA_STS_WEBHOOK_UNREACHABLE', `the webhook could not be reached: ${err.code ?? err.message}`),
+      ),
     );
     request.end(body);
   });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { channels, type AlertMessage } from '../../src/scheduler/notify';
 
 const TIMEOUT_MS = 1000;
@@ -137,6 +137,32 @@ describe('alert webhook replies (a hostile receiver on loopback)', function () {
     assert.equal(error?.code, 'MTA_STS_WEBHOOK_TIMEOUT', error?.message);
     assert.ok(ms < TIMEOUT_MS + 1000, `ended after ${ms} ms`);
     assert.ok(await server.allClosed(2000), 'the connection is closed at the timeout');
+  });
+
+  it('refuses a reply head without end (16 KiB at most) and closes the connection', async () => {
+    // Raw: node:http itself would not send a head this size.
+    const raw = createTcpServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\n');
+        const header = `X-Filler: ${'y'.repeat(1000)}\r\n`.repeat(16);
+        const pump = () => {
+          while (!socket.destroyed && socket.write(header));
+          if (!socket.destroyed) socket.once('drain', pump);
+        };
+        pump();
+      });
+    });
+    raw.listen(0, '127.0.0.1');
+    await once(raw, 'listening');
+    try {
+      const { ms, error } = await send(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/hook`);
+      assert.ok(ms < TIMEOUT_MS + 1000, `ended after ${ms} ms`);
+      assert.equal(error?.code, 'MTA_STS_WEBHOOK_BAD_REPLY', error?.message);
+      assert.match(error?.message ?? '', /16 KiB \(HPE_HEADER_OVERFLOW\)/);
+    } finally {
+      raw.close();
+    }
   });
 
   it('takes a short 2xx reply as delivered, and names the status of any other', async () => {
