@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Resolver } from './dns';
 import { LOCALES, type Locale } from './i18n';
 import { consoleLogger, type Logger, type Observer } from './logger';
+import { allowPlaintextOption } from './plaintext';
 import { toALabel } from './policy';
 import { DEFAULT_MAX_SOCKETS } from './limiter';
 import { parseCidrs, type Cidr, type ProbeSettings, type SmtpProbeSettings } from './probes';
@@ -172,19 +173,25 @@ export interface MtaStsOptions {
    * Where the scheduled checks send alerts when a condition appears or recovers: by `email`
    * (SMTP through nodemailer) and/or by `webhook` (a JSON POST, signed with HMAC-SHA256 over the
    * raw body in `X-MTA-STS-Signature: sha256=<hex>` when a `secret` is given), in `locale` ('en' or 'de').
+   * The SMTP password goes only over TLS (`secure`, or STARTTLS required) unless `allowPlaintext` names `host`.
    */
   alerts?: {
     locale?: Locale;
-    email?: { to: string; from?: string; smtp: { host: string; port?: number; secure?: boolean; user?: string; password?: string } };
+    email?: {
+      to: string;
+      from?: string;
+      smtp: { host: string; port?: number; secure?: boolean; user?: string; password?: string; allowPlaintext?: string };
+    };
     webhook?: { url: string; secret?: string; timeoutMs?: number };
   };
 }
 
 /**
  * Report mails fetched from an IMAP mailbox: `url` is `imaps://[user@]host[:port][/mailbox]` (or
- * `imap://`, which upgrades by STARTTLS when offered); `user` and `mailbox` may be given here
- * instead; `doneMailbox` takes stored reports (created when missing; without it they are marked
- * \Seen and stay); polled every `intervalMs` (default 300000).
+ * `imap://`, which must upgrade by STARTTLS: the password is never sent in clear text unless
+ * `allowPlaintext` names the URL's host); `user` and `mailbox` may be given here instead;
+ * `doneMailbox` takes stored reports (created when missing; without it they are marked \Seen and
+ * stay); polled every `intervalMs` (default 300000).
  */
 export interface ImapOption {
   url: string;
@@ -194,14 +201,17 @@ export interface ImapOption {
   doneMailbox?: string | null;
   intervalMs?: number;
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  allowPlaintext?: string;
 }
 
 /** `reports.imap` validated: everything the fetcher needs. */
 export interface ImapSettings {
   host: string;
   port: number;
-  /** True for imaps (TLS from the start); false for imap, which still upgrades by STARTTLS when offered. */
+  /** True for imaps (TLS from the start); false for imap, which upgrades by STARTTLS (required unless allowPlaintext). */
   secure: boolean;
+  /** The server may get the password without TLS when it offers no STARTTLS (its host was named). */
+  allowPlaintext: boolean;
   user: string;
   password: string;
   mailbox: string;
@@ -214,7 +224,11 @@ export interface ImapSettings {
 /** The alert settings after validation. */
 export interface AlertOptions {
   locale: Locale;
-  email: { to: string; from: string; smtp: { host: string; port: number; secure: boolean; user: string | null; password: string | null } } | null;
+  email: {
+    to: string;
+    from: string;
+    smtp: { host: string; port: number; secure: boolean; user: string | null; password: string | null; allowPlaintext: boolean };
+  } | null;
   webhook: { url: string; secret: string | null; timeoutMs: number } | null;
 }
 
@@ -386,7 +400,8 @@ function alertsOption(alerts: Partial<NonNullable<MtaStsOptions['alerts']>>, mai
     if (password !== null && typeof password !== 'string') throw new TypeError('options.alerts.email.smtp.password must be a string');
     if ((user === null) !== (password === null)) throw new TypeError('options.alerts.email.smtp.user and password go together: give both or neither');
     const port = wholeNumber(smtp.port ?? (secure ? 465 : 587), 'alerts.email.smtp.port', 1, 65535);
-    email = { to: e.to, from, smtp: { host: smtp.host, port, secure, user, password } };
+    const allowPlaintext = allowPlaintextOption(smtp.allowPlaintext, smtp.host, 'options.alerts.email.smtp.allowPlaintext');
+    email = { to: e.to, from, smtp: { host: smtp.host, port, secure, user, password, allowPlaintext } };
   }
   let webhook: AlertOptions['webhook'] = null;
   if (alerts.webhook != null) {
@@ -450,10 +465,12 @@ export function imapSettings(value: unknown, prefix: string): ImapSettings {
   const { ca, rejectUnauthorized } = tls as { ca?: unknown; rejectUnauthorized?: unknown };
   if (ca !== undefined && typeof ca !== 'string' && !Buffer.isBuffer(ca)) throw new TypeError(`${prefix}.tls.ca must be PEM text or a Buffer`);
   if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') throw new TypeError(`${prefix}.tls.rejectUnauthorized must be a boolean`);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
   return {
-    host: url.hostname.replace(/^\[|\]$/g, ''),
+    host,
     port: url.port === '' ? (secure ? 993 : 143) : Number(url.port),
     secure,
+    allowPlaintext: allowPlaintextOption(input.allowPlaintext, host, `${prefix}.allowPlaintext`),
     user,
     password,
     mailbox,

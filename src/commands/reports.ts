@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { imapSettings, type ImapSettings } from '../options';
+import { PLAINTEXT_REFUSED } from '../plaintext';
 import type { FetchOutcome } from '../service';
 import { INTAKE_LIMITS, type IngestResult } from '../service/reports';
 import { CliError, EXIT, printJson } from './output';
@@ -57,12 +58,13 @@ export function registerReportCommands(program: Command, withRuntime: WithRuntim
   program
     .command('report-fetch')
     .description(`fetch the unseen TLS report mails of an IMAP mailbox and store them (password from ${IMAP_PASSWORD_ENV} or --password-stdin)`)
-    .requiredOption('--imap <url>', 'imaps://user@host:port/mailbox (imap:// upgrades by STARTTLS when offered)')
+    .requiredOption('--imap <url>', 'imaps://user@host:port/mailbox (imap:// must upgrade by STARTTLS)')
     .option('--done <mailbox>', 'move stored reports there (created when missing); without it they are marked seen and stay')
     .option('--password-stdin', 'read the password from the first line of stdin')
     .option('--ca <file>', 'PEM file of the CA to trust for the IMAP server instead of the system store')
+    .option('--allow-plaintext <host>', 'send the password without TLS when this host (that of --imap) offers no STARTTLS')
     .option('--json', 'print JSON')
-    .action(async (opts: { imap: string; done?: string; passwordStdin?: boolean; ca?: string; json?: boolean }) => {
+    .action(async (opts: { imap: string; done?: string; passwordStdin?: boolean; ca?: string; allowPlaintext?: string; json?: boolean }) => {
       const password = opts.passwordStdin ? await firstLine() : process.env[IMAP_PASSWORD_ENV];
       if (!password) throw new CliError(`give the IMAP password in ${IMAP_PASSWORD_ENV} or on stdin with --password-stdin (never on the command line)`);
       let ca: Buffer | undefined;
@@ -75,14 +77,18 @@ export function registerReportCommands(program: Command, withRuntime: WithRuntim
       }
       let settings: ImapSettings;
       try {
-        settings = imapSettings({ url: opts.imap, password, doneMailbox: opts.done ?? null, tls: ca ? { ca } : {} }, '--imap');
+        settings = imapSettings(
+          { url: opts.imap, password, doneMailbox: opts.done ?? null, tls: ca ? { ca } : {}, allowPlaintext: opts.allowPlaintext },
+          '--imap',
+        );
       } catch (err) {
-        throw new CliError(err instanceof Error ? err.message : String(err));
+        // The option's name as typed on the command line.
+        throw new CliError((err instanceof Error ? err.message : String(err)).replace('--imap.allowPlaintext', '--allow-plaintext'));
       }
       const outcome = await withRuntime(
         ({ service }) =>
           service.fetchReports(settings).catch((err: unknown) => {
-            throw new CliError(`could not fetch from ${settings.host}:${settings.port}: ${imapReason(err)}`);
+            throw new CliError(`could not fetch from ${settings.host}:${settings.port}: ${imapReason(err, settings.host)}`);
           }),
         { probes: false },
       );
@@ -99,8 +105,10 @@ function summary(o: FetchOutcome): string {
 }
 
 /** imapflow's errors say "Command failed" and carry the server's words separately. */
-function imapReason(err: unknown): string {
+function imapReason(err: unknown, host: string): string {
   const e = err as { message?: unknown; responseText?: unknown; authenticationFailed?: unknown; code?: unknown } | null;
+  if (e?.code === PLAINTEXT_REFUSED)
+    return `the server offers no STARTTLS, so the password was not sent: use imaps://, turn on STARTTLS there, or allow plain text with --allow-plaintext ${host}`;
   if (e?.authenticationFailed) return `the server refused the login${typeof e.responseText === 'string' ? ` (${e.responseText})` : ''}`;
   const text = typeof e?.responseText === 'string' ? e.responseText : e?.message;
   return String(text ?? err).split('\n')[0];

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ConfigError } from './errors';
+import { reportsImapSettings, scheduleSettings, type AlertSettings, type ReportsImapSetting } from './mail-settings';
 import { presetSchema, type SchemaMapping } from './presets';
 
 export interface Settings {
@@ -145,10 +146,12 @@ const SERVER_SOURCES = {
   reportsImapUrl: 'REPORTS_IMAP_URL',
   reportsImapPassword: 'REPORTS_IMAP_PASSWORD',
   reportsImapDone: 'REPORTS_IMAP_DONE',
+  reportsImapAllowPlaintext: 'REPORTS_IMAP_ALLOW_PLAINTEXT',
   checkIntervalMinutes: 'MTA_STS_CHECK_INTERVAL_MINUTES',
   alertEmail: 'MTA_STS_ALERT_EMAIL',
   alertFrom: 'MTA_STS_ALERT_FROM',
   alertSmtp: 'MTA_STS_ALERT_SMTP',
+  alertSmtpAllowPlaintext: 'MTA_STS_ALERT_SMTP_ALLOW_PLAINTEXT',
   alertWebhook: 'MTA_STS_ALERT_WEBHOOK',
   alertWebhookSecret: 'MTA_STS_ALERT_WEBHOOK_SECRET',
   alertLocale: 'MTA_STS_ALERT_LOCALE',
@@ -179,15 +182,11 @@ export interface ServerSettings extends Settings {
    * TLS report mails fetched from a mailbox every 5 minutes (the plugin's `reports.imap`,
    * validated by it at start); null when REPORTS_IMAP_URL is not set.
    */
-  reportsImap: { url: string; password: string; doneMailbox?: string } | null;
+  reportsImap: ReportsImapSetting | null;
   /** The scheduled DNS Check of every served domain: minutes between runs; 0 switches it off. */
   checkIntervalMinutes: number;
   /** Where its alerts go (the plugin's `alerts`, validated by it at start). */
-  alerts: {
-    locale?: 'en' | 'de';
-    email?: { to: string; from?: string; smtp: { host: string; port?: number; secure?: boolean; user?: string; password?: string } };
-    webhook?: { url: string; secret?: string };
-  };
+  alerts: AlertSettings;
 }
 
 export interface AcmeSettings {
@@ -211,67 +210,6 @@ function isCidr(entry: string): boolean {
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
-}
-
-/**
- * The scheduled checks and their alerts. The SMTP server is one URL (`smtps://user:password@host:465`,
- * `smtp://host:587`), from the environment or the config file only, as it may hold a password.
- */
-function scheduleSettings(pick: (name: keyof typeof SERVER_SOURCES) => string | undefined): Pick<ServerSettings, 'checkIntervalMinutes' | 'alerts'> {
-  const interval = pick('checkIntervalMinutes') ?? '360';
-  if (!/^\d{1,5}$/.test(interval) || Number(interval) > 10080) {
-    throw new ConfigError('checkIntervalMinutes', `must be whole minutes from 0 (off) to 10080 (a week), got "${interval}"`);
-  }
-  const alerts: ServerSettings['alerts'] = {};
-  const locale = pick('alertLocale');
-  if (locale !== undefined) {
-    if (locale !== 'en' && locale !== 'de') throw new ConfigError('alertLocale', `must be en or de, got "${locale}"`);
-    alerts.locale = locale;
-  }
-  const to = pick('alertEmail');
-  const smtpUrl = pick('alertSmtp');
-  if (to !== undefined) {
-    if (smtpUrl === undefined)
-      throw new ConfigError('alertSmtp', 'must be set too (MTA_STS_ALERT_SMTP, e.g. smtps://user:password@mail.example.org:465), since MTA_STS_ALERT_EMAIL is');
-    let url: URL;
-    try {
-      url = new URL(smtpUrl);
-    } catch {
-      throw new ConfigError('alertSmtp', 'must be an smtp:// or smtps:// URL such as smtps://user:password@mail.example.org:465');
-    }
-    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
-      throw new ConfigError('alertSmtp', 'must be an smtp:// or smtps:// URL such as smtps://user:password@mail.example.org:465');
-    const from = pick('alertFrom');
-    alerts.email = {
-      to,
-      ...(from ? { from } : {}),
-      smtp: {
-        host: url.hostname,
-        secure: url.protocol === 'smtps:',
-        ...(url.port ? { port: Number(url.port) } : {}),
-        ...(url.username ? { user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : {}),
-      },
-    };
-  }
-  const webhook = pick('alertWebhook');
-  if (webhook !== undefined) {
-    const secret = pick('alertWebhookSecret');
-    alerts.webhook = { url: webhook, ...(secret ? { secret } : {}) };
-  }
-  return { checkIntervalMinutes: Number(interval), alerts };
-}
-
-/** The IMAP mailbox of TLS report mails; its password from the environment or the config file only. */
-function reportsImapSettings(pick: (name: keyof typeof SERVER_SOURCES) => string | undefined): ServerSettings['reportsImap'] {
-  const url = pick('reportsImapUrl');
-  if (url === undefined) return null;
-  // Checked here, before the server opens anything; the plugin checks the rest of reports.imap.
-  if (!/^imaps?:\/\/[^\s/]+/i.test(url))
-    throw new ConfigError('reportsImapUrl', `must be an imaps:// or imap:// URL such as imaps://reports@mail.example.org/INBOX, got "${url}"`);
-  const password = pick('reportsImapPassword') ?? '';
-  if (password === '') throw new ConfigError('reportsImapPassword', 'must be set too (REPORTS_IMAP_PASSWORD), since REPORTS_IMAP_URL is');
-  const done = pick('reportsImapDone');
-  return { url, password, ...(done ? { doneMailbox: done } : {}) };
 }
 
 /**

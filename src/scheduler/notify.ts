@@ -4,8 +4,10 @@ import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { translator, type MessageKey } from '../i18n';
 import type { AlertOptions } from '../options';
+import { PlaintextRefusedError } from '../plaintext';
 import type { Condition } from './conditions';
 import type { DueAlert } from './decide';
+import { postWebhookBody } from './webhook';
 
 /** The header carrying `sha256=<hex>`, the HMAC-SHA256 of the raw body under the webhook secret. */
 export const SIGNATURE_HEADER = 'X-MTA-STS-Signature';
@@ -79,26 +81,41 @@ export function channels(options: AlertOptions): Array<{ name: 'email' | 'webhoo
 }
 
 function mailChannel(email: NonNullable<AlertOptions['email']>): { send: Channel; close(): void } {
-  const { host, port, secure, user, password } = email.smtp;
+  const { host, port, secure, user, password, allowPlaintext } = email.smtp;
+  const auth = user !== null && password !== null ? { user, pass: password } : undefined;
+  // A password goes only over TLS: STARTTLS is required (nodemailer sends it even when not
+  // offered, and stops at the refusal) unless the host was named in allowPlaintext. Without a
+  // password, STARTTLS stays opportunistic, as between mail servers.
+  const requireTLS = !secure && auth !== undefined && !allowPlaintext;
   // Bounded like every other outside call: an SMTP server that stops answering must not hold a run.
   const transport = nodemailer.createTransport({
     host,
     port,
     secure,
-    auth: user !== null && password !== null ? { user, pass: password } : undefined,
+    requireTLS,
+    auth,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
   });
   return {
     send: async (message) => {
-      await transport.sendMail({
-        from: email.from,
-        to: email.to,
-        subject: message.subject,
-        text: message.text,
-        headers: { 'X-MTA-STS-Domain': message.domain, 'X-MTA-STS-Condition': `${message.condition}; ${message.state}` },
-      });
+      await transport
+        .sendMail({
+          from: email.from,
+          to: email.to,
+          subject: message.subject,
+          text: message.text,
+          headers: { 'X-MTA-STS-Domain': message.domain, 'X-MTA-STS-Condition': `${message.condition}; ${message.state}` },
+        })
+        .catch((err: unknown) => {
+          // The server answered STARTTLS with a refusal (it does not offer it): no AUTH was sent.
+          const e = err as { code?: unknown; command?: unknown; response?: unknown } | null;
+          if (requireTLS && e?.code === 'ETLS' && e.command === 'STARTTLS' && typeof e.response === 'string') {
+            throw new PlaintextRefusedError('SMTP', host, port, 'alerts.email.smtp.allowPlaintext (MTA_STS_ALERT_SMTP_ALLOW_PLAINTEXT for mta-sts serve)');
+          }
+          throw err;
+        });
     },
     close: () => transport.close(),
   };
@@ -113,8 +130,5 @@ async function postWebhook(webhook: NonNullable<AlertOptions['webhook']>, messag
   const body = JSON.stringify(message);
   const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'mta-sts-plugin' };
   if (webhook.secret !== null) headers[SIGNATURE_HEADER] = signature(webhook.secret, body);
-  const reply = await fetch(webhook.url, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(webhook.timeoutMs) });
-  // The body is not needed; reading it releases the connection.
-  await reply.arrayBuffer().catch(() => undefined);
-  if (!reply.ok) throw new Error(`the webhook answered ${reply.status}`);
+  await postWebhookBody(webhook.url, headers, body, webhook.timeoutMs);
 }

@@ -2,9 +2,10 @@
 // pipeline cannot pipe a message to `ingestReportMessage`: each poll reads the mailbox's unseen
 // messages with imapflow, ingests them, and moves a stored report to the done folder (or marks it
 // \Seen). A message that is not a report is never lost: it stays where it is, flagged and seen.
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { Logger } from '../logger';
 import type { ImapSettings } from '../options';
+import { connectImap } from './imap-connect';
 import { INTAKE_LIMITS, type ReportService } from './reports';
 
 /** Messages read in one poll at most; the rest wait for the next. */
@@ -22,18 +23,7 @@ export interface FetchOutcome {
 /** One poll: connect, ingest every unseen message of the mailbox, file each, log out. Rejects when the server cannot be used. */
 export async function fetchReportsOnce(settings: ImapSettings, reports: ReportService, logger: Logger): Promise<FetchOutcome> {
   const outcome: FetchOutcome = { messages: 0, created: 0, duplicate: 0, refused: 0, failed: 0 };
-  const client = new ImapFlow({
-    host: settings.host,
-    port: settings.port,
-    secure: settings.secure,
-    auth: { user: settings.user, pass: settings.password },
-    tls: { rejectUnauthorized: settings.tls.rejectUnauthorized, ...(settings.tls.ca === undefined ? {} : { ca: settings.tls.ca }) },
-    logger: false,
-    connectionTimeout: 30_000,
-  });
-  // imapflow emits 'error' on socket trouble; unhandled it would end the process.
-  client.on('error', (err: unknown) => logger.warn('IMAP connection error while fetching TLS reports', err));
-  await client.connect();
+  const client = await connectImap(settings, logger);
   try {
     if (settings.doneMailbox !== null) await ensureMailbox(client, settings.doneMailbox);
     const lock = await client.getMailboxLock(settings.mailbox);

@@ -166,4 +166,36 @@ describe('the report-intake and report-fetch commands', function () {
       assert.equal(untrusted.stderr.trim().split('\n').length, 1, untrusted.stderr);
     });
   });
+
+  describe('report-fetch and a server without STARTTLS (Dovecot with ssl = no)', () => {
+    let ca: TestCa;
+    let plain: TestDovecot;
+
+    before(async () => {
+      ca = createTestCa();
+      plain = await startDovecot(ca.issue(['127.0.0.1']), { tls: 'none' });
+    });
+    after(async () => {
+      await plain?.close();
+      ca?.dispose();
+    });
+
+    it('does not send the password (exit 2, one sentence naming --allow-plaintext) unless --allow-plaintext names the host', async () => {
+      const url = `imap://${plain.user}@127.0.0.1:${plain.port}/INBOX`;
+      const env = { MTA_STS_IMAP_PASSWORD: plain.password };
+      const refused = await run([...base, 'report-fetch', '--imap', url], '', env);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.equal(
+        refused.stderr,
+        `mta-sts: could not fetch from 127.0.0.1:${plain.port}: the server offers no STARTTLS, so the password was not sent: ` +
+          'use imaps://, turn on STARTTLS there, or allow plain text with --allow-plaintext 127.0.0.1\n',
+      );
+      const otherHost = await run([...base, 'report-fetch', '--imap', url, '--allow-plaintext', 'mail.example.org'], '', env);
+      assert.equal(otherHost.code, 2);
+      assert.equal(otherHost.stderr, "mta-sts: --allow-plaintext must name the server's host (127.0.0.1) to let its password go without TLS, or be left out\n");
+      const allowed = await run([...base, 'report-fetch', '--imap', url, '--allow-plaintext', '127.0.0.1'], '', env);
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.match(allowed.stderr, /^0 unseen messages/);
+    });
+  });
 });

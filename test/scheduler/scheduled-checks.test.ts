@@ -1,13 +1,15 @@
 // The scheduled DNS Checks end to end: a fake resolver decides what DNS says, a clock decides the
-// time, a loopback SMTP sink and a loopback HTTP server receive the alerts.
+// time, a loopback SMTP sink (without STARTTLS, and without a password: mail goes as between
+// mail servers) and a loopback HTTP server receive the alerts.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createTcpServer, type Server as TcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import type { LookupResult, RecordType, Resolver } from '../../src';
 import { createMtaSts, SIGNATURE_HEADER } from '../../src';
 import { DB_KINDS } from '../support/db';
+import { smtpSink } from '../support/smtp-sink';
 import { createServer, MAIL_HOSTNAME, type TestServer } from '../support/server';
 
 const DAY = 86_400_000;
@@ -37,44 +39,6 @@ function fakeResolver(zones: Map<string, Zone>): Resolver {
       return fail;
     },
   };
-}
-
-/** A minimal SMTP server on loopback that keeps every message it receives. */
-async function smtpSink(): Promise<{ server: TcpServer; port: number; messages: string[] }> {
-  const messages: string[] = [];
-  const server = createTcpServer((socket) => {
-    let buffer = '';
-    let data = false;
-    socket.write('220 sink ESMTP\r\n');
-    socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      for (;;) {
-        if (data) {
-          const end = buffer.indexOf('\r\n.\r\n');
-          if (end < 0) return;
-          messages.push(buffer.slice(0, end));
-          buffer = buffer.slice(end + 5);
-          data = false;
-          socket.write('250 queued\r\n');
-          continue;
-        }
-        const eol = buffer.indexOf('\r\n');
-        if (eol < 0) return;
-        const line = buffer.slice(0, eol).toUpperCase();
-        buffer = buffer.slice(eol + 2);
-        if (line.startsWith('EHLO') || line.startsWith('HELO')) socket.write('250-sink\r\n250 8BITMIME\r\n');
-        else if (line === 'DATA') {
-          data = true;
-          socket.write('354 go on\r\n');
-        } else if (line === 'QUIT') socket.end('221 bye\r\n');
-        else socket.write('250 ok\r\n');
-      }
-    });
-    socket.on('error', () => undefined);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, port: (server.address() as AddressInfo).port, messages };
 }
 
 /** An HTTP server on loopback that accepts a POST only with a valid signature. */
@@ -276,6 +240,11 @@ for (const kind of DB_KINDS)
       assert.throws(() => createMtaSts({ ...base, scheduler: { intervalMs: 10 } }), /options\.scheduler\.intervalMs must be a whole number/);
       assert.throws(() => createMtaSts({ ...base, alerts: { email: { to: 'nobody', smtp: { host: 'localhost' } } } }), /options\.alerts\.email\.to/);
       assert.throws(() => createMtaSts({ ...base, alerts: { webhook: { url: 'ftp://x' } } }), /options\.alerts\.webhook\.url/);
+      const smtp = { host: 'mail.example.org', user: 'alerts', password: 'secret', allowPlaintext: 'other.example.org' };
+      assert.throws(
+        () => createMtaSts({ ...base, alerts: { email: { to: 'admin@example.org', smtp } } }),
+        /options\.alerts\.email\.smtp\.allowPlaintext must name the server's host \(mail\.example\.org\)/,
+      );
       assert.throws(() => createMtaSts({ ...base, alerts: { webhook: { url: 'https://x.example', secret: 'short' } } }), /options\.alerts\.webhook\.secret/);
       assert.throws(() => createMtaSts({ ...base, alerts: { locale: 'fr' as 'en' } }), /options\.alerts\.locale/);
       assert.throws(() => server.mtaSts.createScheduler({ concurrency: 0 }), /createScheduler\.concurrency must be a whole number/);

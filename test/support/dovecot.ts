@@ -1,6 +1,7 @@
 // A real IMAP server for tests: Debian's Dovecot (`dovecot-imapd`), started on loopback with a
 // throwaway configuration in a temp dir (its own base, state, log and maildirs), one passwd-file
-// user, and IMAPS with a certificate of the test CA. Stopped and removed by close().
+// user, and IMAPS with a certificate of the test CA (or, by `tls`, plain IMAP offering STARTTLS,
+// or plain IMAP without any TLS). Stopped and removed by close().
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -45,7 +46,15 @@ function accepts(port: number): Promise<boolean> {
 /** Dovecot runs its login and mail processes as `nobody` (it refuses root for them); the mail home is nobody's. */
 const NOBODY = { uid: 65534, gid: 65534 };
 
-export async function startDovecot(certificate: Issued): Promise<TestDovecot> {
+/**
+ * How the server speaks TLS on its one port: `implicit` is IMAPS; `starttls` is IMAP offering
+ * STARTTLS; `none` is IMAP without TLS (ssl = no, so no STARTTLS in its capabilities), which
+ * accepts a LOGIN in clear text.
+ */
+export type DovecotTls = 'implicit' | 'starttls' | 'none';
+
+export async function startDovecot(certificate: Issued, options: { tls?: DovecotTls } = {}): Promise<TestDovecot> {
+  const mode = options.tls ?? 'implicit';
   const dir = mkdtempSync(join(tmpdir(), 'mta-sts-dovecot-'));
   chmodSync(dir, 0o755);
   const mail = join(dir, 'mail');
@@ -69,7 +78,8 @@ default_internal_user = nobody
 default_internal_group = nogroup
 default_login_user = nobody
 first_valid_uid = 1
-ssl = required
+ssl = ${mode === 'none' ? 'no' : mode === 'starttls' ? 'yes' : 'required'}
+disable_plaintext_auth = ${mode === 'none' ? 'no' : 'yes'}
 ssl_cert = <${dir}/cert.pem
 ssl_key = <${dir}/key.pem
 auth_mechanisms = plain login
@@ -85,11 +95,12 @@ userdb {
 service imap-login {
   chroot =
   inet_listener imap {
-    port = 0
+    address = 127.0.0.1
+    port = ${mode === 'implicit' ? 0 : port}
   }
   inet_listener imaps {
     address = 127.0.0.1
-    port = ${port}
+    port = ${mode === 'implicit' ? port : 0}
     ssl = yes
   }
 }
