@@ -16,7 +16,7 @@ export const OUTAGE_CODE = 'database-unavailable';
 
 /** True when `err` means the database cannot answer now, as opposed to a bug. */
 export function isOutage(err: unknown): boolean {
-  return err instanceof StoreFailure ? err.unavailable : isDatabaseUnavailable(err);
+  return err instanceof StoreFailure || isDatabaseUnavailable(err);
 }
 
 /** The driver's error code of a failure, or its class name: what may be logged of it. */
@@ -44,10 +44,13 @@ export function outageHandler(options: OutageOptions): ErrorRequestHandler {
     return jsonPaths.some((prefix) => path === prefix || path.startsWith(`${prefix}/`)) || req.accepts(['html', 'json']) === 'json';
   };
   return (err, req, res, next) => {
+    // After the answer has started (express-session's save or destroy at its end failed): nothing
+    // is left to answer, and a page rendered now would throw.
+    if (res.headersSent) {
+      options.logger.warn(`${req.method} ${req.path} failed after its answer had started`, { code: 'after-answer', driverCode: failureCode(err) });
+      return;
+    }
     if (!isOutage(err)) return next(err);
-    // After the answer has started (express-session's save or destroy at its end failed): the
-    // store has logged it, and there is nothing left to answer.
-    if (res.headersSent) return;
     options.logger.warn(`${req.method} ${req.path}: database unavailable`, { code: OUTAGE_CODE, driverCode: failureCode(err) });
     res.status(503).set({ 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S), 'Cache-Control': 'no-store' });
     if (program(req)) {

@@ -6,7 +6,6 @@ import session from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Knex } from 'knex';
 import type { Logger } from '../logger';
-import { isDatabaseUnavailable } from '../service';
 import { USERNAME } from './accounts';
 
 declare module 'express-session' {
@@ -109,13 +108,14 @@ class DeadlineError extends Error {
 
 /**
  * A session store call that failed, told without the driver's message (it quotes the SQL, session
- * id included): the operation and the driver's error code only, and whether the database was
- * unavailable (a 503 then, not a 500).
+ * id included): the operation and the driver's error code only. It is always a database outage
+ * for the request (503): the store's statements are fixed and its table is checked at start, so
+ * when one fails the database failed, whatever words the driver chose (mysql2's "connection is in
+ * closed state" has no code). The driver code in the log tells the operator which failure it was.
  */
 export class StoreFailure extends Error {
   readonly code = 'MTA_STS_SESSION_STORE';
   readonly driverCode: string;
-  readonly unavailable: boolean;
 
   constructor(operation: StoreOperation, err: unknown) {
     const code = (err as { code?: unknown } | null)?.code;
@@ -123,7 +123,6 @@ export class StoreFailure extends Error {
     super(`the session store's ${operation} failed (${driverCode})`);
     this.name = 'StoreFailure';
     this.driverCode = driverCode;
-    this.unavailable = isDatabaseUnavailable(err);
   }
 }
 
@@ -189,16 +188,23 @@ export class Sessions {
   id(req: Request): string {
     const proxied = this.proxyUser(req);
     if (proxied) return `proxy:${proxied}`;
-    return req.session?.user ? req.sessionID : '';
+    return req.session?.user && req.sessionID ? req.sessionID : '';
   }
 
   /** A new session id for the login (no fixation), saved before the redirect. */
   start(req: Request, user: string): Promise<void> {
+    // A login the store could not keep is forgotten for this request: no cookie for a session
+    // that is not stored, and no second attempt to save it when the response ends.
+    const fail = (err: unknown, reject: (err: Error) => void) => {
+      Reflect.deleteProperty(req, 'session');
+      Reflect.deleteProperty(req, 'sessionID');
+      reject(err as Error);
+    };
     return new Promise((resolve, reject) =>
       req.session.regenerate((err) => {
-        if (err) return reject(err as Error);
+        if (err) return fail(err, reject);
         req.session.user = user;
-        req.session.save((saveErr) => (saveErr ? reject(saveErr as Error) : resolve()));
+        req.session.save((saveErr) => (saveErr ? fail(saveErr, reject) : resolve()));
       }),
     );
   }
