@@ -94,7 +94,15 @@ class SafeStore extends ConnectSessionKnexStore {
     } finally {
       clearTimeout(timer);
     }
-    done(outcome.err, outcome.value);
+    try {
+      done(outcome.err, outcome.value);
+    } catch (err) {
+      // express-session ignores the returned promise: a throw here would be an unhandled rejection.
+      this.logger.error(`session store ${operation}: its callback threw`, {
+        code: 'MTA_STS_SESSION_CALLBACK',
+        errorName: err instanceof Error ? err.name : typeof err,
+      });
+    }
     return outcome.value;
   }
 }
