@@ -39,15 +39,34 @@ export function parseDatabaseUrl(url: string, setting = 'database'): DatabaseTar
   return { client, connection, display: safe.href };
 }
 
-/** A Knex instance for a database URL; SQLite's folder is created when missing. */
-export function openDatabase(url: string, setting = 'database'): { knex: Knex; target: DatabaseTarget } {
+/**
+ * A Knex instance for a database URL; SQLite's folder is created when missing. `sqliteBusyMs`:
+ * how long a SQLite statement waits for another process's lock (better-sqlite3 waits
+ * synchronously, holding the whole process; its default is 5 s).
+ */
+export function openDatabase(
+  url: string,
+  setting = 'database',
+  options: { sqliteBusyMs?: number; log?: Knex.Config['log'] } = {},
+): { knex: Knex; target: DatabaseTarget } {
+  const log = options.log ? { log: options.log } : {};
   const { client, connection, display } = parseDatabaseUrl(url, setting);
   if (client === 'better-sqlite3') {
     const filename = (connection as { filename: string }).filename;
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-    return { knex: knexFactory({ client, connection, useNullAsDefault: true }), target: { client, display } };
+    const busyMs = options.sqliteBusyMs;
+    const pool: Knex.PoolConfig | undefined =
+      busyMs === undefined
+        ? undefined
+        : {
+            afterCreate(raw: { pragma(source: string): unknown }, done: (err: Error | null, raw: unknown) => void) {
+              raw.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyMs))}`);
+              done(null, raw);
+            },
+          };
+    return { knex: knexFactory({ client, connection, useNullAsDefault: true, ...(pool ? { pool } : {}), ...log }), target: { client, display } };
   }
-  return { knex: knexFactory({ client, connection, pool: { min: 0, max: 10 } }), target: { client, display } };
+  return { knex: knexFactory({ client, connection, pool: { min: 0, max: 10 }, ...log }), target: { client, display } };
 }
 
 /**

@@ -19,6 +19,7 @@ import { chosenLanguage, demoLanguage, sayer, setLanguage } from './i18n';
 import { migrateHost, seedDomains } from './host-schema';
 import { LOGIN_FAILURES, LOGIN_WINDOW_MS, LoginLimiter, createPanelCsrf } from './login-guard';
 import { Metrics } from './metrics';
+import { outageHandler } from './outage';
 import { serverSecret } from './secrets';
 import { Sessions } from './sessions';
 
@@ -233,10 +234,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   });
   // The policy file first: the stale static file in public/ must never be served again.
   app.use(mtaSts.wellKnown);
-  app.get(
-    '/healthz',
-    healthHandler(knex, () => metrics.servedSetAge()),
-  );
+  app.get('/healthz', healthHandler(knex, `${prefix}sessions`, metrics));
   if (options.metricsOnApi) {
     app.get('/metrics', (req, res, next) => {
       if (!validApiKey(req)) return res.status(req.get('x-api-key') === undefined ? 401 : 403).json({ error: 'an X-API-Key is required for /metrics' });
@@ -368,6 +366,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   app.use((req, res) => {
     res.status(404).send(page(req, res, 'Not found', '<p>There is no such page.</p>'));
   });
+  app.use(outageHandler({ logger, page, jsonPaths: mtaSts.mounts.filter((m) => m.export === 'api' || m.export === 'tlsrpt').map((m) => m.path) }));
   app.use((err: unknown, req: Request, res: Response, _next: () => void) => {
     if ((err as { code?: string } | null)?.code === 'EBADCSRFTOKEN') {
       // The login or logout form without a valid token: another site's form, or an old page.

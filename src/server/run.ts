@@ -13,6 +13,16 @@ import type { Server as HttpsServer } from 'node:https';
 import { createAcmeParts } from './acme';
 import { createPanel } from './app';
 import { Metrics } from './metrics';
+import { failureCode, isOutage } from './outage';
+import { installProcessGuard } from './process-guard';
+
+/**
+ * How long the server's statements wait for another process's lock on a SQLite file (the CLI, a
+ * backup). better-sqlite3 waits synchronously: with its default of 5 s, every request carrying a
+ * login cookie held the whole process, the policy file too, for 5 s while the file was locked.
+ * 100 ms outlasts another writer's commit; the plugin uses the same bound for its statements.
+ */
+const SQLITE_BUSY_MS = 100;
 
 /** Request ids we accept from a proxy as they are; anything else gets a fresh one. */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -24,9 +34,17 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** The plugin's logger, fed into pino: the plugin's messages land in the same structured log. */
+/**
+ * The plugin's logger, fed into pino: the plugin's messages land in the same structured log. A
+ * database that does not answer is not a bug: its error is logged without a stack trace (one per
+ * failed request would bury the log during an outage), with its code and first line.
+ */
 function pluginLogger(log: pino.Logger): Logger {
-  const detail = (value: unknown) => (value instanceof Error ? { err: value } : value === undefined ? {} : { detail: value });
+  const outage = (err: Error) => ({
+    failure: { type: err.name, code: failureCode(err), message: err.message.split('\n')[0].slice(0, 500) },
+  });
+  const detail = (value: unknown) =>
+    value instanceof Error ? (isOutage(value) ? outage(value) : { err: value }) : value === undefined ? {} : { detail: value };
   return {
     error: (message, value) => log.error(detail(value), message),
     warn: (message, value) => log.warn(detail(value), message),
@@ -34,10 +52,27 @@ function pluginLogger(log: pino.Logger): Logger {
   };
 }
 
+/**
+ * Knex's own messages (a connection lost, an acquire that failed) into the structured log: one
+ * line each, without the stack trace Knex prints to the console by default.
+ */
+function knexLog(log: pino.Logger): NonNullable<Parameters<typeof openDatabase>[2]>['log'] {
+  const line = (message: unknown) =>
+    String(message instanceof Error ? `${message.name}: ${message.message}` : message)
+      .split('\n')[0]
+      .slice(0, 200);
+  return {
+    warn: (message: unknown) => log.warn({ code: 'MTA_STS_KNEX' }, line(message)),
+    error: (message: unknown) => log.error({ code: 'MTA_STS_KNEX' }, line(message)),
+    deprecate: (method: unknown, alternative: unknown) => log.warn({ code: 'MTA_STS_KNEX' }, `${String(method)} is deprecated: ${String(alternative)}`),
+    debug: () => undefined,
+  };
+}
+
 export async function startServer(settings: ServerSettings, out: NodeJS.WritableStream = process.stdout): Promise<RunningServer> {
   // JSON lines on stdout; secrets never reach it: the request serializer keeps no headers, no bodies.
   const log = pino({ level: settings.logLevel, base: { service: 'mta-sts' } });
-  const { knex, target } = openDatabase(settings.database);
+  const { knex, target } = openDatabase(settings.database, 'database', { sqliteBusyMs: SQLITE_BUSY_MS, log: knexLog(log) });
   try {
     await checkConnection(knex, target);
     const { domainTable } = settings.schema;
@@ -70,6 +105,9 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      // A 5xx is logged with its status, not with the error pino-http makes up for it (a stack
+      // trace of pino-http itself) nor a route's error, whose message may quote SQL and its values.
+      customErrorObject: (_req, _res, _err, val: { res?: unknown; responseTime?: unknown }) => ({ res: val.res, responseTime: val.responseTime }),
     });
     const panel = await createPanelNamingSettings({
       knex,
@@ -150,6 +188,8 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       );
     if (settings.reportsImap) out.write(`TLS reports fetched from ${settings.reportsImap.url} every 5 minutes\n`);
     log.info({ database: target.display, preset: settings.preset, embedded: settings.embedded, port, httpsPort }, 'started');
+    // From now on no dependency's rejection or throwing callback ends the process (see process-guard.ts).
+    const removeGuard = installProcessGuard(log);
 
     let stopping: Promise<void> | null = null;
     const stop = () =>
@@ -168,6 +208,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
         clearTimeout(timer);
         panel.close();
         await knex.destroy();
+        removeGuard();
         log.info('stopped');
         log.flush();
       })());

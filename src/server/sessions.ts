@@ -17,8 +17,18 @@ declare module 'express-session' {
 export const SESSION_LIFETIME_MS = 8 * 3600 * 1000;
 
 /**
- * The store, with `touch` made safe: connect-session-knex's touch rejects when the database is
- * gone, and express-session does not catch it (an unhandled rejection would end the process).
+ * The longest a request waits on the session store. Its queries go through the host's pool with
+ * no deadline of their own: on a black-holed network one would wait for TCP to give up (minutes).
+ */
+export const SESSION_STORE_DEADLINE_MS = 5000;
+
+/**
+ * The store, with every call made safe. connect-session-knex's get/set/destroy call back with the
+ * error and then reject with it too, and its touch only rejects; express-session reads only the
+ * callback, so each rejection was unhandled and ended the process while the database was away
+ * (the policy file with it). Here each call is bounded by a deadline, never rejects, and calls
+ * back once with a StoreFailure: Knex's error message holds the failing SQL with the session id
+ * inlined, which must reach neither a log nor a page.
  */
 class SafeStore extends ConnectSessionKnexStore {
   constructor(
@@ -27,13 +37,100 @@ class SafeStore extends ConnectSessionKnexStore {
   ) {
     super(options);
   }
-  override async touch(sid: string, sess: session.SessionData, callback?: () => void): Promise<void> {
+
+  override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): Promise<session.SessionData | null> {
+    return this.guard(
+      'get',
+      () => super.get(sid, () => undefined),
+      null,
+      (err, value) => callback(err, value),
+    );
+  }
+
+  override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): Promise<void> {
+    return this.guard(
+      'set',
+      () => super.set(sid, sess, () => undefined),
+      undefined,
+      (err) => callback?.(err ?? undefined),
+    );
+  }
+
+  override destroy(sid: string, callback?: (err?: unknown) => void): Promise<number> {
+    return this.guard(
+      'destroy',
+      () => super.destroy(sid, () => undefined),
+      0,
+      (err) => callback?.(err ?? undefined),
+    );
+  }
+
+  /** A failed touch only shortens a session's life: logged, never passed on (express-session ignores it). */
+  override touch(sid: string, sess: session.SessionData, callback?: () => void): Promise<void> {
+    return this.guard(
+      'touch',
+      () => super.touch(sid, sess),
+      undefined,
+      () => callback?.(),
+    );
+  }
+
+  /** Runs one store call within the deadline; its outcome goes to `done` exactly once, outside the try. */
+  private async guard<T>(operation: StoreOperation, call: () => Promise<T>, fallback: T, done: (err: StoreFailure | null, value: T) => void): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new StoreFailure(operation, new DeadlineError())), SESSION_STORE_DEADLINE_MS);
+    });
+    const running = call();
+    // After the deadline has answered, a late failure of the query has nobody waiting for it.
+    running.catch(() => undefined);
+    let outcome: { err: StoreFailure | null; value: T };
     try {
-      await super.touch(sid, sess);
+      outcome = { err: null, value: await Promise.race([running, deadline]) };
     } catch (err) {
-      this.logger.warn('session touch failed (database unavailable?)', err instanceof Error ? err.message : err);
+      const failure = err instanceof StoreFailure ? err : new StoreFailure(operation, err);
+      this.logger.warn(`session store ${operation} failed`, { code: failure.code, driverCode: failure.driverCode });
+      outcome = { err: failure, value: fallback };
+    } finally {
+      clearTimeout(timer);
     }
-    callback?.();
+    try {
+      done(outcome.err, outcome.value);
+    } catch (err) {
+      // express-session ignores the returned promise: a throw here would be an unhandled rejection.
+      this.logger.error(`session store ${operation}: its callback threw`, {
+        code: 'MTA_STS_SESSION_CALLBACK',
+        errorName: err instanceof Error ? err.name : typeof err,
+      });
+    }
+    return outcome.value;
+  }
+}
+
+type StoreOperation = 'get' | 'set' | 'destroy' | 'touch';
+
+/** The store did not answer in time: the same code as the plugin's own deadline, so an outage. */
+class DeadlineError extends Error {
+  readonly code = 'MTA_STS_DB_DEADLINE';
+}
+
+/**
+ * A session store call that failed, told without the driver's message (it quotes the SQL, session
+ * id included): the operation and the driver's error code only. It is always a database outage
+ * for the request (503): the store's statements are fixed and its table is checked at start, so
+ * when one fails the database failed, whatever words the driver chose (mysql2's "connection is in
+ * closed state" has no code). The driver code in the log tells the operator which failure it was.
+ */
+export class StoreFailure extends Error {
+  readonly code = 'MTA_STS_SESSION_STORE';
+  readonly driverCode: string;
+
+  constructor(operation: StoreOperation, err: unknown) {
+    const code = (err as { code?: unknown } | null)?.code;
+    const driverCode = typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? code : 'unknown';
+    super(`the session store's ${operation} failed (${driverCode})`);
+    this.name = 'StoreFailure';
+    this.driverCode = driverCode;
   }
 }
 
@@ -68,7 +165,7 @@ export class Sessions {
     // The table comes from the migration; this promise only fails when it is missing, which the start checks.
     this.store.ready.catch(() => undefined);
     const secure = options.secure === true;
-    this.middleware = session({
+    const middleware = session({
       name: secure ? '__Host-mta-sts.sid' : 'mta-sts.sid',
       secret: options.secret,
       store: this.store,
@@ -78,6 +175,14 @@ export class Sessions {
       unset: 'destroy',
       cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, path: '/', maxAge: SESSION_LIFETIME_MS },
     });
+    this.middleware = (req, res, next) =>
+      middleware(req, res, (err?: unknown) => {
+        // A session that could not be loaded is forgotten for this request: express-session would
+        // otherwise destroy it when the response ends (unset 'destroy' with no req.session), and
+        // that delete, queued while the database was away, logged the user out once it was back.
+        if (err) Reflect.deleteProperty(req, 'sessionID');
+        next(err);
+      });
   }
 
   /** The logged-in user: the trusted proxy's header, else the session's, else null. */
@@ -91,16 +196,23 @@ export class Sessions {
   id(req: Request): string {
     const proxied = this.proxyUser(req);
     if (proxied) return `proxy:${proxied}`;
-    return req.session?.user ? req.sessionID : '';
+    return req.session?.user && req.sessionID ? req.sessionID : '';
   }
 
   /** A new session id for the login (no fixation), saved before the redirect. */
   start(req: Request, user: string): Promise<void> {
+    // A login the store could not keep is forgotten for this request: no cookie for a session
+    // that is not stored, and no second attempt to save it when the response ends.
+    const fail = (err: unknown, reject: (err: Error) => void) => {
+      Reflect.deleteProperty(req, 'session');
+      Reflect.deleteProperty(req, 'sessionID');
+      reject(err as Error);
+    };
     return new Promise((resolve, reject) =>
       req.session.regenerate((err) => {
-        if (err) return reject(err as Error);
+        if (err) return fail(err, reject);
         req.session.user = user;
-        req.session.save((saveErr) => (saveErr ? reject(saveErr as Error) : resolve()));
+        req.session.save((saveErr) => (saveErr ? fail(saveErr, reject) : resolve()));
       }),
     );
   }
