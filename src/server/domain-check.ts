@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { HttpError, type DnsCheckResult, type MtaSts } from '../index';
 import { CATALOGUES, format, type Locale, type MessageKey } from '../i18n';
 
-export interface ListCheck {
+interface ListCheck {
   status: 200 | 429;
   /** Null when the check could not be run (the list says so) or was refused. */
   result: DnsCheckResult | null;

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors';
 import type { DatabaseTarget } from '../config/database';
 
-export const PASSWORD_FILE = 'initial-admin-password';
+const PASSWORD_FILE = 'initial-admin-password';
 
 /** Beside the SQLite database (the server's data directory), else in the working directory (the service's state directory). */
 export function passwordFilePath(target: DatabaseTarget): string {

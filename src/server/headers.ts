@@ -4,7 +4,7 @@ import type { RequestHandler } from 'express';
 import { overTls, type CookieSecurity } from './cookies';
 
 /** One year: browsers then use HTTPS only for this host; not includeSubDomains, whose other names this server does not know. */
-export const HSTS_MAX_AGE_S = 31_536_000;
+const HSTS_MAX_AGE_S = 31_536_000;
 
 /**
  * `Strict-Transport-Security` on an answer to a request over TLS (directly, or as a trusted proxy
