@@ -55,26 +55,25 @@ export class Sessions {
   private readonly store: SafeStore;
 
   constructor(private readonly options: SessionOptions) {
-    const store = (cleanupInterval: number) => {
-      const made = new SafeStore(
-        {
-          knex: options.knex,
-          tableName: options.table,
-          createTable: false,
-          cleanupInterval,
-          onDbCleanupError: (err) => options.logger.warn('expired sessions could not be deleted', err instanceof Error ? err.message : err),
-        },
-        options.logger,
-      );
-      // The table comes from the migration; this promise only fails when it is missing, which the start checks.
-      made.ready.catch(() => undefined);
-      return made;
-    };
-    // Expired sessions are deleted hourly; unref'd, so it never holds the process.
-    this.store = store(3600_000);
+    this.store = new SafeStore(
+      {
+        knex: options.knex,
+        tableName: options.table,
+        createTable: false,
+        // Expired sessions are deleted hourly; unref'd, so it never holds the process.
+        cleanupInterval: 3600_000,
+        onDbCleanupError: (err) => options.logger.warn('expired sessions could not be deleted', err instanceof Error ? err.message : err),
+      },
+      options.logger,
+    );
+    // The table comes from the migration; this promise only fails when it is missing, which the start checks.
+    this.store.ready.catch(() => undefined);
     // One session cookie per scheme over the same table (see ./cookies.ts): `__Host-mta-sts.sid`
     // over TLS, `mta-sts.sid` over plain HTTP, each read only on its own scheme. A store object
-    // each, as express-session sets its cookie options on the store it is given (store.generate).
+    // each, as express-session sets its cookie options on the store it is given (store.generate);
+    // the TLS one has no clean-up timer (the first one's clears the whole table).
+    const tlsStore = new SafeStore({ knex: options.knex, tableName: options.table, createTable: false, cleanupInterval: 0 }, options.logger);
+    tlsStore.ready.catch(() => undefined);
     const make = (tls: boolean, sessionStore: SafeStore) =>
       session({
         name: cookieName('mta-sts.sid', tls),
@@ -87,8 +86,7 @@ export class Sessions {
         cookie: { httpOnly: true, sameSite: 'lax', secure: tls, path: '/', maxAge: SESSION_LIFETIME_MS },
       });
     const plain = make(false, this.store);
-    // The same table, without a clean-up timer of its own (the first store's clears the whole table).
-    const tls = make(true, store(0));
+    const tls = make(true, tlsStore);
     this.middleware = (req, res, next) => (overTls(req, options.secure) ? tls : plain)(req, res, next);
   }
 
