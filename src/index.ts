@@ -12,7 +12,7 @@ import { authorizeOrThrow, isAllowed, noStore, targetDomain } from './web/author
 import type { PluginContext } from './web/context';
 import { createCsrf } from './web/csrf';
 import { findOrThrow } from './web/domain';
-import { unavailableError } from './web/errors';
+import { busyError, rateLimitedError, unavailableError } from './web/errors';
 import { createDnsCheckLimiter } from './web/rate-limit';
 import { PageRenderer } from './web/pages';
 import { renderTabFragment } from './web/tab';
@@ -47,8 +47,13 @@ export interface MtaSts {
    * must request. A host call: not filtered by `authorize` (the API route is).
    */
   certificateNames(): Promise<string[]>;
-  /** The DNS Check for a domain (what the tab's "DNS Check" button shows). Null for an unknown domain. */
-  dnsCheck(domain: string): Promise<DnsCheckResult | null>;
+  /**
+   * The DNS Check for a domain (what the tab's "DNS Check" button shows). Null for an unknown domain.
+   * Given `options.req` (a host's own button acting for a person), it is asked of `authorize`
+   * (action `check`) and counted by the tab's and the API's limits (`rateLimit`): a refusal rejects
+   * with an `HttpError` (401/403, or 429 with `retryAfter`).
+   */
+  dnsCheck(domain: string, options?: { req?: Request }): Promise<DnsCheckResult | null>;
   /**
    * The DNS Check of many domains in one call: at most `options.concurrency` (default 8) at once,
    * `options.onProgress` after each, results in input order (null for an unknown domain). A domain
@@ -136,7 +141,19 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       if (names === null) throw new Error('certificateNames: the database is unavailable');
       return names;
     },
-    dnsCheck: (domain) => service.dnsCheck(domain),
+    async dnsCheck(domain, checkOptions = {}) {
+      const { req } = checkOptions;
+      if (!req) return service.dnsCheck(domain);
+      await authorizeOrThrow(resolved.authorize, req, { domain: targetDomain(domain), action: 'check' });
+      // The same limiter as the tab's and the API's: a host's button is no way around their limits.
+      const admission = await ctx.limiter.admit(req);
+      if (!admission.ok) throw admission.reason === 'busy' ? busyError(admission) : rateLimitedError(admission);
+      try {
+        return await service.dnsCheck(domain);
+      } finally {
+        admission.release();
+      }
+    },
     checkMany(domains, checkOptions = {}) {
       const { req, ...rest } = checkOptions;
       // A host call checks every domain; with the request it acts for, only those the hook allows

@@ -95,8 +95,8 @@ export interface MtaStsOptions {
     secret?: string;
     /** The host's session id, binding tokens to a login; '' for a cookie naming no live session. Default: none (token bound to the cookie only). */
     sessionId?: (req: Request) => string;
-    /** Send the cookie with `Secure` and the `__Host-` prefix. Default true; false only for plain-HTTP development. */
-    secureCookie?: boolean;
+    /** `Secure` and `__Host-` prefixed: true (default); false for plain-HTTP development; 'auto' by `req.secure`, one name per scheme. */
+    secureCookie?: boolean | 'auto';
   };
   /** The plugin's own migrations table. Default `mta_sts_migrations`. */
   migrationsTable?: string;
@@ -246,7 +246,7 @@ export interface ResolvedOptions {
   domainFilter: ((req: Request) => readonly string[] | null | Promise<readonly string[] | null>) | null;
   loginUrl: ((req: Request) => string) | null;
   layout: ((page: PageContext) => string | Promise<string>) | null;
-  csrf: { secret: string; sessionId: (req: Request) => string; secureCookie: boolean };
+  csrf: { secret: string; sessionId: (req: Request) => string; secureCookie: boolean | 'auto' };
   migrationsTable: string;
   tablePrefix: string;
   cache: { ttlMs: number; waitMs: number };
@@ -303,7 +303,9 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
   const secret = csrf.secret ?? randomBytes(32).toString('hex');
   if (typeof secret !== 'string' || secret.length < 32) throw new TypeError('options.csrf.secret must be a string of at least 32 characters');
   const sessionId = optional(csrf.sessionId, 'csrf.sessionId', 'function') ?? (() => '');
-  const secureCookie = optional(csrf.secureCookie, 'csrf.secureCookie', 'boolean') ?? true;
+  const secureCookie: boolean | 'auto' = csrf.secureCookie ?? true;
+  if (secureCookie !== true && secureCookie !== false && secureCookie !== 'auto')
+    throw new TypeError("options.csrf.secureCookie must be true, false or 'auto'");
   const ttlMs = wholeNumber(cache.ttlMs ?? 5000, 'cache.ttlMs', 0, 3_600_000);
   const waitMs = wholeNumber(cache.waitMs ?? 1000, 'cache.waitMs', 0, 60_000);
   const database = object(options.database, 'database');

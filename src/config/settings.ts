@@ -125,6 +125,7 @@ const SERVER_SOURCES = {
   port: 'PORT',
   host: 'HOST',
   metricsPort: 'METRICS_PORT',
+  metricsHost: 'METRICS_HOST',
   authHeader: 'MTA_STS_AUTH_HEADER',
   trustedProxy: 'MTA_STS_TRUSTED_PROXY',
   secureCookies: 'MTA_STS_SECURE_COOKIES',
@@ -164,9 +165,11 @@ export interface ServerSettings extends Settings {
   host: string | undefined;
   /** A second port for /metrics only; null: /metrics behind the API key on the main port. */
   metricsPort: number | null;
+  /** The address the metrics port listens on: loopback unless opened (it has no authentication). */
+  metricsHost: string;
   authHeader: string | null;
   trustedProxies: string[];
-  /** true, false, or 'auto' (from a trusted proxy's X-Forwarded-Proto). */
+  /** true, false, or 'auto' (default; by the request: TLS, as --acme serves it, or a trusted proxy's X-Forwarded-Proto). */
   secureCookies: boolean | 'auto';
   /** The server's own database: it creates and seeds its demo domain tables. */
   embedded: boolean;
@@ -307,6 +310,11 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
   const mainPort = port('port', 3000) as number;
   const metricsPort = port('metricsPort', null);
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === mainPort) throw new ConfigError('metricsPort', `must differ from port (${mainPort})`);
+  const metricsHost = pick('metricsHost');
+  if (metricsHost !== undefined && !isIP(metricsHost))
+    throw new ConfigError('metricsHost', `must be an IP address to listen on, e.g. 127.0.0.1 (the default) or 0.0.0.0 for every address; got "${metricsHost}"`);
+  if (metricsHost !== undefined && metricsPort === null) throw new ConfigError('metricsHost', 'needs --metrics-port (else /metrics is behind the API key)');
+  if (secureFlag === false && yesNo('acme')) throw new ConfigError('secureCookies', 'cannot be no with --acme (admin pages over HTTPS only): leave it unset');
   return {
     ...base,
     acme: acmeSettings(pick, yesNo, list, port, mainPort),
@@ -315,10 +323,10 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
     port: mainPort,
     host: pick('host'),
     metricsPort,
+    metricsHost: metricsHost ?? '127.0.0.1',
     authHeader,
     trustedProxies,
-    // Behind a trusted proxy the proxy says whether the visitor used TLS; else plain unless told.
-    secureCookies: secureFlag ?? (trustedProxies.length > 0 ? 'auto' : false),
+    secureCookies: secureFlag ?? 'auto',
     embedded,
     demoDomains: demoDomains.length > 0 ? demoDomains : undefined,
     dnsCheckAllowAddresses: allow,

@@ -16,8 +16,11 @@ import { MtaStsService } from '../service';
 import { Accounts } from './accounts';
 import { healthHandler } from './health';
 import { chosenLanguage, demoLanguage, sayer, setLanguage } from './i18n';
-import { migrateHost, seedDomains } from './host-schema';
-import { LOGIN_FAILURES, LOGIN_WINDOW_MS, LoginLimiter, createPanelCsrf } from './login-guard';
+import { cell, flag, migrateHost, seedDomains } from './host-schema';
+import { LOGIN_FAILURES, LOGIN_WINDOW_MS, LoginLimiter } from './login-guard';
+import { createPanelCsrf, overTls, type CookieSecurity } from './cookies';
+import { listCheck } from './domain-check';
+import { hsts, pageHeaders } from './headers';
 import { Metrics } from './metrics';
 import { outageHandler } from './outage';
 import { serverSecret } from './secrets';
@@ -53,10 +56,10 @@ export interface PanelOptions {
   /** Domains seeded into an empty domain table. */
   demoDomains?: string[];
   /**
-   * Cookies with `Secure` (behind HTTPS). Default false: the embedded default runs on plain HTTP;
-   * 'auto' when a trusted proxy says (X-Forwarded-Proto) the request came over TLS.
+   * Cookies `Secure` and `__Host-` prefixed, and HSTS. Default 'auto': when the request came over
+   * TLS (directly, or as a trusted proxy's X-Forwarded-Proto says); true always; false never.
    */
-  secureCookies?: boolean | 'auto';
+  secureCookies?: CookieSecurity;
   /** The DNS Check's HTTPS and SMTP probe settings, passed to the plugin as they are (tests aim them at loopback). */
   dnsCheck?: MtaStsOptions['dnsCheck'];
   /** The plugin's language option; without it the browser's Accept-Language decides. */
@@ -108,7 +111,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   const prefix = options.tablePrefix ?? 'mta_sts_';
   const logger = options.logger ?? consoleLogger;
   const metrics = options.metrics ?? new Metrics();
-  const secure = options.secureCookies ?? false;
+  const secure = options.secureCookies ?? 'auto';
 
   // Only the embedded default has tables of its own to create; a panel's are the panel's.
   if (options.embedded !== false) {
@@ -148,7 +151,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
     logger,
     authHeader: options.authHeader ?? null,
   });
-  const panelCsrf = createPanelCsrf({ secure: secure === true, secret: loginSecret, sessionId: (req) => sessions.id(req) });
+  const panelCsrf = createPanelCsrf({ secure, secret: loginSecret, sessionId: (req) => sessions.id(req) });
   const logins = new LoginLimiter();
 
   /** The demo's page chrome in the request's language, with the language switch. */
@@ -203,7 +206,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
     tabUrl: (domain) => `/domains/${encodeURIComponent(domain)}?tab=mta-sts`,
     loginUrl: '/login',
     // The secret is kept in the database: a tab opened before a restart can still be saved after it.
-    csrf: { secret: tabSecret, sessionId: (req) => sessions.id(req), secureCookie: secure !== false },
+    csrf: { secret: tabSecret, sessionId: (req) => sessions.id(req), secureCookie: secure },
     authorize(req) {
       // The API takes its key and nothing else, so a browser's login cookie cannot drive it (no CSRF).
       // Marked by the mount itself: routing ignores case, so `/API/v1/...` must not fall through to the cookie.
@@ -228,6 +231,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   // X-Forwarded-For/-Proto believed only from the configured proxies (req.ip, req.secure).
   app.set('trust proxy', options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false);
   if (options.requestLogger) app.use(options.requestLogger);
+  app.use(hsts(secure));
   app.use((req, res, next) => {
     if (req.path === '/.well-known/mta-sts.txt') res.on('finish', () => metrics.policyResponse(res.statusCode));
     next();
@@ -246,6 +250,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   }
   app.use(express.static(join(ROOT, 'public'), { dotfiles: 'allow' }));
   app.use('/assets/bootstrap', express.static(BOOTSTRAP));
+  app.use(pageHeaders);
   app.use(sessions.middleware);
   // A removed account's sessions end at their next request.
   app.use((req, _res, next) => {
@@ -304,7 +309,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   };
   app.get('/', (_req, res) => res.redirect(303, '/domains'));
   /** The domain list, as mailcow's: each domain's MTA-STS state, and a DNS Check button per row. */
-  const domainList = async (req: Request, res: Response, checked: { domain: string; result: DnsCheckResult | null } | null) => {
+  const domainList = async (req: Request, res: Response, checked: { domain: string; result: DnsCheckResult | null; refused: string | null } | null) => {
     const say = sayer(demoLanguage(req));
     const rows = (await knex(table).select('*').orderBy(key)) as Array<Record<string, unknown>>;
     const domains = rows.map((stored) => {
@@ -318,28 +323,28 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
         ...row,
         state: say(`state.${state}` as Parameters<typeof say>[0]),
         stateKind: state,
-        check: check === undefined ? null : check === null ? say('check.failed') : say('check.summary', counts),
+        check: check === undefined ? null : check === null ? (checked?.refused ?? say('check.failed')) : say('check.summary', counts),
         checkProblems: counts.error + counts.warning,
       };
     });
-    return page(req, res, say('domains.title'), view('domains', { domains, say }));
+    return page(req, res, say('domains.title'), view('domains', { domains, say, csrfToken: panelCsrf.token(req, res) }));
   };
   app.get('/domains', requireLogin, async (req, res) => {
     res.send(await domainList(req, res, null));
   });
-  // The list's "DNS Check" button: a POST (the login cookie is SameSite=Lax, so no other site can
-  // make a browser send it), answered with the list and that domain's result summary.
-  app.post('/domains/:domain/dns-check', requireLogin, async (req, res, next) => {
+  // The list's "DNS Check" button: a POST with the form token, limited as the tab's (./domain-check.ts),
+  // answered with the list and that domain's result summary.
+  app.post('/domains/:domain/dns-check', requireLogin, ...panelCsrf.protect, async (req, res, next) => {
     const row = await findDomain(String(req.params.domain));
     if (!row) return next();
     const domain = policy.toALabel(row.domain) ?? row.domain;
-    const result = await mtaSts.dnsCheck(domain).catch(() => null);
-    res.send(await domainList(req, res, { domain, result }));
+    const { status, ...checked } = await listCheck(mtaSts, req, res, domain, demoLanguage(req));
+    res.status(status).send(await domainList(req, res, { domain, ...checked }));
   });
   app.post('/language', (req, res) => {
     const { lang, next } = (req.body ?? {}) as Record<string, unknown>;
     const locale = typeof lang === 'string' ? (lang === 'de' ? 'de' : lang === 'en' ? 'en' : null) : null;
-    if (locale) setLanguage(res, locale, secure === true);
+    if (locale) setLanguage(res, locale, overTls(req, secure));
     // Back where the switch was pressed: a path on this site only.
     const back = typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/domains';
     res.redirect(303, back);
@@ -386,14 +391,4 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
     res.status(status).send(page(req, res, 'Error', `<p>${status === 500 ? 'Something went wrong.' : 'The request was refused.'}</p>`));
   });
   return { app, mtaSts, accounts, metrics, createdAdmin, close: () => sessions.close() };
-}
-
-function cell(row: Record<string, unknown>, column: string): string {
-  const value = row[column];
-  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? String(value) : '';
-}
-
-/** A flag as MariaDB (TINYINT 0/1), PostgreSQL (boolean) or SQLite (0/1) stores it. */
-function flag(value: unknown): boolean {
-  return value === true || value === 1 || value === '1' || value === 't' || value === 'true';
 }

@@ -56,3 +56,14 @@ export async function seedDomains(knex: Knex, domains: string[]): Promise<void> 
   const created = new Date().toISOString();
   await knex('domain').insert(names.map((domain) => ({ domain, description: `Demo domain ${domain}`, created })));
 }
+
+/** A cell of the host's domain table as text, whatever its column type. */
+export function cell(row: Record<string, unknown>, column: string): string {
+  const value = row[column];
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? String(value) : '';
+}
+
+/** A flag as MariaDB (TINYINT 0/1), PostgreSQL (boolean) or SQLite (0/1) stores it. */
+export function flag(value: unknown): boolean {
+  return value === true || value === 1 || value === '1' || value === 't' || value === 'true';
+}

@@ -1,37 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import cookieParser from 'cookie-parser';
-import { doubleCsrf } from 'csrf-csrf';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request } from 'express';
 import { addressKey } from '../web/rate-limit';
-
-/**
- * CSRF protection of the demo's own forms (log in, log out), as the plugin protects its tab: an
- * HMAC-signed double-submit cookie (csrf-csrf). Without it another site could log a visitor in to
- * an account of its choosing (login CSRF) or log them out. The field is `_panel_csrf`, so that it
- * never mixes with the plugin's `_csrf` on the same page.
- */
-export function createPanelCsrf(options: { secure: boolean; secret?: string; sessionId: (req: Request) => string }) {
-  const secret = options.secret ?? randomBytes(32).toString('hex');
-  const { generateCsrfToken, doubleCsrfProtection } = doubleCsrf({
-    getSecret: () => secret,
-    getSessionIdentifier: (req) => options.sessionId(req),
-    cookieName: options.secure ? '__Host-panel.csrf' : 'panel.csrf',
-    cookieOptions: { sameSite: 'strict', path: '/', secure: options.secure, httpOnly: true },
-    getCsrfTokenFromRequest: (req) => {
-      const field = (req.body as Record<string, unknown> | undefined)?._panel_csrf;
-      return typeof field === 'string' ? field : undefined;
-    },
-  });
-  const parseCookies = cookieParser();
-  return {
-    /** Parses cookies, then refuses a POST without a valid token (an error with code EBADCSRFTOKEN). */
-    protect: [parseCookies, doubleCsrfProtection] as RequestHandler[],
-    token(req: Request, res: Response): string {
-      if (req.cookies === undefined) parseCookies(req, res, () => undefined);
-      return generateCsrfToken(req, res);
-    },
-  };
-}
 
 /** Failed logins allowed per account and per client address within the window. */
 export const LOGIN_FAILURES = 5;

@@ -12,6 +12,7 @@ import type { Logger } from '../logger';
 import type { Server as HttpsServer } from 'node:https';
 import { createAcmeParts } from './acme';
 import { createPanel } from './app';
+import { passwordFilePath, writePasswordFile } from './first-password';
 import { Metrics } from './metrics';
 import { failureCode, isOutage } from './outage';
 import { installProcessGuard } from './process-guard';
@@ -130,6 +131,10 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       metricsOnApi: settings.metricsPort === null,
       requestLogger,
     });
+    // The generated password: never on stdout, which a journal or container log keeps, but in a file
+    // only this user can read; written before listening, so that a failure stops the start.
+    const passwordFile = panel.createdAdmin && generated ? passwordFilePath(target) : null;
+    if (passwordFile !== null && adminPassword !== undefined) writePasswordFile(passwordFile, adminPassword);
     // With --acme the main port answers the policy file and the CA's challenges and redirects the
     // rest to the HTTPS port, where the panel is served with the certificates the client obtains.
     const acme = settings.acme ? createAcmeParts({ ...settings, acme: settings.acme }, knex, panel, pluginLogger(log)) : null;
@@ -156,18 +161,25 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
           .then((text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text))
           .catch(() => res.writeHead(500).end());
       });
-      await listen(metricsServer, settings.metricsPort, settings.host, 'metricsPort');
+      // Loopback unless --metrics-host opens it: the metrics port has no authentication.
+      await listen(metricsServer, settings.metricsPort, settings.metricsHost, 'metricsPort');
     }
     const port = (server.address() as AddressInfo).port;
     const httpsPort = acme ? (acme.https.address() as AddressInfo).port : null;
     const url = httpsPort === null ? `http://localhost:${port}/` : `https://localhost:${httpsPort}/`;
-    const metricsUrl = metricsServer ? `http://localhost:${(metricsServer.address() as AddressInfo).port}/metrics` : null;
+    const metricsAddress = metricsServer ? (metricsServer.address() as AddressInfo) : null;
+    const metricsUrl = metricsAddress
+      ? `http://${metricsAddress.family === 'IPv6' ? `[${metricsAddress.address}]` : metricsAddress.address}:${metricsAddress.port}/metrics`
+      : null;
     // For the person starting it: plain lines on stdout, as the demo always printed them.
     out.write(`MTA-STS server: ${url}\n`);
-    if (panel.createdAdmin) {
+    if (passwordFile !== null) {
       out.write(
-        `Log in as admin with password ${generated ? `${adminPassword} (generated; change it with \`mta-sts admin passwd admin\`)` : 'from ADMIN_PASSWORD'}\n`,
+        `Log in as admin with the generated password in ${passwordFile} (readable only by this user; change it with \`mta-sts admin passwd admin\`, then delete the file)\n`,
       );
+      if ((out as { isTTY?: boolean }).isTTY === true) out.write(`The generated password, shown once on this terminal: ${adminPassword}\n`);
+    } else if (panel.createdAdmin) {
+      out.write('Log in as admin with the password from ADMIN_PASSWORD\n');
     } else if ((await panel.accounts.count()) === 0 && !settings.authHeader) {
       out.write('No account yet: create one with `mta-sts admin add <user>`\n');
     }

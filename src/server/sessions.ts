@@ -7,6 +7,7 @@ import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Knex } from 'knex';
 import type { Logger } from '../logger';
 import { USERNAME } from './accounts';
+import { cookieName, overTls, type CookieSecurity } from './cookies';
 
 declare module 'express-session' {
   interface SessionData {
@@ -139,8 +140,8 @@ export interface SessionOptions {
   table: string;
   /** Signs the session cookie; kept in the database so that cookies outlive a restart. */
   secret: string;
-  /** true: Secure always; 'auto': when the request came over TLS (req.secure, which a trusted proxy's X-Forwarded-Proto sets). */
-  secure: boolean | 'auto';
+  /** true: Secure always; 'auto': when the request came over TLS (req.secure: TLS, or a trusted proxy's X-Forwarded-Proto). */
+  secure: CookieSecurity;
   logger: Logger;
   /** The header a trusted reverse proxy names the logged-in user in (e.g. X-Remote-User), or null. */
   authHeader: string | null;
@@ -164,19 +165,27 @@ export class Sessions {
     );
     // The table comes from the migration; this promise only fails when it is missing, which the start checks.
     this.store.ready.catch(() => undefined);
-    const secure = options.secure === true;
-    const middleware = session({
-      name: secure ? '__Host-mta-sts.sid' : 'mta-sts.sid',
-      secret: options.secret,
-      store: this.store,
-      resave: false,
-      saveUninitialized: false,
-      rolling: false,
-      unset: 'destroy',
-      cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, path: '/', maxAge: SESSION_LIFETIME_MS },
-    });
+    // One session cookie per scheme over the same table (see ./cookies.ts): `__Host-mta-sts.sid`
+    // over TLS, `mta-sts.sid` over plain HTTP, each read only on its own scheme. A store object
+    // each, as express-session sets its cookie options on the store it is given (store.generate);
+    // the TLS one has no clean-up timer (the first one's clears the whole table).
+    const tlsStore = new SafeStore({ knex: options.knex, tableName: options.table, createTable: false, cleanupInterval: 0 }, options.logger);
+    tlsStore.ready.catch(() => undefined);
+    const make = (tls: boolean, sessionStore: SafeStore) =>
+      session({
+        name: cookieName('mta-sts.sid', tls),
+        secret: options.secret,
+        store: sessionStore,
+        resave: false,
+        saveUninitialized: false,
+        rolling: false,
+        unset: 'destroy',
+        cookie: { httpOnly: true, sameSite: 'lax', secure: tls, path: '/', maxAge: SESSION_LIFETIME_MS },
+      });
+    const plain = make(false, this.store);
+    const tls = make(true, tlsStore);
     this.middleware = (req, res, next) =>
-      middleware(req, res, (err?: unknown) => {
+      (overTls(req, options.secure) ? tls : plain)(req, res, (err?: unknown) => {
         // A session that could not be loaded is forgotten for this request: express-session would
         // otherwise destroy it when the response ends (unset 'destroy' with no req.session), and
         // that delete, queued while the database was away, logged the user out once it was back.
@@ -219,7 +228,9 @@ export class Sessions {
 
   end(req: Request, res: Response): Promise<void> {
     return new Promise((resolve) => {
-      res.clearCookie(this.options.secure === true ? '__Host-mta-sts.sid' : 'mta-sts.sid', { path: '/' });
+      // A browser drops a __Host- cookie only by a Set-Cookie that is itself Secure.
+      const tls = overTls(req, this.options.secure);
+      res.clearCookie(cookieName('mta-sts.sid', tls), { path: '/', secure: tls, httpOnly: true, sameSite: 'lax' });
       if (!req.session) return resolve();
       req.session.destroy(() => resolve());
     });

@@ -16,25 +16,31 @@ export interface Csrf {
  * that passes its session id binds tokens to the login as well.
  */
 export function createCsrf(options: ResolvedOptions['csrf']): Csrf {
-  const { generateCsrfToken, doubleCsrfProtection } = doubleCsrf({
-    getSecret: () => options.secret,
-    getSessionIdentifier: (req) => options.sessionId(req),
-    // The __Host- prefix pins the cookie to this host and path "/", but needs HTTPS.
-    cookieName: options.secureCookie ? '__Host-mta-sts.csrf' : 'mta-sts.csrf',
-    cookieOptions: { sameSite: 'strict', path: '/', secure: options.secureCookie, httpOnly: true },
-    getCsrfTokenFromRequest: (req) => {
-      const token = (req.body as { _csrf?: unknown } | undefined)?._csrf;
-      return typeof token === 'string' ? token : req.get('x-csrf-token');
-    },
-  });
+  const make = (secure: boolean) =>
+    doubleCsrf({
+      getSecret: () => options.secret,
+      getSessionIdentifier: (req) => options.sessionId(req),
+      // The __Host- prefix pins the cookie to this host and path "/", but needs HTTPS.
+      cookieName: secure ? '__Host-mta-sts.csrf' : 'mta-sts.csrf',
+      cookieOptions: { sameSite: 'strict', path: '/', secure, httpOnly: true },
+      getCsrfTokenFromRequest: (req) => {
+        const token = (req.body as { _csrf?: unknown } | undefined)?._csrf;
+        return typeof token === 'string' ? token : req.get('x-csrf-token');
+      },
+    });
+  // true or false: one cookie. 'auto': one per scheme (req.secure), so a cookie set over plain
+  // HTTP, where anyone on the path can set one, is never read on an HTTPS request.
+  const main = make(options.secureCookie !== false);
+  const plain = options.secureCookie === 'auto' ? make(false) : main;
+  const pick = (req: Request) => (req.secure ? main : plain);
   const parseCookies = cookieParser();
   return {
-    protect: [parseCookies, doubleCsrfProtection],
+    protect: [parseCookies, (req, res, next) => pick(req).doubleCsrfProtection(req, res, next)],
     token(req, res) {
       // renderTab runs inside the host's route, where nobody may have parsed cookies yet;
       // cookie-parser is synchronous, so it can be run in place.
       if (req.cookies === undefined) parseCookies(req, res, () => undefined);
-      return generateCsrfToken(req, res);
+      return pick(req).generateCsrfToken(req, res);
     },
   };
 }

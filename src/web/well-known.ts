@@ -28,7 +28,7 @@ function reachesPolicyFile(path: string): boolean {
 
 /**
  * The request target as a file server reads it (Express and serve-static parse it the same way):
- * an origin-form target (`/path?query`) by its path, with the Host header; an absolute-form one
+ * an origin-form target (`/path?query#fragment`) by its path, with the Host header; an absolute-form one
  * (`http://host/path`, which a client may send to any server) by its path too, and by its own
  * authority, which then counts instead of the Host header (RFC 9112 section 3.2.2). Reading the
  * raw target instead would let `GET http://x/.well-known/mta-sts.txt` pass by to a stale file.
@@ -36,8 +36,10 @@ function reachesPolicyFile(path: string): boolean {
 function requestTarget(req: IncomingMessage & { originalUrl?: string }, proxies: BlockList | null): { path: string; host: string } {
   const url = req.originalUrl ?? req.url ?? '';
   if (url.startsWith('/')) {
-    const query = url.indexOf('?');
-    return { path: query === -1 ? url : url.slice(0, query), host: (proxies && forwardedHost(req, proxies)) ?? req.headers.host ?? '' };
+    // The path ends at a query or a fragment, whichever comes first: a file server (parseurl) cuts
+    // both off, so `/.well-known/mta-sts.txt#x` names the policy file too.
+    const end = url.search(/[?#]/);
+    return { path: end === -1 ? url : url.slice(0, end), host: (proxies && forwardedHost(req, proxies)) ?? req.headers.host ?? '' };
   }
   // Rare (proxies' absolute-form, `*`), so the slower parser that serve-static uses is fine here.
   const parsed = parseUrl(url);

@@ -58,7 +58,7 @@ describe('mta-sts serve --acme against pebble', function () {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('issues a certificate for each policy host pointing here, serves the policy over HTTPS with it, and skips the other with its reason', async () => {
+  it('issues a certificate for each policy host pointing here, serves the policy and the panel over HTTPS with it (Secure __Host- cookies, HSTS), and skips the other with its reason', async () => {
     // The embedded database, its tables made and seeded by a first start, then the policies set.
     const first = spawn(
       process.execPath,
@@ -126,10 +126,33 @@ describe('mta-sts serve --acme against pebble', function () {
       });
       assert.equal(policy.status, 200);
       assert.equal(policy.text, 'version: STSv1\r\nmode: testing\r\nmx: mail.example.org\r\nmax_age: 86400\r\n');
+      assert.equal(policy.headers['strict-transport-security'], 'max-age=31536000', 'HSTS on every HTTPS answer');
+      // The admin pages over HTTPS: every cookie Secure with the __Host- prefix, and HSTS.
+      const login = await fetch(httpsGet, {
+        host: '127.0.0.1',
+        port: httpsPort,
+        servername: 'mta-sts.example.org',
+        path: '/login',
+        headers: { host: 'mail.example.org' },
+        ca: await pebble.root(),
+      });
+      assert.equal(login.status, 200);
+      assert.equal(login.headers['strict-transport-security'], 'max-age=31536000');
+      const cookies = ([] as string[]).concat((login.headers['set-cookie'] as string[] | undefined) ?? []);
+      assert.ok(
+        cookies.some((c) => c.startsWith('__Host-panel.csrf=')),
+        cookies.join(' | '),
+      );
+      assert.deepEqual(
+        cookies.filter((c) => !c.startsWith('__Host-') || !/; Secure/i.test(c)),
+        [],
+        'no cookie without Secure and __Host-',
+      );
       // Plain HTTP: the policy file and the challenges, and the admin pages sent to HTTPS.
       const admin = await fetch(httpGet, { host: '127.0.0.1', port: httpPort, path: '/domains', headers: { host: 'mail.example.org' } });
       assert.equal(admin.status, 301);
       assert.equal(admin.headers.location, `https://mail.example.org:${httpsPort}/domains`);
+      assert.equal(admin.headers['set-cookie'], undefined, 'no cookie over plain HTTP');
       assert.doesNotMatch(output, /PRIVATE KEY/, 'no key material in the log');
     } finally {
       server.kill('SIGTERM');

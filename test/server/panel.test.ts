@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Server, createServer as createHttpServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -252,9 +252,11 @@ describe('the server (embedded default)', () => {
         { domain: 'example.org', state: 'testing', buttons: ['Edit example.org', 'DNS Check example.org'] },
         { domain: 'xn--bcher-kva.example', state: 'off', buttons: ['Edit xn--bcher-kva.example', 'DNS Check xn--bcher-kva.example'] },
       ]);
-      const form = /<form method="post" action="(\/domains\/example\.org\/dns-check)"/.exec(list.text);
-      assert.ok(form, 'the button posts');
-      const checked = await browser.post(form[1]);
+      const form = /<form method="post" action="(\/domains\/example\.org\/dns-check)"[^>]*>\s*<input type="hidden" name="_panel_csrf" value="([^"]+)">/.exec(
+        list.text,
+      );
+      assert.ok(form, 'the button posts, with the form token');
+      const checked = await browser.post(form[1]).type('form').send({ _panel_csrf: form[2] });
       assert.equal(checked.status, 200);
       const row = rows(checked.text).find((r) => r.domain === 'example.org');
       assert.match(row?.state ?? '', /^testing DNS Check: \d+ errors, \d+ warnings, \d+ OK, \d+ notes\. Details in the MTA-STS tab$/);
@@ -492,7 +494,7 @@ describe('the server (node dist/src/cli.js serve, the embedded default)', () => 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts on the port it prints, with a generated admin password that logs in, and stops on SIGTERM', async () => {
+  it('starts on the port it prints, with a generated admin password in a file of mode 0600 (not on stdout) that logs in, and stops on SIGTERM', async () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: '0',
@@ -511,12 +513,17 @@ describe('the server (node dist/src/cli.js serve, the embedded default)', () => 
       proc.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         const port = /http:\/\/localhost:(\d+)\//.exec(output)?.[1];
-        const password = /with password (\S+) \(generated/.exec(output)?.[1];
-        if (port && password) resolve({ port: Number(port), password });
+        const file = /with the generated password in (\S+) \(readable only by this user/.exec(output)?.[1];
+        if (port && file) resolve({ port: Number(port), password: readFileSync(file, 'utf8').trim() });
       });
       proc.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output}`)));
     });
     assert.ok(printed.port > 0);
+    // In the data directory, readable by this user only; never on stdout, which a journal or a container log keeps.
+    const file = join(dir, 'initial-admin-password');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.match(printed.password, /^[A-Za-z0-9_-]{16}$/);
+    assert.ok(!output.includes(printed.password), 'the password is not in the output');
     const base = `http://127.0.0.1:${printed.port}`;
     const login = await request(base).get('/login');
     assert.equal(login.status, 200);

@@ -52,15 +52,13 @@ describe('the server behind a proxy, and its sessions on SQLite', function () {
     assert.equal((await request(trusting).get('/api/v1/mta-sts/example.org').set('X-Remote-User', 'sso-user')).status, 401);
   });
 
-  it('marks the session cookie Secure when the trusted proxy says the visitor used TLS, and keeps a login over a restart', async () => {
+  it('makes every cookie Secure and __Host- when the trusted proxy says the visitor used TLS, and keeps a login over a restart', async () => {
     const base = await start({ trustedProxies: ['127.0.0.1'], secureCookies: 'auto' });
     const form = await request(base).get('/login').set('X-Forwarded-Proto', 'https');
     const token = /name="_panel_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
-    const csrf =
-      ([] as string[])
-        .concat(form.headers['set-cookie'] ?? [])
-        .map((c) => c.split(';')[0])
-        .find((c) => c.startsWith('panel.csrf=')) ?? '';
+    const csrfCookie = ([] as string[]).concat(form.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Host-panel.csrf='));
+    assert.match(csrfCookie ?? '', /; Secure/i, "the login form's CSRF cookie");
+    const csrf = (csrfCookie ?? '').split(';')[0];
     const login = await request(base)
       .post('/login')
       .set('X-Forwarded-Proto', 'https')
@@ -69,7 +67,7 @@ describe('the server behind a proxy, and its sessions on SQLite', function () {
       .send({ username: 'admin', password: PASSWORD, _panel_csrf: token })
       .redirects(0);
     assert.equal(login.status, 303);
-    const session = ([] as string[]).concat(login.headers['set-cookie'] ?? []).find((c) => c.startsWith('mta-sts.sid='));
+    const session = ([] as string[]).concat(login.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Host-mta-sts.sid='));
     assert.ok(session, 'a session cookie');
     assert.match(session, /; Secure/i);
     assert.match(session, /; HttpOnly/i);

@@ -25,7 +25,7 @@ describe('mta-sts serve and mta-sts admin: failures are one sentence and exit co
   after(() => rmSync(dir, { recursive: true, force: true }));
   const sqlite = () => `sqlite:${join(dir, 'own.sqlite')}`;
 
-  it('names a bad setting: port, metrics port, log level, secure cookies, trusted proxy, auth header, API key', async () => {
+  it('names a bad setting: port, metrics port and host, log level, secure cookies, trusted proxy, auth header, API key', async () => {
     const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
       [['serve', '--port', 'eighty'], {}, /^mta-sts: port must be a port number from 0 to 65535, got "eighty"$/],
       [['serve', '--metrics-port', '70000'], {}, /^mta-sts: metricsPort must be a port number/],
@@ -34,6 +34,13 @@ describe('mta-sts serve and mta-sts admin: failures are one sentence and exit co
       [['serve', '--trusted-proxy', '10.0.0.0/33'], {}, /^mta-sts: trustedProxy must be addresses or CIDR ranges .*"10\.0\.0\.0\/33" is not one/],
       [['serve', '--auth-header', 'X-Remote-User'], {}, /^mta-sts: authHeader needs --trusted-proxy/],
       [['serve'], { API_KEY: 'short' }, /^mta-sts: apiKey must have at least 16 characters/],
+      [
+        ['serve', '--metrics-port', '9464', '--metrics-host', 'everywhere'],
+        {},
+        /^mta-sts: metricsHost must be an IP address to listen on, .*got "everywhere"$/,
+      ],
+      [['serve'], { METRICS_HOST: '0.0.0.0' }, /^mta-sts: metricsHost needs --metrics-port/],
+      [['serve', '--acme', '--secure-cookies', 'no'], {}, /^mta-sts: secureCookies cannot be no with --acme/],
     ];
     for (const [args, env, pattern] of cases) assertOneSentence(await cli(['--database', sqlite(), ...args], { env, cwd: dir }), pattern);
   });

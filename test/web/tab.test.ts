@@ -239,6 +239,24 @@ describe('the MTA-STS tab (admin pages)', () => {
       assert.match(cookie, /; Secure/i);
       assert.match(cookie, /; Path=\//i);
     });
+
+    it("with csrf.secureCookie 'auto', uses the plain cookie on a plain-HTTP request, and never a TLS cookie there", async () => {
+      const auto = await createServer({ plugin: { csrf: { secret: 'test-secret-0123456789-0123456789-0123456789', secureCookie: 'auto' } } });
+      try {
+        const page = await auto.request().get('/mta-sts/example.org');
+        const cookies = ([] as string[]).concat(page.headers['set-cookie'] ?? []);
+        const plain = cookies.find((c) => c.startsWith('mta-sts.csrf='));
+        assert.ok(plain, cookies.join(' | '));
+        assert.doesNotMatch(plain, /; Secure/i);
+        const csrf = csrfFrom(page);
+        assert.equal((await auto.postForm('example.org', fields, csrf)).status, 303, 'the form posts with it');
+        // The same token under the TLS name (as a cookie of an HTTPS request) does not count over plain HTTP.
+        const renamed = { ...csrf, cookie: `__Host-${csrf.cookie}` };
+        assert.equal((await auto.postForm('example.org', fields, renamed)).status, 403);
+      } finally {
+        await auto.close();
+      }
+    });
   });
 
   describe('saving', () => {

@@ -64,7 +64,9 @@ function rawRequest(address: AddressInfo, lines: string[]): Promise<{ status: nu
       const split = text.indexOf('\r\n\r\n');
       resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0), body: split === -1 ? '' : text.slice(split + 4) });
     });
-    socket.end([...lines, 'Connection: close', '', ''].join('\r\n'));
+    // Written without half-closing: the server ends the connection after its answer (Connection:
+    // close), also when the answer comes later, from a file read.
+    socket.write([...lines, 'Connection: close', '', ''].join('\r\n'));
   });
 }
 
@@ -262,6 +264,22 @@ describe('the policy file (/.well-known/mta-sts.txt)', () => {
       assert.equal(res.body, ENFORCE_BODY);
       const origin = await raw(['GET /.well-known/mta-sts.txt HTTP/1.1', 'Host: mta-sts.example.org']);
       assert.equal(origin.body, ENFORCE_BODY, 'origin-form: the Host header');
+    });
+
+    it('decides the target after removing a fragment, as after a query: never the stale file, the policy on its host', async () => {
+      for (const target of ['/.well-known/mta-sts.txt#x', '/.well-known/mta-sts.txt#', '/.well-known/mta-sts.txt#?a=b', 'http://x/.well-known/mta-sts.txt#x']) {
+        for (const host of ['www.example.org', 'localhost:3000', '127.0.0.1']) {
+          const res = await raw([`GET ${target} HTTP/1.1`, `Host: ${host}`]);
+          assert.ok(!res.body.includes(STALE_MARKER), `GET ${target} with Host: ${host} served the stale file`);
+          assert.equal(res.status, 404, `GET ${target} with Host: ${host}`);
+          assert.equal(res.body, notFoundBody);
+        }
+        if (target.startsWith('/')) {
+          const served = await raw([`GET ${target} HTTP/1.1`, 'Host: mta-sts.example.org']);
+          assert.equal(served.status, 200, `GET ${target} on mta-sts.example.org`);
+          assert.equal(served.body, ENFORCE_BODY);
+        }
+      }
     });
 
     it('answers 400 to a request with two Host headers, serving no policy', async () => {
