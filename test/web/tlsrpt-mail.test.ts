@@ -93,6 +93,16 @@ describe('TLS report mails (RFC 8460 section 5.3), DKIM checked with our resolve
     assert.deepEqual(foreign.status === 'refused' && foreign.code, 'unknown-domain');
   });
 
+  it('refuses a mail whose header is longer than the reader takes, with its code and words, and stores nothing', async () => {
+    const mail = reportMail(googleSample('example.org', '2026-11-20', 'long-header'), { domain: 'example.org', submitter: 'google.example' });
+    const result = await server.mtaSts.ingestReportMessage(`X-Long: ${'a'.repeat(20_000)}\r\n${mail}`);
+    assert.deepEqual(result.status === 'refused' && [result.code, result.message], [
+      'mail.headerTooLong',
+      'A MIME header of the message is too long: at most 64 KiB of headers per part, 16 KiB per field, 1 KiB per parameter.',
+    ]);
+    assert.deepEqual(await reports(), []);
+  });
+
   /** A report mail signed `count` times, selectors sel0 (first, at the bottom) to sel<count-1> (on top). */
   const signedTimes = async (count: number, reportId: string) => {
     dns.setZone(Array.from({ length: count }, (_, i) => ({ name: `sel${i}._domainkey.google.example`, type: 'TXT' as const, data: key.txt })));
