@@ -295,7 +295,7 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
         };
   const adminPath = options.adminPath ?? '/mta-sts';
   // No "." or ".." segments: browsers resolve them in the form action, which would then miss the router.
-  if (typeof adminPath !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(adminPath) || /\/\.{1,2}(?=\/|$)/.test(adminPath)) {
+  if (typeof adminPath !== 'string' || !/^(?:\/[A-Za-z0-9._~-]+)+$/.test(adminPath) || /\/\.{1,2}(?=\/|$)/.test(adminPath)) {
     throw new TypeError('options.adminPath must be a path such as /mta-sts (no trailing slash)');
   }
   const csrf = object(options.csrf, 'csrf');

@@ -77,7 +77,7 @@ export function resolveManagerOptions(options: CertificateManagerOptions, fallba
     throw new TypeError('directoryUrl must be the URL of an ACME directory (https://...)');
   }
   if (url.protocol !== 'https:') throw new TypeError('directoryUrl must be an https:// URL (RFC 8555 requires HTTPS)');
-  if (typeof options.email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email))
+  if (typeof options.email !== 'string' || !/^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(options.email))
     throw new TypeError('email must be a mail address the CA can write to');
   if (!Array.isArray(options.addresses) || options.addresses.some((a) => typeof a !== 'string' || isIP(a) === 0))
     throw new TypeError("addresses must be a list of this server's IP addresses (may be empty: then names are not checked)");

@@ -232,7 +232,7 @@ function acmeSettings(
     throw new ConfigError('acmeDirectory', 'must be the https:// URL of the ACME directory, e.g. https://acme-v02.api.letsencrypt.org/directory');
   }
   const email = pick('acmeEmail');
-  if (email === undefined || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+  if (email === undefined || !/^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(email))
     throw new ConfigError('acmeEmail', 'must be a mail address the CA can write to about your certificates');
   if (yesNo('acmeAcceptTerms') !== true) {
     throw new ConfigError('acmeAcceptTerms', "must be yes: read the CA's terms of service (linked from its directory) and accept them explicitly");

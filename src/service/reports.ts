@@ -45,7 +45,8 @@ export type IngestRefusal =
   | 'unknown-domain'
   | 'mail.noHeader'
   | 'mail.noReport'
-  | 'mail.tooComplex';
+  | 'mail.tooComplex'
+  | 'mail.headerTooLong';
 
 export type IngestResult =
   | { status: 'created' | 'duplicate'; id: number; domain: string; organisation: string; reportId: string; dkim: DkimOutcome | null }
@@ -62,6 +63,7 @@ const REFUSALS: Record<IngestRefusal, string> = {
   'mail.noHeader': 'The message has no MIME header.',
   'mail.noReport': 'The message has no application/tlsrpt+gzip or application/tlsrpt+json part.',
   'mail.tooComplex': 'The message nests too many MIME parts.',
+  'mail.headerTooLong': 'A MIME header of the message is too long: at most 64 KiB of headers per part, 16 KiB per field, 1 KiB per parameter.',
 };
 
 /** What the tab and the API show about a domain's reporting. */

@@ -55,7 +55,7 @@ const BUSY_CODES = new Set(['ER_LOCK_WAIT_TIMEOUT', 'ER_LOCK_DEADLOCK', '55P03',
 export function isDatabaseBusy(err: unknown): boolean {
   for (let e = err as Record<string, unknown> | null | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
     const code = typeof e.code === 'string' ? e.code : '';
-    if (BUSY_CODES.has(code) || /^SQLITE_(BUSY|LOCKED)_/.test(code)) return true;
+    if (BUSY_CODES.has(code) || /^SQLITE_(?:BUSY|LOCKED)_/.test(code)) return true;
   }
   return false;
 }
@@ -68,7 +68,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e = err as Record<string, unknown> | null | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
     if (e.name === 'KnexTimeoutError' || e.fatal === true) return true;
     const code = typeof e.code === 'string' ? e.code : '';
-    if (UNAVAILABLE_CODES.has(code) || /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|READONLY)_/.test(code)) return true;
+    if (UNAVAILABLE_CODES.has(code) || /^SQLITE_(?:BUSY|LOCKED|CANTOPEN|IOERR|READONLY)_/.test(code)) return true;
   }
   return false;
 }

@@ -37,7 +37,7 @@ export function parseTlsRptRecord(record: string): TlsRptParse {
 export function isReportUri(uri: string): boolean {
   // RFC 8460 requires "," and "!" inside a URI to be percent-encoded, so neither may appear raw.
   if (/[\s,!]/.test(uri)) return false;
-  if (uri.startsWith('mailto:')) return /^mailto:[^@]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(uri);
+  if (uri.startsWith('mailto:')) return /^mailto:[^@]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/.test(uri);
   if (!uri.startsWith('https://')) return false;
   try {
     return new URL(uri).hostname !== '';

@@ -281,7 +281,7 @@ class Reader {
     const text = this.string(parent, key, path, 254, true);
     if (text === null) return '';
     const domain = lowerHost(text);
-    if (!/^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)*$/.test(domain)) {
+    if (!/^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)*$/.test(domain)) {
       this.problem('report.domain', path);
       return '';
     }
@@ -307,7 +307,7 @@ function lowerHost(host: string): string {
   return host.toLowerCase().replace(/\.$/, '');
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** IPv4 in dot-decimal, or IPv6 (RFC 4291 text forms, an embedded IPv4 tail allowed). */
 export function isIpAddress(text: string): boolean {

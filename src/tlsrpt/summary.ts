@@ -82,12 +82,17 @@ export function stsFingerprint(lines: readonly string[]): string | null {
   let maxAge = '';
   const mx: string[] = [];
   for (const line of lines) {
-    const m = /^\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$/.exec(line);
-    if (!m) continue;
-    const key = m[1].toLowerCase();
-    if (key === 'mode') mode = m[2].toLowerCase();
-    else if (key === 'max_age') maxAge = String(Number(m[2]));
-    else if (key === 'mx') mx.push(m[2].toLowerCase().replace(/\.$/, ''));
+    // Split at the first colon and trim, the way the policy file is read (src/policy/parse.ts):
+    // linear, where a regex with blanks on both sides of a lazy value backtracked for seconds.
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim();
+    if (!/^[A-Za-z_]+$/.test(name)) continue;
+    const key = name.toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (key === 'mode') mode = value.toLowerCase();
+    else if (key === 'max_age') maxAge = String(Number(value));
+    else if (key === 'mx') mx.push(value.toLowerCase().replace(/\.$/, ''));
   }
   return mode === null ? null : policyFingerprint({ mode, maxAge, mx });
 }

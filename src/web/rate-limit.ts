@@ -85,7 +85,9 @@ export interface DnsCheckLimiter {
  * subscriber usually holds a whole /64, so counting single addresses would give them 2^64 counts).
  */
 export function addressKey(address: string): string {
-  const ip = address.replace(/%.*$/, '');
+  // The zone of a scoped IPv6 address (`fe80::1%eth0`) is cut at the first % by index: linear.
+  const zone = address.indexOf('%');
+  const ip = zone < 0 ? address : address.slice(0, zone);
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
   if (mapped) return `ip:${mapped[1]}`;
   if (isIPv6(ip)) {

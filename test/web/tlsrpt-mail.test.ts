@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createResolver } from '../../src/dns';
+import { MAX_DKIM_SIGNATURES, verifyDkim } from '../../src/service/dkim';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { dkimKey, reportMail, signMail, type DkimKey } from '../support/report-mail';
 import { TestServer, createServer } from '../support/server';
@@ -89,5 +91,54 @@ describe('TLS report mails (RFC 8460 section 5.3), DKIM checked with our resolve
       reportMail(googleSample('not-ours.example'), { domain: 'not-ours.example', submitter: 'google.example' }),
     );
     assert.deepEqual(foreign.status === 'refused' && foreign.code, 'unknown-domain');
+  });
+
+  it('refuses a mail whose header is longer than the reader takes, with its code and words, and stores nothing', async () => {
+    const mail = reportMail(googleSample('example.org', '2026-11-20', 'long-header'), { domain: 'example.org', submitter: 'google.example' });
+    const result = await server.mtaSts.ingestReportMessage(`X-Long: ${'a'.repeat(20_000)}\r\n${mail}`);
+    assert.deepEqual(result.status === 'refused' && [result.code, result.message], [
+      'mail.headerTooLong',
+      'A MIME header of the message is too long: at most 64 KiB of headers per part, 16 KiB per field, 1 KiB per parameter.',
+    ]);
+    assert.deepEqual(await reports(), []);
+  });
+
+  /** A report mail signed `count` times, selectors sel0 (first, at the bottom) to sel<count-1> (on top). */
+  const signedTimes = async (count: number, reportId: string) => {
+    dns.setZone(Array.from({ length: count }, (_, i) => ({ name: `sel${i}._domainkey.google.example`, type: 'TXT' as const, data: key.txt })));
+    let mail = reportMail(googleSample('example.org', '2026-11-20', reportId), { domain: 'example.org', submitter: 'google.example' });
+    for (let i = 0; i < count; i++) mail = await signMail(mail, 'google.example', `sel${i}`, key);
+    return mail;
+  };
+  const keyLookups = () => [...new Set(dns.queries.filter((q) => q.name.endsWith('._domainkey.google.example')).map((q) => q.name.split('.')[0]))].sort();
+
+  it('verifies at most 3 signatures of a mail that carries 20: three key lookups, the first three in the header', async () => {
+    const mail = await signedTimes(20, 'many-signatures');
+    dns.queries.splice(0);
+    const result = await server.mtaSts.ingestReportMessage(mail);
+    assert.equal(result.status, 'created', JSON.stringify(result));
+    assert.equal(result.status === 'created' && result.dkim?.result, 'pass');
+    assert.equal(MAX_DKIM_SIGNATURES, 3);
+    assert.deepEqual(keyLookups(), ['sel17', 'sel18', 'sel19'], 'only the three newest signatures were looked up');
+  });
+
+  it('gives a message one deadline for all its signatures: slow keys make it temperror, and no lookup starts after it', async () => {
+    const mail = Buffer.from(await signedTimes(3, 'slow-keys'));
+    const resolver = () => createResolver({ servers: [dns.address], timeoutMs: 5000, retries: 0 });
+    const quiet = { warn: () => {}, info: () => {}, error: () => {} };
+    dns.setDelay(600);
+    try {
+      // Three lookups of 600 ms: within a deadline of 5 s it passes, within 900 ms it cannot.
+      assert.deepEqual(await verifyDkim(mail, resolver(), quiet, 5000), { result: 'pass', domain: 'google.example' }, 'in time, it passes');
+      dns.queries.splice(0);
+      const started = Date.now();
+      assert.deepEqual(await verifyDkim(mail, resolver(), quiet, 900), { result: 'temperror', domain: null });
+      const elapsed = Date.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // whatever mailauth still had in flight
+      assert.ok(elapsed < 3 * 600, `answered at the deadline (${elapsed} ms), not after three slow lookups`);
+      assert.ok(keyLookups().length < 3, `lookups after the deadline: ${keyLookups().join(', ')}`);
+    } finally {
+      dns.setDelay(0);
+    }
   });
 });

@@ -208,7 +208,7 @@ function aLabel(name: string): string | null {
   try {
     const host = new URL(`http://${trimmed}/`).hostname;
     // Two or more labels, and not an IPv4 address (an all-numeric last label), as on the server.
-    return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(host) && !/\.\d+$/.test(host) ? host : null;
+    return /^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/.test(host) && !/\.\d+$/.test(host) ? host : null;
   } catch {
     return null;
   }
