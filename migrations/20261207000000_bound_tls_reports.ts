@@ -47,7 +47,7 @@ async function hasIndex(knex: Knex, table: string, index: string): Promise<boole
     const [rows] = (await knex.raw('SHOW INDEX FROM ?? WHERE Key_name = ?', [table, index])) as [unknown[]];
     return rows.length > 0;
   }
-  const result = (await knex.raw('SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?', [index])) as { rows: unknown[] };
+  const result = await knex.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?', [index]);
   return result.rows.length > 0;
 }
 

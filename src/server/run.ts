@@ -101,7 +101,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     // The mailbox of TLS report mails, when one is configured: polled every 5 minutes.
     panel.mtaSts.reportFetcher?.start();
     // Old reports, and the oldest beyond the cap, deleted every MTA_STS_REPORTS_PRUNE_MINUTES: the first run now.
-    const pruner = settings.reports.pruneMinutes > 0 ? startPruning(panel.mtaSts.pruneReports, settings.reports.pruneMinutes, pluginLogger(log)) : null;
+    const pruner = settings.reports.pruneMinutes > 0 ? startPruning(() => panel.mtaSts.pruneReports(), settings.reports.pruneMinutes, pluginLogger(log)) : null;
     // The scheduled DNS Check of every served domain, and its alerts: the first run now.
     const scheduler = settings.checkIntervalMinutes > 0 ? panel.mtaSts.createScheduler() : null;
     scheduler?.start();

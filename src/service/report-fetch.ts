@@ -94,7 +94,10 @@ async function fileAsFailed(client: ImapFlow, uid: number, mailbox: string, logg
     logger.warn(`IMAP message uid ${uid} in ${mailbox} could not be stored (the reason is logged above); moved to ${FAILED_MAILBOX}`);
   } catch (err) {
     await client.messageFlagsAdd(String(uid), ['\\Flagged'], { uid: true });
-    logger.warn(`IMAP message uid ${uid} in ${mailbox} could not be stored (the reason is logged above) nor moved to ${FAILED_MAILBOX}; left there, flagged`, err);
+    logger.warn(
+      `IMAP message uid ${uid} in ${mailbox} could not be stored (the reason is logged above) nor moved to ${FAILED_MAILBOX}; left there, flagged`,
+      err,
+    );
   }
 }
 

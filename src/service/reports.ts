@@ -65,7 +65,7 @@ const REFUSALS: Record<IngestRefusal, string> = {
   'invalid-report': 'The report is not an RFC 8460 report.',
   'date-range': 'The report is dated outside what this panel takes: from 2018 to one day after now (UTC).',
   'over-quota': "The report's domain has stored its quota of reports for today (UTC); send it again tomorrow.",
-  'unstorable': 'The database refused to store the report; the administrator finds the reason in the log.',
+  unstorable: 'The database refused to store the report; the administrator finds the reason in the log.',
   'wrong-domain': 'The report is about a policy domain that this address does not receive reports for.',
   'unknown-domain': 'The report is about a domain this panel does not manage.',
   'mail.noHeader': 'The message has no MIME header.',

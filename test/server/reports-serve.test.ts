@@ -60,7 +60,10 @@ describe('mta-sts serve: stored TLS reports', function () {
   it('refuses unusable report settings at start with one sentence naming them (exit 2)', async () => {
     const base = ['--database', `sqlite:${join(dir, 'bad.sqlite')}`, '--dns-servers', '127.0.0.1:9'];
     const cases: Array<[Record<string, string>, RegExp]> = [
-      [{ MTA_STS_REPORTS_PRUNE_MINUTES: 'hourly' }, /^mta-sts: reportsPruneMinutes \(MTA_STS_REPORTS_PRUNE_MINUTES\) must be whole minutes from 0 \(off\) to 10080/],
+      [
+        { MTA_STS_REPORTS_PRUNE_MINUTES: 'hourly' },
+        /^mta-sts: reportsPruneMinutes \(MTA_STS_REPORTS_PRUNE_MINUTES\) must be whole minutes from 0 \(off\) to 10080/,
+      ],
       [{ MTA_STS_REPORTS_DAILY_PER_DOMAIN: '-5' }, /^mta-sts: reportsDailyPerDomain \(MTA_STS_REPORTS_DAILY_PER_DOMAIN\) must be a whole number, got "-5"$/],
       [{ MTA_STS_REPORTS_MAX_ROWS: '5' }, /^mta-sts: reportsMaxRows \(MTA_STS_REPORTS_MAX_ROWS\) must be a whole number from 700 to /],
       [{ MTA_STS_REPORTS_RETENTION_DAYS: '0' }, /^mta-sts: reportsRetentionDays \(MTA_STS_REPORTS_RETENTION_DAYS\) must be a whole number from 1 to 3650$/],

@@ -126,7 +126,10 @@ for (const kind of DB_KINDS) {
       assert.equal((await store.insert(old)).status, 'duplicate');
 
       // Back: the older schema holds one report per organisation and id over all domains, and says so.
-      await assert.rejects(boundReports.down(db.knex, { tablePrefix: db.tablePrefix }), /is stored for more than one domain, which the older schema cannot hold/);
+      await assert.rejects(
+        boundReports.down(db.knex, { tablePrefix: db.tablePrefix }),
+        /is stored for more than one domain, which the older schema cannot hold/,
+      );
       await db.knex(table('reports')).where('domain', 'example.org').delete();
       await boundReports.down(db.knex, { tablePrefix: db.tablePrefix });
       assert.equal(await db.knex.schema.hasColumn(table('reports'), 'folded_policies'), false);

@@ -119,7 +119,11 @@ for (const kind of DB_KINDS) {
       assert.equal((await store.insert(day('q2', '2026-11-21T23:59:59Z'), quota)).status, 'created');
       assert.deepEqual(await store.insert(day('q3', '2026-11-21T23:59:59Z'), quota), { status: 'over-quota', quota: 'reports', limit: 2 });
       assert.equal((await store.insert(day('q1', '2026-11-21T23:59:59Z'), quota)).status, 'duplicate');
-      assert.equal((await store.insert(newReport(microsoftSample('example.com', '2026-11-20', 'q3'), 'https', 'example.com', '2026-11-21T12:00:00Z'), quota)).status, 'created', 'another domain has its own');
+      assert.equal(
+        (await store.insert(newReport(microsoftSample('example.com', '2026-11-20', 'q3'), 'https', 'example.com', '2026-11-21T12:00:00Z'), quota)).status,
+        'created',
+        'another domain has its own',
+      );
       assert.equal((await store.insert(day('q3', '2026-11-22T00:00:00Z'), quota)).status, 'created', 'the next day starts again');
       // Rows: each of these reports stores 1 policy and 2 failure rows.
       assert.deepEqual(await store.insert(day('q4', '2026-11-22T01:00:00Z'), { reports: 100, rows: 5 }), { status: 'over-quota', quota: 'rows', limit: 5 });
@@ -129,7 +133,8 @@ for (const kind of DB_KINDS) {
       for (let i = 1; i <= 6; i++) await store.insert(newReport(microsoftSample('example.org', `2026-11-0${i}`, `c${i}`)));
       const ids = async () => (await db.knex(`${db.tablePrefix}tlsrpt_reports`).orderBy('end_at').pluck('report_id')).map(String);
       const rows = async () =>
-        Number((await db.knex(`${db.tablePrefix}tlsrpt_policies`).count({ n: '*' }))[0].n) + Number((await db.knex(`${db.tablePrefix}tlsrpt_failures`).count({ n: '*' }))[0].n);
+        Number((await db.knex(`${db.tablePrefix}tlsrpt_policies`).count({ n: '*' }))[0].n) +
+        Number((await db.knex(`${db.tablePrefix}tlsrpt_failures`).count({ n: '*' }))[0].n);
       assert.equal(await store.prune(new Date('2026-11-02T00:00:00Z'), { reports: 4, rows: 1000 }), 1 + 1);
       assert.deepEqual(await ids(), ['c3', 'c4', 'c5', 'c6']);
       assert.equal(await rows(), 12);

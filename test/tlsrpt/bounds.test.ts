@@ -80,7 +80,11 @@ describe('TLS report storage bounds (boundSummary)', () => {
     const sample = googleSample();
     const policy = (sample.policies as Array<Record<string, any>>)[0];
     // 200 lines of 254 four-byte characters: the fingerprint alone is about 200 KB of UTF-8.
-    policy.policy['policy-string'] = ['mode: testing', 'max_age: 86400', ...Array.from({ length: 198 }, (_, i) => `mx: ${String(i).padStart(3, '0')}${'𝔪'.repeat(125)}`)];
+    policy.policy['policy-string'] = [
+      'mode: testing',
+      'max_age: 86400',
+      ...Array.from({ length: 198 }, (_, i) => `mx: ${String(i).padStart(3, '0')}${'𝔪'.repeat(125)}`),
+    ];
     policy.policy['mx-host'] = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(3, '0')}${'m'.repeat(250)}`);
     const summary = summaryOf(sample);
     assert.ok(Buffer.byteLength(summary.policies[0].fingerprint ?? '') > 65_535);

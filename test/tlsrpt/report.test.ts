@@ -161,7 +161,8 @@ describe('TLS report parsing (RFC 8460 section 4)', () => {
     const fits = ok(withTypes('p'.repeat(32), 'r'.repeat(64)));
     assert.equal(fits.policies[0].type.length, 32);
     assert.equal(fits.policies[0].failures[0].resultType.length, 64);
-    for (const length of [33, 48, 64]) assert.deepEqual(problems(withTypes('p'.repeat(length), 'sts-webpki-invalid')), ['report.length policies[0].policy.policy-type']);
+    for (const length of [33, 48, 64])
+      assert.deepEqual(problems(withTypes('p'.repeat(length), 'sts-webpki-invalid')), ['report.length policies[0].policy.policy-type']);
     assert.deepEqual(problems(withTypes('sts', 'r'.repeat(65))), ['report.length policies[0].failure-details[0].result-type']);
   });
 

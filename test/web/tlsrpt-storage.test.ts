@@ -17,7 +17,10 @@ describe('TLS report storage over HTTPS', function () {
   async function setUp(db: DbKind, plugin: Record<string, unknown> = {}): Promise<{ org: string; com: string }> {
     server = await createServer({ db, plugin });
     const token = async (domain: string) => {
-      const res = await server!.request().put(`${API}/${domain}/reporting`).send({ rua: [`mailto:tlsrpt@${domain}`] });
+      const res = await server!
+        .request()
+        .put(`${API}/${domain}/reporting`)
+        .send({ rua: [`mailto:tlsrpt@${domain}`] });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       return new URL(res.body.reportingUri).pathname;
     };
@@ -87,7 +90,11 @@ describe('TLS report storage over HTTPS', function () {
     report.policies = Array.from({ length: 150 }, (_, p) => ({
       policy: { 'policy-type': 'no-policy-found', 'policy-domain': 'example.org', 'mx-host': `mx${p}.example.org` },
       summary: { 'total-successful-session-count': 0, 'total-failure-session-count': 200 },
-      'failure-details': Array.from({ length: 200 }, (_, d) => ({ 'result-type': 'starttls-not-supported', 'receiving-ip': `10.${p}.0.${d}`, 'failed-session-count': 1 })),
+      'failure-details': Array.from({ length: 200 }, (_, d) => ({
+        'result-type': 'starttls-not-supported',
+        'receiving-ip': `10.${p}.0.${d}`,
+        'failed-session-count': 1,
+      })),
     }));
     const res = await post(org, report);
     assert.equal(res.status, 201, res.text);
@@ -133,7 +140,10 @@ describe('TLS report storage over HTTPS', function () {
 
   it('validates the limits when the plugin is created, naming the option', async () => {
     await assert.rejects(createServer({ plugin: { reports: { maxRows: 0 } } }), /options\.reports\.maxRows must be a whole number from 700 to/);
-    await assert.rejects(createServer({ plugin: { reports: { dailyReportsPerDomain: 1.5 } } }), /options\.reports\.dailyReportsPerDomain must be a whole number/);
+    await assert.rejects(
+      createServer({ plugin: { reports: { dailyReportsPerDomain: 1.5 } } }),
+      /options\.reports\.dailyReportsPerDomain must be a whole number/,
+    );
     await assert.rejects(
       createServer({ plugin: { reports: { failuresPerReport: 5000, dailyRowsPerDomain: 1000 } } }),
       /options\.reports\.dailyRowsPerDomain must be a whole number from 5200 to/,
