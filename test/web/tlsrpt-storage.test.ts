@@ -104,6 +104,9 @@ describe('TLS report storage over HTTPS', function () {
     assert.deepEqual(shown.body.folded, { policies: 51, failures: 30_000 - 500 });
     const summary = await server!.request().get(`${API}/example.org/reports?from=2026-11-20&to=2026-11-20`);
     assert.equal(summary.body.days[0].failure, 30_000, 'every failed session is still counted');
+    const page = await server!.request().get(`${server!.adminPath}/example.org/reports?from=2026-11-20&to=2026-11-20`).set('Accept-Language', 'en');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /Failures beyond what one report may store, summed \(\d+ sessions\)/);
   });
 
   it("answers 429 over a domain's daily quota (Retry-After until midnight UTC), 200 for a duplicate, and takes reports again the next day", async () => {
