@@ -6,6 +6,7 @@ import { translate } from '../i18n';
 import type { Logger } from '../logger';
 import type { DomainRecord } from '../policy';
 import type { ReportLimits } from '../report-limits';
+import { isDatabaseUnavailable } from '../store/errors';
 import type { ReceivedVia, ReportStore, ReportTotals, ReportingSettings } from '../store/report-store';
 import {
   REPORT_COLUMNS,
@@ -242,8 +243,8 @@ export class ReportService {
     try {
       stored = await this.deps.store.insert(input, this.deps.limits.daily);
     } catch (err) {
-      // The database is away (thrown on: the caller retries) or it refused this one report.
-      if (!(await this.deps.store.reachable())) throw err;
+      // The database is away or busy (thrown on: the caller retries), or it refused this one report.
+      if (isDatabaseUnavailable(err) || !(await this.deps.store.reachable())) throw err;
       this.deps.logger.error(`the database refused to store the TLS ${about}`, err);
       return refuse('unstorable');
     }

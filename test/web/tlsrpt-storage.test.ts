@@ -3,11 +3,14 @@
 // quota and the dates. Every worst case is generated here.
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { DB_KINDS, type DbKind } from '../support/db';
 import { TestServer, createServer } from '../support/server';
 import { googleSample, rfcSample } from '../tlsrpt/samples';
 
 const API = '/api/v1/mta-sts';
+/** better-sqlite3 itself (it ships no types), for a second writer on the server's database file. */
+const Database = createRequire(__filename)('better-sqlite3') as new (file: string) => { exec(sql: string): void; close(): void };
 
 describe('TLS report storage over HTTPS', function () {
   this.timeout(60_000);
@@ -139,6 +142,25 @@ describe('TLS report storage over HTTPS', function () {
     assert.deepEqual([future.status, future.body.error.code], [400, 'date-range']);
     assert.equal((await post(org, googleSample('example.org', '2026-11-21', 'today'))).status, 201, 'a report ending later today is fine');
     assert.equal(await count('reports'), 1);
+  });
+
+  it('answers a busy database 503, not "unstorable": a report the sender retries is not one the database refused', async () => {
+    const lines: string[] = [];
+    const { org } = await setUp('sqlite', { logger: { error: (m: string) => lines.push(m), warn: () => undefined, info: () => undefined } });
+    await server!.db.knex.raw('PRAGMA journal_mode=WAL');
+    // Another writer holds the write lock; in WAL mode reads still answer, so only the error tells busy from refused.
+    const filename = (server!.db.knex.client as { config: { connection: { filename: string } } }).config.connection.filename;
+    const writer = new Database(filename);
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      const busy = await post(org, googleSample('example.org', '2026-11-20', 'busy'));
+      assert.equal(busy.status, 503, busy.text);
+      assert.ok(!lines.some((line) => line.includes('the database refused')), lines.join('\n'));
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+    assert.equal((await post(org, googleSample('example.org', '2026-11-20', 'busy'))).status, 201);
   });
 
   it('validates the limits when the plugin is created, naming the option', async () => {
