@@ -163,28 +163,57 @@ export async function pruneReports(knex: Knex, tables: ReportTables, before: Dat
     deleted += ids.length;
   }
   if (cap === null) return deleted;
+  // Counted once, then kept up to date from what each batch deleted (a report's stored_rows); counted
+  // again only when that says the cap is met: COUNT(*) over millions of rows is not free.
+  let [reports, rows] = await counts(knex, tables);
   for (;;) {
-    const [reports, policyRows, failureRows] = await Promise.all([count(knex, tables.reports), count(knex, tables.policies), count(knex, tables.failures)]);
+    if (reports <= cap.reports && rows <= cap.rows) {
+      [reports, rows] = await counts(knex, tables);
+      if (reports <= cap.reports && rows <= cap.rows) return deleted;
+    }
     const excessReports = reports - cap.reports;
-    const excessRows = policyRows + failureRows - cap.rows;
-    if (excessReports <= 0 && excessRows <= 0) return deleted;
+    const excessRows = rows - cap.rows;
     const oldest: Row[] = await knex<Row>(tables.reports)
       .orderBy('end_at')
       .orderBy('id')
       .limit(Math.min(500, Math.max(excessReports, 1)) + (excessRows > 0 ? 500 : 0))
       .select('id', 'stored_rows');
+    // Reports stored before the stored_rows column existed read 0: their rows are counted here.
+    const legacy = await rowsOf(
+      knex,
+      tables,
+      oldest.filter((row) => num(row.stored_rows) === 0).map((row) => Number(row.id)),
+    );
     const ids: number[] = [];
     let rowsFreed = 0;
     for (const row of oldest) {
       if (ids.length >= 500 || (ids.length >= excessReports && rowsFreed >= excessRows)) break;
       ids.push(Number(row.id));
-      // Reports stored before the column existed read 0: counted as one row, so the loop always advances.
-      rowsFreed += Math.max(num(row.stored_rows), 1);
+      rowsFreed += num(row.stored_rows) || (legacy.get(Number(row.id)) ?? 0);
     }
     if (ids.length === 0) return deleted;
     await deleteReports(knex, tables, ids);
     deleted += ids.length;
+    reports -= ids.length;
+    rows -= rowsFreed;
   }
+}
+
+/** The policy and failure rows of each of these reports (by id; absent: none). */
+async function rowsOf(knex: Knex, tables: ReportTables, ids: number[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (ids.length === 0) return out;
+  for (const table of [tables.policies, tables.failures]) {
+    const counted: Row[] = await knex<Row>(table).whereIn('report', ids).select('report').count({ n: '*' }).groupBy('report');
+    for (const row of counted) out.set(Number(row.report), (out.get(Number(row.report)) ?? 0) + num(row.n));
+  }
+  return out;
+}
+
+/** All reports, and all their policy and failure rows. */
+async function counts(knex: Knex, tables: ReportTables): Promise<[number, number]> {
+  const [reports, policies, failures] = await Promise.all([count(knex, tables.reports), count(knex, tables.policies), count(knex, tables.failures)]);
+  return [reports, policies + failures];
 }
 
 async function deleteReports(knex: Knex, tables: ReportTables, ids: number[]): Promise<void> {
