@@ -9,6 +9,7 @@ import { toALabel } from './policy';
 import { DEFAULT_MAX_SOCKETS } from './limiter';
 import { parseCidrs, type Cidr, type ProbeSettings, type SmtpProbeSettings } from './probes';
 import { DEFAULT_DB_TIMEOUT_MS } from './store/bounded';
+import { reportLimitsOption, type ReportLimitOptions, type ReportLimits } from './report-limits';
 
 /** What the host's authorization hook answers: allowed, forbidden (403) or not logged in (401). */
 export type AuthorizeResult = boolean | 'unauthenticated';
@@ -155,9 +156,10 @@ export interface MtaStsOptions {
   /**
    * TLS reports (RFC 8460): `intakeUrl` is the public address where the `tlsrpt` router is
    * mounted (default `https://<mailHostname>/tlsrpt/v1`); reports older than `retentionDays`
-   * (default 400) are pruned; each intake token takes at most `perTokenPerHour` reports (default 60).
+   * (default 400) are pruned; each intake token takes at most `perTokenPerHour` reports (default 60);
+   * what reports may store is bounded by the options of ReportLimitOptions (src/report-limits.ts).
    */
-  reports?: { intakeUrl?: string; retentionDays?: number; perTokenPerHour?: number; imap?: ImapOption };
+  reports?: { intakeUrl?: string; retentionDays?: number; perTokenPerHour?: number; imap?: ImapOption } & ReportLimitOptions;
   /**
    * Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-Host` or `Forwarded: host=`
    * names the host a policy is served for. Any other client is read by its `Host` header alone,
@@ -264,7 +266,7 @@ export interface ResolvedOptions {
   };
   locale: Locale | ((req: Request) => string | null | undefined | Promise<string | null | undefined>) | null;
   now: () => Date;
-  reports: { intakeUrl: string; retentionDays: number; perTokenPerHour: number; imap: ImapSettings | null };
+  reports: { intakeUrl: string; retentionDays: number; perTokenPerHour: number; imap: ImapSettings | null; limits: ReportLimits };
   trustProxy: Cidr[];
   scheduler: { intervalMs: number; concurrency: number };
   alerts: AlertOptions;
@@ -432,6 +434,7 @@ function reportsOption(reports: Partial<NonNullable<MtaStsOptions['reports']>>, 
     retentionDays: wholeNumber(reports.retentionDays ?? 400, 'reports.retentionDays', 1, 3650),
     perTokenPerHour: wholeNumber(reports.perTokenPerHour ?? 60, 'reports.perTokenPerHour', 1, 100_000),
     imap: reports.imap === undefined || reports.imap === null ? null : imapSettings(reports.imap, 'options.reports.imap'),
+    limits: reportLimitsOption(reports),
   };
 }
 

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ConfigError } from './errors';
 import { reportsImapSettings, scheduleSettings, type AlertSettings, type ReportsImapSetting } from './mail-settings';
+import { REPORT_SOURCES, reportServerSettings, type ReportServerSettings } from './report-settings';
 import { presetSchema, type SchemaMapping } from './presets';
 
 export interface Settings {
@@ -156,6 +157,7 @@ const SERVER_SOURCES = {
   alertWebhook: 'MTA_STS_ALERT_WEBHOOK',
   alertWebhookSecret: 'MTA_STS_ALERT_WEBHOOK_SECRET',
   alertLocale: 'MTA_STS_ALERT_LOCALE',
+  ...REPORT_SOURCES,
 } as const;
 
 export type ServerFlags = SettingFlags & Partial<Record<keyof typeof SERVER_SOURCES, string | boolean>>;
@@ -186,6 +188,8 @@ export interface ServerSettings extends Settings {
    * validated by it at start); null when REPORTS_IMAP_URL is not set.
    */
   reportsImap: ReportsImapSetting | null;
+  /** Stored TLS reports: the prune interval and the plugin's retention, quotas and cap. */
+  reports: ReportServerSettings;
   /** The scheduled DNS Check of every served domain: minutes between runs; 0 switches it off. */
   checkIntervalMinutes: number;
   /** Where its alerts go (the plugin's `alerts`, validated by it at start). */
@@ -319,6 +323,7 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
     ...base,
     acme: acmeSettings(pick, yesNo, list, port, mainPort),
     reportsImap: reportsImapSettings(pick),
+    reports: reportServerSettings(pick),
     ...scheduleSettings(pick),
     port: mainPort,
     host: pick('host'),

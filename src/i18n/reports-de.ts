@@ -66,6 +66,8 @@ export const REPORTS_DE: { readonly [K in keyof typeof REPORTS_EN]: string } = {
   'reports.explain.sts-webpki-invalid':
     'Dem Zertifikat des Richtlinien-Hosts wurde beim Abruf von {url} nicht vertraut ({sessions} Verbindungen): Es braucht ein gültiges Zertifikat für mta-sts.{domain}.',
   'reports.explain.dane': 'Die DANE-Prüfung für {host} schlug fehl ({type}, {sessions} Verbindungen): Prüfen Sie die TLSA-Einträge und DNSSEC des MX-Hosts.',
+  'reports.explain.folded':
+    'Fehler über das hinaus, was ein Bericht speichern darf, zusammengezählt ({sessions} Verbindungen): Der Bericht, wie er ankam, enthält in der JSON-API jede Einzelheit.',
   'reports.explain.otherType': 'Sendende Server meldeten „{type}“ für {host} ({sessions} Verbindungen).',
   'reports.explain.notInPolicy': '{host} passt zu keinem MX-Eintrag der Richtlinie: Unter enforce würden sendende Server dorthin nicht zustellen.',
   'reports.policies.heading': 'Von sendenden Servern angewandte Richtlinien',

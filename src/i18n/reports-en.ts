@@ -65,6 +65,8 @@ export const REPORTS_EN = {
   'reports.explain.sts-webpki-invalid':
     'The certificate of the policy host was not trusted when senders fetched {url} ({sessions} sessions): it needs a certificate valid for mta-sts.{domain}.',
   'reports.explain.dane': 'DANE validation failed for {host} ({type}, {sessions} sessions): check the TLSA records and DNSSEC of the MX host.',
+  'reports.explain.folded':
+    'Failures beyond what one report may store, summed ({sessions} sessions): the report as received, in the JSON API, has every detail.',
   'reports.explain.otherType': 'Senders reported "{type}" for {host} ({sessions} sessions).',
   'reports.explain.notInPolicy': '{host} matches none of the MX entries of the policy: under enforce, senders would not deliver to it.',
   'reports.policies.heading': 'Policies senders applied',

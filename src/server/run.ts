@@ -7,6 +7,7 @@ import pino from 'pino';
 import { pinoHttp } from 'pino-http';
 import { checkConnection, openDatabase } from '../config/database';
 import { ConfigError } from '../config/errors';
+import { reportSettingError } from '../config/report-settings';
 import type { ServerSettings } from '../config/settings';
 import type { Logger } from '../logger';
 import type { Server as HttpsServer } from 'node:https';
@@ -120,7 +121,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       apiKey: settings.apiKey,
       dnsServers: settings.dnsServers,
       ...(settings.dnsCheckAllowAddresses.length > 0 ? { dnsCheck: { allowAddresses: settings.dnsCheckAllowAddresses } } : {}),
-      ...(settings.reportsImap ? { reports: { imap: settings.reportsImap } } : {}),
+      reports: { ...settings.reports.options, ...(settings.reportsImap ? { imap: settings.reportsImap } : {}) },
       ...(settings.checkIntervalMinutes > 0 ? { scheduler: { intervalMs: settings.checkIntervalMinutes * 60_000 } } : {}),
       alerts: settings.alerts,
       secureCookies: settings.secureCookies,
@@ -142,6 +143,8 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     await listen(server, settings.port, settings.host, 'port');
     // The mailbox of TLS report mails, when one is configured: polled every 5 minutes.
     panel.mtaSts.reportFetcher?.start();
+    // Old reports, and the oldest beyond the cap, deleted every MTA_STS_REPORTS_PRUNE_MINUTES: the first run now.
+    const pruner = settings.reports.pruneMinutes > 0 ? startPruning(() => panel.mtaSts.pruneReports(), settings.reports.pruneMinutes, pluginLogger(log)) : null;
     // The scheduled DNS Check of every served domain, and its alerts: the first run now.
     const scheduler = settings.checkIntervalMinutes > 0 ? panel.mtaSts.createScheduler() : null;
     scheduler?.start();
@@ -199,6 +202,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
         `DNS Check of every served domain every ${settings.checkIntervalMinutes} minutes${settings.alerts.email || settings.alerts.webhook ? ', with alerts' : ''}\n`,
       );
     if (settings.reportsImap) out.write(`TLS reports fetched from ${settings.reportsImap.url} every 5 minutes\n`);
+    if (pruner) out.write(`Stored TLS reports pruned every ${settings.reports.pruneMinutes} minutes\n`);
     log.info({ database: target.display, preset: settings.preset, embedded: settings.embedded, port, httpsPort }, 'started');
     // From now on no dependency's rejection or throwing callback ends the process (see process-guard.ts).
     const removeGuard = installProcessGuard(log);
@@ -212,6 +216,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
         await panel.mtaSts.reportFetcher?.stop();
         // A run in progress finishes its current page first.
         await scheduler?.stop();
+        await pruner?.stop();
         const closed = Promise.all([close(server), metricsServer ? close(metricsServer) : Promise.resolve(), acme ? close(acme.https) : Promise.resolve()]);
         // Idle keep-alive connections would hold close() open; in-flight requests are left to finish.
         server.closeIdleConnections();
@@ -239,11 +244,38 @@ async function createPanelNamingSettings(options: Parameters<typeof createPanel>
     if (err instanceof TypeError && err.message.startsWith('options.reports.imap')) {
       throw new ConfigError('reportsImapUrl', `(REPORTS_IMAP_URL) is not usable: ${err.message}`);
     }
+    const reportSetting = reportSettingError(err);
+    if (reportSetting) throw reportSetting;
     if (err instanceof TypeError && err.message.startsWith('options.alerts')) {
       throw new ConfigError('alerts', `(MTA_STS_ALERT_*) are not usable: ${err.message}`);
     }
     throw err;
   }
+}
+
+/** Prunes now and every `minutes`, one run at a time; a failed run is logged and tried again next time. */
+function startPruning(prune: () => Promise<number>, minutes: number, logger: Logger): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const run = () => {
+    // A run longer than the interval is not joined by a second one.
+    running ??= prune()
+      .then(
+        (deleted) => {
+          if (deleted > 0) logger.info(`pruned ${deleted} stored TLS reports`);
+        },
+        (err: unknown) => logger.error(`pruning the stored TLS reports failed; trying again in ${minutes} minutes`, err),
+      )
+      .finally(() => (running = null));
+  };
+  run();
+  const timer = setInterval(run, minutes * 60_000);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 function listen(server: Server, port: number, host: string | undefined, setting: 'port' | 'metricsPort' | 'httpsPort'): Promise<void> {

@@ -188,6 +188,7 @@ export class MtaStsService {
         now: options.now,
         intakeUrl: options.reports.intakeUrl,
         retentionDays: options.reports.retentionDays,
+        limits: options.reports.limits,
       }),
       logger: options.logger,
       mailHostname: options.mailHostname,

@@ -1,12 +1,16 @@
 // TLS report mails fetched from an IMAP mailbox (RFC 8460 section 5.3), for hosts whose mail
 // pipeline cannot pipe a message to `ingestReportMessage`: each poll reads the mailbox's unseen
 // messages with imapflow, ingests them, and moves a stored report to the done folder (or marks it
-// \Seen). A message that is not a report is never lost: it stays where it is, flagged and seen.
+// \Seen). A message that is not a report is never lost: it stays where it is, flagged and seen;
+// one the database refuses goes to the `failed` folder, so that it never stops the polls after it.
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from '../logger';
 import type { ImapSettings } from '../options';
 import { connectImap } from './imap-connect';
 import { INTAKE_LIMITS, type ReportService } from './reports';
+
+/** Where a report the database refuses is moved (created when missing), with the reason in the log. */
+const FAILED_MAILBOX = 'failed';
 
 /** Messages read in one poll at most; the rest wait for the next. */
 const MAX_PER_POLL = 500;
@@ -41,10 +45,15 @@ export async function fetchReportsOnce(settings: ImapSettings, reports: ReportSe
         try {
           result = source && source.source ? await reports.ingestMessage(source.source) : null;
         } catch (err) {
-          // The database, most likely: the message stays unseen and is tried again next poll.
+          // The database is away (a refusal of this one message answers `unstorable`): the message stays unseen and is tried again next poll.
           logger.error(`could not store the TLS report mail (IMAP uid ${uid}); it is tried again next time`, err);
           outcome.failed++;
           break;
+        }
+        if (result !== null && result.status === 'refused' && result.code === 'unstorable') {
+          outcome.refused++;
+          await fileAsFailed(client, uid, settings.mailbox, logger);
+          continue;
         }
         if (result === null || result.status === 'refused') {
           outcome.refused++;
@@ -64,6 +73,22 @@ export async function fetchReportsOnce(settings: ImapSettings, reports: ReportSe
     await client.logout().catch(() => client.close());
   }
   return outcome;
+}
+
+/** Moves a message the database refused to FAILED_MAILBOX; flags it where it is when the server cannot. */
+async function fileAsFailed(client: ImapFlow, uid: number, mailbox: string, logger: Logger): Promise<void> {
+  await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+  try {
+    await ensureMailbox(client, FAILED_MAILBOX);
+    if (!(await client.messageMove(String(uid), FAILED_MAILBOX, { uid: true }))) throw new Error('the server did not move it');
+    logger.warn(`IMAP message uid ${uid} in ${mailbox} could not be stored (the reason is logged above); moved to ${FAILED_MAILBOX}`);
+  } catch (err) {
+    await client.messageFlagsAdd(String(uid), ['\\Flagged'], { uid: true });
+    logger.warn(
+      `IMAP message uid ${uid} in ${mailbox} could not be stored (the reason is logged above) nor moved to ${FAILED_MAILBOX}; left there, flagged`,
+      err,
+    );
+  }
 }
 
 async function ensureMailbox(client: ImapFlow, path: string): Promise<void> {

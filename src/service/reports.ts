@@ -5,9 +5,13 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { translate } from '../i18n';
 import type { Logger } from '../logger';
 import type { DomainRecord } from '../policy';
+import type { ReportLimits } from '../report-limits';
+import { isDatabaseUnavailable } from '../store/errors';
 import type { ReceivedVia, ReportStore, ReportTotals, ReportingSettings } from '../store/report-store';
 import {
+  REPORT_COLUMNS,
   STS_POLICY_RESULT_TYPES,
+  boundSummary,
   findReportPart,
   parseReport,
   parseRuaInput,
@@ -41,6 +45,9 @@ export type IngestRefusal =
   | 'bad-gzip'
   | 'bad-encoding'
   | 'invalid-report'
+  | 'date-range'
+  | 'over-quota'
+  | 'unstorable'
   | 'wrong-domain'
   | 'unknown-domain'
   | 'mail.noHeader'
@@ -58,6 +65,9 @@ const REFUSALS: Record<IngestRefusal, string> = {
   'bad-gzip': 'The body is not valid gzip (truncated or corrupt).',
   'bad-encoding': 'The report is not UTF-8 text.',
   'invalid-report': 'The report is not an RFC 8460 report.',
+  'date-range': 'The report is dated outside what this panel takes: from 2018 to one day after now (UTC).',
+  'over-quota': "The report's domain has stored its quota of reports for today (UTC); send it again tomorrow.",
+  unstorable: 'The database refused to store the report; the administrator finds the reason in the log.',
   'wrong-domain': 'The report is about a policy domain that this address does not receive reports for.',
   'unknown-domain': 'The report is about a domain this panel does not manage.',
   'mail.noHeader': 'The message has no MIME header.',
@@ -114,6 +124,7 @@ export interface ReportServiceDeps {
   now: () => Date;
   intakeUrl: string;
   retentionDays: number;
+  limits: ReportLimits;
 }
 
 const DAY_MS = 86_400_000;
@@ -202,8 +213,11 @@ export class ReportService {
     } catch {
       return refuse('bad-encoding');
     }
-    const parsed = parseReport(text);
-    if (!parsed.ok) return { ...refuse('invalid-report'), problems: parsed.problems };
+    const parsed = parseReport(text, { now: this.deps.now() });
+    if (!parsed.ok) {
+      const dates = parsed.problems.every((p) => p.code === 'report.dateRange');
+      return { ...refuse(dates ? 'date-range' : 'invalid-report'), problems: parsed.problems };
+    }
     const { report } = parsed;
     let domain = tokenDomain;
     if (domain === null) {
@@ -214,17 +228,32 @@ export class ReportService {
     }
     const owner = domain;
     if (!report.policies.every((p) => p.domain === owner || p.domain.endsWith(`.${owner}`))) return refuse('wrong-domain');
-    const stored = await this.deps.store.insert({
+    const input = {
       domain,
       report,
-      summary: summarizeReport(report),
+      summary: boundSummary(summarizeReport(report), this.deps.limits.storage),
       // The posted gzip as it came; plain JSON is compressed for storage.
       gzip: compressed ? body : await gzip(json),
       via,
       dkim: dkim?.result ?? null,
-      dkimDomain: dkim?.domain ?? null,
+      // From the signature's d= tag: a name of the column's size, or none.
+      dkimDomain: dkim?.domain && dkim.domain.length <= REPORT_COLUMNS.name && !dkim.domain.includes('\0') ? dkim.domain : null,
       receivedAt: this.deps.now(),
-    });
+    };
+    const about = `report ${JSON.stringify(report.reportId)} of ${JSON.stringify(report.organisation)} for ${domain}`;
+    let stored;
+    try {
+      stored = await this.deps.store.insert(input, this.deps.limits.daily);
+    } catch (err) {
+      // The database is away or busy (thrown on: the caller retries), or it refused this one report.
+      if (isDatabaseUnavailable(err) || !(await this.deps.store.reachable())) throw err;
+      this.deps.logger.error(`the database refused to store the TLS ${about}`, err);
+      return refuse('unstorable');
+    }
+    if (stored.status === 'over-quota') {
+      this.deps.logger.warn(`TLS ${about} not stored: ${domain} has stored its ${stored.limit} ${stored.quota} for today (UTC)`);
+      return refuse('over-quota');
+    }
     return { status: stored.status, id: stored.id, domain, organisation: report.organisation, reportId: report.reportId, dkim };
   }
 
@@ -326,9 +355,9 @@ export class ReportService {
     await this.deps.store.recordPolicyId(record.domain, record.policy.id, policyFingerprint(record.policy), this.deps.now());
   }
 
-  /** Deletes reports older than the retention (`reports.retentionDays`). Returns how many. */
+  /** Deletes reports older than the retention (`reports.retentionDays`), then the oldest beyond `reports.maxReports`/`maxRows`. Returns how many. */
   prune(): Promise<number> {
-    return this.deps.store.prune(new Date(this.deps.now().getTime() - this.deps.retentionDays * DAY_MS));
+    return this.deps.store.prune(new Date(this.deps.now().getTime() - this.deps.retentionDays * DAY_MS), this.deps.limits.cap);
   }
 }
 

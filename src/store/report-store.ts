@@ -3,9 +3,10 @@
 // same queries on SQLite and MariaDB; the table names come from the configured prefix.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { dialectOf } from './dialect';
-import type { ReportSummary, TlsReport } from '../tlsrpt';
 import { nullableText, text, type Row } from './rows';
+import { insertReport, pruneReports, type DailyQuota, type InsertResult, type NewReport, type ReceivedVia, type StoreCap } from './report-writes';
+
+export type { DailyQuota, InsertResult, NewReport, ReceivedVia, StoreCap } from './report-writes';
 
 export interface ReportingSettings {
   domain: string;
@@ -13,21 +14,6 @@ export interface ReportingSettings {
   /** The intake token (128 bits, base64url): part of the published https rua. */
   token: string;
   updatedAt: string;
-}
-
-export type ReceivedVia = 'https' | 'mail';
-
-export interface NewReport {
-  domain: string;
-  report: TlsReport;
-  summary: ReportSummary;
-  /** The report's JSON as received, gzip-compressed. */
-  gzip: Buffer;
-  via: ReceivedVia;
-  /** DKIM result of a mailed report ('pass', 'fail', 'none' for unsigned, ...); null over HTTPS. */
-  dkim: string | null;
-  dkimDomain: string | null;
-  receivedAt: Date;
 }
 
 export interface StoredReportMeta {
@@ -44,6 +30,8 @@ export interface StoredReportMeta {
   dkimDomain: string | null;
   success: number;
   failure: number;
+  /** Distinct policies and failure groups of the report summed into aggregate rows beyond the per-report bounds. */
+  folded: { policies: number; failures: number };
 }
 
 export interface ReportTotals {
@@ -132,77 +120,19 @@ export class ReportStore {
     });
   }
 
-  /**
-   * Stores a report and its rows once: a report whose organisation and report-id are already
-   * stored is a duplicate (checked first, and by the unique index when two arrive at once).
-   */
-  async insert(input: NewReport): Promise<{ status: 'created' | 'duplicate'; id: number }> {
-    const { report, summary } = input;
-    // No look-up first: the unique index on (organisation, report_id) refuses a report stored
-    // before, and the catch below answers `duplicate` then; a new report (nearly all) saves a query.
-    const day = report.start.slice(0, 10);
-    try {
-      return await this.knex.transaction(async (trx) => {
-        const id = await insertId(
-          this.knex,
-          trx(this.tables.reports).insert({
-            domain: input.domain,
-            organisation: report.organisation,
-            report_id: report.reportId,
-            contact_info: report.contactInfo,
-            start_at: report.start,
-            end_at: report.end,
-            received_at: input.receivedAt.toISOString(),
-            received_via: input.via,
-            dkim: input.dkim,
-            dkim_domain: input.dkimDomain,
-            success: summary.success,
-            failure: summary.failure,
-            report_gz: input.gzip,
-          }),
-        );
-        const policyIds: number[] = [];
-        for (const p of summary.policies) {
-          const policyId = await insertId(
-            this.knex,
-            trx(this.tables.policies).insert({
-              report: id,
-              domain: input.domain,
-              day,
-              policy_type: p.type,
-              fingerprint: p.fingerprint,
-              mx: p.mx.join(','),
-              success: p.success,
-              failure: p.failure,
-            }),
-          );
-          policyIds.push(policyId);
-        }
-        const failures = summary.failures.map((f) => ({
-          report: id,
-          policy: policyIds[f.policy],
-          domain: input.domain,
-          day,
-          result_type: f.resultType,
-          receiving_mx_hostname: f.receivingMxHostname,
-          receiving_ip: f.receivingIp,
-          sessions: f.sessions,
-        }));
-        // Batches: SQLite allows at most 999 bound values per statement in older builds.
-        for (let i = 0; i < failures.length; i += 100) await trx(this.tables.failures).insert(failures.slice(i, i + 100));
-        return { status: 'created' as const, id };
-      });
-    } catch (err) {
-      // Stored before, or just now by a request racing this one: the unique index refused it.
-      const raced = await this.findId(report.organisation, report.reportId).catch(() => null);
-      if (raced !== null) return { status: 'duplicate', id: raced };
-      throw err;
-    }
+  /** Stores a report and its rows once per (domain, organisation, report-id), within `quota` (see insertReport). */
+  insert(input: NewReport, quota: DailyQuota | null = null): Promise<InsertResult> {
+    return insertReport(this.knex, this.tables, input, quota);
   }
 
-  private async findId(organisation: string, reportId: string): Promise<number | null> {
-    const row: Row | undefined = await this.knex<Row>(this.tables.reports).where({ organisation, report_id: reportId }).first('id');
-    return row ? Number(row.id) : null;
+  /** Whether the reports table answers: tells a report the database refuses from a database away. */
+  async reachable(): Promise<boolean> {
+    return this.knex(this.tables.reports)
+      .first('id')
+      .then(
+        () => true,
+        () => false,
+      );
   }
 
   /** A domain's stored reports with this sender report-id (one per organisation at most). */
@@ -338,23 +268,9 @@ export class ReportStore {
     return rows.map((r: Row) => ({ id: text(r.policy_id), fingerprint: text(r.fingerprint), servedFrom: text(r.served_from) }));
   }
 
-  /**
-   * Deletes reports that ended before `before`, with their rows, in batches so that a large
-   * backlog never holds a long lock. Returns how many reports were deleted.
-   */
-  async prune(before: Date): Promise<number> {
-    const cutoff = before.toISOString();
-    let deleted = 0;
-    for (;;) {
-      const ids = (await this.knex(this.tables.reports).where('end_at', '<', cutoff).orderBy('id').limit(500).pluck('id')).map(Number);
-      if (ids.length === 0) return deleted;
-      await this.knex.transaction(async (trx) => {
-        await trx(this.tables.failures).whereIn('report', ids).delete();
-        await trx(this.tables.policies).whereIn('report', ids).delete();
-        await trx(this.tables.reports).whereIn('id', ids).delete();
-      });
-      deleted += ids.length;
-    }
+  /** Deletes reports that ended before `before`, then the oldest beyond `cap`, with their rows. Returns how many. */
+  prune(before: Date, cap: StoreCap | null = null): Promise<number> {
+    return pruneReports(this.knex, this.tables, before, cap);
   }
 }
 
@@ -391,15 +307,6 @@ function metaOf(row: Row): StoredReportMeta {
     dkimDomain: nullableText(row.dkim_domain),
     success: num(row.success),
     failure: num(row.failure),
+    folded: { policies: num(row.folded_policies), failures: num(row.folded_failures) },
   };
-}
-
-/**
- * The id of the row an insert made, as each driver gives it: MariaDB and SQLite answer the new
- * auto-increment id; PostgreSQL answers nothing without RETURNING (which MariaDB does not know).
- */
-async function insertId(knex: Knex, insert: Knex.QueryBuilder): Promise<number> {
-  const rows = (dialectOf(knex) === 'postgres' ? await insert.returning('id') : await insert) as unknown[];
-  const first = rows[0];
-  return Number(typeof first === 'object' && first !== null ? (first as { id: unknown }).id : first);
 }

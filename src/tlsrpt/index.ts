@@ -2,5 +2,6 @@
 export * from './record';
 export * from './report';
 export * from './summary';
+export * from './bounds';
 export * from './rua';
 export * from './mime';

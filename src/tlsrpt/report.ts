@@ -3,6 +3,24 @@
 // details without a count), strict about types and sizes, so a stored report is always well-formed
 // and a hostile one costs bounded work.
 
+/**
+ * The sizes of the report tables' columns that hold values of a report (the migrations create them
+ * with these numbers as literals, frozen; test/store/report-columns.test.ts reads each column back
+ * from SQLite, MariaDB and PostgreSQL and fails when one is smaller). The parser's limits below
+ * and the storage bounds (./bounds.ts) are these, so that what parses can always be stored.
+ */
+export const REPORT_COLUMNS = {
+  /** organisation, report_id, contact_info, domain, dkim_domain, receiving_mx_hostname: VARCHAR(255). */
+  name: 255,
+  /** policy_type: VARCHAR(32). */
+  policyType: 32,
+  /** result_type and receiving_ip: VARCHAR(64). */
+  resultType: 64,
+  ip: 64,
+  /** fingerprint and mx: TEXT, which holds 65,535 bytes on MariaDB: 16,383 characters of up to 4 bytes. */
+  text: 16_383,
+} as const;
+
 /** Limits a report must keep; beyond them it is refused with a problem, never truncated silently. */
 export const REPORT_LIMITS = {
   /** JSON nesting: a report needs 5 levels (report, policies, entry, policy, mx-host). */
@@ -13,11 +31,20 @@ export const REPORT_LIMITS = {
   failureDetails: 1000,
   policyStrings: 200,
   mxHosts: 100,
-  /** Characters of a name-like string (organisation, report id, domain, host, result type, IP). */
-  shortString: 255,
+  /** Characters of a name-like string (organisation, report id, contact, host, HELO). */
+  shortString: REPORT_COLUMNS.name,
+  /** Characters of a policy-type and of a result-type. */
+  policyType: REPORT_COLUMNS.policyType,
+  resultType: REPORT_COLUMNS.resultType,
   /** Characters of a free text (policy-string line, failure-reason-code, additional-information). */
   longString: 2048,
 } as const;
+
+/**
+ * Report dates a sender can mean: none before 2018 (RFC 8460 is of September 2018) and none ending
+ * more than a day (clock skew) after now. Checked only when `parseReport` is given the time.
+ */
+export const REPORT_DATES = { earliest: '2018-01-01T00:00:00.000Z', skewMs: 86_400_000 } as const;
 
 /** Machine codes of what makes a report unacceptable; `field` is the JSON path (e.g. `policies[0].summary`). */
 export type ReportProblemCode =
@@ -30,6 +57,7 @@ export type ReportProblemCode =
   | 'report.count' // a count is not a non-negative safe integer
   | 'report.date' // not an RFC 3339 date-time
   | 'report.dateOrder' // end before start
+  | 'report.dateRange' // before REPORT_DATES.earliest, or ending more than a day after now
   | 'report.tooMany' // an array longer than its limit
   | 'report.ip' // not an IPv4 or IPv6 address
   | 'report.domain'; // not a domain name
@@ -104,8 +132,11 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   return false;
 }
 
-/** Parses a report's JSON text (or an already parsed value). Never throws. */
-export function parseReport(input: unknown): ReportParse {
+/**
+ * Parses a report's JSON text (or an already parsed value). Never throws. Given `now`, a date
+ * range outside REPORT_DATES is refused (`report.dateRange`).
+ */
+export function parseReport(input: unknown, options: { now?: Date } = {}): ReportParse {
   let value: unknown = input;
   if (typeof input === 'string') {
     if (input.length > REPORT_LIMITS.textLength) return { ok: false, problems: [{ code: 'report.size', field: '' }] };
@@ -118,7 +149,7 @@ export function parseReport(input: unknown): ReportParse {
   } else if (valueDepthExceeds(input, REPORT_LIMITS.depth)) {
     return { ok: false, problems: [{ code: 'report.depth', field: '' }] };
   }
-  const reader = new Reader();
+  const reader = new Reader(options.now ?? null);
   const report = reader.report(value);
   return report && reader.problems.length === 0 ? { ok: true, report } : { ok: false, problems: reader.problems.slice(0, MAX_PROBLEMS) };
 }
@@ -136,6 +167,8 @@ type Json = Record<string, unknown>;
 class Reader {
   readonly problems: ReportProblem[] = [];
 
+  constructor(private readonly now: Date | null) {}
+
   private problem(code: ReportProblemCode, field: string): void {
     if (this.problems.length < MAX_PROBLEMS) this.problems.push({ code, field });
   }
@@ -149,6 +182,10 @@ class Reader {
     const start = this.date(range, 'start-datetime', 'date-range.start-datetime');
     const end = this.date(range, 'end-datetime', 'date-range.end-datetime');
     if (start && end && end < start) this.problem('report.dateOrder', 'date-range');
+    if (this.now !== null) {
+      if (start && start.toISOString() < REPORT_DATES.earliest) this.problem('report.dateRange', 'date-range.start-datetime');
+      if (end && end.getTime() > this.now.getTime() + REPORT_DATES.skewMs) this.problem('report.dateRange', 'date-range.end-datetime');
+    }
     const policies = this.array(value, 'policies', 'policies', REPORT_LIMITS.policies, true).map((entry, i) => this.policy(entry, `policies[${i}]`));
     return {
       organisation: this.string(value, 'organization-name', 'organization-name', REPORT_LIMITS.shortString, true) ?? '',
@@ -176,7 +213,7 @@ class Reader {
             (s, i) => this.text(s, `${path}.policy.mx-host[${i}]`, REPORT_LIMITS.shortString) ?? '',
           );
     return {
-      type: this.string(policy, 'policy-type', `${path}.policy.policy-type`, 64, true) ?? '',
+      type: this.string(policy, 'policy-type', `${path}.policy.policy-type`, REPORT_LIMITS.policyType, true) ?? '',
       strings,
       domain: this.domain(policy, 'policy-domain', `${path}.policy.policy-domain`),
       mx: mx.filter((host) => host !== '').map(lowerHost),
@@ -193,7 +230,7 @@ class Reader {
     const d = isObject(detail) ? detail : {};
     const host = this.string(d, 'receiving-mx-hostname', `${path}.receiving-mx-hostname`, REPORT_LIMITS.shortString, false);
     return {
-      resultType: this.string(d, 'result-type', `${path}.result-type`, 64, true) ?? '',
+      resultType: this.string(d, 'result-type', `${path}.result-type`, REPORT_LIMITS.resultType, true) ?? '',
       sendingMtaIp: this.ip(d, 'sending-mta-ip', `${path}.sending-mta-ip`),
       receivingMxHostname: host === null ? null : lowerHost(host),
       receivingMxHelo: this.string(d, 'receiving-mx-helo', `${path}.receiving-mx-helo`, REPORT_LIMITS.shortString, false),
@@ -240,11 +277,13 @@ class Reader {
     return this.text(value, path, max);
   }
 
-  private text(value: unknown, path: string, max: number): string | null {
-    if (typeof value !== 'string') {
+  private text(raw: unknown, path: string, max: number): string | null {
+    if (typeof raw !== 'string') {
       this.problem('report.type', path);
       return null;
     }
+    // NUL means nothing in a report, and PostgreSQL refuses it in text: dropped from every string.
+    const value = raw.includes('\0') ? raw.replaceAll('\0', '') : raw;
     if (value.length === 0 || value.length > max) {
       this.problem('report.length', path);
       return null;
@@ -289,7 +328,7 @@ class Reader {
   }
 
   private ip(parent: Json, key: string, path: string): string | null {
-    const text = this.string(parent, key, path, 64, false);
+    const text = this.string(parent, key, path, REPORT_COLUMNS.ip, false);
     if (text === null) return null;
     if (!isIpAddress(text)) {
       this.problem('report.ip', path);

@@ -26,6 +26,8 @@ const EXPLAINED = new Set([
   'sts-policy-fetch-error',
   'sts-policy-invalid',
   'sts-webpki-invalid',
+  // The aggregate row of failure groups beyond what one report may store (src/tlsrpt/bounds.ts).
+  'folded',
 ]);
 
 /** `form`: the admin router's body parsing, field limit and CSRF check, run after authorization. */

@@ -13,6 +13,14 @@ import { RateLimiter } from './rate-limit';
 const TYPES: Record<string, boolean> = { 'application/tlsrpt+gzip': true, 'application/tlsrpt+json': false };
 const TOKEN = /^[A-Za-z0-9_-]{22}$/;
 
+/** Refusals that are not a 400: 429 asks the sender to try again (tomorrow, Retry-After), 422 is the database's refusal. */
+const STATUS: Partial<Record<string, number>> = { 'unknown-token': 404, 'too-large': 413, 'over-quota': 429, unstorable: 422 };
+
+/** Seconds until the next UTC midnight, when a domain's daily quota starts again. */
+function secondsToUtcMidnight(now: Date): number {
+  return Math.max(1, Math.ceil((Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000));
+}
+
 function fail(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
   res.status(status).json({ error: { code, message, ...extra } });
 }
@@ -58,7 +66,8 @@ export function createTlsRptRouter(ctx: PluginContext): Router {
       if (raw.length === 0) return fail(res, 400, 'empty', 'The body is empty.');
       const result = await ctx.service.reports.ingestHttps(String(req.params.token), raw, TYPES[type], String(res.locals.tlsrptDomain));
       if (result.status === 'refused') {
-        const status = result.code === 'unknown-token' ? 404 : result.code === 'too-large' ? 413 : 400;
+        if (result.code === 'over-quota') res.setHeader('Retry-After', String(secondsToUtcMidnight(ctx.options.now())));
+        const status = STATUS[result.code] ?? 400;
         const problems = result.problems?.slice(0, 5);
         return fail(res, status, result.code === 'unknown-token' ? 'not-found' : result.code, result.message, problems ? { problems } : {});
       }

@@ -3,26 +3,26 @@ import { gzipSync, gunzipSync } from 'node:zlib';
 import * as reportTables from '../../migrations/20261201000100_add_tls_report_tables';
 import { migrateLatest, rollbackAll } from '../../src/store/migrate';
 import { ReportStore, tokenHash } from '../../src/store/report-store';
-import { parseReport, summarizeReport } from '../../src/tlsrpt';
+import { STORAGE_DEFAULTS, boundSummary, parseReport, summarizeReport } from '../../src/tlsrpt';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
 import { googleSample, microsoftSample, rfcSample } from '../tlsrpt/samples';
 import { HOST_COLUMNS, PLUGIN_COLUMNS, columnNames, migrateOptions } from './helpers';
 
 const TABLES = ['tlsrpt_settings', 'tlsrpt_reports', 'tlsrpt_policies', 'tlsrpt_failures', 'tlsrpt_policy_ids'];
 
-function newReport(sample: Record<string, unknown>, via: 'https' | 'mail' = 'https') {
+function newReport(sample: Record<string, unknown>, via: 'https' | 'mail' = 'https', domain = 'example.org', receivedAt = '2026-11-21T08:00:00Z') {
   const text = JSON.stringify(sample);
   const parsed = parseReport(text);
   assert.ok(parsed.ok);
   return {
-    domain: 'example.org',
+    domain,
     report: parsed.report,
-    summary: summarizeReport(parsed.report),
+    summary: boundSummary(summarizeReport(parsed.report), STORAGE_DEFAULTS),
     gzip: gzipSync(text),
     via,
     dkim: via === 'mail' ? 'pass' : null,
     dkimDomain: null,
-    receivedAt: new Date('2026-11-21T08:00:00Z'),
+    receivedAt: new Date(receivedAt),
   };
 }
 
@@ -85,7 +85,7 @@ for (const kind of DB_KINDS) {
       assert.equal(await store.domainOfToken(renewed.token), 'example.org');
     });
 
-    it('stores a report once per organisation and report-id, with its gzip and rows', async () => {
+    it('stores a report once per domain, organisation and report-id, with its gzip and rows', async () => {
       const created = await store.insert(newReport(rfcSample()));
       assert.equal(created.status, 'created');
       const duplicate = await store.insert(newReport(rfcSample(), 'mail'));
@@ -99,6 +99,62 @@ for (const kind of DB_KINDS) {
       other['organization-name'] = 'Other Org';
       assert.equal((await store.insert(newReport(other))).status, 'created');
       assert.equal((await db.knex(`${db.tablePrefix}tlsrpt_reports`).count({ n: '*' }))[0].n == 2, true);
+    });
+
+    it('keys duplicates per domain: the same organisation and report-id posted for another domain first suppresses nothing', async () => {
+      // Google's ids are predictable (<date>T00:00:00Z_<domain>): one planted for example.com in advance.
+      const planted = await store.insert(newReport(googleSample('example.com', '2026-11-20', '2026-11-20T00:00:00Z_example.org'), 'https', 'example.com'));
+      assert.equal(planted.status, 'created');
+      const real = await store.insert(newReport(googleSample('example.org', '2026-11-20', '2026-11-20T00:00:00Z_example.org')));
+      assert.equal(real.status, 'created', 'the real report of example.org is stored');
+      const again = await store.insert(newReport(googleSample('example.org', '2026-11-20', '2026-11-20T00:00:00Z_example.org'), 'mail'));
+      assert.deepEqual(again, { status: 'duplicate', id: real.status === 'created' ? real.id : -1 });
+      assert.equal((await store.totals('example.org', '2026-11-20', '2026-11-20')).days[0].success, 42);
+    });
+
+    it("refuses a domain's reports beyond its daily quota of reports or rows (UTC day of receipt), still answering duplicates", async () => {
+      const quota = { reports: 2, rows: 1000 };
+      const day = (id: string, at: string) => newReport(microsoftSample('example.org', '2026-11-20', id), 'https', 'example.org', at);
+      assert.equal((await store.insert(day('q1', '2026-11-21T00:00:00Z'), quota)).status, 'created');
+      assert.equal((await store.insert(day('q2', '2026-11-21T23:59:59Z'), quota)).status, 'created');
+      assert.deepEqual(await store.insert(day('q3', '2026-11-21T23:59:59Z'), quota), { status: 'over-quota', quota: 'reports', limit: 2 });
+      assert.equal((await store.insert(day('q1', '2026-11-21T23:59:59Z'), quota)).status, 'duplicate');
+      assert.equal(
+        (await store.insert(newReport(microsoftSample('example.com', '2026-11-20', 'q3'), 'https', 'example.com', '2026-11-21T12:00:00Z'), quota)).status,
+        'created',
+        'another domain has its own',
+      );
+      assert.equal((await store.insert(day('q3', '2026-11-22T00:00:00Z'), quota)).status, 'created', 'the next day starts again');
+      // Rows: each of these reports stores 1 policy and 2 failure rows.
+      assert.deepEqual(await store.insert(day('q4', '2026-11-22T01:00:00Z'), { reports: 100, rows: 5 }), { status: 'over-quota', quota: 'rows', limit: 5 });
+    });
+
+    it('prunes by age, then the oldest reports beyond the cap of reports or of rows', async () => {
+      for (let i = 1; i <= 6; i++) await store.insert(newReport(microsoftSample('example.org', `2026-11-0${i}`, `c${i}`)));
+      const ids = async () => (await db.knex(`${db.tablePrefix}tlsrpt_reports`).orderBy('end_at').pluck('report_id')).map(String);
+      const rows = async () =>
+        Number((await db.knex(`${db.tablePrefix}tlsrpt_policies`).count({ n: '*' }))[0].n) +
+        Number((await db.knex(`${db.tablePrefix}tlsrpt_failures`).count({ n: '*' }))[0].n);
+      assert.equal(await store.prune(new Date('2026-11-02T00:00:00Z'), { reports: 4, rows: 1000 }), 1 + 1);
+      assert.deepEqual(await ids(), ['c3', 'c4', 'c5', 'c6']);
+      assert.equal(await rows(), 12);
+      // As reports stored before stored_rows existed read: their rows are counted, not guessed.
+      await db.knex(`${db.tablePrefix}tlsrpt_reports`).whereIn('report_id', ['c3', 'c4']).update({ stored_rows: 0 });
+      assert.equal(await store.prune(new Date('2026-01-01T00:00:00Z'), { reports: 100, rows: 7 }), 2);
+      assert.deepEqual(await ids(), ['c5', 'c6']);
+      assert.equal(await store.prune(new Date('2026-01-01T00:00:00Z'), { reports: 100, rows: 6 }), 0);
+    });
+
+    it('stores the folded counts of a report beyond its bounds and shows them with it', async () => {
+      const sample = microsoftSample('example.org', '2026-11-20', 'wide');
+      const details = (sample.policies as Array<Record<string, unknown[]>>)[0]['failure-details'];
+      for (let i = 0; i < 30; i++) details.push({ 'result-type': 'certificate-expired', 'receiving-ip': `192.0.2.${i}`, 'failed-session-count': 1 });
+      const input = newReport(sample);
+      input.summary = boundSummary(summarizeReport(input.report), { policiesPerReport: 5, failuresPerReport: 10 });
+      await store.insert(input);
+      const [stored] = await store.byReportId('example.org', 'wide');
+      assert.deepEqual(stored.folded, { policies: 0, failures: 22 });
+      assert.equal(Number((await db.knex(`${db.tablePrefix}tlsrpt_failures`).count({ n: '*' }))[0].n), 11);
     });
 
     it('sums sessions per day, organisation, failure group and applied policy within the range', async () => {

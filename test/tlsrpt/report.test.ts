@@ -16,8 +16,8 @@ describe('TLS report parsing (RFC 8460 section 4)', () => {
     const report = ok(parseReport(JSON.stringify(rfcSample())));
     assert.equal(report.organisation, 'Company-X');
     assert.equal(report.reportId, '5065427c-23d3-47ca-b6e0-946ea0e8c4be');
-    assert.equal(report.start, '2016-04-01T00:00:00.000Z');
-    assert.equal(report.end, '2016-04-01T23:59:59.000Z');
+    assert.equal(report.start, '2024-04-01T00:00:00.000Z');
+    assert.equal(report.end, '2024-04-01T23:59:59.000Z');
     assert.equal(report.policies.length, 1);
     const [policy] = report.policies;
     assert.equal(policy.type, 'sts');
@@ -148,6 +148,60 @@ describe('TLS report parsing (RFC 8460 section 4)', () => {
       change(sample);
       assert.deepEqual(problems(parseReport(JSON.stringify(sample))), [expected], expected);
     }
+  });
+
+  it('takes no string longer than the column it is stored in: policy-type 32, result-type 64 characters', () => {
+    const withTypes = (policyType: string, resultType: string) => {
+      const sample = rfcSample();
+      const policy = (sample.policies as Array<Record<string, any>>)[0];
+      policy.policy['policy-type'] = policyType;
+      policy['failure-details'][0]['result-type'] = resultType;
+      return parseReport(JSON.stringify(sample));
+    };
+    const fits = ok(withTypes('p'.repeat(32), 'r'.repeat(64)));
+    assert.equal(fits.policies[0].type.length, 32);
+    assert.equal(fits.policies[0].failures[0].resultType.length, 64);
+    for (const length of [33, 48, 64])
+      assert.deepEqual(problems(withTypes('p'.repeat(length), 'sts-webpki-invalid')), ['report.length policies[0].policy.policy-type']);
+    assert.deepEqual(problems(withTypes('sts', 'r'.repeat(65))), ['report.length policies[0].failure-details[0].result-type']);
+  });
+
+  it('drops NUL from every string (PostgreSQL refuses it in text), refusing a string of nothing else', () => {
+    const sample = rfcSample();
+    sample['organization-name'] = 'Company\u0000-X\u0000';
+    sample['report-id'] = '\u0000id-1';
+    const policy = (sample.policies as Array<Record<string, any>>)[0];
+    policy.policy['policy-type'] = 'st\u0000s';
+    policy.policy['policy-string'] = ['mode: test\u0000ing', 'mx: *.mail.example.org', 'max_age: 86400'];
+    policy['failure-details'][0]['receiving-mx-hostname'] = 'mx1.mail\u0000.example.org';
+    const report = ok(parseReport(JSON.stringify(sample)));
+    assert.equal(report.organisation, 'Company-X');
+    assert.equal(report.reportId, 'id-1');
+    assert.equal(report.policies[0].type, 'sts');
+    assert.equal(report.policies[0].strings[0], 'mode: testing');
+    assert.equal(report.policies[0].failures[0].receivingMxHostname, 'mx1.mail.example.org');
+    assert.equal(summarizeReport(report).policies[0].fingerprint, 'testing|86400|*.mail.example.org');
+    const only = rfcSample();
+    only['organization-name'] = '\u0000\u0000';
+    assert.deepEqual(problems(parseReport(only)), ['report.length organization-name']);
+  });
+
+  it('given the time, refuses a report dated before 2018 or ending more than a day after now', () => {
+    const now = new Date('2026-12-07T12:00:00Z');
+    const dated = (start: string, end: string) => {
+      const sample = rfcSample();
+      sample['date-range'] = { 'start-datetime': start, 'end-datetime': end };
+      return parseReport(JSON.stringify(sample), { now });
+    };
+    ok(dated('2018-01-01T00:00:00Z', '2018-01-01T23:59:59Z'));
+    ok(dated('2026-12-07T00:00:00Z', '2026-12-08T11:59:59Z'));
+    assert.deepEqual(problems(dated('2017-12-31T00:00:00Z', '2017-12-31T23:59:59Z')), ['report.dateRange date-range.start-datetime']);
+    assert.deepEqual(problems(dated('2026-12-08T00:00:00Z', '2026-12-08T12:00:01Z')), ['report.dateRange date-range.end-datetime']);
+    assert.deepEqual(problems(dated('1970-01-01T00:00:00Z', '2099-01-01T00:00:00Z')), [
+      'report.dateRange date-range.start-datetime',
+      'report.dateRange date-range.end-datetime',
+    ]);
+    ok(parseReport(JSON.stringify({ ...rfcSample(), 'date-range': { 'start-datetime': '2016-04-01T00:00:00Z', 'end-datetime': '2016-04-01T23:59:59Z' } })));
   });
 
   it('refuses text that is not JSON, not an object, or nested too deep, before building it', () => {

@@ -1,11 +1,11 @@
 // Report samples shaped like what senders really send (RFC 8460 section 4.8's example, Google's and
 // Microsoft's variants), written for these tests. Each is a fresh object, so tests may change it.
 
-/** RFC 8460 section 4.8 (the policy domain changed to the tests' example.org). */
+/** RFC 8460 section 4.8 (the policy domain changed to the tests' example.org, the date from 2016 to 2024: the intake refuses reports dated before 2018). */
 export function rfcSample(domain = 'example.org'): Record<string, unknown> {
   return {
     'organization-name': 'Company-X',
-    'date-range': { 'start-datetime': '2016-04-01T00:00:00Z', 'end-datetime': '2016-04-01T23:59:59Z' },
+    'date-range': { 'start-datetime': '2024-04-01T00:00:00Z', 'end-datetime': '2024-04-01T23:59:59Z' },
     'contact-info': 'sts-reporting@company-x.example',
     'report-id': '5065427c-23d3-47ca-b6e0-946ea0e8c4be',
     policies: [

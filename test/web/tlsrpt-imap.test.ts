@@ -185,6 +185,103 @@ describe('TLS report mails fetched by IMAP (reports.imap), against Dovecot on lo
     assert.deepEqual(await contents(client, 'Retry'), []);
   });
 
+  it('moves a report the database refuses to the failed folder it creates, logs why, and stores the next one in the same poll', async () => {
+    const logger = capture();
+    server = await createServer({
+      plugin: { dns: { servers: [dns.address], timeoutMs: 500, retries: 0 }, logger, reports: { imap: imapOption({ mailbox: 'Refused' }) } },
+    });
+    // A database that refuses one report for a reason of its own (a host's trigger, a narrower column, a charset).
+    const policies = `${server.db.tablePrefix}tlsrpt_policies`;
+    await server.db.knex.raw(
+      `CREATE TRIGGER ${server.db.tablePrefix}refuse BEFORE INSERT ON ${policies} WHEN NEW.policy_type = 'tlsa' BEGIN SELECT RAISE(ABORT, 'refused by the host trigger'); END`,
+    );
+    client = await mailbox(dovecot, ca);
+    await client.mailboxCreate('Refused');
+    const refused = googleSample('example.org', '2026-11-24', 'refused');
+    (refused.policies as Array<Record<string, any>>)[0].policy['policy-type'] = 'tlsa';
+    await client.append('Refused', await signed(refused));
+    await client.append('Refused', await signed(googleSample('example.org', '2026-11-25', 'after-it')));
+    const outcome = await server.mtaSts.reportFetcher!.runOnce();
+    assert.deepEqual(outcome, { messages: 2, created: 1, duplicate: 0, refused: 1, failed: 0 }, logger.lines.join('\n'));
+    assert.deepEqual(await stored(), ['after-it mail']);
+    assert.deepEqual(
+      // \Recent is Dovecot's for a message new to the folder.
+      (await contents(client, 'failed')).map((m) => m.flags.filter((flag) => flag !== '\\Recent')),
+      [['\\Seen']],
+    );
+    assert.ok(
+      logger.lines.some((line) => line.includes('the database refused to store the TLS report "refused"') && line.includes('refused by the host trigger')),
+      logger.lines.join('\n'),
+    );
+    assert.ok(
+      logger.lines.some((line) => line.includes('could not be stored') && line.includes('moved to failed')),
+      logger.lines.join('\n'),
+    );
+    // The next poll is not stopped by it: it is no longer there.
+    assert.deepEqual(await server.mtaSts.reportFetcher!.runOnce(), { messages: 0, created: 0, duplicate: 0, refused: 0, failed: 0 });
+  });
+
+  for (const db of ['mariadb', 'postgres'] as const) {
+    it(`on ${db}: stores a report with NUL and one with a 100 KB fingerprint, flags one with a 40-character policy-type, and goes on`, async () => {
+      const logger = capture();
+      const box = `Worst-${db}`;
+      server = await createServer({
+        db,
+        plugin: { dns: { servers: [dns.address], timeoutMs: 500, retries: 0 }, logger, reports: { imap: imapOption({ mailbox: box }) } },
+      });
+      client = await mailbox(dovecot, ca);
+      await client.mailboxCreate(box);
+      const nul = googleSample('example.org', '2026-11-20', 'nul\u0000');
+      nul['organization-name'] = 'Google\u0000 Inc.';
+      const wide = googleSample('example.org', '2026-11-21', 'wide');
+      (wide.policies as Array<Record<string, any>>)[0].policy['policy-string'] = [
+        'mode: testing',
+        'max_age: 86400',
+        ...Array.from({ length: 50 }, (_, i) => `mx: ${String(i).padStart(2, '0')}${'m'.repeat(1994)}.example.org`),
+      ];
+      const longType = googleSample('example.org', '2026-11-22', 'long-type');
+      (longType.policies as Array<Record<string, any>>)[0].policy['policy-type'] = 't'.repeat(40);
+      for (const report of [nul, wide, longType, googleSample('example.org', '2026-11-23', 'last')]) await client.append(box, await signed(report));
+      const outcome = await server.mtaSts.reportFetcher!.runOnce();
+      assert.deepEqual(outcome, { messages: 4, created: 3, duplicate: 0, refused: 1, failed: 0 }, logger.lines.join('\n'));
+      assert.deepEqual(await stored(), ['last mail', 'nul mail', 'wide mail']);
+      assert.deepEqual(
+        (await contents(client, box)).map((m) => m.flags),
+        [['\\Seen'], ['\\Seen'], ['\\Flagged', '\\Seen'], ['\\Seen']],
+        'the refused one stays flagged; the stored ones are marked seen',
+      );
+    });
+  }
+
+  it("leaves a report over its domain's daily quota in the mailbox, flagged, with a log line saying so", async () => {
+    const logger = capture();
+    server = await createServer({
+      plugin: {
+        dns: { servers: [dns.address], timeoutMs: 500, retries: 0 },
+        logger,
+        reports: { dailyReportsPerDomain: 1, imap: imapOption({ mailbox: 'Quota', doneMailbox: 'Quota-Done' }) },
+      },
+    });
+    client = await mailbox(dovecot, ca);
+    await client.mailboxCreate('Quota');
+    await client.append('Quota', await signed(googleSample('example.org', '2026-11-26', 'first')));
+    await client.append('Quota', await signed(googleSample('example.org', '2026-11-27', 'second')));
+    assert.deepEqual(await server.mtaSts.reportFetcher!.runOnce(), { messages: 2, created: 1, duplicate: 0, refused: 1, failed: 0 });
+    assert.deepEqual(await stored(), ['first mail']);
+    assert.deepEqual(
+      (await contents(client, 'Quota')).map((m) => m.flags),
+      [['\\Flagged', '\\Seen']],
+    );
+    assert.ok(
+      logger.lines.some((line) => line.includes('example.org has stored its 1 reports for today (UTC)')),
+      logger.lines.join('\n'),
+    );
+    assert.ok(
+      logger.lines.some((line) => line.includes('quota of reports for today') && line.includes('left there, flagged')),
+      logger.lines.join('\n'),
+    );
+  });
+
   it('logs a refused login and resolves null, never throwing', async () => {
     const logger = capture();
     server = await createServer({ plugin: { logger, reports: { imap: imapOption({ password: 'wrong' }) } } });
