@@ -6,6 +6,7 @@ import * as serverTables from '../../migrations/20261201000200_add_server_accoun
 import * as acmeTables from '../../migrations/20261201000300_add_acme_tables';
 import * as overviewTables from '../../migrations/20261201000400_add_mta_sts_overview_tables';
 import * as checkTables from '../../migrations/20261201000500_add_mta_sts_checks';
+import * as loginFailures from '../../migrations/20261207000100_add_server_login_failures';
 
 /** What every migration may need from the host's configuration. */
 export interface MigrationConfig {
@@ -33,6 +34,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261201000300_add_acme_tables.js', module: acmeTables },
   { name: '20261201000400_add_mta_sts_overview_tables.js', module: overviewTables },
   { name: '20261201000500_add_mta_sts_checks.js', module: checkTables },
+  { name: '20261207000100_add_server_login_failures.js', module: loginFailures },
 ];
 
 export interface MigrateOptions extends MigrationConfig {
