@@ -31,6 +31,8 @@ const WINDOW_MS = 15 * 60_000;
 const MEMORY_MS = 24 * 3600_000;
 /** Expired rows are deleted at most this often (on a failure). */
 const PRUNE_EVERY_MS = 60_000;
+/** How long an address's login in progress holds its turn at most (a check that failed with an error lets go after it). */
+const TURN_MS = 30_000;
 
 interface LoginRefusal {
   /** Seconds until a login may be tried again (Retry-After). */
@@ -58,6 +60,13 @@ function wait(seconds: number): string {
 
 export class LoginLimit {
   private lastPrune = 0;
+  /**
+   * Addresses with a login being checked now, and since when: one at a time per address (IPv6 /64),
+   * else a burst of parallel guesses would all pass the check before the first failure is counted.
+   * In order of their start; an entry lives for one request (TURN_MS at most), so the map holds no
+   * more than the requests in progress.
+   */
+  private readonly checking = new Map<string, number>();
 
   constructor(
     private readonly knex: Knex,
@@ -65,16 +74,28 @@ export class LoginLimit {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Why a login from this address for this name must wait, or null when it may be tried. */
+  /**
+   * Why a login from this address for this name must wait, or null when it may be tried; then the
+   * address has the turn until failed() or succeeded() is called for it.
+   */
   async refusal(address: string, username: string): Promise<LoginRefusal | null> {
     const now = this.now();
+    for (const [where, since] of this.checking) {
+      if (now - since < TURN_MS) break;
+      this.checking.delete(where);
+    }
+    const where = addressKey(address);
+    if (this.checking.has(where)) return { retryAfter: 1, message: 'A login from this address is being checked. Try again in a moment.' };
     const keys = keysOf(address, username).map((k) => k.key);
     const rows = await this.knex(this.table)
       .whereIn('key_hash', keys)
       .where('blocked_until', '>', now)
       .select<Array<{ blocked_until: number | string }>>('blocked_until');
     const until = Math.max(0, ...rows.map((row) => Number(row.blocked_until)));
-    if (until <= now) return null;
+    if (until <= now) {
+      this.checking.set(where, now);
+      return null;
+    }
     const retryAfter = Math.max(1, Math.ceil((until - now) / 1000));
     return { retryAfter, message: `Too many failed logins. Try again in ${wait(retryAfter)}.` };
   }
@@ -82,6 +103,7 @@ export class LoginLimit {
   /** Counts a failed login; the key that reaches its limit is blocked, for twice as long at each further failure. */
   async failed(address: string, username: string): Promise<void> {
     const now = this.now();
+    this.checking.delete(addressKey(address));
     const count = async (knex: Knex) => {
       for (const { key, limit } of keysOf(address, username)) await this.count(knex, key, limit, now);
     };
@@ -99,6 +121,7 @@ export class LoginLimit {
 
   /** A successful login clears its account at this address; the address's own count stays. */
   async succeeded(address: string, username: string): Promise<void> {
+    this.checking.delete(addressKey(address));
     await this.knex(this.table).where('key_hash', keysOf(address, username)[0].key).delete();
   }
 

@@ -150,6 +150,18 @@ describe('the login limit of the standalone server', function () {
     assert.equal((await login(panel, 'admin', PASSWORD, '127.0.3.2')).status, 303, 'another address is not affected');
   });
 
+  it('checks one login at a time per address: a burst of 20 parallel guesses gets no more than one verified', async () => {
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => login(panel, 'admin', `guess ${i}`, '127.0.6.1')));
+    const statuses = burst.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 1, statuses.join(' '));
+    assert.equal(statuses.filter((s) => s === 429).length, 19, statuses.join(' '));
+    const waiting = burst.find((r) => r.status === 429);
+    assert.equal(waiting?.retryAfter, '1');
+    assert.match(waiting?.text ?? '', /A login from this address is being checked\. Try again in a moment\./);
+    // Afterwards the address has its turns again, one after the other.
+    assert.equal((await login(panel, 'admin', PASSWORD, '127.0.6.1')).status, 303);
+  });
+
   it('never forgets a blocked key, whatever a flood of unknown names from many addresses adds (nothing is evicted)', async () => {
     for (let i = 0; i < 5; i++) assert.equal((await login(panel, 'admin', 'wrong', '127.0.5.1')).status, 401);
     assert.equal((await login(panel, 'admin', PASSWORD, '127.0.5.1')).status, 429);
@@ -268,7 +280,13 @@ for (const kind of DB_KINDS) {
         let now = Date.UTC(2026, 11, 7, 12);
         const table = `${db.tablePrefix}login_failures`;
         const limit = new LoginLimit(db.knex, table, () => now);
-        const wait = async (address: string, name: string) => (await limit.refusal(address, name))?.retryAfter ?? 0;
+        // How long a login must wait; an attempt it admits is ended at once (as the server does after the
+        // password check), so that the address's turn is free for the next question.
+        const wait = async (address: string, name: string) => {
+          const refusal = await limit.refusal(address, name);
+          if (refusal === null) await limit.succeeded(address, 'nobody-in-particular');
+          return refusal?.retryAfter ?? 0;
+        };
         // Four failures of `admin` at one address: still allowed; the fifth blocks it there.
         for (let i = 0; i < 4; i++) await limit.failed('192.0.2.1', 'admin');
         assert.equal(await wait('192.0.2.1', 'admin'), 0);
