@@ -69,10 +69,15 @@ const text = (row: Record<string, unknown> | undefined, column: string): string 
   return typeof value === 'string' ? value : null;
 };
 
-export class Accounts {
-  /** A hash of a random password: verifying an unknown user costs as much as a known one. */
-  private dummy: Promise<string> | null = null;
+/**
+ * What an attempt with no account behind it is verified against: a hash of the current parameters
+ * with a random salt and a random key, which no password matches. So every attempt runs one scrypt
+ * of the same cost, whatever its name or password: unknown names cannot be told apart by time,
+ * and a flood of them costs as much as one of wrong passwords (it skipped scrypt once, issue 18).
+ */
+const DUMMY_HASH = ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, randomBytes(16).toString('base64url'), randomBytes(KEY_LENGTH).toString('base64url')].join('$');
 
+export class Accounts {
   constructor(
     private readonly knex: Knex,
     private readonly table: string,
@@ -108,16 +113,16 @@ export class Accounts {
     if (removed === 0) throw new AccountError(`there is no user "${username}"`, 'unknown-user');
   }
 
-  /** The user name when the password is right, else null (an unknown user takes as long as a wrong password). */
+  /**
+   * The user name when the password is right, else null. Every call runs one scrypt: an unknown or
+   * malformed name, and a missing or too long password, take as long as a wrong password.
+   */
   async verify(username: string, password: unknown): Promise<string | null> {
-    if (typeof password !== 'string' || password.length > MAX_PASSWORD || !USERNAME.test(username)) return null;
-    const row = (await this.knex(this.table).where({ username }).first()) as Record<string, unknown> | undefined;
+    const name = USERNAME.test(username) ? username : null;
+    const given = typeof password === 'string' && password.length <= MAX_PASSWORD ? password : null;
+    const row = name === null ? undefined : ((await this.knex(this.table).where({ username: name }).first()) as Record<string, unknown> | undefined);
     const stored = text(row, 'password_hash');
-    if (stored === null) {
-      this.dummy ??= hashPassword(randomBytes(12).toString('base64url'));
-      await verifyPassword(password, await this.dummy);
-      return null;
-    }
-    return (await verifyPassword(password, stored)) ? username : null;
+    const matches = await verifyPassword(given ?? '', stored ?? DUMMY_HASH);
+    return matches && name !== null && given !== null && stored !== null ? name : null;
   }
 }

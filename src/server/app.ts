@@ -17,7 +17,7 @@ import { Accounts } from './accounts';
 import { healthHandler } from './health';
 import { chosenLanguage, demoLanguage, sayer, setLanguage } from './i18n';
 import { cell, flag, migrateHost, seedDomains } from './host-schema';
-import { LOGIN_FAILURES, LOGIN_WINDOW_MS, LoginLimiter } from './login-guard';
+import { LoginLimit } from './login-limit';
 import { createPanelCsrf, overTls, type CookieSecurity } from './cookies';
 import { listCheck } from './domain-check';
 import { hsts, pageHeaders } from './headers';
@@ -152,7 +152,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
     authHeader: options.authHeader ?? null,
   });
   const panelCsrf = createPanelCsrf({ secure, secret: loginSecret, sessionId: (req) => sessions.id(req) });
-  const logins = new LoginLimiter();
+  const logins = new LoginLimit(knex, `${prefix}login_failures`);
 
   /** The demo's page chrome in the request's language, with the language switch. */
   const page = (req: Request, res: Response, title: string, content: string) => {
@@ -272,29 +272,23 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   app.post('/login', ...panelCsrf.protect, async (req, res) => {
     const { username, password } = (req.body ?? {}) as Record<string, unknown>;
     const name = typeof username === 'string' ? username.slice(0, 200) : '';
-    const keys = LoginLimiter.keys(req, name);
+    const address = req.ip ?? req.socket.remoteAddress ?? '';
     // Checked before the password: once blocked, not even the right password gets in, so guessing stops.
-    const wait = logins.blockedFor(keys);
-    if (wait > 0) {
+    const refusal = await logins.refusal(address, name);
+    if (refusal) {
       metrics.login('blocked');
-      res.setHeader('Retry-After', String(wait));
-      const minutes = Math.ceil(wait / 60);
-      return loginPage(
-        req,
-        res,
-        429,
-        `Too many failed logins (at most ${LOGIN_FAILURES} in ${LOGIN_WINDOW_MS / 60_000} minutes). Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-      );
+      res.setHeader('Retry-After', String(refusal.retryAfter));
+      return loginPage(req, res, 429, refusal.message);
     }
     const user = await accounts.verify(name, password);
     if (user !== null) {
-      logins.clearAccount(name);
+      await logins.succeeded(address, name);
       metrics.login('ok');
       await sessions.start(req, user);
       const next = typeof req.query.next === 'string' && /^\/[a-z]/.test(req.query.next) ? req.query.next : '/domains';
       return res.redirect(303, next);
     }
-    logins.fail(keys);
+    await logins.failed(address, name);
     metrics.login('failed');
     loginPage(req, res, 401, 'Wrong username or password.');
   });

@@ -178,29 +178,22 @@ describe('the server (embedded default)', () => {
       assert.equal((await browser.get('/domains').redirects(0)).status, 200, 'still logged in');
     });
 
-    it(`limits failed logins per address: after ${5} in 15 minutes, 429 with Retry-After, even with the right password`, async () => {
-      for (let i = 0; i < 5; i++) assert.equal((await attemptLogin(panel, `guess${i}`, 'wrong', '127.0.0.2')).status, 401);
+    it('limits failed logins per account at an address: after 5, 429 with Retry-After, even with the right password', async () => {
+      for (let i = 0; i < 5; i++) assert.equal((await attemptLogin(panel, 'admin', `wrong${i}`, '127.0.0.2')).status, 401);
       const blocked = await attemptLogin(panel, 'admin', PASSWORD, '127.0.0.2');
       assert.equal(blocked.status, 429);
       assert.ok(Number(blocked.retryAfter) > 800 && Number(blocked.retryAfter) <= 900, blocked.retryAfter);
-      assert.match(blocked.text, /Too many failed logins \(at most 5 in 15 minutes\)\. Try again in 15 minutes\./);
+      assert.match(blocked.text, /Too many failed logins\. Try again in 15 minutes\./);
       // Another address is not affected, and its success does not reset the blocked one.
       assert.equal((await attemptLogin(panel, 'admin', PASSWORD, '127.0.0.3')).status, 303);
       assert.equal((await attemptLogin(panel, 'admin', PASSWORD, '127.0.0.2')).status, 429);
     });
 
     it("does not reset an address's count on a successful login from it", async () => {
-      for (let i = 0; i < 4; i++) assert.equal((await attemptLogin(panel, `guess${i}`, 'wrong', '127.0.0.4')).status, 401);
+      for (let i = 0; i < 9; i++) assert.equal((await attemptLogin(panel, `guess${i}`, 'wrong', '127.0.0.4')).status, 401);
       assert.equal((await attemptLogin(panel, 'admin', PASSWORD, '127.0.0.4')).status, 303);
-      assert.equal((await attemptLogin(panel, 'guess4', 'wrong', '127.0.0.4')).status, 401);
-      assert.equal((await attemptLogin(panel, 'guess5', 'wrong', '127.0.0.4')).status, 429, 'the fifth failure counted with the four before the success');
-    });
-
-    it('limits failed logins per account, from however many addresses', async () => {
-      for (let i = 0; i < 5; i++) assert.equal((await attemptLogin(panel, 'admin', 'wrong', `127.0.1.${i + 1}`)).status, 401);
-      assert.equal((await attemptLogin(panel, 'admin', PASSWORD, '127.0.1.9')).status, 429, 'the account is blocked');
-      assert.equal((await attemptLogin(panel, 'Admin ', PASSWORD, '127.0.1.9')).status, 429, 'whatever its spelling');
-      assert.equal((await attemptLogin(panel, 'other', 'wrong', '127.0.1.9')).status, 401, 'another account from there is not');
+      assert.equal((await attemptLogin(panel, 'guess9', 'wrong', '127.0.0.4')).status, 401);
+      assert.equal((await attemptLogin(panel, 'guess10', 'wrong', '127.0.0.4')).status, 429, 'the tenth failure counted with the nine before the success');
     });
 
     it('sends a visitor who is not logged in to the login page', async () => {

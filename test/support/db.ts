@@ -72,6 +72,7 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
           'settings',
           'check_results',
           'alert_state',
+          'login_failures',
         ].map((name) => `${db.tablePrefix}${name}`);
         for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, ...own]) {
           await knex.schema.dropTableIfExists(table);
