@@ -10,11 +10,12 @@ import { createResolver, type RecordType } from '../../src/dns';
 import { MAIL_HOSTNAME, MAIN_DOMAIN, activateAll, domainNames, openKnex, seedHost } from '../lib/data';
 import type { Report } from '../lib/report';
 import { median, nowMs, round, start } from '../lib/util';
+import { sized } from '../lib/mode';
 
 const DELAY_MS = 100;
-const LIVE_ROUNDS = 5;
-const DEAD_ROUNDS = 3;
-const TIMEOUT_MS = 1000;
+const LIVE_ROUNDS = sized(5, 1);
+const DEAD_ROUNDS = sized(3, 1);
+const TIMEOUT_MS = sized(1000, 500);
 
 /** Every lookup the check makes for a domain whose MX host is the mail host. */
 const LOOKUPS: Array<[string, RecordType]> = [

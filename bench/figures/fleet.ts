@@ -12,12 +12,15 @@ import type { Report } from '../lib/report';
 import { nowMs, round, sleep, start } from '../lib/util';
 import type { FleetCheckConfig } from '../servers/fleet-check';
 import { API_KEY, loopbackDns, panelConfig, startServer, type ServerHandle } from './throughput';
+import { sized } from '../lib/mode';
 
-const DOMAINS = Number(process.env.BENCH_FLEET_DOMAINS ?? 100_000);
+const DOMAINS = Number(process.env.BENCH_FLEET_DOMAINS ?? sized(100_000, 500));
 const RATE = 5;
-const LOAD_SECONDS = Number(process.env.BENCH_FLEET_SECONDS ?? 30);
+const LOAD_SECONDS = Number(process.env.BENCH_FLEET_SECONDS ?? sized(30, 1));
 const CACHE_TTL_MS = 5000;
-const CHECK_DOMAINS = 10_000;
+/** The traffic B gets before it is measured: one cache lifetime (a second in a quick run). */
+const WARMUP_SECONDS = sized(CACHE_TTL_MS / 1000 + 1, 1);
+const CHECK_DOMAINS = sized(10_000, 100);
 const CHECK_CONCURRENCY = 50;
 
 /** `RATE` policy requests a second for `seconds`, each for a random domain; how many got anything but 200. */
@@ -67,7 +70,6 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
     let b: ServerHandle | null = null;
     let reference: ServerHandle | null = null;
     try {
-      b = await startServer('c', `${kind} fleet B`, 'panel.js', panelConfig(db, 0), db);
       // The same server with 2 domains, loaded alike at the same time: what answering the requests
       // costs (and the bench's own event-loop probe), so that B's CPU minus its CPU is freshness.
       let refDb: DbSpec;
@@ -78,7 +80,15 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
         databases.push(database);
         refDb = { kind, database };
       }
-      reference = await startServer('c', `${kind} reference`, 'panel.js', panelConfig(refDb, 2), refDb);
+      // B and the reference start at once (B on A's data, the reference seeding its own).
+      const started = await Promise.allSettled([
+        startServer('c', `${kind} fleet B`, 'panel.js', panelConfig(db, 0), db),
+        startServer('c', `${kind} reference`, 'panel.js', panelConfig(refDb, 2), refDb),
+      ]);
+      b = started[0].status === 'fulfilled' ? started[0].value : null;
+      reference = started[1].status === 'fulfilled' ? started[1].value : null;
+      for (const result of started) if (result.status === 'rejected') throw result.reason;
+      if (!b || !reference) throw new Error('fleet: B or the reference did not start');
       const refServer = reference;
       const t0 = nowMs();
       const first = await getPolicy(b.base, `mta-sts.${names[names.length - 1]}`);
@@ -86,8 +96,8 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
       // Not thrown: a server that answers 503 while it loads the whole set is what this figure is about.
       const firstStatus = first.status;
       // One ttl of traffic first: the figure is the steady state.
-      const warmupFailed = await steadyLoad(b, names, CACHE_TTL_MS / 1000 + 1);
-      await steadyLoad(refServer, domainNames(2), 2);
+      const warmupFailed = await steadyLoad(b, names, WARMUP_SECONDS);
+      await steadyLoad(refServer, domainNames(2), sized(2, 1));
       const before = await b.child.ask({ type: 'stats' }, 'stats');
       const refBefore = await refServer.child.ask({ type: 'stats' }, 'stats');
       const [loadFailed] = await Promise.all([steadyLoad(b, names, LOAD_SECONDS), steadyLoad(refServer, domainNames(2), LOAD_SECONDS)]);
@@ -101,7 +111,7 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
 
       // A plugin change on A, seen by B, while B keeps getting its 5 requests a second.
       const target = names[Math.floor(names.length / 2)];
-      const background = steadyLoad(b, names, 12);
+      const background = steadyLoad(b, names, sized(12, 1));
       const saved = await request(`${a.base}/api/v1/mta-sts/${target}`, {
         method: 'PUT',
         headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY },
@@ -144,7 +154,7 @@ export async function figureFleet(ctx: { temp: string; databases: string[]; repo
       });
       report.row({
         figure: '6 fleet',
-        measure: `${label}: policy requests answered other than 200 (first ${CACHE_TTL_MS / 1000 + 1} s after start / the ${LOAD_SECONDS} s measured)`,
+        measure: `${label}: policy requests answered other than 200 (first ${WARMUP_SECONDS} s after start / the ${LOAD_SECONDS} s measured)`,
         value: `${warmupFailed} / ${loadFailed}`,
         goal: '0 / 0',
         met: warmupFailed === 0 && loadFailed === 0,
