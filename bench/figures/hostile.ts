@@ -1,10 +1,11 @@
-// Figure 8: the policy file under hostile input. `mta-sts serve` in a process of its own (a fresh
-// one for each attack), and a steady loop of policy requests (Host mta-sts.example.org) while
-// (a) nothing else happens, (b) a 1 MiB crafted report mail is fetched from a real Dovecot by
-// IMAP, (c) 20 crafted TLS reports are posted to the HTTPS intake, (d) the SQLite database is
-// locked by another connection (BEGIN EXCLUSIVE) and (e) MariaDB is cut off behind a TCP proxy,
-// both while logged-in requests with a session cookie arrive. Goal: no policy request slower than
-// 250 ms, and the process never exits. The inputs are generated here (bench/lib/hostile-inputs.ts).
+// Figure 8: the policy file under hostile input. `mta-sts serve` in a process of its own (the
+// quiet run and the HTTPS attack share one; each other attack gets a fresh one), and a steady loop
+// of policy requests (Host mta-sts.example.org) while (a) nothing else happens, (b) 20 crafted TLS
+// reports are posted to the HTTPS intake, (c) a 1 MiB crafted report mail is fetched from a real
+// Dovecot by IMAP, (d) the SQLite database is locked by another connection (BEGIN EXCLUSIVE) and
+// (e) MariaDB is cut off behind a TCP proxy, both while logged-in requests with a session cookie
+// arrive. Goal: no policy request slower than 250 ms, and the process never exits. The inputs are
+// generated here (bench/lib/hostile-inputs.ts), at the sizes below.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -267,9 +268,7 @@ async function mariadbCutAttack(databases: string[], dns: TestDnsServer): Promis
 
 export async function figureHostile(ctx: { temp: string; databases: string[]; report: Report }): Promise<void> {
   const { temp, report } = ctx;
-  console.log(
-    `\nFigure 8: the policy file under hostile input: a policy request every ${INTERVAL_MS} ms during each attack, a fresh \`mta-sts serve\` for each`,
-  );
+  console.log(`\nFigure 8: the policy file under hostile input: a policy request every ${INTERVAL_MS} ms during each attack on \`mta-sts serve\``);
   // Every lookup the servers make (DKIM keys, the DNS Check) goes to this loopback server.
   const dns = await startDnsServer();
   const attacks: Attack[] = [];

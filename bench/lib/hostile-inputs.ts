@@ -23,7 +23,8 @@ export function yesterday(): string {
  */
 function craftedContentType(boundary: string, bytes: number): string {
   const head = `Content-Type: multipart/report; boundary="${boundary}"; report-type=tlsrpt; x-bench="`;
-  const pairs = Math.max(0, Math.floor((bytes - head.length) / 2));
+  // 36 pairs a line, and a fold (CRLF and a space) between lines: 75 bytes for 36 pairs.
+  const pairs = Math.max(0, Math.floor(((bytes - head.length) * 36) / 75));
   const lines: string[] = [];
   for (let done = 0; done < pairs; done += 36) lines.push('\\"'.repeat(Math.min(36, pairs - done)));
   return head + lines.join('\r\n ');
