@@ -1,6 +1,8 @@
 // `npm run bench`: every performance figure of the plugin next to its reference, in one run on
 // this machine. Prints a table and writes the same figures to bench/results.json.
 // BENCH_ONLY=1,3 (or =overview) runs only some figures (for working on one); the README's figures come from a full run.
+// `--quick` (or BENCH_QUICK=1): every figure with small sizes and short rounds, to see that each runs
+// and gives its numbers (test/bench/quick.test.ts); its numbers mean nothing. BENCH_RESULTS: where the JSON goes.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -12,20 +14,23 @@ import { figureMigration } from './figures/migration';
 import { figureReports } from './figures/reports';
 import { figureOverview } from './figures/overview';
 import { figureFleet } from './figures/fleet';
+import { figureHostile } from './figures/hostile';
 import { Report } from './lib/report';
 import { dropDatabases } from './lib/data';
 import { Child, killAll, round, start } from './lib/util';
+import { QUICK, sized } from './lib/mode';
 
 const ROOT = join(__dirname, '..', '..');
-const RESULTS = join(ROOT, 'bench', 'results.json');
+const RESULTS = process.env.BENCH_RESULTS ?? join(ROOT, 'bench', QUICK ? 'results-quick.json' : 'results.json');
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,overview').split(',').map((s) => s.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,overview,8').split(',').map((s) => s.trim()));
   const temp = mkdtempSync(join(tmpdir(), 'mta-sts-bench-'));
   const databases: string[] = [];
   const report = new Report({
     date: new Date().toISOString(),
+    quick: QUICK,
     machine: {
       cores: cpus().length,
       cpu: cpus()[0]?.model ?? 'unknown',
@@ -50,20 +55,26 @@ async function main(): Promise<void> {
   process.on('SIGINT', interrupted);
   process.on('SIGTERM', interrupted);
 
+  if (QUICK) console.log('Quick run: small sizes, short rounds; it shows that every figure runs, its numbers mean nothing.');
   console.log(
     `mta-sts-plugin bench: ${report.data.machine.cores} cores (${report.data.machine.cpu}), Node ${process.version}, load average ${loadavg()[0].toFixed(2)}`,
   );
   // Other work on the machine skews every figure: its load average is recorded with each figure.
   const load: Record<string, number[]> = {};
+  const seconds: Record<string, number> = {};
   const figure = async (key: string, run: () => Promise<void>) => {
     const before = loadavg()[0];
+    const t0 = Date.now();
     await run();
     load[key] = [round(before, 2), round(loadavg()[0], 2)];
+    seconds[key] = round((Date.now() - t0) / 1000, 1);
+    console.log(`  (figure ${key}: ${seconds[key]} s)`);
   };
   report.figure('loadAverage1min', load);
+  report.figure('secondsPerFigure', seconds);
   try {
     // Every lookup the bench causes goes to this loopback server, never to the machine's resolver.
-    dns = start('dns', join(__dirname, 'servers', 'dns.js'), { domains: 10_000, engine: 'indexed' });
+    dns = start('dns', join(__dirname, 'servers', 'dns.js'), { domains: sized(10_000, 1000), engine: 'indexed' });
     loopbackDns.address = String((await dns.next('ready')).address);
     if (only.has('1') || only.has('2')) {
       await figure('1', async () => {
@@ -79,6 +90,7 @@ async function main(): Promise<void> {
     if (only.has('6')) await figure('6', () => figureReports({ temp, databases, report }));
     if (only.has('overview')) await figure('overview', () => figureOverview({ temp, databases, report }));
     if (only.has('7')) await figure('7', () => figureFleet({ temp, databases, report }));
+    if (only.has('8')) await figure('8', () => figureHostile({ temp, databases, report }));
   } finally {
     await cleanup();
   }

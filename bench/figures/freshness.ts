@@ -9,8 +9,9 @@ import { MAIN_DOMAIN } from '../lib/data';
 import type { Report } from '../lib/report';
 import { median, round, sleep, start } from '../lib/util';
 import { API_KEY, CONNECTIONS, ServerSet, panelConfig, startServer } from './throughput';
+import { sized } from '../lib/mode';
 
-const SAVES = 3;
+const SAVES = sized(3, 1);
 const CACHE_TTL_MS = 5000;
 const POLL_MS = 5;
 

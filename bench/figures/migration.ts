@@ -1,5 +1,6 @@
 // Figure 5: migration time on MariaDB with a domain table of 100,000 rows: the plugin's
-// migrate() (adds its 8 columns) and rollback() (drops them), against adding one column with
+// migrate() (adds its 8 columns to the domain table and creates its own tables) and rollback()
+// (undoes all of it), against adding one column with
 // ALGORITHM=COPY, which is what a migration that copies the table would cost.
 // Tables have unique names in the `test` database and are dropped at the end.
 import { createMtaSts } from '../../src';
@@ -7,9 +8,10 @@ import { MAIL_HOSTNAME, MYSQL, uniqueSuffix } from '../lib/data';
 import type { Report } from '../lib/report';
 import knexFactory from 'knex';
 import { median, nowMs, round } from '../lib/util';
+import { sized } from '../lib/mode';
 
-const ROWS = 100_000;
-const ROUNDS = 3;
+const ROWS = sized(100_000, 2000);
+const ROUNDS = sized(3, 1);
 const BATCH = 2000;
 
 export async function figureMigration(ctx: { report: Report }): Promise<void> {
@@ -51,14 +53,17 @@ export async function figureMigration(ctx: { report: Report }): Promise<void> {
 
     const mtaSts = createMtaSts({ knex, mailHostname: MAIL_HOSTNAME, domainTable: table, migrationsTable, aliasDomains: null });
     const rounds: Array<{ upSeconds: number; downSeconds: number }> = [];
+    let migrations = 0;
     for (let r = 0; r < ROUNDS; r++) {
       const a = nowMs();
       const applied = await mtaSts.migrate();
       const b = nowMs();
       const reverted = await mtaSts.rollback();
       const c = nowMs();
-      if (applied.length !== 1 || reverted.length !== 1)
+      // Every migration of the plugin in one batch (the domain table's 8 columns, then its own tables), all of it undone.
+      if (applied.length === 0 || reverted.length !== applied.length)
         throw new Error(`migrate applied ${JSON.stringify(applied)}, rollback reverted ${JSON.stringify(reverted)}`);
+      migrations = applied.length;
       rounds.push({ upSeconds: round((b - a) / 1000, 3), downSeconds: round((c - b) / 1000, 3) });
       console.log(
         `  round ${r + 1}: migrate up ${((b - a) / 1000).toFixed(3)} s, down ${((c - b) / 1000).toFixed(3)} s${r === 0 ? ' (the first also creates the migrations table)' : ''}`,
@@ -76,8 +81,8 @@ export async function figureMigration(ctx: { report: Report }): Promise<void> {
     const up = median(rounds.map((r) => r.upSeconds));
     const down = median(rounds.map((r) => r.downSeconds));
     for (const [measure, value] of [
-      ['migrate up (add 8 columns)', up],
-      ['migrate down (drop them)', down],
+      [`migrate up (${migrations} migrations: 8 columns on the domain table, the plugin's tables)`, up],
+      ['migrate down (all of them undone)', down],
     ] as const) {
       report.row({
         figure: '5 migration',

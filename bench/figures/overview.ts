@@ -10,9 +10,10 @@ import { createMtaSts } from '../../src';
 import { DbSpec, activateAll, createDatabase, domainNames, openKnex, seedHost, uniqueSuffix } from '../lib/data';
 import type { Report } from '../lib/report';
 import { median, nowMs, percentile, round } from '../lib/util';
+import { sized } from '../lib/mode';
 
-const DOMAINS = Number(process.env.BENCH_OVERVIEW_DOMAINS ?? 100_000);
-const REQUESTS = 15;
+const DOMAINS = Number(process.env.BENCH_OVERVIEW_DOMAINS ?? sized(100_000, 500));
+const REQUESTS = sized(15, 2);
 const GOAL_MS = 200;
 const QUERIES: Array<[string, string]> = [
   ['first page', '/'],

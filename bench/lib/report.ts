@@ -13,6 +13,8 @@ export interface Row {
 
 export interface ReportData {
   date: string;
+  /** A quick run (small sizes, short rounds): its numbers mean nothing. */
+  quick: boolean;
   machine: { cores: number; cpu: string; memoryGiB: number; node: string; platform: string; mariadb?: string };
   wallSeconds?: number;
   figures: Record<string, unknown>;
@@ -23,7 +25,7 @@ export interface ReportData {
 export class Report {
   readonly data: ReportData;
 
-  constructor(head: Pick<ReportData, 'date' | 'machine'>) {
+  constructor(head: Pick<ReportData, 'date' | 'quick' | 'machine'>) {
     this.data = { ...head, figures: {}, rows: [], notes: {} };
   }
 

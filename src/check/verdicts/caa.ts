@@ -2,7 +2,20 @@
 // is the first one found walking up from the name; a set that does not name the ACME CA makes
 // every order fail, so it is said before an order does.
 import type { CaaRecord, LookupResult } from '../../dns';
-import { isMissing, list, lookupFailedMessage, msg, verdict, type CheckParams, type CheckStatus, type Finding, type Text, type Verdict } from './kit';
+import {
+  isMissing,
+  joined,
+  list,
+  lookupFailedMessage,
+  lookupFailureText,
+  msg,
+  verdict,
+  type CheckParams,
+  type CheckStatus,
+  type Finding,
+  type Text,
+  type Verdict,
+} from './kit';
 
 export interface CaaInput {
   domain: string;
@@ -36,7 +49,15 @@ export function caaCheck({ domain, lookups, acmeCa }: CaaInput): Verdict {
   const say = (finding: Finding<'caa'>, status: CheckStatus, message: Text, params?: CheckParams) =>
     verdict('caa', finding, status, expected, found, message, params);
 
-  if (failed) return say('lookup-failed', 'info', lookupFailedMessage(failed, `${failed.name} CAA`), { failure: failed.ok ? '' : failed.failure });
+  // Unknown, not "none": a CA whose own CAA lookup fails the same way refuses the certificate
+  // (Let's Encrypt: "SERVFAIL looking up CAA"), so it is an error like every other failed lookup,
+  // and what was found is the failure, never the absence of records.
+  if (failed) {
+    const what = `${failed.name} CAA`;
+    return verdict('caa', 'lookup-failed', 'error', expected, joined([`${what}:`, lookupFailureText(failed)], ' '), lookupFailedMessage(failed, what), {
+      failure: failed.ok ? '' : failed.failure,
+    });
+  }
   if (!at) return say('none', 'ok', msg('dns.caa.none', { host }));
   const issue = records.filter((r) => r.tag === 'issue');
   // Only iodef or issuewild: no restriction on (non-wildcard) certificates.
