@@ -1,0 +1,286 @@
+// What a domain's stored TLS reports add up to over a period, read in bounded work whatever is
+// stored. One 600 KB report may hold 85,000 failure groups; summing a period's rows in one
+// statement took 0.1 to 0.8 s on SQLite, whose driver runs synchronously, so the policy file of
+// every domain waited that long. Here the rows of a period are read in slices of SLICE_ROWS (each
+// aggregated in SQL, on every database the same way), the event loop is free between slices, and
+// what is kept between them is at most MAX_GROUPS groups per list; only one page goes out.
+import type { Knex } from 'knex';
+import { nullableText, text, type Row } from './rows';
+
+/** Rows of one table read by one statement: a few milliseconds of SQLite. */
+const SLICE_ROWS = 1000;
+/**
+ * Groups kept per list while reading. Beyond it the smallest half is summed into `folded`: the
+ * totals stay exact, a listed group's count may then miss what it had before it was folded.
+ */
+export const MAX_GROUPS = 10_000;
+/** Pages of a list and rows per page: the last reachable row (10,000) is the last kept group. */
+export const MAX_PAGE = 100;
+export const MAX_LIMIT = 100;
+/** Organisations listed at most (one statement over the reports table, bounded by the page). */
+const MAX_ORGANISATIONS = MAX_PAGE * MAX_LIMIT;
+
+export interface TotalsPage {
+  /** From 1. */
+  page: number;
+  limit: number;
+}
+
+export interface FailureGroupTotal {
+  policyType: string;
+  resultType: string;
+  receivingMxHostname: string | null;
+  receivingIp: string | null;
+  sessions: number;
+  /** Failure details summed (some without a count). */
+  details: number;
+}
+
+export interface PolicyTotal {
+  policyType: string;
+  fingerprint: string | null;
+  mx: string;
+  sessions: number;
+  lastDay: string;
+}
+
+export interface OrganisationTotal {
+  name: string;
+  reports: number;
+  success: number;
+  failure: number;
+  lastDay: string;
+}
+
+/** One page of a list, how many it has in all (at most MAX_GROUPS), and what was summed unlisted. */
+export interface Listed<T> {
+  items: T[];
+  total: number;
+  /** Sessions of the groups beyond MAX_GROUPS (0 when every group is listed). */
+  folded: number;
+}
+
+export interface ReportTotals {
+  days: Array<{ date: string; success: number; failure: number }>;
+  organisations: Listed<OrganisationTotal>;
+  /** Grouped by the applied policy's type too, most sessions first. */
+  failures: Listed<FailureGroupTotal>;
+  policies: Listed<PolicyTotal>;
+}
+
+/** What "ready for enforce" needs of a period: organisations that reported, and failures enforce would refuse. */
+export interface ReadinessFacts {
+  organisations: number;
+  blocking: { sessions: number; resultTypes: string[] };
+}
+
+export interface ReportTables {
+  reports: string;
+  policies: string;
+  failures: string;
+}
+
+/** The database's number (mysql2 answers SUM() as a decimal string) as a JS number. */
+function num(value: unknown): number {
+  const n = Number(value ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface Group {
+  keys: unknown[];
+  sums: number[];
+  last: string;
+}
+
+/** Groups merged across slices; at most MAX_GROUPS, the smallest (by the first sum) folded beyond. */
+class Groups {
+  readonly map = new Map<string, Group>();
+  folded = 0;
+
+  add(keys: unknown[], sums: number[], last: string): void {
+    const id = JSON.stringify(keys);
+    const group = this.map.get(id);
+    if (group) {
+      group.sums = group.sums.map((s, i) => s + sums[i]);
+      if (last > group.last) group.last = last;
+    } else {
+      this.map.set(id, { keys, sums, last });
+      if (this.map.size > MAX_GROUPS) this.fold();
+    }
+  }
+
+  /** Keeps the larger half: sorting 10,000 numbers takes about a millisecond, and happens once per 5,000 new groups. */
+  private fold(): void {
+    const sorted = [...this.map.entries()].sort((a, b) => b[1].sums[0] - a[1].sums[0]);
+    for (const [id, group] of sorted.slice(MAX_GROUPS / 2)) {
+      this.folded += group.sums[0];
+      this.map.delete(id);
+    }
+  }
+}
+
+interface SliceSpec {
+  /** `policies` or `failures`: both have domain, day and id, indexed by (domain, day). */
+  table: string;
+  /** The columns of the table the keys and sums read (besides id). */
+  columns: string[];
+  /** Select list over the slice `s` (and `p`, the policies, when `joinPolicies`), aliased k0..kn for the group keys. */
+  keys: string[];
+  /** Columns of `s` summed, aliased v0..vn; the first orders and folds. */
+  sums: string[];
+  /** Counts rows too (as the last sum). */
+  count?: boolean;
+  joinPolicies?: string;
+}
+
+/**
+ * Reads the rows of `domain` within [from, to] in slices of SLICE_ROWS, each grouped in SQL, and
+ * merges them. Slices go day by day (the (domain, day) index, whose entries carry the row id on
+ * SQLite and MariaDB) and within a day by id, so each statement reads at most SLICE_ROWS rows.
+ */
+async function sliced(knex: Knex, spec: SliceSpec, domain: string, from: string, to: string): Promise<Groups> {
+  const groups = new Groups();
+  const sumCount = spec.sums.length + (spec.count ? 1 : 0);
+  let day: string | null = null;
+  for (;;) {
+    // The next day with rows: one index seek (one lower bound only, else SQLite may seek to the
+    // other and walk every row of the days before).
+    const next: Row | undefined = await knex<Row>(spec.table)
+      .where('domain', domain)
+      .where('day', day === null ? '>=' : '>', day ?? from)
+      .where('day', '<=', to)
+      .orderBy('day')
+      .first('day');
+    if (!next) return groups;
+    day = text(next.day);
+    for (let after = 0; ; ) {
+      const slice = knex(spec.table).select(['id', ...spec.columns]).where('domain', domain).where('day', day).where('id', '>', after).orderBy('id').limit(SLICE_ROWS).as('s');
+      const query = knex.from(slice);
+      if (spec.joinPolicies) query.join(`${spec.joinPolicies} as p`, 'p.id', 's.policy');
+      const rows: Row[] = await query
+        .select(spec.keys.map((k, i) => knex.raw(`${k} as ??`, [`k${i}`])))
+        .select(spec.sums.map((s, i) => knex.raw('sum(??) as ??', [`s.${s}`, `v${i}`])))
+        .modify((q) => (spec.count ? q.select(knex.raw('count(*) as ??', [`v${spec.sums.length}`])) : q))
+        .select(knex.raw('count(*) as ??, max(??) as ??', ['n', 's.id', 'last_id']))
+        .groupBy(spec.keys.map((_k, i) => `k${i}`));
+      let read = 0;
+      for (const row of rows) {
+        read += num(row.n);
+        after = Math.max(after, num(row.last_id));
+        const sums: number[] = [];
+        for (let i = 0; i < sumCount; i++) sums.push(num(row[`v${i}`]));
+        groups.add(
+          spec.keys.map((_k, i) => row[`k${i}`]),
+          sums,
+          day,
+        );
+      }
+      await yieldToLoop();
+      if (read < SLICE_ROWS) break;
+    }
+  }
+}
+
+function page<T>(all: T[], at: TotalsPage, folded: number): Listed<T> {
+  const start = (at.page - 1) * at.limit;
+  return { items: all.slice(start, start + at.limit), total: all.length, folded };
+}
+
+/** Sums for the reports of `domain` whose first day is within [from, to] (YYYY-MM-DD, UTC): the days, and one page of each list. */
+export async function readTotals(knex: Knex, t: ReportTables, domain: string, from: string, to: string, at: TotalsPage): Promise<ReportTotals> {
+  // One after the other: each yields between its slices, and SQLite serialises them anyway.
+  const days = await sliced(knex, { table: t.policies, columns: ['day', 'success', 'failure'], keys: ['s.day'], sums: ['success', 'failure'] }, domain, from, to);
+  const policies = await sliced(knex, { table: t.policies, columns: ['policy_type', 'fingerprint', 'mx', 'success', 'failure'], keys: ['s.policy_type', 's.fingerprint', 's.mx'], sums: ['success', 'failure'] }, domain, from, to);
+  const failures = await sliced(
+    knex,
+    {
+      table: t.failures,
+      columns: ['policy', 'result_type', 'receiving_mx_hostname', 'receiving_ip', 'sessions'],
+      keys: ['p.policy_type', 's.result_type', 's.receiving_mx_hostname', 's.receiving_ip'],
+      sums: ['sessions'],
+      count: true,
+      joinPolicies: t.policies,
+    },
+    domain,
+    from,
+    to,
+  );
+  const organisations: Row[] = await knex<Row>(t.reports)
+    .where('domain', domain)
+    .whereBetween('start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
+    .select('organisation')
+    .count({ reports: '*' })
+    .sum({ success: 'success', failure: 'failure' })
+    .max({ last: 'start_at' })
+    .groupBy('organisation')
+    .orderBy('organisation')
+    .limit(MAX_ORGANISATIONS);
+  await yieldToLoop();
+  const policyList = [...policies.map.values()]
+    .map((g) => ({ policyType: text(g.keys[0]), fingerprint: nullableText(g.keys[1]), mx: text(g.keys[2]), sessions: g.sums[0] + g.sums[1], lastDay: g.last }))
+    .sort((a, b) => b.sessions - a.sessions || a.policyType.localeCompare(b.policyType));
+  const failureList = [...failures.map.values()]
+    .map((g) => ({
+      policyType: text(g.keys[0]),
+      resultType: text(g.keys[1]),
+      receivingMxHostname: nullableText(g.keys[2]),
+      receivingIp: nullableText(g.keys[3]),
+      sessions: g.sums[0],
+      details: g.sums[1],
+    }))
+    .sort((a, b) => b.sessions - a.sessions || a.resultType.localeCompare(b.resultType));
+  return {
+    days: [...days.map.values()].map((g) => ({ date: text(g.keys[0]), success: g.sums[0], failure: g.sums[1] })).sort((a, b) => a.date.localeCompare(b.date)),
+    organisations: page(
+      organisations.map((r: Row) => ({ name: text(r.organisation), reports: num(r.reports), success: num(r.success), failure: num(r.failure), lastDay: text(r.last).slice(0, 10) })),
+      at,
+      0,
+    ),
+    // The folded sum of the policies is of successful and failed sessions alike.
+    policies: page(policyList, at, policies.folded),
+    failures: page(failureList, at, failures.folded),
+  };
+}
+
+/**
+ * Organisations that reported within [from, to] and the failures enforce would refuse: under an
+ * applied STS policy, or an STS policy failure whatever was applied (`stsResultTypes`).
+ */
+export async function readReadiness(knex: Knex, t: ReportTables, domain: string, from: string, to: string, stsResultTypes: readonly string[]): Promise<ReadinessFacts> {
+  const [row]: Row[] = await knex<Row>(t.reports)
+    .where('domain', domain)
+    .whereBetween('start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
+    .countDistinct({ n: 'organisation' });
+  const blocking = await sliced(
+    knex,
+    {
+      table: t.failures,
+      columns: ['policy', 'result_type', 'sessions'],
+      // Every row is read (a WHERE would hide where the slice ended); the STS flag is a group key.
+      keys: ['s.result_type', "CASE WHEN p.policy_type = 'sts' THEN 1 ELSE 0 END"],
+      sums: ['sessions'],
+      joinPolicies: t.policies,
+    },
+    domain,
+    from,
+    to,
+  );
+  const sts = new Set(stsResultTypes);
+  const merged = new Map<string, number>();
+  for (const g of blocking.map.values()) {
+    const type = text(g.keys[0]);
+    if (num(g.keys[1]) === 1 || sts.has(type)) merged.set(type, (merged.get(type) ?? 0) + g.sums[0]);
+  }
+  const types = [...merged.entries()].sort((a, b) => b[1] - a[1]);
+  return {
+    organisations: num(row?.n),
+    blocking: {
+      // Groups folded beyond 10,000 result types count as blocking: "ready" errs on the safe side.
+      sessions: types.reduce((sum, [, sessions]) => sum + sessions, blocking.folded),
+      // Named in one sentence of the page: the ten largest.
+      resultTypes: types.slice(0, 10).map(([type]) => type),
+    },
+  };
+}
