@@ -1,10 +1,12 @@
 // What a domain's stored TLS reports add up to over a period, read in bounded work whatever is
 // stored. One 600 KB report may hold 85,000 failure groups; summing a period's rows in one
 // statement took 0.1 to 0.8 s on SQLite, whose driver runs synchronously, so the policy file of
-// every domain waited that long. Here the rows of a period are read in slices of SLICE_ROWS (each
-// aggregated in SQL, on every database the same way), the event loop is free between slices, and
-// what is kept between them is at most MAX_GROUPS groups per list; only one page goes out.
+// every domain waited that long. On SQLite the rows of a period are therefore read in slices of
+// SLICE_ROWS (each aggregated in SQL), the event loop is free between slices, and what is kept
+// between them is at most MAX_GROUPS groups per list. MariaDB and PostgreSQL aggregate in one
+// statement on their own server while the event loop goes on, and answer one page (LIMIT/OFFSET).
 import type { Knex } from 'knex';
+import { dialectOf } from './dialect';
 import { nullableText, text, type Row } from './rows';
 
 /** Rows of one table read by one statement: a few milliseconds of SQLite. */
@@ -126,9 +128,9 @@ interface SliceSpec {
   table: string;
   /** The columns of the table the keys and sums read (besides id). */
   columns: string[];
-  /** Select list over the slice `s` (and `p`, the policies, when `joinPolicies`), aliased k0..kn for the group keys. */
+  /** Select list over the rows `s` (and `p`, the policies, when `joinPolicies`), aliased k0..kn for the group keys. */
   keys: string[];
-  /** Columns of `s` summed, aliased v0..vn; the first orders and folds. */
+  /** Expressions over `s` summed, aliased v0..vn; the first orders (most first) and folds. */
   sums: string[];
   /** Counts rows too (as the last sum). */
   count?: boolean;
@@ -155,14 +157,23 @@ async function sliced(knex: Knex, spec: SliceSpec, domain: string, from: string,
       .first('day');
     if (!next) return groups;
     day = text(next.day);
-    for (let after = 0; ; ) {
-      const slice = knex(spec.table).select(['id', ...spec.columns]).where('domain', domain).where('day', day).where('id', '>', after).orderBy('id').limit(SLICE_ROWS).as('s');
+    for (let after = 0; ;) {
+      const slice = knex(spec.table)
+        .select(['id', ...spec.columns])
+        .where('domain', domain)
+        .where('day', day)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(SLICE_ROWS)
+        .as('s');
       const query = knex.from(slice);
       if (spec.joinPolicies) query.join(`${spec.joinPolicies} as p`, 'p.id', 's.policy');
       const rows: Row[] = await query
         .select(spec.keys.map((k, i) => knex.raw(`${k} as ??`, [`k${i}`])))
-        .select(spec.sums.map((s, i) => knex.raw('sum(??) as ??', [`s.${s}`, `v${i}`])))
-        .modify((q) => (spec.count ? q.select(knex.raw('count(*) as ??', [`v${spec.sums.length}`])) : q))
+        .select(spec.sums.map((sum, i) => knex.raw(`sum(${sum}) as ??`, [`v${i}`])))
+        .modify((q) => {
+          if (spec.count) q.select(knex.raw('count(*) as ??', [`v${spec.sums.length}`]));
+        })
         .select(knex.raw('count(*) as ??, max(??) as ??', ['n', 's.id', 'last_id']))
         .groupBy(spec.keys.map((_k, i) => `k${i}`));
       let read = 0;
@@ -183,30 +194,104 @@ async function sliced(knex: Knex, spec: SliceSpec, domain: string, from: string,
   }
 }
 
-function page<T>(all: T[], at: TotalsPage, folded: number): Listed<T> {
-  const start = (at.page - 1) * at.limit;
-  return { items: all.slice(start, start + at.limit), total: all.length, folded };
+/** One page (or, without `at`, every group up to MAX_GROUPS), most first by the first sum. */
+interface Grouped {
+  groups: Group[];
+  total: number;
+  folded: number;
+}
+
+/**
+ * The groups of `spec` over the rows of `domain` within [from, to]: on SQLite read in slices,
+ * elsewhere in one statement for one page, and a second that counts the groups.
+ */
+async function grouped(knex: Knex, spec: SliceSpec, domain: string, from: string, to: string, at: TotalsPage | null): Promise<Grouped> {
+  const start = at ? (at.page - 1) * at.limit : 0;
+  const limit = at ? at.limit : MAX_GROUPS;
+  if (dialectOf(knex) === 'sqlite') {
+    const all = await sliced(knex, spec, domain, from, to);
+    const groups = [...all.map.values()].sort((a, b) => b.sums[0] - a.sums[0] || compareKeys(a.keys, b.keys));
+    return { groups: groups.slice(start, start + limit), total: groups.length, folded: all.folded };
+  }
+  const rows = () => {
+    const query = knex(`${spec.table} as s`).where('s.domain', domain).where('s.day', '>=', from).where('s.day', '<=', to);
+    if (spec.joinPolicies) query.join(`${spec.joinPolicies} as p`, 'p.id', 's.policy');
+    return query.groupByRaw(spec.keys.join(', '));
+  };
+  const page: Row[] = await rows()
+    .select(spec.keys.map((k, i) => knex.raw(`${k} as ??`, [`k${i}`])))
+    .select(spec.sums.map((sum, i) => knex.raw(`sum(${sum}) as ??`, [`v${i}`])))
+    .modify((q) => {
+      if (spec.count) q.select(knex.raw('count(*) as ??', [`v${spec.sums.length}`]));
+    })
+    .select(knex.raw('max(s.day) as ??', ['last_day']))
+    .orderBy('v0', 'desc')
+    .orderBy(spec.keys.map((_k, i) => `k${i}`))
+    .offset(start)
+    .limit(limit);
+  const [count]: Row[] = await knex.from(rows().select(knex.raw('1 as one')).as('g')).count({ n: '*' });
+  const sums = spec.sums.length + (spec.count ? 1 : 0);
+  return {
+    groups: page.map((row) => ({
+      keys: spec.keys.map((_k, i) => row[`k${i}`]),
+      sums: Array.from({ length: sums }, (_v, i) => num(row[`v${i}`])),
+      last: text(row.last_day),
+    })),
+    total: num(count?.n),
+    folded: 0,
+  };
+}
+
+/** The order of groups with the same sum: by their keys, nulls first, so that pages do not overlap. */
+function compareKeys(a: unknown[], b: unknown[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] === null || a[i] === undefined ? '' : text(a[i]);
+    const y = b[i] === null || b[i] === undefined ? '' : text(b[i]);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
 }
 
 /** Sums for the reports of `domain` whose first day is within [from, to] (YYYY-MM-DD, UTC): the days, and one page of each list. */
 export async function readTotals(knex: Knex, t: ReportTables, domain: string, from: string, to: string, at: TotalsPage): Promise<ReportTotals> {
   // One after the other: each yields between its slices, and SQLite serialises them anyway.
-  const days = await sliced(knex, { table: t.policies, columns: ['day', 'success', 'failure'], keys: ['s.day'], sums: ['success', 'failure'] }, domain, from, to);
-  const policies = await sliced(knex, { table: t.policies, columns: ['policy_type', 'fingerprint', 'mx', 'success', 'failure'], keys: ['s.policy_type', 's.fingerprint', 's.mx'], sums: ['success', 'failure'] }, domain, from, to);
-  const failures = await sliced(
+  const days = await grouped(
+    knex,
+    { table: t.policies, columns: ['day', 'success', 'failure'], keys: ['s.day'], sums: ['s.success', 's.failure'] },
+    domain,
+    from,
+    to,
+    null,
+  );
+  const policies = await grouped(
+    knex,
+    {
+      table: t.policies,
+      columns: ['policy_type', 'fingerprint', 'mx', 'success', 'failure'],
+      keys: ['s.policy_type', 's.fingerprint', 's.mx'],
+      sums: ['s.success + s.failure'],
+    },
+    domain,
+    from,
+    to,
+    at,
+  );
+  const failures = await grouped(
     knex,
     {
       table: t.failures,
       columns: ['policy', 'result_type', 'receiving_mx_hostname', 'receiving_ip', 'sessions'],
       keys: ['p.policy_type', 's.result_type', 's.receiving_mx_hostname', 's.receiving_ip'],
-      sums: ['sessions'],
+      sums: ['s.sessions'],
       count: true,
       joinPolicies: t.policies,
     },
     domain,
     from,
     to,
+    at,
   );
+  const start = (at.page - 1) * at.limit;
   const organisations: Row[] = await knex<Row>(t.reports)
     .where('domain', domain)
     .whereBetween('start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
@@ -217,30 +302,43 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
     .groupBy('organisation')
     .orderBy('organisation')
     .limit(MAX_ORGANISATIONS);
-  await yieldToLoop();
-  const policyList = [...policies.map.values()]
-    .map((g) => ({ policyType: text(g.keys[0]), fingerprint: nullableText(g.keys[1]), mx: text(g.keys[2]), sessions: g.sums[0] + g.sums[1], lastDay: g.last }))
-    .sort((a, b) => b.sessions - a.sessions || a.policyType.localeCompare(b.policyType));
-  const failureList = [...failures.map.values()]
-    .map((g) => ({
-      policyType: text(g.keys[0]),
-      resultType: text(g.keys[1]),
-      receivingMxHostname: nullableText(g.keys[2]),
-      receivingIp: nullableText(g.keys[3]),
-      sessions: g.sums[0],
-      details: g.sums[1],
-    }))
-    .sort((a, b) => b.sessions - a.sessions || a.resultType.localeCompare(b.resultType));
   return {
-    days: [...days.map.values()].map((g) => ({ date: text(g.keys[0]), success: g.sums[0], failure: g.sums[1] })).sort((a, b) => a.date.localeCompare(b.date)),
-    organisations: page(
-      organisations.map((r: Row) => ({ name: text(r.organisation), reports: num(r.reports), success: num(r.success), failure: num(r.failure), lastDay: text(r.last).slice(0, 10) })),
-      at,
-      0,
-    ),
+    days: days.groups.map((g) => ({ date: text(g.keys[0]), success: g.sums[0], failure: g.sums[1] })).sort((a, b) => a.date.localeCompare(b.date)),
+    organisations: {
+      items: organisations.slice(start, start + at.limit).map((r: Row) => ({
+        name: text(r.organisation),
+        reports: num(r.reports),
+        success: num(r.success),
+        failure: num(r.failure),
+        lastDay: text(r.last).slice(0, 10),
+      })),
+      total: organisations.length,
+      folded: 0,
+    },
     // The folded sum of the policies is of successful and failed sessions alike.
-    policies: page(policyList, at, policies.folded),
-    failures: page(failureList, at, failures.folded),
+    policies: {
+      items: policies.groups.map((g) => ({
+        policyType: text(g.keys[0]),
+        fingerprint: nullableText(g.keys[1]),
+        mx: text(g.keys[2]),
+        sessions: g.sums[0],
+        lastDay: g.last,
+      })),
+      total: policies.total,
+      folded: policies.folded,
+    },
+    failures: {
+      items: failures.groups.map((g) => ({
+        policyType: text(g.keys[0]),
+        resultType: text(g.keys[1]),
+        receivingMxHostname: nullableText(g.keys[2]),
+        receivingIp: nullableText(g.keys[3]),
+        sessions: g.sums[0],
+        details: g.sums[1],
+      })),
+      total: failures.total,
+      folded: failures.folded,
+    },
   };
 }
 
@@ -248,28 +346,36 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
  * Organisations that reported within [from, to] and the failures enforce would refuse: under an
  * applied STS policy, or an STS policy failure whatever was applied (`stsResultTypes`).
  */
-export async function readReadiness(knex: Knex, t: ReportTables, domain: string, from: string, to: string, stsResultTypes: readonly string[]): Promise<ReadinessFacts> {
+export async function readReadiness(
+  knex: Knex,
+  t: ReportTables,
+  domain: string,
+  from: string,
+  to: string,
+  stsResultTypes: readonly string[],
+): Promise<ReadinessFacts> {
   const [row]: Row[] = await knex<Row>(t.reports)
     .where('domain', domain)
     .whereBetween('start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
     .countDistinct({ n: 'organisation' });
-  const blocking = await sliced(
+  const blocking = await grouped(
     knex,
     {
       table: t.failures,
       columns: ['policy', 'result_type', 'sessions'],
-      // Every row is read (a WHERE would hide where the slice ended); the STS flag is a group key.
+      // Every row is read (a WHERE would hide where a slice ended); the STS flag is a group key.
       keys: ['s.result_type', "CASE WHEN p.policy_type = 'sts' THEN 1 ELSE 0 END"],
-      sums: ['sessions'],
+      sums: ['s.sessions'],
       joinPolicies: t.policies,
     },
     domain,
     from,
     to,
+    null,
   );
   const sts = new Set(stsResultTypes);
   const merged = new Map<string, number>();
-  for (const g of blocking.map.values()) {
+  for (const g of blocking.groups) {
     const type = text(g.keys[0]);
     if (num(g.keys[1]) === 1 || sts.has(type)) merged.set(type, (merged.get(type) ?? 0) + g.sums[0]);
   }

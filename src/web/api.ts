@@ -6,6 +6,7 @@ import type { PluginContext } from './context';
 import { findOrThrow } from './domain';
 import { HttpError, UNAVAILABLE_RETRY_AFTER_S, busyError, errorHandler, httpError, rateLimitedError, saveError } from './errors';
 import { reportPage, reportRange } from './report-range';
+import { MAX_PAGE } from '../service/reports';
 import { addFleetApiRoutes } from './api-fleet';
 
 /** A whole-number query parameter within bounds, or a 400 naming it. */
@@ -143,7 +144,8 @@ export function createApiRouter(ctx: PluginContext): Router {
     const rows = Math.max(summary.totals.organisations, summary.totals.failures, summary.totals.policies);
     res.json({
       ...summary,
-      more: summary.page * summary.limit < rows,
+      // Pages past MAX_PAGE are refused: a next page exists only up to there.
+      more: summary.page < MAX_PAGE && summary.page * summary.limit < rows,
       failures: summary.failures.map(({ resultType, receivingMxHostname, receivingIp, sessions }) => ({
         resultType,
         receivingMxHostname,

@@ -4,7 +4,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { translator, type MessageKey, type Translator } from '../i18n';
 import { mxMatches, policyUrl, toULabel, type DomainRecord } from '../policy';
-import type { Readiness, ReportsSummary } from '../service/reports';
+import { MAX_PAGE, type Readiness, type ReportsSummary } from '../service/reports';
 import { requireAdmin } from './authorize';
 import type { PluginContext } from './context';
 import { findOrThrow } from './domain';
@@ -159,7 +159,7 @@ function readinessView(readiness: Readiness, t: Translator) {
 /** The query of this page with another page number: the period as asked, nothing else from the query. */
 function pageLink(ctx: PluginContext, record: DomainRecord, query: Record<string, unknown>, page: number): string {
   const params = new URLSearchParams();
-  for (const name of ['days', 'from', 'to']) if (typeof query[name] === 'string' && query[name] !== '') params.set(name, query[name] as string);
+  for (const name of ['days', 'from', 'to']) if (typeof query[name] === 'string' && query[name] !== '') params.set(name, query[name]);
   if (page > 1) params.set('page', String(page));
   const search = params.toString();
   return `${ctx.options.adminPath}/${encodeURIComponent(record.domain)}/reports${search ? `?${search}` : ''}`;
@@ -168,7 +168,7 @@ function pageLink(ctx: PluginContext, record: DomainRecord, query: Record<string
 /** Previous and next links over the lists, when they have more than one page. */
 function pager(summary: ReportsSummary, link: (page: number) => string, t: Translator) {
   const rows = Math.max(summary.totals.organisations, summary.totals.failures, summary.totals.policies);
-  const pages = Math.max(1, Math.ceil(rows / summary.limit));
+  const pages = Math.min(MAX_PAGE, Math.max(1, Math.ceil(rows / summary.limit)));
   if (pages === 1 && summary.page === 1) return null;
   return {
     label: t.t('reports.pager.label'),

@@ -40,7 +40,9 @@ async function storeFlood(server: TestServer, domain: string, reports: number, r
           failure: rows * 4 + (last ? 999_996 : 0),
           report_gz: Buffer.alloc(16),
         })
-        .modify((q) => (server.db.kind === 'postgres' ? q.returning('id') : q));
+        .modify((q) => {
+          if (server.db.kind === 'postgres') q.returning('id');
+        });
       const reportId = Number(typeof report === 'object' ? report.id : report);
       const [policy] = await trx(`${prefix}tlsrpt_policies`)
         .insert({
@@ -53,7 +55,9 @@ async function storeFlood(server: TestServer, domain: string, reports: number, r
           success: 10,
           failure: rows * 4 + (last ? 999_996 : 0),
         })
-        .modify((q) => (server.db.kind === 'postgres' ? q.returning('id') : q));
+        .modify((q) => {
+          if (server.db.kind === 'postgres') q.returning('id');
+        });
       const policyId = Number(typeof policy === 'object' ? policy.id : policy);
       for (let i = 0; i < rows; i += batch) {
         const values = [];
@@ -143,8 +147,14 @@ for (const kind of DB_KINDS) {
     it('answers the page in bounded HTML, with page links, without holding the event loop', async () => {
       const first = await measured(() => server.request().get(`${server.adminPath}/example.org/reports?days=30`));
       assert.equal(first.res.status, 200);
-      assert.ok(first.bytes < 300_000, `the page is ${first.bytes} bytes (${first.ms.toFixed(0)} ms, event loop held ${first.loopMs.toFixed(0)} ms, control ${control.toFixed(0)} ms)`);
-      assert.ok(first.loopMs < budget, `the event loop was held ${first.loopMs.toFixed(1)} ms, control ${control.toFixed(1)} ms (${first.wallMs.toFixed(0)} ms wall-clock; page of ${first.bytes} bytes in ${first.ms.toFixed(0)} ms)`);
+      assert.ok(
+        first.bytes < 300_000,
+        `the page is ${first.bytes} bytes (${first.ms.toFixed(0)} ms, event loop held ${first.loopMs.toFixed(0)} ms, control ${control.toFixed(0)} ms)`,
+      );
+      assert.ok(
+        first.loopMs < budget,
+        `the event loop was held ${first.loopMs.toFixed(1)} ms, control ${control.toFixed(1)} ms (${first.wallMs.toFixed(0)} ms wall-clock; page of ${first.bytes} bytes in ${first.ms.toFixed(0)} ms)`,
+      );
       // The real failure is first, ahead of the noise, and explained.
       assert.match(first.res.text, /<tbody><tr><td class="font-monospace">certificate-expired<\/td><td class="font-monospace text-break">mx\.example\.org</);
       assert.match(first.res.text, /The certificate of mx\.example\.org had expired \(1000000 sessions\)/);
@@ -170,22 +180,40 @@ for (const kind of DB_KINDS) {
     it('answers the summary API in pages of at most the limit, without holding the event loop', async () => {
       const all = await measured(() => server.request().get(`${API}/example.org/reports?from=2026-11-01&to=2026-11-30&limit=100`));
       assert.equal(all.res.status, 200, all.res.text.slice(0, 200));
-      assert.ok(all.bytes < 200_000, `the summary is ${all.bytes} bytes (${all.ms.toFixed(0)} ms, event loop held ${all.loopMs.toFixed(0)} ms, control ${control.toFixed(0)} ms)`);
-      assert.ok(all.loopMs < budget, `the event loop was held ${all.loopMs.toFixed(1)} ms, control ${control.toFixed(1)} ms (${all.wallMs.toFixed(0)} ms wall-clock; summary of ${all.bytes} bytes in ${all.ms.toFixed(0)} ms)`);
+      assert.ok(
+        all.bytes < 200_000,
+        `the summary is ${all.bytes} bytes (${all.ms.toFixed(0)} ms, event loop held ${all.loopMs.toFixed(0)} ms, control ${control.toFixed(0)} ms)`,
+      );
+      assert.ok(
+        all.loopMs < budget,
+        `the event loop was held ${all.loopMs.toFixed(1)} ms, control ${control.toFixed(1)} ms (${all.wallMs.toFixed(0)} ms wall-clock; summary of ${all.bytes} bytes in ${all.ms.toFixed(0)} ms)`,
+      );
       const body = JSON.parse(all.res.text);
       assert.equal(body.failures.length, 100);
-      assert.deepEqual(body.failures[0], { resultType: 'certificate-expired', receivingMxHostname: 'mx.example.org', receivingIp: '10.3.76.7', sessions: 1_000_000 });
+      assert.deepEqual(body.failures[0], {
+        resultType: 'certificate-expired',
+        receivingMxHostname: 'mx.example.org',
+        receivingIp: '10.3.76.7',
+        sessions: 1_000_000,
+      });
       assert.equal(body.days.length, 30);
-      assert.equal(body.days.reduce((sum: number, d: { failure: number }) => sum + d.failure, 0), REPORTS * ROWS_PER_REPORT * 4 + 999_996);
+      assert.equal(
+        body.days.reduce((sum: number, d: { failure: number }) => sum + d.failure, 0),
+        REPORTS * ROWS_PER_REPORT * 4 + 999_996,
+      );
       assert.deepEqual([body.page, body.limit, body.more], [1, 100, true]);
-      // At most 10,000 groups are kept (the smallest folded into a count): the last page holds the rest.
-      assert.ok(body.totals.failures <= 10_000 && body.folded.failures > 0, JSON.stringify([body.totals, body.folded]));
-      const lastPage = Math.ceil(body.totals.failures / 100);
+      if (kind === 'sqlite') {
+        // Read in slices: at most 10,000 groups are kept, the smallest folded into a count.
+        assert.ok(body.totals.failures <= 10_000 && body.folded.failures > 0, JSON.stringify([body.totals, body.folded]));
+      } else {
+        // Grouped by the database server, one page at a time: every group counted.
+        assert.deepEqual([body.totals.failures, body.folded.failures], [REPORTS * ROWS_PER_REPORT, 0]);
+      }
+      const lastPage = Math.min(100, Math.ceil(body.totals.failures / 100));
       const last = await measured(() => server.request().get(`${API}/example.org/reports?from=2026-11-01&to=2026-11-30&limit=100&page=${lastPage}`));
       assert.equal(last.res.status, 200);
       assert.ok(last.loopMs < budget, `the last page held the event loop ${last.loopMs.toFixed(1)} ms, control ${control.toFixed(1)} ms`);
-      assert.equal(JSON.parse(last.res.text).failures.length, body.totals.failures - (lastPage - 1) * 100);
-      assert.equal(JSON.parse(last.res.text).more, false);
+      assert.equal(JSON.parse(last.res.text).failures.length, Math.min(100, body.totals.failures - (lastPage - 1) * 100));
       for (const [query, field, rule] of [
         ['page=0', 'page', 'page must be a whole number from 1 to 100'],
         ['page=101', 'page', 'page must be a whole number from 1 to 100'],
