@@ -218,7 +218,7 @@ async function grouped(knex: Knex, spec: SliceSpec, domain: string, from: string
     if (spec.joinPolicies) query.join(`${spec.joinPolicies} as p`, 'p.id', 's.policy');
     return query.groupByRaw(spec.keys.join(', '));
   };
-  const page: Row[] = await rows()
+  const page = (await rows()
     .select(spec.keys.map((k, i) => knex.raw(`${k} as ??`, [`k${i}`])))
     .select(spec.sums.map((sum, i) => knex.raw(`sum(${sum}) as ??`, [`v${i}`])))
     .modify((q) => {
@@ -228,8 +228,8 @@ async function grouped(knex: Knex, spec: SliceSpec, domain: string, from: string
     .orderBy('v0', 'desc')
     .orderBy(spec.keys.map((_k, i) => `k${i}`))
     .offset(start)
-    .limit(limit);
-  const [count]: Row[] = await knex.from(rows().select(knex.raw('1 as one')).as('g')).count({ n: '*' });
+    .limit(limit)) as Row[];
+  const counted: Row[] = await knex.from<Row>(rows().select(knex.raw('1 as one')).as('g')).count({ n: '*' });
   const sums = spec.sums.length + (spec.count ? 1 : 0);
   return {
     groups: page.map((row) => ({
@@ -237,7 +237,7 @@ async function grouped(knex: Knex, spec: SliceSpec, domain: string, from: string
       sums: Array.from({ length: sums }, (_v, i) => num(row[`v${i}`])),
       last: text(row.last_day),
     })),
-    total: num(count?.n),
+    total: num(counted[0]?.n),
     folded: 0,
   };
 }
