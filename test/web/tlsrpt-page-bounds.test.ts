@@ -113,7 +113,8 @@ async function measured(request: () => PromiseLike<{ status: number; text: strin
 
 for (const kind of DB_KINDS) {
   describe(`the reports page and summary API with 340,000 stored failure rows (${kind})`, function () {
-    this.timeout(180_000);
+    // Minutes on a loaded machine: the page is asked three times over 340,000 rows.
+    this.timeout(600_000);
     let server: TestServer;
     const clock = new Date('2026-11-10T12:00:00Z');
     /**
@@ -202,11 +203,11 @@ for (const kind of DB_KINDS) {
         REPORTS * ROWS_PER_REPORT * 4 + 999_996,
       );
       assert.deepEqual([body.page, body.limit, body.more], [1, 100, true]);
-      if (kind === 'sqlite') {
-        // Read in slices: at most 10,000 groups are kept, the smallest folded into a count.
+      if (kind !== 'postgres') {
+        // SQLite and MariaDB: read in slices: at most 10,000 groups are kept, the smallest folded into a count.
         assert.ok(body.totals.failures <= 10_000 && body.folded.failures > 0, JSON.stringify([body.totals, body.folded]));
       } else {
-        // Grouped by the database server, one page at a time: every group counted.
+        // PostgreSQL groups in one statement, one page at a time: every group counted.
         assert.deepEqual([body.totals.failures, body.folded.failures], [REPORTS * ROWS_PER_REPORT, 0]);
       }
       const lastPage = Math.min(100, Math.ceil(body.totals.failures / 100));
