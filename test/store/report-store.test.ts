@@ -3,7 +3,7 @@ import { gzipSync, gunzipSync } from 'node:zlib';
 import * as reportTables from '../../migrations/20261201000100_add_tls_report_tables';
 import { migrateLatest, rollbackAll } from '../../src/store/migrate';
 import { ReportStore, tokenHash } from '../../src/store/report-store';
-import { MAX_GROUPS } from '../../src/store/report-totals';
+import { MAX_GROUPS } from '../../src/store/report-slices';
 import { parseReport, summarizeReport } from '../../src/tlsrpt';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
 import { googleSample, microsoftSample, rfcSample } from '../tlsrpt/samples';
