@@ -49,6 +49,12 @@ export const REPORTS_DE: { readonly [K in keyof typeof REPORTS_EN]: string } = {
   'reports.failures.ip': 'Empfangende IP',
   'reports.failures.sessions': 'Verbindungen',
   'reports.failures.meaning': 'Bedeutung',
+  'reports.failures.folded':
+    'Es wurden mehr Fehlergruppen berichtet, als für eine Ansicht behalten werden: {sessions} fehlgeschlagene Verbindungen der kleinsten Gruppen sind in den Tagen oben gezählt, aber nicht aufgeführt, und eine aufgeführte Gruppe kann weniger Verbindungen zeigen, als sie hatte.',
+  'reports.pager.label': 'Seiten der Berichtslisten',
+  'reports.pager.status': 'Seite {page} von {pages}',
+  'reports.pager.previous': 'Zurück',
+  'reports.pager.next': 'Weiter',
   'reports.host.unknown': 'ein MX-Host',
   'reports.explain.starttls-not-supported':
     '{host} bot in {sessions} Verbindungen kein STARTTLS an: Unter enforce würden sendende Server dorthin nicht zustellen. Aktivieren Sie dort STARTTLS.',

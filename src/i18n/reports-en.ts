@@ -50,6 +50,12 @@ export const REPORTS_EN = {
   'reports.failures.ip': 'Receiving IP',
   'reports.failures.sessions': 'Sessions',
   'reports.failures.meaning': 'What it means',
+  'reports.failures.folded':
+    'More failure groups were reported than are kept for one view: {sessions} failed sessions of the smallest groups are counted in the days above but not listed, and a listed group may show fewer sessions than it had.',
+  'reports.pager.label': 'Pages of the report lists',
+  'reports.pager.status': 'Page {page} of {pages}',
+  'reports.pager.previous': 'Previous',
+  'reports.pager.next': 'Next',
   'reports.host.unknown': 'an MX host',
   'reports.explain.starttls-not-supported':
     '{host} did not offer STARTTLS in {sessions} sessions: under enforce, senders would not deliver to it. Enable STARTTLS there.',

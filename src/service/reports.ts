@@ -7,7 +7,8 @@ import type { Logger } from '../logger';
 import type { DomainRecord } from '../policy';
 import type { ReportLimits } from '../report-limits';
 import { isDatabaseUnavailable } from '../store/errors';
-import type { ReceivedVia, ReportStore, ReportTotals, ReportingSettings } from '../store/report-store';
+import type { ReceivedVia, ReportStore, ReportingSettings } from '../store/report-store';
+import type { ReportTotals, TotalsPage } from '../store/report-totals';
 import {
   REPORT_COLUMNS,
   STS_POLICY_RESULT_TYPES,
@@ -24,6 +25,7 @@ import {
 
 export type { RuaProblemCode } from '../tlsrpt';
 export { MAX_RUA } from '../tlsrpt';
+export { MAX_LIMIT, MAX_PAGE, type TotalsPage } from '../store/report-totals';
 import { verifyDkim, type DkimOutcome, type TxtResolver } from './dkim';
 import { gunzipLimited } from './inflate';
 
@@ -98,6 +100,12 @@ export interface ReportsSummary {
   organisations: Array<{ name: string; reports: number; success: number; failure: number }>;
   failures: Array<{ resultType: string; receivingMxHostname: string | null; receivingIp: string | null; sessions: number; policyType: string }>;
   policies: Array<{ policyType: string; id: string | null; mx: string[]; sessions: number; lastDay: string; stale: StaleId | null }>;
+  /** The page of the three lists above (from 1) and its size. */
+  page: number;
+  limit: number;
+  /** Rows of each list in all (at most MAX_GROUPS), and sessions summed beyond them. */
+  totals: { organisations: number; failures: number; policies: number };
+  folded: { failures: number; policies: number };
 }
 
 /** An old policy id senders still reported applying long after it was replaced. */
@@ -257,15 +265,18 @@ export class ReportService {
     return { status: stored.status, id: stored.id, domain, organisation: report.organisation, reportId: report.reportId, dkim };
   }
 
-  /** Sums for [from, to] (YYYY-MM-DD, UTC, both included), every day listed; null for an unknown domain. */
-  async summary(name: string, from: string, to: string): Promise<ReportsSummary | null> {
+  /**
+   * Sums for [from, to] (YYYY-MM-DD, UTC, both included), every day listed, and page `at` of the
+   * organisations, failure groups and policies; null for an unknown domain.
+   */
+  async summary(name: string, from: string, to: string, at: TotalsPage): Promise<ReportsSummary | null> {
     const record = await this.deps.find(name);
     if (!record) return null;
-    const totals = await this.deps.store.totals(record.domain, from, to);
-    return this.describe(record, from, to, totals);
+    const totals = await this.deps.store.totals(record.domain, from, to, at);
+    return this.describe(record, from, to, totals, at);
   }
 
-  private async describe(record: DomainRecord, from: string, to: string, totals: ReportTotals): Promise<ReportsSummary> {
+  private async describe(record: DomainRecord, from: string, to: string, totals: ReportTotals, at: TotalsPage): Promise<ReportsSummary> {
     const byDay = new Map(totals.days.map((d) => [d.date, d]));
     const days: ReportsSummary['days'] = [];
     for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) {
@@ -277,7 +288,7 @@ export class ReportService {
       ? { id: record.policy.id, fingerprint: policyFingerprint(record.policy), servedFrom: record.policy.updatedAt ?? '' }
       : null;
     if (current && !history.some((h) => h.id === current.id)) history.push(current);
-    const policies = totals.policies.map((p) => {
+    const policies = totals.policies.items.map((p) => {
       // The newest of our ids that served this policy text: reports carry the text, not the id.
       const index = p.fingerprint === null ? -1 : findLastIndex(history, (h) => h.fingerprint === p.fingerprint);
       const match = index >= 0 ? history[index] : null;
@@ -296,8 +307,8 @@ export class ReportService {
       from,
       to,
       days,
-      organisations: totals.organisations.map(({ name, reports, success, failure }) => ({ name, reports, success, failure })),
-      failures: totals.failures.map(({ resultType, receivingMxHostname, receivingIp, sessions, policyType }) => ({
+      organisations: totals.organisations.items.map(({ name, reports, success, failure }) => ({ name, reports, success, failure })),
+      failures: totals.failures.items.map(({ resultType, receivingMxHostname, receivingIp, sessions, policyType }) => ({
         resultType,
         receivingMxHostname,
         receivingIp,
@@ -305,6 +316,10 @@ export class ReportService {
         policyType,
       })),
       policies,
+      page: at.page,
+      limit: at.limit,
+      totals: { organisations: totals.organisations.total, failures: totals.failures.total, policies: totals.policies.total },
+      folded: { failures: totals.failures.folded, policies: totals.policies.folded },
     };
   }
 
@@ -313,18 +328,15 @@ export class ReportService {
    * two organisations and no failure that enforce would turn into refused mail (any failure under
    * an applied STS policy, or an STS policy failure). Otherwise, what stands in the way.
    */
-  readiness(record: DomainRecord, last14: ReportsSummary): Readiness {
+  async readiness(record: DomainRecord): Promise<Readiness> {
+    const today = this.deps.now();
+    const facts = await this.deps.store.readiness(record.domain, utcDay(new Date(today.getTime() - 13 * DAY_MS)), utcDay(today), [...STS_POLICY_RESULT_TYPES]);
     const reasons: Extract<Readiness, { ready: false }>['reasons'] = [];
     if (!(record.policy.active && record.policy.mode === 'testing')) reasons.push({ code: 'not-testing' });
-    const organisations = last14.organisations.length;
+    const { organisations, blocking } = facts;
     if (organisations < 2) reasons.push({ code: 'few-organisations', organisations });
-    const blocking = last14.failures.filter((f) => f.policyType === 'sts' || STS_POLICY_RESULT_TYPES.has(f.resultType));
-    if (blocking.length > 0) {
-      reasons.push({
-        code: 'sts-failures',
-        sessions: blocking.reduce((sum, f) => sum + f.sessions, 0),
-        resultTypes: [...new Set(blocking.map((f) => f.resultType))],
-      });
+    if (blocking.sessions > 0 || blocking.resultTypes.length > 0) {
+      reasons.push({ code: 'sts-failures', sessions: blocking.sessions, resultTypes: blocking.resultTypes });
     }
     return reasons.length === 0 ? { ready: true, organisations } : { ready: false, reasons };
   }

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { nullableText, text, type Row } from './rows';
+import { readReadiness, readTotals, type ReadinessFacts, type ReportTotals, type TotalsPage } from './report-totals';
 import { insertReport, pruneReports, type DailyQuota, type InsertResult, type NewReport, type ReceivedVia, type StoreCap } from './report-writes';
 
 export type { DailyQuota, InsertResult, NewReport, ReceivedVia, StoreCap } from './report-writes';
@@ -32,21 +33,6 @@ export interface StoredReportMeta {
   failure: number;
   /** Distinct policies and failure groups of the report summed into aggregate rows beyond the per-report bounds. */
   folded: { policies: number; failures: number };
-}
-
-export interface ReportTotals {
-  days: Array<{ date: string; success: number; failure: number }>;
-  organisations: Array<{ name: string; reports: number; success: number; failure: number; lastDay: string }>;
-  /** Grouped by the applied policy's type too; `details` counts the failure details summed (some without a count). */
-  failures: Array<{
-    policyType: string;
-    resultType: string;
-    receivingMxHostname: string | null;
-    receivingIp: string | null;
-    sessions: number;
-    details: number;
-  }>;
-  policies: Array<{ policyType: string; fingerprint: string | null; mx: string; sessions: number; lastDay: string }>;
 }
 
 /** The SHA-256 (hex) a token is looked up by. */
@@ -164,74 +150,14 @@ export class ReportStore {
     return out;
   }
 
-  /** Sums for the reports of `domain` whose first day is within [from, to] (YYYY-MM-DD, UTC). */
-  async totals(domain: string, from: string, to: string): Promise<ReportTotals> {
-    const { reports, policies, failures } = this.tables;
-    const startFrom = `${from}T00:00:00.000Z`;
-    const startTo = `${to}T23:59:59.999Z`;
-    // Four independent aggregates: at once, so that a pooled database (MariaDB, PostgreSQL) runs them side by side.
-    const [dayRows, orgRows, failureRows, policyRows]: Row[][] = await Promise.all([
-      this.knex<Row>(policies)
-        .where('domain', domain)
-        .whereBetween('day', [from, to])
-        .select('day')
-        .sum({ success: 'success', failure: 'failure' })
-        .groupBy('day')
-        .orderBy('day'),
-      this.knex<Row>(reports)
-        .where('domain', domain)
-        .whereBetween('start_at', [startFrom, startTo])
-        .select('organisation')
-        .count({ reports: '*' })
-        .sum({ success: 'success', failure: 'failure' })
-        .max({ last: 'start_at' })
-        .groupBy('organisation')
-        .orderBy('organisation'),
-      this.knex<Row>(`${failures} as f`)
-        .join(`${policies} as p`, 'p.id', 'f.policy')
-        .where('f.domain', domain)
-        .whereBetween('f.day', [from, to])
-        .select('p.policy_type', 'f.result_type', 'f.receiving_mx_hostname', 'f.receiving_ip')
-        .sum({ sessions: 'f.sessions' })
-        .count({ details: '*' })
-        .groupBy('p.policy_type', 'f.result_type', 'f.receiving_mx_hostname', 'f.receiving_ip'),
-      this.knex<Row>(policies)
-        .where('domain', domain)
-        .whereBetween('day', [from, to])
-        .select('policy_type', 'fingerprint', 'mx')
-        .sum({ success: 'success', failure: 'failure' })
-        .max({ last: 'day' })
-        .groupBy('policy_type', 'fingerprint', 'mx'),
-    ]);
-    return {
-      days: dayRows.map((r: Row) => ({ date: text(r.day), success: num(r.success), failure: num(r.failure) })),
-      organisations: orgRows.map((r: Row) => ({
-        name: text(r.organisation),
-        reports: num(r.reports),
-        success: num(r.success),
-        failure: num(r.failure),
-        lastDay: text(r.last).slice(0, 10),
-      })),
-      failures: failureRows
-        .map((r: Row) => ({
-          policyType: text(r.policy_type),
-          resultType: text(r.result_type),
-          receivingMxHostname: nullableText(r.receiving_mx_hostname),
-          receivingIp: nullableText(r.receiving_ip),
-          sessions: num(r.sessions),
-          details: num(r.details),
-        }))
-        .sort((a, b) => b.sessions - a.sessions || a.resultType.localeCompare(b.resultType)),
-      policies: policyRows
-        .map((r: Row) => ({
-          policyType: text(r.policy_type),
-          fingerprint: nullableText(r.fingerprint),
-          mx: text(r.mx),
-          sessions: num(r.success) + num(r.failure),
-          lastDay: text(r.last),
-        }))
-        .sort((a, b) => b.sessions - a.sessions),
-    };
+  /** Sums for the reports of `domain` whose first day is within [from, to] (YYYY-MM-DD, UTC): the days and one page of each list. */
+  totals(domain: string, from: string, to: string, at: TotalsPage): Promise<ReportTotals> {
+    return readTotals(this.knex, this.tables, domain, from, to, at);
+  }
+
+  /** Organisations and the failures enforce would refuse within [from, to], for "ready for enforce". */
+  readiness(domain: string, from: string, to: string, stsResultTypes: readonly string[]): Promise<ReadinessFacts> {
+    return readReadiness(this.knex, this.tables, domain, from, to, stsResultTypes);
   }
 
   /** Report totals per domain since `from` (ISO time), for one overview page: one grouped query. */

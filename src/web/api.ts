@@ -5,7 +5,8 @@ import { auditOf } from './audit';
 import type { PluginContext } from './context';
 import { findOrThrow } from './domain';
 import { HttpError, UNAVAILABLE_RETRY_AFTER_S, busyError, errorHandler, httpError, rateLimitedError, saveError } from './errors';
-import { reportRange } from './report-range';
+import { reportPage, reportRange } from './report-range';
+import { MAX_PAGE } from '../service/reports';
 import { addFleetApiRoutes } from './api-fleet';
 
 /** A whole-number query parameter within bounds, or a 400 naming it. */
@@ -136,10 +137,15 @@ export function createApiRouter(ctx: PluginContext): Router {
   router.get('/:domain/reports', requireAdmin(authorize, 'read'), async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);
     const { from, to } = reportRange(req.query, ctx.options.now());
-    const summary = await ctx.service.reports.summary(record.domain, from, to);
+    // One page of each list (organisations, failure groups, policies): `page` and `limit`.
+    const at = reportPage(req.query, 50, true);
+    const summary = await ctx.service.reports.summary(record.domain, from, to, at);
     if (!summary) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
+    const rows = Math.max(summary.totals.organisations, summary.totals.failures, summary.totals.policies);
     res.json({
       ...summary,
+      // Pages past MAX_PAGE are refused: a next page exists only up to there.
+      more: summary.page < MAX_PAGE && summary.page * summary.limit < rows,
       failures: summary.failures.map(({ resultType, receivingMxHostname, receivingIp, sessions }) => ({
         resultType,
         receivingMxHostname,

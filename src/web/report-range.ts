@@ -1,5 +1,6 @@
-// The date range of a reports request: `from` and `to` as YYYY-MM-DD (UTC), both included.
-import { utcDay } from '../service/reports';
+// The date range of a reports request (`from` and `to` as YYYY-MM-DD, UTC, both included) and the
+// page of its lists (`page`, `limit`).
+import { MAX_LIMIT, MAX_PAGE, utcDay, type TotalsPage } from '../service/reports';
 import { HttpError } from './errors';
 
 /** The longest range one request may ask for: the default retention. */
@@ -30,4 +31,25 @@ export function reportRange(query: Record<string, unknown>, now: Date, days = 30
     throw new HttpError(400, 'invalid', `at most ${MAX_RANGE_DAYS} days`, [{ field: 'from', message: `from and to may span at most ${MAX_RANGE_DAYS} days` }]);
   }
   return { from: utcDay(new Date(from)), to: utcDay(new Date(to)) };
+}
+
+/** A whole number from `min` to `max`, or a 400 naming the parameter and the rule. */
+function whole(value: unknown, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= max)) {
+    const rule = `${name} must be a whole number from 1 to ${max}`;
+    throw new HttpError(400, 'invalid', rule, [{ field: name, message: rule }]);
+  }
+  return n;
+}
+
+/**
+ * `page` (from 1, at most MAX_PAGE) and, where the caller may choose it, `limit` (rows per page,
+ * at most MAX_LIMIT) of the lists of a reports request. Throws a 400 HttpError naming the parameter.
+ */
+export function reportPage(query: Record<string, unknown>, defaultLimit: number, limitAllowed: boolean): TotalsPage {
+  const page = whole(query.page, 'page', 1, MAX_PAGE);
+  const limit = limitAllowed ? whole(query.limit, 'limit', defaultLimit, MAX_LIMIT) : defaultLimit;
+  return { page, limit };
 }

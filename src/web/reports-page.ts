@@ -4,18 +4,19 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { translator, type MessageKey, type Translator } from '../i18n';
 import { mxMatches, policyUrl, toULabel, type DomainRecord } from '../policy';
-import { utcDay, type Readiness, type ReportsSummary } from '../service/reports';
+import { MAX_PAGE, type Readiness, type ReportsSummary } from '../service/reports';
 import { requireAdmin } from './authorize';
 import type { PluginContext } from './context';
 import { findOrThrow } from './domain';
 import { HttpError } from './errors';
 import { localeFor } from './locale';
-import { reportRange } from './report-range';
+import { reportPage, reportRange } from './report-range';
 import { renderTabFragment, type Notice } from './tab';
 
 /** The periods the page offers, in days. */
 export const PERIODS = [7, 14, 30, 90, 365] as const;
-const DAY_MS = 86_400_000;
+/** Rows per page of each list of the page (organisations, failure groups, policies). */
+const PAGE_ROWS = 50;
 const DANE_TYPES = new Set(['tlsa-invalid', 'dnssec-invalid', 'dane-required']);
 const EXPLAINED = new Set([
   'starttls-not-supported',
@@ -44,13 +45,12 @@ export function addReportRoutes(router: Router, ctx: PluginContext, form: Reques
       ]);
     }
     const { from, to } = reportRange(query, ctx.options.now(), days);
-    const today = ctx.options.now();
-    const [summary, last14] = await Promise.all([
-      ctx.service.reports.summary(record.domain, from, to),
-      ctx.service.reports.summary(record.domain, utcDay(new Date(today.getTime() - 13 * DAY_MS)), utcDay(today)),
-    ]);
-    if (!summary || !last14) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
-    const content = ctx.pages.fragment('reports', reportsView(ctx, record, summary, ctx.service.reports.readiness(record, last14), days, t));
+    const at = reportPage(query, PAGE_ROWS, false);
+    const summary = await ctx.service.reports.summary(record.domain, from, to, at);
+    if (!summary) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
+    const readiness = await ctx.service.reports.readiness(record);
+    const link = (page: number) => pageLink(ctx, record, query, page);
+    const content = ctx.pages.fragment('reports', { ...reportsView(ctx, record, summary, readiness, days, t), pager: pager(summary, link, t) });
     await ctx.pages.page(req, res, { title: t.t('reports.page.title', { domain: toULabel(record.domain) }), domain: record.domain, content, status: 200 });
   });
 
@@ -158,6 +158,28 @@ function readinessView(readiness: Readiness, t: Translator) {
   };
 }
 
+/** The query of this page with another page number: the period as asked, nothing else from the query. */
+function pageLink(ctx: PluginContext, record: DomainRecord, query: Record<string, unknown>, page: number): string {
+  const params = new URLSearchParams();
+  for (const name of ['days', 'from', 'to']) if (typeof query[name] === 'string' && query[name] !== '') params.set(name, query[name]);
+  if (page > 1) params.set('page', String(page));
+  const search = params.toString();
+  return `${ctx.options.adminPath}/${encodeURIComponent(record.domain)}/reports${search ? `?${search}` : ''}`;
+}
+
+/** Previous and next links over the lists, when they have more than one page. */
+function pager(summary: ReportsSummary, link: (page: number) => string, t: Translator) {
+  const rows = Math.max(summary.totals.organisations, summary.totals.failures, summary.totals.policies);
+  const pages = Math.min(MAX_PAGE, Math.max(1, Math.ceil(rows / summary.limit)));
+  if (pages === 1 && summary.page === 1) return null;
+  return {
+    label: t.t('reports.pager.label'),
+    status: t.t('reports.pager.status', { page: summary.page, pages }),
+    prev: summary.page > 1 ? { href: link(summary.page - 1), text: t.t('reports.pager.previous') } : null,
+    next: summary.page < pages ? { href: link(summary.page + 1), text: t.t('reports.pager.next') } : null,
+  };
+}
+
 function reportsView(ctx: PluginContext, record: DomainRecord, summary: ReportsSummary, readiness: Readiness, days: number, t: Translator) {
   const success = summary.days.reduce((sum, d) => sum + d.success, 0);
   const failure = summary.days.reduce((sum, d) => sum + d.failure, 0);
@@ -171,12 +193,14 @@ function reportsView(ctx: PluginContext, record: DomainRecord, summary: ReportsS
     periods: PERIODS.map((p) => ({ value: p, label: t.t('reports.page.lastDays', { count: p }), selected: p === days })),
     from: summary.from,
     to: summary.to,
-    empty: summary.organisations.length === 0,
+    empty: summary.totals.organisations === 0,
     chart: chart(summary.days),
     chartDesc: t.t('reports.chart.desc', { success, failure, days: summary.days.length }),
     days: summary.days,
     organisations: summary.organisations,
     failures: summary.failures.map((f) => ({ ...f, text: explainFailure(f, record, t) })),
+    failuresTotal: summary.totals.failures,
+    folded: summary.folded.failures > 0 ? t.t('reports.failures.folded', { sessions: summary.folded.failures }) : '',
     policies: summary.policies.map((p) => ({
       ...p,
       stale: p.stale ? t.t('reports.policies.stale', { id: p.stale.id, lastDay: p.stale.lastDay, replacedOn: p.stale.replacedOn, domain: record.domain }) : '',

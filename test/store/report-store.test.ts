@@ -3,6 +3,7 @@ import { gzipSync, gunzipSync } from 'node:zlib';
 import * as reportTables from '../../migrations/20261201000100_add_tls_report_tables';
 import { migrateLatest, rollbackAll } from '../../src/store/migrate';
 import { ReportStore, tokenHash } from '../../src/store/report-store';
+import { MAX_GROUPS } from '../../src/store/report-slices';
 import { STORAGE_DEFAULTS, boundSummary, parseReport, summarizeReport } from '../../src/tlsrpt';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
 import { googleSample, microsoftSample, rfcSample } from '../tlsrpt/samples';
@@ -109,7 +110,7 @@ for (const kind of DB_KINDS) {
       assert.equal(real.status, 'created', 'the real report of example.org is stored');
       const again = await store.insert(newReport(googleSample('example.org', '2026-11-20', '2026-11-20T00:00:00Z_example.org'), 'mail'));
       assert.deepEqual(again, { status: 'duplicate', id: real.status === 'created' ? real.id : -1 });
-      assert.equal((await store.totals('example.org', '2026-11-20', '2026-11-20')).days[0].success, 42);
+      assert.equal((await store.totals('example.org', '2026-11-20', '2026-11-20', { page: 1, limit: 50 })).days[0].success, 42);
     });
 
     it("refuses a domain's reports beyond its daily quota of reports or rows (UTC day of receipt), still answering duplicates", async () => {
@@ -162,33 +163,144 @@ for (const kind of DB_KINDS) {
       await store.insert(newReport(googleSample('example.org', '2026-11-21', 'g2')));
       await store.insert(newReport(microsoftSample('example.org', '2026-11-21', 'm1')));
       await store.insert(newReport(googleSample('example.org', '2026-10-01', 'old')));
-      const totals = await store.totals('example.org', '2026-11-15', '2026-11-21');
+      const totals = await store.totals('example.org', '2026-11-15', '2026-11-21', { page: 1, limit: 50 });
       assert.deepEqual(totals.days, [
         { date: '2026-11-20', success: 42, failure: 0 },
         { date: '2026-11-21', success: 49, failure: 2 },
       ]);
       assert.deepEqual(
-        totals.organisations.map((o) => [o.name, o.reports, o.success, o.failure]),
+        totals.organisations.items.map((o) => [o.name, o.reports, o.success, o.failure]),
         [
           ['Google Inc.', 2, 84, 0],
           ['Microsoft Corporation', 1, 7, 2],
         ],
       );
       assert.deepEqual(
-        totals.failures.map((f) => [f.resultType, f.receivingMxHostname, f.sessions]),
+        totals.failures.items.map((f) => [f.resultType, f.receivingMxHostname, f.sessions]),
         [
           ['tls-version-too-old', 'mx.example.org', 2],
           ['sts-policy-fetch-error', 'mx.example.org', 0],
         ],
       );
       assert.deepEqual(
-        totals.policies.map((p) => [p.policyType, p.fingerprint, p.sessions]),
+        totals.policies.items.map((p) => [p.policyType, p.fingerprint, p.sessions]),
         [
           ['sts', 'testing|86400|mx.example.org', 84],
           ['no-policy-found', null, 9],
         ],
       );
-      assert.deepEqual((await store.totals('other.example', '2026-11-15', '2026-11-21')).days, []);
+      assert.deepEqual((await store.totals('other.example', '2026-11-15', '2026-11-21', { page: 1, limit: 50 })).days, []);
+    });
+
+    /** Stores one report of `domain` on `day` with these failure rows, directly (as many as a test needs, whatever the intake allows). */
+    async function storeRows(day: string, reportId: string, rows: Array<{ type: string; mx: string; sessions: number }>) {
+      const t = (name: string) => `${db.tablePrefix}${name}`;
+      const id = (inserted: unknown[]) => Number(typeof inserted[0] === 'object' ? (inserted[0] as { id: unknown }).id : inserted[0]);
+      const failure = rows.reduce((sum, r) => sum + r.sessions, 0);
+      const report = id(
+        await db
+          .knex(t('tlsrpt_reports'))
+          .insert({
+            domain: 'example.org',
+            organisation: `Org ${reportId}`,
+            report_id: reportId,
+            start_at: `${day}T00:00:00Z`,
+            end_at: `${day}T23:59:59Z`,
+            received_at: `${day}T23:59:59Z`,
+            received_via: 'https',
+            success: 0,
+            failure,
+            report_gz: Buffer.alloc(1),
+          })
+          .modify((q) => {
+            if (db.kind === 'postgres') q.returning('id');
+          }),
+      );
+      const policy = id(
+        await db
+          .knex(t('tlsrpt_policies'))
+          .insert({ report, domain: 'example.org', day, policy_type: 'sts', fingerprint: null, mx: '', success: 0, failure })
+          .modify((q) => {
+            if (db.kind === 'postgres') q.returning('id');
+          }),
+      );
+      const all = rows.map((r) => ({
+        report,
+        policy,
+        domain: 'example.org',
+        day,
+        result_type: r.type,
+        receiving_mx_hostname: r.mx,
+        receiving_ip: null,
+        sessions: r.sessions,
+      }));
+      for (let i = 0; i < all.length; i += 500) await db.knex(t('tlsrpt_failures')).insert(all.slice(i, i + 500));
+    }
+
+    it('sums groups exactly across the slices it reads a day in, and pages the lists', async () => {
+      // 4,500 rows of three groups interleaved: each group spans the five slices of 1,000 rows.
+      const names = ['a.example', 'b.example', 'c.example'];
+      await storeRows(
+        '2026-11-20',
+        'big',
+        Array.from({ length: 4500 }, (_, i) => ({ type: 'certificate-expired', mx: names[i % 3], sessions: i % 3 === 1 ? 2 : 1 })),
+      );
+      await storeRows('2026-11-21', 'small', [{ type: 'starttls-not-supported', mx: 'a.example', sessions: 7 }]);
+      const first = await store.totals('example.org', '2026-11-15', '2026-11-21', { page: 1, limit: 2 });
+      assert.deepEqual(first.days, [
+        { date: '2026-11-20', success: 0, failure: 6000 },
+        { date: '2026-11-21', success: 0, failure: 7 },
+      ]);
+      assert.deepEqual(
+        first.failures.items.map((f) => [f.resultType, f.receivingMxHostname, f.sessions, f.details]),
+        [
+          ['certificate-expired', 'b.example', 3000, 1500],
+          ['certificate-expired', 'a.example', 1500, 1500],
+        ],
+      );
+      assert.deepEqual([first.failures.total, first.failures.folded, first.organisations.total], [4, 0, 2]);
+      const second = await store.totals('example.org', '2026-11-15', '2026-11-21', { page: 2, limit: 2 });
+      assert.deepEqual(
+        second.failures.items.map((f) => [f.resultType, f.receivingMxHostname, f.sessions]),
+        [
+          ['certificate-expired', 'c.example', 1500],
+          ['starttls-not-supported', 'a.example', 7],
+        ],
+      );
+      assert.deepEqual(second.organisations.items, [], 'two organisations fit on page 1');
+    });
+
+    it('lists the largest of 12,000 failure groups first; read in slices, at most MAX_GROUPS are kept and the rest counted', async () => {
+      const noise = Array.from({ length: MAX_GROUPS + 2000 }, (_, i) => ({ type: 'certificate-host-mismatch', mx: `mx-${i}.flood.example`, sessions: 1 }));
+      await storeRows('2026-11-20', 'flood', [...noise, { type: 'certificate-expired', mx: 'mx.example.org', sessions: 500 }]);
+      const totals = await store.totals('example.org', '2026-11-15', '2026-11-21', { page: 1, limit: 1 });
+      assert.deepEqual(
+        totals.failures.items.map((f) => [f.resultType, f.receivingMxHostname, f.sessions]),
+        [['certificate-expired', 'mx.example.org', 500]],
+      );
+      if (kind !== 'postgres') {
+        // SQLite and MariaDB: read in slices, merged in memory: bounded, and every session is in a kept group or in the folded count.
+        assert.ok(totals.failures.total <= MAX_GROUPS, `${totals.failures.total} groups kept`);
+        assert.equal(totals.failures.total - 1 + 500 + totals.failures.folded, noise.length + 500);
+      } else {
+        // PostgreSQL groups in one statement, one page at a time: every group counted, none folded.
+        assert.deepEqual([totals.failures.total, totals.failures.folded], [noise.length + 1, 0]);
+      }
+      const last = await store.totals('example.org', '2026-11-15', '2026-11-21', { page: totals.failures.total, limit: 1 });
+      assert.deepEqual(
+        last.failures.items.map((f) => f.sessions),
+        [1],
+      );
+    });
+
+    it('answers what "ready for enforce" needs: organisations and the failures enforce would refuse', async () => {
+      await store.insert(newReport(googleSample('example.org', '2026-11-20', 'g1')));
+      await store.insert(newReport(microsoftSample('example.org', '2026-11-21', 'm1')));
+      await storeRows('2026-11-21', 'sts-fail', [{ type: 'certificate-expired', mx: 'mx.example.org', sessions: 3 }]);
+      const facts = await store.readiness('example.org', '2026-11-08', '2026-11-21', ['sts-policy-fetch-error']);
+      // certificate-expired under an applied sts policy, sts-policy-fetch-error under none.
+      assert.deepEqual(facts, { organisations: 3, blocking: { sessions: 3, resultTypes: ['certificate-expired', 'sts-policy-fetch-error'] } });
+      assert.deepEqual(await store.readiness('example.org', '2026-11-01', '2026-11-07', []), { organisations: 0, blocking: { sessions: 0, resultTypes: [] } });
     });
 
     it('prunes reports that ended before the cutoff, with their rows', async () => {

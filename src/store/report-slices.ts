@@ -1,0 +1,137 @@
+// Reading a period's rows of one report table (policies or failures) in slices of SLICE_ROWS,
+// each grouped in SQL, and merging the groups in memory, at most MAX_GROUPS of them: the bounded
+// read of ./report-totals.ts on SQLite (a synchronous driver) and MariaDB.
+import type { Knex } from 'knex';
+import { text, type Row } from './rows';
+
+/** Rows of one table read by one statement: a few milliseconds of SQLite. */
+const SLICE_ROWS = 1000;
+/**
+ * Groups kept per list while reading. Beyond it the smallest half is summed into `folded`: the
+ * totals stay exact, a listed group's count may then miss what it had before it was folded.
+ */
+export const MAX_GROUPS = 10_000;
+
+/** The database's number (mysql2 answers SUM() as a decimal string) as a JS number. */
+export function num(value: unknown): number {
+  const n = Number(value ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface Group {
+  keys: unknown[];
+  sums: number[];
+  last: string;
+}
+
+/** Groups merged across slices; at most MAX_GROUPS, the smallest (by the first sum) folded beyond. */
+export class Groups {
+  readonly map = new Map<string, Group>();
+  folded = 0;
+
+  add(keys: unknown[], sums: number[], last: string): void {
+    const id = JSON.stringify(keys);
+    const group = this.map.get(id);
+    if (group) {
+      group.sums = group.sums.map((s, i) => s + sums[i]);
+      if (last > group.last) group.last = last;
+    } else {
+      this.map.set(id, { keys, sums, last });
+      if (this.map.size > MAX_GROUPS) this.fold();
+    }
+  }
+
+  /**
+   * Keeps the larger half. The median comes from a typed array (sorting 10,000 numbers there takes
+   * about a millisecond, where sorting the groups took tens); groups equal to it are folded too
+   * until half are gone, so that a flood of groups that all count the same is bounded as well.
+   */
+  private fold(): void {
+    const sums = Float64Array.from(this.map.values(), (g) => g.sums[0]).sort();
+    const median = sums[Math.floor(sums.length / 2)];
+    let excess = this.map.size - MAX_GROUPS / 2;
+    for (const pass of [0, 1]) {
+      for (const [id, group] of this.map) {
+        if (excess <= 0) return;
+        if (pass === 0 ? group.sums[0] < median : group.sums[0] === median) {
+          this.folded += group.sums[0];
+          this.map.delete(id);
+          excess--;
+        }
+      }
+    }
+  }
+}
+
+export interface SliceSpec {
+  /** `policies` or `failures`: both have domain, day and id, indexed by (domain, day). */
+  table: string;
+  /** The columns of the table the keys and sums read (besides id). */
+  columns: string[];
+  /** Select list over the rows `s` (and `p`, the policies, when `joinPolicies`), aliased k0..kn for the group keys. */
+  keys: string[];
+  /** Expressions over `s` summed, aliased v0..vn; the first orders (most first) and folds. */
+  sums: string[];
+  /** Counts rows too (as the last sum). */
+  count?: boolean;
+  joinPolicies?: string;
+}
+
+/**
+ * Reads the rows of `domain` within [from, to] in slices of SLICE_ROWS, each grouped in SQL, and
+ * merges them. Slices go day by day (the (domain, day) index, whose entries carry the row id on
+ * SQLite and MariaDB) and within a day by id, so each statement reads at most SLICE_ROWS rows.
+ */
+export async function sliced(knex: Knex, spec: SliceSpec, domain: string, from: string, to: string): Promise<Groups> {
+  const groups = new Groups();
+  const sumCount = spec.sums.length + (spec.count ? 1 : 0);
+  let day: string | null = null;
+  for (;;) {
+    // The next day with rows: one index seek (one lower bound only, else SQLite may seek to the
+    // other and walk every row of the days before).
+    const next: Row | undefined = await knex<Row>(spec.table)
+      .where('domain', domain)
+      .where('day', day === null ? '>=' : '>', day ?? from)
+      .where('day', '<=', to)
+      .orderBy('day')
+      .first('day');
+    if (!next) return groups;
+    day = text(next.day);
+    for (let after = 0; ;) {
+      const slice = knex(spec.table)
+        .select(['id', ...spec.columns])
+        .where('domain', domain)
+        .where('day', day)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(SLICE_ROWS)
+        .as('s');
+      const query = knex.from(slice);
+      if (spec.joinPolicies) query.join(`${spec.joinPolicies} as p`, 'p.id', 's.policy');
+      const rows: Row[] = await query
+        .select(spec.keys.map((k, i) => knex.raw(`${k} as ??`, [`k${i}`])))
+        .select(spec.sums.map((sum, i) => knex.raw(`sum(${sum}) as ??`, [`v${i}`])))
+        .modify((q) => {
+          if (spec.count) q.select(knex.raw('count(*) as ??', [`v${spec.sums.length}`]));
+        })
+        .select(knex.raw('count(*) as ??, max(??) as ??', ['n', 's.id', 'last_id']))
+        .groupBy(spec.keys.map((_k, i) => `k${i}`));
+      let read = 0;
+      for (const row of rows) {
+        read += num(row.n);
+        after = Math.max(after, num(row.last_id));
+        const sums: number[] = [];
+        for (let i = 0; i < sumCount; i++) sums.push(num(row[`v${i}`]));
+        groups.add(
+          spec.keys.map((_k, i) => row[`k${i}`]),
+          sums,
+          day,
+        );
+      }
+      await yieldToLoop();
+      if (read < SLICE_ROWS) break;
+    }
+  }
+}
