@@ -4,6 +4,7 @@
 // the old hashes. The password itself is kept nowhere.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Knex } from 'knex';
+import { BoundedDb } from '../service/database';
 
 /** scrypt cost: N=2^15, r=8, p=1 (32 MiB; about 250 ms per hash on the shared 2-core CI machine): above OWASP's minimum. */
 const PARAMS = { N: 1 << 15, r: 8, p: 1 } as const;
@@ -77,19 +78,34 @@ const text = (row: Record<string, unknown> | undefined, column: string): string 
  */
 const DUMMY_HASH = ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, randomBytes(16).toString('base64url'), randomBytes(KEY_LENGTH).toString('base64url')].join('$');
 
+/**
+ * Every statement runs under the plugin's database deadline (BoundedDb, `database.timeoutMs`): the
+ * login form is public, and without one its account lookup waited for TCP to give up (minutes)
+ * while the database's packets were dropped, holding a connection of the pool all along.
+ */
 export class Accounts {
+  private readonly db: BoundedDb;
+
   constructor(
     private readonly knex: Knex,
     private readonly table: string,
-  ) {}
+    db?: BoundedDb,
+  ) {
+    this.db = db ?? new BoundedDb(knex);
+  }
+
+  /** One statement within the deadline; past it, its connection is destroyed and DatabaseDeadlineError thrown. */
+  private query<T>(query: Knex.QueryBuilder): Promise<T> {
+    return this.db.run(async (connection) => (await query.connection(connection)) as T);
+  }
 
   async count(): Promise<number> {
-    const [row] = await this.knex(this.table).count<Array<Record<string, unknown>>>({ count: '*' });
+    const [row] = await this.query<Array<Record<string, unknown>>>(this.knex(this.table).count({ count: '*' }));
     return Number(row?.count ?? 0);
   }
 
   async exists(username: string): Promise<boolean> {
-    return (await this.knex(this.table).where({ username }).first()) !== undefined;
+    return (await this.query<unknown>(this.knex(this.table).where({ username }).first())) !== undefined;
   }
 
   async add(username: string, password: string): Promise<void> {
@@ -97,19 +113,20 @@ export class Accounts {
     checkPassword(password);
     if (await this.exists(username)) throw new AccountError(`the user "${username}" exists already; use \`mta-sts admin passwd ${username}\``, 'exists');
     const now = new Date().toISOString();
-    await this.knex(this.table).insert({ username, password_hash: await hashPassword(password), created_at: now, updated_at: now });
+    // Hashed before the statement's deadline starts: scrypt is not the database's time.
+    const hash = await hashPassword(password);
+    await this.query(this.knex(this.table).insert({ username, password_hash: hash, created_at: now, updated_at: now }));
   }
 
   async setPassword(username: string, password: string): Promise<void> {
     checkPassword(password);
-    const updated = await this.knex(this.table)
-      .where({ username })
-      .update({ password_hash: await hashPassword(password), updated_at: new Date().toISOString() });
+    const hash = await hashPassword(password);
+    const updated = await this.query<number>(this.knex(this.table).where({ username }).update({ password_hash: hash, updated_at: new Date().toISOString() }));
     if (updated === 0) throw new AccountError(`there is no user "${username}"`, 'unknown-user');
   }
 
   async remove(username: string): Promise<void> {
-    const removed = await this.knex(this.table).where({ username }).delete();
+    const removed = await this.query<number>(this.knex(this.table).where({ username }).delete());
     if (removed === 0) throw new AccountError(`there is no user "${username}"`, 'unknown-user');
   }
 
@@ -120,7 +137,7 @@ export class Accounts {
   async verify(username: string, password: unknown): Promise<string | null> {
     const name = USERNAME.test(username) ? username : null;
     const given = typeof password === 'string' && password.length <= MAX_PASSWORD ? password : null;
-    const row = name === null ? undefined : ((await this.knex(this.table).where({ username: name }).first()) as Record<string, unknown> | undefined);
+    const row = name === null ? undefined : await this.query<Record<string, unknown> | undefined>(this.knex(this.table).where({ username: name }).first());
     const stored = text(row, 'password_hash');
     const matches = await verifyPassword(given ?? '', stored ?? DUMMY_HASH);
     return matches && name !== null && given !== null && stored !== null ? name : null;

@@ -13,6 +13,7 @@ import { presetSchema, type SchemaMapping } from '../config/presets';
 import { consoleLogger, type Logger } from '../logger';
 import { resolveOptions } from '../options';
 import { MtaStsService } from '../service';
+import { BoundedDb } from '../service/database';
 import { Accounts } from './accounts';
 import { healthHandler } from './health';
 import { chosenLanguage, demoLanguage, sayer, setLanguage } from './i18n';
@@ -134,10 +135,13 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
     tablePrefix: prefix,
     logger,
   };
-  await MtaStsService.fromOptions(resolveOptions(storage)).migrate();
+  const resolved = resolveOptions(storage);
+  await MtaStsService.fromOptions(resolved).migrate();
   const secrets = `${prefix}server_secrets`;
   const [sessionSecret, loginSecret, tabSecret] = await Promise.all(['session', 'login-csrf', 'tab-csrf'].map((name) => serverSecret(knex, secrets, name)));
-  const accounts = new Accounts(knex, `${prefix}users`);
+  // The public login's queries under the plugin's deadline, the same as its own (503 past it).
+  const bounded = new BoundedDb(knex, resolved.database.timeoutMs);
+  const accounts = new Accounts(knex, `${prefix}users`, bounded);
   let createdAdmin = false;
   if (options.adminPassword !== undefined && (await accounts.count()) === 0) {
     await accounts.add('admin', options.adminPassword);
@@ -152,7 +156,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
     authHeader: options.authHeader ?? null,
   });
   const panelCsrf = createPanelCsrf({ secure, secret: loginSecret, sessionId: (req) => sessions.id(req) });
-  const logins = new LoginLimit(knex, `${prefix}login_failures`);
+  const logins = new LoginLimit(knex, `${prefix}login_failures`, Date.now, bounded);
 
   /** The demo's page chrome in the request's language, with the language switch. */
   const page = (req: Request, res: Response, title: string, content: string) => {

@@ -14,8 +14,13 @@
 // The table stays small because each row costs the attacker a failed login, and each failed login
 // costs a scrypt verification (about 250 ms of one core): an address-sized flood makes at most a
 // few rows a second, deleted when they expire (docs/server-login.md has the figures).
+//
+// Every statement runs under the plugin's database deadline (BoundedDb, `database.timeoutMs`): the
+// login form is public, and while the database's packets were dropped, each login waited on these
+// queries until TCP gave up (minutes), holding a connection of the pool.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { BoundedDb } from '../service/database';
 import { addressKey } from '../web/rate-limit';
 
 /** Failures allowed for one account at one address (IPv6: its /64); the next attempt waits. */
@@ -67,12 +72,21 @@ export class LoginLimit {
    * more than the requests in progress.
    */
   private readonly checking = new Map<string, number>();
+  private readonly db: BoundedDb;
 
   constructor(
     private readonly knex: Knex,
     private readonly table: string,
     private readonly now: () => number = Date.now,
-  ) {}
+    db?: BoundedDb,
+  ) {
+    this.db = db ?? new BoundedDb(knex);
+  }
+
+  /** One statement within the deadline; past it, its connection is destroyed and DatabaseDeadlineError thrown. */
+  private query<T>(query: Knex.QueryBuilder): Promise<T> {
+    return this.db.run(async (connection) => (await query.connection(connection)) as T);
+  }
 
   /**
    * Why a login from this address for this name must wait, or null when it may be tried; then the
@@ -87,10 +101,9 @@ export class LoginLimit {
     const where = addressKey(address);
     if (this.checking.has(where)) return { retryAfter: 1, message: 'A login from this address is being checked. Try again in a moment.' };
     const keys = keysOf(address, username).map((k) => k.key);
-    const rows = await this.knex(this.table)
-      .whereIn('key_hash', keys)
-      .where('blocked_until', '>', now)
-      .select<Array<{ blocked_until: number | string }>>('blocked_until');
+    const rows = await this.query<Array<{ blocked_until: number | string }>>(
+      this.knex(this.table).whereIn('key_hash', keys).where('blocked_until', '>', now).select('blocked_until'),
+    );
     const until = Math.max(0, ...rows.map((row) => Number(row.blocked_until)));
     if (until <= now) {
       this.checking.set(where, now);
@@ -104,15 +117,16 @@ export class LoginLimit {
   async failed(address: string, username: string): Promise<void> {
     const now = this.now();
     this.checking.delete(addressKey(address));
-    const count = async (knex: Knex) => {
-      for (const { key, limit } of keysOf(address, username)) await this.count(knex, key, limit, now);
+    const count = async (knex: Knex, connection: unknown) => {
+      for (const { key, limit } of keysOf(address, username)) await this.count(knex, connection, key, limit, now);
     };
     // SQLite: one transaction, so one commit (one sync to disk, which better-sqlite3 waits for on the
     // event loop) instead of one per statement; it has a single connection, so nothing waits on a lock.
     // The database servers: single statements, each atomic, which no two failures at once can deadlock.
-    const client = (this.knex.client as { config: { client?: unknown } }).config.client;
-    if (typeof client === 'string' && client.includes('sqlite')) await this.knex.transaction(count);
-    else await count(this.knex);
+    // Either way on one connection, all of them within one deadline.
+    await this.db.run((connection) =>
+      this.db.dialect === 'sqlite' ? this.knex.transaction((trx) => count(trx, null), { connection }) : count(this.knex, connection),
+    );
     if (now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
       await this.prune();
@@ -122,32 +136,38 @@ export class LoginLimit {
   /** A successful login clears its account at this address; the address's own count stays. */
   async succeeded(address: string, username: string): Promise<void> {
     this.checking.delete(addressKey(address));
-    await this.knex(this.table).where('key_hash', keysOf(address, username)[0].key).delete();
+    await this.query(this.knex(this.table).where('key_hash', keysOf(address, username)[0].key).delete());
   }
 
   /** Deletes the rows whose memory ended (never a blocked one: a row expires MEMORY_MS after its block). */
   async prune(): Promise<number> {
-    return this.knex(this.table).where('expires_at', '<=', this.now()).delete();
+    return this.query<number>(this.knex(this.table).where('expires_at', '<=', this.now()).delete());
   }
 
-  private async count(knex: Knex, key: string, limit: number, now: number): Promise<void> {
+  /** Counts one failure of `key`: on `connection`, or (null) on the transaction `knex` is. */
+  private async count(knex: Knex, connection: unknown, key: string, limit: number, now: number): Promise<void> {
     const { table } = this;
+    const on = <Q extends Knex.QueryBuilder>(query: Q): Q => (connection === null ? query : query.connection(connection));
     // A row whose memory ended counts as none (the next prune may not have come yet).
-    await knex(table).where('key_hash', key).where('expires_at', '<=', now).delete();
+    await on(knex(table).where('key_hash', key).where('expires_at', '<=', now).delete());
     // Only ever later: of two failures at once, the one that read the smaller count must not shorten a block.
     const later = (column: string, value: number) => knex.raw('CASE WHEN ??.?? < ? THEN ? ELSE ??.?? END', [table, column, value, value, table, column]);
     // One statement, so that failures at the same moment each count (no read-then-write race).
-    await knex(table)
-      .insert({ key_hash: key, failures: 1, blocked_until: 0, expires_at: now + WINDOW_MS })
-      .onConflict('key_hash')
-      .merge({ failures: knex.raw('??.?? + 1', [table, 'failures']), expires_at: later('expires_at', now + WINDOW_MS) });
-    const row = await knex(table).where('key_hash', key).first<{ failures: number | string } | undefined>('failures');
+    await on(
+      knex(table)
+        .insert({ key_hash: key, failures: 1, blocked_until: 0, expires_at: now + WINDOW_MS })
+        .onConflict('key_hash')
+        .merge({ failures: knex.raw('??.?? + 1', [table, 'failures']), expires_at: later('expires_at', now + WINDOW_MS) }),
+    );
+    const row = (await on(knex(table).where('key_hash', key).first('failures'))) as { failures: number | string } | undefined;
     const failures = Number(row?.failures ?? 1);
     if (failures < limit) return;
     // 2 ** (a large count) is Infinity, and min() keeps it at the cap.
     const blockedUntil = now + Math.min(FIRST_BLOCK_MS * 2 ** (failures - limit), MAX_BLOCK_MS);
-    await knex(table)
-      .where('key_hash', key)
-      .update({ blocked_until: later('blocked_until', blockedUntil), expires_at: later('expires_at', blockedUntil + MEMORY_MS) });
+    await on(
+      knex(table)
+        .where('key_hash', key)
+        .update({ blocked_until: later('blocked_until', blockedUntil), expires_at: later('expires_at', blockedUntil + MEMORY_MS) }),
+    );
   }
 }

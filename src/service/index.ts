@@ -157,7 +157,7 @@ export class MtaStsService {
         ok ? notify(options.observer, 'servedSetLoaded', { durationMs, names }) : notify(options.observer, 'servedSetFailed', { durationMs }),
       (token, now) => store.servedChanges(token, now, store.commitGapMs),
     );
-    const reportStore = new ReportStore(options.knex, options.tablePrefix);
+    const reportStore = new ReportStore(options.knex, options.tablePrefix, { timeoutMs: options.database.timeoutMs });
     const lastChecks = new LastCheckStore(options.knex, `${options.tablePrefix}last_checks`);
     const fleet = new FleetService({
       lastChecks,

@@ -3,6 +3,7 @@
 // same queries on SQLite and MariaDB; the table names come from the configured prefix.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { BoundedDb, DEFAULT_DB_TIMEOUT_MS } from './bounded';
 import { nullableText, text, type Row } from './rows';
 import { readReadiness, readTotals, type ReadinessFacts, type ReportTotals, type TotalsPage } from './report-totals';
 import { insertReport, pruneReports, type DailyQuota, type InsertResult, type NewReport, type ReceivedVia, type StoreCap } from './report-writes';
@@ -53,11 +54,20 @@ function num(value: unknown): number {
 
 export class ReportStore {
   readonly tables: { settings: string; reports: string; policies: string; failures: string; policyIds: string };
+  /**
+   * The deadline of the public intake's statements (the token lookup, the quota check and the
+   * insert): without one, a database whose packets were dropped held each sender's request and a
+   * connection of the pool until TCP gave up (minutes). See BoundedDb.
+   */
+  private readonly db: BoundedDb;
 
   constructor(
     readonly knex: Knex,
     prefix: string,
+    /** `timeoutMs`: the deadline of those statements (`database.timeoutMs`). */
+    options: { timeoutMs?: number } = {},
   ) {
+    this.db = new BoundedDb(knex, options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS);
     this.tables = {
       settings: `${prefix}tlsrpt_settings`,
       reports: `${prefix}tlsrpt_reports`,
@@ -74,7 +84,8 @@ export class ReportStore {
 
   /** The domain whose intake token this is, or null. */
   async domainOfToken(token: string): Promise<string | null> {
-    const row: Row | undefined = await this.knex<Row>(this.tables.settings).where('token_hash', tokenHash(token)).first('domain');
+    const query = this.knex<Row>(this.tables.settings).where('token_hash', tokenHash(token)).first('domain');
+    const row = (await this.db.run(async (connection) => await query.connection(connection))) as Row | undefined;
     return row ? text(row.domain) : null;
   }
 
@@ -108,13 +119,15 @@ export class ReportStore {
 
   /** Stores a report and its rows once per (domain, organisation, report-id), within `quota` (see insertReport). */
   insert(input: NewReport, quota: DailyQuota | null = null): Promise<InsertResult> {
-    return insertReport(this.knex, this.tables, input, quota);
+    return insertReport(this.db, this.tables, input, quota);
   }
 
   /** Whether the reports table answers: tells a report the database refuses from a database away. */
   async reachable(): Promise<boolean> {
-    return this.knex(this.tables.reports)
-      .first('id')
+    return this.db
+      .run(async (connection) => {
+        await this.knex(this.tables.reports).first('id').connection(connection);
+      })
       .then(
         () => true,
         () => false,
