@@ -106,6 +106,9 @@ export interface Panel {
 }
 
 /** The server's app: a login, a domain list and a domain edit page with the MTA-STS tab. */
+/** How long a policy request waits for the database before the last known good answers. */
+const POLICY_WAIT_MS = 200;
+
 export async function createPanel(options: PanelOptions): Promise<Panel> {
   const { knex } = options;
   const schema = options.schema ?? presetSchema('default');
@@ -198,6 +201,9 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   const mtaSts = createMtaSts({
     ...storage,
     observer: metrics.observer(),
+    // The policy file answers within 250 ms while the database is cut: an expired snapshot waits
+    // this long for its renewal, then the last known good answers (the plugin's default is 1 s).
+    cache: { waitMs: POLICY_WAIT_MS },
     adminPath: '/mta-sts',
     dns: options.dnsServers ? { servers: options.dnsServers } : {},
     ...(options.dnsCheck ? { dnsCheck: options.dnsCheck } : {}),
