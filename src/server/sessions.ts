@@ -76,8 +76,18 @@ class SafeStore extends ConnectSessionKnexStore {
     );
   }
 
+  /** Until when calls fail at once, after the SQLite file was found locked (see `guard`). */
+  private lockedUntil = 0;
+
   /** Runs one store call within the deadline; its outcome goes to `done` exactly once, outside the try. */
   private async guard<T>(operation: StoreOperation, call: () => Promise<T>, fallback: T, done: (err: StoreFailure | null, value: T) => void): Promise<T> {
+    // better-sqlite3 waits for another process's lock synchronously (the busy timeout, 100 ms),
+    // holding the event loop, the policy file's requests too: with every request asking, a locked
+    // file held them for seconds. Once it was found locked, calls fail at once for a second.
+    if (Date.now() < this.lockedUntil) {
+      done(new StoreFailure(operation, { code: 'SQLITE_BUSY' }), fallback);
+      return fallback;
+    }
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new StoreFailure(operation, new DeadlineError())), SESSION_STORE_DEADLINE_MS);
@@ -90,6 +100,7 @@ class SafeStore extends ConnectSessionKnexStore {
       outcome = { err: null, value: await Promise.race([running, deadline]) };
     } catch (err) {
       const failure = err instanceof StoreFailure ? err : new StoreFailure(operation, err);
+      if (failure.driverCode.startsWith('SQLITE_BUSY') || failure.driverCode.startsWith('SQLITE_LOCKED')) this.lockedUntil = Date.now() + LOCKED_PAUSE_MS;
       this.logger.warn(`session store ${operation} failed`, { code: failure.code, driverCode: failure.driverCode });
       outcome = { err: failure, value: fallback };
     } finally {
@@ -109,6 +120,9 @@ class SafeStore extends ConnectSessionKnexStore {
 }
 
 type StoreOperation = 'get' | 'set' | 'destroy' | 'touch';
+
+/** How long store calls fail at once after the SQLite file was found locked. */
+const LOCKED_PAUSE_MS = 1000;
 
 /** The store did not answer in time: the same code as the plugin's own deadline, so an outage. */
 class DeadlineError extends Error {

@@ -55,8 +55,9 @@ function evaluate(source: string, path: string, name: string, depth = 0): number
   assert.ok(depth < 5, `${name} in ${path} resolves in a few steps`);
   const expression = expressionOf(source, path, name);
   const resolved = expression.replace(/[A-Z][A-Z0-9_]*(?:\.[a-zA-Z]+)?/g, (ref) => String(evaluate(source, path, ref, depth + 1)));
-  assert.match(resolved, /^[\d_ *+()]+$/, `${name} in ${path} is arithmetic on numbers: ${expression}`);
-  return Number(Function(`"use strict"; return (${resolved.replaceAll('_', '')});`)());
+  assert.match(resolved, /^[\d_ *+]+$/, `${name} in ${path} is sums of products of numbers: ${expression}`);
+  const product = (term: string) => term.split('*').reduce((p, factor) => p * Number(factor.trim().replaceAll('_', '')), 1);
+  return resolved.split('+').reduce((sum, term) => sum + product(term), 0);
 }
 
 describe('docs/security.md: the limits table', () => {

