@@ -141,8 +141,9 @@ for (const kind of DB_KINDS) {
     let server: TestServer;
     const clock = new Date('2026-11-10T12:00:00Z');
     /**
-     * The budget: 50 ms, or twice the longest hold of the same requests on the control domain
-     * when this machine is slower than that right now (eight test sessions share two cores here).
+     * The budget: 50 ms, or five times the longest hold of the same requests on the control domain
+     * when this machine is slower than that right now (a CI machine shared with other jobs held the
+     * last page 3x the control). Work that grows with the rows would hold the loop 17 times as long.
      */
     let budget = LOOP_BUDGET_MS;
     let control = 0;
@@ -161,7 +162,7 @@ for (const kind of DB_KINDS) {
         assert.equal(JSON.parse(api.res.text).failures[0].sessions, 1_000_000);
         control = Math.max(control, page.loopMs, api.loopMs);
       }
-      budget = Math.max(LOOP_BUDGET_MS, 2 * control);
+      budget = Math.max(LOOP_BUDGET_MS, 5 * control);
     });
     after(async () => {
       await server?.close();
