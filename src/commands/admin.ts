@@ -3,9 +3,9 @@
 // where every user of the machine could read it in the process list.
 import type { Command } from 'commander';
 import { checkConnection, openDatabase } from '../config/database';
-import { ConfigError } from '../config/errors';
 import { resolveSettings, type SettingFlags } from '../config/settings';
 import { AccountError, Accounts } from '../server/accounts';
+import { migrateServerTables } from '../server/server-schema';
 import { CliError } from './output';
 
 const TABLE_PREFIX = 'mta_sts_';
@@ -15,10 +15,9 @@ async function withAccounts<T>(program: Command, work: (accounts: Accounts) => P
   const { knex, target } = openDatabase(settings.database);
   try {
     await checkConnection(knex, target);
-    const table = `${TABLE_PREFIX}users`;
-    if (!(await knex.schema.hasTable(table)))
-      throw new ConfigError('database', `has no accounts table (${table}) yet: run \`mta-sts migrate\` or start \`mta-sts serve\` once`);
-    return await work(new Accounts(knex, table));
+    // The server's own tables, made here as `serve` makes them: accounts before the first start.
+    await migrateServerTables(knex, TABLE_PREFIX);
+    return await work(new Accounts(knex, `${TABLE_PREFIX}users`));
   } catch (err) {
     if (err instanceof AccountError) throw new CliError(err.message);
     throw err;

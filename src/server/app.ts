@@ -25,6 +25,7 @@ import { hsts, pageHeaders } from './headers';
 import { Metrics } from './metrics';
 import { outageHandler } from './outage';
 import { serverSecret } from './secrets';
+import { migrateServerTables } from './server-schema';
 import { Sessions } from './sessions';
 
 export interface PanelOptions {
@@ -126,7 +127,6 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   const key = schema.domainColumn;
   const activeColumn = schema.domainActiveColumn;
   const hasDescription = await knex.schema.hasColumn(table, 'description');
-  // The plugin's migrations, the server's tables among them (accounts, sessions, secrets).
   // Where the plugin finds the domains and keeps its own tables: the same for the migration and the plugin.
   const storage = {
     knex,
@@ -140,6 +140,8 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   };
   const resolved = resolveOptions(storage);
   await MtaStsService.fromOptions(resolved).migrate();
+  // The server's own tables (accounts, sessions, secrets, failed logins): its own chain, not the library's.
+  await migrateServerTables(knex, prefix);
   const secrets = `${prefix}server_secrets`;
   const [sessionSecret, loginSecret, tabSecret] = await Promise.all(['session', 'login-csrf', 'tab-csrf'].map((name) => serverSecret(knex, secrets, name)));
   // The public login's queries under the plugin's deadline, the same as its own (503 past it).

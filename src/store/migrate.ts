@@ -2,12 +2,10 @@ import type { Knex } from 'knex';
 import * as addColumns from '../../migrations/20261128000000_add_mta_sts_columns';
 import * as addHistory from '../../migrations/20261201000000_add_mta_sts_history';
 import * as reportTables from '../../migrations/20261201000100_add_tls_report_tables';
-import * as serverTables from '../../migrations/20261201000200_add_server_accounts';
 import * as acmeTables from '../../migrations/20261201000300_add_acme_tables';
 import * as overviewTables from '../../migrations/20261201000400_add_mta_sts_overview_tables';
 import * as checkTables from '../../migrations/20261201000500_add_mta_sts_checks';
 import * as boundReports from '../../migrations/20261207000000_bound_tls_reports';
-import * as loginFailures from '../../migrations/20261207000100_add_server_login_failures';
 
 /** What every migration may need from the host's configuration. */
 export interface MigrationConfig {
@@ -23,6 +21,22 @@ interface MigrationModule {
   down(knex: Knex, config: MigrationConfig): Promise<void>;
 }
 
+/**
+ * The two migrations that created the standalone server's tables (accounts, sessions, secrets;
+ * failed logins) while they were in this chain, kept here under their names and doing nothing.
+ * The tables moved to the server's own chain (src/server/server-schema.ts), run by `mta-sts serve`
+ * and `mta-sts admin` only, so that a host panel mounting the library gets none of them.
+ * - Kept by name: a database migrated before the move has both names recorded in this chain's
+ *   table, and Knex refuses to run a chain whose recorded names are missing from its list.
+ * - Doing nothing up: a new database gets no server table from the library (the frozen files stay
+ *   in migrations/ as they are, for the databases that ran them and for Knex run on that folder).
+ * - Doing nothing down: rolling the library back never drops the server's accounts and sessions;
+ *   their own chain owns them now, and its first migration finds an older database's tables there
+ *   and keeps them with their rows. A host panel migrated before the move keeps four empty tables
+ *   (`<prefix>users`, `sessions`, `server_secrets`, `login_failures`), which it may drop.
+ */
+const MOVED_TO_SERVER: MigrationModule = { up: async () => undefined, down: async () => undefined };
+
 // Listed, not globbed from a folder: the migrations then work the same from source, from dist/
 // and inside a bundle. Names are the compiled file names, exactly what Knex's own migrator records
 // when a host runs dist/migrations itself (with loadExtensions ['.js'], as plugin.json says), so
@@ -31,12 +45,12 @@ const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261128000000_add_mta_sts_columns.js', module: addColumns },
   { name: '20261201000000_add_mta_sts_history.js', module: addHistory },
   { name: '20261201000100_add_tls_report_tables.js', module: reportTables },
-  { name: '20261201000200_add_server_accounts.js', module: serverTables },
+  { name: '20261201000200_add_server_accounts.js', module: MOVED_TO_SERVER },
   { name: '20261201000300_add_acme_tables.js', module: acmeTables },
   { name: '20261201000400_add_mta_sts_overview_tables.js', module: overviewTables },
   { name: '20261201000500_add_mta_sts_checks.js', module: checkTables },
   { name: '20261207000000_bound_tls_reports.js', module: boundReports },
-  { name: '20261207000100_add_server_login_failures.js', module: loginFailures },
+  { name: '20261207000100_add_server_login_failures.js', module: MOVED_TO_SERVER },
 ];
 
 export interface MigrateOptions extends MigrationConfig {

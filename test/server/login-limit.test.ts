@@ -13,8 +13,8 @@ import request from 'supertest';
 import { Accounts } from '../../src/server/accounts';
 import { createPanel } from '../../src/server/app';
 import { LoginLimit } from '../../src/server/login-limit';
-import { migrateLatest } from '../../src/store/migrate';
-import { DB_KINDS, createHostTables, createTestDb } from '../support/db';
+import { migrateServerTables } from '../../src/server/server-schema';
+import { DB_KINDS, createTestDb } from '../support/db';
 import { textOf } from '../support/server';
 
 const PASSWORD = 'correct horse battery staple';
@@ -275,8 +275,7 @@ for (const kind of DB_KINDS) {
     it('blocks for 15 minutes, doubles the block with each failure after it up to 24 hours, and forgets only expired rows', async () => {
       const db = await createTestDb(kind);
       try {
-        await createHostTables(db);
-        await migrateLatest(db.knex, { table: db.domainTable, keyColumn: 'domain', tablePrefix: db.tablePrefix, migrationsTable: db.migrationsTable });
+        await migrateServerTables(db.knex, db.tablePrefix);
         let now = Date.UTC(2026, 11, 7, 12);
         const table = `${db.tablePrefix}login_failures`;
         const limit = new LoginLimit(db.knex, table, () => now);
