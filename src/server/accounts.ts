@@ -1,5 +1,5 @@
-// The standalone server's own admin accounts, in the plugin-owned table `<prefix>users`
-// (migration 20261201000200). Passwords are hashed with scrypt (memory-hard); the stored string
+// The standalone server's own admin accounts, in its own table `<prefix>users` (the server's
+// migration chain, server-schema.ts). Passwords are hashed with scrypt (memory-hard); the stored string
 // carries its parameters and salt, so that stronger parameters can come later without breaking
 // the old hashes. The password itself is kept nowhere.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';

@@ -1,5 +1,5 @@
-// The standalone server's limit on failed logins, kept in the plugin-owned table
-// `<prefix>login_failures` (migration 20261207000100).
+// The standalone server's limit on failed logins, kept in its own table `<prefix>login_failures`
+// (the server's migration chain, server-schema.ts).
 //
 // Two keys are counted per failure: the account at the client's address (IPv6 by its /64), and the
 // address alone. Never the account alone: a count per account lets anyone anywhere lock the

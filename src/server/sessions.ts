@@ -1,6 +1,6 @@
 // The standalone server's login sessions: express-session with connect-session-knex 5, in the
-// plugin-owned table `<prefix>sessions` (migration 20261201000200), so that a restart logs nobody
-// out. Optionally a login header set by a trusted reverse proxy stands in for a session.
+// server's own table `<prefix>sessions` (its migration chain, server-schema.ts), so that a restart
+// logs nobody out. Optionally a login header set by a trusted reverse proxy stands in for a session.
 import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';

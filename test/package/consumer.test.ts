@@ -62,6 +62,8 @@ describe('the published package, installed into a fresh host app', function () {
       'dist/migrations/20261201000500_add_mta_sts_checks.js',
       'dist/migrations/20261207000000_bound_tls_reports.js',
       'dist/migrations/20261207000100_add_server_login_failures.js',
+      // The standalone server's own chain (`mta-sts serve` from the package needs it).
+      'dist/migrations/server/20261208000100_add_server_tables.js',
       'plugin.json',
       'README.md',
       'LICENSE',
@@ -108,8 +110,9 @@ describe('the published package, installed into a fresh host app', function () {
           const tabHtml = await tab.text();
           const script = tabHtml.match(/src="([^"]*tab\\.mjs[^"]*)"/);
           const asset = script ? await fetch(base + script[1].replace(/&amp;/g, '&')) : null;
+          const tables = (await knex('sqlite_master').where('type', 'table').pluck('name')).sort();
           console.log(JSON.stringify({
-            applied, put: put.status, id: (await put.json()).id, policy: policy.status, body: await policy.text(),
+            applied, tables, put: put.status, id: (await put.json()).id, policy: policy.status, body: await policy.text(),
             tab: tab.status, hasForm: /name="mx"/.test(tabHtml), asset: asset && asset.status, factory: manifest.factory,
           }));
           server.close(); await knex.destroy();
@@ -122,6 +125,7 @@ describe('the published package, installed into a fresh host app', function () {
       '20261128000000_add_mta_sts_columns.js',
       '20261201000000_add_mta_sts_history.js',
       '20261201000100_add_tls_report_tables.js',
+      // This one and 20261207000100: recorded only, their tables moved to the server's chain.
       '20261201000200_add_server_accounts.js',
       '20261201000300_add_acme_tables.js',
       '20261201000400_add_mta_sts_overview_tables.js',
@@ -129,6 +133,13 @@ describe('the published package, installed into a fresh host app', function () {
       '20261207000000_bound_tls_reports.js',
       '20261207000100_add_server_login_failures.js',
     ]);
+    // The library's tables only: none of the standalone server's (accounts, sessions, secrets, failed logins).
+    assert.deepEqual(
+      result.tables.filter((name: string) => /^mta_sts_(users|sessions|server_secrets|login_failures|server_migrations)$/.test(name)),
+      [],
+      result.tables.join(', '),
+    );
+    assert.ok(result.tables.includes('mta_sts_history'), result.tables.join(', '));
     assert.equal(result.put, 200);
     assert.match(result.id, /^\d{14}$/);
     assert.equal(result.policy, 200);

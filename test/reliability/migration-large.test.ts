@@ -172,6 +172,7 @@ describe('reliability: migrating a 100,000-row host table (MariaDB)', function (
       '20261128000000_add_mta_sts_columns.js',
       '20261201000000_add_mta_sts_history.js',
       '20261201000100_add_tls_report_tables.js',
+      // This one and 20261207000100: recorded only, their tables moved to the server's chain.
       '20261201000200_add_server_accounts.js',
       '20261201000300_add_acme_tables.js',
       '20261201000400_add_mta_sts_overview_tables.js',

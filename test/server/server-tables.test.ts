@@ -112,7 +112,10 @@ for (const kind of DB_KINDS) {
       const [secret] = await Promise.all(['session', 'login-csrf', 'tab-csrf'].map((name) => serverSecret(db.knex, 'mta_sts_server_secrets', name)));
       const store = new ConnectSessionKnexStore({ knex: db.knex, tableName: 'mta_sts_sessions', createTable: false, cleanupInterval: 0 });
       const expires = new Date(Date.now() + 3600_000).toISOString();
-      await store.set('session-from-before', { cookie: { originalMaxAge: 3600_000, expires, httpOnly: true, path: '/', sameSite: 'lax', secure: false }, user: 'alice' } as never);
+      await store.set('session-from-before', {
+        cookie: { originalMaxAge: 3600_000, expires, httpOnly: true, path: '/', sameSite: 'lax', secure: false },
+        user: 'alice',
+      } as never);
       await new LoginLimit(db.knex, 'mta_sts_login_failures').failed('192.0.2.9', 'mallory');
       const before = {
         users: await db.knex('mta_sts_users').select('*'),
@@ -134,7 +137,7 @@ for (const kind of DB_KINDS) {
 
       assert.deepEqual(await db.knex('mta_sts_users').select('*'), before.users);
       assert.deepEqual(await db.knex('mta_sts_server_secrets').select('*').orderBy('name'), before.secrets);
-      const sessions = (await db.knex('mta_sts_sessions').select('sid')) as Array<{ sid: string }>;
+      const sessions = await db.knex<{ sid: string }>('mta_sts_sessions').select('sid');
       assert.ok(sessions.some((row) => row.sid === 'session-from-before') && sessions.length === before.sessions.length + 1, JSON.stringify(sessions));
       assert.deepEqual(await db.knex('mta_sts_login_failures').select('*').orderBy('key_hash'), before.failures);
       const status = await migrationStatus(db.knex, library);
@@ -150,7 +153,10 @@ for (const kind of DB_KINDS) {
 
     it("rolls the library back without the server's tables, and serve then starts with them as they were", async () => {
       const reverted = await rollbackAll(db.knex, library);
-      assert.ok(reverted.includes('20261201000200_add_server_accounts.js') && reverted.includes('20261207000100_add_server_login_failures.js'), String(reverted));
+      assert.ok(
+        reverted.includes('20261201000200_add_server_accounts.js') && reverted.includes('20261207000100_add_server_login_failures.js'),
+        String(reverted),
+      );
       assert.equal(await db.knex.schema.hasColumn('domain', 'mta_sts_mode'), false, 'the library is gone from the panel');
       assert.deepEqual(await tablesPresent(db.knex, 'mta_sts_'), [...SERVER_TABLES, 'server_migrations']);
       const server = await serve(['--database', db.url, '--preset', 'postfixadmin', '--dns-servers', '127.0.0.1:9']);
