@@ -219,3 +219,34 @@ for (const kind of DB_KINDS) {
     });
   });
 }
+
+describe("the server's tables on MariaDB that forces alter_algorithm=INSTANT (as a host may)", function () {
+  this.timeout(60_000);
+
+  it('are made all the same: the indexes of the new, empty tables explicitly in place', async () => {
+    const db = await createTestDb('mariadb');
+    const instant = knexFactory({
+      client: 'mysql2',
+      connection: process.env.TEST_MYSQL_URL ?? { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' },
+      pool: {
+        min: 0,
+        max: 2,
+        afterCreate: (conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) => {
+          conn.query("SET SESSION alter_algorithm = 'INSTANT'", (err) => done(err, conn));
+        },
+      },
+    });
+    try {
+      assert.deepEqual(await migrateServerTables(instant, db.tablePrefix), SERVER_CHAIN);
+      assert.deepEqual(await tablesPresent(db.knex, db.tablePrefix), [...SERVER_TABLES, 'server_migrations']);
+      // The control: this session refuses an index added the usual way.
+      await assert.rejects(
+        instant.raw('ALTER TABLE ?? ADD INDEX ?? (??)', [`${db.tablePrefix}users`, 'control_idx', 'created_at']),
+        /ALGORITHM=INSTANT is not supported/,
+      );
+    } finally {
+      await instant.destroy();
+      await db.destroy();
+    }
+  });
+});
