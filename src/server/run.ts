@@ -122,7 +122,9 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       dnsServers: settings.dnsServers,
       ...(settings.dnsCheckAllowAddresses.length > 0 ? { dnsCheck: { allowAddresses: settings.dnsCheckAllowAddresses } } : {}),
       reports: { ...settings.reports.options, ...(settings.reportsImap ? { imap: settings.reportsImap } : {}) },
-      ...(settings.checkIntervalMinutes > 0 ? { scheduler: { intervalMs: settings.checkIntervalMinutes * 60_000 } } : {}),
+      ...(settings.checkIntervalMinutes > 0
+        ? { scheduler: { intervalMs: settings.checkIntervalMinutes * 60_000, leaseMs: settings.checkLeaseSeconds * 1000 } }
+        : {}),
       alerts: settings.alerts,
       secureCookies: settings.secureCookies,
       trustedProxies: settings.trustedProxies,

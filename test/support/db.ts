@@ -73,6 +73,7 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
           'check_results',
           'alert_state',
           'login_failures',
+          'leases',
         ].map((name) => `${db.tablePrefix}${name}`);
         for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, ...own]) {
           await knex.schema.dropTableIfExists(table);
