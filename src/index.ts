@@ -177,7 +177,10 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       const { intervalMs, concurrency, leaseMs } = resolveSchedulerOptions({ ...resolved.scheduler, ...options }, 'createScheduler');
       if (options.onRun !== undefined && typeof options.onRun !== 'function') throw new TypeError('createScheduler: onRun must be a function');
       const lease = { statements: new LeaseStore(resolved.knex, `${resolved.tablePrefix}leases`), periodMs: leaseMs };
-      return new Scheduler({ service, alerts: resolved.alerts, concurrency, logger: resolved.logger, now: resolved.now }, { intervalMs, lease, onRun: options.onRun });
+      return new Scheduler(
+        { service, alerts: resolved.alerts, concurrency, logger: resolved.logger, now: resolved.now },
+        { intervalMs, lease, onRun: options.onRun },
+      );
     },
     mounts: [
       { path: '/', export: 'wellKnown', serves: POLICY_PATH },

@@ -1,7 +1,8 @@
 // The scheduled DNS Checks: every domain whose policy is served is checked, its result stored,
 // and an alert sent when a condition appears or recovers (see ./conditions.ts and ./decide.ts).
 // `runScheduledChecks` is one run, for hosts with a scheduler of their own; `Scheduler` runs it
-// every `intervalMs` by itself (the standalone server starts one). Data only through the service.
+// every `intervalMs` by itself (the standalone server starts one), on one instance of several: the
+// holder of a lease (./lease.ts). Data only through the service, and the lease's two statements.
 import type { Logger } from '../logger';
 import type { AlertOptions } from '../options';
 import type { MtaStsService } from '../service';
@@ -12,7 +13,6 @@ import { Lease, type LeaseStatements } from './lease';
 import { alertMessage, channels, type AlertMessage } from './notify';
 
 export { SIGNATURE_HEADER, type AlertMessage } from './notify';
-export { Lease, holderId, type LeaseStatements } from './lease';
 
 /** Domains per page: the memory of a run is bounded by this many results, whatever the number of domains. */
 const PAGE = 500;

@@ -60,7 +60,7 @@ export class LeaseStore {
     }
     // Read back rather than counting affected rows (which MySQL reports differently by client flag):
     // nobody can take it from `holder` before it expires, so what this read says held at the statement.
-    const row = (await this.knex(this.table).where({ name }).first('holder')) as { holder: string } | undefined;
+    const row = await this.knex(this.table).where({ name }).first<{ holder: string } | undefined>('holder');
     return row?.holder === holder;
   }
 
@@ -72,10 +72,10 @@ export class LeaseStore {
 
   /** Who holds the lease `name` now (by the database's clock), or null: for status pages and tests. */
   async holder(name: string): Promise<string | null> {
-    const row = (await this.knex(this.table)
+    const row = await this.knex(this.table)
       .where({ name })
       .andWhere('expires_at', '>=', this.knex.raw(NOW_MS[this.dialect]))
-      .first('holder')) as { holder: string } | undefined;
+      .first<{ holder: string } | undefined>('holder');
     return row?.holder ?? null;
   }
 }
