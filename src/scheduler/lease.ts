@@ -41,6 +41,7 @@ export class Lease {
   private running: Promise<void> | null = null;
   private started = false;
   private wasHeld = false;
+  private failing = false;
 
   constructor(
     private readonly store: LeaseStatements,
@@ -84,10 +85,16 @@ export class Lease {
     });
     this.running = attempt
       .then(
-        (got) => this.setUntil(got ? sent + periodMs - periodMs / 4 : 0),
+        (got) => {
+          if (this.failing) logger.info(`the ${name} lease can be renewed again`);
+          this.failing = false;
+          this.setUntil(got ? sent + periodMs - periodMs / 4 : 0);
+        },
         (err: unknown) => {
+          // Said once per outage, not every quarter period while the database is away.
+          if (!this.failing) logger.warn(`could not take or renew the ${name} lease; trying again every ${periodMs / 4} ms`, err);
+          this.failing = true;
           // Not renewed: held until the last successful renewal runs out, not a moment longer.
-          logger.warn(`could not renew the ${name} lease${this.held ? '' : ' (not held)'}`, err);
           this.setUntil(this.until);
         },
       )

@@ -150,6 +150,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     // The scheduled DNS Check of every served domain, and its alerts: the first run now.
     const scheduler = settings.checkIntervalMinutes > 0 ? panel.mtaSts.createScheduler() : null;
     scheduler?.start();
+    if (scheduler) metrics.schedulerActive(() => scheduler.active);
     if (acme && settings.acme) {
       await listen(acme.https, settings.acme.httpsPort, settings.host, 'httpsPort');
       acme.certs.start();

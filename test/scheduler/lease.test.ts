@@ -22,6 +22,12 @@ interface Alert {
   state: string;
 }
 
+/** The instance's gauge `mta_sts_scheduler_active` from its metrics port. */
+async function active(server: Served): Promise<number> {
+  const text = await (await fetch(server.metricsUrl as string)).text();
+  return Number(/^mta_sts_scheduler_active (\d)$/m.exec(text)?.[1] ?? NaN);
+}
+
 /** Polls `test` every 100 ms until it is true, at most `ms`. */
 async function until(test: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
   for (const end = performance.now() + ms; performance.now() < end; await sleep(100)) if (await test()) return true;
@@ -74,6 +80,7 @@ for (const kind of ['sqlite', 'mariadb', 'postgres'] as const) {
         MTA_STS_CHECK_INTERVAL_MINUTES: '60',
         MTA_STS_CHECK_LEASE_SECONDS: String(LEASE_SECONDS),
         LOG_LEVEL: 'info',
+        METRICS_PORT: '0',
       };
       knex =
         kind === 'sqlite'
@@ -111,6 +118,7 @@ for (const kind of ['sqlite', 'mariadb', 'postgres'] as const) {
       const victim = servers.find((s) => held.split('/')[1] === String(s.proc.pid));
       assert.ok(victim, `the lease names one of the two instances: ${held}`);
       const survivor = servers.find((s) => s !== victim) as Served;
+      assert.deepEqual([await active(victim), await active(survivor)], [1, 0], 'the metrics say which instance runs the checks');
       const killedAt = performance.now();
       victim.proc.kill('SIGKILL');
       assert.ok(await until(async () => ((await holder()) ?? '').split('/')[1] === String(survivor.proc.pid), 30_000), `no takeover:\n${outputs()}`);
@@ -130,6 +138,7 @@ for (const kind of ['sqlite', 'mariadb', 'postgres'] as const) {
       // Within the lease period and one renewal interval, with slack for a busy machine.
       assert.ok(takeoverMs < LEASE_SECONDS * 1000 * 1.25 + 5000, `takeover after ${takeoverMs} ms`);
       assert.match(survivor.output(), /this instance holds the scheduled-checks lease/);
+      assert.equal(await active(survivor), 1);
     });
   });
 }
