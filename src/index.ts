@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { type DnsCheckResult, type DnsChecksOptions } from './check';
 import { MtaStsOptions, resolveOptions, resolveSchedulerOptions } from './options';
 import { Scheduler, runScheduledChecks, type RunSummary } from './scheduler';
+import { LeaseStore } from './store/lease-store';
 import { POLICY_PATH } from './policy';
 import { MtaStsService } from './service';
 import type { FetchOutcome } from './service/report-fetch';
@@ -91,11 +92,14 @@ export interface MtaSts {
    * A scheduler that runs the checks by itself: the first run at `start()`, the next
    * `intervalMs` after each run ends (default `scheduler.intervalMs`); `stop()` waits for a run in
    * progress to finish its current page. The options are validated like `scheduler`'s.
+   * Schedulers on several instances sharing the database run one at a time: the holder of the
+   * lease `scheduled-checks` (renewed every quarter of `leaseMs`); `active` says whether this one does.
    */
-  createScheduler(options?: { intervalMs?: number; concurrency?: number; onRun?: (summary: RunSummary) => void }): {
+  createScheduler(options?: { intervalMs?: number; concurrency?: number; leaseMs?: number; onRun?: (summary: RunSummary) => void }): {
     start(): void;
     stop(): Promise<void>;
     readonly lastRun: RunSummary | null;
+    readonly active: boolean;
   };
   /** Where each router goes, as plugin.json declares it. */
   readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api' | 'tlsrpt'; serves?: string }>;
@@ -170,9 +174,13 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     runScheduledChecks: () =>
       runScheduledChecks({ service, alerts: resolved.alerts, concurrency: resolved.scheduler.concurrency, logger: resolved.logger, now: resolved.now }),
     createScheduler(options = {}) {
-      const { intervalMs, concurrency } = resolveSchedulerOptions({ ...resolved.scheduler, ...options }, 'createScheduler');
+      const { intervalMs, concurrency, leaseMs } = resolveSchedulerOptions({ ...resolved.scheduler, ...options }, 'createScheduler');
       if (options.onRun !== undefined && typeof options.onRun !== 'function') throw new TypeError('createScheduler: onRun must be a function');
-      return new Scheduler({ service, alerts: resolved.alerts, concurrency, logger: resolved.logger, now: resolved.now }, { intervalMs, onRun: options.onRun });
+      const lease = { statements: new LeaseStore(resolved.knex, `${resolved.tablePrefix}leases`), periodMs: leaseMs };
+      return new Scheduler(
+        { service, alerts: resolved.alerts, concurrency, logger: resolved.logger, now: resolved.now },
+        { intervalMs, lease, onRun: options.onRun },
+      );
     },
     mounts: [
       { path: '/', export: 'wellKnown', serves: POLICY_PATH },

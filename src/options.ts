@@ -168,9 +168,10 @@ export interface MtaStsOptions {
   trustProxy?: string[];
   /**
    * The scheduled DNS Check of every active domain (`runScheduledChecks()`, `createScheduler()`):
-   * every `intervalMs` (default 6 hours), `concurrency` domains at once (default 8).
+   * every `intervalMs` (default 6 hours), `concurrency` domains at once (default 8); on one
+   * instance at a time, the holder of a lease renewed every quarter of `leaseMs` (default 60 s).
    */
-  scheduler?: { intervalMs?: number; concurrency?: number };
+  scheduler?: { intervalMs?: number; concurrency?: number; leaseMs?: number };
   /**
    * Where the scheduled checks send alerts when a condition appears or recovers: by `email`
    * (SMTP through nodemailer) and/or by `webhook` (a JSON POST, signed with HMAC-SHA256 over the
@@ -268,7 +269,7 @@ export interface ResolvedOptions {
   now: () => Date;
   reports: { intakeUrl: string; retentionDays: number; perTokenPerHour: number; imap: ImapSettings | null; limits: ReportLimits };
   trustProxy: Cidr[];
-  scheduler: { intervalMs: number; concurrency: number };
+  scheduler: { intervalMs: number; concurrency: number; leaseMs: number };
   alerts: AlertOptions;
 }
 
@@ -367,7 +368,10 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
 }
 
 /** The scheduler's interval and concurrency, defaulted and validated; `name` prefixes the error. */
-export function resolveSchedulerOptions(value: { intervalMs?: unknown; concurrency?: unknown }, name: string): { intervalMs: number; concurrency: number } {
+export function resolveSchedulerOptions(
+  value: { intervalMs?: unknown; concurrency?: unknown; leaseMs?: unknown },
+  name: string,
+): { intervalMs: number; concurrency: number; leaseMs: number } {
   const bounded = (v: unknown, field: string, min: number, max: number) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
       throw new TypeError(`${name}.${field} must be a whole number from ${min} to ${max}`);
@@ -377,6 +381,8 @@ export function resolveSchedulerOptions(value: { intervalMs?: unknown; concurren
   return {
     intervalMs: bounded(value.intervalMs ?? 21_600_000, 'intervalMs', 1000, 604_800_000),
     concurrency: bounded(value.concurrency ?? 8, 'concurrency', 1, 1000),
+    // How long another instance waits to take over when the holder dies: a second to an hour.
+    leaseMs: bounded(value.leaseMs ?? 60_000, 'leaseMs', 1000, 3_600_000),
   };
 }
 

@@ -11,6 +11,7 @@ type MailSettingName =
   | 'reportsImapDone'
   | 'reportsImapAllowPlaintext'
   | 'checkIntervalMinutes'
+  | 'checkLeaseSeconds'
   | 'alertEmail'
   | 'alertFrom'
   | 'alertSmtp'
@@ -57,10 +58,14 @@ function allowPlaintext(pick: Picker, name: 'reportsImapAllowPlaintext' | 'alert
  * The scheduled checks and their alerts. The SMTP server is one URL (`smtps://user:password@host:465`,
  * `smtp://host:587`), from the environment or the config file only, as it may hold a password.
  */
-export function scheduleSettings(pick: Picker): { checkIntervalMinutes: number; alerts: AlertSettings } {
+export function scheduleSettings(pick: Picker): { checkIntervalMinutes: number; checkLeaseSeconds: number; alerts: AlertSettings } {
   const interval = pick('checkIntervalMinutes') ?? '360';
   if (!/^\d{1,5}$/.test(interval) || Number(interval) > 10080) {
     throw new ConfigError('checkIntervalMinutes', `must be whole minutes from 0 (off) to 10080 (a week), got "${interval}"`);
+  }
+  const lease = pick('checkLeaseSeconds') ?? '60';
+  if (!/^\d{1,4}$/.test(lease) || Number(lease) < 1 || Number(lease) > 3600) {
+    throw new ConfigError('checkLeaseSeconds', `must be whole seconds from 1 to 3600 (an hour), got "${lease}"`);
   }
   const alerts: AlertSettings = {};
   const locale = pick('alertLocale');
@@ -102,7 +107,7 @@ export function scheduleSettings(pick: Picker): { checkIntervalMinutes: number; 
     const secret = pick('alertWebhookSecret');
     alerts.webhook = { url: webhook, ...(secret ? { secret } : {}) };
   }
-  return { checkIntervalMinutes: Number(interval), alerts };
+  return { checkIntervalMinutes: Number(interval), checkLeaseSeconds: Number(lease), alerts };
 }
 
 /** The IMAP mailbox of TLS report mails; its password from the environment or the config file only. */

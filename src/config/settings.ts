@@ -150,6 +150,7 @@ const SERVER_SOURCES = {
   reportsImapDone: 'REPORTS_IMAP_DONE',
   reportsImapAllowPlaintext: 'REPORTS_IMAP_ALLOW_PLAINTEXT',
   checkIntervalMinutes: 'MTA_STS_CHECK_INTERVAL_MINUTES',
+  checkLeaseSeconds: 'MTA_STS_CHECK_LEASE_SECONDS',
   alertEmail: 'MTA_STS_ALERT_EMAIL',
   alertFrom: 'MTA_STS_ALERT_FROM',
   alertSmtp: 'MTA_STS_ALERT_SMTP',
@@ -192,6 +193,8 @@ export interface ServerSettings extends Settings {
   reports: ReportServerSettings;
   /** The scheduled DNS Check of every served domain: minutes between runs; 0 switches it off. */
   checkIntervalMinutes: number;
+  /** The lease that lets one of several servers on the database run the checks: seconds another waits to take over. */
+  checkLeaseSeconds: number;
   /** Where its alerts go (the plugin's `alerts`, validated by it at start). */
   alerts: AlertSettings;
 }

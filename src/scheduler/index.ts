@@ -1,13 +1,15 @@
 // The scheduled DNS Checks: every domain whose policy is served is checked, its result stored,
 // and an alert sent when a condition appears or recovers (see ./conditions.ts and ./decide.ts).
 // `runScheduledChecks` is one run, for hosts with a scheduler of their own; `Scheduler` runs it
-// every `intervalMs` by itself (the standalone server starts one). Data only through the service.
+// every `intervalMs` by itself (the standalone server starts one), on one instance of several: the
+// holder of a lease (./lease.ts). Data only through the service, and the lease's two statements.
 import type { Logger } from '../logger';
 import type { AlertOptions } from '../options';
 import type { MtaStsService } from '../service';
 import type { AlertState } from '../service/monitor';
 import { BASELINE_DAYS, conditionsOf, dayBefore, failuresRising, type Condition, type Finding } from './conditions';
 import { decide } from './decide';
+import { Lease, type LeaseStatements } from './lease';
 import { alertMessage, channels, type AlertMessage } from './notify';
 
 export { SIGNATURE_HEADER, type AlertMessage } from './notify';
@@ -66,11 +68,17 @@ export async function runScheduledChecks(deps: ScheduleDeps, stopped: () => bool
           if (rising) found.set('tls-failures-rising', { codes: [], failures: rising } satisfies Finding);
           const before = recorded.filter((s) => s.domain === result.domain);
           const { due, next } = decide(result.domain, found, before, deps.now());
+          if (due.length === 0) {
+            changed.push(...next);
+            continue;
+          }
           for (const alert of due) {
+            // An alert goes out only while this instance may run the schedule (see ./lease.ts).
+            const allowed = !stopped();
             const message = alertMessage(alert, result.checkedAt, result.checks, alerts.locale);
-            if (await deliver(message, senders, logger)) summary.alerts += 1;
+            if (allowed && (await deliver(message, senders, logger))) summary.alerts += 1;
             else {
-              summary.failedAlerts += 1;
+              if (allowed) summary.failedAlerts += 1;
               // Not delivered: record the check's state but not the alert, so the next run tries again.
               const state = next.find((s) => s.condition === alert.condition) as AlertState;
               const old = before.find((s) => s.condition === alert.condition);
@@ -78,7 +86,14 @@ export async function runScheduledChecks(deps: ScheduleDeps, stopped: () => bool
               state.alertedAt = old?.alertedAt ?? null;
             }
           }
-          changed.push(...next);
+          // Stored as soon as sent, not with the page: an instance taking over the schedule then
+          // finds it told, whenever this one stops.
+          await monitor.saveAlertStates(next);
+        }
+        // Stopped (or the lease lost) on the way: the rest is left for the next run, by whoever holds the lease.
+        if (stopped()) {
+          summary.stopped = true;
+          break;
         }
         await monitor.saveAlertStates(changed);
       }
@@ -110,45 +125,91 @@ async function deliver(message: AlertMessage, senders: ReturnType<typeof channel
 export interface SchedulerOptions {
   /** Time from the end of one run to the start of the next. */
   intervalMs: number;
+  /**
+   * The lease that lets one instance of many run the schedule (see ./lease.ts): runs start only
+   * while it is held, the first as soon as it is taken, and a run stops when it is lost.
+   * Without it every scheduler started runs the schedule.
+   */
+  lease?: { statements: LeaseStatements; periodMs: number };
   /** Called after each run (e.g. for a status page); an exception in it is ignored. */
   onRun?: (summary: RunSummary) => void;
 }
 
-/** Runs the scheduled checks every `intervalMs`, one run at a time, the first at `start()`. */
+/** The name of the scheduled checks' lease in `<prefix>leases`. */
+export const SCHEDULE_LEASE = 'scheduled-checks';
+
+/**
+ * Runs the scheduled checks every `intervalMs`, one run at a time, the first at `start()`, or,
+ * with a lease, the first when this instance takes the lease and none while another holds it.
+ */
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<void> | null = null;
+  private started = false;
   private stopping = false;
   private last: RunSummary | null = null;
+  private readonly lease: Lease | null;
 
   constructor(
     private readonly deps: ScheduleDeps,
     private readonly options: SchedulerOptions,
-  ) {}
+  ) {
+    this.lease = options.lease
+      ? new Lease(options.lease.statements, {
+          name: SCHEDULE_LEASE,
+          periodMs: options.lease.periodMs,
+          logger: deps.logger,
+          onGained: () => this.runSoon(),
+          // A run in progress sees the lease gone (stopped()) and ends at its next alert or page.
+          onLost: () => this.clearTimer(),
+        })
+      : null;
+  }
 
   /** The summary of the last finished run, or null. */
   get lastRun(): RunSummary | null {
     return this.last;
   }
 
-  /** Starts at once; calling it again while started does nothing. */
-  start(): void {
-    if (this.timer !== null || this.current !== null) return;
-    this.stopping = false;
-    this.tick();
+  /** Whether this instance may run the schedule now: it holds the lease (always true without one). */
+  get active(): boolean {
+    return this.started && (this.lease === null || this.lease.held);
   }
 
-  /** Stops the timer and waits for a run in progress, which ends after its current page. */
+  /** Starts at once (with a lease: tries to take it at once); calling it again while started does nothing. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.stopping = false;
+    if (this.lease) this.lease.start();
+    else this.runSoon();
+  }
+
+  /** Stops the timer, waits for a run in progress, which ends after its current page, and releases the lease. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.started = false;
+    this.clearTimer();
+    await this.current;
+    await this.lease?.stop();
+  }
+
+  private clearTimer(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    await this.current;
+  }
+
+  /** A run now, unless one is running or the scheduler is stopping. */
+  private runSoon(): void {
+    if (this.stopping || this.current !== null) return;
+    this.clearTimer();
+    this.tick();
   }
 
   private tick(): void {
     this.timer = null;
-    this.current = runScheduledChecks(this.deps, () => this.stopping)
+    if (!this.active) return;
+    this.current = runScheduledChecks(this.deps, () => !this.active)
       .then(
         (summary) => {
           this.last = summary;
@@ -163,7 +224,7 @@ export class Scheduler {
       .finally(() => {
         this.current = null;
         // The next run counts from the end of this one: a run longer than the interval never overlaps the next.
-        if (!this.stopping) {
+        if (this.active) {
           this.timer = setTimeout(() => this.tick(), this.options.intervalMs);
           // A host that ends its other work may exit; the scheduler alone does not keep it running.
           this.timer.unref();

@@ -48,6 +48,18 @@ export class Metrics {
     });
   }
 
+  /** With several servers on one database: whether this one runs the scheduled checks (holds their lease). */
+  schedulerActive(active: () => boolean): void {
+    new Gauge({
+      name: 'mta_sts_scheduler_active',
+      help: 'Whether this instance runs the scheduled DNS Checks (1: it holds their lease; 0: another instance does, or none can)',
+      registers: [this.registry],
+      collect() {
+        this.set(active() ? 1 : 0);
+      },
+    });
+  }
+
   /** Seconds since the last successful load of the served set, or null before the first. */
   servedSetAge(): number | null {
     return this.lastLoad === null ? null : (this.now() - this.lastLoad) / 1000;

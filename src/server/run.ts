@@ -122,7 +122,9 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       dnsServers: settings.dnsServers,
       ...(settings.dnsCheckAllowAddresses.length > 0 ? { dnsCheck: { allowAddresses: settings.dnsCheckAllowAddresses } } : {}),
       reports: { ...settings.reports.options, ...(settings.reportsImap ? { imap: settings.reportsImap } : {}) },
-      ...(settings.checkIntervalMinutes > 0 ? { scheduler: { intervalMs: settings.checkIntervalMinutes * 60_000 } } : {}),
+      ...(settings.checkIntervalMinutes > 0
+        ? { scheduler: { intervalMs: settings.checkIntervalMinutes * 60_000, leaseMs: settings.checkLeaseSeconds * 1000 } }
+        : {}),
       alerts: settings.alerts,
       secureCookies: settings.secureCookies,
       trustedProxies: settings.trustedProxies,
@@ -148,6 +150,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     // The scheduled DNS Check of every served domain, and its alerts: the first run now.
     const scheduler = settings.checkIntervalMinutes > 0 ? panel.mtaSts.createScheduler() : null;
     scheduler?.start();
+    if (scheduler) metrics.schedulerActive(() => scheduler.active);
     if (acme && settings.acme) {
       await listen(acme.https, settings.acme.httpsPort, settings.host, 'httpsPort');
       acme.certs.start();

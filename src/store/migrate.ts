@@ -6,6 +6,7 @@ import * as acmeTables from '../../migrations/20261201000300_add_acme_tables';
 import * as overviewTables from '../../migrations/20261201000400_add_mta_sts_overview_tables';
 import * as checkTables from '../../migrations/20261201000500_add_mta_sts_checks';
 import * as boundReports from '../../migrations/20261207000000_bound_tls_reports';
+import * as leases from '../../migrations/20261208000000_add_mta_sts_leases';
 
 /** What every migration may need from the host's configuration. */
 export interface MigrationConfig {
@@ -51,6 +52,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261201000500_add_mta_sts_checks.js', module: checkTables },
   { name: '20261207000000_bound_tls_reports.js', module: boundReports },
   { name: '20261207000100_add_server_login_failures.js', module: MOVED_TO_SERVER },
+  { name: '20261208000000_add_mta_sts_leases.js', module: leases },
 ];
 
 export interface MigrateOptions extends MigrationConfig {

@@ -62,6 +62,7 @@ describe('the published package, installed into a fresh host app', function () {
       'dist/migrations/20261201000500_add_mta_sts_checks.js',
       'dist/migrations/20261207000000_bound_tls_reports.js',
       'dist/migrations/20261207000100_add_server_login_failures.js',
+      'dist/migrations/20261208000000_add_mta_sts_leases.js',
       // The standalone server's own chain (`mta-sts serve` from the package needs it).
       'dist/migrations/server/20261208000100_add_server_tables.js',
       'plugin.json',
@@ -132,6 +133,7 @@ describe('the published package, installed into a fresh host app', function () {
       '20261201000500_add_mta_sts_checks.js',
       '20261207000000_bound_tls_reports.js',
       '20261207000100_add_server_login_failures.js',
+      '20261208000000_add_mta_sts_leases.js',
     ]);
     // The library's tables only: none of the standalone server's (accounts, sessions, secrets, failed logins).
     assert.deepEqual(

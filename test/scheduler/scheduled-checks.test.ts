@@ -248,5 +248,7 @@ for (const kind of DB_KINDS)
       assert.throws(() => createMtaSts({ ...base, alerts: { webhook: { url: 'https://x.example', secret: 'short' } } }), /options\.alerts\.webhook\.secret/);
       assert.throws(() => createMtaSts({ ...base, alerts: { locale: 'fr' as 'en' } }), /options\.alerts\.locale/);
       assert.throws(() => server.mtaSts.createScheduler({ concurrency: 0 }), /createScheduler\.concurrency must be a whole number/);
+      assert.throws(() => createMtaSts({ ...base, scheduler: { leaseMs: 500 } }), /options\.scheduler\.leaseMs must be a whole number from 1000 to 3600000/);
+      assert.throws(() => server.mtaSts.createScheduler({ leaseMs: 1.5e3 + 0.5 }), /createScheduler\.leaseMs must be a whole number from 1000 to 3600000/);
     });
   });

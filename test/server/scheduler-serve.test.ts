@@ -68,6 +68,7 @@ describe('mta-sts serve: scheduled checks and alerts', function () {
     const base = ['--database', `sqlite:${join(dir, 'bad.sqlite')}`, '--dns-servers', '127.0.0.1:9'];
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ MTA_STS_CHECK_INTERVAL_MINUTES: 'often' }, /^mta-sts: checkIntervalMinutes must be whole minutes/],
+      [{ MTA_STS_CHECK_LEASE_SECONDS: '0' }, /^mta-sts: checkLeaseSeconds must be whole seconds from 1 to 3600/],
       [{ MTA_STS_ALERT_EMAIL: 'admin@example.org' }, /^mta-sts: alertSmtp must be set too/],
       [
         { MTA_STS_ALERT_EMAIL: 'admin@example.org', MTA_STS_ALERT_SMTP: 'http://mail.example.org' },

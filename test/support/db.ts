@@ -75,6 +75,7 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
           'login_failures',
           'server_migrations',
           'server_migrations_lock',
+          'leases',
         ].map((name) => `${db.tablePrefix}${name}`);
         for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, ...own]) {
           await knex.schema.dropTableIfExists(table);
