@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { checkConnection, openDatabase } from '../config/database';
 import { ConfigError } from '../config/errors';
-import { resolveSettings, type SettingFlags } from '../config/settings';
+import { resolveSettings, type SettingFlags } from '../config/cli-settings';
 import { AccountError, Accounts } from '../server/accounts';
 import { CliError } from './output';
 
