@@ -3,7 +3,7 @@
 // where every user of the machine could read it in the process list.
 import type { Command } from 'commander';
 import { checkConnection, openDatabase } from '../config/database';
-import { resolveSettings, type SettingFlags } from '../config/settings';
+import { resolveSettings, type SettingFlags } from '../config/cli-settings';
 import { AccountError, Accounts } from '../server/accounts';
 import { migrateServerTables } from '../server/server-schema';
 import { CliError } from './output';

@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import type { Knex } from 'knex';
 import { checkConnection, openDatabase } from '../config/database';
 import { ConfigError } from '../config/errors';
-import { resolveSettings, type SettingFlags, type Settings } from '../config/settings';
+import { resolveSettings, type SettingFlags, type Settings } from '../config/cli-settings';
 import type { Logger } from '../logger';
 import { resolveOptions } from '../options';
 import { MtaStsService, type Audit } from '../service';

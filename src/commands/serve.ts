@@ -1,6 +1,6 @@
 // `mta-sts serve`: the standalone server. A thin adapter: settings in, src/server/ does the rest.
 import { Command } from 'commander';
-import { resolveServerSettings, type ServerFlags } from '../config/settings';
+import { resolveServerSettings, type ServerFlags } from '../config/server-settings';
 import { serveUntilSignalled } from '../server/run';
 
 export function registerServeCommand(program: Command): void {

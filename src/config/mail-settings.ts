@@ -4,7 +4,7 @@
 import { hostKey } from '../plaintext';
 import { ConfigError } from './errors';
 
-/** The settings read here, by their names in settings.ts (flag and config-file key). */
+/** The settings read here, by their names in setting-sources.ts (flag and config-file key). */
 type MailSettingName =
   | 'reportsImapUrl'
   | 'reportsImapPassword'

@@ -6,7 +6,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import express from 'express';
 import type { Knex } from 'knex';
 import { createCertificateManager, type CertificateManager } from '../acme';
-import type { AcmeSettings, ServerSettings } from '../config/settings';
+import type { AcmeSettings, ServerSettings } from '../config/server-settings';
 import type { Logger } from '../logger';
 import { resolveOptions } from '../options';
 import { MtaStsService } from '../service';

@@ -60,3 +60,5 @@ export function createPanelCsrf(options: { secure: CookieSecurity; secret?: stri
     },
   };
 }
+
+export type PanelCsrf = ReturnType<typeof createPanelCsrf>;

@@ -1,76 +1,27 @@
-// The demo panel's own words (its page chrome: navigation, domain list, domain page), in English
-// and German. The plugin's tab has its own catalogues (src/i18n); these belong to the host. The
-// language is the one chosen with the switch (a cookie), else the browser's Accept-Language.
-import type { Request, Response } from 'express';
-import { negotiateLocale, supportedLocale, type Locale } from '../i18n';
+// The standalone server's language: its own pages (chrome, login, domain list and page, errors)
+// say their words from the server's catalogue (src/i18n/server-en.ts, server-de.ts), formatted as
+// the plugin formats its own. The language is the one chosen with the switch (a cookie), else the
+// browser's Accept-Language, else English; the plugin's tab is told the same choice (./plugin.ts).
+import type { Request, RequestHandler, Response } from 'express';
+import { LOCALES, format, negotiateLocale, supportedLocale, type Locale, type Param, type Placeholders } from '../i18n';
+import { SERVER_DE } from '../i18n/server-de';
+import { SERVER_EN } from '../i18n/server-en';
+import { overTls, type CookieSecurity } from './cookies';
 
-const en = {
-  brand: 'Demo mail panel',
-  'nav.domains': 'Domains',
-  'nav.logout': 'Log out',
-  'nav.language': 'Language',
-  'domains.title': 'Domains',
-  'domains.overview': 'MTA-STS overview of all domains',
-  'domains.domain': 'Domain',
-  'domains.description': 'Description',
-  'domains.active': 'Active',
-  'domains.mtaSts': 'MTA-STS',
-  'domains.actions': 'Actions',
-  'domains.edit': 'Edit',
-  'domains.check': 'DNS Check',
-  'domains.caption': 'Domains of this panel, with their MTA-STS state',
-  'state.off': 'off',
-  'state.none': 'none (retiring)',
-  'state.testing': 'testing',
-  'state.enforce': 'enforce',
-  'state.hostInactive': 'not served: domain inactive',
-  'check.summary': 'DNS Check: {error} errors, {warning} warnings, {ok} OK, {info} notes.',
-  'check.details': 'Details in the MTA-STS tab',
-  'check.failed': 'The DNS Check could not be run.',
-  yes: 'yes',
-  no: 'no',
-  'domain.title': 'Edit domain {domain}',
-  'domain.tabs': 'Domain settings',
-  'domain.general': 'General',
-  'domain.mailboxes': 'Mailboxes',
-} as const;
+export type ServerKey = keyof typeof SERVER_EN;
+type ServerCatalogue = { readonly [K in ServerKey]: string };
+/** Every language of the plugin has the server's words too (a missing one is a compile error). */
+export const SERVER_CATALOGUES: { readonly [L in Locale]: ServerCatalogue } = { en: SERVER_EN, de: SERVER_DE };
 
-type Key = keyof typeof en;
+/** The parameters a key needs: none, or an object naming each of its English placeholders. */
+type ServerParams<K extends ServerKey> = [Placeholders<(typeof SERVER_EN)[K]>] extends [never]
+  ? []
+  : [params: { readonly [P in Placeholders<(typeof SERVER_EN)[K]>]: Param }];
 
-const de: { readonly [K in Key]: string } = {
-  brand: 'Demo-Mailpanel',
-  'nav.domains': 'Domains',
-  'nav.logout': 'Abmelden',
-  'nav.language': 'Sprache',
-  'domains.title': 'Domains',
-  'domains.overview': 'MTA-STS-Übersicht aller Domains',
-  'domains.domain': 'Domain',
-  'domains.description': 'Beschreibung',
-  'domains.active': 'Aktiv',
-  'domains.mtaSts': 'MTA-STS',
-  'domains.actions': 'Aktionen',
-  'domains.edit': 'Bearbeiten',
-  'domains.check': 'DNS-Prüfung',
-  'domains.caption': 'Domains dieses Panels, mit ihrem MTA-STS-Zustand',
-  'state.off': 'aus',
-  'state.none': 'none (wird zurückgezogen)',
-  'state.testing': 'testing',
-  'state.enforce': 'enforce',
-  'state.hostInactive': 'nicht ausgeliefert: Domain inaktiv',
-  'check.summary': 'DNS-Prüfung: {error} Fehler, {warning} Warnungen, {ok} OK, {info} Hinweise.',
-  'check.details': 'Einzelheiten im Reiter MTA-STS',
-  'check.failed': 'Die DNS-Prüfung konnte nicht ausgeführt werden.',
-  yes: 'ja',
-  no: 'nein',
-  'domain.title': 'Domain {domain} bearbeiten',
-  'domain.tabs': 'Domain-Einstellungen',
-  'domain.general': 'Allgemein',
-  'domain.mailboxes': 'Postfächer',
-};
+/** One of the server's messages in the request's language (the views call it too). */
+export type Say = <K extends ServerKey>(key: K, ...params: ServerParams<K>) => string;
 
 export const LANGUAGE_COOKIE = 'panel.lang';
-
-export type Say = (key: Key, params?: Record<string, string | number>) => string;
 
 /** The language the person chose with the switch (cookie), or null. */
 export function chosenLanguage(req: Request): Locale | null {
@@ -79,17 +30,26 @@ export function chosenLanguage(req: Request): Locale | null {
   return match ? supportedLocale(match[1]) : null;
 }
 
-/** The demo's language for a request: the switch, else Accept-Language, else English. */
+/** The server's language for a request: the switch, else Accept-Language, else English. */
 export function demoLanguage(req: Request): Locale {
   return chosenLanguage(req) ?? negotiateLocale(req.get('accept-language'));
 }
 
 export function sayer(locale: Locale): Say {
-  const catalogue = locale === 'de' ? de : en;
-  return (key, params = {}) => catalogue[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  const catalogue = SERVER_CATALOGUES[locale];
+  return (key, ...params) => format(catalogue[key], params[0]);
 }
 
-/** Sets the switch's cookie (a preference, not a secret: readable, a year long, Lax). */
-export function setLanguage(res: Response, locale: Locale, secure: boolean): void {
-  res.cookie(LANGUAGE_COOKIE, locale, { sameSite: 'lax', secure, path: '/', maxAge: 365 * 24 * 3600 * 1000 });
+/**
+ * The switch's form (POST /language): sets its cookie (a preference, not a secret: readable, a
+ * year long, Lax) and goes back where it was pressed, a path on this site only.
+ */
+export function languageSwitch(secure: CookieSecurity): RequestHandler {
+  return (req: Request, res: Response) => {
+    const { lang, next } = (req.body ?? {}) as Record<string, unknown>;
+    const locale = typeof lang === 'string' && (LOCALES as readonly string[]).includes(lang) ? (lang as Locale) : null;
+    if (locale) res.cookie(LANGUAGE_COOKIE, locale, { sameSite: 'lax', secure: overTls(req, secure), path: '/', maxAge: 365 * 24 * 3600 * 1000 });
+    const back = typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/domains';
+    res.redirect(303, back);
+  };
 }

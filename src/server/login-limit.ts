@@ -39,10 +39,11 @@ const PRUNE_EVERY_MS = 60_000;
 /** How long an address's login in progress holds its turn at most (a check that failed with an error lets go after it). */
 const TURN_MS = 30_000;
 
-interface LoginRefusal {
+export interface LoginRefusal {
   /** Seconds until a login may be tried again (Retry-After). */
   retryAfter: number;
-  message: string;
+  /** Another login from the address is being checked now, or the account or address is blocked. */
+  reason: 'checking' | 'blocked';
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
@@ -54,13 +55,6 @@ function keysOf(address: string, username: string) {
     { key: digest(`account-at-address\n${username.trim().toLowerCase()}\n${where}`), limit: ACCOUNT_AT_ADDRESS_FAILURES },
     { key: digest(`address\n${where}`), limit: ADDRESS_FAILURES },
   ];
-}
-
-/** "15 minutes", "2 hours": the wait, rounded up. */
-function wait(seconds: number): string {
-  const minutes = Math.ceil(seconds / 60);
-  if (minutes < 120) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
-  return `${Math.ceil(minutes / 60)} hours`;
 }
 
 export class LoginLimit {
@@ -99,7 +93,7 @@ export class LoginLimit {
       this.checking.delete(where);
     }
     const where = addressKey(address);
-    if (this.checking.has(where)) return { retryAfter: 1, message: 'A login from this address is being checked. Try again in a moment.' };
+    if (this.checking.has(where)) return { retryAfter: 1, reason: 'checking' };
     const keys = keysOf(address, username).map((k) => k.key);
     const rows = await this.query<Array<{ blocked_until: number | string }>>(
       this.knex(this.table).whereIn('key_hash', keys).where('blocked_until', '>', now).select('blocked_until'),
@@ -110,7 +104,7 @@ export class LoginLimit {
       return null;
     }
     const retryAfter = Math.max(1, Math.ceil((until - now) / 1000));
-    return { retryAfter, message: `Too many failed logins. Try again in ${wait(retryAfter)}.` };
+    return { retryAfter, reason: 'blocked' };
   }
 
   /** Counts a failed login; the key that reaches its limit is blocked, for twice as long at each further failure. */

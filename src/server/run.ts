@@ -8,7 +8,7 @@ import { pinoHttp } from 'pino-http';
 import { checkConnection, openDatabase } from '../config/database';
 import { ConfigError } from '../config/errors';
 import { reportSettingError } from '../config/report-settings';
-import type { ServerSettings } from '../config/settings';
+import type { ServerSettings } from '../config/server-settings';
 import type { Logger } from '../logger';
 import type { Server as HttpsServer } from 'node:https';
 import { createAcmeParts } from './acme';

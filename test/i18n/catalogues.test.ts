@@ -1,39 +1,51 @@
 import assert from 'node:assert/strict';
-import { CATALOGUES, LOCALES, format, translate, translator, type MessageKey } from '../../src/i18n';
+import { CATALOGUES, LOCALES, format, translate, translator, type Locale, type MessageKey } from '../../src/i18n';
 
 const ENGLISH = translator('en');
 import { placeholdersOf } from '../../src/i18n/format';
 import { negotiateLocale, parseAcceptLanguage, supportedLocale } from '../../src/i18n/negotiate';
+import { SERVER_CATALOGUES } from '../../src/server/i18n';
 import { errorText } from '../../src/web/errors';
 
 const KEYS = Object.keys(CATALOGUES.en).sort() as MessageKey[];
 
-describe('i18n: the catalogues', () => {
-  for (const locale of LOCALES) {
-    it(`${locale} has exactly the English keys, none empty`, () => {
-      assert.deepEqual(Object.keys(CATALOGUES[locale]).sort(), KEYS);
-      for (const key of KEYS) assert.ok(CATALOGUES[locale][key].trim().length > 0, `${locale} ${key} is empty`);
-    });
+// The same rules for every set of catalogues: the plugin's, and the standalone server's own pages'.
+const SETS: Array<[string, { readonly [L in Locale]: Readonly<Record<string, string>> }]> = [
+  ['the plugin', CATALOGUES],
+  ['the server', SERVER_CATALOGUES],
+];
 
-    it(`${locale} uses exactly the placeholders of each English message`, () => {
-      const wrong = KEYS.filter((key) => placeholdersOf(CATALOGUES[locale][key]).join() !== placeholdersOf(CATALOGUES.en[key]).join()).map(
-        (key) => `${key}: ${placeholdersOf(CATALOGUES[locale][key]).join(',')} vs ${placeholdersOf(CATALOGUES.en[key]).join(',')}`,
-      );
-      assert.deepEqual(wrong, []);
-    });
+for (const [name, catalogues] of SETS) {
+  describe(`i18n: the catalogues of ${name}`, () => {
+    const keys = Object.keys(catalogues.en).sort();
+    for (const locale of LOCALES) {
+      it(`${locale} has exactly the English keys, none empty`, () => {
+        assert.deepEqual(Object.keys(catalogues[locale]).sort(), keys);
+        for (const key of keys) assert.ok(catalogues[locale][key].trim().length > 0, `${locale} ${key} is empty`);
+      });
 
-    it(`${locale} writes braces only as placeholders`, () => {
-      for (const key of KEYS) assert.doesNotMatch(CATALOGUES[locale][key].replace(/\{[A-Za-z][A-Za-z0-9_]*\}/g, ''), /[{}]/, `${locale} ${key}`);
-    });
-  }
+      it(`${locale} uses exactly the placeholders of each English message`, () => {
+        const wrong = keys
+          .filter((key) => placeholdersOf(catalogues[locale][key]).join() !== placeholdersOf(catalogues.en[key]).join())
+          .map((key) => `${key}: ${placeholdersOf(catalogues[locale][key]).join(',')} vs ${placeholdersOf(catalogues.en[key]).join(',')}`);
+        assert.deepEqual(wrong, []);
+      });
 
-  it('has both halves of every plural pair', () => {
-    for (const key of KEYS.filter((k) => /\.(one|other)$/.test(k))) {
-      const base = key.replace(/\.(one|other)$/, '');
-      assert.ok(KEYS.includes(`${base}.one` as MessageKey) && KEYS.includes(`${base}.other` as MessageKey), base);
+      it(`${locale} writes braces only as placeholders`, () => {
+        for (const key of keys) assert.doesNotMatch(catalogues[locale][key].replace(/\{[A-Za-z][A-Za-z0-9_]*\}/g, ''), /[{}]/, `${locale} ${key}`);
+      });
     }
-  });
 
+    it('has both halves of every plural pair', () => {
+      for (const key of keys.filter((k) => /\.(one|other)$/.test(k))) {
+        const base = key.replace(/\.(one|other)$/, '');
+        assert.ok(keys.includes(`${base}.one`) && keys.includes(`${base}.other`), base);
+      }
+    });
+  });
+}
+
+describe('i18n: the catalogues', () => {
   it('is really translated: German differs from English except for names, formats and protocol words', () => {
     // The same in both languages: proper names, protocol output (HTTP, SMTP lines) and formats.
     const SAME = [
@@ -61,6 +73,12 @@ describe('i18n: the catalogues', () => {
       KEYS.filter((key) => CATALOGUES.de[key] === CATALOGUES.en[key]),
       SAME.sort(),
     );
+  });
+
+  it("is really translated for the server's pages: German differs except for names and the modes", () => {
+    const SAME = ['nav.domains', 'domains.title', 'domains.domain', 'domains.mtaSts', 'state.testing', 'state.enforce'];
+    const keys = Object.keys(SERVER_CATALOGUES.en) as Array<keyof typeof SERVER_CATALOGUES.en>;
+    assert.deepEqual(keys.filter((key) => SERVER_CATALOGUES.de[key] === SERVER_CATALOGUES.en[key]).sort(), SAME.sort());
   });
 });
 

@@ -1,7 +1,7 @@
 // The alert mail sends its SMTP password only over TLS: against a loopback SMTP server that
 // offers no STARTTLS, one that does, and with the exception that names the host.
 import assert from 'node:assert/strict';
-import { resolveServerSettings } from '../../src/config/settings';
+import { resolveServerSettings } from '../../src/config/server-settings';
 import type { AlertOptions } from '../../src/options';
 import { channels, type AlertMessage } from '../../src/scheduler/notify';
 import { smtpSink, type SmtpSink } from '../support/smtp-sink';

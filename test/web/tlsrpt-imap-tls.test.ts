@@ -3,7 +3,7 @@
 // proxy that records what the fetcher sent in clear text.
 import assert from 'node:assert/strict';
 import type { Logger } from '../../src';
-import { resolveServerSettings } from '../../src/config/settings';
+import { resolveServerSettings } from '../../src/config/server-settings';
 import { imapSettings } from '../../src/options';
 import { startDovecot, type TestDovecot } from '../support/dovecot';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
