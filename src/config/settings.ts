@@ -3,6 +3,7 @@
 // ConfigError naming the bad setting. Only the CLI and the server read the environment.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { isIdentifier } from '../identifier';
 import { ConfigError } from './errors';
 import { reportsImapSettings, scheduleSettings, type AlertSettings, type ReportsImapSetting } from './mail-settings';
 import { REPORT_SOURCES, reportServerSettings, type ReportServerSettings } from './report-settings';
@@ -38,8 +39,6 @@ const SOURCES = {
 
 export const DEFAULT_DATABASE = 'sqlite:data/panel.sqlite';
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
 /** One setting from its flag, else its environment variable, else the config file. */
 function picker<K extends string>(
   flags: { [key: string]: string | boolean | undefined },
@@ -66,7 +65,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Se
   const schema = presetSchema(preset);
   const ident = (name: keyof typeof SOURCES, fallback: string): string => {
     const value = pick(name) ?? fallback;
-    if (!IDENTIFIER.test(value)) throw new ConfigError(name, `must be a table or column name (letters, digits, underscores), got "${value}"`);
+    if (!isIdentifier(value)) throw new ConfigError(name, `must be a table or column name (letters, digits, underscores), got "${value}"`);
     return value;
   };
   const optionalIdent = (name: keyof typeof SOURCES, fallback: string | null): string | null => {

@@ -10,8 +10,10 @@ import type { Knex } from 'knex';
 import { API_PATH, MtaSts, MtaStsOptions, createMtaSts, policy } from '../index';
 import type { DnsCheckResult } from '../index';
 import { presetSchema, type SchemaMapping } from '../config/presets';
+import { isLocale } from '../i18n';
 import { consoleLogger, type Logger } from '../logger';
 import { resolveOptions } from '../options';
+import { DEFAULT_TABLE_PREFIX, storageOptions } from '../options/storage';
 import { MtaStsService } from '../service';
 import { BoundedDb } from '../service/database';
 import { Accounts } from './accounts';
@@ -112,7 +114,7 @@ const POLICY_WAIT_MS = 200;
 export async function createPanel(options: PanelOptions): Promise<Panel> {
   const { knex } = options;
   const schema = options.schema ?? presetSchema('default');
-  const prefix = options.tablePrefix ?? 'mta_sts_';
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
   const logger = options.logger ?? consoleLogger;
   const metrics = options.metrics ?? new Metrics();
   const secure = options.secureCookies ?? 'auto';
@@ -128,16 +130,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   const hasDescription = await knex.schema.hasColumn(table, 'description');
   // The plugin's migrations, the server's tables among them (accounts, sessions, secrets).
   // Where the plugin finds the domains and keeps its own tables: the same for the migration and the plugin.
-  const storage = {
-    knex,
-    mailHostname: options.mailHostname,
-    domainTable: table,
-    domainColumn: key,
-    domainActiveColumn: activeColumn,
-    ...(schema.aliasDomains ? { aliasDomains: schema.aliasDomains } : {}),
-    tablePrefix: prefix,
-    logger,
-  };
+  const storage = { ...storageOptions(knex, schema, prefix), mailHostname: options.mailHostname, logger };
   const resolved = resolveOptions(storage);
   await MtaStsService.fromOptions(resolved).migrate();
   const secrets = `${prefix}server_secrets`;
@@ -347,7 +340,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   });
   app.post('/language', (req, res) => {
     const { lang, next } = (req.body ?? {}) as Record<string, unknown>;
-    const locale = typeof lang === 'string' ? (lang === 'de' ? 'de' : lang === 'en' ? 'en' : null) : null;
+    const locale = isLocale(lang) ? lang : null;
     if (locale) setLanguage(res, locale, overTls(req, secure));
     // Back where the switch was pressed: a path on this site only.
     const back = typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/domains';
