@@ -1,4 +1,11 @@
 /**
+ * Default of `options.database.timeoutMs`, the deadline of every plugin query: here, beside the
+ * rule every wait follows, so that the options (which may import no store module) and the store
+ * read the same number.
+ */
+export const DEFAULT_DB_TIMEOUT_MS = 5000;
+
+/**
  * `work`'s result, or `onTimeout()`'s if `work` has not settled within `ms`. The timer is always
  * cleared, so nothing keeps the process alive after the answer; a rejection of `work` (or a throw
  * from `onTimeout`) is passed on. Every wait on something outside the process goes through here.

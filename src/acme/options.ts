@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import type { Knex } from 'knex';
 import type { Logger } from '../logger';
+import { tablePrefixOption } from '../options/storage';
 import type { MtaStsService } from '../service';
 import { parseEncryptionKey } from './secret';
 
@@ -81,8 +82,8 @@ export function resolveManagerOptions(options: CertificateManagerOptions, fallba
     throw new TypeError('email must be a mail address the CA can write to');
   if (!Array.isArray(options.addresses) || options.addresses.some((a) => typeof a !== 'string' || isIP(a) === 0))
     throw new TypeError("addresses must be a list of this server's IP addresses (may be empty: then names are not checked)");
-  const prefix = options.tablePrefix ?? 'mta_sts_';
-  if (typeof prefix !== 'string' || !/^[A-Za-z0-9_]{0,32}$/.test(prefix)) throw new TypeError('tablePrefix must be letters, digits and _ (at most 32)');
+  // The plugin's own rule: the manager reads the tables the plugin's migrations made under this prefix.
+  const prefix = tablePrefixOption(options.tablePrefix, 'tablePrefix');
   return {
     service: options.service,
     knex: options.knex,

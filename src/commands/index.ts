@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { PRESET_NAMES } from '../config/presets';
 import { registerAdminCommands } from './admin';
 import { registerCheckCommand } from './check';
 import { registerDatabaseCommands } from './database';
@@ -32,7 +33,7 @@ export function createProgram(): Command {
     .version(packageVersion())
     .option('--config <file>', 'JSON file of settings (keys as the long flags, camelCase)')
     .option('--database <url>', 'sqlite:<file>, mysql://user:pass@host/db, postgres://user@host/db')
-    .addOption(new Option('--preset <panel>', 'where the panel keeps its domains').choices(['default', 'postfixadmin', 'iredmail', 'mailcow']))
+    .addOption(new Option('--preset <panel>', 'where the panel keeps its domains').choices(PRESET_NAMES))
     .option('--mail-hostname <name>', 'what mta-sts.<domain> must point to')
     .option('--dns-servers <list>', 'resolvers for the DNS Check, ip or ip:port, comma-separated')
     .option('--domain-table <name>', 'the domain table (overrides the preset)')

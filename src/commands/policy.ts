@@ -1,7 +1,7 @@
 // list, show, set, retire: the tab's work from a terminal, with the same validation and messages.
 import type { Command } from 'commander';
 import { sayProblem } from '../i18n/policy-text';
-import { MODES, policyJson, policyUrl, servedPolicy, stsRecordValue, toULabel, type Mode } from '../policy';
+import { MODES, policyJson, policyUrl, recordsToPublish, servedPolicy, toULabel, zoneLine, type Mode } from '../policy';
 import type { SaveResult } from '../service';
 import { CliError, EXIT, printJson, printTable } from './output';
 import { cliAudit, type Runtime, type RuntimeNeeds } from './runtime';
@@ -53,13 +53,8 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
       await withRuntime(async ({ service, settings }) => {
         const record = await service.find(domain);
         if (!record) throw new CliError(`${domain}: there is no such domain in this panel`);
-        const records =
-          record.policy.id === null
-            ? []
-            : [
-                { type: 'TXT', name: `_mta-sts.${record.domain}`, value: stsRecordValue(record.policy.id) },
-                { type: 'CNAME', name: `mta-sts.${record.domain}`, value: settings.mailHostname },
-              ];
+        const reporting = await service.reports.reporting(record.domain);
+        const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: settings.mailHostname, tlsRpt: reporting.record });
         const served = await service.servedText(record.domain);
         if (opts.json) return printJson({ ...policyJson(record), policyFile: served, records });
         const p = record.policy;
@@ -76,7 +71,7 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
             ['served at', served === null ? 'nothing served' : policyUrl(record.domain)],
           ],
         );
-        for (const r of records) process.stdout.write(`${r.name}. IN ${r.type} ${r.type === 'TXT' ? `"${r.value}"` : `${r.value}.`}\n`);
+        for (const r of records) process.stdout.write(`${zoneLine(r)}\n`);
       });
     });
 

@@ -7,6 +7,7 @@ import { ConfigError } from '../config/errors';
 import { resolveSettings, type SettingFlags, type Settings } from '../config/cli-settings';
 import type { Logger } from '../logger';
 import { resolveOptions } from '../options';
+import { storageOptions } from '../options/storage';
 import { MtaStsService, type Audit } from '../service';
 
 export interface Runtime {
@@ -51,9 +52,8 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
   try {
     await checkConnection(knex, target);
     const options = resolveOptions({
-      knex,
+      ...storageOptions(knex, settings.schema),
       mailHostname: settings.mailHostname,
-      ...settings.schema,
       ...(settings.dnsServers ? { dns: { servers: settings.dnsServers } } : {}),
       logger: stderrLogger,
       // A command waits for the database as long as it takes (within the query deadline), not like a request.

@@ -1,6 +1,7 @@
 // The settings of every `mta-sts` command (the database, the preset and its table mapping, the mail
 // host name, the resolvers), validated at start with a ConfigError naming the bad setting. Only the
 // CLI and the server read the environment; where each setting comes from is ./setting-sources.ts.
+import { isIdentifier } from '../identifier';
 import { ConfigError } from './errors';
 import { presetSchema, type SchemaMapping } from './presets';
 import { SOURCES, picker, readConfigFile } from './setting-sources';
@@ -20,8 +21,6 @@ export type SettingFlags = Partial<Record<keyof typeof SOURCES, string>> & { con
 
 export const DEFAULT_DATABASE = 'sqlite:data/panel.sqlite';
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
 /** The settings of every command, from flags, the environment and the config file, each validated. */
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Settings {
   const configFile = flags.config ?? env.MTA_STS_CONFIG ?? null;
@@ -31,7 +30,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Se
   const schema = presetSchema(preset);
   const ident = (name: keyof typeof SOURCES, fallback: string): string => {
     const value = pick(name) ?? fallback;
-    if (!IDENTIFIER.test(value)) throw new ConfigError(name, `must be a table or column name (letters, digits, underscores), got "${value}"`);
+    if (!isIdentifier(value)) throw new ConfigError(name, `must be a table or column name (letters, digits, underscores), got "${value}"`);
     return value;
   };
   const optionalIdent = (name: keyof typeof SOURCES, fallback: string | null): string | null => {

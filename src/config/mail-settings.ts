@@ -1,6 +1,7 @@
 // The standalone server's settings of its outbound mail connections: the IMAP mailbox of TLS
 // report mails (REPORTS_IMAP_*) and the scheduled checks' alerts (MTA_STS_ALERT_*). Each is
 // checked at start with a ConfigError naming the setting; the plugin validates the rest.
+import { isLocale, LOCALES, type Locale } from '../i18n/locales';
 import { hostKey } from '../plaintext';
 import { ConfigError } from './errors';
 
@@ -33,7 +34,7 @@ export interface ReportsImapSetting {
 
 /** The plugin's `alerts` as the server gives them. */
 export interface AlertSettings {
-  locale?: 'en' | 'de';
+  locale?: Locale;
   email?: {
     to: string;
     from?: string;
@@ -70,7 +71,7 @@ export function scheduleSettings(pick: Picker): { checkIntervalMinutes: number; 
   const alerts: AlertSettings = {};
   const locale = pick('alertLocale');
   if (locale !== undefined) {
-    if (locale !== 'en' && locale !== 'de') throw new ConfigError('alertLocale', `must be en or de, got "${locale}"`);
+    if (!isLocale(locale)) throw new ConfigError('alertLocale', `must be ${LOCALES.join(' or ')}, got "${locale}"`);
     alerts.locale = locale;
   }
   const to = pick('alertEmail');

@@ -4,14 +4,17 @@
 // schema (the same shape, in its `vmail` database), and mailcow's init_db.inc.php (the same
 // shape again). They differ in where they live and in their flag types (TINYINT on MariaDB,
 // BOOLEAN on PostgreSQL), which the store reads either way.
-import type { MtaStsOptions } from '../options';
+//
+// The one list of preset names: the command's `--preset` choices, its help and the check of
+// MTA_STS_PRESET and the config file all read PRESET_NAMES.
+import type { HostSchema } from '../options/storage';
 import { ConfigError } from './errors';
 
-export type PresetName = 'postfixadmin' | 'iredmail' | 'mailcow' | 'default';
+/** The presets, the default first (the standalone server's own tables). */
+export const PRESET_NAMES = ['default', 'postfixadmin', 'iredmail', 'mailcow'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
 
-export type SchemaMapping = Required<Pick<MtaStsOptions, 'domainTable' | 'domainColumn' | 'domainActiveColumn'>> & {
-  aliasDomains: NonNullable<MtaStsOptions['aliasDomains']> | null;
-};
+export type SchemaMapping = HostSchema;
 
 const MAILCOW_SHAPE: SchemaMapping = {
   domainTable: 'domain',
@@ -21,16 +24,18 @@ const MAILCOW_SHAPE: SchemaMapping = {
 };
 
 export const PRESETS: Readonly<Record<PresetName, { schema: SchemaMapping; note: string }>> = {
+  default: { schema: MAILCOW_SHAPE, note: "the standalone server's own tables (the embedded SQLite default)" },
   postfixadmin: { schema: MAILCOW_SHAPE, note: 'PostfixAdmin (MariaDB/MySQL or PostgreSQL, database usually "postfix")' },
   iredmail: { schema: MAILCOW_SHAPE, note: 'iRedMail (its "vmail" database, MariaDB or PostgreSQL)' },
   mailcow: { schema: MAILCOW_SHAPE, note: 'mailcow (database "mailcow"; mailcow 2024-09+ has MTA-STS of its own: see import-mailcow)' },
-  default: { schema: MAILCOW_SHAPE, note: "the standalone server's own tables (the embedded SQLite default)" },
 };
 
+function isPresetName(name: string): name is PresetName {
+  return (PRESET_NAMES as readonly string[]).includes(name);
+}
+
 export function presetSchema(name: string): SchemaMapping {
-  if (!Object.prototype.hasOwnProperty.call(PRESETS, name)) {
-    throw new ConfigError('preset', `"${name}" is not known; choose one of ${Object.keys(PRESETS).join(', ')}`);
-  }
-  const { schema } = PRESETS[name as PresetName];
+  if (!isPresetName(name)) throw new ConfigError('preset', `"${name}" is not known; choose one of ${PRESET_NAMES.join(', ')}`);
+  const { schema } = PRESETS[name];
   return { ...schema, aliasDomains: schema.aliasDomains && { ...schema.aliasDomains } };
 }

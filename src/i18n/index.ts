@@ -10,7 +10,7 @@ import type { Locale } from './locales';
 export { ERROR_TEXTS, type ErrorTextKey } from './error-texts';
 export { negotiateLocale, supportedLocale } from './negotiate';
 
-export { LOCALES, DEFAULT_LOCALE, type Locale } from './locales';
+export { LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales';
 export { format, type Param } from './format';
 
 export type MessageKey = keyof EnglishCatalogue;

@@ -1,11 +1,11 @@
 // Which language a request gets: the host's choice first, then the browser's Accept-Language.
-import { LOCALES, type Locale } from './locales';
+import { isLocale, type Locale } from './locales';
 
 /** 'de', 'DE', 'de-DE', 'de_AT' → 'de'; anything unsupported (or not a string) → null. */
 export function supportedLocale(value: unknown): Locale | null {
   if (typeof value !== 'string') return null;
   const primary = /^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$/.exec(value)?.[1]?.toLowerCase();
-  return primary !== undefined && (LOCALES as readonly string[]).includes(primary) ? (primary as Locale) : null;
+  return isLocale(primary) ? primary : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 // One change applied to many domains (the overview's bulk actions, `PUT /api/v1/mta-sts`, the
 // `mta-sts bulk` command): checked once, then applied to each domain's policy with the same rules
 // as a single save. Pure.
-import { retiredMaxAge } from './served';
+import { retirePolicy } from './served';
 import { problem } from './problems';
 import type { FieldError, PolicySettings } from './types';
 import { applyChanges, type InputKind, type Validation } from './validate';
@@ -44,7 +44,7 @@ export function parseBulkChanges(input: unknown): Validation<BulkChanges> {
 
 /** The policy after a bulk change, validated as a single save would be. */
 export function applyBulk(current: PolicySettings, changes: BulkChanges, kind: InputKind): Validation<PolicySettings> {
-  if (changes.retire) return applyChanges(current, { mode: 'none', active: true, maxAge: retiredMaxAge(current.maxAge) }, 'json');
+  if (changes.retire) return retirePolicy(current);
   const fields = { ...changes.fields };
   if (changes.addMx !== undefined) {
     // The added entries are checked on their own, so that an error names them, not the stored ones.

@@ -5,6 +5,7 @@ export * from './hostname';
 export * from './mx';
 export * from './validate';
 export * from './render';
+export * from './records';
 export * from './id';
 export * from './parse';
 export * from './served';

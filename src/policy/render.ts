@@ -10,8 +10,3 @@ export function renderPolicy(policy: Pick<PolicySettings, 'version' | 'mode' | '
   lines.push(`max_age: ${policy.maxAge}`);
   return lines.map((line) => `${line}\r\n`).join('');
 }
-
-/** The `_mta-sts.<domain>` TXT record value that announces a policy id. */
-export function stsRecordValue(id: string): string {
-  return `v=STSv1; id=${id}`;
-}

@@ -1,13 +1,15 @@
 // What senders are served and how a policy is wound down: the rules the policy route, the tab,
 // the API and the DNS Check share, so each is written once.
-import { DEFAULT_MAX_AGE, type Mode, type StoredPolicy } from './types';
+import { policyHostName } from './records';
+import { DEFAULT_MAX_AGE, type Mode, type PolicySettings, type StoredPolicy } from './types';
+import { applyChanges, type Validation } from './validate';
 
 /** Where senders fetch the policy (RFC 8461 section 3.3), on the host `mta-sts.<domain>`. */
 export const POLICY_PATH = '/.well-known/mta-sts.txt';
 
 /** The URL senders fetch a domain's policy from. */
 export function policyUrl(domain: string): string {
-  return `https://mta-sts.${domain}${POLICY_PATH}`;
+  return `https://${policyHostName(domain)}${POLICY_PATH}`;
 }
 
 /** A host's domain row with the plugin's policy decoded. */
@@ -46,6 +48,16 @@ export function needsRetiring(stored: Pick<StoredPolicy, 'active' | 'mode' | 'id
 /** The Maximum Age a retired policy (mode none) is served with: RFC 8461's "small", one day at most. */
 export function retiredMaxAge(current: number): number {
   return Math.min(current, DEFAULT_MAX_AGE);
+}
+
+/**
+ * The change that retires a policy (RFC 8461 section 8.3): served on in mode none, with a small
+ * max_age, so that senders replace their cached testing or enforce copy and then drop it. The
+ * MX list is kept. The tab's "Retire" button, `mta-sts retire`, the API's and the overview's
+ * bulk `retire` all make this one change; as a save, it gets a new id when it changes anything.
+ */
+export function retirePolicy(current: PolicySettings): Validation<PolicySettings> {
+  return applyChanges(current, { mode: 'none', active: true, maxAge: retiredMaxAge(current.maxAge) }, 'json');
 }
 
 /** When senders have dropped every copy of the current policy: now plus its Maximum Age. */

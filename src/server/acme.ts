@@ -9,6 +9,7 @@ import { createCertificateManager, type CertificateManager } from '../acme';
 import type { AcmeSettings, ServerSettings } from '../config/server-settings';
 import type { Logger } from '../logger';
 import { resolveOptions } from '../options';
+import { storageOptions } from '../options/storage';
 import { MtaStsService } from '../service';
 import type { Panel } from './app';
 
@@ -24,9 +25,8 @@ export function createAcmeParts(settings: ServerSettings & { acme: AcmeSettings 
   // and reads them on its own schedule, apart from the panel's request path.
   const service = MtaStsService.fromOptions(
     resolveOptions({
-      knex,
+      ...storageOptions(knex, settings.schema),
       mailHostname: settings.mailHostname,
-      ...settings.schema,
       ...(settings.dnsServers ? { dns: { servers: settings.dnsServers } } : {}),
       logger,
     }),

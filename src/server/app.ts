@@ -10,6 +10,7 @@ import { API_PATH, MtaSts, MtaStsOptions } from '../index';
 import { presetSchema, type SchemaMapping } from '../config/presets';
 import { consoleLogger, type Logger } from '../logger';
 import { resolveOptions } from '../options';
+import { DEFAULT_TABLE_PREFIX, storageOptions } from '../options/storage';
 import { MtaStsService } from '../service';
 import { BoundedDb } from '../service/database';
 import { Accounts } from './accounts';
@@ -86,7 +87,7 @@ const POLICY_WAIT_MS = 200;
 export async function createPanel(options: PanelOptions): Promise<Panel> {
   const { knex } = options;
   const schema = options.schema ?? presetSchema('default');
-  const prefix = options.tablePrefix ?? 'mta_sts_';
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
   const logger = options.logger ?? consoleLogger;
   const metrics = options.metrics ?? new Metrics();
   const secure = options.secureCookies ?? 'auto';
@@ -98,16 +99,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   }
   const domains = await HostDomains.open(knex, schema);
   // Where the plugin finds the domains and keeps its own tables: the same for the migration and the plugin.
-  const storage = {
-    knex,
-    mailHostname: options.mailHostname,
-    domainTable: schema.domainTable,
-    domainColumn: schema.domainColumn,
-    domainActiveColumn: schema.domainActiveColumn,
-    ...(schema.aliasDomains ? { aliasDomains: schema.aliasDomains } : {}),
-    tablePrefix: prefix,
-    logger,
-  };
+  const storage = { ...storageOptions(knex, schema, prefix), mailHostname: options.mailHostname, logger };
   const resolved = resolveOptions(storage);
   await MtaStsService.fromOptions(resolved).migrate();
   // The server's own tables (accounts, sessions, secrets, failed logins): its own chain, not the library's.

@@ -3,7 +3,7 @@
 // the plugin formats its own. The language is the one chosen with the switch (a cookie), else the
 // browser's Accept-Language, else English; the plugin's tab is told the same choice (./plugin.ts).
 import type { Request, RequestHandler, Response } from 'express';
-import { LOCALES, format, negotiateLocale, supportedLocale, type Locale, type Param, type Placeholders } from '../i18n';
+import { LOCALES, format, isLocale, negotiateLocale, supportedLocale, type Locale, type Param, type Placeholders } from '../i18n';
 import { SERVER_DE } from '../i18n/server-de';
 import { SERVER_EN } from '../i18n/server-en';
 import { overTls, type CookieSecurity } from './cookies';
@@ -47,7 +47,7 @@ export function sayer(locale: Locale): Say {
 export function languageSwitch(secure: CookieSecurity): RequestHandler {
   return (req: Request, res: Response) => {
     const { lang, next } = (req.body ?? {}) as Record<string, unknown>;
-    const locale = typeof lang === 'string' && (LOCALES as readonly string[]).includes(lang) ? (lang as Locale) : null;
+    const locale = isLocale(lang) ? lang : null;
     if (locale) res.cookie(LANGUAGE_COOKIE, locale, { sameSite: 'lax', secure: overTls(req, secure), path: '/', maxAge: 365 * 24 * 3600 * 1000 });
     const back = typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/domains';
     res.redirect(303, back);

@@ -1,7 +1,7 @@
 // The panel-wide use cases of the overview: the page of domains with their last DNS Check and TLS
 // report totals, the defaults for a first policy, and bulk changes. The routers and the command
 // call this (as `service.fleet`); per-domain rules stay in MtaStsService.save.
-import type { DnsCheckResult } from '../check';
+import { worst, type DnsCheckResult } from '../check';
 import {
   DEFAULT_SETTINGS,
   applyBulk,
@@ -68,7 +68,8 @@ const REPORT_DAYS = 7;
 export function verdictOf(result: DnsCheckResult): Pick<LastCheck, 'verdict' | 'errors' | 'warnings'> {
   const errors = result.checks.filter((c) => c.status === 'error').length;
   const warnings = result.checks.filter((c) => c.status === 'warning').length;
-  return { verdict: errors > 0 ? 'error' : warnings > 0 ? 'warning' : 'ok', errors, warnings };
+  const status = worst(...result.checks.map((c) => c.status));
+  return { verdict: status === 'info' ? 'ok' : status, errors, warnings };
 }
 
 export class FleetService {

@@ -24,7 +24,7 @@ import {
   parsePolicy,
   parseStsRecord,
   renderPolicy,
-  retiredMaxAge,
+  retirePolicy,
   servedPolicy,
   type DomainRecord,
   type InputKind,
@@ -246,7 +246,7 @@ export class MtaStsService {
    * a new id, so that senders drop their cached copy; the DNS records may go once that has expired.
    */
   retire(name: string, options: { expectedRevision?: number; audit?: Audit } = {}): Promise<SaveResult> {
-    return this.save(name, (current) => applyChanges(current, { mode: 'none', active: true, maxAge: retiredMaxAge(current.maxAge) }, 'json'), options);
+    return this.save(name, retirePolicy, options);
   }
 
   /**

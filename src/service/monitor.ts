@@ -1,7 +1,7 @@
 // The use cases behind the scheduled DNS Checks: which domains to check, the check itself, the
 // last results and alert states (the plugin's own tables), and the TLS report failures per day.
 // The scheduler (src/scheduler/) decides and sends; it reaches the data only through this.
-import { checkEach, failedDnsCheck, type DnsCheckResult } from '../check';
+import { checkEach, failedDnsCheck, worst, type DnsCheckResult } from '../check';
 import type { Locale } from '../i18n';
 import { servedPolicy, type DomainRecord } from '../policy';
 import type { AlertState, CheckStore } from '../store/check-store';
@@ -16,8 +16,6 @@ export interface MonitorDeps {
   reports: ReportStore;
   check(record: DomainRecord, locale: Locale): Promise<DnsCheckResult>;
 }
-
-const RANK: Record<string, number> = { ok: 0, info: 1, warning: 2, error: 3 };
 
 export class MonitorService {
   constructor(private readonly deps: MonitorDeps) {}
@@ -42,7 +40,7 @@ export class MonitorService {
       results.map((result) => ({
         domain: result.domain,
         checkedAt: result.checkedAt,
-        worst: result.checks.reduce((worst, c) => (RANK[c.status] > RANK[worst] ? c.status : worst), 'ok' as string),
+        worst: worst(...result.checks.map((c) => c.status)),
         codes: [...new Set(result.checks.map((c) => c.code))],
         result: JSON.stringify(result),
       })),

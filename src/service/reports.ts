@@ -6,7 +6,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { translate } from '../i18n';
 import type { Logger } from '../logger';
 import type { DomainRecord } from '../policy';
-import type { ReportLimits } from '../report-limits';
+import type { ReportLimits } from '../options/report-limits';
 import { isDatabaseUnavailable } from '../store/errors';
 import type { ReceivedVia, ReportStore, ReportingSettings } from '../store/report-store';
 import type { ReportTotals, TotalsPage } from '../store/report-totals';
@@ -15,6 +15,7 @@ import {
   STS_POLICY_RESULT_TYPES,
   boundSummary,
   findReportPart,
+  isIntakeToken,
   parseReport,
   parseRuaInput,
   policyFingerprint,
@@ -24,8 +25,7 @@ import {
   type RuaProblemCode,
 } from '../tlsrpt';
 
-export type { RuaProblemCode } from '../tlsrpt';
-export { MAX_RUA } from '../tlsrpt';
+export { MAX_RUA, type RuaProblemCode } from '../tlsrpt';
 export { MAX_LIMIT, MAX_PAGE, type TotalsPage } from '../store/report-totals';
 import { verifyDkim, type DkimOutcome, type TxtResolver } from './dkim';
 import { gunzipLimited } from './inflate';
@@ -194,7 +194,7 @@ export class ReportService {
 
   /** The domain whose current intake token this is, or null: checked before a body is read. */
   intakeDomain(token: string): Promise<string | null> {
-    return /^[A-Za-z0-9_-]{22}$/.test(token) ? this.deps.store.domainOfToken(token) : Promise.resolve(null);
+    return isIntakeToken(token) ? this.deps.store.domainOfToken(token) : Promise.resolve(null);
   }
 
   /**

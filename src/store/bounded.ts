@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
+import { DEFAULT_DB_TIMEOUT_MS } from '../deadline';
 import { dialectOf, type Dialect } from './dialect';
+
+export { DEFAULT_DB_TIMEOUT_MS };
 
 /** The `code` of the error a plugin query fails with when its deadline passes. */
 export const DEADLINE_CODE = 'MTA_STS_DB_DEADLINE';
-
-/** Default of `options.database.timeoutMs`. */
-export const DEFAULT_DB_TIMEOUT_MS = 5000;
 
 /**
  * The longest the plugin lets better-sqlite3 block the event loop on a locked file, per

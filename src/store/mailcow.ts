@@ -2,6 +2,7 @@
 // domain, version (lower case, "stsv1"), mode, mx (comma-joined), max_age, id, active), read for
 // `mta-sts import-mailcow`. Read only: mailcow owns that table.
 import type { Knex } from 'knex';
+import { isIdentifier } from '../identifier';
 import { flag, nullableText, text, type Row } from './rows';
 
 export interface MailcowPolicy {
@@ -14,10 +15,8 @@ export interface MailcowPolicy {
   active: boolean;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
 export async function readMailcowPolicies(knex: Knex, table: string): Promise<MailcowPolicy[]> {
-  if (!IDENTIFIER.test(table)) throw new TypeError(`--table must be a table name (letters, digits, underscores), got "${table}"`);
+  if (!isIdentifier(table)) throw new TypeError(`--table must be a table name (letters, digits, underscores), got "${table}"`);
   if (!(await knex.schema.hasTable(table)))
     throw new TypeError(`there is no table "${table}" in this database: is it mailcow's, and mailcow 2024-09 or later?`);
   const rows: Row[] = await knex<Row>(table).select('*').orderBy('domain');

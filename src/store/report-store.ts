@@ -3,6 +3,7 @@
 // same queries on SQLite and MariaDB; the table names come from the configured prefix.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { INTAKE_TOKEN_BYTES, intakeToken } from '../tlsrpt';
 import { BoundedDb, DEFAULT_DB_TIMEOUT_MS } from './bounded';
 import { nullableText, text, type Row } from './rows';
 import { readReadiness, readTotals, type ReadinessFacts, type ReportTotals, type TotalsPage } from './report-totals';
@@ -41,9 +42,9 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** A new intake token: 128 random bits, base64url (22 characters). */
+/** A new intake token (the rule of src/tlsrpt/token.ts). */
 export function newToken(): string {
-  return randomBytes(16).toString('base64url');
+  return intakeToken(randomBytes(INTAKE_TOKEN_BYTES));
 }
 
 /** The database's number (mysql2 answers SUM() as a decimal string) as a JS number. */

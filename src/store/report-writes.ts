@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { DEADLINE_CODE, type BoundedDb } from './bounded';
 import { dialectOf } from './dialect';
 import type { Row } from './rows';
-import type { BoundedSummary, TlsReport } from '../tlsrpt';
+import type { BoundedSummary, DailyQuota, StoreCap, TlsReport } from '../tlsrpt';
 
 export interface ReportTables {
   reports: string;
@@ -29,17 +29,7 @@ export interface NewReport {
   receivedAt: Date;
 }
 
-/** What one domain may store per UTC day (by the time received): reports, and their policy and failure rows. */
-export interface DailyQuota {
-  reports: number;
-  rows: number;
-}
-
-/** What all domains together may keep; beyond it the oldest reports are pruned. */
-export interface StoreCap {
-  reports: number;
-  rows: number;
-}
+export type { DailyQuota, StoreCap };
 
 export type InsertResult = { status: 'created' | 'duplicate'; id: number } | { status: 'over-quota'; quota: 'reports' | 'rows'; limit: number };
 

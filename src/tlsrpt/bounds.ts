@@ -15,6 +15,18 @@ export interface StorageBounds {
 
 export const STORAGE_DEFAULTS: StorageBounds = { policiesPerReport: 100, failuresPerReport: 500 };
 
+/** What one domain may store per UTC day (by the time received): reports, and their policy and failure rows. */
+export interface DailyQuota {
+  reports: number;
+  rows: number;
+}
+
+/** What all domains together may keep; beyond it the oldest reports are pruned. */
+export interface StoreCap {
+  reports: number;
+  rows: number;
+}
+
 /** The type and result type of an aggregate row; its `folded` says how many entries it stands for. */
 export const FOLDED = 'folded';
 

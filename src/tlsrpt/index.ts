@@ -4,4 +4,5 @@ export * from './report';
 export * from './summary';
 export * from './bounds';
 export * from './rua';
+export * from './token';
 export * from './mime';

@@ -1,6 +1,6 @@
 import express, { Request, RequestHandler, Response, Router } from 'express';
 import { translator, type Translator } from '../i18n';
-import { applyChanges, expiresBy, needsRetiring, retiredMaxAge, servedMode, toULabel, type DomainRecord, type PolicySettings } from '../policy';
+import { applyChanges, expiresBy, needsRetiring, retirePolicy, servedMode, toULabel, type DomainRecord, type PolicySettings } from '../policy';
 import { requireAdmin, noStore } from './authorize';
 import { auditOf } from './audit';
 import type { PluginContext } from './context';
@@ -129,8 +129,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
         (current) => {
           before = current;
           // Retiring: the stored policy in mode none with a small max_age (RFC 8461 section 8.3); what else was typed is left aside.
-          const wanted = intent === 'retire' ? { mode: 'none', active: '1', maxAge: String(retiredMaxAge(current.maxAge)) } : changes;
-          return applyChanges(current, wanted, 'form');
+          return intent === 'retire' ? retirePolicy(current) : applyChanges(current, changes, 'form');
         },
         { expectedRevision: Number(revisionText), audit: await auditOf(ctx, req, 'tab') },
       )

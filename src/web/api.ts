@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { policyJson, type DomainRecord } from '../policy';
+import { policyJson, recordsToPublish, type DomainRecord } from '../policy';
 import { isAllowed, noStore, requireAdmin } from './authorize';
 import { auditOf } from './audit';
 import type { PluginContext } from './context';
@@ -26,9 +26,14 @@ function withRetryAfter(error: HttpError, seconds: number): HttpError {
   return error;
 }
 
-/** A domain in the API: its policy, and the TLS report intake URL (null before reporting is set up). */
+/**
+ * A domain in the API: its policy, the TLS report intake URL (null before reporting is set up),
+ * and the DNS records to publish, the same the tab shows.
+ */
 async function domainJson(ctx: PluginContext, record: DomainRecord) {
-  return { ...policyJson(record), reportingUri: (await ctx.service.reports.reporting(record.domain)).reportingUri };
+  const reporting = await ctx.service.reports.reporting(record.domain);
+  const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt: reporting.record });
+  return { ...policyJson(record), reportingUri: reporting.reportingUri, records };
 }
 
 /** The JSON API the host mounts (e.g. at /api/v1/mta-sts). Uses the same authorization hook. */

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { CheckStatus, DnsCheckResult } from '../check';
 import { CATALOGUES, translator, type MessageKey, type Translator } from '../i18n';
 import { sayProblem } from '../i18n/policy-text';
-import { MODES, expiresBy, needsRetiring, policyUrl, servedMode, servedPolicy, stsRecordValue, toULabel, type DomainRecord } from '../policy';
+import { MODES, expiresBy, needsRetiring, policyUrl, recordsToPublish, servedMode, servedPolicy, toULabel, type DomainRecord } from '../policy';
 import type { MxDns } from '../service';
 import type { ReportingView } from '../service/reports';
 import { MAX_RUA } from '../service/reports';
@@ -209,14 +209,7 @@ function tabView(ctx: PluginContext, req: Request, res: Response, record: Domain
   const { policy, domain } = record;
   const base = `${ctx.options.adminPath}/${encodeURIComponent(domain)}`;
   const url = policyUrl(domain);
-  const records = policy.id
-    ? [
-        { type: 'TXT', name: `_mta-sts.${domain}`, value: stsRecordValue(policy.id) },
-        { type: 'CNAME', name: `mta-sts.${domain}`, value: ctx.options.mailHostname },
-        // TLS reporting: the record built from the configured report addresses.
-        ...(state.reporting?.record ? [{ type: 'TXT', name: `_smtp._tls.${domain}`, value: state.reporting.record }] : []),
-      ]
-    : [];
+  const records = recordsToPublish({ domain, id: policy.id, mailHostname: ctx.options.mailHostname, tlsRpt: state.reporting?.record });
   const served = servedPolicy(record) !== null;
   const now = ctx.options.now();
   const hosts = mxDns.state === 'hosts' ? mxDns.hosts : [];

@@ -11,7 +11,6 @@ import { HttpError, errorHandler } from './errors';
 import { RateLimiter } from './rate-limit';
 
 const TYPES: Record<string, boolean> = { 'application/tlsrpt+gzip': true, 'application/tlsrpt+json': false };
-const TOKEN = /^[A-Za-z0-9_-]{22}$/;
 
 /** Refusals that are not a 400: 429 asks the sender to try again (tomorrow, Retry-After), 422 is the database's refusal. */
 const STATUS: Partial<Record<string, number>> = { 'unknown-token': 404, 'too-large': 413, 'over-quota': 429, unstorable: 422 };
@@ -42,7 +41,7 @@ export function createTlsRptRouter(ctx: PluginContext): Router {
     async (req: Request, res: Response, next) => {
       const token = String(req.params.token);
       // The token first: a body is read only for a domain's current token.
-      const domain = TOKEN.test(token) ? await ctx.service.reports.intakeDomain(token) : null;
+      const domain = await ctx.service.reports.intakeDomain(token);
       if (domain === null) return fail(res, 404, 'not-found', 'Not found.');
       // Looked up once: the ingest below takes it instead of asking the database again.
       res.locals.tlsrptDomain = domain;

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { PRESETS } from '../../src/config/presets';
 import { CertificateStore } from '../../src/store/certificate-store';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 
@@ -105,6 +106,22 @@ describe('the mta-sts command', function () {
       assert.equal(preset.code, 2);
       assert.match(preset.stderr, /--preset.*plesk.*(choices|Allowed choices)/i);
       for (const out of [unknown, preset]) assert.doesNotMatch(out.stderr, /\n\s+at /);
+    });
+
+    it('offers exactly the presets of src/config/presets.ts, in help and in the error for an unknown one', async () => {
+      // One list: a preset added there is offered here, with nothing else to edit.
+      const names = Object.keys(PRESETS);
+      const top = await run(['--help']);
+      // The help of --preset, up to the next option, as one line (commander wraps it to the terminal).
+      const help = /--preset <panel>([\s\S]*?)\n {2}-/.exec(top.stdout)?.[1].replace(/\s+/g, ' ') ?? '';
+      const offered = /\(choices: ([^)]*)\)/.exec(help)?.[1];
+      assert.deepEqual(
+        offered?.split(/, ?/).map((name) => name.replace(/"/g, '')),
+        names,
+      );
+      const unknown = await run(['status'], { MTA_STS_PRESET: 'plesk' });
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, new RegExp(`choose one of ${names.join(', ')}$`, 'm'));
     });
 
     it('says in one sentence that a database refuses the connection, exit 2', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_SETTINGS, applyBulk, parseBulkChanges, type PolicySettings } from '../../src/policy';
+import { DEFAULT_SETTINGS, applyBulk, parseBulkChanges, retirePolicy, type PolicySettings } from '../../src/policy';
 
 const current: PolicySettings = { ...DEFAULT_SETTINGS, active: true, mode: 'enforce', maxAge: 604800, mx: ['mx1.example.org'] };
 
@@ -37,6 +37,15 @@ describe('bulk changes: one change checked once, applied to each policy', () => 
     assert.equal(!tooOld.ok && tooOld.errors[0].code, 'field.maxAge.invalid');
     const noMx = applyBulk({ ...current, mx: [], mode: 'none' }, changes({ mode: 'enforce' }), 'json');
     assert.equal(!noMx.ok && noMx.errors[0].code, 'field.mx.required');
+  });
+
+  it('retires with the one retire change of src/policy/served.ts, the same the tab, the API and the command make', () => {
+    for (const policy of [current, { ...current, maxAge: 3600, mode: 'testing' as const }, { ...current, active: false }]) {
+      const retired = retirePolicy(policy);
+      assert.deepEqual(applyBulk(policy, changes({ retire: true }), 'json'), retired);
+      // A Maximum Age already below a day is kept; the MX list stays as it was.
+      assert.deepEqual(retired.ok && retired.value, { ...policy, mode: 'none', active: true, maxAge: Math.min(policy.maxAge, 86400) });
+    }
   });
 
   it('retires the RFC 8461 way: mode none, active, a Maximum Age of at most a day', () => {

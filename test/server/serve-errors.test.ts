@@ -64,7 +64,7 @@ describe('mta-sts serve and mta-sts admin: failures are one sentence and exit co
     assert.doesNotMatch(flag.stderr, /\n\s+at /);
     assertOneSentence(
       await cli(['serve'], { env: { MTA_STS_PRESET: 'plesk' }, cwd: dir }),
-      /^mta-sts: preset "plesk" is not known; choose one of postfixadmin, iredmail, mailcow, default$/,
+      /^mta-sts: preset "plesk" is not known; choose one of default, postfixadmin, iredmail, mailcow$/,
     );
   });
 

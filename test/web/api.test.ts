@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Response } from 'supertest';
-import { ServerOptions, TestServer, createServer } from '../support/server';
+import { MAIL_HOSTNAME, ServerOptions, TestServer, createServer } from '../support/server';
 
 const API = '/api/v1/mta-sts';
 
@@ -44,6 +44,7 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
         revision: 0,
         served: false,
         reportingUri: null,
+        records: [],
       });
     });
 
@@ -60,6 +61,22 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
       assert.match(res.body.id, /^[A-Za-z0-9]{1,32}$/);
       assert.ok(!Number.isNaN(Date.parse(res.body.updatedAt)), 'updatedAt is a time');
       assert.equal(res.body.served, true);
+    });
+
+    it('lists the DNS records to publish once saved, the TLS reporting record when addresses are configured', async () => {
+      const put = await server.put('example.org', { mode: 'testing', mx: ['mail.example.org'], active: true });
+      assertJson(put, 200);
+      const sts = { type: 'TXT', name: '_mta-sts.example.org', value: `v=STSv1; id=${put.body.id}` };
+      const host = { type: 'CNAME', name: 'mta-sts.example.org', value: MAIL_HOSTNAME };
+      assert.deepEqual(put.body.records, [sts, host]);
+      const reporting = await server
+        .request()
+        .put(`${API}/example.org/reporting`)
+        .send({ rua: ['mailto:tls@example.org'] });
+      assertJson(reporting, 200);
+      const res = await server.request().get(`${API}/example.org`);
+      assert.deepEqual(res.body.records, [sts, host, { type: 'TXT', name: '_smtp._tls.example.org', value: reporting.body.record }]);
+      assert.equal(reporting.body.record, 'v=TLSRPTv1; rua=mailto:tls@example.org');
     });
 
     it('finds a domain held as U-label by either spelling and answers with its A-label', async () => {

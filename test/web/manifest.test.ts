@@ -129,11 +129,20 @@ describe('plugin.json (the manifest a panel installs from)', () => {
     } finally {
       void instance.destroy();
     }
-    // Every option of MtaStsOptions (src/options.ts) is declared, once.
-    const source = readFileSync(join(ROOT, 'src/options.ts'), 'utf8');
-    const body = /export interface MtaStsOptions \{([\s\S]*?)\n\}/.exec(source)?.[1] ?? '';
-    const declared = [...body.matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1]);
-    assert.ok(declared.length > 5, 'read the option names from src/options.ts');
+    // Every option of MtaStsOptions (src/options/index.ts, with the option groups it extends,
+    // each in its own file of src/options/) is declared, once.
+    const sources = readdirSync(join(ROOT, 'src/options'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(join(ROOT, 'src/options', f), 'utf8'))
+      .join('\n');
+    const fields = (name: string): string[] => {
+      const found = new RegExp(`export interface ${name}(?: extends ([\\w, ]+))? \\{([\\s\\S]*?)\\n\\}`).exec(sources);
+      assert.ok(found, `src/options declares ${name}`);
+      const groups = found[1] === undefined ? [] : found[1].split(',').map((g) => g.trim());
+      return [...groups.flatMap(fields), ...[...found[2].matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1])];
+    };
+    const declared = fields('MtaStsOptions');
+    assert.ok(declared.length > 5, 'read the option names from src/options/');
     assert.deepEqual([...manifest.options.required, ...manifest.options.optional].sort(), declared.sort());
   });
 

@@ -3,6 +3,7 @@
 // and what to do as Text. `sayCheck(locale, verdict)` says it in a language.
 // Split into modules by subject so each reads in one sitting; this is the one to import.
 export { CHECK_CODES, lookupFailureText, type Check, type CheckCode, type CheckName, type CheckParams, type CheckStatus } from './kit';
+export { worst } from './status';
 export { sayText } from '../../i18n/text';
 export { mxHosts } from './records';
 /** @internal Each check's verdict on its own, and its wording: units their tests drive directly (run.ts imports the modules). */

@@ -6,11 +6,12 @@ import { servedMode, type StoredPolicy } from '../../policy';
 import type { ProbeFailure } from '../../probes';
 import type { LookupResult, RecordType } from '../../dns';
 import type { CheckCode, CheckName, CheckParams, Finding } from './codes';
+import type { CheckStatus } from './status';
 
 export { CHECK_CODES, CHECK_NAMES, type CheckCode, type CheckName, type CheckParams, type Finding } from './codes';
 export { joined, list, msg, plural, sentences, type Text } from '../../i18n/text';
 
-export type CheckStatus = 'ok' | 'warning' | 'error' | 'info';
+export { worst, type CheckStatus } from './status';
 
 /** One check as a verdict gives it: code and facts, and its three texts not yet in a language. */
 export interface Verdict {
@@ -37,13 +38,6 @@ export interface Check {
 /** Certificates expiring sooner than this get a warning (what common validators use). */
 export const EXPIRY_WARNING_DAYS = 14;
 const DAY_MS = 86_400_000;
-
-const RANK: Record<CheckStatus, number> = { ok: 0, info: 1, warning: 2, error: 3 };
-
-/** The most severe of several statuses; `ok` when there are none. */
-export function worst(...statuses: CheckStatus[]): CheckStatus {
-  return statuses.reduce<CheckStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'ok');
-}
 
 /**
  * What a sender does with a problem that only matters under a policy: refuse delivery in
