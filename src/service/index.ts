@@ -39,6 +39,7 @@ import { isDatabaseBusy, isDatabaseUnavailable } from '../store/errors';
 import { HistoryStore, type Audit, type HistoryEntry } from '../store/history-store';
 import { PolicyStore, type ListQuery, type SaveResult } from '../store/policy-store';
 import { ServedCache, type Lookup } from '../store/served-cache';
+import { ServedReader } from '../store/served-reader';
 import { ReportFetcher, fetchReportsOnce, type FetchOutcome } from './report-fetch';
 import { ReportService } from './reports';
 import { MonitorService } from './monitor';
@@ -148,14 +149,15 @@ export class MtaStsService {
     );
     // The cache reports failed reloads here, so that columns dropped under a running server are noticed.
     let service: MtaStsService | null = null;
+    const served = new ServedReader(store);
     const cache = new ServedCache(
-      () => store.loadServed(),
+      () => served.load(),
       options.cache,
-      (domain) => store.loadOneServed(domain),
+      (domain) => served.loadOne(domain),
       (err) => service?.noticeLoadFailure(err),
       ({ ok, durationMs, names }) =>
         ok ? notify(options.observer, 'servedSetLoaded', { durationMs, names }) : notify(options.observer, 'servedSetFailed', { durationMs }),
-      (token, now) => store.servedChanges(token, now, store.commitGapMs),
+      (token, now) => served.changes(token, now, served.commitGapMs),
     );
     const reportStore = new ReportStore(options.knex, options.tablePrefix, { timeoutMs: options.database.timeoutMs });
     const lastChecks = new LastCheckStore(options.knex, `${options.tablePrefix}last_checks`);
