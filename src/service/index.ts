@@ -43,7 +43,7 @@ import { ServedReader } from '../store/served-reader';
 import { ReportFetcher, fetchReportsOnce, type FetchOutcome } from './report-fetch';
 import { ReportService } from './reports';
 import { MonitorService } from './monitor';
-import { CheckStore } from '../store/check-store';
+import { AlertStore } from '../store/alert-store';
 import { ReportStore } from '../store/report-store';
 import { CertificateStore, type CertificateRow } from '../store/certificate-store';
 import { FleetService } from './fleet';
@@ -178,7 +178,7 @@ export class MtaStsService {
       fleet,
       monitor: new MonitorService({
         store,
-        checks: new CheckStore(options.knex, options.tablePrefix),
+        alerts: new AlertStore(options.knex, options.tablePrefix),
         reports: reportStore,
         check: (record, locale) => (service as MtaStsService).checkRecord(record, locale),
       }),

@@ -62,6 +62,7 @@ describe('the published package, installed into a fresh host app', function () {
       'dist/migrations/20261201000500_add_mta_sts_checks.js',
       'dist/migrations/20261207000000_bound_tls_reports.js',
       'dist/migrations/20261207000100_add_server_login_failures.js',
+      'dist/migrations/20261208000100_one_check_table.js',
       'plugin.json',
       'README.md',
       'LICENSE',
@@ -128,6 +129,7 @@ describe('the published package, installed into a fresh host app', function () {
       '20261201000500_add_mta_sts_checks.js',
       '20261207000000_bound_tls_reports.js',
       '20261207000100_add_server_login_failures.js',
+      '20261208000100_one_check_table.js',
     ]);
     assert.equal(result.put, 200);
     assert.match(result.id, /^\d{14}$/);

@@ -178,6 +178,7 @@ describe('reliability: migrating a 100,000-row host table (MariaDB)', function (
       '20261201000500_add_mta_sts_checks.js',
       '20261207000000_bound_tls_reports.js',
       '20261207000100_add_server_login_failures.js',
+      '20261208000100_one_check_table.js',
     ];
     assert.deepEqual(await timed('up', () => plugin.migrate()), ALL_MIGRATIONS);
     const up = await columns();

@@ -28,6 +28,7 @@ const MIGRATION_NAMES = [
   /^20261201000500_add_mta_sts_checks(\.js)?$/,
   /^20261207000000_bound_tls_reports(\.js)?$/,
   /^20261207000100_add_server_login_failures(\.js)?$/,
+  /^20261208000100_one_check_table(\.js)?$/,
 ];
 
 function assertApplied(names: string[], what: string): void {
