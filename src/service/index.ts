@@ -37,6 +37,7 @@ import { AddressFilter, type ProbeSettings, type SmtpProbeSettings } from '../pr
 import { migrateLatest, migrationStatus, repairColumns, rollbackAll, type MigrateOptions } from '../store/migrate';
 import { isDatabaseBusy, isDatabaseUnavailable } from '../store/errors';
 import { HistoryStore, type Audit, type HistoryEntry } from '../store/history-store';
+import { readMailcowPolicies, type MailcowPolicy } from '../store/mailcow';
 import { PolicyStore, type ListQuery, type SaveResult } from '../store/policy-store';
 import { ServedCache, type Lookup } from '../store/served-cache';
 import { ServedReader } from '../store/served-reader';
@@ -249,6 +250,11 @@ export class MtaStsService {
    */
   retire(name: string, options: { expectedRevision?: number; audit?: Audit } = {}): Promise<SaveResult> {
     return this.save(name, (current) => applyChanges(current, { mode: 'none', active: true, maxAge: retiredMaxAge(current.maxAge) }, 'json'), options);
+  }
+
+  /** mailcow's own MTA-STS settings (its `mta_sts` table, or `table`), for `mta-sts import-mailcow` to import. */
+  mailcowPolicies(table: string): Promise<MailcowPolicy[]> {
+    return readMailcowPolicies(this.deps.store.knex, table);
   }
 
   /**
