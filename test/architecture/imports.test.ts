@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkRules, importsOf, readRules, readSources, report, type SourceFile } from './import-rules';
+import { checkRules, importsOf, readRules, readSources, report, type SourceFile } from '../support/import-rules';
 
 const ROOT = [join(__dirname, '../../..'), join(__dirname, '../..')].find((dir) => existsSync(join(dir, 'plugin.json'))) as string;
 const RULES = readRules(readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8'));

@@ -3,7 +3,7 @@ import knexFactory, { Knex } from 'knex';
 import { createMtaSts } from '../../src';
 import { COLUMNS } from '../../src/store/columns';
 import { TestDb, createTestDb } from '../support/db';
-import { mariadbTarget } from './mariadb';
+import { mariadbTarget } from '../support/mariadb';
 
 // The plugin's migration on a real-sized host table: 100,000 mailcow-like domain rows on MariaDB,
 // migrated up, down and up again. Host rows and columns must come through untouched, and no step

@@ -15,7 +15,7 @@ import {
   migrateOptions,
   storeFor,
   tableDefinition,
-} from './helpers';
+} from '../support/store';
 
 /** The migrations' file names, with or without the compiled `.js` that Knex's own migrator records. */
 const MIGRATION_NAMES = [

@@ -7,7 +7,7 @@ import * as checkTables from '../../migrations/20261201000500_add_mta_sts_checks
 import * as oneCheckTable from '../../migrations/20261208000100_one_check_table';
 import { LastCheckStore } from '../../src/store/last-check-store';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { describeColumns, describeIndexes, dumpRows, tableDefinition } from './helpers';
+import { describeColumns, describeIndexes, dumpRows, tableDefinition } from '../support/store';
 
 /** A result as the scheduler stored it: the check's own time and id inside. */
 function result(domain: string, checkedAt: string, statuses: Array<[string, string]>): string {

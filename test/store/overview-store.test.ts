@@ -4,7 +4,7 @@ import { LastCheckStore } from '../../src/store/last-check-store';
 import { OverviewStore } from '../../src/store/overview-store';
 import { SettingsStore } from '../../src/store/settings-store';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { migrateOptions, storeFor } from './helpers';
+import { migrateOptions, storeFor } from '../support/store';
 
 for (const kind of DB_KINDS) {
   describe(`the overview's tables: last DNS Checks, settings, the overview query (${kind})`, function () {

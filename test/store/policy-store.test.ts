@@ -7,7 +7,7 @@ import { PolicyStore, SaveResult } from '../../src/store/policy-store';
 import { ServedReader } from '../../src/store/served-reader';
 import { ServedCache } from '../../src/store/served-cache';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { dumpRows, migrateOptions, storeFor } from './helpers';
+import { dumpRows, migrateOptions, storeFor } from '../support/store';
 
 const T0 = new Date('2026-11-28T12:00:00Z');
 const ENFORCE = { mode: 'enforce', mx: ['mx1.example.org', '*.mx.example.net'], maxAge: 604800, active: true };

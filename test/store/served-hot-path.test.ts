@@ -7,7 +7,7 @@ import { migrateLatest } from '../../src/store/migrate';
 import { ServedCache } from '../../src/store/served-cache';
 import { ServedReader, type ServedPolicies } from '../../src/store/served-reader';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { migrateOptions, storeFor } from './helpers';
+import { migrateOptions, storeFor } from '../support/store';
 
 for (const kind of DB_KINDS) {
   describe(`ServedReader.load in batches (${kind})`, () => {

@@ -10,7 +10,7 @@ import { PolicyStore } from '../../src/store/policy-store';
 import { ServedReader, type ServedPolicies } from '../../src/store/served-reader';
 import { ServedCache, type Lookup } from '../../src/store/served-cache';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { migrateOptions } from './helpers';
+import { migrateOptions } from '../support/store';
 
 const TTL = 5000;
 
