@@ -48,13 +48,18 @@ async function onOneConnection(knex: Knex, work: (conn: Knex) => Promise<void>):
   return (knex as Knex & { isTransaction?: boolean }).isTransaction ? run(knex) : knex.transaction(run);
 }
 
-const str = (value: unknown): string => (typeof value === 'string' ? value : value == null ? '' : String(value));
+/** A cell as text, whichever form the driver answers it in. */
+function str(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : '';
+}
 
 /** The parsed result, or null when it is not the JSON object a check stored. */
 function parsed(result: string): { checkedAt?: unknown; id?: unknown; checks?: unknown } | null {
   try {
     const value = JSON.parse(result) as unknown;
-    return value !== null && typeof value === 'object' ? (value as { checkedAt?: unknown; id?: unknown; checks?: unknown }) : null;
+    return value !== null && typeof value === 'object' ? value : null;
   } catch {
     return null;
   }
