@@ -9,8 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { mariadbTarget } from '../../test/reliability/mariadb';
-import { startTcpProxy } from '../../test/reliability/tcp-proxy';
+import { mariadbTarget } from '../../test/support/mariadb';
+import { startTcpProxy } from '../../test/support/tcp-proxy';
 import { startDnsServer, type TestDnsServer } from '../../test/support/dns-server';
 import { startDovecot } from '../../test/support/dovecot';
 import { dkimKey } from '../../test/support/report-mail';

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { HostsConfig } from '../load/hosts';
 import { DbSpec, createDatabase, domainNames, uniqueSuffix } from '../lib/data';
-import { logIn } from '../../test/server/standalone-support';
+import { logIn } from '../../test/support/standalone';
 import { getPolicy, request } from '../lib/http';
 import type { Report } from '../lib/report';
 import { Child, median, nowMs, percentile, round, sleep, start } from '../lib/util';

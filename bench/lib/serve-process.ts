@@ -1,7 +1,7 @@
 // `mta-sts serve` as an operator runs it, in a process of its own, for the figures that attack it:
 // started on a free loopback port with the tests' helper, the bench policy set through its API,
 // a session cookie from its login form, and a stop that also ends a process stuck in a stall.
-import { logIn, serve, type Served } from '../../test/server/standalone-support';
+import { logIn, serve, type Served } from '../../test/support/standalone';
 import { POLICY, POLICY_TEXT } from './data';
 import { getPolicy, request } from './http';
 import { nowMs, sleep } from './util';

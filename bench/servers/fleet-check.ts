@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const summary = await mtaSts.runScheduledChecks();
   const seconds = (nowMs() - t0) / 1000;
   clearInterval(sampler);
-  const [{ stored }] = await knex('mta_sts_check_results').count<Array<{ stored: unknown }>>({ stored: '*' });
+  const [{ stored }] = await knex('mta_sts_last_checks').whereNotNull('result').count<Array<{ stored: unknown }>>({ stored: '*' });
   await knex.destroy();
   tell({
     type: 'result',

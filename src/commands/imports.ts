@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { sayProblem } from '../i18n/policy-text';
 import { POLICY_ID } from '../policy';
-import { readMailcowPolicies } from '../store/mailcow';
 import { CliError, EXIT, printJson } from './output';
 import { report, type WithRuntime } from './policy';
 import { cliAudit } from './runtime';
@@ -44,8 +43,8 @@ export function registerImportCommands(program: Command, withRuntime: WithRuntim
     .option('--table <name>', "mailcow's table", 'mta_sts')
     .option('--json', 'print JSON')
     .action(async (opts: { table: string; json?: boolean }) => {
-      const code = await withRuntime(async ({ service, knex }) => {
-        const rows = await readMailcowPolicies(knex, opts.table);
+      const code = await withRuntime(async ({ service }) => {
+        const rows = await service.mailcowPolicies(opts.table);
         const outcomes: Array<{ domain: string; status: string; id: string | null; problems: string[] }> = [];
         for (const row of rows) {
           // mailcow keeps the version lower-case and the MX list comma-joined; rebuild the file it served.

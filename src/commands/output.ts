@@ -1,7 +1,7 @@
 // How commands speak: results on stdout (a table for people, JSON with --json), everything else
 // on stderr, and the documented exit codes.
 import { ConfigError } from '../config/errors';
-import { isDatabaseUnavailable } from '../store/errors';
+import { isDatabaseUnavailable } from '../service';
 
 /** 0 ok, 1 problems found (a DNS Check error, an invalid import), 2 usage or connection error. */
 export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;

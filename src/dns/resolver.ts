@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 // The one spelling rule for names in answers (lower case, no trailing dot), shared with the policy rules.
-import { normalizeHost } from '../policy/hostname';
+import { normalizeHost } from '../names';
 import { queryTcp, queryUdp, type ServerAddress, type TransportOutcome } from './transport';
 
 export type RecordType = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT' | 'TLSA' | 'CAA';

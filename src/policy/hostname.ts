@@ -27,13 +27,8 @@ export function toALabel(input: string): string | null {
   return name;
 }
 
-/**
- * A DNS name as compared on the wire and in answers: trimmed, lower case, no trailing dot. No
- * validation (answers may hold anything); see toALabel for that.
- */
-export function normalizeHost(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
-}
+/** A DNS name as compared on the wire and in answers (the resolver's rule too): see ../names.ts. */
+export { normalizeHost } from '../names';
 
 /** True for a lower-case LDH host name of 2+ labels, at most 253 characters, not an IP address. */
 export function isHostName(name: string): boolean {

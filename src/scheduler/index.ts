@@ -1,4 +1,4 @@
-// The scheduled DNS Checks: every domain whose policy is served is checked, its result stored,
+// The scheduled DNS Checks: every domain whose policy is served is checked (kept as its last check),
 // and an alert sent when a condition appears or recovers (see ./conditions.ts and ./decide.ts).
 // `runScheduledChecks` is one run, for hosts with a scheduler of their own; `Scheduler` runs it
 // every `intervalMs` by itself (the standalone server starts one), on one instance of several: the
@@ -54,7 +54,6 @@ export async function runScheduledChecks(deps: ScheduleDeps, stopped: () => bool
       const page = await monitor.servedDomains(after, PAGE);
       if (page.records.length > 0) {
         const results = await monitor.checkAll(page.records, alerts.locale, deps.concurrency);
-        await monitor.saveResults(results);
         summary.checked += results.length;
         const domains = results.map((r) => r.domain);
         // The last complete UTC day, and the week before it as the baseline.

@@ -17,7 +17,7 @@ import {
   type Validation,
 } from '../policy';
 import type { Audit } from '../store/history-store';
-import type { LastCheck, LastCheckStore } from '../store/last-check-store';
+import type { LastCheck, LastCheckStore, RecordedCheck } from '../store/last-check-store';
 import type { OverviewQuery, OverviewRow, OverviewStore } from '../store/overview-store';
 import type { ReportStore } from '../store/report-store';
 import type { SettingsStore } from '../store/settings-store';
@@ -64,12 +64,22 @@ export interface FleetDeps {
 const DEFAULTS_SETTING = 'defaults';
 const REPORT_DAYS = 7;
 
-/** The verdict of a check: its worst status (info counts as ok). */
-export function verdictOf(result: DnsCheckResult): Pick<LastCheck, 'verdict' | 'errors' | 'warnings'> {
+/** A check as its domain's last one is recorded: the verdict (info counts as ok), the worst status, the codes, the whole result. */
+export function recordOf(result: DnsCheckResult): RecordedCheck {
   const errors = result.checks.filter((c) => c.status === 'error').length;
   const warnings = result.checks.filter((c) => c.status === 'warning').length;
   const status = worst(...result.checks.map((c) => c.status));
-  return { verdict: status === 'info' ? 'ok' : status, errors, warnings };
+  const codes = [...new Set(result.checks.map((c) => c.code))];
+  return {
+    checkedAt: result.checkedAt,
+    policyId: result.id,
+    verdict: status === 'info' ? 'ok' : status,
+    errors,
+    warnings,
+    worst: status,
+    codes,
+    result: JSON.stringify(result),
+  };
 }
 
 export class FleetService {
@@ -77,7 +87,7 @@ export class FleetService {
 
   /** Stores a finished DNS Check as its domain's last one (the tab, API, CLI and scheduler all end here). */
   recordCheck(result: DnsCheckResult): Promise<void> {
-    return this.deps.lastChecks.record(result.domain, { checkedAt: result.checkedAt, policyId: result.id, ...verdictOf(result) });
+    return this.deps.lastChecks.record(result.domain, recordOf(result));
   }
 
   /** The last DNS Checks of these domains (A-labels); never-checked ones are absent. */

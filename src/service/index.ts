@@ -37,12 +37,14 @@ import { AddressFilter, type ProbeSettings, type SmtpProbeSettings } from '../pr
 import { migrateLatest, migrationStatus, repairColumns, rollbackAll, type MigrateOptions } from '../store/migrate';
 import { isDatabaseBusy, isDatabaseUnavailable } from '../store/errors';
 import { HistoryStore, type Audit, type HistoryEntry } from '../store/history-store';
+import { readMailcowPolicies, type MailcowPolicy } from '../store/mailcow';
 import { PolicyStore, type ListQuery, type SaveResult } from '../store/policy-store';
 import { ServedCache, type Lookup } from '../store/served-cache';
+import { ServedReader } from '../store/served-reader';
 import { ReportFetcher, fetchReportsOnce, type FetchOutcome } from './report-fetch';
 import { ReportService } from './reports';
 import { MonitorService } from './monitor';
-import { CheckStore } from '../store/check-store';
+import { AlertStore } from '../store/alert-store';
 import { ReportStore } from '../store/report-store';
 import { CertificateStore, type CertificateRow } from '../store/certificate-store';
 import { FleetService } from './fleet';
@@ -148,14 +150,15 @@ export class MtaStsService {
     );
     // The cache reports failed reloads here, so that columns dropped under a running server are noticed.
     let service: MtaStsService | null = null;
+    const served = new ServedReader(store);
     const cache = new ServedCache(
-      () => store.loadServed(),
+      () => served.load(),
       options.cache,
-      (domain) => store.loadOneServed(domain),
+      (domain) => served.loadOne(domain),
       (err) => service?.noticeLoadFailure(err),
       ({ ok, durationMs, names }) =>
         ok ? notify(options.observer, 'servedSetLoaded', { durationMs, names }) : notify(options.observer, 'servedSetFailed', { durationMs }),
-      (token, now) => store.servedChanges(token, now, store.commitGapMs),
+      (token, now) => served.changes(token, now, served.commitGapMs),
     );
     const reportStore = new ReportStore(options.knex, options.tablePrefix, { timeoutMs: options.database.timeoutMs });
     const lastChecks = new LastCheckStore(options.knex, `${options.tablePrefix}last_checks`);
@@ -176,7 +179,7 @@ export class MtaStsService {
       fleet,
       monitor: new MonitorService({
         store,
-        checks: new CheckStore(options.knex, options.tablePrefix),
+        alerts: new AlertStore(options.knex, options.tablePrefix),
         reports: reportStore,
         check: (record, locale) => (service as MtaStsService).checkRecord(record, locale),
       }),
@@ -247,6 +250,11 @@ export class MtaStsService {
    */
   retire(name: string, options: { expectedRevision?: number; audit?: Audit } = {}): Promise<SaveResult> {
     return this.save(name, retirePolicy, options);
+  }
+
+  /** mailcow's own MTA-STS settings (its `mta_sts` table, or `table`), for `mta-sts import-mailcow` to import. */
+  mailcowPolicies(table: string): Promise<MailcowPolicy[]> {
+    return readMailcowPolicies(this.deps.store.knex, table);
   }
 
   /**

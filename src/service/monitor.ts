@@ -1,18 +1,19 @@
-// The use cases behind the scheduled DNS Checks: which domains to check, the check itself, the
-// last results and alert states (the plugin's own tables), and the TLS report failures per day.
+// The use cases behind the scheduled DNS Checks: which domains to check, the check itself (kept as
+// the domain's last check, as every check is), the alert states (the plugin's own table), and the
+// TLS report failures per day.
 // The scheduler (src/scheduler/) decides and sends; it reaches the data only through this.
 import { checkEach, failedDnsCheck, worst, type DnsCheckResult } from '../check';
 import type { Locale } from '../i18n';
 import { servedPolicy, type DomainRecord } from '../policy';
-import type { AlertState, CheckStore } from '../store/check-store';
+import type { AlertState, AlertStore } from '../store/alert-store';
 import type { PolicyStore } from '../store/policy-store';
 import type { ReportStore } from '../store/report-store';
 
-export type { AlertState } from '../store/check-store';
+export type { AlertState } from '../store/alert-store';
 
 export interface MonitorDeps {
   store: PolicyStore;
-  checks: CheckStore;
+  alerts: AlertStore;
   reports: ReportStore;
   check(record: DomainRecord, locale: Locale): Promise<DnsCheckResult>;
 }
@@ -29,36 +30,17 @@ export class MonitorService {
     return { records: records.filter((record) => servedPolicy(record) !== null), next: last };
   }
 
-  /** The DNS Check of one stored domain, its sentences in `locale`. Never rejects. */
+  /** The DNS Check of one stored domain, its sentences in `locale`, kept as its last check. Never rejects. */
   check(record: DomainRecord, locale: Locale): Promise<DnsCheckResult> {
     return this.deps.check(record, locale);
   }
 
-  /** Stores each result as its domain's last scheduled one. */
-  saveResults(results: readonly DnsCheckResult[]): Promise<void> {
-    return this.deps.checks.saveResults(
-      results.map((result) => ({
-        domain: result.domain,
-        checkedAt: result.checkedAt,
-        worst: worst(...result.checks.map((c) => c.status)),
-        codes: [...new Set(result.checks.map((c) => c.code))],
-        result: JSON.stringify(result),
-      })),
-    );
-  }
-
-  /** A domain's last scheduled result, or null when it has none yet. */
-  async lastResult(domain: string): Promise<DnsCheckResult | null> {
-    const stored = await this.deps.checks.result(domain);
-    return stored ? (JSON.parse(stored.result) as DnsCheckResult) : null;
-  }
-
   alertStates(domains: readonly string[]): Promise<AlertState[]> {
-    return this.deps.checks.states(domains);
+    return this.deps.alerts.states(domains);
   }
 
   saveAlertStates(states: readonly AlertState[]): Promise<void> {
-    return this.deps.checks.saveStates(states);
+    return this.deps.alerts.saveStates(states);
   }
 
   /** Failed TLS sessions per domain and day (YYYY-MM-DD, UTC) reported in [from, to], in one query; absent when none. */

@@ -72,3 +72,20 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Marks an error thrown by a save: `outcome` is 'not-saved' when the transaction certainly changed
+ * nothing (rolled back, or never wrote), 'unknown' when it failed while committing a change.
+ */
+export type SaveFailure = Error & { outcome: 'not-saved' | 'unknown' };
+
+export function markSaveFailure(err: unknown, outcome: 'not-saved' | 'unknown'): SaveFailure {
+  const error = (err instanceof Error ? err : new Error(String(err))) as SaveFailure;
+  try {
+    error.outcome = outcome;
+  } catch {
+    // A frozen error: wrap it, keeping the original as the cause.
+    return Object.assign(new Error(error.message, { cause: err }), { outcome });
+  }
+  return error;
+}

@@ -1,6 +1,6 @@
 import { within } from '../deadline';
 import type { StoredPolicy } from '../policy';
-import type { ServedChanges, ServedPolicies, ServedToken } from './policy-store';
+import type { ServedChanges, ServedPolicies, ServedToken } from './served-reader';
 
 export type Lookup =
   | { status: 'found'; policy: StoredPolicy }
@@ -21,7 +21,7 @@ const REFRESH_AHEAD = 0.8;
 /**
  * With `changes`, a snapshot is renewed by reading what changed, and loaded in full only when
  * that says so, or once this long after its last full load: a safety net for a change the cheap
- * check cannot see (see PolicyStore.fingerprint), at a cost that does not grow with the traffic.
+ * check cannot see (see ServedReader.fingerprint), at a cost that does not grow with the traffic.
  */
 const FULL_RELOAD_MS = 600_000;
 
@@ -82,7 +82,7 @@ export class ServedCache {
     /** Told after each reload that succeeded or failed, with its duration (for metrics). */
     private readonly onLoaded?: (event: { ok: boolean; durationMs: number; names: number }) => void,
     /**
-     * What changed since a loaded set's token (PolicyStore.servedChanges): when given, a snapshot
+     * What changed since a loaded set's token (ServedReader.changes): when given, a snapshot
      * is renewed by reading only that, so that keeping it fresh costs in proportion to the changes,
      * not to the domains.
      */

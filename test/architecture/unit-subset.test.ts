@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { importsOf, readSources, type SourceFile } from './import-rules';
+import { importsOf, readSources, type SourceFile } from '../support/import-rules';
 
 // `npm run test:unit` (.mocharc.unit.json) promises tests that need neither a database server
 // nor a browser. This guard reads the same config and fails when a spec file it selects, or a
@@ -13,8 +13,8 @@ const NEEDS_SERVER: Array<[RegExp, string]> = [
   [/\bDB_KINDS\b/, 'every database kind, MariaDB included'],
   [/TEST_MYSQL_URL|port:\s*3306\b/, 'the MariaDB server'],
   [/\bpostgres(?:ql)?:\/\/|port:\s*5432\b/, 'the PostgreSQL server'],
-  [/reliability\/mariadb/, 'the MariaDB helpers'],
-  [/playwright|chromium|browser\/harness/i, 'a browser'],
+  [/support\/mariadb/, 'the MariaDB helpers'],
+  [/playwright|chromium|support\/browser/i, 'a browser'],
   [/support\/dovecot/, 'a Dovecot IMAP server'],
 ];
 /** The database factory names both kinds (what matters is which one a test asks it for); this guard names them all. */

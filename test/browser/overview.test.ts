@@ -13,7 +13,7 @@ import {
   stored,
   type Browser,
   type Panel,
-} from './harness';
+} from '../support/browser';
 
 // The overview walked in a real browser: filter, select two domains, preview a bulk change,
 // confirm it, set the panel's defaults, and read a domain's history, in English and German.

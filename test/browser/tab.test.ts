@@ -19,7 +19,7 @@ import {
   stored,
   type Browser,
   type Panel,
-} from './harness';
+} from '../support/browser';
 
 // The guide ("Setting up MTA-STS", Steps 1 to 4) walked in a real browser, as a person does it:
 // fields found by their labels, buttons by their names. Every test leaves a screenshot in

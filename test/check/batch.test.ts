@@ -14,7 +14,7 @@ import {
 import type { LookupResult, RecordType, Resolver } from '../../src/dns';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { TestServer, createServer } from '../support/server';
-import { storedPolicy } from './lookups';
+import { storedPolicy } from '../support/lookups';
 
 /** Many DNS Checks through the batch pool, as the service's checkMany runs them. */
 function runDnsChecks(items: Iterable<DnsCheckInput>, options: DnsChecksOptions = {}): Promise<DnsCheckResult[]> {

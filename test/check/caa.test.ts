@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { caaCheck, sayCheck } from '../../src/check';
-import { answer, nodata, timeout } from './lookups';
+import { answer, nodata, timeout } from '../support/lookups';
 
 // The CAA check when a lookup gets no answer: it must say that it does not know, never that there
 // are no CAA records (which tells the admin an ACME order will go through when it may not).

@@ -5,7 +5,7 @@ import { createResolver, type RecordType, type Resolver } from '../../src/dns';
 import { startDnsServer, type TestDnsServer, type ZoneRecord } from '../support/dns-server';
 import { createTestCa, type Issued, type TestCa } from '../support/tls';
 import { servePolicy, startPolicyWebServer, startSmtpServer, type PolicyWebServer, type TestSmtpServer } from '../support/probe-servers';
-import { ID, storedPolicy } from './lookups';
+import { ID, storedPolicy } from '../support/lookups';
 
 const ZONE: ZoneRecord[] = [
   { name: '_mta-sts.example.org', type: 'TXT', data: `v=STSv1; id=${ID}` },

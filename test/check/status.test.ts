@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { worst, type Check, type CheckStatus, type DnsCheckResult } from '../../src/check';
 import { CHECK_STATUSES } from '../../src/check/verdicts/status';
-import { verdictOf } from '../../src/service/fleet';
+import { recordOf } from '../../src/service/fleet';
 
 const result = (...statuses: CheckStatus[]): DnsCheckResult => ({
   domain: 'example.org',
@@ -23,9 +23,10 @@ describe('the status rank (src/check/verdicts/status.ts)', () => {
   });
 
   it("gives the overview's verdict of a check: its worst status, info counted as ok", () => {
-    assert.equal(verdictOf(result()).verdict, 'ok');
-    assert.equal(verdictOf(result('info', 'ok')).verdict, 'ok');
-    assert.equal(verdictOf(result('info', 'warning', 'ok')).verdict, 'warning');
-    assert.deepEqual(verdictOf(result('warning', 'error', 'warning', 'info')), { verdict: 'error', errors: 1, warnings: 2 });
+    assert.equal(recordOf(result()).verdict, 'ok');
+    assert.equal(recordOf(result('info', 'ok')).verdict, 'ok');
+    assert.deepEqual([recordOf(result('info', 'ok')).worst, recordOf(result('info', 'warning', 'ok')).verdict], ['info', 'warning']);
+    const { verdict, errors, warnings, worst: status } = recordOf(result('warning', 'error', 'warning', 'info'));
+    assert.deepEqual({ verdict, errors, warnings, status }, { verdict: 'error', errors: 1, warnings: 2, status: 'error' });
   });
 });

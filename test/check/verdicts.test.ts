@@ -15,7 +15,7 @@ import {
   type Verdict,
 } from '../../src/check';
 import type { LookupResult } from '../../src/dns';
-import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from './lookups';
+import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from '../support/lookups';
 
 const STS = '_mta-sts.example.org';
 const RECORD = `v=STSv1; id=${ID}`;

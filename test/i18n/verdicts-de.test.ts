@@ -17,7 +17,7 @@ import {
   type Verdict,
 } from '../../src/check';
 import { renderPolicy } from '../../src/policy';
-import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from '../check/lookups';
+import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from '../support/lookups';
 
 // Every verdict branch the DNS Check has, once in English and once in German: German must say it
 // all in German (no English sentence, no unfilled placeholder) while English stays what the JSON

@@ -63,6 +63,7 @@ describe('the published package, installed into a fresh host app', function () {
       'dist/migrations/20261207000000_bound_tls_reports.js',
       'dist/migrations/20261207000100_add_server_login_failures.js',
       'dist/migrations/20261208000000_add_mta_sts_leases.js',
+      'dist/migrations/20261208000100_one_check_table.js',
       // The standalone server's own chain (`mta-sts serve` from the package needs it).
       'dist/migrations/server/20261208000100_add_server_tables.js',
       'plugin.json',
@@ -134,6 +135,7 @@ describe('the published package, installed into a fresh host app', function () {
       '20261207000000_bound_tls_reports.js',
       '20261207000100_add_server_login_failures.js',
       '20261208000000_add_mta_sts_leases.js',
+      '20261208000100_one_check_table.js',
     ]);
     // The library's tables only: none of the standalone server's (accounts, sessions, secrets, failed logins).
     assert.deepEqual(

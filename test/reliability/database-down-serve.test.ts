@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { textOf } from '../support/server';
-import { cli, logIn, postfixAdminDb, serve, type PanelDb, type Served } from '../server/standalone-support';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { cli, logIn, postfixAdminDb, serve, type PanelDb, type Served } from '../support/standalone';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 const PASSWORD = 'outage test password';
 const API_KEY = 'outage-test-api-key-0123456789';

@@ -11,8 +11,8 @@ import request from 'supertest';
 import { presetSchema } from '../../src/config/presets';
 import { createPanel, type Panel } from '../../src/server/app';
 import { textOf } from '../support/server';
-import { cli, postfixAdminDb, type PanelDb } from '../server/standalone-support';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { cli, postfixAdminDb, type PanelDb } from '../support/standalone';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 const PASSWORD = 'session outage password';
 

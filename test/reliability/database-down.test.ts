@@ -5,8 +5,8 @@ import { API_PATH } from '../../src';
 import { COLUMNS } from '../../src/store/columns';
 import { LOOPBACK_ONLY } from '../support/loopback';
 import { Csrf, TestServer, createServer, textOf } from '../support/server';
-import { knexVia, mariadbTarget } from './mariadb';
-import { TcpProxy, startTcpProxy } from './tcp-proxy';
+import { knexVia, mariadbTarget } from '../support/mariadb';
+import { TcpProxy, startTcpProxy } from '../support/tcp-proxy';
 
 // The database goes away under a running panel: MariaDB behind a loopback TCP proxy that the test
 // cuts (packets dropped, or connections reset) and restores. The plugin's Knex pool goes through

@@ -5,8 +5,8 @@ import { API_PATH } from '../../src';
 import { PolicyStore } from '../../src/store/policy-store';
 import { LOOPBACK_ONLY } from '../support/loopback';
 import { TestServer, createServer, textOf } from '../support/server';
-import { knexVia, mariadbTarget } from './mariadb';
-import { TcpProxy, startTcpProxy } from './tcp-proxy';
+import { knexVia, mariadbTarget } from '../support/mariadb';
+import { TcpProxy, startTcpProxy } from '../support/tcp-proxy';
 
 // Every plugin query has a deadline (option database.timeoutMs), whatever the network does:
 // MariaDB behind a loopback TCP proxy that drops connections, black-holes them (open ones stop

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { StoredPolicy } from '../../src/policy';
-import type { ServedPolicies } from '../../src/store/policy-store';
+import type { ServedPolicies } from '../../src/store/served-reader';
 import { ServedCache } from '../../src/store/served-cache';
 
 // The served-policy cache while the database is down or slow, and with saves answered out of order.

@@ -7,7 +7,7 @@ import knexFactory, { type Knex } from 'knex';
 import { up } from '../../migrations/20261208000000_add_mta_sts_leases';
 import { Lease } from '../../src/scheduler/lease';
 import { LeaseStore } from '../../src/store/lease-store';
-import { startTcpProxy, type TcpProxy } from '../reliability/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { createTestDb, type TestDb } from '../support/db';
 
 const PERIOD_MS = 2000;

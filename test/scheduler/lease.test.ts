@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import knexFactory, { type Knex } from 'knex';
-import { cli, postfixAdminDb, serve, type PanelDb, type Served } from '../server/standalone-support';
+import { cli, postfixAdminDb, serve, type PanelDb, type Served } from '../support/standalone';
 
 const LEASE_SECONDS = 2;
 const REPLY_DELAY_MS = 1000;

@@ -138,7 +138,7 @@ for (const kind of DB_KINDS)
       assert.equal(summary.alerts, 0);
       assert.deepEqual(hook.received, []);
       assert.deepEqual(smtp.messages, []);
-      const rows = await server.db.knex(`${server.db.tablePrefix}check_results`).select('domain', 'worst').orderBy('domain');
+      const rows = await server.db.knex(`${server.db.tablePrefix}last_checks`).select('domain', 'worst').whereNotNull('result').orderBy('domain');
       assert.deepEqual(
         rows.map((r) => r.domain),
         ['example.com', 'example.org'],

@@ -3,7 +3,7 @@ import type { Response } from 'supertest';
 import { API_PATH, type AuthorizeTarget } from '../../src';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { AuthMode, Csrf, TestServer, createServer, textOf } from '../support/server';
-import { concretePath, registeredRoutes } from './routes';
+import { concretePath, registeredRoutes } from '../support/routes';
 
 // Every route the admin and API routers register, read from their Express 5 router stacks: a route
 // added later without protection fails these tests without anyone having to list it here.

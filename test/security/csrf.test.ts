@@ -9,7 +9,7 @@ import { createPanel } from '../../src/server/app';
 import { API_PATH } from '../../src';
 import { Csrf, TestServer, createServer, decodeEntities } from '../support/server';
 import { LOOPBACK_ONLY } from '../support/loopback';
-import { concretePath, registeredRoutes } from './routes';
+import { concretePath, registeredRoutes } from '../support/routes';
 
 const FIELDS = { version: 'STSv1', mode: 'enforce', maxAge: '604800', mx: 'mail.example.org', active: '1' };
 

@@ -8,7 +8,7 @@ import knexFactory, { type Knex } from 'knex';
 import request from 'supertest';
 import { Accounts, hashPassword, verifyPassword } from '../../src/server/accounts';
 import { createPanel } from '../../src/server/app';
-import { cli, logIn } from './standalone-support';
+import { cli, logIn } from '../support/standalone';
 
 describe('mta-sts admin (accounts of the standalone server)', function () {
   this.timeout(60_000);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { freePort, startPebble, type Pebble } from '../support/pebble';
-import { CLI, cli } from './standalone-support';
+import { CLI, cli } from '../support/standalone';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, ROOT } from './standalone-support';
+import { CLI, ROOT } from '../support/standalone';
 
 /** `mta-sts serve` with these arguments (no --host: every address, as by default); resolves once it has printed `until`. */
 function start(args: string[], dir: string, until: RegExp, command: (args: string[]) => [string, string[]] = (a) => [process.execPath, a]) {

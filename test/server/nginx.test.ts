@@ -13,7 +13,7 @@ import knexFactory, { type Knex } from 'knex';
 import request from 'supertest';
 import { createPanel } from '../../src/server/app';
 import { createTestCa } from '../support/tls';
-import { ROOT } from './standalone-support';
+import { ROOT } from '../support/standalone';
 
 const NGINX = '/usr/sbin/nginx';
 const API_KEY = 'nginx-test-key-0123456789';

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import request from 'supertest';
-import { startTcpProxy, type TcpProxy } from '../reliability/tcp-proxy';
-import { cli, logIn, postfixAdminDb, serve, type PanelDb, type Served } from './standalone-support';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { cli, logIn, postfixAdminDb, serve, type PanelDb, type Served } from '../support/standalone';
 
 const API_KEY = 'operations-test-key-0123456789';
 const PASSWORD = 'operations password';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from './standalone-support';
+import { ROOT } from '../support/standalone';
 
 const GUARD = join(ROOT, 'dist/src/server/process-guard.js');
 const SECRET = 'sid-3f9a1c0e7b2d4a6f8e1c3b5d7f9a2c4e';

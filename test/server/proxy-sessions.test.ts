@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import request from 'supertest';
 import { createPanel, type PanelOptions } from '../../src/server/app';
-import { logIn } from './standalone-support';
+import { logIn } from '../support/standalone';
 
 const PASSWORD = 'proxy test password';
 

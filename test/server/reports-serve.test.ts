@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import knexFactory from 'knex';
-import { cli, serve } from './standalone-support';
+import { cli, serve } from '../support/standalone';
 
 describe('mta-sts serve: stored TLS reports', function () {
   this.timeout(120_000);

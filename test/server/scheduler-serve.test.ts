@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, serve } from './standalone-support';
+import { cli, serve } from '../support/standalone';
 
 const SECRET = 'a webhook secret of some length';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
-import { cli } from './standalone-support';
+import { cli } from '../support/standalone';
 
 function assertOneSentence(run: { code: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
   assert.equal(run.code, 2, `exit code: ${run.stderr}`);

@@ -28,8 +28,8 @@ import { migrateServerTables } from '../../src/server/server-schema';
 import { migrationStatus, rollbackAll, type MigrateOptions } from '../../src/store/migrate';
 import { DB_KINDS, createTestDb, type DbKind, type TestDb } from '../support/db';
 import { createServer } from '../support/server';
-import { describeColumns, describeIndexes, migrateOptions, tableDefinition } from '../store/helpers';
-import { logIn, postfixAdminDb, serve } from './standalone-support';
+import { describeColumns, describeIndexes, migrateOptions, tableDefinition } from '../support/store';
+import { logIn, postfixAdminDb, serve } from '../support/standalone';
 
 const PASSWORD = 'a long enough password';
 const SERVER_TABLES = ['users', 'sessions', 'server_secrets', 'login_failures'];

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { textOf } from '../support/server';
-import { cli, logIn, postfixAdminDb, serve, type PanelDb } from './standalone-support';
+import { cli, logIn, postfixAdminDb, serve, type PanelDb } from '../support/standalone';
 
 const PASSWORD = 'a long enough password';
 

@@ -4,7 +4,7 @@ import { COLUMNS } from '../../src/store/columns';
 
 const ALL_COLUMNS = Object.values(COLUMNS);
 import { dialectOf } from '../../src/store/dialect';
-import { PLUGIN_COLUMNS } from './helpers';
+import { PLUGIN_COLUMNS } from '../support/store';
 
 describe('store: columns and dialect', () => {
   it('reads exactly the columns the migration adds (the migration spells them out itself)', () => {

@@ -4,7 +4,7 @@ import { LastCheckStore } from '../../src/store/last-check-store';
 import { OverviewStore } from '../../src/store/overview-store';
 import { SettingsStore } from '../../src/store/settings-store';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { migrateOptions, storeFor } from './helpers';
+import { migrateOptions, storeFor } from '../support/store';
 
 for (const kind of DB_KINDS) {
   describe(`the overview's tables: last DNS Checks, settings, the overview query (${kind})`, function () {
@@ -23,13 +23,43 @@ for (const kind of DB_KINDS) {
       overview = new OverviewStore(storeFor(db), checks);
     });
     afterEach(() => db.destroy());
+    /** The parts of a recorded check beyond the overview's summary: a result that names its time. */
+    const whole = (worst: string, checkedAt: string) => ({ worst, codes: [`code.${worst}`], result: JSON.stringify({ checkedAt, worst }) });
 
     it('keeps one last check per domain, the newest, whatever order checks finish in', async () => {
-      await checks.record('a.example', { checkedAt: '2026-12-01T10:00:00.000Z', verdict: 'error', errors: 2, warnings: 0, policyId: '1' });
-      await checks.record('a.example', { checkedAt: '2026-12-01T11:00:00.000Z', verdict: 'ok', errors: 0, warnings: 0, policyId: '2' });
+      await checks.record('a.example', {
+        checkedAt: '2026-12-01T10:00:00.000Z',
+        verdict: 'error',
+        errors: 2,
+        warnings: 0,
+        policyId: '1',
+        ...whole('error', '2026-12-01T10:00:00.000Z'),
+      });
+      await checks.record('a.example', {
+        checkedAt: '2026-12-01T11:00:00.000Z',
+        verdict: 'ok',
+        errors: 0,
+        warnings: 0,
+        policyId: '2',
+        ...whole('ok', '2026-12-01T11:00:00.000Z'),
+      });
       // A check that started earlier and finished later does not replace the newer one.
-      await checks.record('a.example', { checkedAt: '2026-12-01T10:30:00.000Z', verdict: 'warning', errors: 0, warnings: 1, policyId: '2' });
-      await checks.record('b.example', { checkedAt: '2026-12-01T09:00:00.000Z', verdict: 'warning', errors: 0, warnings: 3, policyId: null });
+      await checks.record('a.example', {
+        checkedAt: '2026-12-01T10:30:00.000Z',
+        verdict: 'warning',
+        errors: 0,
+        warnings: 1,
+        policyId: '2',
+        ...whole('warning', '2026-12-01T10:30:00.000Z'),
+      });
+      await checks.record('b.example', {
+        checkedAt: '2026-12-01T09:00:00.000Z',
+        verdict: 'warning',
+        errors: 0,
+        warnings: 3,
+        policyId: null,
+        ...whole('warning', '2026-12-01T09:00:00.000Z'),
+      });
       const got = (await checks.get(['a.example', 'b.example', 'nosuch.example'])).sort((x, y) => x.domain.localeCompare(y.domain));
       assert.deepEqual(
         got.map((c) => [c.domain, c.verdict, c.checkedAt]),
@@ -38,6 +68,15 @@ for (const kind of DB_KINDS) {
           ['b.example', 'warning', '2026-12-01T09:00:00.000Z'],
         ],
       );
+      // The whole result kept beside the summary is the newest check's too.
+      assert.deepEqual(await checks.result('a.example'), {
+        domain: 'a.example',
+        checkedAt: '2026-12-01T11:00:00.000Z',
+        worst: 'ok',
+        codes: ['code.ok'],
+        result: JSON.stringify({ checkedAt: '2026-12-01T11:00:00.000Z', worst: 'ok' }),
+      });
+      assert.equal(await checks.result('nosuch.example'), null);
     });
 
     it('stores panel settings as JSON, replacing the value', async () => {
@@ -56,7 +95,14 @@ for (const kind of DB_KINDS) {
         .knex(db.domainTable)
         .where('domain', 'c.example')
         .update({ mta_sts_active: true, mta_sts_id: '20261201', mta_sts_mode: 'testing', mta_sts_mx: 'mx.example.net' });
-      await checks.record('b.example', { checkedAt: '2026-12-01T09:00:00.000Z', verdict: 'error', errors: 1, warnings: 0, policyId: null });
+      await checks.record('b.example', {
+        checkedAt: '2026-12-01T09:00:00.000Z',
+        verdict: 'error',
+        errors: 1,
+        warnings: 0,
+        policyId: null,
+        ...whole('error', '2026-12-01T09:00:00.000Z'),
+      });
       const errors = await overview.page({ verdict: 'error', limit: 10, offset: 0 });
       assert.deepEqual(
         errors.rows.map((r) => [r.record.domain, r.lastCheck?.errors]),

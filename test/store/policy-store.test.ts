@@ -4,9 +4,10 @@ import { InputKind, PolicySettings, applyChanges } from '../../src/policy';
 import { migrateLatest } from '../../src/store/migrate';
 import type { DomainRecord } from '../../src/policy';
 import { PolicyStore, SaveResult } from '../../src/store/policy-store';
+import { ServedReader } from '../../src/store/served-reader';
 import { ServedCache } from '../../src/store/served-cache';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { dumpRows, migrateOptions, storeFor } from './helpers';
+import { dumpRows, migrateOptions, storeFor } from '../support/store';
 
 const T0 = new Date('2026-11-28T12:00:00Z');
 const ENFORCE = { mode: 'enforce', mx: ['mx1.example.org', '*.mx.example.net'], maxAge: 604800, active: true };
@@ -20,6 +21,7 @@ for (const kind of DB_KINDS) {
   describe(`PolicyStore on ${kind}`, () => {
     let db: TestDb;
     let store: PolicyStore;
+    const reader = () => new ServedReader(store);
     const change = (name: string, changes: Record<string, unknown>, options: { expectedRevision?: number; now?: Date; kind?: InputKind } = {}) =>
       store.save(name, (current: PolicySettings) => applyChanges(current, changes, options.kind ?? 'json'), {
         expectedRevision: options.expectedRevision,
@@ -207,7 +209,7 @@ for (const kind of DB_KINDS) {
       it('replaces values edited into an invalid state by hand with a valid policy', async () => {
         await db.knex(db.domainTable).where('domain', 'example.org').update({ mta_sts_active: true, mta_sts_mode: 'bogus', mta_sts_mx: 'mx.example.org' });
         assert.equal((await find('example.org')).valid, false);
-        assert.equal((await store.loadServed()).policies.has('example.org'), false, 'an invalid row is never served');
+        assert.equal((await reader().load()).policies.has('example.org'), false, 'an invalid row is never served');
         saved(await change('example.org', { mode: 'enforce' }));
         const record = await find('example.org');
         assert.equal(record.valid, true);
@@ -215,7 +217,7 @@ for (const kind of DB_KINDS) {
       });
     });
 
-    describe('loadServed', () => {
+    describe('the served-set reader', () => {
       beforeEach(async () => {
         saved(await change('example.org', ENFORCE));
         saved(await change('bücher.example', { mode: 'testing', mx: 'mx.bücher.example', active: true }));
@@ -224,14 +226,14 @@ for (const kind of DB_KINDS) {
       });
 
       it('serves only domains whose MTA-STS and host domain are both active, keyed by A-label', async () => {
-        const served = await store.loadServed();
+        const served = await reader().load();
         assert.deepEqual([...served.policies.keys()].sort(), ['example.org', 'xn--bcher-kva.example']);
         assert.deepEqual(served.policies.get('xn--bcher-kva.example'), (await find('bücher.example')).policy);
         assert.deepEqual(served.policies.get('example.org')?.mx, ENFORCE.mx);
       });
 
       it('lists active alias domains with their targets, in A-labels', async () => {
-        const { aliases } = await store.loadServed();
+        const { aliases } = await reader().load();
         assert.equal(aliases.get('alias.example'), 'example.org');
         assert.equal(aliases.get('xn--bcher-alias-thb.example'), 'xn--bcher-kva.example');
         assert.equal(aliases.has('disabled-alias.example'), false);
@@ -240,11 +242,11 @@ for (const kind of DB_KINDS) {
       it('stops serving a policy once it is deactivated or its host domain is', async () => {
         saved(await change('example.org', { active: false }));
         await db.knex(db.domainTable).where('domain', 'bücher.example').update({ active: false });
-        assert.deepEqual([...(await store.loadServed()).policies.keys()], []);
+        assert.deepEqual([...(await reader().load()).policies.keys()], []);
       });
 
       it('reads one name the way the whole set is read (direct reads after a quiet spell)', async () => {
-        const served = await store.loadServed();
+        const served = await reader().load();
         const names = [
           'example.org',
           'xn--bcher-kva.example',
@@ -260,12 +262,12 @@ for (const kind of DB_KINDS) {
         for (const name of names) {
           const ascii = toALabel(name) as string;
           const expected = served.policies.get(ascii) ?? served.policies.get(served.aliases.get(ascii) ?? '') ?? null;
-          assert.deepEqual(await store.loadOneServed(name), expected, name);
+          assert.deepEqual(await reader().loadOne(name), expected, name);
         }
       });
 
       it('feeds the served cache: names for certificates and alias lookups', async () => {
-        const cache = new ServedCache(() => store.loadServed(), { ttlMs: 60_000, waitMs: 5_000 });
+        const cache = new ServedCache(() => reader().load(), { ttlMs: 60_000, waitMs: 5_000 });
         assert.deepEqual(await cache.servedDomains(), ['alias.example', 'example.org', 'xn--bcher-alias-thb.example', 'xn--bcher-kva.example']);
         const viaAlias = await cache.lookup('alias.example');
         assert.equal(viaAlias.status, 'found');

@@ -8,8 +8,8 @@ import { migrateLatest } from '../../src/store/migrate';
 import { ReportStore } from '../../src/store/report-store';
 import { REPORT_COLUMNS, STORAGE_DEFAULTS, boundSummary, parseReport, summarizeReport } from '../../src/tlsrpt';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { googleSample, rfcSample } from '../tlsrpt/samples';
-import { migrateOptions } from './helpers';
+import { googleSample, rfcSample } from '../support/tlsrpt-samples';
+import { migrateOptions } from '../support/store';
 
 function input(sample: Record<string, unknown>, domain = 'example.org') {
   const text = JSON.stringify(sample);

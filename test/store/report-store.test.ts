@@ -6,8 +6,8 @@ import { ReportStore, tokenHash } from '../../src/store/report-store';
 import { MAX_GROUPS } from '../../src/store/report-slices';
 import { STORAGE_DEFAULTS, boundSummary, parseReport, summarizeReport } from '../../src/tlsrpt';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { googleSample, microsoftSample, rfcSample } from '../tlsrpt/samples';
-import { HOST_COLUMNS, PLUGIN_COLUMNS, columnNames, migrateOptions } from './helpers';
+import { googleSample, microsoftSample, rfcSample } from '../support/tlsrpt-samples';
+import { HOST_COLUMNS, PLUGIN_COLUMNS, columnNames, migrateOptions } from '../support/store';
 
 const TABLES = ['tlsrpt_settings', 'tlsrpt_reports', 'tlsrpt_policies', 'tlsrpt_failures', 'tlsrpt_policy_ids'];
 

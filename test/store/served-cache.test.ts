@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Mode, StoredPolicy } from '../../src/policy';
-import type { ServedPolicies } from '../../src/store/policy-store';
+import type { ServedPolicies } from '../../src/store/served-reader';
 import { Lookup, ServedCache } from '../../src/store/served-cache';
 
 const TTL = 60_000;

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import type { StoredPolicy } from '../../src/policy';
 import { migrateLatest } from '../../src/store/migrate';
-import type { ServedPolicies } from '../../src/store/policy-store';
 import { ServedCache } from '../../src/store/served-cache';
+import { ServedReader, type ServedPolicies } from '../../src/store/served-reader';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { migrateOptions, storeFor } from './helpers';
+import { migrateOptions, storeFor } from '../support/store';
 
 for (const kind of DB_KINDS) {
-  describe(`PolicyStore.loadServed in batches (${kind})`, () => {
+  describe(`ServedReader.load in batches (${kind})`, () => {
     let db: TestDb;
     before(async () => {
       db = await createTestDb(kind);
@@ -29,7 +29,7 @@ for (const kind of DB_KINDS) {
     });
 
     it('serves every active policy of a host with more domains than one batch, each once', async () => {
-      const served = await storeFor(db).loadServed();
+      const served = await new ServedReader(storeFor(db)).load();
       const hostInactive = Array.from({ length: 1234 }, (_, i) => i)
         .filter((i) => i % 100 === 5)
         .map((i) => `d${(i * 7919) % 1234}.example`);

@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { applyChanges } from '../../src/policy';
 import { HistoryStore } from '../../src/store/history-store';
 import { migrateLatest } from '../../src/store/migrate';
-import { PolicyStore, type ServedPolicies } from '../../src/store/policy-store';
+import { PolicyStore } from '../../src/store/policy-store';
+import { ServedReader, type ServedPolicies } from '../../src/store/served-reader';
 import { ServedCache, type Lookup } from '../../src/store/served-cache';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { migrateOptions } from './helpers';
+import { migrateOptions } from '../support/store';
 
 const TTL = 5000;
 
@@ -22,6 +23,7 @@ for (const kind of DB_KINDS) {
     this.timeout(60_000);
     let db: TestDb;
     let store: PolicyStore;
+    let reader: ServedReader;
     let other: PolicyStore;
     let cache: ServedCache;
     let loads = 0;
@@ -53,6 +55,7 @@ for (const kind of DB_KINDS) {
       await createHostTables(db, [{ domain: 'example.org' }, { domain: 'example.com' }, { domain: 'example.net' }]);
       await migrateLatest(db.knex, migrateOptions(db));
       store = storeOf();
+      reader = new ServedReader(store);
       other = storeOf();
       for (const domain of ['example.org', 'example.com', 'example.net']) {
         const saved = await other.save(domain, (current) => applyChanges(current, { active: true, mode: 'testing', mx: 'mail.example.org' }, 'form'));
@@ -61,13 +64,13 @@ for (const kind of DB_KINDS) {
       cache = new ServedCache(
         async (): Promise<ServedPolicies> => {
           loads += 1;
-          return store.loadServed();
+          return reader.load();
         },
         { ttlMs: TTL, waitMs: 5000, now: () => clock.now },
-        (domain) => store.loadOneServed(domain),
+        (domain) => reader.loadOne(domain),
         (err) => errors.push(err),
         undefined,
-        (token, now) => store.servedChanges(token, now, store.commitGapMs),
+        (token, now) => reader.changes(token, now, reader.commitGapMs),
       );
       db.knex.on('query', onQuery);
       assert.equal(statusOf(await cache.lookup('example.org')), 'testing');
@@ -91,7 +94,7 @@ for (const kind of DB_KINDS) {
 
     it('costs one query per ttl when nothing changed', async () => {
       // The window in which a save with a lower id could still commit is open for two deadlines.
-      clock.now += 2 * store.commitGapMs;
+      clock.now += 2 * reader.commitGapMs;
       await expire();
       queries = 0;
       await expire();
@@ -119,13 +122,13 @@ for (const kind of DB_KINDS) {
       const slow = new ServedCache(
         async (): Promise<ServedPolicies> => {
           if (hold) await held;
-          return store.loadServed();
+          return reader.load();
         },
         { ttlMs: TTL, waitMs: 5000, now: () => clock.now },
-        (domain) => store.loadOneServed(domain),
+        (domain) => reader.loadOne(domain),
         undefined,
         undefined,
-        (token, now) => store.servedChanges(token, now, store.commitGapMs),
+        (token, now) => reader.changes(token, now, reader.commitGapMs),
       );
       assert.equal(statusOf(await slow.lookup('example.org')), 'testing');
       // The first lookup may answer by reading its name directly while the set loads behind it

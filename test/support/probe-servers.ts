@@ -4,7 +4,7 @@ import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { Issued } from '../support/tls';
+import type { Issued } from './tls';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

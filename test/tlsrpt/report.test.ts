@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { REPORT_LIMITS, isIpAddress, parseReport, parseRfc3339, stsFingerprint, policyFingerprint, summarizeReport, type ReportParse } from '../../src/tlsrpt';
-import { googleSample, microsoftSample, rfcSample } from './samples';
+import { googleSample, microsoftSample, rfcSample } from '../support/tlsrpt-samples';
 
 function ok(parse: ReportParse) {
   assert.ok(parse.ok, JSON.stringify(!parse.ok && parse.problems));

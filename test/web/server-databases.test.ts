@@ -87,6 +87,7 @@ for (const db of ['mariadb', 'postgres'] as const)
         '20261207000000_bound_tls_reports.js',
         '20261207000100_add_server_login_failures.js',
         '20261208000000_add_mta_sts_leases.js',
+        '20261208000100_one_check_table.js',
       ]);
       const row = await server.row('example.org');
       assert.deepEqual(

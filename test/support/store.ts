@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { PolicyStore } from '../../src/store/policy-store';
 import type { MigrateOptions } from '../../src/store/migrate';
-import type { TestDb } from '../support/db';
+import type { TestDb } from './db';
 
 /** The columns the plugin promises to add, spelled out here so that a rename is noticed. */
 export const PLUGIN_COLUMNS = [

@@ -1,7 +1,9 @@
-// The scheduled DNS Checks' own tables (see migrations/20261201000500_add_mta_sts_checks.ts):
-// the last scheduled result of each domain, and the alert state per domain and condition. Kept
-// apart from any other store of check results, so the scheduler owns exactly these two tables.
+// The scheduled DNS Checks' alert state (table `<prefix>alert_state`, see
+// migrations/20261201000500_add_mta_sts_checks.ts): per domain and condition whether it is raised
+// and when an alert was last sent, so that a restart neither re-alerts nor forgets a condition.
+// The checks' results themselves are in the one table of last checks (./last-check-store.ts).
 import type { Knex } from 'knex';
+import { text } from './rows';
 
 /** One domain's condition as last recorded. */
 export interface AlertState {
@@ -15,45 +17,17 @@ export interface AlertState {
   alertedAt: string | null;
 }
 
-/** One scheduled result, as stored. */
-export interface StoredCheck {
-  domain: string;
-  checkedAt: string;
-  worst: string;
-  codes: string[];
-  result: string;
-}
-
 /** Rows per statement: far below every dialect's limit on bound parameters. */
 const CHUNK = 200;
 
-export class CheckStore {
-  private readonly results: string;
+export class AlertStore {
   private readonly alerts: string;
 
   constructor(
     private readonly knex: Knex,
     tablePrefix: string,
   ) {
-    this.results = `${tablePrefix}check_results`;
     this.alerts = `${tablePrefix}alert_state`;
-  }
-
-  /** Stores each domain's latest result, replacing the one before. */
-  async saveResults(checks: readonly StoredCheck[]): Promise<void> {
-    for (let i = 0; i < checks.length; i += CHUNK) {
-      const rows = checks
-        .slice(i, i + CHUNK)
-        .map((c) => ({ domain: c.domain, checked_at: c.checkedAt, worst: c.worst, codes: c.codes.join(','), result: c.result }));
-      await this.knex(this.results).insert(rows).onConflict('domain').merge();
-    }
-  }
-
-  /** The last scheduled result of a domain, or null. */
-  async result(domain: string): Promise<StoredCheck | null> {
-    const row = (await this.knex(this.results).where('domain', domain).first()) as Record<string, unknown> | undefined;
-    if (!row) return null;
-    return { domain, checkedAt: text(row.checked_at), worst: text(row.worst), codes: text(row.codes).split(',').filter(Boolean), result: text(row.result) };
   }
 
   /** Every recorded condition of these domains. */
@@ -89,10 +63,4 @@ export class CheckStore {
       await this.knex(this.alerts).insert(rows).onConflict(['domain', 'condition']).merge();
     }
   }
-}
-
-function text(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  return '';
 }

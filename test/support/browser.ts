@@ -12,7 +12,7 @@ import knexFactory, { Knex } from 'knex';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import request from 'supertest';
 import { createPanel, type PanelOptions } from '../../src/server/app';
-import type { TestDnsServer, ZoneRecord } from '../support/dns-server';
+import type { TestDnsServer, ZoneRecord } from './dns-server';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
