@@ -3,7 +3,7 @@
 // the plugin formats its own. The language is the one chosen with the switch (a cookie), else the
 // browser's Accept-Language, else English; the plugin's tab is told the same choice (./plugin.ts).
 import type { Request, RequestHandler, Response } from 'express';
-import { LOCALES, format, isLocale, negotiateLocale, supportedLocale, type Locale, type Param, type Placeholders } from '../i18n';
+import { format, isLocale, negotiateLocale, supportedLocale, type Locale, type Param, type Placeholders } from '../i18n';
 import { SERVER_DE } from '../i18n/server-de';
 import { SERVER_EN } from '../i18n/server-en';
 import { overTls, type CookieSecurity } from './cookies';

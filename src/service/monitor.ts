@@ -2,7 +2,7 @@
 // the domain's last check, as every check is), the alert states (the plugin's own table), and the
 // TLS report failures per day.
 // The scheduler (src/scheduler/) decides and sends; it reaches the data only through this.
-import { checkEach, failedDnsCheck, worst, type DnsCheckResult } from '../check';
+import { checkEach, failedDnsCheck, type DnsCheckResult } from '../check';
 import type { Locale } from '../i18n';
 import { servedPolicy, type DomainRecord } from '../policy';
 import type { AlertState, AlertStore } from '../store/alert-store';
