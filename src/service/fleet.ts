@@ -2,6 +2,7 @@
 // report totals, the defaults for a first policy, and bulk changes. The routers and the command
 // call this (as `service.fleet`); per-domain rules stay in MtaStsService.save.
 import type { DnsCheckResult } from '../check';
+import type { Text } from '../text';
 import {
   DEFAULT_SETTINGS,
   applyBulk,
@@ -65,7 +66,7 @@ const DEFAULTS_SETTING = 'defaults';
 const REPORT_DAYS = 7;
 
 /** The verdict of a check: its worst status (info counts as ok). */
-export function verdictOf(result: DnsCheckResult): Pick<LastCheck, 'verdict' | 'errors' | 'warnings'> {
+export function verdictOf(result: DnsCheckResult<Text>): Pick<LastCheck, 'verdict' | 'errors' | 'warnings'> {
   const errors = result.checks.filter((c) => c.status === 'error').length;
   const warnings = result.checks.filter((c) => c.status === 'warning').length;
   return { verdict: errors > 0 ? 'error' : warnings > 0 ? 'warning' : 'ok', errors, warnings };
@@ -75,7 +76,7 @@ export class FleetService {
   constructor(private readonly deps: FleetDeps) {}
 
   /** Stores a finished DNS Check as its domain's last one (the tab, API, CLI and scheduler all end here). */
-  recordCheck(result: DnsCheckResult): Promise<void> {
+  recordCheck(result: DnsCheckResult<Text>): Promise<void> {
     return this.deps.lastChecks.record(result.domain, { checkedAt: result.checkedAt, policyId: result.id, ...verdictOf(result) });
   }
 

@@ -3,6 +3,8 @@
 // The scheduler (src/scheduler/) decides and sends; it reaches the data only through this.
 import { checkEach, failedDnsCheck, type DnsCheckResult } from '../check';
 import type { Locale } from '../i18n';
+import { sayDnsCheck } from '../render/check';
+import type { Text } from '../text';
 import { servedPolicy, type DomainRecord } from '../policy';
 import type { AlertState, CheckStore } from '../store/check-store';
 import type { PolicyStore } from '../store/policy-store';
@@ -14,7 +16,8 @@ export interface MonitorDeps {
   store: PolicyStore;
   checks: CheckStore;
   reports: ReportStore;
-  check(record: DomainRecord, locale: Locale): Promise<DnsCheckResult>;
+  /** The check's verdicts, not yet in a language: the alerts say them in theirs. */
+  check(record: DomainRecord): Promise<DnsCheckResult<Text>>;
 }
 
 const RANK: Record<string, number> = { ok: 0, info: 1, warning: 2, error: 3 };
@@ -32,8 +35,8 @@ export class MonitorService {
   }
 
   /** The DNS Check of one stored domain, its sentences in `locale`. Never rejects. */
-  check(record: DomainRecord, locale: Locale): Promise<DnsCheckResult> {
-    return this.deps.check(record, locale);
+  async check(record: DomainRecord, locale: Locale): Promise<DnsCheckResult> {
+    return sayDnsCheck(locale, await this.deps.check(record));
   }
 
   /** Stores each result as its domain's last scheduled one. */
@@ -70,10 +73,10 @@ export class MonitorService {
 
   /** The DNS Checks of these domains, at most `concurrency` at once, in input order; never rejects for one. */
   checkAll(records: readonly DomainRecord[], locale: Locale, concurrency: number): Promise<DnsCheckResult[]> {
-    return checkEach(records, (record) => this.deps.check(record, locale), {
+    return checkEach(records, (record) => this.check(record, locale), {
       concurrency,
       domainOf: (record) => record.domain,
-      onError: (record, err) => failedDnsCheck(record.domain, err),
+      onError: (record, err) => sayDnsCheck(locale, failedDnsCheck(record.domain, err)),
     });
   }
 }
