@@ -102,6 +102,16 @@ const RULES: Rule[] = [
     forbids: (imp) => inside(imp.target, 'src/store') || inside(imp.target, 'src/dns'),
   },
   {
+    name: 'check/ imports nothing from i18n/: its verdicts are codes, facts and Text (src/text), said by the edge (src/render)',
+    applies: (file) => inside(file, 'src/check'),
+    forbids: (imp) => inside(imp.target, 'src/i18n'),
+  },
+  {
+    name: 'i18n/ imports nothing from check/',
+    applies: (file) => inside(file, 'src/i18n'),
+    forbids: (imp) => inside(imp.target, 'src/check'),
+  },
+  {
     name: 'i18n/ imports nothing from web/',
     applies: (file) => inside(file, 'src/i18n'),
     forbids: (imp) => inside(imp.target, 'src/web'),
