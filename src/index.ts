@@ -159,7 +159,8 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     checkMany(domains, checkOptions = {}) {
       const { req, onProgress, ...rest } = checkOptions;
       // The host is told each result in English, as it gets them all at the end (a non-function is refused by checkEach).
-      const progress = typeof onProgress === 'function' ? (p: DnsChecksProgress<DnsCheckResult<Text> | null>) => onProgress({ ...p, result: english(p.result) }) : onProgress;
+      const progress =
+        typeof onProgress === 'function' ? (p: DnsChecksProgress<DnsCheckResult<Text> | null>) => onProgress({ ...p, result: english(p.result) }) : onProgress;
       // A host call checks every domain; with the request it acts for, only those the hook allows
       // (the others come back null, like an unknown domain, so their existence is not told).
       const allow = req ? (domain: string) => isAllowed(resolved.authorize, req, { domain: targetDomain(domain), action: 'check' }) : undefined;

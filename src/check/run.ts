@@ -213,7 +213,7 @@ function lookupError<T extends RecordType>(name: string, type: T, err: unknown):
     failure: 'error',
     cnames: [],
     message: `lookup of ${name} ${type} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
-  } as LookupResult<T>;
+  };
 }
 
 /**

@@ -5,7 +5,6 @@ import type { Problem, ProblemCode } from '../policy';
 import { PROBLEM_KEYS as KEYS } from '../text/problems';
 import { CATALOGUES, format, type Locale, type MessageKey } from './index';
 
-
 /** @internal The catalogue message for a problem code (its test checks every code has one). */
 export function problemKey(code: ProblemCode): MessageKey {
   return KEYS[code];

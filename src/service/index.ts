@@ -62,7 +62,7 @@ export type NameAddresses = { ok: true; addresses: string[] } | { ok: false; rea
 export type ImportResult = SaveResult | { status: 'bad-policy'; errors: Problem[] } | { status: 'bad-id'; id: string };
 export type { Lookup } from '../store/served-cache';
 
-export { TAB_MX_WAIT_MS, type MxDns, type TabCheck } from './checks';
+export type { MxDns } from './checks';
 
 export interface ServiceDeps {
   store: PolicyStore;

@@ -1,7 +1,6 @@
 // The tab's view model: from the data the page gathered (./tab.ts) to what the template shows.
 // Pure: no request, no database, no DNS; the clock and the page's URLs come in as values, so each
 // part is a function of its input (test/web/tab-view.test.ts drives them directly).
-import type { CheckStatus } from '../check';
 import { CATALOGUES, type MessageKey, type Translator } from '../i18n';
 import { sayProblem } from '../i18n/policy-text';
 import {

@@ -14,7 +14,7 @@ import { RESTORE_FIELDS, RESTORE_PARAM, restoreParam } from './resend';
 import { cacheNotes } from './history-page';
 import { storedFormValues, tabView, type FormValues, type Notice, type TabState } from './tab-view';
 
-export { MX_HINTS, domainLabel, storedFormValues, type FormValues, type Notice, type NoticeKind, type TabState } from './tab-view';
+export { domainLabel, storedFormValues, type FormValues, type Notice, type TabState } from './tab-view';
 
 /** The notice a save's redirect carries (signed, see notice-token.ts), in words. */
 function savedNotices(notice: SavedNotice, t: Translator): Notice[] {

@@ -76,7 +76,10 @@ describe('architecture: the rooms keep their import rules', () => {
         [file('src/web/tab.ts', "import { r } from '../dns';"), "src/web/tab.ts:1 imports '../dns': web/ reaches"],
         [file('src/i18n/format.ts', "import { e } from '../web/errors';"), "src/i18n/format.ts:1 imports '../web/errors': i18n/"],
         [file('src/check/run.ts', "import { sayText } from '../i18n/text';"), "src/check/run.ts:1 imports '../i18n/text': check/ imports nothing from i18n/"],
-        [file('src/i18n/check-text.ts', "import type { Verdict } from '../check/verdicts/kit';"), "src/i18n/check-text.ts:1 imports '../check/verdicts/kit': i18n/ imports nothing from check/"],
+        [
+          file('src/i18n/check-text.ts', "import type { Verdict } from '../check/verdicts/kit';"),
+          "src/i18n/check-text.ts:1 imports '../check/verdicts/kit': i18n/ imports nothing from check/",
+        ],
         [
           file('migrations/1_x.ts', "import { COLUMNS } from '../src/store/columns';"),
           "migrations/1_x.ts:1 imports '../src/store/columns': migrations are self-contained",
