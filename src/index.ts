@@ -159,12 +159,13 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     checkMany(domains, checkOptions = {}) {
       const { req, onProgress, ...rest } = checkOptions;
       // The host is told each result in English, as it gets them all at the end (a non-function is refused by checkEach).
-      const progress =
+      type Progress = DnsChecksOptions<DnsCheckResult<Text> | null>['onProgress'];
+      const progress: Progress =
         typeof onProgress === 'function' ? (p: DnsChecksProgress<DnsCheckResult<Text> | null>) => onProgress({ ...p, result: english(p.result) }) : onProgress;
       // A host call checks every domain; with the request it acts for, only those the hook allows
       // (the others come back null, like an unknown domain, so their existence is not told).
       const allow = req ? (domain: string) => isAllowed(resolved.authorize, req, { domain: targetDomain(domain), action: 'check' }) : undefined;
-      return service.checks.checkMany(domains, { ...rest, onProgress: progress as never }, allow).then((results) => results.map(english));
+      return service.checks.checkMany(domains, { ...rest, onProgress: progress }, allow).then((results) => results.map(english));
     },
     migrate: () => service.migrate(),
     rollback: () => service.rollback(),
