@@ -1,5 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
-import { type DnsCheckResult, type DnsChecksOptions } from './check';
+import { type DnsCheckResult, type DnsChecksOptions, type DnsChecksProgress } from './check';
+import { sayDnsCheck } from './render/check';
+import type { Text } from './text';
 import { MtaStsOptions, resolveOptions, resolveSchedulerOptions } from './options';
 import { Scheduler, runScheduledChecks, type RunSummary } from './scheduler';
 import { LeaseStore } from './store/lease-store';
@@ -147,23 +149,27 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     },
     async dnsCheck(domain, checkOptions = {}) {
       const { req } = checkOptions;
-      if (!req) return service.dnsCheck(domain);
+      if (!req) return english(await service.checks.dnsCheck(domain));
       await authorizeOrThrow(resolved.authorize, req, { domain: targetDomain(domain), action: 'check' });
       // The same limiter as the tab's and the API's: a host's button is no way around their limits.
       const admission = await ctx.limiter.admit(req);
       if (!admission.ok) throw admission.reason === 'busy' ? busyError(admission) : rateLimitedError(admission);
       try {
-        return await service.dnsCheck(domain);
+        return english(await service.checks.dnsCheck(domain));
       } finally {
         admission.release();
       }
     },
     checkMany(domains, checkOptions = {}) {
-      const { req, ...rest } = checkOptions;
+      const { req, onProgress, ...rest } = checkOptions;
+      // The host is told each result in English, as it gets them all at the end (a non-function is refused by checkEach).
+      type Progress = DnsChecksOptions<DnsCheckResult<Text> | null>['onProgress'];
+      const progress: Progress =
+        typeof onProgress === 'function' ? (p: DnsChecksProgress<DnsCheckResult<Text> | null>) => onProgress({ ...p, result: english(p.result) }) : onProgress;
       // A host call checks every domain; with the request it acts for, only those the hook allows
       // (the others come back null, like an unknown domain, so their existence is not told).
       const allow = req ? (domain: string) => isAllowed(resolved.authorize, req, { domain: targetDomain(domain), action: 'check' }) : undefined;
-      return service.checkMany(domains, rest, allow);
+      return service.checks.checkMany(domains, { ...rest, onProgress: progress }, allow).then((results) => results.map(english));
     },
     migrate: () => service.migrate(),
     rollback: () => service.rollback(),
@@ -189,4 +195,9 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       { path: new URL(resolved.reports.intakeUrl).pathname, export: 'tlsrpt' },
     ],
   };
+}
+
+/** The factory's checks answer in English, as the JSON API does; the tab says them in the reader's language. */
+function english(result: DnsCheckResult<Text> | null): DnsCheckResult | null {
+  return result === null ? null : sayDnsCheck('en', result);
 }

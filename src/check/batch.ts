@@ -5,8 +5,7 @@
 // never rejects because of one domain.
 import type { DnsCheckResult } from './run';
 import { normalizeHost } from '../policy';
-import { CHECK_NAMES, failedCheck } from './verdicts/kit';
-import { sayCheck } from '../i18n/check-text';
+import { CHECK_NAMES, failedCheck, type Text } from './verdicts/kit';
 
 /** What `onProgress` is told after each domain. */
 export interface DnsChecksProgress<R = DnsCheckResult> {
@@ -76,12 +75,12 @@ export async function checkEach<T, R>(
 }
 
 /** A result for a domain whose check could not run at all: every check an error naming why. */
-export function failedDnsCheck(domain: string, err: unknown, id: string | null = null): DnsCheckResult {
+export function failedDnsCheck(domain: string, err: unknown, id: string | null = null): DnsCheckResult<Text> {
   return {
     domain: safe(() => normalizeHost(domain), String(domain)),
     id,
     checkedAt: new Date().toISOString(),
-    checks: CHECK_NAMES.map((name) => sayCheck('en', failedCheck(name, err))),
+    checks: CHECK_NAMES.map((name) => failedCheck(name, err)),
   };
 }
 

@@ -1,14 +1,13 @@
 // Runs the DNS Check: every lookup and probe at once, then one verdict per check, in a fixed
 // order. It never throws and never waits on anything without a deadline, so a dead resolver or
-// a silent server yields a complete result with errors rather than a hang.
-import type { Locale } from '../i18n';
-import { sayCheck } from '../i18n/check-text';
-import { within } from '../deadline';
+// a silent server yields a complete result with errors rather than a hang. It reads nothing of the
+// plugin's own: the caller gathers the served policy text and the ACME state first and passes
+// them as values. Its verdicts are not in any language; the edge says them (src/render/check.ts).
 import { normalizeHost, type StoredPolicy } from '../policy';
 import { AddressFilter, PUBLIC_ONLY, probeHttps, probeMxTls, type ProbeNetwork, type ProbeSettings, type SmtpProbeSettings } from '../probes';
 import type { LookupResult, RecordType, Resolver } from '../dns';
 import { SocketLimiter } from '../limiter';
-import { failedCheck, lookupFailureText, type Check, type CheckName, type Verdict } from './verdicts/kit';
+import { failedCheck, lookupFailureText, type CheckName, type Text, type Verdict } from './verdicts/kit';
 import { mxCheck, mxHosts, stsHostCheck, stsTxtCheck } from './verdicts/records';
 import { daneCheck, tlsrptCheck } from './verdicts/related';
 import { httpsCheck, mxTlsCheck, policyCheck, type AcmeOrderState, type ServedPolicy } from './verdicts/delivery';
@@ -21,14 +20,12 @@ export interface DnsCheckInput {
   policy: StoredPolicy;
   /** What `mta-sts.<domain>` must CNAME to. */
   mailHostname: string;
-  /** The policy text exactly as the well-known route serves it; null when nothing is served. */
-  servedPolicy: () => Promise<string | null>;
+  /** The policy text exactly as the well-known route serves it (text null when nothing is served), or why it could not be read. */
+  served: ServedPolicy;
   resolver: Resolver;
   https?: ProbeSettings;
   smtp?: SmtpProbeSettings;
   now?: () => Date;
-  /** The language of the expected/found texts and messages; default English (as the JSON API speaks). */
-  locale?: Locale;
   /**
    * Address ranges the probes may connect to although they are special-purpose (loopback,
    * private, ...): CIDR strings, or a filter built from them. Default: public addresses only.
@@ -45,7 +42,12 @@ export interface DnsCheckInput {
    */
   acmeCa?: string | null;
   /** The built-in ACME client's last order for mta-sts.<domain>, when it is on (shown by `https`). */
-  acme?: () => Promise<AcmeOrderState | null>;
+  acme?: AcmeOrderState | null;
+  /**
+   * The answer to `<domain> MX` when the caller has asked it already (the tab shows the MX hosts
+   * beside the check's verdicts): the check uses it instead of asking again.
+   */
+  mx?: Promise<LookupResult<'MX'>>;
   /** The TLS report addresses configured in the panel, compared with the published `_smtp._tls` record; absent when none are. */
   rua?: readonly string[] | null;
 }
@@ -57,20 +59,20 @@ export interface DnsCheckInput {
  */
 export const MAX_MX_HOSTS = 20;
 
-export interface DnsCheckResult {
+/**
+ * One DNS Check: its verdicts in CHECK_NAMES order. `runDnsCheck` gives them as Text
+ * (`DnsCheckResult<Text>`); said in a language (the default type argument) it is what the API,
+ * the CLI and the factory's `dnsCheck` answer.
+ */
+export interface DnsCheckResult<T extends Text = string> {
   domain: string;
   id: string | null;
   checkedAt: string;
-  checks: Check[];
+  checks: Verdict<T>[];
 }
 
-/** `servedPolicy()` reads the plugin's own store; this bounds it so a stuck database cannot hang the check. */
-const SERVED_POLICY_TIMEOUT_MS = 10_000;
-
-export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult> {
+export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult<Text>> {
   const now = currentTime(input.now);
-  const locale = input.locale ?? 'en';
-  const settle = (name: CheckName, verdict: () => Promise<Verdict>) => settleCheck(name, verdict, locale);
   const { policy } = input;
   const domain = normalizeHost(String(input.domain ?? ''));
   const mailHostname = normalizeHost(String(input.mailHostname ?? ''));
@@ -91,7 +93,7 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
     mailA: dns.lookup(mailHostname, 'A'),
     mailAaaa: dns.lookup(mailHostname, 'AAAA'),
   };
-  const mx = dns.lookup(domain, 'MX');
+  const mx = input.mx ? quiet(input.mx.catch((err: unknown) => lookupError(domain, 'MX', err))) : dns.lookup(domain, 'MX');
   const tlsrpt = dns.lookup(`_smtp._tls.${domain}`, 'TXT');
   const caa = Promise.all(caaNames(domain).map((name) => dns.lookup(name, 'CAA')));
   // The MX hosts are nearly always the policy's own MX entries (and the mail host): ask their
@@ -105,8 +107,8 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
       void dns.lookup(name, 'AAAA');
     }
   }
-  const served = quiet(readServed(input.servedPolicy));
-  const acme = quiet(readAcme(input.acme));
+  const served = servedOrError(input.served);
+  const acme = input.acme ?? null;
   const web = input.https ?? {};
   const https = quiet(
     httpsOn ? probeHttps({ resolver: dns, domain, port: web.port, ca: web.ca, timeoutMs: web.timeoutMs, ...network }) : Promise.resolve(null),
@@ -149,13 +151,13 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult>
     }),
     settle('mx', async () => mxCheck({ domain, policy, mailHostname, mx: await mx })),
     settle('tlsrpt', async () => tlsrptCheck({ domain, record: await tlsrpt, configured: input.rua ?? null })),
-    settle('policy', async () => policyCheck({ domain, policy, served: await served })),
+    settle('policy', async () => policyCheck({ domain, policy, served })),
     settle('dane', async () => {
       const [answer, names, records, rest] = await Promise.all([mx, hosts, tlsa, unchecked]);
       const mxFailure = !answer.ok && answer.failure !== 'nxdomain' && answer.failure !== 'nodata' ? lookupFailureText(answer) : undefined;
       return daneCheck({ hosts: names, tlsa: records, mxFailure, unchecked: rest });
     }),
-    settle('https', async () => httpsCheck({ domain, policy, probe: await https, now, acme: await acme })),
+    settle('https', async () => httpsCheck({ domain, policy, probe: await https, now, acme })),
     settle('mx-tls', async () => {
       const [answer, probes, rest] = await Promise.all([mx, mxTls, unchecked]);
       return mxTlsCheck({ domain, policy, mx: answer, probes, now, unchecked: rest });
@@ -189,12 +191,29 @@ function likelyMxHosts(policy: StoredPolicy | undefined, mailHostname: string): 
   return [...new Set(names)].filter((name) => name !== '').slice(0, LIKELY_MX_HOSTS);
 }
 
-/** The verdict said in `locale`; any exception in it becomes an error for that check alone. */
-function settleCheck(name: CheckName, verdict: () => Promise<Verdict>, locale: Locale): Promise<Check> {
+/** The verdict; any exception in it becomes an error for that check alone. */
+function settle(name: CheckName, verdict: () => Promise<Verdict>): Promise<Verdict> {
   return Promise.resolve()
     .then(verdict)
-    .then((v) => sayCheck(locale, v))
-    .catch((err: unknown) => sayCheck(locale, failedCheck(name, err)));
+    .catch((err: unknown) => failedCheck(name, err));
+}
+
+/** A served text that is neither text nor null (a caller outside TypeScript) is said as unreadable. */
+function servedOrError(served: ServedPolicy | undefined): ServedPolicy {
+  if (served && served.ok === true && (served.text === null || typeof served.text === 'string')) return served;
+  if (served && served.ok === false && typeof served.message === 'string') return served;
+  return { ok: false, message: 'the policy store returned neither text nor nothing' };
+}
+
+function lookupError<T extends RecordType>(name: string, type: T, err: unknown): LookupResult<T> {
+  return {
+    ok: false,
+    name,
+    type,
+    failure: 'error',
+    cnames: [],
+    message: `lookup of ${name} ${type} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
+  };
 }
 
 /**
@@ -220,41 +239,12 @@ function sharedLookups(resolver: Resolver, limiter: SocketLimiter): Resolver {
     if (pending === undefined) {
       pending = Promise.resolve()
         .then(() => limiter.run(() => resolver.lookup(name, type)))
-        .catch((err: unknown): LookupResult<RecordType> => ({
-          ok: false,
-          name,
-          type,
-          failure: 'error',
-          cnames: [],
-          message: `lookup of ${name} ${type} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
-        }));
+        .catch((err: unknown): LookupResult<RecordType> => lookupError(name, type, err));
       started.set(key, pending);
     }
     return pending as Promise<LookupResult<T>>;
   };
   return { servers: resolver?.servers ?? [], timeoutMs: resolver?.timeoutMs ?? 0, lookup };
-}
-
-/** The ACME state is a side note: a slow or failing read leaves it out. */
-async function readAcme(read: DnsCheckInput['acme']): Promise<AcmeOrderState | null> {
-  if (!read) return null;
-  try {
-    return await within(Promise.resolve().then(read), SERVED_POLICY_TIMEOUT_MS, () => null);
-  } catch {
-    return null;
-  }
-}
-
-async function readServed(read: () => Promise<string | null>): Promise<ServedPolicy> {
-  try {
-    const text: unknown = await within(Promise.resolve().then(read), SERVED_POLICY_TIMEOUT_MS, () => {
-      throw new Error(`the policy store gave no answer within ${SERVED_POLICY_TIMEOUT_MS / 1000} s`);
-    });
-    if (text !== null && typeof text !== 'string') return { ok: false, message: 'the policy store returned neither text nor nothing' };
-    return { ok: true, text };
-  } catch (err) {
-    return { ok: false, message: err instanceof Error ? err.message : String(err) };
-  }
 }
 
 function currentTime(now: (() => Date) | undefined): Date {

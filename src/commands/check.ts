@@ -2,6 +2,7 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { DnsCheckResult } from '../check';
+import { sayDnsCheck } from '../render/check';
 import { CliError, EXIT, printJson, printTable } from './output';
 import { count, type WithRuntime } from './policy';
 
@@ -26,11 +27,13 @@ export function registerCheckCommand(program: Command, withRuntime: WithRuntime)
               ? new SingleBar({ stream: process.stderr, format: 'checking {bar} {value}/{total} {domain}', hideCursor: true })
               : null;
           bar?.start(names.length, 0, { domain: '' });
-          const results = await service.checkMany(names, {
+          const verdicts = await service.checks.checkMany(names, {
             concurrency,
             onProgress: ({ done, domain }) => bar?.update(done, { domain }),
           });
           bar?.stop();
+          // Printed and given as JSON in English, as the JSON API answers.
+          const results = verdicts.map((r) => (r === null ? null : sayDnsCheck('en', r)));
           const unknown = names.filter((_, i) => results[i] === null);
           const found = results.filter((r): r is DnsCheckResult => r !== null);
           if (opts.json) printJson({ results: found, unknown });

@@ -58,5 +58,10 @@ export function recordsToPublish({ domain, id, mailHostname, tlsRpt }: RecordsIn
 
 /** A record as a zone file line: `_mta-sts.example.org. IN TXT "v=STSv1; id=..."`. */
 export function zoneLine(record: PublishedRecord): string {
-  return `${record.name}. IN ${record.type} ${record.type === 'TXT' ? `"${record.value}"` : `${record.value}.`}`;
+  return zoneLineWithTtl(record, null);
+}
+
+/** The same line naming its TTL (the tab's zone snippet): `_mta-sts.example.org. 3600 IN TXT "..."`. */
+export function zoneLineWithTtl(record: PublishedRecord, ttl: number | null): string {
+  return `${record.name}.${ttl === null ? '' : ` ${ttl}`} IN ${record.type} ${record.type === 'TXT' ? `"${record.value}"` : `${record.value}.`}`;
 }

@@ -2,6 +2,7 @@
 // report totals, the defaults for a first policy, and bulk changes. The routers and the command
 // call this (as `service.fleet`); per-domain rules stay in MtaStsService.save.
 import { worst, type DnsCheckResult } from '../check';
+import type { Text } from '../text';
 import {
   DEFAULT_SETTINGS,
   applyBulk,
@@ -65,7 +66,7 @@ const DEFAULTS_SETTING = 'defaults';
 const REPORT_DAYS = 7;
 
 /** A check as its domain's last one is recorded: the verdict (info counts as ok), the worst status, the codes, the whole result. */
-export function recordOf(result: DnsCheckResult): RecordedCheck {
+export function recordOf(result: DnsCheckResult<Text>): RecordedCheck {
   const errors = result.checks.filter((c) => c.status === 'error').length;
   const warnings = result.checks.filter((c) => c.status === 'warning').length;
   const status = worst(...result.checks.map((c) => c.status));
@@ -86,7 +87,7 @@ export class FleetService {
   constructor(private readonly deps: FleetDeps) {}
 
   /** Stores a finished DNS Check as its domain's last one (the tab, API, CLI and scheduler all end here). */
-  recordCheck(result: DnsCheckResult): Promise<void> {
+  recordCheck(result: DnsCheckResult<Text>): Promise<void> {
     return this.deps.lastChecks.record(result.domain, recordOf(result));
   }
 

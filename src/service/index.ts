@@ -1,20 +1,7 @@
 // The plugin's use cases, in one place for every caller: the routers (tab, API, policy file), the
 // factory's members, and the coming CLI and scheduler. Routers never touch the store, the
 // served-policy cache or the resolver themselves; they call this.
-import {
-  checkEach,
-  failedDnsCheck,
-  type AcmeOrderState,
-  lookupFailureText,
-  mxHosts,
-  runDnsCheck,
-  sayText,
-  type DnsCheckResult,
-  type DnsChecksOptions,
-} from '../check';
-import { within } from '../deadline';
 import { createResolver, type Resolver } from '../dns';
-import type { Locale } from '../i18n';
 import { notify, type Logger, type Observer } from '../logger';
 import type { ImapSettings, ResolvedOptions } from '../options';
 import { SocketLimiter } from '../limiter';
@@ -33,7 +20,7 @@ import {
   type StoredPolicy,
   type Validation,
 } from '../policy';
-import { AddressFilter, type ProbeSettings, type SmtpProbeSettings } from '../probes';
+import { AddressFilter } from '../probes';
 import { migrateLatest, migrationStatus, repairColumns, rollbackAll, type MigrateOptions } from '../store/migrate';
 import { isDatabaseBusy, isDatabaseUnavailable } from '../store/errors';
 import { HistoryStore, type Audit, type HistoryEntry } from '../store/history-store';
@@ -48,6 +35,7 @@ import { AlertStore } from '../store/alert-store';
 import { ReportStore } from '../store/report-store';
 import { CertificateStore, type CertificateRow } from '../store/certificate-store';
 import { FleetService } from './fleet';
+import { ChecksService } from './checks';
 import { LastCheckStore } from '../store/last-check-store';
 import { OverviewStore } from '../store/overview-store';
 import { SettingsStore } from '../store/settings-store';
@@ -76,14 +64,7 @@ export type NameAddresses = { ok: true; addresses: string[] } | { ok: false; rea
 export type ImportResult = SaveResult | { status: 'bad-policy'; errors: Problem[] } | { status: 'bad-id'; id: string };
 export type { Lookup } from '../store/served-cache';
 
-/** The domain's MX hosts as the tab shows them, or why there are none to show. */
-export type MxDns = { state: 'hosts'; hosts: string[] } | { state: 'none' } | { state: 'null-mx' } | { state: 'failed'; reason: string } | { state: 'slow' };
-
-/**
- * How long the tab waits for the MX lookup before it is shown without it. A healthy resolver
- * answers in milliseconds; a dead one must not hold up the page for its full timeout and retries.
- */
-export const TAB_MX_WAIT_MS = 1500;
+export type { MxDns } from './checks';
 
 export interface ServiceDeps {
   store: PolicyStore;
@@ -93,10 +74,6 @@ export interface ServiceDeps {
   logger: Logger;
   /** The host's hooks for metrics; empty when it gave none. */
   observer?: Observer;
-  mailHostname: string;
-  probes: { https: ProbeSettings; smtp: SmtpProbeSettings };
-  /** Shared by every check of the plugin instance: the socket cap and the address filter. */
-  network: { limiter: SocketLimiter; addresses: AddressFilter };
   migrations: MigrateOptions;
   now: () => Date;
   /** TLS reporting (RFC 8460): settings, intake, summaries. */
@@ -107,6 +84,8 @@ export interface ServiceDeps {
   fleet: FleetService;
   /** The scheduled checks' data: domains to check, last results, alert states. */
   monitor: MonitorService;
+  /** The DNS Checks: one domain, many, the tab's. */
+  checks: ChecksService;
 }
 
 // Rendered bodies per stored policy object: the cache hands out the same object until the policy
@@ -171,7 +150,34 @@ export class MtaStsService {
       save: (name, change, saveOptions) => (service as MtaStsService).save(name, change, saveOptions),
       now: options.now,
     });
+    const reports = new ReportService({
+      store: reportStore,
+      find: (name) => store.find(name),
+      resolver,
+      logger: options.logger,
+      now: options.now,
+      intakeUrl: options.reports.intakeUrl,
+      retentionDays: options.reports.retentionDays,
+      limits: options.reports.limits,
+    });
+    const checks = new ChecksService({
+      resolver,
+      logger: options.logger,
+      observer: options.observer,
+      mailHostname: options.mailHostname,
+      probes: { https: options.dnsCheck.https, smtp: options.dnsCheck.smtp },
+      // One of each per plugin instance: the socket cap holds for every check together.
+      network: { limiter: new SocketLimiter(options.dnsCheck.maxSockets), addresses: new AddressFilter(options.dnsCheck.allowAddresses) },
+      now: options.now,
+      knex: options.knex,
+      tablePrefix: options.tablePrefix,
+      find: (name) => store.find(name),
+      servedText: (domain) => (service as MtaStsService).servedText(domain),
+      reporting: (domain) => reports.reporting(domain),
+      recordCheck: (result) => fleet.recordCheck(result),
+    });
     service = new MtaStsService({
+      checks,
       store,
       history,
       cache,
@@ -181,23 +187,10 @@ export class MtaStsService {
         store,
         alerts: new AlertStore(options.knex, options.tablePrefix),
         reports: reportStore,
-        check: (record, locale) => (service as MtaStsService).checkRecord(record, locale),
+        check: (record) => checks.checkRecord(record),
       }),
-      reports: new ReportService({
-        store: reportStore,
-        find: (name) => store.find(name),
-        resolver,
-        logger: options.logger,
-        now: options.now,
-        intakeUrl: options.reports.intakeUrl,
-        retentionDays: options.reports.retentionDays,
-        limits: options.reports.limits,
-      }),
+      reports,
       logger: options.logger,
-      mailHostname: options.mailHostname,
-      probes: { https: options.dnsCheck.https, smtp: options.dnsCheck.smtp },
-      // One of each per plugin instance: the socket cap holds for every check together.
-      network: { limiter: new SocketLimiter(options.dnsCheck.maxSockets), addresses: new AddressFilter(options.dnsCheck.allowAddresses) },
       migrations: { table: options.domainTable, keyColumn: options.domainColumn, tablePrefix: options.tablePrefix, migrationsTable: options.migrationsTable },
       now: options.now,
       observer: options.observer,
@@ -352,6 +345,11 @@ export class MtaStsService {
     return this.deps.monitor;
   }
 
+  /** The DNS Checks (./checks.ts): one stored domain, a domain by name, many, the tab's. */
+  get checks(): ChecksService {
+    return this.deps.checks;
+  }
+
   /** TLS reporting: the rua setting, report intake (HTTPS and mail) and summaries. */
   get reports(): ReportService {
     return this.deps.reports;
@@ -457,90 +455,6 @@ export class MtaStsService {
     if (!(await store.knex.schema.hasTable(store.tables.certificates))) return [];
     const rows = await store.all();
     return rows.map(({ keyEnc: _secret, ...row }) => row);
-  }
-
-  /** The DNS Check of a stored domain, in English unless told; kept as the domain's last check. Never rejects. */
-  async checkRecord(record: DomainRecord, locale?: Locale): Promise<DnsCheckResult> {
-    const started = Date.now();
-    // The configured report addresses, to compare with the published record; unknown (not
-    // compared) when the report tables cannot be read, rather than failing the whole check.
-    const rua = await this.deps.reports.reporting(record.domain).then(
-      (view) => view.rua,
-      (err: unknown) => {
-        this.deps.logger.warn('could not read the TLS report addresses for the DNS Check', err);
-        return null;
-      },
-    );
-    const result = await runDnsCheck({
-      rua,
-      domain: record.domain,
-      policy: record.policy,
-      mailHostname: this.deps.mailHostname,
-      servedPolicy: () => this.servedText(record.domain),
-      resolver: this.deps.resolver,
-      https: this.deps.probes.https,
-      smtp: this.deps.probes.smtp,
-      limiter: this.deps.network.limiter,
-      allowAddresses: this.deps.network.addresses,
-      now: this.deps.now,
-      locale,
-      acme: () => this.acmeOrderState(`mta-sts.${record.domain}`),
-    });
-    notify(this.deps.observer ?? {}, 'dnsCheck', {
-      domain: record.domain,
-      durationMs: Date.now() - started,
-      ok: !result.checks.some((c) => c.status === 'error'),
-    });
-    // The overview shows the last verdict; a failure to keep it never fails the check.
-    await this.deps.fleet.recordCheck(result).catch((err: unknown) => this.deps.logger.error('could not store the last DNS Check', err));
-    return result;
-  }
-
-  /** The built-in ACME client's row for a name, when it has one (its table exists only once migrated). */
-  private async acmeOrderState(name: string): Promise<AcmeOrderState | null> {
-    const store = new CertificateStore(this.deps.store.knex, this.deps.migrations.tablePrefix);
-    if (!(await store.knex.schema.hasTable(store.tables.certificates))) return null;
-    const row = await store.get(name);
-    return row ? { state: row.state, reason: row.reason, notAfter: row.notAfter, nextAttempt: row.nextAttempt } : null;
-  }
-
-  /** The DNS Check of a domain by name; null for an unknown domain. */
-  async dnsCheck(name: string): Promise<DnsCheckResult | null> {
-    const record = await this.find(name);
-    return record ? this.checkRecord(record) : null;
-  }
-
-  /**
-   * Many DNS Checks, bounded concurrency, input order; a domain that fails gets a result of errors.
-   * With `allow`, a domain it refuses is not looked at and gives null, as an unknown domain does.
-   */
-  checkMany(
-    domains: Iterable<string>,
-    options: DnsChecksOptions<DnsCheckResult | null> = {},
-    allow?: (domain: string) => Promise<boolean>,
-  ): Promise<Array<DnsCheckResult | null>> {
-    const check = async (domain: string) => (allow && !(await allow(String(domain))) ? null : this.dnsCheck(domain));
-    return checkEach(domains, check, {
-      ...options,
-      domainOf: String,
-      onError: (domain, err) => failedDnsCheck(String(domain), err),
-    });
-  }
-
-  /** The domain's MX hosts from the plugin's resolver, waiting at most `waitMs`. Never rejects. */
-  async mxHosts(domain: string, locale: Locale, waitMs = TAB_MX_WAIT_MS): Promise<MxDns> {
-    const { resolver } = this.deps;
-    const lookup = Promise.resolve()
-      .then(() => resolver.lookup(domain, 'MX'))
-      .then((mx): MxDns => {
-        const hosts = mxHosts(mx);
-        if (hosts.length > 0) return { state: 'hosts', hosts };
-        if (mx.ok) return { state: 'null-mx' };
-        if (mx.failure === 'nxdomain' || mx.failure === 'nodata') return { state: 'none' };
-        return { state: 'failed', reason: sayText(locale, lookupFailureText(mx)) };
-      })
-      .catch((err: unknown): MxDns => ({ state: 'failed', reason: err instanceof Error ? err.message : String(err) }));
-    return within(lookup, Math.min(waitMs, Math.max(resolver.timeoutMs, 1)), (): MxDns => ({ state: 'slow' }));
   }
 
   migrate(): Promise<string[]> {

@@ -4,6 +4,8 @@
 // The scheduler (src/scheduler/) decides and sends; it reaches the data only through this.
 import { checkEach, failedDnsCheck, type DnsCheckResult } from '../check';
 import type { Locale } from '../i18n';
+import { sayDnsCheck } from '../render/check';
+import type { Text } from '../text';
 import { servedPolicy, type DomainRecord } from '../policy';
 import type { AlertState, AlertStore } from '../store/alert-store';
 import type { PolicyStore } from '../store/policy-store';
@@ -15,7 +17,8 @@ export interface MonitorDeps {
   store: PolicyStore;
   alerts: AlertStore;
   reports: ReportStore;
-  check(record: DomainRecord, locale: Locale): Promise<DnsCheckResult>;
+  /** The check's verdicts, not yet in a language: the alerts say them in theirs. */
+  check(record: DomainRecord): Promise<DnsCheckResult<Text>>;
 }
 
 export class MonitorService {
@@ -30,9 +33,9 @@ export class MonitorService {
     return { records: records.filter((record) => servedPolicy(record) !== null), next: last };
   }
 
-  /** The DNS Check of one stored domain, its sentences in `locale`, kept as its last check. Never rejects. */
-  check(record: DomainRecord, locale: Locale): Promise<DnsCheckResult> {
-    return this.deps.check(record, locale);
+  /** The DNS Check of one stored domain, its sentences in `locale`. Never rejects. */
+  async check(record: DomainRecord, locale: Locale): Promise<DnsCheckResult> {
+    return sayDnsCheck(locale, await this.deps.check(record));
   }
 
   alertStates(domains: readonly string[]): Promise<AlertState[]> {
@@ -50,10 +53,10 @@ export class MonitorService {
 
   /** The DNS Checks of these domains, at most `concurrency` at once, in input order; never rejects for one. */
   checkAll(records: readonly DomainRecord[], locale: Locale, concurrency: number): Promise<DnsCheckResult[]> {
-    return checkEach(records, (record) => this.deps.check(record, locale), {
+    return checkEach(records, (record) => this.check(record, locale), {
       concurrency,
       domainOf: (record) => record.domain,
-      onError: (record, err) => failedDnsCheck(record.domain, err),
+      onError: (record, err) => sayDnsCheck(locale, failedDnsCheck(record.domain, err)),
     });
   }
 }

@@ -46,7 +46,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
     // "Use these as MX entries" without JavaScript: the form again, its MX field filled from DNS, nothing saved.
     if (req.query.fill === 'mx') {
       const t = await tabTranslator(ctx, req, res);
-      const mxDns = await ctx.service.mxHosts(record.domain, t.locale);
+      const mxDns = await ctx.service.checks.mxHosts(record.domain);
       const form = storedFormValues(record);
       if (mxDns.state === 'hosts') form.mx = mxDns.hosts.join(', ');
       const notice: Notice = { kind: 'info', text: t.t(mxDns.state === 'hosts' ? 'notice.filledMx' : 'notice.noMxToFill') };
@@ -82,13 +82,14 @@ export function createAdminRouter(ctx: PluginContext): Router {
       res.setHeader('Retry-After', String(admission.retryAfter));
       return showTab(ctx, req, res, record, 429, { notices: [{ kind: 'warning', text }] });
     }
-    let check;
+    let checked;
     try {
-      check = await ctx.service.checkRecord(record, (await tabTranslator(ctx, req, res)).locale);
+      checked = await ctx.service.checks.checkForTab(record);
     } finally {
       admission.release();
     }
-    await showTab(ctx, req, res, record, 200, { dnsCheck: check });
+    // The MX hosts and report settings the check read: the page shows them without reading again.
+    await showTab(ctx, req, res, record, 200, { dnsCheck: checked.check, mxDns: checked.mxDns, reporting: checked.reporting });
   });
 
   router.post('/:domain', requireAdmin(authorize, 'write'), ...form, async (req, res) => {

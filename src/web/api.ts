@@ -7,6 +7,7 @@ import { findOrThrow } from './domain';
 import { HttpError, UNAVAILABLE_RETRY_AFTER_S, busyError, errorHandler, httpError, rateLimitedError, saveError } from './errors';
 import { reportPage, reportRange } from './report-range';
 import { MAX_PAGE } from '../service/reports';
+import { sayDnsCheck } from '../render/check';
 import { addFleetApiRoutes } from './api-fleet';
 
 /** A whole-number query parameter within bounds, or a 400 naming it. */
@@ -64,7 +65,7 @@ export function createApiRouter(ctx: PluginContext): Router {
     const admission = await ctx.limiter.admit(req);
     if (!admission.ok) throw admission.reason === 'busy' ? busyError(admission) : rateLimitedError(admission);
     try {
-      res.json(await ctx.service.checkRecord(record));
+      res.json(sayDnsCheck('en', await ctx.service.checks.checkRecord(record)));
     } finally {
       admission.release();
     }

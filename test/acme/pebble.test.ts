@@ -9,6 +9,7 @@ import { createCertificateManager, type CertificateManager } from '../../src/acm
 import { createMtaSts } from '../../src';
 import type { Logger } from '../../src/logger';
 import { resolveOptions, type MtaStsOptions } from '../../src/options';
+import { sayDnsCheck } from '../../src/render/check';
 import { MtaStsService } from '../../src/service';
 import { createHostTables, createTestDb, type TestDb } from '../support/db';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
@@ -17,6 +18,12 @@ import { startPebble, type Pebble } from '../support/pebble';
 // The whole way a certificate for mta-sts.<domain> takes: the names the plugin serves, resolved
 // through its own resolver, ordered from a real ACME CA (pebble) that validates HTTP-01 through a
 // host app with the plugin mounted first, then a real HTTPS policy request with the certificate.
+/** The service's DNS Check of a domain, said in English as the API says it. */
+async function dnsCheck(service: MtaStsService, domain: string) {
+  const result = await service.checks.dnsCheck(domain);
+  return result && sayDnsCheck('en', result);
+}
+
 describe('ACME end to end against pebble', function () {
   this.timeout(120_000);
   let dns: TestDnsServer;
@@ -113,9 +120,9 @@ describe('ACME end to end against pebble', function () {
   });
 
   it('the DNS Check shows the last order per name: issued with its end, or skipped with the reason', async () => {
-    const issued = (await service.dnsCheck('example.test'))?.checks.find((c) => c.name === 'https');
+    const issued = (await dnsCheck(service, 'example.test'))?.checks.find((c) => c.name === 'https');
     assert.match(issued?.found ?? '', /Built-in ACME client: certificate issued, valid until \d{4}-\d{2}-\d{2}/);
-    const skipped = (await service.dnsCheck('elsewhere.test'))?.checks.find((c) => c.name === 'https');
+    const skipped = (await dnsCheck(service, 'elsewhere.test'))?.checks.find((c) => c.name === 'https');
     assert.match(skipped?.found ?? '', /Built-in ACME client: not ordered, mta-sts\.elsewhere\.test points to 192\.0\.2\.10/);
   });
 
@@ -220,7 +227,7 @@ describe('ACME end to end against pebble', function () {
     await wrong.runOnce();
     assert.equal(wrong.secureContext('mta-sts.example.test'), null);
     assert.ok(logLines.some((l) => /could not be decrypted: is encryptionKey the one it was stored with/.test(l)));
-    const checks = JSON.stringify([await service.dnsCheck('example.test'), await service.dnsCheck('elsewhere.test')]);
+    const checks = JSON.stringify([await dnsCheck(service, 'example.test'), await dnsCheck(service, 'elsewhere.test')]);
     const everything = [...logLines, checks, JSON.stringify(await manager.status()), JSON.stringify(await service.certificateStatus())].join('\n');
     assert.doesNotMatch(everything, /PRIVATE KEY/);
     const rows = await db.knex<{ key_enc: string | null }>(`${db.tablePrefix}acme_certificates`).select('key_enc');

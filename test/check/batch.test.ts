@@ -12,16 +12,17 @@ import {
   type DnsChecksProgress,
 } from '../../src/check';
 import type { LookupResult, RecordType, Resolver } from '../../src/dns';
+import { sayDnsCheck } from '../../src/render/check';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { TestServer, createServer } from '../support/server';
 import { storedPolicy } from '../support/lookups';
 
 /** Many DNS Checks through the batch pool, as the service's checkMany runs them. */
 function runDnsChecks(items: Iterable<DnsCheckInput>, options: DnsChecksOptions = {}): Promise<DnsCheckResult[]> {
-  return checkEach(items, (input) => runDnsCheck(input), {
+  return checkEach(items, async (input) => sayDnsCheck('en', await runDnsCheck(input)), {
     ...options,
     domainOf: (input) => String(input?.domain ?? ''),
-    onError: (input, err) => failedDnsCheck(String(input?.domain ?? ''), err, input?.policy?.id ?? null),
+    onError: (input, err) => sayDnsCheck('en', failedDnsCheck(String(input?.domain ?? ''), err, input?.policy?.id ?? null)),
   });
 }
 
@@ -60,7 +61,7 @@ function inputs(count: number, resolver: Resolver): DnsCheckInput[] {
       domain,
       policy: storedPolicy({ domain }),
       mailHostname: 'mail.example.org',
-      servedPolicy: async () => null,
+      served: { ok: true, text: null },
       resolver,
       https: { enabled: false },
       smtp: { enabled: false },

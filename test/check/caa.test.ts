@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { caaCheck, sayCheck } from '../../src/check';
+import { sayCheck } from '../../src/render/check';
+import { caaCheck } from '../../src/check';
 import { answer, nodata, timeout } from '../support/lookups';
 
 // The CAA check when a lookup gets no answer: it must say that it does not know, never that there

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { renderPolicy, type StoredPolicy } from '../../src/policy';
 import { CHECK_NAMES, runDnsCheck, type Check, type DnsCheckInput, type DnsCheckResult } from '../../src/check';
+import { sayDnsCheck } from '../../src/render/check';
 import { createResolver, type RecordType, type Resolver } from '../../src/dns';
 import { startDnsServer, type TestDnsServer, type ZoneRecord } from '../support/dns-server';
 import { createTestCa, type Issued, type TestCa } from '../support/tls';
@@ -66,19 +67,20 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
   });
 
   const resolver = (options: { timeoutMs?: number } = {}) => createResolver({ servers: [dns.address], timeoutMs: options.timeoutMs ?? 1000, retries: 0 });
-  const run = (changes: Partial<DnsCheckInput> = {}) =>
+  // Said in English unless told: the check gives verdicts as Text, and the edge says them.
+  const run = ({ locale = 'en', ...changes }: Partial<DnsCheckInput> & { locale?: 'en' | 'de' } = {}) =>
     runDnsCheck({
       domain: 'example.org',
       policy,
       mailHostname: 'mail.example.org',
-      servedPolicy: async () => (policy.active ? renderPolicy(policy) : null),
+      served: { ok: true, text: policy.active ? renderPolicy(policy) : null },
       resolver: resolver(),
       https: { port: web.port, ca: ca.cert, timeoutMs: 3000 },
       smtp: { port: smtp.port, ca: ca.cert, timeoutMs: 3000 },
       // The test servers listen on loopback, which the probes refuse unless told otherwise.
       allowAddresses: ['127.0.0.0/8', '::1/128'],
       ...changes,
-    });
+    }).then((result) => sayDnsCheck(locale, result));
 
   it('passes a correctly set up domain, listing the checks in their fixed order', async () => {
     const result = await run();
@@ -259,7 +261,7 @@ describe('DNS check (runDnsCheck against loopback DNS, HTTPS and SMTP servers)',
           throw new Error('resolver exploded');
         },
       };
-      const result = await run({ resolver: throwing, servedPolicy: () => Promise.reject(new Error('database is locked')) });
+      const result = await run({ resolver: throwing, served: { ok: false, message: 'database is locked' } });
       assert.equal(result.checks.length, CHECK_NAMES.length);
       const checks = byName(result);
       assert.equal(checks.policy.status, 'error');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sayCheck } from '../../src/render/check';
 import { renderPolicy } from '../../src/policy';
 import {
   daneCheck,
@@ -10,7 +11,6 @@ import {
   stsHostCheck,
   stsTxtCheck,
   tlsrptCheck,
-  sayCheck,
   type Check,
   type Verdict,
 } from '../../src/check';

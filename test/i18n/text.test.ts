@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { CATALOGUES, format } from '../../src/i18n';
-import { joined, list, msg, original, plural, sayText, sentences } from '../../src/i18n/text';
+import { sayText } from '../../src/i18n/text';
+import { joined, list, msg, original, plural, sentences } from '../../src/text';
 
 // Text is data until said: the same value says one thing in English and the same in German.
 

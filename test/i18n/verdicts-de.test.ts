@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sayCheck } from '../../src/render/check';
 import { CATALOGUES } from '../../src/i18n';
 import {
   CHECK_CODES,
@@ -10,7 +11,6 @@ import {
   mxCheck,
   mxTlsCheck,
   policyCheck,
-  sayCheck,
   stsHostCheck,
   stsTxtCheck,
   tlsrptCheck,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { sayCheck } from '../../src/i18n/check-text';
+import { sayCheck, sayDnsCheck } from '../../src/render/check';
 import * as dnsPacket from 'dns-packet';
 import fc from 'fast-check';
 import { API_PATH } from '../../src';
@@ -216,15 +216,18 @@ describe('fuzz: DNS answers', () => {
           },
           t.name ? { name: t.name, type: t.type } : {},
         );
-        const result = await runDnsCheck({
-          domain: 'example.org',
-          policy: POLICY,
-          mailHostname: MAIL_HOSTNAME,
-          resolver,
-          servedPolicy: async () => 'version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: *.mail.example.org\r\nmax_age: 86400\r\n',
-          https: { enabled: false },
-          smtp: { enabled: false },
-        });
+        const result = sayDnsCheck(
+          'en',
+          await runDnsCheck({
+            domain: 'example.org',
+            policy: POLICY,
+            mailHostname: MAIL_HOSTNAME,
+            resolver,
+            served: { ok: true, text: 'version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: *.mail.example.org\r\nmax_age: 86400\r\n' },
+            https: { enabled: false },
+            smtp: { enabled: false },
+          }),
+        );
         assert.deepEqual(
           result.checks.map((c) => c.name),
           [...CHECK_NAMES],
@@ -312,13 +315,12 @@ describe('hostile servers', () => {
       policy: POLICY,
       mailHostname: MAIL_HOSTNAME,
       resolver: createResolver({ servers: [dns.address], timeoutMs: 1000, retries: 0 }),
-      servedPolicy: async () => null,
+      served: { ok: true, text: null },
       https: { enabled: false },
       smtp: { port: smtpPort, timeoutMs: options.timeoutMs ?? 10_000 },
       allowAddresses: LOOPBACK,
       limiter: options.limiter,
-      locale: options.locale,
-    });
+    }).then((result) => sayDnsCheck(options.locale ?? 'en', result));
 
   /** Runs `work` while sampling the process's resident memory; returns the peak growth. */
   async function rssGrowth<T>(work: () => Promise<T>): Promise<{ result: T; growthMiB: number }> {

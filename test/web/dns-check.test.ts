@@ -107,6 +107,29 @@ describe('DNS Check in the panel (tab button and JSON API)', () => {
     assert.ok(csrfFrom(res).token.length > 10);
   });
 
+  it('asks DNS for the MX hosts once and reads the report settings once per tab view with a DNS Check: the page shows what the check read', async () => {
+    publish();
+    const csrf = await server.csrf('example.org');
+    const settingsTable = `${server.db.tablePrefix}tlsrpt_settings`;
+    let settingsReads = 0;
+    const count = (query: { sql: string }) => {
+      if (/^\s*select/i.test(query.sql) && query.sql.includes(settingsTable)) settingsReads += 1;
+    };
+    server.db.knex.on('query', count);
+    dns.queries.splice(0);
+    try {
+      const res = await server.dnsCheckTab('example.org', {}, csrf);
+      assert.equal(res.status, 200);
+      assert.equal(rowStatus(res.text, 'mx'), 'ok');
+      assert.equal(dns.queries.filter((q) => q.name === 'example.org' && q.type === 'MX').length, 1, 'one MX query for the check and the page');
+      assert.equal(settingsReads, 1, 'the report settings read once for the check and the page');
+      // The MX line under the field comes from the check's own answer.
+      assert.match(textOf(res.text), /MX hosts of example\.org in DNS: mail\.example\.org\./);
+    } finally {
+      server.db.knex.removeListener('query', count);
+    }
+  });
+
   it('names the record to publish when DNS still holds an old id', async () => {
     publish([], '2024090101');
     const res = await server.dnsCheckTab('example.org');

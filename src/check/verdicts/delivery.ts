@@ -1,6 +1,6 @@
 // Verdicts on what senders receive: the policy file (as the plugin serves it and as fetched over
 // HTTPS) and the MX hosts' STARTTLS. Pure functions over probe results.
-import { problemText } from '../../i18n/policy-text';
+import { problemText } from '../../text/problems';
 import { DEFAULT_MAX_AGE, parsePolicy, policyUrl, renderPolicy, servedMode, type ParsedPolicy, type Problem, type StoredPolicy } from '../../policy';
 import type { HttpsProbeResult } from '../../probes';
 import type { MxTlsProbeResult } from '../../probes';

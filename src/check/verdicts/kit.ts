@@ -1,7 +1,8 @@
 // Types and small helpers shared by the verdict modules. Pure: no sockets, no clock, no language.
 // A verdict says what it found as a machine code with its facts, and its sentences as Text (data
-// naming catalogue keys); src/i18n/check-text.ts says them in a language.
-import { joined, list, msg, original, type Text } from '../../i18n/text';
+// naming catalogue keys, src/text); the edge that shows a verdict says it in a language
+// (src/render/check.ts). Nothing here, nor anywhere in check/, imports i18n.
+import { joined, list, msg, original, type Text } from '../../text';
 import { servedMode, type StoredPolicy } from '../../policy';
 import type { ProbeFailure } from '../../probes';
 import type { LookupResult, RecordType } from '../../dns';
@@ -9,31 +10,29 @@ import type { CheckCode, CheckName, CheckParams, Finding } from './codes';
 import type { CheckStatus } from './status';
 
 export { CHECK_CODES, CHECK_NAMES, type CheckCode, type CheckName, type CheckParams, type Finding } from './codes';
-export { joined, list, msg, plural, sentences, type Text } from '../../i18n/text';
+export { joined, list, msg, plural, sentences, type Text } from '../../text';
 
 export { worst, type CheckStatus } from './status';
 
-/** One check as a verdict gives it: code and facts, and its three texts not yet in a language. */
-export interface Verdict {
+/**
+ * One check's verdict: code and facts, and what DNS (or the server) should hold, what it holds and
+ * what to do. As the check gives it, the three texts are Text (not yet in a language); said in a
+ * language (`Verdict<string>`, alias `Check`) it is what a DNS Check result lists to people and
+ * tools. One type: a said verdict is a verdict whose texts are plain strings. Tools rely on `name`
+ * and `code`.
+ */
+export interface Verdict<T extends Text = Text> {
   name: CheckName;
   status: CheckStatus;
   code: CheckCode;
   params?: CheckParams;
-  expected: Text;
-  found: Text;
-  message: Text;
+  expected: T;
+  found: T;
+  message: T;
 }
 
-/** One check in a language: what a DNS Check result lists. Tools rely on `name` and `code`. */
-export interface Check {
-  name: CheckName;
-  status: CheckStatus;
-  code: CheckCode;
-  params?: CheckParams;
-  expected: string;
-  found: string;
-  message: string;
-}
+/** A verdict said in a language. */
+export type Check = Verdict<string>;
 
 /** Certificates expiring sooner than this get a warning (what common validators use). */
 export const EXPIRY_WARNING_DAYS = 14;

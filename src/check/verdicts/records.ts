@@ -1,6 +1,6 @@
 // Verdicts on what the domain's DNS holds for MTA-STS itself: the TXT record, the policy host
 // name and the MX hosts. Pure functions over lookup results.
-import { problemText } from '../../i18n/policy-text';
+import { problemText } from '../../text/problems';
 import { mxMatches, normalizeHost, parseStsRecord, servedMode, staleEntries, stsRecordValue, uncoveredHosts, type StoredPolicy } from '../../policy';
 import type { LookupResult, MxRecord } from '../../dns';
 import {
