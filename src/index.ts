@@ -137,19 +137,19 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       return renderTabFragment(ctx, req, res, record);
     },
     async certificateNames() {
-      const names = await service.certificateNames();
+      const names = await service.certificates.names();
       if (names === null) throw new Error('certificateNames: the database is unavailable');
       return names;
     },
     async dnsCheck(domain, checkOptions = {}) {
       const { req } = checkOptions;
-      if (!req) return service.dnsCheck(domain);
+      if (!req) return service.checks.dnsCheck(domain);
       await authorizeOrThrow(resolved.authorize, req, { domain: targetDomain(domain), action: 'check' });
       // The same limiter as the tab's and the API's: a host's button is no way around their limits.
       const admission = await ctx.limiter.admit(req);
       if (!admission.ok) throw admission.reason === 'busy' ? busyError(admission) : rateLimitedError(admission);
       try {
-        return await service.dnsCheck(domain);
+        return await service.checks.dnsCheck(domain);
       } finally {
         admission.release();
       }
@@ -159,14 +159,14 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       // A host call checks every domain; with the request it acts for, only those the hook allows
       // (the others come back null, like an unknown domain, so their existence is not told).
       const allow = req ? (domain: string) => isAllowed(resolved.authorize, req, { domain: targetDomain(domain), action: 'check' }) : undefined;
-      return service.checkMany(domains, rest, allow);
+      return service.checks.checkMany(domains, rest, allow);
     },
-    migrate: () => service.migrate(),
-    rollback: () => service.rollback(),
+    migrate: () => service.schema.migrate(),
+    rollback: () => service.schema.rollback(),
     tlsrpt: createTlsRptRouter(ctx),
     ingestReportMessage: (raw) => service.reports.ingestMessage(raw),
     pruneReports: () => service.reports.prune(),
-    reportFetcher: service.reportFetcher(),
+    reportFetcher: service.mailbox.poller(),
     runScheduledChecks: () =>
       runScheduledChecks({ service, alerts: resolved.alerts, concurrency: resolved.scheduler.concurrency, logger: resolved.logger, now: resolved.now }),
     createScheduler(options = {}) {

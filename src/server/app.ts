@@ -139,7 +139,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
     logger,
   };
   const resolved = resolveOptions(storage);
-  await MtaStsService.fromOptions(resolved).migrate();
+  await MtaStsService.fromOptions(resolved).schema.migrate();
   const secrets = `${prefix}server_secrets`;
   const [sessionSecret, loginSecret, tabSecret] = await Promise.all(['session', 'login-csrf', 'tab-csrf'].map((name) => serverSecret(knex, secrets, name)));
   // The public login's queries under the plugin's deadline, the same as its own (503 past it).

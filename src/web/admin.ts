@@ -46,7 +46,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
     // "Use these as MX entries" without JavaScript: the form again, its MX field filled from DNS, nothing saved.
     if (req.query.fill === 'mx') {
       const t = await tabTranslator(ctx, req, res);
-      const mxDns = await ctx.service.mxHosts(record.domain, t.locale);
+      const mxDns = await ctx.service.checks.mxHosts(record.domain, t.locale);
       const form = storedFormValues(record);
       if (mxDns.state === 'hosts') form.mx = mxDns.hosts.join(', ');
       const notice: Notice = { kind: 'info', text: t.t(mxDns.state === 'hosts' ? 'notice.filledMx' : 'notice.noMxToFill') };
@@ -55,7 +55,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
     // "Use the defaults": the form filled with the panel's defaults for a first policy, nothing saved.
     if (req.query.fill === 'defaults') {
       const t = await tabTranslator(ctx, req, res);
-      const defaults = await ctx.service.fleet.defaults();
+      const defaults = await ctx.service.policies.defaults();
       const form = {
         ...storedFormValues(record),
         mode: defaults.mode,
@@ -84,7 +84,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
     }
     let check;
     try {
-      check = await ctx.service.checkRecord(record, (await tabTranslator(ctx, req, res)).locale);
+      check = await ctx.service.checks.checkRecord(record, (await tabTranslator(ctx, req, res)).locale);
     } finally {
       admission.release();
     }
@@ -123,7 +123,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
     }
 
     let before: PolicySettings | null = null;
-    const result = await ctx.service
+    const result = await ctx.service.policies
       .save(
         String(req.params.domain),
         (current) => {

@@ -171,7 +171,7 @@ export async function renderTabFragment(ctx: PluginContext, req: Request, res: R
   const locale = await localeFor(ctx.options.locale, req, res);
   const t = translator(locale);
   const shown = state.form || state.notices || state.dnsCheck ? state : { ...state, ...stateFromQuery(ctx, req, record, t) };
-  const mxDns = shown.mxDns ?? (await ctx.service.mxHosts(record.domain, locale));
+  const mxDns = shown.mxDns ?? (await ctx.service.checks.mxHosts(record.domain, locale));
   const reporting =
     shown.reporting !== undefined
       ? shown.reporting
@@ -182,7 +182,7 @@ export async function renderTabFragment(ctx: PluginContext, req: Request, res: R
         });
   const notes =
     shown.cacheNotes ??
-    (await ctx.service
+    (await ctx.service.policies
       .history(record.domain, { limit: CACHE_HISTORY, offset: 0 })
       .then((found) => cacheNotes(found?.entries ?? [], record.policy.mx, ctx.options.now(), t).filter((n) => n.kind !== 'plain'))
       .catch((err: unknown) => {
