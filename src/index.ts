@@ -143,7 +143,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       return renderTabFragment(ctx, req, res, record);
     },
     async certificateNames() {
-      const names = await service.certificateNames();
+      const names = await service.certificates.names();
       if (names === null) throw new Error('certificateNames: the database is unavailable');
       return names;
     },
@@ -171,12 +171,12 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       const allow = req ? (domain: string) => isAllowed(resolved.authorize, req, { domain: targetDomain(domain), action: 'check' }) : undefined;
       return service.checks.checkMany(domains, { ...rest, onProgress: progress }, allow).then((results) => results.map(english));
     },
-    migrate: () => service.migrate(),
-    rollback: () => service.rollback(),
+    migrate: () => service.schema.migrate(),
+    rollback: () => service.schema.rollback(),
     tlsrpt: createTlsRptRouter(ctx),
     ingestReportMessage: (raw) => service.reports.ingestMessage(raw),
     pruneReports: () => service.reports.prune(),
-    reportFetcher: service.reportFetcher(),
+    reportFetcher: service.mailbox.poller(),
     runScheduledChecks: () =>
       runScheduledChecks({ service, alerts: resolved.alerts, concurrency: resolved.scheduler.concurrency, logger: resolved.logger, now: resolved.now }),
     createScheduler(options = {}) {

@@ -116,7 +116,7 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
   /** Does the name point to this server? A null answer means yes (or nothing to compare with). */
   async function pointsElsewhere(name: string): Promise<string | null> {
     if (o.addresses.length === 0) return null;
-    const found = await service.resolveAddresses(name);
+    const found = await service.certificates.resolveAddresses(name);
     if (!found.ok) return `${name} does not resolve (${found.reason}), so the CA could not reach this server for it`;
     const here = found.addresses.map(canonicalIp).filter((a) => o.addresses.includes(a));
     if (here.length > 0) return null;
@@ -198,7 +198,7 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
     const summary: PassSummary = { ordered: false, issued: [], failed: [], skipped: [] };
     const rows = await store.all();
     loadContexts(rows);
-    const targets = await service.certificateTargets();
+    const targets = await service.certificates.targets();
     // Unknown names (database down): order nothing rather than guess.
     if (targets === null) return summary;
     if (!(await store.acquireLock(ORDER_LOCK, o.instanceId, nowMs(), o.lockTtlMs))) return summary;
@@ -231,7 +231,7 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
   }
 
   async function status(): Promise<CertificateStatus[]> {
-    const [rows, targets] = await Promise.all([store.all(), service.certificateTargets()]);
+    const [rows, targets] = await Promise.all([store.all(), service.certificates.targets()]);
     const byName = new Map(rows.map((r) => [r.name, r]));
     const now = nowMs();
     const names = new Set([...(targets ?? []).map((t) => t.name), ...rows.map((r) => r.name)]);

@@ -54,7 +54,7 @@ export function registerCheckCommand(program: Command, withRuntime: WithRuntime)
 async function activeDomains(service: Parameters<Parameters<WithRuntime>[0]>[0]['service']): Promise<string[]> {
   const names: string[] = [];
   for (let offset = 0; ; offset += 1000) {
-    const { records } = await service.list({ active: true, limit: 1000, offset });
+    const { records } = await service.policies.list({ active: true, limit: 1000, offset });
     names.push(...records.map((r) => r.domain));
     if (records.length < 1000) return names;
   }

@@ -11,7 +11,7 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
     .action(async (opts: { json?: boolean }) => {
       await withRuntime(
         async ({ service }) => {
-          const applied = await service.migrate();
+          const applied = await service.schema.migrate();
           if (opts.json) return printJson({ applied });
           process.stdout.write(applied.length === 0 ? 'already up to date\n' : `applied: ${applied.join(', ')}\n`);
         },
@@ -27,7 +27,7 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
     .action(async (opts: { json?: boolean }) => {
       await withRuntime(
         async ({ service }) => {
-          const reverted = await service.rollback();
+          const reverted = await service.schema.rollback();
           if (opts.json) return printJson({ reverted });
           process.stdout.write(reverted.length === 0 ? 'nothing to roll back\n' : `reverted: ${reverted.join(', ')}\n`);
         },
@@ -42,7 +42,7 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
     .action(async (opts: { json?: boolean }) => {
       const code = await withRuntime(
         async ({ service, settings }) => {
-          const status = await service.status();
+          const status = await service.schema.status();
           if (opts.json) printJson({ database: settings.database, preset: settings.preset, ...status });
           else {
             process.stdout.write(`preset: ${settings.preset} (domain table ${settings.schema.domainTable})\n`);
@@ -65,14 +65,14 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
     .option('--status', "with each name, the built-in ACME client's state (`mta-sts serve --acme`): issued until, skipped or failed and why, pending")
     .action(async (opts: { json?: boolean; status?: boolean }) => {
       await withRuntime(async ({ service }) => {
-        const names = await service.certificateNames();
+        const names = await service.certificates.names();
         if (names === null) throw new CliError('the database did not answer; no names to give');
         if (!opts.status) {
           if (opts.json) return printJson({ names });
           if (names.length > 0) process.stdout.write(`${names.join('\n')}\n`);
           return;
         }
-        const rows = new Map((await service.certificateStatus()).map((row) => [row.name, row]));
+        const rows = new Map((await service.certificates.status()).map((row) => [row.name, row]));
         const status = names.map((name) => {
           const row = rows.get(name);
           return { name, state: row?.state ?? 'pending', notAfter: row?.notAfter ?? null, reason: row?.reason ?? null, nextAttempt: row?.nextAttempt ?? null };

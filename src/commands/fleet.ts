@@ -100,9 +100,9 @@ export function registerFleetCommands(program: Command, withRuntime: WithRuntime
       if (opts.maxAge !== undefined) input.maxAge = opts.maxAge;
       if (opts.mx !== undefined) input.mx = opts.mx;
       await withRuntime(async ({ service }) => {
-        let defaults = await service.fleet.defaults();
+        let defaults = await service.policies.defaults();
         if (Object.keys(input).length > 0) {
-          const result = await service.fleet.setDefaults(input, 'form');
+          const result = await service.policies.setDefaults(input, 'form');
           if (!result.ok) throw new CliError(`nothing was saved:\n${result.errors.map((e) => `  ${e.field}: ${sayProblem('en', e)}`).join('\n')}`);
           defaults = result.value;
         }
@@ -128,9 +128,9 @@ export function registerFleetCommands(program: Command, withRuntime: WithRuntime
       const limit = count(opts.limit, '--limit', 1, 10_000);
       const offset = count(opts.offset, '--offset', 0, Number.MAX_SAFE_INTEGER);
       await withRuntime(async ({ service }) => {
-        const found = await service.history(domain, { limit, offset });
+        const found = await service.policies.history(domain, { limit, offset });
         if (!found) throw new CliError(`${domain}: there is no such domain in this panel`);
-        const all = await service.history(domain, { limit: 500, offset: 0 });
+        const all = await service.policies.history(domain, { limit: 500, offset: 0 });
         const window = cacheWindow(all?.entries ?? [], new Date());
         if (opts.json) return printJson({ domain: found.record.domain, total: found.total, window, changes: found.entries });
         printTable(

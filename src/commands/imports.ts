@@ -22,10 +22,10 @@ export function registerImportCommands(program: Command, withRuntime: WithRuntim
       await withRuntime(async ({ service }) => {
         let id = opts.id ?? null;
         if (id === null) {
-          id = await service.publishedId(opts.domain);
+          id = await service.policies.publishedId(opts.domain);
           process.stderr.write(id === null ? `no valid _mta-sts.${opts.domain} record found: a new id is made\n` : `keeping the published id ${id}\n`);
         }
-        const result = await service.importPolicy(opts.domain, text, id, cliAudit('import'));
+        const result = await service.policies.importPolicy(opts.domain, text, id, cliAudit('import'));
         if (result.status === 'bad-policy') {
           throw new CliError(
             `${file} is not a valid MTA-STS policy; nothing was saved:\n${result.errors.map((e) => `  ${sayProblem('en', e)}`).join('\n')}`,
@@ -44,7 +44,7 @@ export function registerImportCommands(program: Command, withRuntime: WithRuntim
     .option('--json', 'print JSON')
     .action(async (opts: { table: string; json?: boolean }) => {
       const code = await withRuntime(async ({ service }) => {
-        const rows = await service.mailcowPolicies(opts.table);
+        const rows = await service.policies.mailcowPolicies(opts.table);
         const outcomes: Array<{ domain: string; status: string; id: string | null; problems: string[] }> = [];
         for (const row of rows) {
           // mailcow keeps the version lower-case and the MX list comma-joined; rebuild the file it served.
@@ -56,8 +56,8 @@ export function registerImportCommands(program: Command, withRuntime: WithRuntim
               `max_age: ${row.maxAge}`,
             ].join('\r\n') + '\r\n';
           const id = row.id !== null && POLICY_ID.test(row.id) ? row.id : null;
-          const result = await service.importPolicy(row.domain, text, id, cliAudit('import'));
-          if (result.status === 'saved' && !row.active) await service.update(row.domain, { active: false }, 'json', { audit: cliAudit('import') });
+          const result = await service.policies.importPolicy(row.domain, text, id, cliAudit('import'));
+          if (result.status === 'saved' && !row.active) await service.policies.update(row.domain, { active: false }, 'json', { audit: cliAudit('import') });
           outcomes.push({
             domain: row.domain,
             status: result.status,

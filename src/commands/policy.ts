@@ -29,7 +29,7 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
       const limit = count(opts.limit, '--limit', 1, 100_000);
       const offset = count(opts.offset, '--offset', 0, Number.MAX_SAFE_INTEGER);
       await withRuntime(async ({ service }) => {
-        const { records, total } = await service.list({
+        const { records, total } = await service.policies.list({
           mode: opts.mode as Mode | undefined,
           active: opts.active ? true : opts.inactive ? false : undefined,
           search: opts.search,
@@ -51,11 +51,11 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
     .option('--json', 'print JSON')
     .action(async (domain: string, opts: { json?: boolean }) => {
       await withRuntime(async ({ service, settings }) => {
-        const record = await service.find(domain);
+        const record = await service.policies.find(domain);
         if (!record) throw new CliError(`${domain}: there is no such domain in this panel`);
         const reporting = await service.reports.reporting(record.domain);
         const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: settings.mailHostname, tlsRpt: reporting.record });
-        const served = await service.servedText(record.domain);
+        const served = await service.served.text(record.domain);
         if (opts.json) return printJson({ ...policyJson(record), policyFile: served, records });
         const p = record.policy;
         printTable(
@@ -90,7 +90,7 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
       if (opts.maxAge !== undefined) changes.maxAge = opts.maxAge;
       if (opts.active !== undefined) changes.active = activeFlag(opts.active);
       if (Object.keys(changes).length === 0) throw new CliError('nothing to change: give --mode, --mx, --max-age or --active');
-      await withRuntime(async ({ service }) => report(domain, await service.update(domain, changes, 'form', { audit: cliAudit('cli') }), opts.json));
+      await withRuntime(async ({ service }) => report(domain, await service.policies.update(domain, changes, 'form', { audit: cliAudit('cli') }), opts.json));
     });
 
   program
@@ -101,8 +101,8 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
     .option('--json', 'print JSON')
     .action(async (domain: string, opts: { json?: boolean }) => {
       await withRuntime(async ({ service }) => {
-        const before = await service.find(domain);
-        const result = await service.retire(domain, { audit: cliAudit('cli') });
+        const before = await service.policies.find(domain);
+        const result = await service.policies.retire(domain, { audit: cliAudit('cli') });
         report(domain, result, opts.json);
         if (result.status === 'saved' && before && !opts.json) {
           const until = new Date(Date.now() + before.policy.maxAge * 1000).toISOString().replace(/\.\d+Z$/, 'Z');

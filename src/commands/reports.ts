@@ -87,7 +87,7 @@ export function registerReportCommands(program: Command, withRuntime: WithRuntim
       }
       const outcome = await withRuntime(
         ({ service }) =>
-          service.fetchReports(settings).catch((err: unknown) => {
+          service.mailbox.fetchOnce(settings).catch((err: unknown) => {
             throw new CliError(`could not fetch from ${settings.host}:${settings.port}: ${imapReason(err, settings.host)}`);
           }),
         { probes: false },

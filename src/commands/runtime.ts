@@ -69,7 +69,8 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
     }
     const service = MtaStsService.fromOptions(options);
     if (needs.columns !== false) {
-      const missing = await service.status().then((s) => s.missingColumns);
+      // Only the columns: the whole status would also read every served policy, for each command.
+      const missing = await service.schema.missingColumns();
       if (missing.length > 0)
         throw new ConfigError('database', `has no MTA-STS columns in "${domainTable}" yet (missing ${missing.join(', ')}): run \`mta-sts migrate\` first`);
     }
@@ -78,7 +79,7 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
       knex,
       service,
       close: async () => {
-        await service.idle();
+        await service.served.idle();
         await knex.destroy();
       },
     };

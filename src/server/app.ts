@@ -101,7 +101,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   // Where the plugin finds the domains and keeps its own tables: the same for the migration and the plugin.
   const storage = { ...storageOptions(knex, schema, prefix), mailHostname: options.mailHostname, logger };
   const resolved = resolveOptions(storage);
-  await MtaStsService.fromOptions(resolved).migrate();
+  await MtaStsService.fromOptions(resolved).schema.migrate();
   // The server's own tables (accounts, sessions, secrets, failed logins): its own chain, not the library's.
   await migrateServerTables(knex, prefix);
   const secrets = `${prefix}server_secrets`;

@@ -10,10 +10,12 @@ import type { SocketLimiter } from '../limiter';
 import { notify, type Logger, type Observer } from '../logger';
 import type { DomainRecord } from '../policy';
 import type { AddressFilter, ProbeSettings, SmtpProbeSettings } from '../probes';
-import { CertificateStore } from '../store/certificate-store';
-import type { Knex } from 'knex';
 import type { Text } from '../text';
-import type { ReportingView } from './reports';
+import type { CertificateService } from './certificates';
+import type { FleetService } from './fleet';
+import type { PolicyService } from './policies';
+import type { ReportService, ReportingView } from './reports';
+import type { ServedService } from './served';
 
 /** The domain's MX hosts as the tab shows them, or why there are none to show (the reason as Text, said by the tab). */
 export type MxDns = { state: 'hosts'; hosts: string[] } | { state: 'none' } | { state: 'null-mx' } | { state: 'failed'; reason: Text } | { state: 'slow' };
@@ -28,6 +30,16 @@ export const TAB_MX_WAIT_MS = 1500;
 const READ_TIMEOUT_MS = 10_000;
 
 export interface ChecksDeps {
+  /** The domain's stored policy. */
+  policies: PolicyService;
+  /** The policy text exactly as the policy file serves it. */
+  served: ServedService;
+  /** The built-in ACME client's last order for the mta-sts name. */
+  certificates: CertificateService;
+  /** The domain's TLS reporting settings. */
+  reports: ReportService;
+  /** Keeps a result as the domain's last check (the overview's verdict). */
+  fleet: FleetService;
   resolver: Resolver;
   logger: Logger;
   /** The host's hooks for metrics; empty when it gave none. */
@@ -37,16 +49,6 @@ export interface ChecksDeps {
   /** Shared by every check of the plugin instance: the socket cap and the address filter. */
   network: { limiter: SocketLimiter; addresses: AddressFilter };
   now: () => Date;
-  /** The database and table prefix of the built-in ACME client's table. */
-  knex: Knex;
-  tablePrefix: string;
-  find(name: string): Promise<DomainRecord | null>;
-  /** The policy text exactly as the policy file serves it, or null; rejects when that is unknown. */
-  servedText(domain: string): Promise<string | null>;
-  /** The domain's TLS reporting settings. */
-  reporting(domain: string): Promise<ReportingView>;
-  /** Keeps a result as the domain's last check (the overview's verdict). */
-  recordCheck(result: DnsCheckResult<Text>): Promise<void>;
 }
 
 /** What the tab shows after a DNS Check: the check, and what the check read that the tab shows too. */
@@ -80,7 +82,7 @@ export class ChecksService {
 
   /** The DNS Check of a domain by name; null for an unknown domain. */
   async dnsCheck(name: string): Promise<DnsCheckResult<Text> | null> {
-    const record = await this.deps.find(name);
+    const record = await this.deps.policies.find(name);
     return record ? this.checkRecord(record) : null;
   }
 
@@ -135,12 +137,12 @@ export class ChecksService {
     });
     notify(this.deps.observer ?? {}, 'dnsCheck', { domain, durationMs: Date.now() - started, ok: !check.checks.some((c) => c.status === 'error') });
     // The overview shows the last verdict; a failure to keep it never fails the check.
-    await this.deps.recordCheck(check).catch((err: unknown) => this.deps.logger.error('could not store the last DNS Check', err));
+    await this.deps.fleet.recordCheck(check).catch((err: unknown) => this.deps.logger.error('could not store the last DNS Check', err));
     return { check, reporting };
   }
 
   private reporting(domain: string): Promise<ReportingView | null> {
-    return bounded(this.deps.reporting(domain)).catch((err: unknown) => {
+    return bounded(this.deps.reports.reporting(domain)).catch((err: unknown) => {
       this.deps.logger.warn('could not read the TLS report addresses for the DNS Check', err);
       return null;
     });
@@ -148,21 +150,15 @@ export class ChecksService {
 
   private async served(domain: string): Promise<ServedPolicy> {
     try {
-      return { ok: true, text: await bounded(this.deps.servedText(domain)) };
+      return { ok: true, text: await bounded(this.deps.served.text(domain)) };
     } catch (err) {
       return { ok: false, message: err instanceof Error ? err.message : String(err) };
     }
   }
 
-  /** The built-in ACME client's row for a name, when it has one (its table exists only once migrated). A side note: a failing read leaves it out. */
-  private async acmeOrderState(name: string): Promise<AcmeOrderState | null> {
-    const store = new CertificateStore(this.deps.knex, this.deps.tablePrefix);
-    const read = async () => {
-      if (!(await store.knex.schema.hasTable(store.tables.certificates))) return null;
-      const row = await store.get(name);
-      return row ? { state: row.state, reason: row.reason, notAfter: row.notAfter, nextAttempt: row.nextAttempt } : null;
-    };
-    return bounded(read()).catch(() => null);
+  /** The built-in ACME client's row for a name, when it has one. A side note: a failing read leaves it out. */
+  private acmeOrderState(name: string): Promise<AcmeOrderState | null> {
+    return bounded(this.deps.certificates.orderState(name)).catch(() => null);
   }
 }
 

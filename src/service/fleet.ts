@@ -1,40 +1,19 @@
 // The panel-wide use cases of the overview: the page of domains with their last DNS Check and TLS
 // report totals, the defaults for a first policy, and bulk changes. The routers and the command
-// call this (as `service.fleet`); per-domain rules stay in MtaStsService.save.
+// call this (as `service.fleet`); per-domain rules and the defaults stay in `service.policies`.
 import { worst, type DnsCheckResult } from '../check';
 import type { Text } from '../text';
-import {
-  DEFAULT_SETTINGS,
-  applyBulk,
-  applyChanges,
-  changesServedPolicy,
-  problem,
-  type BulkChanges,
-  type DomainRecord,
-  type FieldError,
-  type InputKind,
-  type Mode,
-  type PolicySettings,
-  type Validation,
-} from '../policy';
+import { applyBulk, changesServedPolicy, type BulkChanges, type DomainRecord, type FieldError, type InputKind, type PolicySettings } from '../policy';
 import type { Audit } from '../store/history-store';
 import type { LastCheck, LastCheckStore, RecordedCheck } from '../store/last-check-store';
 import type { OverviewQuery, OverviewRow, OverviewStore } from '../store/overview-store';
 import type { ReportStore } from '../store/report-store';
-import type { SettingsStore } from '../store/settings-store';
-import type { SaveResult } from '../store/policy-store';
+import type { PolicyService } from './policies';
 
 export type { LastCheck } from '../store/last-check-store';
 export type { OverviewQuery, OverviewRow } from '../store/overview-store';
 export { OVERVIEW_SORTS, OVERVIEW_STATES } from '../store/overview-store';
 export { VERDICTS } from '../store/last-check-store';
-
-/** The panel's template for a domain's first policy. */
-export interface PolicyDefaults {
-  mode: Mode;
-  maxAge: number;
-  mx: string[];
-}
 
 /** The TLS reports of a domain over the overview's window (the last 7 days). */
 export interface ReportTotalsRow {
@@ -54,15 +33,13 @@ export type BulkOutcome =
 
 export interface FleetDeps {
   lastChecks: LastCheckStore;
-  settings: SettingsStore;
   overview: OverviewStore;
   reports: ReportStore;
-  find(name: string): Promise<DomainRecord | null>;
-  save(name: string, change: (current: PolicySettings) => Validation<PolicySettings>, options: { audit?: Audit }): Promise<SaveResult>;
+  /** Each domain of a bulk change is found, started from the defaults and saved there. */
+  policies: PolicyService;
   now(): Date;
 }
 
-const DEFAULTS_SETTING = 'defaults';
 const REPORT_DAYS = 7;
 
 /** A check as its domain's last one is recorded: the verdict (info counts as ok), the worst status, the codes, the whole result. */
@@ -115,34 +92,6 @@ export class FleetService {
     return this.deps.overview.keys(query);
   }
 
-  /** The panel's defaults for a first policy: the stored ones, else the plugin's (none, one day, no MX). */
-  async defaults(): Promise<PolicyDefaults> {
-    const stored = await this.deps.settings.get(DEFAULTS_SETTING);
-    const checked = stored === null ? null : applyChanges({ ...DEFAULT_SETTINGS }, stored as Record<string, unknown>, 'json');
-    const value = checked?.ok ? checked.value : DEFAULT_SETTINGS;
-    return { mode: value.mode, maxAge: value.maxAge, mx: [...value.mx] };
-  }
-
-  /** Validates and stores new defaults (mode, maxAge, mx; each optional, the rest kept). */
-  async setDefaults(input: Record<string, unknown>, kind: InputKind): Promise<Validation<PolicyDefaults>> {
-    const unknown = Object.keys(input).filter((k) => !['mode', 'maxAge', 'mx'].includes(k));
-    if (unknown.length > 0) {
-      return { ok: false, errors: unknown.map((field) => ({ field, ...problem('field.unknown', { field: field.slice(0, 64), known: 'mode, maxAge, mx' }) })) };
-    }
-    const current = await this.defaults();
-    const result = applyChanges({ ...DEFAULT_SETTINGS, ...current }, input, kind);
-    if (!result.ok) return result;
-    const value: PolicyDefaults = { mode: result.value.mode, maxAge: result.value.maxAge, mx: result.value.mx };
-    await this.deps.settings.set(DEFAULTS_SETTING, value, this.deps.now());
-    return { ok: true, value };
-  }
-
-  /** A domain's settings to start from: the defaults when it never had a policy, else its own. */
-  async startingPoint(current: PolicySettings, record: DomainRecord): Promise<PolicySettings> {
-    if (record.policy.id !== null) return current;
-    return { ...current, ...(await this.defaults()) };
-  }
-
   /**
    * Applies one change to many domains, each in its own save (its own transaction and new id);
    * with `preview`, says what would change and saves nothing. `allow` is the viewer's check: a
@@ -153,14 +102,14 @@ export class FleetService {
     changes: BulkChanges,
     options: { kind: InputKind; preview: boolean; audit?: Audit; allow?: (name: string) => Promise<boolean> },
   ): Promise<BulkOutcome[]> {
-    const defaults = await this.defaults();
+    const defaults = await this.deps.policies.defaults();
     const outcomes: BulkOutcome[] = [];
     for (const name of names) {
       if (options.allow && !(await options.allow(name))) {
         outcomes.push({ domain: name, status: 'forbidden' });
         continue;
       }
-      const record = await this.deps.find(name);
+      const record = await this.deps.policies.find(name);
       if (!record) {
         outcomes.push({ domain: name, status: 'not-found' });
         continue;
@@ -178,7 +127,7 @@ export class FleetService {
         continue;
       }
       let before: PolicySettings | null = null;
-      const result = await this.deps.save(
+      const result = await this.deps.policies.save(
         record.domain,
         (current) => {
           before = current;

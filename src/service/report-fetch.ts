@@ -145,3 +145,23 @@ export class ReportFetcher {
     await this.running;
   }
 }
+
+/** The plugin's report mailboxes: the poller of the configured `reports.imap`, and one fetch now from any (a command's flags). */
+export class ReportMailbox {
+  constructor(
+    private readonly reports: ReportService,
+    private readonly logger: Logger,
+    /** `reports.imap`, or null. */
+    private readonly configured: ImapSettings | null,
+  ) {}
+
+  /** A poller of `reports.imap`; null without that option. */
+  poller(): ReportFetcher | null {
+    return this.configured === null ? null : new ReportFetcher(this.configured, this.reports, this.logger);
+  }
+
+  /** One fetch from a mailbox now (the command's); rejects when the server cannot be used. */
+  fetchOnce(settings: ImapSettings): Promise<FetchOutcome> {
+    return fetchReportsOnce(settings, this.reports, this.logger);
+  }
+}

@@ -9,7 +9,7 @@ import type { DomainRecord } from '../policy';
 import type { ReportLimits } from '../options/report-limits';
 import { isDatabaseUnavailable } from '../store/errors';
 import type { ReceivedVia, ReportStore, ReportingSettings } from '../store/report-store';
-import type { ReportTotals, TotalsPage } from '../store/report-totals';
+import type { TotalsPage } from '../store/report-totals';
 import {
   REPORT_COLUMNS,
   STS_POLICY_RESULT_TYPES,
@@ -29,6 +29,9 @@ export { MAX_RUA, type RuaProblemCode } from '../tlsrpt';
 export { MAX_LIMIT, MAX_PAGE, type TotalsPage } from '../store/report-totals';
 import { verifyDkim, type DkimOutcome, type TxtResolver } from './dkim';
 import { gunzipLimited } from './inflate';
+import { DAY_MS, describeSummary, utcDay, type ReportsSummary } from './report-summary';
+
+export { utcDay, type ReportsSummary } from './report-summary';
 
 const gzip = promisify(gzipCallback);
 
@@ -93,29 +96,6 @@ export type ConfigureResult =
   | { status: 'invalid'; errors: Array<{ field: 'rua'; code: RuaProblemCode; params: Record<string, string | number>; message: string }> }
   | { status: 'saved'; reporting: ReportingView };
 
-export interface ReportsSummary {
-  domain: string;
-  from: string;
-  to: string;
-  days: Array<{ date: string; success: number; failure: number }>;
-  organisations: Array<{ name: string; reports: number; success: number; failure: number }>;
-  failures: Array<{ resultType: string; receivingMxHostname: string | null; receivingIp: string | null; sessions: number; policyType: string }>;
-  policies: Array<{ policyType: string; id: string | null; mx: string[]; sessions: number; lastDay: string; stale: StaleId | null }>;
-  /** The page of the three lists above (from 1) and its size. */
-  page: number;
-  limit: number;
-  /** Rows of each list in all (at most MAX_GROUPS), and sessions summed beyond them. */
-  totals: { organisations: number; failures: number; policies: number };
-  folded: { failures: number; policies: number };
-}
-
-/** An old policy id senders still reported applying long after it was replaced. */
-export interface StaleId {
-  id: string;
-  replacedOn: string;
-  lastDay: string;
-}
-
 export type Readiness =
   | { ready: true; organisations: number }
   | {
@@ -134,13 +114,6 @@ export interface ReportServiceDeps {
   intakeUrl: string;
   retentionDays: number;
   limits: ReportLimits;
-}
-
-const DAY_MS = 86_400_000;
-
-/** YYYY-MM-DD of a date, UTC. */
-export function utcDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }
 
 export class ReportService {
@@ -290,54 +263,7 @@ export class ReportService {
     const record = await this.deps.find(name);
     if (!record) return null;
     const totals = await this.deps.store.totals(record.domain, from, to, at);
-    return this.describe(record, from, to, totals, at);
-  }
-
-  private async describe(record: DomainRecord, from: string, to: string, totals: ReportTotals, at: TotalsPage): Promise<ReportsSummary> {
-    const byDay = new Map(totals.days.map((d) => [d.date, d]));
-    const days: ReportsSummary['days'] = [];
-    for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) {
-      const date = utcDay(new Date(t));
-      days.push(byDay.get(date) ?? { date, success: 0, failure: 0 });
-    }
-    const history = await this.deps.store.policyIds(record.domain);
-    const current = record.policy.id
-      ? { id: record.policy.id, fingerprint: policyFingerprint(record.policy), servedFrom: record.policy.updatedAt ?? '' }
-      : null;
-    if (current && !history.some((h) => h.id === current.id)) history.push(current);
-    const policies = totals.policies.items.map((p) => {
-      // The newest of our ids that served this policy text: reports carry the text, not the id.
-      const index = p.fingerprint === null ? -1 : findLastIndex(history, (h) => h.fingerprint === p.fingerprint);
-      const match = index >= 0 ? history[index] : null;
-      const next = index >= 0 ? history[index + 1] : undefined;
-      let stale: StaleId | null = null;
-      if (match && next) {
-        // Senders may keep a replaced policy for its max_age (plus a day of report lag); after that it should be gone.
-        const maxAge = Number((p.fingerprint ?? '').split('|')[1]) || 0;
-        const allowedUntil = Date.parse(next.servedFrom) + maxAge * 1000 + DAY_MS;
-        if (Date.parse(`${p.lastDay}T00:00:00Z`) > allowedUntil) stale = { id: match.id, replacedOn: next.servedFrom.slice(0, 10), lastDay: p.lastDay };
-      }
-      return { policyType: p.policyType, id: match?.id ?? null, mx: p.mx === '' ? [] : p.mx.split(','), sessions: p.sessions, lastDay: p.lastDay, stale };
-    });
-    return {
-      domain: record.domain,
-      from,
-      to,
-      days,
-      organisations: totals.organisations.items.map(({ name, reports, success, failure }) => ({ name, reports, success, failure })),
-      failures: totals.failures.items.map(({ resultType, receivingMxHostname, receivingIp, sessions, policyType }) => ({
-        resultType,
-        receivingMxHostname,
-        receivingIp,
-        sessions,
-        policyType,
-      })),
-      policies,
-      page: at.page,
-      limit: at.limit,
-      totals: { organisations: totals.organisations.total, failures: totals.failures.total, policies: totals.policies.total },
-      folded: { failures: totals.failures.folded, policies: totals.policies.folded },
-    };
+    return describeSummary(record, { from, to, at }, totals, await this.deps.store.policyIds(record.domain));
   }
 
   /**
@@ -392,9 +318,4 @@ export class ReportService {
 
 function refuse(code: IngestRefusal): Extract<IngestResult, { status: 'refused' }> {
   return { status: 'refused', code, message: REFUSALS[code] };
-}
-
-function findLastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
-  for (let i = items.length - 1; i >= 0; i--) if (test(items[i])) return i;
-  return -1;
 }

@@ -55,7 +55,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
     // "Use the defaults": the form filled with the panel's defaults for a first policy, nothing saved.
     if (req.query.fill === 'defaults') {
       const t = await tabTranslator(ctx, req, res);
-      const defaults = await ctx.service.fleet.defaults();
+      const defaults = await ctx.service.policies.defaults();
       const form = {
         ...storedFormValues(record),
         mode: defaults.mode,
@@ -124,7 +124,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
     }
 
     let before: PolicySettings | null = null;
-    const result = await ctx.service
+    const result = await ctx.service.policies
       .save(
         String(req.params.domain),
         (current) => {

@@ -72,11 +72,11 @@ export function addFleetApiRoutes(router: Router, ctx: PluginContext): void {
 
   // Read by whoever may list domains (a domain administrator's first policies start from them too).
   router.get('/defaults', requireAdmin(authorize, 'list', false), async (_req, res) => {
-    res.json(await ctx.service.fleet.defaults());
+    res.json(await ctx.service.policies.defaults());
   });
 
   router.put('/defaults', requireAdmin(authorize, 'write', false), express.json({ limit: '32kb', strict: true }), async (req, res) => {
-    const result = await ctx.service.fleet.setDefaults(jsonBody(req), 'json');
+    const result = await ctx.service.policies.setDefaults(jsonBody(req), 'json');
     if (!result.ok) throw new HttpError(400, 'invalid', 'Nothing was saved: some fields are invalid.', result.errors);
     res.json(result.value);
   });

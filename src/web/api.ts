@@ -50,7 +50,7 @@ export function createApiRouter(ctx: PluginContext): Router {
   // Over all domains: the hook is asked with domain null, then once per name, and only the
   // domains it allows are listed (a domain administrator sees their own).
   router.get('/certificate-names', requireAdmin(authorize, 'list', false), async (req, res) => {
-    const names = await ctx.service.certificateNames();
+    const names = await ctx.service.certificates.names();
     // Null when the set could not be confirmed fresh within cache.waitMs (database unreachable or
     // slow): an ACME client must not drop or add names on a list that may be stale.
     if (names === null) throw withRetryAfter(httpError(503, 'unavailable', 'databaseUnavailable'), UNAVAILABLE_RETRY_AFTER_S);
@@ -75,7 +75,7 @@ export function createApiRouter(ctx: PluginContext): Router {
   router.get('/:domain/history', requireAdmin(authorize, 'read'), async (req, res) => {
     const limit = pageParameter(req.query.limit, 'limit', 50, 1, 500);
     const offset = pageParameter(req.query.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
-    const found = await ctx.service.history(String(req.params.domain), { limit, offset });
+    const found = await ctx.service.policies.history(String(req.params.domain), { limit, offset });
     if (!found) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
     res.json({
       domain: found.record.domain,
@@ -115,7 +115,7 @@ export function createApiRouter(ctx: PluginContext): Router {
         { field: 'revision', code: 'revision.invalid', params: {}, message: 'revision must be the whole number returned by GET' },
       ]);
     }
-    const result = await ctx.service
+    const result = await ctx.service.policies
       .update(req.params.domain as string, changes, 'json', {
         expectedRevision: revision,
         audit: await auditOf(ctx, req, 'api'),

@@ -21,8 +21,8 @@ export function addHistoryRoutes(router: Router, ctx: PluginContext): void {
     const record = await findOrThrow(ctx, req.params.domain);
     const t = translator(await localeFor(ctx.options.locale, req, res));
     const page = wholeNumber((req.query as Record<string, unknown>).page, 'page', 1, 1, 1_000_000);
-    const found = await ctx.service.history(record.domain, { limit: PAGE, offset: (page - 1) * PAGE });
-    const window = await ctx.service.history(record.domain, { limit: WINDOW_ENTRIES, offset: 0 });
+    const found = await ctx.service.policies.history(record.domain, { limit: PAGE, offset: (page - 1) * PAGE });
+    const window = await ctx.service.policies.history(record.domain, { limit: WINDOW_ENTRIES, offset: 0 });
     const total = found?.total ?? 0;
     const pages = Math.max(1, Math.ceil(total / PAGE));
     const base = `${ctx.options.adminPath}/${encodeURIComponent(record.domain)}`;

@@ -28,7 +28,7 @@ export function addOverviewRoutes(router: Router, ctx: PluginContext, form: Requ
   router.post('/defaults', requireAdmin(authorize, 'write', false), ...form, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const input: Record<string, unknown> = { mode: body.mode, maxAge: body.maxAge, mx: typeof body.mx === 'string' ? body.mx : '' };
-    const result = await ctx.service.fleet.setDefaults(input, 'form');
+    const result = await ctx.service.policies.setDefaults(input, 'form');
     if (!result.ok) {
       const t = await pageTranslator(ctx, req, res);
       const errors = result.errors.map((e) => t.say(e.code as MessageKey, e.params));
@@ -118,7 +118,7 @@ async function showOverview(ctx: PluginContext, req: Request, res: Response, sta
   const keys = await viewerKeys(ctx, req, filter, 'list');
   const { entries, total } = await ctx.service.fleet.overview({ ...filter, keys, limit: size, offset: (page - 1) * size });
   const pages = Math.max(1, Math.ceil(total / size));
-  const defaults = await ctx.service.fleet.defaults();
+  const defaults = await ctx.service.policies.defaults();
   // The defaults are panel-wide: changed only by whoever may write over all domains.
   const canDefaults = await isAllowed(ctx.options.authorize, req, { domain: null, action: 'write' });
   const base = `${ctx.options.adminPath}/`;

@@ -69,7 +69,7 @@ export async function renderTabFragment(ctx: PluginContext, req: Request, res: R
         });
   const notes =
     shown.cacheNotes ??
-    (await ctx.service
+    (await ctx.service.policies
       .history(record.domain, { limit: CACHE_HISTORY, offset: 0 })
       .then((found) => cacheNotes(found?.entries ?? [], record.policy.mx, ctx.options.now(), t).filter((n) => n.kind !== 'plain'))
       .catch((err: unknown) => {

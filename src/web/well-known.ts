@@ -140,9 +140,9 @@ export function createWellKnownHandler(service: MtaStsService, logger: Logger, t
     const name = stsHost && parsed.name !== null && parsed.name.startsWith('mta-sts.') && isHostName(parsed.name.slice(8)) ? parsed.name.slice(8) : null;
     if (name === null) return send(res, req, 404, NOT_FOUND);
     // Warm path: a policy the snapshot in memory serves goes out at once (see ServedCache.peek).
-    const served = service.peekServed(name);
+    const served = service.served.peek(name);
     if (served) return send(res, req, 200, policyBody(served));
-    service.lookupServed(name).then(
+    service.served.lookup(name).then(
       (found) => {
         if (found.status === 'found') send(res, req, 200, policyBody(found.policy));
         else if (found.status === 'missing') send(res, req, 404, NOT_FOUND);

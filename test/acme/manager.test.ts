@@ -46,13 +46,13 @@ describe('the certificate manager: what it orders, when, and what it refuses', (
         ...LOOPBACK_ONLY,
       }),
     );
-    await service.migrate();
+    await service.schema.migrate();
     for (const domain of ['example.org', 'retired.example']) {
-      const saved = await service.update(domain, { active: true, mode: 'enforce', mx: ['mail.example.org'], maxAge: 86400 }, 'json');
+      const saved = await service.policies.update(domain, { active: true, mode: 'enforce', mx: ['mail.example.org'], maxAge: 86400 }, 'json');
       assert.equal(saved.status, 'saved');
     }
     // Retired: switched to mode none now, served with max_age at most a day (RFC 8461 section 8.3).
-    assert.equal((await service.retire('retired.example')).status, 'saved');
+    assert.equal((await service.policies.retire('retired.example')).status, 'saved');
   });
   after(() => db.destroy());
 

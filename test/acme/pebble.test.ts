@@ -65,9 +65,9 @@ describe('ACME end to end against pebble', function () {
     const mtaSts = createMtaSts(options);
     wellKnown = mtaSts.wellKnown;
     service = MtaStsService.fromOptions(resolveOptions(options));
-    await service.migrate();
+    await service.schema.migrate();
     for (const domain of ['example.test', 'second.test', 'elsewhere.test']) {
-      const saved = await service.update(domain, { active: true, mode: 'enforce', mx: [`mail.${domain}`], maxAge: 86400 }, 'json');
+      const saved = await service.policies.update(domain, { active: true, mode: 'enforce', mx: [`mail.${domain}`], maxAge: 86400 }, 'json');
       assert.equal(saved.status, 'saved', `${domain}: ${JSON.stringify(saved)}`);
     }
     // The HTTP side as the standalone server will have it: the plugin first, then the responder.
@@ -185,7 +185,7 @@ describe('ACME end to end against pebble', function () {
   });
 
   it('orders the certificate of a newly activated policy on the next pass (every minute when started)', async () => {
-    const saved = await service.update('third.test', { active: true, mode: 'testing', mx: ['mail.third.test'], maxAge: 86400 }, 'json');
+    const saved = await service.policies.update('third.test', { active: true, mode: 'testing', mx: ['mail.third.test'], maxAge: 86400 }, 'json');
     assert.equal(saved.status, 'saved');
     const summary = await manager.runOnce();
     assert.deepEqual(summary.issued, ['mta-sts.third.test'], 'only the new name: the others are valid for long');
@@ -228,7 +228,7 @@ describe('ACME end to end against pebble', function () {
     assert.equal(wrong.secureContext('mta-sts.example.test'), null);
     assert.ok(logLines.some((l) => /could not be decrypted: is encryptionKey the one it was stored with/.test(l)));
     const checks = JSON.stringify([await dnsCheck(service, 'example.test'), await dnsCheck(service, 'elsewhere.test')]);
-    const everything = [...logLines, checks, JSON.stringify(await manager.status()), JSON.stringify(await service.certificateStatus())].join('\n');
+    const everything = [...logLines, checks, JSON.stringify(await manager.status()), JSON.stringify(await service.certificates.status())].join('\n');
     assert.doesNotMatch(everything, /PRIVATE KEY/);
     const rows = await db.knex<{ key_enc: string | null }>(`${db.tablePrefix}acme_certificates`).select('key_enc');
     for (const row of rows) assert.doesNotMatch(row.key_enc ?? '', /PRIVATE KEY|BEGIN/);

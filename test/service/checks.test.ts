@@ -40,8 +40,8 @@ for (const kind of DB_KINDS) {
         logger: { error: () => {}, warn: () => {}, info: () => {} },
       };
       service = MtaStsService.fromOptions(resolveOptions(options));
-      await service.migrate();
-      const saved = await service.update('example.org', { active: true, mode: 'enforce', mx: ['mail.example.org'], maxAge: 86400 }, 'json');
+      await service.schema.migrate();
+      const saved = await service.policies.update('example.org', { active: true, mode: 'enforce', mx: ['mail.example.org'], maxAge: 86400 }, 'json');
       assert.equal(saved.status, 'saved');
       const configured = await service.reports.configure('example.org', ['mailto:tls@example.org']);
       assert.equal(configured.status, 'saved');
@@ -51,7 +51,7 @@ for (const kind of DB_KINDS) {
         failures: 1,
         nextAttempt: '2026-12-09T00:00:00.000Z',
       });
-      record = (await service.find('example.org')) as DomainRecord;
+      record = (await service.policies.find('example.org')) as DomainRecord;
     });
     after(async () => {
       await db?.destroy();
@@ -105,7 +105,7 @@ for (const kind of DB_KINDS) {
     });
 
     it('says a domain without a policy is not served, from what the policy file serves (nothing)', async () => {
-      const other = (await service.find('other.example')) as DomainRecord;
+      const other = (await service.policies.find('other.example')) as DomainRecord;
       const result = await service.checks.checkRecord(other);
       assert.equal(result.checks.find((c) => c.name === 'policy')?.code, 'policy.inactive');
     });
