@@ -7,13 +7,13 @@ import type { Knex } from 'knex';
 import { text } from './rows';
 
 export const VERDICTS = ['ok', 'warning', 'error'] as const;
-export type Verdict = (typeof VERDICTS)[number];
+export type OverviewVerdict = (typeof VERDICTS)[number];
 
 /** A DNS Check reduced to what the overview shows: its worst status and when. */
 export interface LastCheck {
   domain: string;
   checkedAt: string;
-  verdict: Verdict;
+  verdict: OverviewVerdict;
   errors: number;
   warnings: number;
   policyId: string | null;
@@ -97,7 +97,7 @@ function decode(row: Record<string, unknown>): LastCheck | null {
   return {
     domain: typeof row.domain === 'string' ? row.domain : '',
     checkedAt: typeof row.checked_at === 'string' ? row.checked_at : '',
-    verdict: verdict as Verdict,
+    verdict: verdict as OverviewVerdict,
     errors: Number(row.errors) || 0,
     warnings: Number(row.warnings) || 0,
     policyId: typeof row.policy_id === 'string' ? row.policy_id : null,

@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import type { DomainRecord, Mode } from '../policy';
 import { COLUMNS } from './columns';
-import type { LastCheck, LastCheckStore, Verdict } from './last-check-store';
+import type { LastCheck, LastCheckStore, OverviewVerdict } from './last-check-store';
 import type { PolicyStore } from './policy-store';
 
 export const OVERVIEW_SORTS = ['domain', 'mode', 'maxAge', 'updated', 'checked'] as const;
@@ -18,7 +18,7 @@ export interface OverviewQuery {
   search?: string;
   mode?: Mode;
   state?: OverviewState;
-  verdict?: Verdict | 'unchecked';
+  verdict?: OverviewVerdict | 'unchecked';
   sort?: OverviewSort;
   desc?: boolean;
   /** Only these host keys (the viewer's domains, from the host's domainFilter); absent: all. */
