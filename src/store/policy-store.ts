@@ -19,7 +19,6 @@ import type { HistoryEntry, Audit, HistoryStore } from './history-store';
 import { decodeRow, historyPolicy, policyColumns, settingsOf } from './policy-row';
 import { text, type Row } from './rows';
 
-
 export interface DomainTable {
   table: string;
   keyColumn: string;
