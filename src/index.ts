@@ -20,7 +20,7 @@ import { createDnsCheckLimiter } from './web/rate-limit';
 import { PageRenderer } from './web/pages';
 import { renderTabFragment } from './web/tab';
 import { createWellKnownHandler } from './web/well-known';
-import { createTlsRptRouter } from './web/tlsrpt';
+import { createTlsRptRouter } from './web/report-intake';
 
 export type { MtaStsOptions, AuthorizeResult, AuthorizeAction, AuthorizeTarget, AuthorizeHook, PrincipalHook, PageContext } from './options';
 export type { Logger, Observer } from './logger';

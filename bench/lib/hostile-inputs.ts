@@ -6,7 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import { dkimSign } from 'mailauth';
 import { reportMail, type DkimKey } from '../../test/support/report-mail';
-import { googleSample } from '../../test/support/tlsrpt-samples';
+import { googleSample } from '../../test/support/report-samples';
 
 const DAY_MS = 86_400_000;
 

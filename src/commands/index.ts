@@ -8,7 +8,7 @@ import { registerAdminCommands } from './admin';
 import { registerCheckCommand } from './check';
 import { registerDatabaseCommands } from './database';
 import { registerImportCommands } from './imports';
-import { registerFleetCommands } from './fleet';
+import { registerOverviewCommands } from './overview';
 import { EXIT } from './output';
 import { registerPolicyCommands, type WithRuntime } from './policy';
 import { registerReportCommands } from './reports';
@@ -62,7 +62,7 @@ export function createProgram(): Command {
   registerServeCommand(program);
   registerAdminCommands(program);
   registerReportCommands(program, withRuntime);
-  registerFleetCommands(program, withRuntime);
+  registerOverviewCommands(program, withRuntime);
   for (const command of program.commands) command.addHelpText('after', EXIT_HELP).exitOverride();
   return program;
 }

@@ -1,7 +1,7 @@
 // The storage limits of TLS reports (`reports.*` options): what one report may store, what one
 // domain may store a day, and what all domains together may keep. Validated when the plugin is
 // created; a TypeError names the option and its range.
-import { STORAGE_DEFAULTS, type DailyQuota, type StorageBounds, type StoreCap } from '../tlsrpt';
+import { STORAGE_DEFAULTS, type DailyQuota, type StorageBounds, type StoreCap } from '../reports';
 
 /** The options, as a host gives them (each optional, within `reports`). */
 export interface ReportLimitOptions {

@@ -12,7 +12,7 @@ import type { DomainRecord } from '../policy';
 import type { AddressFilter, ProbeSettings, SmtpProbeSettings } from '../probes';
 import type { Text } from '../text';
 import type { CertificateService } from './certificates';
-import type { FleetService } from './fleet';
+import type { OverviewService } from './overview';
 import type { PolicyService } from './policies';
 import type { ReportService, ReportingView } from './reports';
 import type { ServedService } from './served';
@@ -39,7 +39,7 @@ export interface ChecksDeps {
   /** The domain's TLS reporting settings. */
   reports: ReportService;
   /** Keeps a result as the domain's last check (the overview's verdict). */
-  fleet: FleetService;
+  overview: OverviewService;
   resolver: Resolver;
   logger: Logger;
   /** The host's hooks for metrics; empty when it gave none. */
@@ -137,7 +137,7 @@ export class ChecksService {
     });
     notify(this.deps.observer ?? {}, 'dnsCheck', { domain, durationMs: Date.now() - started, ok: !check.checks.some((c) => c.status === 'error') });
     // The overview shows the last verdict; a failure to keep it never fails the check.
-    await this.deps.fleet.recordCheck(check).catch((err: unknown) => this.deps.logger.error('could not store the last DNS Check', err));
+    await this.deps.overview.recordCheck(check).catch((err: unknown) => this.deps.logger.error('could not store the last DNS Check', err));
     return { check, reporting };
   }
 

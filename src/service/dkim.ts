@@ -9,7 +9,7 @@
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import type { Resolver } from '../dns';
 import type { Logger } from '../logger';
-import { MAX_HEADER_BLOCK } from '../tlsrpt';
+import { MAX_HEADER_BLOCK } from '../reports';
 
 /** What the DKIM check needs of a resolver: TXT lookups. */
 export type TxtResolver = Pick<Resolver, 'lookup'>;

@@ -17,7 +17,7 @@ import { ReportStore } from '../store/report-store';
 import { SettingsStore } from '../store/settings-store';
 import { CertificateService } from './certificates';
 import { ChecksService } from './checks';
-import { FleetService } from './fleet';
+import { OverviewService } from './overview';
 import { MonitorService } from './monitor';
 import { PolicyService } from './policies';
 import { ReportMailbox } from './report-fetch';
@@ -49,7 +49,7 @@ export interface MtaStsService {
   /** Report mails fetched by IMAP. */
   readonly mailbox: ReportMailbox;
   /** The overview: last DNS Checks, the page of domains, bulk changes. */
-  readonly fleet: FleetService;
+  readonly overview: OverviewService;
   /** The DNS Check of one domain, of many, and the tab's MX lookup. */
   readonly checks: ChecksService;
   /** The scheduled checks' data: domains to check, last results, alert states. */
@@ -88,13 +88,13 @@ export const MtaStsService = {
     });
     const policies = new PolicyService({ store, history, served, reports, settings: new SettingsStore(knex, `${tablePrefix}settings`), resolver, logger, now });
     const certificates = new CertificateService({ served, policies, history, store: new CertificateStore(knex, tablePrefix), resolver });
-    const fleet = new FleetService({ lastChecks, overview: new OverviewStore(store, lastChecks), reports: reportStore, policies, now });
+    const overview = new OverviewService({ lastChecks, store: new OverviewStore(store, lastChecks), reports: reportStore, policies, now });
     const checks = new ChecksService({
       policies,
       served,
       certificates,
       reports,
-      fleet,
+      overview,
       resolver,
       logger,
       observer: options.observer,
@@ -111,6 +111,6 @@ export const MtaStsService = {
       check: (record) => checks.checkRecord(record),
     });
     const mailbox = new ReportMailbox(reports, logger, options.reports.imap);
-    return { policies, served, certificates, schema, reports, mailbox, fleet, checks, monitor };
+    return { policies, served, certificates, schema, reports, mailbox, overview, checks, monitor };
   },
 };

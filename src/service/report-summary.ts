@@ -2,7 +2,7 @@
 // range listed, and each reported policy mapped back to the id that served its text, with the
 // old ids senders kept applying long after they were replaced. Pure: the data comes in.
 import type { DomainRecord } from '../policy';
-import { policyFingerprint } from '../tlsrpt';
+import { policyFingerprint } from '../reports';
 import type { ReportTotals, TotalsPage } from '../store/report-totals';
 
 export const DAY_MS = 86_400_000;

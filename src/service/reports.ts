@@ -23,9 +23,9 @@ import {
   tlsRptRecord,
   type ReportProblem,
   type RuaProblemCode,
-} from '../tlsrpt';
+} from '../reports';
 
-export { MAX_RUA, type RuaProblemCode } from '../tlsrpt';
+export { MAX_RUA, type RuaProblemCode } from '../reports';
 export { MAX_LIMIT, MAX_PAGE, type TotalsPage } from '../store/report-totals';
 import { verifyDkim, type DkimOutcome, type TxtResolver } from './dkim';
 import { gunzipLimited } from './inflate';

@@ -3,7 +3,7 @@
 // same queries on SQLite and MariaDB; the table names come from the configured prefix.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { INTAKE_TOKEN_BYTES, intakeToken } from '../tlsrpt';
+import { INTAKE_TOKEN_BYTES, intakeToken } from '../reports';
 import { BoundedDb, DEFAULT_DB_TIMEOUT_MS } from './bounded';
 import { nullableText, text, type Row } from './rows';
 import { readReadiness, readTotals, type ReadinessFacts, type ReportTotals, type TotalsPage } from './report-totals';

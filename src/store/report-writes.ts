@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { DEADLINE_CODE, type BoundedDb } from './bounded';
 import { dialectOf } from './dialect';
 import type { Row } from './rows';
-import type { BoundedSummary, DailyQuota, StoreCap, TlsReport } from '../tlsrpt';
+import type { BoundedSummary, DailyQuota, StoreCap, TlsReport } from '../reports';
 
 export interface ReportTables {
   reports: string;

@@ -8,7 +8,7 @@ import { HttpError, UNAVAILABLE_RETRY_AFTER_S, busyError, errorHandler, httpErro
 import { reportPage, reportRange } from './report-range';
 import { MAX_PAGE } from '../service/reports';
 import { sayDnsCheck } from '../render/check';
-import { addFleetApiRoutes } from './api-fleet';
+import { addOverviewApiRoutes } from './api-overview';
 
 /** A whole-number query parameter within bounds, or a 400 naming it. */
 function pageParameter(value: unknown, name: string, fallback: number, min: number, max: number): number {
@@ -58,7 +58,7 @@ export function createApiRouter(ctx: PluginContext): Router {
     res.json({ names: names.filter((_name, i) => allowed[i]) });
   });
 
-  addFleetApiRoutes(router, ctx);
+  addOverviewApiRoutes(router, ctx);
 
   router.get('/:domain/dns-check', requireAdmin(authorize, 'check'), async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);

@@ -5,7 +5,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { translator, type MessageKey, type Translator } from '../i18n';
 import { MODES, parseBulkChanges, servedPolicy, toALabel, toULabel, type PolicySettings } from '../policy';
-import { OVERVIEW_SORTS, OVERVIEW_STATES, VERDICTS, type BulkOutcome, type OverviewEntry } from '../service/fleet';
+import { OVERVIEW_SORTS, OVERVIEW_STATES, VERDICTS, type BulkOutcome, type OverviewEntry } from '../service/overview';
 import { auditOf } from './audit';
 import { isAllowed, requireAdmin } from './authorize';
 import type { PluginContext } from './context';
@@ -65,7 +65,7 @@ export function addOverviewRoutes(router: Router, ctx: PluginContext, form: Requ
       return showOverview(ctx, req, res, 400, { bulkErrors: [t.t('bulk.noneSelected')], query: filterInput });
     const targets = await bulkTargets(ctx, req, body.scope === 'filtered' ? { filter: filterInput } : { domains: selected });
     const preview = body.confirm !== '1';
-    const outcomes = await ctx.service.fleet.bulk(targets, changes.value, {
+    const outcomes = await ctx.service.overview.bulk(targets, changes.value, {
       kind: 'form',
       preview,
       audit: await auditOf(ctx, req, 'bulk'),
@@ -116,7 +116,7 @@ async function showOverview(ctx: PluginContext, req: Request, res: Response, sta
   const size = wholeNumber(query.size, 'size', 50, 1, 200);
   const page = wholeNumber(query.page, 'page', 1, 1, 1_000_000);
   const keys = await viewerKeys(ctx, req, filter, 'list');
-  const { entries, total } = await ctx.service.fleet.overview({ ...filter, keys, limit: size, offset: (page - 1) * size });
+  const { entries, total } = await ctx.service.overview.page({ ...filter, keys, limit: size, offset: (page - 1) * size });
   const pages = Math.max(1, Math.ceil(total / size));
   const defaults = await ctx.service.policies.defaults();
   // The defaults are panel-wide: changed only by whoever may write over all domains.

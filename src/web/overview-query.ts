@@ -2,7 +2,7 @@
 // here with a message naming the field, so a bad link is a 400, never a 500.
 import type { Request } from 'express';
 import { MODES, toALabel, toULabel, type Mode } from '../policy';
-import { OVERVIEW_SORTS, OVERVIEW_STATES, VERDICTS, type OverviewQuery } from '../service/fleet';
+import { OVERVIEW_SORTS, OVERVIEW_STATES, VERDICTS, type OverviewQuery } from '../service/overview';
 import type { AuthorizeAction } from '../options';
 import { isAllowed } from './authorize';
 import type { PluginContext } from './context';
@@ -61,7 +61,7 @@ export async function viewerKeys(ctx: PluginContext, req: Request, filter: Overv
     // Host tables keep A-labels or U-labels: both spellings.
     return [...new Set(list.flatMap((name) => [name, toALabel(name) ?? name, toULabel(toALabel(name) ?? name)]))];
   }
-  const keys = await ctx.service.fleet.overviewKeys(filter);
+  const keys = await ctx.service.overview.keys(filter);
   const allowed = await Promise.all(keys.map((key) => isAllowed(authorize, req, { domain: toALabel(key) ?? key, action })));
   return allowed.every(Boolean) ? undefined : keys.filter((_key, i) => allowed[i]);
 }
@@ -88,5 +88,5 @@ export async function bulkTargets(ctx: PluginContext, req: Request, body: Record
   }
   if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) throw invalid('filter', 'filter must be an object such as {"mode": "testing"}');
   const parsed = parseFilter(filter as Record<string, unknown>);
-  return (await viewerKeys(ctx, req, parsed, 'write')) ?? (await ctx.service.fleet.overviewKeys(parsed));
+  return (await viewerKeys(ctx, req, parsed, 'write')) ?? (await ctx.service.overview.keys(parsed));
 }

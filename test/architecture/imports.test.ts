@@ -15,7 +15,7 @@ describe('architecture: the rooms keep their import rules (docs/architecture.md)
     assert.deepEqual(new Set(rooms).size, rooms.length, 'each room in one row');
     assert.deepEqual(
       RULES.rows.filter((r) => r.pure).flatMap((r) => r.rooms),
-      ['policy', 'tlsrpt'],
+      ['policy', 'reports'],
     );
     assert.ok(RULES.io.includes('knex') && RULES.io.includes('net'), `the I/O modules (${RULES.io.join(', ')})`);
     assert.deepEqual(RULES.routers, ['web/well-known', 'web/admin', 'web/api']);
@@ -103,7 +103,7 @@ describe('architecture: the rooms keep their import rules (docs/architecture.md)
     it('names the file, line and import of each broken rule', () => {
       const cases: Array<[SourceFile, string]> = [
         [file('src/policy/parse.ts', "import { readFileSync } from 'node:fs';"), "src/policy/parse.ts:1 imports 'node:fs': policy has no I/O"],
-        [file('src/tlsrpt/record.ts', "\nimport knex from 'knex';"), "src/tlsrpt/record.ts:2 imports 'knex': tlsrpt has no I/O"],
+        [file('src/reports/record.ts', "\nimport knex from 'knex';"), "src/reports/record.ts:2 imports 'knex': reports has no I/O"],
         [file('src/policy/served.ts', "import { x } from '../service';"), "src/policy/served.ts:1 imports '../service': policy may import only `i18n/format`"],
         [file('src/policy/mx.ts', "import { x } from '../i18n';"), "src/policy/mx.ts:1 imports '../i18n': policy may import only"],
         [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { worst, type Check, type CheckStatus, type DnsCheckResult } from '../../src/check';
 import { CHECK_STATUSES } from '../../src/check/verdicts/status';
-import { recordOf } from '../../src/service/fleet';
+import { recordOf } from '../../src/service/overview';
 
 const result = (...statuses: CheckStatus[]): DnsCheckResult => ({
   domain: 'example.org',

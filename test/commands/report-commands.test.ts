@@ -9,7 +9,7 @@ import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { startDovecot, type TestDovecot } from '../support/dovecot';
 import { dkimKey, reportMail, signMail, type DkimKey } from '../support/report-mail';
 import { createTestCa, type TestCa } from '../support/tls';
-import { googleSample, microsoftSample } from '../support/tlsrpt-samples';
+import { googleSample, microsoftSample } from '../support/report-samples';
 
 const CLI = join(__dirname, '../../src/cli.js');
 

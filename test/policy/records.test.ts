@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseStsRecord, policyHostName, policyUrl, recordsToPublish, stsTxtName, tlsRptName, zoneLine } from '../../src/policy';
-import { parseTlsRptRecord, tlsRptRecord } from '../../src/tlsrpt';
+import { parseTlsRptRecord, tlsRptRecord } from '../../src/reports';
 
 describe('the DNS records to publish (src/policy/records.ts)', () => {
   const base = { domain: 'example.org', mailHostname: 'mail.example.net' };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseReport, summarizeReport } from '../../src/tlsrpt';
-import { googleSample, microsoftSample, rfcSample } from '../support/tlsrpt-samples';
+import { parseReport, summarizeReport } from '../../src/reports';
+import { googleSample, microsoftSample, rfcSample } from '../support/report-samples';
 
 // Whatever a sender posts, the parser answers (never throws) with a result whose size is bounded
 // by the input's, and a report it accepts always sums up.

@@ -9,7 +9,7 @@ import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { KIB64, budget, fastestAsync } from '../support/linear-time';
 import { dkimKey, reportMail, signMail, type DkimKey } from '../support/report-mail';
 import { createTestCa, type TestCa } from '../support/tls';
-import { googleSample } from '../support/tlsrpt-samples';
+import { googleSample } from '../support/report-samples';
 
 // The linear-time test (test/security/redos.test.ts) for what arrives over sockets: the DKIM
 // headers of a report mail (what we read before mailauth, and what mailauth reads: its header

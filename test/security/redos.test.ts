@@ -3,8 +3,8 @@ import { gzipSync } from 'node:zlib';
 import { parseAcceptLanguage, supportedLocale } from '../../src/i18n/negotiate';
 import { hostFromHeader, normalizeHost, parsePolicy, parseStsRecord } from '../../src/policy';
 import { gunzipLimited } from '../../src/service/inflate';
-import { contentType, findReportPart, parseReport, parseRuaInput, parseTlsRptRecord, stsFingerprint, summarizeReport } from '../../src/tlsrpt';
-import { googleSample } from '../support/tlsrpt-samples';
+import { contentType, findReportPart, parseReport, parseRuaInput, parseTlsRptRecord, stsFingerprint, summarizeReport } from '../../src/reports';
+import { googleSample } from '../support/report-samples';
 import { KIB64, budget, fastest, fastestAsync, pad } from '../support/linear-time';
 
 // Every parser that reads outside input runs in linear time. Each gets generated worst cases of

@@ -72,7 +72,7 @@ for (const kind of DB_KINDS) {
       assert.equal(checks.tlsrpt.code, 'tlsrpt.differs', checks.tlsrpt.message);
       assert.match(checks.tlsrpt.message, /tls@example\.org/);
       assert.match(checks.https.found, /the last order failed \(rate limited\); next attempt on 2026-12-09/);
-      const [last] = await service.fleet.lastChecks(['example.org']);
+      const [last] = await service.overview.lastChecks(['example.org']);
       assert.equal(last?.checkedAt, result.checkedAt);
       assert.equal(last?.verdict, 'error', 'the overview has the check just run');
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ReportService } from '../../src/service/reports';
 import { DB_KINDS } from '../support/db';
 import { createTestServices, type TestServices } from '../support/services';
-import { googleSample } from '../support/tlsrpt-samples';
+import { googleSample } from '../support/report-samples';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 // What googleSample says senders applied: this text, so the policy saved with it gets the report.

@@ -6,9 +6,9 @@ import { gzipSync } from 'node:zlib';
 import * as boundReports from '../../migrations/20261207000000_bound_tls_reports';
 import { migrateLatest } from '../../src/store/migrate';
 import { ReportStore } from '../../src/store/report-store';
-import { REPORT_COLUMNS, STORAGE_DEFAULTS, boundSummary, parseReport, summarizeReport } from '../../src/tlsrpt';
+import { REPORT_COLUMNS, STORAGE_DEFAULTS, boundSummary, parseReport, summarizeReport } from '../../src/reports';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { googleSample, rfcSample } from '../support/tlsrpt-samples';
+import { googleSample, rfcSample } from '../support/report-samples';
 import { migrateOptions } from '../support/store';
 
 function input(sample: Record<string, unknown>, domain = 'example.org') {

@@ -4,9 +4,9 @@ import * as reportTables from '../../migrations/20261201000100_add_tls_report_ta
 import { migrateLatest, rollbackAll } from '../../src/store/migrate';
 import { ReportStore, tokenHash } from '../../src/store/report-store';
 import { MAX_GROUPS } from '../../src/store/report-slices';
-import { STORAGE_DEFAULTS, boundSummary, parseReport, summarizeReport } from '../../src/tlsrpt';
+import { STORAGE_DEFAULTS, boundSummary, parseReport, summarizeReport } from '../../src/reports';
 import { DB_KINDS, TestDb, createHostTables, createTestDb } from '../support/db';
-import { googleSample, microsoftSample, rfcSample } from '../support/tlsrpt-samples';
+import { googleSample, microsoftSample, rfcSample } from '../support/report-samples';
 import { HOST_COLUMNS, PLUGIN_COLUMNS, columnNames, migrateOptions } from '../support/store';
 
 const TABLES = ['tlsrpt_settings', 'tlsrpt_reports', 'tlsrpt_policies', 'tlsrpt_failures', 'tlsrpt_policy_ids'];

@@ -1,6 +1,6 @@
 // Verdicts on the records that accompany MTA-STS: TLS-RPT (RFC 8460) and DANE TLSA (RFC 7672).
 import type { LookupResult, TlsaRecord } from '../../dns';
-import { parseTlsRptRecord, tlsRptRecord, type TlsRptProblem } from '../../tlsrpt';
+import { parseTlsRptRecord, tlsRptRecord, type TlsRptProblem } from '../../reports';
 import {
   foundText,
   isMissing,

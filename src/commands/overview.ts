@@ -1,9 +1,9 @@
 // bulk, defaults, history: the overview's work from a terminal, over the same service methods
-// as the overview page and the API (service.fleet, service.history).
+// as the overview page and the API (service.overview, service.history).
 import type { Command } from 'commander';
 import { sayProblem } from '../i18n/policy-text';
 import { cacheWindow, parseBulkChanges, MODES, type Mode, type PolicySettings } from '../policy';
-import { OVERVIEW_STATES, VERDICTS, type BulkOutcome, type OverviewQuery } from '../service/fleet';
+import { OVERVIEW_STATES, VERDICTS, type BulkOutcome, type OverviewQuery } from '../service/overview';
 import { CliError, EXIT, printJson, printTable } from './output';
 import { cliAudit } from './runtime';
 import { activeFlag, count, type WithRuntime } from './policy';
@@ -32,7 +32,7 @@ export function parseFilters(items: readonly string[]): Filter {
 const collect = (value: string, previous: string[]) => [...previous, value];
 const policyText = (p: PolicySettings) => `${p.mode} ${p.maxAge}s mx=${p.mx.join(',') || '-'} ${p.active ? 'active' : 'inactive'}`;
 
-export function registerFleetCommands(program: Command, withRuntime: WithRuntime): void {
+export function registerOverviewCommands(program: Command, withRuntime: WithRuntime): void {
   program
     .command('bulk')
     .description('change many domains at once (each its own save and new id): the listed ones, or --all matching --filter')
@@ -75,12 +75,12 @@ export function registerFleetCommands(program: Command, withRuntime: WithRuntime
         if (!changes.ok) throw new CliError(`nothing was saved:\n${changes.errors.map((e) => `  ${e.field}: ${sayProblem('en', e)}`).join('\n')}`);
         await withRuntime(async ({ service }) => {
           const targets = opts.all
-            ? await service.fleet.overviewKeys(filter)
+            ? await service.overview.keys(filter)
             : (opts.domains ?? '')
                 .split(',')
                 .map((d) => d.trim())
                 .filter(Boolean);
-          const outcomes = await service.fleet.bulk(targets, changes.value, { kind: 'form', preview: opts.dryRun === true, audit: cliAudit('bulk') });
+          const outcomes = await service.overview.bulk(targets, changes.value, { kind: 'form', preview: opts.dryRun === true, audit: cliAudit('bulk') });
           printOutcomes(outcomes, opts.dryRun === true, opts.json);
           if (outcomes.some((o) => o.status !== 'changed' && o.status !== 'unchanged')) process.exitCode = EXIT.problems;
         });

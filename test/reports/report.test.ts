@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { REPORT_LIMITS, isIpAddress, parseReport, parseRfc3339, stsFingerprint, policyFingerprint, summarizeReport, type ReportParse } from '../../src/tlsrpt';
-import { googleSample, microsoftSample, rfcSample } from '../support/tlsrpt-samples';
+import { REPORT_LIMITS, isIpAddress, parseReport, parseRfc3339, stsFingerprint, policyFingerprint, summarizeReport, type ReportParse } from '../../src/reports';
+import { googleSample, microsoftSample, rfcSample } from '../support/report-samples';
 
 function ok(parse: ReportParse) {
   assert.ok(parse.ok, JSON.stringify(!parse.ok && parse.problems));

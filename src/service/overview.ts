@@ -1,6 +1,6 @@
 // The panel-wide use cases of the overview: the page of domains with their last DNS Check and TLS
 // report totals, the defaults for a first policy, and bulk changes. The routers and the command
-// call this (as `service.fleet`); per-domain rules and the defaults stay in `service.policies`.
+// call this (as `service.overview`); per-domain rules and the defaults stay in `service.policies`.
 import { worst, type DnsCheckResult } from '../check';
 import type { Text } from '../text';
 import { applyBulk, changesServedPolicy, type BulkChanges, type DomainRecord, type FieldError, type InputKind, type PolicySettings } from '../policy';
@@ -31,9 +31,9 @@ export type BulkOutcome =
   | { domain: string; status: 'invalid'; errors: FieldError[] }
   | { domain: string; status: 'forbidden' | 'not-found' | 'conflict' };
 
-export interface FleetDeps {
+export interface OverviewDeps {
   lastChecks: LastCheckStore;
-  overview: OverviewStore;
+  store: OverviewStore;
   reports: ReportStore;
   /** Each domain of a bulk change is found, started from the defaults and saved there. */
   policies: PolicyService;
@@ -60,8 +60,8 @@ export function recordOf(result: DnsCheckResult<Text>): RecordedCheck {
   };
 }
 
-export class FleetService {
-  constructor(private readonly deps: FleetDeps) {}
+export class OverviewService {
+  constructor(private readonly deps: OverviewDeps) {}
 
   /** Stores a finished DNS Check as its domain's last one (the tab, API, CLI and scheduler all end here). */
   recordCheck(result: DnsCheckResult<Text>): Promise<void> {
@@ -74,8 +74,8 @@ export class FleetService {
   }
 
   /** One page of the overview, with each row's TLS report totals of the last 7 days: three statements. */
-  async overview(query: OverviewQuery): Promise<{ entries: OverviewEntry[]; total: number }> {
-    const { rows, total } = await this.deps.overview.page(query);
+  async page(query: OverviewQuery): Promise<{ entries: OverviewEntry[]; total: number }> {
+    const { rows, total } = await this.deps.store.page(query);
     const from = new Date(this.deps.now().getTime() - REPORT_DAYS * 86400_000).toISOString();
     const totals =
       rows.length === 0
@@ -88,8 +88,8 @@ export class FleetService {
   }
 
   /** Every host key matching the filters, in name order: for a viewer the host allows domain by domain. */
-  overviewKeys(query: Omit<OverviewQuery, 'limit' | 'offset' | 'keys'>): Promise<string[]> {
-    return this.deps.overview.keys(query);
+  keys(query: Omit<OverviewQuery, 'limit' | 'offset' | 'keys'>): Promise<string[]> {
+    return this.deps.store.keys(query);
   }
 
   /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { contentType, findReportPart } from '../../src/tlsrpt';
+import { contentType, findReportPart } from '../../src/reports';
 
 const REPORT = '{"organization-name":"x"}';
 

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { DB_KINDS, type DbKind } from '../support/db';
 import { TestServer, createServer } from '../support/server';
-import { googleSample, rfcSample } from '../support/tlsrpt-samples';
+import { googleSample, rfcSample } from '../support/report-samples';
 
 const API = '/api/v1/mta-sts';
 /** better-sqlite3 itself (it ships no types), for a second writer on the server's database file. */

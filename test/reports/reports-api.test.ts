@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { TestServer, createServer } from '../support/server';
-import { googleSample, microsoftSample } from '../support/tlsrpt-samples';
+import { googleSample, microsoftSample } from '../support/report-samples';
 
 const API = '/api/v1/mta-sts';
 

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { TestServer, createServer } from '../support/server';
-import { googleSample, microsoftSample, rfcSample } from '../support/tlsrpt-samples';
+import { googleSample, microsoftSample, rfcSample } from '../support/report-samples';
 
 const API = '/api/v1/mta-sts';
 

@@ -6,7 +6,7 @@ import { startDovecot, type TestDovecot } from '../support/dovecot';
 import { dkimKey, reportMail, signMail, type DkimKey } from '../support/report-mail';
 import { TestServer, createServer } from '../support/server';
 import { createTestCa, type TestCa } from '../support/tls';
-import { googleSample, microsoftSample } from '../support/tlsrpt-samples';
+import { googleSample, microsoftSample } from '../support/report-samples';
 
 const API = '/api/v1/mta-sts';
 

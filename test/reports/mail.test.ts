@@ -4,7 +4,7 @@ import { MAX_DKIM_SIGNATURES, verifyDkim } from '../../src/service/dkim';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { dkimKey, reportMail, signMail, type DkimKey } from '../support/report-mail';
 import { TestServer, createServer } from '../support/server';
-import { googleSample } from '../support/tlsrpt-samples';
+import { googleSample } from '../support/report-samples';
 
 const API = '/api/v1/mta-sts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { newToken } from '../../src/store/report-store';
-import { INTAKE_TOKEN_BYTES, intakeToken, isIntakeToken } from '../../src/tlsrpt';
+import { INTAKE_TOKEN_BYTES, intakeToken, isIntakeToken } from '../../src/reports';
 
 describe('the intake token (src/tlsrpt/token.ts)', () => {
   it('is what the store makes: 128 random bits, 22 base64url characters, a new one each time', () => {

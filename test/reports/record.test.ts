@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseTlsRptRecord } from '../../src/tlsrpt';
+import { parseTlsRptRecord } from '../../src/reports';
 
 describe('TLS-RPT record (RFC 8460 section 3)', () => {
   it('parses records by the RFC 8460 grammar', () => {

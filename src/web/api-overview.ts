@@ -3,7 +3,7 @@
 // never a domain.
 import express, { type Router } from 'express';
 import { parseBulkChanges, servedPolicy, toALabel, type PolicySettings } from '../policy';
-import type { BulkOutcome, OverviewEntry } from '../service/fleet';
+import type { BulkOutcome, OverviewEntry } from '../service/overview';
 import { auditOf } from './audit';
 import { isAllowed, requireAdmin } from './authorize';
 import type { PluginContext } from './context';
@@ -56,7 +56,7 @@ function jsonBody(req: express.Request): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-export function addFleetApiRoutes(router: Router, ctx: PluginContext): void {
+export function addOverviewApiRoutes(router: Router, ctx: PluginContext): void {
   const { authorize } = ctx.options;
 
   // The overview: filtered, sorted, paged in SQL, only the viewer's domains counted.
@@ -66,7 +66,7 @@ export function addFleetApiRoutes(router: Router, ctx: PluginContext): void {
     const limit = wholeNumber(query.limit, 'limit', 50, 1, 500);
     const offset = wholeNumber(query.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const keys = await viewerKeys(ctx, req, filter, 'list');
-    const { entries, total } = await ctx.service.fleet.overview({ ...filter, keys, limit, offset });
+    const { entries, total } = await ctx.service.overview.page({ ...filter, keys, limit, offset });
     res.json({ total, limit, offset, domains: entries.map(entryJson) });
   });
 
@@ -92,7 +92,7 @@ export function addFleetApiRoutes(router: Router, ctx: PluginContext): void {
       throw new HttpError(400, 'invalid', 'preview must be true or false', [{ field: 'preview', message: 'preview must be true or false' }]);
     }
     const targets = await bulkTargets(ctx, req, body);
-    const outcomes = await ctx.service.fleet.bulk(targets, changes.value, {
+    const outcomes = await ctx.service.overview.bulk(targets, changes.value, {
       kind: 'json',
       preview: body.preview === true,
       audit: await auditOf(ctx, req, 'bulk'),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { boundSummary, parseReport, summarizeReport, type ReportSummary } from '../../src/tlsrpt';
-import { googleSample } from '../support/tlsrpt-samples';
+import { boundSummary, parseReport, summarizeReport, type ReportSummary } from '../../src/reports';
+import { googleSample } from '../support/report-samples';
 
 /** A generated report of `policies` distinct STS policies with `details` failure details each, every detail its own group. */
 function wideReport(policies: number, details: number): Record<string, unknown> {
