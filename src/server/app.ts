@@ -49,7 +49,7 @@ export interface PanelOptions {
   metrics?: Metrics;
   /** Serve /metrics behind the API key (when no separate metrics port is used). */
   metricsOnApi?: boolean;
-  /** pino-http or another request logger, mounted first. */
+  /** The request log (./request-log.ts) or another, mounted first. */
   requestLogger?: RequestHandler;
   /** Without one, the JSON API is closed. */
   apiKey?: string;
@@ -242,10 +242,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   app.set('trust proxy', options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false);
   if (options.requestLogger) app.use(options.requestLogger);
   app.use(hsts(secure));
-  app.use((req, res, next) => {
-    if (req.path === '/.well-known/mta-sts.txt') res.on('finish', () => metrics.policyResponse(res.statusCode));
-    next();
-  });
+  app.use(metrics.countPolicyResponses);
   // The policy file first: the stale static file in public/ must never be served again.
   app.use(mtaSts.wellKnown);
   app.get('/healthz', healthHandler(knex, `${prefix}sessions`, metrics));
