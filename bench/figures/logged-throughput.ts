@@ -60,7 +60,14 @@ function child(key: Key, handle: ServerHandle, logFile?: string): Under {
 }
 
 function serveUnder(serve: LoggedServe): Under {
-  return { key: 'd', label: '(d) mta-sts serve, info log to a file', base: serve.base, cpuUs: async () => procCpuUs(serve.pid), logFile: serve.logFile, stop: () => serve.stop() };
+  return {
+    key: 'd',
+    label: '(d) mta-sts serve, info log to a file',
+    base: serve.base,
+    cpuUs: async () => procCpuUs(serve.pid),
+    logFile: serve.logFile,
+    stop: () => serve.stop(),
+  };
 }
 
 export async function figureLoggedThroughput(ctx: { temp: string; report: Report }): Promise<void> {
@@ -73,7 +80,10 @@ export async function figureLoggedThroughput(ctx: { temp: string; report: Report
     const [a, b, c, d] = await Promise.all([
       startServer('a', '(a) bare Express, constant string', 'plain.js', { kind: 'ceiling' } satisfies PlainConfig),
       startServer('b', '(b) bare Express + pino-http, info log to a file', 'plain.js', { kind: 'pino-http', logFile: pinoLog } satisfies PlainConfig),
-      startServer('c', '(c) plugin alone in bare Express, SQLite', 'plugin.js', { db: { kind: 'sqlite', file: join(temp, 'plugin.sqlite') }, seedDomains: 2 } satisfies PluginConfig),
+      startServer('c', '(c) plugin alone in bare Express, SQLite', 'plugin.js', {
+        db: { kind: 'sqlite', file: join(temp, 'plugin.sqlite') },
+        seedDomains: 2,
+      } satisfies PluginConfig),
       startServeLogged(`sqlite:${join(temp, 'serve.sqlite')}`, loopbackDns.address, serveLog),
     ]);
     list.push(child('a', a), child('b', b, pinoLog), child('c', c), serveUnder(d));
@@ -107,7 +117,9 @@ export async function figureLoggedThroughput(ctx: { temp: string; report: Report
         if (result.non2xx || result.errors || result.timeouts)
           throw new Error(`${server.label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
         round_[server.key] = { ...result, cpuUsPerRequest: round(cpuUs / result.total, 1) };
-        console.log(`  round ${r + 1} ${server.label}: ${Math.round(result.rps)} req/s, p99 ${result.p99} ms, server CPU ${round_[server.key].cpuUsPerRequest} µs/request`);
+        console.log(
+          `  round ${r + 1} ${server.label}: ${Math.round(result.rps)} req/s, p99 ${result.p99} ms, server CPU ${round_[server.key].cpuUsPerRequest} µs/request`,
+        );
       };
       // A quick run loads the four at once: its numbers mean nothing.
       if (QUICK) await Promise.all(order.map(measure));
@@ -121,7 +133,14 @@ export async function figureLoggedThroughput(ctx: { temp: string; report: Report
     for (const server of list) {
       const k = server.key;
       const ratios = rounds.map((r) => round(r[k].rps / r.a.rps, 3));
-      summary[k] = { label: server.label, rps: round(med(k, 'rps'), 0), p99Ms: med(k, 'p99'), serverCpuUsPerRequest: med(k, 'cpuUsPerRequest'), vsCeiling: round(ratio(k), 3), ratios };
+      summary[k] = {
+        label: server.label,
+        rps: round(med(k, 'rps'), 0),
+        p99Ms: med(k, 'p99'),
+        serverCpuUsPerRequest: med(k, 'cpuUsPerRequest'),
+        vsCeiling: round(ratio(k), 3),
+        ratios,
+      };
       report.row({
         figure: '9 policy route, logged',
         measure: `${server.label}: req/s (p99, server CPU per request)`,

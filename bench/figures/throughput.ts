@@ -52,7 +52,13 @@ export async function statsOf(server: ServerHandle): Promise<{ queries: number; 
 }
 
 /** Starts a server child and waits until it listens. */
-export async function startServer(key: ServerKey, label: string, script: string, config: PanelConfig | PlainConfig | PluginConfig, db?: DbSpec): Promise<ServerHandle> {
+export async function startServer(
+  key: ServerKey,
+  label: string,
+  script: string,
+  config: PanelConfig | PlainConfig | PluginConfig,
+  db?: DbSpec,
+): Promise<ServerHandle> {
   const child = start(label, join(__dirname, '..', 'servers', script), config);
   const ready = await child.next('ready', 300_000);
   return { key, label, child, base: `http://127.0.0.1:${Number(ready.port)}`, db };

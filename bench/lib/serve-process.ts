@@ -110,7 +110,8 @@ export interface LoggedServe {
 export async function startServeLogged(database: string, dnsServer: string, logFile: string, logLevel = 'info'): Promise<LoggedServe> {
   const env: NodeJS.ProcessEnv = {};
   // The bench's environment without any setting of the server's own: only those given here count.
-  for (const [key, value] of Object.entries(process.env)) if (!/^(MTA_STS_|DATABASE_URL|PORT|HOST|API_KEY|ADMIN_PASSWORD|DNS_|METRICS_|LOG_LEVEL|DEMO_DOMAINS)/.test(key)) env[key] = value;
+  for (const [key, value] of Object.entries(process.env))
+    if (!/^(MTA_STS_|DATABASE_URL|PORT|HOST|API_KEY|ADMIN_PASSWORD|DNS_|METRICS_|LOG_LEVEL|DEMO_DOMAINS)/.test(key)) env[key] = value;
   Object.assign(env, {
     API_KEY: SERVE_API_KEY,
     ADMIN_PASSWORD: SERVE_ADMIN_PASSWORD,

@@ -18,7 +18,12 @@ async function main(): Promise<void> {
   const knex = openKnex(config.db);
   await seedHost(knex, domainNames(config.seedDomains));
   // The plugin's defaults: the demo host's `domain` table, its `domain` and `active` columns.
-  const mtaSts = createMtaSts({ knex, mailHostname: MAIL_HOSTNAME, domainActiveColumn: 'active', logger: { error: () => undefined, warn: () => undefined, info: () => undefined } });
+  const mtaSts = createMtaSts({
+    knex,
+    mailHostname: MAIL_HOSTNAME,
+    domainActiveColumn: 'active',
+    logger: { error: () => undefined, warn: () => undefined, info: () => undefined },
+  });
   await mtaSts.migrate();
   await activateAll(knex);
   const app = express();
