@@ -11,6 +11,7 @@ import type { Report } from '../lib/report';
 import { Child, median, round, start } from '../lib/util';
 import type { PanelConfig } from '../servers/panel';
 import type { PlainConfig } from '../servers/plain';
+import type { PluginConfig } from '../servers/plugin';
 import { QUICK, sized } from '../lib/mode';
 
 export const API_KEY = 'bench-api-key-0123456789abcdef';
@@ -51,7 +52,13 @@ export async function statsOf(server: ServerHandle): Promise<{ queries: number; 
 }
 
 /** Starts a server child and waits until it listens. */
-export async function startServer(key: ServerKey, label: string, script: string, config: PanelConfig | PlainConfig, db?: DbSpec): Promise<ServerHandle> {
+export async function startServer(
+  key: ServerKey,
+  label: string,
+  script: string,
+  config: PanelConfig | PlainConfig | PluginConfig,
+  db?: DbSpec,
+): Promise<ServerHandle> {
   const child = start(label, join(__dirname, '..', 'servers', script), config);
   const ready = await child.next('ready', 300_000);
   return { key, label, child, base: `http://127.0.0.1:${Number(ready.port)}`, db };

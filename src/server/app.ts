@@ -54,7 +54,7 @@ export interface PanelOptions extends PassedOn {
   metrics?: Metrics;
   /** Serve /metrics behind the API key (when no separate metrics port is used). */
   metricsOnApi?: boolean;
-  /** pino-http or another request logger, mounted first. */
+  /** The request log (./request-log.ts) or another, mounted first. */
   requestLogger?: RequestHandler;
   /** Without one, the JSON API is closed. */
   apiKey?: string;
@@ -143,10 +143,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
 
   // ---- Request logging and metrics: mounted here and nowhere else, before everything they measure.
   if (options.requestLogger) app.use(options.requestLogger);
-  app.use((req, res, next) => {
-    if (req.path === '/.well-known/mta-sts.txt') res.on('finish', () => metrics.policyResponse(res.statusCode));
-    next();
-  });
+  app.use(metrics.countPolicyResponses);
   // ---- End of request logging and metrics.
 
   app.use(hsts(secure));

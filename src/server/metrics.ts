@@ -1,17 +1,20 @@
 // Prometheus metrics of the standalone server (prom-client), fed by the plugin's `observer` hooks,
 // the server's own policy responses and its logins. Served on --metrics-port or behind the API key.
+import type { ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Observer } from '../logger';
+
+const POLICY_PATH = '/.well-known/mta-sts.txt';
 
 export class Metrics {
   readonly registry = new Registry();
   private lastLoad: number | null = null;
-  private readonly policyResponses = new Counter({
-    name: 'mta_sts_policy_responses_total',
-    help: 'Policy file responses (/.well-known/mta-sts.txt) by HTTP status',
-    labelNames: ['status'] as const,
-    registers: [this.registry],
-  });
+  /**
+   * Policy responses by status, counted as plain numbers and handed to prom-client only when
+   * scraped: its `inc` builds and hashes a label set on every call, a cost on every policy request.
+   */
+  private readonly policyCounts = new Map<number, number>();
   private readonly reloadDuration = new Histogram({
     name: 'mta_sts_served_set_reload_seconds',
     help: 'How long reloading the served set from the database took, by outcome',
@@ -33,8 +36,33 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Counts the policy file's responses by status, mounted before the policy route: one listener
+   * shared by every response (no closure per request), on policy requests only.
+   */
+  readonly countPolicyResponses: RequestHandler;
+
   constructor(private readonly now: () => number = Date.now) {
     collectDefaultMetrics({ register: this.registry, prefix: 'mta_sts_server_' });
+    const counts = this.policyCounts;
+    function counted(this: ServerResponse) {
+      counts.set(this.statusCode, (counts.get(this.statusCode) ?? 0) + 1);
+    }
+    this.countPolicyResponses = (req, res, next) => {
+      if (req.path === POLICY_PATH) res.on('finish', counted);
+      next();
+    };
+    new Counter({
+      name: 'mta_sts_policy_responses_total',
+      help: 'Policy file responses (/.well-known/mta-sts.txt) by HTTP status',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      collect() {
+        // Set when scraped, from the counts so far (statuses are three digits: a handful of series).
+        this.reset();
+        for (const [status, count] of counts) this.inc({ status: String(status) }, count);
+      },
+    });
     const age = () => this.servedSetAge();
     new Gauge({
       name: 'mta_sts_served_set_age_seconds',
@@ -75,10 +103,6 @@ export class Metrics {
       servedSetFailed: ({ durationMs }) => this.reloadDuration.observe({ outcome: 'failed' }, durationMs / 1000),
       dnsCheck: ({ durationMs, ok }) => this.dnsChecks.observe({ result: ok ? 'ok' : 'error' }, durationMs / 1000),
     };
-  }
-
-  policyResponse(status: number): void {
-    this.policyResponses.inc({ status: String(status) });
   }
 
   login(outcome: 'ok' | 'failed' | 'blocked'): void {

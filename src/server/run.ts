@@ -1,10 +1,9 @@
 // Starting and stopping the standalone server: the database, the app, the listening sockets, the
 // logs, and a drain on SIGTERM/SIGINT. `mta-sts serve` calls this with validated settings.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { pinoHttp } from 'pino-http';
 import { checkConnection, openDatabase } from '../config/database';
 import { ConfigError } from '../config/errors';
 import { reportSettingError } from '../config/report-settings';
@@ -17,6 +16,7 @@ import { passwordFilePath, writePasswordFile } from './first-password';
 import { Metrics } from './metrics';
 import { failureCode, isOutage } from './outage';
 import { installProcessGuard } from './process-guard';
+import { requestLog } from './request-log';
 
 /**
  * How long the server's statements wait for another process's lock on a SQLite file (the CLI, a
@@ -25,9 +25,6 @@ import { installProcessGuard } from './process-guard';
  * 100 ms outlasts another writer's commit; the plugin uses the same bound for its statements.
  */
 const SQLITE_BUSY_MS = 100;
-
-/** Request ids we accept from a proxy as they are; anything else gets a fresh one. */
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface RunningServer {
   url: string;
@@ -72,7 +69,7 @@ function knexLog(log: pino.Logger): NonNullable<Parameters<typeof openDatabase>[
 }
 
 export async function startServer(settings: ServerSettings, out: NodeJS.WritableStream = process.stdout): Promise<RunningServer> {
-  // JSON lines on stdout; secrets never reach it: the request serializer keeps no headers, no bodies.
+  // JSON lines on stdout; secrets never reach it: the request log keeps no headers but the host, no bodies.
   const log = pino({ level: settings.logLevel, base: { service: 'mta-sts' } });
   const { knex, target } = openDatabase(settings.database, 'database', { sqliteBusyMs: SQLITE_BUSY_MS, log: knexLog(log) });
   try {
@@ -87,30 +84,9 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     const generated = settings.embedded && settings.adminPassword === undefined;
     const adminPassword = settings.adminPassword ?? (settings.embedded ? randomBytes(12).toString('base64url') : undefined);
     const metrics = new Metrics();
-    const requestLogger = pinoHttp({
-      logger: log,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Method, path and address only: no query string (a `next=` is harmless, but nothing else is
-      // needed), no headers (cookies, session ids, API keys, proxy logins), no bodies (passwords, CSRF tokens).
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-          remoteAddress: req.remoteAddress,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      // A 5xx is logged with its status, not with the error pino-http makes up for it (a stack
-      // trace of pino-http itself) nor a route's error, whose message may quote SQL and its values.
-      customErrorObject: (_req, _res, _err, val: { res?: unknown; responseTime?: unknown }) => ({ res: val.res, responseTime: val.responseTime }),
-    });
+    // One line per request (request id, method, path, host, status, duration, address), nothing
+    // from its headers or body: secrets never reach the log.
+    const requestLogger = requestLog(log);
     const panel = await createPanelNamingSettings({
       knex,
       mailHostname: settings.mailHostname,
