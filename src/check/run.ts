@@ -12,6 +12,7 @@ import { mxCheck, mxHosts, stsHostCheck, stsTxtCheck } from './verdicts/records'
 import { daneCheck, tlsrptCheck } from './verdicts/related';
 import { httpsCheck, mxTlsCheck, policyCheck, type AcmeOrderState, type ServedPolicy } from './verdicts/delivery';
 import { caaCheck, caaNames } from './verdicts/caa';
+import { policyHostName, stsTxtName, tlsRptName } from '../policy/records';
 
 export interface DnsCheckInput {
   /** A-label. */
@@ -84,17 +85,17 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult<
 
   // First wave: everything that needs only the domain. The policy host's A/AAAA are shared with
   // the HTTPS probe through `dns`, so they are asked once.
-  const stsTxt = dns.lookup(`_mta-sts.${domain}`, 'TXT');
+  const stsTxt = dns.lookup(stsTxtName(domain), 'TXT');
   const apexTxt = dns.lookup(domain, 'TXT');
   const host = {
-    cname: dns.lookup(`mta-sts.${domain}`, 'CNAME'),
-    a: dns.lookup(`mta-sts.${domain}`, 'A'),
-    aaaa: dns.lookup(`mta-sts.${domain}`, 'AAAA'),
+    cname: dns.lookup(policyHostName(domain), 'CNAME'),
+    a: dns.lookup(policyHostName(domain), 'A'),
+    aaaa: dns.lookup(policyHostName(domain), 'AAAA'),
     mailA: dns.lookup(mailHostname, 'A'),
     mailAaaa: dns.lookup(mailHostname, 'AAAA'),
   };
   const mx = input.mx ? quiet(input.mx.catch((err: unknown) => lookupError(domain, 'MX', err))) : dns.lookup(domain, 'MX');
-  const tlsrpt = dns.lookup(`_smtp._tls.${domain}`, 'TXT');
+  const tlsrpt = dns.lookup(tlsRptName(domain), 'TXT');
   const caa = Promise.all(caaNames(domain).map((name) => dns.lookup(name, 'CAA')));
   // The MX hosts are nearly always the policy's own MX entries (and the mail host): ask their
   // TLSA records, and their addresses for the STARTTLS probe, now rather than after the MX

@@ -18,6 +18,7 @@ import {
   type ProbeFailure,
   type ProbeNetwork,
 } from './kit';
+import { policyHostName } from '../policy/records';
 
 /** The body size senders are advised to accept at most (RFC 8461 section 3.3). */
 export const MAX_POLICY_BYTES = 64 * 1024;
@@ -52,7 +53,7 @@ export interface HttpsProbeResult {
 }
 
 export function probeHttps(options: HttpsProbeOptions): Promise<HttpsProbeResult> {
-  const host = `mta-sts.${options.domain}`;
+  const host = policyHostName(options.domain);
   const port = options.port ?? 443;
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const result: HttpsProbeResult = { url: `https://${host}${port === 443 ? '' : `:${port}`}${POLICY_PATH}` };

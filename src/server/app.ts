@@ -111,8 +111,13 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   const accounts = new Accounts(knex, `${prefix}users`, bounded);
   let createdAdmin = false;
   if (options.adminPassword !== undefined && (await accounts.count()) === 0) {
-    await accounts.add('admin', options.adminPassword);
-    createdAdmin = true;
+    try {
+      await accounts.add('admin', options.adminPassword);
+      createdAdmin = true;
+    } catch (err) {
+      // Two servers started at once on a new database: the other one created it a moment before.
+      if (!(await accounts.exists('admin'))) throw err;
+    }
   }
   const sessions = new Sessions({
     knex,

@@ -3,6 +3,7 @@
 // library never gets them. Its own Knex table, `<prefix>server_migrations`: the library's chain
 // (src/store/migrate.ts, `<prefix>migrations`) never sees these names, nor this chain the library's,
 // so that each can grow without the other refusing to run ("corrupt migration directory").
+import { afterMigrationLock } from '../migration-lock';
 import type { Knex } from 'knex';
 import * as serverTables from '../../migrations/server/20261208000100_add_server_tables';
 
@@ -30,9 +31,10 @@ function migrationSource(tablePrefix: string): Knex.MigrationSource<(typeof MIGR
 /** Creates the server's tables that are missing; returns the names applied (none when up to date). */
 export async function migrateServerTables(knex: Knex, tablePrefix: string): Promise<string[]> {
   // Knex answers [batch number, names applied] (typed `any`).
-  const [, applied] = (await knex.migrate.latest({
-    migrationSource: migrationSource(tablePrefix),
-    tableName: `${tablePrefix}server_migrations`,
-  })) as [number, string[]];
+  const table = `${tablePrefix}server_migrations`;
+  const [, applied] = (await afterMigrationLock(table, () => knex.migrate.latest({ migrationSource: migrationSource(tablePrefix), tableName: table }))) as [
+    number,
+    string[],
+  ];
   return applied;
 }

@@ -8,6 +8,7 @@ import type { CertificateRow, CertificateStore } from '../store/certificate-stor
 import type { HistoryStore } from '../store/history-store';
 import type { PolicyService } from './policies';
 import type { ServedService } from './served';
+import { policyHostName } from '../policy/records';
 
 export type { CertificateRow } from '../store/certificate-store';
 
@@ -39,7 +40,7 @@ export class CertificateService {
   /** `mta-sts.<name>` for every domain and alias with a served policy; null while the database is unavailable. */
   async names(): Promise<string[] | null> {
     const names = await this.deps.served.names();
-    return names === null ? null : names.map((domain) => `mta-sts.${domain}`);
+    return names === null ? null : names.map((domain) => policyHostName(domain));
   }
 
   /**
@@ -56,7 +57,7 @@ export class CertificateService {
       const found = served.peek(domain) ?? (await served.lookup(domain).then((l) => (l.status === 'found' ? l.policy : null)));
       if (!found) continue;
       const noneSince = found.mode === 'none' ? await this.noneSince(found) : null;
-      targets.push({ name: `mta-sts.${domain}`, mode: found.mode, maxAge: found.maxAge, noneSince });
+      targets.push({ name: policyHostName(domain), mode: found.mode, maxAge: found.maxAge, noneSince });
     }
     return targets;
   }

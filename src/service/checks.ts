@@ -16,6 +16,7 @@ import type { OverviewService } from './overview';
 import type { PolicyService } from './policies';
 import type { ReportService, ReportingView } from './reports';
 import type { ServedService } from './served';
+import { policyHostName } from '../policy/records';
 
 /** The domain's MX hosts as the tab shows them, or why there are none to show (the reason as Text, said by the tab). */
 export type MxDns = { state: 'hosts'; hosts: string[] } | { state: 'none' } | { state: 'null-mx' } | { state: 'failed'; reason: Text } | { state: 'slow' };
@@ -117,7 +118,7 @@ export class ChecksService {
   private async run(record: DomainRecord, mx?: Promise<LookupResult<'MX'>>): Promise<{ check: DnsCheckResult<Text>; reporting: ReportingView | null }> {
     const started = Date.now();
     const { domain } = record;
-    const [reporting, served, acme] = await Promise.all([this.reporting(domain), this.served(domain), this.acmeOrderState(`mta-sts.${domain}`)]);
+    const [reporting, served, acme] = await Promise.all([this.reporting(domain), this.served(domain), this.acmeOrderState(policyHostName(domain))]);
     const check = await runDnsCheck({
       // The configured report addresses, to compare with the published record; unknown (not
       // compared) when the report tables cannot be read, rather than failing the whole check.

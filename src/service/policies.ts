@@ -24,6 +24,7 @@ import type { ListQuery, PolicyStore, SaveResult } from '../store/policy-store';
 import type { SettingsStore } from '../store/settings-store';
 import type { ReportService } from './reports';
 import type { ServedService } from './served';
+import { stsTxtName } from '../policy/records';
 
 /** What importing a hand-written policy file gives: the save's result, or why nothing was saved. */
 export type ImportResult = SaveResult | { status: 'bad-policy'; errors: Problem[] } | { status: 'bad-id'; id: string };
@@ -119,7 +120,7 @@ export class PolicyService {
    * valid STS record; null otherwise. Imports keep it so senders see no change.
    */
   async publishedId(domain: string): Promise<string | null> {
-    const answer = await this.deps.resolver.lookup(`_mta-sts.${domain}`, 'TXT').catch(() => null);
+    const answer = await this.deps.resolver.lookup(stsTxtName(domain), 'TXT').catch(() => null);
     if (!answer?.ok) return null;
     const records = answer.records.filter((record) => /^v=STSv1/i.test(record)).map(parseStsRecord);
     return records.length === 1 && records[0].ok ? records[0].id : null;

@@ -1,3 +1,4 @@
+import { afterMigrationLock } from '../migration-lock';
 import type { Knex } from 'knex';
 import * as addColumns from '../../migrations/20261128000000_add_mta_sts_columns';
 import * as addHistory from '../../migrations/20261201000000_add_mta_sts_history';
@@ -76,10 +77,9 @@ function migrationSource(config: MigrationConfig): Knex.MigrationSource<(typeof 
 /** Applies every pending plugin migration; returns the names applied (none when up to date). */
 export async function migrateLatest(knex: Knex, options: MigrateOptions): Promise<string[]> {
   // Knex answers [batch number, names applied] (typed `any`).
-  const [, applied] = (await knex.migrate.latest({
-    migrationSource: migrationSource(options),
-    tableName: options.migrationsTable,
-  })) as [number, string[]];
+  const [, applied] = (await afterMigrationLock(options.migrationsTable, () =>
+    knex.migrate.latest({ migrationSource: migrationSource(options), tableName: options.migrationsTable }),
+  )) as [number, string[]];
   return applied;
 }
 

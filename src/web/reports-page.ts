@@ -12,6 +12,7 @@ import { HttpError } from './errors';
 import { localeFor } from './locale';
 import { reportPage, reportRange } from './report-range';
 import { renderTabFragment, type Notice } from './tab';
+import { tlsRptName } from '../policy/records';
 
 /** The periods the page offers, in days. */
 export const PERIODS = [7, 14, 30, 90, 365] as const;
@@ -64,7 +65,7 @@ export function addReportRoutes(router: Router, ctx: PluginContext, form: Reques
       const notice: Notice = { kind: 'danger', text: `${t.t('reports.notice.invalid')} ${t.say(result.errors[0].code, result.errors[0].params)}` };
       return showTab(ctx, req, res, record, 400, [notice]);
     }
-    const name = `_smtp._tls.${record.domain}`;
+    const name = tlsRptName(record.domain);
     const text = result.reporting.rua.length > 0 ? t.t('reports.notice.saved') : t.t('reports.notice.cleared', { name });
     return showTab(ctx, req, res, record, 200, [{ kind: 'success', text }]);
   });
@@ -74,7 +75,7 @@ export function addReportRoutes(router: Router, ctx: PluginContext, form: Reques
     const reporting = await ctx.service.reports.regenerateToken(String(req.params.domain));
     if (!reporting) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
     const record = await findOrThrow(ctx, req.params.domain);
-    return showTab(ctx, req, res, record, 200, [{ kind: 'success', text: t.t('reports.notice.regenerated', { name: `_smtp._tls.${record.domain}` }) }]);
+    return showTab(ctx, req, res, record, 200, [{ kind: 'success', text: t.t('reports.notice.regenerated', { name: tlsRptName(record.domain) }) }]);
   });
 }
 

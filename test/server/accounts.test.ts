@@ -8,6 +8,7 @@ import knexFactory, { type Knex } from 'knex';
 import request from 'supertest';
 import { Accounts, hashPassword, verifyPassword } from '../../src/server/accounts';
 import { createPanel } from '../../src/server/app';
+import { DB_KINDS, createHostTables, createTestDb } from '../support/db';
 import { cli, logIn } from '../support/standalone';
 
 describe('mta-sts admin (accounts of the standalone server)', function () {
@@ -98,4 +99,31 @@ describe('mta-sts admin (accounts of the standalone server)', function () {
       assert.equal(await verifyPassword('some password 1', bad), false, bad);
     }
   });
+});
+
+describe('two servers started at once with ADMIN_PASSWORD on a database without accounts', function () {
+  this.timeout(60_000);
+  for (const kind of DB_KINDS) {
+    it(`both start, and there is one admin (${kind})`, async () => {
+      const db = await createTestDb(kind);
+      try {
+        await createHostTables(db, [{ domain: 'example.org' }]);
+        const schema = {
+          domainTable: db.domainTable,
+          domainColumn: 'domain',
+          domainActiveColumn: 'active',
+          aliasDomains: { table: db.aliasTable, aliasColumn: 'alias_domain', targetColumn: 'target_domain', activeColumn: 'active' },
+        };
+        const options = { knex: db.knex, schema, embedded: false, tablePrefix: db.tablePrefix, mailHostname: 'mail.example.org', dnsServers: ['127.0.0.1:9'] };
+        // The tables exist (a first start without a password), as after the migrations of either server.
+        await createPanel(options).then((panel) => panel.close());
+        const panels = await Promise.all([1, 2].map(() => createPanel({ ...options, adminPassword: 'the admin password 1' })));
+        for (const panel of panels) panel.close();
+        assert.equal(panels.filter((panel) => panel.createdAdmin).length, 1, 'one of them created it');
+        assert.equal(await new Accounts(db.knex, `${db.tablePrefix}users`).verify('admin', 'the admin password 1'), 'admin');
+      } finally {
+        await db.destroy();
+      }
+    });
+  }
 });

@@ -16,6 +16,7 @@ import {
   type Text,
   type Verdict,
 } from './kit';
+import { policyHostName } from '../../policy/records';
 
 export interface CaaInput {
   domain: string;
@@ -27,7 +28,7 @@ export interface CaaInput {
 
 /** mta-sts.<domain> and every parent below the root, nearest first: where CAA is looked up. */
 export function caaNames(domain: string): string[] {
-  const labels = `mta-sts.${domain}`.split('.');
+  const labels = policyHostName(domain).split('.');
   return labels.slice(0, -1).map((_, i) => labels.slice(i).join('.'));
 }
 
@@ -37,7 +38,7 @@ function issuerOf(record: CaaRecord): string {
 }
 
 export function caaCheck({ domain, lookups, acmeCa }: CaaInput): Verdict {
-  const host = `mta-sts.${domain}`;
+  const host = policyHostName(domain);
   const ca = acmeCa ? acmeCa.trim().toLowerCase() : null;
   const expected: Text = ca ? msg('dns.caa.expectedCa', { host, ca }) : msg('dns.caa.expected', { host });
   const relevant = lookups.findIndex((l) => l.ok && l.records.length > 0);

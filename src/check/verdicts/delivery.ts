@@ -25,6 +25,7 @@ import {
   type Verdict,
 } from './kit';
 import type { LookupResult } from '../../dns';
+import { policyHostName } from '../../policy/records';
 
 export type ServedPolicy = { ok: true; text: string | null } | { ok: false; message: string };
 
@@ -110,7 +111,7 @@ function acmeLine(acme: AcmeOrderState): Text {
 }
 
 export function httpsCheck({ domain, policy, probe, now, acme }: HttpsInput): Verdict {
-  const host = `mta-sts.${domain}`;
+  const host = policyHostName(domain);
   const expected = policy.active ? msg('dns.https.expected', { host, policy: renderPolicy(policy) }) : msg('dns.https.expectedInactive');
   const extra: Text[] = acme ? [acmeLine(acme)] : [];
   if (probe === null) return verdict('https', 'disabled', 'info', expected, joined([msg('dns.found.notRun'), ...extra], '\n'), msg('dns.https.disabled'));

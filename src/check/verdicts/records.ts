@@ -20,6 +20,7 @@ import {
   type Text,
   type Verdict,
 } from './kit';
+import { policyHostName, stsTxtName } from '../../policy/records';
 
 const STS_LIKE = /^v=stsv1/i;
 
@@ -33,7 +34,7 @@ export interface StsTxtInput {
 }
 
 export function stsTxtCheck({ domain, policy, record, apex }: StsTxtInput): Verdict {
-  const name = `_mta-sts.${domain}`;
+  const name = stsTxtName(domain);
   const expected: Text = policy.id === null ? msg('dns.stsTxt.expectedNoId', { name }) : `${name} TXT "${stsRecordValue(policy.id)}"`;
   const found = foundText(record, (records) => records.map((r) => `"${r}"`));
   const say = (finding: Finding<'sts-txt'>, status: CheckStatus, message: Text, params?: CheckParams) =>
@@ -85,7 +86,7 @@ export interface StsHostInput {
 }
 
 export function stsHostCheck(input: StsHostInput): Verdict {
-  const host = `mta-sts.${input.domain}`;
+  const host = policyHostName(input.domain);
   const target = normalizeHost(input.mailHostname);
   const record = `${host} CNAME ${target}`;
   const hostAddresses = addresses(input.a, input.aaaa);

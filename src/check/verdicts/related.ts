@@ -18,6 +18,7 @@ import {
   type Text,
   type Verdict,
 } from './kit';
+import { tlsRptName } from '../../policy/records';
 
 export function tlsRptProblemText(problem: TlsRptProblem): Text {
   switch (problem.code) {
@@ -49,7 +50,7 @@ function sameRua(a: readonly string[], b: readonly string[]): boolean {
 }
 
 export function tlsrptCheck({ domain, record, configured }: TlsRptInput): Verdict {
-  const name = `_smtp._tls.${domain}`;
+  const name = tlsRptName(domain);
   // With report addresses configured, the record to publish is the panel's, not an example.
   const wanted = configured && configured.length > 0 ? tlsRptRecord(configured) : null;
   const example = wanted ?? `v=TLSRPTv1; rua=mailto:tls-reports@${domain}`;
