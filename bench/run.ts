@@ -1,6 +1,6 @@
 // `npm run bench`: every performance figure of the plugin next to its reference, in one run on
 // this machine. Prints a table and writes the same figures to bench/results.json.
-// BENCH_ONLY=1,3 (or =overview) runs only some figures (for working on one); the README's figures come from a full run.
+// BENCH_ONLY=1,3 (or =overview) runs only some figures (for working on one); the figures in docs/performance.md come from a full run.
 // `--quick` (or BENCH_QUICK=1): every figure with small sizes and short rounds, to see that each runs
 // and gives its numbers (test/bench/quick.test.ts); its numbers mean nothing. BENCH_RESULTS: where the JSON goes.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -55,7 +55,7 @@ async function seed(knex: Knex): Promise<void> {
 
 async function measure(knex: Knex): Promise<Array<{ query: string; medianMs: number; p95Ms: number }>> {
   // A panel admin who sees every domain: the host's domainFilter says so (null) in one call, as
-  // the README advises a large panel; without it every domain's name is put to authorize.
+  // docs/options.md advises a large panel; without it every domain's name is put to authorize.
   const mtaSts = createMtaSts({
     knex,
     mailHostname: 'mail.example.org',

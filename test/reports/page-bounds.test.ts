@@ -128,7 +128,7 @@ async function measuredOnce(request: () => PromiseLike<{ status: number; text: s
   probe();
   clearTimeout(timer);
   const figures = { res, loopMs, wallMs, bytes: Buffer.byteLength(res.text ?? ''), ms };
-  // REPORT_FIGURES=1 prints each request's figures (for the README's measurements).
+  // REPORT_FIGURES=1 prints each request's figures (for the measurements in docs/performance.md).
   if (process.env.REPORT_FIGURES)
     console.log(`      ${figures.bytes} bytes, ${ms.toFixed(0)} ms, loop held ${loopMs.toFixed(1)} ms (wall-clock gap ${wallMs.toFixed(0)} ms)`);
   return figures;

@@ -39,7 +39,7 @@ function idnaStable(label: string): boolean {
 }
 
 /**
- * What the README promises, written down independently: RFC 9110 `uri-host [ ":" port ]` (port
+ * What docs/policy.md ("Host parsing") promises, written down independently: RFC 9110 `uri-host [ ":" port ]` (port
  * all digits) or 400; then `mta-sts.` (any case), a served name in any case (a U-label too, when
  * IDNA maps it to itself), at most one trailing dot, an optional port up to 65535, and blanks
  * around it (HTTP strips them) get the policy; every other valid host 404.
@@ -131,7 +131,7 @@ describe('fuzz: Host headers of the policy file', () => {
     assert.doesNotMatch(res.raw, /set-cookie|location:/i);
   }
 
-  it('answers the fixed edge cases as the README says', async () => {
+  it('answers the fixed edge cases as docs/policy.md says', async () => {
     const cases: Array<[string, number]> = [
       ['mta-sts.example.org', 200],
       ['MTA-STS.EXAMPLE.ORG', 200],

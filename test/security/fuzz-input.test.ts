@@ -13,7 +13,7 @@ import { LOOPBACK_ONLY } from '../support/loopback';
 const MODES = ['none', 'testing', 'enforce'];
 const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-// ---- An independent model of the README's rules; 'unknown' where only the IDNA code can tell. ----
+// ---- An independent model of the rules in docs/policy.md; 'unknown' where only the IDNA code can tell. ----
 
 type Verdict<T> = { ok: true; value: T } | { ok: false } | { ok: 'unknown' };
 

@@ -1,5 +1,5 @@
 // What a person sees when the server cannot start or an account command cannot run: one sentence
-// on stderr naming the setting, exit code 2 (README: usage, configuration or connection error),
+// on stderr naming the setting, exit code 2 (docs/cli.md: usage, configuration or connection error),
 // never a stack trace.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

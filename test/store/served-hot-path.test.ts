@@ -1,5 +1,5 @@
-// The policy file's hot path for hosts with many domains (from the performance work, see the
-// README's "Performance"): the served policies are loaded in batches, and ServedCache.peek answers
+// The policy file's hot path for hosts with many domains (from the performance work, see
+// docs/performance.md): the served policies are loaded in batches, and ServedCache.peek answers
 // from a fresh snapshot at once and renews it in the background before it expires.
 import assert from 'node:assert/strict';
 import type { StoredPolicy } from '../../src/policy';

@@ -12,11 +12,11 @@ import { createTestCa, type TestCa } from '../support/tls';
 const NGINX = '/usr/sbin/nginx';
 const ROOT = [join(__dirname, '../../..'), join(__dirname, '../..')].find((dir) => existsSync(join(dir, 'plugin.json'))) as string;
 
-/** The nginx server block exactly as README.md gives it. */
-function readmeNginxBlock(): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const match = /```nginx\n([\s\S]*?)```/.exec(readme);
-  assert.ok(match, 'README.md has an nginx snippet');
+/** The nginx server block exactly as docs/certificates.md ("Behind a reverse proxy") gives it. */
+function docNginxBlock(): string {
+  const doc = readFileSync(join(ROOT, 'docs', 'certificates.md'), 'utf8');
+  const match = /```nginx\n([\s\S]*?)```/.exec(doc);
+  assert.ok(match, 'docs/certificates.md has an nginx snippet');
   return match[1];
 }
 
@@ -32,9 +32,9 @@ function get(port: number, servername: string, ca: string): Promise<{ status: nu
   });
 }
 
-// README's nginx snippet, run for real: TLS terminated by nginx, mta-sts.* passed to a small
+// The nginx snippet of docs/certificates.md, run for real: TLS terminated by nginx, mta-sts.* passed to a small
 // express app with the plugin mounted, the policy coming back through the proxy.
-describe('behind a real nginx, configured as README.md says', function () {
+describe('behind a real nginx, configured as docs/certificates.md says', function () {
   this.timeout(60_000);
   let server: TestServer;
   let ca: TestCa;
@@ -56,7 +56,7 @@ describe('behind a real nginx, configured as README.md says', function () {
     writeFileSync(join(prefix, 'key.pem'), leaf.key);
     port = await freePort();
     const appPort = (server.http.address() as { port: number }).port;
-    const block = readmeNginxBlock()
+    const block = docNginxBlock()
       .replace('listen 443 ssl;', `listen 127.0.0.1:${port} ssl;`)
       .replace(/ssl_certificate\s+\S+;/, `ssl_certificate ${join(prefix, 'cert.pem')};`)
       .replace(/ssl_certificate_key\s+\S+;/, `ssl_certificate_key ${join(prefix, 'key.pem')};`)
