@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import knexFactory from 'knex';
+import { createMtaSts } from '../../src';
 import { CHECK_CODES, CHECK_NAMES } from '../../src/check/verdicts/codes';
 import { SERVER_SOURCES, SOURCES } from '../../src/config/setting-sources';
 import { CONDITIONS } from '../../src/scheduler/conditions';
@@ -89,5 +91,22 @@ describe('docs: the tables that mirror code name what the code declares', () => 
     assert.deepEqual(names(documented), names(Object.values(SERVER_SOURCES)));
     const flags = [...read('src/commands/serve.ts').matchAll(/\.option\('(--[\w-]+)/g)].map((m) => m[1]);
     assert.deepEqual(names(rows.flatMap((row) => codeSpans(row[0]))), names(flags), "the table's flags are those of `mta-sts serve`");
+  });
+
+  it('docs/options.md "Database columns": exactly the columns migrate() adds to the domain table', async () => {
+    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
+    try {
+      await knex.schema.createTable('domain', (t) => {
+        t.string('domain').primary();
+        t.boolean('active').defaultTo(true);
+      });
+      const before = Object.keys(await knex('domain').columnInfo());
+      await createMtaSts({ knex, mailHostname: 'mail.example.org', aliasDomains: null }).migrate();
+      const added = Object.keys(await knex('domain').columnInfo()).filter((column) => !before.includes(column));
+      const documented = tableRows(ROOT, 'docs/options.md', '| column |').map((row) => codeSpans(row[0])[0]);
+      assert.deepEqual(names(documented), names(added));
+    } finally {
+      await knex.destroy();
+    }
   });
 });
