@@ -129,6 +129,15 @@ describe('the mta-sts command', function () {
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /^mta-sts: database could not be reached at mysql:\/\/root@127\.0\.0\.1:1\/test \(ECONNREFUSED/);
       assert.equal(refused.stderr.trim().split('\n').length, 1);
+      // Knex's own "Acquire connection error" and its stack trace stay off stdout, so `--json | jq` works.
+      const json = await run(['--database', 'mysql://root@127.0.0.1:1/none', 'list', '--json']);
+      assert.equal(json.code, 2);
+      assert.equal(json.stdout, '');
+      assert.match(json.stderr, /^mta-sts: database could not be reached at mysql:\/\/root@127\.0\.0\.1:1\/none \(ECONNREFUSED[^\n]*\n$/);
+      const admin = await run(['--database', 'mysql://root@127.0.0.1:1/none', 'admin', 'remove', 'nobody']);
+      assert.equal(admin.code, 2);
+      assert.equal(admin.stdout, '');
+      assert.equal(admin.stderr.trim().split('\n').length, 1);
     });
 
     it('names a bad database URL, a wrong table and a missing migration', async () => {
