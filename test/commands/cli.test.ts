@@ -206,6 +206,29 @@ describe('the mta-sts command', function () {
       assert.doesNotMatch(json.stdout + text.stdout, /v1\.a\.b\.c|keyEnc|key_enc/, 'no key material, not even encrypted');
     });
 
+    it('certificate-names says what failed when the database answers but a configured table is missing', async () => {
+      const other = panelDb(mkdtempSync(join(dir, 'no-alias-')));
+      try {
+        await other.knex.schema.createTable('domain', (t) => {
+          t.string('domain', 255).primary();
+          t.boolean('active').notNullable().defaultTo(true);
+        });
+        await other.knex('domain').insert({ domain: 'example.org', active: true });
+        const args = ['--database', other.url, '--preset', 'postfixadmin', '--dns-servers', dns.address, '--mail-hostname', 'mail.example.org'];
+        assert.equal((await run([...args, 'migrate'])).code, 0);
+        const names = await run([...args, 'certificate-names']);
+        assert.equal(names.code, 2);
+        assert.equal(names.stdout, '');
+        assert.doesNotMatch(names.stderr, /did not answer/);
+        assert.match(
+          names.stderr,
+          /^mta-sts: reading the served policies failed: the database refused the query \(no such table: alias_domain\); no names to give\n$/,
+        );
+      } finally {
+        await other.knex.destroy();
+      }
+    });
+
     it('refuses bad values with the field and the rule, and saves nothing (exit 2)', async () => {
       const before = await db.knex('domain').where({ domain: 'example.org' }).first();
       const bad = await run([...base, 'set', 'example.org', '--mode', 'enforce', '--mx', 'mail..example.org', '--max-age', '99999999999']);
