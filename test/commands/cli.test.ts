@@ -248,6 +248,38 @@ describe('the mta-sts command', function () {
       assert.match(missing.stderr, /^mta-sts: nosuch\.example: there is no such domain in this panel\n$/);
     });
 
+    it('set and show say that the panel marks a domain inactive, so nothing is served until it is active again', async () => {
+      const reason = 'The panel marks off.example inactive, so nothing is served for it until the domain is active again.';
+      const set = await run([...base, 'set', 'off.example', '--mode', 'testing', '--mx', 'mail.example.org', '--active', 'yes']);
+      assert.equal(set.code, 0, set.stderr);
+      assert.match(set.stdout, /^off\.example: saved; policy id \d{14}\n$/);
+      assert.equal(set.stderr, `warning: ${reason}\n`);
+      const json = await run([...base, 'set', 'off.example', '--max-age', '604800', '--json']);
+      assert.deepEqual(JSON.parse(json.stdout).warnings, [{ code: 'host-inactive', message: reason }]);
+      const show = await run([...base, 'show', 'off.example']);
+      assert.equal(show.code, 0, show.stderr);
+      assert.match(
+        show.stdout,
+        /^served at\s+nothing served: the panel marks off\.example inactive, so nothing is served for it until the domain is active again$/m,
+      );
+      const shown = JSON.parse((await run([...base, 'show', 'off.example', '--json'])).stdout);
+      assert.equal(shown.policyFile, null);
+      assert.deepEqual(shown.warnings, [{ code: 'host-inactive', message: reason }]);
+      // An active domain: saved, served, no warning.
+      const active = await run([...base, 'set', 'example.org', '--mode', 'testing', '--json']);
+      assert.deepEqual(JSON.parse(active.stdout).warnings, []);
+      // The later tests expect off.example without a policy, as it was.
+      await db.knex('domain').where({ domain: 'off.example' }).update({
+        mta_sts_active: false,
+        mta_sts_mode: 'none',
+        mta_sts_mx: null,
+        mta_sts_max_age: 86400,
+        mta_sts_id: null,
+        mta_sts_updated_at: null,
+        mta_sts_revision: 0,
+      });
+    });
+
     it('retires a policy: mode none, max_age at most a day, a new id, still served', async () => {
       await run([...base, 'set', 'example.net', '--mode', 'enforce', '--mx', 'mx.example.net', '--max-age', '604800', '--active', 'yes']);
       const before = JSON.parse((await run([...base, 'show', 'example.net', '--json'])).stdout);
