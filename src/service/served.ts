@@ -103,7 +103,7 @@ export class ServedService {
   whyUnavailable(): string {
     const err = this.loadFailure;
     if (err === null) return 'the database did not answer in time';
-    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    const message = (err instanceof Error ? err.message : typeof err === 'string' ? err : 'an unknown error').split('\n')[0];
     // Knex puts the SQL before the database's own words: keep those, they name the table or column.
     const cause = message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message;
     return isDatabaseUnavailable(err)
