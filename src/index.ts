@@ -144,7 +144,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     },
     async certificateNames() {
       const names = await service.certificates.names();
-      if (names === null) throw new Error('certificateNames: the database is unavailable');
+      if (names === null) throw new Error(`certificateNames: ${service.served.whyUnavailable()}`);
       return names;
     },
     async dnsCheck(domain, checkOptions = {}) {

@@ -7,12 +7,13 @@ import { resolveSettings, type SettingFlags } from '../config/cli-settings';
 import { AccountError, Accounts } from '../server/accounts';
 import { migrateServerTables } from '../server/server-schema';
 import { CliError } from './output';
+import { cliKnexLog } from './runtime';
 
 const TABLE_PREFIX = 'mta_sts_';
 
 async function withAccounts<T>(program: Command, work: (accounts: Accounts) => Promise<T>): Promise<T> {
   const settings = resolveSettings(program.opts<SettingFlags>(), process.env);
-  const { knex, target } = openDatabase(settings.database);
+  const { knex, target } = openDatabase(settings.database, 'database', { log: cliKnexLog });
   try {
     await checkConnection(knex, target);
     // The server's own tables, made here as `serve` makes them: accounts before the first start.

@@ -66,7 +66,7 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
     .action(async (opts: { json?: boolean; status?: boolean }) => {
       await withRuntime(async ({ service }) => {
         const names = await service.certificates.names();
-        if (names === null) throw new CliError('the database did not answer; no names to give');
+        if (names === null) throw new CliError(`reading the served policies failed: ${service.served.whyUnavailable()}; no names to give`);
         if (!opts.status) {
           if (opts.json) return printJson({ names });
           if (names.length > 0) process.stdout.write(`${names.join('\n')}\n`);

@@ -1,7 +1,7 @@
 // list, show, set, retire: the tab's work from a terminal, with the same validation and messages.
 import type { Command } from 'commander';
 import { sayProblem } from '../i18n/policy-text';
-import { MODES, policyJson, policyUrl, recordsToPublish, servedPolicy, toULabel, zoneLine, type Mode } from '../policy';
+import { MODES, policyJson, policyUrl, recordsToPublish, servedPolicy, servingWarnings, toULabel, zoneLine, type DomainRecord, type Mode } from '../policy';
 import type { SaveResult } from '../service';
 import { CliError, EXIT, printJson, printTable } from './output';
 import { cliAudit, type Runtime, type RuntimeNeeds } from './runtime';
@@ -56,7 +56,7 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
         const reporting = await service.reports.reporting(record.domain);
         const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: settings.mailHostname, tlsRpt: reporting.record });
         const served = await service.served.text(record.domain);
-        if (opts.json) return printJson({ ...policyJson(record), policyFile: served, records });
+        if (opts.json) return printJson({ ...policyJson(record), policyFile: served, records, warnings: servingWarnings(record) });
         const p = record.policy;
         printTable(
           ['FIELD', 'VALUE'],
@@ -68,7 +68,7 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
             ['mx', p.mx.join(', ') || '-'],
             ['id', p.id ?? '- (not saved yet)'],
             ['updated', p.updatedAt ?? '-'],
-            ['served at', served === null ? 'nothing served' : policyUrl(record.domain)],
+            ['served at', served === null ? `nothing served${notServedReason(record)}` : policyUrl(record.domain)],
           ],
         );
         for (const r of records) process.stdout.write(`${zoneLine(r)}\n`);
@@ -124,13 +124,22 @@ export function report(domain: string, result: SaveResult, json?: boolean): void
     case 'conflict':
       throw new CliError(`${domain}: the policy changed meanwhile; nothing was saved, try again`, EXIT.problems);
     case 'saved':
-      if (json) return printJson({ ...policyJson(result.record), changed: result.changed });
+      if (json) return printJson({ ...policyJson(result.record), changed: result.changed, warnings: servingWarnings(result.record) });
       process.stdout.write(
         result.changed
           ? `${result.record.domain}: saved; policy id ${result.record.policy.id}\n`
           : `${result.record.domain}: unchanged; policy id ${result.record.policy.id ?? '- (not saved yet)'}\n`,
       );
+      // Saved is not served: say why on stderr, where the person at the terminal reads it.
+      for (const warning of servingWarnings(result.record)) process.stderr.write(`warning: ${warning.message}\n`);
   }
+}
+
+/** Why `show` finds nothing served, when the policy alone does not say it. */
+function notServedReason(record: DomainRecord): string {
+  if (!record.policy.active) return ' (MTA-STS is inactive)';
+  const [warning] = servingWarnings(record);
+  return warning ? `: ${warning.message.charAt(0).toLowerCase()}${warning.message.slice(1).replace(/\.$/, '')}` : '';
 }
 
 export function activeFlag(value: string): boolean {

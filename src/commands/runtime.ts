@@ -35,6 +35,27 @@ export const stderrLogger: Logger = {
   info: (message) => process.stderr.write(`${message}\n`),
 };
 
+/**
+ * Knex's own messages, which it prints on stdout by default (with a stack trace), go to stderr as
+ * one line each, so that stdout stays for results. A failed acquire is left out: the query that
+ * waited for it fails too, and the command says why in its one sentence.
+ */
+export const cliKnexLog: NonNullable<Parameters<typeof openDatabase>[2]>['log'] = {
+  warn: (message: unknown) => {
+    const text = knexLine(message);
+    if (!text.startsWith('Acquire connection error')) stderrLogger.warn(text);
+  },
+  error: (message: unknown) => stderrLogger.error(knexLine(message)),
+  deprecate: (method: unknown, alternative: unknown) => stderrLogger.warn(`${String(method)} is deprecated: ${String(alternative)}`),
+  debug: () => undefined,
+};
+
+function knexLine(message: unknown): string {
+  return String(message instanceof Error ? `${message.name}: ${message.message}` : message)
+    .split('\n')[0]
+    .slice(0, 200);
+}
+
 /** What a command needs: the plugin's columns (default) or only the host's table; the DNS Check's network probes or not. */
 export interface RuntimeNeeds {
   columns?: boolean;
@@ -48,7 +69,7 @@ export interface RuntimeNeeds {
  */
 export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, needs: RuntimeNeeds = {}): Promise<Runtime> {
   const settings = resolveSettings(flags, env);
-  const { knex, target } = openDatabase(settings.database);
+  const { knex, target } = openDatabase(settings.database, 'database', { log: cliKnexLog });
   try {
     await checkConnection(knex, target);
     const options = resolveOptions({

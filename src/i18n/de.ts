@@ -414,6 +414,8 @@ export const de: Catalogue = {
   'notice.noMxToFill': 'Das DNS lieferte keine MX-Hosts zum Übernehmen.',
   'notice.rateLimited': 'Zu viele DNS-Prüfungen: höchstens {limit} alle {window} Sekunden. Versuchen Sie es in {seconds} Sekunden erneut.',
   'notice.checksBusy': 'Gerade laufen zu viele DNS-Prüfungen (höchstens {limit} gleichzeitig). Versuchen Sie es in {seconds} Sekunden erneut.',
+  'notice.savedHostInactive':
+    'Gespeichert mit der Richtlinien-ID {id}, aber das Panel markiert diese Domain als inaktiv, daher wird nichts ausgeliefert, bis sie wieder aktiv ist. Aktivieren Sie die Domain im Panel und veröffentlichen Sie dann die DNS-Einträge unten.',
   'notice.hostInactive': 'MTA-STS ist aktiv, aber die Domain selbst ist im Panel inaktiv: Für sie wird keine Richtliniendatei ausgeliefert.',
   'notice.invalidStored':
     'Die gespeicherten MTA-STS-Einstellungen sind ungültig (außerhalb des Panels bearbeitet?): Bis sie erneut gespeichert werden, wird keine Richtliniendatei ausgeliefert.',

@@ -406,6 +406,8 @@ export const en = {
   // The same words as the API's 429 (ERROR_TEXTS.dnsCheckLimited in ./error-texts.ts).
   'notice.rateLimited': 'Too many DNS Checks: at most {limit} every {window} seconds. Try again in {seconds} seconds.',
   'notice.checksBusy': 'Too many DNS Checks are running right now (at most {limit} at once). Try again in {seconds} seconds.',
+  'notice.savedHostInactive':
+    'Saved with policy id {id}, but the panel marks this domain inactive, so nothing is served until it is active again. Activate the domain in the panel, then publish the DNS records below.',
   'notice.hostInactive': 'MTA-STS is active, but the domain itself is inactive in the panel: no policy file is served for it.',
   'notice.invalidStored': 'The stored MTA-STS settings are not valid (edited outside the panel?): no policy file is served until they are saved again.',
   'tab.mx.reported.one':

@@ -18,3 +18,23 @@ export function policyJson(record: DomainRecord) {
     served: servedPolicy(record) !== null,
   };
 }
+
+/** Why a policy that is active is not served, for the API and the command (the tab says it in its language). */
+export interface ServingWarning {
+  code: 'host-inactive';
+  message: string;
+}
+
+/**
+ * What a save or a look at a domain must say beside the policy: the panel marks the domain
+ * inactive, so the policy, active as it is, is not served until the domain is active again.
+ */
+export function servingWarnings(record: DomainRecord): ServingWarning[] {
+  if (!record.policy.active || record.hostActive) return [];
+  return [
+    {
+      code: 'host-inactive',
+      message: `The panel marks ${toULabel(record.domain)} inactive, so nothing is served for it until the domain is active again.`,
+    },
+  ];
+}

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { checkConnection, openDatabase } from '../config/database';
+import { commandName } from './command-name';
 import { ConfigError } from '../config/errors';
 import { reportSettingError } from '../config/report-settings';
 import type { ServerSettings } from '../config/server-settings';
@@ -157,13 +158,13 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     out.write(`MTA-STS server: ${url}\n`);
     if (passwordFile !== null) {
       out.write(
-        `Log in as admin with the generated password in ${passwordFile} (readable only by this user; change it with \`mta-sts admin passwd admin\`, then delete the file)\n`,
+        `Log in as admin with the generated password in ${passwordFile} (readable only by this user; change it with \`${commandName()} admin passwd admin\`, then delete the file)\n`,
       );
       if ((out as { isTTY?: boolean }).isTTY === true) out.write(`The generated password, shown once on this terminal: ${adminPassword}\n`);
     } else if (panel.createdAdmin) {
       out.write('Log in as admin with the password from ADMIN_PASSWORD\n');
     } else if ((await panel.accounts.count()) === 0 && !settings.authHeader) {
-      out.write('No account yet: create one with `mta-sts admin add <user>`\n');
+      out.write(`No account yet: create one with \`${commandName()} admin add <user>\`\n`);
     }
     out.write(`Policy file: curl -H 'Host: mta-sts.<domain>' http://localhost:${port}/.well-known/mta-sts.txt\n`);
     out.write(settings.apiKey ? 'JSON API at /api/v1/mta-sts (header X-API-Key)\n' : 'JSON API closed (set API_KEY to open it)\n');

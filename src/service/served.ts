@@ -51,6 +51,8 @@ export function policyBody(policy: StoredPolicy): Buffer {
 export class ServedService {
   private readonly cache: ServedCache;
   private repairing: Promise<number | null> | null = null;
+  /** Why the last load of the set failed; null once one succeeded (or none failed). */
+  private loadFailure: unknown = null;
 
   constructor(private readonly deps: ServedDeps) {
     const { store, observer } = deps;
@@ -60,8 +62,14 @@ export class ServedService {
       deps.cache,
       (domain) => reader.loadOne(domain),
       // A failed reload may mean the columns were dropped under a running server.
-      (err) => this.noticeLoadFailure(err),
-      ({ ok, durationMs, names }) => (ok ? notify(observer, 'servedSetLoaded', { durationMs, names }) : notify(observer, 'servedSetFailed', { durationMs })),
+      (err) => {
+        this.loadFailure = err;
+        this.noticeLoadFailure(err);
+      },
+      ({ ok, durationMs, names }) => {
+        if (ok) this.loadFailure = null;
+        return ok ? notify(observer, 'servedSetLoaded', { durationMs, names }) : notify(observer, 'servedSetFailed', { durationMs });
+      },
       (token, now) => reader.changes(token, now, reader.commitGapMs),
     );
   }
@@ -86,6 +94,21 @@ export class ServedService {
   /** Every domain and alias with a served policy, sorted; null while the database is unavailable. */
   names(): Promise<string[] | null> {
     return this.cache.servedDomains();
+  }
+
+  /**
+   * Why `names()` has no answer, in words that name what failed: the database unreachable, or the
+   * query refused (a configured table or column missing), or no answer in time.
+   */
+  whyUnavailable(): string {
+    const err = this.loadFailure;
+    if (err === null) return 'the database did not answer in time';
+    const message = (err instanceof Error ? err.message : typeof err === 'string' ? err : 'an unknown error').split('\n')[0];
+    // Knex puts the SQL before the database's own words: keep those, they name the table or column.
+    const cause = message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message;
+    return isDatabaseUnavailable(err)
+      ? `the database could not be reached (${cause.slice(0, 200)})`
+      : `the database refused the query (${cause.slice(0, 200)})`;
   }
 
   /**

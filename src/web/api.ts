@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { policyJson, recordsToPublish, type DomainRecord } from '../policy';
+import { policyJson, recordsToPublish, servingWarnings, type DomainRecord } from '../policy';
 import { isAllowed, noStore, requireAdmin } from './authorize';
 import { auditOf } from './audit';
 import type { PluginContext } from './context';
@@ -29,12 +29,13 @@ function withRetryAfter(error: HttpError, seconds: number): HttpError {
 
 /**
  * A domain in the API: its policy, the TLS report intake URL (null before reporting is set up),
- * and the DNS records to publish, the same the tab shows.
+ * the DNS records to publish, the same the tab shows, and why an active policy is not served
+ * (`warnings`: the panel marks the domain inactive), so that a save is not taken for served.
  */
 async function domainJson(ctx: PluginContext, record: DomainRecord) {
   const reporting = await ctx.service.reports.reporting(record.domain);
   const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt: reporting.record });
-  return { ...policyJson(record), reportingUri: reporting.reportingUri, records };
+  return { ...policyJson(record), reportingUri: reporting.reportingUri, records, warnings: servingWarnings(record) };
 }
 
 /** The JSON API the host mounts (e.g. at /api/v1/mta-sts). Uses the same authorization hook. */

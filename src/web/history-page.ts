@@ -68,8 +68,12 @@ export function cacheNotes(entries: readonly HistoryEntry[], currentMx: readonly
     if (uncovered)
       notes.push({ kind: 'warning', text: t.t('history.uncovered', { hosts: t.list(uncovered.hosts.map(toULabel)), time: utcTime(uncovered.until, t) }) });
   }
-  const current = window.spans.find((span) => span.until === null)?.policy;
-  if (current && current.mode !== 'none') {
+  const currentSpan = window.spans.find((span) => span.until === null);
+  const current = currentSpan?.policy;
+  // Only once senders may hold a policy: this one replaced a served one (or was served before the
+  // history began). Right after the very first save nothing was published or fetched yet.
+  const servedBefore = currentSpan?.from === null || window.spans.some((span) => span !== currentSpan && span.policy.mode !== 'none');
+  if (current && current.mode !== 'none' && servedBefore) {
     const until = new Date(now.getTime() + current.maxAge * 1000);
     notes.push({ kind: 'info', text: t.t('history.beforeMxChange', { duration: t.duration(current.maxAge), time: utcTime(until, t) }) });
   }

@@ -97,6 +97,8 @@ export interface TabState {
   conflict?: boolean;
   /** The notices come from a save just made: the script removes them once the form is edited again. */
   afterSave?: boolean;
+  /** The save notice says already that the panel marks the domain inactive: no second notice about it. */
+  hostInactiveSaid?: boolean;
   /** What the history says about senders' caches (see ./history-page.ts); looked up when absent. */
   cacheNotes?: Array<{ kind: string; text: string }>;
 }
@@ -111,11 +113,16 @@ export interface TabPage {
   now: Date;
 }
 
+/** An active policy for a domain the panel marks inactive: saved, but not served. */
+export function hostInactive(record: DomainRecord): boolean {
+  return record.policy.active && !record.hostActive;
+}
+
 /** Notices that hold whenever the tab is shown, whatever was just done. */
 export function standingNotices(record: DomainRecord, t: Translator, state: TabState): Notice[] {
   const notices: Notice[] = [];
   const { policy } = record;
-  if (policy.active && !record.hostActive) notices.push({ kind: 'warning', text: t.t('notice.hostInactive') });
+  if (hostInactive(record) && !state.hostInactiveSaid) notices.push({ kind: 'warning', text: t.t('notice.hostInactive') });
   if (!record.valid) notices.push({ kind: 'danger', text: t.t('notice.invalidStored') });
   if (policy.active && policy.mode === 'none' && policy.updatedAt && !state.retiredJustNow && !state.confirmOff) {
     notices.push({ kind: 'info', text: t.t('notice.retiring', { time: utcTime(policy.updatedAt, t) }) });

@@ -12,19 +12,24 @@ import { localeFor } from './locale';
 import { NOTICE_PARAM, readNotice, type SavedNotice } from './notice-token';
 import { RESTORE_FIELDS, RESTORE_PARAM, restoreParam } from './resend';
 import { cacheNotes } from './history-page';
-import { storedFormValues, tabView, type FormValues, type Notice, type TabState } from './tab-view';
+import { hostInactive, storedFormValues, tabView, type FormValues, type Notice, type TabState } from './tab-view';
 
 export { domainLabel, storedFormValues, type FormValues, type Notice, type TabState } from './tab-view';
 
-/** The notice a save's redirect carries (signed, see notice-token.ts), in words. */
-function savedNotices(notice: SavedNotice, t: Translator): Notice[] {
+/**
+ * The notice a save's redirect carries (signed, see notice-token.ts), in words. A save of an active
+ * policy for a domain the panel marks inactive is not served: the notice says so instead of "Saved".
+ */
+function savedNotices(notice: SavedNotice, record: DomainRecord, t: Translator): Notice[] {
   const id = notice.id || t.t('notice.noIdYet');
   const notices: Notice[] = [
     notice.kind === 'unchanged'
       ? { kind: 'info', text: t.t('notice.unchanged', { id }) }
       : notice.kind === 'retired'
         ? { kind: 'success', text: t.t('notice.retired', { id, date: utcTime(notice.until ?? new Date(), t) }) }
-        : { kind: 'success', text: t.t('notice.saved', { id }) },
+        : hostInactive(record)
+          ? { kind: 'warning', text: t.t('notice.savedHostInactive', { id }) }
+          : { kind: 'success', text: t.t('notice.saved', { id }) },
   ];
   if (notice.skippedTesting) notices.push({ kind: 'warning', text: t.t('notice.skippedTesting') });
   return notices;
@@ -38,7 +43,10 @@ function savedNotices(notice: SavedNotice, t: Translator): Notice[] {
 function stateFromQuery(ctx: PluginContext, req: Request, record: DomainRecord, t: Translator): TabState {
   const query = (req.query ?? {}) as Record<string, unknown>;
   const saved = readNotice(ctx.options.csrf.secret, ctx.options.csrf.sessionId(req), record.domain, query[NOTICE_PARAM], ctx.options.now());
-  if (saved) return { notices: savedNotices(saved, t), afterSave: true, retiredJustNow: saved.kind === 'retired' };
+  if (saved) {
+    const hostInactiveSaid = saved.kind === 'saved' && hostInactive(record);
+    return { notices: savedNotices(saved, record, t), afterSave: true, retiredJustNow: saved.kind === 'retired', hostInactiveSaid };
+  }
   if (query[RESTORE_PARAM] === '1') {
     const value = (field: (typeof RESTORE_FIELDS)[number]) => {
       const v = query[restoreParam(field)];

@@ -129,6 +129,15 @@ describe('the mta-sts command', function () {
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /^mta-sts: database could not be reached at mysql:\/\/root@127\.0\.0\.1:1\/test \(ECONNREFUSED/);
       assert.equal(refused.stderr.trim().split('\n').length, 1);
+      // Knex's own "Acquire connection error" and its stack trace stay off stdout, so `--json | jq` works.
+      const json = await run(['--database', 'mysql://root@127.0.0.1:1/none', 'list', '--json']);
+      assert.equal(json.code, 2);
+      assert.equal(json.stdout, '');
+      assert.match(json.stderr, /^mta-sts: database could not be reached at mysql:\/\/root@127\.0\.0\.1:1\/none \(ECONNREFUSED[^\n]*\n$/);
+      const admin = await run(['--database', 'mysql://root@127.0.0.1:1/none', 'admin', 'remove', 'nobody']);
+      assert.equal(admin.code, 2);
+      assert.equal(admin.stdout, '');
+      assert.equal(admin.stderr.trim().split('\n').length, 1);
     });
 
     it('names a bad database URL, a wrong table and a missing migration', async () => {
@@ -197,6 +206,29 @@ describe('the mta-sts command', function () {
       assert.doesNotMatch(json.stdout + text.stdout, /v1\.a\.b\.c|keyEnc|key_enc/, 'no key material, not even encrypted');
     });
 
+    it('certificate-names says what failed when the database answers but a configured table is missing', async () => {
+      const other = panelDb(mkdtempSync(join(dir, 'no-alias-')));
+      try {
+        await other.knex.schema.createTable('domain', (t) => {
+          t.string('domain', 255).primary();
+          t.boolean('active').notNullable().defaultTo(true);
+        });
+        await other.knex('domain').insert({ domain: 'example.org', active: true });
+        const args = ['--database', other.url, '--preset', 'postfixadmin', '--dns-servers', dns.address, '--mail-hostname', 'mail.example.org'];
+        assert.equal((await run([...args, 'migrate'])).code, 0);
+        const names = await run([...args, 'certificate-names']);
+        assert.equal(names.code, 2);
+        assert.equal(names.stdout, '');
+        assert.doesNotMatch(names.stderr, /did not answer/);
+        assert.match(
+          names.stderr,
+          /^mta-sts: reading the served policies failed: the database refused the query \(no such table: alias_domain\); no names to give\n$/,
+        );
+      } finally {
+        await other.knex.destroy();
+      }
+    });
+
     it('refuses bad values with the field and the rule, and saves nothing (exit 2)', async () => {
       const before = await db.knex('domain').where({ domain: 'example.org' }).first();
       const bad = await run([...base, 'set', 'example.org', '--mode', 'enforce', '--mx', 'mail..example.org', '--max-age', '99999999999']);
@@ -214,6 +246,38 @@ describe('the mta-sts command', function () {
       const missing = await run([...base, 'show', 'nosuch.example']);
       assert.equal(missing.code, 2);
       assert.match(missing.stderr, /^mta-sts: nosuch\.example: there is no such domain in this panel\n$/);
+    });
+
+    it('set and show say that the panel marks a domain inactive, so nothing is served until it is active again', async () => {
+      const reason = 'The panel marks off.example inactive, so nothing is served for it until the domain is active again.';
+      const set = await run([...base, 'set', 'off.example', '--mode', 'testing', '--mx', 'mail.example.org', '--active', 'yes']);
+      assert.equal(set.code, 0, set.stderr);
+      assert.match(set.stdout, /^off\.example: saved; policy id \d{14}\n$/);
+      assert.equal(set.stderr, `warning: ${reason}\n`);
+      const json = await run([...base, 'set', 'off.example', '--max-age', '604800', '--json']);
+      assert.deepEqual(JSON.parse(json.stdout).warnings, [{ code: 'host-inactive', message: reason }]);
+      const show = await run([...base, 'show', 'off.example']);
+      assert.equal(show.code, 0, show.stderr);
+      assert.match(
+        show.stdout,
+        /^served at\s+nothing served: the panel marks off\.example inactive, so nothing is served for it until the domain is active again$/m,
+      );
+      const shown = JSON.parse((await run([...base, 'show', 'off.example', '--json'])).stdout);
+      assert.equal(shown.policyFile, null);
+      assert.deepEqual(shown.warnings, [{ code: 'host-inactive', message: reason }]);
+      // An active domain: saved, served, no warning.
+      const active = await run([...base, 'set', 'example.org', '--mode', 'testing', '--json']);
+      assert.deepEqual(JSON.parse(active.stdout).warnings, []);
+      // The later tests expect off.example without a policy, as it was.
+      await db.knex('domain').where({ domain: 'off.example' }).update({
+        mta_sts_active: false,
+        mta_sts_mode: 'none',
+        mta_sts_mx: null,
+        mta_sts_max_age: 86400,
+        mta_sts_id: null,
+        mta_sts_updated_at: null,
+        mta_sts_revision: 0,
+      });
     });
 
     it('retires a policy: mode none, max_age at most a day, a new id, still served', async () => {

@@ -73,7 +73,9 @@ describe('the published package, installed into a fresh host app', function () {
     ]) {
       assert.ok(existsSync(join(pkg, file)), `${file} is in the package`);
     }
-    for (const absent of ['dist/test', 'dist/bench', 'src', 'test', '.ci']) assert.ok(!existsSync(join(pkg, absent)), `${absent} is not`);
+    // The old static policy file of the demo's web root (kept in the repository to prove it is never served) is not shipped.
+    for (const absent of ['dist/test', 'dist/bench', 'src', 'test', '.ci', 'views/server/public/.well-known/mta-sts.txt'])
+      assert.ok(!existsSync(join(pkg, absent)), `${absent} is not`);
   });
 
   it('mounts as the README says: migrate, the policy file before static files, the tab, the API by key', async () => {

@@ -78,6 +78,8 @@ describe('mta-sts serve: safe defaults', function () {
     const output = await server.ready;
     const file = join(dir, 'initial-admin-password');
     assert.match(output, new RegExp(`^Log in as admin with the generated password in ${file} \\(readable only by this user`, 'm'));
+    // Started from this clone, where `mta-sts` is not on PATH: the line says the command that works here.
+    assert.match(output, /change it with `npx mta-sts admin passwd admin`/);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const password = readFileSync(file, 'utf8').trim();
     assert.match(password, /^[A-Za-z0-9_-]{16}$/);

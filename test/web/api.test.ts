@@ -45,6 +45,7 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
         served: false,
         reportingUri: null,
         records: [],
+        warnings: [],
       });
     });
 
