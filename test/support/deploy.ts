@@ -2,10 +2,12 @@
 // user would (registry dependencies from the registry or npm's cache), and `mta-sts serve` started
 // from what an install put on disk, asked for a policy by Host.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 
@@ -21,7 +23,7 @@ export async function run(command: string, args: string[], options: { cwd: strin
     return stdout;
   } catch (err) {
     const failed = err as Error & { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(' ')} failed in ${options.cwd}: ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
+    throw new Error(`${command} ${args.join(' ')} failed in ${options.cwd}: ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`, { cause: err });
   }
 }
 
@@ -35,18 +37,34 @@ export async function packCheckout(dest: string, cwd = ROOT): Promise<string> {
  * better-sqlite3's install step downloads a prebuilt binary from GitHub, which this machine cannot
  * reach, then compiles from source (minutes on two cores). Its own mirror setting
  * (npm_config_better_sqlite3_binary_host) points it here instead, at the binary this checkout's
- * install already built: the install line itself runs unchanged.
+ * install already built: the install line itself runs unchanged. (npm 11 warns that it does not know
+ * the setting; it passes it on to the install script all the same.) prebuild-install keeps what it
+ * downloads in npm's cache under a name made from the URL, new with every port: removed on close.
  */
 export async function prebuiltMirror(dir: string): Promise<{ env: NodeJS.ProcessEnv; close(): Promise<void> }> {
   const archive = join(dir, 'better-sqlite3-prebuilt.tar.gz');
   await run('tar', ['-czf', archive, '-C', join(ROOT, 'node_modules/better-sqlite3'), 'build/Release/better_sqlite3.node'], { cwd: dir });
   const body = readFileSync(archive);
-  const server: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/gzip' }).end(body));
+  const asked = new Set<string>();
+  const server: Server = createServer((req, res) => {
+    asked.add(req.url ?? '/');
+    res.writeHead(200, { 'content-type': 'application/gzip' }).end(body);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    env: { npm_config_better_sqlite3_binary_host: `http://127.0.0.1:${port}` },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    env: { npm_config_better_sqlite3_binary_host: host },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const cache = join(process.env.npm_config_cache ?? join(homedir(), '.npm'), '_prebuilds');
+      for (const path of asked) {
+        const digest = createHash('sha512')
+          .update(host + path)
+          .digest('hex')
+          .slice(0, 6);
+        rmSync(join(cache, `${digest}-${basename(path).replace(/[^a-zA-Z0-9.]+/g, '-')}`), { force: true });
+      }
+    },
   };
 }
 
