@@ -72,7 +72,7 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
           ],
         );
         for (const r of records) process.stdout.write(`${zoneLine(r)}\n`);
-      });
+      }, { mailHostname: true });
     });
 
   program
