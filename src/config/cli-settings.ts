@@ -38,7 +38,7 @@ export function requireMailHostname(settings: Settings): void {
   if (settings.mailHostnameGiven) return;
   throw new ConfigError(
     'mail-hostname',
-    'is required with a panel database: give your mail server\'s name with --mail-hostname (MAIL_HOSTNAME, or mailHostname in the config file), as mta-sts.<domain> must point to it',
+    "is required with a panel database: give your mail server's name with --mail-hostname (MAIL_HOSTNAME, or mailHostname in the config file), as mta-sts.<domain> must point to it",
   );
 }
 
