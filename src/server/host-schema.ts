@@ -44,8 +44,8 @@ async function assertOwnDatabase(knex: Knex, marker: string): Promise<void> {
   if (await knex.schema.hasTable(marker)) return;
   if (!(await knex.schema.hasTable('domain'))) return;
   if (await knex.schema.hasTable('knex_migrations')) {
-    const own = await knex('knex_migrations').where({ name: MIGRATIONS[0].name }).first();
-    if (own !== undefined) return;
+    const own: unknown[] = await knex('knex_migrations').where({ name: MIGRATIONS[0].name }).select('name');
+    if (own.length > 0) return;
   }
   throw new ConfigError(
     'embedded',
