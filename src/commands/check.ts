@@ -45,7 +45,7 @@ export function registerCheckCommand(program: Command, withRuntime: WithRuntime)
           );
           return errors > 0 || unknown.length > 0 ? EXIT.problems : EXIT.ok;
         },
-        { probes: opts.probes },
+        { probes: opts.probes, mailHostname: true },
       );
       process.exitCode = code;
     });

@@ -50,29 +50,32 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
     .description("show a domain's policy, the policy file senders get, and the DNS records to publish")
     .option('--json', 'print JSON')
     .action(async (domain: string, opts: { json?: boolean }) => {
-      await withRuntime(async ({ service, settings }) => {
-        const record = await service.policies.find(domain);
-        if (!record) throw new CliError(`${domain}: there is no such domain in this panel`);
-        const reporting = await service.reports.reporting(record.domain);
-        const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: settings.mailHostname, tlsRpt: reporting.record });
-        const served = await service.served.text(record.domain);
-        if (opts.json) return printJson({ ...policyJson(record), policyFile: served, records, warnings: servingWarnings(record) });
-        const p = record.policy;
-        printTable(
-          ['FIELD', 'VALUE'],
-          [
-            ['domain', record.domain === toULabel(record.domain) ? record.domain : `${toULabel(record.domain)} (${record.domain})`],
-            ['active', yesNo(p.active)],
-            ['mode', p.mode],
-            ['max age', `${p.maxAge} s`],
-            ['mx', p.mx.join(', ') || '-'],
-            ['id', p.id ?? '- (not saved yet)'],
-            ['updated', p.updatedAt ?? '-'],
-            ['served at', served === null ? `nothing served${notServedReason(record)}` : policyUrl(record.domain)],
-          ],
-        );
-        for (const r of records) process.stdout.write(`${zoneLine(r)}\n`);
-      });
+      await withRuntime(
+        async ({ service, settings }) => {
+          const record = await service.policies.find(domain);
+          if (!record) throw new CliError(`${domain}: there is no such domain in this panel`);
+          const reporting = await service.reports.reporting(record.domain);
+          const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: settings.mailHostname, tlsRpt: reporting.record });
+          const served = await service.served.text(record.domain);
+          if (opts.json) return printJson({ ...policyJson(record), policyFile: served, records, warnings: servingWarnings(record) });
+          const p = record.policy;
+          printTable(
+            ['FIELD', 'VALUE'],
+            [
+              ['domain', record.domain === toULabel(record.domain) ? record.domain : `${toULabel(record.domain)} (${record.domain})`],
+              ['active', yesNo(p.active)],
+              ['mode', p.mode],
+              ['max age', `${p.maxAge} s`],
+              ['mx', p.mx.join(', ') || '-'],
+              ['id', p.id ?? '- (not saved yet)'],
+              ['updated', p.updatedAt ?? '-'],
+              ['served at', served === null ? `nothing served${notServedReason(record)}` : policyUrl(record.domain)],
+            ],
+          );
+          for (const r of records) process.stdout.write(`${zoneLine(r)}\n`);
+        },
+        { mailHostname: true },
+      );
     });
 
   program

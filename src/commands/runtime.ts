@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import type { Knex } from 'knex';
 import { checkConnection, openDatabase } from '../config/database';
 import { ConfigError } from '../config/errors';
-import { resolveSettings, type SettingFlags, type Settings } from '../config/cli-settings';
+import { attachedToPanel, requireMailHostname, resolveSettings, type SettingFlags, type Settings } from '../config/cli-settings';
 import type { Logger } from '../logger';
 import { resolveOptions } from '../options';
 import { storageOptions } from '../options/storage';
@@ -60,6 +60,8 @@ function knexLine(message: unknown): string {
 export interface RuntimeNeeds {
   columns?: boolean;
   probes?: boolean;
+  /** The command prints records or runs DNS Checks: on a panel's database it needs the real mail host name. */
+  mailHostname?: boolean;
 }
 
 /**
@@ -69,6 +71,7 @@ export interface RuntimeNeeds {
  */
 export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env, needs: RuntimeNeeds = {}): Promise<Runtime> {
   const settings = resolveSettings(flags, env);
+  if (needs.mailHostname === true && attachedToPanel(settings)) requireMailHostname(settings);
   const { knex, target } = openDatabase(settings.database, 'database', { log: cliKnexLog });
   try {
     await checkConnection(knex, target);

@@ -11,6 +11,8 @@ export interface Settings {
   preset: string;
   schema: SchemaMapping;
   mailHostname: string;
+  /** false: no --mail-hostname, MAIL_HOSTNAME or mailHostname given, so mailHostname is the demo's placeholder. */
+  mailHostnameGiven: boolean;
   dnsServers: string[] | undefined;
   /** Where the settings came from, for `status` and the server's start-up line. */
   configFile: string | null;
@@ -20,6 +22,25 @@ export interface Settings {
 export type SettingFlags = Partial<Record<keyof typeof SOURCES, string>> & { config?: string };
 
 export const DEFAULT_DATABASE = 'sqlite:data/panel.sqlite';
+/** The embedded demo's mail host: a placeholder that must never reach a real panel's records. */
+const DEMO_MAIL_HOSTNAME = 'mail.example.org';
+
+/** Attached to a panel's database: any database but the embedded default, or a panel's preset. */
+export function attachedToPanel(settings: Pick<Settings, 'database' | 'preset'>): boolean {
+  return settings.database !== DEFAULT_DATABASE || settings.preset !== 'default';
+}
+
+/**
+ * Refuses the demo's placeholder mail host on a panel's database: every CNAME, zone line and DNS
+ * Check hint would point at a host that is not the user's.
+ */
+export function requireMailHostname(settings: Settings): void {
+  if (settings.mailHostnameGiven) return;
+  throw new ConfigError(
+    'mail-hostname',
+    "is required with a panel database: give your mail server's name with --mail-hostname (MAIL_HOSTNAME, or mailHostname in the config file), as mta-sts.<domain> must point to it",
+  );
+}
 
 /** The settings of every command, from flags, the environment and the config file, each validated. */
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Settings {
@@ -54,11 +75,13 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Se
   const dnsServers = pick('dnsServers')
     ?.split(/[\s,]+/)
     .filter(Boolean);
+  const mailHostname = pick('mailHostname');
   return {
     database: pick('database') ?? DEFAULT_DATABASE,
     preset,
     schema,
-    mailHostname: pick('mailHostname') ?? 'mail.example.org',
+    mailHostname: mailHostname ?? DEMO_MAIL_HOSTNAME,
+    mailHostnameGiven: mailHostname !== undefined,
     dnsServers: dnsServers && dnsServers.length > 0 ? dnsServers : undefined,
     configFile,
   };

@@ -1,6 +1,6 @@
 // The database a command or the standalone server attaches to, from one URL: what users type in
 // DATABASE_URL or --database. The library itself never reads this: a host passes its own Knex.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { ConfigError } from './errors';
@@ -40,20 +40,29 @@ export function parseDatabaseUrl(url: string, setting = 'database'): DatabaseTar
 }
 
 /**
- * A Knex instance for a database URL; SQLite's folder is created when missing. `sqliteBusyMs`:
+ * A Knex instance for a database URL. A missing SQLite file (and its folder) is created only with
+ * `createSqlite` (the embedded server's own database); otherwise it is refused, so that a mistyped
+ * path is one sentence rather than a new empty database. `sqliteBusyMs`:
  * how long a SQLite statement waits for another process's lock (better-sqlite3 waits
  * synchronously, holding the whole process; its default is 5 s).
  */
 export function openDatabase(
   url: string,
   setting = 'database',
-  options: { sqliteBusyMs?: number; log?: Knex.Config['log'] } = {},
+  options: { sqliteBusyMs?: number; log?: Knex.Config['log']; createSqlite?: boolean } = {},
 ): { knex: Knex; target: DatabaseTarget } {
   const log = options.log ? { log: options.log } : {};
   const { client, connection, display } = parseDatabaseUrl(url, setting);
   if (client === 'better-sqlite3') {
     const filename = (connection as { filename: string }).filename;
-    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    if (filename !== ':memory:' && !existsSync(filename)) {
+      if (options.createSqlite !== true)
+        throw new ConfigError(
+          setting,
+          `names the SQLite file ${filename}, which does not exist: check the path given with --database (DATABASE_URL); only \`mta-sts serve\` with its embedded database creates one`,
+        );
+      mkdirSync(dirname(filename), { recursive: true });
+    }
     const busyMs = options.sqliteBusyMs;
     const pool: Knex.PoolConfig | undefined =
       busyMs === undefined

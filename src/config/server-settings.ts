@@ -3,7 +3,7 @@
 // the scheduled checks), each validated at start with a ConfigError naming the bad setting.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { resolveSettings, type SettingFlags, type Settings } from './cli-settings';
+import { requireMailHostname, resolveSettings, type SettingFlags, type Settings } from './cli-settings';
 import { ConfigError } from './errors';
 import { reportsImapSettings, scheduleSettings, type AlertSettings, type ReportsImapSetting } from './mail-settings';
 import { reportServerSettings, type ReportServerSettings } from './report-settings';
@@ -170,12 +170,18 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
     throw new ConfigError('metricsHost', `must be an IP address to listen on, e.g. 127.0.0.1 (the default) or 0.0.0.0 for every address; got "${metricsHost}"`);
   if (metricsHost !== undefined && metricsPort === null) throw new ConfigError('metricsHost', 'needs --metrics-port (else /metrics is behind the API key)');
   if (secureFlag === false && yesNo('acme')) throw new ConfigError('secureCookies', 'cannot be no with --acme (admin pages over HTTPS only): leave it unset');
+  const acme = acmeSettings(pick, yesNo, list, port, mainPort);
+  const reportsImap = reportsImapSettings(pick);
+  const reports = reportServerSettings(pick);
+  const schedule = scheduleSettings(pick);
+  // Last, so that a bad value above is named first: only the server's own (embedded) database keeps the demo's mail host name.
+  if (!embedded) requireMailHostname(base);
   return {
     ...base,
-    acme: acmeSettings(pick, yesNo, list, port, mainPort),
-    reportsImap: reportsImapSettings(pick),
-    reports: reportServerSettings(pick),
-    ...scheduleSettings(pick),
+    acme,
+    reportsImap,
+    reports,
+    ...schedule,
     port: mainPort,
     host: pick('host'),
     metricsPort,

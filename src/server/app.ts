@@ -94,7 +94,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
 
   // Only the embedded default has tables of its own to create; a panel's are the panel's.
   if (options.embedded !== false) {
-    await migrateHost(knex);
+    await migrateHost(knex, prefix);
     await seedDomains(knex, options.demoDomains ?? ['example.org', 'example.net']);
   }
   const domains = await HostDomains.open(knex, schema);

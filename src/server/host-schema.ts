@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { ConfigError } from '../config/errors';
+import { DEFAULT_TABLE_PREFIX } from '../options/storage';
 import { toALabel } from '../policy';
 
 /**
@@ -33,7 +35,28 @@ const createTables = {
 
 const MIGRATIONS = [{ name: '20261128000000_host_domain_tables', migration: createTables }];
 
-export async function migrateHost(knex: Knex): Promise<void> {
+/**
+ * Refuses a database whose `domain` table this server did not create (a panel's), before any write:
+ * its marker table says it did; a database from before the marker is recognised by the demo's
+ * migration in `knex_migrations` (a panel's own Knex history never holds that name).
+ */
+async function assertOwnDatabase(knex: Knex, marker: string): Promise<void> {
+  if (await knex.schema.hasTable(marker)) return;
+  if (!(await knex.schema.hasTable('domain'))) return;
+  if (await knex.schema.hasTable('knex_migrations')) {
+    const own: unknown[] = await knex('knex_migrations').where({ name: MIGRATIONS[0].name }).select('name');
+    if (own.length > 0) return;
+  }
+  throw new ConfigError(
+    'embedded',
+    'is set, but this database already has a "domain" table the server did not create (a panel\'s): attach to the panel with MTA_STS_EMBEDDED=no (no --embedded) and its --preset, e.g. --preset postfixadmin',
+  );
+}
+
+/** Creates the demo's tables and the marker that they are the server's own; `prefix` the server's table prefix. */
+export async function migrateHost(knex: Knex, prefix = DEFAULT_TABLE_PREFIX): Promise<void> {
+  const marker = `${prefix}embedded`;
+  await assertOwnDatabase(knex, marker);
   await knex.migrate.latest({
     tableName: 'knex_migrations',
     migrationSource: {
@@ -42,6 +65,12 @@ export async function migrateHost(knex: Knex): Promise<void> {
       getMigration: async (m) => m.migration,
     } satisfies Knex.MigrationSource<(typeof MIGRATIONS)[number]>,
   });
+  if (!(await knex.schema.hasTable(marker))) {
+    await knex.schema.createTable(marker, (t) => {
+      t.string('created', 24).notNullable();
+    });
+    await knex(marker).insert({ created: new Date().toISOString() });
+  }
 }
 
 /** Seeds the demo domains once, on a fresh database. */

@@ -72,7 +72,12 @@ function knexLog(log: pino.Logger): NonNullable<Parameters<typeof openDatabase>[
 export async function startServer(settings: ServerSettings, out: NodeJS.WritableStream = process.stdout): Promise<RunningServer> {
   // JSON lines on stdout; secrets never reach it: the request log keeps no headers but the host, no bodies.
   const log = pino({ level: settings.logLevel, base: { service: 'mta-sts' } });
-  const { knex, target } = openDatabase(settings.database, 'database', { sqliteBusyMs: SQLITE_BUSY_MS, log: knexLog(log) });
+  const { knex, target } = openDatabase(settings.database, 'database', {
+    sqliteBusyMs: SQLITE_BUSY_MS,
+    log: knexLog(log),
+    // Only the server's own database is created when missing; a panel's must exist.
+    createSqlite: settings.embedded,
+  });
   try {
     await checkConnection(knex, target);
     const { domainTable } = settings.schema;

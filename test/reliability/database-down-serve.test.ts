@@ -168,7 +168,7 @@ describe('reliability: mta-sts serve while its database is cut (MariaDB behind a
   before(async () => {
     proxy = await startTcpProxy({ host: '127.0.0.1', port: 3306 });
     db = await postfixAdminDb('mariadb', ['example.org'], proxy.port);
-    const args = ['--database', db.url, '--preset', 'postfixadmin', '--dns-servers', '127.0.0.1:9'];
+    const args = ['--database', db.url, '--preset', 'postfixadmin', '--mail-hostname', 'mail.example.org', '--dns-servers', '127.0.0.1:9'];
     assert.equal((await cli([...args, 'migrate'])).code, 0);
     assert.equal((await cli([...args, 'admin', 'add', 'admin', '--password-stdin'], { input: PASSWORD })).code, 0);
     assert.equal((await cli([...args, 'set', 'example.org', '--mode', 'enforce', '--mx', 'mail.example.org', '--active', 'yes'])).code, 0);

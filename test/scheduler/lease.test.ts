@@ -73,7 +73,7 @@ for (const kind of ['sqlite', 'mariadb', 'postgres'] as const) {
       const base =
         kind === 'sqlite'
           ? ['--database', `sqlite:${file}`, '--dns-servers', '127.0.0.1:9']
-          : ['--database', (panel as PanelDb).url, '--preset', 'postfixadmin', '--dns-servers', '127.0.0.1:9'];
+          : ['--database', (panel as PanelDb).url, '--preset', 'postfixadmin', '--mail-hostname', 'mail.example.org', '--dns-servers', '127.0.0.1:9'];
       const env = {
         ...(kind === 'sqlite' ? { MTA_STS_EMBEDDED: 'yes', DEMO_DOMAINS: 'example.org,example.net' } : {}),
         MTA_STS_ALERT_WEBHOOK: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,

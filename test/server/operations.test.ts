@@ -24,7 +24,7 @@ describe('mta-sts serve in operation (MariaDB behind a proxy)', function () {
     await new Promise<void>((resolve) => silentDns.bind(0, '127.0.0.1', () => resolve()));
     proxy = await startTcpProxy({ host: '127.0.0.1', port: 3306 });
     db = await postfixAdminDb('mariadb', ['example.org'], proxy.port);
-    args = ['--database', db.url, '--preset', 'postfixadmin', '--dns-servers', `127.0.0.1:${silentDns.address().port}`];
+    args = ['--database', db.url, '--preset', 'postfixadmin', '--mail-hostname', 'mail.example.org', '--dns-servers', `127.0.0.1:${silentDns.address().port}`];
     assert.equal((await cli([...args, 'migrate'])).code, 0);
     assert.equal((await cli([...args, 'admin', 'add', 'ops', '--password-stdin'], { input: PASSWORD })).code, 0);
     assert.equal((await cli([...args, 'set', 'example.org', '--mode', 'enforce', '--mx', 'mail.example.org', '--active', 'yes'])).code, 0);

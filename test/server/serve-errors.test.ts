@@ -70,22 +70,27 @@ describe('mta-sts serve and mta-sts admin: failures are one sentence and exit co
 
   it('a database that refuses the connection, or the password', async () => {
     assertOneSentence(
-      await cli(['--database', 'postgres://postgres@127.0.0.1:1/test', '--preset', 'postfixadmin', 'serve'], { cwd: dir }),
+      await cli(['--database', 'postgres://postgres@127.0.0.1:1/test', '--preset', 'postfixadmin', '--mail-hostname', 'mail.example.org', 'serve'], {
+        cwd: dir,
+      }),
       /^mta-sts: database could not be reached at postgres:\/\/postgres@127\.0\.0\.1:1\/test \(ECONNREFUSED/,
     );
     assertOneSentence(
-      await cli(['--database', 'mysql://root:wrong-secret@127.0.0.1:3306/test', '--preset', 'postfixadmin', 'serve'], { cwd: dir }),
+      await cli(['--database', 'mysql://root:wrong-secret@127.0.0.1:3306/test', '--preset', 'postfixadmin', '--mail-hostname', 'mail.example.org', 'serve'], {
+        cwd: dir,
+      }),
       /^mta-sts: database could not be reached at mysql:\/\/root:\*\*\*@127\.0\.0\.1:3306\/test \(ER_ACCESS_DENIED_ERROR/,
     );
     assertOneSentence(await cli(['--database', 'mysql://root:wrong-secret@127.0.0.1:3306/test', 'admin', 'remove', 'x'], { cwd: dir }), /wrong-secret|\*\*\*/);
-    const leaked = await cli(['--database', 'mysql://root:wrong-secret@127.0.0.1:3306/test', 'serve'], { cwd: dir });
+    const leaked = await cli(['--database', 'mysql://root:wrong-secret@127.0.0.1:3306/test', '--mail-hostname', 'mail.example.org', 'serve'], { cwd: dir });
     assert.doesNotMatch(leaked.stderr, /wrong-secret/, 'the password is never printed');
   });
 
   it("a missing domain table: the server never creates a panel's table", async () => {
     const url = sqlite();
+    writeFileSync(join(dir, 'own.sqlite'), '');
     assertOneSentence(
-      await cli(['--database', url, '--preset', 'postfixadmin', 'serve'], { cwd: dir }),
+      await cli(['--database', url, '--preset', 'postfixadmin', '--mail-hostname', 'mail.example.org', 'serve'], { cwd: dir }),
       /^mta-sts: domain-table "domain" does not exist in sqlite:.*the server never creates a panel's domain table\)$/,
     );
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'own.sqlite') }, useNullAsDefault: true });
@@ -99,6 +104,7 @@ describe('mta-sts serve and mta-sts admin: failures are one sentence and exit co
   it('a missing domain, and an account before the first start', async () => {
     const file = join(dir, 'panel.sqlite');
     const url = `sqlite:${file}`;
+    writeFileSync(file, '');
     const add = await cli(['--database', url, 'admin', 'add', 'admin', '--password-stdin'], { input: 'a long enough password', cwd: dir });
     assert.equal(add.code, 0, add.stderr);
     assert.equal(add.stdout, 'added admin\n');
@@ -122,7 +128,10 @@ describe('mta-sts serve and mta-sts admin: failures are one sentence and exit co
       ['show', 'nowhere.example'],
       ['set', 'nowhere.example', '--mode', 'testing'],
     ]) {
-      assertOneSentence(await cli(['--database', url, ...args], { cwd: dir }), /^mta-sts: nowhere\.example: there is no such domain in this panel$/);
+      assertOneSentence(
+        await cli(['--database', url, '--mail-hostname', 'mail.example.org', ...args], { cwd: dir }),
+        /^mta-sts: nowhere\.example: there is no such domain in this panel$/,
+      );
     }
   });
 });

@@ -124,7 +124,7 @@ for (const kind of DB_KINDS) {
         failures: await db.knex('mta_sts_login_failures').select('*').orderBy('key_hash'),
       };
 
-      const server = await serve(['--database', db.url, '--preset', 'postfixadmin', '--dns-servers', '127.0.0.1:9']);
+      const server = await serve(['--database', db.url, '--preset', 'postfixadmin', '--mail-hostname', 'mail.example.org', '--dns-servers', '127.0.0.1:9']);
       try {
         const old = sessionCookie('session-from-before', secret);
         assert.equal((await request(server.base).get('/domains').redirects(0)).status, 303, 'without a session: to the login');
@@ -159,7 +159,7 @@ for (const kind of DB_KINDS) {
       );
       assert.equal(await db.knex.schema.hasColumn('domain', 'mta_sts_mode'), false, 'the library is gone from the panel');
       assert.deepEqual(await tablesPresent(db.knex, 'mta_sts_'), [...SERVER_TABLES, 'server_migrations']);
-      const server = await serve(['--database', db.url, '--preset', 'postfixadmin', '--dns-servers', '127.0.0.1:9']);
+      const server = await serve(['--database', db.url, '--preset', 'postfixadmin', '--mail-hostname', 'mail.example.org', '--dns-servers', '127.0.0.1:9']);
       try {
         const cookie = await logIn(server.base, 'alice', PASSWORD);
         assert.equal((await request(server.base).get('/domains').set('Cookie', cookie).redirects(0)).status, 200);

@@ -12,7 +12,7 @@ for (const kind of ['postgres', 'mariadb'] as const) {
   describe(`mta-sts serve --preset postfixadmin on ${kind === 'postgres' ? 'PostgreSQL' : 'MariaDB'}`, function () {
     this.timeout(120_000);
     let db: PanelDb;
-    const args = () => ['--database', db.url, '--preset', 'postfixadmin', '--dns-servers', '127.0.0.1:9'];
+    const args = () => ['--database', db.url, '--preset', 'postfixadmin', '--mail-hostname', 'mail.example.org', '--dns-servers', '127.0.0.1:9'];
     before(async () => {
       db = await postfixAdminDb(kind, ['example.org', 'example.net']);
     });
