@@ -25,7 +25,7 @@ export const OVERVIEW_DE: { readonly [K in keyof typeof OVERVIEW_EN]: string } =
   'overview.col.select': 'Auswählen',
   'overview.col.domain': 'Domain',
   'overview.col.mode': 'Modus',
-  'overview.col.active': 'Aktiv',
+  'overview.col.active': 'Richtlinie aktiv',
   'overview.col.served': 'Ausgeliefert',
   'overview.col.id': 'Richtlinien-ID',
   'overview.col.maxAge': 'Maximum Age',

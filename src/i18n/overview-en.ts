@@ -23,7 +23,7 @@ export const OVERVIEW_EN = {
   'overview.col.select': 'Select',
   'overview.col.domain': 'Domain',
   'overview.col.mode': 'Mode',
-  'overview.col.active': 'Active',
+  'overview.col.active': 'Policy active',
   'overview.col.served': 'Served',
   'overview.col.id': 'Policy id',
   'overview.col.maxAge': 'Maximum Age',

@@ -20,7 +20,7 @@ export const SERVER_DE: { readonly [K in keyof typeof SERVER_EN]: string } = {
   'domains.overview': 'MTA-STS-Übersicht aller Domains',
   'domains.domain': 'Domain',
   'domains.description': 'Beschreibung',
-  'domains.active': 'Aktiv',
+  'domains.active': 'Domain aktiv',
   'domains.mtaSts': 'MTA-STS',
   'domains.actions': 'Aktionen',
   'domains.edit': 'Bearbeiten',

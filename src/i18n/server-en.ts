@@ -22,7 +22,7 @@ export const SERVER_EN = {
   'domains.overview': 'MTA-STS overview of all domains',
   'domains.domain': 'Domain',
   'domains.description': 'Description',
-  'domains.active': 'Active',
+  'domains.active': 'Domain active',
   'domains.mtaSts': 'MTA-STS',
   'domains.actions': 'Actions',
   'domains.edit': 'Edit',

@@ -92,7 +92,10 @@ export function chart(days: ReportsSummary['days']) {
   const bottom = 24;
   const plot = height - top - bottom;
   const max = Math.max(1, ...days.map((d) => Math.max(d.success, d.failure)));
-  const slot = width / Math.max(1, days.length);
+  // The bars keep clear of both edges by half a date label (5 characters at 11 px, centred on its
+  // bar), so that the first and the last label are not cut off by the edge of the picture.
+  const inset = 24;
+  const slot = (width - 2 * inset) / Math.max(1, days.length);
   const bar = Math.max(1, Math.min(12, slot / 2 - 1));
   const scale = (n: number) => (n === 0 ? 0 : Math.max(2, Math.round((n / max) * plot)));
   return {
@@ -101,7 +104,7 @@ export function chart(days: ReportsSummary['days']) {
     max,
     baseline: top + plot,
     bars: days.map((d, i) => {
-      const x = i * slot + slot / 2;
+      const x = inset + i * slot + slot / 2;
       const hs = scale(d.success);
       const hf = scale(d.failure);
       return {
@@ -116,7 +119,10 @@ export function chart(days: ReportsSummary['days']) {
     labels:
       days.length === 0
         ? []
-        : [...new Set([0, Math.floor((days.length - 1) / 2), days.length - 1])].map((i) => ({ x: round(i * slot + slot / 2), text: days[i].date.slice(5) })),
+        : [...new Set([0, Math.floor((days.length - 1) / 2), days.length - 1])].map((i) => ({
+            x: round(inset + i * slot + slot / 2),
+            text: days[i].date.slice(5),
+          })),
   };
 }
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startExample, useExample, type ExampleSession } from '../support/examples';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '../../..');
@@ -30,6 +31,8 @@ describe('the published package, installed into a fresh host app', function () {
           name: 'host-panel',
           private: true,
           dependencies: { 'mta-sts-plugin': `file:${tarball}`, express: manifest.dependencies.express, knex: manifest.dependencies.knex },
+          // What a TypeScript host has for examples/mount-express.ts (knex brings its own types).
+          devDependencies: { '@types/express': manifest.devDependencies['@types/express'], '@types/node': manifest.devDependencies['@types/node'] },
         },
         null,
         2,
@@ -67,6 +70,9 @@ describe('the published package, installed into a fresh host app', function () {
       // The standalone server's own chain (`mta-sts serve` from the package needs it).
       'dist/migrations/server/20261208000100_add_server_tables.js',
       'plugin.json',
+      // The docs link to the examples (docs/options.md quotes one whole).
+      'examples/mount-express.ts',
+      'examples/mount-express.mjs',
       'README.md',
       'LICENSE',
       'CHANGELOG.md',
@@ -160,5 +166,51 @@ describe('the published package, installed into a fresh host app', function () {
     const { stdout } = await run('npx', ['--no-install', 'mta-sts', '--help'], { cwd: app });
     assert.match(stdout, /Usage: mta-sts \[options\] \[command\]/);
     assert.match(stdout, /Exit codes: 0 ok/);
+  });
+
+  /** Runs an example host from `file` in a folder of its own (its SQLite file), uses it, stops it. */
+  async function runExample(file: string, folder: string): Promise<ExampleSession> {
+    const cwd = join(app, folder);
+    mkdirSync(cwd);
+    const running = await startExample(file, cwd);
+    const session = await useExample(running.base).finally(() => running.stop());
+    // SIGTERM closes the server and the database: the process ends by itself, with 0.
+    assert.equal(await running.stop(), 0, `the example stops cleanly on SIGTERM: ${running.output()}`);
+    return session;
+  }
+
+  /** What a person and a script see of a running example, as the docs promise it. */
+  function assertExampleWorks(session: ExampleSession): void {
+    assert.equal(session.list.status, 200);
+    assert.match(session.list.text, /example\.org/);
+    assert.equal(session.list.anonymous, 401, 'a page of the panel without a login asks for one');
+    assert.deepEqual(session.page, { status: 200, hasForm: true });
+    assert.equal(session.save.status, 303);
+    assert.match(session.save.location, /^\/domains\/example\.org\?tab=mta-sts&/, 'a save returns to the panel page (tabUrl), not the plugin page');
+    assert.equal(session.save.after.status, 200);
+    assert.ok(session.save.after.notices.length > 0, 'the panel page after the save says how it went');
+    assert.equal(session.policy.status, 200);
+    assert.equal(session.policy.text, 'version: STSv1\r\nmode: testing\r\nmx: mail.example.org\r\nmax_age: 86400\r\n');
+    assert.equal(session.ownerElsewhere, 403, "example.net's owner may not open example.org");
+    assert.equal(session.ownerOwn, 200);
+    assert.equal(session.apiPut, 200);
+    assert.equal(session.apiWithoutKey, 401);
+    assert.equal(session.apiPolicy.status, 200);
+    assert.match(session.apiPolicy.text, /^mode: enforce\r$/m);
+  }
+
+  it('runs examples/mount-express.mjs as pasted: login, the tab saved through its form, the API by key, the policy served', async () => {
+    copyFileSync(join(ROOT, 'examples/mount-express.mjs'), join(app, 'mount-express.mjs'));
+    assertExampleWorks(await runExample(join(app, 'mount-express.mjs'), 'run-js'));
+  });
+
+  it('compiles examples/mount-express.ts with strict against the installed types, and runs it', async () => {
+    copyFileSync(join(ROOT, 'examples/mount-express.ts'), join(app, 'mount-express.ts'));
+    const compilerOptions = { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, esModuleInterop: true, outDir: 'build' };
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['mount-express.ts'] }, null, 2));
+    await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: app }).catch((err: { stdout?: string; message: string }) => {
+      throw new Error(`tsc failed: ${err.stdout ?? ''}${err.message}`);
+    });
+    assertExampleWorks(await runExample(join(app, 'build/mount-express.js'), 'run-ts'));
   });
 });

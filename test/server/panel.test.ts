@@ -261,7 +261,7 @@ describe('the server (embedded default)', () => {
       const browser = await loggedIn(panel);
       const german = await browser.get('/domains').set('Accept-Language', 'de-DE');
       assert.match(german.text, /<html lang="de">/);
-      assert.match(textOf(german.text), /Demo-Mailpanel Domains .*Abmelden.*Domain Beschreibung Aktiv MTA-STS/);
+      assert.match(textOf(german.text), /Demo-Mailpanel Domains .*Abmelden.*Domain Beschreibung Domain aktiv MTA-STS/);
       assert.deepEqual(rows(german.text)[0].buttons, ['Bearbeiten example.net', 'DNS-Prüfung example.net']);
 
       const switched = await browser.post('/language').type('form').send({ lang: 'en', next: '/domains/example.org?tab=mta-sts' }).redirects(0);

@@ -182,6 +182,21 @@ describe("the standalone server's pages in the reader's language", function () {
     assertGerman(large.text, 'a refused request');
   });
 
+  it('names the two "active" columns apart: the domain on the domain list, its policy on the overview', async () => {
+    // The header cells of a page's table, as read.
+    const headers = (html: string) =>
+      [...(/<thead>([\s\S]*?)<\/thead>/.exec(html)?.[1] ?? '').matchAll(/<th\b[^>]*>([\s\S]*?)<\/th>/g)].map((m) => textOf(m[1]));
+    const expected = { en: ['Domain active', 'Policy active'], de: ['Domain aktiv', 'Richtlinie aktiv'] };
+    for (const [language, [domainColumn, policyColumn]] of Object.entries(expected)) {
+      const browser = await loggedIn(server.http, language);
+      const list = headers((await browser.get('/domains').set('Accept-Language', language).expect(200)).text);
+      const overview = headers((await browser.get('/mta-sts/').set('Accept-Language', language).expect(200)).text);
+      assert.ok(list.includes(domainColumn), `${language} domain list: ${list.join(' | ')}`);
+      assert.ok(overview.includes(policyColumn), `${language} overview: ${overview.join(' | ')}`);
+      for (const bare of ['Active', 'Aktiv']) assert.ok(!list.includes(bare) && !overview.includes(bare), `no column is just "${bare}"`);
+    }
+  });
+
   it('shows the domain list, the domain page and its MTA-STS tab in German after a German login', async () => {
     const browser = await loggedIn(server.http, 'de');
     const list = await browser.get('/domains').set('Accept-Language', 'de');

@@ -319,7 +319,9 @@ export function decodeEntities(text: string): string {
 
 /** Visible text: tags removed, entities decoded, whitespace collapsed. */
 export function textOf(html: string): string {
-  return decodeEntities(html.replace(/<script[\s\S]*?<\/script>/gi, ' ').replace(/<[^>]*>/g, ' '))
+  // The labels of a record name (inline blocks joined by <wbr>) read as one word, as on screen.
+  const joined = html.replace(/<span class="d-inline-block" data-label>([^<]*)<\/span>(?:<wbr>)?/g, '$1');
+  return decodeEntities(joined.replace(/<script[\s\S]*?<\/script>/gi, ' ').replace(/<[^>]*>/g, ' '))
     .replace(/\s+/g, ' ')
     .trim();
 }
