@@ -1,5 +1,7 @@
 // migrate, rollback, status, certificate-names: the plugin's schema and what it serves.
 import type { Command } from 'commander';
+import type { MissingHostPart } from '../options/storage';
+import { missingHostPartError } from '../config/cli-settings';
 import { CliError, EXIT, printJson } from './output';
 import type { WithRuntime } from './policy';
 
@@ -41,19 +43,25 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const code = await withRuntime(
-        async ({ service, settings }) => {
+        async ({ service, settings, target }) => {
           const status = await service.schema.status();
+          // A table or column the settings name that is missing: the sentence naming its flag, on stderr.
+          const problems = status.missingHost.map((part) => missingHostPartError(part, target, '').message);
           if (opts.json) printJson({ database: settings.database, preset: settings.preset, ...status });
           else {
             process.stdout.write(`preset: ${settings.preset} (domain table ${settings.schema.domainTable})\n`);
             process.stdout.write(`migrations applied: ${status.applied.join(', ') || 'none'}\n`);
             process.stdout.write(`migrations pending: ${status.pending.join(', ') || 'none'}\n`);
+            process.stdout.write(`panel tables and columns missing: ${status.missingHost.map(partName).join(', ') || 'none'}\n`);
             process.stdout.write(`columns missing: ${status.missingColumns.join(', ') || 'none'}\n`);
-            process.stdout.write(`names served: ${status.served ?? 'unknown (columns missing)'}\n`);
+            const why = status.missingHost.length > 0 ? 'panel tables or columns missing' : 'columns missing';
+            process.stdout.write(`names served: ${status.served ?? `unknown (${why})`}\n`);
           }
+          for (const problem of problems) process.stderr.write(`mta-sts: ${problem}\n`);
+          if (problems.length > 0) return EXIT.usage;
           return status.pending.length > 0 || status.missingColumns.length > 0 ? EXIT.problems : EXIT.ok;
         },
-        { columns: false },
+        { columns: false, hostSchema: false },
       );
       process.exitCode = code;
     });
@@ -87,4 +95,9 @@ export function registerDatabaseCommands(program: Command, withRuntime: WithRunt
         }
       });
     });
+}
+
+/** A missing table as its name, a missing column as table.column. */
+function partName(part: MissingHostPart): string {
+  return part.column === null ? part.table : `${part.table}.${part.column}`;
 }

@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import type { Knex } from 'knex';
 import { checkConnection, openDatabase } from '../config/database';
 import { ConfigError } from '../config/errors';
-import { attachedToPanel, requireMailHostname, resolveSettings, type SettingFlags, type Settings } from '../config/cli-settings';
+import { attachedToPanel, missingHostPartError, requireMailHostname, resolveSettings, type SettingFlags, type Settings } from '../config/cli-settings';
 import type { Logger } from '../logger';
 import { resolveOptions } from '../options';
 import { storageOptions } from '../options/storage';
@@ -13,6 +13,8 @@ import { MtaStsService, type Audit } from '../service';
 export interface Runtime {
   settings: Settings;
   knex: Knex;
+  /** The database as the command names it in a sentence (no password). */
+  target: string;
   service: MtaStsService;
   close(): Promise<void>;
 }
@@ -62,6 +64,8 @@ export interface RuntimeNeeds {
   probes?: boolean;
   /** The command prints records or runs DNS Checks: on a panel's database it needs the real mail host name. */
   mailHostname?: boolean;
+  /** false: only the domain table must exist; the command reports the other missing tables and columns itself (`status`). */
+  hostSchema?: boolean;
 }
 
 /**
@@ -85,13 +89,13 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
       ...(needs.probes === false ? { dnsCheck: { https: { enabled: false }, smtp: { enabled: false } } } : {}),
     });
     const { domainTable } = settings.schema;
-    if (!(await knex.schema.hasTable(domainTable))) {
-      throw new ConfigError(
-        'domain-table',
-        `"${domainTable}" does not exist in ${target.display}: choose the panel with --preset, or name its table with --domain-table (a new standalone database gets its tables from \`mta-sts serve\`)`,
-      );
-    }
     const service = MtaStsService.fromOptions(options);
+    // Every table and column the settings name: a wrong preset or mapping is one sentence naming
+    // the flag that changes it, before a query fails on it. `status` lists them instead.
+    const missingHost = await service.schema.missingHostParts();
+    const domainTableMissing = missingHost.find((part) => part.setting === 'domainTable');
+    const first = needs.hostSchema === false ? domainTableMissing : missingHost[0];
+    if (first) throw missingHostPartError(first, target.display, 'a new standalone database gets its tables from `mta-sts serve`');
     if (needs.columns !== false) {
       // Only the columns: the whole status would also read every served policy, for each command.
       const missing = await service.schema.missingColumns();
@@ -101,6 +105,7 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
     return {
       settings,
       knex,
+      target: target.display,
       service,
       close: async () => {
         await service.served.idle();

@@ -2,6 +2,7 @@
 // host name, the resolvers), validated at start with a ConfigError naming the bad setting. Only the
 // CLI and the server read the environment; where each setting comes from is ./setting-sources.ts.
 import { isIdentifier } from '../identifier';
+import type { HostSchemaSetting, MissingHostPart } from '../options/storage';
 import { ConfigError } from './errors';
 import { presetSchema, type SchemaMapping } from './presets';
 import { SOURCES, picker, readConfigFile } from './setting-sources';
@@ -85,4 +86,37 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Se
     dnsServers: dnsServers && dnsServers.length > 0 ? dnsServers : undefined,
     configFile,
   };
+}
+
+/** Which setting of the command names each of the host's tables and columns (its flag is its name in kebab case). */
+const HOST_SETTINGS: Record<HostSchemaSetting, keyof typeof SOURCES> = {
+  domainTable: 'domainTable',
+  domainColumn: 'domainColumn',
+  domainActiveColumn: 'activeColumn',
+  'aliasDomains.table': 'aliasTable',
+  'aliasDomains.aliasColumn': 'aliasColumn',
+  'aliasDomains.targetColumn': 'aliasTargetColumn',
+  'aliasDomains.activeColumn': 'aliasActiveColumn',
+};
+
+/**
+ * A table or column the settings name that the database lacks, as one sentence naming the flag
+ * (and its environment variable) that changes it, and `none` where the panel may have none.
+ * `domainTableHint` ends the sentence for a missing domain table: who creates it, if anyone.
+ */
+export function missingHostPartError(part: MissingHostPart, where: string, domainTableHint: string): ConfigError {
+  const name = HOST_SETTINGS[part.setting];
+  const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const env = SOURCES[name];
+  if (part.setting === 'domainTable') {
+    return new ConfigError(
+      'domain-table',
+      `"${part.table}" does not exist in ${where}: choose the panel with --preset, or name its table with --domain-table${domainTableHint ? ` (${domainTableHint})` : ''}`,
+    );
+  }
+  const none = name === 'aliasTable' || name === 'activeColumn' || name === 'aliasActiveColumn' ? `, or give ${flag} none if the panel has none` : '';
+  const what =
+    part.column === null ? `"${part.table}" does not exist in ${where}` : `"${part.column}" is not a column of the table "${part.table}" in ${where}`;
+  const object = part.column === null ? 'table' : 'column';
+  return new ConfigError(flag.slice(2), `${what}: name the panel's ${object} with ${flag} (${env})${none}`);
 }

@@ -57,6 +57,23 @@ export type HostSchema = Required<Pick<StorageOptions, 'domainTable' | 'domainCo
 
 export const DEFAULT_TABLE_PREFIX = 'mta_sts_';
 
+/** A storage option that names one of the host's tables or columns, as the library spells it. */
+export type HostSchemaSetting =
+  | 'domainTable'
+  | 'domainColumn'
+  | 'domainActiveColumn'
+  | 'aliasDomains.table'
+  | 'aliasDomains.aliasColumn'
+  | 'aliasDomains.targetColumn'
+  | 'aliasDomains.activeColumn';
+
+/** A table or column the settings name that the database lacks: `column` null when the whole table is missing. */
+export interface MissingHostPart {
+  setting: HostSchemaSetting;
+  table: string;
+  column: string | null;
+}
+
 /**
  * The storage options of a part that opens the database itself: the panel's schema, and the
  * prefix of the plugin's tables (default `mta_sts_`). Everything else keeps its default.

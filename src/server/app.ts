@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import express, { RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { API_PATH, MtaSts, MtaStsOptions } from '../index';
+import { missingHostPartError } from '../config/cli-settings';
 import { presetSchema, type SchemaMapping } from '../config/presets';
 import { consoleLogger, type Logger } from '../logger';
 import { resolveOptions } from '../options';
 import { DEFAULT_TABLE_PREFIX, storageOptions } from '../options/storage';
-import { MtaStsService } from '../service';
+import { missingHostParts, MtaStsService } from '../service';
 import { BoundedDb } from '../service/database';
 import { Accounts } from './accounts';
 import { createPanelCsrf, type CookieSecurity } from './cookies';
@@ -154,7 +155,12 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   app.use(hsts(secure));
   // The policy file first: the stale static file in public/ must never be served again.
   app.use(mtaSts.wellKnown);
-  app.get('/healthz', healthHandler(knex, `${prefix}sessions`, metrics));
+  // Degraded while a table or column the settings name is missing: in the sentence `serve` refuses to start with.
+  const schemaProblem = async () => {
+    const [missing] = await missingHostParts(knex, schema);
+    return missing ? missingHostPartError(missing, 'the database', "the server never creates a panel's domain table").message : null;
+  };
+  app.get('/healthz', healthHandler(knex, `${prefix}sessions`, metrics, schemaProblem));
   if (options.metricsOnApi) {
     app.get('/metrics', (req, res, next) => {
       if (!apiKey.valid(req)) return res.status(req.get('x-api-key') === undefined ? 401 : 403).json({ error: 'an X-API-Key is required for /metrics' });

@@ -6,11 +6,13 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { checkConnection, openDatabase } from '../config/database';
 import { commandName } from './command-name';
+import { missingHostPartError } from '../config/cli-settings';
 import { ConfigError } from '../config/errors';
 import { reportSettingError } from '../config/report-settings';
 import type { ServerSettings } from '../config/server-settings';
 import type { Logger } from '../logger';
 import type { Server as HttpsServer } from 'node:https';
+import { missingHostParts } from '../service';
 import { createAcmeParts } from './acme';
 import { createPanel } from './app';
 import { passwordFilePath, writePasswordFile } from './first-password';
@@ -80,12 +82,12 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
   });
   try {
     await checkConnection(knex, target);
-    const { domainTable } = settings.schema;
-    if (!settings.embedded && !(await knex.schema.hasTable(domainTable))) {
-      throw new ConfigError(
-        'domain-table',
-        `"${domainTable}" does not exist in ${target.display}: choose the panel with --preset, or name its table with --domain-table (the server never creates a panel's domain table)`,
-      );
+    // Every table and column the settings name, before anything reads them: a wrong preset or
+    // mapping is one sentence naming the flag that changes it, not a server that serves nothing.
+    // The embedded default creates its own tables (./host-schema.ts).
+    if (!settings.embedded) {
+      const [missing] = await missingHostParts(knex, settings.schema);
+      if (missing) throw missingHostPartError(missing, target.display, "the server never creates a panel's domain table");
     }
     const generated = settings.embedded && settings.adminPassword === undefined;
     const adminPassword = settings.adminPassword ?? (settings.embedded ? randomBytes(12).toString('base64url') : undefined);

@@ -32,6 +32,7 @@ export type { Audit, HistoryEntry } from '../store/history-store';
 export { isDatabaseBusy, isDatabaseUnavailable };
 export type { CertificateTarget } from './certificates';
 export { policyBody } from './served';
+export { missingHostParts } from './schema';
 export type { MxDns } from './checks';
 
 /** The plugin's services, one per concern; callers reach each as a property (`service.policies.save(...)`). */

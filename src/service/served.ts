@@ -9,6 +9,7 @@ import { repairColumns, type MigrateOptions } from '../store/migrate';
 import type { PolicyStore } from '../store/policy-store';
 import { ServedCache, type CacheOptions, type Lookup } from '../store/served-cache';
 import { ServedReader } from '../store/served-reader';
+import { describeMissingPart, missingHostParts } from './schema';
 
 export type { Lookup } from '../store/served-cache';
 
@@ -53,6 +54,9 @@ export class ServedService {
   private repairing: Promise<number | null> | null = null;
   /** Why the last load of the set failed; null once one succeeded (or none failed). */
   private loadFailure: unknown = null;
+  /** The cause last logged of a failed load: logged once, again when it changes, forgotten after a load. */
+  private loggedCause: string | null = null;
+  private logging: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: ServedDeps) {
     const { store, observer } = deps;
@@ -64,10 +68,15 @@ export class ServedService {
       // A failed reload may mean the columns were dropped under a running server.
       (err) => {
         this.loadFailure = err;
+        this.logLoadFailure(err);
         this.noticeLoadFailure(err);
       },
       ({ ok, durationMs, names }) => {
         if (ok) this.loadFailure = null;
+        if (ok && this.loggedCause !== null) {
+          this.loggedCause = null;
+          deps.logger.info(`the served set loads again (${names} names)`);
+        }
         return ok ? notify(observer, 'servedSetLoaded', { durationMs, names }) : notify(observer, 'servedSetFailed', { durationMs });
       },
       (token, now) => reader.changes(token, now, reader.commitGapMs),
@@ -103,12 +112,30 @@ export class ServedService {
   whyUnavailable(): string {
     const err = this.loadFailure;
     if (err === null) return 'the database did not answer in time';
-    const message = (err instanceof Error ? err.message : typeof err === 'string' ? err : 'an unknown error').split('\n')[0];
-    // Knex puts the SQL before the database's own words: keep those, they name the table or column.
-    const cause = message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message;
-    return isDatabaseUnavailable(err)
-      ? `the database could not be reached (${cause.slice(0, 200)})`
-      : `the database refused the query (${cause.slice(0, 200)})`;
+    return describeFailure(err);
+  }
+
+  /**
+   * A failed load in the log with its cause, once per distinct cause (a reload fails every few
+   * seconds while it lasts): the missing table or column and the option that changes it when a
+   * configured one is missing, else the database's own words.
+   */
+  private logLoadFailure(err: unknown): void {
+    const { logger, store } = this.deps;
+    this.logging = this.logging
+      .then(async () => {
+        let cause = describeFailure(err);
+        if (!isDatabaseUnavailable(err)) {
+          const { table, keyColumn, activeColumn } = store.domainTable;
+          const schema = { domainTable: table, domainColumn: keyColumn, domainActiveColumn: activeColumn, aliasDomains: store.aliasTable };
+          const [missing] = await missingHostParts(store.knex, schema).catch(() => []);
+          if (missing) cause = describeMissingPart(missing);
+        }
+        if (cause === this.loggedCause) return;
+        this.loggedCause = cause;
+        logger.error(`loading the served set failed: ${cause}; the last set loaded, if any, keeps being served`);
+      })
+      .catch(() => undefined);
   }
 
   /**
@@ -126,6 +153,7 @@ export class ServedService {
   async idle(): Promise<void> {
     await this.cache.settle();
     await this.repairing;
+    await this.logging;
   }
 
   /**
@@ -163,4 +191,12 @@ export class ServedService {
     logger.error(`restored ${restored} MTA-STS policies into "${table}" with their ids; policies keep being served`);
     return restored;
   }
+}
+
+/** A failed load in words that name what failed: the database unreachable, or the query refused (a table or column missing). */
+function describeFailure(err: unknown): string {
+  const message = (err instanceof Error ? err.message : typeof err === 'string' ? err : 'an unknown error').split('\n')[0];
+  // Knex puts the SQL before the database's own words: keep those, they name the table or column.
+  const cause = message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message;
+  return isDatabaseUnavailable(err) ? `the database could not be reached (${cause.slice(0, 200)})` : `the database refused the query (${cause.slice(0, 200)})`;
 }

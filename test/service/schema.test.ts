@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { resolveOptions } from '../../src/options';
+import { MtaStsService } from '../../src/service';
 import { COLUMNS } from '../../src/store/columns';
 import { DB_KINDS } from '../support/db';
 import { createTestServices, type TestServices } from '../support/services';
@@ -31,7 +33,7 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(await schema.migrate(), [], 'migrating again applies nothing');
       await policies.update('example.org', { active: true, mode: 'testing', mx: ['mail.example.org'], maxAge: 86400 }, 'json');
       const migrated = await schema.status();
-      assert.deepEqual(migrated, { applied, pending: [], missingColumns: [], served: 2 });
+      assert.deepEqual(migrated, { applied, pending: [], missingColumns: [], missingHost: [], served: 2 });
     });
 
     it('names a column the host dropped, and removes exactly the plugin’s columns on rollback', async () => {
@@ -73,6 +75,38 @@ for (const kind of DB_KINDS) {
       } finally {
         t.db.knex.off('query', record);
       }
+    });
+  });
+}
+
+for (const kind of DB_KINDS) {
+  describe(`the tables and columns the settings name (${kind})`, () => {
+    let t: TestServices;
+    beforeEach(async () => {
+      t = await createTestServices(kind, { domains: [{ domain: 'example.org' }] });
+    });
+    afterEach(() => t.destroy());
+
+    it('names a missing alias table, then a missing mapped column, with the option that changes it', async () => {
+      const { schema } = t.service;
+      const { knex, aliasTable, domainTable } = t.db;
+      assert.deepEqual(await schema.missingHostParts(), []);
+      await knex.schema.dropTable(aliasTable);
+      const gone = [{ setting: 'aliasDomains.table', table: aliasTable, column: null }];
+      assert.deepEqual(await schema.missingHostParts(), gone);
+      const status = await schema.status();
+      assert.deepEqual(status.missingHost, gone);
+      assert.equal(status.served, null, 'no served count while a table is missing');
+
+      // An alias table without the active column the settings name (a panel that has none).
+      await knex.schema.createTable(aliasTable, (table) => {
+        table.string('alias_domain', 255).primary();
+        table.string('target_domain', 255).notNullable();
+      });
+      assert.deepEqual(await schema.missingHostParts(), [{ setting: 'aliasDomains.activeColumn', table: aliasTable, column: 'active' }]);
+
+      const other = MtaStsService.fromOptions(resolveOptions({ ...t.options, domainActiveColumn: 'enabled', aliasDomains: null }));
+      assert.deepEqual(await other.schema.missingHostParts(), [{ setting: 'domainActiveColumn', table: domainTable, column: 'enabled' }]);
     });
   });
 }

@@ -78,3 +78,44 @@ for (const kind of DB_KINDS) {
     });
   });
 }
+
+for (const kind of DB_KINDS) {
+  describe(`a served set that cannot load (${kind})`, () => {
+    let t: TestServices;
+    beforeEach(async () => {
+      // Every call reloads: a failing load is then retried at each call, as a running server retries it.
+      t = await createTestServices(kind, { domains: [{ domain: 'example.org' }], plugin: { cache: { ttlMs: 0 } } });
+      assert.equal((await t.service.policies.update('example.org', ENFORCE, 'json')).status, 'saved');
+    });
+    afterEach(() => t.destroy());
+
+    it('is logged with its cause once per distinct cause, naming the missing table or column and the option', async () => {
+      const { served } = t.service;
+      const { knex, aliasTable } = t.db;
+      const failures = () => t.logged.filter((line) => line.startsWith('loading the served set failed'));
+      await knex.schema.dropTable(aliasTable);
+      for (let i = 0; i < 3; i++) assert.equal(await served.names(), null);
+      await served.idle();
+      assert.equal(failures().length, 1, t.logged.join('\n'));
+      assert.match(
+        failures()[0],
+        new RegExp(`the table "${aliasTable}" does not exist: set the option aliasDomains\\.table .*, or aliasDomains: null if it has none`),
+      );
+
+      // Another cause: the table is back without its active column.
+      await knex.schema.createTable(aliasTable, (table) => {
+        table.string('alias_domain', 255).primary();
+        table.string('target_domain', 255).notNullable();
+      });
+      for (let i = 0; i < 2; i++) assert.equal(await served.names(), null);
+      await served.idle();
+      assert.equal(failures().length, 2, t.logged.join('\n'));
+      assert.match(failures()[1], new RegExp(`the column "active" of the table "${aliasTable}" does not exist: set the option aliasDomains\\.activeColumn`));
+
+      await knex.schema.alterTable(aliasTable, (table) => table.boolean('active').notNullable().defaultTo(true));
+      assert.deepEqual(await served.names(), ['example.org']);
+      await served.idle();
+      assert.ok(t.logged.includes('the served set loads again (1 names)'), t.logged.join('\n'));
+    });
+  });
+}
