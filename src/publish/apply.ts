@@ -60,12 +60,15 @@ export async function applyPlan(publisher: DnsPublisher, plan: readonly PlannedR
   const outcomes = new Map<PlannedRecord, Outcome>(plan.map((record) => [record, { record, result: 'skipped' }]));
   const replacement = (r: PlannedRecord): Replacement => ({ name: r.name, type: r.type, ttl: PUBLISH_TTL, records: r.records });
   let batched = false;
+  let single = attempts;
   if (publisher.batch && changes.length > 1) {
     try {
       await withRetries(() => publisher.batch!(changes.map(replacement)), attempts, backoffMs);
       batched = true;
     } catch {
-      // One refused name refuses its whole message: each change goes alone, to say which one failed.
+      // One refused name refuses its whole message: each change goes alone, to say which one
+      // failed; the retries were spent on the batch, so that a server that is down fails soon.
+      single = 1;
     }
   }
   for (const record of changes) {
@@ -74,7 +77,7 @@ export async function applyPlan(publisher: DnsPublisher, plan: readonly PlannedR
       continue;
     }
     try {
-      await withRetries(() => publisher.replace(record.name, record.type, PUBLISH_TTL, record.records), attempts, backoffMs);
+      await withRetries(() => publisher.replace(record.name, record.type, PUBLISH_TTL, record.records), single, backoffMs);
       outcomes.set(record, { record, result: 'applied' });
     } catch (err) {
       outcomes.set(record, { record, result: 'failed', error: sentence(err) });

@@ -82,15 +82,15 @@ const SOA = (zone: string) => `$TTL 300
 ns1 IN A 127.0.0.1
 `;
 
-/** BIND with `zones` (each with a SOA, an NS and any extra zone-file lines) that take updates signed by a fresh key. */
-export async function startBind(zones: Record<string, string>, algorithm: 'hmac-sha256' | 'hmac-sha512' = 'hmac-sha256'): Promise<TestBind> {
+/** BIND with `zones` (each with a SOA, an NS and any extra zone-file lines) that take updates signed by a fresh key, except those in `locked`. */
+export async function startBind(zones: Record<string, string>, algorithm: 'hmac-sha256' | 'hmac-sha512' = 'hmac-sha256', locked: string[] = []): Promise<TestBind> {
   const dir = mkdtempSync(join(tmpdir(), 'mta-sts-bind-'));
   chmodSync(dir, 0o777);
   const port = await freePort();
   const key = { algorithm, name: 'mta-sts-update', secret: randomBytes(algorithm === 'hmac-sha256' ? 32 : 64) };
   const zoneBlocks = Object.entries(zones).map(([zone, extra]) => {
     writeFileSync(join(dir, `${zone}.db`), SOA(zone) + extra);
-    return `zone "${zone}" { type primary; file "${dir}/${zone}.db"; allow-update { key ${key.name}; }; };`;
+    return `zone "${zone}" { type primary; file "${dir}/${zone}.db"; allow-update { ${locked.includes(zone) ? 'none' : `key ${key.name}`}; }; };`;
   });
   writeFileSync(
     join(dir, 'named.conf'),
