@@ -6,7 +6,18 @@ import { ConfigError } from '../config/errors';
 import { PUBLISH_SOURCES, publishTarget, type PublishTarget } from '../config/publish-settings';
 import { picker, readConfigFile } from '../config/setting-sources';
 import { servedPolicy, type DomainRecord } from '../policy';
-import { applyPlan, brake, managedRecords, powerDnsPublisher, readPlan, rfc2136Publisher, type DnsPublisher, type DomainWants, type Outcome, type PlannedRecord } from '../publish';
+import {
+  applyPlan,
+  brake,
+  managedRecords,
+  powerDnsPublisher,
+  readPlan,
+  rfc2136Publisher,
+  type DnsPublisher,
+  type DomainWants,
+  type Outcome,
+  type PlannedRecord,
+} from '../publish';
 import { CliError, EXIT, printJson, printTable } from './output';
 import type { WithRuntime } from './policy';
 import type { Runtime } from './runtime';
@@ -23,7 +34,13 @@ interface PublishOpts {
 /** --dns-update and --dns-zones from the flag, else the environment, else the config file; the keys from the environment only. */
 function target(opts: PublishOpts, env: NodeJS.ProcessEnv, configFlag: string | undefined): PublishTarget {
   const configFile = configFlag ?? env.MTA_STS_CONFIG ?? null;
-  const pick = picker({ dnsUpdate: opts.dnsUpdate, dnsZones: opts.dnsZones }, env, PUBLISH_SOURCES, configFile === null ? {} : readConfigFile(configFile), configFile);
+  const pick = picker(
+    { dnsUpdate: opts.dnsUpdate, dnsZones: opts.dnsZones },
+    env,
+    PUBLISH_SOURCES,
+    configFile === null ? {} : readConfigFile(configFile),
+    configFile,
+  );
   const found = publishTarget(pick('dnsUpdate'), pick('dnsZones'), env);
   if (found === null)
     throw new ConfigError('dns-update', '(MTA_STS_DNS_UPDATE) is required: where updates go, rfc2136://<server>[:<port>] or pdns+http://<host>:<port>');
@@ -67,12 +84,12 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
     .option('--dry-run', 'print the plan, change nothing')
     .option('--force', 'apply even when more than 30% of the records already published would change')
     .option('--dns-update <url>', 'where updates go: rfc2136://<server>[:<port>], pdns+http://<host>:<port>, pdns+https://<host>[:<port>]')
-    .option('--dns-zones <list>', 'the zones to update, comma-separated (default: each name\'s zone, from the server)')
+    .option('--dns-zones <list>', "the zones to update, comma-separated (default: each name's zone, from the server)")
     .option('--json', 'print JSON')
     .action(async (domains: string[], opts: PublishOpts) => {
       if (opts.all && domains.length > 0) throw new CliError('give domains or --all, not both');
       if (!opts.all && domains.length === 0) throw new CliError('name at least one domain, or --all');
-      const where = target(opts, process.env, (program.opts() as { config?: string }).config);
+      const where = target(opts, process.env, program.opts<{ config?: string }>().config);
       const publisher = publisherFor(where);
       const code = await withRuntime(async ({ service }) => {
         const unknown: string[] = [];
@@ -121,7 +138,8 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
           process.stderr.write(
             `stopped: ${stop.changing} of the ${stop.existing} records already published would change (more than 30%); nothing was changed: check the plan, then run again with --force\n`,
           );
-        else if (changes.length === 0) process.stderr.write(`nothing to do: ${plan.length - unread.length} of ${plan.length} records are published as wanted at ${where.display}\n`);
+        else if (changes.length === 0)
+          process.stderr.write(`nothing to do: ${plan.length - unread.length} of ${plan.length} records are published as wanted at ${where.display}\n`);
         else
           process.stderr.write(
             `${opts.dryRun ? 'dry run, nothing changed: would ' : ''}create ${count('create')}, update ${count('update')}, delete ${count('delete')} at ${where.display}` +

@@ -40,7 +40,13 @@ export interface DomainWants {
 
 export function managedRecords(wants: DomainWants): ManagedRecord[] {
   const records: ManagedRecord[] = [
-    { domain: wants.domain, name: stsTxtName(wants.domain), type: 'TXT', tag: 'v=STSv1', wanted: wants.servedId === null ? null : stsRecordValue(wants.servedId) },
+    {
+      domain: wants.domain,
+      name: stsTxtName(wants.domain),
+      type: 'TXT',
+      tag: 'v=STSv1',
+      wanted: wants.servedId === null ? null : stsRecordValue(wants.servedId),
+    },
   ];
   if (wants.tlsRpt !== null) records.push({ domain: wants.domain, name: tlsRptName(wants.domain), type: 'TXT', tag: 'v=TLSRPTv1', wanted: wants.tlsRpt });
   return records;

@@ -68,9 +68,10 @@ export function powerDnsPublisher(options: PowerDnsOptions): DnsPublisher {
     // PowerDNS says what it rejected in {"error": "..."}; a line of it, never the key we sent.
     let detail = '';
     try {
-      detail = String((JSON.parse(text) as { error?: unknown }).error ?? '').slice(0, 200);
+      const error = (JSON.parse(text) as { error?: unknown }).error;
+      if (typeof error === 'string') detail = error.slice(0, 200);
     } catch {
-      detail = '';
+      // Not JSON: the status alone says it.
     }
     const status = response.status;
     if (status === 401 || status === 403)
@@ -89,7 +90,8 @@ export function powerDnsPublisher(options: PowerDnsOptions): DnsPublisher {
     listed ??= (call(name, 'GET', '') as Promise<Array<{ name: string }>>).then((zones) => zones.map((z) => z.name));
     listed.catch(() => (listed = null));
     const zone = zoneAmong(name, await listed);
-    if (zone === null) throw new PublishError(name, `PowerDNS at ${options.baseUrl} holds no zone for this name: create it, or name it with --dns-zones`, false);
+    if (zone === null)
+      throw new PublishError(name, `PowerDNS at ${options.baseUrl} holds no zone for this name: create it, or name it with --dns-zones`, false);
     return zone;
   };
 
@@ -98,7 +100,13 @@ export function powerDnsPublisher(options: PowerDnsOptions): DnsPublisher {
       rrsets: replacements.map((r) =>
         r.records.length === 0
           ? { name: fqdn(r.name), type: r.type, changetype: 'DELETE' }
-          : { name: fqdn(r.name), type: r.type, ttl: r.ttl, changetype: 'REPLACE', records: r.records.map((text) => ({ content: txtContent(text), disabled: false })) },
+          : {
+              name: fqdn(r.name),
+              type: r.type,
+              ttl: r.ttl,
+              changetype: 'REPLACE',
+              records: r.records.map((text) => ({ content: txtContent(text), disabled: false })),
+            },
       ),
     });
 

@@ -53,10 +53,20 @@ function exchange(host: string, port: number, message: Buffer, timeoutMs: number
 
 /** Why the server refused an update, in words a person can act on. */
 function refusal(rcode: string, tsig: string | null, key: TsigKey): { reason: string; transient: boolean } {
-  if (tsig === 'BADSIG') return { reason: `the server refused the TSIG signature of key "${key.name}" (NOTAUTH, BADSIG): MTA_STS_TSIG_KEY's secret or algorithm differs from the server's`, transient: false };
-  if (tsig === 'BADKEY') return { reason: `the server does not know the TSIG key "${key.name}" (NOTAUTH, BADKEY): check the key name in MTA_STS_TSIG_KEY`, transient: false };
-  if (tsig === 'BADTIME') return { reason: 'the server refused the signature time (BADTIME): the clocks of this host and the server differ by more than 5 minutes', transient: false };
-  if (rcode === 'REFUSED') return { reason: `the server refused the update (REFUSED): key "${key.name}" may not update this name, or the zone takes no updates`, transient: false };
+  if (tsig === 'BADSIG')
+    return {
+      reason: `the server refused the TSIG signature of key "${key.name}" (NOTAUTH, BADSIG): MTA_STS_TSIG_KEY's secret or algorithm differs from the server's`,
+      transient: false,
+    };
+  if (tsig === 'BADKEY')
+    return { reason: `the server does not know the TSIG key "${key.name}" (NOTAUTH, BADKEY): check the key name in MTA_STS_TSIG_KEY`, transient: false };
+  if (tsig === 'BADTIME')
+    return {
+      reason: 'the server refused the signature time (BADTIME): the clocks of this host and the server differ by more than 5 minutes',
+      transient: false,
+    };
+  if (rcode === 'REFUSED')
+    return { reason: `the server refused the update (REFUSED): key "${key.name}" may not update this name, or the zone takes no updates`, transient: false };
   if (rcode === 'NOTAUTH') return { reason: 'the server is not authoritative for the zone (NOTAUTH): name its primary in --dns-update', transient: false };
   if (rcode === 'NOTZONE') return { reason: 'the name is outside the zone (NOTZONE): check --dns-zones', transient: false };
   if (rcode === 'SERVFAIL') return { reason: 'the server failed to apply the update (SERVFAIL)', transient: true };
@@ -71,7 +81,7 @@ export function rfc2136Publisher(options: Rfc2136Options): DnsPublisher {
 
   const query = async (name: string, type: 'TXT' | 'SOA'): Promise<Decoded> => {
     const message = dnsPacket.encode({ id: randomInt(0, 65536), type: 'query', flags: 0, questions: [{ name, type, class: 'IN' }] });
-    return dnsPacket.decode(await exchange(host, port, message, timeoutMs)) as Decoded;
+    return dnsPacket.decode(await exchange(host, port, message, timeoutMs));
   };
 
   /** The zone holding `name`: from --dns-zones, else the owner of the SOA the server answers with (answer or authority). */
@@ -92,7 +102,11 @@ export function rfc2136Publisher(options: Rfc2136Options): DnsPublisher {
       }
       const soa = [...(answer.answers ?? []), ...(answer.authorities ?? [])].find((r) => r.type === 'SOA');
       if (!soa || answer.rcode === 'REFUSED')
-        throw new PublishError(name, `${host}:${port} serves no zone holding this name (${answer.rcode ?? 'no SOA'}): name the zone with --dns-zones or the primary in --dns-update`, false);
+        throw new PublishError(
+          name,
+          `${host}:${port} serves no zone holding this name (${answer.rcode ?? 'no SOA'}): name the zone with --dns-zones or the primary in --dns-update`,
+          false,
+        );
       return soa.name.toLowerCase().replace(/\.$/, '');
     })();
     zoneCache.set(name, found);
@@ -107,7 +121,13 @@ export function rfc2136Publisher(options: Rfc2136Options): DnsPublisher {
       updates.push({ name: r.name, type: r.type, class: 'ANY', ttl: 0, data: [] } as unknown as dnsPacket.Answer);
       for (const text of r.records) updates.push({ name: r.name, type: 'TXT', class: 'IN', ttl: r.ttl, data: txtChunks(text) });
     }
-    const message = dnsPacket.encode({ id: randomInt(0, 65536), type: 'query', flags: OPCODE_UPDATE, questions: [{ name: zone, type: 'SOA', class: 'IN' }], authorities: updates });
+    const message = dnsPacket.encode({
+      id: randomInt(0, 65536),
+      type: 'query',
+      flags: OPCODE_UPDATE,
+      questions: [{ name: zone, type: 'SOA', class: 'IN' }],
+      authorities: updates,
+    });
     const { signed, mac } = signMessage(message, key);
     let raw: Buffer;
     try {

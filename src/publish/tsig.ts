@@ -40,7 +40,17 @@ function u48(value: number): Buffer {
 
 /** The TSIG variables the MAC covers after the message (section 4.3.3). */
 function variables(key: TsigKey, time: number, error: number, other: Buffer): Buffer {
-  return Buffer.concat([wireName(key.name), u16(CLASS_ANY), Buffer.alloc(4), wireName(key.algorithm), u48(time), u16(FUDGE), u16(error), u16(other.length), other]);
+  return Buffer.concat([
+    wireName(key.name),
+    u16(CLASS_ANY),
+    Buffer.alloc(4),
+    wireName(key.algorithm),
+    u48(time),
+    u16(FUDGE),
+    u16(error),
+    u16(other.length),
+    other,
+  ]);
 }
 
 function hmac(key: TsigKey, ...parts: Buffer[]): Buffer {
@@ -61,7 +71,7 @@ export function signMessage(message: Buffer, key: TsigKey, now = Math.floor(Date
 
 /** Reads a possibly compressed name at `offset`; returns the offset after it (a pointer ends it). */
 function skipName(buf: Buffer, offset: number): number {
-  for (let i = offset; i < buf.length; ) {
+  for (let i = offset; i < buf.length;) {
     const len = buf[i];
     if ((len & 0xc0) === 0xc0) return i + 2;
     if (len === 0) return i + 1;
@@ -72,7 +82,7 @@ function skipName(buf: Buffer, offset: number): number {
 
 function readName(buf: Buffer, offset: number): string {
   const labels: string[] = [];
-  for (let i = offset, jumps = 0; i < buf.length && jumps < 20; ) {
+  for (let i = offset, jumps = 0; i < buf.length && jumps < 20;) {
     const len = buf[i];
     if ((len & 0xc0) === 0xc0) {
       i = buf.readUInt16BE(i) & 0x3fff;

@@ -94,7 +94,10 @@ describe('mta-sts publish', function () {
     const id = await idOf('example.test');
     const run = await cli([...base, 'publish', 'example.test'], { env });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, new RegExp(`^_mta-sts\\.example\\.test\\s+TXT\\s+v=STSv1; id=${ids.get('example.test')}\\s+v=STSv1; id=${id}\\s+update\\s+applied$`, 'm'));
+    assert.match(
+      run.stdout,
+      new RegExp(`^_mta-sts\\.example\\.test\\s+TXT\\s+v=STSv1; id=${ids.get('example.test')}\\s+v=STSv1; id=${id}\\s+update\\s+applied$`, 'm'),
+    );
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.example.test'), [['google-site-verification=keep-me'], [`v=STSv1; id=${id}`]]);
     ids.set('example.test', id);
   });
@@ -117,13 +120,23 @@ describe('mta-sts publish', function () {
   it('a bad setting is one sentence naming it, exit 2, before anything is read', async () => {
     const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
       [{ MTA_STS_DNS_UPDATE: undefined }, /^mta-sts: dns-update \(MTA_STS_DNS_UPDATE\) is required/],
-      [{ MTA_STS_DNS_UPDATE: 'ftp://127.0.0.1' }, /^mta-sts: dns-update \(MTA_STS_DNS_UPDATE\) must be rfc2136:\/\/<server>\[:<port>\], .* got the scheme "ftp:"$/],
+      [
+        { MTA_STS_DNS_UPDATE: 'ftp://127.0.0.1' },
+        /^mta-sts: dns-update \(MTA_STS_DNS_UPDATE\) must be rfc2136:\/\/<server>\[:<port>\], .* got the scheme "ftp:"$/,
+      ],
       [{ MTA_STS_DNS_UPDATE: 'rfc2136://user:pw@127.0.0.1' }, /^mta-sts: dns-update \(MTA_STS_DNS_UPDATE\) must not carry a user or password/],
       [{ MTA_STS_TSIG_KEY: undefined }, /^mta-sts: MTA_STS_TSIG_KEY is required by an rfc2136:\/\/ --dns-update/],
       [{ MTA_STS_TSIG_KEY: 'hmac-md5:k:c2VjcmV0c2VjcmV0c2VjcmV0' }, /^mta-sts: MTA_STS_TSIG_KEY names the algorithm "hmac-md5"/],
       [{ MTA_STS_TSIG_KEY: 'hmac-sha256:k:not base64!' }, /^mta-sts: MTA_STS_TSIG_KEY must be <algorithm>:<key name>:<base64 secret>/],
       [{ MTA_STS_DNS_UPDATE: 'pdns+http://127.0.0.1:8081' }, /^mta-sts: MTA_STS_PDNS_API_KEY is required by a pdns\+http:\/\/ --dns-update/],
-      [{ MTA_STS_DNS_ZONES: 'example.test,bad zone!' }, /^mta-sts: dns-zones \(MTA_STS_DNS_ZONES\) must be DNS zone names, comma-separated; "zone!" is not one$/],
+      [
+        { MTA_STS_DNS_UPDATE: 'pdns+http://192.0.2.1:8081', MTA_STS_PDNS_API_KEY: 'k' },
+        /^mta-sts: dns-update \(MTA_STS_DNS_UPDATE\) pdns\+http:\/\/ would send MTA_STS_PDNS_API_KEY in clear text to 192\.0\.2\.1: use pdns\+https:\/\//,
+      ],
+      [
+        { MTA_STS_DNS_ZONES: 'example.test,bad zone!' },
+        /^mta-sts: dns-zones \(MTA_STS_DNS_ZONES\) must be DNS zone names, comma-separated; "zone!" is not one$/,
+      ],
     ];
     for (const [change, expected] of cases) {
       const run = await cli([...base, 'publish', '--all'], { env: { ...env, ...change } });
@@ -144,7 +157,10 @@ describe('mta-sts publish', function () {
     // Ten new ids, and other.test's, which the wrong key left unpublished: 11 of the 12 published records.
     const stopped = await cli([...base, 'publish', '--all'], { env });
     assert.equal(stopped.code, 1);
-    assert.match(stopped.stderr, /stopped: 11 of the 12 records already published would change \(more than 30%\); nothing was changed: check the plan, then run again with --force/);
+    assert.match(
+      stopped.stderr,
+      /stopped: 11 of the 12 records already published would change \(more than 30%\); nothing was changed: check the plan, then run again with --force/,
+    );
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.d3.example.test'), [[`v=STSv1; id=${ids.get('d3.example.test')}`]]);
     const forced = await cli([...base, 'publish', '--all', '--force'], { env });
     assert.equal(forced.code, 0, forced.stderr);

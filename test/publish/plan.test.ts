@@ -48,8 +48,7 @@ describe('publish: the plan', () => {
   });
 
   it('brakes when more than 30% of at least ten published records would change; new records do not count', () => {
-    const record = (i: number, held: string[], wanted: string): PlannedRecord =>
-      planRecord({ ...sts(wanted), name: `_mta-sts.d${i}.example.org` }, held);
+    const record = (i: number, held: string[], wanted: string): PlannedRecord => planRecord({ ...sts(wanted), name: `_mta-sts.d${i}.example.org` }, held);
     const fleet = (changed: number, total: number) =>
       Array.from({ length: total }, (_, i) => record(i, ['v=STSv1; id=old'], i < changed ? 'v=STSv1; id=new' : 'v=STSv1; id=old'));
     assert.deepEqual(brake(fleet(3, 10)), { existing: 10, changing: 3, stop: false });
@@ -91,7 +90,11 @@ describe('publish: applying a plan when one zone refuses (BIND)', function () {
         outcomes.map((o) => [o.record.name, o.result, o.error]),
         [
           ['_mta-sts.example.test', 'applied', undefined],
-          ['_mta-sts.locked.test', 'failed', 'zone locked.test: the server refused the update (REFUSED): key "mta-sts-update" may not update this name, or the zone takes no updates'],
+          [
+            '_mta-sts.locked.test',
+            'failed',
+            'zone locked.test: the server refused the update (REFUSED): key "mta-sts-update" may not update this name, or the zone takes no updates',
+          ],
           ['_mta-sts.down.invalid', 'skipped', undefined],
         ],
       );

@@ -56,17 +56,27 @@ describe('publish: the PowerDNS HTTP API, against pdns_server', function () {
 
   it('a name in no zone, or a change PowerDNS rejects (HTTP 422), is one sentence', async () => {
     const publisher = powerDnsPublisher({ baseUrl, apiKey: pdns.apiKey });
-    await assert.rejects(publisher.replace('_mta-sts.nowhere.test', 'TXT', 300, ['v=STSv1; id=x']), /PowerDNS at http:\/\/127\.0\.0\.1:\d+ holds no zone for this name/);
+    await assert.rejects(
+      publisher.replace('_mta-sts.nowhere.test', 'TXT', 300, ['v=STSv1; id=x']),
+      /PowerDNS at http:\/\/127\.0\.0\.1:\d+ holds no zone for this name/,
+    );
     // A CNAME at the name (a delegated _mta-sts): PowerDNS refuses a TXT beside it with its 422 and its reason.
     const cname = await fetch(`${baseUrl}/api/v1/servers/localhost/zones/example.test.`, {
       method: 'PATCH',
       headers: { 'X-API-Key': pdns.apiKey, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ rrsets: [{ name: '_mta-sts.cname.example.test.', type: 'CNAME', ttl: 300, changetype: 'REPLACE', records: [{ content: 'x.other.test.', disabled: false }] }] }),
+      body: JSON.stringify({
+        rrsets: [
+          { name: '_mta-sts.cname.example.test.', type: 'CNAME', ttl: 300, changetype: 'REPLACE', records: [{ content: 'x.other.test.', disabled: false }] },
+        ],
+      }),
     });
     assert.equal(cname.status, 204);
     const zoned = powerDnsPublisher({ baseUrl, apiKey: pdns.apiKey, zones: ['example.test'] });
     const err = await zoned.replace('_mta-sts.cname.example.test', 'TXT', 300, ['v=STSv1; id=x']).catch((e: unknown) => e);
     assert.ok(err instanceof PublishError && !err.transient, String(err));
-    assert.match(err.message, /^zone example\.test: PowerDNS rejected the change \(HTTP 422\): RRset _mta-sts\.cname\.example\.test\. IN TXT: Conflicts with pre-existing RRset$/);
+    assert.match(
+      err.message,
+      /^zone example\.test: PowerDNS rejected the change \(HTTP 422\): RRset _mta-sts\.cname\.example\.test\. IN TXT: Conflicts with pre-existing RRset$/,
+    );
   });
 });

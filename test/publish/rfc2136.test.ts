@@ -22,7 +22,10 @@ describe('publish: RFC 2136 UPDATE with TSIG, against BIND', function () {
     assert.deepEqual(await publisher.read('_mta-sts.example.test', 'TXT'), ['google-site-verification=keep-me']);
     await publisher.replace('_mta-sts.example.test', 'TXT', 300, ['google-site-verification=keep-me', 'v=STSv1; id=20261207T1']);
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.example.test'), [['google-site-verification=keep-me'], ['v=STSv1; id=20261207T1']]);
-    assert.deepEqual(((await publisher.read('_mta-sts.example.test', 'TXT')) as string[]).sort(), ['google-site-verification=keep-me', 'v=STSv1; id=20261207T1']);
+    assert.deepEqual(((await publisher.read('_mta-sts.example.test', 'TXT')) as string[]).sort(), [
+      'google-site-verification=keep-me',
+      'v=STSv1; id=20261207T1',
+    ]);
     // A name that does not exist reads as no records; removing a set empties it.
     assert.deepEqual(await publisher.read('_smtp._tls.example.test', 'TXT'), []);
     await publisher.replace('_mta-sts.example.test', 'TXT', 300, ['google-site-verification=keep-me']);
@@ -69,7 +72,10 @@ describe('publish: RFC 2136 UPDATE with TSIG, against BIND', function () {
 
   it('an unknown key name is refused (BADKEY), a name outside --dns-zones is refused before sending', async () => {
     const unknown = rfc2136Publisher({ host: '127.0.0.1', port: bind.port, key: { ...bind.key, name: 'no-such-key' } });
-    await assert.rejects(unknown.replace('_mta-sts.example.test', 'TXT', 300, ['v=STSv1; id=x']), /zone example\.test: the server does not know the TSIG key "no-such-key" \(NOTAUTH, BADKEY\)/);
+    await assert.rejects(
+      unknown.replace('_mta-sts.example.test', 'TXT', 300, ['v=STSv1; id=x']),
+      /zone example\.test: the server does not know the TSIG key "no-such-key" \(NOTAUTH, BADKEY\)/,
+    );
     const zoned = rfc2136Publisher({ host: '127.0.0.1', port: bind.port, key: bind.key, zones: ['other.test'] });
     await assert.rejects(zoned.replace('_mta-sts.example.test', 'TXT', 300, ['v=STSv1; id=x']), /no zone of --dns-zones \(other\.test\) holds this name/);
   });

@@ -83,7 +83,11 @@ ns1 IN A 127.0.0.1
 `;
 
 /** BIND with `zones` (each with a SOA, an NS and any extra zone-file lines) that take updates signed by a fresh key, except those in `locked`. */
-export async function startBind(zones: Record<string, string>, algorithm: 'hmac-sha256' | 'hmac-sha512' = 'hmac-sha256', locked: string[] = []): Promise<TestBind> {
+export async function startBind(
+  zones: Record<string, string>,
+  algorithm: 'hmac-sha256' | 'hmac-sha512' = 'hmac-sha256',
+  locked: string[] = [],
+): Promise<TestBind> {
   const dir = mkdtempSync(join(tmpdir(), 'mta-sts-bind-'));
   chmodSync(dir, 0o777);
   const port = await freePort();
@@ -121,7 +125,9 @@ export async function startPdns(zones: string[]): Promise<TestPdns> {
   const [port, apiPort] = [await freePort(), await freePort()];
   const apiKey = randomBytes(24).toString('hex');
   const db = join(dir, 'pdns.sqlite3');
-  const schema = ['/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql', '/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql'].find((f) => existsSync(f));
+  const schema = ['/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql', '/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql'].find((f) =>
+    existsSync(f),
+  );
   if (!schema) throw new Error('the PowerDNS SQLite schema is not installed (pdns-backend-sqlite3)');
   const sqlite = knexFactory({ client: 'better-sqlite3', connection: { filename: db }, useNullAsDefault: true });
   try {
@@ -153,7 +159,14 @@ loglevel=4
     execFileSync('/usr/bin/pdnsutil', ['--config-dir', dir, 'create-zone', zone, `ns1.${zone}`], { stdio: 'pipe' });
   }
   const log = () => '';
-  const { close } = await run('/usr/sbin/pdns_server', [`--config-dir=${dir}`], dir, [port, apiPort], log, /Done launching threads|ready to distribute questions/i);
+  const { close } = await run(
+    '/usr/sbin/pdns_server',
+    [`--config-dir=${dir}`],
+    dir,
+    [port, apiPort],
+    log,
+    /Done launching threads|ready to distribute questions/i,
+  );
   return { port, apiPort, apiKey, log, close };
 }
 
