@@ -82,7 +82,7 @@ const SOA = (zone: string) => `$TTL 300
 ns1 IN A 127.0.0.1
 `;
 
-/** BIND with `zones` (each with a SOA, an NS and any extra zone-file lines) that take updates signed by a fresh key, except those in `locked`. */
+/** BIND with `zones` (each with a SOA, an NS and any extra zone-file lines) that take updates of TXT records signed by a fresh key (as docs/cli.md shows), except those in `locked`. */
 export async function startBind(
   zones: Record<string, string>,
   algorithm: 'hmac-sha256' | 'hmac-sha512' = 'hmac-sha256',
@@ -94,7 +94,7 @@ export async function startBind(
   const key = { algorithm, name: 'mta-sts-update', secret: randomBytes(algorithm === 'hmac-sha256' ? 32 : 64) };
   const zoneBlocks = Object.entries(zones).map(([zone, extra]) => {
     writeFileSync(join(dir, `${zone}.db`), SOA(zone) + extra);
-    return `zone "${zone}" { type primary; file "${dir}/${zone}.db"; allow-update { ${locked.includes(zone) ? 'none' : `key ${key.name}`}; }; };`;
+    return `zone "${zone}" { type primary; file "${dir}/${zone}.db"; ${locked.includes(zone) ? 'allow-update { none; };' : `update-policy { grant ${key.name} zonesub TXT; };`} };`;
   });
   writeFileSync(
     join(dir, 'named.conf'),
@@ -114,7 +114,7 @@ ${zoneBlocks.join('\n')}
   );
   const logFile = join(dir, 'named.log');
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-  const { close } = await run('/usr/sbin/named', ['-g', '-u', 'root', '-c', join(dir, 'named.conf')], dir, [port], log, /all zones loaded|running/);
+  const { close } = await run('/usr/sbin/named', ['-g', '-u', 'root', '-c', join(dir, 'named.conf')], dir, [port], log, /all zones loaded/);
   return { port, key, tsigKey: `${algorithm}:${key.name}:${key.secret.toString('base64')}`, log, close };
 }
 
