@@ -35,7 +35,18 @@ function exchange(host: string, port: number, message: Buffer, timeoutMs: number
     const timer = setTimeout(() => fail(`${host}:${port} did not answer within ${timeoutMs} ms`), timeoutMs);
     socket.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      fail(err.code === 'ECONNREFUSED' ? `${host}:${port} refused the connection` : `${host}:${port}: ${err.message}`);
+      fail(
+        err.code === 'ECONNREFUSED'
+          ? `${host}:${port} refused the connection`
+          : err.code === 'ECONNRESET'
+            ? `${host}:${port} reset the connection`
+            : `${host}:${port}: ${err.message}`,
+      );
+    });
+    // A close before the answer: said now, not after the timeout (a settled promise ignores it).
+    socket.on('close', () => {
+      clearTimeout(timer);
+      reject(new Error(`${host}:${port} closed the connection without answering`));
     });
     socket.on('connect', () => socket.write(Buffer.concat([Buffer.from([message.length >> 8, message.length & 0xff]), message])));
     socket.on('data', (chunk) => {

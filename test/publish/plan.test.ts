@@ -4,6 +4,7 @@ import { applyPlan, readPlan } from '../../src/publish/apply';
 import { brake, isOurs, managedRecords, planRecord, type ManagedRecord, type PlannedRecord } from '../../src/publish/plan';
 import { rfc2136Publisher } from '../../src/publish/rfc2136';
 import { askTxt, startBind } from '../support/dns-primaries';
+import { startTcpProxy } from '../support/tcp-proxy';
 
 // The core of publishing: which strings are ours, what each record needs, the brake, and how a
 // plan is applied when one zone refuses (against a real BIND).
@@ -101,6 +102,33 @@ describe('publish: applying a plan when one zone refuses (BIND)', function () {
       assert.deepEqual(await askTxt(bind.port, '_mta-sts.example.test'), [['v=STSv1; id=new']]);
       assert.deepEqual(await askTxt(bind.port, '_mta-sts.locked.test'), [['v=STSv1; id=old']]);
     } finally {
+      await bind.close();
+    }
+  });
+
+  it('retries a server that is down a bounded number of times, and publishes once it is back', async () => {
+    const bind = await startBind({ 'example.test': '' });
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: bind.port });
+    try {
+      const publisher = rfc2136Publisher({ host: '127.0.0.1', port: proxy.port, key: bind.key, zones: ['example.test'] });
+      const plan = ['a.example.test', 'b.example.test'].map((domain) => planRecord(managedRecords({ domain, servedId: 'up', tlsRpt: null })[0], []));
+      proxy.cut('reset');
+      const down = await applyPlan(publisher, plan, { attempts: 3, backoffMs: 1 });
+      assert.deepEqual(
+        down.map((o) => [o.result, o.error]),
+        plan.map(() => ['failed', `zone example.test: the update did not reach the server: 127.0.0.1:${proxy.port} reset the connection`]),
+      );
+      // The batch three times, then each record once: the retries are spent, not repeated per record.
+      assert.equal(proxy.accepted, 5);
+      proxy.restore();
+      const up = await applyPlan(publisher, plan, { attempts: 3, backoffMs: 1 });
+      assert.deepEqual(
+        up.map((o) => o.result),
+        ['applied', 'applied'],
+      );
+      assert.deepEqual(await askTxt(bind.port, '_mta-sts.b.example.test'), [['v=STSv1; id=up']]);
+    } finally {
+      await proxy.close();
       await bind.close();
     }
   });
