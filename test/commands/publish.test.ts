@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
@@ -81,7 +81,10 @@ describe('mta-sts publish', function () {
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.d3.example.test'), [[`v=STSv1; id=${ids.get('d3.example.test')}`]]);
     noSecret(run, bind.key.secret.toString('base64'));
 
-    const again = await cli([...base, 'publish', '--all', '--json'], { env });
+    // --dns-update from the config file this time; the key stays in the environment.
+    const config = join(dir, 'publish.json');
+    writeFileSync(config, JSON.stringify({ dnsUpdate: env.MTA_STS_DNS_UPDATE }));
+    const again = await cli([...base, '--config', config, 'publish', '--all', '--json'], { env: { MTA_STS_TSIG_KEY: bind.tsigKey } });
     assert.equal(again.code, 0, again.stderr);
     const json = JSON.parse(again.stdout) as { records: Array<{ action: string; result?: string }> };
     assert.equal(json.records.length, 12);
