@@ -191,3 +191,18 @@ export function askTxt(port: number, name: string): Promise<string[][]> {
     });
   });
 }
+
+/** One raw exchange over TCP with the server on `port`: the answer's bytes as sent, for tests of the signature. */
+export function exchangeTcp(port: number, message: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.concat([Buffer.from([message.length >> 8, message.length & 0xff]), message])));
+    let pending = Buffer.alloc(0);
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      if (pending.length < 2 || pending.length < 2 + pending.readUInt16BE(0)) return;
+      socket.destroy();
+      resolve(pending.subarray(2, 2 + pending.readUInt16BE(0)));
+    });
+  });
+}
