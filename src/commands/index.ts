@@ -11,6 +11,7 @@ import { registerImportCommands } from './imports';
 import { registerOverviewCommands } from './overview';
 import { EXIT } from './output';
 import { registerPolicyCommands, type WithRuntime } from './policy';
+import { registerPublishCommand } from './publish';
 import { registerReportCommands } from './reports';
 import { openRuntime } from './runtime';
 import { registerServeCommand } from './serve';
@@ -63,6 +64,7 @@ export function createProgram(): Command {
   registerAdminCommands(program);
   registerReportCommands(program, withRuntime);
   registerOverviewCommands(program, withRuntime);
+  registerPublishCommand(program, withRuntime);
   for (const command of program.commands) command.addHelpText('after', EXIT_HELP).exitOverride();
   return program;
 }

@@ -3,6 +3,7 @@
 // for both, as one config file serves both: a name unknown to either is refused when it is read.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors';
+import { PUBLISH_SOURCES } from './publish-settings';
 import { REPORT_SOURCES } from './report-settings';
 
 /** The settings of every command: their environment variables. The config file uses the setting's own name. */
@@ -93,7 +94,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError('config', `file ${path} is not valid JSON (${(err as Error).message})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError('config', `file ${path} must hold a JSON object`);
-  const known = new Set<string>([...Object.keys(SOURCES), ...Object.keys(SERVER_SOURCES)]);
+  const known = new Set<string>([...Object.keys(SOURCES), ...Object.keys(SERVER_SOURCES), ...Object.keys(PUBLISH_SOURCES)]);
   for (const key of Object.keys(value)) {
     if (!known.has(key)) throw new ConfigError('config', `file ${path} has the unknown setting "${key}"; known: ${[...known].join(', ')}`);
   }

@@ -88,6 +88,7 @@ describe('the mta-sts command', function () {
         'bulk',
         'defaults',
         'history',
+        'publish',
       ];
       for (const command of commands) assert.match(top.stdout, new RegExp(`\\n  ${command}\\b`), command);
       for (const command of commands) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import knexFactory from 'knex';
 import { createMtaSts } from '../../src';
 import { CHECK_CODES, CHECK_NAMES } from '../../src/check/verdicts/codes';
+import { PUBLISH_SECRETS, PUBLISH_SOURCES } from '../../src/config/publish-settings';
 import { SERVER_SOURCES, SOURCES } from '../../src/config/setting-sources';
 import { CONDITIONS } from '../../src/scheduler/conditions';
 import { codeSpans, interfaceMembers, names, tableRows } from '../support/doc-tables';
@@ -74,6 +75,16 @@ describe('docs: the tables that mirror code name what the code declares', () => 
       assert.ok(text.includes(`\`--${kebab(setting)}\``), `docs/cli.md names --${kebab(setting)}`);
       assert.ok(text.includes(`\`${env}\``), `docs/cli.md names ${env}`);
     }
+  });
+
+  it('docs/cli.md "Publishing the DNS records": every setting of `publish` beside its flag, and its two keys', () => {
+    const rows = tableRows(ROOT, 'docs/cli.md', '| flag | environment | what it is |');
+    const pairs = rows.map((row) => [codeSpans(row[0])[0] ?? null, codeSpans(row[1])[0]]);
+    const expected = [
+      ...Object.entries(PUBLISH_SOURCES).map(([setting, env]) => [`--${kebab(setting)}`, env]),
+      ...Object.values(PUBLISH_SECRETS).map((env) => [null, env]),
+    ];
+    assert.deepEqual(pairs, expected);
   });
 
   it('docs/server.md "Settings": every environment variable of the server, each beside its own flag', () => {

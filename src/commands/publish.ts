@@ -1,0 +1,152 @@
+// publish: the `_mta-sts` and `_smtp._tls` TXT records written to DNS by the product itself, through
+// RFC 2136 with TSIG or the PowerDNS API (src/publish/). Prints the plan (per record: name, type,
+// what is published now, what is wanted, the action) and applies it unless --dry-run.
+import type { Command } from 'commander';
+import { ConfigError } from '../config/errors';
+import { PUBLISH_SOURCES, publishTarget, type PublishTarget } from '../config/publish-settings';
+import { picker, readConfigFile } from '../config/setting-sources';
+import { servedPolicy, type DomainRecord } from '../policy';
+import {
+  applyPlan,
+  brake,
+  managedRecords,
+  powerDnsPublisher,
+  readPlan,
+  rfc2136Publisher,
+  type DnsPublisher,
+  type DomainWants,
+  type Outcome,
+  type PlannedRecord,
+} from '../publish';
+import { CliError, EXIT, printJson, printTable } from './output';
+import type { WithRuntime } from './policy';
+import type { Runtime } from './runtime';
+
+interface PublishOpts {
+  all?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+  dnsUpdate?: string;
+  dnsZones?: string;
+}
+
+/** --dns-update and --dns-zones from the flag, else the environment, else the config file; the keys from the environment only. */
+function target(opts: PublishOpts, env: NodeJS.ProcessEnv, configFlag: string | undefined): PublishTarget {
+  const configFile = configFlag ?? env.MTA_STS_CONFIG ?? null;
+  const pick = picker(
+    { dnsUpdate: opts.dnsUpdate, dnsZones: opts.dnsZones },
+    env,
+    PUBLISH_SOURCES,
+    configFile === null ? {} : readConfigFile(configFile),
+    configFile,
+  );
+  const found = publishTarget(pick('dnsUpdate'), pick('dnsZones'), env);
+  if (found === null)
+    throw new ConfigError('dns-update', '(MTA_STS_DNS_UPDATE) is required: where updates go, rfc2136://<server>[:<port>] or pdns+http://<host>:<port>');
+  return found;
+}
+
+function publisherFor(t: PublishTarget): DnsPublisher {
+  return t.kind === 'rfc2136'
+    ? rfc2136Publisher({ host: t.host, port: t.port, key: t.key, zones: t.zones })
+    : powerDnsPublisher({ baseUrl: t.baseUrl, apiKey: t.apiKey, zones: t.zones });
+}
+
+async function everyDomainWithId(service: Runtime['service']): Promise<DomainRecord[]> {
+  const found: DomainRecord[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const { records } = await service.policies.list({ limit: 1000, offset });
+    found.push(...records.filter((r) => r.policy.id !== null));
+    if (records.length < 1000) return found;
+  }
+}
+
+const shown = (now: PlannedRecord['now']) => (now === 'unknown' ? 'unknown' : now.length === 0 ? '-' : now.join(' | '));
+
+function recordJson(outcome: Outcome | null, record: PlannedRecord) {
+  return {
+    domain: record.domain,
+    name: record.name,
+    type: record.type,
+    now: record.now,
+    wanted: record.wanted,
+    action: record.action ?? 'unknown',
+    ...(outcome ? { result: outcome.result, ...(outcome.error ? { error: outcome.error } : {}) } : {}),
+  };
+}
+
+export function registerPublishCommand(program: Command, withRuntime: WithRuntime): void {
+  program
+    .command('publish [domains...]')
+    .description('publish the _mta-sts and _smtp._tls TXT records to DNS (RFC 2136 with TSIG, or the PowerDNS API)')
+    .option('--all', 'every domain with a saved policy')
+    .option('--dry-run', 'print the plan, change nothing')
+    .option('--force', 'apply even when more than 30% of the records already published would change')
+    .option('--dns-update <url>', 'where updates go: rfc2136://<server>[:<port>], pdns+http://<host>:<port>, pdns+https://<host>[:<port>]')
+    .option('--dns-zones <list>', "the zones to update, comma-separated (default: each name's zone, from the server)")
+    .option('--json', 'print JSON')
+    .action(async (domains: string[], opts: PublishOpts) => {
+      if (opts.all && domains.length > 0) throw new CliError('give domains or --all, not both');
+      if (!opts.all && domains.length === 0) throw new CliError('name at least one domain, or --all');
+      const where = target(opts, process.env, program.opts<{ config?: string }>().config);
+      const publisher = publisherFor(where);
+      const code = await withRuntime(async ({ service }) => {
+        const unknown: string[] = [];
+        const found: DomainRecord[] = [];
+        if (opts.all) found.push(...(await everyDomainWithId(service)));
+        for (const name of domains) {
+          const record = await service.policies.find(name);
+          if (record === null) unknown.push(name);
+          else if (record.policy.id === null) process.stderr.write(`${record.domain}: no policy saved yet, nothing to publish\n`);
+          else found.push(record);
+        }
+        const wants: DomainWants[] = [];
+        for (const record of found) {
+          wants.push({ domain: record.domain, servedId: servedPolicy(record)?.id ?? null, tlsRpt: (await service.reports.reporting(record.domain)).record });
+        }
+        const plan = await readPlan(publisher, wants.flatMap(managedRecords));
+        const stop = brake(plan);
+        const unread = plan.filter((r) => r.action === null);
+        const changes = plan.filter((r) => r.action !== null && r.action !== 'none');
+        let outcomes: Outcome[] | null = null;
+        let stopped = false;
+        if (!opts.dryRun && changes.length > 0) {
+          if (stop.stop && !opts.force) stopped = true;
+          else outcomes = await applyPlan(publisher, plan);
+        }
+        const failed = outcomes?.filter((o) => o.result === 'failed') ?? [];
+        if (opts.json) {
+          printJson({
+            target: where.display,
+            dryRun: opts.dryRun === true,
+            stopped,
+            records: plan.map((record, i) => recordJson(outcomes?.[i] ?? null, record)),
+            unknown,
+          });
+        } else if (plan.length > 0) {
+          printTable(
+            ['NAME', 'TYPE', 'PUBLISHED NOW', 'WANTED', 'ACTION', ...(outcomes ? ['RESULT'] : [])],
+            plan.map((r, i) => [r.name, r.type, shown(r.now), r.wanted ?? '- (removed)', r.action ?? 'unknown', ...(outcomes ? [outcomes[i].result] : [])]),
+          );
+        }
+        for (const r of unread) process.stderr.write(`${r.name} ${r.type}: what ${where.display} holds could not be read, so it is left as it is\n`);
+        for (const o of failed) process.stderr.write(`${o.record.name} ${o.record.type}: ${o.error ?? 'failed'}\n`);
+        if (unknown.length > 0) process.stderr.write(`unknown: ${unknown.join(', ')}\n`);
+        const count = (action: string) => changes.filter((r) => r.action === action).length;
+        if (stopped)
+          process.stderr.write(
+            `stopped: ${stop.changing} of the ${stop.existing} records already published would change (more than 30%); nothing was changed: check the plan, then run again with --force\n`,
+          );
+        else if (changes.length === 0)
+          process.stderr.write(`nothing to do: ${plan.length - unread.length} of ${plan.length} records are published as wanted at ${where.display}\n`);
+        else
+          process.stderr.write(
+            `${opts.dryRun ? 'dry run, nothing changed: would ' : ''}create ${count('create')}, update ${count('update')}, delete ${count('delete')} at ${where.display}` +
+              `${outcomes ? `: ${changes.length - failed.length} applied, ${failed.length} failed` : ''}\n`,
+          );
+        return stopped || failed.length > 0 || unread.length > 0 || unknown.length > 0 ? EXIT.problems : EXIT.ok;
+      });
+      process.exitCode = code;
+    });
+}

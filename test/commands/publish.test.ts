@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import knexFactory from 'knex';
+import { askTxt, startBind, startPdns, type TestBind, type TestPdns } from '../support/dns-primaries';
+import { cli, type Run } from '../support/standalone';
+
+// `mta-sts publish` end to end: the spawned command over a SQLite panel database with saved
+// policies, publishing to a real BIND (RFC 2136 with TSIG) and a real PowerDNS (its API), each
+// read back by a direct query to the server.
+
+describe('mta-sts publish', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let base: string[];
+  let bind: TestBind;
+  let env: NodeJS.ProcessEnv;
+  const ids = new Map<string, string>();
+
+  const idOf = async (domain: string): Promise<string> => {
+    const shown = await cli([...base, 'show', domain, '--json']);
+    return (JSON.parse(shown.stdout) as { id: string }).id;
+  };
+  const noSecret = (run: Run, secret: string) => {
+    assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), 'the secret is never printed');
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mta-sts-publish-'));
+    const file = join(dir, 'panel.sqlite');
+    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
+    await knex.schema.createTable('domain', (t) => {
+      t.string('domain', 255).primary();
+      t.boolean('active').notNullable().defaultTo(true);
+    });
+    await knex.schema.createTable('alias_domain', (t) => {
+      t.string('alias_domain', 255).primary();
+      t.string('target_domain', 255).notNullable();
+      t.boolean('active').notNullable().defaultTo(true);
+    });
+    const fleet = Array.from({ length: 10 }, (_, i) => `d${i}.example.test`);
+    await knex('domain').insert(['example.test', 'other.test', 'never.example.test', ...fleet].map((domain) => ({ domain, active: true })));
+    await knex.destroy();
+    base = ['--database', `sqlite:${file}`, '--preset', 'postfixadmin', '--mail-hostname', 'mail.example.test'];
+    assert.equal((await cli([...base, 'migrate'])).code, 0);
+    for (const domain of ['example.test', 'other.test', ...fleet]) {
+      const set = await cli([...base, 'set', domain, '--mode', 'testing', '--mx', 'mail.example.test', '--active', 'yes']);
+      assert.equal(set.code, 0, set.stderr);
+      ids.set(domain, await idOf(domain));
+    }
+    bind = await startBind({ 'example.test': '_mta-sts IN TXT "google-site-verification=keep-me"\n', 'other.test': '' });
+    env = { MTA_STS_DNS_UPDATE: `rfc2136://127.0.0.1:${bind.port}`, MTA_STS_TSIG_KEY: bind.tsigKey };
+  });
+  after(async () => {
+    await bind?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--dry-run prints the plan and changes nothing', async () => {
+    const run = await cli([...base, 'publish', 'example.test', 'other.test', '--dry-run'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^NAME\s+TYPE\s+PUBLISHED NOW\s+WANTED\s+ACTION$/m);
+    assert.match(run.stdout, new RegExp(`^_mta-sts\\.example\\.test\\s+TXT\\s+-\\s+v=STSv1; id=${ids.get('example.test')}\\s+create$`, 'm'));
+    assert.match(run.stdout, new RegExp(`^_mta-sts\\.other\\.test\\s+TXT\\s+-\\s+v=STSv1; id=${ids.get('other.test')}\\s+create$`, 'm'));
+    assert.match(run.stderr, /dry run, nothing changed: would create 2, update 0, delete 0 at rfc2136:\/\/127\.0\.0\.1:\d+/);
+    assert.deepEqual(await askTxt(bind.port, '_mta-sts.example.test'), [['google-site-verification=keep-me']]);
+    assert.deepEqual(await askTxt(bind.port, '_mta-sts.other.test'), []);
+    noSecret(run, bind.key.secret.toString('base64'));
+  });
+
+  it('applies the plan: the server answers the ids, the other TXT record is kept; a second run has nothing to do', async () => {
+    const run = await cli([...base, 'publish', '--all'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^NAME\s+TYPE\s+PUBLISHED NOW\s+WANTED\s+ACTION\s+RESULT$/m);
+    assert.match(run.stdout, /^_mta-sts\.example\.test\s+TXT\s+-\s+v=STSv1; id=\S+\s+create\s+applied$/m);
+    assert.doesNotMatch(run.stdout, /never\.example\.test/, 'a domain without a saved policy has nothing to publish');
+    assert.match(run.stderr, /create 12, update 0, delete 0 at rfc2136:\/\/127\.0\.0\.1:\d+: 12 applied, 0 failed/);
+    assert.deepEqual(await askTxt(bind.port, '_mta-sts.example.test'), [['google-site-verification=keep-me'], [`v=STSv1; id=${ids.get('example.test')}`]]);
+    assert.deepEqual(await askTxt(bind.port, '_mta-sts.other.test'), [[`v=STSv1; id=${ids.get('other.test')}`]]);
+    assert.deepEqual(await askTxt(bind.port, '_mta-sts.d3.example.test'), [[`v=STSv1; id=${ids.get('d3.example.test')}`]]);
+    noSecret(run, bind.key.secret.toString('base64'));
+
+    // --dns-update from the config file this time; the key stays in the environment.
+    const config = join(dir, 'publish.json');
+    writeFileSync(config, JSON.stringify({ dnsUpdate: env.MTA_STS_DNS_UPDATE }));
+    const again = await cli([...base, '--config', config, 'publish', '--all', '--json'], { env: { MTA_STS_TSIG_KEY: bind.tsigKey } });
+    assert.equal(again.code, 0, again.stderr);
+    const json = JSON.parse(again.stdout) as { records: Array<{ action: string; result?: string }> };
+    assert.equal(json.records.length, 12);
+    assert.ok(json.records.every((r) => r.action === 'none' && r.result === undefined));
+    assert.match(again.stderr, /nothing to do: 12 of 12 records are published as wanted/);
+  });
+
+  it('a new id is an update of our string only', async () => {
+    assert.equal((await cli([...base, 'set', 'example.test', '--mode', 'enforce'])).code, 0);
+    const id = await idOf('example.test');
+    const run = await cli([...base, 'publish', 'example.test'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      new RegExp(`^_mta-sts\\.example\\.test\\s+TXT\\s+v=STSv1; id=${ids.get('example.test')}\\s+v=STSv1; id=${id}\\s+update\\s+applied$`, 'm'),
+    );
+    assert.deepEqual(await askTxt(bind.port, '_mta-sts.example.test'), [['google-site-verification=keep-me'], [`v=STSv1; id=${id}`]]);
+    ids.set('example.test', id);
+  });
+
+  it('a wrong TSIG key: exit 1, one sentence naming the zone and the reason, nothing changed, no secret printed', async () => {
+    assert.equal((await cli([...base, 'set', 'other.test', '--mode', 'enforce'])).code, 0);
+    const wrong = `hmac-sha256:${bind.key.name}:${Buffer.alloc(32, 9).toString('base64')}`;
+    const run = await cli([...base, 'publish', 'other.test'], { env: { ...env, MTA_STS_TSIG_KEY: wrong } });
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /^_mta-sts\.other\.test TXT: zone other\.test: the server refused the TSIG signature of key "mta-sts-update" \(NOTAUTH, BADSIG\): MTA_STS_TSIG_KEY's secret or algorithm differs from the server's$/m,
+    );
+    assert.match(run.stdout, /^_mta-sts\.other\.test\s+.*\s+update\s+failed$/m);
+    assert.deepEqual(await askTxt(bind.port, '_mta-sts.other.test'), [[`v=STSv1; id=${ids.get('other.test')}`]]);
+    noSecret(run, Buffer.alloc(32, 9).toString('base64'));
+    noSecret(run, bind.key.secret.toString('base64'));
+  });
+
+  it('a bad setting is one sentence naming it, exit 2, before anything is read', async () => {
+    const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
+      [{ MTA_STS_DNS_UPDATE: undefined }, /^mta-sts: dns-update \(MTA_STS_DNS_UPDATE\) is required/],
+      [
+        { MTA_STS_DNS_UPDATE: 'ftp://127.0.0.1' },
+        /^mta-sts: dns-update \(MTA_STS_DNS_UPDATE\) must be rfc2136:\/\/<server>\[:<port>\], .* got the scheme "ftp:"$/,
+      ],
+      [{ MTA_STS_DNS_UPDATE: 'rfc2136://user:pw@127.0.0.1' }, /^mta-sts: dns-update \(MTA_STS_DNS_UPDATE\) must not carry a user or password/],
+      [{ MTA_STS_TSIG_KEY: undefined }, /^mta-sts: MTA_STS_TSIG_KEY is required by an rfc2136:\/\/ --dns-update/],
+      [{ MTA_STS_TSIG_KEY: 'hmac-md5:k:c2VjcmV0c2VjcmV0c2VjcmV0' }, /^mta-sts: MTA_STS_TSIG_KEY names the algorithm "hmac-md5"/],
+      [{ MTA_STS_TSIG_KEY: 'hmac-sha256:k:not base64!' }, /^mta-sts: MTA_STS_TSIG_KEY must be <algorithm>:<key name>:<base64 secret>/],
+      [{ MTA_STS_DNS_UPDATE: 'pdns+http://127.0.0.1:8081' }, /^mta-sts: MTA_STS_PDNS_API_KEY is required by a pdns\+http:\/\/ --dns-update/],
+      [
+        { MTA_STS_DNS_UPDATE: 'pdns+http://192.0.2.1:8081', MTA_STS_PDNS_API_KEY: 'k' },
+        /^mta-sts: dns-update \(MTA_STS_DNS_UPDATE\) pdns\+http:\/\/ would send MTA_STS_PDNS_API_KEY in clear text to 192\.0\.2\.1: use pdns\+https:\/\//,
+      ],
+      [
+        { MTA_STS_DNS_ZONES: 'example.test,bad zone!' },
+        /^mta-sts: dns-zones \(MTA_STS_DNS_ZONES\) must be DNS zone names, comma-separated; "zone!" is not one$/,
+      ],
+    ];
+    for (const [change, expected] of cases) {
+      const run = await cli([...base, 'publish', '--all'], { env: { ...env, ...change } });
+      assert.equal(run.code, 2, `${JSON.stringify(change)}: ${run.stderr}`);
+      assert.match(run.stderr.trim(), expected);
+      assert.equal(run.stderr.trim().split('\n').length, 1, 'one sentence');
+      assert.equal(run.stdout, '');
+      noSecret(run, bind.key.secret.toString('base64'));
+    }
+    const usage = await cli([...base, 'publish'], { env });
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /name at least one domain, or --all/);
+  });
+
+  it('stops when more than 30% of the published records would change, until --force', async () => {
+    const bulk = await cli([...base, 'bulk', '--domains', Array.from({ length: 10 }, (_, i) => `d${i}.example.test`).join(','), '--mode', 'enforce']);
+    assert.equal(bulk.code, 0, bulk.stderr);
+    // Ten new ids, and other.test's, which the wrong key left unpublished: 11 of the 12 published records.
+    const stopped = await cli([...base, 'publish', '--all'], { env });
+    assert.equal(stopped.code, 1);
+    assert.match(
+      stopped.stderr,
+      /stopped: 11 of the 12 records already published would change \(more than 30%\); nothing was changed: check the plan, then run again with --force/,
+    );
+    assert.deepEqual(await askTxt(bind.port, '_mta-sts.d3.example.test'), [[`v=STSv1; id=${ids.get('d3.example.test')}`]]);
+    const forced = await cli([...base, 'publish', '--all', '--force'], { env });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.deepEqual(await askTxt(bind.port, '_mta-sts.d3.example.test'), [[`v=STSv1; id=${await idOf('d3.example.test')}`]]);
+  });
+
+  describe('through the PowerDNS API', () => {
+    let pdns: TestPdns;
+    before(async () => {
+      pdns = await startPdns(['example.test', 'other.test']);
+    });
+    after(async () => {
+      await pdns?.close();
+    });
+
+    it('publishes, then has nothing to do; a wrong API key is exit 1 and one sentence without the key', async () => {
+      const pdnsEnv = { MTA_STS_DNS_UPDATE: `pdns+http://127.0.0.1:${pdns.apiPort}`, MTA_STS_PDNS_API_KEY: pdns.apiKey };
+      const run = await cli([...base, 'publish', 'example.test', 'other.test'], { env: pdnsEnv });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(await askTxt(pdns.port, '_mta-sts.example.test'), [[`v=STSv1; id=${await idOf('example.test')}`]]);
+      const again = await cli([...base, 'publish', 'example.test', 'other.test'], { env: pdnsEnv });
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /nothing to do: 2 of 2 records are published as wanted at pdns\+http:\/\/127\.0\.0\.1:\d+/);
+      noSecret(run, pdns.apiKey);
+
+      assert.equal((await cli([...base, 'set', 'other.test', '--mode', 'testing'])).code, 0);
+      const refused = await cli([...base, 'publish', 'other.test', '--dns-zones', 'other.test'], { env: { ...pdnsEnv, MTA_STS_PDNS_API_KEY: 'wrong-key' } });
+      assert.equal(refused.code, 1);
+      // The read is refused too: the plan cannot be made for that record, and says so.
+      assert.match(refused.stderr, /^_mta-sts\.other\.test TXT: what pdns\+http:\/\/127\.0\.0\.1:\d+ holds could not be read, so it is left as it is$/m);
+      noSecret(refused, 'wrong-key');
+      noSecret(refused, pdns.apiKey);
+    });
+  });
+});

@@ -1,0 +1,208 @@
+// Real authoritative DNS servers for the publishing tests, on loopback with throwaway
+// configurations in temp dirs: BIND 9 (`named`) with zones that take updates signed by a TSIG key,
+// and PowerDNS (`pdns_server`, gsqlite3 backend) with its HTTP API on. Stopped and removed by close().
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import knexFactory from 'knex';
+import * as dnsPacket from 'dns-packet';
+
+export interface TestPrimary {
+  port: number;
+  log(): string;
+  close(): Promise<void>;
+}
+
+export interface TestBind extends TestPrimary {
+  /** The TSIG key the zones accept, as MTA_STS_TSIG_KEY spells it: `<algorithm>:<name>:<base64 secret>`. */
+  tsigKey: string;
+  key: { algorithm: 'hmac-sha256' | 'hmac-sha512'; name: string; secret: Buffer };
+}
+
+export interface TestPdns extends TestPrimary {
+  /** The HTTP API's port (the DNS port is `port`). */
+  apiPort: number;
+  apiKey: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Runs `command` until `ports` accept connections; close() stops it and removes `dir`. */
+async function run(command: string, args: string[], dir: string, ports: number[], log: () => string, ready: RegExp): Promise<Pick<TestPrimary, 'close'>> {
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 200; i++) {
+    const up = await Promise.all(ports.map(accepts));
+    // Listening comes before the zones are loaded: the server says when it answers for them.
+    if (up.every(Boolean) && ready.test(output)) return { close };
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await close();
+  throw new Error(`${command} did not start: ${output}\n${log()}`);
+}
+
+const SOA = (zone: string) => `$TTL 300
+@ IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 600 86400 300
+@ IN NS ns1.${zone}.
+ns1 IN A 127.0.0.1
+`;
+
+/** BIND with `zones` (each with a SOA, an NS and any extra zone-file lines) that take updates of TXT records signed by a fresh key (as docs/cli.md shows), except those in `locked`. */
+export async function startBind(
+  zones: Record<string, string>,
+  algorithm: 'hmac-sha256' | 'hmac-sha512' = 'hmac-sha256',
+  locked: string[] = [],
+): Promise<TestBind> {
+  const dir = mkdtempSync(join(tmpdir(), 'mta-sts-bind-'));
+  chmodSync(dir, 0o777);
+  const port = await freePort();
+  const key = { algorithm, name: 'mta-sts-update', secret: randomBytes(algorithm === 'hmac-sha256' ? 32 : 64) };
+  const zoneBlocks = Object.entries(zones).map(([zone, extra]) => {
+    writeFileSync(join(dir, `${zone}.db`), SOA(zone) + extra);
+    return `zone "${zone}" { type primary; file "${dir}/${zone}.db"; ${locked.includes(zone) ? 'allow-update { none; };' : `update-policy { grant ${key.name} zonesub TXT; };`} };`;
+  });
+  writeFileSync(
+    join(dir, 'named.conf'),
+    `key "${key.name}" { algorithm ${algorithm}; secret "${key.secret.toString('base64')}"; };
+options {
+  directory "${dir}";
+  pid-file "${dir}/named.pid";
+  session-keyfile "${dir}/session.key";
+  listen-on port ${port} { 127.0.0.1; };
+  listen-on-v6 { none; };
+  recursion no;
+  dnssec-validation no;
+};
+controls { };
+${zoneBlocks.join('\n')}
+`,
+  );
+  const logFile = join(dir, 'named.log');
+  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const { close } = await run('/usr/sbin/named', ['-g', '-u', 'root', '-c', join(dir, 'named.conf')], dir, [port], log, /all zones loaded/);
+  return { port, key, tsigKey: `${algorithm}:${key.name}:${key.secret.toString('base64')}`, log, close };
+}
+
+/** PowerDNS with `zones` (SOA and NS made by pdnsutil), its API on loopback with a fresh key. */
+export async function startPdns(zones: string[]): Promise<TestPdns> {
+  const dir = mkdtempSync(join(tmpdir(), 'mta-sts-pdns-'));
+  chmodSync(dir, 0o777);
+  const [port, apiPort] = [await freePort(), await freePort()];
+  const apiKey = randomBytes(24).toString('hex');
+  const db = join(dir, 'pdns.sqlite3');
+  const schema = ['/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql', '/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql'].find((f) =>
+    existsSync(f),
+  );
+  if (!schema) throw new Error('the PowerDNS SQLite schema is not installed (pdns-backend-sqlite3)');
+  const sqlite = knexFactory({ client: 'better-sqlite3', connection: { filename: db }, useNullAsDefault: true });
+  try {
+    for (const statement of readFileSync(schema, 'utf8').split(/;\s*\n/)) if (statement.trim()) await sqlite.raw(statement);
+  } finally {
+    await sqlite.destroy();
+  }
+  chmodSync(db, 0o666);
+  writeFileSync(
+    join(dir, 'pdns.conf'),
+    `launch=gsqlite3
+gsqlite3-database=${db}
+local-address=127.0.0.1
+local-port=${port}
+socket-dir=${dir}
+api=yes
+api-key=${apiKey}
+webserver=yes
+webserver-address=127.0.0.1
+webserver-port=${apiPort}
+webserver-allow-from=127.0.0.0/8
+guardian=no
+daemon=no
+disable-syslog=yes
+loglevel=4
+`,
+  );
+  for (const zone of zones) {
+    execFileSync('/usr/bin/pdnsutil', ['--config-dir', dir, 'create-zone', zone, `ns1.${zone}`], { stdio: 'pipe' });
+  }
+  const log = () => '';
+  const { close } = await run(
+    '/usr/sbin/pdns_server',
+    [`--config-dir=${dir}`],
+    dir,
+    [port, apiPort],
+    log,
+    /Done launching threads|ready to distribute questions/i,
+  );
+  return { port, apiPort, apiKey, log, close };
+}
+
+/** The TXT records at `name` as the server holds them, each as its character-strings: a direct query over TCP, no recursion. */
+export function askTxt(port: number, name: string): Promise<string[][]> {
+  return new Promise((resolve, reject) => {
+    const query = dnsPacket.encode({ id: 4242, type: 'query', flags: 0, questions: [{ name, type: 'TXT', class: 'IN' }] });
+    const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.concat([Buffer.from([query.length >> 8, query.length & 0xff]), query])));
+    let pending = Buffer.alloc(0);
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      if (pending.length < 2 || pending.length < 2 + pending.readUInt16BE(0)) return;
+      socket.destroy();
+      const answer = dnsPacket.decode(pending.subarray(2));
+      resolve(
+        (answer.answers ?? [])
+          .filter((r): r is dnsPacket.TxtAnswer => r.type === 'TXT')
+          .map((r) => (r.data as Buffer[]).map((part) => Buffer.from(part).toString('utf8')))
+          .sort((a, b) => a.join('').localeCompare(b.join(''))),
+      );
+    });
+  });
+}
+
+/** One raw exchange over TCP with the server on `port`: the answer's bytes as sent, for tests of the signature. */
+export function exchangeTcp(port: number, message: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.concat([Buffer.from([message.length >> 8, message.length & 0xff]), message])));
+    let pending = Buffer.alloc(0);
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      if (pending.length < 2 || pending.length < 2 + pending.readUInt16BE(0)) return;
+      socket.destroy();
+      resolve(pending.subarray(2, 2 + pending.readUInt16BE(0)));
+    });
+  });
+}
