@@ -217,7 +217,7 @@ export class ServedReader {
       k.raw('? AS ??', [activeSum(activeColumn, null), 'active']),
       k.raw('SUM(?) AS ??', [checksum(keyColumn), 'keys']),
       k.raw('? AS ??', [activeSum(activeColumn, checksum(keyColumn)), 'active_keys']),
-      k.raw('COUNT(??) AS ??', [COLUMNS.id, 'ids']),
+      policyTable === null ? k.raw('COUNT(??) AS ??', [COLUMNS.id, 'ids']) : k.raw('0 AS ??', ['ids']),
       k.raw('? AS ??', [k.raw(plugin.map(() => '?').join(' + '), plugin), 'columns']),
     ];
     if (this.history) select.push(k.raw('(SELECT MAX(??) FROM ??) AS ??', ['id', this.history.table, 'history']));
