@@ -46,7 +46,9 @@ export function registerImportCommands(program: Command, withRuntime: WithRuntim
       const code = await withRuntime(async ({ service, settings }) => {
         // With the mailcow preset the policies already are mailcow's rows: an import would copy them onto themselves.
         if (settings.schema.policyTable)
-          throw new CliError(`with --preset mailcow the policies already are the rows of mailcow's "${settings.schema.policyTable}" table: there is nothing to import`);
+          throw new CliError(
+            `with --preset mailcow the policies already are the rows of mailcow's "${settings.schema.policyTable}" table: there is nothing to import`,
+          );
         const rows = await service.policies.mailcowPolicies(opts.table);
         const outcomes: Array<{ domain: string; status: string; id: string | null; problems: string[] }> = [];
         for (const row of rows) {

@@ -156,7 +156,9 @@ export class ServedService {
     if (missing.length === 0) return null;
     if (store.layout.policyTable !== null) {
       // The panel's own table: the panel's to repair (its database update), never the plugin's.
-      logger.error(`the panel's MTA-STS table lacks ${missing.join(', ')}: the last good policies keep being served until the panel's database update restores it`);
+      logger.error(
+        `the panel's MTA-STS table lacks ${missing.join(', ')}: the last good policies keep being served until the panel's database update restores it`,
+      );
       return null;
     }
     const { table } = migrations;

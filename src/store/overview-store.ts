@@ -3,7 +3,6 @@
 // page costs two statements whatever the number of domains.
 import type { Knex } from 'knex';
 import type { DomainRecord, Mode } from '../policy';
-import { COLUMNS } from './columns';
 import type { LastCheck, LastCheckStore, OverviewVerdict } from './last-check-store';
 import type { PolicyStore } from './policy-store';
 
@@ -83,12 +82,7 @@ export class OverviewStore {
     if (sort !== key) q = q.orderBy(key, direction);
     const keyed = await this.store.read<Array<Record<string, unknown>>>(q.limit(query.limit).offset(query.offset));
     const keys = keyed.map((row) => row.page_key).filter((k): k is string => typeof k === 'string');
-    const full =
-      keys.length === 0
-        ? []
-        : await this.store.read<Array<Record<string, unknown>>>(
-            this.store.rows().whereIn(key, keys),
-          );
+    const full = keys.length === 0 ? [] : await this.store.read<Array<Record<string, unknown>>>(this.store.rows().whereIn(key, keys));
     const byKey = new Map(full.map((row) => [row[keyColumn], row]));
     const found = keyed.flatMap((row) => {
       const whole = byKey.get(row.page_key);
@@ -130,7 +124,10 @@ export class OverviewStore {
     }
     const column = (name: 'mode' | 'id' | 'active') => this.store.layout.column(name);
     // A domain without a row in a panel's policy table has mode none, as before a first save.
-    if (query.mode === 'none' && this.store.layout.policyTable !== null) q = q.where((b) => b.where(column('mode'), 'none').orWhereNull(column('id')));
+    if (query.mode === 'none' && this.store.layout.policyTable !== null)
+      q = q.where((b) => {
+        b.where(column('mode'), 'none').orWhereNull(column('id'));
+      });
     else if (query.mode) q = q.where(column('mode'), query.mode);
     if (query.state === 'never') q = q.whereNull(column('id'));
     if (query.state === 'served' || query.state === 'off') {

@@ -17,7 +17,7 @@ import { policyColumns } from './policy-row';
 import { nullableText, text, type Row } from './rows';
 
 /** mailcow's `mta_sts.mx` is a VARCHAR(255). */
-export const MAILCOW_MX_LENGTH = 255;
+const MAILCOW_MX_LENGTH = 255;
 /** mailcow's `mta_sts.id` is a BIGINT: 18 digits always fit. */
 const MAILCOW_ID = /^[0-9]{1,18}$/;
 

@@ -145,9 +145,9 @@ export class PolicyStore {
       // found by comparing lower-cased keys. Only as a fallback: it cannot use the key's index.
       rows = await this.read(
         this.rows().whereIn(
-            this.knex.raw('lower(??)', [this.key]) as unknown as string,
-            spellings.map((s) => s.toLowerCase()),
-          ),
+          this.knex.raw('lower(??)', [this.key]) as unknown as string,
+          spellings.map((s) => s.toLowerCase()),
+        ),
       );
     }
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null && r.domain === ascii);
@@ -282,12 +282,19 @@ export class PolicyStore {
     const filtered = () => {
       let q = this.layout.from(this.knex).whereNotNull(this.key);
       // '!' escapes LIKE's wildcards the same way in SQLite, MariaDB and PostgreSQL.
-      if (query.search)
-        q = q.whereRaw("lower(??) like ? escape '!'", [this.key, `%${query.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`]);
+      if (query.search) q = q.whereRaw("lower(??) like ? escape '!'", [this.key, `%${query.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`]);
       // A domain without a policy row has mode none and is inactive, as before a first save.
-      if (query.mode) q = q.where((b) => (query.mode === 'none' && this.layout.policyTable ? b.where(this.layout.column('mode'), 'none').orWhereNull('p.domain') : b.where(this.layout.column('mode'), query.mode)));
-      if (query.active === true) q = q.where(this.layout.column('active'), true);
-      if (query.active === false) q = q.where((b) => (this.layout.policyTable ? b.where(this.layout.column('active'), false).orWhereNull('p.domain') : b.where(this.layout.column('active'), false)));
+      const rowless = this.layout.policyTable !== null;
+      if (query.mode)
+        q = q.where((b) => {
+          b.where(this.layout.column('mode'), query.mode as string);
+          if (rowless && query.mode === 'none') b.orWhereNull('p.domain');
+        });
+      if (query.active !== undefined)
+        q = q.where((b) => {
+          b.where(this.layout.column('active'), query.active as boolean);
+          if (rowless && query.active === false) b.orWhereNull('p.domain');
+        });
       return q;
     };
     const [{ count }] = await this.read<Array<{ count: unknown }>>(filtered().count({ count: '*' }));

@@ -36,7 +36,9 @@ describe("--preset mailcow: the policies are mailcow's own mta_sts rows", functi
     mc = await mailcowDb(DOMAINS, ALIASES);
     domainColumns = await columnsOf(mc, 'domain');
     // mailcow's tab saved one domain before the plugin came.
-    await mc.knex('mta_sts').insert({ id: 20250901120000, domain: 'example.org', version: 'stsv1', mode: 'testing', mx: 'mail.example.org', max_age: 86400, active: 1 });
+    await mc
+      .knex('mta_sts')
+      .insert({ id: 20250901120000, domain: 'example.org', version: 'stsv1', mode: 'testing', mx: 'mail.example.org', max_age: 86400, active: 1 });
     server = await createServer({
       db: 'mariadb',
       domains: [],
@@ -85,7 +87,10 @@ describe("--preset mailcow: the policies are mailcow's own mta_sts rows", functi
 
   it("an edit in mailcow's own tab is what the plugin shows and serves", async () => {
     assert.equal((await server.policy('mta-sts.example.org')).status, 200);
-    await mc.knex('mta_sts').where('domain', 'example.org').update({ id: 20250902080000, mode: 'enforce', mx: 'mx1.example.org,mx2.example.org', max_age: 604800 });
+    await mc
+      .knex('mta_sts')
+      .where('domain', 'example.org')
+      .update({ id: 20250902080000, mode: 'enforce', mx: 'mx1.example.org,mx2.example.org', max_age: 604800 });
     const api = await server.request().get(`${API}/example.org`);
     assert.deepEqual([api.body.mode, api.body.mx, api.body.maxAge, api.body.id], ['enforce', ['mx1.example.org', 'mx2.example.org'], 604800, '20250902080000']);
     // The served set notices the changed row on its next poll (a fingerprint of mta_sts).
@@ -132,7 +137,7 @@ describe('mta-sts --preset mailcow (the command)', function () {
     await mc?.drop();
   });
 
-  it('migrates without adding a column to mailcow\'s domain table, saves into mta_sts, and lists the names mailcow\'s ACME orders', async () => {
+  it("migrates without adding a column to mailcow's domain table, saves into mta_sts, and lists the names mailcow's ACME orders", async () => {
     const before = await columnsOf(mc, 'domain');
     const migrate = await cli([...base, 'migrate']);
     assert.equal(migrate.code, 0, migrate.stderr);
@@ -147,7 +152,9 @@ describe('mta-sts --preset mailcow (the command)', function () {
     assert.match(set.stdout, new RegExp(`policy id ${String(row.id)}`));
 
     // mailcow's tab left one domain inactive: its ACME orders no name for it.
-    await mc.knex('mta_sts').insert({ id: 20250901120000, domain: 'quiet.example', version: 'stsv1', mode: 'testing', mx: 'mail.example.org', max_age: 86400, active: 0 });
+    await mc
+      .knex('mta_sts')
+      .insert({ id: 20250901120000, domain: 'quiet.example', version: 'stsv1', mode: 'testing', mx: 'mail.example.org', max_age: 86400, active: 0 });
     const names = await cli([...base, 'certificate-names', '--json']);
     assert.equal(names.code, 0, names.stderr);
     assert.deepEqual(JSON.parse(names.stdout).names.sort(), ['mta-sts.alias.example', 'mta-sts.example.com']);
