@@ -193,7 +193,8 @@ export class PolicyStore {
   ): Promise<SaveResult> {
     let query = this.layout.from(trx).select(this.layout.select()).where(this.key, found.key);
     // Locks the domain's row (and its policy row, when apart): saves of one domain take turns.
-    if (this.locks) query = query.forUpdate();
+    // PostgreSQL refuses FOR UPDATE on the nullable side of an outer join: there the domain row alone.
+    if (this.locks) query = this.layout.policyTable !== null && this.db.dialect === 'postgres' ? query.forUpdate('d') : query.forUpdate();
     const row = await this.lockingRead<Row | undefined>(trx, query.first());
     const current = row ? this.decode(row) : null;
     if (!current) return { status: 'not-found' } as const;

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
+import request from 'supertest';
 import { presetSchema } from '../../src/config/presets';
 import { storageOptions } from '../../src/options/storage';
+import { createPanel } from '../../src/server/app';
 import { columnsOf, mailcowDb, mailcowPolicyFile, mailcowRow, type MailcowDb } from '../support/mailcow';
-import { TestServer, createServer } from '../support/server';
+import { TestServer, createServer, textOf } from '../support/server';
 import { cli } from '../support/standalone';
 
 const API = '/api/v1/mta-sts';
@@ -121,6 +124,54 @@ describe("--preset mailcow: the policies are mailcow's own mta_sts rows", functi
     assert.equal(alias.status, 200);
     assert.deepEqual(lines(alias.text), lines(mailcowPolicyFile(await mailcowRow(mc, 'example.com'))));
     assert.equal((await server.policy('mta-sts.off-alias.example')).status, 404);
+  });
+});
+
+describe('mta-sts serve --preset mailcow: the domain list', function () {
+  this.timeout(60_000);
+  let mc: MailcowDb;
+  afterEach(async () => {
+    await mc?.drop();
+  });
+
+  it("shows each domain's MTA-STS state from mailcow's rows", async () => {
+    mc = await mailcowDb(DOMAINS);
+    await mc.knex('mta_sts').insert([
+      { id: 20250901120000, domain: 'example.org', version: 'stsv1', mode: 'enforce', mx: 'mail.example.org', max_age: 86400, active: 1 },
+      { id: 20250901120000, domain: 'example.net', version: 'stsv1', mode: 'testing', mx: 'mail.example.net', max_age: 86400, active: 0 },
+    ]);
+    const password = 'correct horse battery staple';
+    const { app } = await createPanel({
+      knex: mc.knex,
+      mailHostname: 'mail.example.org',
+      adminPassword: password,
+      embedded: false,
+      schema: presetSchema('mailcow'),
+      tablePrefix: 'mta_sts_p_',
+      dnsServers: ['127.0.0.1:9'],
+    });
+    const http = createHttpServer(app);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const browser = request.agent(http);
+      const form = await browser.get('/login');
+      const token = /name="_panel_csrf" value="([^"]+)"/.exec(form.text)?.[1];
+      assert.ok(token);
+      assert.equal((await browser.post('/login').type('form').send({ username: 'admin', password, _panel_csrf: token })).status, 303);
+      const list = await browser.get('/domains');
+      const states = Object.fromEntries(
+        [...list.text.matchAll(/<tr data-domain="([^"]+)">([\s\S]*?)<\/tr>/g)].map((m) => [
+          m[1],
+          textOf(/<td data-mta-sts-state="[^"]*">([\s\S]*?)<\/td>/.exec(m[2])?.[1] ?? ''),
+        ]),
+      );
+      assert.deepEqual(states, { 'example.com': 'off', 'example.net': 'off', 'example.org': 'enforce', 'quiet.example': 'off' });
+    } finally {
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+    }
   });
 });
 
