@@ -43,7 +43,12 @@ export function registerImportCommands(program: Command, withRuntime: WithRuntim
     .option('--table <name>', "mailcow's table", 'mta_sts')
     .option('--json', 'print JSON')
     .action(async (opts: { table: string; json?: boolean }) => {
-      const code = await withRuntime(async ({ service }) => {
+      const code = await withRuntime(async ({ service, settings }) => {
+        // With the mailcow preset the policies already are mailcow's rows: an import would copy them onto themselves.
+        if (settings.schema.policyTable)
+          throw new CliError(
+            `with --preset mailcow the policies already are the rows of mailcow's "${settings.schema.policyTable}" table: there is nothing to import`,
+          );
         const rows = await service.policies.mailcowPolicies(opts.table);
         const outcomes: Array<{ domain: string; status: string; id: string | null; problems: string[] }> = [];
         for (const row of rows) {

@@ -99,6 +99,12 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
     if (needs.columns !== false) {
       // Only the columns: the whole status would also read every served policy, for each command.
       const missing = await service.schema.missingColumns();
+      const { policyTable } = settings.schema;
+      if (missing.length > 0 && policyTable)
+        throw new ConfigError(
+          'preset',
+          `mailcow needs its own MTA-STS table "${policyTable}" (missing ${missing.join(', ')}): update mailcow to 2025-09 or later, whose database update creates it`,
+        );
       if (missing.length > 0)
         throw new ConfigError('database', `has no MTA-STS columns in "${domainTable}" yet (missing ${missing.join(', ')}): run \`mta-sts migrate\` first`);
     }

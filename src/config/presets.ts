@@ -2,7 +2,8 @@
 // schema: PostfixAdmin's upgrade.php / DATABASE_*.TXT (table `domain`, key `domain`, flag
 // `active`; `alias_domain` with `alias_domain`, `target_domain`, `active`), iRedMail's vmail
 // schema (the same shape, in its `vmail` database), and mailcow's init_db.inc.php (the same
-// shape again). They differ in where they live and in their flag types (TINYINT on MariaDB,
+// shape again), which since 2025-09 keeps its MTA-STS policies in a table of its own, `mta_sts`:
+// the mailcow preset stores them there (policyTable) and adds nothing to its domain table. They differ in where they live and in their flag types (TINYINT on MariaDB,
 // BOOLEAN on PostgreSQL), which the store reads either way.
 //
 // The one list of preset names: the command's `--preset` choices, its help and the check of
@@ -16,18 +17,22 @@ export type PresetName = (typeof PRESET_NAMES)[number];
 
 export type SchemaMapping = HostSchema;
 
-const MAILCOW_SHAPE: SchemaMapping = {
+const PANEL_SHAPE: SchemaMapping = {
   domainTable: 'domain',
   domainColumn: 'domain',
   domainActiveColumn: 'active',
   aliasDomains: { table: 'alias_domain', aliasColumn: 'alias_domain', targetColumn: 'target_domain', activeColumn: 'active' },
+  policyTable: null,
 };
 
 export const PRESETS: Readonly<Record<PresetName, { schema: SchemaMapping; note: string }>> = {
-  default: { schema: MAILCOW_SHAPE, note: "the standalone server's own tables (the embedded SQLite default)" },
-  postfixadmin: { schema: MAILCOW_SHAPE, note: 'PostfixAdmin (MariaDB/MySQL or PostgreSQL, database usually "postfix")' },
-  iredmail: { schema: MAILCOW_SHAPE, note: 'iRedMail (its "vmail" database, MariaDB or PostgreSQL)' },
-  mailcow: { schema: MAILCOW_SHAPE, note: 'mailcow (database "mailcow"; mailcow 2024-09+ has MTA-STS of its own: see import-mailcow)' },
+  default: { schema: PANEL_SHAPE, note: "the standalone server's own tables (the embedded SQLite default)" },
+  postfixadmin: { schema: PANEL_SHAPE, note: 'PostfixAdmin (MariaDB/MySQL or PostgreSQL, database usually "postfix")' },
+  iredmail: { schema: PANEL_SHAPE, note: 'iRedMail (its "vmail" database, MariaDB or PostgreSQL)' },
+  mailcow: {
+    schema: { ...PANEL_SHAPE, policyTable: 'mta_sts' },
+    note: 'mailcow 2025-09+ (database "mailcow"; the policies live in its own mta_sts table, shared with its MTA-STS tab)',
+  },
 };
 
 function isPresetName(name: string): name is PresetName {

@@ -289,6 +289,9 @@ export const de: Catalogue = {
   'field.mx.broadWildcard':
     'MX-Einträge: "{entry}" passt auf jeden Host unter einer Top-Level-Domain; RFC 8461 (Abschnitt 10.4) warnt vor so weiten Mustern: Nennen Sie die MX-Hosts oder deren eigene Domain.',
   'field.mx.tooMany': 'MX-Einträge: Höchstens {max} Einträge sind erlaubt.',
+  'field.mx.panelTooLong':
+    'MX-Einträge passen nicht in die MTA-STS-Tabelle des Panels: Mit Kommas verbunden sind sie {length} Zeichen lang, erlaubt sind höchstens {max}.',
+  'field.id.panelDigits': 'Die Policy-ID "{id}" passt nicht in die MTA-STS-Tabelle des Panels, die nur Ziffern nimmt (höchstens 18).',
   'field.mx.required': 'MX-Einträge: Im Modus {mode} ist mindestens ein Eintrag nötig.',
   'field.active.invalid': 'Aktiv muss angehakt oder nicht angehakt sein.',
   'field.active.notBoolean': 'Aktiv muss true oder false sein.',

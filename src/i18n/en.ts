@@ -268,6 +268,8 @@ export const en = {
   'field.mx.nameTooLong': PROBLEM_TEXTS['field.mx.nameTooLong'],
   'field.mx.broadWildcard': PROBLEM_TEXTS['field.mx.broadWildcard'],
   'field.mx.tooMany': PROBLEM_TEXTS['field.mx.tooMany'],
+  'field.mx.panelTooLong': PROBLEM_TEXTS['field.mx.panelTooLong'],
+  'field.id.panelDigits': PROBLEM_TEXTS['field.id.panelDigits'],
   'field.mx.required': PROBLEM_TEXTS['field.mx.required'],
   'field.active.invalid': PROBLEM_TEXTS['field.active.invalid'],
   'field.active.notBoolean': PROBLEM_TEXTS['field.active.notBoolean'],

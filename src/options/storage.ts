@@ -27,6 +27,12 @@ export interface StorageOptions {
   domainActiveColumn?: string | null;
   /** The host's alias-domain table; `mta-sts.<alias>` then serves the target's policy. */
   aliasDomains?: AliasDomains | null;
+  /**
+   * A panel's own MTA-STS table holding the policies instead of columns added to the domain
+   * table: mailcow's `mta_sts` (mailcow 2025-09 and later), written as mailcow's UI writes it.
+   * Default null (the plugin's columns).
+   */
+  policyTable?: string | null;
   /** The plugin's own migrations table. Default `mta_sts_migrations`. */
   migrationsTable?: string;
   /** The prefix of the plugin's own tables (the change history...). Default `mta_sts_`. */
@@ -46,6 +52,7 @@ export interface ResolvedStorage {
   domainColumn: string;
   domainActiveColumn: string | null;
   aliasDomains: Required<AliasDomains> | null;
+  policyTable: string | null;
   migrationsTable: string;
   tablePrefix: string;
   cache: { ttlMs: number; waitMs: number };
@@ -53,7 +60,10 @@ export interface ResolvedStorage {
 }
 
 /** Where a panel keeps its domains: what a preset names and the command's settings may change. */
-export type HostSchema = Required<Pick<StorageOptions, 'domainTable' | 'domainColumn' | 'domainActiveColumn'>> & { aliasDomains: AliasDomains | null };
+export type HostSchema = Required<Pick<StorageOptions, 'domainTable' | 'domainColumn' | 'domainActiveColumn'>> & {
+  aliasDomains: AliasDomains | null;
+  policyTable?: string | null;
+};
 
 export const DEFAULT_TABLE_PREFIX = 'mta_sts_';
 
@@ -113,6 +123,7 @@ export function resolveStorage(options: StorageOptions): ResolvedStorage {
             targetColumn: identifier(alias.targetColumn, 'aliasDomains.targetColumn'),
             activeColumn: alias.activeColumn == null ? null : identifier(alias.activeColumn, 'aliasDomains.activeColumn'),
           },
+    policyTable: options.policyTable == null ? null : identifier(options.policyTable, 'policyTable'),
     migrationsTable: identifier(options.migrationsTable ?? 'mta_sts_migrations', 'migrationsTable'),
     tablePrefix: tablePrefixOption(options.tablePrefix),
     cache: {

@@ -23,6 +23,8 @@ export const PROBLEM_TEXTS = {
   'field.mx.broadWildcard':
     'MX entries have a problem: "{entry}" would match every host under a top-level domain; RFC 8461 (section 10.4) warns against such broad patterns: name the MX hosts or their own domain',
   'field.mx.tooMany': 'MX entries have a problem: at most {max} entries are allowed',
+  'field.mx.panelTooLong': "MX entries do not fit the panel's MTA-STS table: joined with commas they are {length} characters, and at most {max} are allowed",
+  'field.id.panelDigits': 'Policy id "{id}" cannot be stored in the panel\'s MTA-STS table, which takes an id of digits only (at most 18)',
   'field.mx.required': 'MX entries: at least one entry is required in mode {mode}',
   'field.active.invalid': 'Active must be checked or unchecked',
   'field.active.notBoolean': 'Active must be true or false',

@@ -14,7 +14,7 @@ export interface HostDomain {
   active: boolean;
 }
 
-/** A domain with the MTA-STS columns the plugin's migration added to the host's table. */
+/** A domain with its MTA-STS state: the plugin's columns in the host's table, or the panel's own policy row. */
 export interface ListedDomain extends HostDomain {
   mtaStsActive: boolean;
   mtaStsMode: string;
@@ -42,8 +42,13 @@ export class HostDomains {
 
   /** Every domain of the host, by name. */
   async list(): Promise<ListedDomain[]> {
-    const rows = (await this.knex(this.schema.domainTable).select('*').orderBy(this.schema.domainColumn)) as Array<Record<string, unknown>>;
-    return rows.map((row) => ({ ...this.hostRow(row), mtaStsActive: flag(row.mta_sts_active), mtaStsMode: cell(row, 'mta_sts_mode') }));
+    const { domainTable, domainColumn, policyTable } = this.schema;
+    let query = this.knex({ d: domainTable }).select('d.*');
+    // mailcow's own table holds the policies (one row per configured domain), under the names the
+    // plugin's columns have; a domain without a row is off.
+    if (policyTable) query = query.leftJoin({ p: policyTable }, 'p.domain', `d.${domainColumn}`).select({ mta_sts_active: 'p.active', mta_sts_mode: 'p.mode' });
+    const rows = (await query.orderBy(`d.${domainColumn}`)) as Array<Record<string, unknown>>;
+    return rows.map((row) => ({ ...this.hostRow(row), mtaStsActive: flag(row.mta_sts_active), mtaStsMode: cell(row, 'mta_sts_mode') || 'none' }));
   }
 
   private hostRow(row: Record<string, unknown>): HostDomain {

@@ -69,11 +69,17 @@ export const MtaStsService = {
       knex,
       { table: options.domainTable, keyColumn: options.domainColumn, activeColumn: options.domainActiveColumn },
       options.aliasDomains,
-      { timeoutMs, history },
+      { timeoutMs, history, policyTable: options.policyTable },
     );
     const reportStore = new ReportStore(knex, tablePrefix, { timeoutMs });
     const lastChecks = new LastCheckStore(knex, `${tablePrefix}last_checks`);
-    const migrations = { table: options.domainTable, keyColumn: options.domainColumn, tablePrefix, migrationsTable: options.migrationsTable };
+    const migrations = {
+      table: options.domainTable,
+      keyColumn: options.domainColumn,
+      tablePrefix,
+      migrationsTable: options.migrationsTable,
+      policyTable: options.policyTable,
+    };
 
     const served = new ServedService({ store, history, migrations, cache: options.cache, logger, observer: options.observer });
     const schema = new SchemaService({ store, served, migrations });

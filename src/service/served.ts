@@ -182,6 +182,13 @@ export class ServedService {
     const { store, history, migrations, logger } = this.deps;
     const missing = await store.missingColumns();
     if (missing.length === 0) return null;
+    if (store.layout.policyTable !== null) {
+      // The panel's own table: the panel's to repair (its database update), never the plugin's.
+      logger.error(
+        `the panel's MTA-STS table lacks ${missing.join(', ')}: the last good policies keep being served until the panel's database update restores it`,
+      );
+      return null;
+    }
     const { table } = migrations;
     logger.error(
       `the MTA-STS columns ${missing.join(', ')} are missing from the table "${table}" (dropped by the panel's schema upgrade?): adding them back and restoring every policy from ${history.table}`,

@@ -17,6 +17,8 @@ export interface MigrationConfig {
   keyColumn: string;
   /** The prefix of the plugin's own tables (`mta_sts_` by default). */
   tablePrefix: string;
+  /** A panel's own policy table (mailcow's `mta_sts`): then no column is added to the domain table. */
+  policyTable?: string | null;
 }
 
 interface MigrationModule {
@@ -67,10 +69,12 @@ function migrationSource(config: MigrationConfig): Knex.MigrationSource<(typeof 
   return {
     getMigrations: async () => [...MIGRATIONS],
     getMigrationName: (migration) => migration.name,
-    getMigration: async (migration) => ({
-      up: (knex: Knex) => migration.module.up(knex, config),
-      down: (knex: Knex) => migration.module.down(knex, config),
-    }),
+    getMigration: async (migration) => {
+      // With a panel's own policy table the columns migration is recorded but adds nothing: the
+      // panel's domain table stays exactly as the panel made it.
+      const module = config.policyTable && migration.module === addColumns ? MOVED_TO_SERVER : migration.module;
+      return { up: (knex: Knex) => module.up(knex, config), down: (knex: Knex) => module.down(knex, config) };
+    },
   };
 }
 
@@ -110,5 +114,6 @@ export async function migrationStatus(knex: Knex, options: MigrateOptions): Prom
  * were added. The columns come back with their defaults; the store then restores the values.
  */
 export async function repairColumns(knex: Knex, options: MigrateOptions): Promise<void> {
+  if (options.policyTable) return;
   await addColumns.up(knex, options);
 }

@@ -3,7 +3,6 @@
 // page costs two statements whatever the number of domains.
 import type { Knex } from 'knex';
 import type { DomainRecord, Mode } from '../policy';
-import { COLUMNS } from './columns';
 import type { LastCheck, LastCheckStore, OverviewVerdict } from './last-check-store';
 import type { PolicyStore } from './policy-store';
 
@@ -32,12 +31,12 @@ export interface OverviewRow {
   lastCheck: LastCheck | null;
 }
 
-const SORT_COLUMNS: Record<OverviewSort, string> = {
-  domain: '',
-  mode: COLUMNS.mode,
-  maxAge: COLUMNS.maxAge,
-  updated: COLUMNS.updatedAt,
-  checked: 'lc.checked_at',
+const SORT_COLUMNS: Record<OverviewSort, 'mode' | 'maxAge' | 'updatedAt' | null> = {
+  domain: null,
+  mode: 'mode',
+  maxAge: 'maxAge',
+  updated: 'updatedAt',
+  checked: null,
 };
 
 export class OverviewStore {
@@ -64,7 +63,8 @@ export class OverviewStore {
     const key = `d.${keyColumn}`;
     const joined = query.verdict !== undefined || query.sort === 'checked';
     const [{ count }] = await this.store.read<Array<{ count: unknown }>>(this.filtered(query, joined).count({ count: '*' }));
-    const sort = query.sort && query.sort !== 'domain' ? SORT_COLUMNS[query.sort] : key;
+    const cell = query.sort ? SORT_COLUMNS[query.sort] : null;
+    const sort = query.sort === 'checked' ? 'lc.checked_at' : cell ? this.store.layout.column(cell) : key;
     const direction = query.desc ? 'desc' : 'asc';
     // A deferred join: the sort and the offset run over the keys alone (a deep page sorted by a
     // column without an index sorts 100,000 short rows, not whole ones); then the page's rows.
@@ -82,14 +82,7 @@ export class OverviewStore {
     if (sort !== key) q = q.orderBy(key, direction);
     const keyed = await this.store.read<Array<Record<string, unknown>>>(q.limit(query.limit).offset(query.offset));
     const keys = keyed.map((row) => row.page_key).filter((k): k is string => typeof k === 'string');
-    const full =
-      keys.length === 0
-        ? []
-        : await this.store.read<Array<Record<string, unknown>>>(
-            this.knex({ d: this.store.domainTable.table })
-              .select(this.store.columns().map((c) => `d.${c}`))
-              .whereIn(key, keys),
-          );
+    const full = keys.length === 0 ? [] : await this.store.read<Array<Record<string, unknown>>>(this.store.rows().whereIn(key, keys));
     const byKey = new Map(full.map((row) => [row[keyColumn], row]));
     const found = keyed.flatMap((row) => {
       const whole = byKey.get(row.page_key);
@@ -119,9 +112,9 @@ export class OverviewStore {
   }
 
   private filtered(query: Omit<OverviewQuery, 'limit' | 'offset'>, joined: boolean): Knex.QueryBuilder {
-    const { table, keyColumn, activeColumn } = this.store.domainTable;
+    const { keyColumn, activeColumn } = this.store.domainTable;
     const key = `d.${keyColumn}`;
-    let q = this.knex({ d: table }).whereNotNull(key);
+    let q = this.store.layout.from(this.knex).whereNotNull(key);
     // A verdict filter needs a check: an inner join lets the database start from the verdict index.
     if (joined && query.verdict !== undefined && query.verdict !== 'unchecked') q = q.join({ lc: this.lastChecksTable }, 'lc.domain', key);
     else if (joined) q = q.leftJoin({ lc: this.lastChecksTable }, 'lc.domain', key);
@@ -129,14 +122,20 @@ export class OverviewStore {
       // '!' escapes LIKE's wildcards the same way in SQLite, MariaDB and PostgreSQL.
       q = q.whereRaw("lower(??) like ? escape '!'", [key, `%${query.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`]);
     }
-    if (query.mode) q = q.where(`d.${COLUMNS.mode}`, query.mode);
-    if (query.state === 'never') q = q.whereNull(`d.${COLUMNS.id}`);
+    const column = (name: 'mode' | 'id' | 'active') => this.store.layout.column(name);
+    // A domain without a row in a panel's policy table has mode none, as before a first save.
+    if (query.mode === 'none' && this.store.layout.policyTable !== null)
+      q = q.where((b) => {
+        b.where(column('mode'), 'none').orWhereNull(column('id'));
+      });
+    else if (query.mode) q = q.where(column('mode'), query.mode);
+    if (query.state === 'never') q = q.whereNull(column('id'));
     if (query.state === 'served' || query.state === 'off') {
       const served = (b: Knex.QueryBuilder) => {
-        b.where(`d.${COLUMNS.active}`, true).whereNotNull(`d.${COLUMNS.id}`);
+        b.where(column('active'), true).whereNotNull(column('id'));
         if (activeColumn) b.where(`d.${activeColumn}`, true);
       };
-      q = query.state === 'served' ? q.where(served) : q.whereNotNull(`d.${COLUMNS.id}`).whereNot(served);
+      q = query.state === 'served' ? q.where(served) : q.whereNotNull(column('id')).whereNot(served);
     }
     if (query.verdict === 'unchecked') q = q.whereNull('lc.verdict');
     else if (query.verdict) q = q.where('lc.verdict', query.verdict);

@@ -16,6 +16,7 @@ import { COLUMNS } from './columns';
 import type { Dialect } from './dialect';
 import { markSaveFailure } from './errors';
 import type { HistoryEntry, Audit, HistoryStore } from './history-store';
+import { policyLayout, type PolicyLayout } from './policy-layout';
 import { decodeRow, historyPolicy, policyColumns, settingsOf } from './policy-row';
 import { text, type Row } from './rows';
 
@@ -81,11 +82,15 @@ export class PolicyStore {
      * `timeoutMs`: the deadline of every query (see BoundedDb). `history`: where every change is
      * recorded too; none for the store's own unit tests.
      */
-    options: { timeoutMs?: number; history?: HistoryStore | null } = {},
+    options: { timeoutMs?: number; history?: HistoryStore | null; policyTable?: string | null } = {},
   ) {
     this.db = new BoundedDb(knex, options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS);
     this.history = options.history ?? null;
+    this.layout = policyLayout(domains, options.policyTable ?? null);
   }
+
+  /** Where the policies are stored: the plugin's columns, or a panel's own table (./policy-layout.ts). */
+  readonly layout: PolicyLayout;
 
   /** Where every change is recorded too, or null. */
   readonly history: HistoryStore | null;
@@ -114,10 +119,14 @@ export class PolicyStore {
     return this.domains;
   }
 
-  columns(): string[] {
-    const cols = [this.domains.keyColumn, ...Object.values(COLUMNS)];
-    if (this.domains.activeColumn) cols.push(this.domains.activeColumn);
-    return cols;
+  /** The rows of the domain table with their policy cells (see PolicyLayout): select from here. */
+  rows(): Knex.QueryBuilder {
+    return this.layout.from(this.knex).select(this.layout.select());
+  }
+
+  /** The domain table's key column, qualified as `rows()` names it. */
+  get key(): string {
+    return `d.${this.domains.keyColumn}`;
   }
 
   private get locks(): boolean {
@@ -130,17 +139,15 @@ export class PolicyStore {
     const ascii = toALabel(name);
     if (ascii === null) return null;
     const spellings = [...new Set([ascii, toULabel(ascii), name.trim(), name.trim().toLowerCase()])];
-    let rows = await this.read<Row[]>(this.knex(this.domains.table).select(this.columns()).whereIn(this.domains.keyColumn, spellings));
+    let rows = await this.read<Row[]>(this.rows().whereIn(this.key, spellings));
     if (rows.length === 0) {
       // SQLite and PostgreSQL compare case-sensitively, so a host row spelled "Example.ORG" is only
       // found by comparing lower-cased keys. Only as a fallback: it cannot use the key's index.
       rows = await this.read(
-        this.knex(this.domains.table)
-          .select(this.columns())
-          .whereIn(
-            this.knex.raw('lower(??)', [this.domains.keyColumn]) as unknown as string,
-            spellings.map((s) => s.toLowerCase()),
-          ),
+        this.rows().whereIn(
+          this.knex.raw('lower(??)', [this.key]) as unknown as string,
+          spellings.map((s) => s.toLowerCase()),
+        ),
       );
     }
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null && r.domain === ascii);
@@ -184,8 +191,10 @@ export class PolicyStore {
     change: (current: PolicySettings) => Validation<PolicySettings>,
     options: SaveOptions,
   ): Promise<SaveResult> {
-    let query = trx(this.domains.table).select(this.columns()).where(this.domains.keyColumn, found.key);
-    if (this.locks) query = query.forUpdate();
+    let query = this.layout.from(trx).select(this.layout.select()).where(this.key, found.key);
+    // Locks the domain's row (and its policy row, when apart): saves of one domain take turns.
+    // PostgreSQL refuses FOR UPDATE on the nullable side of an outer join: there the domain row alone.
+    if (this.locks) query = this.layout.policyTable !== null && this.db.dialect === 'postgres' ? query.forUpdate('d') : query.forUpdate();
     const row = await this.lockingRead<Row | undefined>(trx, query.first());
     const current = row ? this.decode(row) : null;
     if (!current) return { status: 'not-found' } as const;
@@ -208,10 +217,10 @@ export class PolicyStore {
       updatedAt: now.toISOString(),
       revision: current.policy.revision + 1,
     };
-    const updated = await trx(this.domains.table)
-      .where(this.domains.keyColumn, current.key)
-      .andWhere(COLUMNS.revision, current.policy.revision)
-      .update(policyColumns(policy));
+    policy.revision = this.layout.revisionOf(policy, current.policy.revision);
+    const refused = this.layout.refuse(policy);
+    if (refused.length > 0) return { status: 'invalid', errors: refused } as const;
+    const updated = await this.layout.write(trx, current.key, current.policy.revision, policy);
     if (updated !== 1) return { status: 'conflict', record: current } as const;
     const audit = options.audit ?? { actor: null, source: 'api', origin: null };
     await this.history?.record(
@@ -261,27 +270,36 @@ export class PolicyStore {
    * so walking 100,000 domains costs the same per page at the end as at the start).
    */
   async activeRecords(after: string | null, limit: number): Promise<{ records: DomainRecord[]; last: string | null }> {
-    const key = this.domains.keyColumn;
-    let query = this.knex(this.domains.table).select(this.columns()).where(COLUMNS.active, true).whereNotNull(key).orderBy(key).limit(limit);
+    const key = this.key;
+    let query = this.rows().where(this.layout.column('active'), true).whereNotNull(key).orderBy(key).limit(limit);
     if (after !== null) query = query.andWhere(key, '>', after);
     const rows = await this.read<Array<Record<string, unknown>>>(query);
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null);
-    return { records, last: rows.length < limit ? null : text(rows[rows.length - 1][key]) };
+    return { records, last: rows.length < limit ? null : text(rows[rows.length - 1][this.domains.keyColumn]) };
   }
 
   /** Domains in key order, filtered; rows whose key is not a host name are left out. */
   async list(query: ListQuery): Promise<{ records: DomainRecord[]; total: number }> {
     const filtered = () => {
-      let q = this.knex(this.domains.table).whereNotNull(this.domains.keyColumn);
+      let q = this.layout.from(this.knex).whereNotNull(this.key);
       // '!' escapes LIKE's wildcards the same way in SQLite, MariaDB and PostgreSQL.
-      if (query.search)
-        q = q.whereRaw("lower(??) like ? escape '!'", [this.domains.keyColumn, `%${query.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`]);
-      if (query.mode) q = q.where(COLUMNS.mode, query.mode);
-      if (query.active !== undefined) q = q.where(COLUMNS.active, query.active);
+      if (query.search) q = q.whereRaw("lower(??) like ? escape '!'", [this.key, `%${query.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`]);
+      // A domain without a policy row has mode none and is inactive, as before a first save.
+      const rowless = this.layout.policyTable !== null;
+      if (query.mode)
+        q = q.where((b) => {
+          b.where(this.layout.column('mode'), query.mode as string);
+          if (rowless && query.mode === 'none') b.orWhereNull('p.domain');
+        });
+      if (query.active !== undefined)
+        q = q.where((b) => {
+          b.where(this.layout.column('active'), query.active as boolean);
+          if (rowless && query.active === false) b.orWhereNull('p.domain');
+        });
       return q;
     };
     const [{ count }] = await this.read<Array<{ count: unknown }>>(filtered().count({ count: '*' }));
-    const rows = await this.read<Row[]>(filtered().select(this.columns()).orderBy(this.domains.keyColumn).limit(query.limit).offset(query.offset));
+    const rows = await this.read<Row[]>(filtered().select(this.layout.select()).orderBy(this.key).limit(query.limit).offset(query.offset));
     const records = rows.map((row) => this.decode(row)).filter((r): r is DomainRecord => r !== null);
     return { records, total: Number(count) };
   }
@@ -293,6 +311,8 @@ export class PolicyStore {
    */
   async restore(entries: readonly HistoryEntry[]): Promise<number> {
     let restored = 0;
+    // A panel's own table is never dropped by the plugin's side: nothing to restore there.
+    if (this.layout.policyTable !== null) return 0;
     for (const entry of entries) {
       restored += await this.read<number>(this.knex(this.domains.table).where(this.domains.keyColumn, entry.key).update(policyColumns(entry.after)));
     }
@@ -302,12 +322,20 @@ export class PolicyStore {
   /** The plugin's columns the host's table lacks (none once migrated). */
   async missingColumns(): Promise<string[]> {
     const missing: string[] = [];
+    const { policyTable } = this.layout;
+    if (policyTable !== null) {
+      // The panel's own table: its columns, as the panel (mailcow 2025-09 and later) creates them.
+      if (!(await this.knex.schema.hasTable(policyTable))) return [policyTable];
+      for (const name of ['domain', 'id', 'version', 'mode', 'mx', 'max_age', 'active'])
+        if (!(await this.knex.schema.hasColumn(policyTable, name))) missing.push(`${policyTable}.${name}`);
+      return missing;
+    }
     for (const name of Object.values(COLUMNS)) if (!(await this.knex.schema.hasColumn(this.domains.table, name))) missing.push(name);
     return missing;
   }
 
   /** Decodes a row; null when its key is not a host name at all. */
   decode(row: Row): DomainRecord | null {
-    return decodeRow(row, this.domains);
+    return decodeRow(this.layout.normalize(row), this.domains);
   }
 }

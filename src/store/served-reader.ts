@@ -71,10 +71,10 @@ export class ServedReader {
     const policies = new Map<string, StoredPolicy>();
     // Identical MX lists are shared: 100,000 domains usually name a handful of MX sets.
     const mxLists = new Map<string, string[]>();
-    const key = this.domains.keyColumn;
+    const key = this.store.key;
     for (let after: unknown = undefined; ;) {
       // Keyset pagination on the key column, which is unique (every save updates one row by it).
-      let query = this.knex(this.domains.table).select(this.store.columns()).where(COLUMNS.active, true).whereNotNull(key).orderBy(key).limit(LOAD_BATCH);
+      let query = this.store.rows().where(this.store.layout.column('active'), true).whereNotNull(key).orderBy(key).limit(LOAD_BATCH);
       if (after !== undefined) query = query.andWhere(key, '>', after as string);
       const rows = await this.store.read<Row[]>(query);
       for (const row of rows) {
@@ -83,7 +83,7 @@ export class ServedReader {
         if (policy) policies.set(policy.domain, shareMx(policy, mxLists));
       }
       if (rows.length < LOAD_BATCH) break;
-      after = rows[rows.length - 1][key];
+      after = rows[rows.length - 1][this.domains.keyColumn];
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const aliases = await this.loadAliases();
@@ -208,16 +208,26 @@ export class ServedReader {
       if (column === null) return weight === null ? k.raw('COUNT(*)') : k.raw('SUM(?)', [weight]);
       return k.raw('SUM(CASE WHEN ? THEN ? ELSE 0 END)', [isActive(column), weight ?? k.raw('1')]);
     };
-    const plugin = Object.values(COLUMNS).map((c) => k.raw('COUNT(CASE WHEN 1 = 0 THEN ?? END)', [c]));
+    const { policyTable } = this.store.layout;
+    // A panel's own policy table (mailcow's): its whole rows, changed by the panel's tab without
+    // a history row here, are in the fingerprint instead of the plugin's columns.
+    const plugin = policyTable === null ? Object.values(COLUMNS).map((c) => k.raw('COUNT(CASE WHEN 1 = 0 THEN ?? END)', [c])) : [k.raw('0')];
     const select: Knex.Raw[] = [
       k.raw('COUNT(*) AS ??', ['n']),
       k.raw('? AS ??', [activeSum(activeColumn, null), 'active']),
       k.raw('SUM(?) AS ??', [checksum(keyColumn), 'keys']),
       k.raw('? AS ??', [activeSum(activeColumn, checksum(keyColumn)), 'active_keys']),
-      k.raw('COUNT(??) AS ??', [COLUMNS.id, 'ids']),
+      policyTable === null ? k.raw('COUNT(??) AS ??', [COLUMNS.id, 'ids']) : k.raw('0 AS ??', ['ids']),
       k.raw('? AS ??', [k.raw(plugin.map(() => '?').join(' + '), plugin), 'columns']),
     ];
     if (this.history) select.push(k.raw('(SELECT MAX(??) FROM ??) AS ??', ['id', this.history.table, 'history']));
+    if (policyTable !== null) {
+      const sub = (expr: Knex.Raw, name: string) => k.raw('(SELECT ? FROM ??) AS ??', [expr, policyTable, name]);
+      const cells = ['domain', 'id', 'version', 'mode', 'mx', 'max_age'].map((c, i) => k.raw(`${2 * i + 1} * ?`, [checksum(c)]));
+      select.push(sub(k.raw('COUNT(*)'), 'p_n'));
+      select.push(sub(k.raw(`SUM(${cells.map(() => '?').join(' + ')})`, cells), 'p_cells'));
+      select.push(sub(activeSum('active', checksum('domain')), 'p_active'));
+    }
     if (this.aliases) {
       const a = this.aliases;
       const sub = (expr: Knex.Raw, name: string) => k.raw('(SELECT ? FROM ??) AS ??', [expr, a.table, name]);
@@ -228,7 +238,7 @@ export class ServedReader {
     const [row] = await this.store.read<Array<Record<string, unknown>>>(k(table).select(select));
     const cell = (name: string) => text(row?.[name] ?? 0);
     return {
-      domains: ['n', 'active', 'keys', 'active_keys', 'ids'].map(cell).join('/'),
+      domains: ['n', 'active', 'keys', 'active_keys', 'ids', ...(policyTable === null ? [] : ['p_n', 'p_cells', 'p_active'])].map(cell).join('/'),
       aliases: this.aliases ? ['a_n', 'a_keys', 'a_active'].map(cell).join('/') : '',
       history: Number(row?.history ?? 0) || 0,
     };

@@ -20,6 +20,8 @@ export const PROBLEM_KEYS: Record<ProblemCode, MessageKey> = {
   'field.mx.nameTooLong': 'field.mx.nameTooLong',
   'field.mx.broadWildcard': 'field.mx.broadWildcard',
   'field.mx.tooMany': 'field.mx.tooMany',
+  'field.mx.panelTooLong': 'field.mx.panelTooLong',
+  'field.id.panelDigits': 'field.id.panelDigits',
   'field.mx.required': 'field.mx.required',
   'field.active.invalid': 'field.active.invalid',
   'field.active.notBoolean': 'field.active.notBoolean',

@@ -90,8 +90,8 @@ describe('rules with one home, as every part that checks them sees them', () => 
     for (const name of PRESET_NAMES) {
       const schema = presetSchema(name);
       const resolved = resolveOptions({ ...storageOptions(knex, schema, 'p_'), mailHostname: 'mail.example.org' });
-      const { domainTable, domainColumn, domainActiveColumn, aliasDomains, tablePrefix } = resolved;
-      assert.deepEqual({ domainTable, domainColumn, domainActiveColumn, aliasDomains, tablePrefix }, { ...schema, tablePrefix: 'p_' });
+      const { domainTable, domainColumn, domainActiveColumn, aliasDomains, policyTable, tablePrefix } = resolved;
+      assert.deepEqual({ domainTable, domainColumn, domainActiveColumn, aliasDomains, policyTable, tablePrefix }, { ...schema, tablePrefix: 'p_' });
     }
   });
 });
