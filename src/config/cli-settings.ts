@@ -89,7 +89,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Se
 }
 
 /** Which setting of the command names each of the host's tables and columns (its flag is its name in kebab case). */
-const HOST_SETTINGS: Record<HostSchemaSetting, keyof typeof SOURCES> = {
+const HOST_SETTINGS: Record<Exclude<HostSchemaSetting, 'policyTable'>, keyof typeof SOURCES> = {
   domainTable: 'domainTable',
   domainColumn: 'domainColumn',
   domainActiveColumn: 'activeColumn',
@@ -105,6 +105,14 @@ const HOST_SETTINGS: Record<HostSchemaSetting, keyof typeof SOURCES> = {
  * `domainTableHint` ends the sentence for a missing domain table: who creates it, if anyone.
  */
 export function missingHostPartError(part: MissingHostPart, where: string, domainTableHint: string): ConfigError {
+  if (part.setting === 'policyTable') {
+    // Only the mailcow preset names one: mailcow's own MTA-STS table, which older mailcows lack.
+    const what = part.column === null ? `"${part.table}" does not exist` : `"${part.column}" is not a column of the table "${part.table}"`;
+    return new ConfigError(
+      'preset',
+      `mailcow keeps the policies in mailcow's own MTA-STS table (mailcow 2025-09 and later), and ${what} in ${where}: update mailcow, or choose another --preset`,
+    );
+  }
   const name = HOST_SETTINGS[part.setting];
   const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   const env = SOURCES[name];

@@ -75,7 +75,8 @@ export type HostSchemaSetting =
   | 'aliasDomains.table'
   | 'aliasDomains.aliasColumn'
   | 'aliasDomains.targetColumn'
-  | 'aliasDomains.activeColumn';
+  | 'aliasDomains.activeColumn'
+  | 'policyTable';
 
 /** A table or column the settings name that the database lacks: `column` null when the whole table is missing. */
 export interface MissingHostPart {

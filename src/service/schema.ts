@@ -9,7 +9,7 @@ import type { ServedService } from './served';
 
 /**
  * Every table and column of the host's the settings name (the domain table, its key and active
- * columns, the alias table and its columns) that the database lacks, in the order they are
+ * columns, the alias table and its columns, mailcow's MTA-STS table and its columns) that the database lacks, in the order they are
  * configured; a missing table is named once, without its columns. The one rule the command, the
  * server's start and health check, and the served set's failure log all ask. Reads the catalogue
  * only (one query per table), never the rows.
@@ -38,6 +38,14 @@ export async function missingHostParts(knex: Knex, schema: HostSchema): Promise<
       ],
     });
   }
+  if (schema.policyTable) {
+    // mailcow's own MTA-STS table (2025-09 and later): the columns its UI writes and its route reads.
+    const columns = ['domain', 'id', 'version', 'mode', 'mx', 'max_age', 'active'].map((column): [MissingHostPart['setting'], string] => [
+      'policyTable',
+      column,
+    ]);
+    tables.push({ setting: 'policyTable', table: schema.policyTable, columns });
+  }
   const missing: MissingHostPart[] = [];
   for (const { setting, table, columns } of tables) {
     // No columns at all: no such table (or view) in the connection's database or schema.
@@ -53,8 +61,24 @@ export async function missingHostParts(knex: Knex, schema: HostSchema): Promise<
   return missing;
 }
 
+/** The host's tables and columns a policy store was opened with, as the settings name them. */
+export function hostSchemaOf(store: PolicyStore): HostSchema {
+  const { table, keyColumn, activeColumn } = store.domainTable;
+  return {
+    domainTable: table,
+    domainColumn: keyColumn,
+    domainActiveColumn: activeColumn,
+    aliasDomains: store.aliasTable,
+    policyTable: store.layout.policyTable,
+  };
+}
+
 /** A missing part in words naming the library's option that changes it (the host's log, the status). */
 export function describeMissingPart(part: MissingHostPart): string {
+  if (part.setting === 'policyTable') {
+    const what = part.column === null ? `the table "${part.table}"` : `the column "${part.column}" of the table "${part.table}"`;
+    return `${what} does not exist: policyTable names mailcow's own MTA-STS table (mailcow 2025-09 and later); update mailcow, or set policyTable: null to keep the policies in the plugin's columns`;
+  }
   const optional = part.setting === 'aliasDomains.table' ? 'aliasDomains: null' : part.setting.endsWith('ctiveColumn') ? `${part.setting}: null` : null;
   const what = part.column === null ? `the table "${part.table}"` : `the column "${part.column}" of the table "${part.table}"`;
   return `${what} does not exist: set the option ${part.setting} to the name the database uses${optional ? `, or ${optional} if it has none` : ''}`;
@@ -90,9 +114,7 @@ export class SchemaService {
 
   /** The host's tables and columns the settings name that the database lacks; none when all are there. */
   missingHostParts(): Promise<MissingHostPart[]> {
-    const { store } = this.deps;
-    const { table, keyColumn, activeColumn } = store.domainTable;
-    return missingHostParts(store.knex, { domainTable: table, domainColumn: keyColumn, domainActiveColumn: activeColumn, aliasDomains: store.aliasTable });
+    return missingHostParts(this.deps.store.knex, hostSchemaOf(this.deps.store));
   }
 
   /** Migrations applied and pending, the plugin's columns the table lacks, and how many names are served (reads every served policy). */

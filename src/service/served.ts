@@ -9,7 +9,7 @@ import { repairColumns, type MigrateOptions } from '../store/migrate';
 import type { PolicyStore } from '../store/policy-store';
 import { ServedCache, type CacheOptions, type Lookup } from '../store/served-cache';
 import { ServedReader } from '../store/served-reader';
-import { describeMissingPart, missingHostParts } from './schema';
+import { describeMissingPart, hostSchemaOf, missingHostParts } from './schema';
 
 export type { Lookup } from '../store/served-cache';
 
@@ -126,9 +126,7 @@ export class ServedService {
       .then(async () => {
         let cause = describeFailure(err);
         if (!isDatabaseUnavailable(err)) {
-          const { table, keyColumn, activeColumn } = store.domainTable;
-          const schema = { domainTable: table, domainColumn: keyColumn, domainActiveColumn: activeColumn, aliasDomains: store.aliasTable };
-          const [missing] = await missingHostParts(store.knex, schema).catch(() => []);
+          const [missing] = await missingHostParts(store.knex, hostSchemaOf(store)).catch(() => []);
           if (missing) cause = describeMissingPart(missing);
         }
         if (cause === this.loggedCause) return;

@@ -219,4 +219,26 @@ describe('mta-sts --preset mailcow (the command)', function () {
     assert.equal(imported.code, 2);
     assert.match(imported.stderr, /already are the rows of mailcow's "mta_sts" table/);
   });
+
+  it('a mailcow older than 2025-09 (no mta_sts table): every command refuses in one sentence naming --preset, and writes nothing', async () => {
+    const old = await mailcowDb(DOMAINS);
+    try {
+      await old.knex.schema.dropTable('mta_sts');
+      const tables = async () => (await old.knex.raw('SHOW TABLES'))[0].map((row: Record<string, string>) => Object.values(row)[0]).sort();
+      const before = await tables();
+      const oldBase = ['--database', old.url, '--preset', 'mailcow', '--mail-hostname', 'mail.example.org', '--dns-servers', '127.0.0.1:9'];
+      for (const args of [['migrate'], ['list'], ['set', 'example.com', '--mode', 'testing', '--mx', 'mail.example.com'], ['serve', '--port', '0']]) {
+        const run = await cli([...oldBase, ...args]);
+        assert.equal(run.code, 2, `${args[0]}: ${run.stderr}`);
+        assert.match(
+          run.stderr.trim(),
+          /^mta-sts: preset mailcow keeps the policies in mailcow's own MTA-STS table \(mailcow 2025-09 and later\), and "mta_sts" does not exist in .*: update mailcow, or choose another --preset$/,
+          `${args[0]}: ${run.stderr}`,
+        );
+      }
+      assert.deepEqual(await tables(), before, "no table created in mailcow's database");
+    } finally {
+      await old.drop();
+    }
+  });
 });
