@@ -27,9 +27,10 @@ export class Buildah {
   }
 
   /** The arguments that start `buildah run` in a container (for a process the caller spawns). */
-  runArgs(container: string, env: Record<string, string>, command: string[]): string[] {
+  runArgs(container: string, env: Record<string, string>, volumes: Record<string, string>, command: string[]): string[] {
     const envArgs = Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]);
-    return [...this.global, 'run', ...envArgs, container, '--', ...command];
+    const volumeArgs = Object.entries(volumes).flatMap(([host, inside]) => ['--volume', `${host}:${inside}`]);
+    return [...this.global, 'run', ...envArgs, ...volumeArgs, container, '--', ...command];
   }
 
   /**
