@@ -75,7 +75,12 @@ for (const kind of DB_KINDS) {
         .request()
         .put(`${API}/example.org/reporting`)
         .send({ rua: ['mailto:tls@example.org'] });
-      assert.deepEqual(saved.body, { rua: ['mailto:tls@example.org'], reportingUri: uri, suggestedRua: null, record: 'v=TLSRPTv1; rua=mailto:tls@example.org' });
+      assert.deepEqual(saved.body, {
+        rua: ['mailto:tls@example.org'],
+        reportingUri: uri,
+        suggestedRua: null,
+        record: 'v=TLSRPTv1; rua=mailto:tls@example.org',
+      });
       const cleared = await server.request().put(`${API}/example.org/reporting`).send({ rua: [] });
       assert.deepEqual(cleared.body, { rua: [], reportingUri: uri, suggestedRua: null, record: null });
       assert.equal((await server.request().get(`${API}/example.org`)).body.records.length, 2, 'no _smtp._tls record once cleared');
