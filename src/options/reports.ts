@@ -80,7 +80,7 @@ export function resolveReports(reports: Partial<NonNullable<ReportsOptions['repo
 /** `reports.mailAddress`: one address, as a TLS-RPT record's `mailto:` takes it (the rua's own rule). */
 function mailAddressOption(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.length > 254 || /[;?]/.test(value) || !isReportUri(`mailto:${value}`)) {
+  if (typeof value !== 'string' || value.length > 254 || /[;?:]/.test(value) || !isReportUri(`mailto:${value}`)) {
     throw new TypeError('options.reports.mailAddress must be one mail address, such as tlsrpt@mail.example.org');
   }
   return value;
