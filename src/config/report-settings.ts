@@ -1,6 +1,7 @@
-// The standalone server's settings for stored TLS reports: how often it prunes, and the plugin's
-// retention, quota and cap options (`reports.*`), from the environment or the config file. The
-// numbers are checked here for their form and by the plugin for their range, both at start.
+// The standalone server's settings for TLS reports: how often it prunes, the plugin's retention,
+// quota and cap options (`reports.*`), and the mailbox's address suggested in the rua, from the
+// environment or the config file. The numbers are checked here for their form and by the plugin
+// for their range, the address by the plugin, all at start.
 import { ConfigError } from './errors';
 
 /** Setting name: environment variable (the config file uses the setting name). */
@@ -11,6 +12,7 @@ export const REPORT_SOURCES = {
   reportsDailyRowsPerDomain: 'MTA_STS_REPORTS_DAILY_ROWS_PER_DOMAIN',
   reportsMax: 'MTA_STS_REPORTS_MAX',
   reportsMaxRows: 'MTA_STS_REPORTS_MAX_ROWS',
+  reportsMailAddress: 'REPORTS_MAIL_ADDRESS',
 } as const;
 
 type Source = keyof typeof REPORT_SOURCES;
@@ -26,11 +28,14 @@ const OPTIONS = {
 
 type PluginOption = (typeof OPTIONS)[keyof typeof OPTIONS];
 
+/** Every plugin option given from a setting here, numbers and the address: how its TypeError is said. */
+const NAMED = { ...OPTIONS, reportsMailAddress: 'mailAddress' } as const satisfies Partial<Record<Source, string>>;
+
 export interface ReportServerSettings {
   /** Minutes between two prunes of old reports and of reports beyond the cap; 0 switches it off. */
   pruneMinutes: number;
   /** The plugin's `reports` options given (the plugin's defaults for the rest). */
-  options: Partial<Record<PluginOption, number>>;
+  options: Partial<Record<PluginOption, number>> & { mailAddress?: string };
 }
 
 export function reportServerSettings(pick: (name: Source) => string | undefined): ReportServerSettings {
@@ -45,6 +50,8 @@ export function reportServerSettings(pick: (name: Source) => string | undefined)
     if (!/^\d{1,13}$/.test(value)) throw new ConfigError(source, `(${REPORT_SOURCES[source]}) must be a whole number, got "${value}"`);
     options[option] = Number(value);
   }
+  const mailAddress = pick('reportsMailAddress');
+  if (mailAddress !== undefined) options.mailAddress = mailAddress;
   return { pruneMinutes: Number(prune), options };
 }
 
@@ -52,6 +59,6 @@ export function reportServerSettings(pick: (name: Source) => string | undefined)
 export function reportSettingError(err: unknown): ConfigError | null {
   if (!(err instanceof TypeError)) return null;
   const match = /^options\.reports\.(\w+) (.*)$/.exec(err.message);
-  const source = match ? (Object.keys(OPTIONS) as Array<keyof typeof OPTIONS>).find((key) => OPTIONS[key] === match[1]) : undefined;
+  const source = match ? (Object.keys(NAMED) as Array<keyof typeof NAMED>).find((key) => NAMED[key] === match[1]) : undefined;
   return source === undefined || !match ? null : new ConfigError(source, `(${REPORT_SOURCES[source]}) ${match[2]}`);
 }

@@ -10,10 +10,12 @@ export const REPORTS_DE: { readonly [K in keyof typeof REPORTS_EN]: string } = {
   'reports.tab.intro':
     'Sendende Server, die TLS-Berichte (RFC 8460) unterstützen, schicken täglich einen Bericht über ihre Verbindungen zu dieser Domain, erfolgreiche und fehlgeschlagene. Im Modus testing zeigen diese Berichte, ob Mail unter enforce ankäme.',
   'reports.tab.intakeLabel': 'Berichtsadresse dieses Panels:',
-  'reports.tab.intakeNone': 'Speichern Sie die Berichtsadressen einmal, um die Berichtsadresse dieses Panels zu erhalten.',
+  'reports.tab.intakeInactive': 'Dieses Panel gibt der Domain ihre Berichtsadresse, sobald die Richtlinie aktiv ist.',
   'reports.tab.ruaLabel': 'Berichtsadressen',
   'reports.tab.ruaHelp':
     'mailto:- oder https:-URIs, durch Kommas getrennt, höchstens {max}. Nehmen Sie die Berichtsadresse dieses Panels oben auf, um die Berichte hier zu sehen.',
+  'reports.tab.ruaSuggested':
+    'Vorgeschlagen, noch nicht gespeichert: die Berichtsadressen dieses Panels, im TLS-RPT-Eintrag bei den DNS-Einträgen. Veröffentlichen Sie diesen Eintrag und speichern Sie die Adressen (oder Ihre eigenen), damit die DNS-Prüfung sie vergleicht.',
   'reports.tab.save': 'Berichtsadressen speichern',
   'reports.tab.regenerate': 'Neue Berichtsadresse',
   'reports.tab.regenerateHelp':

@@ -11,9 +11,11 @@ export const REPORTS_EN = {
   'reports.tab.intro':
     'Sending servers that support TLS reporting (RFC 8460) send a daily report of their sessions to this domain, successful and failed. In testing mode, these reports show whether mail would get through under enforce.',
   'reports.tab.intakeLabel': 'Report address of this panel:',
-  'reports.tab.intakeNone': 'Save the report addresses once to get the report address of this panel.',
+  'reports.tab.intakeInactive': 'This panel gives the domain its report address as soon as the policy is active.',
   'reports.tab.ruaLabel': 'Report addresses',
   'reports.tab.ruaHelp': 'mailto: or https: URIs separated by commas, at most {max}. Include the report address of this panel above to see the reports here.',
+  'reports.tab.ruaSuggested':
+    'Suggested, not saved yet: the report addresses of this panel, in the TLS-RPT record with the DNS records. Publish that record, and save the addresses (or your own) so that the DNS Check compares them.',
   'reports.tab.save': 'Save report addresses',
   'reports.tab.regenerate': 'New report address',
   'reports.tab.regenerateHelp':

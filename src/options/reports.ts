@@ -2,6 +2,7 @@
 // a token takes, what they may store (report-limits.ts), and the IMAP mailbox they may be fetched
 // from. `imapSettings` also checks the command's IMAP flags, under their own names.
 import { allowPlaintextOption } from '../plaintext';
+import { isReportUri } from '../reports';
 import { reportLimitsOption, type ReportLimitOptions, type ReportLimits } from './report-limits';
 import { wholeNumber } from './validate';
 
@@ -45,13 +46,15 @@ export interface ReportsOptions {
    * TLS reports (RFC 8460): `intakeUrl` is the public address where the `tlsrpt` router is
    * mounted (default `https://<mailHostname>/tlsrpt/v1`); reports older than `retentionDays`
    * (default 400) are pruned; each intake token takes at most `perTokenPerHour` reports (default 60);
-   * what reports may store is bounded by the options of ReportLimitOptions (src/options/report-limits.ts).
+   * what reports may store is bounded by the options of ReportLimitOptions (src/options/report-limits.ts);
+   * `mailAddress` is the address report mails reach (e.g. the `imap` mailbox's), suggested as
+   * `mailto:` in each domain's rua beside the intake URL.
    */
-  reports?: { intakeUrl?: string; retentionDays?: number; perTokenPerHour?: number; imap?: ImapOption } & ReportLimitOptions;
+  reports?: { intakeUrl?: string; mailAddress?: string; retentionDays?: number; perTokenPerHour?: number; imap?: ImapOption } & ReportLimitOptions;
 }
 
 export interface ResolvedReports {
-  reports: { intakeUrl: string; retentionDays: number; perTokenPerHour: number; imap: ImapSettings | null; limits: ReportLimits };
+  reports: { intakeUrl: string; mailAddress: string | null; retentionDays: number; perTokenPerHour: number; imap: ImapSettings | null; limits: ReportLimits };
 }
 
 /** `reports` is the host's group (an object, or `{}`); `mailHostname` the A-label the intake URL defaults to. */
@@ -65,12 +68,22 @@ export function resolveReports(reports: Partial<NonNullable<ReportsOptions['repo
   return {
     reports: {
       intakeUrl,
+      mailAddress: mailAddressOption(reports.mailAddress),
       retentionDays: wholeNumber(reports.retentionDays ?? 400, 'reports.retentionDays', 1, 3650),
       perTokenPerHour: wholeNumber(reports.perTokenPerHour ?? 60, 'reports.perTokenPerHour', 1, 100_000),
       imap: reports.imap === undefined || reports.imap === null ? null : imapSettings(reports.imap, 'options.reports.imap'),
       limits: reportLimitsOption(reports),
     },
   };
+}
+
+/** `reports.mailAddress`: one address, as a TLS-RPT record's `mailto:` takes it (the rua's own rule). */
+function mailAddressOption(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length > 254 || /[;?:]/.test(value) || !isReportUri(`mailto:${value}`)) {
+    throw new TypeError('options.reports.mailAddress must be one mail address, such as tlsrpt@mail.example.org');
+  }
+  return value;
 }
 
 /** Validates an IMAP fetch setting (`reports.imap`, or the command's flags under another `prefix`); a TypeError names the field. */

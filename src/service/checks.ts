@@ -118,7 +118,7 @@ export class ChecksService {
   private async run(record: DomainRecord, mx?: Promise<LookupResult<'MX'>>): Promise<{ check: DnsCheckResult<Text>; reporting: ReportingView | null }> {
     const started = Date.now();
     const { domain } = record;
-    const [reporting, served, acme] = await Promise.all([this.reporting(domain), this.served(domain), this.acmeOrderState(policyHostName(domain))]);
+    const [reporting, served, acme] = await Promise.all([this.reporting(record), this.served(domain), this.acmeOrderState(policyHostName(domain))]);
     const check = await runDnsCheck({
       // The configured report addresses, to compare with the published record; unknown (not
       // compared) when the report tables cannot be read, rather than failing the whole check.
@@ -142,8 +142,8 @@ export class ChecksService {
     return { check, reporting };
   }
 
-  private reporting(domain: string): Promise<ReportingView | null> {
-    return bounded(this.deps.reports.reporting(domain)).catch((err: unknown) => {
+  private reporting(record: DomainRecord): Promise<ReportingView | null> {
+    return bounded(this.deps.reports.reporting(record)).catch((err: unknown) => {
       this.deps.logger.warn('could not read the TLS report addresses for the DNS Check', err);
       return null;
     });

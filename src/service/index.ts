@@ -90,6 +90,7 @@ export const MtaStsService = {
       logger,
       now,
       intakeUrl: options.reports.intakeUrl,
+      mailAddress: options.reports.mailAddress,
       retentionDays: options.reports.retentionDays,
       limits: options.reports.limits,
     });

@@ -84,10 +84,19 @@ const REFUSALS: Record<IngestRefusal, string> = {
 
 /** What the tab and the API show about a domain's reporting. */
 export interface ReportingView {
+  /** The rua as saved; empty before the first save and after it was cleared. */
   rua: string[];
-  /** The intake URL with the domain's token, for the rua; null before reporting was first set up. */
+  /**
+   * The intake URL with the domain's token, for the rua: there as soon as the policy is active (or
+   * report addresses were saved); null for a domain without an active policy and without a token.
+   */
   reportingUri: string | null;
-  /** The `_smtp._tls.<domain>` TXT value for the configured rua; null when none is configured. */
+  /**
+   * Before report addresses were ever saved: the panel's own, to publish as they are (the mailbox's
+   * `mailto:` when `reports.mailAddress` is set, then the intake URL); null once saved.
+   */
+  suggestedRua: string[] | null;
+  /** The `_smtp._tls.<domain>` TXT value for the saved rua, or for the suggested one before any save; null when neither. */
   record: string | null;
 }
 
@@ -112,6 +121,8 @@ export interface ReportServiceDeps {
   logger: Logger;
   now: () => Date;
   intakeUrl: string;
+  /** The address report mails reach (the fetched mailbox's), suggested as `mailto:`; null when not set. */
+  mailAddress: string | null;
   retentionDays: number;
   limits: ReportLimits;
 }
@@ -133,15 +144,22 @@ export class ReportService {
   }
 
   private view(settings: ReportingSettings | null): ReportingView {
-    return {
-      rua: settings?.rua ?? [],
-      reportingUri: settings ? `${this.deps.intakeUrl}/${settings.token}` : null,
-      record: settings && settings.rua.length > 0 ? tlsRptRecord(settings.rua) : null,
-    };
+    const reportingUri = settings ? `${this.deps.intakeUrl}/${settings.token}` : null;
+    const rua = settings?.rua ?? [];
+    const suggestedRua = reportingUri && !settings?.ruaSaved ? [...(this.deps.mailAddress ? [`mailto:${this.deps.mailAddress}`] : []), reportingUri] : null;
+    const shown = suggestedRua ?? rua;
+    return { rua, reportingUri, suggestedRua, record: shown.length > 0 ? tlsRptRecord(shown) : null };
   }
 
-  async reporting(domain: string): Promise<ReportingView> {
-    return this.view(await this.deps.store.settings(domain));
+  /**
+   * A domain's reporting, for the tab, the API and the command. A domain whose policy is active
+   * (any mode: `none` is how a policy is retired, and reports keep showing what senders do until
+   * it is gone) gets its intake token here when it has none, so that its report address is there
+   * before any save; two first reads at once end with one token (see ReportStore.ensureToken).
+   */
+  async reporting(record: DomainRecord): Promise<ReportingView> {
+    const { store } = this.deps;
+    return this.view(record.policy.active ? await store.ensureToken(record.domain, this.deps.now()) : await store.settings(record.domain));
   }
 
   /** Validates and stores the rua list (form text or JSON array); the first save creates the intake token. */

@@ -16,6 +16,8 @@ export interface ReportingSettings {
   rua: string[];
   /** The intake token (128 bits, base64url): part of the published https rua. */
   token: string;
+  /** Whether the rua was ever saved: false while the row holds only the token (rua NULL). */
+  ruaSaved: boolean;
   updatedAt: string;
 }
 
@@ -90,32 +92,39 @@ export class ReportStore {
     return row ? text(row.domain) : null;
   }
 
-  /** Stores the rua list; the first save also creates the intake token. */
+  /**
+   * The domain's settings, created with a new intake token when it has none (the rua then unset,
+   * NULL, until first saved). Race-safe: the insert does nothing when another request inserted the
+   * row first (the domain is the key), and both read the one row that won.
+   */
+  async ensureToken(domain: string, now: Date): Promise<ReportingSettings> {
+    const existing = await this.settings(domain);
+    if (existing) return existing;
+    const token = newToken();
+    await this.knex(this.tables.settings)
+      .insert({ domain, rua: null, token, token_hash: tokenHash(token), updated_at: now.toISOString() })
+      .onConflict('domain')
+      .ignore();
+    return settingsOf(await savedRow(this.knex, this.tables.settings, domain));
+  }
+
+  /** Stores the rua list; creates the intake token when the domain has none yet. */
   async saveRua(domain: string, rua: string[], now: Date): Promise<ReportingSettings> {
-    const updatedAt = now.toISOString();
-    return this.knex.transaction(async (trx) => {
-      const existing: Row | undefined = await trx<Row>(this.tables.settings).where('domain', domain).first();
-      if (existing) {
-        await trx(this.tables.settings)
-          .where('domain', domain)
-          .update({ rua: JSON.stringify(rua), updated_at: updatedAt });
-      } else {
-        const token = newToken();
-        await trx(this.tables.settings).insert({ domain, rua: JSON.stringify(rua), token, token_hash: tokenHash(token), updated_at: updatedAt });
-      }
-      return settingsOf(await savedRow(trx, this.tables.settings, domain));
-    });
+    await this.ensureToken(domain, now);
+    await this.knex(this.tables.settings)
+      .where('domain', domain)
+      .update({ rua: JSON.stringify(rua), updated_at: now.toISOString() });
+    return settingsOf(await savedRow(this.knex, this.tables.settings, domain));
   }
 
   /** A new token; the old one stops working at once. Creates the settings row when there is none. */
   async regenerateToken(domain: string, now: Date): Promise<ReportingSettings> {
+    await this.ensureToken(domain, now);
     const token = newToken();
-    const values = { token, token_hash: tokenHash(token), updated_at: now.toISOString() };
-    return this.knex.transaction(async (trx) => {
-      const updated = await trx(this.tables.settings).where('domain', domain).update(values);
-      if (updated === 0) await trx(this.tables.settings).insert({ domain, rua: JSON.stringify([]), ...values });
-      return settingsOf(await savedRow(trx, this.tables.settings, domain));
-    });
+    await this.knex(this.tables.settings)
+      .where('domain', domain)
+      .update({ token, token_hash: tokenHash(token), updated_at: now.toISOString() });
+    return settingsOf(await savedRow(this.knex, this.tables.settings, domain));
   }
 
   /** Stores a report and its rows once per (domain, organisation, report-id), within `quota` (see insertReport). */
@@ -214,9 +223,9 @@ export class ReportStore {
   }
 }
 
-/** The settings row just written in this transaction (it cannot be missing: the write made it). */
-async function savedRow(trx: Knex.Transaction, table: string, domain: string): Promise<Row> {
-  const row = await trx<Row>(table).where('domain', domain).first();
+/** The settings row just written (it cannot be missing: the write made it, or another's). */
+async function savedRow(knex: Knex, table: string, domain: string): Promise<Row> {
+  const row = await knex<Row>(table).where('domain', domain).first();
   if (!row) throw new Error(`the TLS reporting settings of ${domain} were not found right after they were written`);
   return row;
 }
@@ -229,7 +238,7 @@ function settingsOf(row: Row): ReportingSettings {
   } catch {
     rua = [];
   }
-  return { domain: text(row.domain), rua, token: text(row.token), updatedAt: text(row.updated_at) };
+  return { domain: text(row.domain), rua, token: text(row.token), ruaSaved: row.rua !== null && row.rua !== undefined, updatedAt: text(row.updated_at) };
 }
 
 function metaOf(row: Row): StoredReportMeta {

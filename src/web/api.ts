@@ -28,12 +28,12 @@ function withRetryAfter(error: HttpError, seconds: number): HttpError {
 }
 
 /**
- * A domain in the API: its policy, the TLS report intake URL (null before reporting is set up),
+ * A domain in the API: its policy, the TLS report intake URL (there once the policy is active),
  * the DNS records to publish, the same the tab shows, and why an active policy is not served
  * (`warnings`: the panel marks the domain inactive), so that a save is not taken for served.
  */
 async function domainJson(ctx: PluginContext, record: DomainRecord) {
-  const reporting = await ctx.service.reports.reporting(record.domain);
+  const reporting = await ctx.service.reports.reporting(record);
   const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt: reporting.record });
   return { ...policyJson(record), reportingUri: reporting.reportingUri, records, warnings: servingWarnings(record) };
 }

@@ -70,7 +70,7 @@ export async function renderTabFragment(ctx: PluginContext, req: Request, res: R
   const reporting =
     shown.reporting !== undefined
       ? shown.reporting
-      : await ctx.service.reports.reporting(record.domain).catch((err: unknown) => {
+      : await ctx.service.reports.reporting(record).catch((err: unknown) => {
           // The tab stays usable when the report tables cannot be read (e.g. not migrated yet).
           ctx.logger.warn('could not read the TLS reporting settings', err);
           return null;

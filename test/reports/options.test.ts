@@ -36,6 +36,18 @@ describe('createMtaSts options of TLS reporting', () => {
     }
     for (const days of [0, 1.5, 4000, '30' as never]) rejects({ reports: { retentionDays: days } }, 'reports.retentionDays');
     rejects({ reports: { perTokenPerHour: 0 } }, 'reports.perTokenPerHour');
+    for (const address of [
+      'tlsrpt',
+      'mailto:tlsrpt@mail.example.org',
+      'a@b.example, c@d.example',
+      'a@b.example;x',
+      'a b@mail.example.org',
+      'a@b.example?x',
+      7 as never,
+    ]) {
+      rejects({ reports: { mailAddress: address } }, 'reports.mailAddress');
+    }
+    assert.ok(createMtaSts({ ...base, reports: { mailAddress: 'tlsrpt@mail.example.org' } }));
     rejects({ reports: 'yes' as never }, 'reports');
   });
 

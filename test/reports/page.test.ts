@@ -42,13 +42,15 @@ describe('TLS reports on the tab and the reports page', () => {
   it('sets the report addresses from the tab, shows the report address with a copy button and the _smtp._tls record', async () => {
     assert.equal((await server.submitTab('example.org', { mode: 'testing', mx: 'mx.example.org', active: '1' })).status, 200);
     const before = await server.request().get(`${server.adminPath}/example.org`);
-    assert.match(before.text, /Save the report addresses once/);
-    assert.doesNotMatch(before.text, /_smtp\._tls/);
+    const intake = /data-reporting-uri data-copy="[^"]+">([^<]+)</.exec(before.text)?.[1] ?? '';
+    assert.match(intake, /^https:\/\/mail\.example\.net\/tlsrpt\/v1\/[A-Za-z0-9_-]{22}$/);
+    assert.match(before.text, new RegExp(`_smtp\\._tls\\.example\\.org.*v=TLSRPTv1; rua=${escape(intake)}`, 's'));
     const saved = await postRua('mailto:tlsrpt@example.org');
     assert.equal(saved.status, 200);
     assert.match(saved.text, /The report addresses were saved/);
     const uri = /data-reporting-uri data-copy="[^"]+">([^<]+)</.exec(saved.text)?.[1] ?? '';
     assert.match(uri, /^https:\/\/mail\.example\.net\/tlsrpt\/v1\/[A-Za-z0-9_-]{22}$/);
+    assert.equal(uri, intake, 'saving the addresses keeps the report address');
     assert.match(saved.text, /_smtp\._tls\.example\.org/);
     assert.match(saved.text, /v=TLSRPTv1; rua=mailto:tlsrpt@example\.org/);
     const bad = await postRua('ftp://nope.example');
@@ -65,7 +67,7 @@ describe('TLS reports on the tab and the reports page', () => {
       .set('Cookie', form.cookie)
       .send({ _csrf: form.token });
     assert.equal(renewed.status, 200, renewed.text);
-    assert.doesNotMatch(renewed.text, new RegExp(uri.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+    assert.doesNotMatch(renewed.text, new RegExp(escape(uri)));
   });
 
   it('refuses the reporting forms without a CSRF token', async () => {
@@ -141,3 +143,8 @@ describe('TLS reports on the tab and the reports page', () => {
     assert.match(res.text, /&#34;&gt;&lt;img src=x onerror=alert\(2\)&gt;/);
   });
 });
+
+/** A text as a regular expression that matches it literally. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -69,6 +69,10 @@ describe('mta-sts serve: stored TLS reports', function () {
       [{ MTA_STS_REPORTS_DAILY_PER_DOMAIN: '-5' }, /^mta-sts: reportsDailyPerDomain \(MTA_STS_REPORTS_DAILY_PER_DOMAIN\) must be a whole number, got "-5"$/],
       [{ MTA_STS_REPORTS_MAX_ROWS: '5' }, /^mta-sts: reportsMaxRows \(MTA_STS_REPORTS_MAX_ROWS\) must be a whole number from 700 to /],
       [{ MTA_STS_REPORTS_RETENTION_DAYS: '0' }, /^mta-sts: reportsRetentionDays \(MTA_STS_REPORTS_RETENTION_DAYS\) must be a whole number from 1 to 3650$/],
+      [
+        { REPORTS_MAIL_ADDRESS: 'tlsrpt' },
+        /^mta-sts: reportsMailAddress \(REPORTS_MAIL_ADDRESS\) must be one mail address, such as tlsrpt@mail\.example\.org$/,
+      ],
     ];
     for (const [env, message] of cases) {
       const run = await cli([...base, 'serve', '--embedded', '--port', '0'], { env });

@@ -28,7 +28,9 @@ for (const kind of DB_KINDS) {
 
     it('sets up reporting: the intake address with its token and the TXT record to publish; refuses a bad rua', async () => {
       const { reports } = t.service;
-      const view = await reports.reporting('example.org');
+      const found = await t.service.policies.find('example.org');
+      assert.ok(found);
+      const view = await reports.reporting(found);
       assert.equal(view.reportingUri, `https://mail.example.net/tlsrpt/v1/${token}`);
       assert.equal(view.record, 'v=TLSRPTv1; rua=mailto:tls@example.org');
       assert.equal(await reports.intakeDomain(token), 'example.org');

@@ -424,13 +424,21 @@ export function tableRows(html: string): string[][] {
   );
 }
 
-/** The DNS records the tab asks to publish, by type. */
+/**
+ * The DNS records the tab asks to publish, by type: the first of each, so `TXT` is the `_mta-sts`
+ * record (the `_smtp._tls` one follows it; `tlsRptRecord` reads that).
+ */
 export function dnsRecords(html: string): Record<string, { name: string; value: string }> {
   const records: Record<string, { name: string; value: string }> = {};
   for (const cells of tableRows(html)) {
-    if (cells.length >= 3 && /^(TXT|CNAME)$/.test(cells[0])) records[cells[0]] = { name: cells[1], value: cells[2] };
+    if (cells.length >= 3 && /^(TXT|CNAME)$/.test(cells[0])) records[cells[0]] ??= { name: cells[1], value: cells[2] };
   }
   return records;
+}
+
+/** The `_smtp._tls` TXT value the tab asks to publish, if any. */
+export function tlsRptRecord(html: string): string | undefined {
+  return tableRows(html).find((cells) => cells.length >= 3 && cells[0] === 'TXT' && cells[1].startsWith('_smtp._tls.'))?.[2];
 }
 
 /** The texts of the alert/status messages on the page. */

@@ -64,12 +64,13 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
       assert.equal(res.body.served, true);
     });
 
-    it('lists the DNS records to publish once saved, the TLS reporting record when addresses are configured', async () => {
+    it("lists the DNS records to publish once saved, the TLS reporting record with the panel's address until others are configured", async () => {
       const put = await server.put('example.org', { mode: 'testing', mx: ['mail.example.org'], active: true });
       assertJson(put, 200);
       const sts = { type: 'TXT', name: '_mta-sts.example.org', value: `v=STSv1; id=${put.body.id}` };
       const host = { type: 'CNAME', name: 'mta-sts.example.org', value: MAIL_HOSTNAME };
-      assert.deepEqual(put.body.records, [sts, host]);
+      assert.match(put.body.reportingUri, /^https:\/\/mail\.example\.net\/tlsrpt\/v1\/[A-Za-z0-9_-]{22}$/);
+      assert.deepEqual(put.body.records, [sts, host, { type: 'TXT', name: '_smtp._tls.example.org', value: `v=TLSRPTv1; rua=${put.body.reportingUri}` }]);
       const reporting = await server
         .request()
         .put(`${API}/example.org/reporting`)

@@ -38,7 +38,7 @@ const de = translator('de');
 
 describe('tab view model (pure: data in, what the template shows out)', () => {
   it('lists the records to publish, the TLS reporting record among them, as rows and as a zone snippet', () => {
-    const reporting = { rua: ['mailto:tls@example.org'], reportingUri: null, record: 'v=TLSRPTv1; rua=mailto:tls@example.org' };
+    const reporting = { rua: ['mailto:tls@example.org'], reportingUri: null, suggestedRua: null, record: 'v=TLSRPTv1; rua=mailto:tls@example.org' };
     const view = tabView(PAGE, record(), { reporting }, en, { state: 'hosts', hosts: ['mail.example.org'] });
     assert.deepEqual(
       view.records.map((r) => `${r.type} ${r.name} ${r.value}`),

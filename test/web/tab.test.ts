@@ -17,6 +17,7 @@ import {
   notices,
   openingTag,
   textOf,
+  tlsRptRecord,
 } from '../support/server';
 
 const POLICY_COLUMNS = [
@@ -262,7 +263,7 @@ describe('the MTA-STS tab (admin pages)', () => {
   describe('saving', () => {
     beforeEach(() => start());
 
-    it('saves a valid policy: success message, a new policy id and the two DNS records to publish', async () => {
+    it("saves a valid policy: success message, a new policy id and the DNS records to publish, the panel's TLS-RPT among them", async () => {
       const res = await server.submitTab('example.org', { mode: 'enforce', maxAge: '604800', mx: 'MAIL.example.org, *.mx.example.net.', active: '1' });
       assert.equal(res.status, 200);
       const row = await server.row('example.org');
@@ -276,6 +277,7 @@ describe('the MTA-STS tab (admin pages)', () => {
       const records = dnsRecords(res.text);
       assert.deepEqual(records.TXT, { name: '_mta-sts.example.org', value: `v=STSv1; id=${id}` });
       assert.deepEqual(records.CNAME, { name: 'mta-sts.example.org', value: MAIL_HOSTNAME });
+      assert.match(tlsRptRecord(res.text) ?? '', /^v=TLSRPTv1; rua=https:\/\/mail\.example\.net\/tlsrpt\/v1\/[A-Za-z0-9_-]{22}$/);
       // The form now shows what was stored, normalised.
       assert.equal(controlValue(res.text, controlByLabel(res.text, 'Mode').id), 'enforce');
       assert.equal(controlValue(res.text, controlByLabel(res.text, 'MX entries').id), 'mail.example.org, *.mx.example.net');
