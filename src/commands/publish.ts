@@ -103,7 +103,9 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
         }
         const wants: DomainWants[] = [];
         for (const record of found) {
-          wants.push({ domain: record.domain, servedId: servedPolicy(record)?.id ?? null, tlsRpt: (await service.reports.reporting(record.domain)).record });
+          // The TLS-RPT record with the saved report addresses only: a suggestion is not published.
+          const reporting = await service.reports.reporting(record);
+          wants.push({ domain: record.domain, servedId: servedPolicy(record)?.id ?? null, tlsRpt: reporting.suggestedRua === null ? reporting.record : null });
         }
         const plan = await readPlan(publisher, wants.flatMap(managedRecords));
         const stop = brake(plan);
