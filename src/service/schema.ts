@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { HostSchema, MissingHostPart } from '../options/storage';
 import { dialectOf } from '../store/dialect';
 import { migrateLatest, migrationStatus, rollbackAll, type MigrateOptions } from '../store/migrate';
+import { PANEL_POLICY_COLUMNS } from '../store/policy-layout';
 import type { PolicyStore } from '../store/policy-store';
 import type { ServedService } from './served';
 
@@ -40,10 +41,7 @@ export async function missingHostParts(knex: Knex, schema: HostSchema): Promise<
   }
   if (schema.policyTable) {
     // mailcow's own MTA-STS table (2025-09 and later): the columns its UI writes and its route reads.
-    const columns = ['domain', 'id', 'version', 'mode', 'mx', 'max_age', 'active'].map((column): [MissingHostPart['setting'], string] => [
-      'policyTable',
-      column,
-    ]);
+    const columns = PANEL_POLICY_COLUMNS.map((column): [MissingHostPart['setting'], string] => ['policyTable', column]);
     tables.push({ setting: 'policyTable', table: schema.policyTable, columns });
   }
   const missing: MissingHostPart[] = [];

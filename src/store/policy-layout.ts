@@ -16,6 +16,9 @@ import type { DomainTable } from './policy-store';
 import { policyColumns } from './policy-row';
 import { nullableText, text, type Row } from './rows';
 
+/** The columns of mailcow's `mta_sts` this layout reads and writes (checked at start, and by status). */
+export const PANEL_POLICY_COLUMNS = ['domain', 'id', 'version', 'mode', 'mx', 'max_age', 'active'] as const;
+
 /** mailcow's `mta_sts.mx` is a VARCHAR(255). */
 const MAILCOW_MX_LENGTH = 255;
 /** mailcow's `mta_sts.id` is a BIGINT: 18 digits always fit. */

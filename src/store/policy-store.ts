@@ -16,7 +16,7 @@ import { COLUMNS } from './columns';
 import type { Dialect } from './dialect';
 import { markSaveFailure } from './errors';
 import type { HistoryEntry, Audit, HistoryStore } from './history-store';
-import { policyLayout, type PolicyLayout } from './policy-layout';
+import { PANEL_POLICY_COLUMNS, policyLayout, type PolicyLayout } from './policy-layout';
 import { decodeRow, historyPolicy, policyColumns, settingsOf } from './policy-row';
 import { text, type Row } from './rows';
 
@@ -326,8 +326,7 @@ export class PolicyStore {
     if (policyTable !== null) {
       // The panel's own table: its columns, as the panel (mailcow 2025-09 and later) creates them.
       if (!(await this.knex.schema.hasTable(policyTable))) return [policyTable];
-      for (const name of ['domain', 'id', 'version', 'mode', 'mx', 'max_age', 'active'])
-        if (!(await this.knex.schema.hasColumn(policyTable, name))) missing.push(`${policyTable}.${name}`);
+      for (const name of PANEL_POLICY_COLUMNS) if (!(await this.knex.schema.hasColumn(policyTable, name))) missing.push(`${policyTable}.${name}`);
       return missing;
     }
     for (const name of Object.values(COLUMNS)) if (!(await this.knex.schema.hasColumn(this.domains.table, name))) missing.push(name);
