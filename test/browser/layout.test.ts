@@ -99,7 +99,7 @@ describe('the tab and the reports page laid out in a browser (Chromium), wide an
       );
       assert.deepEqual(
         names.map((n) => n.name),
-        [`_mta-sts.${DOMAIN}`, `mta-sts.${DOMAIN}`],
+        [`_mta-sts.${DOMAIN}`, `mta-sts.${DOMAIN}`, `_smtp._tls.${DOMAIN}`],
         'the names read (and copy) without anything added',
       );
       for (const name of names) {

@@ -194,7 +194,7 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
     await assertAccessible(page, 'the tab with a field error');
   });
 
-  it('Step 1+2: saves testing + Active: success message, new policy id, the two DNS records; the policy file holds exactly what was entered', async () => {
+  it('Step 1+2: saves testing + Active: success message, new policy id, the DNS records (the TLS-RPT one suggested); the policy file holds exactly what was entered', async () => {
     await showTab(page, panel, 'example.org');
     await save({ mode: 'testing', mx: 'mail.example.org, MX2.example.org.', maxAge: '604800' });
 
@@ -206,13 +206,17 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
       'success message with the id',
     );
     const records = page.getByRole('table', { name: 'DNS records to publish for example.org' });
-    const txt = await records.getByRole('row').filter({ hasText: 'TXT' }).getByRole('cell').allInnerTexts();
+    const txt = await records.getByRole('row').filter({ hasText: 'v=STSv1' }).getByRole('cell').allInnerTexts();
+    // Before any report address is saved, the panel's own address is suggested in the TLS-RPT record.
+    const tlsRpt = await records.getByRole('row').filter({ hasText: 'v=TLSRPTv1' }).getByRole('cell').allInnerTexts();
     const cname = await records.getByRole('row').filter({ hasText: 'CNAME' }).getByRole('cell').allInnerTexts();
     assert.equal(txt[0], 'TXT');
     assert.match(txt[1], /^_mta-sts\.example\.org\b/);
     assert.match(txt[2], new RegExp(`^v=STSv1; id=${id}\\b`));
     assert.match(cname[1], /^mta-sts\.example\.org\b/);
     assert.match(cname[2], new RegExp(`^${MAIL_HOSTNAME.replace(/\./g, '\\.')}\\b`));
+    assert.match(tlsRpt[1], /^_smtp\._tls\.example\.org\b/);
+    assert.match(tlsRpt[2], /^v=TLSRPTv1; rua=https:\/\/\S+\/[\w-]+/);
     // The form shows what was stored, normalised.
     assert.equal(await page.getByLabel('MX entries').inputValue(), 'mail.example.org, mx2.example.org');
     assert.equal(await page.getByLabel('Maximum Age').inputValue(), '604800');
@@ -223,13 +227,13 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
     assert.equal(policy.text, 'version: STSv1\r\nmode: testing\r\nmx: mail.example.org\r\nmx: mx2.example.org\r\nmax_age: 604800\r\n');
 
     // Copy buttons put exactly the record value on the clipboard.
-    await page.getByRole('button', { name: 'Copy TXT value' }).click();
+    await records.getByRole('row').filter({ hasText: 'v=STSv1' }).getByRole('button', { name: 'Copy TXT value' }).click();
     await page.getByText('Copied to the clipboard: TXT value.').waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `v=STSv1; id=${id}`);
     await page.getByRole('button', { name: 'Copy zone-file lines' }).click();
     assert.equal(
       await page.evaluate(() => navigator.clipboard.readText()),
-      `_mta-sts.example.org. 3600 IN TXT "v=STSv1; id=${id}"\nmta-sts.example.org. 3600 IN CNAME ${MAIL_HOSTNAME}.`,
+      `_mta-sts.example.org. 3600 IN TXT "v=STSv1; id=${id}"\nmta-sts.example.org. 3600 IN CNAME ${MAIL_HOSTNAME}.\n_smtp._tls.example.org. 3600 IN TXT "${/^v=TLSRPTv1; rua=\S+/.exec(tlsRpt[2])?.[0]}"`,
     );
     await screenshot(page, 'tab-en-03-step2-saved-records');
   });
@@ -605,10 +609,11 @@ describe('the MTA-STS tab in a browser (Chromium), in English and German', funct
         .waitFor();
       const records = page.getByRole('table', { name: 'Zu veröffentlichende DNS-Einträge für bücher.example' });
       assert.match(
-        await records.getByRole('row').filter({ hasText: 'TXT' }).innerText(),
+        await records.getByRole('row').filter({ hasText: 'v=STSv1' }).innerText(),
         new RegExp(`_mta-sts\\.${IDN.replace(/[.-]/g, '\\$&')}.*v=STSv1; id=${id}`, 's'),
       );
-      assert.equal(await page.getByRole('button', { name: 'Kopieren TXT-Wert' }).count(), 1);
+      // The policy's TXT and the suggested TLS-RPT record.
+      assert.equal(await page.getByRole('button', { name: 'Kopieren TXT-Wert' }).count(), 2);
       assert.equal((await policyFile(panel, IDN)).text, `version: STSv1\r\nmode: testing\r\nmx: mail.${IDN}\r\nmx: mx2.${IDN}\r\nmax_age: 604800\r\n`);
 
       await page.getByRole('button', { name: 'DNS-Prüfung' }).click();

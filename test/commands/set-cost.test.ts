@@ -60,7 +60,8 @@ function readsEveryDomain(sql: string): boolean {
   const table = /\bfrom\s+[`"]?(domain|alias_domain)[`"]?(?:\s|$)/i.exec(sql)?.[1];
   if (!/^\s*select\b/i.test(sql) || table === undefined) return false;
   const key = table === 'domain' ? 'domain' : 'alias_domain';
-  return !new RegExp(`\\bwhere\\s+[\`"]?${key}[\`"]?\\s*(=|in\\b)`, 'i').test(sql);
+  // The key, bare or qualified by the store's alias of the domain table (`d`.`domain`).
+  return !new RegExp(`\\bwhere\\s+(?:[\`"]?d[\`"]?\\.)?[\`"]?${key}[\`"]?\\s*(=|in\\b)`, 'i').test(sql);
 }
 
 /** Every domain gets a served policy, so that a read of the whole served set would have them all to read. */
