@@ -10,10 +10,8 @@ import {
   applyPlan,
   brake,
   managedRecords,
-  powerDnsPublisher,
+  publisherFor,
   readPlan,
-  rfc2136Publisher,
-  type DnsPublisher,
   type DomainWants,
   type Outcome,
   type PlannedRecord,
@@ -45,12 +43,6 @@ function target(opts: PublishOpts, env: NodeJS.ProcessEnv, configFlag: string | 
   if (found === null)
     throw new ConfigError('dns-update', '(MTA_STS_DNS_UPDATE) is required: where updates go, rfc2136://<server>[:<port>] or pdns+http://<host>:<port>');
   return found;
-}
-
-function publisherFor(t: PublishTarget): DnsPublisher {
-  return t.kind === 'rfc2136'
-    ? rfc2136Publisher({ host: t.host, port: t.port, key: t.key, zones: t.zones })
-    : powerDnsPublisher({ baseUrl: t.baseUrl, apiKey: t.apiKey, zones: t.zones });
 }
 
 async function everyDomainWithId(service: Runtime['service']): Promise<DomainRecord[]> {
