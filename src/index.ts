@@ -113,7 +113,10 @@ export interface MtaSts {
    * drift repair of every domain. Several instances sharing the database publish one at a time:
    * the holder of the lease `dns-publish` (renewed every quarter of `leaseMs`).
    */
-  createDnsPublishing(publisher: DnsPublisher, options: { repairMs: number; leaseMs: number }): { start(): void; stop(): Promise<void>; readonly active: boolean };
+  createDnsPublishing(
+    publisher: DnsPublisher,
+    options: { repairMs: number; leaseMs: number },
+  ): { start(): void; stop(): Promise<void>; readonly active: boolean };
   /** Where each router goes, as plugin.json declares it. */
   readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api' | 'tlsrpt'; serves?: string }>;
 }
@@ -200,7 +203,18 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       );
     },
     createDnsPublishing(publisher, { repairMs, leaseMs }) {
-      const publishing = new PublisherService({ publisher, served: service.served, policies: service.policies, reports: service.reports, logger: resolved.logger });
+      if (publisher === null || typeof publisher !== 'object' || typeof publisher.read !== 'function' || typeof publisher.replace !== 'function')
+        throw new TypeError('createDnsPublishing: publisher must be an object with read() and replace() (src/publish/contract.ts)');
+      if (!Number.isInteger(repairMs) || repairMs < 0)
+        throw new TypeError('createDnsPublishing: repairMs must be a whole number of milliseconds, 0 for no repair');
+      if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new TypeError('createDnsPublishing: leaseMs must be whole milliseconds, at least 1000');
+      const publishing = new PublisherService({
+        publisher,
+        served: service.served,
+        policies: service.policies,
+        reports: service.reports,
+        logger: resolved.logger,
+      });
       return new DnsPublishing(publishing, {
         repairMs,
         lease: { statements: new LeaseStore(resolved.knex, `${resolved.tablePrefix}leases`), periodMs: leaseMs },

@@ -6,16 +6,7 @@ import { ConfigError } from '../config/errors';
 import { PUBLISH_SOURCES, publishTarget, type PublishTarget } from '../config/publish-settings';
 import { picker, readConfigFile } from '../config/setting-sources';
 import { servedPolicy, type DomainRecord } from '../policy';
-import {
-  applyPlan,
-  brake,
-  managedRecords,
-  publisherFor,
-  readPlan,
-  type DomainWants,
-  type Outcome,
-  type PlannedRecord,
-} from '../publish';
+import { applyPlan, brake, managedRecords, publisherFor, readPlan, type DomainWants, type Outcome, type PlannedRecord } from '../publish';
 import { CliError, EXIT, printJson, printTable } from './output';
 import type { WithRuntime } from './policy';
 import type { Runtime } from './runtime';

@@ -11,8 +11,7 @@ export { brake, managedRecords, type DomainWants, type PlannedRecord } from './p
 
 /** Where updates go, as the settings validated it (src/config/publish-settings.ts). */
 export type PublisherTarget =
-  | { kind: 'rfc2136'; host: string; port: number; key: TsigKey; zones: string[] }
-  | { kind: 'pdns'; baseUrl: string; apiKey: string; zones: string[] };
+  { kind: 'rfc2136'; host: string; port: number; key: TsigKey; zones: string[] } | { kind: 'pdns'; baseUrl: string; apiKey: string; zones: string[] };
 
 /** The shipped provider for a validated target. */
 export function publisherFor(t: PublisherTarget): DnsPublisher {

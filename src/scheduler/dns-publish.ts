@@ -93,10 +93,12 @@ export class DnsPublishing {
 
   /** Runs `job` after the one running; a failure (the database away) is logged, the next change or repair tries again. */
   private queue(job: () => Promise<unknown>, failure: string): void {
-    this.work = this.work.then(() => (this.active ? job() : undefined)).then(
-      () => undefined,
-      (err: unknown) => this.options.logger.error(failure, err),
-    );
+    this.work = this.work
+      .then(() => (this.active ? job() : undefined))
+      .then(
+        () => undefined,
+        (err: unknown) => this.options.logger.error(failure, err),
+      );
   }
 
   private poll(): void {

@@ -97,9 +97,12 @@ export class PublisherService {
     }
     // One line per zone and reason: a wrong key fails every record of its zone the same way.
     for (const [reason, count] of failures)
-      logger.error(`publishing DNS records failed (${count} record${count === 1 ? '' : 's'}): ${reason}; the policy file keeps serving, the next repair tries again`);
+      logger.error(
+        `publishing DNS records failed (${count} record${count === 1 ? '' : 's'}): ${reason}; the policy file keeps serving, the next repair tries again`,
+      );
     const unread = plan.filter((r) => r.action === null);
-    if (unread.length > 0) logger.warn(`${unread.length} DNS record${unread.length === 1 ? '' : 's'} could not be read (first: ${unread[0].name}); left as they are`);
+    if (unread.length > 0)
+      logger.warn(`${unread.length} DNS record${unread.length === 1 ? '' : 's'} could not be read (first: ${unread[0].name}); left as they are`);
     return { applied, failed: [...failures.values()].reduce((a, b) => a + b, 0), stopped: false };
   }
 }

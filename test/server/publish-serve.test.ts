@@ -37,7 +37,11 @@ describe('mta-sts serve --dns-update: the records published by the server', func
   const stsId = async (domain: string) => (await txt(domain)).find((t) => t.startsWith('v=STSv1'))?.replace(/^v=STSv1; id=/, '') ?? null;
   const idOf = async (domain: string) => (JSON.parse((await cli([...base, 'show', domain, '--json'])).stdout) as { id: string }).id;
   const policyFile = async (domain: string) =>
-    (await request((server as Served).base).get('/.well-known/mta-sts.txt').set('Host', `mta-sts.${domain}`)).text;
+    (
+      await request((server as Served).base)
+        .get('/.well-known/mta-sts.txt')
+        .set('Host', `mta-sts.${domain}`)
+    ).text;
   const start = async (env: NodeJS.ProcessEnv) => {
     server = await serve(base, {
       API_KEY,
@@ -49,7 +53,10 @@ describe('mta-sts serve --dns-update: the records published by the server', func
     });
   };
   const put = async (domain: string, body: object) => {
-    const res = await request((server as Served).base).put(`/api/v1/mta-sts/${domain}`).set('X-API-Key', API_KEY).send(body);
+    const res = await request((server as Served).base)
+      .put(`/api/v1/mta-sts/${domain}`)
+      .set('X-API-Key', API_KEY)
+      .send(body);
     assert.equal(res.status, 200, res.text);
   };
 
@@ -132,7 +139,10 @@ describe('mta-sts serve --dns-update: the records published by the server', func
     const before = await stsId('example.test');
     await put('example.test', { mode: 'testing' });
     await within(5000, 'the failure in the log', async () => (/publishing DNS records failed/.test(server!.output()) ? true : null));
-    const lines = server!.output().split('\n').filter((l) => l.includes('publishing DNS records failed'));
+    const lines = server!
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('publishing DNS records failed'));
     assert.equal(lines.length, 1, server!.output());
     assert.match(lines[0], /zone example\.test/);
     assert.ok(!server!.output().includes(wrong.split(':')[2]) && !server!.output().includes(bind.tsigKey.split(':')[2]), 'no key in the log');
