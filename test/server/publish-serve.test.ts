@@ -26,6 +26,9 @@ async function within<T>(ms: number, what: string, probe: () => Promise<T | null
   }
 }
 
+/** Waits for a line of the server's log (written asynchronously): a few seconds at most. */
+const logged = (served: Served, line: RegExp) => within(5000, `the log line ${line}`, async () => (line.test(served.output()) ? true : null));
+
 describe('mta-sts serve --dns-update: the records published by the server', function () {
   this.timeout(120_000);
   let dir: string;
@@ -102,7 +105,7 @@ describe('mta-sts serve --dns-update: the records published by the server', func
     const served = await within(2000, 'the new id at BIND', async () => ((await stsId('example.test')) === id ? await policyFile('example.test') : null));
     assert.match(served, /^mode: enforce$/m);
     assert.ok((await txt('example.test')).includes('google-site-verification=keep-me'), 'the foreign TXT record is kept');
-    assert.match(server!.output(), /DNS record published: _mta-sts\.example\.test TXT/);
+    await logged(server!, /DNS record published: _mta-sts\.example\.test TXT/);
   });
 
   it('publishes a save made by another process (the CLI) within 2 s, and a burst of saves once per domain', async () => {
@@ -112,13 +115,38 @@ describe('mta-sts serve --dns-update: the records published by the server', func
     const id = await idOf('other.test');
     await within(2000, 'the CLI save at BIND', async () => ((await stsId('other.test')) === id ? true : null));
     // A burst: three saves of one domain at once are one publish of the last id.
-    const logged = () => (server!.output().match(/DNS record published: _mta-sts\.example\.test TXT/g) ?? []).length;
-    const count = logged();
+    const publishes = () => (server!.output().match(/DNS record published: _mta-sts\.example\.test TXT/g) ?? []).length;
+    const count = publishes();
     await Promise.all([put('example.test', { maxAge: 86401 }), put('example.test', { maxAge: 86402 }), put('example.test', { maxAge: 86403 })]);
     const last = await idOf('example.test');
     await within(2000, 'the burst at BIND', async () => ((await stsId('example.test')) === last ? true : null));
+    await within(5000, 'the publish logged', async () => (publishes() > count ? true : null));
     await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal(logged() - count, 1, server!.output());
+    assert.equal(publishes() - count, 1, server!.output());
+  });
+
+  it('with two servers on one database, only the lease holder publishes, also a save made on the other', async () => {
+    await start({ MTA_STS_DNS_REPAIR_MINUTES: '0' });
+    const holder = server as Served;
+    await within(5000, 'the lease taken', async () => (/holds the dns-publish lease/.test(holder.output()) ? true : null));
+    const other = await serve(base, {
+      API_KEY,
+      MTA_STS_DNS_UPDATE: `rfc2136://127.0.0.1:${bind.port}`,
+      MTA_STS_TSIG_KEY: bind.tsigKey,
+      MTA_STS_CHECK_INTERVAL_MINUTES: '0',
+      MTA_STS_DNS_REPAIR_MINUTES: '0',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      const res = await request(other.base).put('/api/v1/mta-sts/other.test').set('X-API-Key', API_KEY).send({ mode: 'testing' });
+      assert.equal(res.status, 200, res.text);
+      const id = await idOf('other.test');
+      await within(2000, 'the save on the other server at BIND', async () => ((await stsId('other.test')) === id ? true : null));
+      await logged(holder, /DNS record published: _mta-sts\.other\.test TXT/);
+      assert.doesNotMatch(other.output(), /DNS record published|holds the dns-publish lease/);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('repairs a record changed behind its back on the schedule, and logs what was there and what it wrote', async () => {
@@ -129,7 +157,7 @@ describe('mta-sts serve --dns-update: the records published by the server', func
     await tamper.replace('_mta-sts.example.test', 'TXT', 300, ['google-site-verification=keep-me', 'v=STSv1; id=tampered']);
     assert.equal(await stsId('example.test'), 'tampered');
     await within(15_000, 'the repair', async () => ((await stsId('example.test')) === id ? true : null));
-    assert.match(server!.output(), /DNS record repaired: _mta-sts\.example\.test TXT held \\"v=STSv1; id=tampered\\", wrote \\"v=STSv1; id=\w+\\"/);
+    await logged(server!, /DNS record repaired: _mta-sts\.example\.test TXT held \\"v=STSv1; id=tampered\\", wrote \\"v=STSv1; id=\w+\\"/);
     assert.ok((await txt('example.test')).includes('google-site-verification=keep-me'));
   });
 
