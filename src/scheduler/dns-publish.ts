@@ -32,6 +32,8 @@ export class DnsPublishing {
   /** The one publish or repair running: they take turns, never two writes at once. */
   private work: Promise<void> = Promise.resolve();
   private started = false;
+  /** Bumped each time the lease is gained or lost: a poll or repair loop of an earlier term ends. */
+  private term = 0;
 
   constructor(
     private readonly publisher: PublisherService,
@@ -43,10 +45,14 @@ export class DnsPublishing {
       logger: options.logger,
       // The first repair on taking the lease catches up with what changed while no instance held it.
       onGained: () => {
-        this.poll();
-        if (options.repairMs > 0) this.repairNow();
+        this.term += 1;
+        this.poll(this.term);
+        if (options.repairMs > 0) this.repairNow(this.term);
       },
-      onLost: () => this.clearTimers(),
+      onLost: () => {
+        this.term += 1;
+        this.clearTimers();
+      },
     });
     publisher.onServedChange((domains) => {
       if (!this.active) return;
@@ -101,24 +107,31 @@ export class DnsPublishing {
       );
   }
 
-  private poll(): void {
-    if (!this.active) return;
+  /** Still the loop of the current term, and the lease held. */
+  private current(term: number): boolean {
+    return this.active && term === this.term;
+  }
+
+  private poll(term: number): void {
+    if (!this.current(term)) return;
+    // A failed read (the database away) is the served set's to log; the next poll tries again.
     void this.publisher
       .noticeChanges()
       .catch(() => undefined)
       .finally(() => {
-        if (!this.active) return;
-        this.pollTimer = setTimeout(() => this.poll(), POLL_MS);
+        if (!this.current(term)) return;
+        this.pollTimer = setTimeout(() => this.poll(term), POLL_MS);
         this.pollTimer.unref();
       });
   }
 
-  private repairNow(): void {
+  private repairNow(term: number): void {
+    if (!this.current(term)) return;
     this.queue(() => this.publisher.repair(), 'the DNS drift repair failed; trying again at the next repair');
     // The next repair counts from the end of this one (`work` never rejects: queue logs failures).
     void this.work.then(() => {
-      if (!this.active) return;
-      this.repairTimer = setTimeout(() => this.repairNow(), this.options.repairMs);
+      if (!this.current(term)) return;
+      this.repairTimer = setTimeout(() => this.repairNow(term), this.options.repairMs);
       this.repairTimer.unref();
     });
   }
