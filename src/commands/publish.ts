@@ -86,7 +86,14 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
         }
         const wants: DomainWants[] = [];
         for (const record of found) {
-          wants.push({ domain: record.domain, servedId: servedPolicy(record)?.id ?? null, tlsRpt: (await service.reports.reporting(record.domain)).record });
+          // A retired domain past its safe-removal date loses its record, as the server's repair does.
+          const served = servedPolicy(record);
+          const removable = served !== null && (await service.policies.removable(record.domain, served));
+          wants.push({
+            domain: record.domain,
+            servedId: removable ? null : (served?.id ?? null),
+            tlsRpt: (await service.reports.reporting(record.domain)).record,
+          });
         }
         const plan = await readPlan(publisher, wants.flatMap(managedRecords));
         const stop = brake(plan);

@@ -1,7 +1,10 @@
 // Publishing a domain's DNS records from the running server: the `_mta-sts` TXT id of the policy
 // the policy file serves now (never one it does not serve yet: RFC 8461 3.3 asks for the policy
-// first, then its id), and the `_smtp._tls` record when reports are configured. A domain the set
-// does not serve (switched off, deleted) is left as it is: nothing is removed by itself.
+// first, then its id), and the `_smtp._tls` record when reports are configured. A retired domain
+// (mode none) publishes the id of its none policy until the safe-removal date (the retirement plus
+// the Maximum Age of the policy it replaced: no sender can still hold that one), and from then on
+// its `v=STSv1` record is removed. A domain the set does not serve (switched off, deleted) is left
+// as it is.
 import type { Logger } from '../logger';
 import { applyPlan, brake, managedRecords, readPlan, type DnsPublisher, type DomainWants, type Outcome, type PlannedRecord } from '../publish';
 import type { PolicyService } from './policies';
@@ -75,7 +78,8 @@ export class PublisherService {
     for (const domain of domains) {
       const found = await this.deps.served.lookup(domain);
       if (found.status !== 'found') continue;
-      wants.push({ domain, servedId: found.policy.id, tlsRpt: (await this.deps.reports.reporting(domain)).record });
+      const removable = await this.deps.policies.removable(domain, found.policy);
+      wants.push({ domain, servedId: removable ? null : found.policy.id, tlsRpt: (await this.deps.reports.reporting(domain)).record });
     }
     return wants;
   }
@@ -89,7 +93,8 @@ export class PublisherService {
     for (const { record, result, error } of outcomes) {
       if (result === 'applied') {
         applied += 1;
-        logger.info(`DNS record ${verb}: ${record.name} ${record.type} held ${shown(record.now)}, wrote ${JSON.stringify(record.wanted)}`);
+        const wrote = record.wanted === null ? 'removed it (the retired policy is past its safe-removal date)' : `wrote ${JSON.stringify(record.wanted)}`;
+        logger.info(`DNS record ${verb}: ${record.name} ${record.type} held ${shown(record.now)}, ${wrote}`);
       } else if (result === 'failed') {
         const reason = error ?? 'failed';
         failures.set(reason, (failures.get(reason) ?? 0) + 1);

@@ -161,6 +161,29 @@ describe('mta-sts serve --dns-update: the records published by the server', func
     assert.ok((await txt('example.test')).includes('google-site-verification=keep-me'));
   });
 
+  it('on retirement publishes the none policy id, and removes the record only after the safe-removal date', async () => {
+    await start({ MTA_STS_DNS_REPAIR_MINUTES: '0.05' });
+    const retire = await cli([...base, 'retire', 'other.test']);
+    assert.equal(retire.code, 0, retire.stderr);
+    const id = await idOf('other.test');
+    await within(2000, 'the none policy id at BIND', async () => ((await stsId('other.test')) === id ? true : null));
+    assert.match(await policyFile('other.test'), /^mode: none$/m);
+    // Repairs (every 3 s) run meanwhile, and the record stays: the date is the replaced policy's Maximum Age away.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    assert.equal(await stsId('other.test'), id, 'kept before the safe-removal date');
+    // The retirement as if made 400 days ago: the replaced policy (max_age a year at most) has expired everywhere.
+    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'panel.sqlite') }, useNullAsDefault: true });
+    try {
+      await knex('mta_sts_history')
+        .where({ domain: 'other.test' })
+        .update({ changed_at: new Date(Date.now() - 400 * 86_400_000).toISOString() });
+    } finally {
+      await knex.destroy();
+    }
+    await within(15_000, 'the record removed', async () => ((await txt('other.test')).length === 0 ? true : null));
+    await logged(server!, /DNS record repaired: _mta-sts\.other\.test TXT held \\"v=STSv1; id=\w+\\", removed it/);
+  });
+
   it('with a wrong key: one line naming the zone and the reason, never the key, and the policy file keeps serving', async () => {
     const wrong = `hmac-sha256:${bind.key.name}:${randomBytes(32).toString('base64')}`;
     await start({ MTA_STS_DNS_REPAIR_MINUTES: '0', MTA_STS_TSIG_KEY: wrong });
