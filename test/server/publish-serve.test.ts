@@ -201,11 +201,16 @@ describe('mta-sts serve --dns-update: the records published by the server', func
     assert.match(await policyFile('example.test'), /^mode: testing$/m);
   });
 
-  it('refuses a bad MTA_STS_DNS_REPAIR_MINUTES in one sentence naming it', async () => {
+  it('refuses a bad MTA_STS_DNS_REPAIR_MINUTES, or --dns-update without its key, in one sentence naming the setting', async () => {
     const run = await cli([...base, 'serve', '--port', '0'], {
       env: { MTA_STS_DNS_UPDATE: `rfc2136://127.0.0.1:${bind.port}`, MTA_STS_TSIG_KEY: bind.tsigKey, MTA_STS_DNS_REPAIR_MINUTES: '0.01' },
     });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /MTA_STS_DNS_REPAIR_MINUTES\) must be minutes from 0\.05 to 10080/);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    // --dns-update without its key: the server does not start half-configured.
+    const keyless = await cli([...base, 'serve', '--port', '0', '--dns-update', `rfc2136://127.0.0.1:${bind.port}`]);
+    assert.equal(keyless.code, 2);
+    assert.match(keyless.stderr, /MTA_STS_TSIG_KEY is required by an rfc2136:\/\/ --dns-update/);
   });
 });
