@@ -1,5 +1,5 @@
 // Publishing a domain's DNS records from the running server: the `_mta-sts` TXT id of the policy
-// the policy file serves now (never one it does not serve yet: RFC 8461 3.3 asks for the policy
+// the policy file serves now (never one it does not serve yet: RFC 8461 8.1 asks for the policy
 // first, then its id), and the `_smtp._tls` record when reports are configured. A retired domain
 // (mode none) publishes the id of its none policy until the safe-removal date (the retirement plus
 // the Maximum Age of the policy it replaced: no sender can still hold that one), and from then on

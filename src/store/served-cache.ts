@@ -195,7 +195,7 @@ export class ServedCache {
   /**
    * `listener` is told the domains whose served policy id changed, once the set in memory serves
    * the new policy (a local save, or a reload that read another instance's save): what is
-   * announced in DNS may then follow (RFC 8461 3.3: the policy first, then its id).
+   * announced in DNS may then follow (RFC 8461 8.1: the policy first, then its id).
    */
   onChange(listener: (domains: string[]) => void): void {
     this.changeListeners.push(listener);
