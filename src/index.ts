@@ -4,9 +4,12 @@ import { sayDnsCheck } from './render/check';
 import type { Text } from './text';
 import { MtaStsOptions, resolveOptions, resolveSchedulerOptions } from './options';
 import { Scheduler, runScheduledChecks, type RunSummary } from './scheduler';
+import type { DnsPublisher } from './publish';
+import { DnsPublishing } from './scheduler/dns-publish';
 import { LeaseStore } from './store/lease-store';
 import { POLICY_PATH } from './policy';
 import { MtaStsService } from './service';
+import { PublisherService } from './service/publisher';
 import type { FetchOutcome } from './service/report-fetch';
 import type { IngestResult } from './service/reports';
 import { createAdminRouter } from './web/admin';
@@ -103,6 +106,17 @@ export interface MtaSts {
     readonly lastRun: RunSummary | null;
     readonly active: boolean;
   };
+  /**
+   * Publishing the DNS records from this process through `publisher` (src/publish/contract.ts):
+   * after each change of a domain's served policy id, its `_mta-sts` (and `_smtp._tls`) TXT
+   * records, once the policy file serves the new policy; and every `repairMs` (0: never) the
+   * drift repair of every domain. Several instances sharing the database publish one at a time:
+   * the holder of the lease `dns-publish` (renewed every quarter of `leaseMs`).
+   */
+  createDnsPublishing(
+    publisher: DnsPublisher,
+    options: { repairMs: number; leaseMs: number },
+  ): { start(): void; stop(): Promise<void>; readonly active: boolean };
   /** Where each router goes, as plugin.json declares it. */
   readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api' | 'tlsrpt'; serves?: string }>;
 }
@@ -187,6 +201,25 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
         { service, alerts: resolved.alerts, concurrency, logger: resolved.logger, now: resolved.now },
         { intervalMs, lease, onRun: options.onRun },
       );
+    },
+    createDnsPublishing(publisher, { repairMs, leaseMs }) {
+      if (publisher === null || typeof publisher !== 'object' || typeof publisher.read !== 'function' || typeof publisher.replace !== 'function')
+        throw new TypeError('createDnsPublishing: publisher must be an object with read() and replace() (src/publish/contract.ts)');
+      if (!Number.isInteger(repairMs) || repairMs < 0)
+        throw new TypeError('createDnsPublishing: repairMs must be a whole number of milliseconds, 0 for no repair');
+      if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new TypeError('createDnsPublishing: leaseMs must be whole milliseconds, at least 1000');
+      const publishing = new PublisherService({
+        publisher,
+        served: service.served,
+        policies: service.policies,
+        reports: service.reports,
+        logger: resolved.logger,
+      });
+      return new DnsPublishing(publishing, {
+        repairMs,
+        lease: { statements: new LeaseStore(resolved.knex, `${resolved.tablePrefix}leases`), periodMs: leaseMs },
+        logger: resolved.logger,
+      });
     },
     mounts: [
       { path: '/', export: 'wellKnown', serves: POLICY_PATH },

@@ -6,18 +6,7 @@ import { ConfigError } from '../config/errors';
 import { PUBLISH_SOURCES, publishTarget, type PublishTarget } from '../config/publish-settings';
 import { picker, readConfigFile } from '../config/setting-sources';
 import { servedPolicy, type DomainRecord } from '../policy';
-import {
-  applyPlan,
-  brake,
-  managedRecords,
-  powerDnsPublisher,
-  readPlan,
-  rfc2136Publisher,
-  type DnsPublisher,
-  type DomainWants,
-  type Outcome,
-  type PlannedRecord,
-} from '../publish';
+import { applyPlan, brake, managedRecords, publisherFor, readPlan, type DomainWants, type Outcome, type PlannedRecord } from '../publish';
 import { CliError, EXIT, printJson, printTable } from './output';
 import type { WithRuntime } from './policy';
 import type { Runtime } from './runtime';
@@ -45,12 +34,6 @@ function target(opts: PublishOpts, env: NodeJS.ProcessEnv, configFlag: string | 
   if (found === null)
     throw new ConfigError('dns-update', '(MTA_STS_DNS_UPDATE) is required: where updates go, rfc2136://<server>[:<port>] or pdns+http://<host>:<port>');
   return found;
-}
-
-function publisherFor(t: PublishTarget): DnsPublisher {
-  return t.kind === 'rfc2136'
-    ? rfc2136Publisher({ host: t.host, port: t.port, key: t.key, zones: t.zones })
-    : powerDnsPublisher({ baseUrl: t.baseUrl, apiKey: t.apiKey, zones: t.zones });
 }
 
 async function everyDomainWithId(service: Runtime['service']): Promise<DomainRecord[]> {
@@ -103,9 +86,14 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
         }
         const wants: DomainWants[] = [];
         for (const record of found) {
-          // The TLS-RPT record with the saved report addresses only: a suggestion is not published.
-          const reporting = await service.reports.reporting(record);
-          wants.push({ domain: record.domain, servedId: servedPolicy(record)?.id ?? null, tlsRpt: reporting.suggestedRua === null ? reporting.record : null });
+          // A retired domain past its safe-removal date loses its record, as the server's repair does.
+          const served = servedPolicy(record);
+          const removable = served !== null && (await service.policies.removable(record.domain, served));
+          wants.push({
+            domain: record.domain,
+            servedId: removable ? null : (served?.id ?? null),
+            tlsRpt: await service.reports.publishedRecord(record.domain),
+          });
         }
         const plan = await readPlan(publisher, wants.flatMap(managedRecords));
         const stop = brake(plan);

@@ -24,10 +24,12 @@ export function registerServeCommand(program: Command): void {
     .option('--acme-addresses <list>', "this server's public IP addresses; names pointing elsewhere are skipped (MTA_STS_ACME_ADDRESSES)")
     .option('--acme-directory-ca <file>', "extra CA (PEM) trusted for the directory's HTTPS, e.g. a test CA (MTA_STS_ACME_DIRECTORY_CA)")
     .option('--https-port <n>', 'HTTPS port with --acme (HTTPS_PORT; default 443); --port then answers challenges (80 in production)')
+    .option('--dns-update <url>', 'publish the DNS records after each change: rfc2136://<server>[:<port>] or pdns+http(s)://<host>:<port> (MTA_STS_DNS_UPDATE)')
+    .option('--dns-zones <list>', "the zones to update, comma-separated (MTA_STS_DNS_ZONES; default: each name's zone, from the server)")
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (LOG_LEVEL; default info)')
     .addHelpText(
       'after',
-      '\nSecrets only from the environment or the config file, never flags: API_KEY, ADMIN_PASSWORD (first start of the embedded default), MTA_STS_ACME_KEY.',
+      '\nSecrets only from the environment or the config file, never flags: API_KEY, ADMIN_PASSWORD (first start of the embedded default), MTA_STS_ACME_KEY, MTA_STS_TSIG_KEY, MTA_STS_PDNS_API_KEY.',
     )
     .action(async (opts: ServerFlags) => {
       const settings = resolveServerSettings({ ...program.opts<ServerFlags>(), ...opts }, process.env);

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { requireMailHostname, resolveSettings, type SettingFlags, type Settings } from './cli-settings';
 import { ConfigError } from './errors';
 import { reportsImapSettings, scheduleSettings, type AlertSettings, type ReportsImapSetting } from './mail-settings';
+import { publishTarget, type PublishTarget } from './publish-settings';
 import { reportServerSettings, type ReportServerSettings } from './report-settings';
 import { SERVER_SOURCES, picker, readConfigFile } from './setting-sources';
 
@@ -45,6 +46,19 @@ export interface ServerSettings extends Settings {
   checkLeaseSeconds: number;
   /** Where its alerts go (the plugin's `alerts`, validated by it at start). */
   alerts: AlertSettings;
+  /** Where DNS updates go (--dns-update with its key); null: the server publishes nothing. */
+  dnsUpdate: PublishTarget | null;
+  /** Minutes between two drift repairs of the published records; 0: none. */
+  dnsRepairMinutes: number;
+}
+
+/** MTA_STS_DNS_REPAIR_MINUTES: 0 (off), or from 0.05 (3 seconds, for tests) to 10080 (a week), at most two decimals. */
+function repairMinutes(value: string | undefined): number {
+  if (value === undefined) return 60;
+  const minutes = Number(value);
+  if (!/^\d{1,5}(?:\.\d{1,2})?$/.test(value) || (minutes !== 0 && minutes < 0.05) || minutes > 10080)
+    throw new ConfigError('dnsRepairMinutes', `(MTA_STS_DNS_REPAIR_MINUTES) must be minutes from 0.05 to 10080 (a week), or 0 for no repair, got "${value}"`);
+  return minutes;
 }
 
 export interface AcmeSettings {
@@ -174,6 +188,8 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
   const reportsImap = reportsImapSettings(pick);
   const reports = reportServerSettings(pick);
   const schedule = scheduleSettings(pick);
+  const dnsUpdate = publishTarget(pick('dnsUpdate'), pick('dnsZones'), env);
+  const dnsRepairMinutes = repairMinutes(pick('dnsRepairMinutes'));
   // Last, so that a bad value above is named first: only the server's own (embedded) database keeps the demo's mail host name.
   if (!embedded) requireMailHostname(base);
   return {
@@ -182,6 +198,8 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
     reportsImap,
     reports,
     ...schedule,
+    dnsUpdate,
+    dnsRepairMinutes,
     port: mainPort,
     host: pick('host'),
     metricsPort,

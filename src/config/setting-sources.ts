@@ -59,6 +59,8 @@ export const SERVER_SOURCES = {
   alertWebhookSecret: 'MTA_STS_ALERT_WEBHOOK_SECRET',
   alertLocale: 'MTA_STS_ALERT_LOCALE',
   ...REPORT_SOURCES,
+  ...PUBLISH_SOURCES,
+  dnsRepairMinutes: 'MTA_STS_DNS_REPAIR_MINUTES',
 } as const;
 
 /** One setting from its flag, else its environment variable, else the config file. */

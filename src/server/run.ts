@@ -12,6 +12,7 @@ import { reportSettingError } from '../config/report-settings';
 import type { ServerSettings } from '../config/server-settings';
 import type { Logger } from '../logger';
 import type { Server as HttpsServer } from 'node:https';
+import { publisherFor } from '../publish';
 import { missingHostParts } from '../service';
 import { createAcmeParts } from './acme';
 import { createPanel } from './app';
@@ -135,6 +136,14 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
     const scheduler = settings.checkIntervalMinutes > 0 ? panel.mtaSts.createScheduler() : null;
     scheduler?.start();
     if (scheduler) metrics.schedulerActive(() => scheduler.active);
+    // The DNS records after each change, and their drift repair, by the holder of the `dns-publish` lease.
+    const publishing = settings.dnsUpdate
+      ? panel.mtaSts.createDnsPublishing(publisherFor(settings.dnsUpdate), {
+          repairMs: Math.round(settings.dnsRepairMinutes * 60_000),
+          leaseMs: settings.checkLeaseSeconds * 1000,
+        })
+      : null;
+    publishing?.start();
     if (acme && settings.acme) {
       await listen(acme.https, settings.acme.httpsPort, settings.host, 'httpsPort');
       acme.certs.start();
@@ -190,6 +199,10 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
       );
     if (settings.reportsImap) out.write(`TLS reports fetched from ${settings.reportsImap.url} every 5 minutes\n`);
     if (pruner) out.write(`Stored TLS reports pruned every ${settings.reports.pruneMinutes} minutes\n`);
+    if (settings.dnsUpdate)
+      out.write(
+        `DNS records published to ${settings.dnsUpdate.display} after each change${settings.dnsRepairMinutes > 0 ? `, repaired every ${settings.dnsRepairMinutes} minutes` : ''}\n`,
+      );
     log.info({ database: target.display, preset: settings.preset, embedded: settings.embedded, port, httpsPort }, 'started');
     // From now on no dependency's rejection or throwing callback ends the process (see process-guard.ts).
     const removeGuard = installProcessGuard(log);
@@ -203,6 +216,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
         await panel.mtaSts.reportFetcher?.stop();
         // A run in progress finishes its current page first.
         await scheduler?.stop();
+        await publishing?.stop();
         await pruner?.stop();
         const closed = Promise.all([close(server), metricsServer ? close(metricsServer) : Promise.resolve(), acme ? close(acme.https) : Promise.resolve()]);
         // Idle keep-alive connections would hold close() open; in-flight requests are left to finish.

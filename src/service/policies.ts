@@ -7,15 +7,18 @@ import {
   DEFAULT_SETTINGS,
   POLICY_ID,
   applyChanges,
+  expiresBy,
   parsePolicy,
   parseStsRecord,
   problem,
   retiredMaxAge,
+  servedMode,
   type DomainRecord,
   type InputKind,
   type Mode,
   type PolicySettings,
   type Problem,
+  type StoredPolicy,
   type Validation,
 } from '../policy';
 import type { Audit, HistoryEntry, HistoryStore } from '../store/history-store';
@@ -124,6 +127,27 @@ export class PolicyService {
     if (!answer?.ok) return null;
     const records = answer.records.filter((record) => /^v=STSv1/i.test(record)).map(parseStsRecord);
     return records.length === 1 && records[0].ok ? records[0].id : null;
+  }
+
+  /**
+   * For a domain serving a mode-none policy, its safe-removal date: when the save that switched it
+   * from testing or enforce to none was made, plus the Maximum Age of the policy it replaced (the
+   * date the tab gives on retiring); from then on no sender can hold that policy, and the
+   * `_mta-sts` record may go (RFC 8461 section 8.3). Null when it is not retired, or when its
+   * history does not tell (then the record stays: removed early, senders would keep the old policy).
+   */
+  async safeRemovalDate(domain: string, policy: Pick<StoredPolicy, 'active' | 'mode'>): Promise<Date | null> {
+    if (servedMode(policy) !== 'none') return null;
+    const found = await this.history(domain, { limit: 50, offset: 0 });
+    // Newest first: the latest change from a mode senders apply to none.
+    const retirement = found?.entries.find((entry) => entry.before !== null && servedMode(entry.before) !== 'none' && servedMode(entry.after) === 'none');
+    return retirement?.before ? expiresBy(new Date(retirement.changedAt), retirement.before.maxAge) : null;
+  }
+
+  /** True once a retired domain's `_mta-sts` record may be removed (see `safeRemovalDate`). */
+  async removable(domain: string, policy: Pick<StoredPolicy, 'active' | 'mode'>): Promise<boolean> {
+    const until = await this.safeRemovalDate(domain, policy);
+    return until !== null && until <= this.deps.now();
   }
 
   /** A domain's changes, newest first; null for an unknown domain. */

@@ -162,6 +162,16 @@ export class ReportService {
     return this.view(record.policy.active ? await store.ensureToken(record.domain, this.deps.now()) : await store.settings(record.domain));
   }
 
+  /**
+   * The `_smtp._tls` TXT value that DNS publishing writes: the saved report addresses only, never
+   * the panel's suggestion (a record already published by hand stays as it is until addresses are
+   * saved here); null while none are saved, or after an empty list was. Creates no token.
+   */
+  async publishedRecord(domain: string): Promise<string | null> {
+    const settings = await this.deps.store.settings(domain);
+    return settings?.ruaSaved && settings.rua.length > 0 ? tlsRptRecord(settings.rua) : null;
+  }
+
   /** Validates and stores the rua list (form text or JSON array); the first save creates the intake token. */
   async configure(name: string, input: unknown): Promise<ConfigureResult> {
     const record = await this.deps.find(name);

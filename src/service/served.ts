@@ -145,6 +145,19 @@ export class ServedService {
   }
 
   /**
+   * `listener` is told the domains whose served policy id changed, after the policy file serves
+   * the new one (a save here, or another instance's save read by a reload).
+   */
+  onChange(listener: (domains: string[]) => void): void {
+    this.cache.onChange(listener);
+  }
+
+  /** Reads the changes other processes saved, now (the DNS publisher's poll). */
+  renew(): Promise<void> {
+    return this.cache.renew();
+  }
+
+  /**
    * Resolves once background work on the database is done (a served-set reload, a column repair):
    * a command waits for it before closing the database, so nothing is cut off mid-query.
    */

@@ -71,6 +71,8 @@ export class ServedCache {
    */
   private readonly localRevisions = new Map<string, number>();
   private readonly now: () => number;
+  /** Told which domains' served policy id changed (see `onChange`). */
+  private readonly changeListeners: Array<(domains: string[]) => void> = [];
 
   constructor(
     private readonly load: () => Promise<ServedPolicies>,
@@ -183,9 +185,36 @@ export class ServedCache {
     }
     this.generation += 1;
     this.patches.push({ generation: this.generation, domain, policy, revision });
-    if (!this.snapshot) return;
-    apply(this.snapshot.policies, domain, policy);
-    this.snapshot.generation = this.generation;
+    if (this.snapshot) {
+      apply(this.snapshot.policies, domain, policy);
+      this.snapshot.generation = this.generation;
+    }
+    this.emit([domain]);
+  }
+
+  /**
+   * `listener` is told the domains whose served policy id changed, once the set in memory serves
+   * the new policy (a local save, or a reload that read another instance's save): what is
+   * announced in DNS may then follow (RFC 8461 8.1: the policy first, then its id).
+   */
+  onChange(listener: (domains: string[]) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** Reads what changed now, whether or not the snapshot is still fresh (a publisher's poll). */
+  async renew(): Promise<void> {
+    await this.refresh();
+  }
+
+  private emit(domains: string[]): void {
+    if (domains.length === 0) return;
+    for (const listener of this.changeListeners) {
+      try {
+        listener(domains);
+      } catch {
+        // A listener's failure is its own: the served set goes on.
+      }
+    }
   }
 
   private isFresh(): boolean {
@@ -219,13 +248,18 @@ export class ServedCache {
             // A reload that began before the current snapshot's is older news: drop it.
             if (this.snapshot && generation < this.snapshot.loadGeneration) return;
             let served: ServedPolicies & { fullAt: number };
+            const changed: string[] = [];
             if ('full' in outcome) {
               served = { ...outcome.full, fullAt: startedAt };
               this.outdated = false;
+              if (this.snapshot) changed.push(...differing(this.snapshot.policies, served.policies));
             } else {
               // Only what changed, applied to the set in memory (which local saves keep patching).
               const current = this.snapshot as NonNullable<ServedCache['snapshot']>;
-              for (const [domain, policy] of outcome.changed.policies) apply(current.policies, domain, policy);
+              for (const [domain, policy] of outcome.changed.policies) {
+                if ((current.policies.get(domain)?.id ?? null) !== (policy?.id ?? null)) changed.push(domain);
+                apply(current.policies, domain, policy);
+              }
               served = {
                 policies: current.policies,
                 aliases: outcome.changed.aliases ?? current.aliases,
@@ -244,6 +278,7 @@ export class ServedCache {
             this.retryAt = 0;
             this.loads += 1;
             this.onLoaded?.({ ok: true, durationMs: this.now() - startedAt, names: served.policies.size });
+            this.emit(changed);
           },
           (err: unknown) => {
             // Database unreachable: keep the last known good snapshot and retry after a pause
@@ -266,6 +301,14 @@ export class ServedCache {
     if (remaining <= 0 && this.snapshot) return;
     await within(promise, remaining, () => undefined);
   }
+}
+
+/** The domains whose served id differs between two sets (added, removed or changed). */
+function differing(before: Map<string, StoredPolicy>, after: Map<string, StoredPolicy>): string[] {
+  const domains: string[] = [];
+  for (const [domain, policy] of after) if (before.get(domain)?.id !== policy.id) domains.push(domain);
+  for (const domain of before.keys()) if (!after.has(domain)) domains.push(domain);
+  return domains;
 }
 
 function apply(policies: Map<string, StoredPolicy>, domain: string, policy: StoredPolicy | null): void {

@@ -170,6 +170,30 @@ describe('mta-sts publish', function () {
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.d3.example.test'), [[`v=STSv1; id=${await idOf('d3.example.test')}`]]);
   });
 
+  it('a retired domain: the none id is published, and the record removed only after the safe-removal date', async () => {
+    assert.equal((await cli([...base, 'retire', 'd5.example.test'])).code, 0);
+    const retired = await cli([...base, 'publish', 'd5.example.test'], { env });
+    assert.equal(retired.code, 0, retired.stderr);
+    assert.deepEqual(await askTxt(bind.port, '_mta-sts.d5.example.test'), [[`v=STSv1; id=${await idOf('d5.example.test')}`]]);
+    // The retirement as if made 400 days ago: the replaced policy (max_age a year at most) has expired everywhere.
+    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'panel.sqlite') }, useNullAsDefault: true });
+    try {
+      await knex('mta_sts_history')
+        .where({ domain: 'd5.example.test' })
+        .update({ changed_at: new Date(Date.now() - 400 * 86_400_000).toISOString() });
+    } finally {
+      await knex.destroy();
+    }
+    const removed = await cli([...base, 'publish', 'd5.example.test', '--json'], { env });
+    assert.equal(removed.code, 0, removed.stderr);
+    const plan = JSON.parse(removed.stdout) as { records: Array<{ name: string; action: string; wanted: string | null }> };
+    assert.deepEqual(
+      plan.records.map((r) => [r.name, r.action, r.wanted]),
+      [['_mta-sts.d5.example.test', 'delete', null]],
+    );
+    assert.deepEqual(await askTxt(bind.port, '_mta-sts.d5.example.test'), []);
+  });
+
   describe('through the PowerDNS API', () => {
     let pdns: TestPdns;
     before(async () => {

@@ -221,4 +221,21 @@ describe('ServedCache', () => {
     assert.deepEqual(await cache.lookup('alias.example'), { status: 'missing' }, 'an alias stops with its target');
     assert.deepEqual(await cache.servedDomains(), ['b-alias.example', 'xn--bcher-kva.example']);
   });
+
+  it("tells onChange the domains whose served id changed, once it serves the new policy (a local save, a renew reading another process's save)", async () => {
+    const { loader, cache } = setup();
+    loader.db = { policies: [policy('a.example'), policy('b.example')] };
+    await cache.lookup('a.example');
+    const told: Array<{ domains: string[]; served: Array<string | null> }> = [];
+    // What the set serves at the moment it tells: the policy first, then whoever announces its id.
+    cache.onChange((domains) => told.push({ domains, served: domains.map((d) => cache.peek(d)?.id ?? null) }));
+    cache.applyLocal('a.example', policy('a.example', 'testing', '20261128130000'), 2);
+    assert.deepEqual(told, [{ domains: ['a.example'], served: ['20261128130000'] }]);
+    // Another process saved b and removed nothing else: renew reads it although the snapshot is fresh.
+    loader.db = { policies: [policy('a.example', 'testing', '20261128130000'), policy('b.example', 'testing', '20261128140000')] };
+    await cache.renew();
+    assert.deepEqual(told[1], { domains: ['b.example'], served: ['20261128140000'] });
+    await cache.renew();
+    assert.equal(told.length, 2, 'an unchanged set tells nothing');
+  });
 });

@@ -1,0 +1,113 @@
+// Publishing a domain's DNS records from the running server: the `_mta-sts` TXT id of the policy
+// the policy file serves now (never one it does not serve yet: RFC 8461 8.1 asks for the policy
+// first, then its id), and the `_smtp._tls` record when reports are configured. A retired domain
+// (mode none) publishes the id of its none policy until the safe-removal date (the retirement plus
+// the Maximum Age of the policy it replaced: no sender can still hold that one), and from then on
+// its `v=STSv1` record is removed. A domain the set does not serve (switched off, deleted) is left
+// as it is.
+import type { Logger } from '../logger';
+import { applyPlan, brake, managedRecords, readPlan, type DnsPublisher, type DomainWants, type Outcome, type PlannedRecord } from '../publish';
+import type { PolicyService } from './policies';
+import type { ReportService } from './reports';
+import type { ServedService } from './served';
+
+export interface PublisherDeps {
+  publisher: DnsPublisher;
+  served: ServedService;
+  policies: PolicyService;
+  reports: ReportService;
+  logger: Logger;
+}
+
+/** What one publish or repair did: records written, records that failed, and whether the brake stopped it. */
+export interface PublishSummary {
+  applied: number;
+  failed: number;
+  stopped: boolean;
+}
+
+const PAGE = 1000;
+
+const shown = (now: PlannedRecord['now']) => (now === 'unknown' ? 'unknown' : now.length === 0 ? 'nothing' : now.map((t) => JSON.stringify(t)).join(' + '));
+
+export class PublisherService {
+  constructor(private readonly deps: PublisherDeps) {}
+
+  /** Tells `listener` the domains whose served id changed, once the policy file serves the new policy. */
+  onServedChange(listener: (domains: string[]) => void): void {
+    this.deps.served.onChange(listener);
+  }
+
+  /** Reads other processes' saves now: their domains then reach `onServedChange`. */
+  noticeChanges(): Promise<void> {
+    return this.deps.served.renew();
+  }
+
+  /** Publishes what these domains should publish now (after a change). */
+  async publish(domains: readonly string[]): Promise<PublishSummary> {
+    const plan = await readPlan(this.deps.publisher, (await this.wants(domains)).flatMap(managedRecords));
+    return this.apply(plan, 'published');
+  }
+
+  /**
+   * Drift repair: plans every domain with a saved policy (reads only when nothing differs) and
+   * applies the differences, unless more than 30% of the records already published would change
+   * (as `mta-sts publish` without --force): then nothing is changed and that is logged.
+   */
+  async repair(): Promise<PublishSummary> {
+    const domains: string[] = [];
+    for (let offset = 0; ; offset += PAGE) {
+      const { records } = await this.deps.policies.list({ limit: PAGE, offset });
+      domains.push(...records.filter((r) => r.policy.id !== null).map((r) => r.domain));
+      if (records.length < PAGE) break;
+    }
+    const plan = await readPlan(this.deps.publisher, (await this.wants(domains)).flatMap(managedRecords));
+    const stop = brake(plan);
+    if (stop.stop) {
+      this.deps.logger.error(
+        `DNS repair stopped: ${stop.changing} of the ${stop.existing} records published would change (more than 30%); nothing was changed: check with \`mta-sts publish --all --dry-run\`, then run \`mta-sts publish --all --force\``,
+      );
+      return { applied: 0, failed: 0, stopped: true };
+    }
+    return this.apply(plan, 'repaired');
+  }
+
+  /** Per domain, the id the policy file serves now; a domain not served (or not readable now) is left out. */
+  private async wants(domains: readonly string[]): Promise<DomainWants[]> {
+    const wants: DomainWants[] = [];
+    for (const domain of domains) {
+      const found = await this.deps.served.lookup(domain);
+      if (found.status !== 'found') continue;
+      const removable = await this.deps.policies.removable(domain, found.policy);
+      wants.push({ domain, servedId: removable ? null : found.policy.id, tlsRpt: await this.deps.reports.publishedRecord(domain) });
+    }
+    return wants;
+  }
+
+  /** Applies a plan and logs each record written and one line per failing zone. Records hold no secret, and errors name no key. */
+  private async apply(plan: PlannedRecord[], verb: 'published' | 'repaired'): Promise<PublishSummary> {
+    const { logger } = this.deps;
+    const outcomes: Outcome[] = await applyPlan(this.deps.publisher, plan);
+    const failures = new Map<string, number>();
+    let applied = 0;
+    for (const { record, result, error } of outcomes) {
+      if (result === 'applied') {
+        applied += 1;
+        const wrote = record.wanted === null ? 'removed it (the retired policy is past its safe-removal date)' : `wrote ${JSON.stringify(record.wanted)}`;
+        logger.info(`DNS record ${verb}: ${record.name} ${record.type} held ${shown(record.now)}, ${wrote}`);
+      } else if (result === 'failed') {
+        const reason = error ?? 'failed';
+        failures.set(reason, (failures.get(reason) ?? 0) + 1);
+      }
+    }
+    // One line per zone and reason: a wrong key fails every record of its zone the same way.
+    for (const [reason, count] of failures)
+      logger.error(
+        `publishing DNS records failed (${count} record${count === 1 ? '' : 's'}): ${reason}; the policy file keeps serving, the next repair tries again`,
+      );
+    const unread = plan.filter((r) => r.action === null);
+    if (unread.length > 0)
+      logger.warn(`${unread.length} DNS record${unread.length === 1 ? '' : 's'} could not be read (first: ${unread[0].name}); left as they are`);
+    return { applied, failed: [...failures.values()].reduce((a, b) => a + b, 0), stopped: false };
+  }
+}
