@@ -10,6 +10,8 @@ import { ConfigError } from './errors';
 export const PUBLISH_SOURCES = {
   dnsUpdate: 'MTA_STS_DNS_UPDATE',
   dnsZones: 'MTA_STS_DNS_ZONES',
+  nameServers: 'MTA_STS_DNS_NAME_SERVERS',
+  verifySeconds: 'MTA_STS_DNS_VERIFY_SECONDS',
 } as const;
 
 /** The secrets, read from the environment only. */
@@ -91,4 +93,29 @@ export function publishTarget(dnsUpdate: string | undefined, dnsZones: string | 
     return { kind: 'pdns', baseUrl: `${scheme}://${url.host}`, apiKey: apiKey.trim(), zones, display: shown };
   }
   throw new ConfigError('dns-update', `(MTA_STS_DNS_UPDATE) must be ${forms}, got the scheme "${url.protocol}"`);
+}
+
+/**
+ * --name-servers: `<ns host>=<ip>[:<port>]`, comma-separated, the address to ask a name server of
+ * the zone at instead of its A/AAAA records on port 53 (NS records carry no port): for a test
+ * set-up on loopback, or name servers this host reaches at other addresses.
+ */
+export function nameServerMap(value: string | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const entry of (value ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const [host, address, extra] = entry.split('=');
+    const ok = extra === undefined && host !== undefined && DNS_NAME.test(host) && address !== undefined && /^(?:[\d.]+(?::\d{1,5})?|\[[\da-f:.]+\](?::\d{1,5})?)$/i.test(address);
+    if (!ok || Number(/:(\d+)$/.exec(address.replace(/^\[.*\]/, ''))?.[1] ?? 53) > 65535)
+      throw new ConfigError('name-servers', `(MTA_STS_DNS_NAME_SERVERS) must be <name server>=<ip>[:<port>], comma-separated; "${entry}" is not`);
+    map[host.toLowerCase().replace(/\.$/, '')] = address;
+  }
+  return map;
+}
+
+/** --verify-seconds: how long to wait for every name server to serve an applied record, 0 to 300 (default 10; 0 skips the verification). */
+export function verifySeconds(value: string | undefined): number {
+  if (value === undefined) return 10;
+  if (!/^\d{1,3}$/.test(value.trim()) || Number(value) > 300)
+    throw new ConfigError('verify-seconds', `(MTA_STS_DNS_VERIFY_SECONDS) must be a whole number of seconds from 0 to 300, got "${value}"`);
+  return Number(value);
 }
