@@ -43,6 +43,17 @@ function tsigKey(env: NodeJS.ProcessEnv): { algorithm: TsigAlgorithm; name: stri
   return { algorithm, name: match[2].replace(/\.$/, ''), secret };
 }
 
+/** --dns-zones: zone names, comma-separated, lower case without the final dot. */
+export function zoneNames(dnsZones: string | undefined): string[] {
+  const zones = (dnsZones ?? '')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((zone) => zone.toLowerCase().replace(/\.$/, ''));
+  for (const zone of zones)
+    if (!DNS_NAME.test(zone)) throw new ConfigError('dns-zones', `(MTA_STS_DNS_ZONES) must be DNS zone names, comma-separated; "${zone}" is not one`);
+  return zones;
+}
+
 /** The publishing target from `dnsUpdate` (already picked from flag, environment or config file) and the secrets of `env`; null when no --dns-update is given. */
 export function publishTarget(dnsUpdate: string | undefined, dnsZones: string | undefined, env: NodeJS.ProcessEnv): PublishTarget | null {
   if (dnsUpdate === undefined) return null;
@@ -64,12 +75,7 @@ export function publishTarget(dnsUpdate: string | undefined, dnsZones: string | 
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (host === '' || (isIP(host) === 0 && !DNS_NAME.test(host)))
     throw new ConfigError('dns-update', `(MTA_STS_DNS_UPDATE) must name a server, got "${dnsUpdate}"`);
-  const zones = (dnsZones ?? '')
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((zone) => zone.toLowerCase().replace(/\.$/, ''));
-  for (const zone of zones)
-    if (!DNS_NAME.test(zone)) throw new ConfigError('dns-zones', `(MTA_STS_DNS_ZONES) must be DNS zone names, comma-separated; "${zone}" is not one`);
+  const zones = zoneNames(dnsZones);
   if (url.protocol === 'rfc2136:') {
     return { kind: 'rfc2136', host, port: url.port === '' ? 53 : Number(url.port), key: tsigKey(env), zones, display: shown };
   }

@@ -22,8 +22,10 @@ export interface VerifyOptions {
    * test set-up on loopback, or name servers reached at other addresses from this host.
    */
   nameServers?: Readonly<Record<string, string>>;
-  /** How long to keep asking until every server serves the record (default 10 s); 0 asks once. */
+  /** The whole time, finding the name servers included: asking again until every server serves the record stops then (default 10 s). */
   deadlineMs?: number;
+  /** Ask each server once, do not wait for the record to arrive (the API's live state). */
+  once?: boolean;
   /** One question's time (default 2 s). */
   timeoutMs?: number;
   /** Addresses asked per zone at most (default 8). */
@@ -53,23 +55,28 @@ function address(spec: string): ServerAddress {
   return { ...parsed, family: isIPv6(parsed.host) ? 6 : 4 };
 }
 
+/** One question's time: at most `timeoutMs`, and never past the deadline. */
+type Budget = () => number;
+
 /** One question to one server; recursion desired only when asking a resolver. Over TCP when the answer is truncated. */
-async function ask(server: ServerAddress, name: string, type: 'TXT' | 'SOA' | 'NS' | 'A' | 'AAAA', recursion: boolean, timeoutMs: number): Promise<Reply> {
+async function ask(server: ServerAddress, name: string, type: 'TXT' | 'SOA' | 'NS' | 'A' | 'AAAA', recursion: boolean, budget: Budget): Promise<Reply> {
+  const timeoutMs = budget();
+  if (timeoutMs <= 0) return { ok: false, error: 'was not asked: the time for the check ran out' };
   const id = randomInt(0, 65536);
   const query = dnsPacket.encode({ type: 'query', id, flags: recursion ? dnsPacket.RECURSION_DESIRED : 0, questions: [{ type, name, class: 'IN' }] });
   const accept = (p: dnsPacket.DecodedPacket) => p.type === 'response' && p.id === id && p.questions?.length === 1 && bare(p.questions[0].name) === bare(name);
   let outcome = await queryUdp(server, query, accept, timeoutMs);
-  if (outcome.kind === 'answer' && outcome.packet.flag_tc) outcome = await queryTcp(server, query, accept, timeoutMs);
+  if (outcome.kind === 'answer' && outcome.packet.flag_tc) outcome = await queryTcp(server, query, accept, Math.max(1, budget()));
   if (outcome.kind === 'answer') return { ok: true, packet: outcome.packet };
   if (outcome.kind === 'unreachable') return { ok: false, error: `cannot be asked: ${outcome.reason}` };
   return { ok: false, error: outcome.kind === 'timeout' ? `did not answer within ${timeoutMs} ms` : 'sent an answer that could not be decoded' };
 }
 
 /** Asks the resolvers in turn until one answers NOERROR or NXDOMAIN. */
-async function resolve(resolvers: ServerAddress[], name: string, type: 'SOA' | 'NS' | 'A' | 'AAAA', timeoutMs: number): Promise<Reply> {
+async function resolve(resolvers: ServerAddress[], name: string, type: 'SOA' | 'NS' | 'A' | 'AAAA', budget: Budget): Promise<Reply> {
   let last: Reply = { ok: false, error: 'no resolver' };
   for (const server of resolvers) {
-    last = await ask(server, name, type, true, timeoutMs);
+    last = await ask(server, name, type, true, budget);
     if (last.ok && (last.packet.rcode === 'NOERROR' || last.packet.rcode === 'NXDOMAIN')) return last;
     if (last.ok) last = { ok: false, error: `answered ${last.packet.rcode ?? 'an error'}` };
   }
@@ -83,8 +90,8 @@ interface NameServer {
 }
 
 /** The zone's authoritative servers, at most `max` addresses, or why none was found. */
-async function nameServersOf(zone: string, resolvers: ServerAddress[], options: Required<Pick<VerifyOptions, 'timeoutMs' | 'maxServers'>> & VerifyOptions) {
-  const reply = await resolve(resolvers, zone, 'NS', options.timeoutMs);
+async function nameServersOf(zone: string, resolvers: ServerAddress[], budget: Budget, options: Required<Pick<VerifyOptions, 'maxServers'>> & VerifyOptions) {
+  const reply = await resolve(resolvers, zone, 'NS', budget);
   if (!reply.ok) return `the NS records of ${zone} could not be read: ${reply.error}`;
   const hosts = [
     ...new Set(
@@ -106,7 +113,7 @@ async function nameServersOf(zone: string, resolvers: ServerAddress[], options: 
       continue;
     }
     for (const type of ['A', 'AAAA'] as const) {
-      const addresses = await resolve(resolvers, host, type, options.timeoutMs);
+      const addresses = await resolve(resolvers, host, type, budget);
       if (!addresses.ok) continue;
       for (const r of addresses.packet.answers ?? [])
         if (r.type === type && typeof r.data === 'string' && isIP(r.data) !== 0) found.push({ server: host, at: address(type === 'A' ? r.data : `[${r.data}]`) });
@@ -116,18 +123,18 @@ async function nameServersOf(zone: string, resolvers: ServerAddress[], options: 
 }
 
 /** The zone of `name`: from `zones`, else the owner of the SOA the resolvers answer with. */
-async function zoneOf(name: string, resolvers: ServerAddress[], zones: readonly string[] | undefined, timeoutMs: number): Promise<string | null> {
+async function zoneOf(name: string, resolvers: ServerAddress[], zones: readonly string[] | undefined, budget: Budget): Promise<string | null> {
   if (zones && zones.length > 0) return zoneAmong(name, zones);
-  const reply = await resolve(resolvers, name, 'SOA', timeoutMs);
+  const reply = await resolve(resolvers, name, 'SOA', budget);
   if (!reply.ok) return null;
   const soa = [...(reply.packet.answers ?? []), ...(reply.packet.authorities ?? [])].find((r) => r.type === 'SOA');
   return soa && HOST.test(bare(soa.name)) && (bare(name) === bare(soa.name) || bare(name).endsWith(`.${bare(soa.name)}`)) ? bare(soa.name) : null;
 }
 
 /** What one name server serves at `name` (TXT strings joined), taken only from an authoritative answer. */
-async function serverAnswer(ns: NameServer, name: string, timeoutMs: number): Promise<ServerAnswer> {
+async function serverAnswer(ns: NameServer, name: string, budget: Budget): Promise<ServerAnswer> {
   const base = { server: ns.server, address: ns.at.label };
-  const reply = await ask(ns.at, name, 'TXT', false, timeoutMs);
+  const reply = await ask(ns.at, name, 'TXT', false, budget);
   if (!reply.ok) return { ...base, records: null, error: reply.error };
   const { packet } = reply;
   if (packet.rcode !== 'NOERROR' && packet.rcode !== 'NXDOMAIN') return { ...base, records: null, error: `answered ${packet.rcode ?? 'an error'}` };
@@ -159,12 +166,21 @@ export async function verifyRecords(
   const timeoutMs = options.timeoutMs ?? 2000;
   const maxServers = options.maxServers ?? 8;
   const deadline = Date.now() + (options.deadlineMs ?? 10_000);
-  const resolvers = (options.resolvers && options.resolvers.length > 0 ? options.resolvers : createResolver().servers).map(address);
+  const budget: Budget = () => Math.min(timeoutMs, deadline - Date.now());
+  // A host's resolver may name its servers otherwise than ip[:port]: those are skipped.
+  const specs = options.resolvers && options.resolvers.length > 0 ? options.resolvers : createResolver().servers;
+  const resolvers = specs.flatMap((spec) => {
+    try {
+      return [address(spec)];
+    } catch {
+      return [];
+    }
+  });
   const zones = new Map<string, Promise<NameServer[] | string>>();
   const serversOf = async (name: string): Promise<NameServer[] | string> => {
-    const zone = await zoneOf(name, resolvers, options.zones, timeoutMs);
+    const zone = await zoneOf(name, resolvers, options.zones, budget);
     if (zone === null) return `the zone of ${name} could not be found`;
-    if (!zones.has(zone)) zones.set(zone, nameServersOf(zone, resolvers, { ...options, timeoutMs, maxServers }));
+    if (!zones.has(zone)) zones.set(zone, nameServersOf(zone, resolvers, budget, { ...options, maxServers }));
     return zones.get(zone)!;
   };
   const servers: Array<NameServer[] | string> = [];
@@ -183,10 +199,10 @@ export async function verifyRecords(
     });
     if (pending.length === 0) break;
     await eachLimited(pending, async ([i, ns]) => {
-      answers[i].set(ns, await serverAnswer(ns, records[i].name, Math.max(1, Math.min(timeoutMs, deadline - Date.now()))));
+      answers[i].set(ns, await serverAnswer(ns, records[i].name, () => Math.max(1, budget())));
       checkedAt[i] = new Date().toISOString();
     });
-    if (Date.now() + (options.intervalMs ?? 250) >= deadline) break;
+    if (options.once === true || Date.now() + (options.intervalMs ?? 250) >= deadline) break;
     const settled = pending.every(([i, ns]) => answers[i].get(ns)?.records != null && serves(records[i], answers[i].get(ns)!.records!));
     if (settled) break;
     await sleep(options.intervalMs ?? 250);
