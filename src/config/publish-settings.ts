@@ -110,7 +110,12 @@ export function nameServerMap(value: string | undefined): Record<string, string>
   const map: Record<string, string> = {};
   for (const entry of (value ?? '').split(/[\s,]+/).filter(Boolean)) {
     const [host, address, extra] = entry.split('=');
-    const ok = extra === undefined && host !== undefined && DNS_NAME.test(host) && address !== undefined && /^(?:[\d.]+(?::\d{1,5})?|\[[\da-f:.]+\](?::\d{1,5})?)$/i.test(address);
+    const ok =
+      extra === undefined &&
+      host !== undefined &&
+      DNS_NAME.test(host) &&
+      address !== undefined &&
+      /^(?:[\d.]+(?::\d{1,5})?|\[[\da-f:.]+\](?::\d{1,5})?)$/i.test(address);
     if (!ok || Number(/:(\d+)$/.exec(address.replace(/^\[.*\]/, ''))?.[1] ?? 53) > 65535)
       throw new ConfigError('name-servers', `(MTA_STS_DNS_NAME_SERVERS) must be <name server>=<ip>[:<port>], comma-separated; "${entry}" is not`);
     map[host.toLowerCase().replace(/\.$/, '')] = address;

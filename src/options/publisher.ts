@@ -39,7 +39,8 @@ export interface ResolvedPublisher {
 }
 
 const FIELDS = ['url', 'provider', 'tsigKey', 'pdnsApiKey', 'zones', 'nameServers'];
-const SHAPE = 'must be { url, tsigKey } or { url, pdnsApiKey } (url as --dns-update takes it), or a provider object with read(name, type) and replace(name, type, ttl, records) functions (batch optional)';
+const SHAPE =
+  'must be { url, tsigKey } or { url, pdnsApiKey } (url as --dns-update takes it), or a provider object with read(name, type) and replace(name, type, ttl, records) functions (batch optional)';
 
 function isProvider(value: unknown): value is DnsPublisher {
   const candidate = value as Partial<DnsPublisher>;
@@ -78,9 +79,14 @@ export function resolvePublisher(options: DnsPublisherOptions): ResolvedPublishe
     throw new TypeError('options.dnsPublisher.zones must be an array of zone names');
   if (settings.nameServers !== undefined && (typeof settings.nameServers !== 'object' || settings.nameServers === null || Array.isArray(settings.nameServers)))
     throw new TypeError('options.dnsPublisher.nameServers must be an object of name server host → "ip[:port]"');
-  if ((settings.url === undefined) === (settings.provider === undefined)) throw new TypeError(`options.dnsPublisher ${SHAPE}: give url or provider, one of them`);
+  if ((settings.url === undefined) === (settings.provider === undefined))
+    throw new TypeError(`options.dnsPublisher ${SHAPE}: give url or provider, one of them`);
   try {
-    const nameServers = nameServerMap(Object.entries(settings.nameServers ?? {}).map(([host, at]) => `${host}=${String(at)}`).join(','));
+    const nameServers = nameServerMap(
+      Object.entries(settings.nameServers ?? {})
+        .map(([host, at]) => `${host}=${String(at)}`)
+        .join(','),
+    );
     if (settings.provider !== undefined) {
       const zones = zoneNames((settings.zones ?? []).join(','));
       return { provider: provider(settings.provider, 'dnsPublisher.provider'), display: 'a provider object', zones, nameServers };
@@ -95,6 +101,6 @@ export function resolvePublisher(options: DnsPublisherOptions): ResolvedPublishe
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const field = { 'dns-update': 'url', 'dns-zones': 'zones', 'name-servers': 'nameServers' }[err.setting];
-    throw new TypeError(field ? `options.dnsPublisher.${field} ${renamed(err.rule)}` : renamed(err.message));
+    throw new TypeError(field ? `options.dnsPublisher.${field} ${renamed(err.rule)}` : renamed(err.message), { cause: err });
   }
 }

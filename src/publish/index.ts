@@ -6,4 +6,4 @@ export { applyPlan, readPlan, type Outcome } from './apply';
 export { brake, managedRecords, type DomainWants, type PlannedRecord } from './plan';
 export { powerDnsPublisher } from './powerdns';
 export { rfc2136Publisher } from './rfc2136';
-export { recordStates, type RecordState } from './state';
+export { recordStates } from './state';

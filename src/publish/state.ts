@@ -32,7 +32,15 @@ export async function recordStates(records: readonly PublishedRecord[], managed:
   return records.map((record) => {
     const found = verified[txt.indexOf(record)];
     if (!found)
-      return { type: record.type, name: record.name, wanted: record.value, state: 'not-managed', summary: 'published by hand: see the DNS Check', servers: [], checkedAt: new Date().toISOString() };
+      return {
+        type: record.type,
+        name: record.name,
+        wanted: record.value,
+        state: 'not-managed',
+        summary: 'published by hand: see the DNS Check',
+        servers: [],
+        checkedAt: new Date().toISOString(),
+      };
     return {
       type: record.type,
       name: record.name,

@@ -64,7 +64,8 @@ async function ask(server: ServerAddress, name: string, type: 'TXT' | 'SOA' | 'N
   if (timeoutMs <= 0) return { ok: false, error: 'was not asked: the time for the check ran out' };
   const id = randomInt(0, 65536);
   const query = dnsPacket.encode({ type: 'query', id, flags: recursion ? dnsPacket.RECURSION_DESIRED : 0, questions: [{ type, name, class: 'IN' }] });
-  const accept = (p: dnsPacket.DecodedPacket) => p.type === 'response' && p.id === id && p.questions?.length === 1 && bare(p.questions[0].name) === bare(name);
+  const accept = (p: dnsPacket.DecodedPacket) =>
+    p.type === 'response' && p.id === id && p.questions?.length === 1 && bare(p.questions[0].name) === bare(name) && p.questions[0].type === type;
   let outcome = await queryUdp(server, query, accept, timeoutMs);
   if (outcome.kind === 'answer' && outcome.packet.flag_tc) outcome = await queryTcp(server, query, accept, Math.max(1, budget()));
   if (outcome.kind === 'answer') return { ok: true, packet: outcome.packet };
@@ -116,7 +117,8 @@ async function nameServersOf(zone: string, resolvers: ServerAddress[], budget: B
       const addresses = await resolve(resolvers, host, type, budget);
       if (!addresses.ok) continue;
       for (const r of addresses.packet.answers ?? [])
-        if (r.type === type && typeof r.data === 'string' && isIP(r.data) !== 0) found.push({ server: host, at: address(type === 'A' ? r.data : `[${r.data}]`) });
+        if (r.type === type && typeof r.data === 'string' && isIP(r.data) !== 0)
+          found.push({ server: host, at: address(type === 'A' ? r.data : `[${r.data}]`) });
     }
   }
   return found.length === 0 ? `no address of ${hosts.join(', ')} could be resolved` : found.slice(0, options.maxServers);
@@ -185,7 +187,7 @@ export async function verifyRecords(
   };
   const servers: Array<NameServer[] | string> = [];
   for (const record of records) servers.push(await serversOf(bare(record.name)));
-  const answers = records.map((_, i) => new Map<NameServer, ServerAnswer>());
+  const answers = records.map(() => new Map<NameServer, ServerAnswer>());
   const checkedAt: string[] = records.map(() => new Date().toISOString());
   for (;;) {
     const pending: Array<[number, NameServer]> = [];

@@ -131,10 +131,14 @@ describe('mta-sts publish', function () {
     const id = await idOf('example.test');
     const run = await cli([...base, 'publish', 'example.test', '--json'], { env });
     assert.equal(run.code, 0, run.stderr);
-    const [record] = (JSON.parse(run.stdout) as { records: Array<{ result: string; verification: { summary: string; published: number; total: number; checkedAt: string } }> })
-      .records;
+    const [record] = (
+      JSON.parse(run.stdout) as { records: Array<{ result: string; verification: { summary: string; published: number; total: number; checkedAt: string } }> }
+    ).records;
     assert.equal(record.result, 'applied');
-    assert.deepEqual({ ...record.verification, checkedAt: undefined }, { summary: 'published on 2 of 2 name servers', published: 2, total: 2, lagging: [], checkedAt: undefined });
+    assert.deepEqual(
+      { ...record.verification, checkedAt: undefined },
+      { summary: 'published on 2 of 2 name servers', published: 2, total: 2, lagging: [], checkedAt: undefined },
+    );
     ids.set('example.test', id);
 
     // ns2 mapped to a port nothing listens on: it cannot serve the next change.
@@ -144,7 +148,10 @@ describe('mta-sts publish', function () {
       env: { ...env, MTA_STS_DNS_NAME_SERVERS: `ns1.example.test=127.0.0.1:${bind.port},ns2.example.test=127.0.0.1:${closed}` },
     });
     assert.equal(lag.code, 1, lag.stderr);
-    assert.match(lag.stdout, new RegExp(`^_mta-sts\\.example\\.test TXT: published on 1 of 2 name servers; lagging: ns2\\.example\\.test \\(127\\.0\\.0\\.1:${closed}\\) `, 'm'));
+    assert.match(
+      lag.stdout,
+      new RegExp(`^_mta-sts\\.example\\.test TXT: published on 1 of 2 name servers; lagging: ns2\\.example\\.test \\(127\\.0\\.0\\.1:${closed}\\) `, 'm'),
+    );
     assert.match(lag.stderr, /1 applied record\(s\) not served by every authoritative name server within 1 s/);
     ids.set('example.test', await idOf('example.test'));
   });

@@ -52,7 +52,14 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /** Runs `command` until `ports` accept connections; close() stops it and removes `dir`. */
-async function run(command: string, args: string[], dir: string, ports: number[], log: () => string, ready: RegExp | ((output: string) => boolean)): Promise<Pick<TestPrimary, 'close'>> {
+async function run(
+  command: string,
+  args: string[],
+  dir: string,
+  ports: number[],
+  log: () => string,
+  ready: RegExp | ((output: string) => boolean),
+): Promise<Pick<TestPrimary, 'close'>> {
   const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -145,7 +152,14 @@ ${zones.map((zone) => `zone "${zone}" { type secondary; primaries { 127.0.0.1 po
   );
   const log = () => '';
   // Ready once every zone has come over: before that the secondary answers SERVFAIL for it.
-  const { close } = await run('/usr/sbin/named', ['-g', '-u', 'root', '-c', join(dir, 'named.conf')], dir, [port], log, (output) => (output.match(/Transfer completed/g) ?? []).length >= zones.length);
+  const { close } = await run(
+    '/usr/sbin/named',
+    ['-g', '-u', 'root', '-c', join(dir, 'named.conf')],
+    dir,
+    [port],
+    log,
+    (output) => (output.match(/Transfer completed/g) ?? []).length >= zones.length,
+  );
   return { port, log, close };
 }
 

@@ -77,9 +77,15 @@ describe('GET /api/v1/mta-sts/:domain/dns', function () {
     const before = await dns(s);
     assert.equal(before.managed, true);
     const [sts, cname] = before.records;
-    assert.deepEqual({ type: sts.type, name: sts.name, wanted: sts.wanted, state: sts.state }, { type: 'TXT', name: '_mta-sts.example.org', wanted, state: 'differs' });
+    assert.deepEqual(
+      { type: sts.type, name: sts.name, wanted: sts.wanted, state: sts.state },
+      { type: 'TXT', name: '_mta-sts.example.org', wanted, state: 'differs' },
+    );
     assert.equal(sts.summary.startsWith('published on 0 of 2 name servers; lagging: ns1.example.org'), true, sts.summary);
-    assert.deepEqual(sts.servers.map((a) => [a.server, a.records]).sort(), [['ns1.example.org', []], ['ns2.example.org', []]]);
+    assert.deepEqual(sts.servers.map((a) => [a.server, a.records]).sort(), [
+      ['ns1.example.org', []],
+      ['ns2.example.org', []],
+    ]);
     assert.equal(cname.type, 'CNAME');
     assert.equal(cname.state, 'not-managed');
 
