@@ -115,6 +115,20 @@ describe('GET /api/v1/mta-sts/:domain/dns', function () {
     assert.match(body.records[0].summary, /^published on 0 of 2 name servers; lagging: ns1\.example\.org \(127\.0\.0\.1:53\) /);
   });
 
+  it("a provider object of the host's own makes the records managed", async () => {
+    const provider = rfc2136Publisher({ host: '127.0.0.1', port: bind.port, key: bind.key });
+    const nameServers = { 'ns1.example.org': `127.0.0.1:${bind.port}`, 'ns2.example.org': `127.0.0.1:${secondaryPort}` };
+    server = await createServer({ plugin: { dns: { servers: [`127.0.0.1:${bind.port}`] }, dnsPublisher: { provider, nameServers } } });
+    const put = await server.put('example.org', { mode: 'testing', mx: ['mail.example.org'], active: true });
+    await publish(`v=STSv1; id=${put.body.id}`);
+    const body = await dns(server);
+    assert.equal(body.managed, true);
+    assert.deepEqual(
+      body.records.map((r) => r.state),
+      ['published', 'not-managed'],
+    );
+  });
+
   it('a stopped name server: pending, naming it; an unknown domain is 404, a refused one 403', async () => {
     const s = await start(true);
     const put = await s.put('example.org', { mode: 'enforce', mx: ['mail.example.org'], active: true });
