@@ -28,6 +28,8 @@ import { createTlsRptRouter } from './web/report-intake';
 export type { MtaStsOptions, AuthorizeResult, AuthorizeAction, AuthorizeTarget, AuthorizeHook, PrincipalHook, PageContext } from './options';
 export type { Logger, Observer } from './logger';
 export type { Resolver, RecordType, LookupResult } from './dns';
+export type { DnsPublisher, PublishedType, Replacement } from './publish/contract';
+export { PublishError } from './publish/contract';
 export * as policy from './policy';
 export type { Check, CheckCode, CheckName, CheckParams, CheckStatus, DnsCheckResult, DnsChecksOptions, DnsChecksProgress } from './check';
 export { CHECK_CODES } from './check';

@@ -3,10 +3,22 @@
 // what is published now, what is wanted, the action) and applies it unless --dry-run.
 import type { Command } from 'commander';
 import { ConfigError } from '../config/errors';
-import { PUBLISH_SOURCES, publishTarget, type PublishTarget } from '../config/publish-settings';
+import { nameServerMap, PUBLISH_SOURCES, publishTarget, verifySeconds, type PublishTarget } from '../config/publish-settings';
 import { picker, readConfigFile } from '../config/setting-sources';
 import { servedPolicy, type DomainRecord } from '../policy';
-import { applyPlan, brake, managedRecords, publisherFor, readPlan, type DomainWants, type Outcome, type PlannedRecord } from '../publish';
+import {
+  applyPlan,
+  brake,
+  managedRecords,
+  readPlan,
+  type DnsPublisher,
+  type DomainWants,
+  type Outcome,
+  type PlannedRecord,
+  type Verification,
+  verifyRecords,
+  publisherFor,
+} from '../publish';
 import { CliError, EXIT, printJson, printTable } from './output';
 import type { WithRuntime } from './policy';
 import type { Runtime } from './runtime';
@@ -18,13 +30,17 @@ interface PublishOpts {
   json?: boolean;
   dnsUpdate?: string;
   dnsZones?: string;
+  nameServers?: string;
+  verifySeconds?: string;
 }
 
+type Target = PublishTarget & { nameServers: Record<string, string>; verifySeconds: number };
+
 /** --dns-update and --dns-zones from the flag, else the environment, else the config file; the keys from the environment only. */
-function target(opts: PublishOpts, env: NodeJS.ProcessEnv, configFlag: string | undefined): PublishTarget {
+function target(opts: PublishOpts, env: NodeJS.ProcessEnv, configFlag: string | undefined): Target {
   const configFile = configFlag ?? env.MTA_STS_CONFIG ?? null;
   const pick = picker(
-    { dnsUpdate: opts.dnsUpdate, dnsZones: opts.dnsZones },
+    { dnsUpdate: opts.dnsUpdate, dnsZones: opts.dnsZones, nameServers: opts.nameServers, verifySeconds: opts.verifySeconds },
     env,
     PUBLISH_SOURCES,
     configFile === null ? {} : readConfigFile(configFile),
@@ -33,7 +49,7 @@ function target(opts: PublishOpts, env: NodeJS.ProcessEnv, configFlag: string | 
   const found = publishTarget(pick('dnsUpdate'), pick('dnsZones'), env);
   if (found === null)
     throw new ConfigError('dns-update', '(MTA_STS_DNS_UPDATE) is required: where updates go, rfc2136://<server>[:<port>] or pdns+http://<host>:<port>');
-  return found;
+  return { ...found, nameServers: nameServerMap(pick('nameServers')), verifySeconds: verifySeconds(pick('verifySeconds')) };
 }
 
 async function everyDomainWithId(service: Runtime['service']): Promise<DomainRecord[]> {
@@ -47,7 +63,11 @@ async function everyDomainWithId(service: Runtime['service']): Promise<DomainRec
 
 const shown = (now: PlannedRecord['now']) => (now === 'unknown' ? 'unknown' : now.length === 0 ? '-' : now.join(' | '));
 
-function recordJson(outcome: Outcome | null, record: PlannedRecord) {
+function verificationJson(v: Verification) {
+  return { summary: v.summary, published: v.published, total: v.total, lagging: v.lagging, checkedAt: v.checkedAt };
+}
+
+function recordJson(outcome: Outcome | null, record: PlannedRecord, verified: Verification | undefined) {
   return {
     domain: record.domain,
     name: record.name,
@@ -56,6 +76,7 @@ function recordJson(outcome: Outcome | null, record: PlannedRecord) {
     wanted: record.wanted,
     action: record.action ?? 'unknown',
     ...(outcome ? { result: outcome.result, ...(outcome.error ? { error: outcome.error } : {}) } : {}),
+    ...(verified ? { verification: verificationJson(verified) } : {}),
   };
 }
 
@@ -68,13 +89,15 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
     .option('--force', 'apply even when more than 30% of the records already published would change')
     .option('--dns-update <url>', 'where updates go: rfc2136://<server>[:<port>], pdns+http://<host>:<port>, pdns+https://<host>[:<port>]')
     .option('--dns-zones <list>', "the zones to update, comma-separated (default: each name's zone, from the server)")
+    .option('--verify-seconds <n>', 'how long to wait until every authoritative name server serves an applied record (default 10; 0: not verified)')
+    .option('--name-servers <map>', 'ns-host=ip[:port],...: where to ask a name server instead of its A/AAAA records on port 53 (a test set-up, another view)')
     .option('--json', 'print JSON')
     .action(async (domains: string[], opts: PublishOpts) => {
       if (opts.all && domains.length > 0) throw new CliError('give domains or --all, not both');
       if (!opts.all && domains.length === 0) throw new CliError('name at least one domain, or --all');
       const where = target(opts, process.env, program.opts<{ config?: string }>().config);
       const publisher = publisherFor(where);
-      const code = await withRuntime(async ({ service }) => {
+      const code = await withRuntime(async ({ service, settings }) => {
         const unknown: string[] = [];
         const found: DomainRecord[] = [];
         if (opts.all) found.push(...(await everyDomainWithId(service)));
@@ -106,12 +129,25 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
           else outcomes = await applyPlan(publisher, plan);
         }
         const failed = outcomes?.filter((o) => o.result === 'failed') ?? [];
+        // Each applied record, asked of every authoritative name server of its zone until all serve it.
+        const applied = outcomes?.filter((o) => o.result === 'applied').map((o) => o.record) ?? [];
+        const verified = new Map<PlannedRecord, Verification>();
+        if (applied.length > 0 && where.verifySeconds > 0) {
+          const results = await verifyRecords(applied, {
+            resolvers: settings.dnsServers,
+            zones: where.zones,
+            nameServers: where.nameServers,
+            deadlineMs: where.verifySeconds * 1000,
+          });
+          applied.forEach((record, i) => verified.set(record, results[i]));
+        }
+        const lagging = [...verified.values()].filter((v) => v.total > 0 && v.published < v.total);
         if (opts.json) {
           printJson({
             target: where.display,
             dryRun: opts.dryRun === true,
             stopped,
-            records: plan.map((record, i) => recordJson(outcomes?.[i] ?? null, record)),
+            records: plan.map((record, i) => recordJson(outcomes?.[i] ?? null, record, verified.get(record))),
             unknown,
           });
         } else if (plan.length > 0) {
@@ -120,6 +156,7 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
             plan.map((r, i) => [r.name, r.type, shown(r.now), r.wanted ?? '- (removed)', r.action ?? 'unknown', ...(outcomes ? [outcomes[i].result] : [])]),
           );
         }
+        if (!opts.json) for (const [record, v] of verified) process.stdout.write(`${record.name} ${record.type}: ${v.summary}\n`);
         for (const r of unread) process.stderr.write(`${r.name} ${r.type}: what ${where.display} holds could not be read, so it is left as it is\n`);
         for (const o of failed) process.stderr.write(`${o.record.name} ${o.record.type}: ${o.error ?? 'failed'}\n`);
         if (unknown.length > 0) process.stderr.write(`unknown: ${unknown.join(', ')}\n`);
@@ -135,7 +172,9 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
             `${opts.dryRun ? 'dry run, nothing changed: would ' : ''}create ${count('create')}, update ${count('update')}, delete ${count('delete')} at ${where.display}` +
               `${outcomes ? `: ${changes.length - failed.length} applied, ${failed.length} failed` : ''}\n`,
           );
-        return stopped || failed.length > 0 || unread.length > 0 || unknown.length > 0 ? EXIT.problems : EXIT.ok;
+        if (lagging.length > 0)
+          process.stderr.write(`${lagging.length} applied record(s) not served by every authoritative name server within ${where.verifySeconds} s\n`);
+        return stopped || failed.length > 0 || lagging.length > 0 || unread.length > 0 || unknown.length > 0 ? EXIT.problems : EXIT.ok;
       });
       process.exitCode = code;
     });

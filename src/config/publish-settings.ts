@@ -10,6 +10,8 @@ import { ConfigError } from './errors';
 export const PUBLISH_SOURCES = {
   dnsUpdate: 'MTA_STS_DNS_UPDATE',
   dnsZones: 'MTA_STS_DNS_ZONES',
+  nameServers: 'MTA_STS_DNS_NAME_SERVERS',
+  verifySeconds: 'MTA_STS_DNS_VERIFY_SECONDS',
 } as const;
 
 /** The secrets, read from the environment only. */
@@ -41,6 +43,17 @@ function tsigKey(env: NodeJS.ProcessEnv): { algorithm: TsigAlgorithm; name: stri
   return { algorithm, name: match[2].replace(/\.$/, ''), secret };
 }
 
+/** --dns-zones: zone names, comma-separated, lower case without the final dot. */
+export function zoneNames(dnsZones: string | undefined): string[] {
+  const zones = (dnsZones ?? '')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((zone) => zone.toLowerCase().replace(/\.$/, ''));
+  for (const zone of zones)
+    if (!DNS_NAME.test(zone)) throw new ConfigError('dns-zones', `(MTA_STS_DNS_ZONES) must be DNS zone names, comma-separated; "${zone}" is not one`);
+  return zones;
+}
+
 /** The publishing target from `dnsUpdate` (already picked from flag, environment or config file) and the secrets of `env`; null when no --dns-update is given. */
 export function publishTarget(dnsUpdate: string | undefined, dnsZones: string | undefined, env: NodeJS.ProcessEnv): PublishTarget | null {
   if (dnsUpdate === undefined) return null;
@@ -62,12 +75,7 @@ export function publishTarget(dnsUpdate: string | undefined, dnsZones: string | 
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (host === '' || (isIP(host) === 0 && !DNS_NAME.test(host)))
     throw new ConfigError('dns-update', `(MTA_STS_DNS_UPDATE) must name a server, got "${dnsUpdate}"`);
-  const zones = (dnsZones ?? '')
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((zone) => zone.toLowerCase().replace(/\.$/, ''));
-  for (const zone of zones)
-    if (!DNS_NAME.test(zone)) throw new ConfigError('dns-zones', `(MTA_STS_DNS_ZONES) must be DNS zone names, comma-separated; "${zone}" is not one`);
+  const zones = zoneNames(dnsZones);
   if (url.protocol === 'rfc2136:') {
     return { kind: 'rfc2136', host, port: url.port === '' ? 53 : Number(url.port), key: tsigKey(env), zones, display: shown };
   }
@@ -91,4 +99,34 @@ export function publishTarget(dnsUpdate: string | undefined, dnsZones: string | 
     return { kind: 'pdns', baseUrl: `${scheme}://${url.host}`, apiKey: apiKey.trim(), zones, display: shown };
   }
   throw new ConfigError('dns-update', `(MTA_STS_DNS_UPDATE) must be ${forms}, got the scheme "${url.protocol}"`);
+}
+
+/**
+ * --name-servers: `<ns host>=<ip>[:<port>]`, comma-separated, the address to ask a name server of
+ * the zone at instead of its A/AAAA records on port 53 (NS records carry no port): for a test
+ * set-up on loopback, or name servers this host reaches at other addresses.
+ */
+export function nameServerMap(value: string | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const entry of (value ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const [host, address, extra] = entry.split('=');
+    const ok =
+      extra === undefined &&
+      host !== undefined &&
+      DNS_NAME.test(host) &&
+      address !== undefined &&
+      /^(?:[\d.]+(?::\d{1,5})?|\[[\da-f:.]+\](?::\d{1,5})?)$/i.test(address);
+    if (!ok || Number(/:(\d+)$/.exec(address.replace(/^\[.*\]/, ''))?.[1] ?? 53) > 65535)
+      throw new ConfigError('name-servers', `(MTA_STS_DNS_NAME_SERVERS) must be <name server>=<ip>[:<port>], comma-separated; "${entry}" is not`);
+    map[host.toLowerCase().replace(/\.$/, '')] = address;
+  }
+  return map;
+}
+
+/** --verify-seconds: how long to wait for every name server to serve an applied record, 0 to 300 (default 10; 0 skips the verification). */
+export function verifySeconds(value: string | undefined): number {
+  if (value === undefined) return 10;
+  if (!/^\d{1,3}$/.test(value.trim()) || Number(value) > 300)
+    throw new ConfigError('verify-seconds', `(MTA_STS_DNS_VERIFY_SECONDS) must be a whole number of seconds from 0 to 300, got "${value}"`);
+  return Number(value);
 }

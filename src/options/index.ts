@@ -8,6 +8,7 @@ import { parseCidrs, type Cidr } from '../probes';
 import { resolveAlerting, type AlertingOptions, type ResolvedAlerting } from './alerts';
 import { resolveDnsCheck, type DnsCheckOptions, type ResolvedDnsCheck } from './dns-check';
 import { resolveHost, type HostOptions, type ResolvedHost } from './host';
+import { resolvePublisher, type DnsPublisherOptions, type ResolvedPublisher } from './publisher';
 import { resolveReports, type ReportsOptions, type ResolvedReports } from './reports';
 import { resolveStorage, type ResolvedStorage, type StorageOptions } from './storage';
 import { object, optional } from './validate';
@@ -16,7 +17,7 @@ export { resolveSchedulerOptions, type AlertOptions } from './alerts';
 export { isSafeLink, type AuthorizeAction, type AuthorizeHook, type AuthorizeResult, type AuthorizeTarget, type PageContext, type PrincipalHook } from './host';
 export { imapSettings, type ImapOption, type ImapSettings } from './reports';
 
-export interface MtaStsOptions extends StorageOptions, HostOptions, DnsCheckOptions, ReportsOptions, AlertingOptions {
+export interface MtaStsOptions extends StorageOptions, HostOptions, DnsCheckOptions, ReportsOptions, AlertingOptions, DnsPublisherOptions {
   /** FQDN that `mta-sts.<domain>` must point to (CNAME), e.g. mail.example.org. */
   mailHostname: string;
   /** Where the plugin logs (`error`, `warn`, `info`). Default: the console, prefixed `[mta-sts]`. */
@@ -39,6 +40,7 @@ export interface ResolvedOptions extends ResolvedStorage, ResolvedHost, Resolved
   observer: Observer;
   now: () => Date;
   trustProxy: Cidr[];
+  dnsPublisher: ResolvedPublisher | null;
 }
 
 /** Reads, defaults and validates every option; throws a TypeError naming the bad one. */
@@ -59,6 +61,7 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     observer: observerOption(options.observer),
     now: optional(options.now, 'now', 'function') ?? (() => new Date()),
     trustProxy: parseCidrs(options.trustProxy, 'options.trustProxy'),
+    dnsPublisher: resolvePublisher(options),
   };
 }
 

@@ -6,8 +6,10 @@ import { rfc2136Publisher } from './rfc2136';
 import type { TsigKey } from './tsig';
 
 export { type DnsPublisher } from './contract';
+export { verifyRecords, type Verification } from './verify';
 export { applyPlan, readPlan, type Outcome } from './apply';
 export { brake, managedRecords, type DomainWants, type PlannedRecord } from './plan';
+export { recordStates } from './state';
 
 /** Where updates go, as the settings validated it (src/config/publish-settings.ts). */
 export type PublisherTarget =

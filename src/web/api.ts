@@ -9,6 +9,7 @@ import { reportPage, reportRange } from './report-range';
 import { MAX_PAGE } from '../service/reports';
 import { sayDnsCheck } from '../render/check';
 import { addOverviewApiRoutes } from './api-overview';
+import { recordStates } from '../publish';
 
 /** A whole-number query parameter within bounds, or a 400 naming it. */
 function pageParameter(value: unknown, name: string, fallback: number, min: number, max: number): number {
@@ -67,6 +68,28 @@ export function createApiRouter(ctx: PluginContext): Router {
     if (!admission.ok) throw admission.reason === 'busy' ? busyError(admission) : rateLimitedError(admission);
     try {
       res.json(sayDnsCheck('en', await ctx.service.checks.checkRecord(record)));
+    } finally {
+      admission.release();
+    }
+  });
+
+  // Each record to publish, asked live of the authoritative name servers of its zone (bounded:
+  // 4 s, 4 addresses per zone), counted like a DNS Check since it sends queries out.
+  router.get('/:domain/dns', requireAdmin(authorize, 'read'), async (req, res) => {
+    const record = await findOrThrow(ctx, req.params.domain);
+    const admission = await ctx.limiter.admit(req);
+    if (!admission.ok) throw admission.reason === 'busy' ? busyError(admission) : rateLimitedError(admission);
+    try {
+      const publisher = ctx.options.dnsPublisher;
+      // Published, the TLS-RPT record is the saved one (what publishing writes); else what the tab shows.
+      const tlsRpt = publisher !== null ? await ctx.service.reports.publishedRecord(record.domain) : (await ctx.service.reports.reporting(record)).record;
+      const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt });
+      const states = await recordStates(records, publisher !== null, {
+        resolvers: ctx.options.dns.servers ?? ctx.options.resolver?.servers,
+        zones: publisher?.zones,
+        nameServers: publisher?.nameServers,
+      });
+      res.json({ domain: record.domain, managed: publisher !== null, records: states });
     } finally {
       admission.release();
     }

@@ -3,18 +3,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
-import { askTxt, startBind, startPdns, type TestBind, type TestPdns } from '../support/dns-primaries';
+import { askTxt, freePort, startBind, startBindSecondary, startPdns, type TestBind, type TestPdns, type TestPrimary } from '../support/dns-primaries';
 import { cli, type Run } from '../support/standalone';
 
 // `mta-sts publish` end to end: the spawned command over a SQLite panel database with saved
 // policies, publishing to a real BIND (RFC 2136 with TSIG) and a real PowerDNS (its API), each
-// read back by a direct query to the server.
+// read back by a direct query to the server. example.test has a second name server, a BIND
+// secondary kept up to date by NOTIFY: each applied record is verified on both.
 
 describe('mta-sts publish', function () {
   this.timeout(120_000);
   let dir: string;
   let base: string[];
   let bind: TestBind;
+  let secondary: TestPrimary;
   let env: NodeJS.ProcessEnv;
   const ids = new Map<string, string>();
 
@@ -49,10 +51,24 @@ describe('mta-sts publish', function () {
       assert.equal(set.code, 0, set.stderr);
       ids.set(domain, await idOf(domain));
     }
-    bind = await startBind({ 'example.test': '_mta-sts IN TXT "google-site-verification=keep-me"\n', 'other.test': '' });
-    env = { MTA_STS_DNS_UPDATE: `rfc2136://127.0.0.1:${bind.port}`, MTA_STS_TSIG_KEY: bind.tsigKey };
+    const secondaryPort = await freePort();
+    bind = await startBind(
+      { 'example.test': '_mta-sts IN TXT "google-site-verification=keep-me"\n@ IN NS ns2.example.test.\nns2 IN A 127.0.0.1\n', 'other.test': '' },
+      'hmac-sha256',
+      [],
+      [secondaryPort],
+    );
+    secondary = await startBindSecondary(secondaryPort, bind.port, ['example.test']);
+    env = {
+      MTA_STS_DNS_UPDATE: `rfc2136://127.0.0.1:${bind.port}`,
+      MTA_STS_TSIG_KEY: bind.tsigKey,
+      // The NS records and their addresses come from the primary; NS records carry no port.
+      DNS_SERVERS: `127.0.0.1:${bind.port}`,
+      MTA_STS_DNS_NAME_SERVERS: `ns1.example.test=127.0.0.1:${bind.port},ns2.example.test=127.0.0.1:${secondaryPort},ns1.other.test=127.0.0.1:${bind.port}`,
+    };
   });
   after(async () => {
+    await secondary?.close();
     await bind?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -76,6 +92,10 @@ describe('mta-sts publish', function () {
     assert.match(run.stdout, /^_mta-sts\.example\.test\s+TXT\s+-\s+v=STSv1; id=\S+\s+create\s+applied$/m);
     assert.doesNotMatch(run.stdout, /never\.example\.test/, 'a domain without a saved policy has nothing to publish');
     assert.match(run.stderr, /create 12, update 0, delete 0 at rfc2136:\/\/127\.0\.0\.1:\d+: 12 applied, 0 failed/);
+    // Verified on every authoritative name server: the primary and the secondary for example.test.
+    assert.match(run.stdout, /^_mta-sts\.example\.test TXT: published on 2 of 2 name servers$/m);
+    assert.match(run.stdout, /^_mta-sts\.d3\.example\.test TXT: published on 2 of 2 name servers$/m);
+    assert.match(run.stdout, /^_mta-sts\.other\.test TXT: published on 1 of 1 name servers$/m);
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.example.test'), [['google-site-verification=keep-me'], [`v=STSv1; id=${ids.get('example.test')}`]]);
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.other.test'), [[`v=STSv1; id=${ids.get('other.test')}`]]);
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.d3.example.test'), [[`v=STSv1; id=${ids.get('d3.example.test')}`]]);
@@ -102,7 +122,38 @@ describe('mta-sts publish', function () {
       new RegExp(`^_mta-sts\\.example\\.test\\s+TXT\\s+v=STSv1; id=${ids.get('example.test')}\\s+v=STSv1; id=${id}\\s+update\\s+applied$`, 'm'),
     );
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.example.test'), [['google-site-verification=keep-me'], [`v=STSv1; id=${id}`]]);
+    assert.deepEqual(await askTxt(secondary.port, '_mta-sts.example.test'), [['google-site-verification=keep-me'], [`v=STSv1; id=${id}`]]);
     ids.set('example.test', id);
+  });
+
+  it('--json has the verification per applied record; a name server that lags is exit 1 and named', async () => {
+    assert.equal((await cli([...base, 'set', 'example.test', '--mode', 'testing'])).code, 0);
+    const id = await idOf('example.test');
+    const run = await cli([...base, 'publish', 'example.test', '--json'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    const [record] = (
+      JSON.parse(run.stdout) as { records: Array<{ result: string; verification: { summary: string; published: number; total: number; checkedAt: string } }> }
+    ).records;
+    assert.equal(record.result, 'applied');
+    assert.deepEqual(
+      { ...record.verification, checkedAt: undefined },
+      { summary: 'published on 2 of 2 name servers', published: 2, total: 2, lagging: [], checkedAt: undefined },
+    );
+    ids.set('example.test', id);
+
+    // ns2 mapped to a port nothing listens on: it cannot serve the next change.
+    assert.equal((await cli([...base, 'set', 'example.test', '--mode', 'enforce'])).code, 0);
+    const closed = await freePort();
+    const lag = await cli([...base, 'publish', 'example.test', '--verify-seconds', '1'], {
+      env: { ...env, MTA_STS_DNS_NAME_SERVERS: `ns1.example.test=127.0.0.1:${bind.port},ns2.example.test=127.0.0.1:${closed}` },
+    });
+    assert.equal(lag.code, 1, lag.stderr);
+    assert.match(
+      lag.stdout,
+      new RegExp(`^_mta-sts\\.example\\.test TXT: published on 1 of 2 name servers; lagging: ns2\\.example\\.test \\(127\\.0\\.0\\.1:${closed}\\) `, 'm'),
+    );
+    assert.match(lag.stderr, /1 applied record\(s\) not served by every authoritative name server within 1 s/);
+    ids.set('example.test', await idOf('example.test'));
   });
 
   it('a wrong TSIG key: exit 1, one sentence naming the zone and the reason, nothing changed, no secret printed', async () => {
@@ -204,10 +255,16 @@ describe('mta-sts publish', function () {
     });
 
     it('publishes, then has nothing to do; a wrong API key is exit 1 and one sentence without the key', async () => {
-      const pdnsEnv = { MTA_STS_DNS_UPDATE: `pdns+http://127.0.0.1:${pdns.apiPort}`, MTA_STS_PDNS_API_KEY: pdns.apiKey };
+      const pdnsEnv = {
+        MTA_STS_DNS_UPDATE: `pdns+http://127.0.0.1:${pdns.apiPort}`,
+        MTA_STS_PDNS_API_KEY: pdns.apiKey,
+        DNS_SERVERS: `127.0.0.1:${pdns.port}`,
+        MTA_STS_DNS_NAME_SERVERS: `ns1.example.test=127.0.0.1:${pdns.port},ns1.other.test=127.0.0.1:${pdns.port}`,
+      };
       const run = await cli([...base, 'publish', 'example.test', 'other.test'], { env: pdnsEnv });
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(await askTxt(pdns.port, '_mta-sts.example.test'), [[`v=STSv1; id=${await idOf('example.test')}`]]);
+      assert.match(run.stdout, /^_mta-sts\.example\.test TXT: published on 1 of 1 name servers$/m);
       const again = await cli([...base, 'publish', 'example.test', 'other.test'], { env: pdnsEnv });
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stderr, /nothing to do: 2 of 2 records are published as wanted at pdns\+http:\/\/127\.0\.0\.1:\d+/);

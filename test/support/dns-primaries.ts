@@ -28,7 +28,7 @@ export interface TestPdns extends TestPrimary {
   apiKey: string;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -52,7 +52,14 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /** Runs `command` until `ports` accept connections; close() stops it and removes `dir`. */
-async function run(command: string, args: string[], dir: string, ports: number[], log: () => string, ready: RegExp): Promise<Pick<TestPrimary, 'close'>> {
+async function run(
+  command: string,
+  args: string[],
+  dir: string,
+  ports: number[],
+  log: () => string,
+  ready: RegExp | ((output: string) => boolean),
+): Promise<Pick<TestPrimary, 'close'>> {
   const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -68,7 +75,7 @@ async function run(command: string, args: string[], dir: string, ports: number[]
   for (let i = 0; i < 200; i++) {
     const up = await Promise.all(ports.map(accepts));
     // Listening comes before the zones are loaded: the server says when it answers for them.
-    if (up.every(Boolean) && ready.test(output)) return { close };
+    if (up.every(Boolean) && (typeof ready === 'function' ? ready(output) : ready.test(output))) return { close };
     if (child.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -87,14 +94,18 @@ export async function startBind(
   zones: Record<string, string>,
   algorithm: 'hmac-sha256' | 'hmac-sha512' = 'hmac-sha256',
   locked: string[] = [],
+  /** The ports of secondaries on 127.0.0.1 told of each change (NOTIFY) and allowed to transfer the zones. */
+  notify: number[] = [],
 ): Promise<TestBind> {
   const dir = mkdtempSync(join(tmpdir(), 'mta-sts-bind-'));
   chmodSync(dir, 0o777);
   const port = await freePort();
+  const notifying =
+    notify.length === 0 ? '' : `notify explicit; also-notify { ${notify.map((p) => `127.0.0.1 port ${p};`).join(' ')} }; allow-transfer { 127.0.0.1; };`;
   const key = { algorithm, name: 'mta-sts-update', secret: randomBytes(algorithm === 'hmac-sha256' ? 32 : 64) };
   const zoneBlocks = Object.entries(zones).map(([zone, extra]) => {
     writeFileSync(join(dir, `${zone}.db`), SOA(zone) + extra);
-    return `zone "${zone}" { type primary; file "${dir}/${zone}.db"; ${locked.includes(zone) ? 'allow-update { none; };' : `update-policy { grant ${key.name} zonesub TXT; };`} };`;
+    return `zone "${zone}" { type primary; file "${dir}/${zone}.db"; ${notifying} ${locked.includes(zone) ? 'allow-update { none; };' : `update-policy { grant ${key.name} zonesub TXT; };`} };`;
   });
   writeFileSync(
     join(dir, 'named.conf'),
@@ -107,6 +118,7 @@ options {
   listen-on-v6 { none; };
   recursion no;
   dnssec-validation no;
+  notify-delay 0;
 };
 controls { };
 ${zoneBlocks.join('\n')}
@@ -116,6 +128,39 @@ ${zoneBlocks.join('\n')}
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const { close } = await run('/usr/sbin/named', ['-g', '-u', 'root', '-c', join(dir, 'named.conf')], dir, [port], log, /all zones loaded/);
   return { port, key, tsigKey: `${algorithm}:${key.name}:${key.secret.toString('base64')}`, log, close };
+}
+
+/** A BIND secondary on `port` for `zones` of the primary on `primaryPort`: transfers them at start and again on each NOTIFY. */
+export async function startBindSecondary(port: number, primaryPort: number, zones: string[]): Promise<TestPrimary> {
+  const dir = mkdtempSync(join(tmpdir(), 'mta-sts-bind2-'));
+  chmodSync(dir, 0o777);
+  writeFileSync(
+    join(dir, 'named.conf'),
+    `options {
+  directory "${dir}";
+  pid-file "${dir}/named.pid";
+  session-keyfile "${dir}/session.key";
+  listen-on port ${port} { 127.0.0.1; };
+  listen-on-v6 { none; };
+  recursion no;
+  dnssec-validation no;
+  notify no;
+};
+controls { };
+${zones.map((zone) => `zone "${zone}" { type secondary; primaries { 127.0.0.1 port ${primaryPort}; }; file "${dir}/${zone}.db"; };`).join('\n')}
+`,
+  );
+  const log = () => '';
+  // Ready once every zone has come over: before that the secondary answers SERVFAIL for it.
+  const { close } = await run(
+    '/usr/sbin/named',
+    ['-g', '-u', 'root', '-c', join(dir, 'named.conf')],
+    dir,
+    [port],
+    log,
+    (output) => (output.match(/Transfer completed/g) ?? []).length >= zones.length,
+  );
+  return { port, log, close };
 }
 
 /** PowerDNS with `zones` (SOA and NS made by pdnsutil), its API on loopback with a fresh key. */
