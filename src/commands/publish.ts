@@ -11,7 +11,6 @@ import {
   brake,
   managedRecords,
   readPlan,
-  type DnsPublisher,
   type DomainWants,
   type Outcome,
   type PlannedRecord,
