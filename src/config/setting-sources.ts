@@ -59,7 +59,9 @@ export const SERVER_SOURCES = {
   alertWebhookSecret: 'MTA_STS_ALERT_WEBHOOK_SECRET',
   alertLocale: 'MTA_STS_ALERT_LOCALE',
   ...REPORT_SOURCES,
-  ...PUBLISH_SOURCES,
+  // Where the server publishes; the verification settings are the `publish` command's only.
+  dnsUpdate: PUBLISH_SOURCES.dnsUpdate,
+  dnsZones: PUBLISH_SOURCES.dnsZones,
   dnsRepairMinutes: 'MTA_STS_DNS_REPAIR_MINUTES',
 } as const;
 

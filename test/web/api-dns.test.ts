@@ -102,9 +102,14 @@ describe('GET /api/v1/mta-sts/:domain/dns', function () {
     await s.put('example.org', { mode: 'testing', mx: ['mail.example.org'], active: true });
     const body = await dns(s);
     assert.equal(body.managed, false);
+    // The policy's TXT, the CNAME and the TLS-RPT record the tab suggests (no report address saved).
     assert.deepEqual(
-      body.records.map((r) => r.state),
-      ['not-managed', 'not-managed'],
+      body.records.map((r) => [r.name.split('.')[0], r.state]),
+      [
+        ['_mta-sts', 'not-managed'],
+        ['mta-sts', 'not-managed'],
+        ['_smtp', 'not-managed'],
+      ],
     );
     // Without the publisher's nameServers mapping, ns1 and ns2 are asked where their A records
     // (127.0.0.1) point, on port 53, where nothing of this test listens.
