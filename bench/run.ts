@@ -16,6 +16,7 @@ import { figureOverview } from './figures/overview';
 import { figureFleet } from './figures/fleet';
 import { figureHostile } from './figures/hostile';
 import { figureLoggedThroughput } from './figures/logged-throughput';
+import { figurePublishing } from './figures/publishing';
 import { Report } from './lib/report';
 import { dropDatabases } from './lib/data';
 import { Child, killAll, round, start } from './lib/util';
@@ -26,7 +27,7 @@ const RESULTS = process.env.BENCH_RESULTS ?? join(ROOT, 'bench', QUICK ? 'result
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,overview,8,9').split(',').map((s) => s.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,overview,8,9,10').split(',').map((s) => s.trim()));
   const temp = mkdtempSync(join(tmpdir(), 'mta-sts-bench-'));
   const databases: string[] = [];
   const report = new Report({
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
     if (only.has('7')) await figure('7', () => figureFleet({ temp, databases, report }));
     if (only.has('8')) await figure('8', () => figureHostile({ temp, databases, report }));
     if (only.has('9')) await figure('9', () => figureLoggedThroughput({ temp, report }));
+    if (only.has('10')) await figure('10', () => figurePublishing({ temp, report }));
   } finally {
     await cleanup();
   }
