@@ -77,8 +77,8 @@ describe('docs: the tables that mirror code name what the code declares', () => 
     }
   });
 
-  it('docs/cli.md "Publishing the DNS records": every setting of `publish` beside its flag, and its two keys', () => {
-    const rows = tableRows(ROOT, 'docs/cli.md', '| flag | environment | what it is |');
+  it('docs/publishing.md "Settings": every setting of `publish` beside its flag, and its two keys', () => {
+    const rows = tableRows(ROOT, 'docs/publishing.md', '| flag | environment | what it is |');
     const pairs = rows.map((row) => [codeSpans(row[0])[0] ?? null, codeSpans(row[1])[0]]);
     const expected = [
       ...Object.entries(PUBLISH_SOURCES).map(([setting, env]) => [`--${kebab(setting)}`, env]),

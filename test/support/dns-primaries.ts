@@ -96,6 +96,8 @@ export async function startBind(
   locked: string[] = [],
   /** The ports of secondaries on 127.0.0.1 told of each change (NOTIFY) and allowed to transfer the zones. */
   notify: number[] = [],
+  /** The zone's `update-policy { ... };` (or other update lines) instead of the key's `zonesub TXT` grant. */
+  updatePolicy?: (zone: string, keyName: string) => string,
 ): Promise<TestBind> {
   const dir = mkdtempSync(join(tmpdir(), 'mta-sts-bind-'));
   chmodSync(dir, 0o777);
@@ -105,7 +107,7 @@ export async function startBind(
   const key = { algorithm, name: 'mta-sts-update', secret: randomBytes(algorithm === 'hmac-sha256' ? 32 : 64) };
   const zoneBlocks = Object.entries(zones).map(([zone, extra]) => {
     writeFileSync(join(dir, `${zone}.db`), SOA(zone) + extra);
-    return `zone "${zone}" { type primary; file "${dir}/${zone}.db"; ${notifying} ${locked.includes(zone) ? 'allow-update { none; };' : `update-policy { grant ${key.name} zonesub TXT; };`} };`;
+    return `zone "${zone}" { type primary; file "${dir}/${zone}.db"; ${notifying} ${locked.includes(zone) ? 'allow-update { none; };' : (updatePolicy?.(zone, key.name) ?? `update-policy { grant ${key.name} zonesub TXT; };`)} };`;
   });
   writeFileSync(
     join(dir, 'named.conf'),
