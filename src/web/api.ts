@@ -35,7 +35,7 @@ function withRetryAfter(error: HttpError, seconds: number): HttpError {
  */
 async function domainJson(ctx: PluginContext, record: DomainRecord) {
   const reporting = await ctx.service.reports.reporting(record);
-  const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt: reporting.record });
+  const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt: reporting.record, delegation: ctx.options.delegation });
   return { ...policyJson(record), reportingUri: reporting.reportingUri, records, warnings: servingWarnings(record) };
 }
 
@@ -83,7 +83,7 @@ export function createApiRouter(ctx: PluginContext): Router {
       const publisher = ctx.options.dnsPublisher;
       // Published, the TLS-RPT record is the saved one (what publishing writes); else what the tab shows.
       const tlsRpt = publisher !== null ? await ctx.service.reports.publishedRecord(record.domain) : (await ctx.service.reports.reporting(record)).record;
-      const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt });
+      const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt, delegation: ctx.options.delegation });
       const states = await recordStates(records, publisher !== null, {
         resolvers: ctx.options.dns.servers ?? ctx.options.resolver?.servers,
         zones: publisher?.zones,
