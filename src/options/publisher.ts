@@ -116,7 +116,10 @@ export function resolveDelegation(options: DnsPublisherOptions): Delegation | nu
   const { zone, policyHost, ...rest } = value as Record<string, unknown>;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) throw new TypeError(`options.delegation.${unknown} is not a known field (zone, policyHost)`);
-  for (const [field, given] of [['zone', zone], ['policyHost', policyHost]] as const)
+  for (const [field, given] of [
+    ['zone', zone],
+    ['policyHost', policyHost],
+  ] as const)
     if (typeof given !== 'string' || given.trim() === '') throw new TypeError(`options.delegation.${field} must be a DNS name`);
   try {
     return delegationSettings(zone as string, policyHost as string);

@@ -53,7 +53,8 @@ export function managedRecords(wants: DomainWants): ManagedRecord[] {
       wanted: wants.servedId === null ? null : stsRecordValue(wants.servedId),
     },
   ];
-  if (wants.tlsRpt !== null && zone === null) records.push({ domain: wants.domain, name: tlsRptName(wants.domain), type: 'TXT', tag: 'v=TLSRPTv1', wanted: wants.tlsRpt });
+  if (wants.tlsRpt !== null && zone === null)
+    records.push({ domain: wants.domain, name: tlsRptName(wants.domain), type: 'TXT', tag: 'v=TLSRPTv1', wanted: wants.tlsRpt });
   return records;
 }
 

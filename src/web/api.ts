@@ -35,7 +35,13 @@ function withRetryAfter(error: HttpError, seconds: number): HttpError {
  */
 async function domainJson(ctx: PluginContext, record: DomainRecord) {
   const reporting = await ctx.service.reports.reporting(record);
-  const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt: reporting.record, delegation: ctx.options.delegation });
+  const records = recordsToPublish({
+    domain: record.domain,
+    id: record.policy.id,
+    mailHostname: ctx.options.mailHostname,
+    tlsRpt: reporting.record,
+    delegation: ctx.options.delegation,
+  });
   return { ...policyJson(record), reportingUri: reporting.reportingUri, records, warnings: servingWarnings(record) };
 }
 
@@ -83,7 +89,13 @@ export function createApiRouter(ctx: PluginContext): Router {
       const publisher = ctx.options.dnsPublisher;
       // Published, the TLS-RPT record is the saved one (what publishing writes); else what the tab shows.
       const tlsRpt = publisher !== null ? await ctx.service.reports.publishedRecord(record.domain) : (await ctx.service.reports.reporting(record)).record;
-      const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt, delegation: ctx.options.delegation });
+      const records = recordsToPublish({
+        domain: record.domain,
+        id: record.policy.id,
+        mailHostname: ctx.options.mailHostname,
+        tlsRpt,
+        delegation: ctx.options.delegation,
+      });
       const where = { resolvers: ctx.options.dns.servers ?? ctx.options.resolver?.servers, zones: publisher?.zones, nameServers: publisher?.nameServers };
       const { delegation } = ctx.options;
       // Delegated, the customer's records are published by hand, once; the panel's TXT under its zone is the managed one.

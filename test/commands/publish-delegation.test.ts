@@ -90,7 +90,7 @@ describe('mta-sts publish with CNAME delegation (BIND for the customer, PowerDNS
     assert.doesNotMatch(run.stdout, /v=STSv1/);
   });
 
-  it('before publishing, the DNS Check names the panel\'s missing TXT, and the sender finds no policy', async () => {
+  it("before publishing, the DNS Check names the panel's missing TXT, and the sender finds no policy", async () => {
     const check = await stsTxt('example.test');
     assert.equal(check.code, 'sts-txt.delegation-txt-missing', check.message);
     assert.match(check.message, /is in place, but example\.test\._mta-sts\.deleg\.test holds no MTA-STS record/);
@@ -101,12 +101,12 @@ describe('mta-sts publish with CNAME delegation (BIND for the customer, PowerDNS
     const run = await cli([...base, 'publish', 'example.test', '--verify-seconds', '5'], { env });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, new RegExp(`^${TARGET.replace(/\./g, '\\.')}\\s+TXT\\s+-\\s+v=STSv1; id=${id}\\s+create\\s+applied$`, 'm'));
-    assert.doesNotMatch(run.stdout, /^_mta-sts\.example\.test/m, 'no name in the customer\'s zone is planned');
+    assert.doesNotMatch(run.stdout, /^_mta-sts\.example\.test/m, "no name in the customer's zone is planned");
     assert.match(run.stdout, /published on 1 of 1 name servers/);
     assert.deepEqual(await askTxt(pdns.port, TARGET), [[`v=STSv1; id=${id}`]]);
   });
 
-  it('a real MTA-STS client (mailauth) resolves the id through the customer\'s CNAME', async () => {
+  it("a real MTA-STS client (mailauth) resolves the id through the customer's CNAME", async () => {
     assert.equal(await resolvePolicy('example.test', { resolver }), id);
     // A sender holding this policy renews it without fetching again: the id it reads is the one it holds.
     const known = { id, mode: 'testing' as const, mx: ['mail.example.test'], maxAge: 86400 };
@@ -115,7 +115,7 @@ describe('mta-sts publish with CNAME delegation (BIND for the customer, PowerDNS
     assert.equal(renewed.policy.id, id);
   });
 
-  it('the DNS Check then says ok for the delegated record, and names the customer\'s CNAME where it is missing', async () => {
+  it("the DNS Check then says ok for the delegated record, and names the customer's CNAME where it is missing", async () => {
     const ok = await stsTxt('example.test');
     assert.equal(ok.code, 'sts-txt.ok', ok.message);
     const missing = await stsTxt('other.test');

@@ -52,7 +52,7 @@ describe('the DNS records to publish (src/policy/records.ts)', () => {
     ]);
   });
 
-  it('with a delegation, are the two one-time CNAMEs into the panel: no id in the customer\'s zone', () => {
+  it("with a delegation, are the two one-time CNAMEs into the panel: no id in the customer's zone", () => {
     const delegation = { zone: 'mta-sts.panel.example', policyHost: 'policy.panel.example' };
     const first = recordsToPublish({ ...base, id: '1', delegation });
     assert.deepEqual(first, [

@@ -26,7 +26,7 @@ describe('publish: the plan', () => {
     );
   });
 
-  it('with a delegation zone, manages the TXT id under that zone only: never a name in the customer\'s zone', () => {
+  it("with a delegation zone, manages the TXT id under that zone only: never a name in the customer's zone", () => {
     const wants = { domain: 'example.org', servedId: 'abc', tlsRpt: 'v=TLSRPTv1; rua=mailto:r@example.org', delegationZone: 'mta-sts.panel.example' };
     assert.deepEqual(
       managedRecords(wants).map((r) => [r.domain, r.name, r.tag, r.wanted]),

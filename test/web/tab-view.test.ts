@@ -52,7 +52,7 @@ describe('tab view model (pure: data in, what the template shows out)', () => {
     assert.equal(view.reporting?.action, '/mta-sts/example.org/reporting');
   });
 
-  it('with a delegation, lists the customer\'s two one-time CNAMEs into the panel, with no id in them', () => {
+  it("with a delegation, lists the customer's two one-time CNAMEs into the panel, with no id in them", () => {
     const page = { ...PAGE, delegation: { zone: 'mta-sts.panel.example', policyHost: 'policy.panel.example' } };
     const view = tabView(page, record(), {}, en, { state: 'hosts', hosts: ['mail.example.org'] });
     assert.deepEqual(
