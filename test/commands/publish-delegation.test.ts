@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import knexFactory from 'knex';
 import { getPolicy, resolvePolicy } from 'mailauth/lib/mta-sts';
 import { askTxt, startBind, startPdns, type TestBind, type TestPdns } from '../support/dns-primaries';
-import { cli } from '../support/standalone';
+import request from 'supertest';
+import { cli, serve } from '../support/standalone';
 
 // CNAME delegation (RFC 8461 section 8.2) end to end. The customer's zone (example.test, on BIND)
 // holds the two one-time CNAMEs and is locked: the panel cannot update it. The panel's zone
@@ -121,6 +122,34 @@ describe('mta-sts publish with CNAME delegation (BIND for the customer, PowerDNS
     const missing = await stsTxt('other.test');
     assert.equal(missing.code, 'sts-txt.delegation-cname-missing', missing.message);
     assert.match(missing.message, /publish _mta-sts\.other\.test CNAME other\.test\._mta-sts\.deleg\.test once/);
+  });
+
+  it("`mta-sts serve` with the delegation publishes a saved change under the panel's zone, which the sender reads through the CNAME", async () => {
+    const apiKey = 'delegation-serve-test-key-0123456789';
+    const server = await serve(base, { ...env, API_KEY: apiKey, MTA_STS_CHECK_INTERVAL_MINUTES: '0', MTA_STS_DNS_REPAIR_MINUTES: '0', LOG_LEVEL: 'info' });
+    try {
+      const res = await request(server.base)
+        .put('/api/v1/mta-sts/example.test')
+        .set('X-API-Key', apiKey)
+        .send({ mode: 'enforce', mx: ['mail.example.test'], active: true });
+      assert.equal(res.status, 200, res.text);
+      const next = (res.body as { id: string }).id;
+      assert.notEqual(next, id);
+      // The server publishes within a second or two of the save: polled, not timed.
+      let seen: string | false = false;
+      for (let i = 0; i < 250 && seen !== next; i++) {
+        seen = await resolvePolicy('example.test', { resolver });
+        if (seen !== next) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(seen, next, server.output());
+      assert.deepEqual(await askTxt(pdns.port, TARGET), [[`v=STSv1; id=${next}`]]);
+      const line = new RegExp(`DNS record published: ${TARGET.replace(/\./g, '\\.')} TXT`);
+      // The log is written asynchronously: polled a few seconds at most.
+      for (let i = 0; i < 250 && !line.test(server.output()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.match(server.output(), line);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('a delegation zone without its policy host is one sentence naming the setting, exit 2', async () => {
