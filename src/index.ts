@@ -216,6 +216,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
         policies: service.policies,
         reports: service.reports,
         logger: resolved.logger,
+        delegationZone: resolved.delegation?.zone ?? null,
       });
       return new DnsPublishing(publishing, {
         repairMs,

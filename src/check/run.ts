@@ -12,7 +12,7 @@ import { mxCheck, mxHosts, stsHostCheck, stsTxtCheck } from './verdicts/records'
 import { daneCheck, tlsrptCheck } from './verdicts/related';
 import { httpsCheck, mxTlsCheck, policyCheck, type AcmeOrderState, type ServedPolicy } from './verdicts/delivery';
 import { caaCheck, caaNames } from './verdicts/caa';
-import { policyHostName, stsTxtName, tlsRptName } from '../policy/records';
+import { policyHostName, stsTxtName, tlsRptName, type Delegation } from '../policy/records';
 
 export interface DnsCheckInput {
   /** A-label. */
@@ -49,6 +49,8 @@ export interface DnsCheckInput {
    * beside the check's verdicts): the check uses it instead of asking again.
    */
   mx?: Promise<LookupResult<'MX'>>;
+  /** CNAME delegation: `_mta-sts.<domain>` must CNAME into its zone, and `mta-sts.<domain>` to its policy host instead of the mail host. */
+  delegation?: Delegation | null;
   /** The TLS report addresses configured in the panel, compared with the published `_smtp._tls` record; absent when none are. */
   rua?: readonly string[] | null;
 }
@@ -77,6 +79,9 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult<
   const { policy } = input;
   const domain = normalizeHost(String(input.domain ?? ''));
   const mailHostname = normalizeHost(String(input.mailHostname ?? ''));
+  const delegation = input.delegation ?? null;
+  // What mta-sts.<domain> must point to: the panel's policy host when delegated, else the mail host.
+  const policyTarget = delegation ? normalizeHost(delegation.policyHost) : mailHostname;
   const limiter = input.limiter instanceof SocketLimiter ? input.limiter : new SocketLimiter();
   const network = probeNetwork(input.allowAddresses, limiter);
   const dns = sharedLookups(input.resolver, limiter);
@@ -91,8 +96,8 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult<
     cname: dns.lookup(policyHostName(domain), 'CNAME'),
     a: dns.lookup(policyHostName(domain), 'A'),
     aaaa: dns.lookup(policyHostName(domain), 'AAAA'),
-    mailA: dns.lookup(mailHostname, 'A'),
-    mailAaaa: dns.lookup(mailHostname, 'AAAA'),
+    mailA: dns.lookup(policyTarget, 'A'),
+    mailAaaa: dns.lookup(policyTarget, 'AAAA'),
   };
   const mx = input.mx ? quiet(input.mx.catch((err: unknown) => lookupError(domain, 'MX', err))) : dns.lookup(domain, 'MX');
   const tlsrpt = dns.lookup(tlsRptName(domain), 'TXT');
@@ -144,11 +149,11 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult<
   const checks = await Promise.all([
     settle('sts-txt', async () => {
       const [record, apex] = await Promise.all([stsTxt, apexTxt]);
-      return stsTxtCheck({ domain, policy, record, apex });
+      return stsTxtCheck({ domain, policy, record, apex, delegationZone: delegation?.zone ?? null });
     }),
     settle('sts-host', async () => {
       const [cname, a, aaaa, mailA, mailAaaa] = await Promise.all([host.cname, host.a, host.aaaa, host.mailA, host.mailAaaa]);
-      return stsHostCheck({ domain, mailHostname, cname, a, aaaa, mailA, mailAaaa });
+      return stsHostCheck({ domain, mailHostname: policyTarget, cname, a, aaaa, mailA, mailAaaa });
     }),
     settle('mx', async () => mxCheck({ domain, policy, mailHostname, mx: await mx })),
     settle('tlsrpt', async () => tlsrptCheck({ domain, record: await tlsrpt, configured: input.rua ?? null })),

@@ -44,6 +44,8 @@ export function createProgram(): Command {
     .option('--alias-column <name>', 'its alias domain column')
     .option('--alias-target-column <name>', 'its target domain column')
     .option('--alias-active-column <name>', 'its active column, or none')
+    .option('--delegation-zone <zone>', "CNAME delegation: the panel's zone holding each domain's id at <domain>._mta-sts.<zone>")
+    .option('--delegation-policy-host <host>', 'CNAME delegation: the host mta-sts.<domain> points to, serving the policies')
     .addHelpText('after', EXIT_HELP)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

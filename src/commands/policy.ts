@@ -55,7 +55,13 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
           const record = await service.policies.find(domain);
           if (!record) throw new CliError(`${domain}: there is no such domain in this panel`);
           const reporting = await service.reports.reporting(record);
-          const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: settings.mailHostname, tlsRpt: reporting.record });
+          const records = recordsToPublish({
+            domain: record.domain,
+            id: record.policy.id,
+            mailHostname: settings.mailHostname,
+            tlsRpt: reporting.record,
+            delegation: settings.delegation,
+          });
           const served = await service.served.text(record.domain);
           if (opts.json) return printJson({ ...policyJson(record), policyFile: served, records, warnings: servingWarnings(record) });
           const p = record.policy;

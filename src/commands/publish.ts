@@ -115,6 +115,7 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
             domain: record.domain,
             servedId: removable ? null : (served?.id ?? null),
             tlsRpt: await service.reports.publishedRecord(record.domain),
+            delegationZone: settings.delegation?.zone ?? null,
           });
         }
         const plan = await readPlan(publisher, wants.flatMap(managedRecords));

@@ -82,6 +82,7 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
     const options = resolveOptions({
       ...storageOptions(knex, settings.schema),
       mailHostname: settings.mailHostname,
+      ...(settings.delegation ? { delegation: settings.delegation } : {}),
       ...(settings.dnsServers ? { dns: { servers: settings.dnsServers } } : {}),
       logger: stderrLogger,
       // A command waits for the database as long as it takes (within the query deadline), not like a request.

@@ -3,7 +3,9 @@
 // CLI and the server read the environment; where each setting comes from is ./setting-sources.ts.
 import { isIdentifier } from '../identifier';
 import type { HostSchemaSetting, MissingHostPart } from '../options/storage';
+import type { Delegation } from '../policy/records';
 import { ConfigError } from './errors';
+import { delegationSettings } from './publish-settings';
 import { presetSchema, type SchemaMapping } from './presets';
 import { SOURCES, picker, readConfigFile } from './setting-sources';
 
@@ -15,6 +17,8 @@ export interface Settings {
   /** false: no --mail-hostname, MAIL_HOSTNAME or mailHostname given, so mailHostname is the demo's placeholder. */
   mailHostnameGiven: boolean;
   dnsServers: string[] | undefined;
+  /** CNAME delegation (--delegation-zone, --delegation-policy-host), for every domain; null: each domain publishes its own records. */
+  delegation: Delegation | null;
   /** Where the settings came from, for `status` and the server's start-up line. */
   configFile: string | null;
 }
@@ -84,6 +88,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Se
     mailHostname: mailHostname ?? DEMO_MAIL_HOSTNAME,
     mailHostnameGiven: mailHostname !== undefined,
     dnsServers: dnsServers && dnsServers.length > 0 ? dnsServers : undefined,
+    delegation: delegationSettings(pick('delegationZone'), pick('delegationPolicyHost')),
     configFile,
   };
 }

@@ -3,6 +3,7 @@
 // flag, where they would show in the process list, nor the config file): MTA_STS_TSIG_KEY and
 // MTA_STS_PDNS_API_KEY. Each is validated here; a message never repeats a secret.
 import { isIP } from 'node:net';
+import type { Delegation } from '../policy/records';
 import type { TsigAlgorithm } from '../publish/tsig';
 import { ConfigError } from './errors';
 
@@ -129,4 +130,25 @@ export function verifySeconds(value: string | undefined): number {
   if (!/^\d{1,3}$/.test(value.trim()) || Number(value) > 300)
     throw new ConfigError('verify-seconds', `(MTA_STS_DNS_VERIFY_SECONDS) must be a whole number of seconds from 0 to 300, got "${value}"`);
   return Number(value);
+}
+
+/**
+ * --delegation-zone and --delegation-policy-host (CNAME delegation, RFC 8461 section 8.2): both or
+ * neither. Lower case, without the final dot; null when neither is given.
+ */
+export function delegationSettings(zone: string | undefined, policyHost: string | undefined): Delegation | null {
+  if (zone === undefined && policyHost === undefined) return null;
+  if (zone === undefined)
+    throw new ConfigError('delegation-zone', '(MTA_STS_DELEGATION_ZONE) is required with --delegation-policy-host: the zone where the panel publishes the ids');
+  if (policyHost === undefined)
+    throw new ConfigError(
+      'delegation-policy-host',
+      '(MTA_STS_DELEGATION_POLICY_HOST) is required with --delegation-zone: the host serving the policies, which mta-sts.<domain> points to',
+    );
+  const [z, h] = [zone, policyHost].map((value) => value.trim().toLowerCase().replace(/\.$/, ''));
+  if (!DNS_NAME.test(z) || !z.includes('.'))
+    throw new ConfigError('delegation-zone', `(MTA_STS_DELEGATION_ZONE) must be a DNS zone name such as mta-sts.panel.example, got "${zone}"`);
+  if (!DNS_NAME.test(h) || !h.includes('.') || h.includes('_'))
+    throw new ConfigError('delegation-policy-host', `(MTA_STS_DELEGATION_POLICY_HOST) must be a host name such as policy.panel.example, got "${policyHost}"`);
+  return { zone: z, policyHost: h };
 }

@@ -19,6 +19,8 @@ export const SOURCES = {
   aliasColumn: 'MTA_STS_ALIAS_COLUMN',
   aliasTargetColumn: 'MTA_STS_ALIAS_TARGET_COLUMN',
   aliasActiveColumn: 'MTA_STS_ALIAS_ACTIVE_COLUMN',
+  delegationZone: 'MTA_STS_DELEGATION_ZONE',
+  delegationPolicyHost: 'MTA_STS_DELEGATION_POLICY_HOST',
 } as const;
 
 /** The standalone server's own settings (`mta-sts serve`): their environment variables. */

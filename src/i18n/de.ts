@@ -98,6 +98,10 @@ export const de: Catalogue = {
   'dns.stsTxt.otherId':
     'Der Eintrag kündigt die ID {found} an, die aktuelle Richtlinien-ID ist aber {id}: Sendende Server mit einer älteren Richtlinie holen die neue nicht ab. Ändern Sie den Eintrag in "{value}".',
   'dns.stsTxt.ok': 'Der Eintrag kündigt die aktuelle Richtlinien-ID an.',
+  'dns.stsTxt.delegationCname':
+    '{name} ist kein CNAME auf {target}, wo dieses Panel die Richtlinien-ID veröffentlicht: Legen Sie einmalig {name} CNAME {target} in der Zone der Domain an.',
+  'dns.stsTxt.delegationTxt':
+    'Der CNAME {name} → {target} ist vorhanden, aber {target} enthält keinen MTA-STS-Eintrag: Das Panel hat "{value}" dort noch nicht veröffentlicht (mta-sts publish {domain}).',
   'dns.stsRecord.prefix': 'er beginnt nicht mit "v=STSv1;"',
   'dns.stsRecord.field': 'sein Feld "{field}" hat nicht die Form Name=Wert',
   'dns.stsRecord.twoIds': 'er hat mehr als ein id-Feld',

@@ -96,6 +96,10 @@ export const en = {
   'dns.stsTxt.otherId':
     'The record announces id {found}, but the current policy id is {id}: senders holding an older policy will not fetch the new one. Change the record to "{value}".',
   'dns.stsTxt.ok': 'The record announces the current policy id.',
+  'dns.stsTxt.delegationCname':
+    "{name} is not a CNAME to {target}, where this panel publishes the policy id: publish {name} CNAME {target} once in the domain's zone.",
+  'dns.stsTxt.delegationTxt':
+    'The CNAME {name} → {target} is in place, but {target} holds no MTA-STS record: the panel has not published "{value}" there yet (mta-sts publish {domain}).',
   'dns.stsRecord.prefix': 'it does not begin with "v=STSv1;"',
   'dns.stsRecord.field': 'its field "{field}" is not name=value',
   'dns.stsRecord.twoIds': 'it has more than one id field',

@@ -8,7 +8,8 @@ import { parseCidrs, type Cidr } from '../probes';
 import { resolveAlerting, type AlertingOptions, type ResolvedAlerting } from './alerts';
 import { resolveDnsCheck, type DnsCheckOptions, type ResolvedDnsCheck } from './dns-check';
 import { resolveHost, type HostOptions, type ResolvedHost } from './host';
-import { resolvePublisher, type DnsPublisherOptions, type ResolvedPublisher } from './publisher';
+import type { Delegation } from '../policy';
+import { resolveDelegation, resolvePublisher, type DnsPublisherOptions, type ResolvedPublisher } from './publisher';
 import { resolveReports, type ReportsOptions, type ResolvedReports } from './reports';
 import { resolveStorage, type ResolvedStorage, type StorageOptions } from './storage';
 import { object, optional } from './validate';
@@ -41,6 +42,8 @@ export interface ResolvedOptions extends ResolvedStorage, ResolvedHost, Resolved
   now: () => Date;
   trustProxy: Cidr[];
   dnsPublisher: ResolvedPublisher | null;
+  /** CNAME delegation for every domain; null: each domain publishes its own records. */
+  delegation: Delegation | null;
 }
 
 /** Reads, defaults and validates every option; throws a TypeError naming the bad one. */
@@ -62,6 +65,7 @@ export function resolveOptions(options: MtaStsOptions): ResolvedOptions {
     now: optional(options.now, 'now', 'function') ?? (() => new Date()),
     trustProxy: parseCidrs(options.trustProxy, 'options.trustProxy'),
     dnsPublisher: resolvePublisher(options),
+    delegation: resolveDelegation(options),
   };
 }
 

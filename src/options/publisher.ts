@@ -3,7 +3,8 @@
 // provider object of the host's own implementing the contract of src/publish/contract.ts. Checked
 // when createMtaSts is called; the secrets stay inside the provider and never reach a log.
 import { ConfigError } from '../config/errors';
-import { nameServerMap, publishTarget, zoneNames } from '../config/publish-settings';
+import { delegationSettings, nameServerMap, publishTarget, zoneNames } from '../config/publish-settings';
+import type { Delegation } from '../policy';
 import { publisherFor, type DnsPublisher } from '../publish';
 
 export interface DnsPublisherSettings {
@@ -28,6 +29,12 @@ export interface DnsPublisherOptions {
    * as `{ provider }`. Default: none, the records are shown to be published by hand.
    */
   dnsPublisher?: DnsPublisher | DnsPublisherSettings;
+  /**
+   * CNAME delegation (RFC 8461 section 8.2), for every domain: each customer points
+   * `_mta-sts.<domain>` (CNAME `<domain>._mta-sts.<zone>`) and `mta-sts.<domain>` (CNAME
+   * `policyHost`) at the panel once, and the panel publishes the ids in its own `zone`.
+   */
+  delegation?: Delegation;
 }
 
 export interface ResolvedPublisher {
@@ -98,5 +105,28 @@ export function resolvePublisher(options: DnsPublisherOptions): ResolvedPublishe
     if (!(err instanceof ConfigError)) throw err;
     const field = { 'dns-update': 'url', 'dns-zones': 'zones', 'name-servers': 'nameServers' }[err.setting];
     throw new TypeError(field ? `options.dnsPublisher.${field} ${renamed(err.rule)}` : renamed(err.message), { cause: err });
+  }
+}
+
+/** The `delegation` option: `{ zone, policyHost }`, both DNS names; null when not given. */
+export function resolveDelegation(options: DnsPublisherOptions): Delegation | null {
+  const value = options.delegation as unknown;
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new TypeError('options.delegation must be an object { zone, policyHost }');
+  const { zone, policyHost, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) throw new TypeError(`options.delegation.${unknown} is not a known field (zone, policyHost)`);
+  for (const [field, given] of [
+    ['zone', zone],
+    ['policyHost', policyHost],
+  ] as const)
+    if (typeof given !== 'string' || given.trim() === '') throw new TypeError(`options.delegation.${field} must be a DNS name`);
+  try {
+    return delegationSettings(zone as string, policyHost as string);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // The setting's rule, said with the option's field name rather than the command's flag.
+    const field = err.setting === 'delegation-zone' ? 'zone' : 'policyHost';
+    throw new TypeError(`options.delegation.${field} ${err.rule.replace(/^\(MTA_STS_DELEGATION_[A-Z_]+\) /, '')}`, { cause: err });
   }
 }

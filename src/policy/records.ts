@@ -22,6 +22,23 @@ export function tlsRptName(domain: string): string {
   return `_smtp._tls.${domain}`;
 }
 
+/**
+ * CNAME delegation (RFC 8461 section 8.2): the panel's own zone, where it publishes every domain's
+ * `_mta-sts` TXT id, and the host that serves every domain's policy file. When configured it
+ * applies to every domain: each customer points two names at the panel once.
+ */
+export interface Delegation {
+  /** The panel's zone, e.g. `mta-sts.panel.example`: the TXT of `<domain>` is at `<domain>._mta-sts.<zone>`. */
+  zone: string;
+  /** The host `mta-sts.<domain>` points to (CNAME), which serves the policy files. */
+  policyHost: string;
+}
+
+/** Where the panel publishes a delegated domain's TXT id: `<domain>._mta-sts.<zone>`, the target of the customer's `_mta-sts` CNAME. */
+export function delegatedTxtName(domain: string, zone: string): string {
+  return `${domain}._mta-sts.${zone}`;
+}
+
 export interface PublishedRecord {
   type: 'TXT' | 'CNAME';
   /** The owner name, without the final dot. */
@@ -39,19 +56,26 @@ export interface RecordsInput {
   mailHostname: string;
   /** The `_smtp._tls` TXT value for the configured report addresses (tlsrpt's `tlsRptRecord`); null or absent when none are configured. */
   tlsRpt?: string | null;
+  /** CNAME delegation when configured: the customer's records are then the two one-time CNAMEs. */
+  delegation?: Delegation | null;
 }
 
 /**
- * What the domain must publish, in the order an admin adds them: the policy id, the policy host
+ * What the domain must publish (with a delegation: the two CNAMEs, published once), in the order an admin adds them: the policy id, the policy host
  * (a CNAME to the mail server, which serves the policy file under the name `mta-sts.<domain>`),
  * and, when report addresses are configured, the TLS reporting record. Nothing before the first
  * save: without an id there is no record to announce.
  */
-export function recordsToPublish({ domain, id, mailHostname, tlsRpt }: RecordsInput): PublishedRecord[] {
+export function recordsToPublish({ domain, id, mailHostname, tlsRpt, delegation }: RecordsInput): PublishedRecord[] {
   if (id === null) return [];
+  // Delegated: the id lives in the panel's zone (the panel publishes it on each change), so the
+  // customer's two records never change and carry no id.
+  const sts: PublishedRecord = delegation
+    ? { type: 'CNAME', name: stsTxtName(domain), value: delegatedTxtName(domain, delegation.zone) }
+    : { type: 'TXT', name: stsTxtName(domain), value: stsRecordValue(id) };
   return [
-    { type: 'TXT', name: stsTxtName(domain), value: stsRecordValue(id) },
-    { type: 'CNAME', name: policyHostName(domain), value: mailHostname },
+    sts,
+    { type: 'CNAME', name: policyHostName(domain), value: delegation ? delegation.policyHost : mailHostname },
     ...(tlsRpt ? [{ type: 'TXT' as const, name: tlsRptName(domain), value: tlsRpt }] : []),
   ];
 }

@@ -1,8 +1,10 @@
 // What publishing changes, decided without I/O: per managed record, what the zone holds now, what
 // it should hold, and the action. Only the MTA-STS string (`v=STSv1`) at `_mta-sts.<domain>` and
 // the TLS-RPT string (`v=TLSRPTv1`) at `_smtp._tls.<domain>` are ours: every other string at those
-// names is written back as it was, and no other name or type is ever touched.
-import { stsRecordValue, stsTxtName, tlsRptName } from '../policy/records';
+// names is written back as it was, and no other name or type is ever touched. With a delegation the
+// `_mta-sts` TXT lives at `<domain>._mta-sts.<zone>` in the panel's zone instead, and the customer's
+// zone (which the panel cannot update) is not touched at all: its `_smtp._tls` is not managed.
+import { delegatedTxtName, stsRecordValue, stsTxtName, tlsRptName } from '../policy/records';
 import type { PublishedType } from './contract';
 
 /** The TTL of the records we write, in seconds: short, so that a corrected record spreads soon. */
@@ -36,19 +38,23 @@ export interface DomainWants {
   servedId: string | null;
   /** The `_smtp._tls` value; null when no report addresses are configured (that record is not managed). */
   tlsRpt: string | null;
+  /** The panel's delegation zone when CNAME delegation is configured (the TXT id is published there); absent or null: direct. */
+  delegationZone?: string | null;
 }
 
 export function managedRecords(wants: DomainWants): ManagedRecord[] {
+  const zone = wants.delegationZone ?? null;
   const records: ManagedRecord[] = [
     {
       domain: wants.domain,
-      name: stsTxtName(wants.domain),
+      name: zone === null ? stsTxtName(wants.domain) : delegatedTxtName(wants.domain, zone),
       type: 'TXT',
       tag: 'v=STSv1',
       wanted: wants.servedId === null ? null : stsRecordValue(wants.servedId),
     },
   ];
-  if (wants.tlsRpt !== null) records.push({ domain: wants.domain, name: tlsRptName(wants.domain), type: 'TXT', tag: 'v=TLSRPTv1', wanted: wants.tlsRpt });
+  if (wants.tlsRpt !== null && zone === null)
+    records.push({ domain: wants.domain, name: tlsRptName(wants.domain), type: 'TXT', tag: 'v=TLSRPTv1', wanted: wants.tlsRpt });
   return records;
 }
 

@@ -45,6 +45,8 @@ export interface PassedOn {
   /** The scheduled DNS Checks and their alerts; the caller starts the scheduler. */
   scheduler?: MtaStsOptions['scheduler'];
   alerts?: MtaStsOptions['alerts'];
+  /** CNAME delegation (--delegation-zone, --delegation-policy-host). */
+  delegation?: MtaStsOptions['delegation'];
 }
 
 interface PanelPlugin {
@@ -72,6 +74,7 @@ export function createPanelPlugin(plugin: PanelPlugin): { mtaSts: MtaSts; markAp
     ...(passedOn.reports ? { reports: passedOn.reports } : {}),
     ...(passedOn.scheduler ? { scheduler: passedOn.scheduler } : {}),
     ...(passedOn.alerts ? { alerts: passedOn.alerts } : {}),
+    ...(passedOn.delegation ? { delegation: passedOn.delegation } : {}),
     // The language switch's choice, else (null) the browser's Accept-Language, as for the server's own pages.
     locale: passedOn.locale ?? ((req) => chosenLanguage(req)),
     // After a save, back to the server's own domain page (the plugin redirects there, 303).

@@ -111,6 +111,7 @@ export async function startServer(settings: ServerSettings, out: NodeJS.Writable
         ? { scheduler: { intervalMs: settings.checkIntervalMinutes * 60_000, leaseMs: settings.checkLeaseSeconds * 1000 } }
         : {}),
       alerts: settings.alerts,
+      ...(settings.delegation ? { delegation: settings.delegation } : {}),
       secureCookies: settings.secureCookies,
       trustedProxies: settings.trustedProxies,
       authHeader: settings.authHeader,

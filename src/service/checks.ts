@@ -8,7 +8,7 @@ import { within } from '../deadline';
 import type { LookupResult, Resolver } from '../dns';
 import type { SocketLimiter } from '../limiter';
 import { notify, type Logger, type Observer } from '../logger';
-import type { DomainRecord } from '../policy';
+import type { Delegation, DomainRecord } from '../policy';
 import type { AddressFilter, ProbeSettings, SmtpProbeSettings } from '../probes';
 import type { Text } from '../text';
 import type { CertificateService } from './certificates';
@@ -46,6 +46,8 @@ export interface ChecksDeps {
   /** The host's hooks for metrics; empty when it gave none. */
   observer?: Observer;
   mailHostname: string;
+  /** CNAME delegation: the check then expects the customer's two CNAMEs and the id in the panel's zone. */
+  delegation?: Delegation | null;
   probes: { https: ProbeSettings; smtp: SmtpProbeSettings };
   /** Shared by every check of the plugin instance: the socket cap and the address filter. */
   network: { limiter: SocketLimiter; addresses: AddressFilter };
@@ -126,6 +128,7 @@ export class ChecksService {
       domain,
       policy: record.policy,
       mailHostname: this.deps.mailHostname,
+      delegation: this.deps.delegation ?? null,
       served,
       acme,
       mx,

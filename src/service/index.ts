@@ -107,6 +107,7 @@ export const MtaStsService = {
       logger,
       observer: options.observer,
       mailHostname: options.mailHostname,
+      delegation: options.delegation,
       probes: { https: options.dnsCheck.https, smtp: options.dnsCheck.smtp },
       // One of each per plugin instance: the socket cap holds for every check together.
       network: { limiter: new SocketLimiter(options.dnsCheck.maxSockets), addresses: new AddressFilter(options.dnsCheck.allowAddresses) },

@@ -17,6 +17,8 @@ export interface PublisherDeps {
   policies: PolicyService;
   reports: ReportService;
   logger: Logger;
+  /** CNAME delegation: the panel's zone, where every domain's `_mta-sts` TXT is published; null: direct. */
+  delegationZone?: string | null;
 }
 
 /** What one publish or repair did: records written, records that failed, and whether the brake stopped it. */
@@ -79,7 +81,12 @@ export class PublisherService {
       const found = await this.deps.served.lookup(domain);
       if (found.status !== 'found') continue;
       const removable = await this.deps.policies.removable(domain, found.policy);
-      wants.push({ domain, servedId: removable ? null : found.policy.id, tlsRpt: await this.deps.reports.publishedRecord(domain) });
+      wants.push({
+        domain,
+        servedId: removable ? null : found.policy.id,
+        tlsRpt: await this.deps.reports.publishedRecord(domain),
+        delegationZone: this.deps.delegationZone ?? null,
+      });
     }
     return wants;
   }

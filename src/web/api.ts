@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { policyJson, recordsToPublish, servingWarnings, type DomainRecord } from '../policy';
+import { delegatedTxtName, policyJson, recordsToPublish, servingWarnings, stsRecordValue, type DomainRecord } from '../policy';
 import { isAllowed, noStore, requireAdmin } from './authorize';
 import { auditOf } from './audit';
 import type { PluginContext } from './context';
@@ -35,7 +35,13 @@ function withRetryAfter(error: HttpError, seconds: number): HttpError {
  */
 async function domainJson(ctx: PluginContext, record: DomainRecord) {
   const reporting = await ctx.service.reports.reporting(record);
-  const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt: reporting.record });
+  const records = recordsToPublish({
+    domain: record.domain,
+    id: record.policy.id,
+    mailHostname: ctx.options.mailHostname,
+    tlsRpt: reporting.record,
+    delegation: ctx.options.delegation,
+  });
   return { ...policyJson(record), reportingUri: reporting.reportingUri, records, warnings: servingWarnings(record) };
 }
 
@@ -83,12 +89,24 @@ export function createApiRouter(ctx: PluginContext): Router {
       const publisher = ctx.options.dnsPublisher;
       // Published, the TLS-RPT record is the saved one (what publishing writes); else what the tab shows.
       const tlsRpt = publisher !== null ? await ctx.service.reports.publishedRecord(record.domain) : (await ctx.service.reports.reporting(record)).record;
-      const records = recordsToPublish({ domain: record.domain, id: record.policy.id, mailHostname: ctx.options.mailHostname, tlsRpt });
-      const states = await recordStates(records, publisher !== null, {
-        resolvers: ctx.options.dns.servers ?? ctx.options.resolver?.servers,
-        zones: publisher?.zones,
-        nameServers: publisher?.nameServers,
+      const records = recordsToPublish({
+        domain: record.domain,
+        id: record.policy.id,
+        mailHostname: ctx.options.mailHostname,
+        tlsRpt,
+        delegation: ctx.options.delegation,
       });
+      const where = { resolvers: ctx.options.dns.servers ?? ctx.options.resolver?.servers, zones: publisher?.zones, nameServers: publisher?.nameServers };
+      const { delegation } = ctx.options;
+      // Delegated, the customer's records are published by hand, once; the panel's TXT under its zone is the managed one.
+      const panelTxt =
+        delegation && record.policy.id !== null
+          ? [{ type: 'TXT' as const, name: delegatedTxtName(record.domain, delegation.zone), value: stsRecordValue(record.policy.id) }]
+          : [];
+      const states = [
+        ...(await recordStates(records, publisher !== null && !delegation, where)),
+        ...(panelTxt.length > 0 ? await recordStates(panelTxt, publisher !== null, where) : []),
+      ];
       res.json({ domain: record.domain, managed: publisher !== null, records: states });
     } finally {
       admission.release();

@@ -12,6 +12,7 @@ import {
   servedMode,
   servedPolicy,
   recordsToPublish,
+  type Delegation,
   toULabel,
   zoneLineWithTtl,
   type DomainRecord,
@@ -107,6 +108,8 @@ export interface TabState {
 export interface TabPage {
   adminPath: string;
   mailHostname: string;
+  /** CNAME delegation: the records to publish are then the customer's two one-time CNAMEs. */
+  delegation?: Delegation | null;
   /** Null when the script could not be loaded: the page works without it. */
   scriptUrl: string | null;
   csrfToken: string;
@@ -146,7 +149,7 @@ export function tabView(page: TabPage, record: DomainRecord, state: TabState, t:
   const { policy, domain } = record;
   const base = `${page.adminPath}/${encodeURIComponent(domain)}`;
   const url = policyUrl(domain);
-  const records = recordsToPublish({ domain, id: policy.id, mailHostname: page.mailHostname, tlsRpt: state.reporting?.record });
+  const records = recordsToPublish({ domain, id: policy.id, mailHostname: page.mailHostname, tlsRpt: state.reporting?.record, delegation: page.delegation });
   const served = servedPolicy(record) !== null;
   const { now } = page;
   const hosts = mxDns.state === 'hosts' ? mxDns.hosts : [];

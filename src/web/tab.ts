@@ -88,6 +88,7 @@ export async function renderTabFragment(ctx: PluginContext, req: Request, res: R
   const page = {
     adminPath: ctx.options.adminPath,
     mailHostname: ctx.options.mailHostname,
+    delegation: ctx.options.delegation,
     scriptUrl: tabScriptUrl(ctx.options.adminPath, ctx.logger),
     csrfToken: ctx.csrf.token(req, res),
     now: ctx.options.now(),

@@ -86,6 +86,50 @@ describe('DNS check verdicts', () => {
       assert.equal(check.found, `(via CNAME _mta-sts.provider.example)\n"${RECORD}"`);
     });
 
+    describe("delegated by CNAME into the panel's zone", () => {
+      const ZONE = 'mta-sts.panel.example';
+      const TARGET = `example.org._mta-sts.${ZONE}`;
+      const delegated = (record: LookupResult<'TXT'>) =>
+        say(stsTxtCheck({ domain: 'example.org', policy: storedPolicy({}), record, apex: nodata('example.org', 'TXT'), delegationZone: ZONE }));
+
+      it("is ok when the customer's CNAME leads to the panel's TXT with the current id, and shows both records", () => {
+        const check = delegated(answer(STS, 'TXT', [RECORD], [TARGET]));
+        is(check, 'ok');
+        assert.equal(check.expected, `${STS} CNAME ${TARGET}\n${TARGET} TXT "${RECORD}"`);
+      });
+
+      it("names the customer's CNAME as the missing part when _mta-sts is not a CNAME to the panel", () => {
+        for (const record of [nxdomain(STS, 'TXT'), answer(STS, 'TXT', [RECORD]), answer(STS, 'TXT', [RECORD], ['_mta-sts.provider.example'])]) {
+          const check = delegated(record);
+          is(check, 'error', new RegExp(`_mta-sts\\.example\\.org is not a CNAME to ${TARGET.replace(/\./g, '\\.')}.*publish _mta-sts\\.example\\.org CNAME`));
+          assert.equal(check.code, 'sts-txt.delegation-cname-missing');
+        }
+      });
+
+      it("names the panel's TXT as the missing part when the CNAME is there but its target holds no id", () => {
+        const check = delegated({ ...nxdomain(STS, 'TXT'), cnames: [TARGET] });
+        is(check, 'error', /The CNAME _mta-sts\.example\.org → .* is in place, but .* holds no MTA-STS record.*mta-sts publish example\.org/);
+        assert.equal(check.code, 'sts-txt.delegation-txt-missing');
+        assert.equal(
+          sayCheck(
+            'de',
+            stsTxtCheck({
+              domain: 'example.org',
+              policy: storedPolicy({}),
+              record: { ...nxdomain(STS, 'TXT'), cnames: [TARGET] },
+              apex: nodata('example.org', 'TXT'),
+              delegationZone: ZONE,
+            }),
+          ).message.includes('noch nicht veröffentlicht'),
+          true,
+        );
+      });
+
+      it('still says a stale id at the target is the wrong id', () => {
+        is(delegated(answer(STS, 'TXT', ['v=STSv1; id=old'], [TARGET])), 'error', /old/);
+      });
+    });
+
     it('is an error showing the resolver failure when the lookup fails', () => {
       const check = verdict(timeout(STS, 'TXT'));
       is(check, 'error', /Could not check _mta-sts\.example\.org: the DNS lookup failed/);

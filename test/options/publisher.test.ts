@@ -62,3 +62,31 @@ describe('createMtaSts options: dnsPublisher', () => {
     );
   });
 });
+
+describe('createMtaSts options: delegation', () => {
+  let knex: Knex;
+  before(() => {
+    knex = knexFactory({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
+  });
+  after(() => knex.destroy());
+  const create = (delegation: unknown) => () => createMtaSts({ knex, mailHostname: 'mail.example.org', delegation } as MtaStsOptions);
+
+  it('accepts { zone, policyHost }', () => {
+    assert.doesNotThrow(create({ zone: 'mta-sts.panel.example.', policyHost: 'policy.panel.example' }));
+  });
+
+  it('refuses anything else with a TypeError naming the field and the rule', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      ['mta-sts.panel.example', /^options\.delegation must be an object \{ zone, policyHost \}$/],
+      [{ zone: 'mta-sts.panel.example' }, /^options\.delegation\.policyHost must be a DNS name$/],
+      [
+        { zone: 'bad zone', policyHost: 'policy.panel.example' },
+        /^options\.delegation\.zone must be a DNS zone name such as mta-sts\.panel\.example, got "bad zone"$/,
+      ],
+      [{ zone: 'mta-sts.panel.example', policyHost: 'policy_host.example' }, /^options\.delegation\.policyHost must be a host name/],
+      [{ zone: 'mta-sts.panel.example', policyHost: 'policy.panel.example', ttl: 5 }, /^options\.delegation\.ttl is not a known field \(zone, policyHost\)$/],
+    ];
+    for (const [value, expected] of cases)
+      assert.throws(create(value), (err: unknown) => err instanceof TypeError && expected.test(err.message), String(expected));
+  });
+});

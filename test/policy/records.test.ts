@@ -51,4 +51,20 @@ describe('the DNS records to publish (src/policy/records.ts)', () => {
       '_smtp._tls.example.org. IN TXT "v=TLSRPTv1; rua=mailto:tls@example.org"',
     ]);
   });
+
+  it("with a delegation, are the two one-time CNAMEs into the panel: no id in the customer's zone", () => {
+    const delegation = { zone: 'mta-sts.panel.example', policyHost: 'policy.panel.example' };
+    const first = recordsToPublish({ ...base, id: '1', delegation });
+    assert.deepEqual(first, [
+      { type: 'CNAME', name: '_mta-sts.example.org', value: 'example.org._mta-sts.mta-sts.panel.example' },
+      { type: 'CNAME', name: 'mta-sts.example.org', value: 'policy.panel.example' },
+    ]);
+    // A new id changes nothing the customer publishes: that is what the delegation is for.
+    assert.deepEqual(recordsToPublish({ ...base, id: '20270101000000', delegation }), first);
+    assert.deepEqual(recordsToPublish({ ...base, id: null, delegation }), []);
+    assert.deepEqual(first.map(zoneLine), [
+      '_mta-sts.example.org. IN CNAME example.org._mta-sts.mta-sts.panel.example.',
+      'mta-sts.example.org. IN CNAME policy.panel.example.',
+    ]);
+  });
 });

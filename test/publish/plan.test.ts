@@ -26,6 +26,18 @@ describe('publish: the plan', () => {
     );
   });
 
+  it("with a delegation zone, manages the TXT id under that zone only: never a name in the customer's zone", () => {
+    const wants = { domain: 'example.org', servedId: 'abc', tlsRpt: 'v=TLSRPTv1; rua=mailto:r@example.org', delegationZone: 'mta-sts.panel.example' };
+    assert.deepEqual(
+      managedRecords(wants).map((r) => [r.domain, r.name, r.tag, r.wanted]),
+      [['example.org', 'example.org._mta-sts.mta-sts.panel.example', 'v=STSv1', 'v=STSv1; id=abc']],
+    );
+    assert.deepEqual(
+      managedRecords({ ...wants, servedId: null }).map((r) => [r.name, r.wanted]),
+      [['example.org._mta-sts.mta-sts.panel.example', null]],
+    );
+  });
+
   it('knows our strings by their version tag only', () => {
     assert.ok(isOurs('v=STSv1; id=1', 'v=STSv1'));
     assert.ok(isOurs('v=STSv1', 'v=STSv1'));

@@ -98,6 +98,13 @@ export async function startBind(
   notify: number[] = [],
   /** The zone's `update-policy { ... };` (or other update lines) instead of the key's `zonesub TXT` grant. */
   updatePolicy?: (zone: string, keyName: string) => string,
+  /**
+   * A port on 127.0.0.1 to forward every other name to (`forward only`, never the root servers):
+   * BIND then also answers recursive queries from loopback, as a sender's resolver does, and
+   * follows a CNAME out of its zones to that server (the delegation test's panel zone on PowerDNS).
+   * Nothing is cached, so that a record published a moment ago is seen at once.
+   */
+  forwardTo: number | null = null,
 ): Promise<TestBind> {
   const dir = mkdtempSync(join(tmpdir(), 'mta-sts-bind-'));
   chmodSync(dir, 0o777);
@@ -118,7 +125,7 @@ options {
   session-keyfile "${dir}/session.key";
   listen-on port ${port} { 127.0.0.1; };
   listen-on-v6 { none; };
-  recursion no;
+  ${forwardTo === null ? 'recursion no;' : `recursion yes; allow-recursion { 127.0.0.1; }; forward only; forwarders { 127.0.0.1 port ${forwardTo}; }; max-ncache-ttl 0; max-cache-ttl 0;`}
   dnssec-validation no;
   notify-delay 0;
 };

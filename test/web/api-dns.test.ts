@@ -134,6 +134,36 @@ describe('GET /api/v1/mta-sts/:domain/dns', function () {
     );
   });
 
+  it("delegated: the customer's two CNAMEs are not managed, the TXT under the panel's zone is, and published once written", async () => {
+    const zone = 'mta-sts.panel.example';
+    const panel = await startBind({ [zone]: '' });
+    try {
+      const provider = rfc2136Publisher({ host: '127.0.0.1', port: panel.port, key: panel.key });
+      server = await createServer({
+        plugin: {
+          dns: { servers: [`127.0.0.1:${panel.port}`] },
+          dnsPublisher: { provider, nameServers: { [`ns1.${zone}`]: `127.0.0.1:${panel.port}` } },
+          delegation: { zone, policyHost: 'policy.panel.example' },
+        },
+      });
+      const put = await server.put('example.org', { mode: 'testing', mx: ['mail.example.org'], active: true });
+      const wanted = `v=STSv1; id=${put.body.id}`;
+      const state = async () => (await dns(server!)).records.map((r) => [r.type, r.name, r.wanted, r.state]);
+      const expected = (txtState: string) => [
+        ['CNAME', '_mta-sts.example.org', `example.org._mta-sts.${zone}`, 'not-managed'],
+        ['CNAME', 'mta-sts.example.org', 'policy.panel.example', 'not-managed'],
+        ['TXT', `example.org._mta-sts.${zone}`, wanted, txtState],
+      ];
+      assert.deepEqual(await state(), expected('differs'));
+      await provider.replace(`example.org._mta-sts.${zone}`, 'TXT', 300, [wanted]);
+      assert.deepEqual(await state(), expected('published'));
+    } finally {
+      await server?.close();
+      server = null;
+      await panel.close();
+    }
+  });
+
   it('a stopped name server: pending, naming it; an unknown domain is 404, a refused one 403', async () => {
     const s = await start(true);
     const put = await s.put('example.org', { mode: 'enforce', mx: ['mail.example.org'], active: true });

@@ -52,6 +52,16 @@ describe('tab view model (pure: data in, what the template shows out)', () => {
     assert.equal(view.reporting?.action, '/mta-sts/example.org/reporting');
   });
 
+  it("with a delegation, lists the customer's two one-time CNAMEs into the panel, with no id in them", () => {
+    const page = { ...PAGE, delegation: { zone: 'mta-sts.panel.example', policyHost: 'policy.panel.example' } };
+    const view = tabView(page, record(), {}, en, { state: 'hosts', hosts: ['mail.example.org'] });
+    assert.deepEqual(
+      view.records.map((r) => `${r.type} ${r.name} ${r.value}`),
+      ['CNAME _mta-sts.example.org example.org._mta-sts.mta-sts.panel.example', 'CNAME mta-sts.example.org policy.panel.example'],
+    );
+    assert.doesNotMatch(view.zoneSnippet, /v=STSv1/);
+  });
+
   it('shows the most severe notice and folds the others into "and 1 more note"', () => {
     const view = tabView(PAGE, record({}, { hostActive: false }), { notices: [{ kind: 'success', text: 'Saved.' }] }, en, { state: 'none' });
     assert.equal(view.notice?.kind, 'warning');

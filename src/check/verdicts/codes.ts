@@ -5,7 +5,20 @@ export const CHECK_NAMES = ['sts-txt', 'sts-host', 'mx', 'tlsrpt', 'policy', 'da
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 export const FINDINGS = {
-  'sts-txt': ['ok', 'apex', 'lookup-failed', 'no-id', 'inactive', 'inactive-published', 'missing', 'several', 'invalid', 'other-id'],
+  'sts-txt': [
+    'ok',
+    'apex',
+    'lookup-failed',
+    'no-id',
+    'inactive',
+    'inactive-published',
+    'missing',
+    'several',
+    'invalid',
+    'other-id',
+    'delegation-cname-missing',
+    'delegation-txt-missing',
+  ],
   'sts-host': ['ok', 'same-addresses', 'other-addresses', 'cannot-compare', 'lookup-failed', 'elsewhere', 'target-unreachable', 'nxdomain', 'nothing'],
   mx: ['ok', 'lookup-failed', 'null-mx', 'none', 'uncovered', 'stale', 'broad'],
   tlsrpt: ['ok', 'lookup-failed', 'missing', 'several', 'invalid', 'not-published', 'differs'],

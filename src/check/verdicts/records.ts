@@ -20,7 +20,7 @@ import {
   type Text,
   type Verdict,
 } from './kit';
-import { policyHostName, stsTxtName } from '../../policy/records';
+import { delegatedTxtName, policyHostName, stsTxtName } from '../../policy/records';
 
 const STS_LIKE = /^v=stsv1/i;
 
@@ -31,11 +31,17 @@ export interface StsTxtInput {
   record: LookupResult<'TXT'>;
   /** `<domain>` TXT, to spot an STS record published at the wrong name. */
   apex: LookupResult<'TXT'>;
+  /** CNAME delegation: the panel's zone; `_mta-sts.<domain>` must then be a CNAME to `<domain>._mta-sts.<zone>`. */
+  delegationZone?: string | null;
 }
 
-export function stsTxtCheck({ domain, policy, record, apex }: StsTxtInput): Verdict {
+export function stsTxtCheck({ domain, policy, record, apex, delegationZone }: StsTxtInput): Verdict {
   const name = stsTxtName(domain);
-  const expected: Text = policy.id === null ? msg('dns.stsTxt.expectedNoId', { name }) : `${name} TXT "${stsRecordValue(policy.id)}"`;
+  const target = delegationZone ? delegatedTxtName(domain, delegationZone) : null;
+  const direct: Text = policy.id === null ? msg('dns.stsTxt.expectedNoId', { name }) : `${name} TXT "${stsRecordValue(policy.id)}"`;
+  // Delegated, the customer's CNAME and the panel's TXT at its target are both expected.
+  const expected: Text =
+    target === null ? direct : policy.id === null ? `${name} CNAME ${target}` : `${name} CNAME ${target}\n${target} TXT "${stsRecordValue(policy.id)}"`;
   const found = foundText(record, (records) => records.map((r) => `"${r}"`));
   const say = (finding: Finding<'sts-txt'>, status: CheckStatus, message: Text, params?: CheckParams) =>
     verdict('sts-txt', finding, status, expected, found, message, params);
@@ -57,6 +63,13 @@ export function stsTxtCheck({ domain, policy, record, apex }: StsTxtInput): Verd
   if (!policy.active) {
     if (sts.length === 0) return noted('inactive', 'info', msg('dns.stsTxt.inactiveNone', { publish }), { value });
     return noted('inactive-published', 'warning', msg('dns.stsTxt.inactiveStill', { name }));
+  }
+  if (target !== null) {
+    // The resolver follows CNAMEs and lists the chain: the customer's part is the CNAME to the
+    // target, the panel's part is the TXT at the target. Each missing part is said on its own.
+    if (!(record.cnames ?? []).some((hop) => normalizeHost(hop) === target))
+      return noted('delegation-cname-missing', 'error', msg('dns.stsTxt.delegationCname', { name, target }), { target });
+    if (sts.length === 0) return noted('delegation-txt-missing', 'error', msg('dns.stsTxt.delegationTxt', { name, target, domain, value }), { target, value });
   }
   if (sts.length === 0) return noted('missing', 'error', msg('dns.stsTxt.missing', { publish }), { value });
   if (sts.length > 1) return noted('several', 'error', msg('dns.stsTxt.several', { name, count: sts.length, value }), { count: sts.length, value });
