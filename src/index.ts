@@ -216,6 +216,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
         policies: service.policies,
         reports: service.reports,
         logger: resolved.logger,
+        now: resolved.now,
         recordStates: (states) => service.overview.recordDnsStates(states),
       });
       return new DnsPublishing(publishing, {

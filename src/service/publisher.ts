@@ -19,6 +19,8 @@ export interface PublisherDeps {
   reports: ReportService;
   logger: Logger;
   /** Keeps what the publisher saw of each record (the overview and the alerts read it); absent: kept nowhere. */
+  /** The clock of the states' times (the scheduled checks compare them with theirs). */
+  now?: () => Date;
   recordStates?: (states: ReadonlyArray<Omit<DnsRecordState, 'since'>>) => Promise<void>;
 }
 
@@ -124,7 +126,7 @@ export class PublisherService {
    */
   private async keep(outcomes: readonly Outcome[]): Promise<void> {
     if (!this.deps.recordStates) return;
-    const checkedAt = new Date().toISOString();
+    const checkedAt = (this.deps.now?.() ?? new Date()).toISOString();
     const states = outcomes.flatMap(({ record, result }) => {
       if (record.action === null) return [];
       const state = record.action === 'none' ? 'published' : result === 'applied' ? 'pending' : 'differs';

@@ -1,0 +1,159 @@
+// The publishing state the publisher keeps (`<prefix>dns_states`) as the overview and the alerts
+// read it: a real BIND primary takes the records signed with the right TSIG key and refuses the
+// wrong one; the overview's column and filter (API and page, English and German) and the
+// scheduled checks' dns-not-published alert (a signed webhook on loopback) follow, without DNS.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rfc2136Publisher } from '../../src/publish/rfc2136';
+import { DB_KINDS } from '../support/db';
+import { startBind, type TestBind } from '../support/dns-primaries';
+import { createServer, textOf, type TestServer } from '../support/server';
+
+const API = '/api/v1/mta-sts';
+const SECRET = 'webhook-secret-0123456789';
+
+for (const kind of DB_KINDS)
+  describe(`the publishing state in the overview and the alerts (${kind})`, function () {
+    this.timeout(60_000);
+    let bind: TestBind;
+    let server: TestServer;
+    let hook: HttpServer;
+    const received: Array<Record<string, unknown>> = [];
+    let clock = Date.parse('2026-12-01T08:00:00Z');
+
+    before(async () => {
+      bind = await startBind({ 'example.org': '', 'example.com': '' });
+      hook = createHttpServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+          res.writeHead(204).end();
+        });
+      });
+      hook.listen(0, '127.0.0.1');
+      await once(hook, 'listening');
+      server = await createServer({
+        db: kind,
+        domains: [{ domain: 'example.org' }, { domain: 'example.com' }, { domain: 'example.net' }],
+        plugin: {
+          now: () => new Date(clock),
+          logger: { error: () => undefined, warn: () => undefined, info: () => undefined },
+          alerts: { locale: 'en', webhook: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`, secret: SECRET } },
+        },
+      });
+    });
+    after(async () => {
+      await server?.close();
+      hook?.close();
+      await bind?.close();
+    });
+
+    /** Publishes from this process with `key` while `work` runs, then stops (and releases the lease). */
+    const publishing = async (key: TestBind['key'], work: () => Promise<void>) => {
+      const publisher = rfc2136Publisher({ host: '127.0.0.1', port: bind.port, key, timeoutMs: 2000 });
+      const p = server.mtaSts.createDnsPublishing(publisher, { repairMs: 0, leaseMs: 1000 });
+      p.start();
+      // A change saved before the lease is taken is left to the first repair: wait for the lease.
+      for (let i = 0; i < 200 && !p.active; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(p.active, 'the publisher took its lease');
+      try {
+        await work();
+      } finally {
+        await p.stop();
+      }
+    };
+    const stateOf = async (name: string): Promise<string | undefined> =>
+      (await server.db.knex(`${server.db.tablePrefix}dns_states`).where({ name }).first<{ state: string } | undefined>('state'))?.state;
+    /** A bounded wait for the publisher's stored state (it publishes within a second or two of a save). */
+    const until = async (name: string, state: string) => {
+      for (let i = 0; i < 200; i++) {
+        if ((await stateOf(name)) === state) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.fail(`${name} never became ${state} (is ${String(await stateOf(name))})`);
+    };
+    const overview = async (query: string) => (await server.request().get(`${API}/${query}`).expect(200)).body as {
+      total: number;
+      domains: Array<{ domain: string; dns: { state: string; checkedAt: string } | null }>;
+    };
+    const dnsAlerts = () => received.filter((m) => m.condition === 'dns-not-published');
+
+    it('stores published after a save, differs after a refused update; the overview shows and filters it; past 10 minutes it is an alert', async () => {
+      await publishing(bind.key, async () => {
+        await server.put('example.org', { mode: 'testing', mx: ['mail.example.org'], active: true }).expect(200);
+        await server.put('example.com', { mode: 'testing', mx: ['mail.example.com'], active: true }).expect(200);
+        await until('_mta-sts.example.org', 'published');
+        await until('_mta-sts.example.com', 'published');
+      });
+      const published = await overview('?dns=published');
+      assert.deepEqual(
+        published.domains.map((d) => [d.domain, d.dns?.state, d.dns?.checkedAt]),
+        [
+          ['example.com', 'published', new Date(clock).toISOString()],
+          ['example.org', 'published', new Date(clock).toISOString()],
+        ],
+      );
+      assert.deepEqual(
+        (await overview('?dns=unknown')).domains.map((d) => [d.domain, d.dns]),
+        [['example.net', null]],
+      );
+
+      // A key the server does not know: the next change is refused, and the record differs.
+      const wrong = { ...bind.key, secret: randomBytes(32) };
+      await publishing(wrong, async () => {
+        await server.put('example.org', { mode: 'enforce', mx: ['mail.example.org'], active: true }).expect(200);
+        await until('_mta-sts.example.org', 'differs');
+      });
+      assert.deepEqual(
+        (await overview('?dns=differs')).domains.map((d) => [d.domain, d.dns?.state]),
+        [['example.org', 'differs']],
+      );
+      assert.deepEqual(
+        (await overview('?dns=published')).domains.map((d) => d.domain),
+        ['example.com'],
+      );
+      const bad = await server.request().get(`${API}/?dns=broken`).expect(400);
+      assert.equal(bad.body.errors[0].field, 'dns');
+
+      // The page: a column and a filter, in English and German.
+      const en = await server.request().get(`${server.adminPath}/?dns=differs`).set('Accept-Language', 'en').expect(200);
+      assert.match(en.text, /data-domain="example\.org"[^>]*data-dns="differs"/);
+      assert.doesNotMatch(en.text, /data-domain="example\.com"/);
+      assert.match(textOf(en.text), /DNS records/);
+      assert.match(textOf(en.text), /differs, /);
+      assert.match(en.text, /<option value="differs" selected>differs<\/option>/);
+      const de = await server.request().get(`${server.adminPath}/`).set('Accept-Language', 'de').expect(200);
+      assert.match(textOf(de.text), /DNS-Einträge/);
+      assert.match(textOf(de.text), /weicht ab am /);
+      assert.match(textOf(de.text), /veröffentlicht am /);
+      assert.match(textOf(de.text), /nicht verwaltet/);
+
+      // Different for less than 10 minutes: no alert yet; past them, one, naming the record.
+      clock += 5 * 60_000;
+      await server.mtaSts.runScheduledChecks();
+      assert.deepEqual(dnsAlerts(), []);
+      clock += 6 * 60_000;
+      await server.mtaSts.runScheduledChecks();
+      assert.deepEqual(
+        dnsAlerts().map((m) => [m.domain, m.state, m.records]),
+        [['example.org', 'raised', [{ name: '_mta-sts.example.org', state: 'differs', since: '2026-12-01T08:00:00.000Z' }]]],
+      );
+      assert.match(String(dnsAlerts()[0].text), /_mta-sts\.example\.org: differs since 2026-12-01T08:00:00\.000Z/);
+
+      // Published again with the right key: the alert recovers (once a day at most: a day later).
+      await publishing(bind.key, async () => {
+        await server.put('example.org', { mode: 'testing', mx: ['mail.example.org'], active: true }).expect(200);
+        await until('_mta-sts.example.org', 'published');
+      });
+      clock += 86_400_000;
+      await server.mtaSts.runScheduledChecks();
+      assert.deepEqual(
+        dnsAlerts().map((m) => `${String(m.domain)}:${String(m.state)}`),
+        ['example.org:raised', 'example.org:recovered'],
+      );
+    });
+  });
