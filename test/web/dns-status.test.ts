@@ -80,6 +80,16 @@ for (const kind of DB_KINDS)
       total: number;
       domains: Array<{ domain: string; dns: { state: string; checkedAt: string } | null }>;
     };
+    /** The tab of `domain`: each record row's name and publishing state, its text and HTML. */
+    const tab = async (domain: string, lang: string) => {
+      const res = await server.request().get(`${server.adminPath}/${domain}`).set('Accept-Language', lang).expect(200);
+      const rows = [...res.text.matchAll(/<tr class="d-block d-md-table-row border-bottom">([\s\S]*?)<\/tr>/g)].map((m) => m[1]);
+      const states = rows.flatMap((row) => {
+        const state = /data-dns-state="([a-z]+)"/.exec(row)?.[1];
+        return state ? [[textOf(/data-record-name>([\s\S]*?)<\/code>/.exec(row)?.[1] ?? ''), state]] : [];
+      });
+      return { html: res.text, text: textOf(res.text), states };
+    };
     const dnsAlerts = () => received.filter((m) => m.condition === 'dns-not-published');
 
     it('stores published after a save, differs after a refused update; the overview shows and filters it; past 10 minutes it is an alert', async () => {
@@ -93,14 +103,26 @@ for (const kind of DB_KINDS)
       assert.deepEqual(
         published.domains.map((d) => [d.domain, d.dns?.state, d.dns?.checkedAt]),
         [
-          ['example.com', 'published', new Date(clock).toISOString()],
-          ['example.org', 'published', new Date(clock).toISOString()],
+          ['example.com', 'published', '2026-12-01T08:00:00.000Z'],
+          ['example.org', 'published', '2026-12-01T08:00:00.000Z'],
         ],
       );
       assert.deepEqual(
         (await overview('?dns=unknown')).domains.map((d) => [d.domain, d.dns]),
         [['example.net', null]],
       );
+      // The tab: the state next to each record the publisher wrote, with when; nothing for the CNAME.
+      const tabEn = await tab('example.org', 'en');
+      assert.deepEqual(tabEn.states, [['_mta-sts.example.org', 'published']]);
+      assert.match(tabEn.text, /Published/);
+      assert.match(tabEn.text, /published \(checked [^)]*2026[^)]*\)/);
+      const tabDe = await tab('example.org', 'de');
+      assert.match(tabDe.text, /Veröffentlicht/);
+      assert.match(tabDe.text, /veröffentlicht \(geprüft [^)]*2026[^)]*\)/);
+      // A domain the publisher never wrote: no new column, no error.
+      const untouched = await tab('example.net', 'en');
+      assert.deepEqual(untouched.states, []);
+      assert.doesNotMatch(untouched.html, /<th scope="col">Published<\/th>/);
 
       // A key the server does not know: the next change is refused, and the record differs.
       const wrong = { ...bind.key, secret: randomBytes(32) };
@@ -116,6 +138,13 @@ for (const kind of DB_KINDS)
         (await overview('?dns=published')).domains.map((d) => d.domain),
         ['example.com'],
       );
+      assert.deepEqual((await tab('example.org', 'en')).states, [['_mta-sts.example.org', 'differs']]);
+      assert.match((await tab('example.org', 'de')).text, /weicht ab \(geprüft /);
+      // A change saved after the publisher last looked (none is running now): its new id is pending.
+      clock += 1000;
+      await server.put('example.org', { mode: 'enforce', mx: ['mail.example.org', 'mx2.example.org'], active: true }).expect(200);
+      assert.deepEqual((await tab('example.org', 'en')).states, [['_mta-sts.example.org', 'pending']]);
+      assert.match((await tab('example.org', 'de')).text, /ausstehend \(geprüft /);
       const bad = await server.request().get(`${API}/?dns=broken`).expect(400);
       assert.equal(bad.body.errors[0].field, 'dns');
 
