@@ -65,10 +65,7 @@ export const DNS_DEADLINE_MS = 10 * 60_000;
  * A record the product publishes that the publisher last saw pending or different, and has seen so
  * since longer than DNS_DEADLINE_MS: read from its stored states, never from DNS.
  */
-export function dnsNotPublished(
-  states: ReadonlyArray<{ name: string; state: string; since: string }>,
-  now: Date,
-): Finding['records'] | null {
+export function dnsNotPublished(states: ReadonlyArray<{ name: string; state: string; since: string }>, now: Date): Finding['records'] | null {
   const limit = now.getTime() - DNS_DEADLINE_MS;
   const stuck = states.filter((s) => s.state !== 'published' && Date.parse(s.since) <= limit).map(({ name, state, since }) => ({ name, state, since }));
   return stuck.length > 0 ? stuck : null;

@@ -98,7 +98,14 @@ export const MtaStsService = {
     });
     const policies = new PolicyService({ store, history, served, reports, settings: new SettingsStore(knex, `${tablePrefix}settings`), resolver, logger, now });
     const certificates = new CertificateService({ served, policies, history, store: new CertificateStore(knex, tablePrefix), resolver });
-    const overview = new OverviewService({ lastChecks, dnsStates, store: new OverviewStore(store, lastChecks, dnsStates), reports: reportStore, policies, now });
+    const overview = new OverviewService({
+      lastChecks,
+      dnsStates,
+      store: new OverviewStore(store, lastChecks, dnsStates),
+      reports: reportStore,
+      policies,
+      now,
+    });
     const checks = new ChecksService({
       policies,
       served,

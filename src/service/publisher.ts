@@ -133,7 +133,9 @@ export class PublisherService {
       return [{ domain: record.domain, name: record.name, state, checkedAt } as const];
     });
     if (states.length === 0) return;
-    await this.deps.recordStates(states).catch((err: unknown) => this.deps.logger.error('keeping the DNS records\' states failed; the next repair keeps them', err));
+    await this.deps
+      .recordStates(states)
+      .catch((err: unknown) => this.deps.logger.error("keeping the DNS records' states failed; the next repair keeps them", err));
   }
 
   /** The records just written, read again: those the zone now holds as wanted are kept as published, the others as pending. */
@@ -141,7 +143,10 @@ export class PublisherService {
     if (!this.deps.recordStates) return outcomes;
     const written = outcomes.filter((o) => o.result === 'applied');
     if (written.length === 0) return outcomes;
-    const again = await readPlan(this.deps.publisher, written.map((o) => o.record));
+    const again = await readPlan(
+      this.deps.publisher,
+      written.map((o) => o.record),
+    );
     const held = new Set(again.filter((r) => r.action === 'none').map((r) => r.name));
     return outcomes.map((o) => (o.result === 'applied' && held.has(o.record.name) ? { ...o, record: { ...o.record, action: 'none' } } : o));
   }

@@ -68,7 +68,8 @@ export class DnsStateStore {
         .select('domain', 'name', 'state', 'since', 'checked_at')
         .whereIn('domain', domains.slice(i, i + CHUNK))) as Array<Record<string, unknown>>;
       for (const row of rows)
-        if (isState(row.state)) out.push({ domain: text(row.domain), name: text(row.name), state: row.state, since: text(row.since), checkedAt: text(row.checked_at) });
+        if (isState(row.state))
+          out.push({ domain: text(row.domain), name: text(row.name), state: row.state, since: text(row.since), checkedAt: text(row.checked_at) });
     }
     return out;
   }

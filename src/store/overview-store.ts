@@ -163,8 +163,12 @@ export class OverviewStore {
    */
   private byDnsState(q: Knex.QueryBuilder, state: OverviewDnsState, key: string): Knex.QueryBuilder {
     const table = this.dnsStates.table;
-    const any = (states: readonly StoredDnsState[]) => (b: Knex.QueryBuilder) =>
-      b.select(this.knex.raw('1')).from({ ds: table }).whereRaw('?? = ??', ['ds.domain', key]).whereIn('ds.state', [...states]);
+    const any = (states: readonly StoredDnsState[]) => (b: Knex.QueryBuilder) => {
+      b.select(this.knex.raw('1'))
+        .from({ ds: table })
+        .whereRaw('?? = ??', ['ds.domain', key])
+        .whereIn('ds.state', [...states]);
+    };
     switch (state) {
       case 'unknown':
         return q.whereNotExists(any(['published', 'pending', 'differs']));

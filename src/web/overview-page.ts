@@ -122,7 +122,13 @@ async function showOverview(ctx: PluginContext, req: Request, res: Response, sta
   // The defaults are panel-wide: changed only by whoever may write over all domains.
   const canDefaults = await isAllowed(ctx.options.authorize, req, { domain: null, action: 'write' });
   const base = `${ctx.options.adminPath}/`;
-  const filterQuery = { search: typeof query.search === 'string' ? query.search : '', mode: filter.mode, state: filter.state, verdict: filter.verdict, dns: filter.dns };
+  const filterQuery = {
+    search: typeof query.search === 'string' ? query.search : '',
+    mode: filter.mode,
+    state: filter.state,
+    verdict: filter.verdict,
+    dns: filter.dns,
+  };
   const link = (changes: Record<string, unknown>) =>
     base + queryString({ ...filterQuery, sort: filter.sort, desc: filter.desc ? '1' : undefined, size, ...changes });
   const say = (key: MessageKey, params?: Record<string, string | number>) => t.say(key, params);

@@ -89,7 +89,7 @@ export async function renderTabFragment(ctx: PluginContext, req: Request, res: R
   const dnsStates =
     shown.dnsStates ??
     (await ctx.service.overview.dnsStates([record.domain]).catch((err: unknown) => {
-      ctx.logger.warn('could not read the DNS records\' publishing states', err);
+      ctx.logger.warn("could not read the DNS records' publishing states", err);
       return [];
     }));
   const page = {

@@ -76,10 +76,11 @@ for (const kind of DB_KINDS)
       }
       assert.fail(`${name} never became ${state} (is ${String(await stateOf(name))})`);
     };
-    const overview = async (query: string) => (await server.request().get(`${API}/${query}`).expect(200)).body as {
-      total: number;
-      domains: Array<{ domain: string; dns: { state: string; checkedAt: string } | null }>;
-    };
+    const overview = async (query: string) =>
+      (await server.request().get(`${API}/${query}`).expect(200)).body as {
+        total: number;
+        domains: Array<{ domain: string; dns: { state: string; checkedAt: string } | null }>;
+      };
     /** The tab of `domain`: each record row's name and publishing state, its text and HTML. */
     const tab = async (domain: string, lang: string) => {
       const res = await server.request().get(`${server.adminPath}/${domain}`).set('Accept-Language', lang).expect(200);
