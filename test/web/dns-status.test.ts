@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rfc2136Publisher } from '../../src/publish/rfc2136';
+import { DnsStateStore } from '../../src/store/dns-state-store';
 import { DB_KINDS } from '../support/db';
 import { startBind, type TestBind } from '../support/dns-primaries';
 import { createServer, textOf, type TestServer } from '../support/server';
@@ -66,8 +67,10 @@ for (const kind of DB_KINDS)
         await p.stop();
       }
     };
-    const stateOf = async (name: string): Promise<string | undefined> =>
-      (await server.db.knex(`${server.db.tablePrefix}dns_states`).where({ name }).first<{ state: string } | undefined>('state'))?.state;
+    const stateOf = async (name: string): Promise<string | undefined> => {
+      const stored = await new DnsStateStore(server.db.knex, `${server.db.tablePrefix}dns_states`).get([name.replace(/^_mta-sts\./, '')]);
+      return stored.find((r) => r.name === name)?.state;
+    };
     /** A bounded wait for the publisher's stored state (it publishes within a second or two of a save). */
     const until = async (name: string, state: string) => {
       for (let i = 0; i < 200; i++) {
