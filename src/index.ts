@@ -217,6 +217,8 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
         reports: service.reports,
         logger: resolved.logger,
         delegationZone: resolved.delegation?.zone ?? null,
+        now: resolved.now,
+        recordStates: (states) => service.overview.recordDnsStates(states),
       });
       return new DnsPublishing(publishing, {
         repairMs,

@@ -380,6 +380,11 @@ export const de: Catalogue = {
   'tab.records.type': 'Typ',
   'tab.records.name': 'Name',
   'tab.records.value': 'Wert',
+  'tab.records.dns': 'Veröffentlicht',
+  'tab.records.dns.published': 'veröffentlicht',
+  'tab.records.dns.pending': 'ausstehend',
+  'tab.records.dns.differs': 'weicht ab',
+  'tab.records.dnsAt': '{state} (geprüft {time})',
   'tab.records.zone': 'Als Zeilen für die Zonendatei',
   'tab.records.tlsrpt':
     'Ebenfalls empfohlen: ein TLS-RPT-Eintrag, damit sendende Server Ihnen fehlgeschlagene Zustellungen melden. Die DNS-Prüfung zeigt ein Beispiel.',

@@ -3,13 +3,15 @@
 import type { CheckCode, DnsCheckResult } from '../check';
 
 /** The conditions an alert is about, in the order alerts are sent. */
-export const CONDITIONS = ['policy-unreachable', 'id-mismatch', 'mx-uncovered', 'certificate-expiring', 'tls-failures-rising'] as const;
+export const CONDITIONS = ['policy-unreachable', 'id-mismatch', 'mx-uncovered', 'certificate-expiring', 'tls-failures-rising', 'dns-not-published'] as const;
 export type Condition = (typeof CONDITIONS)[number];
 
 /** One condition found: the codes (or, for the reports, the figures) behind it. */
 export interface Finding {
   codes: CheckCode[];
   failures?: { day: string; count: number; baseline: number };
+  /** For dns-not-published: the records the publisher could not make match, with their state and since when. */
+  records?: Array<{ name: string; state: string; since: string }>;
 }
 
 const BY_CODE: ReadonlyArray<[Condition, (code: CheckCode, status: string) => boolean]> = [
@@ -54,4 +56,17 @@ export function failuresRising(perDay: ReadonlyMap<string, number> | undefined, 
 /** The UTC day `days` before `day` (YYYY-MM-DD). */
 export function dayBefore(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** How long a published record may stay pending or different before it is an alert: the publisher retried, and a repair had time to. */
+export const DNS_DEADLINE_MS = 10 * 60_000;
+
+/**
+ * A record the product publishes that the publisher last saw pending or different, and has seen so
+ * since longer than DNS_DEADLINE_MS: read from its stored states, never from DNS.
+ */
+export function dnsNotPublished(states: ReadonlyArray<{ name: string; state: string; since: string }>, now: Date): Finding['records'] | null {
+  const limit = now.getTime() - DNS_DEADLINE_MS;
+  const stuck = states.filter((s) => s.state !== 'published' && Date.parse(s.since) <= limit).map(({ name, state, since }) => ({ name, state, since }));
+  return stuck.length > 0 ? stuck : null;
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import type { AlertOptions } from '../options';
 import type { MtaStsService } from '../service';
 import type { AlertState } from '../service/monitor';
-import { BASELINE_DAYS, conditionsOf, dayBefore, failuresRising, type Condition, type Finding } from './conditions';
+import { BASELINE_DAYS, conditionsOf, dayBefore, dnsNotPublished, failuresRising, type Condition, type Finding } from './conditions';
 import { decide } from './decide';
 import { Lease, type LeaseStatements } from './lease';
 import { alertMessage, channels, type AlertMessage } from './notify';
@@ -60,11 +60,17 @@ export async function runScheduledChecks(deps: ScheduleDeps, stopped: () => bool
         const day = dayBefore(deps.now().toISOString().slice(0, 10), 1);
         const failures = await monitor.failuresByDay(domains, dayBefore(day, BASELINE_DAYS), day);
         const recorded = await monitor.alertStates(domains);
+        const dnsStates = await monitor.dnsStates(domains);
         const changed: AlertState[] = [];
         for (const result of results) {
           const found = conditionsOf(result);
           const rising = failuresRising(failures.get(result.domain), day);
           if (rising) found.set('tls-failures-rising', { codes: [], failures: rising } satisfies Finding);
+          const stuck = dnsNotPublished(
+            dnsStates.filter((s) => s.domain === result.domain),
+            deps.now(),
+          );
+          if (stuck) found.set('dns-not-published', { codes: [], records: stuck } satisfies Finding);
           const before = recorded.filter((s) => s.domain === result.domain);
           const { due, next } = decide(result.domain, found, before, deps.now());
           if (due.length === 0) {

@@ -18,19 +18,22 @@ const CONDITION_KEYS: Record<Condition, MessageKey> = {
   'mx-uncovered': 'alert.condition.mxUncovered',
   'certificate-expiring': 'alert.condition.certificateExpiring',
   'tls-failures-rising': 'alert.condition.tlsFailuresRising',
+  'dns-not-published': 'alert.condition.dnsNotPublished',
 };
 
 /** One alert, as the webhook receives it (and the mail says it). */
 export interface AlertMessage {
   type: 'mta-sts.alert';
   domain: string;
-  /** A machine name: policy-unreachable, id-mismatch, mx-uncovered, certificate-expiring, tls-failures-rising. */
+  /** A machine name: policy-unreachable, id-mismatch, mx-uncovered, certificate-expiring, tls-failures-rising, dns-not-published. */
   condition: Condition;
   state: 'raised' | 'recovered';
   /** The DNS Check's machine codes behind a raised condition (empty for a recovery or the reports). */
   codes: string[];
   /** For tls-failures-rising: the day and its failed sessions, and the highest day of the week before. */
   failures: { day: string; count: number; baseline: number } | null;
+  /** For dns-not-published: each record not published as wanted, its stored state and since when (absent otherwise). */
+  records?: Array<{ name: string; state: string; since: string }>;
   checkedAt: string;
   locale: string;
   subject: string;
@@ -48,6 +51,8 @@ export function alertMessage(alert: DueAlert, checkedAt: string, findings: Findi
   const lines = [alert.state === 'raised' ? t.t('alert.body.raised', params) : t.t('alert.body.recovered', params)];
   const failures = alert.finding?.failures ?? null;
   if (alert.state === 'raised' && failures) lines.push('', t.t('alert.body.failures', failures));
+  const records = alert.state === 'raised' ? alert.finding?.records : undefined;
+  if (records && records.length > 0) lines.push('', ...records.map((r) => t.t('alert.body.dnsRecord', r)));
   const codes = alert.state === 'raised' ? (alert.finding?.codes ?? []) : [];
   const shown = findings.filter((f) => (codes as string[]).includes(f.code));
   if (shown.length > 0) lines.push('', t.t('alert.body.findings'), ...shown.map((f) => `- ${f.message} (${f.code})`));
@@ -59,6 +64,7 @@ export function alertMessage(alert: DueAlert, checkedAt: string, findings: Findi
     state: alert.state,
     codes,
     failures,
+    ...(records ? { records } : {}),
     checkedAt,
     locale,
     subject,

@@ -10,6 +10,7 @@ import { AlertStore } from '../store/alert-store';
 import { CertificateStore } from '../store/certificate-store';
 import { isDatabaseBusy, isDatabaseUnavailable } from '../store/errors';
 import { HistoryStore } from '../store/history-store';
+import { DnsStateStore } from '../store/dns-state-store';
 import { LastCheckStore } from '../store/last-check-store';
 import { OverviewStore } from '../store/overview-store';
 import { PolicyStore } from '../store/policy-store';
@@ -73,6 +74,7 @@ export const MtaStsService = {
     );
     const reportStore = new ReportStore(knex, tablePrefix, { timeoutMs });
     const lastChecks = new LastCheckStore(knex, `${tablePrefix}last_checks`);
+    const dnsStates = new DnsStateStore(knex, `${tablePrefix}dns_states`);
     const migrations = {
       table: options.domainTable,
       keyColumn: options.domainColumn,
@@ -96,7 +98,14 @@ export const MtaStsService = {
     });
     const policies = new PolicyService({ store, history, served, reports, settings: new SettingsStore(knex, `${tablePrefix}settings`), resolver, logger, now });
     const certificates = new CertificateService({ served, policies, history, store: new CertificateStore(knex, tablePrefix), resolver });
-    const overview = new OverviewService({ lastChecks, store: new OverviewStore(store, lastChecks), reports: reportStore, policies, now });
+    const overview = new OverviewService({
+      lastChecks,
+      dnsStates,
+      store: new OverviewStore(store, lastChecks, dnsStates),
+      reports: reportStore,
+      policies,
+      now,
+    });
     const checks = new ChecksService({
       policies,
       served,
@@ -117,6 +126,7 @@ export const MtaStsService = {
       store,
       alerts: new AlertStore(knex, tablePrefix),
       reports: reportStore,
+      dnsStates,
       check: (record) => checks.checkRecord(record),
     });
     const mailbox = new ReportMailbox(reports, logger, options.reports.imap);

@@ -8,6 +8,7 @@ import { sayDnsCheck } from '../render/check';
 import type { Text } from '../text';
 import { servedPolicy, type DomainRecord } from '../policy';
 import type { AlertState, AlertStore } from '../store/alert-store';
+import type { DnsRecordState, DnsStateStore } from '../store/dns-state-store';
 import type { PolicyStore } from '../store/policy-store';
 import type { ReportStore } from '../store/report-store';
 
@@ -17,6 +18,8 @@ export interface MonitorDeps {
   store: PolicyStore;
   alerts: AlertStore;
   reports: ReportStore;
+  /** What the DNS publisher last saw of each record it publishes. */
+  dnsStates: DnsStateStore;
   /** The check's verdicts, not yet in a language: the alerts say them in theirs. */
   check(record: DomainRecord): Promise<DnsCheckResult<Text>>;
 }
@@ -40,6 +43,11 @@ export class MonitorService {
 
   alertStates(domains: readonly string[]): Promise<AlertState[]> {
     return this.deps.alerts.states(domains);
+  }
+
+  /** The stored publishing states of these domains' records (none when this product does not publish them). */
+  dnsStates(domains: readonly string[]): Promise<DnsRecordState[]> {
+    return this.deps.dnsStates.get(domains);
   }
 
   saveAlertStates(states: readonly AlertState[]): Promise<void> {

@@ -5,6 +5,7 @@ import { worst, type DnsCheckResult } from '../check';
 import type { Text } from '../text';
 import { applyBulk, changesServedPolicy, type BulkChanges, type DomainRecord, type FieldError, type InputKind, type PolicySettings } from '../policy';
 import type { Audit } from '../store/history-store';
+import type { DnsRecordState, DnsStateStore } from '../store/dns-state-store';
 import type { LastCheck, LastCheckStore, RecordedCheck } from '../store/last-check-store';
 import type { OverviewQuery, OverviewRow, OverviewStore } from '../store/overview-store';
 import type { ReportStore } from '../store/report-store';
@@ -12,7 +13,8 @@ import type { PolicyService } from './policies';
 
 export type { LastCheck } from '../store/last-check-store';
 export type { OverviewQuery, OverviewRow } from '../store/overview-store';
-export { OVERVIEW_SORTS, OVERVIEW_STATES } from '../store/overview-store';
+export { OVERVIEW_DNS_STATES, OVERVIEW_SORTS, OVERVIEW_STATES } from '../store/overview-store';
+export type { DnsRecordState } from '../store/dns-state-store';
 export { VERDICTS } from '../store/last-check-store';
 
 /** The TLS reports of a domain over the overview's window (the last 7 days). */
@@ -33,6 +35,8 @@ export type BulkOutcome =
 
 export interface OverviewDeps {
   lastChecks: LastCheckStore;
+  /** What the publisher last saw of each record it publishes. */
+  dnsStates: DnsStateStore;
   store: OverviewStore;
   reports: ReportStore;
   /** Each domain of a bulk change is found, started from the defaults and saved there. */
@@ -66,6 +70,16 @@ export class OverviewService {
   /** Stores a finished DNS Check as its domain's last one (the tab, API, CLI and scheduler all end here). */
   recordCheck(result: DnsCheckResult<Text>): Promise<void> {
     return this.deps.lastChecks.record(result.domain, recordOf(result));
+  }
+
+  /** Keeps the publishing states the publisher saw (after a publish or a repair). */
+  recordDnsStates(states: ReadonlyArray<Omit<DnsRecordState, 'since'>>): Promise<void> {
+    return this.deps.dnsStates.record(states);
+  }
+
+  /** The stored publishing states of these domains' records; domains never published are absent. */
+  dnsStates(domains: readonly string[]): Promise<DnsRecordState[]> {
+    return this.deps.dnsStates.get(domains);
   }
 
   /** The last DNS Checks of these domains (A-labels); never-checked ones are absent. */

@@ -7,6 +7,7 @@
 // as it is.
 import type { Logger } from '../logger';
 import { applyPlan, brake, managedRecords, readPlan, type DnsPublisher, type DomainWants, type Outcome, type PlannedRecord } from '../publish';
+import type { DnsRecordState } from '../store/dns-state-store';
 import type { PolicyService } from './policies';
 import type { ReportService } from './reports';
 import type { ServedService } from './served';
@@ -19,6 +20,10 @@ export interface PublisherDeps {
   logger: Logger;
   /** CNAME delegation: the panel's zone, where every domain's `_mta-sts` TXT is published; null: direct. */
   delegationZone?: string | null;
+  /** The clock of the states' times (the scheduled checks compare them with theirs). */
+  now?: () => Date;
+  /** Keeps what the publisher saw of each record (the overview and the alerts read it); absent: kept nowhere. */
+  recordStates?: (states: ReadonlyArray<Omit<DnsRecordState, 'since'>>) => Promise<void>;
 }
 
 /** What one publish or repair did: records written, records that failed, and whether the brake stopped it. */
@@ -69,6 +74,7 @@ export class PublisherService {
       this.deps.logger.error(
         `DNS repair stopped: ${stop.changing} of the ${stop.existing} records published would change (more than 30%); nothing was changed: check with \`mta-sts publish --all --dry-run\`, then run \`mta-sts publish --all --force\``,
       );
+      await this.keep(plan.map((record) => ({ record, result: 'skipped' as const })));
       return { applied: 0, failed: 0, stopped: true };
     }
     return this.apply(plan, 'repaired');
@@ -95,6 +101,7 @@ export class PublisherService {
   private async apply(plan: PlannedRecord[], verb: 'published' | 'repaired'): Promise<PublishSummary> {
     const { logger } = this.deps;
     const outcomes: Outcome[] = await applyPlan(this.deps.publisher, plan);
+    await this.keep(await this.readBack(outcomes));
     const failures = new Map<string, number>();
     let applied = 0;
     for (const { record, result, error } of outcomes) {
@@ -116,5 +123,38 @@ export class PublisherService {
     if (unread.length > 0)
       logger.warn(`${unread.length} DNS record${unread.length === 1 ? '' : 's'} could not be read (first: ${unread[0].name}); left as they are`);
     return { applied, failed: [...failures.values()].reduce((a, b) => a + b, 0), stopped: false };
+  }
+
+  /**
+   * Keeps each record's state as the publisher saw it: published when the zone held it as wanted,
+   * pending when it was just written (the other name servers follow), differs when the write failed
+   * or was not made (the brake). A record that could not be read keeps its last state. A failure
+   * here is logged: publishing itself went on.
+   */
+  private async keep(outcomes: readonly Outcome[]): Promise<void> {
+    if (!this.deps.recordStates) return;
+    const checkedAt = (this.deps.now?.() ?? new Date()).toISOString();
+    const states = outcomes.flatMap(({ record, result }) => {
+      if (record.action === null) return [];
+      const state = record.action === 'none' ? 'published' : result === 'applied' ? 'pending' : 'differs';
+      return [{ domain: record.domain, name: record.name, state, checkedAt } as const];
+    });
+    if (states.length === 0) return;
+    await this.deps
+      .recordStates(states)
+      .catch((err: unknown) => this.deps.logger.error("keeping the DNS records' states failed; the next repair keeps them", err));
+  }
+
+  /** The records just written, read again: those the zone now holds as wanted are kept as published, the others as pending. */
+  private async readBack(outcomes: Outcome[]): Promise<Outcome[]> {
+    if (!this.deps.recordStates) return outcomes;
+    const written = outcomes.filter((o) => o.result === 'applied');
+    if (written.length === 0) return outcomes;
+    const again = await readPlan(
+      this.deps.publisher,
+      written.map((o) => o.record),
+    );
+    const held = new Set(again.filter((r) => r.action === 'none').map((r) => r.name));
+    return outcomes.map((o) => (o.result === 'applied' && held.has(o.record.name) ? { ...o, record: { ...o.record, action: 'none' } } : o));
   }
 }

@@ -9,6 +9,7 @@ import * as checkTables from '../../migrations/20261201000500_add_mta_sts_checks
 import * as boundReports from '../../migrations/20261207000000_bound_tls_reports';
 import * as leases from '../../migrations/20261208000000_add_mta_sts_leases';
 import * as oneCheckTable from '../../migrations/20261208000100_one_check_table';
+import * as dnsStates from '../../migrations/20261209000000_add_mta_sts_dns_states';
 
 /** What every migration may need from the host's configuration. */
 export interface MigrationConfig {
@@ -58,6 +59,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261207000100_add_server_login_failures.js', module: MOVED_TO_SERVER },
   { name: '20261208000000_add_mta_sts_leases.js', module: leases },
   { name: '20261208000100_one_check_table.js', module: oneCheckTable },
+  { name: '20261209000000_add_mta_sts_dns_states.js', module: dnsStates },
 ];
 
 export interface MigrateOptions extends MigrationConfig {

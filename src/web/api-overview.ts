@@ -11,7 +11,7 @@ import { HttpError } from './errors';
 import { bulkTargets, parseFilter, viewerKeys, wholeNumber } from './overview-query';
 
 function entryJson(entry: OverviewEntry) {
-  const { record, lastCheck, reports } = entry;
+  const { record, lastCheck, reports, dns } = entry;
   const p = record.policy;
   return {
     domain: record.domain,
@@ -23,6 +23,7 @@ function entryJson(entry: OverviewEntry) {
     mx: p.mx,
     updatedAt: p.updatedAt,
     lastCheck: lastCheck && { verdict: lastCheck.verdict, checkedAt: lastCheck.checkedAt, errors: lastCheck.errors, warnings: lastCheck.warnings },
+    dns,
     reports,
   };
 }

@@ -5,7 +5,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { translator, type MessageKey, type Translator } from '../i18n';
 import { MODES, parseBulkChanges, servedPolicy, toALabel, toULabel, type PolicySettings } from '../policy';
-import { OVERVIEW_SORTS, OVERVIEW_STATES, VERDICTS, type BulkOutcome, type OverviewEntry } from '../service/overview';
+import { OVERVIEW_DNS_STATES, OVERVIEW_SORTS, OVERVIEW_STATES, VERDICTS, type BulkOutcome, type OverviewEntry } from '../service/overview';
 import { auditOf } from './audit';
 import { isAllowed, requireAdmin } from './authorize';
 import type { PluginContext } from './context';
@@ -122,7 +122,13 @@ async function showOverview(ctx: PluginContext, req: Request, res: Response, sta
   // The defaults are panel-wide: changed only by whoever may write over all domains.
   const canDefaults = await isAllowed(ctx.options.authorize, req, { domain: null, action: 'write' });
   const base = `${ctx.options.adminPath}/`;
-  const filterQuery = { search: typeof query.search === 'string' ? query.search : '', mode: filter.mode, state: filter.state, verdict: filter.verdict };
+  const filterQuery = {
+    search: typeof query.search === 'string' ? query.search : '',
+    mode: filter.mode,
+    state: filter.state,
+    verdict: filter.verdict,
+    dns: filter.dns,
+  };
   const link = (changes: Record<string, unknown>) =>
     base + queryString({ ...filterQuery, sort: filter.sort, desc: filter.desc ? '1' : undefined, size, ...changes });
   const say = (key: MessageKey, params?: Record<string, string | number>) => t.say(key, params);
@@ -134,6 +140,7 @@ async function showOverview(ctx: PluginContext, req: Request, res: Response, sta
     modes: MODES,
     states: OVERVIEW_STATES,
     verdicts: [...VERDICTS, 'unchecked'],
+    dnsStates: OVERVIEW_DNS_STATES,
     sizes: PAGE_SIZES,
     size,
     totalText: t.plural('overview.total', total),
@@ -184,6 +191,10 @@ function overviewRow(entry: OverviewEntry, ctx: PluginContext, t: Translator) {
     check: lastCheck
       ? t.t('overview.checkAt', { verdict: t.say(`overview.verdict.${lastCheck.verdict}` as MessageKey), time: utcTime(lastCheck.checkedAt, t) })
       : t.t('overview.never'),
+    dns: entry.dns?.state ?? 'unknown',
+    dnsText: entry.dns
+      ? t.t('overview.dnsAt', { state: t.say(`overview.dns.${entry.dns.state}` as MessageKey), time: utcTime(entry.dns.checkedAt, t) })
+      : t.t('overview.dns.unknown'),
     reports: reports ? t.t('overview.reports', { success: reports.success, failure: reports.failure }) : t.t('overview.noReports'),
   };
 }
@@ -213,7 +224,7 @@ function bulkRow(o: BulkOutcome, t: Translator, ctx: PluginContext) {
 /** The filter fields a bulk form carries as hidden inputs. */
 function hiddenFilter(body: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const name of ['search', 'mode_filter', 'state', 'verdict', 'sort', 'desc'])
+  for (const name of ['search', 'mode_filter', 'state', 'verdict', 'dns', 'sort', 'desc'])
     if (typeof body[name] === 'string') out[name === 'mode_filter' ? 'mode' : name] = body[name];
   return out;
 }

@@ -2,7 +2,7 @@
 // here with a message naming the field, so a bad link is a 400, never a 500.
 import type { Request } from 'express';
 import { MODES, toALabel, toULabel, type Mode } from '../policy';
-import { OVERVIEW_SORTS, OVERVIEW_STATES, VERDICTS, type OverviewQuery } from '../service/overview';
+import { OVERVIEW_DNS_STATES, OVERVIEW_SORTS, OVERVIEW_STATES, VERDICTS, type OverviewQuery } from '../service/overview';
 import type { AuthorizeAction } from '../options';
 import { isAllowed } from './authorize';
 import type { PluginContext } from './context';
@@ -22,7 +22,7 @@ function oneOf<T extends string>(value: unknown, field: string, allowed: readonl
   throw invalid(field, `${field} must be one of ${allowed.join(', ')}`);
 }
 
-/** The filters (search, mode, state, verdict, sort, desc) from a query string or a JSON object. */
+/** The filters (search, mode, state, verdict, dns, sort, desc) from a query string or a JSON object. */
 export function parseFilter(input: Record<string, unknown>): OverviewFilter {
   const search = input.search;
   if (search !== undefined && (typeof search !== 'string' || search.length > 253)) throw invalid('search', 'search must be text of at most 253 characters');
@@ -35,6 +35,7 @@ export function parseFilter(input: Record<string, unknown>): OverviewFilter {
     mode: oneOf<Mode>(input.mode, 'mode', MODES),
     state: oneOf(input.state, 'state', OVERVIEW_STATES),
     verdict: oneOf(input.verdict, 'verdict', [...VERDICTS, 'unchecked'] as const),
+    dns: oneOf(input.dns, 'dns', OVERVIEW_DNS_STATES),
     sort: oneOf(input.sort, 'sort', OVERVIEW_SORTS),
     desc: desc === true || desc === '1',
   };

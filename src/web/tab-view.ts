@@ -24,6 +24,8 @@ import { MAX_RUA } from '../service/reports';
 import type { ErrorItem } from './errors';
 import { maxAgeAdvice, mxAdvice, skipsTesting, utcTime } from './guidance';
 import { dnsCheckView, mxDnsText } from './tab-check-view';
+import { recordDnsView } from './tab-dns-view';
+import type { DnsRecordState } from '../service/overview';
 import { aLabelsNote, conflictView, mxHints, storedFormValues, type FormValues } from './tab-fields-view';
 import type { DnsCheckResult } from '../check';
 import type { Text } from '../text';
@@ -102,6 +104,8 @@ export interface TabState {
   hostInactiveSaid?: boolean;
   /** What the history says about senders' caches (see ./history-page.ts); looked up when absent. */
   cacheNotes?: Array<{ kind: string; text: string }>;
+  /** What the DNS publisher last saw of the domain's records; [] when nothing publishes them. */
+  dnsStates?: DnsRecordState[];
 }
 
 /** What the page itself contributes to the view: its URLs, token and clock, gathered by ./tab.ts. */
@@ -207,7 +211,9 @@ export function tabView(page: TabPage, record: DomainRecord, state: TabState, t:
       : null,
     policy,
     changedTime: policy.updatedAt ? utcTime(policy.updatedAt, t) : '',
-    records,
+    records: records.map((r) => ({ ...r, dns: recordDnsView(r, state.dnsStates ?? [], policy.updatedAt, t) })),
+    // The state column only when the publisher has seen one of the records.
+    dnsColumn: records.some((r) => recordDnsView(r, state.dnsStates ?? [], policy.updatedAt, t) !== null),
     zoneSnippet: records.map((r) => zoneLineWithTtl(r, 3600)).join('\n'),
     dnsCheck: state.dnsCheck ? dnsCheckView(state.dnsCheck, t) : null,
     reporting: state.reporting

@@ -85,6 +85,13 @@ export async function renderTabFragment(ctx: PluginContext, req: Request, res: R
         ctx.logger.warn('could not read the change history', err);
         return [];
       }));
+  // What the DNS publisher last saw of the records: stored, one indexed read, never a DNS query.
+  const dnsStates =
+    shown.dnsStates ??
+    (await ctx.service.overview.dnsStates([record.domain]).catch((err: unknown) => {
+      ctx.logger.warn("could not read the DNS records' publishing states", err);
+      return [];
+    }));
   const page = {
     adminPath: ctx.options.adminPath,
     mailHostname: ctx.options.mailHostname,
@@ -93,5 +100,5 @@ export async function renderTabFragment(ctx: PluginContext, req: Request, res: R
     csrfToken: ctx.csrf.token(req, res),
     now: ctx.options.now(),
   };
-  return ctx.pages.fragment('tab', tabView(page, record, { ...shown, reporting, cacheNotes: notes }, t, mxDns));
+  return ctx.pages.fragment('tab', tabView(page, record, { ...shown, reporting, cacheNotes: notes, dnsStates }, t, mxDns));
 }

@@ -2,7 +2,7 @@
 // and when an alert is due.
 import assert from 'node:assert/strict';
 import type { DnsCheckResult } from '../../src';
-import { conditionsOf, failuresRising } from '../../src/scheduler/conditions';
+import { conditionsOf, DNS_DEADLINE_MS, dnsNotPublished, failuresRising } from '../../src/scheduler/conditions';
 import { ALERT_GAP_MS, decide } from '../../src/scheduler/decide';
 
 function result(checks: Array<[string, string]>): DnsCheckResult {
@@ -71,5 +71,19 @@ describe('scheduled checks: conditions and decisions', () => {
       ['recovered'],
     );
     assert.deepEqual(decide('example.org', new Map(), recovered.next, new Date(nextDay.getTime() + 2 * ALERT_GAP_MS)).due, []);
+  });
+
+  it('raises dns-not-published for a stored record pending or different past the deadline, never for a published one', () => {
+    const now = new Date('2026-12-01T12:00:00.000Z');
+    const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
+    const states = [
+      { name: '_mta-sts.example.org', state: 'published', since: ago(DNS_DEADLINE_MS * 10) },
+      { name: '_smtp._tls.example.org', state: 'pending', since: ago(DNS_DEADLINE_MS - 1000) },
+    ];
+    assert.equal(dnsNotPublished(states, now), null, 'pending within the deadline: the next read may see it');
+    assert.deepEqual(dnsNotPublished([...states, { name: '_smtp._tls.example.org', state: 'differs', since: ago(DNS_DEADLINE_MS) }], now), [
+      { name: '_smtp._tls.example.org', state: 'differs', since: ago(DNS_DEADLINE_MS) },
+    ]);
+    assert.equal(dnsNotPublished([], now), null, 'nothing published by this product: nothing to say');
   });
 });

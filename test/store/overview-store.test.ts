@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { migrateLatest } from '../../src/store/migrate';
+import { DnsStateStore } from '../../src/store/dns-state-store';
 import { LastCheckStore } from '../../src/store/last-check-store';
 import { OverviewStore } from '../../src/store/overview-store';
 import { SettingsStore } from '../../src/store/settings-store';
@@ -12,6 +13,7 @@ for (const kind of DB_KINDS) {
     let db: TestDb;
     let checks: LastCheckStore;
     let settings: SettingsStore;
+    let dnsStates: DnsStateStore;
     let overview: OverviewStore;
 
     beforeEach(async () => {
@@ -20,7 +22,8 @@ for (const kind of DB_KINDS) {
       await migrateLatest(db.knex, migrateOptions(db));
       checks = new LastCheckStore(db.knex, `${db.tablePrefix}last_checks`);
       settings = new SettingsStore(db.knex, `${db.tablePrefix}settings`);
-      overview = new OverviewStore(storeFor(db), checks);
+      dnsStates = new DnsStateStore(db.knex, `${db.tablePrefix}dns_states`);
+      overview = new OverviewStore(storeFor(db), checks, dnsStates);
     });
     afterEach(() => db.destroy());
     /** The parts of a recorded check beyond the overview's summary: a result that names its time. */
@@ -77,6 +80,50 @@ for (const kind of DB_KINDS) {
         result: JSON.stringify({ checkedAt: '2026-12-01T11:00:00.000Z', worst: 'ok' }),
       });
       assert.equal(await checks.result('nosuch.example'), null);
+    });
+
+    it('shows and filters each domain by the publishing state the publisher stored, its worst record, without DNS', async () => {
+      const at = (minute: number) => `2026-12-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
+      await dnsStates.record([
+        { domain: 'a.example', name: '_mta-sts.a.example', state: 'published', checkedAt: at(0) },
+        { domain: 'a.example', name: '_smtp._tls.a.example', state: 'published', checkedAt: at(1) },
+        { domain: 'b.example', name: '_mta-sts.b.example', state: 'published', checkedAt: at(0) },
+        { domain: 'b.example', name: '_smtp._tls.b.example', state: 'differs', checkedAt: at(0) },
+        { domain: 'c.example', name: '_mta-sts.c.example', state: 'pending', checkedAt: at(0) },
+      ]);
+      // A state that lasts keeps its first time; a changed one starts again.
+      await dnsStates.record([
+        { domain: 'b.example', name: '_smtp._tls.b.example', state: 'differs', checkedAt: at(5) },
+        { domain: 'c.example', name: '_mta-sts.c.example', state: 'published', checkedAt: at(5) },
+      ]);
+      const stored = (await dnsStates.get(['b.example', 'c.example'])).map((s) => [s.name, s.state, s.since, s.checkedAt]).sort();
+      assert.deepEqual(stored, [
+        ['_mta-sts.b.example', 'published', at(0), at(0)],
+        ['_mta-sts.c.example', 'published', at(5), at(5)],
+        ['_smtp._tls.b.example', 'differs', at(0), at(5)],
+      ]);
+      const all = await overview.page({ limit: 10, offset: 0 });
+      assert.deepEqual(
+        all.rows.map((r) => [r.record.domain, r.dns]),
+        [
+          ['a.example', { state: 'published', checkedAt: at(1) }],
+          ['b.example', { state: 'differs', checkedAt: at(5) }],
+          ['c.example', { state: 'published', checkedAt: at(5) }],
+          ['d.example', null],
+        ],
+      );
+      const domains = async (dns: 'published' | 'pending' | 'differs' | 'unknown') => {
+        const page = await overview.page({ dns, limit: 10, offset: 0 });
+        assert.equal(page.total, page.rows.length);
+        return page.rows.map((r) => r.record.domain);
+      };
+      assert.deepEqual(await domains('published'), ['a.example', 'c.example']);
+      assert.deepEqual(await domains('differs'), ['b.example']);
+      assert.deepEqual(await domains('pending'), []);
+      assert.deepEqual(await domains('unknown'), ['d.example']);
+      // With the other filters, and in the viewer's keys.
+      assert.deepEqual(await overview.keys({ dns: 'published', search: 'c.' }), ['c.example']);
+      assert.equal((await overview.page({ dns: 'published', keys: ['a.example'], limit: 10, offset: 0 })).total, 1);
     });
 
     it('stores panel settings as JSON, replacing the value', async () => {

@@ -76,6 +76,7 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
           'server_migrations',
           'server_migrations_lock',
           'leases',
+          'dns_states',
         ].map((name) => `${db.tablePrefix}${name}`);
         for (const table of [db.domainTable, db.aliasTable, db.migrationsTable, `${db.migrationsTable}_lock`, ...own]) {
           await knex.schema.dropTableIfExists(table);

@@ -88,6 +88,7 @@ for (const db of ['mariadb', 'postgres'] as const)
         '20261207000100_add_server_login_failures.js',
         '20261208000000_add_mta_sts_leases.js',
         '20261208000100_one_check_table.js',
+        '20261209000000_add_mta_sts_dns_states.js',
       ]);
       const row = await server.row('example.org');
       assert.deepEqual(
