@@ -58,6 +58,9 @@ const sts =
   (record: Parameters<typeof stsTxtCheck>[0]['record'], changes = {}, apex = nodata('example.org', 'TXT')) =>
   () =>
     stsTxtCheck({ domain: 'example.org', policy: storedPolicy(changes), record, apex });
+/** The same with CNAME delegation to the panel's zone `deleg.example`. */
+const delegated = (record: Parameters<typeof stsTxtCheck>[0]['record']) => () =>
+  stsTxtCheck({ domain: 'example.org', policy: storedPolicy({}), record, apex: nodata('example.org', 'TXT'), delegationZone: 'deleg.example' });
 const mxv =
   (result: Parameters<typeof mxCheck>[0]['mx'], changes = {}) =>
   () =>
@@ -84,6 +87,8 @@ const SCENARIOS: Record<string, () => Verdict> = {
   'sts-txt inactive, still published': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`]), { active: false }),
   'sts-txt timeout': sts(timeout(STS, 'TXT')),
   'sts-txt via CNAME': sts(answer(STS, 'TXT', [`v=STSv1; id=${ID}`], ['_mta-sts.provider.example'])),
+  'sts-txt delegated, no CNAME': delegated(answer(STS, 'TXT', [`v=STSv1; id=${ID}`])),
+  'sts-txt delegated, no TXT at the target': delegated({ ...nodata(STS, 'TXT'), cnames: ['example.org._mta-sts.deleg.example'] }),
   'sts-host ok': host({ cname: answer(HOST, 'CNAME', [MAIL]) }),
   'sts-host elsewhere': host({ cname: answer(HOST, 'CNAME', ['www.example.org']) }),
   'sts-host target unreachable': host({ cname: answer(HOST, 'CNAME', [MAIL]), mailA: nxdomain(MAIL, 'A'), mailAaaa: nxdomain(MAIL, 'AAAA') }),
