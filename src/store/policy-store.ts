@@ -16,7 +16,7 @@ import { COLUMNS } from './columns';
 import type { Dialect } from './dialect';
 import { markSaveFailure } from './errors';
 import type { HistoryEntry, Audit, HistoryStore } from './history-store';
-import { PANEL_POLICY_COLUMNS, policyLayout, type PolicyLayout } from './policy-layout';
+import { policyLayout, type PolicyLayout } from './policy-layout';
 import { decodeRow, historyPolicy, policyColumns, settingsOf } from './policy-row';
 import { text, type Row } from './rows';
 
@@ -319,16 +319,14 @@ export class PolicyStore {
     return restored;
   }
 
-  /** The plugin's columns the host's table lacks (none once migrated). */
+  /**
+   * The plugin's columns the host's table lacks (none once migrated). None in a panel's own policy
+   * table: the plugin adds nothing there, and that table with its columns is one of the host's
+   * parts the settings name, checked with them (service/schema.ts, missingHostParts).
+   */
   async missingColumns(): Promise<string[]> {
+    if (this.layout.policyTable !== null) return [];
     const missing: string[] = [];
-    const { policyTable } = this.layout;
-    if (policyTable !== null) {
-      // The panel's own table: its columns, as the panel (mailcow 2025-09 and later) creates them.
-      if (!(await this.knex.schema.hasTable(policyTable))) return [policyTable];
-      for (const name of PANEL_POLICY_COLUMNS) if (!(await this.knex.schema.hasColumn(policyTable, name))) missing.push(`${policyTable}.${name}`);
-      return missing;
-    }
     for (const name of Object.values(COLUMNS)) if (!(await this.knex.schema.hasColumn(this.domains.table, name))) missing.push(name);
     return missing;
   }
