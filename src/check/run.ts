@@ -9,7 +9,8 @@ import type { LookupResult, RecordType, Resolver } from '../dns';
 import { SocketLimiter } from '../limiter';
 import { failedCheck, lookupFailureText, type CheckName, type Text, type Verdict } from './verdicts/kit';
 import { mxCheck, mxHosts, stsHostCheck, stsTxtCheck } from './verdicts/records';
-import { daneCheck, tlsrptCheck } from './verdicts/related';
+import { tlsrptCheck } from './verdicts/related';
+import { daneCheck } from './verdicts/dane';
 import { httpsCheck, mxTlsCheck, policyCheck, type AcmeOrderState, type ServedPolicy } from './verdicts/delivery';
 import { caaCheck, caaNames } from './verdicts/caa';
 import { policyHostName, stsTxtName, tlsRptName, type Delegation } from '../policy/records';
@@ -159,9 +160,10 @@ export async function runDnsCheck(input: DnsCheckInput): Promise<DnsCheckResult<
     settle('tlsrpt', async () => tlsrptCheck({ domain, record: await tlsrpt, configured: input.rua ?? null })),
     settle('policy', async () => policyCheck({ domain, policy, served })),
     settle('dane', async () => {
-      const [answer, names, records, rest] = await Promise.all([mx, hosts, tlsa, unchecked]);
+      // The probes' chains are what TLSA records are compared with: DANE waits for them too.
+      const [answer, names, records, rest, probes] = await Promise.all([mx, hosts, tlsa, unchecked, mxTls]);
       const mxFailure = !answer.ok && answer.failure !== 'nxdomain' && answer.failure !== 'nodata' ? lookupFailureText(answer) : undefined;
-      return daneCheck({ hosts: names, tlsa: records, mxFailure, unchecked: rest });
+      return daneCheck({ hosts: names, tlsa: records, probes, mxFailure, unchecked: rest });
     }),
     settle('https', async () => httpsCheck({ domain, policy, probe: await https, now, acme })),
     settle('mx-tls', async () => {

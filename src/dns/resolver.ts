@@ -36,9 +36,19 @@ export interface RecordMap {
   CAA: CaaRecord[];
 }
 export type LookupFailure = 'nxdomain' | 'nodata' | 'servfail' | 'refused' | 'timeout' | 'malformed' | 'error';
+/**
+ * What an answer says about DNSSEC, for the types asked with the DO bit (TLSA): `authenticated`
+ * is the AD bit of the resolver (it validated every answer of the chain), `signed` whether the
+ * answer carried signatures (RRSIG, or NSEC/NSEC3 proofs for "nothing there"). Signed but not
+ * authenticated: the resolver does not validate, or the chain of trust is broken above the zone.
+ */
+export interface DnssecState {
+  authenticated: boolean;
+  signed: boolean;
+}
 export type LookupResult<T extends RecordType> =
-  | { ok: true; name: string; type: T; records: RecordMap[T]; cnames: string[]; server: string }
-  | { ok: false; name: string; type: T; failure: LookupFailure; message: string; cnames: string[]; server?: string };
+  | { ok: true; name: string; type: T; records: RecordMap[T]; cnames: string[]; server: string; dnssec?: DnssecState }
+  | { ok: false; name: string; type: T; failure: LookupFailure; message: string; cnames: string[]; server?: string; dnssec?: DnssecState };
 export interface ResolverOptions {
   servers?: string[];
   timeoutMs?: number;
@@ -52,9 +62,19 @@ export interface Resolver {
 }
 
 const RECORD_TYPES: readonly RecordType[] = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'TLSA', 'CAA'];
+/**
+ * Asked with the DO bit, so that the answer carries its signatures and the DANE check can tell a
+ * signed zone from an unsigned one. Only TLSA: DANE is worthless without DNSSEC, and the other
+ * answers stay small (no RRSIGs, no TCP fallback for them).
+ */
+const DNSSEC_TYPES: ReadonlySet<RecordType> = new Set<RecordType>(['TLSA']);
+/** Record types that prove the answer was signed: the RRSIGs, and the denial proofs of NXDOMAIN/NODATA. */
+const SIGNATURE_TYPES: ReadonlySet<string> = new Set(['RRSIG', 'NSEC', 'NSEC3']);
 // The EDNS payload size recommended by DNS Flag Day 2020: avoids IP fragmentation.
 const EDNS_UDP_PAYLOAD = 1232;
 const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
+/** The DO bit in the OPT record's flags (RFC 3225). */
+const DNSSEC_OK = 0x8000;
 
 export function parseServer(spec: string): { host: string; port: number; label: string } {
   const text = typeof spec === 'string' ? spec.trim() : '';
@@ -153,6 +173,14 @@ function extract<T extends RecordType>(type: T, answers: dnsPacket.Answer[], own
   return converted as RecordMap[T];
 }
 
+function dnssecState(packet: dnsPacket.DecodedPacket, before: DnssecState | undefined): DnssecState {
+  const sections = [...(packet.answers ?? []), ...(packet.authorities ?? [])];
+  return {
+    authenticated: (before?.authenticated ?? true) && packet.flag_ad === true,
+    signed: sections.some((record) => SIGNATURE_TYPES.has(record.type)),
+  };
+}
+
 type ServerReply = { ok: true; packet: dnsPacket.DecodedPacket; server: string } | { ok: false; failure: LookupFailure; message: string; server: string };
 
 export function createResolver(options: ResolverOptions = {}): Resolver {
@@ -182,9 +210,21 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
       const query = dnsPacket.encode({
         type: 'query',
         id,
-        flags: dnsPacket.RECURSION_DESIRED,
+        // AD in a query asks the resolver to say whether it validated the answer (RFC 6840 5.7).
+        flags: dnsPacket.RECURSION_DESIRED | dnsPacket.AUTHENTIC_DATA,
         questions: [{ type, name, class: 'IN' }],
-        additionals: [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
+        additionals: [
+          {
+            type: 'OPT',
+            name: '.',
+            udpPayloadSize: EDNS_UDP_PAYLOAD,
+            extendedRcode: 0,
+            ednsVersion: 0,
+            flags: DNSSEC_TYPES.has(type) ? DNSSEC_OK : 0,
+            flag_do: DNSSEC_TYPES.has(type),
+            options: [],
+          },
+        ],
       });
       const accept = (p: dnsPacket.DecodedPacket): boolean => {
         const q = p.questions?.[0];
@@ -236,6 +276,8 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
   async function lookup<T extends RecordType>(rawName: string, type: T): Promise<LookupResult<T>> {
     const name = typeof rawName === 'string' ? normalizeHost(rawName) : '';
     const cnames: string[] = [];
+    // Over a CNAME chain: authenticated only if every answer was, signed as the last one says.
+    let dnssec: DnssecState | undefined;
     const fail = (failure: LookupFailure, message: string, server?: string): LookupResult<T> => ({
       ok: false,
       name,
@@ -244,6 +286,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
       message,
       cnames: [...cnames],
       ...(server ? { server } : {}),
+      ...(dnssec ? { dnssec } : {}),
     });
     try {
       if (!RECORD_TYPES.includes(type)) return fail('error', `${JSON.stringify(type)} is not a supported record type`);
@@ -254,6 +297,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
         if (!reply.ok) return fail(reply.failure, reply.message, reply.server);
         const answers = reply.packet.answers ?? [];
         const queried = current;
+        if (DNSSEC_TYPES.has(type)) dnssec = dnssecState(reply.packet, dnssec);
         if (type !== 'CNAME') {
           // Follow the chain as far as this answer section carries it.
           for (let target = extract('CNAME', answers, current)[0]; target; target = extract('CNAME', answers, current)[0]) {
@@ -264,7 +308,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
           }
         }
         const records = extract(type, answers, current);
-        if (records.length > 0) return { ok: true, name, type, records, cnames: [...cnames], server: reply.server };
+        if (records.length > 0) return { ok: true, name, type, records, cnames: [...cnames], server: reply.server, ...(dnssec ? { dnssec } : {}) };
         const where = current === name ? name : `${current} (CNAME target of ${name})`;
         if (((reply.packet.flags ?? 0) & 0xf) === RCODE.NXDOMAIN) return fail('nxdomain', `${where} does not exist (NXDOMAIN)`, reply.server);
         // A new chain end without its records: a non-recursive server stopped at the alias.

@@ -155,6 +155,8 @@ export const de: Catalogue = {
     '{name} enthält {count} TLS-RPT-Einträge; sendende Server schicken dann gar keine Berichte (RFC 8460, Abschnitt 3). Behalten Sie genau einen.',
   'dns.tlsrpt.invalid': 'Der Eintrag "{record}" {reason}, daher ignorieren ihn sendende Server. Verwenden Sie zum Beispiel "{example}".',
   'dns.tlsrpt.ok': 'Sendende Server schicken tägliche TLS-Berichte an {rua}.',
+  'dns.tlsrpt.httpsOnly':
+    'Der Eintrag nennt nur https:-Berichtsadressen ({rua}): Manche sendenden Server schicken Berichte nur per E-Mail, deren Berichte kommen also nie an. Ergänzen Sie eine mailto:-Adresse.',
   'dns.tlsrpt.notPublished':
     'Hier sind die Berichtsadressen {configured} eingerichtet, aber unter {name} steht kein TLS-RPT-Eintrag, daher schicken sendende Server keine Berichte. Veröffentlichen Sie unter {name} den TXT-Eintrag "{record}".',
   'dns.tlsrpt.differs':
@@ -175,9 +177,34 @@ export const de: Catalogue = {
   'dns.dane.someHosts.one': '{count} MX-Host ({hosts})',
   'dns.dane.someHosts.other': '{count} MX-Hosts ({hosts})',
   'dns.dane.present':
-    'Für {scope} sind zusätzlich DANE-Einträge (TLSA) veröffentlicht. Sendende Server, die DANE beherrschen, verwenden es statt MTA-STS, wenn die Zone mit DNSSEC signiert ist (hier nicht geprüft); halten Sie die TLSA-Einträge bei jeder Zertifikatserneuerung aktuell.',
+    'Für {scope} sind zusätzlich DANE-Einträge (TLSA) veröffentlicht. Sendende Server, die DANE beherrschen, verwenden es statt MTA-STS, wenn die Zone mit DNSSEC signiert ist; die Einträge wurden nicht mit einem Zertifikat verglichen, weil die STARTTLS-Prüfung aus ist oder keines erhalten hat.',
 
   // ---- DNS-Prüfung: policy ------------------------------------------------------------------
+  'dns.dane.match': 'Die TLSA-Einträge von {hosts} passen zum Zertifikat, das der Server vorlegt, daher liefern Server mit DANE dorthin aus.',
+  'dns.dane.mismatch':
+    'Kein TLSA-Eintrag von {hosts} passt zum Zertifikat, das der Server vorlegt: Server mit DANE liefern dorthin keine E-Mails aus, und MTA-STS setzt eine fehlschlagende DANE-Prüfung nicht außer Kraft (RFC 8461 Abschnitt 2). Veröffentlichen Sie einen Eintrag für den aktuellen Schlüssel ({records}) neben dem alten, oder installieren Sie das Zertifikat, das die Einträge nennen.',
+  'dns.dane.unusable':
+    'Die TLSA-Einträge von {hosts} sind für E-Mail alle unbrauchbar ({reasons}), daher bestehen Server mit DANE nur auf Verschlüsselung und prüfen das Zertifikat nicht. Veröffentlichen Sie einen DANE-EE-Eintrag des Schlüssels (3 1 1).',
+  'dns.dane.unsigned':
+    'Die TLSA-Antworten für {hosts} tragen keine DNSSEC-Signaturen: Sendende Server ignorieren TLSA-Einträge einer unsignierten Zone, DANE schützt dort also keine E-Mails. Signieren Sie die Zone und veröffentlichen Sie ihren DS-Eintrag in der übergeordneten Zone, oder entfernen Sie die Einträge (oder der Resolver entfernt Signaturen: prüfen Sie mit einem validierenden Resolver).',
+  'dns.dane.notValidated':
+    'Die Zone von {hosts} ist signiert, aber der Resolver hat die TLSA-Antworten nicht als DNSSEC-geprüft markiert (kein AD-Bit): Er validiert nicht, oder die Vertrauenskette oberhalb der Zone ist unterbrochen (kein DS-Eintrag in der übergeordneten Zone). Über die Echtheit der Einträge lässt sich hier nichts sagen; verwenden Sie für die Prüfung einen validierenden Resolver (dns.servers).',
+  'dns.dane.fragile':
+    '{hosts} veröffentlichen TLSA-Einträge des ganzen Zertifikats mit Verwendung 3 (3 0 1 oder 3 0 2): Sie ändern sich mit jeder Erneuerung, auch bei gleichem Schlüssel. Besser ist 3 1 1 (SHA-256 des Schlüssels), und den Schlüssel bei der Erneuerung behalten.',
+  'dns.dane.singleKey':
+    '{hosts} haben nur einen 3-1-1-Eintrag: Veröffentlichen Sie vor dem nächsten Schlüsselwechsel einen zweiten Eintrag für den nächsten Schlüssel und entfernen Sie den alten erst, wenn das neue Zertifikat im Einsatz ist.',
+  'dns.dane.validated': 'Der Resolver hat die TLSA-Antworten mit DNSSEC geprüft (AD-Bit).',
+  'dns.dane.uncompared': 'Die Einträge von {hosts} wurden nicht verglichen: Die STARTTLS-Prüfung hat dort kein Zertifikat erhalten.',
+  'dns.dane.problem.pkix': 'Verwendung 0 und 1 (PKIX-TA, PKIX-EE) gelten nicht für E-Mail (RFC 7672 Abschnitt 3.1.3)',
+  'dns.dane.problem.unknown': 'eine nicht definierte Verwendung, Auswahl oder Vergleichsart',
+  'dns.dane.problem.malformed': 'Daten mit falscher Länge für ihre Vergleichsart',
+  'dns.dane.state.match': 'passt zum Zertifikat',
+  'dns.dane.state.mismatch': 'passt zu keinem vorgelegten Zertifikat',
+  'dns.dane.state.unusable': 'kein brauchbarer Eintrag',
+  'dns.dane.state.uncompared': 'nicht verglichen',
+  'dns.dane.state.validated': 'DNSSEC-geprüft',
+  'dns.dane.state.notValidated': 'signiert, nicht geprüft',
+  'dns.dane.state.unsigned': 'unsigniert',
   'dns.policy.unreadable':
     'Die ausgelieferte Richtlinie konnte nicht gelesen werden: {reason}. Versuchen Sie es erneut; bleibt der Fehler, prüfen Sie die Datenbankverbindung.',
   'dns.policy.foundInactive': 'nichts (MTA-STS ist inaktiv)',

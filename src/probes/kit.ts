@@ -105,9 +105,15 @@ export function connectError(err: NodeJS.ErrnoException, target: string): string
   return `could not connect to ${target}: ${err.message}`;
 }
 
+/**
+ * The certificates the handshake ended with, leaf first, as DER: what the DANE check compares its
+ * TLSA records with. Bounded: a chain longer than this is cut (real ones have two to four).
+ */
+export const MAX_CHAIN_CERTIFICATES = 8;
+
 export type Handshake =
-  | { ok: true; socket: tls.TLSSocket; tlsVersion: string; certificate: CertificateInfo }
-  | { ok: false; failure: ProbeFailure; tlsVersion?: string; certificate?: CertificateInfo };
+  | { ok: true; socket: tls.TLSSocket; tlsVersion: string; certificate: CertificateInfo; chain: Buffer[] }
+  | { ok: false; failure: ProbeFailure; tlsVersion?: string; certificate?: CertificateInfo; chain?: Buffer[] };
 
 /**
  * A TLS 1.2+ handshake that checks the certificate for `name` the way senders do, but without
@@ -131,18 +137,33 @@ export function secureHandshake(run: ProbeRun, options: tls.ConnectionOptions, n
         return settle({ ok: false, tlsVersion, failure: { stage: 'certificate', message: 'the server presented no certificate' } });
       }
       const certificate = certificateInfo(peer);
+      const chain = peerChain(socket);
       const problems = certificateProblems(socket, name, peer, certificate);
       if (problems.length > 0) {
         return settle({
           ok: false,
           tlsVersion,
           certificate,
+          chain,
           failure: { stage: 'certificate', message: `the certificate is not acceptable: ${problems.join('; ')}` },
         });
       }
-      settle({ ok: true, socket, tlsVersion, certificate });
+      settle({ ok: true, socket, tlsVersion, certificate, chain });
     });
   });
+}
+
+/** The chain as DER, leaf first; a self-signed certificate names itself as issuer, so repeats end it. */
+function peerChain(socket: tls.TLSSocket): Buffer[] {
+  const chain: Buffer[] = [];
+  const seen = new Set<string>();
+  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert && Buffer.isBuffer(cert.raw) && chain.length < MAX_CHAIN_CERTIFICATES && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return chain;
 }
 
 export function certificateInfo(peer: tls.PeerCertificate): CertificateInfo {

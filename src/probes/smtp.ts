@@ -46,6 +46,8 @@ export interface MxTlsProbeResult {
   starttls?: boolean;
   tlsVersion?: string;
   certificate?: CertificateInfo;
+  /** The certificates the server presented (leaf first, DER), even when they failed the checks: DANE compares them. */
+  chain?: Buffer[];
 }
 
 /** Code 0 is "no reply": `lines[0]` then says why, `failure` when that deserves its own code. */
@@ -112,7 +114,7 @@ export function probeMxTls(options: MxTlsProbeOptions): Promise<MxTlsProbeResult
 
       smtp.detach();
       const handshake = await secureHandshake(run, { socket }, options.host, options.ca);
-      Object.assign(result, { tlsVersion: handshake.tlsVersion, certificate: handshake.certificate });
+      Object.assign(result, { tlsVersion: handshake.tlsVersion, certificate: handshake.certificate, chain: handshake.chain });
       if (!handshake.ok) return stop(handshake.failure);
       handshake.socket.end('QUIT\r\n');
       return Object.assign(result, { ok: true });

@@ -21,9 +21,9 @@ export const FINDINGS = {
   ],
   'sts-host': ['ok', 'same-addresses', 'other-addresses', 'cannot-compare', 'lookup-failed', 'elsewhere', 'target-unreachable', 'nxdomain', 'nothing'],
   mx: ['ok', 'lookup-failed', 'null-mx', 'none', 'uncovered', 'stale', 'broad'],
-  tlsrpt: ['ok', 'lookup-failed', 'missing', 'several', 'invalid', 'not-published', 'differs'],
+  tlsrpt: ['ok', 'lookup-failed', 'missing', 'several', 'invalid', 'not-published', 'differs', 'https-only'],
   policy: ['ok', 'unreadable', 'inactive', 'inactive-served', 'not-served', 'invalid', 'differs'],
-  dane: ['present', 'absent', 'no-hosts', 'mx-failed'],
+  dane: ['match', 'mismatch', 'unusable', 'unsigned', 'fragile', 'not-validated', 'single-key', 'present', 'absent', 'no-hosts', 'mx-failed'],
   https: [
     'ok',
     'disabled',

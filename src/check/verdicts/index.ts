@@ -10,7 +10,9 @@ export { CHECK_NAMES, failedCheck } from './kit';
 /** @internal */
 export { mxCheck, stsHostCheck, stsTxtCheck } from './records';
 /** @internal */
-export { daneCheck, tlsrptCheck } from './related';
+export { tlsrptCheck } from './related';
+/** @internal */
+export { daneCheck } from './dane';
 /** @internal */
 export { httpsCheck, mxTlsCheck, policyCheck } from './delivery';
 /** @internal */

@@ -1,5 +1,5 @@
-// Verdicts on the records that accompany MTA-STS: TLS-RPT (RFC 8460) and DANE TLSA (RFC 7672).
-import type { LookupResult, TlsaRecord } from '../../dns';
+// Verdicts on the records that accompany MTA-STS: TLS-RPT (RFC 8460). DANE is in dane.ts.
+import type { LookupResult } from '../../dns';
 import { parseTlsRptRecord, tlsRptRecord, type TlsRptProblem } from '../../reports';
 import {
   foundText,
@@ -84,48 +84,7 @@ export function tlsrptCheck({ domain, record, configured }: TlsRptInput): Verdic
       record: wanted,
     });
   }
+  // RFC 8460 section 3 lets senders choose which kinds of address they support; mail is the one all do.
+  if (rua.length > 0 && rua.every((uri) => /^https:/i.test(uri.trim()))) return say('https-only', 'warning', msg('dns.tlsrpt.httpsOnly', { rua: list(rua) }), { rua });
   return say('ok', 'ok', msg('dns.tlsrpt.ok', { rua: list(rua) }), { rua });
-}
-
-export interface DaneInput {
-  /** The domain's MX hosts, and for each the `_25._tcp.<host>` TLSA lookup, in the same order. */
-  hosts: readonly string[];
-  tlsa: ReadonlyArray<LookupResult<'TLSA'>>;
-  /** Set when the MX lookup itself failed, so there are no hosts to look at. */
-  mxFailure?: Text;
-  /** MX hosts past the check's bound, best preference first: not looked up, said so. */
-  unchecked?: readonly string[];
-}
-
-/** Always `info`: DANE is an independent mechanism, neither required nor in conflict with MTA-STS. */
-export function daneCheck(input: DaneInput): Verdict {
-  const result = daneVerdict(input);
-  const note = notCheckedNote('dns.dane.notChecked', input.hosts.length, input.unchecked);
-  if (note === null) return result;
-  return { ...result, params: { ...result.params, unchecked: input.unchecked ?? [] }, message: sentences(result.message, note) };
-}
-
-function daneVerdict({ hosts, tlsa, mxFailure }: DaneInput): Verdict {
-  const expected = msg('dns.dane.expected');
-  if (hosts.length === 0) {
-    if (mxFailure === undefined) return verdict('dane', 'no-hosts', 'info', expected, msg('dns.found.noMxHosts'), msg('dns.dane.noHosts'));
-    return verdict('dane', 'mx-failed', 'info', expected, msg('dns.found.noMxHosts'), msg('dns.dane.mxFailed', { reason: mxFailure }));
-  }
-  // One line a host: its TLSA records (or why there are none) separated by "; ".
-  const found = joined(
-    hosts.map((host, i) => joined([`_25._tcp.${host}: `, foundText(tlsa[i], (records) => records.map(tlsaText), '; ')], '')),
-    '\n',
-  );
-  const present = hosts.filter((_, i) => tlsa[i]?.ok);
-  const unknown = hosts.filter((_, i) => tlsa[i] !== undefined && !tlsa[i].ok && !isMissing(tlsa[i]));
-  const unknownNote = unknown.length > 0 && msg('dns.dane.unknown', { hosts: list(unknown) });
-  const params: CheckParams = { hosts: present, unknown };
-  if (present.length === 0) return verdict('dane', 'absent', 'info', expected, found, sentences(msg('dns.dane.absent'), unknownNote), params);
-  const scope = present.length === hosts.length ? msg('dns.dane.allHosts') : plural('dns.dane.someHosts', present.length, { hosts: list(present) });
-  return verdict('dane', 'present', 'info', expected, found, sentences(msg('dns.dane.present', { scope }), unknownNote), params);
-}
-
-function tlsaText(record: TlsaRecord): string {
-  const data = record.data.length > 16 ? `${record.data.slice(0, 16)}...` : record.data;
-  return `${record.usage} ${record.selector} ${record.matchingType} ${data}`;
 }
