@@ -184,18 +184,18 @@ export const de: Catalogue = {
   'dns.dane.mismatch':
     'Kein TLSA-Eintrag von {hosts} passt zum Zertifikat, das der Server vorlegt: Server mit DANE liefern dorthin keine E-Mails aus, und MTA-STS setzt eine fehlschlagende DANE-Prüfung nicht außer Kraft (RFC 8461 Abschnitt 2). Veröffentlichen Sie einen Eintrag für den aktuellen Schlüssel ({records}) neben dem alten, oder installieren Sie das Zertifikat, das die Einträge nennen.',
   'dns.dane.unusable':
-    'Die TLSA-Einträge von {hosts} sind für E-Mail alle unbrauchbar ({reasons}), daher bestehen Server mit DANE nur auf Verschlüsselung und prüfen das Zertifikat nicht. Veröffentlichen Sie einen DANE-EE-Eintrag des Schlüssels (3 1 1).',
+    'Die TLSA-Einträge von {hosts} sind für E-Mail alle unbrauchbar, daher bestehen Server mit DANE nur auf Verschlüsselung und prüfen das Zertifikat nicht: {reasons}. Veröffentlichen Sie einen DANE-EE-Eintrag des Schlüssels (3 1 1).',
   'dns.dane.unsigned':
     'Die TLSA-Antworten für {hosts} tragen keine DNSSEC-Signaturen: Sendende Server ignorieren TLSA-Einträge einer unsignierten Zone, DANE schützt dort also keine E-Mails. Signieren Sie die Zone und veröffentlichen Sie ihren DS-Eintrag in der übergeordneten Zone, oder entfernen Sie die Einträge (oder der Resolver entfernt Signaturen: prüfen Sie mit einem validierenden Resolver).',
   'dns.dane.notValidated':
     'Die Zone von {hosts} ist signiert, aber der Resolver hat die TLSA-Antworten nicht als DNSSEC-geprüft markiert (kein AD-Bit): Er validiert nicht, oder die Vertrauenskette oberhalb der Zone ist unterbrochen (kein DS-Eintrag in der übergeordneten Zone). Über die Echtheit der Einträge lässt sich hier nichts sagen; verwenden Sie für die Prüfung einen validierenden Resolver (dns.servers).',
   'dns.dane.fragile':
-    '{hosts} veröffentlichen TLSA-Einträge des ganzen Zertifikats mit Verwendung 3 (3 0 1 oder 3 0 2): Sie ändern sich mit jeder Erneuerung, auch bei gleichem Schlüssel. Besser ist 3 1 1 (SHA-256 des Schlüssels), und den Schlüssel bei der Erneuerung behalten.',
+    'TLSA-Einträge des ganzen Zertifikats mit Verwendung 3 (3 0 1 oder 3 0 2) bei {hosts} ändern sich mit jeder Erneuerung, auch bei gleichem Schlüssel. Besser ist 3 1 1 (SHA-256 des Schlüssels), und den Schlüssel bei der Erneuerung behalten.',
   'dns.dane.singleKey':
-    '{hosts} haben nur einen 3-1-1-Eintrag: Veröffentlichen Sie vor dem nächsten Schlüsselwechsel einen zweiten Eintrag für den nächsten Schlüssel und entfernen Sie den alten erst, wenn das neue Zertifikat im Einsatz ist.',
+    'Bei {hosts} gibt es nur einen 3-1-1-Eintrag: Veröffentlichen Sie vor dem nächsten Schlüsselwechsel einen zweiten Eintrag für den nächsten Schlüssel und entfernen Sie den alten erst, wenn das neue Zertifikat im Einsatz ist.',
   'dns.dane.validated': 'Der Resolver hat die TLSA-Antworten mit DNSSEC geprüft (AD-Bit).',
   'dns.dane.uncompared': 'Die Einträge von {hosts} wurden nicht verglichen: Die STARTTLS-Prüfung hat dort kein Zertifikat erhalten.',
-  'dns.dane.problem.pkix': 'Verwendung 0 und 1 (PKIX-TA, PKIX-EE) gelten nicht für E-Mail (RFC 7672 Abschnitt 3.1.3)',
+  'dns.dane.problem.pkix': 'Verwendung 0 oder 1 (PKIX-TA, PKIX-EE) gilt nicht für E-Mail, RFC 7672 Abschnitt 3.1.3',
   'dns.dane.problem.unknown': 'eine nicht definierte Verwendung, Auswahl oder Vergleichsart',
   'dns.dane.problem.malformed': 'Daten mit falscher Länge für ihre Vergleichsart',
   'dns.dane.state.match': 'passt zum Zertifikat',

@@ -176,18 +176,18 @@ export const en = {
   'dns.dane.mismatch':
     'No TLSA record of {hosts} matches the certificate the server presents: senders that use DANE will not deliver mail there, and MTA-STS does not override a failing DANE check (RFC 8461 section 2). Publish a record for the current key ({records}) beside the old one, or install the certificate the records name.',
   'dns.dane.unusable':
-    'The TLSA records of {hosts} are all unusable for mail ({reasons}), so senders that use DANE only insist on encryption and do not check the certificate. Publish a DANE-EE record of the key (3 1 1).',
+    'The TLSA records of {hosts} are all unusable for mail, so senders that use DANE only insist on encryption and do not check the certificate: {reasons}. Publish a DANE-EE record of the key (3 1 1).',
   'dns.dane.unsigned':
     'The TLSA answers for {hosts} carry no DNSSEC signatures: senders ignore TLSA records of an unsigned zone, so DANE does not protect mail there. Sign the zone and publish its DS record at the parent, or remove the records (or the resolver strips signatures: check with a validating resolver).',
   'dns.dane.notValidated':
     'The zone of {hosts} is signed, but the resolver did not mark the TLSA answers as DNSSEC-validated (no AD bit): it does not validate, or the chain of trust above the zone is broken (no DS record at the parent). Nothing can be said here about the records being authentic; use a validating resolver for the check (dns.servers).',
   'dns.dane.fragile':
-    '{hosts} publish TLSA records of the whole certificate with usage 3 (3 0 1 or 3 0 2): they change with every renewal, even with the same key. Prefer 3 1 1 (the SHA-256 of the key) and keep the key on renewal.',
+    'TLSA records of the whole certificate with usage 3 (3 0 1 or 3 0 2) at {hosts} change with every renewal, even with the same key. Prefer 3 1 1 (the SHA-256 of the key) and keep the key on renewal.',
   'dns.dane.singleKey':
-    '{hosts} have a single 3 1 1 record: before the next key change, publish a second record for the next key and remove the old one only once the new certificate is in use.',
+    'There is a single 3 1 1 record at {hosts}: before the next key change, publish a second record for the next key and remove the old one only once the new certificate is in use.',
   'dns.dane.validated': 'The resolver validated the TLSA answers with DNSSEC (AD bit).',
   'dns.dane.uncompared': 'The records of {hosts} were not compared: the STARTTLS probe received no certificate there.',
-  'dns.dane.problem.pkix': 'usage 0 and 1 (PKIX-TA, PKIX-EE) are not used for mail (RFC 7672 section 3.1.3)',
+  'dns.dane.problem.pkix': 'usage 0 or 1 (PKIX-TA, PKIX-EE) is not for mail, RFC 7672 section 3.1.3',
   'dns.dane.problem.unknown': 'a usage, selector or matching type that is not defined',
   'dns.dane.problem.malformed': 'data of the wrong length for its matching type',
   'dns.dane.state.match': 'matches the certificate',

@@ -304,6 +304,13 @@ describe('DNS check verdicts', () => {
       assert.equal(check.expected, `${NAME} TXT "${record}"`);
     });
 
+    it('warns when every report address is https:, since some senders report only by mail', () => {
+      const check = verdict(answer(NAME, 'TXT', ['v=TLSRPTv1; rua=https://reports.example.net/tlsrpt']));
+      is(check, 'warning', /some senders send reports only by mail/);
+      assert.equal(check.code, 'tlsrpt.https-only');
+      assert.deepEqual(check.params, { rua: ['https://reports.example.net/tlsrpt'] });
+    });
+
     it('is info recommending one, with an example, when there is none', () => {
       is(verdict(nxdomain(NAME, 'TXT')), 'info', /"v=TLSRPTv1; rua=mailto:tls-reports@example\.org"/);
     });
@@ -393,7 +400,7 @@ describe('DNS check verdicts', () => {
     it('is info that DANE is present as well', () => {
       const check = say(daneCheck({ hosts: ['mail.example.org'], tlsa: [tlsa] }));
       is(check, 'info', /DANE \(TLSA\) records are published for all MX hosts as well/);
-      assert.equal(check.found, '_25._tcp.mail.example.org: 3 1 1 abababababababab...');
+      assert.equal(check.found, '_25._tcp.mail.example.org: 3 1 1 abababababababab... (not compared)');
     });
 
     it('is info that MTA-STS alone protects the domain when DANE is absent', () => {

@@ -18,6 +18,7 @@ import {
 } from '../../src/check';
 import { renderPolicy } from '../../src/policy';
 import { ID, NOW, answer, fetched, mxFailed, mxPassed, nodata, nxdomain, storedPolicy, timeout } from '../support/lookups';
+import { daneChain, tlsaAnswer } from '../support/dane';
 
 // Every verdict branch the DNS Check has, once in English and once in German: German must say it
 // all in German (no English sentence, no unfilled placeholder) while English stays what the JSON
@@ -42,6 +43,20 @@ const mx = (...hosts: string[]) =>
     hosts.map((exchange, i) => ({ preference: 10 * (i + 1), exchange })),
   );
 const mailA = answer(MAIL, 'A', ['192.0.2.25']);
+/** DANE of the mail host: its TLSA records against the chain its probe received. */
+const dane =
+  (
+    records: (own: ReturnType<typeof daneChain>, other: ReturnType<typeof daneChain>) => Parameters<typeof tlsaAnswer>[1],
+    dnssec = { authenticated: true, signed: true },
+  ) =>
+  () => {
+    const own = daneChain();
+    return daneCheck({
+      hosts: [MAIL],
+      tlsa: [tlsaAnswer(MAIL, records(own, daneChain(['other.example.org'])), dnssec)],
+      probes: [{ ...mxPassed(MAIL), chain: own.chain }],
+    });
+  };
 const mailAaaa = answer(MAIL, 'AAAA', ['2001:db8::25']);
 const host = (parts: Partial<Parameters<typeof stsHostCheck>[0]>) => () =>
   stsHostCheck({
@@ -128,6 +143,18 @@ const SCENARIOS: Record<string, () => Verdict> = {
       ],
     }),
   'dane no hosts, mx failed': () => daneCheck({ hosts: [], tlsa: [], mxFailure: 'SERVFAIL' }),
+  'dane match, validated': dane((own, other) => [own.record(3, 1, 1), other.record(3, 1, 1)]),
+  'dane mismatch': dane((_, other) => [other.record(3, 1, 1)]),
+  'dane only unusable records': dane((own) => [
+    { ...own.record(3, 1, 1), usage: 1 },
+    { ...own.record(3, 1, 1), matchingType: 9 },
+  ]),
+  'dane unsigned zone': dane((own, other) => [own.record(3, 1, 1), other.record(3, 1, 1)], { authenticated: false, signed: false }),
+  'dane signed, not validated': dane((own, other) => [own.record(3, 1, 1), other.record(3, 1, 1)], { authenticated: false, signed: true }),
+  'dane full certificate': dane((own) => [own.record(3, 0, 1), own.record(3, 1, 1)]),
+  'dane single 3 1 1': dane((own) => [own.record(3, 1, 1)]),
+  'tlsrpt https only': () =>
+    tlsrptCheck({ domain: 'example.org', record: answer('_smtp._tls.example.org', 'TXT', ['v=TLSRPTv1; rua=https://reports.example.org/tlsrpt']) }),
   'policy ok, testing, short max_age': () =>
     policyCheck({
       domain: 'example.org',

@@ -128,7 +128,15 @@ function daneVerdict({ hosts, tlsa, probes, mxFailure }: DaneInput): Verdict {
   }
   const scope = present.length === hosts.length ? msg('dns.dane.allHosts') : plural('dns.dane.someHosts', present.length, { hosts: list(present) });
   if (matched.length > 0) {
-    return verdict('dane', 'match', 'ok', expected, found, sentences(msg('dns.dane.match', { hosts: list(matched) }), uncomparedNote, validated, unknownNote), params);
+    return verdict(
+      'dane',
+      'match',
+      'ok',
+      expected,
+      found,
+      sentences(msg('dns.dane.match', { hosts: list(matched) }), uncomparedNote, validated, unknownNote),
+      params,
+    );
   }
   return verdict('dane', 'present', 'info', expected, found, sentences(msg('dns.dane.present', { scope }), validated, unknownNote), params);
 }
@@ -182,7 +190,8 @@ function problemText(problem: TlsaProblem): Text {
 function hostState({ security, comparison }: HostDane): Text {
   const compared = comparison === null ? msg('dns.dane.state.uncompared') : msg(`dns.dane.state.${comparison.outcome}`);
   if (security === 'unknown') return compared;
-  const dnssec = security === 'validated' ? msg('dns.dane.state.validated') : security === 'unsigned' ? msg('dns.dane.state.unsigned') : msg('dns.dane.state.notValidated');
+  const dnssec =
+    security === 'validated' ? msg('dns.dane.state.validated') : security === 'unsigned' ? msg('dns.dane.state.unsigned') : msg('dns.dane.state.notValidated');
   return joined([compared, dnssec], ', ');
 }
 

@@ -85,6 +85,7 @@ export function tlsrptCheck({ domain, record, configured }: TlsRptInput): Verdic
     });
   }
   // RFC 8460 section 3 lets senders choose which kinds of address they support; mail is the one all do.
-  if (rua.length > 0 && rua.every((uri) => /^https:/i.test(uri.trim()))) return say('https-only', 'warning', msg('dns.tlsrpt.httpsOnly', { rua: list(rua) }), { rua });
+  if (rua.length > 0 && rua.every((uri) => /^https:/i.test(uri.trim())))
+    return say('https-only', 'warning', msg('dns.tlsrpt.httpsOnly', { rua: list(rua) }), { rua });
   return say('ok', 'ok', msg('dns.tlsrpt.ok', { rua: list(rua) }), { rua });
 }
