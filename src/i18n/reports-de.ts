@@ -16,6 +16,8 @@ export const REPORTS_DE: { readonly [K in keyof typeof REPORTS_EN]: string } = {
     'mailto:- oder https:-URIs, durch Kommas getrennt, höchstens {max}. Nehmen Sie die Berichtsadresse dieses Panels oben auf, um die Berichte hier zu sehen.',
   'reports.tab.ruaSuggested':
     'Vorgeschlagen, noch nicht gespeichert: die Berichtsadressen dieses Panels, im TLS-RPT-Eintrag bei den DNS-Einträgen. Veröffentlichen Sie diesen Eintrag und speichern Sie die Adressen (oder Ihre eigenen), damit die DNS-Prüfung sie vergleicht.',
+  'reports.tab.httpsOnly':
+    'Nur https:-Berichtsadressen: Manche sendenden Server schicken Berichte nur per E-Mail; ergänzen Sie eine mailto:-Adresse, um auch deren Berichte zu erhalten.',
   'reports.tab.save': 'Berichtsadressen speichern',
   'reports.tab.regenerate': 'Neue Berichtsadresse',
   'reports.tab.regenerateHelp':

@@ -16,6 +16,7 @@ export const REPORTS_EN = {
   'reports.tab.ruaHelp': 'mailto: or https: URIs separated by commas, at most {max}. Include the report address of this panel above to see the reports here.',
   'reports.tab.ruaSuggested':
     'Suggested, not saved yet: the report addresses of this panel, in the TLS-RPT record with the DNS records. Publish that record, and save the addresses (or your own) so that the DNS Check compares them.',
+  'reports.tab.httpsOnly': 'Only https: report addresses: some senders send reports only by mail, so add a mailto: address to get their reports too.',
   'reports.tab.save': 'Save report addresses',
   'reports.tab.regenerate': 'New report address',
   'reports.tab.regenerateHelp':

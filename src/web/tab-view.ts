@@ -219,6 +219,8 @@ export function tabView(page: TabPage, record: DomainRecord, state: TabState, t:
     reporting: state.reporting
       ? {
           ...state.reporting,
+          // The DNS Check's tlsrpt.https-only rule, for the addresses the form holds: some senders report only by mail.
+          httpsOnly: httpsOnly(state.reporting.suggestedRua ?? state.reporting.rua),
           maxRua: MAX_RUA,
           action: `${base}/reporting`,
           tokenAction: `${base}/reporting/token`,
@@ -235,4 +237,9 @@ function foldedNotices(notices: Notice[], t: Translator) {
   const sorted = [...notices].sort((a, b) => SEVERITY[a.kind] - SEVERITY[b.kind]);
   const [notice, ...more] = sorted;
   return { notice: notice ?? null, moreNotices: more, moreNoticesText: more.length > 0 ? t.plural('tab.notices.more', more.length) : '' };
+}
+
+/** Report addresses that are all https: (and at least one). */
+function httpsOnly(rua: readonly string[]): boolean {
+  return rua.length > 0 && rua.every((uri) => /^https:/i.test(uri.trim()));
 }
