@@ -68,9 +68,9 @@ export async function startSignedZone(zone: string, records: string): Promise<Si
       `$TTL 300\n@ IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 600 86400 300\n@ IN NS ns1\nns1 IN A 127.0.0.1\n${records}\n`,
     );
     const quiet = { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] as ['ignore', 'ignore', 'pipe'] };
-    execFileSync('dnssec-keygen', ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', '-f', 'KSK', zone], quiet);
-    execFileSync('dnssec-keygen', ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', zone], quiet);
-    execFileSync('dnssec-signzone', ['-q', '-S', '-K', dir, '-o', zone, '-f', join(dir, 'zone.signed'), join(dir, 'zone.db')], quiet);
+    execFileSync('/usr/bin/dnssec-keygen', ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', '-f', 'KSK', zone], quiet);
+    execFileSync('/usr/bin/dnssec-keygen', ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', zone], quiet);
+    execFileSync('/usr/bin/dnssec-signzone', ['-q', '-S', '-K', dir, '-o', zone, '-f', join(dir, 'zone.signed'), join(dir, 'zone.db')], quiet);
     const ksk = readdirSync(dir)
       .filter((file) => file.endsWith('.key'))
       .map((file) => readFileSync(join(dir, file), 'utf8'))

@@ -4,13 +4,9 @@ import { parseTlsRptRecord, tlsRptRecord, type TlsRptProblem } from '../../repor
 import {
   foundText,
   isMissing,
-  joined,
   list,
   lookupFailedMessage,
   msg,
-  notCheckedNote,
-  plural,
-  sentences,
   verdict,
   type CheckParams,
   type CheckStatus,
