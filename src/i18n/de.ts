@@ -168,7 +168,7 @@ export const de: Catalogue = {
   'dns.tlsrptRecord.noRua': 'hat kein rua-Feld, das sagt, wohin die Berichte gehen',
 
   // ---- DNS-Prüfung: dane --------------------------------------------------------------------
-  'dns.dane.expected': 'optional: TLSA-Einträge unter _25._tcp.<MX-Host>, mit DNSSEC signiert',
+  'dns.dane.expected': 'optional: TLSA-Einträge unter _25._tcp.<MX-Host>, mit DNSSEC signiert, passend zum Zertifikat, das der Host vorlegt (3 1 1 empfohlen)',
   'dns.dane.noHosts': 'Es gibt keine MX-Hosts, bei denen nach DANE-Einträgen (TLSA) gesucht werden könnte.',
   'dns.dane.mxFailed': 'DANE konnte nicht geprüft werden, weil die MX-Abfrage fehlgeschlagen ist ({reason}).',
   'dns.dane.unknown': 'Die TLSA-Abfrage ist für {hosts} fehlgeschlagen.',

@@ -162,7 +162,7 @@ export const en = {
   'dns.tlsrptRecord.noRua': 'has no rua field saying where reports go',
 
   // ---- DNS Check: dane ----------------------------------------------------------------------
-  'dns.dane.expected': 'optional: TLSA records at _25._tcp.<MX host>, DNSSEC-signed',
+  'dns.dane.expected': 'optional: TLSA records at _25._tcp.<MX host>, DNSSEC-signed, matching the certificate the host presents (3 1 1 recommended)',
   'dns.dane.noHosts': 'There are no MX hosts to look for DANE (TLSA) records at.',
   'dns.dane.mxFailed': 'DANE could not be checked because the MX lookup failed ({reason}).',
   'dns.dane.unknown': 'The TLSA lookup failed for {hosts}.',
