@@ -124,7 +124,8 @@ function daneVerdict({ hosts, tlsa, probes, mxFailure }: DaneInput): Verdict {
   const uncomparedNote = uncompared.length > 0 && matched.length + byFinding.mismatch.length > 0 && msg('dns.dane.uncompared', { hosts: list(uncompared) });
   const first = RANKED.find((f) => byFinding[f].length > 0);
   if (first !== undefined) {
-    return verdict('dane', first, STATUS[first], expected, found, sentences(...notes, uncomparedNote, validated, unknownNote), params);
+    const matchNote = matched.length > 0 && msg('dns.dane.match', { hosts: list(matched) });
+    return verdict('dane', first, STATUS[first], expected, found, sentences(...notes, matchNote, uncomparedNote, validated, unknownNote), params);
   }
   const scope = present.length === hosts.length ? msg('dns.dane.allHosts') : plural('dns.dane.someHosts', present.length, { hosts: list(present) });
   if (matched.length > 0) {
