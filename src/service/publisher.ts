@@ -18,8 +18,8 @@ export interface PublisherDeps {
   policies: PolicyService;
   reports: ReportService;
   logger: Logger;
-  /** CNAME delegation: the panel's zone, where every domain's `_mta-sts` TXT is published; null: direct. */
-  delegationZone?: string | null;
+  /** CNAME delegation per domain: the panel's zone, where a delegated domain's `_mta-sts` TXT is published; null: direct. */
+  delegationZoneOf?: (domain: string) => Promise<string | null>;
   /** The clock of the states' times (the scheduled checks compare them with theirs). */
   now?: () => Date;
   /** Keeps what the publisher saw of each record (the overview and the alerts read it); absent: kept nowhere. */
@@ -91,7 +91,7 @@ export class PublisherService {
         domain,
         servedId: removable ? null : found.policy.id,
         tlsRpt: await this.deps.reports.publishedRecord(domain),
-        delegationZone: this.deps.delegationZone ?? null,
+        delegationZone: (await this.deps.delegationZoneOf?.(domain)) ?? null,
       });
     }
     return wants;
