@@ -218,7 +218,10 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
         policies: service.policies,
         reports: service.reports,
         logger: resolved.logger,
-        delegationZoneOf: async (domain) => (await service.modes.of(domain)).delegation?.zone ?? null,
+        delegationZoneOf: async (domain) => {
+          const { delegation, settled } = await service.modes.of(domain);
+          return settled ? (delegation?.zone ?? null) : 'unknown';
+        },
         now: resolved.now,
         recordStates: (states) => service.overview.recordDnsStates(states),
       });

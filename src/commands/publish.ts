@@ -78,15 +78,22 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
         // This publisher's zones decide which domains are published directly when a delegation is configured.
         service.modes.use(publisher, where.zones);
         const wants: DomainWants[] = [];
+        // Domains whose zone the server could not place now (direct or delegated): nothing written for them.
+        const undecided: string[] = [];
         for (const record of found) {
           // A retired domain past its safe-removal date loses its record, as the server's repair does.
           const served = servedPolicy(record);
           const removable = served !== null && (await service.policies.removable(record.domain, served));
+          const { delegation, settled } = await service.modes.of(record.domain);
+          if (!settled) {
+            undecided.push(record.domain);
+            continue;
+          }
           wants.push({
             domain: record.domain,
             servedId: removable ? null : (served?.id ?? null),
             tlsRpt: await service.reports.publishedRecord(record.domain),
-            delegationZone: (await service.modes.of(record.domain)).delegation?.zone ?? null,
+            delegationZone: delegation?.zone ?? null,
           });
         }
         const plan = await readPlan(publisher, wants.flatMap(managedRecords));
@@ -131,6 +138,10 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
         for (const r of unread) process.stderr.write(`${r.name} ${r.type}: what ${where.display} holds could not be read, so it is left as it is\n`);
         for (const o of failed) process.stderr.write(`${o.record.name} ${o.record.type}: ${o.error ?? 'failed'}\n`);
         if (unknown.length > 0) process.stderr.write(`unknown: ${unknown.join(', ')}\n`);
+        if (undecided.length > 0)
+          process.stderr.write(
+            `${undecided.join(', ')}: whether ${where.display} updates the zone could not be told now (direct or delegated); nothing was written for them\n`,
+          );
         const count = (action: string) => changes.filter((r) => r.action === action).length;
         if (stopped)
           process.stderr.write(
@@ -145,7 +156,8 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
           );
         if (lagging.length > 0)
           process.stderr.write(`${lagging.length} applied record(s) not served by every authoritative name server within ${where.verifySeconds} s\n`);
-        return stopped || failed.length > 0 || lagging.length > 0 || unread.length > 0 || unknown.length > 0 ? EXIT.problems : EXIT.ok;
+        const problems = stopped || failed.length > 0 || lagging.length > 0 || unread.length > 0 || unknown.length > 0 || undecided.length > 0;
+        return problems ? EXIT.problems : EXIT.ok;
       });
       process.exitCode = code;
     });

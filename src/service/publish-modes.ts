@@ -12,6 +12,12 @@ export interface DomainMode {
   mode: PublishMode;
   /** The delegation that applies to the domain: null when it is published directly. */
   delegation: Delegation | null;
+  /**
+   * False when the publisher's server could not say now and nothing was known before: the mode is
+   * a guess (delegated) good enough to show, but publishing leaves the domain for the next run
+   * rather than write its id to the wrong place.
+   */
+  settled: boolean;
 }
 
 /** How long a zone found at the server is remembered, and how many domains at most. */
@@ -42,19 +48,20 @@ export class PublishModes {
 
   async of(domain: string): Promise<DomainMode> {
     const { delegation } = this;
-    if (delegation === null) return { mode: 'direct', delegation: null };
-    const mode = publishMode(delegation.zone, await this.updatableZone(domain));
-    return { mode, delegation: mode === 'delegated' ? delegation : null };
+    if (delegation === null) return { mode: 'direct', delegation: null, settled: true };
+    const { zone, settled } = await this.updatableZone(domain);
+    const mode = publishMode(delegation.zone, zone);
+    return { mode, delegation: mode === 'delegated' ? delegation : null, settled };
   }
 
   /** The zone the publisher updates holding `_mta-sts.<domain>`; null when none does or nothing publishes. */
-  private async updatableZone(domain: string): Promise<string | null> {
+  private async updatableZone(domain: string): Promise<{ zone: string | null; settled: boolean }> {
     const name = stsTxtName(domain);
-    if (this.zones.length > 0) return zoneAmong(name, this.zones);
+    if (this.zones.length > 0) return { zone: zoneAmong(name, this.zones), settled: true };
     const provider = this.publisher;
-    if (provider?.zoneOf === undefined) return null;
+    if (provider?.zoneOf === undefined) return { zone: null, settled: true };
     const remembered = this.known.get(domain);
-    if (remembered && Date.now() - remembered.at < REMEMBER_MS) return remembered.zone;
+    if (remembered && Date.now() - remembered.at < REMEMBER_MS) return { zone: remembered.zone, settled: true };
     let timer: NodeJS.Timeout | undefined;
     try {
       const zone = await Promise.race([
@@ -63,10 +70,10 @@ export class PublishModes {
       ]);
       if (this.known.size >= MAX_REMEMBERED) this.known.delete(this.known.keys().next().value!);
       this.known.set(domain, { zone, at: Date.now() });
-      return zone;
+      return { zone, settled: true };
     } catch {
       // Not known now: what was known before, else delegated (the records every customer can publish).
-      return remembered?.zone ?? null;
+      return remembered ? { zone: remembered.zone, settled: true } : { zone: null, settled: false };
     } finally {
       clearTimeout(timer);
     }

@@ -19,7 +19,7 @@ export interface PublisherDeps {
   reports: ReportService;
   logger: Logger;
   /** CNAME delegation per domain: the panel's zone, where a delegated domain's `_mta-sts` TXT is published; null: direct. */
-  delegationZoneOf?: (domain: string) => Promise<string | null>;
+  delegationZoneOf?: (domain: string) => Promise<string | null | 'unknown'>;
   /** The clock of the states' times (the scheduled checks compare them with theirs). */
   now?: () => Date;
   /** Keeps what the publisher saw of each record (the overview and the alerts read it); absent: kept nowhere. */
@@ -86,12 +86,18 @@ export class PublisherService {
     for (const domain of domains) {
       const found = await this.deps.served.lookup(domain);
       if (found.status !== 'found') continue;
+      const delegationZone = (await this.deps.delegationZoneOf?.(domain)) ?? null;
+      // Direct or delegated could not be told now: left for the next run, not written to a guess.
+      if (delegationZone === 'unknown') {
+        this.deps.logger.warn(`${domain}: whether its zone takes updates could not be told now; its records are published on the next run`);
+        continue;
+      }
       const removable = await this.deps.policies.removable(domain, found.policy);
       wants.push({
         domain,
         servedId: removable ? null : found.policy.id,
         tlsRpt: await this.deps.reports.publishedRecord(domain),
-        delegationZone: (await this.deps.delegationZoneOf?.(domain)) ?? null,
+        delegationZone,
       });
     }
     return wants;

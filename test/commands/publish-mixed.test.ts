@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import knexFactory from 'knex';
 import { resolvePolicy } from 'mailauth/lib/mta-sts';
 import request from 'supertest';
-import { askTxt, startBind, startPdns, type TestBind, type TestPdns } from '../support/dns-primaries';
+import { askTxt, freePort, startBind, startPdns, type TestBind, type TestPdns } from '../support/dns-primaries';
 import { cli, serve } from '../support/standalone';
 
 // Direct and delegated publishing in one panel (RFC 8461 section 8.2 beside section 3.1). The panel's
@@ -118,6 +118,14 @@ describe('mta-sts publish with direct and delegated domains at once (BIND for th
 
   it('with --dns-zones naming only the delegation zone, every domain is delegated', async () => {
     assert.equal((await show('direct.test', { MTA_STS_DNS_ZONES: ZONE })).publishing, 'delegated');
+  });
+
+  it('when the server cannot say which zones it holds, nothing is written to a guess: exit 1 naming the domains; `show` falls back to delegated', async () => {
+    const down = { MTA_STS_DNS_UPDATE: `rfc2136://127.0.0.1:${await freePort()}` };
+    const run = await cli([...base, 'publish', '--all', '--dry-run'], { env: { ...env, ...down } });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /customer\.test, direct\.test: whether rfc2136:\/\/127\.0\.0\.1:\d+ updates the zone could not be told now/);
+    assert.equal((await show('direct.test', down)).publishing, 'delegated');
   });
 
   it("publishes the direct domain's TXT in its own zone and the delegated domain's under the panel's zone, in one run", async () => {
