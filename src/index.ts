@@ -220,7 +220,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
         logger: resolved.logger,
         delegationZoneOf: async (domain) => {
           const { delegation, settled } = await service.modes.of(domain);
-          return settled ? (delegation?.zone ?? null) : 'unknown';
+          return { zone: delegation?.zone ?? null, settled };
         },
         now: resolved.now,
         recordStates: (states) => service.overview.recordDnsStates(states),

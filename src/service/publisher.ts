@@ -19,7 +19,7 @@ export interface PublisherDeps {
   reports: ReportService;
   logger: Logger;
   /** CNAME delegation per domain: the panel's zone, where a delegated domain's `_mta-sts` TXT is published; null: direct. */
-  delegationZoneOf?: (domain: string) => Promise<string | null | 'unknown'>;
+  delegationZoneOf?: (domain: string) => Promise<{ zone: string | null; settled: boolean }>;
   /** The clock of the states' times (the scheduled checks compare them with theirs). */
   now?: () => Date;
   /** Keeps what the publisher saw of each record (the overview and the alerts read it); absent: kept nowhere. */
@@ -86,9 +86,9 @@ export class PublisherService {
     for (const domain of domains) {
       const found = await this.deps.served.lookup(domain);
       if (found.status !== 'found') continue;
-      const delegationZone = (await this.deps.delegationZoneOf?.(domain)) ?? null;
+      const { zone: delegationZone, settled } = (await this.deps.delegationZoneOf?.(domain)) ?? { zone: null, settled: true };
       // Direct or delegated could not be told now: left for the next run, not written to a guess.
-      if (delegationZone === 'unknown') {
+      if (!settled) {
         this.deps.logger.warn(`${domain}: whether its zone takes updates could not be told now; its records are published on the next run`);
         continue;
       }
