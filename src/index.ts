@@ -210,13 +210,18 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       if (!Number.isInteger(repairMs) || repairMs < 0)
         throw new TypeError('createDnsPublishing: repairMs must be a whole number of milliseconds, 0 for no repair');
       if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new TypeError('createDnsPublishing: leaseMs must be whole milliseconds, at least 1000');
+      // The publisher that runs decides, per domain, which ones are published directly.
+      service.modes.use(publisher);
       const publishing = new PublisherService({
         publisher,
         served: service.served,
         policies: service.policies,
         reports: service.reports,
         logger: resolved.logger,
-        delegationZone: resolved.delegation?.zone ?? null,
+        delegationZoneOf: async (domain) => {
+          const { delegation, settled } = await service.modes.of(domain);
+          return { zone: delegation?.zone ?? null, settled };
+        },
         now: resolved.now,
         recordStates: (states) => service.overview.recordDnsStates(states),
       });

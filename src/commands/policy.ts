@@ -55,15 +55,17 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
           const record = await service.policies.find(domain);
           if (!record) throw new CliError(`${domain}: there is no such domain in this panel`);
           const reporting = await service.reports.reporting(record);
+          // With a delegation: delegated (two one-time CNAMEs) or, in a zone the publisher updates, direct.
+          const { mode, delegation } = await service.modes.of(record.domain);
           const records = recordsToPublish({
             domain: record.domain,
             id: record.policy.id,
             mailHostname: settings.mailHostname,
             tlsRpt: reporting.record,
-            delegation: settings.delegation,
+            delegation,
           });
           const served = await service.served.text(record.domain);
-          if (opts.json) return printJson({ ...policyJson(record), policyFile: served, records, warnings: servingWarnings(record) });
+          if (opts.json) return printJson({ ...policyJson(record), policyFile: served, publishing: mode, records, warnings: servingWarnings(record) });
           const p = record.policy;
           printTable(
             ['FIELD', 'VALUE'],
@@ -76,6 +78,9 @@ export function registerPolicyCommands(program: Command, withRuntime: WithRuntim
               ['id', p.id ?? '- (not saved yet)'],
               ['updated', p.updatedAt ?? '-'],
               ['served at', served === null ? `nothing served${notServedReason(record)}` : policyUrl(record.domain)],
+              ...(settings.delegation
+                ? [['dns records', mode === 'direct' ? 'published directly in its own zone' : `delegated to ${settings.delegation.zone} (CNAMEs once)`]]
+                : []),
             ],
           );
           for (const r of records) process.stdout.write(`${zoneLine(r)}\n`);

@@ -2,9 +2,6 @@
 // RFC 2136 with TSIG or the PowerDNS API (src/publish/). Prints the plan (per record: name, type,
 // what is published now, what is wanted, the action) and applies it unless --dry-run.
 import type { Command } from 'commander';
-import { ConfigError } from '../config/errors';
-import { nameServerMap, PUBLISH_SOURCES, publishTarget, verifySeconds, type PublishTarget } from '../config/publish-settings';
-import { picker, readConfigFile } from '../config/setting-sources';
 import { servedPolicy, type DomainRecord } from '../policy';
 import {
   applyPlan,
@@ -19,37 +16,9 @@ import {
   publisherFor,
 } from '../publish';
 import { CliError, EXIT, printJson, printTable } from './output';
+import { publishTargetOf, type PublishOpts } from './publish-target';
 import type { WithRuntime } from './policy';
 import type { Runtime } from './runtime';
-
-interface PublishOpts {
-  all?: boolean;
-  dryRun?: boolean;
-  force?: boolean;
-  json?: boolean;
-  dnsUpdate?: string;
-  dnsZones?: string;
-  nameServers?: string;
-  verifySeconds?: string;
-}
-
-type Target = PublishTarget & { nameServers: Record<string, string>; verifySeconds: number };
-
-/** --dns-update and --dns-zones from the flag, else the environment, else the config file; the keys from the environment only. */
-function target(opts: PublishOpts, env: NodeJS.ProcessEnv, configFlag: string | undefined): Target {
-  const configFile = configFlag ?? env.MTA_STS_CONFIG ?? null;
-  const pick = picker(
-    { dnsUpdate: opts.dnsUpdate, dnsZones: opts.dnsZones, nameServers: opts.nameServers, verifySeconds: opts.verifySeconds },
-    env,
-    PUBLISH_SOURCES,
-    configFile === null ? {} : readConfigFile(configFile),
-    configFile,
-  );
-  const found = publishTarget(pick('dnsUpdate'), pick('dnsZones'), env);
-  if (found === null)
-    throw new ConfigError('dns-update', '(MTA_STS_DNS_UPDATE) is required: where updates go, rfc2136://<server>[:<port>] or pdns+http://<host>:<port>');
-  return { ...found, nameServers: nameServerMap(pick('nameServers')), verifySeconds: verifySeconds(pick('verifySeconds')) };
-}
 
 async function everyDomainWithId(service: Runtime['service']): Promise<DomainRecord[]> {
   const found: DomainRecord[] = [];
@@ -94,7 +63,7 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
     .action(async (domains: string[], opts: PublishOpts) => {
       if (opts.all && domains.length > 0) throw new CliError('give domains or --all, not both');
       if (!opts.all && domains.length === 0) throw new CliError('name at least one domain, or --all');
-      const where = target(opts, process.env, program.opts<{ config?: string }>().config);
+      const where = publishTargetOf(opts, process.env, program.opts<{ config?: string }>().config);
       const publisher = publisherFor(where);
       const code = await withRuntime(async ({ service, settings }) => {
         const unknown: string[] = [];
@@ -106,16 +75,25 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
           else if (record.policy.id === null) process.stderr.write(`${record.domain}: no policy saved yet, nothing to publish\n`);
           else found.push(record);
         }
+        // This publisher's zones decide which domains are published directly when a delegation is configured.
+        service.modes.use(publisher, where.zones);
         const wants: DomainWants[] = [];
+        // Domains whose zone the server could not place now (direct or delegated): nothing written for them.
+        const undecided: string[] = [];
         for (const record of found) {
           // A retired domain past its safe-removal date loses its record, as the server's repair does.
           const served = servedPolicy(record);
           const removable = served !== null && (await service.policies.removable(record.domain, served));
+          const { delegation, settled } = await service.modes.of(record.domain);
+          if (!settled) {
+            undecided.push(record.domain);
+            continue;
+          }
           wants.push({
             domain: record.domain,
             servedId: removable ? null : (served?.id ?? null),
             tlsRpt: await service.reports.publishedRecord(record.domain),
-            delegationZone: settings.delegation?.zone ?? null,
+            delegationZone: delegation?.zone ?? null,
           });
         }
         const plan = await readPlan(publisher, wants.flatMap(managedRecords));
@@ -160,6 +138,10 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
         for (const r of unread) process.stderr.write(`${r.name} ${r.type}: what ${where.display} holds could not be read, so it is left as it is\n`);
         for (const o of failed) process.stderr.write(`${o.record.name} ${o.record.type}: ${o.error ?? 'failed'}\n`);
         if (unknown.length > 0) process.stderr.write(`unknown: ${unknown.join(', ')}\n`);
+        if (undecided.length > 0)
+          process.stderr.write(
+            `${undecided.join(', ')}: whether ${where.display} updates the zone could not be told now (direct or delegated); nothing was written for them\n`,
+          );
         const count = (action: string) => changes.filter((r) => r.action === action).length;
         if (stopped)
           process.stderr.write(
@@ -174,7 +156,8 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
           );
         if (lagging.length > 0)
           process.stderr.write(`${lagging.length} applied record(s) not served by every authoritative name server within ${where.verifySeconds} s\n`);
-        return stopped || failed.length > 0 || lagging.length > 0 || unread.length > 0 || unknown.length > 0 ? EXIT.problems : EXIT.ok;
+        const problems = stopped || failed.length > 0 || lagging.length > 0 || unread.length > 0 || unknown.length > 0 || undecided.length > 0;
+        return problems ? EXIT.problems : EXIT.ok;
       });
       process.exitCode = code;
     });

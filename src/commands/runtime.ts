@@ -4,6 +4,8 @@ import { userInfo } from 'node:os';
 import type { Knex } from 'knex';
 import { checkConnection, openDatabase } from '../config/database';
 import { ConfigError } from '../config/errors';
+import { publisherFor } from '../publish';
+import { configuredTarget } from './publish-target';
 import { attachedToPanel, missingHostPartError, requireMailHostname, resolveSettings, type SettingFlags, type Settings } from '../config/cli-settings';
 import type { Logger } from '../logger';
 import { resolveOptions } from '../options';
@@ -91,6 +93,7 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
     });
     const { domainTable } = settings.schema;
     const service = MtaStsService.fromOptions(options);
+    if (settings.delegation) useConfiguredPublisher(service, flags.config, env);
     // Every table and column the settings name: a wrong preset or mapping is one sentence naming
     // the flag that changes it, before a query fails on it. `status` lists them instead.
     const missingHost = await service.schema.missingHostParts();
@@ -122,5 +125,19 @@ export async function openRuntime(flags: SettingFlags, env: NodeJS.ProcessEnv = 
   } catch (err) {
     await knex.destroy();
     throw err;
+  }
+}
+
+/**
+ * With a delegation, the configured --dns-update (environment or config file) decides which domains
+ * are published directly, for `show` and `check` as for `publish`. A publishing setting that is
+ * wrong is left to `mta-sts publish` to name: here every domain is then taken as delegated.
+ */
+function useConfiguredPublisher(service: MtaStsService, configFlag: string | undefined, env: NodeJS.ProcessEnv): void {
+  try {
+    const found = configuredTarget({}, env, configFlag);
+    if (found !== null) service.modes.use(publisherFor(found), found.zones);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
   }
 }

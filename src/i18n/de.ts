@@ -403,6 +403,9 @@ export const de: Catalogue = {
   'tab.records.currentId': 'Aktuelle Richtlinien-ID:',
   'tab.records.changed': '(geändert {time})',
   'tab.records.publish': 'Veröffentlichen Sie diese DNS-Einträge:',
+  'tab.records.direct': 'Direkt veröffentlicht: Dieses Panel schreibt den _mta-sts-Eintrag bei jeder Änderung in die Zone der Domain.',
+  'tab.records.delegated':
+    'Delegiert: Veröffentlichen Sie diese beiden CNAME-Einträge einmalig; dieses Panel veröffentlicht die Richtlinien-ID bei jeder Änderung in seiner Zone {zone}.',
   'tab.records.caption': 'Zu veröffentlichende DNS-Einträge für {domain}',
   'tab.records.type': 'Typ',
   'tab.records.name': 'Name',

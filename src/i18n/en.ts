@@ -395,6 +395,8 @@ export const en = {
   'tab.records.currentId': 'Current policy id:',
   'tab.records.changed': '(changed {time})',
   'tab.records.publish': 'Publish these DNS records:',
+  'tab.records.direct': "Published directly: this panel writes the _mta-sts record in the domain's own zone on every change.",
+  'tab.records.delegated': 'Delegated: publish these two CNAME records once; this panel publishes the policy id in its zone {zone} on every change.',
   'tab.records.caption': 'DNS records to publish for {domain}',
   'tab.records.type': 'Type',
   'tab.records.name': 'Name',

@@ -24,6 +24,12 @@ export interface DnsPublisher {
   replace(name: string, type: PublishedType, ttl: number, records: string[]): Promise<void>;
   /** Optional: several replacements at once (one message per zone); all or nothing per call. */
   batch?(replacements: Replacement[]): Promise<void>;
+  /**
+   * Optional: the zone this provider updates that holds `name`, or null when it holds none (the
+   * name's zone is elsewhere). Throws when it cannot tell now. With a delegation configured, a
+   * domain whose `_mta-sts` name is in such a zone is published directly, the others delegated.
+   */
+  zoneOf?(name: string): Promise<string | null>;
 }
 
 /**

@@ -42,6 +42,19 @@ export interface DomainWants {
   delegationZone?: string | null;
 }
 
+/** How a domain's `_mta-sts` id reaches DNS: in its own zone (direct) or in the panel's delegation zone, behind the customer's CNAME. */
+export type PublishMode = 'direct' | 'delegated';
+
+/**
+ * The per-domain choice when both modes coexist: without a delegation every domain is direct; with
+ * one, a domain whose `_mta-sts.<domain>` lies in a zone the publisher updates (`updatableZone`,
+ * from --dns-zones or found at the server) is direct, and every other domain (a customer's zone
+ * the panel cannot update) is delegated.
+ */
+export function publishMode(delegationZone: string | null, updatableZone: string | null): PublishMode {
+  return delegationZone === null || updatableZone !== null ? 'direct' : 'delegated';
+}
+
 export function managedRecords(wants: DomainWants): ManagedRecord[] {
   const zone = wants.delegationZone ?? null;
   const records: ManagedRecord[] = [

@@ -81,18 +81,19 @@ export function powerDnsPublisher(options: PowerDnsOptions): DnsPublisher {
     throw new PublishError(zone, `the PowerDNS API answered HTTP ${status}${detail ? `: ${detail}` : ''}`, status >= 500);
   };
 
-  const zoneOf = async (name: string): Promise<string> => {
-    if (options.zones && options.zones.length > 0) {
-      const zone = zoneAmong(name, options.zones);
-      if (zone === null) throw new PublishError(name, `no zone of --dns-zones (${options.zones.join(', ')}) holds this name`, false);
-      return zone;
-    }
+  /** The zone of --dns-zones, else of the zones the server lists, holding `name`; null when none does. */
+  const held = async (name: string): Promise<string | null> => {
+    if (options.zones && options.zones.length > 0) return zoneAmong(name, options.zones);
     listed ??= (call(name, 'GET', '') as Promise<Array<{ name: string }>>).then((zones) => zones.map((z) => z.name));
     listed.catch(() => (listed = null));
-    const zone = zoneAmong(name, await listed);
-    if (zone === null)
-      throw new PublishError(name, `PowerDNS at ${options.baseUrl} holds no zone for this name: create it, or name it with --dns-zones`, false);
-    return zone;
+    return zoneAmong(name, await listed);
+  };
+
+  const zoneOf = async (name: string): Promise<string> => {
+    const zone = await held(name);
+    if (zone !== null) return zone;
+    if (options.zones && options.zones.length > 0) throw new PublishError(name, `no zone of --dns-zones (${options.zones.join(', ')}) holds this name`, false);
+    throw new PublishError(name, `PowerDNS at ${options.baseUrl} holds no zone for this name: create it, or name it with --dns-zones`, false);
   };
 
   const patch = (zone: string, replacements: Replacement[]) =>
@@ -134,5 +135,6 @@ export function powerDnsPublisher(options: PowerDnsOptions): DnsPublisher {
       }
       for (const [zone, list] of byZone) await patch(zone, list);
     },
+    zoneOf: held,
   };
 }

@@ -180,5 +180,21 @@ export function rfc2136Publisher(options: Rfc2136Options): DnsPublisher {
         for (let i = 0; i < list.length; i += PER_MESSAGE) await send(zone, list.slice(i, i + PER_MESSAGE));
       }
     },
+    async zoneOf(name) {
+      if (options.zones && options.zones.length > 0) return zoneAmong(name, options.zones);
+      // Only an authoritative SOA says the server holds the zone: a server that refuses, or
+      // answers from a cache, does not take updates for it.
+      let answer: Decoded;
+      try {
+        answer = await query(name, 'SOA');
+      } catch (err) {
+        throw new PublishError(name, `its zone could not be found: ${(err as Error).message}`, true);
+      }
+      if (answer.rcode === 'REFUSED' || answer.rcode === 'NOTAUTH' || !answer.flag_aa) return null;
+      if (answer.rcode !== 'NOERROR' && answer.rcode !== 'NXDOMAIN')
+        throw new PublishError(name, `its zone could not be found: ${host}:${port} answered ${answer.rcode ?? 'an error'}`, true);
+      const soa = [...(answer.answers ?? []), ...(answer.authorities ?? [])].find((r) => r.type === 'SOA');
+      return soa ? soa.name.toLowerCase().replace(/\.$/, '') : null;
+    },
   };
 }

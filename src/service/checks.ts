@@ -46,8 +46,8 @@ export interface ChecksDeps {
   /** The host's hooks for metrics; empty when it gave none. */
   observer?: Observer;
   mailHostname: string;
-  /** CNAME delegation: the check then expects the customer's two CNAMEs and the id in the panel's zone. */
-  delegation?: Delegation | null;
+  /** CNAME delegation of a domain (null: published directly): the check then expects the customer's two CNAMEs and the id in the panel's zone. */
+  delegationOf?: (domain: string) => Promise<Delegation | null>;
   probes: { https: ProbeSettings; smtp: SmtpProbeSettings };
   /** Shared by every check of the plugin instance: the socket cap and the address filter. */
   network: { limiter: SocketLimiter; addresses: AddressFilter };
@@ -128,7 +128,7 @@ export class ChecksService {
       domain,
       policy: record.policy,
       mailHostname: this.deps.mailHostname,
-      delegation: this.deps.delegation ?? null,
+      delegation: (await this.deps.delegationOf?.(domain)) ?? null,
       served,
       acme,
       mx,

@@ -21,6 +21,7 @@ import { ChecksService } from './checks';
 import { OverviewService } from './overview';
 import { MonitorService } from './monitor';
 import { PolicyService } from './policies';
+import { PublishModes } from './publish-modes';
 import { ReportMailbox } from './report-fetch';
 import { ReportService } from './reports';
 import { SchemaService } from './schema';
@@ -54,6 +55,8 @@ export interface MtaStsService {
   readonly overview: OverviewService;
   /** The DNS Check of one domain, of many, and the tab's MX lookup. */
   readonly checks: ChecksService;
+  /** Per domain, direct or delegated publishing (with a delegation configured), the same for every part. */
+  readonly modes: PublishModes;
   /** The scheduled checks' data: domains to check, last results, alert states. */
   readonly monitor: MonitorService;
 }
@@ -106,6 +109,7 @@ export const MtaStsService = {
       policies,
       now,
     });
+    const modes = new PublishModes(options.delegation, options.dnsPublisher);
     const checks = new ChecksService({
       policies,
       served,
@@ -116,7 +120,7 @@ export const MtaStsService = {
       logger,
       observer: options.observer,
       mailHostname: options.mailHostname,
-      delegation: options.delegation,
+      delegationOf: async (domain) => (await modes.of(domain)).delegation,
       probes: { https: options.dnsCheck.https, smtp: options.dnsCheck.smtp },
       // One of each per plugin instance: the socket cap holds for every check together.
       network: { limiter: new SocketLimiter(options.dnsCheck.maxSockets), addresses: new AddressFilter(options.dnsCheck.allowAddresses) },
@@ -130,6 +134,6 @@ export const MtaStsService = {
       check: (record) => checks.checkRecord(record),
     });
     const mailbox = new ReportMailbox(reports, logger, options.reports.imap);
-    return { policies, served, certificates, schema, reports, mailbox, overview, checks, monitor };
+    return { policies, served, certificates, schema, reports, mailbox, overview, checks, monitor, modes };
   },
 };

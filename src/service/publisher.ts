@@ -18,8 +18,8 @@ export interface PublisherDeps {
   policies: PolicyService;
   reports: ReportService;
   logger: Logger;
-  /** CNAME delegation: the panel's zone, where every domain's `_mta-sts` TXT is published; null: direct. */
-  delegationZone?: string | null;
+  /** CNAME delegation per domain: the panel's zone, where a delegated domain's `_mta-sts` TXT is published; null: direct. */
+  delegationZoneOf?: (domain: string) => Promise<{ zone: string | null; settled: boolean }>;
   /** The clock of the states' times (the scheduled checks compare them with theirs). */
   now?: () => Date;
   /** Keeps what the publisher saw of each record (the overview and the alerts read it); absent: kept nowhere. */
@@ -86,12 +86,18 @@ export class PublisherService {
     for (const domain of domains) {
       const found = await this.deps.served.lookup(domain);
       if (found.status !== 'found') continue;
+      const { zone: delegationZone, settled } = (await this.deps.delegationZoneOf?.(domain)) ?? { zone: null, settled: true };
+      // Direct or delegated could not be told now: left for the next run, not written to a guess.
+      if (!settled) {
+        this.deps.logger.warn(`${domain}: whether its zone takes updates could not be told now; its records are published on the next run`);
+        continue;
+      }
       const removable = await this.deps.policies.removable(domain, found.policy);
       wants.push({
         domain,
         servedId: removable ? null : found.policy.id,
         tlsRpt: await this.deps.reports.publishedRecord(domain),
-        delegationZone: this.deps.delegationZone ?? null,
+        delegationZone,
       });
     }
     return wants;

@@ -35,14 +35,15 @@ function withRetryAfter(error: HttpError, seconds: number): HttpError {
  */
 async function domainJson(ctx: PluginContext, record: DomainRecord) {
   const reporting = await ctx.service.reports.reporting(record);
+  const { mode, delegation } = await ctx.service.modes.of(record.domain);
   const records = recordsToPublish({
     domain: record.domain,
     id: record.policy.id,
     mailHostname: ctx.options.mailHostname,
     tlsRpt: reporting.record,
-    delegation: ctx.options.delegation,
+    delegation,
   });
-  return { ...policyJson(record), reportingUri: reporting.reportingUri, records, warnings: servingWarnings(record) };
+  return { ...policyJson(record), reportingUri: reporting.reportingUri, publishing: mode, records, warnings: servingWarnings(record) };
 }
 
 /** The JSON API the host mounts (e.g. at /api/v1/mta-sts). Uses the same authorization hook. */
@@ -89,15 +90,16 @@ export function createApiRouter(ctx: PluginContext): Router {
       const publisher = ctx.options.dnsPublisher;
       // Published, the TLS-RPT record is the saved one (what publishing writes); else what the tab shows.
       const tlsRpt = publisher !== null ? await ctx.service.reports.publishedRecord(record.domain) : (await ctx.service.reports.reporting(record)).record;
+      // Per domain: delegated (the two one-time CNAMEs) or direct (its own TXT), as the publisher decides.
+      const { mode, delegation } = await ctx.service.modes.of(record.domain);
       const records = recordsToPublish({
         domain: record.domain,
         id: record.policy.id,
         mailHostname: ctx.options.mailHostname,
         tlsRpt,
-        delegation: ctx.options.delegation,
+        delegation,
       });
       const where = { resolvers: ctx.options.dns.servers ?? ctx.options.resolver?.servers, zones: publisher?.zones, nameServers: publisher?.nameServers };
-      const { delegation } = ctx.options;
       // Delegated, the customer's records are published by hand, once; the panel's TXT under its zone is the managed one.
       const panelTxt =
         delegation && record.policy.id !== null
@@ -107,7 +109,7 @@ export function createApiRouter(ctx: PluginContext): Router {
         ...(await recordStates(records, publisher !== null && !delegation, where)),
         ...(panelTxt.length > 0 ? await recordStates(panelTxt, publisher !== null, where) : []),
       ];
-      res.json({ domain: record.domain, managed: publisher !== null, records: states });
+      res.json({ domain: record.domain, managed: publisher !== null, publishing: mode, records: states });
     } finally {
       admission.release();
     }

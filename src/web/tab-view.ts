@@ -112,8 +112,10 @@ export interface TabState {
 export interface TabPage {
   adminPath: string;
   mailHostname: string;
-  /** CNAME delegation: the records to publish are then the customer's two one-time CNAMEs. */
+  /** CNAME delegation of this domain (null: published directly): the records to publish are then the customer's two one-time CNAMEs. */
   delegation?: Delegation | null;
+  /** With a delegation configured, how this domain is published (said above the records); absent without one. */
+  publishing?: 'direct' | 'delegated';
   /** Null when the script could not be loaded: the page works without it. */
   scriptUrl: string | null;
   csrfToken: string;
@@ -211,6 +213,13 @@ export function tabView(page: TabPage, record: DomainRecord, state: TabState, t:
       : null,
     policy,
     changedTime: policy.updatedAt ? utcTime(policy.updatedAt, t) : '',
+    // With a delegation configured, domains are published directly or delegated: said per domain.
+    publishingNote:
+      page.publishing === 'direct'
+        ? t.t('tab.records.direct')
+        : page.publishing === 'delegated' && page.delegation
+          ? t.t('tab.records.delegated', { zone: page.delegation.zone })
+          : null,
     records: records.map((r) => ({ ...r, dns: recordDnsView(r, state.dnsStates ?? [], policy.updatedAt, t) })),
     // The state column only when the publisher has seen one of the records.
     dnsColumn: records.some((r) => recordDnsView(r, state.dnsStates ?? [], policy.updatedAt, t) !== null),

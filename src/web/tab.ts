@@ -92,10 +92,12 @@ export async function renderTabFragment(ctx: PluginContext, req: Request, res: R
       ctx.logger.warn("could not read the DNS records' publishing states", err);
       return [];
     }));
+  const mode = await ctx.service.modes.of(record.domain);
   const page = {
     adminPath: ctx.options.adminPath,
     mailHostname: ctx.options.mailHostname,
-    delegation: ctx.options.delegation,
+    delegation: mode.delegation,
+    ...(ctx.options.delegation ? { publishing: mode.mode } : {}),
     scriptUrl: tabScriptUrl(ctx.options.adminPath, ctx.logger),
     csrfToken: ctx.csrf.token(req, res),
     now: ctx.options.now(),

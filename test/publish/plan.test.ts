@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { txtChunks } from '../../src/publish/contract';
 import { applyPlan, readPlan } from '../../src/publish/apply';
-import { brake, isOurs, managedRecords, planRecord, type ManagedRecord, type PlannedRecord } from '../../src/publish/plan';
+import { brake, isOurs, managedRecords, planRecord, publishMode, type ManagedRecord, type PlannedRecord } from '../../src/publish/plan';
 import { rfc2136Publisher } from '../../src/publish/rfc2136';
 import { askTxt, startBind } from '../support/dns-primaries';
 import { startTcpProxy } from '../support/tcp-proxy';
@@ -36,6 +36,12 @@ describe('publish: the plan', () => {
       managedRecords({ ...wants, servedId: null }).map((r) => [r.name, r.wanted]),
       [['example.org._mta-sts.mta-sts.panel.example', null]],
     );
+  });
+
+  it('chooses per domain: direct without a delegation or in a zone the publisher updates, delegated otherwise', () => {
+    assert.equal(publishMode(null, null), 'direct');
+    assert.equal(publishMode('mta-sts.panel.example', 'example.org'), 'direct');
+    assert.equal(publishMode('mta-sts.panel.example', null), 'delegated');
   });
 
   it('knows our strings by their version tag only', () => {

@@ -44,6 +44,7 @@ describe('the JSON API (/api/v1/mta-sts)', () => {
         revision: 0,
         served: false,
         reportingUri: null,
+        publishing: 'direct',
         records: [],
         warnings: [],
       });

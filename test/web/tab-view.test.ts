@@ -62,6 +62,18 @@ describe('tab view model (pure: data in, what the template shows out)', () => {
     assert.doesNotMatch(view.zoneSnippet, /v=STSv1/);
   });
 
+  it('with a delegation configured, says per domain whether it is published directly or delegated', () => {
+    const delegation = { zone: 'mta-sts.panel.example', policyHost: 'policy.panel.example' };
+    const hosts = { state: 'hosts' as const, hosts: ['mail.example.org'] };
+    const delegated = tabView({ ...PAGE, delegation, publishing: 'delegated' }, record(), {}, en, hosts);
+    assert.match(delegated.publishingNote ?? '', /^Delegated: publish these two CNAME records once; .* in its zone mta-sts\.panel\.example/);
+    const direct = tabView({ ...PAGE, delegation: null, publishing: 'direct' }, record(), {}, en, hosts);
+    assert.match(direct.publishingNote ?? '', /^Published directly/);
+    assert.equal(direct.records[0].type, 'TXT');
+    assert.equal(direct.records[0].value.startsWith('v=STSv1; id='), true);
+    assert.equal(tabView(PAGE, record(), {}, en, hosts).publishingNote, null, 'nothing said without a delegation');
+  });
+
   it('shows the most severe notice and folds the others into "and 1 more note"', () => {
     const view = tabView(PAGE, record({}, { hostActive: false }), { notices: [{ kind: 'success', text: 'Saved.' }] }, en, { state: 'none' });
     assert.equal(view.notice?.kind, 'warning');
