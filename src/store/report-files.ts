@@ -40,10 +40,10 @@ export class ReportFileStore {
 
   /** Page `page` (from 1) of `limit` reports, newest first, with how many there are in all. */
   async list(domain: string, from: string, to: string, page: number, limit: number): Promise<ReportListPage> {
-    const inPeriod = () => this.knex(this.table).where('domain', domain).whereBetween('start_at', startBounds(from, to));
+    const inPeriod = () => this.knex<Row>(this.table).where('domain', domain).whereBetween('start_at', startBounds(from, to));
     const counted = (await inPeriod().count({ n: '*' }).first()) as Row | undefined;
     const length = dialectOf(this.knex) === 'postgres' ? 'octet_length' : 'length';
-    const rows: Row[] = await inPeriod()
+    const rows = (await inPeriod()
       .select(
         'id',
         'domain',
@@ -65,7 +65,7 @@ export class ReportFileStore {
       .orderBy('start_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit)
-      .offset((page - 1) * limit);
+      .offset((page - 1) * limit)) as Row[];
     return { total: Number(counted?.n ?? 0), reports: rows.map((row) => ({ ...metaOf(row), size: Number(row.size) })) };
   }
 
