@@ -156,6 +156,20 @@ for (const db of ['sqlite', 'postgres', 'mariadb'] as const) {
       const plain = await exported(server, 'example.org', '');
       assert.equal(plain.text, csv.text);
     });
+
+    it('reads a period of more reports than one batch (16) whole, each once, in the order they were stored', async () => {
+      const ids = Array.from({ length: 35 }, (_, i) => `batch-${String(i).padStart(2, '0')}`);
+      for (const id of ids) assert.equal((await post('example.org', JSON.stringify(microsoftSample('example.org', '2026-11-18', id)))).status, 201);
+      // Another domain's reports in between the ids are not this domain's rows.
+      assert.equal((await post('example.com', JSON.stringify(microsoftSample('example.com', '2026-11-18', 'com')))).status, 201);
+      const { text } = await exported(server, 'example.org', 'format=jsonl');
+      const rows = text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, string>);
+      assert.equal(rows.length, 70);
+      assert.deepEqual([...new Set(rows.map((row) => row['report-id']))], ids);
+    });
   });
 }
 
