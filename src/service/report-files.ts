@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Logger } from '../logger';
 import type { DomainRecord } from '../policy';
 import { parseReport } from '../reports';
-import type { ListedReport, ReportFileStore } from '../store/report-files';
+import type { ExportCursor, ListedReport, ReportFileStore } from '../store/report-files';
 import { gunzipLimited } from './inflate';
 
 /** The ceiling of a report's JSON after decompression: the intake's (INTAKE_LIMITS.decompressed). */
@@ -87,15 +87,16 @@ export class ReportFileService {
 
   /**
    * The failure details of the domain's reports whose first day is within [from, to], one batch of
-   * rows per stored report, by report id. Reads EXPORT_BATCH reports at a time (keyset by id) and
+   * rows per stored report, in the order of their start (then as stored). Reads EXPORT_BATCH
+   * reports at a time (keyset by start and id) and
    * parses one per turn of the event loop; the caller stops it (`return()`) when its client is gone.
    */
   async *failureRows(domain: string, from: string, to: string): AsyncGenerator<FailureRow[]> {
-    let after = 0;
+    let after: ExportCursor | null = null;
     for (;;) {
       const batch = await this.deps.store.batch(domain, from, to, after, EXPORT_BATCH);
       for (const file of batch) {
-        after = file.id;
+        after = { start: file.start, id: file.id };
         await nextTurn();
         const parsed = readBack(file.gzip);
         if (!parsed?.ok) {

@@ -1,7 +1,7 @@
 // The stored reports of a domain as files: the list of a period (a page at a time), one report's
-// original gzip, and the reports of a period in batches by id for the export (keyset pagination:
-// each batch asks for ids after the last one seen, so a long export never re-reads or skips rows
-// while reports arrive or are pruned, and holds one batch in memory at a time).
+// original gzip, and the reports of a period in batches for the export (keyset pagination by
+// start and id: each batch asks for the reports after the last one seen, so a long export never
+// re-reads or skips one while reports arrive or are pruned, and holds one batch in memory).
 import type { Knex } from 'knex';
 import { dialectOf } from './dialect';
 import { metaOf, type StoredReportMeta } from './report-store';
@@ -15,6 +15,12 @@ export interface ListedReport extends StoredReportMeta {
 export interface ReportListPage {
   total: number;
   reports: ListedReport[];
+}
+
+/** Where the export's last batch ended: the last report's start and id. */
+export interface ExportCursor {
+  start: string;
+  id: number;
 }
 
 /** One stored report as the export reads it. */
@@ -77,12 +83,19 @@ export class ReportFileStore {
     return row ? { ...fileOf(row), receivedAt: text(row.received_at) } : null;
   }
 
-  /** Up to `limit` reports of the period with ids above `afterId`, by id. */
-  async batch(domain: string, from: string, to: string, afterId: number, limit: number): Promise<ReportFile[]> {
+  /**
+   * Up to `limit` reports of the period after `after` (a report's start and id; null for the
+   * first), in the order of their start, then id: the (domain, start_at) index finds each batch
+   * directly, however many reports of other domains and periods the table holds.
+   */
+  async batch(domain: string, from: string, to: string, after: ExportCursor | null, limit: number): Promise<ReportFile[]> {
     const rows: Row[] = await this.knex<Row>(this.table)
       .where('domain', domain)
       .whereBetween('start_at', startBounds(from, to))
-      .where('id', '>', afterId)
+      .where((q) => {
+        if (after) q.where('start_at', '>', after.start).orWhere((same) => same.where('start_at', after.start).where('id', '>', after.id));
+      })
+      .orderBy('start_at')
       .orderBy('id')
       .limit(limit)
       .select('id', 'organisation', 'report_id', 'start_at', 'end_at', 'report_gz');

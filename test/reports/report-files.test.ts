@@ -157,9 +157,11 @@ for (const db of ['sqlite', 'postgres', 'mariadb'] as const) {
       assert.equal(plain.text, csv.text);
     });
 
-    it('reads a period of more reports than one batch (16) whole, each once, in the order they were stored', async () => {
-      const ids = Array.from({ length: 35 }, (_, i) => `batch-${String(i).padStart(2, '0')}`);
-      for (const id of ids) assert.equal((await post('example.org', JSON.stringify(microsoftSample('example.org', '2026-11-18', id)))).status, 201);
+    it('reads a period of more reports than one batch (16) whole, each once, by their start and then as stored', async () => {
+      // Stored out of date order: days 18, 12, 16, 10, 14, 18, ... (a sender catching up).
+      const stored = Array.from({ length: 35 }, (_, i) => ({ id: `batch-${String(i).padStart(2, '0')}`, day: `2026-11-${10 + ((i * 3) % 5) * 2}` }));
+      for (const { id, day } of stored) assert.equal((await post('example.org', JSON.stringify(microsoftSample('example.org', day, id)))).status, 201);
+      const ids = [...stored].sort((a, b) => a.day.localeCompare(b.day) || a.id.localeCompare(b.id)).map((r) => r.id);
       // Another domain's reports in between the ids are not this domain's rows.
       assert.equal((await post('example.com', JSON.stringify(microsoftSample('example.com', '2026-11-18', 'com')))).status, 201);
       const { text } = await exported(server, 'example.org', 'format=jsonl');
