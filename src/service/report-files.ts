@@ -52,6 +52,9 @@ export const FAILURE_COLUMNS: ReadonlyArray<keyof FailureRow> = [
   'failure-reason-code',
 ];
 
+/** A stored report: its row id, or the sender's report-id with the organisation when given. */
+export type ReportRef = number | { reportId: string; organisation: string | null };
+
 export interface ReportFileDeps {
   store: ReportFileStore;
   find(name: string): Promise<DomainRecord | null>;
@@ -69,12 +72,27 @@ export class ReportFileService {
   }
 
   /**
-   * Report `id`'s JSON exactly as the sender sent it (the stored gzip, inflated), when it is one of
-   * the domain's; null otherwise, and for a stored gzip that no longer inflates (logged).
+   * A report's JSON exactly as the sender sent it (the stored gzip, inflated), when it is one of
+   * the domain's; null otherwise, and for a stored gzip that no longer inflates (logged). `ref` is
+   * its row id, or its sender report-id (and organisation, when two organisations used it:
+   * 'ambiguous' without).
    */
-  async original(name: string, id: number): Promise<{ domain: string; organisation: string; reportId: string; start: string; json: Buffer } | null> {
+  async original(
+    name: string,
+    ref: ReportRef,
+  ): Promise<{ id: number; domain: string; organisation: string; reportId: string; start: string; json: Buffer } | 'ambiguous' | null> {
     const record = await this.deps.find(name);
     if (!record) return null;
+    let id: number;
+    if (typeof ref === 'number') id = ref;
+    else {
+      const found = (await this.deps.store.idsByReportId(record.domain, ref.reportId)).filter(
+        (r) => ref.organisation === null || r.organisation === ref.organisation,
+      );
+      if (found.length === 0) return null;
+      if (found.length > 1) return 'ambiguous';
+      id = found[0].id;
+    }
     const file = await this.deps.store.original(record.domain, id);
     if (!file) return null;
     const inflated = await gunzipLimited(file.gzip, JSON_LIMIT);
@@ -82,7 +100,7 @@ export class ReportFileService {
       this.deps.logger.error(`the stored TLS report ${id} of ${record.domain} does not inflate (${inflated.code})`);
       return null;
     }
-    return { domain: record.domain, organisation: file.organisation, reportId: file.reportId, start: file.start, json: inflated.data };
+    return { id, domain: record.domain, organisation: file.organisation, reportId: file.reportId, start: file.start, json: inflated.data };
   }
 
   /**

@@ -75,6 +75,12 @@ export class ReportFileStore {
     return { total: Number(counted?.n ?? 0), reports: rows.map((row) => ({ ...metaOf(row), size: Number(row.size) })) };
   }
 
+  /** The row ids and organisations of `domain`'s reports with this sender report-id (one per organisation). */
+  async idsByReportId(domain: string, reportId: string): Promise<Array<{ id: number; organisation: string }>> {
+    const rows: Row[] = await this.knex<Row>(this.table).where({ domain, report_id: reportId }).orderBy('id').limit(20).select('id', 'organisation');
+    return rows.map((row) => ({ id: Number(row.id), organisation: text(row.organisation) }));
+  }
+
   /** The stored gzip of report `id` when it is one of `domain`'s, else null. */
   async original(domain: string, id: number): Promise<(ReportFile & { receivedAt: string }) | null> {
     const row: Row | undefined = await this.knex<Row>(this.table)
@@ -93,7 +99,10 @@ export class ReportFileStore {
       .where('domain', domain)
       .whereBetween('start_at', startBounds(from, to))
       .where((q) => {
-        if (after) q.where('start_at', '>', after.start).orWhere((same) => same.where('start_at', after.start).where('id', '>', after.id));
+        if (!after) return;
+        q.where('start_at', '>', after.start).orWhere((same) => {
+          same.where('start_at', after.start).where('id', '>', after.id);
+        });
       })
       .orderBy('start_at')
       .orderBy('id')

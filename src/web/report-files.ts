@@ -12,6 +12,7 @@ import type { PluginContext } from './context';
 import { findOrThrow } from './domain';
 import { HttpError } from './errors';
 import { reportPage, reportRange } from './report-range';
+import type { ReportRef } from '../service/report-files';
 import { EXPORT_FORMATS, EXPORT_TYPES, streamExport, type ExportFormat } from './report-export';
 
 /** Exports running at once in this process: each reads and parses every report of up to 400 days. */
@@ -32,15 +33,15 @@ function attachment(res: Response, type: string, filename: string): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
 }
 
-/** The stored row id of `/:id/original`: a whole number, else a 400 naming `id`. */
-function rowId(value: unknown): number {
-  const n = typeof value === 'string' && /^[1-9]\d{0,14}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) {
-    throw new HttpError(400, 'invalid', 'id must be the number of a stored report', [
-      { field: 'id', message: 'id must be a whole number from 1 (the id of the list)' },
-    ]);
-  }
-  return n;
+/**
+ * The report of `/:id/original`: a whole number is its row id (of the list); anything else is the
+ * sender's report-id, with `?organisation=` when two organisations used the same one.
+ */
+function reportRef(req: Request): ReportRef {
+  const value = String(req.params.id);
+  if (/^[1-9]\d{0,14}$/.test(value)) return Number(value);
+  const organisation = typeof req.query.organisation === 'string' ? req.query.organisation : null;
+  return { reportId: value, organisation };
 }
 
 function exportFormat(value: unknown): ExportFormat {
@@ -55,10 +56,14 @@ function exportFormat(value: unknown): ExportFormat {
 
 async function sendOriginal(ctx: PluginContext, req: Request, res: Response): Promise<void> {
   const record = await findOrThrow(ctx, req.params.domain);
-  const id = rowId(req.params.id);
-  const file = await ctx.service.reportFiles.original(record.domain, id);
+  const file = await ctx.service.reportFiles.original(record.domain, reportRef(req));
   if (!file) throw new HttpError(404, 'not-found', 'There is no stored report with this id for this domain.');
-  const name = `tlsrpt-${safeName(file.domain, 253)}-${file.start.slice(0, 10)}-${safeName(file.organisation)}-${id}.json`;
+  if (file === 'ambiguous') {
+    throw new HttpError(400, 'ambiguous', 'Several organisations sent a report with this report-id.', [
+      { field: 'organisation', message: 'Name the organisation: ?organisation=<organization-name>' },
+    ]);
+  }
+  const name = `tlsrpt-${safeName(file.domain, 253)}-${file.start.slice(0, 10)}-${safeName(file.organisation)}-${file.id}.json`;
   attachment(res, 'application/json', name);
   // The bytes as the sender sent them, not re-serialised: what a support request or an audit needs.
   res.status(200).end(file.json);

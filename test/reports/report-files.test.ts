@@ -219,6 +219,17 @@ describe('stored TLS reports as files: downloads, quoting and refusals', functio
       (await server.request().get(`${API}/example.org/reports/${gz.id}/original`)).headers['content-disposition'],
       `attachment; filename="tlsrpt-example.org-2024-04-01-Company_X_.._x_-${gz.id}.json"`,
     );
+    // By the sender's report-id too; with the organisation when two used the same one.
+    const byReportId = await server.request().get(`${API}/example.org/reports/5065427c-23d3-47ca-b6e0-946ea0e8c4be/original`);
+    assert.deepEqual(
+      [byReportId.status, byReportId.headers['content-disposition']],
+      [200, `attachment; filename="tlsrpt-example.org-2024-04-01-Company_X_.._x_-${gz.id}.json"`],
+    );
+    assert.equal((await post('example.org', JSON.stringify(microsoftSample('example.org', '2024-05-02', 'plain')))).status, 201);
+    const twice = await server.request().get(`${API}/example.org/reports/plain/original`);
+    assert.deepEqual([twice.status, twice.body.errors?.[0]?.field], [400, 'organisation']);
+    assert.equal((await server.request().get(`${API}/example.org/reports/plain/original?organisation=Google%20Inc.`)).text, plainText);
+    assert.equal((await server.request().get(`${API}/example.org/reports/no-such-report/original`)).status, 404);
     // The same download from the reports page, with the page's authorization.
     const page = await server.request().get(`${server.adminPath}/example.org/reports/${gz.id}/original`);
     assert.deepEqual([page.status, page.headers['content-type']], [200, 'application/json']);
@@ -261,7 +272,7 @@ describe('stored TLS reports as files: downloads, quoting and refusals', functio
     assert.equal((await server.request().get(`${API}/example.com/reports/999999/original`)).status, 404);
   });
 
-  it('answers 400 naming the parameter for a bad format, date, page or id', async () => {
+  it('answers 400 naming the parameter for a bad format, date or page', async () => {
     for (const [path, field] of [
       [`${API}/example.org/reports/export?format=xlsx`, 'format'],
       [`${API}/example.org/reports/export?format=csv&from=2026-02-30`, 'from'],
@@ -269,8 +280,6 @@ describe('stored TLS reports as files: downloads, quoting and refusals', functio
       [`${API}/example.org/reports/export?to=tomorrow`, 'to'],
       [`${API}/example.org/reports/list?limit=0`, 'limit'],
       [`${API}/example.org/reports/list?page=101`, 'page'],
-      [`${API}/example.org/reports/abc/original`, 'id'],
-      [`${API}/example.org/reports/0/original`, 'id'],
     ]) {
       const res = await server.request().get(path);
       assert.equal(res.status, 400, path);
