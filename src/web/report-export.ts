@@ -52,9 +52,10 @@ function writable(res: Response): Promise<void> {
 
 /**
  * Streams `rows` as `format` with the status and headers already set. The generator is closed
- * (its database reading stops) when the client goes away; an error after the first byte can only
- * cut the response short, so it is logged and the connection closed, which the client sees as an
- * incomplete download rather than a file that looks whole.
+ * (its database reading stops) when the client goes away. An error before the first write is
+ * thrown for the error handler; after it, it can only cut the response short, so it is logged and
+ * the connection closed, which the client sees as an incomplete download rather than a file that
+ * looks whole.
  */
 export async function streamExport(res: Response, format: ExportFormat, rows: AsyncGenerator<FailureRow[]>, logger: Logger): Promise<void> {
   let gone = false;
@@ -77,6 +78,13 @@ export async function streamExport(res: Response, format: ExportFormat, rows: As
     }
     if (!gone && !res.destroyed) res.end(pending);
   } catch (err) {
+    // Nothing sent yet (the first piece waits for 64 KiB): the error handler answers (503 while the
+    // database is away) and no attachment is offered.
+    if (!res.headersSent) {
+      res.removeHeader('Content-Disposition');
+      res.removeHeader('Content-Type');
+      throw err;
+    }
     logger.error('a TLS report export stopped early', err);
     res.destroy();
   } finally {

@@ -83,6 +83,11 @@ async function sendExport(ctx: PluginContext, req: Request, res: Response): Prom
   try {
     attachment(res, EXPORT_TYPES[format], `tlsrpt-failures-${safeName(record.domain, 253)}-${from}-${to}.${format}`);
     res.status(200);
+    // HEAD (which Express routes to GET) tells the headers without reading the period.
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     await streamExport(res, format, ctx.service.reportFiles.failureRows(record.domain, from, to), ctx.logger);
   } finally {
     running -= 1;

@@ -248,6 +248,25 @@ describe('stored TLS reports as files: downloads, quoting and refusals', functio
     assert.equal(JSON.parse(jsonl.text)['report-id'], '=cmd|/c calc');
   });
 
+  it('answers HEAD with the headers only, and an error before the first row as an error, not as a file', async () => {
+    assert.equal((await post('example.org', JSON.stringify(hostileSample('example.org')))).status, 201);
+    const head = await server.request().head(`${API}/example.org/reports/export?from=2026-11-19&to=2026-11-19`);
+    assert.deepEqual([head.status, head.headers['content-disposition']], [200, 'attachment; filename="tlsrpt-failures-example.org-2026-11-19-2026-11-19.csv"']);
+    const table = `${server.db.tablePrefix}tlsrpt_reports`;
+    const realError = console.error;
+    console.error = () => undefined;
+    await server.db.knex.schema.renameTable(table, `${table}_away`);
+    try {
+      const res = await server.request().get(`${API}/example.org/reports/export?from=2026-11-19&to=2026-11-19`);
+      assert.equal(res.status, 500);
+      assert.equal(res.headers['content-disposition'], undefined);
+      assert.match(res.headers['content-type'], /^application\/json/);
+    } finally {
+      await server.db.knex.schema.renameTable(`${table}_away`, table);
+      console.error = realError;
+    }
+  });
+
   it('refuses another owner’s domain (403) and a report of another domain (404)', async () => {
     assert.equal((await post('example.org', JSON.stringify(rfcSample('example.org')))).status, 201);
     assert.equal((await post('example.com', JSON.stringify(googleSample('example.com', '2024-04-02', 'com')))).status, 201);
