@@ -4,6 +4,7 @@
 import type { Catalogue } from './index';
 import { ALERTS_DE } from './alerts-de';
 import { REPORTS_DE } from './reports-de';
+import { REPORT_FILES_DE } from './report-files-de';
 import { OVERVIEW_DE } from './overview-de';
 
 export const de: Catalogue = {
@@ -494,6 +495,7 @@ export const de: Catalogue = {
   'error.badForm': 'Dem Formular fehlt sein Feld revision; laden Sie die Seite neu und versuchen Sie es erneut.',
   // ---- TLS reporting (./reports-de.ts) ----
   ...REPORTS_DE,
+  ...REPORT_FILES_DE,
   ...OVERVIEW_DE,
   // ---- Issue 15: saving, conflicts, expired logins, folding ----
   'notice.restored':

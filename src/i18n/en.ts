@@ -5,6 +5,7 @@ import { PROBLEM_TEXTS } from '../policy/problems';
 import { ERROR_TEXTS } from './error-texts';
 import { ALERTS_EN } from './alerts-en';
 import { REPORTS_EN } from './reports-en';
+import { REPORT_FILES_EN } from './report-files-en';
 import { OVERVIEW_EN } from './overview-en';
 
 export const en = {
@@ -457,6 +458,7 @@ export const en = {
   'error.badForm': 'The form is missing its revision field; reload the page and try again.',
   // ---- TLS reporting (./reports-en.ts) ----
   ...REPORTS_EN,
+  ...REPORT_FILES_EN,
   ...OVERVIEW_EN,
   // ---- Issue 15: saving, conflicts, expired logins, folding ----
   'notice.restored': 'Your values from the form that could not be saved are filled in. Nothing is saved yet: check them, then press Save changes.',

@@ -15,6 +15,7 @@ import { LastCheckStore } from '../store/last-check-store';
 import { OverviewStore } from '../store/overview-store';
 import { PolicyStore } from '../store/policy-store';
 import { ReportStore } from '../store/report-store';
+import { ReportFileStore } from '../store/report-files';
 import { SettingsStore } from '../store/settings-store';
 import { CertificateService } from './certificates';
 import { ChecksService } from './checks';
@@ -24,6 +25,7 @@ import { PolicyService } from './policies';
 import { PublishModes } from './publish-modes';
 import { ReportMailbox } from './report-fetch';
 import { ReportService } from './reports';
+import { ReportFileService } from './report-files';
 import { SchemaService } from './schema';
 import { ServedService } from './served';
 
@@ -49,6 +51,8 @@ export interface MtaStsService {
   readonly schema: SchemaService;
   /** TLS reporting: the rua setting, report intake (HTTPS and mail) and summaries. */
   readonly reports: ReportService;
+  /** The stored reports as files: the list, each original JSON, the export of a period's failures. */
+  readonly reportFiles: ReportFileService;
   /** Report mails fetched by IMAP. */
   readonly mailbox: ReportMailbox;
   /** The overview: last DNS Checks, the page of domains, bulk changes. */
@@ -134,6 +138,7 @@ export const MtaStsService = {
       check: (record) => checks.checkRecord(record),
     });
     const mailbox = new ReportMailbox(reports, logger, options.reports.imap);
-    return { policies, served, certificates, schema, reports, mailbox, overview, checks, monitor, modes };
+    const reportFiles = new ReportFileService({ store: new ReportFileStore(knex, reportStore.tables.reports), find: (name) => store.find(name), logger });
+    return { policies, served, certificates, schema, reports, reportFiles, mailbox, overview, checks, monitor, modes };
   },
 };

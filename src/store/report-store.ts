@@ -241,7 +241,7 @@ function settingsOf(row: Row): ReportingSettings {
   return { domain: text(row.domain), rua, token: text(row.token), ruaSaved: row.rua !== null && row.rua !== undefined, updatedAt: text(row.updated_at) };
 }
 
-function metaOf(row: Row): StoredReportMeta {
+export function metaOf(row: Row): StoredReportMeta {
   return {
     id: Number(row.id),
     domain: text(row.domain),

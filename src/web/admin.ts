@@ -11,6 +11,7 @@ import { utcTime } from './guidance';
 import { localeFor } from './locale';
 import { FormValues, Notice, TabState, domainLabel, renderTabFragment, storedFormValues } from './tab';
 import { addReportRoutes } from './reports-page';
+import { addReportDownloadRoutes } from './report-files';
 import { NOTICE_PARAM, signNotice, type SavedNotice } from './notice-token';
 import { isSafeLink } from '../options';
 import { resendPage } from './resend';
@@ -177,6 +178,7 @@ export function createAdminRouter(ctx: PluginContext): Router {
   });
 
   // TLS reports: the reports page and the tab's reporting forms (./reports-page.ts).
+  addReportDownloadRoutes(router, ctx);
   addReportRoutes(router, ctx, form);
 
   // No route matched: refused like every route to someone not allowed at all, else 404.

@@ -9,6 +9,7 @@ import { reportPage, reportRange } from './report-range';
 import { MAX_PAGE } from '../service/reports';
 import { sayDnsCheck } from '../render/check';
 import { addOverviewApiRoutes } from './api-overview';
+import { addReportFileApiRoutes } from './report-files';
 import { recordStates } from '../publish';
 
 /** A whole-number query parameter within bounds, or a 400 naming it. */
@@ -68,6 +69,7 @@ export function createApiRouter(ctx: PluginContext): Router {
   });
 
   addOverviewApiRoutes(router, ctx);
+  addReportFileApiRoutes(router, ctx);
 
   router.get('/:domain/dns-check', requireAdmin(authorize, 'check'), async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);

@@ -11,6 +11,7 @@ import { findOrThrow } from './domain';
 import { HttpError } from './errors';
 import { localeFor } from './locale';
 import { reportPage, reportRange } from './report-range';
+import { reportFilesSection } from './report-files';
 import { renderTabFragment, type Notice } from './tab';
 import { tlsRptName } from '../policy/records';
 
@@ -51,7 +52,8 @@ export function addReportRoutes(router: Router, ctx: PluginContext, form: Reques
     if (!summary) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
     const readiness = await ctx.service.reports.readiness(record);
     const link = (page: number) => pageLink(ctx, record, query, page);
-    const content = ctx.pages.fragment('reports', { ...reportsView(ctx, record, summary, readiness, days, t), pager: pager(summary, link, t) });
+    const files = await reportFilesSection(ctx, record, query, { from, to }, t);
+    const content = ctx.pages.fragment('reports', { ...reportsView(ctx, record, summary, readiness, days, t), pager: pager(summary, link, t), files });
     await ctx.pages.page(req, res, { title: t.t('reports.page.title', { domain: toULabel(record.domain) }), domain: record.domain, content, status: 200 });
   });
 

@@ -68,6 +68,11 @@ describe('i18n: the catalogues', () => {
       'overview.col.maxAge',
       'overview.filters',
       'history.source.api',
+      // The stored reports' column names and protocol names.
+      'reports.files.dkim',
+      'reports.files.download',
+      'reports.files.organisation',
+      'reports.files.via.https',
     ];
     assert.deepEqual(
       KEYS.filter((key) => CATALOGUES.de[key] === CATALOGUES.en[key]),
