@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { delegatedTxtName, policyJson, recordsToPublish, servingWarnings, stsRecordValue, type DomainRecord } from '../policy';
+import { delegatedTxtName, expiresBy, policyJson, servedMode, recordsToPublish, servingWarnings, stsRecordValue, type DomainRecord } from '../policy';
 import { isAllowed, noStore, requireAdmin } from './authorize';
 import { auditOf } from './audit';
 import type { PluginContext } from './context';
@@ -113,7 +113,8 @@ export function createApiRouter(ctx: PluginContext): Router {
     }
   });
 
-  // Every change, newest first: when, who, from where, the policy before and after, the ids.
+  // Every change, newest first: when, who, from where, the policy before and after, the ids, and
+  // for a retirement (testing/enforce to none) when the `_mta-sts` record may go (RFC 8461 8.3).
   router.get('/:domain/history', requireAdmin(authorize, 'read'), async (req, res) => {
     const limit = pageParameter(req.query.limit, 'limit', 50, 1, 500);
     const offset = pageParameter(req.query.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
@@ -131,6 +132,10 @@ export function createApiRouter(ctx: PluginContext): Router {
         origin: entry.origin,
         oldId: entry.before?.id ?? null,
         newId: entry.after.id,
+        safeRemovalAt:
+          entry.before !== null && servedMode(entry.before) !== 'none' && servedMode(entry.after) === 'none'
+            ? expiresBy(new Date(entry.changedAt), entry.before.maxAge).toISOString()
+            : null,
         before: entry.before,
         after: entry.after,
       })),
