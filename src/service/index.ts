@@ -103,6 +103,7 @@ export const MtaStsService = {
       dnsStates,
       store: new OverviewStore(store, lastChecks, dnsStates),
       reports: reportStore,
+      history,
       policies,
       now,
     });

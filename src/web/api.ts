@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { delegatedTxtName, expiresBy, policyJson, servedMode, recordsToPublish, servingWarnings, stsRecordValue, type DomainRecord } from '../policy';
+import { delegatedTxtName, policyJson, recordsToPublish, servingWarnings, stsRecordValue, type DomainRecord } from '../policy';
 import { isAllowed, noStore, requireAdmin } from './authorize';
 import { auditOf } from './audit';
 import type { PluginContext } from './context';
@@ -10,6 +10,7 @@ import { MAX_PAGE } from '../service/reports';
 import { sayDnsCheck } from '../render/check';
 import { addOverviewApiRoutes } from './api-overview';
 import { recordStates } from '../publish';
+import { historyChange } from '../service/history-export';
 
 /** A whole-number query parameter within bounds, or a 400 naming it. */
 function pageParameter(value: unknown, name: string, fallback: number, min: number, max: number): number {
@@ -125,20 +126,7 @@ export function createApiRouter(ctx: PluginContext): Router {
       total: found.total,
       limit,
       offset,
-      changes: found.entries.map((entry) => ({
-        changedAt: entry.changedAt,
-        actor: entry.actor,
-        source: entry.source,
-        origin: entry.origin,
-        oldId: entry.before?.id ?? null,
-        newId: entry.after.id,
-        safeRemovalAt:
-          entry.before !== null && servedMode(entry.before) !== 'none' && servedMode(entry.after) === 'none'
-            ? expiresBy(new Date(entry.changedAt), entry.before.maxAge).toISOString()
-            : null,
-        before: entry.before,
-        after: entry.after,
-      })),
+      changes: found.entries.map(historyChange),
     });
   });
 

@@ -37,7 +37,6 @@ const watched = (res: ServerResponse): boolean => {
   return req !== undefined && isDocumentedArea(req.originalUrl ?? req.url ?? '');
 };
 
-/* eslint-disable @typescript-eslint/no-unsafe-argument -- the originals take what they were given */
 const write = ServerResponse.prototype.write;
 const end = ServerResponse.prototype.end;
 ServerResponse.prototype.write = function (this: ServerResponse, ...args: unknown[]) {
@@ -60,7 +59,6 @@ ServerResponse.prototype.end = function (this: ServerResponse, ...args: unknown[
   }
   return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
 } as typeof end;
-/* eslint-enable @typescript-eslint/no-unsafe-argument */
 
 /** The answers recorded so far (a test of the recorder reads them). */
 export function recordedAnswers(): readonly ApiAnswer[] {

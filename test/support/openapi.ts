@@ -31,7 +31,7 @@ interface Operation {
 export interface OpenApiDocument {
   openapi: string;
   servers: Array<{ url: string }>;
-  paths: Record<string, Record<string, Operation | unknown>>;
+  paths: Record<string, Record<string, unknown>>;
   components: { schemas: Record<string, unknown>; responses: Record<string, Response> };
 }
 

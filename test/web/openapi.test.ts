@@ -46,11 +46,21 @@ describe('the OpenAPI document of /api/v1 (docs/openapi.json)', () => {
       for (const [method, operation] of Object.entries(item as Record<string, { operationId?: string; summary?: string; responses?: object }>)) {
         if (method === 'parameters') continue;
         assert.ok(operation.operationId && operation.summary, `${method.toUpperCase()} ${path} has an operationId and a summary`);
-        if (path !== '/openapi.json') assert.ok(operation.responses && '401' in operation.responses && '403' in operation.responses, `${path} documents 401/403`);
+        if (path !== '/openapi.json')
+          assert.ok(operation.responses && '401' in operation.responses && '403' in operation.responses, `${path} documents 401/403`);
       }
     }
     assert.ok(checker.compileAll() > 40, 'every answer has a schema');
-    assert.deepEqual(checker.check({ method: 'GET', url: `${API}/example.org`, status: 404, contentType: 'application/json', body: '{"error":{"code":"not-found","message":"x"}}' }), []);
+    assert.deepEqual(
+      checker.check({
+        method: 'GET',
+        url: `${API}/example.org`,
+        status: 404,
+        contentType: 'application/json',
+        body: '{"error":{"code":"not-found","message":"x"}}',
+      }),
+      [],
+    );
   });
 
   it('serves the document as it is, to anyone, at GET /api/v1/openapi.json (plugin and mta-sts serve)', async () => {
@@ -83,14 +93,33 @@ describe('the OpenAPI document of /api/v1 (docs/openapi.json)', () => {
     const json = 'application/json';
     const domain = (await server.put('example.org', { mode: 'testing', mx: ['mail.example.org'], active: true })).body as Record<string, unknown>;
     delete domain.changed;
-    const answer = (status: number, body: unknown, url = `${API}/example.org`, method = 'GET') => ({ method, url, status, contentType: json, body: JSON.stringify(body) });
+    const answer = (status: number, body: unknown, url = `${API}/example.org`, method = 'GET') => ({
+      method,
+      url,
+      status,
+      contentType: json,
+      body: JSON.stringify(body),
+    });
     assert.deepEqual(checker.check(answer(200, domain)), [], 'a real answer passes');
-    assert.match(checker.check(answer(200, { ...domain, extra: 1 })).join('\n'), /GET \/mta-sts\/\{domain\} 200: body must NOT have additional properties.*extra/);
+    assert.match(
+      checker.check(answer(200, { ...domain, extra: 1 })).join('\n'),
+      /GET \/mta-sts\/\{domain\} 200: body must NOT have additional properties.*extra/,
+    );
     assert.match(checker.check(answer(200, { ...domain, maxAge: '86400' })).join('\n'), /body\/maxAge must be integer/);
-    assert.match(checker.check(answer(418, { error: { code: 'internal', message: 'x' } })).join('\n'), /GET \/mta-sts\/\{domain\}: status 418 is not documented/);
-    assert.match(checker.check(answer(200, {}, `${API}/example.org/reports/r1/original`)).join('\n'), /undocumented route: GET \/api\/v1\/mta-sts\/example.org\/reports\/r1\/original answered 200/);
+    assert.match(
+      checker.check(answer(418, { error: { code: 'internal', message: 'x' } })).join('\n'),
+      /GET \/mta-sts\/\{domain\}: status 418 is not documented/,
+    );
+    assert.match(
+      checker.check(answer(200, {}, `${API}/example.org/reports/r1/original`)).join('\n'),
+      /undocumented route: GET \/api\/v1\/mta-sts\/example.org\/reports\/r1\/original answered 200/,
+    );
     assert.match(checker.check(answer(200, {}, `${API}/example.org`, 'DELETE')).join('\n'), /undocumented route: DELETE \/mta-sts\/\{domain\}/);
-    assert.deepEqual(checker.check(answer(404, { error: { code: 'not-found', message: 'No such API route.' } }, `${API}/a/b/c/d`)), [], "the router's 404 for any path");
+    assert.deepEqual(
+      checker.check(answer(404, { error: { code: 'not-found', message: 'No such API route.' } }, `${API}/a/b/c/d`)),
+      [],
+      "the router's 404 for any path",
+    );
     assert.match(checker.check({ ...answer(200, domain), contentType: 'text/html' }).join('\n'), /content type text\/html is not documented/);
   });
 
