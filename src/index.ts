@@ -24,6 +24,7 @@ import { PageRenderer } from './web/pages';
 import { renderTabFragment } from './web/tab';
 import { createWellKnownHandler } from './web/well-known';
 import { createTlsRptRouter } from './web/report-intake';
+import { OPENAPI_PATH, openApiHandler } from './web/openapi';
 
 export type { MtaStsOptions, AuthorizeResult, AuthorizeAction, AuthorizeTarget, AuthorizeHook, PrincipalHook, PageContext } from './options';
 export type { Logger, Observer } from './logger';
@@ -48,6 +49,8 @@ export interface MtaSts {
   admin: Router;
   /** The JSON API; mount at /api/v1/mta-sts. */
   api: Router;
+  /** The API's OpenAPI 3.1 document (docs/openapi.json), public; mount at /api/v1/openapi.json. */
+  openapi: RequestHandler;
   /** The MTA-STS tab as an HTML fragment for the host's domain edit page (authorized, with CSRF token). */
   renderTab(req: Request, res: Response, domain: string): Promise<string>;
   /**
@@ -120,7 +123,7 @@ export interface MtaSts {
     options: { repairMs: number; leaseMs: number },
   ): { start(): void; stop(): Promise<void>; readonly active: boolean };
   /** Where each router goes, as plugin.json declares it. */
-  readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api' | 'tlsrpt'; serves?: string }>;
+  readonly mounts: ReadonlyArray<{ path: string; export: 'wellKnown' | 'admin' | 'api' | 'openapi' | 'tlsrpt'; serves?: string }>;
 }
 
 /** Where the TLS report intake router goes by default; `reports.intakeUrl` must point there. */
@@ -149,6 +152,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
     wellKnown: createWellKnownHandler(service, resolved.logger, resolved.trustProxy),
     admin: createAdminRouter(ctx),
     api: createApiRouter(ctx),
+    openapi: openApiHandler(),
     async renderTab(req, res, domain) {
       await authorizeOrThrow(resolved.authorize, req, { domain: targetDomain(domain), action: 'read' });
       // The host's page now carries a CSRF token and security settings: never cached, never sniffed.
@@ -235,6 +239,7 @@ export function createMtaSts(options: MtaStsOptions): MtaSts {
       { path: '/', export: 'wellKnown', serves: POLICY_PATH },
       { path: resolved.adminPath, export: 'admin' },
       { path: API_PATH, export: 'api' },
+      { path: OPENAPI_PATH, export: 'openapi' },
       { path: new URL(resolved.reports.intakeUrl).pathname, export: 'tlsrpt' },
     ],
   };

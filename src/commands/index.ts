@@ -7,6 +7,7 @@ import { PRESET_NAMES } from '../config/presets';
 import { registerAdminCommands } from './admin';
 import { registerCheckCommand } from './check';
 import { registerDatabaseCommands } from './database';
+import { registerExportCommand } from './export';
 import { registerImportCommands } from './imports';
 import { registerOverviewCommands } from './overview';
 import { EXIT } from './output';
@@ -67,6 +68,7 @@ export function createProgram(): Command {
   registerReportCommands(program, withRuntime);
   registerOverviewCommands(program, withRuntime);
   registerPublishCommand(program, withRuntime);
+  registerExportCommand(program, withRuntime);
   for (const command of program.commands) command.addHelpText('after', EXIT_HELP).exitOverride();
   return program;
 }

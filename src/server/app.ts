@@ -182,6 +182,7 @@ export async function createPanel(options: PanelOptions): Promise<Panel> {
   app.post('/language', languageSwitch(secure));
   app.use('/mta-sts', mtaSts.admin);
   app.use(API_PATH, markApi, mtaSts.api);
+  app.use(mtaSts.mounts.find((m) => m.export === 'openapi')?.path ?? '/api/v1/openapi.json', mtaSts.openapi);
   // The public TLS report intake (before the 404), at the path of reports.intakeUrl.
   app.use(mtaSts.mounts.find((m) => m.export === 'tlsrpt')?.path ?? '/tlsrpt/v1', mtaSts.tlsrpt);
   const jsonPaths = mtaSts.mounts.filter((m) => m.export === 'api' || m.export === 'tlsrpt').map((m) => m.path);

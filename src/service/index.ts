@@ -110,6 +110,7 @@ export const MtaStsService = {
       dnsStates,
       store: new OverviewStore(store, lastChecks, dnsStates),
       reports: reportStore,
+      history,
       policies,
       now,
     });

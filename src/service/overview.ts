@@ -4,7 +4,8 @@
 import { worst, type DnsCheckResult } from '../check';
 import type { Text } from '../text';
 import { applyBulk, changesServedPolicy, type BulkChanges, type DomainRecord, type FieldError, type InputKind, type PolicySettings } from '../policy';
-import type { Audit } from '../store/history-store';
+import type { Audit, HistoryStore } from '../store/history-store';
+import { historyExport, type ExportedDomain } from './history-export';
 import type { DnsRecordState, DnsStateStore } from '../store/dns-state-store';
 import type { LastCheck, LastCheckStore, RecordedCheck } from '../store/last-check-store';
 import type { OverviewQuery, OverviewRow, OverviewStore } from '../store/overview-store';
@@ -39,6 +40,8 @@ export interface OverviewDeps {
   dnsStates: DnsStateStore;
   store: OverviewStore;
   reports: ReportStore;
+  /** Every change of every domain, for the export. */
+  history: HistoryStore;
   /** Each domain of a bulk change is found, started from the defaults and saved there. */
   policies: PolicyService;
   now(): Date;
@@ -65,6 +68,11 @@ export function recordOf(result: DnsCheckResult<Text>): RecordedCheck {
 }
 
 export class OverviewService {
+  /** Every domain's history, served ids and last check, in batches of domains (`mta-sts export --history`). */
+  historyExport(batchSize?: number): AsyncGenerator<ExportedDomain[]> {
+    return historyExport({ store: this.deps.store, history: this.deps.history, reports: this.deps.reports }, batchSize);
+  }
+
   constructor(private readonly deps: OverviewDeps) {}
 
   /** Stores a finished DNS Check as its domain's last one (the tab, API, CLI and scheduler all end here). */

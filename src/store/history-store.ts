@@ -60,6 +60,22 @@ export class HistoryStore {
     return { entries: rows.map(decodeEntry).filter((e): e is HistoryEntry => e !== null), total: Number(count) };
   }
 
+  /** The changes of many rows (an export's batch), newest first per row. */
+  async forKeys(keys: readonly string[]): Promise<Map<string, HistoryEntry[]>> {
+    const out = new Map<string, HistoryEntry[]>();
+    if (keys.length === 0) return out;
+    const rows = await this.knex<Row>(this.table)
+      .whereIn('domain', [...keys])
+      .orderBy('id', 'desc');
+    for (const entry of rows.map(decodeEntry)) {
+      if (entry === null) continue;
+      const list = out.get(entry.key) ?? [];
+      list.push(entry);
+      out.set(entry.key, list);
+    }
+    return out;
+  }
+
   /** The newest entry of every row: what each policy was when it was last saved. */
   async latest(): Promise<HistoryEntry[]> {
     const newest = this.knex(this.table).select('domain').max({ seq: 'id' }).groupBy('domain').as('newest');

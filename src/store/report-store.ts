@@ -217,6 +217,22 @@ export class ReportStore {
     return rows.map((r: Row) => ({ id: text(r.policy_id), fingerprint: text(r.fingerprint), servedFrom: text(r.served_from) }));
   }
 
+  /** The policy ids of many domains (an export's batch), oldest first per domain. */
+  async policyIdsOf(domains: readonly string[]): Promise<Map<string, Array<{ id: string; servedFrom: string; fingerprint: string }>>> {
+    const out = new Map<string, Array<{ id: string; servedFrom: string; fingerprint: string }>>();
+    if (domains.length === 0) return out;
+    const rows: Row[] = await this.knex<Row>(this.tables.policyIds)
+      .whereIn('domain', [...domains])
+      .orderBy('served_from')
+      .orderBy('id');
+    for (const r of rows) {
+      const list = out.get(text(r.domain)) ?? [];
+      list.push({ id: text(r.policy_id), servedFrom: text(r.served_from), fingerprint: text(r.fingerprint) });
+      out.set(text(r.domain), list);
+    }
+    return out;
+  }
+
   /** Deletes reports that ended before `before`, then the oldest beyond `cap`, with their rows. Returns how many. */
   prune(before: Date, cap: StoreCap | null = null): Promise<number> {
     return pruneReports(this.knex, this.tables, before, cap);

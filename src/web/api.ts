@@ -11,6 +11,7 @@ import { sayDnsCheck } from '../render/check';
 import { addOverviewApiRoutes } from './api-overview';
 import { addReportFileApiRoutes } from './report-files';
 import { recordStates } from '../publish';
+import { historyChange } from '../service/history-export';
 
 /** A whole-number query parameter within bounds, or a 400 naming it. */
 function pageParameter(value: unknown, name: string, fallback: number, min: number, max: number): number {
@@ -117,7 +118,8 @@ export function createApiRouter(ctx: PluginContext): Router {
     }
   });
 
-  // Every change, newest first: when, who, from where, the policy before and after, the ids.
+  // Every change, newest first: when, who, from where, the policy before and after, the ids, and
+  // for a retirement (testing/enforce to none) when the `_mta-sts` record may go (RFC 8461 8.3).
   router.get('/:domain/history', requireAdmin(authorize, 'read'), async (req, res) => {
     const limit = pageParameter(req.query.limit, 'limit', 50, 1, 500);
     const offset = pageParameter(req.query.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
@@ -128,16 +130,7 @@ export function createApiRouter(ctx: PluginContext): Router {
       total: found.total,
       limit,
       offset,
-      changes: found.entries.map((entry) => ({
-        changedAt: entry.changedAt,
-        actor: entry.actor,
-        source: entry.source,
-        origin: entry.origin,
-        oldId: entry.before?.id ?? null,
-        newId: entry.after.id,
-        before: entry.before,
-        after: entry.after,
-      })),
+      changes: found.entries.map(historyChange),
     });
   });
 

@@ -89,6 +89,7 @@ describe('the mta-sts command', function () {
         'defaults',
         'history',
         'publish',
+        'export',
       ];
       for (const command of commands) assert.match(top.stdout, new RegExp(`\\n  ${command}\\b`), command);
       for (const command of commands) {

@@ -54,6 +54,7 @@ describe('createMtaSts options', () => {
         ['wellKnown', '/'],
         ['admin', '/admin/mta-sts'],
         ['api', '/api/v1/mta-sts'],
+        ['openapi', '/api/v1/openapi.json'],
         ['tlsrpt', '/tlsrpt/v1'],
       ],
     );

@@ -174,6 +174,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TestSer
     if (options.hostBodyParser) app.use(express.urlencoded({ extended: true, limit: '1mb', parameterLimit: 100_000 }));
     app.use(adminPath, mtaSts.admin);
     app.use(API_PATH, mtaSts.api);
+    app.use(mtaSts.mounts.find((m) => m.export === 'openapi')?.path ?? '/api/v1/openapi.json', mtaSts.openapi);
     app.use(mtaSts.mounts.find((m) => m.export === 'tlsrpt')?.path ?? '/tlsrpt/v1', mtaSts.tlsrpt);
     app.use((_req: Request, res: Response) => {
       res.status(404).type('text').send('host 404');
