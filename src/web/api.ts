@@ -8,6 +8,7 @@ import { HttpError, UNAVAILABLE_RETRY_AFTER_S, busyError, errorHandler, httpErro
 import { reportPage, reportRange } from './report-range';
 import { MAX_PAGE } from '../service/reports';
 import { sayDnsCheck } from '../render/check';
+import { addKnownReporterApiRoutes } from './api-known-reporters';
 import { addOverviewApiRoutes } from './api-overview';
 import { recordStates } from '../publish';
 
@@ -67,6 +68,7 @@ export function createApiRouter(ctx: PluginContext): Router {
   });
 
   addOverviewApiRoutes(router, ctx);
+  addKnownReporterApiRoutes(router, ctx);
 
   router.get('/:domain/dns-check', requireAdmin(authorize, 'check'), async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);

@@ -38,7 +38,7 @@ export function addReportRoutes(router: Router, ctx: PluginContext, form: Reques
   router.get('/:domain/reports', requireAdmin(authorize, 'read'), async (req, res) => showReports(ctx, req, res, req.query as Record<string, unknown>, null));
 
   // The panel's known reporters (one list for every domain), saved from any domain's reports page.
-  router.post('/:domain/reports/known-reporters', requireAdmin(authorize, 'write'), ...form, async (req, res) => {
+  router.post('/:domain/reports/known-reporters', requireAdmin(authorize, 'write'), requireAdmin(authorize, 'write', false), ...form, async (req, res) => {
     await findOrThrow(ctx, req.params.domain);
     const t = translator(await localeFor(ctx.options.locale, req, res));
     const body = (req.body ?? {}) as Record<string, unknown>;
