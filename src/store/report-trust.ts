@@ -55,5 +55,8 @@ export function whereTrusted(knex: Knex, tables: TrustTables, alias: string, kno
 
 /** The ids of a domain's trusted reports, as a subquery (for a join). */
 export function trustedIds(knex: Knex, tables: TrustTables, domain: string, known: readonly string[]): Knex.QueryBuilder {
-  return knex(`${tables.reports} as r`).where('r.domain', domain).modify(whereTrusted(knex, tables, 'r', known)).select('r.id');
+  return knex(`${tables.reports} as r`)
+    .where('r.domain', domain)
+    .modify(whereTrusted(knex, tables, 'r', known))
+    .select('r.id');
 }
