@@ -29,7 +29,12 @@ function contactDomain(contact: string): string | null {
     }
   }
   const at = value.lastIndexOf('@');
-  return at > 0 ? value.slice(at + 1).replace(/>$/, '').replace(/\.$/, '') || null : null;
+  return at > 0
+    ? value
+        .slice(at + 1)
+        .replace(/>$/, '')
+        .replace(/\.$/, '') || null
+    : null;
 }
 
 function aligned(a: string, b: string): boolean {
@@ -54,8 +59,10 @@ export async function up(knex: Knex, config: KnownReportersConfig = {}): Promise
     await knex.schema.alterTable(t.reports, (table) => table.string('aligned_domain', 255).nullable());
   }
   // The reports stored before: mailed, DKIM pass, not yet filled; in batches by id.
-  for (let after = 0; ; ) {
-    const rows = (await knex(t.reports)
+  for (let after = 0; ;) {
+    const rows: Array<{ id: unknown; dkim_domain: unknown; contact_info: unknown }> = await knex<{ id: unknown; dkim_domain: unknown; contact_info: unknown }>(
+      t.reports,
+    )
       .where('id', '>', after)
       .where('received_via', 'mail')
       .where('dkim', 'pass')
@@ -63,7 +70,7 @@ export async function up(knex: Knex, config: KnownReportersConfig = {}): Promise
       .whereNull('aligned_domain')
       .orderBy('id')
       .limit(500)
-      .select('id', 'dkim_domain', 'contact_info')) as Array<{ id: unknown; dkim_domain: unknown; contact_info: unknown }>;
+      .select('id', 'dkim_domain', 'contact_info');
     if (rows.length === 0) return;
     for (const row of rows) {
       after = Number(row.id);

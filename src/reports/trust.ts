@@ -74,7 +74,6 @@ export function parseKnownReporters(input: unknown): { ok: true; names: string[]
     if (name === '' && typeof input === 'string') continue;
     if (name === '') return { ok: false, code: 'empty', index: i };
     if (name.length > MAX_REPORTER_NAME) return { ok: false, code: 'too-long', index: i };
-    // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(name)) return { ok: false, code: 'control', index: i };
     if (!names.includes(name)) names.push(name);
     if (names.length > MAX_KNOWN_REPORTERS) return { ok: false, code: 'too-many', index: i };

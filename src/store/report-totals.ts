@@ -297,11 +297,11 @@ export async function readReadiness(
 /** The organisations with a trusted report of `domain` within [from, to] (at most MAX_ORGANISATIONS). */
 async function trustedOrganisations(knex: Knex, t: ReportTables, domain: string, from: string, to: string): Promise<Set<string>> {
   const known = await readKnownReporters(knex, t);
-  const rows: Row[] = await knex<Row>(`${t.reports} as r`)
+  const rows = (await knex<Row>(`${t.reports} as r`)
     .where('r.domain', domain)
     .whereBetween('r.start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
     .modify(whereTrusted(knex, t, 'r', known))
     .distinct('r.organisation')
-    .limit(MAX_ORGANISATIONS);
+    .limit(MAX_ORGANISATIONS)) as Row[];
   return new Set(rows.map((r) => text(r.organisation)));
 }

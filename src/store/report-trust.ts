@@ -37,20 +37,21 @@ export async function saveKnownReporters(knex: Knex, tables: TrustTables, names:
  * `alias`: `known` are the known reporters' names (at most MAX_KNOWN_REPORTERS bound values).
  */
 export function whereTrusted(knex: Knex, tables: TrustTables, alias: string, known: readonly string[]): (q: Knex.QueryBuilder) => void {
-  return (q) =>
+  return (q) => {
     q.where((w) => {
       w.whereNotNull(`${alias}.aligned_domain`);
       if (known.length > 0) w.orWhereIn(`${alias}.organisation`, [...known]);
-      w.orWhere((https) =>
+      w.orWhere((https) => {
         https.where(`${alias}.received_via`, 'https').whereExists(
           knex(`${tables.reports} as signed`)
             .select(knex.raw('1'))
             .whereRaw('?? = ??', ['signed.domain', `${alias}.domain`])
             .whereRaw('?? = ??', ['signed.organisation', `${alias}.organisation`])
             .whereNotNull('signed.aligned_domain'),
-        ),
-      );
+        );
+      });
     });
+  };
 }
 
 /** The ids of a domain's trusted reports, as a subquery (for a join). */

@@ -225,7 +225,7 @@ for (const kind of DB_KINDS)
         aligned_domain: 'signed.example',
         report_gz: Buffer.from(''),
       });
-      const [inserted] = (await (kind === 'postgres' ? insert.returning('id') : insert)) as Array<{ id: number } | number>;
+      const [inserted]: Array<{ id: number } | number> = await (kind === 'postgres' ? insert.returning('id') : insert);
       const report = typeof inserted === 'object' ? inserted.id : inserted;
       const row = (d: string, failure: number) => ({ report, domain: 'example.org', day: d, policy_type: 'sts', success: 100, failure });
       await server.db.knex(table).insert([row(day(4), 2), row(day(1), 5)]);
