@@ -72,12 +72,15 @@ export async function up(knex: Knex, config: KnownReportersConfig = {}): Promise
       .limit(500)
       .select('id', 'dkim_domain', 'contact_info');
     if (rows.length === 0) return;
+    // One UPDATE per signing domain of the batch, not one per report.
+    const bySigner = new Map<string, number[]>();
     for (const row of rows) {
       after = Number(row.id);
       const signer = String(row.dkim_domain).toLowerCase();
       const contact = typeof row.contact_info === 'string' ? contactDomain(row.contact_info) : null;
-      if (contact !== null && aligned(signer, contact)) await knex(t.reports).where('id', after).update({ aligned_domain: signer });
+      if (contact !== null && aligned(signer, contact)) bySigner.set(signer, [...(bySigner.get(signer) ?? []), after]);
     }
+    for (const [signer, ids] of bySigner) await knex(t.reports).whereIn('id', ids).update({ aligned_domain: signer });
   }
 }
 
