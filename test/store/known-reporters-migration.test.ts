@@ -49,10 +49,8 @@ for (const kind of DB_KINDS) {
           row('https', 'https', null, null, 'smtp-tls-reporting@google.com'),
         ]);
       await knownReporters.up(db.knex, config);
-      const filled = (await db.knex(reports).orderBy('report_id').select('report_id', 'aligned_domain')) as Array<{
-        report_id: string;
-        aligned_domain: string | null;
-      }>;
+      type Filled = { report_id: string; aligned_domain: string | null };
+      const filled: Filled[] = await db.knex<Filled>(reports).orderBy('report_id').select('report_id', 'aligned_domain');
       assert.deepEqual(
         filled.map((r) => [r.report_id, r.aligned_domain]),
         [
