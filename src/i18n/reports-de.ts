@@ -91,10 +91,27 @@ export const REPORTS_DE: { readonly [K in keyof typeof REPORTS_EN]: string } = {
     'Sendende Server wandten am {lastDay} noch die alte Richtlinie {id} an, obwohl sie am {replacedOn} ersetzt wurde: Prüfen Sie, ob der TXT-Eintrag bei _mta-sts.{domain} die aktuelle ID trägt.',
   'reports.ready.heading': 'Bereit für enforce?',
   'reports.ready.yes':
-    'Bereit für enforce: In den letzten 14 Tagen berichteten {organisations} Organisationen, und keine Verbindung schlug so fehl, dass enforce daraus nicht zugestellte Mail machen würde.',
+    'Bereit für enforce: In den letzten 14 Tagen sandten {organisations} Organisationen vertrauenswürdige Berichte, und keine Verbindung darin schlug so fehl, dass enforce daraus nicht zugestellte Mail machen würde.',
   'reports.ready.no': 'Noch nicht bereit für enforce:',
   'reports.ready.not-testing': 'Die Richtlinie ist nicht im Modus testing; diese Einschätzung gilt für die Testphase.',
-  'reports.ready.few-organisations': 'Nötig sind Berichte von mindestens zwei Organisationen in den letzten 14 Tagen; berichtet haben {organisations}.',
+  'reports.ready.few-organisations':
+    'Nötig sind vertrauenswürdige Berichte von mindestens zwei Organisationen in den letzten 14 Tagen; vertrauenswürdige Berichte sandten {organisations}.',
+  'reports.ready.trusted':
+    '{organisations} von {reported} Organisationen, die in den letzten 14 Tagen berichteten, sind vertrauenswürdig; nur ihre Berichte zählen hier und für Warnungen.',
+  'reports.orgs.unverified': 'nicht bestätigt',
+  'reports.orgs.unverifiedHint':
+    'Nicht bestätigt: weder per Mail mit einer DKIM-Signatur der eigenen Domain des Absenders, noch von einer Organisation, die zuvor einen solchen Bericht sandte, noch ein bekannter Absender. Einen solchen Bericht kann jeder senden: Er zählt weder für die Bereitschaft noch für Warnungen.',
+  'reports.known.heading': 'Bekannte Berichtsabsender',
+  'reports.known.help':
+    'Organisationen, deren Berichte zählen, wie auch immer sie eintreffen: ein Name pro Zeile, genau wie ihre Berichte sie nennen (höchstens {max}). Die Liste gilt für alle Domains.',
+  'reports.known.save': 'Bekannte Absender speichern',
+  'reports.known.saved': 'Die bekannten Absender wurden gespeichert.',
+  'reports.known.invalid': 'Die bekannten Absender wurden nicht gespeichert: Zeile {line}: {rule}',
+  'reports.known.rule.empty': 'Ein Name darf nicht leer sein.',
+  'reports.known.rule.too-long': 'Ein Name hat höchstens {max} Zeichen.',
+  'reports.known.rule.control': 'Ein Name darf keine Steuerzeichen enthalten.',
+  'reports.known.rule.too-many': 'Höchstens {max} Namen.',
+  'reports.known.rule.not-text': 'Jeder Name muss Text sein.',
   'reports.ready.sts-failures':
     'In den letzten 14 Tagen schlugen {sessions} Verbindungen unter der Richtlinie fehl ({types}): Unter enforce würde diese Mail nicht zugestellt.',
 };

@@ -89,9 +89,25 @@ export const REPORTS_EN = {
     'Senders still applied the old policy {id} on {lastDay}, although it was replaced on {replacedOn}: check that the TXT record at _mta-sts.{domain} carries the current id.',
   'reports.ready.heading': 'Ready for enforce?',
   'reports.ready.yes':
-    'Ready for enforce: in the last 14 days, {organisations} organisations reported, and no session failed in a way that enforce would turn into undelivered mail.',
+    'Ready for enforce: in the last 14 days, {organisations} organisations sent trusted reports, and no session failed in them in a way that enforce would turn into undelivered mail.',
   'reports.ready.no': 'Not ready for enforce yet:',
   'reports.ready.not-testing': 'The policy is not in testing mode; this assessment is for the testing phase.',
-  'reports.ready.few-organisations': 'Reports from at least two organisations in the last 14 days are needed; {organisations} reported.',
+  'reports.ready.few-organisations': 'Trusted reports from at least two organisations in the last 14 days are needed; {organisations} sent trusted reports.',
+  'reports.ready.trusted':
+    '{organisations} of {reported} organisations that reported in the last 14 days are trusted; only their reports count here and for alerts.',
+  'reports.orgs.unverified': 'unverified',
+  'reports.orgs.unverifiedHint':
+    'Unverified: not mailed with a DKIM signature of the reporter’s own domain, not from an organisation that sent such a report before, and not a known reporter. Anyone can send such a report: it counts neither for readiness nor for alerts.',
+  'reports.known.heading': 'Known reporters',
+  'reports.known.help':
+    'Organisations whose reports count however they arrive, one name per line, exactly as their reports name them (at most {max}). The list is the same for every domain.',
+  'reports.known.save': 'Save known reporters',
+  'reports.known.saved': 'The known reporters were saved.',
+  'reports.known.invalid': 'The known reporters were not saved: line {line}: {rule}',
+  'reports.known.rule.empty': 'a name must not be empty.',
+  'reports.known.rule.too-long': 'a name has at most {max} characters.',
+  'reports.known.rule.control': 'a name must not contain control characters.',
+  'reports.known.rule.too-many': 'at most {max} names.',
+  'reports.known.rule.not-text': 'each name must be text.',
   'reports.ready.sts-failures': '{sessions} sessions failed under the policy in the last 14 days ({types}): under enforce, that mail would not be delivered.',
 } as const;

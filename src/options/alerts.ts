@@ -25,6 +25,12 @@ export interface AlertingOptions {
       smtp: { host: string; port?: number; secure?: boolean; user?: string; password?: string; allowPlaintext?: string };
     };
     webhook?: { url: string; secret?: string; timeoutMs?: number };
+    /**
+     * The `tls-failures-above-baseline` alert: raised when a domain's failed sessions in trusted
+     * reports on the last complete day are at least `factor` (default 3, from 1 to 1000) times the
+     * median of the 14 days before and at least `minimum` (default 10, from 1 to 1,000,000,000).
+     */
+    baseline?: { factor?: number; minimum?: number };
   };
 }
 
@@ -37,6 +43,8 @@ export interface AlertOptions {
     smtp: { host: string; port: number; secure: boolean; user: string | null; password: string | null; allowPlaintext: boolean };
   } | null;
   webhook: { url: string; secret: string | null; timeoutMs: number } | null;
+  /** Absent (a host's own AlertOptions): the defaults, factor 3 and minimum 10. */
+  baseline?: { factor: number; minimum: number };
 }
 
 export interface ResolvedAlerting {
@@ -109,5 +117,11 @@ function alertsOption(alerts: Partial<NonNullable<AlertingOptions['alerts']>>, m
       throw new TypeError('options.alerts.webhook.secret must be a string of at least 16 characters');
     webhook = { url: url.href, secret, timeoutMs: wholeNumber(w.timeoutMs ?? 10_000, 'alerts.webhook.timeoutMs', 100, 120_000) };
   }
-  return { locale, email, webhook };
+  const b = object(alerts.baseline, 'alerts.baseline');
+  const factor = b.factor ?? 3;
+  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1 || factor > 1000) {
+    throw new TypeError('options.alerts.baseline.factor must be a number from 1 to 1000');
+  }
+  const minimum = wholeNumber(b.minimum ?? 10, 'alerts.baseline.minimum', 1, 1_000_000_000);
+  return { locale, email, webhook, baseline: { factor, minimum } };
 }

@@ -6,3 +6,4 @@ export * from './bounds';
 export * from './rua';
 export * from './token';
 export * from './mime';
+export * from './trust';

@@ -3,13 +3,23 @@
 import type { CheckCode, DnsCheckResult } from '../check';
 
 /** The conditions an alert is about, in the order alerts are sent. */
-export const CONDITIONS = ['policy-unreachable', 'id-mismatch', 'mx-uncovered', 'certificate-expiring', 'tls-failures-rising', 'dns-not-published'] as const;
+export const CONDITIONS = [
+  'policy-unreachable',
+  'id-mismatch',
+  'mx-uncovered',
+  'certificate-expiring',
+  'tls-failures-rising',
+  'tls-failures-above-baseline',
+  'dns-not-published',
+] as const;
 export type Condition = (typeof CONDITIONS)[number];
 
 /** One condition found: the codes (or, for the reports, the figures) behind it. */
 export interface Finding {
   codes: CheckCode[];
   failures?: { day: string; count: number; baseline: number };
+  /** For tls-failures-above-baseline: the day's failed sessions, the median day before, the factor and minimum applied. */
+  spike?: Spike;
   /** For dns-not-published: the records the publisher could not make match, with their state and since when. */
   records?: Array<{ name: string; state: string; since: string }>;
 }
@@ -51,6 +61,37 @@ export function failuresRising(perDay: ReadonlyMap<string, number> | undefined, 
   let baseline = 0;
   for (let i = 1; i <= BASELINE_DAYS; i++) baseline = Math.max(baseline, perDay?.get(dayBefore(day, i)) ?? 0);
   return count > baseline ? { day, count, baseline } : null;
+}
+
+/** The rule of "above baseline" when the options set none (`alerts.baseline`). */
+export const DEFAULT_BASELINE_RULE = { factor: 3, minimum: 10 } as const;
+
+/** Days before `day` whose median is the baseline of "above baseline". */
+export const MEDIAN_DAYS = 14;
+
+/** What "above baseline" found: the day, its failed sessions, the median of the MEDIAN_DAYS before, the rule's figures. */
+export interface Spike {
+  day: string;
+  count: number;
+  median: number;
+  factor: number;
+  minimum: number;
+}
+
+/**
+ * A domain's failed sessions on the last complete day (`day`, UTC) are far above its own baseline:
+ * at least `factor` times the median of the MEDIAN_DAYS days before (a day without trusted
+ * reports counts 0), and at least `minimum`. The median, not the mean or the highest day, so that
+ * one bad day in the fortnight does not hide the next, and a domain that always fails a little
+ * is not news.
+ */
+export function failuresAboveBaseline(perDay: ReadonlyMap<string, number> | undefined, day: string, rule: { factor: number; minimum: number }): Spike | null {
+  const count = perDay?.get(day) ?? 0;
+  if (count < rule.minimum) return null;
+  const before = Array.from({ length: MEDIAN_DAYS }, (_v, i) => perDay?.get(dayBefore(day, i + 1)) ?? 0).sort((a, b) => a - b);
+  const mid = MEDIAN_DAYS / 2;
+  const median = MEDIAN_DAYS % 2 === 0 ? (before[mid - 1] + before[mid]) / 2 : before[Math.floor(mid)];
+  return count >= rule.factor * median ? { day, count, median, factor: rule.factor, minimum: rule.minimum } : null;
 }
 
 /** The UTC day `days` before `day` (YYYY-MM-DD). */

@@ -7,7 +7,18 @@ import type { Logger } from '../logger';
 import type { AlertOptions } from '../options';
 import type { MtaStsService } from '../service';
 import type { AlertState } from '../service/monitor';
-import { BASELINE_DAYS, conditionsOf, dayBefore, dnsNotPublished, failuresRising, type Condition, type Finding } from './conditions';
+import {
+  BASELINE_DAYS,
+  DEFAULT_BASELINE_RULE,
+  MEDIAN_DAYS,
+  conditionsOf,
+  dayBefore,
+  dnsNotPublished,
+  failuresAboveBaseline,
+  failuresRising,
+  type Condition,
+  type Finding,
+} from './conditions';
 import { decide } from './decide';
 import { Lease, type LeaseStatements } from './lease';
 import { alertMessage, channels, type AlertMessage } from './notify';
@@ -56,9 +67,9 @@ export async function runScheduledChecks(deps: ScheduleDeps, stopped: () => bool
         const results = await monitor.checkAll(page.records, alerts.locale, deps.concurrency);
         summary.checked += results.length;
         const domains = results.map((r) => r.domain);
-        // The last complete UTC day, and the week before it as the baseline.
+        // The last complete UTC day, and the days before it as the baselines (trusted reports only).
         const day = dayBefore(deps.now().toISOString().slice(0, 10), 1);
-        const failures = await monitor.failuresByDay(domains, dayBefore(day, BASELINE_DAYS), day);
+        const failures = await monitor.failuresByDay(domains, dayBefore(day, Math.max(BASELINE_DAYS, MEDIAN_DAYS)), day);
         const recorded = await monitor.alertStates(domains);
         const dnsStates = await monitor.dnsStates(domains);
         const changed: AlertState[] = [];
@@ -66,6 +77,8 @@ export async function runScheduledChecks(deps: ScheduleDeps, stopped: () => bool
           const found = conditionsOf(result);
           const rising = failuresRising(failures.get(result.domain), day);
           if (rising) found.set('tls-failures-rising', { codes: [], failures: rising } satisfies Finding);
+          const spike = failuresAboveBaseline(failures.get(result.domain), day, alerts.baseline ?? DEFAULT_BASELINE_RULE);
+          if (spike) found.set('tls-failures-above-baseline', { codes: [], spike } satisfies Finding);
           const stuck = dnsNotPublished(
             dnsStates.filter((s) => s.domain === result.domain),
             deps.now(),

@@ -18,6 +18,7 @@ const CONDITION_KEYS: Record<Condition, MessageKey> = {
   'mx-uncovered': 'alert.condition.mxUncovered',
   'certificate-expiring': 'alert.condition.certificateExpiring',
   'tls-failures-rising': 'alert.condition.tlsFailuresRising',
+  'tls-failures-above-baseline': 'alert.condition.tlsFailuresAboveBaseline',
   'dns-not-published': 'alert.condition.dnsNotPublished',
 };
 
@@ -25,13 +26,15 @@ const CONDITION_KEYS: Record<Condition, MessageKey> = {
 export interface AlertMessage {
   type: 'mta-sts.alert';
   domain: string;
-  /** A machine name: policy-unreachable, id-mismatch, mx-uncovered, certificate-expiring, tls-failures-rising, dns-not-published. */
+  /** A machine name: policy-unreachable, id-mismatch, mx-uncovered, certificate-expiring, tls-failures-rising, tls-failures-above-baseline, dns-not-published. */
   condition: Condition;
   state: 'raised' | 'recovered';
   /** The DNS Check's machine codes behind a raised condition (empty for a recovery or the reports). */
   codes: string[];
   /** For tls-failures-rising: the day and its failed sessions, and the highest day of the week before. */
   failures: { day: string; count: number; baseline: number } | null;
+  /** For tls-failures-above-baseline: the day's failed sessions, the median of the 14 days before, the factor and minimum (absent otherwise). */
+  spike?: { day: string; count: number; median: number; factor: number; minimum: number };
   /** For dns-not-published: each record not published as wanted, its stored state and since when (absent otherwise). */
   records?: Array<{ name: string; state: string; since: string }>;
   checkedAt: string;
@@ -51,6 +54,8 @@ export function alertMessage(alert: DueAlert, checkedAt: string, findings: Findi
   const lines = [alert.state === 'raised' ? t.t('alert.body.raised', params) : t.t('alert.body.recovered', params)];
   const failures = alert.finding?.failures ?? null;
   if (alert.state === 'raised' && failures) lines.push('', t.t('alert.body.failures', failures));
+  const spike = alert.state === 'raised' ? alert.finding?.spike : undefined;
+  if (spike) lines.push('', t.t('alert.body.spike', spike));
   const records = alert.state === 'raised' ? alert.finding?.records : undefined;
   if (records && records.length > 0) lines.push('', ...records.map((r) => t.t('alert.body.dnsRecord', r)));
   const codes = alert.state === 'raised' ? (alert.finding?.codes ?? []) : [];
@@ -65,6 +70,7 @@ export function alertMessage(alert: DueAlert, checkedAt: string, findings: Findi
     codes,
     failures,
     ...(records ? { records } : {}),
+    ...(spike ? { spike } : {}),
     checkedAt,
     locale,
     subject,

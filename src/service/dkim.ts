@@ -18,6 +18,8 @@ export type TxtResolver = Pick<Resolver, 'lookup'>;
 export interface DkimOutcome {
   result: 'pass' | 'fail' | 'neutral' | 'temperror' | 'permerror' | 'policy' | 'none';
   domain: string | null;
+  /** Whether the chosen signature's d= is aligned with the mail's From (relaxed, mailauth's public suffix rule). */
+  fromAligned?: boolean;
 }
 
 const RESULTS = new Set<DkimOutcome['result']>(['pass', 'fail', 'neutral', 'temperror', 'permerror', 'policy', 'none']);
@@ -118,11 +120,16 @@ async function verify(message: Buffer, resolve: (name: string, type: string) => 
   try {
     const verified = await dkimVerify(message, { resolver: resolve });
     const results = verified.results ?? [];
-    const pass = results.find((r) => r.status?.result === 'pass');
+    // A passing signature aligned with the From first, then any passing one.
+    const pass = results.find((r) => r.status?.result === 'pass' && Boolean(r.status.aligned)) ?? results.find((r) => r.status?.result === 'pass');
     const chosen = pass ?? results[0];
     if (!chosen) return { result: 'none', domain: null };
     const result = String(chosen.status?.result ?? 'none') as DkimOutcome['result'];
-    return { result: RESULTS.has(result) ? result : 'neutral', domain: chosen.signingDomain ? String(chosen.signingDomain).toLowerCase() : null };
+    return {
+      result: RESULTS.has(result) ? result : 'neutral',
+      domain: chosen.signingDomain ? String(chosen.signingDomain).toLowerCase() : null,
+      fromAligned: Boolean(chosen.status?.aligned),
+    };
   } catch (err) {
     logger.warn('DKIM verification of a TLS report failed', err);
     return { result: 'temperror', domain: null };

@@ -17,7 +17,8 @@ export interface ReportsSummary {
   from: string;
   to: string;
   days: Array<{ date: string; success: number; failure: number }>;
-  organisations: Array<{ name: string; reports: number; success: number; failure: number }>;
+  /** `trusted`: a report of it in the period counts (src/store/report-trust.ts); the others are shown as unverified. */
+  organisations: Array<{ name: string; trusted: boolean; reports: number; success: number; failure: number }>;
   failures: Array<{ resultType: string; receivingMxHostname: string | null; receivingIp: string | null; sessions: number; policyType: string }>;
   policies: Array<{ policyType: string; id: string | null; mx: string[]; sessions: number; lastDay: string; stale: StaleId | null }>;
   /** The page of the three lists above (from 1) and its size. */
@@ -81,7 +82,7 @@ export function describeSummary(
     from,
     to,
     days,
-    organisations: totals.organisations.items.map(({ name, reports, success, failure }) => ({ name, reports, success, failure })),
+    organisations: totals.organisations.items.map(({ name, trusted, reports, success, failure }) => ({ name, trusted, reports, success, failure })),
     failures: totals.failures.items.map(({ resultType, receivingMxHostname, receivingIp, sessions, policyType }) => ({
       resultType,
       receivingMxHostname,

@@ -13,6 +13,9 @@ import type { TotalsPage } from '../store/report-totals';
 import {
   REPORT_COLUMNS,
   STS_POLICY_RESULT_TYPES,
+  alignedSigner,
+  parseKnownReporters,
+  type ReporterNameProblem,
   boundSummary,
   findReportPart,
   isIntakeToken,
@@ -25,7 +28,7 @@ import {
   type RuaProblemCode,
 } from '../reports';
 
-export { MAX_RUA, type RuaProblemCode } from '../reports';
+export { MAX_KNOWN_REPORTERS, MAX_REPORTER_NAME, MAX_RUA, type ReporterNameProblem, type RuaProblemCode } from '../reports';
 export { MAX_LIMIT, MAX_PAGE, type TotalsPage } from '../store/report-totals';
 import { verifyDkim, type DkimOutcome, type TxtResolver } from './dkim';
 import { gunzipLimited } from './inflate';
@@ -105,10 +108,16 @@ export type ConfigureResult =
   | { status: 'invalid'; errors: Array<{ field: 'rua'; code: RuaProblemCode; params: Record<string, string | number>; message: string }> }
   | { status: 'saved'; reporting: ReportingView };
 
+/**
+ * `organisations`: those with a trusted report in the last 14 days (src/store/report-trust.ts),
+ * the only ones that count; `reported`: all that reported, trusted or not.
+ */
 export type Readiness =
-  | { ready: true; organisations: number }
+  | { ready: true; organisations: number; reported: number }
   | {
       ready: false;
+      organisations: number;
+      reported: number;
       reasons: Array<
         { code: 'not-testing' } | { code: 'few-organisations'; organisations: number } | { code: 'sts-failures'; sessions: number; resultTypes: string[] }
       >;
@@ -264,6 +273,8 @@ export class ReportService {
       dkim: dkim?.result ?? null,
       // From the signature's d= tag: a name of the column's size, or none.
       dkimDomain: dkim?.domain && dkim.domain.length <= REPORT_COLUMNS.name && !dkim.domain.includes('\0') ? dkim.domain : null,
+      // Whether this report counts for readiness and alerts (src/reports/trust.ts).
+      alignedDomain: dkim?.domain && dkim.domain.length <= REPORT_COLUMNS.name && !dkim.domain.includes('\0') ? alignedSigner(dkim, report.contactInfo) : null,
       receivedAt: this.deps.now(),
     };
     const about = `report ${JSON.stringify(report.reportId)} of ${JSON.stringify(report.organisation)} for ${domain}`;
@@ -295,21 +306,40 @@ export class ReportService {
   }
 
   /**
-   * "Ready for enforce": the policy is in testing, and the last 14 days have reports from at least
-   * two organisations and no failure that enforce would turn into refused mail (any failure under
-   * an applied STS policy, or an STS policy failure). Otherwise, what stands in the way.
+   * "Ready for enforce": the policy is in testing, and the last 14 days have trusted reports from at
+   * least two organisations and no failure in them that enforce would turn into refused mail (any
+   * failure under an applied STS policy, or an STS policy failure). Otherwise, what stands in the
+   * way. Reports that are not trusted (src/store/report-trust.ts) neither make it ready nor stop it:
+   * anyone may post one.
    */
   async readiness(record: DomainRecord): Promise<Readiness> {
     const today = this.deps.now();
     const facts = await this.deps.store.readiness(record.domain, utcDay(new Date(today.getTime() - 13 * DAY_MS)), utcDay(today), [...STS_POLICY_RESULT_TYPES]);
     const reasons: Extract<Readiness, { ready: false }>['reasons'] = [];
     if (!(record.policy.active && record.policy.mode === 'testing')) reasons.push({ code: 'not-testing' });
-    const { organisations, blocking } = facts;
+    const { organisations, reported, blocking } = facts;
     if (organisations < 2) reasons.push({ code: 'few-organisations', organisations });
     if (blocking.sessions > 0 || blocking.resultTypes.length > 0) {
       reasons.push({ code: 'sts-failures', sessions: blocking.sessions, resultTypes: blocking.resultTypes });
     }
-    return reasons.length === 0 ? { ready: true, organisations } : { ready: false, reasons };
+    return reasons.length === 0 ? { ready: true, organisations, reported } : { ready: false, organisations, reported, reasons };
+  }
+
+  /** The panel's known reporters (organisation names), in order. */
+  knownReporters(): Promise<string[]> {
+    return this.deps.store.knownReporters();
+  }
+
+  /**
+   * Replaces the known reporters with `input` (an array of names, or form text of one per line):
+   * at most MAX_KNOWN_REPORTERS names of 1 to MAX_REPORTER_NAME characters without control
+   * characters. `invalid` names the field (`names[i]`) and the rule.
+   */
+  async saveKnownReporters(input: unknown): Promise<{ status: 'saved'; names: string[] } | { status: 'invalid'; field: string; code: ReporterNameProblem }> {
+    const parsed = parseKnownReporters(input);
+    if (!parsed.ok) return { status: 'invalid', field: `names[${parsed.index}]`, code: parsed.code };
+    await this.deps.store.saveKnownReporters(parsed.names, this.deps.now());
+    return { status: 'saved', names: await this.deps.store.knownReporters() };
   }
 
   /** The stored report(s) of a domain with this sender report-id, parsed back from the stored gzip. */

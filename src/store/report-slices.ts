@@ -77,6 +77,12 @@ export interface SliceSpec {
   /** Counts rows too (as the last sum). */
   count?: boolean;
   joinPolicies?: string;
+  /**
+   * The ids of the trusted reports (a subquery), left-joined as `t` on the row's report: a key
+   * such as `CASE WHEN t.id IS NULL THEN 0 ELSE 1 END` then tells the trusted rows apart. The
+   * columns must include `report`.
+   */
+  trusted?: Knex.QueryBuilder;
 }
 
 /**
@@ -110,6 +116,7 @@ export async function sliced(knex: Knex, spec: SliceSpec, domain: string, from: 
         .as('s');
       const query = knex.from(slice);
       if (spec.joinPolicies) query.join(`${spec.joinPolicies} as p`, 'p.id', 's.policy');
+      if (spec.trusted) query.leftJoin(spec.trusted.clone().as('t'), 't.id', 's.report');
       const rows: Row[] = await query
         .select(spec.keys.map((k, i) => knex.raw(`${k} as ??`, [`k${i}`])))
         .select(spec.sums.map((sum, i) => knex.raw(`sum(${sum}) as ??`, [`v${i}`])))

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { INTAKE_TOKEN_BYTES, intakeToken } from '../reports';
 import { BoundedDb, DEFAULT_DB_TIMEOUT_MS } from './bounded';
 import { nullableText, text, type Row } from './rows';
+import { readKnownReporters, saveKnownReporters, whereTrusted } from './report-trust';
 import { readReadiness, readTotals, type ReadinessFacts, type ReportTotals, type TotalsPage } from './report-totals';
 import { insertReport, pruneReports, type DailyQuota, type InsertResult, type NewReport, type ReceivedVia, type StoreCap } from './report-writes';
 
@@ -33,6 +34,8 @@ export interface StoredReportMeta {
   receivedVia: ReceivedVia;
   dkim: string | null;
   dkimDomain: string | null;
+  /** The DKIM signing domain when the signature passed and is aligned; null otherwise. */
+  alignedDomain: string | null;
   success: number;
   failure: number;
   /** Distinct policies and failure groups of the report summed into aggregate rows beyond the per-report bounds. */
@@ -56,7 +59,7 @@ function num(value: unknown): number {
 }
 
 export class ReportStore {
-  readonly tables: { settings: string; reports: string; policies: string; failures: string; policyIds: string };
+  readonly tables: { settings: string; reports: string; policies: string; failures: string; policyIds: string; known: string };
   /**
    * The deadline of the public intake's statements (the token lookup, the quota check and the
    * insert): without one, a database whose packets were dropped held each sender's request and a
@@ -77,6 +80,7 @@ export class ReportStore {
       policies: `${prefix}tlsrpt_policies`,
       failures: `${prefix}tlsrpt_failures`,
       policyIds: `${prefix}tlsrpt_policy_ids`,
+      known: `${prefix}tlsrpt_known_reporters`,
     };
   }
 
@@ -151,19 +155,22 @@ export class ReportStore {
   }
 
   /**
-   * Failed sessions per domain and day within [from, to] (YYYY-MM-DD, UTC), for many domains in one
-   * query: the scheduled checks read a whole batch of domains at once. Domains and days without
-   * reports are absent.
+   * Failed sessions of trusted reports (./report-trust.ts) per domain and day within [from, to]
+   * (YYYY-MM-DD, UTC), for many domains in one query: the scheduled checks read a whole batch of
+   * domains at once. Domains and days without trusted reports are absent.
    */
   async failuresByDay(domains: readonly string[], from: string, to: string): Promise<Map<string, Map<string, number>>> {
     const out = new Map<string, Map<string, number>>();
     if (domains.length === 0) return out;
-    const rows: Array<Record<string, unknown>> = await this.knex(this.tables.policies)
-      .whereIn('domain', [...domains])
-      .whereBetween('day', [from, to])
-      .select('domain', 'day')
-      .sum({ failure: 'failure' })
-      .groupBy('domain', 'day');
+    const known = await readKnownReporters(this.knex, this.tables);
+    const rows: Array<Record<string, unknown>> = await this.knex(`${this.tables.policies} as s`)
+      .join(`${this.tables.reports} as r`, 'r.id', 's.report')
+      .whereIn('s.domain', [...domains])
+      .whereBetween('s.day', [from, to])
+      .modify(whereTrusted(this.knex, this.tables, 'r', known))
+      .select('s.domain as domain', 's.day as day')
+      .sum({ failure: 's.failure' })
+      .groupBy('s.domain', 's.day');
     for (const row of rows) {
       if (typeof row.domain !== 'string' || typeof row.day !== 'string') continue;
       const days = out.get(row.domain) ?? new Map<string, number>();
@@ -198,6 +205,16 @@ export class ReportStore {
       totals.set(String(r.domain), { reports: num(r.reports), success: num(r.success), failure: num(r.failure), lastDay: String(r.last).slice(0, 10) });
     }
     return totals;
+  }
+
+  /** The panel's known reporters: organisations whose reports count whatever way they came. */
+  knownReporters(): Promise<string[]> {
+    return readKnownReporters(this.knex, this.tables);
+  }
+
+  /** Replaces the known reporters (validated by parseKnownReporters). */
+  saveKnownReporters(names: readonly string[], now: Date): Promise<void> {
+    return saveKnownReporters(this.knex, this.tables, names, now);
   }
 
   /** Remembers which policy id a fingerprint was served under, from when (one row per change). */
@@ -270,6 +287,7 @@ export function metaOf(row: Row): StoredReportMeta {
     receivedVia: row.received_via === 'mail' ? 'mail' : 'https',
     dkim: nullableText(row.dkim),
     dkimDomain: nullableText(row.dkim_domain),
+    alignedDomain: nullableText(row.aligned_domain),
     success: num(row.success),
     failure: num(row.failure),
     folded: { policies: num(row.folded_policies), failures: num(row.folded_failures) },

@@ -10,6 +10,7 @@ import type { Knex } from 'knex';
 import { dialectOf } from './dialect';
 import { nullableText, text, type Row } from './rows';
 import { MAX_GROUPS, num, sliced, type Group, type SliceSpec } from './report-slices';
+import { readKnownReporters, trustedIds, whereTrusted, type TrustTables } from './report-trust';
 /** Pages of a list and rows per page: the last reachable row (10,000) is the last kept group. */
 export const MAX_PAGE = 100;
 export const MAX_LIMIT = 100;
@@ -42,6 +43,8 @@ export interface PolicyTotal {
 
 export interface OrganisationTotal {
   name: string;
+  /** Whether a report of it within the period is trusted (see ./report-trust.ts). */
+  trusted: boolean;
   reports: number;
   success: number;
   failure: number;
@@ -66,11 +69,14 @@ export interface ReportTotals {
 
 /** What "ready for enforce" needs of a period: organisations that reported, and failures enforce would refuse. */
 export interface ReadinessFacts {
+  /** Organisations with a trusted report (see ./report-trust.ts): only these count. */
   organisations: number;
+  /** Organisations that reported, trusted or not. */
+  reported: number;
   blocking: { sessions: number; resultTypes: string[] };
 }
 
-export interface ReportTables {
+export interface ReportTables extends TrustTables {
   reports: string;
   policies: string;
   failures: string;
@@ -101,6 +107,7 @@ async function grouped(knex: Knex, spec: SliceSpec, domain: string, from: string
   const rows = () => {
     const query = knex(`${spec.table} as s`).where('s.domain', domain).where('s.day', '>=', from).where('s.day', '<=', to);
     if (spec.joinPolicies) query.join(`${spec.joinPolicies} as p`, 'p.id', 's.policy');
+    if (spec.trusted) query.leftJoin(spec.trusted.clone().as('t'), 't.id', 's.report');
     return query.groupByRaw(spec.keys.join(', '));
   };
   const page = (await rows()
@@ -190,11 +197,13 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
     .groupBy('organisation')
     .orderBy('organisation')
     .limit(MAX_ORGANISATIONS);
+  const trusted = await trustedOrganisations(knex, t, domain, from, to);
   return {
     days: days.groups.map((g) => ({ date: text(g.keys[0]), success: g.sums[0], failure: g.sums[1] })).sort((a, b) => a.date.localeCompare(b.date)),
     organisations: {
       items: organisations.slice(start, start + at.limit).map((r: Row) => ({
         name: text(r.organisation),
+        trusted: trusted.has(text(r.organisation)),
         reports: num(r.reports),
         success: num(r.success),
         failure: num(r.failure),
@@ -246,15 +255,19 @@ export async function readReadiness(
     .where('domain', domain)
     .whereBetween('start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
     .countDistinct({ n: 'organisation' });
+  const trusted = await trustedOrganisations(knex, t, domain, from, to);
+  const known = await readKnownReporters(knex, t);
   const blocking = await grouped(
     knex,
     {
       table: t.failures,
-      columns: ['policy', 'result_type', 'sessions'],
-      // Every row is read (a WHERE would hide where a slice ended); the STS flag is a group key.
-      keys: ['s.result_type', "CASE WHEN p.policy_type = 'sts' THEN 1 ELSE 0 END"],
+      columns: ['report', 'policy', 'result_type', 'sessions'],
+      // Every row is read (a WHERE would hide where a slice ended); the STS flag and whether the
+      // row's report is trusted are group keys, and only trusted groups count below.
+      keys: ['s.result_type', "CASE WHEN p.policy_type = 'sts' THEN 1 ELSE 0 END", 'CASE WHEN t.id IS NULL THEN 0 ELSE 1 END'],
       sums: ['s.sessions'],
       joinPolicies: t.policies,
+      trusted: trustedIds(knex, t, domain, known),
     },
     domain,
     from,
@@ -265,11 +278,13 @@ export async function readReadiness(
   const merged = new Map<string, number>();
   for (const g of blocking.groups) {
     const type = text(g.keys[0]);
+    if (num(g.keys[2]) !== 1) continue;
     if (num(g.keys[1]) === 1 || sts.has(type)) merged.set(type, (merged.get(type) ?? 0) + g.sums[0]);
   }
   const types = [...merged.entries()].sort((a, b) => b[1] - a[1]);
   return {
-    organisations: num(row?.n),
+    organisations: trusted.size,
+    reported: num(row?.n),
     blocking: {
       // Groups folded beyond 10,000 result types count as blocking: "ready" errs on the safe side.
       sessions: types.reduce((sum, [, sessions]) => sum + sessions, blocking.folded),
@@ -277,4 +292,16 @@ export async function readReadiness(
       resultTypes: types.slice(0, 10).map(([type]) => type),
     },
   };
+}
+
+/** The organisations with a trusted report of `domain` within [from, to] (at most MAX_ORGANISATIONS). */
+async function trustedOrganisations(knex: Knex, t: ReportTables, domain: string, from: string, to: string): Promise<Set<string>> {
+  const known = await readKnownReporters(knex, t);
+  const rows = (await knex<Row>(`${t.reports} as r`)
+    .where('r.domain', domain)
+    .whereBetween('r.start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
+    .modify(whereTrusted(knex, t, 'r', known))
+    .distinct('r.organisation')
+    .limit(MAX_ORGANISATIONS)) as Row[];
+  return new Set(rows.map((r) => text(r.organisation)));
 }

@@ -26,6 +26,8 @@ export interface NewReport {
   /** DKIM result of a mailed report ('pass', 'fail', 'none' for unsigned, ...); null over HTTPS. */
   dkim: string | null;
   dkimDomain: string | null;
+  /** The DKIM signing domain when the signature passed and is aligned (src/reports/trust.ts); null otherwise. */
+  alignedDomain?: string | null;
   receivedAt: Date;
 }
 
@@ -99,6 +101,7 @@ async function insertIn(knex: Knex, trx: Knex.Transaction, tables: ReportTables,
       received_via: input.via,
       dkim: input.dkim,
       dkim_domain: input.dkimDomain,
+      aligned_domain: input.alignedDomain ?? null,
       success: summary.success,
       failure: summary.failure,
       report_gz: input.gzip,

@@ -8,6 +8,7 @@ import { HttpError, UNAVAILABLE_RETRY_AFTER_S, busyError, errorHandler, httpErro
 import { reportPage, reportRange } from './report-range';
 import { MAX_PAGE } from '../service/reports';
 import { sayDnsCheck } from '../render/check';
+import { addKnownReporterApiRoutes } from './api-known-reporters';
 import { addOverviewApiRoutes } from './api-overview';
 import { addReportFileApiRoutes } from './report-files';
 import { recordStates } from '../publish';
@@ -71,6 +72,7 @@ export function createApiRouter(ctx: PluginContext): Router {
 
   addOverviewApiRoutes(router, ctx);
   addReportFileApiRoutes(router, ctx);
+  addKnownReporterApiRoutes(router, ctx);
 
   router.get('/:domain/dns-check', requireAdmin(authorize, 'check'), async (req, res) => {
     const record = await findOrThrow(ctx, req.params.domain);

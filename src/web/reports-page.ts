@@ -4,7 +4,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { translator, type MessageKey, type Translator } from '../i18n';
 import { mxMatches, policyUrl, toULabel, type DomainRecord } from '../policy';
-import { MAX_PAGE, type Readiness, type ReportsSummary } from '../service/reports';
+import { MAX_KNOWN_REPORTERS, MAX_PAGE, MAX_REPORTER_NAME, type Readiness, type ReportsSummary } from '../service/reports';
 import { requireAdmin } from './authorize';
 import type { PluginContext } from './context';
 import { findOrThrow } from './domain';
@@ -36,25 +36,18 @@ const EXPLAINED = new Set([
 /** `form`: the admin router's body parsing, field limit and CSRF check, run after authorization. */
 export function addReportRoutes(router: Router, ctx: PluginContext, form: RequestHandler[]): void {
   const { authorize } = ctx.options;
-  router.get('/:domain/reports', requireAdmin(authorize, 'read'), async (req, res) => {
-    const record = await findOrThrow(ctx, req.params.domain);
+  router.get('/:domain/reports', requireAdmin(authorize, 'read'), async (req, res) => showReports(ctx, req, res, req.query as Record<string, unknown>, null));
+
+  // The panel's known reporters (one list for every domain), saved from any domain's reports page.
+  router.post('/:domain/reports/known-reporters', requireAdmin(authorize, 'write'), requireAdmin(authorize, 'write', false), ...form, async (req, res) => {
+    await findOrThrow(ctx, req.params.domain);
     const t = translator(await localeFor(ctx.options.locale, req, res));
-    const query = req.query as Record<string, unknown>;
-    const days = PERIODS.find((p) => String(p) === query.days) ?? 30;
-    if (query.days !== undefined && String(days) !== query.days) {
-      throw new HttpError(400, 'invalid', 'days must be one of ' + PERIODS.join(', '), [
-        { field: 'days', message: `days must be one of ${PERIODS.join(', ')}` },
-      ]);
-    }
-    const { from, to } = reportRange(query, ctx.options.now(), days);
-    const at = reportPage(query, PAGE_ROWS, false);
-    const summary = await ctx.service.reports.summary(record.domain, from, to, at);
-    if (!summary) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
-    const readiness = await ctx.service.reports.readiness(record);
-    const link = (page: number) => pageLink(ctx, record, query, page);
-    const files = await reportFilesSection(ctx, record, query, { from, to }, t);
-    const content = ctx.pages.fragment('reports', { ...reportsView(ctx, record, summary, readiness, days, t), pager: pager(summary, link, t), files });
-    await ctx.pages.page(req, res, { title: t.t('reports.page.title', { domain: toULabel(record.domain) }), domain: record.domain, content, status: 200 });
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const result = await ctx.service.reports.saveKnownReporters(typeof body.names === 'string' ? body.names : '');
+    if (result.status === 'saved') return showReports(ctx, req, res, {}, { kind: 'success', text: t.t('reports.known.saved') });
+    const rule = t.t(`reports.known.rule.${result.code}`, { max: result.code === 'too-many' ? MAX_KNOWN_REPORTERS : MAX_REPORTER_NAME });
+    const line = Number(/\d+/.exec(result.field)?.[0] ?? 0) + 1;
+    return showReports(ctx, req, res, {}, { kind: 'danger', text: t.t('reports.known.invalid', { line, rule }) }, 400);
   });
 
   router.post('/:domain/reporting', requireAdmin(authorize, 'write'), ...form, async (req, res) => {
@@ -79,6 +72,39 @@ export function addReportRoutes(router: Router, ctx: PluginContext, form: Reques
     const record = await findOrThrow(ctx, req.params.domain);
     return showTab(ctx, req, res, record, 200, [{ kind: 'success', text: t.t('reports.notice.regenerated', { name: tlsRptName(record.domain) }) }]);
   });
+}
+
+/** The reports page of the domain in the URL for the period of `query`, with a notice after a form post. */
+async function showReports(
+  ctx: PluginContext,
+  req: Request,
+  res: Response,
+  query: Record<string, unknown>,
+  notice: Notice | null,
+  status = 200,
+): Promise<void> {
+  const record = await findOrThrow(ctx, String(req.params.domain));
+  const t = translator(await localeFor(ctx.options.locale, req, res));
+  const days = PERIODS.find((p) => String(p) === query.days) ?? 30;
+  if (query.days !== undefined && String(days) !== query.days) {
+    throw new HttpError(400, 'invalid', 'days must be one of ' + PERIODS.join(', '), [{ field: 'days', message: `days must be one of ${PERIODS.join(', ')}` }]);
+  }
+  const { from, to } = reportRange(query, ctx.options.now(), days);
+  const at = reportPage(query, PAGE_ROWS, false);
+  const summary = await ctx.service.reports.summary(record.domain, from, to, at);
+  if (!summary) throw new HttpError(404, 'not-found', 'There is no such domain in this panel.');
+  const readiness = await ctx.service.reports.readiness(record);
+  const link = (page: number) => pageLink(ctx, record, query, page);
+  const known = {
+    action: `${ctx.options.adminPath}/${encodeURIComponent(record.domain)}/reports/known-reporters`,
+    names: (await ctx.service.reports.knownReporters()).join('\n'),
+    help: t.t('reports.known.help', { max: MAX_KNOWN_REPORTERS }),
+    csrfToken: ctx.csrf.token(req, res),
+  };
+  const files = await reportFilesSection(ctx, record, query, { from, to }, t);
+  const view = { ...reportsView(ctx, record, summary, readiness, days, t), pager: pager(summary, link, t), known, notice, files };
+  const content = ctx.pages.fragment('reports', view);
+  await ctx.pages.page(req, res, { title: t.t('reports.page.title', { domain: toULabel(record.domain) }), domain: record.domain, content, status });
 }
 
 async function showTab(ctx: PluginContext, req: Request, res: Response, record: DomainRecord, status: number, notices: Notice[]): Promise<void> {
@@ -150,9 +176,11 @@ export function explainFailure(failure: ReportsSummary['failures'][number], reco
 }
 
 function readinessView(readiness: Readiness, t: Translator) {
-  if (readiness.ready) return { ready: true, text: t.t('reports.ready.yes', { organisations: readiness.organisations }), reasons: [] as string[] };
+  const trusted = t.t('reports.ready.trusted', { organisations: readiness.organisations, reported: readiness.reported });
+  if (readiness.ready) return { ready: true, text: t.t('reports.ready.yes', { organisations: readiness.organisations }), trusted, reasons: [] as string[] };
   return {
     ready: false,
+    trusted,
     text: t.t('reports.ready.no'),
     reasons: readiness.reasons.map((r) => {
       switch (r.code) {

@@ -85,9 +85,25 @@ describe('TLS reports on the tab and the reports page', () => {
     assert.match(res.text, /<svg role="img" aria-labelledby="mta-sts-chart-title mta-sts-chart-desc"/);
     assert.match(res.text, /<title id="mta-sts-chart-title">Successful and failed sessions per day, 2026-10-12 to 2026-11-10<\/title>/);
     assert.match(res.text, /<tr data-day="2026-11-08"><th scope="row">2026-11-08<\/th><td>42<\/td><td>0<\/td><\/tr>/);
-    assert.match(res.text, /<th scope="row">Google Inc\.<\/th><td>1<\/td><td>42<\/td>/);
-    assert.match(res.text, /data-readiness="ready"/);
-    assert.match(res.text, /Ready for enforce: in the last 14 days, 2 organisations reported/);
+    // Posted to the public intake by anyone who read the rua: shown, marked unverified, not counted.
+    assert.match(res.text, /<th scope="row">Google Inc\. <span class="badge text-bg-warning" title="[^"]+">unverified<\/span><\/th><td>1<\/td><td>42<\/td>/);
+    assert.match(res.text, /data-readiness="not-ready"/);
+    assert.match(res.text, /0 of 2 organisations that reported in the last 14 days are trusted/);
+    // Known reporters count: then ready.
+    assert.equal(
+      (
+        await server
+          .request()
+          .put(`${API}/known-reporters`)
+          .send({ names: ['Google Inc.', 'Yahoo'] })
+      ).status,
+      200,
+    );
+    const known = await page();
+    assert.match(known.text, /<th scope="row">Google Inc\.<\/th><td>1<\/td><td>42<\/td>/);
+    assert.match(known.text, /data-readiness="ready"/);
+    assert.match(known.text, /Ready for enforce: in the last 14 days, 2 organisations sent trusted reports/);
+    assert.match(known.text, /2 of 2 organisations that reported in the last 14 days are trusted/);
     const week = await page('?days=7');
     assert.match(week.text, /Reports from 2026-11-04 to 2026-11-10/);
     assert.equal((await page('?days=8')).status, 400);
@@ -103,9 +119,20 @@ describe('TLS reports on the tab and the reports page', () => {
       { 'result-type': 'certificate-host-mismatch', 'receiving-mx-hostname': 'mx.example.org', 'receiving-ip': '192.0.2.1', 'failed-session-count': 4 },
     ];
     await post(failing);
+    // Not trusted yet: its failures stand in nobody's way.
+    assert.doesNotMatch((await page()).text, /sessions failed under the policy/);
+    assert.equal(
+      (
+        await server
+          .request()
+          .put(`${API}/known-reporters`)
+          .send({ names: ['Google Inc.'] })
+      ).status,
+      200,
+    );
     const res = await page();
     assert.match(res.text, /data-readiness="not-ready"/);
-    assert.match(res.text, /Reports from at least two organisations in the last 14 days are needed; 1 reported\./);
+    assert.match(res.text, /Trusted reports from at least two organisations in the last 14 days are needed; 1 sent trusted reports\./);
     assert.match(res.text, /4 sessions failed under the policy in the last 14 days \(certificate-host-mismatch\)/);
     assert.match(res.text, /The certificate of mx\.example\.org is not valid for that name \(4 sessions\)/);
     assert.match(res.text, /mx\.example\.org matches none of the MX entries of the policy/);

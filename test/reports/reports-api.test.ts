@@ -38,8 +38,8 @@ describe('TLS report summaries in the JSON API', () => {
       { date: '2026-11-21', success: 49, failure: 2 },
     ]);
     assert.deepEqual(res.body.organisations, [
-      { name: 'Google Inc.', reports: 2, success: 84, failure: 0 },
-      { name: 'Microsoft Corporation', reports: 1, success: 7, failure: 2 },
+      { name: 'Google Inc.', trusted: false, reports: 2, success: 84, failure: 0 },
+      { name: 'Microsoft Corporation', trusted: false, reports: 1, success: 7, failure: 2 },
     ]);
     assert.deepEqual(res.body.failures[0], { resultType: 'tls-version-too-old', receivingMxHostname: 'mx.example.org', receivingIp: null, sessions: 2 });
     assert.deepEqual(res.body.policies, [

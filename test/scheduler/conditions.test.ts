@@ -2,7 +2,7 @@
 // and when an alert is due.
 import assert from 'node:assert/strict';
 import type { DnsCheckResult } from '../../src';
-import { conditionsOf, DNS_DEADLINE_MS, dnsNotPublished, failuresRising } from '../../src/scheduler/conditions';
+import { conditionsOf, DEFAULT_BASELINE_RULE, DNS_DEADLINE_MS, dnsNotPublished, failuresAboveBaseline, failuresRising } from '../../src/scheduler/conditions';
 import { ALERT_GAP_MS, decide } from '../../src/scheduler/decide';
 
 function result(checks: Array<[string, string]>): DnsCheckResult {
@@ -50,6 +50,28 @@ describe('scheduled checks: conditions and decisions', () => {
     days.set('2026-11-30', 4);
     assert.deepEqual(failuresRising(days, '2026-11-30'), { day: '2026-11-30', count: 4, baseline: 3 });
     assert.equal(failuresRising(undefined, '2026-11-30'), null);
+  });
+
+  it('calls TLS failures above baseline at 3 times the median of the 14 days before and at least 10', () => {
+    const day = '2026-12-15';
+    const before = (values: number[]) =>
+      new Map(values.map((v, i) => [new Date(Date.parse(`${day}T00:00:00Z`) - (i + 1) * 86_400_000).toISOString().slice(0, 10), v]));
+    // Median of 14 days: the mean of the 7th and 8th; days without reports count 0.
+    const fours = before([4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 100]);
+    fours.set(day, 11);
+    assert.equal(failuresAboveBaseline(fours, day, DEFAULT_BASELINE_RULE), null, 'under 3 x 4');
+    fours.set(day, 12);
+    assert.deepEqual(failuresAboveBaseline(fours, day, DEFAULT_BASELINE_RULE), { day, count: 12, median: 4, factor: 3, minimum: 10 });
+    const quiet = before([5, 5, 5, 5, 5, 5]);
+    quiet.set(day, 9);
+    assert.equal(failuresAboveBaseline(quiet, day, DEFAULT_BASELINE_RULE), null, 'median 0, but fewer than 10');
+    quiet.set(day, 10);
+    assert.deepEqual(failuresAboveBaseline(quiet, day, DEFAULT_BASELINE_RULE), { day, count: 10, median: 0, factor: 3, minimum: 10 });
+    const odd = before([1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2]);
+    odd.set(day, 10);
+    assert.deepEqual(failuresAboveBaseline(odd, day, { factor: 6, minimum: 5 }), { day, count: 10, median: 1.5, factor: 6, minimum: 5 });
+    assert.equal(failuresAboveBaseline(odd, day, { factor: 7, minimum: 5 }), null);
+    assert.equal(failuresAboveBaseline(undefined, day, DEFAULT_BASELINE_RULE), null);
   });
 
   it('sends at most one alert a day per domain and condition, and the settled state after it', () => {

@@ -211,7 +211,23 @@ for (const kind of DB_KINDS)
     it('alerts when failed TLS sessions in the reports rise above the week before', async () => {
       const day = (back: number) => new Date(clock - back * DAY).toISOString().slice(0, 10);
       const table = `${server.db.tablePrefix}tlsrpt_policies`;
-      const row = (d: string, failure: number) => ({ report: 1, domain: 'example.org', day: d, policy_type: 'sts', success: 100, failure });
+      // Rows of a report mailed with a DKIM signature aligned with its reporter: trusted (issue 22).
+      const insert = server.db.knex(`${server.db.tablePrefix}tlsrpt_reports`).insert({
+        domain: 'example.org',
+        organisation: 'Signed Org',
+        report_id: 'signed-1',
+        start_at: `${day(1)}T00:00:00Z`,
+        end_at: `${day(1)}T23:59:59Z`,
+        received_at: `${day(0)}T00:00:00Z`,
+        received_via: 'mail',
+        dkim: 'pass',
+        dkim_domain: 'signed.example',
+        aligned_domain: 'signed.example',
+        report_gz: Buffer.from(''),
+      });
+      const [inserted]: Array<{ id: number } | number> = await (kind === 'postgres' ? insert.returning('id') : insert);
+      const report = typeof inserted === 'object' ? inserted.id : inserted;
+      const row = (d: string, failure: number) => ({ report, domain: 'example.org', day: d, policy_type: 'sts', success: 100, failure });
       await server.db.knex(table).insert([row(day(4), 2), row(day(1), 5)]);
       clock += 60_000;
       await server.mtaSts.runScheduledChecks();

@@ -43,7 +43,7 @@ function targets(server: TestServer, domain = 'example.org'): Target[] {
 }
 
 /** Routes over the whole panel that a domain administrator may not use. */
-const PANEL_WIDE = ['POST /mta-sts/defaults', `PUT ${API_PATH}/defaults`];
+const PANEL_WIDE = ['POST /mta-sts/defaults', `PUT ${API_PATH}/defaults`, 'POST /mta-sts/:domain/reports/known-reporters', `PUT ${API_PATH}/known-reporters`];
 
 const FORM = { version: 'STSv1', mode: 'enforce', maxAge: '604800', mx: 'mail.example.org', active: '1', revision: '0' };
 const JSON_BODY = { mode: 'enforce', maxAge: 604800, mx: ['mail.example.org'], active: true };
@@ -57,13 +57,18 @@ async function send(server: TestServer, target: Target, csrf: Csrf | null): Prom
     if (csrf) test.set('Cookie', csrf.cookie);
     const revision = String((await server.row('example.org')).mta_sts_revision);
     // The overview's bulk form names its domains and its change; every other form is the tab's.
-    const body = target.path.endsWith('/bulk') ? { domains: 'example.org', action: 'set', mode: 'enforce', mx: 'mail.example.org' } : { ...FORM, revision };
+    const body = target.path.endsWith('/bulk')
+      ? { domains: 'example.org', action: 'set', mode: 'enforce', mx: 'mail.example.org' }
+      : target.path.endsWith('/known-reporters')
+        ? { names: 'Google Inc.' }
+        : { ...FORM, revision };
     return test.type('form').send({ ...body, ...(csrf ? { _csrf: csrf.token } : {}) });
   }
   // The TLS reporting setting takes a rua list, a bulk change its domains and changes, the
   // defaults a template; every other API write the policy.
   if (target.path.endsWith('/reporting')) return test.send({ rua: ['mailto:tlsrpt@example.org'] });
   if (target.path === API_PATH || target.path === `${API_PATH}/`) return test.send({ domains: ['example.org'], changes: JSON_BODY });
+  if (target.path.endsWith('/known-reporters')) return test.send({ names: ['Google Inc.'] });
   if (target.path.endsWith('/defaults')) return test.send({ mode: 'enforce', maxAge: 604800, mx: ['mail.example.org'] });
   return test.send(JSON_BODY);
 }

@@ -75,9 +75,28 @@ for (const kind of DB_KINDS) {
       await post(reports, token, googleSample('example.org', '2026-11-24', 'recent-1'));
       const record = await policies.find('example.org');
       assert.ok(record);
-      assert.deepEqual(await reports.readiness(record), { ready: false, reasons: [{ code: 'few-organisations', organisations: 1 }] });
+      const few = (organisations: number, reported: number) => ({
+        ready: false,
+        organisations,
+        reported,
+        reasons: [{ code: 'few-organisations', organisations }],
+      });
+      assert.deepEqual(await reports.readiness(record), few(0, 1));
+      // Two made-up organisations posting to the public intake: not ready (issue 22).
       await post(reports, token, { ...googleSample('example.org', '2026-11-24', 'recent-2'), 'organization-name': 'Another Sender' });
-      assert.deepEqual(await reports.readiness(record), { ready: true, organisations: 2 });
+      assert.deepEqual(await reports.readiness(record), few(0, 2));
+      // Known reporters count, whatever way their reports came.
+      assert.deepEqual(await reports.saveKnownReporters(['Google Inc.']), { status: 'saved', names: ['Google Inc.'] });
+      assert.deepEqual(await reports.readiness(record), few(1, 2));
+      await reports.saveKnownReporters('Google Inc.\nAnother Sender\n');
+      assert.deepEqual(await reports.readiness(record), { ready: true, organisations: 2, reported: 2 });
+      assert.deepEqual(await reports.saveKnownReporters(['ok', ' ']), { status: 'invalid', field: 'names[1]', code: 'empty' });
+      assert.deepEqual(await reports.saveKnownReporters(Array.from({ length: 101 }, (_v, i) => `org ${i}`)), {
+        status: 'invalid',
+        field: 'names[100]',
+        code: 'too-many',
+      });
+      assert.deepEqual(await reports.knownReporters(), ['Another Sender', 'Google Inc.'], 'nothing saved from a refused list');
 
       // Retention 3 days: the report of 2026-11-20 goes, those of 2026-11-24 stay.
       await post(reports, token, googleSample('example.org', '2026-11-20', 'old-1'));

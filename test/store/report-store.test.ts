@@ -297,10 +297,18 @@ for (const kind of DB_KINDS) {
       await store.insert(newReport(googleSample('example.org', '2026-11-20', 'g1')));
       await store.insert(newReport(microsoftSample('example.org', '2026-11-21', 'm1')));
       await storeRows('2026-11-21', 'sts-fail', [{ type: 'certificate-expired', mx: 'mx.example.org', sessions: 3 }]);
+      // Posted over HTTPS by organisations nobody vouched for: reported, not counted, not blocking.
+      const untrusted = await store.readiness('example.org', '2026-11-08', '2026-11-21', ['sts-policy-fetch-error']);
+      assert.deepEqual(untrusted, { organisations: 0, reported: 3, blocking: { sessions: 0, resultTypes: [] } });
+      await store.saveKnownReporters(['Google Inc.', 'Microsoft Corporation', 'Org sts-fail'], new Date('2026-11-21T09:00:00Z'));
       const facts = await store.readiness('example.org', '2026-11-08', '2026-11-21', ['sts-policy-fetch-error']);
       // certificate-expired under an applied sts policy, sts-policy-fetch-error under none.
-      assert.deepEqual(facts, { organisations: 3, blocking: { sessions: 3, resultTypes: ['certificate-expired', 'sts-policy-fetch-error'] } });
-      assert.deepEqual(await store.readiness('example.org', '2026-11-01', '2026-11-07', []), { organisations: 0, blocking: { sessions: 0, resultTypes: [] } });
+      assert.deepEqual(facts, { organisations: 3, reported: 3, blocking: { sessions: 3, resultTypes: ['certificate-expired', 'sts-policy-fetch-error'] } });
+      assert.deepEqual(await store.readiness('example.org', '2026-11-01', '2026-11-07', []), {
+        organisations: 0,
+        reported: 0,
+        blocking: { sessions: 0, resultTypes: [] },
+      });
     });
 
     it('prunes reports that ended before the cutoff, with their rows', async () => {

@@ -62,6 +62,7 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
           'tlsrpt_policies',
           'tlsrpt_failures',
           'tlsrpt_policy_ids',
+          'tlsrpt_known_reporters',
           'users',
           'sessions',
           'server_secrets',
