@@ -99,7 +99,7 @@ export function rfc2136Publisher(options: Rfc2136Options): DnsPublisher {
   const zoneOf = (name: string): Promise<string> => {
     if (options.zones && options.zones.length > 0) {
       const zone = zoneAmong(name, options.zones);
-      if (zone === null) return Promise.reject(new PublishError(name, `no zone of --dns-zones (${options.zones.join(', ')}) holds this name`, false));
+      if (zone === null) return Promise.reject(new PublishError(name, `no zone of --dns-zones (${options.zones.join(', ')}) holds this name`, false, 'name'));
       return Promise.resolve(zone);
     }
     const cached = zoneCache.get(name);
@@ -109,7 +109,7 @@ export function rfc2136Publisher(options: Rfc2136Options): DnsPublisher {
       try {
         answer = await query(name, 'SOA');
       } catch (err) {
-        throw new PublishError(name, `its zone could not be found: ${(err as Error).message}`, true);
+        throw new PublishError(name, `its zone could not be found: ${(err as Error).message}`, true, 'name');
       }
       const soa = [...(answer.answers ?? []), ...(answer.authorities ?? [])].find((r) => r.type === 'SOA');
       if (!soa || answer.rcode === 'REFUSED')
