@@ -79,6 +79,43 @@ function recordJson(outcome: Outcome | null, record: PlannedRecord, verified: Ve
   };
 }
 
+/**
+ * The states kept per record, as the server's publisher keeps them (src/service/publisher.ts):
+ * published when the zone held it as wanted, or when every authoritative name server serves it
+ * after the write; pending when written but not yet everywhere (or not verified); differs when the
+ * write failed or was stopped. A record that could not be read keeps its last state.
+ */
+async function keepStates(
+  service: Runtime['service'],
+  plan: readonly PlannedRecord[],
+  outcomes: readonly Outcome[] | null,
+  verified: ReadonlyMap<PlannedRecord, Verification>,
+  stopped: boolean,
+): Promise<void> {
+  const checkedAt = new Date().toISOString();
+  const states = plan.flatMap((record, i) => {
+    if (record.action === null) return [];
+    const outcome = outcomes?.[i];
+    const v = verified.get(record);
+    const state =
+      record.action === 'none'
+        ? 'published'
+        : outcome?.result === 'applied'
+          ? v !== undefined && v.total > 0 && v.published === v.total
+            ? 'published'
+            : 'pending'
+          : stopped || outcome?.result === 'failed'
+            ? 'differs'
+            : null;
+    return state === null ? [] : [{ domain: record.domain, name: record.name, state, checkedAt } as const];
+  });
+  // Published is published: a database that fails here is said, not a failed publish.
+  if (states.length > 0)
+    await service.overview
+      .recordDnsStates(states)
+      .catch((err: unknown) => process.stderr.write(`the records' states could not be kept for the overview: ${(err as Error).message.split('\n')[0]}\n`));
+}
+
 export function registerPublishCommand(program: Command, withRuntime: WithRuntime): void {
   program
     .command('publish [domains...]')
@@ -142,6 +179,8 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
           applied.forEach((record, i) => verified.set(record, results[i]));
         }
         const lagging = [...verified.values()].filter((v) => v.total > 0 && v.published < v.total);
+        // What this run saw and did, kept as `serve` keeps it: the tab, the overview and the alerts show it.
+        if (!opts.dryRun) await keepStates(service, plan, outcomes, verified, stopped);
         if (opts.json) {
           printJson({
             target: where.display,
