@@ -18,6 +18,7 @@ import {
   verifyRecords,
   publisherFor,
 } from '../publish';
+import { translate, type MessageKey, type ParamsOf } from '../i18n';
 import { CliError, EXIT, printJson, printTable } from './output';
 import type { WithRuntime } from './policy';
 import type { Runtime } from './runtime';
@@ -32,6 +33,9 @@ interface PublishOpts {
   nameServers?: string;
   verifySeconds?: string;
 }
+
+/** One of the command's sentences (src/i18n/publish-en.ts), in English as the CLI speaks, on stderr. */
+const say = <K extends MessageKey>(key: K, ...params: ParamsOf<K>) => process.stderr.write(`${translate('en', key, ...params)}\n`);
 
 type Target = PublishTarget & { nameServers: Record<string, string>; verifySeconds: number };
 
@@ -111,9 +115,7 @@ async function keepStates(
   });
   // Published is published: a database that fails here is said, not a failed publish.
   if (states.length > 0)
-    await service.overview
-      .recordDnsStates(states)
-      .catch((err: unknown) => process.stderr.write(`the records' states could not be kept for the overview: ${(err as Error).message.split('\n')[0]}\n`));
+    await service.overview.recordDnsStates(states).catch((err: unknown) => say('publish.cli.statesNotKept', { reason: (err as Error).message.split('\n')[0] }));
 }
 
 export function registerPublishCommand(program: Command, withRuntime: WithRuntime): void {
@@ -140,7 +142,7 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
         for (const name of domains) {
           const record = await service.policies.find(name);
           if (record === null) unknown.push(name);
-          else if (record.policy.id === null) process.stderr.write(`${record.domain}: no policy saved yet, nothing to publish\n`);
+          else if (record.policy.id === null) say('publish.cli.noPolicy', { domain: record.domain });
           else found.push(record);
         }
         const wants: DomainWants[] = [];
@@ -196,23 +198,16 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
           );
         }
         if (!opts.json) for (const [record, v] of verified) process.stdout.write(`${record.name} ${record.type}: ${v.summary}\n`);
-        for (const r of unread) process.stderr.write(`${r.name} ${r.type}: what ${where.display} holds could not be read, so it is left as it is\n`);
+        for (const r of unread) say('publish.cli.unread', { name: r.name, type: r.type, target: where.display });
         for (const o of failed) process.stderr.write(`${o.record.name} ${o.record.type}: ${o.error ?? 'failed'}\n`);
-        if (unknown.length > 0) process.stderr.write(`unknown: ${unknown.join(', ')}\n`);
+        if (unknown.length > 0) say('publish.cli.unknown', { domains: unknown.join(', ') });
         const count = (action: string) => changes.filter((r) => r.action === action).length;
-        if (stopped)
-          process.stderr.write(
-            `stopped: ${stop.changing} of the ${stop.existing} records already published would change (more than 30%); nothing was changed: check the plan, then run again with --force\n`,
-          );
-        else if (changes.length === 0)
-          process.stderr.write(`nothing to do: ${plan.length - unread.length} of ${plan.length} records are published as wanted at ${where.display}\n`);
-        else
-          process.stderr.write(
-            `${opts.dryRun ? 'dry run, nothing changed: would ' : ''}create ${count('create')}, update ${count('update')}, delete ${count('delete')} at ${where.display}` +
-              `${outcomes ? `: ${changes.length - failed.length} applied, ${failed.length} failed` : ''}\n`,
-          );
-        if (lagging.length > 0)
-          process.stderr.write(`${lagging.length} applied record(s) not served by every authoritative name server within ${where.verifySeconds} s\n`);
+        const counts = { create: count('create'), update: count('update'), delete: count('delete'), target: where.display };
+        if (stopped) say('publish.cli.stopped', { changing: stop.changing, existing: stop.existing });
+        else if (changes.length === 0) say('publish.cli.nothing', { held: plan.length - unread.length, total: plan.length, target: where.display });
+        else if (outcomes) say('publish.cli.applied', { ...counts, applied: changes.length - failed.length, failed: failed.length });
+        else say('publish.cli.dryRun', counts);
+        if (lagging.length > 0) say('publish.cli.lagging', { count: lagging.length, seconds: where.verifySeconds });
         return stopped || failed.length > 0 || lagging.length > 0 || unread.length > 0 || unknown.length > 0 ? EXIT.problems : EXIT.ok;
       });
       process.exitCode = code;
