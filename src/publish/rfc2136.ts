@@ -77,7 +77,11 @@ function refusal(rcode: string, tsig: string | null, key: TsigKey): { reason: st
       transient: false,
     };
   if (rcode === 'REFUSED')
-    return { reason: `the server refused the update (REFUSED): key "${key.name}" may not update this name, or the zone takes no updates`, transient: false };
+    // PowerDNS answers a wrong secret with REFUSED too (BIND says BADSIG): the reason names both.
+    return {
+      reason: `the server refused the update (REFUSED): key "${key.name}" may not update this name, its secret differs from the server's, or the zone takes no updates`,
+      transient: false,
+    };
   if (rcode === 'NOTAUTH') return { reason: 'the server is not authoritative for the zone (NOTAUTH): name its primary in --dns-update', transient: false };
   if (rcode === 'NOTZONE') return { reason: 'the name is outside the zone (NOTZONE): check --dns-zones', transient: false };
   if (rcode === 'SERVFAIL') return { reason: 'the server failed to apply the update (SERVFAIL)', transient: true };

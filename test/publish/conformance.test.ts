@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as dnsPacket from 'dns-packet';
 import knexFactory from 'knex';
 import { applyPlan, managedRecords, readPlan, type DnsPublisher } from '../../src/publish';
 import { PublishError } from '../../src/publish/contract';
 import { powerDnsPublisher } from '../../src/publish/powerdns';
 import { rfc2136Publisher } from '../../src/publish/rfc2136';
-import { askTxt, startBind, startPdns } from '../support/dns-primaries';
+import { askTxt, exchangeTcp, startBind, startPdns } from '../support/dns-primaries';
 import { cli } from '../support/standalone';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
@@ -187,6 +188,20 @@ describe('publish: one conformance suite for every provider and server', functio
         assert.match(err.message, /TSIG|key/);
         for (const secret of server.secrets) assert.ok(!err.message.includes(secret), 'no secret in the sentence');
         assert.deepEqual(await txt(`_mta-sts.${ZONE}`), before);
+        // RFC 2136: an update without any signature is refused too (PowerDNS takes one from an
+        // allowed address unless the zone's TSIG-ALLOW-DNSUPDATE names a key).
+        if (server.updatePort === server.dnsPort) {
+          const unsigned = dnsPacket.encode({
+            id: 77,
+            type: 'query',
+            flags: 5 << 11,
+            questions: [{ name: ZONE, type: 'SOA', class: 'IN' }],
+            authorities: [{ name: `_mta-sts.${ZONE}`, type: 'TXT', class: 'IN', ttl: 300, data: ['v=STSv1; id=unsigned'] }],
+          });
+          const answer = dnsPacket.decode(await exchangeTcp(server.dnsPort, unsigned)) as dnsPacket.DecodedPacket & { rcode?: string };
+          assert.equal(answer.rcode, 'REFUSED');
+          assert.deepEqual(await txt(`_mta-sts.${ZONE}`), before);
+        }
       });
 
       it('a server that is down fails as a transient sentence naming the zone, and a change is applied once it is up again (retry)', async () => {

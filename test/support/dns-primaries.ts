@@ -35,7 +35,7 @@ export interface PdnsOptions {
   /**
    * RFC 2136 updates on (`dnsupdate=yes`, from loopback only), signed by a fresh key kept in its
    * database. Each zone names that key in its TSIG-ALLOW-DNSUPDATE metadata: without it PowerDNS
-   * takes any update from an allowed address, signed or not, and a wrong key would pass.
+   * (4.7) takes unsigned updates from an allowed address too, and the key protects nothing.
    */
   dnsUpdate?: boolean;
   /** Records each zone holds at the start, as `pdnsutil add-record` takes them: [name, type, content]. */
