@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import { askTxt, freePort, startBind, startBindSecondary, startPdns, type TestBind, type TestPdns, type TestPrimary } from '../support/dns-primaries';
-import { cli, type Run } from '../support/standalone';
+import request from 'supertest';
+import { cli, serve, type Run } from '../support/standalone';
 
 // `mta-sts publish` end to end: the spawned command over a SQLite panel database with saved
 // policies, publishing to a real BIND (RFC 2136 with TSIG) and a real PowerDNS (its API), each
@@ -116,6 +117,20 @@ describe('mta-sts publish', function () {
     assert.deepEqual(await stored('example.test'), { state: 'published', records: [['_mta-sts.example.test', 'published']] });
     assert.deepEqual(await stored('d3.example.test'), { state: 'published', records: [['_mta-sts.d3.example.test', 'published']] });
     assert.equal(await stored('never.example.test'), null);
+    // The overview (here the API of `mta-sts serve` over the same database, no publisher of its own) shows it.
+    const server = await serve(base, { API_KEY: 'publish-test-key-0123456789-abcdef', MTA_STS_CHECK_INTERVAL_MINUTES: '0', DNS_SERVERS: '127.0.0.1:9' });
+    try {
+      const res = await request(server.base).get('/api/v1/mta-sts/?dns=published&limit=100').set('X-API-Key', 'publish-test-key-0123456789-abcdef');
+      assert.equal(res.status, 200, res.text);
+      const listed = (res.body as { domains: Array<{ domain: string; dns: { state: string } | null }> }).domains;
+      assert.deepEqual(
+        listed.filter((d) => d.domain === 'example.test').map((d) => d.dns?.state),
+        ['published'],
+      );
+      assert.equal(listed.length, 12, 'the twelve domains just published');
+    } finally {
+      await server.stop();
+    }
     noSecret(run, bind.key.secret.toString('base64'));
 
     // --dns-update from the config file this time; the key stays in the environment.
