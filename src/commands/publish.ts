@@ -15,10 +15,14 @@ import {
   verifyRecords,
   publisherFor,
 } from '../publish';
+import { translate, type MessageKey, type ParamsOf } from '../i18n';
 import { CliError, EXIT, printJson, printTable } from './output';
 import { publishTargetOf, type PublishOpts } from './publish-target';
 import type { WithRuntime } from './policy';
 import type { Runtime } from './runtime';
+
+/** One of the command's sentences (src/i18n/publish-en.ts), in English as the CLI speaks, on stderr. */
+const say = <K extends MessageKey>(key: K, ...params: ParamsOf<K>) => process.stderr.write(`${translate('en', key, ...params)}\n`);
 
 async function everyDomainWithId(service: Runtime['service']): Promise<DomainRecord[]> {
   const found: DomainRecord[] = [];
@@ -48,6 +52,41 @@ function recordJson(outcome: Outcome | null, record: PlannedRecord, verified: Ve
   };
 }
 
+/**
+ * The states kept per record, as the server's publisher keeps them (src/service/publisher.ts):
+ * published when the zone held it as wanted, or when every authoritative name server serves it
+ * after the write; pending when written but not yet everywhere (or not verified); differs when the
+ * write failed or was stopped. A record that could not be read keeps its last state.
+ */
+async function keepStates(
+  service: Runtime['service'],
+  plan: readonly PlannedRecord[],
+  outcomes: readonly Outcome[] | null,
+  verified: ReadonlyMap<PlannedRecord, Verification>,
+  stopped: boolean,
+): Promise<void> {
+  const checkedAt = new Date().toISOString();
+  const states = plan.flatMap((record, i) => {
+    if (record.action === null) return [];
+    const outcome = outcomes?.[i];
+    const v = verified.get(record);
+    const state =
+      record.action === 'none'
+        ? 'published'
+        : outcome?.result === 'applied'
+          ? v !== undefined && v.total > 0 && v.published === v.total
+            ? 'published'
+            : 'pending'
+          : stopped || outcome?.result === 'failed'
+            ? 'differs'
+            : null;
+    return state === null ? [] : [{ domain: record.domain, name: record.name, state, checkedAt } as const];
+  });
+  // Published is published: a database that fails here is said, not a failed publish.
+  if (states.length > 0)
+    await service.overview.recordDnsStates(states).catch((err: unknown) => say('publish.cli.statesNotKept', { reason: (err as Error).message.split('\n')[0] }));
+}
+
 export function registerPublishCommand(program: Command, withRuntime: WithRuntime): void {
   program
     .command('publish [domains...]')
@@ -72,7 +111,7 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
         for (const name of domains) {
           const record = await service.policies.find(name);
           if (record === null) unknown.push(name);
-          else if (record.policy.id === null) process.stderr.write(`${record.domain}: no policy saved yet, nothing to publish\n`);
+          else if (record.policy.id === null) say('publish.cli.noPolicy', { domain: record.domain });
           else found.push(record);
         }
         // This publisher's zones decide which domains are published directly when a delegation is configured.
@@ -120,6 +159,8 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
           applied.forEach((record, i) => verified.set(record, results[i]));
         }
         const lagging = [...verified.values()].filter((v) => v.total > 0 && v.published < v.total);
+        // What this run saw and did, kept as `serve` keeps it: the tab, the overview and the alerts show it.
+        if (!opts.dryRun) await keepStates(service, plan, outcomes, verified, stopped);
         if (opts.json) {
           printJson({
             target: where.display,
@@ -135,29 +176,18 @@ export function registerPublishCommand(program: Command, withRuntime: WithRuntim
           );
         }
         if (!opts.json) for (const [record, v] of verified) process.stdout.write(`${record.name} ${record.type}: ${v.summary}\n`);
-        for (const r of unread) process.stderr.write(`${r.name} ${r.type}: what ${where.display} holds could not be read, so it is left as it is\n`);
+        for (const r of unread) say('publish.cli.unread', { name: r.name, type: r.type, target: where.display });
         for (const o of failed) process.stderr.write(`${o.record.name} ${o.record.type}: ${o.error ?? 'failed'}\n`);
-        if (unknown.length > 0) process.stderr.write(`unknown: ${unknown.join(', ')}\n`);
-        if (undecided.length > 0)
-          process.stderr.write(
-            `${undecided.join(', ')}: whether ${where.display} updates the zone could not be told now (direct or delegated); nothing was written for them\n`,
-          );
+        if (unknown.length > 0) say('publish.cli.unknown', { domains: unknown.join(', ') });
+        if (undecided.length > 0) say('publish.cli.undecided', { domains: undecided.join(', '), target: where.display });
         const count = (action: string) => changes.filter((r) => r.action === action).length;
-        if (stopped)
-          process.stderr.write(
-            `stopped: ${stop.changing} of the ${stop.existing} records already published would change (more than 30%); nothing was changed: check the plan, then run again with --force\n`,
-          );
-        else if (changes.length === 0)
-          process.stderr.write(`nothing to do: ${plan.length - unread.length} of ${plan.length} records are published as wanted at ${where.display}\n`);
-        else
-          process.stderr.write(
-            `${opts.dryRun ? 'dry run, nothing changed: would ' : ''}create ${count('create')}, update ${count('update')}, delete ${count('delete')} at ${where.display}` +
-              `${outcomes ? `: ${changes.length - failed.length} applied, ${failed.length} failed` : ''}\n`,
-          );
-        if (lagging.length > 0)
-          process.stderr.write(`${lagging.length} applied record(s) not served by every authoritative name server within ${where.verifySeconds} s\n`);
-        const problems = stopped || failed.length > 0 || lagging.length > 0 || unread.length > 0 || unknown.length > 0 || undecided.length > 0;
-        return problems ? EXIT.problems : EXIT.ok;
+        const counts = { create: count('create'), update: count('update'), delete: count('delete'), target: where.display };
+        if (stopped) say('publish.cli.stopped', { changing: stop.changing, existing: stop.existing });
+        else if (changes.length === 0) say('publish.cli.nothing', { held: plan.length - unread.length, total: plan.length, target: where.display });
+        else if (outcomes) say('publish.cli.applied', { ...counts, applied: changes.length - failed.length, failed: failed.length });
+        else say('publish.cli.dryRun', counts);
+        if (lagging.length > 0) say('publish.cli.lagging', { count: lagging.length, seconds: where.verifySeconds });
+        return stopped || failed.length > 0 || lagging.length > 0 || unread.length > 0 || unknown.length > 0 || undecided.length > 0 ? EXIT.problems : EXIT.ok;
       });
       process.exitCode = code;
     });

@@ -3,6 +3,7 @@
 // Wording: "Sie"; "Richtlinie" for policy, "sendende Server" for senders, field names as on the tab.
 import type { Catalogue } from './index';
 import { ALERTS_DE } from './alerts-de';
+import { PUBLISH_DE } from './publish-de';
 import { REPORTS_DE } from './reports-de';
 import { REPORT_FILES_DE } from './report-files-de';
 import { OVERVIEW_DE } from './overview-de';
@@ -551,4 +552,5 @@ export const de: Catalogue = {
   'dns.https.acme.pending': 'Eingebauter ACME-Client: noch nicht bestellt',
   // ---- Scheduled checks' alerts (./alerts-de.ts) ----
   ...ALERTS_DE,
+  ...PUBLISH_DE,
 };

@@ -4,6 +4,7 @@
 import { PROBLEM_TEXTS } from '../policy/problems';
 import { ERROR_TEXTS } from './error-texts';
 import { ALERTS_EN } from './alerts-en';
+import { PUBLISH_EN } from './publish-en';
 import { REPORTS_EN } from './reports-en';
 import { REPORT_FILES_EN } from './report-files-en';
 import { OVERVIEW_EN } from './overview-en';
@@ -512,6 +513,8 @@ export const en = {
   'dns.https.acme.pending': 'Built-in ACME client: not ordered yet',
   // ---- Scheduled checks' alerts (./alerts-en.ts) ----
   ...ALERTS_EN,
+  // ---- DNS publishing: the server's log and `mta-sts publish` (./publish-en.ts) ----
+  ...PUBLISH_EN,
 } as const;
 
 export type EnglishCatalogue = typeof en;

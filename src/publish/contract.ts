@@ -35,14 +35,17 @@ export interface DnsPublisher {
 /**
  * A refused or failed change: one sentence naming the zone and the reason. `transient` failures
  * (a timeout, a refused connection, SERVFAIL, HTTP 5xx) are worth a retry; a wrong key is not.
+ * When the zone itself is not known yet, the sentence names the record's name instead (`subject`
+ * 'name'), never calling a record name a zone.
  */
 export class PublishError extends Error {
   constructor(
     readonly zone: string,
     readonly reason: string,
     readonly transient: boolean,
+    subject: 'zone' | 'name' = 'zone',
   ) {
-    super(`zone ${zone}: ${reason}`);
+    super(`${subject} ${zone}: ${reason}`);
     this.name = 'PublishError';
   }
 }

@@ -50,7 +50,7 @@ export function powerDnsPublisher(options: PowerDnsOptions): DnsPublisher {
   const timeoutMs = options.timeoutMs ?? 10_000;
   let listed: Promise<string[]> | null = null;
 
-  const call = async (zone: string, method: 'GET' | 'PATCH', path: string, body?: unknown): Promise<unknown> => {
+  const call = async (zone: string, method: 'GET' | 'PATCH', path: string, body?: unknown, subject: 'zone' | 'name' = 'zone'): Promise<unknown> => {
     let response: Response;
     try {
       response = await fetch(`${options.baseUrl}/api/v1/servers/localhost/zones${path}`, {
@@ -61,7 +61,7 @@ export function powerDnsPublisher(options: PowerDnsOptions): DnsPublisher {
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
-      throw new PublishError(zone, `the PowerDNS API at ${options.baseUrl} cannot be reached (${cause ?? (err as Error).name})`, true);
+      throw new PublishError(zone, `the PowerDNS API at ${options.baseUrl} cannot be reached (${cause ?? (err as Error).name})`, true, subject);
     }
     const text = (await response.text()).slice(0, 64 * 1024);
     if (response.ok) return text === '' ? null : (JSON.parse(text) as unknown);
@@ -75,16 +75,16 @@ export function powerDnsPublisher(options: PowerDnsOptions): DnsPublisher {
     }
     const status = response.status;
     if (status === 401 || status === 403)
-      throw new PublishError(zone, `the PowerDNS API refused the key (HTTP ${status}): MTA_STS_PDNS_API_KEY must be the server's api-key`, false);
+      throw new PublishError(zone, `the PowerDNS API refused the key (HTTP ${status}): MTA_STS_PDNS_API_KEY must be the server's api-key`, false, subject);
     if (status === 404) throw new PublishError(zone, `PowerDNS has no such zone (HTTP 404)${detail ? `: ${detail}` : ''}: check --dns-zones`, false);
     if (status === 422) throw new PublishError(zone, `PowerDNS rejected the change (HTTP 422)${detail ? `: ${detail}` : ''}`, false);
-    throw new PublishError(zone, `the PowerDNS API answered HTTP ${status}${detail ? `: ${detail}` : ''}`, status >= 500);
+    throw new PublishError(zone, `the PowerDNS API answered HTTP ${status}${detail ? `: ${detail}` : ''}`, status >= 500, subject);
   };
 
   /** The zone of --dns-zones, else of the zones the server lists, holding `name`; null when none does. */
   const held = async (name: string): Promise<string | null> => {
     if (options.zones && options.zones.length > 0) return zoneAmong(name, options.zones);
-    listed ??= (call(name, 'GET', '') as Promise<Array<{ name: string }>>).then((zones) => zones.map((z) => z.name));
+    listed ??= (call(name, 'GET', '', undefined, 'name') as Promise<Array<{ name: string }>>).then((zones) => zones.map((z) => z.name));
     listed.catch(() => (listed = null));
     return zoneAmong(name, await listed);
   };
@@ -92,8 +92,8 @@ export function powerDnsPublisher(options: PowerDnsOptions): DnsPublisher {
   const zoneOf = async (name: string): Promise<string> => {
     const zone = await held(name);
     if (zone !== null) return zone;
-    if (options.zones && options.zones.length > 0) throw new PublishError(name, `no zone of --dns-zones (${options.zones.join(', ')}) holds this name`, false);
-    throw new PublishError(name, `PowerDNS at ${options.baseUrl} holds no zone for this name: create it, or name it with --dns-zones`, false);
+    if (options.zones && options.zones.length > 0) throw new PublishError(name, `no zone of --dns-zones (${options.zones.join(', ')}) holds this name`, false, 'name');
+    throw new PublishError(name, `PowerDNS at ${options.baseUrl} holds no zone for this name: create it, or name it with --dns-zones`, false, 'name');
   };
 
   const patch = (zone: string, replacements: Replacement[]) =>

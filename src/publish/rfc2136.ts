@@ -77,7 +77,11 @@ function refusal(rcode: string, tsig: string | null, key: TsigKey): { reason: st
       transient: false,
     };
   if (rcode === 'REFUSED')
-    return { reason: `the server refused the update (REFUSED): key "${key.name}" may not update this name, or the zone takes no updates`, transient: false };
+    // PowerDNS answers a wrong secret with REFUSED too (BIND says BADSIG): the reason names both.
+    return {
+      reason: `the server refused the update (REFUSED): key "${key.name}" may not update this name, its secret differs from the server's, or the zone takes no updates`,
+      transient: false,
+    };
   if (rcode === 'NOTAUTH') return { reason: 'the server is not authoritative for the zone (NOTAUTH): name its primary in --dns-update', transient: false };
   if (rcode === 'NOTZONE') return { reason: 'the name is outside the zone (NOTZONE): check --dns-zones', transient: false };
   if (rcode === 'SERVFAIL') return { reason: 'the server failed to apply the update (SERVFAIL)', transient: true };
@@ -99,7 +103,7 @@ export function rfc2136Publisher(options: Rfc2136Options): DnsPublisher {
   const zoneOf = (name: string): Promise<string> => {
     if (options.zones && options.zones.length > 0) {
       const zone = zoneAmong(name, options.zones);
-      if (zone === null) return Promise.reject(new PublishError(name, `no zone of --dns-zones (${options.zones.join(', ')}) holds this name`, false));
+      if (zone === null) return Promise.reject(new PublishError(name, `no zone of --dns-zones (${options.zones.join(', ')}) holds this name`, false, 'name'));
       return Promise.resolve(zone);
     }
     const cached = zoneCache.get(name);
@@ -109,7 +113,7 @@ export function rfc2136Publisher(options: Rfc2136Options): DnsPublisher {
       try {
         answer = await query(name, 'SOA');
       } catch (err) {
-        throw new PublishError(name, `its zone could not be found: ${(err as Error).message}`, true);
+        throw new PublishError(name, `its zone could not be found: ${(err as Error).message}`, true, 'name');
       }
       const soa = [...(answer.answers ?? []), ...(answer.authorities ?? [])].find((r) => r.type === 'SOA');
       if (!soa || answer.rcode === 'REFUSED')

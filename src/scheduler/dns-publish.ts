@@ -4,6 +4,7 @@
 // other instances' saves by polling the served set's changes every POLL_MS while it holds the
 // lease; a burst of saves is published once per domain (the changes gathered while one publish
 // runs go out together in the next).
+import { translate } from '../i18n';
 import type { Logger } from '../logger';
 import type { PublisherService } from '../service/publisher';
 import { Lease, type LeaseStatements } from './lease';
@@ -92,7 +93,7 @@ export class DnsPublishing {
       const domains = [...this.pending];
       this.pending.clear();
       if (domains.length === 0 || !this.active) return;
-      this.queue(() => this.publisher.publish(domains), 'publishing the DNS records of a change failed');
+      this.queue(() => this.publisher.publish(domains), translate('en', 'publish.log.changeFailed'));
     }, GATHER_MS);
     this.flushTimer.unref();
   }
@@ -127,7 +128,7 @@ export class DnsPublishing {
 
   private repairNow(term: number): void {
     if (!this.current(term)) return;
-    this.queue(() => this.publisher.repair(), 'the DNS drift repair failed; trying again at the next repair');
+    this.queue(() => this.publisher.repair(), translate('en', 'publish.log.repairFailed'));
     // The next repair counts from the end of this one (`work` never rejects: queue logs failures).
     void this.work.then(() => {
       if (!this.current(term)) return;

@@ -5,6 +5,7 @@
 // the Maximum Age of the policy it replaced: no sender can still hold that one), and from then on
 // its `v=STSv1` record is removed. A domain the set does not serve (switched off, deleted) is left
 // as it is.
+import { translate } from '../i18n';
 import type { Logger } from '../logger';
 import { applyPlan, brake, managedRecords, readPlan, type DnsPublisher, type DomainWants, type Outcome, type PlannedRecord } from '../publish';
 import type { DnsRecordState } from '../store/dns-state-store';
@@ -35,7 +36,15 @@ export interface PublishSummary {
 
 const PAGE = 1000;
 
-const shown = (now: PlannedRecord['now']) => (now === 'unknown' ? 'unknown' : now.length === 0 ? 'nothing' : now.map((t) => JSON.stringify(t)).join(' + '));
+/** The log's words (src/i18n/publish-en.ts): the log is English, as no setting chooses its language. */
+const LOG = 'en';
+
+const shown = (now: PlannedRecord['now']) =>
+  now === 'unknown'
+    ? translate(LOG, 'publish.log.held.unknown')
+    : now.length === 0
+      ? translate(LOG, 'publish.log.held.nothing')
+      : now.map((t) => JSON.stringify(t)).join(' + ');
 
 export class PublisherService {
   constructor(private readonly deps: PublisherDeps) {}
@@ -71,9 +80,7 @@ export class PublisherService {
     const plan = await readPlan(this.deps.publisher, (await this.wants(domains)).flatMap(managedRecords));
     const stop = brake(plan);
     if (stop.stop) {
-      this.deps.logger.error(
-        `DNS repair stopped: ${stop.changing} of the ${stop.existing} records published would change (more than 30%); nothing was changed: check with \`mta-sts publish --all --dry-run\`, then run \`mta-sts publish --all --force\``,
-      );
+      this.deps.logger.error(translate(LOG, 'publish.log.stopped', { changing: stop.changing, existing: stop.existing }));
       await this.keep(plan.map((record) => ({ record, result: 'skipped' as const })));
       return { applied: 0, failed: 0, stopped: true };
     }
@@ -113,8 +120,12 @@ export class PublisherService {
     for (const { record, result, error } of outcomes) {
       if (result === 'applied') {
         applied += 1;
-        const wrote = record.wanted === null ? 'removed it (the retired policy is past its safe-removal date)' : `wrote ${JSON.stringify(record.wanted)}`;
-        logger.info(`DNS record ${verb}: ${record.name} ${record.type} held ${shown(record.now)}, ${wrote}`);
+        const where = { name: record.name, type: record.type, held: shown(record.now) };
+        logger.info(
+          record.wanted === null
+            ? translate(LOG, `publish.log.${verb}.removed`, where)
+            : translate(LOG, `publish.log.${verb}.wrote`, { ...where, value: JSON.stringify(record.wanted) }),
+        );
       } else if (result === 'failed') {
         const reason = error ?? 'failed';
         failures.set(reason, (failures.get(reason) ?? 0) + 1);
@@ -122,12 +133,10 @@ export class PublisherService {
     }
     // One line per zone and reason: a wrong key fails every record of its zone the same way.
     for (const [reason, count] of failures)
-      logger.error(
-        `publishing DNS records failed (${count} record${count === 1 ? '' : 's'}): ${reason}; the policy file keeps serving, the next repair tries again`,
-      );
+      logger.error(translate(LOG, count === 1 ? 'publish.log.failed.one' : 'publish.log.failed.other', { count, reason }));
     const unread = plan.filter((r) => r.action === null);
     if (unread.length > 0)
-      logger.warn(`${unread.length} DNS record${unread.length === 1 ? '' : 's'} could not be read (first: ${unread[0].name}); left as they are`);
+      logger.warn(translate(LOG, unread.length === 1 ? 'publish.log.unread.one' : 'publish.log.unread.other', { count: unread.length, name: unread[0].name }));
     return { applied, failed: [...failures.values()].reduce((a, b) => a + b, 0), stopped: false };
   }
 
@@ -146,9 +155,7 @@ export class PublisherService {
       return [{ domain: record.domain, name: record.name, state, checkedAt } as const];
     });
     if (states.length === 0) return;
-    await this.deps
-      .recordStates(states)
-      .catch((err: unknown) => this.deps.logger.error("keeping the DNS records' states failed; the next repair keeps them", err));
+    await this.deps.recordStates(states).catch((err: unknown) => this.deps.logger.error(translate(LOG, 'publish.log.keepFailed'), err));
   }
 
   /** The records just written, read again: those the zone now holds as wanted are kept as published, the others as pending. */

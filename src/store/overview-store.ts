@@ -74,7 +74,11 @@ export class OverviewStore {
     const joined = query.verdict !== undefined || query.sort === 'checked';
     const [{ count }] = await this.store.read<Array<{ count: unknown }>>(this.filtered(query, joined).count({ count: '*' }));
     const cell = query.sort ? SORT_COLUMNS[query.sort] : null;
-    const sort = query.sort === 'checked' ? 'lc.checked_at' : cell ? this.store.layout.column(cell) : key;
+    // Filtered by a stored publishing state, the rows come from the index on (state, domain) in
+    // domain order: sorting by that column (equal to the key by the join, and unique) reads a page
+    // straight off the index instead of sorting every matching key (bench: overview, dns=published).
+    const byState = query.dns !== undefined && query.dns !== 'unknown' && !query.sort;
+    const sort = query.sort === 'checked' ? 'lc.checked_at' : cell ? this.store.layout.column(cell) : byState ? 'ds.domain' : key;
     const direction = query.desc ? 'desc' : 'asc';
     // A deferred join: the sort and the offset run over the keys alone (a deep page sorted by a
     // column without an index sorts 100,000 short rows, not whole ones); then the page's rows.

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import { askTxt, freePort, startBind, startBindSecondary, startPdns, type TestBind, type TestPdns, type TestPrimary } from '../support/dns-primaries';
-import { cli, type Run } from '../support/standalone';
+import request from 'supertest';
+import { cli, serve, type Run } from '../support/standalone';
 
 // `mta-sts publish` end to end: the spawned command over a SQLite panel database with saved
 // policies, publishing to a real BIND (RFC 2136 with TSIG) and a real PowerDNS (its API), each
@@ -23,6 +24,18 @@ describe('mta-sts publish', function () {
   const idOf = async (domain: string): Promise<string> => {
     const shown = await cli([...base, 'show', domain, '--json']);
     return (JSON.parse(shown.stdout) as { id: string }).id;
+  };
+  /** What the overview and the tab show: the stored state per domain and record (mta_sts_dns_states). */
+  const stored = async (domain: string) => {
+    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'panel.sqlite') }, useNullAsDefault: true });
+    try {
+      const row = (await knex('mta_sts_dns_states').where({ domain }).first()) as { state: string; records: string } | undefined;
+      return row === undefined
+        ? null
+        : { state: row.state, records: (JSON.parse(row.records) as Array<{ name: string; state: string }>).map((r) => [r.name, r.state]) };
+    } finally {
+      await knex.destroy();
+    }
   };
   const noSecret = (run: Run, secret: string) => {
     assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), 'the secret is never printed');
@@ -82,6 +95,7 @@ describe('mta-sts publish', function () {
     assert.match(run.stderr, /dry run, nothing changed: would create 2, update 0, delete 0 at rfc2136:\/\/127\.0\.0\.1:\d+/);
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.example.test'), [['google-site-verification=keep-me']]);
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.other.test'), []);
+    assert.equal(await stored('example.test'), null, 'a dry run keeps no state');
     noSecret(run, bind.key.secret.toString('base64'));
   });
 
@@ -99,6 +113,24 @@ describe('mta-sts publish', function () {
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.example.test'), [['google-site-verification=keep-me'], [`v=STSv1; id=${ids.get('example.test')}`]]);
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.other.test'), [[`v=STSv1; id=${ids.get('other.test')}`]]);
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.d3.example.test'), [[`v=STSv1; id=${ids.get('d3.example.test')}`]]);
+    // Kept as `serve` keeps it: verified on every name server, so the overview and the tab say published.
+    assert.deepEqual(await stored('example.test'), { state: 'published', records: [['_mta-sts.example.test', 'published']] });
+    assert.deepEqual(await stored('d3.example.test'), { state: 'published', records: [['_mta-sts.d3.example.test', 'published']] });
+    assert.equal(await stored('never.example.test'), null);
+    // The overview (here the API of `mta-sts serve` over the same database, no publisher of its own) shows it.
+    const server = await serve(base, { API_KEY: 'publish-test-key-0123456789-abcdef', MTA_STS_CHECK_INTERVAL_MINUTES: '0', DNS_SERVERS: '127.0.0.1:9' });
+    try {
+      const res = await request(server.base).get('/api/v1/mta-sts/?dns=published&limit=100').set('X-API-Key', 'publish-test-key-0123456789-abcdef');
+      assert.equal(res.status, 200, res.text);
+      const listed = (res.body as { domains: Array<{ domain: string; dns: { state: string } | null }> }).domains;
+      assert.deepEqual(
+        listed.filter((d) => d.domain === 'example.test').map((d) => d.dns?.state),
+        ['published'],
+      );
+      assert.equal(listed.length, 12, 'the twelve domains just published');
+    } finally {
+      await server.stop();
+    }
     noSecret(run, bind.key.secret.toString('base64'));
 
     // --dns-update from the config file this time; the key stays in the environment.
@@ -153,6 +185,7 @@ describe('mta-sts publish', function () {
       new RegExp(`^_mta-sts\\.example\\.test TXT: published on 1 of 2 name servers; lagging: ns2\\.example\\.test \\(127\\.0\\.0\\.1:${closed}\\) `, 'm'),
     );
     assert.match(lag.stderr, /1 applied record\(s\) not served by every authoritative name server within 1 s/);
+    assert.equal((await stored('example.test'))?.state, 'pending', 'written, not yet on every name server');
     ids.set('example.test', await idOf('example.test'));
   });
 
@@ -216,9 +249,11 @@ describe('mta-sts publish', function () {
       /stopped: 11 of the 12 records already published would change \(more than 30%\); nothing was changed: check the plan, then run again with --force/,
     );
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.d3.example.test'), [[`v=STSv1; id=${ids.get('d3.example.test')}`]]);
+    assert.deepEqual(await stored('d3.example.test'), { state: 'differs', records: [['_mta-sts.d3.example.test', 'differs']] }, 'stopped: the zone differs');
     const forced = await cli([...base, 'publish', '--all', '--force'], { env });
     assert.equal(forced.code, 0, forced.stderr);
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.d3.example.test'), [[`v=STSv1; id=${await idOf('d3.example.test')}`]]);
+    assert.equal((await stored('d3.example.test'))?.state, 'published');
   });
 
   it('a retired domain: the none id is published, and the record removed only after the safe-removal date', async () => {

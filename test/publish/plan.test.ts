@@ -112,7 +112,7 @@ describe('publish: applying a plan when one zone refuses (BIND)', function () {
           [
             '_mta-sts.locked.test',
             'failed',
-            'zone locked.test: the server refused the update (REFUSED): key "mta-sts-update" may not update this name, or the zone takes no updates',
+            `zone locked.test: the server refused the update (REFUSED): key "mta-sts-update" may not update this name, its secret differs from the server's, or the zone takes no updates`,
           ],
           ['_mta-sts.down.invalid', 'skipped', undefined],
         ],

@@ -32,17 +32,6 @@ describe('publish: RFC 2136 UPDATE with TSIG, against BIND', function () {
     assert.deepEqual(await askTxt(bind.port, '_mta-sts.example.test'), [['google-site-verification=keep-me']]);
   });
 
-  it('splits a TXT string longer than 255 bytes into character-strings, read back as one', async () => {
-    const publisher = rfc2136Publisher({ host: '127.0.0.1', port: bind.port, key: bind.key });
-    const rua = `v=TLSRPTv1; rua=${Array.from({ length: 6 }, (_, i) => `mailto:tls-reports-${i}@reports.a-rather-long-domain-name.example`).join(',')}`;
-    assert.ok(Buffer.byteLength(rua) > 255);
-    await publisher.replace('_smtp._tls.example.test', 'TXT', 300, [rua]);
-    const [parts] = await askTxt(bind.port, '_smtp._tls.example.test');
-    assert.ok(parts.length >= 2 && parts.every((part) => Buffer.byteLength(part) <= 255), 'several character-strings');
-    assert.equal(parts.join(''), rua);
-    assert.deepEqual(await publisher.read('_smtp._tls.example.test', 'TXT'), [rua]);
-  });
-
   it('applies a batch over two zones, each zone found by its SOA', async () => {
     const publisher = rfc2136Publisher({ host: '127.0.0.1', port: bind.port, key: bind.key });
     await publisher.batch?.([
@@ -77,7 +66,10 @@ describe('publish: RFC 2136 UPDATE with TSIG, against BIND', function () {
       /zone example\.test: the server does not know the TSIG key "no-such-key" \(NOTAUTH, BADKEY\)/,
     );
     const zoned = rfc2136Publisher({ host: '127.0.0.1', port: bind.port, key: bind.key, zones: ['other.test'] });
-    await assert.rejects(zoned.replace('_mta-sts.example.test', 'TXT', 300, ['v=STSv1; id=x']), /no zone of --dns-zones \(other\.test\) holds this name/);
+    await assert.rejects(
+      zoned.replace('_mta-sts.example.test', 'TXT', 300, ['v=STSv1; id=x']),
+      /^PublishError: name _mta-sts\.example\.test: no zone of --dns-zones \(other\.test\) holds this name/,
+    );
   });
 
   it('signs with HMAC-SHA512 too', async () => {

@@ -7,7 +7,8 @@ import knexFactory from 'knex';
 import request from 'supertest';
 import { rfc2136Publisher } from '../../src/publish/rfc2136';
 import { askTxt, startBind, type TestBind } from '../support/dns-primaries';
-import { cli, serve, type Served } from '../support/standalone';
+import { formValues } from '../support/server';
+import { cli, logIn, serve, type Served } from '../support/standalone';
 
 // `mta-sts serve --dns-update` publishing by itself: a spawned server over a SQLite panel database
 // and a real BIND taking TSIG-signed updates, read back by direct queries to BIND. The deadline of
@@ -106,6 +107,36 @@ describe('mta-sts serve --dns-update: the records published by the server', func
     assert.match(served, /^mode: enforce$/m);
     assert.ok((await txt('example.test')).includes('google-site-verification=keep-me'), 'the foreign TXT record is kept');
     await logged(server!, /DNS record published: _mta-sts\.example\.test TXT/);
+  });
+
+  it('end to end: a save in the tab is at BIND within 2 s, and the DNS Check asked of that BIND says the TXT record is ok', async () => {
+    const password = 'a long enough password for the tab';
+    // The check's resolver is the loopback BIND, as a sender's would be the zone's servers.
+    await start({ MTA_STS_DNS_REPAIR_MINUTES: '0', ADMIN_PASSWORD: password, DNS_SERVERS: `127.0.0.1:${bind.port}` });
+    const { base: url } = server as Served;
+    const session = await logIn(url, 'admin', password);
+    const page = await request(url).get('/domains/example.test?tab=mta-sts').set('Cookie', session);
+    assert.equal(page.status, 200, page.text.slice(0, 300));
+    const csrf = ([] as string[])
+      .concat(page.headers['set-cookie'] ?? [])
+      .map((c) => c.split(';')[0])
+      .find((c) => c.startsWith('mta-sts.csrf='));
+    assert.ok(csrf, 'the tab sets its CSRF cookie');
+    const before = await stsId('example.test');
+    const saved = await request(url)
+      .post('/mta-sts/example.test')
+      .type('form')
+      .set('Cookie', `${session}; ${csrf}`)
+      .send({ ...formValues(page.text), mode: 'enforce', maxAge: '604801', mx: 'mail.example.test', active: '1' })
+      .redirects(0);
+    assert.equal(saved.status, 303, saved.text.slice(0, 300));
+    const id = await idOf('example.test');
+    assert.notEqual(id, before);
+    await within(2000, 'the saved id at BIND', async () => ((await stsId('example.test')) === id ? true : null));
+    const check = await request(url).get('/api/v1/mta-sts/example.test/dns-check').set('X-API-Key', API_KEY);
+    assert.equal(check.status, 200, check.text.slice(0, 300));
+    const txtCheck = (check.body as { checks: Array<{ name: string; status: string; message?: string }> }).checks.find((c) => c.name === 'sts-txt');
+    assert.equal(txtCheck?.status, 'ok', JSON.stringify(txtCheck));
   });
 
   it('publishes a save made by another process (the CLI) within 2 s, and a burst of saves once per domain', async () => {

@@ -26,6 +26,20 @@ export interface TestPdns extends TestPrimary {
   /** The HTTP API's port (the DNS port is `port`). */
   apiPort: number;
   apiKey: string;
+  /** With `dnsUpdate`: the TSIG key its zones take RFC 2136 updates signed by, as for BIND. */
+  tsigKey?: string;
+  key?: TestBind['key'];
+}
+
+export interface PdnsOptions {
+  /**
+   * RFC 2136 updates on (`dnsupdate=yes`, from loopback only), signed by a fresh key kept in its
+   * database. Each zone names that key in its TSIG-ALLOW-DNSUPDATE metadata: without it PowerDNS
+   * (4.7) takes unsigned updates from an allowed address too, and the key protects nothing.
+   */
+  dnsUpdate?: boolean;
+  /** Records each zone holds at the start, as `pdnsutil add-record` takes them: [name, type, content]. */
+  records?: Record<string, Array<[string, string, string]>>;
 }
 
 export async function freePort(): Promise<number> {
@@ -173,7 +187,7 @@ ${zones.map((zone) => `zone "${zone}" { type secondary; primaries { 127.0.0.1 po
 }
 
 /** PowerDNS with `zones` (SOA and NS made by pdnsutil), its API on loopback with a fresh key. */
-export async function startPdns(zones: string[]): Promise<TestPdns> {
+export async function startPdns(zones: string[], options: PdnsOptions = {}): Promise<TestPdns> {
   const dir = mkdtempSync(join(tmpdir(), 'mta-sts-pdns-'));
   chmodSync(dir, 0o777);
   const [port, apiPort] = [await freePort(), await freePort()];
@@ -207,10 +221,15 @@ guardian=no
 daemon=no
 disable-syslog=yes
 loglevel=4
-`,
+${options.dnsUpdate === true ? 'dnsupdate=yes\nallow-dnsupdate-from=127.0.0.0/8\n' : ''}`,
   );
+  const pdnsutil = (...args: string[]) => execFileSync('/usr/bin/pdnsutil', ['--config-dir', dir, ...args], { stdio: 'pipe' });
+  const key = { algorithm: 'hmac-sha256' as const, name: 'mta-sts-update', secret: randomBytes(32) };
+  if (options.dnsUpdate === true) pdnsutil('import-tsig-key', key.name, key.algorithm, key.secret.toString('base64'));
   for (const zone of zones) {
-    execFileSync('/usr/bin/pdnsutil', ['--config-dir', dir, 'create-zone', zone, `ns1.${zone}`], { stdio: 'pipe' });
+    pdnsutil('create-zone', zone, `ns1.${zone}`);
+    for (const [name, type, content] of options.records?.[zone] ?? []) pdnsutil('add-record', zone, name, type, '300', content);
+    if (options.dnsUpdate === true) pdnsutil('set-meta', zone, 'TSIG-ALLOW-DNSUPDATE', key.name);
   }
   const log = () => '';
   const { close } = await run(
@@ -221,7 +240,8 @@ loglevel=4
     log,
     /Done launching threads|ready to distribute questions/i,
   );
-  return { port, apiPort, apiKey, log, close };
+  const tsig = options.dnsUpdate === true ? { key, tsigKey: `${key.algorithm}:${key.name}:${key.secret.toString('base64')}` } : {};
+  return { port, apiPort, apiKey, log, close, ...tsig };
 }
 
 /** The TXT records at `name` as the server holds them, each as its character-strings: a direct query over TCP, no recursion. */
