@@ -23,7 +23,8 @@ export const PUBLISH_DE: { readonly [K in keyof typeof PUBLISH_EN]: string } = {
   'publish.cli.noPolicy': '{domain}: noch keine Richtlinie gespeichert, nichts zu veröffentlichen',
   'publish.cli.unread': '{name} {type}: was {target} enthält, konnte nicht gelesen werden, daher bleibt es, wie es ist',
   'publish.cli.unknown': 'unbekannt: {domains}',
-  'publish.cli.undecided': '{domains}: ob {target} die Zone aktualisiert, ließ sich jetzt nicht feststellen (direkt oder delegiert); für sie wurde nichts geschrieben',
+  'publish.cli.undecided':
+    '{domains}: ob {target} die Zone aktualisiert, ließ sich jetzt nicht feststellen (direkt oder delegiert); für sie wurde nichts geschrieben',
   'publish.cli.stopped':
     'angehalten: {changing} der {existing} bereits veröffentlichten Einträge würden sich ändern (mehr als 30 %); nichts wurde geändert: prüfen Sie den Plan und führen Sie den Befehl dann mit --force aus',
   'publish.cli.nothing': 'nichts zu tun: {held} von {total} Einträgen sind bei {target} wie gewünscht veröffentlicht',

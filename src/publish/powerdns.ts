@@ -92,7 +92,8 @@ export function powerDnsPublisher(options: PowerDnsOptions): DnsPublisher {
   const zoneOf = async (name: string): Promise<string> => {
     const zone = await held(name);
     if (zone !== null) return zone;
-    if (options.zones && options.zones.length > 0) throw new PublishError(name, `no zone of --dns-zones (${options.zones.join(', ')}) holds this name`, false, 'name');
+    if (options.zones && options.zones.length > 0)
+      throw new PublishError(name, `no zone of --dns-zones (${options.zones.join(', ')}) holds this name`, false, 'name');
     throw new PublishError(name, `PowerDNS at ${options.baseUrl} holds no zone for this name: create it, or name it with --dns-zones`, false, 'name');
   };
 
