@@ -114,7 +114,11 @@ export async function down(knex: Knex, config: FailureDetailsConfig = {}): Promi
       await conn.schema.alterTable(t.reports, (table) => table.dropIndex(['failure_details', 'domain'], t.pending));
     }
     await dropColumns(conn, t.reports, ['failure_details']);
-    await dropColumns(conn, t.failures, COLUMNS.map(([column]) => column));
+    await dropColumns(
+      conn,
+      t.failures,
+      COLUMNS.map(([column]) => column),
+    );
   });
 }
 

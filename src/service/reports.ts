@@ -29,15 +29,14 @@ export { MAX_RUA, type RuaProblemCode } from '../reports';
 export { MAX_LIMIT, MAX_PAGE, type TotalsPage } from '../store/report-totals';
 import { verifyDkim, type DkimOutcome, type TxtResolver } from './dkim';
 import { gunzipLimited } from './inflate';
+import { DetailsRefill } from './report-refill';
 import { DAY_MS, describeSummary, utcDay, type ReportsSummary } from './report-summary';
 
 export { utcDay, type ReportsSummary } from './report-summary';
 
 const gzip = promisify(gzipCallback);
 
-/** Reports refilled per batch (see fillFailureDetails), at most per page read, and per pruning run. */
-const DETAILS_BATCH = 50;
-const DETAILS_PER_READ = 500;
+/** Reports whose failure rows are refilled per pruning run at most (see DetailsRefill). */
 const DETAILS_PER_PRUNE = 2000;
 
 /** RFC 8460 section 3 intake limits. */
@@ -133,13 +132,12 @@ export interface ReportServiceDeps {
 }
 
 export class ReportService {
-  /** Domains whose stored reports all have their failure rows with every field (see fillFailureDetails). */
-  private readonly detailed = new Set<string>();
-  /** The refill running now: one at a time per process. */
-  private filling: Promise<unknown> = Promise.resolve();
   /** The end of the last queued `step`, its outcome ignored. */
   private steps: Promise<unknown> = Promise.resolve();
-  constructor(private readonly deps: ReportServiceDeps) {}
+  private readonly refill: DetailsRefill;
+  constructor(private readonly deps: ReportServiceDeps) {
+    this.refill = new DetailsRefill(deps.store, deps.limits, deps.logger, (work) => this.step(work));
+  }
 
   /**
    * One CPU-bound step of reading a report (decode, parse, summarize, bound), after those queued
@@ -300,7 +298,7 @@ export class ReportService {
     const record = await this.deps.find(name);
     if (!record) return null;
     // Reports stored before the failure rows kept every field are refilled on the first read.
-    if (!this.detailed.has(record.domain)) await this.fillFailureDetails(record.domain, DETAILS_PER_READ);
+    await this.refill.domain(record.domain);
     const totals = await this.deps.store.totals(record.domain, from, to, at);
     return describeSummary(record, { from, to, at }, totals, await this.deps.store.policyIds(record.domain));
   }
@@ -355,49 +353,13 @@ export class ReportService {
    * DETAILS_PER_PRUNE reports stored before migration 20261210000000 (the server prunes at start).
    */
   async prune(): Promise<number> {
-    await this.fillFailureDetails(null, DETAILS_PER_PRUNE);
+    await this.refill.fill(null, DETAILS_PER_PRUNE);
     return this.deps.store.prune(new Date(this.deps.now().getTime() - this.deps.retentionDays * DAY_MS), this.deps.limits.cap);
   }
 
-  /**
-   * Gives the failure rows of reports stored before migration 20261210000000 every field of their
-   * details (sending IP, HELO, reason code, additional information, organisation): each report is
-   * parsed again from its JSON as received (`report_gz`), bounded as at intake, and its rows
-   * replaced in one transaction. At most `max` reports (of `domain`, or of all), in batches of
-   * DETAILS_BATCH, one step of the event loop per report. Why here and not in the migration: only
-   * the parser reads a report, and a migration may not import it (frozen); and a walk over every
-   * stored report in the upgrade would hold the start for as long as it takes. Answers how many
-   * reports were refilled.
-   */
+  /** See DetailsRefill.fill: the failure rows of reports stored before 20261210000000 given every field. */
   fillFailureDetails(domain: string | null, max: number): Promise<number> {
-    const run = this.filling.then(() => this.refill(domain, max));
-    this.filling = run.catch(() => undefined);
-    return run;
-  }
-
-  private async refill(domain: string | null, max: number): Promise<number> {
-    const { store, limits, logger } = this.deps;
-    let done = 0;
-    while (done < max) {
-      const asked = Math.min(DETAILS_BATCH, max - done);
-      const batch = await store.pendingDetails(domain, asked);
-      for (const report of batch) {
-        const inflated = await gunzipLimited(report.gzip, INTAKE_LIMITS.decompressed);
-        const summary = await this.step(() => {
-          const parsed = inflated.ok ? parseReport(inflated.data.toString('utf8')) : null;
-          return parsed?.ok ? boundSummary(summarizeReport(parsed.report), limits.storage) : null;
-        });
-        if (summary === null) logger.warn(`stored TLS report ${report.id} of ${report.domain} no longer parses: its failure rows keep what they had`);
-        if (await store.refillDetails(report, summary)) done++;
-      }
-      if (batch.length < asked) {
-        // None left: this domain's reads need not ask again (new reports are stored with every field).
-        if (domain !== null) this.detailed.add(domain);
-        break;
-      }
-    }
-    if (done > 0) logger.info(`refilled the failure details of ${done} stored TLS reports${domain === null ? '' : ` of ${domain}`}`);
-    return done;
+    return this.refill.fill(domain, max);
   }
 }
 

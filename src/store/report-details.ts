@@ -27,7 +27,11 @@ export async function markWithoutFailures(knex: Knex, tables: ReportTables, doma
     .modify((q) => {
       if (domain !== null) q.where('domain', domain);
     })
-    .whereNotExists(knex(tables.failures).select(knex.raw('1')).whereRaw('?? = ??', [`${tables.failures}.report`, `${tables.reports}.id`]))
+    .whereNotExists(
+      knex(tables.failures)
+        .select(knex.raw('1'))
+        .whereRaw('?? = ??', [`${tables.failures}.report`, `${tables.reports}.id`]),
+    )
     .update({ failure_details: 1 });
 }
 
@@ -60,7 +64,10 @@ export async function pendingReports(knex: Knex, tables: ReportTables, domain: s
  */
 export async function replaceReportRows(knex: Knex, tables: ReportTables, report: PendingReport, summary: BoundedSummary | null): Promise<boolean> {
   return knex.transaction(async (trx) => {
-    const changes = summary === null ? {} : {
+    const changes =
+      summary === null
+        ? {}
+        : {
             stored_rows: summary.policies.length + summary.failures.length,
             folded_policies: summary.foldedPolicies,
             folded_failures: summary.foldedFailures,

@@ -27,9 +27,29 @@ export interface FailureGroupTotal {
   resultType: string;
   receivingMxHostname: string | null;
   receivingIp: string | null;
+  sendingMtaIp: string | null;
+  receivingMxHelo: string | null;
+  failureReasonCode: string | null;
+  additionalInformation: string | null;
   sessions: number;
   /** Failure details summed (some without a count). */
   details: number;
+}
+
+/** Failed sessions of one value of a breakdown (null: the reports did not say). */
+export interface BreakdownEntry {
+  name: string | null;
+  sessions: number;
+}
+
+/** The period's failed sessions (of the failure details) by four of their fields, every value up to MAX_GROUPS groups. */
+export interface FailureBreakdown {
+  /** All failed sessions of the details, including those of groups folded beyond MAX_GROUPS. */
+  sessions: number;
+  resultType: BreakdownEntry[];
+  receivingMx: BreakdownEntry[];
+  organisation: BreakdownEntry[];
+  sendingIp: BreakdownEntry[];
 }
 
 export interface PolicyTotal {
@@ -62,6 +82,7 @@ export interface ReportTotals {
   /** Grouped by the applied policy's type too, most sessions first. */
   failures: Listed<FailureGroupTotal>;
   policies: Listed<PolicyTotal>;
+  breakdown: FailureBreakdown;
 }
 
 /** What "ready for enforce" needs of a period: organisations that reported, and failures enforce would refuse. */
@@ -168,8 +189,27 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
     knex,
     {
       table: t.failures,
-      columns: ['policy', 'result_type', 'receiving_mx_hostname', 'receiving_ip', 'sessions'],
-      keys: ['p.policy_type', 's.result_type', 's.receiving_mx_hostname', 's.receiving_ip'],
+      columns: [
+        'policy',
+        'result_type',
+        'receiving_mx_hostname',
+        'receiving_ip',
+        'sending_mta_ip',
+        'receiving_mx_helo',
+        'failure_reason_code',
+        'additional_information',
+        'sessions',
+      ],
+      keys: [
+        'p.policy_type',
+        's.result_type',
+        's.receiving_mx_hostname',
+        's.receiving_ip',
+        's.sending_mta_ip',
+        's.receiving_mx_helo',
+        's.failure_reason_code',
+        's.additional_information',
+      ],
       sums: ['s.sessions'],
       count: true,
       joinPolicies: t.policies,
@@ -178,6 +218,20 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
     from,
     to,
     at,
+  );
+  // One pass for the four breakdowns: grouped by all four fields, each summed apart in memory.
+  const combined = await grouped(
+    knex,
+    {
+      table: t.failures,
+      columns: ['result_type', 'receiving_mx_hostname', 'organisation', 'sending_mta_ip', 'sessions'],
+      keys: ['s.result_type', 's.receiving_mx_hostname', 's.organisation', 's.sending_mta_ip'],
+      sums: ['s.sessions'],
+    },
+    domain,
+    from,
+    to,
+    null,
   );
   const start = (at.page - 1) * at.limit;
   const organisations: Row[] = await knex<Row>(t.reports)
@@ -221,13 +275,40 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
         resultType: text(g.keys[1]),
         receivingMxHostname: nullableText(g.keys[2]),
         receivingIp: nullableText(g.keys[3]),
+        sendingMtaIp: nullableText(g.keys[4]),
+        receivingMxHelo: nullableText(g.keys[5]),
+        failureReasonCode: nullableText(g.keys[6]),
+        additionalInformation: nullableText(g.keys[7]),
         sessions: g.sums[0],
         details: g.sums[1],
       })),
       total: failures.total,
       folded: failures.folded,
     },
+    breakdown: breakdownOf(combined, combined.total > combined.groups.length ? await failedSessions(knex, t, domain, from, to) : null),
   };
+}
+
+/** All failed sessions of the details within [from, to]: when PostgreSQL answered only the first MAX_GROUPS groups. */
+async function failedSessions(knex: Knex, t: ReportTables, domain: string, from: string, to: string): Promise<number> {
+  const row: Row | undefined = await knex<Row>(t.failures).where('domain', domain).whereBetween('day', [from, to]).sum({ n: 'sessions' }).first();
+  return num(row?.n);
+}
+
+/** The four breakdowns of the groups of (result type, receiving MX, organisation, sending IP), most sessions first. */
+function breakdownOf(combined: Grouped, all: number | null): FailureBreakdown {
+  const by = (index: number): BreakdownEntry[] => {
+    const sums = new Map<string | null, number>();
+    for (const g of combined.groups) {
+      const name = nullableText(g.keys[index]);
+      sums.set(name, (sums.get(name) ?? 0) + g.sums[0]);
+    }
+    return [...sums.entries()]
+      .map(([name, sessions]) => ({ name, sessions }))
+      .sort((a, b) => b.sessions - a.sessions || (a.name ?? '').localeCompare(b.name ?? ''));
+  };
+  const sessions = all ?? combined.groups.reduce((sum, g) => sum + g.sums[0], combined.folded);
+  return { sessions, resultType: by(0), receivingMx: by(1), organisation: by(2), sendingIp: by(3) };
 }
 
 /**
