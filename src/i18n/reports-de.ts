@@ -51,7 +51,7 @@ export const REPORTS_DE: { readonly [K in keyof typeof REPORTS_EN]: string } = {
   'reports.failures.ip': 'Empfangende IP',
   'reports.failures.sessions': 'Verbindungen',
   'reports.failures.meaning': 'Bedeutung',
-  'reports.breakdown.heading': 'Fehlgeschlagene Sitzungen nach Ursache und Ort',
+  'reports.breakdown.heading': 'Fehlgeschlagene Verbindungen nach Ursache und Ort',
   'reports.breakdown.intro': '{sessions} fehlgeschlagene Verbindungen in den Fehlerdetails dieses Zeitraums; je die zehn größten, der Rest als übrige.',
   'reports.breakdown.resultType': 'Nach Ergebnistyp',
   'reports.breakdown.receivingMx': 'Nach empfangendem MX-Host',
