@@ -26,6 +26,7 @@ export interface ReportsSummary {
     receivingMxHelo: string | null;
     failureReasonCode: string | null;
     additionalInformation: string | null;
+    organisation: string | null;
     sessions: number;
     policyType: string;
   }>;

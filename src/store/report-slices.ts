@@ -2,7 +2,7 @@
 // each grouped in SQL, and merging the groups in memory, at most MAX_GROUPS of them: the bounded
 // read of ./report-totals.ts on SQLite (a synchronous driver) and MariaDB.
 import type { Knex } from 'knex';
-import { text, type Row } from './rows';
+import { nullableText, text, type Row } from './rows';
 
 /** Rows of one table read by one statement: a few milliseconds of SQLite. */
 const SLICE_ROWS = 1000;
@@ -24,6 +24,13 @@ export interface Group {
   keys: unknown[];
   sums: number[];
   last: string;
+  /** The greatest value of each of the spec's `samples` (null when every row's was null). */
+  samples: Array<string | null>;
+}
+
+/** The greater of two sample values, null the least. */
+function greater(a: string | null, b: string | null): string | null {
+  return a === null ? b : b === null || a >= b ? a : b;
 }
 
 /** Groups merged across slices; at most MAX_GROUPS, the smallest (by the first sum) folded beyond. */
@@ -31,14 +38,15 @@ export class Groups {
   readonly map = new Map<string, Group>();
   folded = 0;
 
-  add(keys: unknown[], sums: number[], last: string): void {
+  add(keys: unknown[], sums: number[], last: string, samples: Array<string | null> = []): void {
     const id = JSON.stringify(keys);
     const group = this.map.get(id);
     if (group) {
       group.sums = group.sums.map((s, i) => s + sums[i]);
       if (last > group.last) group.last = last;
+      group.samples = group.samples.map((v, i) => greater(v, samples[i]));
     } else {
-      this.map.set(id, { keys, sums, last });
+      this.map.set(id, { keys, sums, last, samples });
       if (this.map.size > MAX_GROUPS) this.fold();
     }
   }
@@ -74,6 +82,12 @@ export interface SliceSpec {
   keys: string[];
   /** Expressions over `s` summed, aliased v0..vn; the first orders (most first) and folds. */
   sums: string[];
+  /**
+   * Columns of `s` not grouped by but shown with a group: its greatest value (MAX), e.g. one of
+   * the group's additional informations, which senders write per report (grouping by it would make
+   * a group of nearly every row).
+   */
+  samples?: string[];
   /** Counts rows too (as the last sum). */
   count?: boolean;
   joinPolicies?: string;
@@ -113,7 +127,7 @@ export async function sliced(knex: Knex, spec: SliceSpec, domain: string, from: 
       continue;
     }
     // `day` alone has SLICE_ROWS rows or more: by id within it.
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const read = await groupSlice(knex, spec, groups, (q) => {
         q.where('domain', domain).where('day', day).where('id', '>', after).orderBy('id').limit(SLICE_ROWS);
       });
@@ -144,6 +158,7 @@ async function groupSlice(knex: Knex, spec: SliceSpec, groups: Groups, where: (q
     .modify((q) => {
       if (spec.count) q.select(knex.raw('count(*) as ??', [`v${spec.sums.length}`]));
     })
+    .select((spec.samples ?? []).map((sample, i) => knex.raw(`max(${sample}) as ??`, [`m${i}`])))
     .select(knex.raw('count(*) as ??, max(??) as ??, max(??) as ??', ['n', 's.id', 'last_id', 's.day', 'last_day']))
     .groupBy(spec.keys.map((_k, i) => `k${i}`));
   let read = 0;
@@ -157,6 +172,7 @@ async function groupSlice(knex: Knex, spec: SliceSpec, groups: Groups, where: (q
       spec.keys.map((_k, i) => row[`k${i}`]),
       sums,
       text(row.last_day),
+      (spec.samples ?? []).map((_m, i) => nullableText(row[`m${i}`])),
     );
   }
   return { rows: read, lastId };

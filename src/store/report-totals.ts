@@ -30,6 +30,9 @@ export interface FailureGroupTotal {
   sendingMtaIp: string | null;
   receivingMxHelo: string | null;
   failureReasonCode: string | null;
+  /** The sending organisation (null in rows stored before 20261210000000 and not yet refilled). */
+  organisation: string | null;
+  /** Not a key: senders write it per report; the greatest of the group's (one example). */
   additionalInformation: string | null;
   sessions: number;
   /** Failure details summed (some without a count). */
@@ -102,6 +105,8 @@ interface Grouped {
   groups: Group[];
   total: number;
   folded: number;
+  /** Every group (up to MAX_GROUPS) when they were read in slices; null from PostgreSQL's one page. */
+  all: Group[] | null;
 }
 
 /**
@@ -117,7 +122,7 @@ async function grouped(knex: Knex, spec: SliceSpec, domain: string, from: string
   if (dialectOf(knex) !== 'postgres') {
     const all = await sliced(knex, spec, domain, from, to);
     const groups = [...all.map.values()].sort((a, b) => b.sums[0] - a.sums[0] || compareKeys(a.keys, b.keys));
-    return { groups: groups.slice(start, start + limit), total: groups.length, folded: all.folded };
+    return { groups: groups.slice(start, start + limit), total: groups.length, folded: all.folded, all: groups };
   }
   const rows = () => {
     const query = knex(`${spec.table} as s`).where('s.domain', domain).where('s.day', '>=', from).where('s.day', '<=', to);
@@ -130,6 +135,7 @@ async function grouped(knex: Knex, spec: SliceSpec, domain: string, from: string
     .modify((q) => {
       if (spec.count) q.select(knex.raw('count(*) as ??', [`v${spec.sums.length}`]));
     })
+    .select((spec.samples ?? []).map((sample, i) => knex.raw(`max(${sample}) as ??`, [`m${i}`])))
     .select(knex.raw('max(s.day) as ??', ['last_day']))
     // The number of groups, counted after grouping in the same statement (one pass over the rows).
     .select(knex.raw('count(*) over () as ??', ['groups']))
@@ -145,9 +151,11 @@ async function grouped(knex: Knex, spec: SliceSpec, domain: string, from: string
       keys: spec.keys.map((_k, i) => row[`k${i}`]),
       sums: Array.from({ length: sums }, (_v, i) => num(row[`v${i}`])),
       last: text(row.last_day),
+      samples: (spec.samples ?? []).map((_m, i) => nullableText(row[`m${i}`])),
     })),
     total: num(counted[0]?.groups),
     folded: 0,
+    all: null,
   };
 }
 
@@ -198,6 +206,7 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
         'receiving_mx_helo',
         'failure_reason_code',
         'additional_information',
+        'organisation',
         'sessions',
       ],
       keys: [
@@ -208,8 +217,9 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
         's.sending_mta_ip',
         's.receiving_mx_helo',
         's.failure_reason_code',
-        's.additional_information',
+        's.organisation',
       ],
+      samples: ['s.additional_information'],
       sums: ['s.sessions'],
       count: true,
       joinPolicies: t.policies,
@@ -219,20 +229,24 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
     to,
     at,
   );
-  // One pass for the four breakdowns: grouped by all four fields, each summed apart in memory.
-  const combined = await grouped(
-    knex,
-    {
-      table: t.failures,
-      columns: ['result_type', 'receiving_mx_hostname', 'organisation', 'sending_mta_ip', 'sessions'],
-      keys: ['s.result_type', 's.receiving_mx_hostname', 's.organisation', 's.sending_mta_ip'],
-      sums: ['s.sessions'],
-    },
-    domain,
-    from,
-    to,
-    null,
-  );
+  // The four breakdowns: from every group of the list just read in slices (one pass over the rows
+  // for both); PostgreSQL answered one page, so it groups the four fields in one more statement.
+  const combined: Grouped =
+    failures.all !== null
+      ? { ...failures, groups: failures.all.map((g) => ({ ...g, keys: [g.keys[1], g.keys[2], g.keys[7], g.keys[4]] })) }
+      : await grouped(
+          knex,
+          {
+            table: t.failures,
+            columns: ['result_type', 'receiving_mx_hostname', 'organisation', 'sending_mta_ip', 'sessions'],
+            keys: ['s.result_type', 's.receiving_mx_hostname', 's.organisation', 's.sending_mta_ip'],
+            sums: ['s.sessions'],
+          },
+          domain,
+          from,
+          to,
+          null,
+        );
   const start = (at.page - 1) * at.limit;
   const organisations: Row[] = await knex<Row>(t.reports)
     .where('domain', domain)
@@ -278,7 +292,8 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
         sendingMtaIp: nullableText(g.keys[4]),
         receivingMxHelo: nullableText(g.keys[5]),
         failureReasonCode: nullableText(g.keys[6]),
-        additionalInformation: nullableText(g.keys[7]),
+        additionalInformation: g.samples[0] ?? null,
+        organisation: nullableText(g.keys[7]),
         sessions: g.sums[0],
         details: g.sums[1],
       })),

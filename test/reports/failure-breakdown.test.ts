@@ -108,6 +108,7 @@ describe('Failures grouped by cause and place on the reports page and the API', 
     assert.match(res.text, /<td class="small text-break" data-info>http:\/\/plain\.example\/<\/td>/);
     assert.doesNotMatch(res.text, /href="javascript:|href="http:\/\/plain/);
     assert.match(res.text, /helo\.example\.org/);
+    assert.match(res.text, /<td data-organisation>Texts &lt;b&gt;Inc&lt;\/b&gt;<\/td>/);
     assert.doesNotMatch(res.text, /<b>Inc<\/b>|<script>/);
   });
 
@@ -141,6 +142,7 @@ describe('Failures grouped by cause and place on the reports page and the API', 
       receivingMxHelo: null,
       failureReasonCode: 'X509_V_ERR_<script>',
       additionalInformation: 'https://reports.example/why?id=1&x=2',
+      organisation: 'Texts <b>Inc</b>',
       sessions: 1,
     });
   });

@@ -49,6 +49,7 @@ describe('TLS report summaries in the JSON API', () => {
       receivingMxHelo: null,
       failureReasonCode: null,
       additionalInformation: null,
+      organisation: 'Microsoft Corporation',
       sessions: 2,
     });
     assert.deepEqual(res.body.policies, [

@@ -15,10 +15,10 @@ import { migrateOptions } from '../support/store';
 
 const logged: string[] = [];
 const logger: Logger = {
-  info: (m: string) => logged.push(m),
-  warn: (m: string) => logged.push(m),
-  error: (m: string) => logged.push(m),
-} as unknown as Logger;
+  info: (m: string) => void logged.push(m),
+  warn: (m: string) => void logged.push(m),
+  error: (m: string) => void logged.push(m),
+};
 
 /** RFC 8460's example with a HELO on its first detail and the other spelling of the additional information. */
 function sample(): Record<string, unknown> {
@@ -64,6 +64,7 @@ const EXPECTED = [
     receivingMxHelo: null,
     failureReasonCode: 'X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED',
     additionalInformation: null,
+    organisation: 'Company-X',
     sessions: 3,
   },
   {
@@ -75,6 +76,7 @@ const EXPECTED = [
     receivingMxHelo: 'mx1-helo.mail.example.org',
     failureReasonCode: null,
     additionalInformation: 'https://reports.company-x.example/info?id=1',
+    organisation: 'Company-X',
     sessions: 100,
   },
   {
@@ -86,6 +88,7 @@ const EXPECTED = [
     receivingMxHelo: null,
     failureReasonCode: null,
     additionalInformation: 'https://reports.company-x.example/report_info?id=5065427c-23d3#StarttlsNotSupported',
+    organisation: 'Company-X',
     sessions: 200,
   },
 ];
@@ -190,6 +193,7 @@ for (const kind of DB_KINDS) {
       await failureDetails.up(db.knex, { tablePrefix: db.tablePrefix });
       const before = await failures(store);
       assert.equal(before.items[0].sendingMtaIp, null, 'before the refill the old rows have no sending IP');
+      assert.equal(before.items[0].organisation, null);
 
       const refill = new DetailsRefill(store, reportLimitsOption({}), logger, async (work) => work());
       // Two refills at once (two page reads): the report is refilled once, its rows not doubled.
