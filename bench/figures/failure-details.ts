@@ -124,27 +124,33 @@ export async function figureFailureDetails(ctx: { temp: string; databases: strin
       console.log(`  ${label}: ${DAYS * ORGS} reports, ${String(rows[0].n)} failure rows stored in ${((nowMs() - t0) / 1000).toFixed(1)} s (setup)`);
 
       const views = { year: '/mta-sts/year.example/reports?days=365', days30: '/mta-sts/year.example/reports' };
-      const timings: Record<string, { medianMs: number; maxMs: number }> = {};
+      const timings: Record<string, { medianMs: number; maxMs: number; cpuMedianMs: number }> = {};
       for (const [view, url] of Object.entries(views)) {
         const times: number[] = [];
+        // CPU of this process (server and client, one process) per request: on a machine shared
+        // with other work the wall time says more about the others than about the page.
+        const cpu: number[] = [];
         for (let r = 0; r < ROUNDS + 3; r++) {
           const a = nowMs();
+          const used = process.cpuUsage();
           const res = await get(base, agent, url);
           const ms = nowMs() - a;
+          const spent = process.cpuUsage(used);
+          if (r >= 3) cpu.push((spent.user + spent.system) / 1000);
           if (res.status !== 200 || !res.text.includes('data-breakdown="sendingIp"'))
             throw new Error(`reports page ${url}: ${res.status} ${res.text.slice(0, 200)}`);
           if (r >= 3) times.push(ms); // the first rounds warm the templates and the connection
         }
-        timings[view] = { medianMs: round(median(times), 1), maxMs: round(Math.max(...times), 1) };
+        timings[view] = { medianMs: round(median(times), 1), maxMs: round(Math.max(...times), 1), cpuMedianMs: round(median(cpu), 1) };
       }
       console.log(
-        `  ${label}: reports page with failure details, a year: p50 ${timings.year.medianMs} ms, max ${timings.year.maxMs} ms; 30 days: p50 ${timings.days30.medianMs} ms, max ${timings.days30.maxMs} ms`,
+        `  ${label}: reports page with failure details, a year: p50 ${timings.year.medianMs} ms, max ${timings.year.maxMs} ms (CPU p50 ${timings.year.cpuMedianMs} ms); 30 days: p50 ${timings.days30.medianMs} ms, max ${timings.days30.maxMs} ms (CPU ${timings.days30.cpuMedianMs} ms)`,
       );
       results[label] = { failureRows: Number(rows[0].n), page: timings };
       report.row({
         figure: '11',
         measure: `reports page with failure details, a year × ${ORGS} organisations × ${DETAILS} details, ${label}: p50 / max`,
-        value: `${timings.year.medianMs} / ${timings.year.maxMs} ms (30 days: ${timings.days30.medianMs} / ${timings.days30.maxMs} ms)`,
+        value: `${timings.year.medianMs} / ${timings.year.maxMs} ms, CPU ${timings.year.cpuMedianMs} ms (30 days: ${timings.days30.medianMs} / ${timings.days30.maxMs} ms)`,
         goal: '≤ 200 ms',
         met: timings.year.medianMs <= 200,
       });
