@@ -48,9 +48,12 @@ export class DetailsRefill {
   }
 
   private async walk(domain: string | null, max: number): Promise<number> {
+    // `handled` bounds the walk (a report that no longer parses is marked, and counts there too);
+    // `done` is what was refilled.
+    let handled = 0;
     let done = 0;
-    while (done < max) {
-      const asked = Math.min(DETAILS_BATCH, max - done);
+    while (handled < max) {
+      const asked = Math.min(DETAILS_BATCH, max - handled);
       const batch = await this.store.pendingDetails(domain, asked);
       for (const report of batch) {
         const inflated = await gunzipLimited(report.gzip, DECOMPRESSED);
@@ -59,7 +62,8 @@ export class DetailsRefill {
           return parsed?.ok ? boundSummary(summarizeReport(parsed.report), this.limits.storage) : null;
         });
         if (summary === null) this.logger.warn(`stored TLS report ${report.id} of ${report.domain} no longer parses: its failure rows keep what they had`);
-        if (await this.store.refillDetails(report, summary)) done++;
+        handled++;
+        if ((await this.store.refillDetails(report, summary)) && summary !== null) done++;
       }
       if (batch.length < asked) {
         if (domain !== null) this.detailed.add(domain);
