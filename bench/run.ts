@@ -17,6 +17,7 @@ import { figureFleet } from './figures/fleet';
 import { figureHostile } from './figures/hostile';
 import { figureLoggedThroughput } from './figures/logged-throughput';
 import { figurePublishing } from './figures/publishing';
+import { figureFailureDetails } from './figures/failure-details';
 import { figureReportExport } from './figures/report-export';
 import { Report } from './lib/report';
 import { dropDatabases } from './lib/data';
@@ -28,7 +29,7 @@ const RESULTS = process.env.BENCH_RESULTS ?? join(ROOT, 'bench', QUICK ? 'result
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,overview,8,9,10,12').split(',').map((s) => s.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,overview,8,9,10,11,12').split(',').map((s) => s.trim()));
   const temp = mkdtempSync(join(tmpdir(), 'mta-sts-bench-'));
   const databases: string[] = [];
   const report = new Report({
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
     if (only.has('8')) await figure('8', () => figureHostile({ temp, databases, report }));
     if (only.has('9')) await figure('9', () => figureLoggedThroughput({ temp, report }));
     if (only.has('10')) await figure('10', () => figurePublishing({ temp, report }));
+    if (only.has('11')) await figure('11', () => figureFailureDetails({ temp, databases, report }));
     if (only.has('12')) await figure('12', () => figureReportExport({ temp, report }));
   } finally {
     await cleanup();

@@ -3,13 +3,13 @@
 // are bounded here; what goes beyond is summed into one aggregate row and counted, never dropped.
 import { createHash } from 'node:crypto';
 import { REPORT_COLUMNS } from './report';
-import { add, type FailureGroup, type PolicySummary, type ReportSummary } from './summary';
+import { add, failureKey, type FailureGroup, type PolicySummary, type ReportSummary } from './summary';
 
 /** Rows one report may store; beyond them the rest is folded (see `boundSummary`). */
 export interface StorageBounds {
   /** Distinct applied policies (type, policy text, MX) stored as rows. */
   policiesPerReport: number;
-  /** Failure groups (policy, result type, MX host, IP) stored as rows. */
+  /** Failure groups (policy and every field of a detail) stored as rows. */
   failuresPerReport: number;
 }
 
@@ -103,7 +103,7 @@ export function boundSummary(summary: ReportSummary, bounds: StorageBounds): Bou
   const groups = new Map<string, StoredFailure>();
   for (const f of summary.failures) {
     const policy = finalIndex[mergedIndex[f.policy]];
-    const key = JSON.stringify([policy, f.resultType, f.receivingMxHostname, f.receivingIp]);
+    const key = failureKey(policy, f);
     const group = groups.get(key);
     if (group) {
       group.sessions = add(group.sessions, f.sessions);
@@ -118,7 +118,19 @@ export function boundSummary(summary: ReportSummary, bounds: StorageBounds): Bou
   for (const f of sorted.slice(bounds.failuresPerReport)) {
     let aggregate = perPolicy.get(f.policy);
     if (!aggregate) {
-      aggregate = { policy: f.policy, resultType: FOLDED, receivingMxHostname: null, receivingIp: null, sessions: 0, uncounted: 0, folded: 0 };
+      aggregate = {
+        policy: f.policy,
+        resultType: FOLDED,
+        receivingMxHostname: null,
+        receivingIp: null,
+        sendingMtaIp: null,
+        receivingMxHelo: null,
+        failureReasonCode: null,
+        additionalInformation: null,
+        sessions: 0,
+        uncounted: 0,
+        folded: 0,
+      };
       perPolicy.set(f.policy, aggregate);
     }
     aggregate.sessions = add(aggregate.sessions, f.sessions);

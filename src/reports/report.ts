@@ -1,7 +1,7 @@
 // TLS reports (RFC 8460 section 4): pure parsing, no I/O. Tolerant of what real senders send
-// (null contact-info, missing policy-string, mx-host as a string, unknown result types, failure
-// details without a count), strict about types and sizes, so a stored report is always well-formed
-// and a hostile one costs bounded work.
+// (null contact-info, missing policy-string, mx-host as a string, both spellings of mx-host and
+// additional-information, unknown result types, failure details without a count), strict about
+// types and sizes, so a stored report is always well-formed and a hostile one costs bounded work.
 
 /**
  * The sizes of the report tables' columns that hold values of a report (the migrations create them
@@ -10,13 +10,18 @@
  * and the storage bounds (./bounds.ts) are these, so that what parses can always be stored.
  */
 export const REPORT_COLUMNS = {
-  /** organisation, report_id, contact_info, domain, dkim_domain, receiving_mx_hostname: VARCHAR(255). */
+  /**
+   * organisation, report_id, contact_info, domain, dkim_domain; of the failures receiving_mx_hostname,
+   * and (20261210000000) organisation and receiving_mx_helo: VARCHAR(255).
+   */
   name: 255,
   /** policy_type: VARCHAR(32). */
   policyType: 32,
-  /** result_type and receiving_ip: VARCHAR(64). */
+  /** result_type, receiving_ip and (20261210000000) sending_mta_ip: VARCHAR(64). */
   resultType: 64,
   ip: 64,
+  /** failure_reason_code and additional_information (20261210000000): VARCHAR(2048). */
+  detailText: 2048,
   /** fingerprint and mx: TEXT, which holds 65,535 bytes on MariaDB: 16,383 characters of up to 4 bytes. */
   text: 16_383,
 } as const;
@@ -37,7 +42,7 @@ export const REPORT_LIMITS = {
   policyType: REPORT_COLUMNS.policyType,
   resultType: REPORT_COLUMNS.resultType,
   /** Characters of a free text (policy-string line, failure-reason-code, additional-information). */
-  longString: 2048,
+  longString: REPORT_COLUMNS.detailText,
 } as const;
 
 /**
@@ -205,18 +210,14 @@ class Reader {
     const strings = this.array(policy, 'policy-string', `${path}.policy.policy-string`, REPORT_LIMITS.policyStrings, false).map(
       (s, i) => this.text(s, `${path}.policy.policy-string[${i}]`, REPORT_LIMITS.longString) ?? '',
     );
-    const mxValue = policy['mx-host'];
-    const mx =
-      typeof mxValue === 'string'
-        ? [this.text(mxValue, `${path}.policy.mx-host`, REPORT_LIMITS.shortString) ?? '']
-        : this.array(policy, 'mx-host', `${path}.policy.mx-host`, REPORT_LIMITS.mxHosts, false).map(
-            (s, i) => this.text(s, `${path}.policy.mx-host[${i}]`, REPORT_LIMITS.shortString) ?? '',
-          );
+    // RFC 8460's JSON (section 4.3, the example of 4.8) spells it `mx-host`, its prose (4.4) and
+    // some senders `mx-host-pattern`: both are read, and the patterns of both kept.
+    const mx = [...this.mxHosts(policy, 'mx-host', path), ...this.mxHosts(policy, 'mx-host-pattern', path)];
     return {
       type: this.string(policy, 'policy-type', `${path}.policy.policy-type`, REPORT_LIMITS.policyType, true) ?? '',
       strings,
       domain: this.domain(policy, 'policy-domain', `${path}.policy.policy-domain`),
-      mx: mx.filter((host) => host !== '').map(lowerHost),
+      mx: [...new Set(mx.filter((host) => host !== '').map(lowerHost))],
       success: this.count(summary, 'total-successful-session-count', `${path}.summary.total-successful-session-count`, true) ?? 0,
       failure: this.count(summary, 'total-failure-session-count', `${path}.summary.total-failure-session-count`, true) ?? 0,
       failures: this.array(item, 'failure-details', `${path}.failure-details`, REPORT_LIMITS.failureDetails, false).map((detail, i) =>
@@ -236,9 +237,35 @@ class Reader {
       receivingMxHelo: this.string(d, 'receiving-mx-helo', `${path}.receiving-mx-helo`, REPORT_LIMITS.shortString, false),
       receivingIp: this.ip(d, 'receiving-ip', `${path}.receiving-ip`),
       sessions: this.count(d, 'failed-session-count', `${path}.failed-session-count`, false),
-      additionalInformation: this.string(d, 'additional-information', `${path}.additional-information`, REPORT_LIMITS.longString, false),
+      additionalInformation: this.additionalInformation(d, path),
       failureReasonCode: this.string(d, 'failure-reason-code', `${path}.failure-reason-code`, REPORT_LIMITS.longString, false),
     };
+  }
+
+  /** The MX patterns under one spelling: an array, or a single string as some senders send. */
+  private mxHosts(policy: Json, key: string, path: string): string[] {
+    const value = policy[key];
+    if (typeof value === 'string') return [this.text(value, `${path}.policy.${key}`, REPORT_LIMITS.shortString) ?? ''];
+    return this.array(policy, key, `${path}.policy.${key}`, REPORT_LIMITS.mxHosts, false).map(
+      (s, i) => this.text(s, `${path}.policy.${key}[${i}]`, REPORT_LIMITS.shortString) ?? '',
+    );
+  }
+
+  /**
+   * RFC 8460's JSON (section 4.3, 4.8) names the field `additional-information`, its prose (4.4)
+   * and some senders `additional-info-uri`. Either is read; a detail with both keeps both, the first then
+   * the second after a space, within the one limit (a report beyond it is refused, naming the field).
+   */
+  private additionalInformation(d: Json, path: string): string | null {
+    const first = this.string(d, 'additional-information', `${path}.additional-information`, REPORT_LIMITS.longString, false);
+    const second = this.string(d, 'additional-info-uri', `${path}.additional-info-uri`, REPORT_LIMITS.longString, false);
+    if (first === null || second === null || first === second) return first ?? second;
+    const both = `${first} ${second}`;
+    if (both.length > REPORT_LIMITS.longString) {
+      this.problem('report.length', `${path}.additional-info-uri`);
+      return null;
+    }
+    return both;
   }
 
   private object(parent: Json, key: string, path: string): Json {

@@ -17,6 +17,10 @@ export interface FailureGroup {
   resultType: string;
   receivingMxHostname: string | null;
   receivingIp: string | null;
+  sendingMtaIp: string | null;
+  receivingMxHelo: string | null;
+  failureReasonCode: string | null;
+  additionalInformation: string | null;
   /** Summed `failed-session-count`; details without a count add 0. */
   sessions: number;
   /** How many details had no count. */
@@ -27,7 +31,7 @@ export interface ReportSummary {
   success: number;
   failure: number;
   policies: PolicySummary[];
-  /** Failure details grouped by policy, result type, receiving MX host and IP, largest first. */
+  /** Failure details grouped by policy and every field of a detail (RFC 8460 section 4.4), largest first. */
   failures: FailureGroup[];
 }
 
@@ -48,10 +52,19 @@ export function summarizeReport(report: TlsReport): ReportSummary {
   const groups = new Map<string, FailureGroup>();
   report.policies.forEach((p, index) => {
     for (const f of p.failures) {
-      const key = JSON.stringify([index, f.resultType, f.receivingMxHostname, f.receivingIp]);
+      const detail: FailureFields = {
+        resultType: f.resultType,
+        receivingMxHostname: f.receivingMxHostname,
+        receivingIp: f.receivingIp,
+        sendingMtaIp: f.sendingMtaIp,
+        receivingMxHelo: f.receivingMxHelo,
+        failureReasonCode: f.failureReasonCode,
+        additionalInformation: f.additionalInformation,
+      };
+      const key = failureKey(index, detail);
       let group = groups.get(key);
       if (!group) {
-        group = { policy: index, resultType: f.resultType, receivingMxHostname: f.receivingMxHostname, receivingIp: f.receivingIp, sessions: 0, uncounted: 0 };
+        group = { policy: index, ...detail, sessions: 0, uncounted: 0 };
         groups.set(key, group);
       }
       if (f.sessions === null) group.uncounted += 1;
@@ -64,6 +77,23 @@ export function summarizeReport(report: TlsReport): ReportSummary {
     policies,
     failures: [...groups.values()].sort((a, b) => b.sessions - a.sessions),
   };
+}
+
+/** The fields of a failure detail that tell groups apart (all but the count). */
+type FailureFields = Omit<FailureGroup, 'policy' | 'sessions' | 'uncounted'>;
+
+/** The key of a failure group: the policy and every field of the detail. */
+export function failureKey(policy: number, f: FailureFields): string {
+  return JSON.stringify([
+    policy,
+    f.resultType,
+    f.receivingMxHostname,
+    f.receivingIp,
+    f.sendingMtaIp,
+    f.receivingMxHelo,
+    f.failureReasonCode,
+    f.additionalInformation,
+  ]);
 }
 
 /** Saturating addition of non-negative safe integers. */

@@ -19,7 +19,20 @@ export interface ReportsSummary {
   days: Array<{ date: string; success: number; failure: number }>;
   /** `trusted`: a report of it in the period counts (src/store/report-trust.ts); the others are shown as unverified. */
   organisations: Array<{ name: string; trusted: boolean; reports: number; success: number; failure: number }>;
-  failures: Array<{ resultType: string; receivingMxHostname: string | null; receivingIp: string | null; sessions: number; policyType: string }>;
+  failures: Array<{
+    resultType: string;
+    receivingMxHostname: string | null;
+    receivingIp: string | null;
+    sendingMtaIp: string | null;
+    receivingMxHelo: string | null;
+    failureReasonCode: string | null;
+    additionalInformation: string | null;
+    organisation: string | null;
+    sessions: number;
+    policyType: string;
+  }>;
+  /** The period's failed sessions of the details, and their ten largest values by four fields. */
+  breakdown: Breakdown;
   policies: Array<{ policyType: string; id: string | null; mx: string[]; sessions: number; lastDay: string; stale: StaleId | null }>;
   /** The page of the three lists above (from 1) and its size. */
   page: number;
@@ -27,6 +40,36 @@ export interface ReportsSummary {
   /** Rows of each list in all (at most MAX_GROUPS), and sessions summed beyond them. */
   totals: { organisations: number; failures: number; policies: number };
   folded: { failures: number; policies: number };
+}
+
+/** Values of a breakdown listed; the rest is one "others" row. */
+export const BREAKDOWN_TOP = 10;
+
+/** One row of a breakdown: a value (null: not reported), or the others (`others`, name null). */
+export interface BreakdownRow {
+  name: string | null;
+  others: boolean;
+  sessions: number;
+  /** Percent of the period's failed sessions of the details, one decimal. */
+  share: number;
+}
+
+export interface Breakdown {
+  sessions: number;
+  resultType: BreakdownRow[];
+  receivingMx: BreakdownRow[];
+  organisation: BreakdownRow[];
+  sendingIp: BreakdownRow[];
+}
+
+/** The ten largest entries with their share, and one "others" row for the rest (when there is a rest). */
+function topRows(entries: ReadonlyArray<{ name: string | null; sessions: number }>, total: number): BreakdownRow[] {
+  const share = (n: number) => (total === 0 ? 0 : Math.round((n / total) * 1000) / 10);
+  const rows = entries.slice(0, BREAKDOWN_TOP).map(({ name, sessions }) => ({ name, others: false, sessions, share: share(sessions) }));
+  const listed = rows.reduce((sum, r) => sum + r.sessions, 0);
+  // The rest: the values beyond the ten, and sessions of groups folded beyond what a read keeps.
+  if (entries.length > BREAKDOWN_TOP || listed < total) rows.push({ name: null, others: true, sessions: total - listed, share: share(total - listed) });
+  return rows;
 }
 
 /** An old policy id senders still reported applying long after it was replaced. */
@@ -83,13 +126,14 @@ export function describeSummary(
     to,
     days,
     organisations: totals.organisations.items.map(({ name, trusted, reports, success, failure }) => ({ name, trusted, reports, success, failure })),
-    failures: totals.failures.items.map(({ resultType, receivingMxHostname, receivingIp, sessions, policyType }) => ({
-      resultType,
-      receivingMxHostname,
-      receivingIp,
-      sessions,
-      policyType,
-    })),
+    failures: totals.failures.items.map(({ details: _details, ...failure }) => failure),
+    breakdown: {
+      sessions: totals.breakdown.sessions,
+      resultType: topRows(totals.breakdown.resultType, totals.breakdown.sessions),
+      receivingMx: topRows(totals.breakdown.receivingMx, totals.breakdown.sessions),
+      organisation: topRows(totals.breakdown.organisation, totals.breakdown.sessions),
+      sendingIp: topRows(totals.breakdown.sendingIp, totals.breakdown.sessions),
+    },
     policies,
     page: at.page,
     limit: at.limit,

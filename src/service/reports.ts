@@ -32,11 +32,15 @@ export { MAX_KNOWN_REPORTERS, MAX_REPORTER_NAME, MAX_RUA, type ReporterNameProbl
 export { MAX_LIMIT, MAX_PAGE, type TotalsPage } from '../store/report-totals';
 import { verifyDkim, type DkimOutcome, type TxtResolver } from './dkim';
 import { gunzipLimited } from './inflate';
+import { DetailsRefill } from './report-refill';
 import { DAY_MS, describeSummary, utcDay, type ReportsSummary } from './report-summary';
 
 export { utcDay, type ReportsSummary } from './report-summary';
 
 const gzip = promisify(gzipCallback);
+
+/** Reports whose failure rows are refilled per pruning run at most (see DetailsRefill). */
+const DETAILS_PER_PRUNE = 2000;
 
 /** RFC 8460 section 3 intake limits. */
 export const INTAKE_LIMITS = {
@@ -139,7 +143,10 @@ export interface ReportServiceDeps {
 export class ReportService {
   /** The end of the last queued `step`, its outcome ignored. */
   private steps: Promise<unknown> = Promise.resolve();
-  constructor(private readonly deps: ReportServiceDeps) {}
+  private readonly refill: DetailsRefill;
+  constructor(private readonly deps: ReportServiceDeps) {
+    this.refill = new DetailsRefill(deps.store, deps.limits, deps.logger, (work) => this.step(work));
+  }
 
   /**
    * One CPU-bound step of reading a report (decode, parse, summarize, bound), after those queued
@@ -301,6 +308,8 @@ export class ReportService {
   async summary(name: string, from: string, to: string, at: TotalsPage): Promise<ReportsSummary | null> {
     const record = await this.deps.find(name);
     if (!record) return null;
+    // Reports stored before the failure rows kept every field are refilled on the first read.
+    await this.refill.domain(record.domain);
     const totals = await this.deps.store.totals(record.domain, from, to, at);
     return describeSummary(record, { from, to, at }, totals, await this.deps.store.policyIds(record.domain));
   }
@@ -368,9 +377,19 @@ export class ReportService {
     await this.deps.store.recordPolicyId(record.domain, record.policy.id, policyFingerprint(record.policy), this.deps.now());
   }
 
-  /** Deletes reports older than the retention (`reports.retentionDays`), then the oldest beyond `reports.maxReports`/`maxRows`. Returns how many. */
-  prune(): Promise<number> {
+  /**
+   * Deletes reports older than the retention (`reports.retentionDays`), then the oldest beyond
+   * `reports.maxReports`/`maxRows`. Returns how many. Before, refills the failure rows of up to
+   * DETAILS_PER_PRUNE reports stored before migration 20261210000000 (the server prunes at start).
+   */
+  async prune(): Promise<number> {
+    await this.refill.fill(null, DETAILS_PER_PRUNE);
     return this.deps.store.prune(new Date(this.deps.now().getTime() - this.deps.retentionDays * DAY_MS), this.deps.limits.cap);
+  }
+
+  /** See DetailsRefill.fill: the failure rows of reports stored before 20261210000000 given every field. */
+  fillFailureDetails(domain: string | null, max: number): Promise<number> {
+    return this.refill.fill(domain, max);
   }
 }
 

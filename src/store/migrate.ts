@@ -10,6 +10,7 @@ import * as boundReports from '../../migrations/20261207000000_bound_tls_reports
 import * as leases from '../../migrations/20261208000000_add_mta_sts_leases';
 import * as oneCheckTable from '../../migrations/20261208000100_one_check_table';
 import * as dnsStates from '../../migrations/20261209000000_add_mta_sts_dns_states';
+import * as failureDetails from '../../migrations/20261210000000_add_tls_failure_details';
 import * as knownReporters from '../../migrations/20261210000100_add_tls_known_reporters';
 
 /** What every migration may need from the host's configuration. */
@@ -61,6 +62,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; module: MigrationModule }> = [
   { name: '20261208000000_add_mta_sts_leases.js', module: leases },
   { name: '20261208000100_one_check_table.js', module: oneCheckTable },
   { name: '20261209000000_add_mta_sts_dns_states.js', module: dnsStates },
+  { name: '20261210000000_add_tls_failure_details.js', module: failureDetails },
   { name: '20261210000100_add_tls_known_reporters.js', module: knownReporters },
 ];
 

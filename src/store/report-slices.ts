@@ -2,7 +2,7 @@
 // each grouped in SQL, and merging the groups in memory, at most MAX_GROUPS of them: the bounded
 // read of ./report-totals.ts on SQLite (a synchronous driver) and MariaDB.
 import type { Knex } from 'knex';
-import { text, type Row } from './rows';
+import { nullableText, text, type Row } from './rows';
 
 /** Rows of one table read by one statement: a few milliseconds of SQLite. */
 const SLICE_ROWS = 1000;
@@ -24,6 +24,13 @@ export interface Group {
   keys: unknown[];
   sums: number[];
   last: string;
+  /** The greatest value of each of the spec's `samples` (null when every row's was null). */
+  samples: Array<string | null>;
+}
+
+/** The greater of two sample values, null the least. */
+function greater(a: string | null, b: string | null): string | null {
+  return a === null ? b : b === null || a >= b ? a : b;
 }
 
 /** Groups merged across slices; at most MAX_GROUPS, the smallest (by the first sum) folded beyond. */
@@ -31,14 +38,15 @@ export class Groups {
   readonly map = new Map<string, Group>();
   folded = 0;
 
-  add(keys: unknown[], sums: number[], last: string): void {
+  add(keys: unknown[], sums: number[], last: string, samples: Array<string | null> = []): void {
     const id = JSON.stringify(keys);
     const group = this.map.get(id);
     if (group) {
       group.sums = group.sums.map((s, i) => s + sums[i]);
       if (last > group.last) group.last = last;
+      group.samples = group.samples.map((v, i) => greater(v, samples[i]));
     } else {
-      this.map.set(id, { keys, sums, last });
+      this.map.set(id, { keys, sums, last, samples });
       if (this.map.size > MAX_GROUPS) this.fold();
     }
   }
@@ -74,6 +82,12 @@ export interface SliceSpec {
   keys: string[];
   /** Expressions over `s` summed, aliased v0..vn; the first orders (most first) and folds. */
   sums: string[];
+  /**
+   * Columns of `s` not grouped by but shown with a group: its greatest value (MAX), e.g. one of
+   * the group's additional informations, which senders write per report (grouping by it would make
+   * a group of nearly every row).
+   */
+  samples?: string[];
   /** Counts rows too (as the last sum). */
   count?: boolean;
   joinPolicies?: string;
@@ -86,59 +100,87 @@ export interface SliceSpec {
 }
 
 /**
- * Reads the rows of `domain` within [from, to] in slices of SLICE_ROWS, each grouped in SQL, and
- * merges them. Slices go day by day (the (domain, day) index, whose entries carry the row id on
- * SQLite and MariaDB) and within a day by id, so each statement reads at most SLICE_ROWS rows.
+ * Reads the rows of `domain` within [from, to] in slices of at most SLICE_ROWS, each grouped in
+ * SQL, and merges them. A slice is a run of whole days: one index-only probe finds the day of the
+ * SLICE_ROWS-th row from where the last slice ended, and the days before it (fewer rows than that)
+ * are grouped in one statement; a year of small daily reports is then a few dozen statements, where
+ * a slice per day made two per day. A day that alone has SLICE_ROWS rows or more is read by id
+ * within the day (the (domain, day) index, whose entries carry the row id on SQLite and MariaDB).
  */
 export async function sliced(knex: Knex, spec: SliceSpec, domain: string, from: string, to: string): Promise<Groups> {
   const groups = new Groups();
-  const sumCount = spec.sums.length + (spec.count ? 1 : 0);
-  let day: string | null = null;
+  let day = from;
   for (;;) {
-    // The next day with rows: one index seek (one lower bound only, else SQLite may seek to the
-    // other and walk every row of the days before).
-    const next: Row | undefined = await knex<Row>(spec.table)
+    // The SLICE_ROWS-th row's day from `day` on: index-only, at most SLICE_ROWS entries.
+    const probe: Row | undefined = await knex<Row>(spec.table)
       .where('domain', domain)
-      .where('day', day === null ? '>=' : '>', day ?? from)
+      .where('day', '>=', day)
       .where('day', '<=', to)
       .orderBy('day')
+      .offset(SLICE_ROWS - 1)
       .first('day');
+    const boundary = probe ? text(probe.day) : null;
+    if (boundary === null || boundary > day) {
+      // Fewer than SLICE_ROWS rows in the days from `day` to before `boundary` (or to `to`).
+      await groupSlice(knex, spec, groups, (q) => {
+        q.where('domain', domain).where('day', '>=', day);
+        if (boundary === null) q.where('day', '<=', to);
+        else q.where('day', '<', boundary);
+      });
+      await yieldToLoop();
+      if (boundary === null) return groups;
+      day = boundary;
+      continue;
+    }
+    // `day` alone has SLICE_ROWS rows or more: by id within it.
+    for (let after = 0; ;) {
+      const read = await groupSlice(knex, spec, groups, (q) => {
+        q.where('domain', domain).where('day', day).where('id', '>', after).orderBy('id').limit(SLICE_ROWS);
+      });
+      await yieldToLoop();
+      if (read.rows < SLICE_ROWS) break;
+      after = read.lastId;
+    }
+    // The next day with rows, if any: one index seek (one lower bound only, else SQLite may seek to
+    // the other and walk every row of the days before).
+    const next: Row | undefined = await knex<Row>(spec.table).where('domain', domain).where('day', '>', day).where('day', '<=', to).orderBy('day').first('day');
     if (!next) return groups;
     day = text(next.day);
-    for (let after = 0; ;) {
-      const slice = knex(spec.table)
-        .select(['id', ...spec.columns])
-        .where('domain', domain)
-        .where('day', day)
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(SLICE_ROWS)
-        .as('s');
-      const query = knex.from(slice);
-      if (spec.joinPolicies) query.join(`${spec.joinPolicies} as p`, 'p.id', 's.policy');
-      if (spec.trusted) query.leftJoin(spec.trusted.clone().as('t'), 't.id', 's.report');
-      const rows: Row[] = await query
-        .select(spec.keys.map((k, i) => knex.raw(`${k} as ??`, [`k${i}`])))
-        .select(spec.sums.map((sum, i) => knex.raw(`sum(${sum}) as ??`, [`v${i}`])))
-        .modify((q) => {
-          if (spec.count) q.select(knex.raw('count(*) as ??', [`v${spec.sums.length}`]));
-        })
-        .select(knex.raw('count(*) as ??, max(??) as ??', ['n', 's.id', 'last_id']))
-        .groupBy(spec.keys.map((_k, i) => `k${i}`));
-      let read = 0;
-      for (const row of rows) {
-        read += num(row.n);
-        after = Math.max(after, num(row.last_id));
-        const sums: number[] = [];
-        for (let i = 0; i < sumCount; i++) sums.push(num(row[`v${i}`]));
-        groups.add(
-          spec.keys.map((_k, i) => row[`k${i}`]),
-          sums,
-          day,
-        );
-      }
-      await yieldToLoop();
-      if (read < SLICE_ROWS) break;
-    }
   }
+}
+
+/** Groups the rows `where` picks (at most SLICE_ROWS) into `groups`; answers how many rows it read and the largest id. */
+async function groupSlice(knex: Knex, spec: SliceSpec, groups: Groups, where: (q: Knex.QueryBuilder) => void): Promise<{ rows: number; lastId: number }> {
+  const sumCount = spec.sums.length + (spec.count ? 1 : 0);
+  const slice = knex(spec.table)
+    .select(['id', 'day', ...spec.columns.filter((c) => c !== 'day')])
+    .modify(where)
+    .as('s');
+  const query = knex.from(slice);
+  if (spec.joinPolicies) query.join(`${spec.joinPolicies} as p`, 'p.id', 's.policy');
+  if (spec.trusted) query.leftJoin(spec.trusted.clone().as('t'), 't.id', 's.report');
+  const rows: Row[] = await query
+    .select(spec.keys.map((k, i) => knex.raw(`${k} as ??`, [`k${i}`])))
+    .select(spec.sums.map((sum, i) => knex.raw(`sum(${sum}) as ??`, [`v${i}`])))
+    .modify((q) => {
+      if (spec.count) q.select(knex.raw('count(*) as ??', [`v${spec.sums.length}`]));
+    })
+    .select((spec.samples ?? []).map((sample, i) => knex.raw(`max(${sample}) as ??`, [`m${i}`])))
+    .select(knex.raw('count(*) as ??, max(??) as ??, max(??) as ??', ['n', 's.id', 'last_id', 's.day', 'last_day']))
+    .groupBy(spec.keys.map((_k, i) => `k${i}`));
+  let read = 0;
+  let lastId = 0;
+  for (const row of rows) {
+    read += num(row.n);
+    lastId = Math.max(lastId, num(row.last_id));
+    const sums: number[] = [];
+    for (let i = 0; i < sumCount; i++) sums.push(num(row[`v${i}`]));
+    groups.add(
+      spec.keys.map((_k, i) => row[`k${i}`]),
+      sums,
+      text(row.last_day),
+      (spec.samples ?? []).map((_m, i) => nullableText(row[`m${i}`])),
+    );
+  }
+  return { rows: read, lastId };
 }

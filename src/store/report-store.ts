@@ -3,11 +3,12 @@
 // same queries on SQLite and MariaDB; the table names come from the configured prefix.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { INTAKE_TOKEN_BYTES, intakeToken } from '../reports';
+import { INTAKE_TOKEN_BYTES, intakeToken, type BoundedSummary } from '../reports';
 import { BoundedDb, DEFAULT_DB_TIMEOUT_MS } from './bounded';
 import { nullableText, text, type Row } from './rows';
 import { readKnownReporters, saveKnownReporters, whereTrusted } from './report-trust';
 import { readReadiness, readTotals, type ReadinessFacts, type ReportTotals, type TotalsPage } from './report-totals';
+import { markWithoutFailures, pendingReports, replaceReportRows, type PendingReport } from './report-details';
 import { insertReport, pruneReports, type DailyQuota, type InsertResult, type NewReport, type ReceivedVia, type StoreCap } from './report-writes';
 
 export type { DailyQuota, InsertResult, NewReport, ReceivedVia, StoreCap } from './report-writes';
@@ -248,6 +249,20 @@ export class ReportStore {
       out.set(text(r.domain), list);
     }
     return out;
+  }
+
+  /**
+   * Up to `limit` reports (of `domain`, or of all) stored before their failure rows kept every field
+   * of a detail (migration 20261210000000), oldest first; those without failures are marked done first.
+   */
+  async pendingDetails(domain: string | null, limit: number): Promise<PendingReport[]> {
+    await markWithoutFailures(this.knex, this.tables, domain);
+    return pendingReports(this.knex, this.tables, domain, limit);
+  }
+
+  /** Replaces a pending report's rows by those of its JSON parsed again (see replaceReportRows); false when another did it first. */
+  refillDetails(report: PendingReport, summary: BoundedSummary | null): Promise<boolean> {
+    return replaceReportRows(this.knex, this.tables, report, summary);
   }
 
   /** Deletes reports that ended before `before`, then the oldest beyond `cap`, with their rows. Returns how many. */

@@ -28,9 +28,32 @@ export interface FailureGroupTotal {
   resultType: string;
   receivingMxHostname: string | null;
   receivingIp: string | null;
+  sendingMtaIp: string | null;
+  receivingMxHelo: string | null;
+  failureReasonCode: string | null;
+  /** The sending organisation (null in rows stored before 20261210000000 and not yet refilled). */
+  organisation: string | null;
+  /** Not a key: senders write it per report; the greatest of the group's (one example). */
+  additionalInformation: string | null;
   sessions: number;
   /** Failure details summed (some without a count). */
   details: number;
+}
+
+/** Failed sessions of one value of a breakdown (null: the reports did not say). */
+export interface BreakdownEntry {
+  name: string | null;
+  sessions: number;
+}
+
+/** The period's failed sessions (of the failure details) by four of their fields, every value up to MAX_GROUPS groups. */
+export interface FailureBreakdown {
+  /** All failed sessions of the details, including those of groups folded beyond MAX_GROUPS. */
+  sessions: number;
+  resultType: BreakdownEntry[];
+  receivingMx: BreakdownEntry[];
+  organisation: BreakdownEntry[];
+  sendingIp: BreakdownEntry[];
 }
 
 export interface PolicyTotal {
@@ -65,6 +88,7 @@ export interface ReportTotals {
   /** Grouped by the applied policy's type too, most sessions first. */
   failures: Listed<FailureGroupTotal>;
   policies: Listed<PolicyTotal>;
+  breakdown: FailureBreakdown;
 }
 
 /** What "ready for enforce" needs of a period: organisations that reported, and failures enforce would refuse. */
@@ -87,6 +111,8 @@ interface Grouped {
   groups: Group[];
   total: number;
   folded: number;
+  /** Every group (up to MAX_GROUPS) when they were read in slices; null from PostgreSQL's one page. */
+  all: Group[] | null;
 }
 
 /**
@@ -102,7 +128,7 @@ async function grouped(knex: Knex, spec: SliceSpec, domain: string, from: string
   if (dialectOf(knex) !== 'postgres') {
     const all = await sliced(knex, spec, domain, from, to);
     const groups = [...all.map.values()].sort((a, b) => b.sums[0] - a.sums[0] || compareKeys(a.keys, b.keys));
-    return { groups: groups.slice(start, start + limit), total: groups.length, folded: all.folded };
+    return { groups: groups.slice(start, start + limit), total: groups.length, folded: all.folded, all: groups };
   }
   const rows = () => {
     const query = knex(`${spec.table} as s`).where('s.domain', domain).where('s.day', '>=', from).where('s.day', '<=', to);
@@ -116,6 +142,7 @@ async function grouped(knex: Knex, spec: SliceSpec, domain: string, from: string
     .modify((q) => {
       if (spec.count) q.select(knex.raw('count(*) as ??', [`v${spec.sums.length}`]));
     })
+    .select((spec.samples ?? []).map((sample, i) => knex.raw(`max(${sample}) as ??`, [`m${i}`])))
     .select(knex.raw('max(s.day) as ??', ['last_day']))
     // The number of groups, counted after grouping in the same statement (one pass over the rows).
     .select(knex.raw('count(*) over () as ??', ['groups']))
@@ -131,9 +158,11 @@ async function grouped(knex: Knex, spec: SliceSpec, domain: string, from: string
       keys: spec.keys.map((_k, i) => row[`k${i}`]),
       sums: Array.from({ length: sums }, (_v, i) => num(row[`v${i}`])),
       last: text(row.last_day),
+      samples: (spec.samples ?? []).map((_m, i) => nullableText(row[`m${i}`])),
     })),
     total: num(counted[0]?.groups),
     folded: 0,
+    all: null,
   };
 }
 
@@ -175,8 +204,29 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
     knex,
     {
       table: t.failures,
-      columns: ['policy', 'result_type', 'receiving_mx_hostname', 'receiving_ip', 'sessions'],
-      keys: ['p.policy_type', 's.result_type', 's.receiving_mx_hostname', 's.receiving_ip'],
+      columns: [
+        'policy',
+        'result_type',
+        'receiving_mx_hostname',
+        'receiving_ip',
+        'sending_mta_ip',
+        'receiving_mx_helo',
+        'failure_reason_code',
+        'additional_information',
+        'organisation',
+        'sessions',
+      ],
+      keys: [
+        'p.policy_type',
+        's.result_type',
+        's.receiving_mx_hostname',
+        's.receiving_ip',
+        's.sending_mta_ip',
+        's.receiving_mx_helo',
+        's.failure_reason_code',
+        's.organisation',
+      ],
+      samples: ['s.additional_information'],
       sums: ['s.sessions'],
       count: true,
       joinPolicies: t.policies,
@@ -186,6 +236,24 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
     to,
     at,
   );
+  // The four breakdowns: from every group of the list just read in slices (one pass over the rows
+  // for both); PostgreSQL answered one page, so it groups the four fields in one more statement.
+  const combined: Grouped =
+    failures.all !== null
+      ? { ...failures, groups: failures.all.map((g) => ({ ...g, keys: [g.keys[1], g.keys[2], g.keys[7], g.keys[4]] })) }
+      : await grouped(
+          knex,
+          {
+            table: t.failures,
+            columns: ['result_type', 'receiving_mx_hostname', 'organisation', 'sending_mta_ip', 'sessions'],
+            keys: ['s.result_type', 's.receiving_mx_hostname', 's.organisation', 's.sending_mta_ip'],
+            sums: ['s.sessions'],
+          },
+          domain,
+          from,
+          to,
+          null,
+        );
   const start = (at.page - 1) * at.limit;
   const organisations: Row[] = await knex<Row>(t.reports)
     .where('domain', domain)
@@ -230,13 +298,41 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
         resultType: text(g.keys[1]),
         receivingMxHostname: nullableText(g.keys[2]),
         receivingIp: nullableText(g.keys[3]),
+        sendingMtaIp: nullableText(g.keys[4]),
+        receivingMxHelo: nullableText(g.keys[5]),
+        failureReasonCode: nullableText(g.keys[6]),
+        additionalInformation: g.samples[0] ?? null,
+        organisation: nullableText(g.keys[7]),
         sessions: g.sums[0],
         details: g.sums[1],
       })),
       total: failures.total,
       folded: failures.folded,
     },
+    breakdown: breakdownOf(combined, combined.total > combined.groups.length ? await failedSessions(knex, t, domain, from, to) : null),
   };
+}
+
+/** All failed sessions of the details within [from, to]: when PostgreSQL answered only the first MAX_GROUPS groups. */
+async function failedSessions(knex: Knex, t: ReportTables, domain: string, from: string, to: string): Promise<number> {
+  const row: Row | undefined = await knex<Row>(t.failures).where('domain', domain).whereBetween('day', [from, to]).sum({ n: 'sessions' }).first();
+  return num(row?.n);
+}
+
+/** The four breakdowns of the groups of (result type, receiving MX, organisation, sending IP), most sessions first. */
+function breakdownOf(combined: Grouped, all: number | null): FailureBreakdown {
+  const by = (index: number): BreakdownEntry[] => {
+    const sums = new Map<string | null, number>();
+    for (const g of combined.groups) {
+      const name = nullableText(g.keys[index]);
+      sums.set(name, (sums.get(name) ?? 0) + g.sums[0]);
+    }
+    return [...sums.entries()]
+      .map(([name, sessions]) => ({ name, sessions }))
+      .sort((a, b) => b.sessions - a.sessions || (a.name ?? '').localeCompare(b.name ?? ''));
+  };
+  const sessions = all ?? combined.groups.reduce((sum, g) => sum + g.sums[0], combined.folded);
+  return { sessions, resultType: by(0), receivingMx: by(1), organisation: by(2), sendingIp: by(3) };
 }
 
 /**

@@ -193,12 +193,10 @@ export function createApiRouter(ctx: PluginContext): Router {
       ...summary,
       // Pages past MAX_PAGE are refused: a next page exists only up to there.
       more: summary.page < MAX_PAGE && summary.page * summary.limit < rows,
-      failures: summary.failures.map(({ resultType, receivingMxHostname, receivingIp, sessions }) => ({
-        resultType,
-        receivingMxHostname,
-        receivingIp,
-        sessions,
-      })),
+      // Every field of the failure details (RFC 8460 section 4.4), grouped; `breakdown` (from the
+      // summary) has the period's failed sessions by result type, receiving MX, organisation and
+      // sending IP, the ten largest each with their share and an "others" row.
+      failures: summary.failures.map(({ policyType: _policyType, ...failure }) => failure),
       policies: summary.policies.map(({ policyType, id, mx, sessions }) => ({ policyType, id, mx, sessions })),
     });
   });

@@ -175,6 +175,46 @@ export function explainFailure(failure: ReportsSummary['failures'][number], reco
   return text;
 }
 
+/**
+ * A failure detail's additional information: a link only when it is an `https:` URL (a sender's
+ * text; a `javascript:` or `http:` one stays text), else the text; the view escapes both.
+ */
+function infoView(info: string | null): { href: string | null; text: string } | null {
+  if (info === null) return null;
+  return { href: isHttpsUrl(info) ? info : null, text: info };
+}
+
+function isHttpsUrl(text: string): boolean {
+  if (!text.startsWith('https://') || /[\s"'<>\\]/.test(text)) return false;
+  try {
+    return new URL(text).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** The four breakdowns of the period's failures, each with a heading and rows said in the reader's language. */
+function breakdownsView(breakdown: ReportsSummary['breakdown'], t: Translator) {
+  // "12.5%" in English, "12,5 %" in German.
+  const percent = new Intl.NumberFormat(t.locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const lists = [
+    ['resultType', 'reports.breakdown.resultType'],
+    ['receivingMx', 'reports.breakdown.receivingMx'],
+    ['organisation', 'reports.breakdown.organisation'],
+    ['sendingIp', 'reports.breakdown.sendingIp'],
+  ] as const;
+  return lists.map(([key, heading]) => ({
+    key,
+    heading: t.t(heading),
+    rows: breakdown[key].map((row) => ({
+      name: row.others ? t.t('reports.breakdown.others') : (row.name ?? t.t('reports.breakdown.unknown')),
+      others: row.others,
+      sessions: row.sessions,
+      share: percent.format(row.share / 100),
+    })),
+  }));
+}
+
 function readinessView(readiness: Readiness, t: Translator) {
   const trusted = t.t('reports.ready.trusted', { organisations: readiness.organisations, reported: readiness.reported });
   if (readiness.ready) return { ready: true, text: t.t('reports.ready.yes', { organisations: readiness.organisations }), trusted, reasons: [] as string[] };
@@ -235,7 +275,9 @@ function reportsView(ctx: PluginContext, record: DomainRecord, summary: ReportsS
     chartDesc: t.t('reports.chart.desc', { success, failure, days: summary.days.length }),
     days: summary.days,
     organisations: summary.organisations,
-    failures: summary.failures.map((f) => ({ ...f, text: explainFailure(f, record, t) })),
+    failures: summary.failures.map((f) => ({ ...f, text: explainFailure(f, record, t), info: infoView(f.additionalInformation) })),
+    breakdowns: breakdownsView(summary.breakdown, t),
+    breakdownTotal: summary.breakdown.sessions,
     failuresTotal: summary.totals.failures,
     folded: summary.folded.failures > 0 ? t.t('reports.failures.folded', { sessions: summary.folded.failures }) : '',
     policies: summary.policies.map((p) => ({

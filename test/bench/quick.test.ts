@@ -12,7 +12,7 @@ import type { ReportData } from '../../bench/lib/report';
 const ROOT = [join(__dirname, '../../..'), join(__dirname, '../..')].find((dir) => existsSync(join(dir, 'package.json'))) as string;
 const RUN = join(ROOT, 'dist/bench/run.js');
 /** Every figure of a default run, as its rows name it (the part before the first space). */
-const FIGURES = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '12', 'overview'];
+const FIGURES = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', 'overview'];
 
 describe('bench: every figure runs in quick mode', function () {
   // About a minute on two idle cores; much more when other work shares them.

@@ -68,6 +68,7 @@ describe('the published package, installed into a fresh host app', function () {
       'dist/migrations/20261208000000_add_mta_sts_leases.js',
       'dist/migrations/20261208000100_one_check_table.js',
       'dist/migrations/20261209000000_add_mta_sts_dns_states.js',
+      'dist/migrations/20261210000000_add_tls_failure_details.js',
       'dist/migrations/20261210000100_add_tls_known_reporters.js',
       // The standalone server's own chain (`mta-sts serve` from the package needs it).
       'dist/migrations/server/20261208000100_add_server_tables.js',
@@ -147,6 +148,7 @@ describe('the published package, installed into a fresh host app', function () {
       '20261208000000_add_mta_sts_leases.js',
       '20261208000100_one_check_table.js',
       '20261209000000_add_mta_sts_dns_states.js',
+      '20261210000000_add_tls_failure_details.js',
       '20261210000100_add_tls_known_reporters.js',
     ]);
     // The library's tables only: none of the standalone server's (accounts, sessions, secrets, failed logins).

@@ -182,6 +182,7 @@ describe('reliability: migrating a 100,000-row host table (MariaDB)', function (
       '20261208000000_add_mta_sts_leases.js',
       '20261208000100_one_check_table.js',
       '20261209000000_add_mta_sts_dns_states.js',
+      '20261210000000_add_tls_failure_details.js',
       '20261210000100_add_tls_known_reporters.js',
     ];
     assert.deepEqual(await timed('up', () => plugin.migrate()), ALL_MIGRATIONS);

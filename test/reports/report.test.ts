@@ -252,6 +252,7 @@ describe('TLS report summary', () => {
     const details = (sample.policies as Array<Record<string, unknown[]>>)[0]['failure-details'];
     details.push({
       'result-type': 'sts-policy-fetch-error',
+      'sending-mta-ip': '40.107.1.1',
       'receiving-mx-hostname': 'mx.example.org',
       'receiving-ip': '192.0.2.25',
       'failed-session-count': 4,

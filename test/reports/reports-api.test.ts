@@ -41,7 +41,17 @@ describe('TLS report summaries in the JSON API', () => {
       { name: 'Google Inc.', trusted: false, reports: 2, success: 84, failure: 0 },
       { name: 'Microsoft Corporation', trusted: false, reports: 1, success: 7, failure: 2 },
     ]);
-    assert.deepEqual(res.body.failures[0], { resultType: 'tls-version-too-old', receivingMxHostname: 'mx.example.org', receivingIp: null, sessions: 2 });
+    assert.deepEqual(res.body.failures[0], {
+      resultType: 'tls-version-too-old',
+      receivingMxHostname: 'mx.example.org',
+      receivingIp: null,
+      sendingMtaIp: '40.107.1.2',
+      receivingMxHelo: null,
+      failureReasonCode: null,
+      additionalInformation: null,
+      organisation: 'Microsoft Corporation',
+      sessions: 2,
+    });
     assert.deepEqual(res.body.policies, [
       { policyType: 'sts', id: saved.body.id, mx: [], sessions: 84 },
       { policyType: 'no-policy-found', id: null, mx: ['mx.example.org'], sessions: 9 },

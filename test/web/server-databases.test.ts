@@ -89,6 +89,7 @@ for (const db of ['mariadb', 'postgres'] as const)
         '20261208000000_add_mta_sts_leases.js',
         '20261208000100_one_check_table.js',
         '20261209000000_add_mta_sts_dns_states.js',
+        '20261210000000_add_tls_failure_details.js',
         '20261210000100_add_tls_known_reporters.js',
       ]);
       const row = await server.row('example.org');
