@@ -77,7 +77,12 @@ export async function figureDnsLatency(ctx: { temp: string; report: Report }): P
       console.log(`  live round ${r + 1}: check ${checkMs.toFixed(0)} ms, slowest single lookup ${slowestLookupMs.toFixed(0)} ms (${slowest})`);
     }
     const statuses = Object.fromEntries((lastLive?.checks ?? []).map((c) => [c.name, c.status]));
-    const bad = Object.entries(statuses).filter(([, status]) => status === 'error' || status === 'warning');
+    // The bench zone is unsigned: its TLSA record is there to time the lookup, and the DANE part then
+    // warns that senders ignore it (dane.unsigned), which is true and no fault of the bench.
+    const bad = Object.entries(statuses).filter(
+      ([name, status]) =>
+        (status === 'error' || status === 'warning') && !(name === 'dane' && lastLive?.checks.find((c) => c.name === 'dane')?.code === 'dane.unsigned'),
+    );
     if (bad.length > 0) throw new Error(`the live DNS Check found problems in the bench zone: ${JSON.stringify(lastLive)}`);
 
     // Dead: the resolver drops every query.

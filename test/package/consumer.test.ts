@@ -203,6 +203,7 @@ describe('the published package, installed into a fresh host app', function () {
     assert.equal(session.apiWithoutKey, 401);
     assert.equal(session.apiPolicy.status, 200);
     assert.match(session.apiPolicy.text, /^mode: enforce\r$/m);
+    assert.deepEqual(session.openapi, { status: 200, version: '3.1.0' }, 'the API document is mounted and public');
   }
 
   it('runs examples/mount-express.mjs as pasted: login, the tab saved through its form, the API by key, the policy served', async () => {

@@ -81,6 +81,8 @@ export interface ExampleSession {
   apiPut: number;
   apiWithoutKey: number;
   apiPolicy: { status: number; text: string };
+  /** The API's OpenAPI document, fetched without login or key. */
+  openapi: { status: number; version: unknown };
 }
 
 /** Uses a running example as its admin, its domain owner and a script with the API key. */
@@ -100,6 +102,7 @@ export async function useExample(base: string): Promise<ExampleSession> {
   const body = { mode: 'enforce', mx: ['mail.example.org'], active: true };
   const apiPut = await request(base).put('/api/v1/mta-sts/example.net').set('x-api-key', API_KEY).send(body);
   const apiWithoutKey = await request(base).put('/api/v1/mta-sts/example.net').send(body);
+  const openapi = await request(base).get('/api/v1/openapi.json');
   return {
     list: { status: list.status, text: list.text, anonymous: anonymous.status },
     page: { status: page.status, hasForm: /name="mx"/.test(page.text) },
@@ -110,5 +113,6 @@ export async function useExample(base: string): Promise<ExampleSession> {
     apiPut: apiPut.status,
     apiWithoutKey: apiWithoutKey.status,
     apiPolicy: await policyOf(base, 'example.net'),
+    openapi: { status: openapi.status, version: (openapi.body as { openapi?: unknown }).openapi },
   };
 }

@@ -111,8 +111,8 @@ describe('the OpenAPI document of /api/v1 (docs/openapi.json)', () => {
       /GET \/mta-sts\/\{domain\}: status 418 is not documented/,
     );
     assert.match(
-      checker.check(answer(200, {}, `${API}/example.org/reports/r1/original`)).join('\n'),
-      /undocumented route: GET \/api\/v1\/mta-sts\/example.org\/reports\/r1\/original answered 200/,
+      checker.check(answer(200, {}, `${API}/example.org/reports/r1/raw`)).join('\n'),
+      /undocumented route: GET \/api\/v1\/mta-sts\/example.org\/reports\/r1\/raw answered 200/,
     );
     assert.match(checker.check(answer(200, {}, `${API}/example.org`, 'DELETE')).join('\n'), /undocumented route: DELETE \/mta-sts\/\{domain\}/);
     assert.deepEqual(
