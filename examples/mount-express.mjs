@@ -91,7 +91,7 @@ async function main() {
   app.use(express.static('htdocs')); // also answers certbot's /.well-known/acme-challenge/ (webroot)
   app.use('/mta-sts', requireLogin, mtaSts.admin); // the tab's form posts (options.adminPath)
   app.use(API_PATH, mtaSts.api); // /api/v1/mta-sts, authorized by the key above
-  app.get('/api/v1/openapi.json', mtaSts.openapi); // the API's OpenAPI 3.1 document, public
+  app.use('/api/v1/openapi.json', mtaSts.openapi); // the API's OpenAPI 3.1 document, public
   app.use(TLSRPT_PATH, mtaSts.tlsrpt); // /tlsrpt/v1: public TLS report intake
 
   app.get('/', requireLogin, async (req, res) => {
