@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import { dialectOf } from './dialect';
 import { nullableText, text, type Row } from './rows';
 import { MAX_GROUPS, num, sliced, type Group, type SliceSpec } from './report-slices';
-import { readKnownReporters, trustedIds, whereTrusted, type TrustTables } from './report-trust';
+import { trustFacts, trustedIds, whereTrustedBy, type TrustFacts, type TrustTables } from './report-trust';
 /** Pages of a list and rows per page: the last reachable row (10,000) is the last kept group. */
 export const MAX_PAGE = 100;
 export const MAX_LIMIT = 100;
@@ -265,7 +265,7 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
     .groupBy('organisation')
     .orderBy('organisation')
     .limit(MAX_ORGANISATIONS);
-  const trusted = await trustedOrganisations(knex, t, domain, from, to);
+  const trusted = await trustedOrganisations(knex, t, domain, from, to, await trustFacts(knex, t, domain));
   return {
     days: days.groups.map((g) => ({ date: text(g.keys[0]), success: g.sums[0], failure: g.sums[1] })).sort((a, b) => a.date.localeCompare(b.date)),
     organisations: {
@@ -351,8 +351,8 @@ export async function readReadiness(
     .where('domain', domain)
     .whereBetween('start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
     .countDistinct({ n: 'organisation' });
-  const trusted = await trustedOrganisations(knex, t, domain, from, to);
-  const known = await readKnownReporters(knex, t);
+  const facts = await trustFacts(knex, t, domain);
+  const trusted = await trustedOrganisations(knex, t, domain, from, to, facts);
   const blocking = await grouped(
     knex,
     {
@@ -363,7 +363,7 @@ export async function readReadiness(
       keys: ['s.result_type', "CASE WHEN p.policy_type = 'sts' THEN 1 ELSE 0 END", 'CASE WHEN t.id IS NULL THEN 0 ELSE 1 END'],
       sums: ['s.sessions'],
       joinPolicies: t.policies,
-      trusted: trustedIds(knex, t, domain, known),
+      trusted: trustedIds(knex, t, domain, from, to, facts),
     },
     domain,
     from,
@@ -391,12 +391,11 @@ export async function readReadiness(
 }
 
 /** The organisations with a trusted report of `domain` within [from, to] (at most MAX_ORGANISATIONS). */
-async function trustedOrganisations(knex: Knex, t: ReportTables, domain: string, from: string, to: string): Promise<Set<string>> {
-  const known = await readKnownReporters(knex, t);
+async function trustedOrganisations(knex: Knex, t: ReportTables, domain: string, from: string, to: string, facts: TrustFacts): Promise<Set<string>> {
   const rows = (await knex<Row>(`${t.reports} as r`)
     .where('r.domain', domain)
     .whereBetween('r.start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
-    .modify(whereTrusted(knex, t, 'r', known))
+    .modify(whereTrustedBy('r', facts))
     .distinct('r.organisation')
     .limit(MAX_ORGANISATIONS)) as Row[];
   return new Set(rows.map((r) => text(r.organisation)));
