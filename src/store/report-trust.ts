@@ -64,7 +64,10 @@ export function whereTrustedBy(alias: string, facts: TrustFacts): (q: Knex.Query
     q.where((w) => {
       w.whereNotNull(`${alias}.aligned_domain`);
       if (facts.known.length > 0) w.orWhereIn(`${alias}.organisation`, [...facts.known]);
-      if (facts.signed.length > 0) w.orWhere((https) => https.where(`${alias}.received_via`, 'https').whereIn(`${alias}.organisation`, [...facts.signed]));
+      if (facts.signed.length > 0)
+        w.orWhere((https) => {
+          https.where(`${alias}.received_via`, 'https').whereIn(`${alias}.organisation`, [...facts.signed]);
+        });
     });
   };
 }
