@@ -2,6 +2,7 @@
 // (null contact-info, missing policy-string, mx-host as a string, both spellings of mx-host and
 // additional-information, unknown result types, failure details without a count), strict about
 // types and sizes, so a stored report is always well-formed and a hostile one costs bounded work.
+import { jsonDepthExceeds, valueDepthExceeds } from './json-depth';
 
 /**
  * The sizes of the report tables' columns that hold values of a report (the migrations create them
@@ -117,27 +118,6 @@ export const STS_POLICY_RESULT_TYPES: ReadonlySet<string> = new Set(['sts-policy
 const MAX_PROBLEMS = 20;
 
 /**
- * How deep JSON text nests, counted without parsing it, stopping as soon as `limit` is passed:
- * the depth is checked before JSON.parse builds anything.
- */
-export function jsonDepthExceeds(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
-}
-
-/**
  * Parses a report's JSON text (or an already parsed value). Never throws. Given `now`, a date
  * range outside REPORT_DATES is refused (`report.dateRange`).
  */
@@ -157,13 +137,6 @@ export function parseReport(input: unknown, options: { now?: Date } = {}): Repor
   const reader = new Reader(options.now ?? null);
   const report = reader.report(value);
   return report && reader.problems.length === 0 ? { ok: true, report } : { ok: false, problems: reader.problems.slice(0, MAX_PROBLEMS) };
-}
-
-function valueDepthExceeds(value: unknown, limit: number, depth = 0): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (depth + 1 > limit) return true;
-  for (const child of Object.values(value)) if (valueDepthExceeds(child, limit, depth + 1)) return true;
-  return false;
 }
 
 type Json = Record<string, unknown>;

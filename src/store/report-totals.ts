@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import { dialectOf } from './dialect';
 import { nullableText, text, type Row } from './rows';
 import { MAX_GROUPS, num, sliced, type Group, type SliceSpec } from './report-slices';
-import { trustFacts, trustedIds, whereTrustedBy, type TrustFacts, type TrustTables } from './report-trust';
+import { trustFacts, trustedIds, trustedOrganisations, type TrustTables } from './report-trust';
 /** Pages of a list and rows per page: the last reachable row (10,000) is the last kept group. */
 export const MAX_PAGE = 100;
 export const MAX_LIMIT = 100;
@@ -265,7 +265,7 @@ export async function readTotals(knex: Knex, t: ReportTables, domain: string, fr
     .groupBy('organisation')
     .orderBy('organisation')
     .limit(MAX_ORGANISATIONS);
-  const trusted = await trustedOrganisations(knex, t, domain, from, to, await trustFacts(knex, t, domain));
+  const trusted = await trustedOrganisations(knex, t, domain, from, to, await trustFacts(knex, t, domain), MAX_ORGANISATIONS);
   return {
     days: days.groups.map((g) => ({ date: text(g.keys[0]), success: g.sums[0], failure: g.sums[1] })).sort((a, b) => a.date.localeCompare(b.date)),
     organisations: {
@@ -352,7 +352,7 @@ export async function readReadiness(
     .whereBetween('start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
     .countDistinct({ n: 'organisation' });
   const facts = await trustFacts(knex, t, domain);
-  const trusted = await trustedOrganisations(knex, t, domain, from, to, facts);
+  const trusted = await trustedOrganisations(knex, t, domain, from, to, facts, MAX_ORGANISATIONS);
   const blocking = await grouped(
     knex,
     {
@@ -388,15 +388,4 @@ export async function readReadiness(
       resultTypes: types.slice(0, 10).map(([type]) => type),
     },
   };
-}
-
-/** The organisations with a trusted report of `domain` within [from, to] (at most MAX_ORGANISATIONS). */
-async function trustedOrganisations(knex: Knex, t: ReportTables, domain: string, from: string, to: string, facts: TrustFacts): Promise<Set<string>> {
-  const rows = (await knex<Row>(`${t.reports} as r`)
-    .where('r.domain', domain)
-    .whereBetween('r.start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
-    .modify(whereTrustedBy('r', facts))
-    .distinct('r.organisation')
-    .limit(MAX_ORGANISATIONS)) as Row[];
-  return new Set(rows.map((r) => text(r.organisation)));
 }

@@ -102,3 +102,22 @@ export function trustedIds(knex: Knex, tables: TrustTables, domain: string, from
     .modify(whereTrustedBy('r', facts))
     .select('r.id');
 }
+
+/** The organisations with a trusted report of `domain` within [from, to], at most `limit`. */
+export async function trustedOrganisations(
+  knex: Knex,
+  tables: TrustTables,
+  domain: string,
+  from: string,
+  to: string,
+  facts: TrustFacts,
+  limit: number,
+): Promise<Set<string>> {
+  const rows = (await knex<Row>(`${tables.reports} as r`)
+    .where('r.domain', domain)
+    .whereBetween('r.start_at', [`${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`])
+    .modify(whereTrustedBy('r', facts))
+    .distinct('r.organisation')
+    .limit(limit)) as Row[];
+  return new Set(rows.map((r) => text(r.organisation)));
+}
